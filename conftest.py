@@ -1,0 +1,81 @@
+"""Fixed personas every permission test uses (DESIGN.md): villagers of A and B, a helper, a cadre
+of A, township staff, staff of another township, a county administrator, and anonymous.
+
+Village A lies in township T, village B in township U, both in one county.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from cunzhi.people.models import Office, OfficeKind, Role, RoleAssignment
+from cunzhi.people.tests.factories import TEST_PASSWORD, HouseholdFactory, UserFactory, VillagerFactory
+from cunzhi.regions.models import Level, Region
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _region(code, name, level, parent=None):
+    return Region.objects.create(code=code, name=name, level=level, parent=parent)
+
+
+def _villager(village, name, phone, *, group=None, household=None, account=True, **kw):
+    user = UserFactory(phone=phone, name=name) if account else None
+    villager = VillagerFactory(name=name, village=village, group=group, household=household, user=user,
+                               phone=phone if account else "", **kw)
+    return user or villager
+
+
+def _staff(name, phone, role, region, office=None):
+    user = UserFactory(phone=phone, name=name)
+    RoleAssignment.objects.create(user=user, role=role, region=region, office=office)
+    return user
+
+
+@pytest.fixture
+def world(db):
+    """The fixed test world. Personas are accounts (User); their villager records hang off `.villager`."""
+    county = _region("330523000000", "安吉县", Level.COUNTY)
+    t = _region("330523100000", "递铺街道", Level.TOWNSHIP, county)
+    u = _region("330523101000", "天荒坪镇", Level.TOWNSHIP, county)
+    a = _region("330523100201", "鹤鹿溪村", Level.VILLAGE, t)
+    b = _region("330523101201", "余村", Level.VILLAGE, u)
+    a1 = _region("330523100201001", "第一村民小组", Level.GROUP, a)
+    b1 = _region("330523101201001", "第一村民小组", Level.GROUP, b)
+    office_t = Office.objects.create(name="递铺街道民政办", kind=OfficeKind.CIVIL_AFFAIRS, region=t)
+    office_u = Office.objects.create(name="天荒坪镇民政办", kind=OfficeKind.CIVIL_AFFAIRS, region=u)
+    office_county = Office.objects.create(name="安吉县民政局", kind=OfficeKind.CIVIL_AFFAIRS, region=county)
+
+    house_a = HouseholdFactory(village=a, group=a1, number="A0001")
+    villager_a = _villager(a, "张三", "13900000001", group=a1, household=house_a)
+    house_a.representative = villager_a.villager
+    house_a.save()
+    helper = _villager(a, "张小明", "13900000003", group=a1, household=house_a)  # villager_a's son
+    house_b = HouseholdFactory(village=b, group=b1, number="B0001")
+    villager_b = _villager(b, "李四", "13900000002", group=b1, household=house_b)
+
+    cadre_a = _staff("王书记", "13900000010", Role.CADRE, a)
+    township_staff = _staff("赵干事", "13900000020", Role.OFFICE_STAFF, t, office_t)
+    other_township_staff = _staff("钱干事", "13900000021", Role.OFFICE_STAFF, u, office_u)
+    county_admin = _staff("孙管理", "13900000030", Role.COUNTY_ADMIN, county)
+    return SimpleNamespace(
+        county=county, township_t=t, township_u=u, village_a=a, village_b=b, group_a1=a1, group_b1=b1,
+        office_t=office_t, office_u=office_u, office_county=office_county, household_a=house_a,
+        household_b=house_b, villager_a=villager_a, villager_b=villager_b, helper=helper, cadre_a=cadre_a,
+        township_staff=township_staff, other_township_staff=other_township_staff, county_admin=county_admin,
+        password=TEST_PASSWORD,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in as that persona and returns the client."""
+    def _login(user):
+        client.force_login(user)
+        return client
+    return _login

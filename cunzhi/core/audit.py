@@ -1,0 +1,20 @@
+"""Writing audit events. Services call `audit_record` for every state change they make."""
+
+from typing import Any
+
+from cunzhi.core.models import AuditEvent
+
+
+def audit_record(*, actor, action: str, obj: Any, region_code: str = "", on_behalf_of=None,
+                 before: dict | None = None, after: dict | None = None) -> AuditEvent:
+    """Store one audit row for a state change of `obj`."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        region_code=region_code or getattr(obj, "region_code", "") or "",
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,164 @@
+"""Writes for people: accounts, villagers, households, roles, delegations, access records."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
+
+from cunzhi.core.audit import audit_record
+from cunzhi.core.crypto import blind_index
+from cunzhi.core.idnumbers import id_birth_date, id_sex, validate_id_number
+from cunzhi.people.models import (
+    AccessKind, DataAccess, Delegation, DelegationScope, Household, Office, Relation, Role, RoleAssignment,
+    User, Villager,
+)
+from cunzhi.people.rules import active_delegation, is_self, role_rows
+
+MAX_DELEGATION_DAYS = 366 * 3
+
+
+def name_to_pinyin(name: str) -> str:
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def villager_derive_fields(villager: Villager) -> None:
+    """Fill the fields that follow from others: sex and birth date from the ID, pinyin, region."""
+    villager.id_number = validate_id_number(villager.id_number)
+    villager.id_hash = blind_index(villager.id_number)
+    villager.birth_date = id_birth_date(villager.id_number)
+    villager.sex = id_sex(villager.id_number)
+    villager.name_pinyin = name_to_pinyin(villager.name)
+    villager.region_code = villager.village.code
+
+
+def user_create(*, phone: str, name: str, password: str | None, language: str = "zh-hans", email: str = "") -> User:
+    """Create a login account (phone + password, hashed with Argon2)."""
+    user = User(phone=phone, name=name, language=language, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def villager_create(*, actor, name: str, id_number: str, village, group=None, household=None, phone: str = "",
+                    living_away: bool = False, away_city: str = "", grid=None) -> Villager:
+    """Register one villager; refuses a second record for the same ID number."""
+    number = validate_id_number(id_number)
+    if Villager.objects.filter(id_hash=blind_index(number)).exists():
+        raise ValidationError({"id_number": _("A villager with this ID number is already registered.")})
+    villager = Villager(name=name, id_number=number, village=village, group=group, household=household,
+                        phone=phone, living_away=living_away, away_city=away_city if living_away else "", grid=grid)
+    villager.save()
+    audit_record(actor=actor, action="villager.create", obj=villager, after={"name": name})
+    return villager
+
+
+def household_create(*, actor, village, number: str, group=None, address: str = "") -> Household:
+    """Register a household in a village."""
+    household = Household.objects.create(village=village, number=number, group=group, address=address)
+    audit_record(actor=actor, action="household.create", obj=household, after={"number": number})
+    return household
+
+
+def household_set_representative(*, actor, household: Household, villager: Villager) -> Household:
+    """Name the member who represents the household (counts toward the household quorum)."""
+    if villager.household_id != household.pk:
+        raise ValidationError(_("The representative must be a member of the household."))
+    before = household.representative_id
+    household.representative = villager
+    household.save(update_fields=["representative", "updated_at"])
+    audit_record(actor=actor, action="household.representative", obj=household,
+                 before={"representative": before}, after={"representative": villager.pk})
+    return household
+
+
+def role_assign(*, actor, user: User, role: str, region, office: Office | None = None, title: str = "") -> RoleAssignment:
+    """Give a user a role in a region (and office, for office staff)."""
+    if role == Role.OFFICE_STAFF and office is None:
+        raise ValidationError(_("Office staff must belong to an office."))
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, region=region, office=office, defaults={"title": title})
+    user.__dict__.pop("_cunzhi_roles", None)
+    audit_record(actor=actor, action="role.assign", obj=assignment, region_code=region.code,
+                 after={"user": user.pk, "role": role})
+    return assignment
+
+
+def delegation_grant(*, villager: Villager, actor, helper: User, relation: str, scopes: list[str],
+                     ends_at: dt.datetime) -> Delegation:
+    """The villager authorises a helper to act for them in the listed kinds of action, until ends_at."""
+    if not is_self(actor, villager):
+        raise ValidationError(_("Only the villager can grant a delegation of their own affairs."))
+    if helper.pk == actor.pk:
+        raise ValidationError(_("You cannot delegate to yourself."))
+    valid = set(DelegationScope.values)
+    scopes = [s for s in dict.fromkeys(scopes) if s in valid]
+    if not scopes:
+        raise ValidationError(_("Choose at least one thing the helper may do."))
+    if relation not in Relation.values:
+        raise ValidationError(_("Choose how the helper is related to you."))
+    now = timezone.now()
+    if ends_at <= now:
+        raise ValidationError(_("The end date must be in the future."))
+    if ends_at > now + dt.timedelta(days=MAX_DELEGATION_DAYS):
+        raise ValidationError(_("A delegation can last at most three years; grant a new one after that."))
+    if relation == Relation.GRID_WORKER and not any(
+            r == Role.GRID_WORKER and villager.region_code.startswith(p) for r, p, _o in role_rows(helper)):
+        raise ValidationError(_("This person is not a grid worker of your village."))
+    delegation = Delegation.objects.create(villager=villager, helper=helper, relation=relation, scopes=scopes,
+                                           ends_at=ends_at)
+    audit_record(actor=actor, action="delegation.grant", obj=delegation,
+                 after={"helper": helper.pk, "scopes": scopes, "ends_at": ends_at.isoformat()})
+    return delegation
+
+
+def delegation_revoke(*, delegation: Delegation, actor) -> Delegation:
+    """End a delegation now (by the villager, or the helper giving it up)."""
+    if delegation.revoked_at is None:
+        delegation.revoked_at = timezone.now()
+        delegation.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(actor=actor, action="delegation.revoke", obj=delegation,
+                     after={"revoked_at": delegation.revoked_at.isoformat()})
+    return delegation
+
+
+def _actor_office(user) -> str:
+    """A short description of where a staff member works, kept with each access record."""
+    roles = list(user.roles.select_related("office", "region")[:3])
+    if not roles:
+        return ""
+    r = roles[0]
+    return str(r.office or r.region) + " · " + r.get_role_display()
+
+
+def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> DataAccess | None:
+    """Log a read or use of a villager's personal data by someone else (nothing when they read their own)."""
+    if is_self(actor, villager):
+        return None
+    return DataAccess.objects.create(subject=villager, actor=actor, actor_name=actor.name or actor.phone,
+                                     actor_office=_actor_office(actor), kind=kind, purpose=purpose[:200],
+                                     region_code=villager.region_code)
+
+
+def access_record_many(*, actor, villagers, kind: str, purpose: str) -> int:
+    """Log one access row per villager in a single insert (exports)."""
+    office = _actor_office(actor)
+    rows = [DataAccess(subject=v, actor=actor, actor_name=actor.name or actor.phone, actor_office=office,
+                       kind=kind, purpose=purpose[:200], region_code=v.region_code)
+            for v in villagers if v.user_id != actor.pk]
+    DataAccess.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def delegation_use(*, helper, villager: Villager, scope: str, purpose: str) -> Delegation:
+    """Check that a helper may act for a villager now, and record the use. Raises if not allowed."""
+    delegation = active_delegation(helper, villager, scope)
+    if delegation is None:
+        raise ValidationError(_("You have no active delegation from this villager for this."))
+    access_record(actor=helper, villager=villager, kind=AccessKind.DELEGATION_USE, purpose=purpose)
+    return delegation

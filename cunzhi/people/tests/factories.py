@@ -1,0 +1,56 @@
+"""factory_boy factories for people and regions (tests only)."""
+
+import datetime as dt
+import itertools
+
+import factory
+
+from cunzhi.core.idnumbers import id_number_build
+from cunzhi.people.models import Household, User, Villager
+from cunzhi.regions.models import Level, Region
+
+_seq = itertools.count(1)
+TEST_PASSWORD = "pass-word-123"
+
+
+def next_id_number(area6: str = "330523", birth: dt.date = dt.date(1980, 5, 17)) -> str:
+    n = next(_seq)
+    return id_number_build(area6, birth + dt.timedelta(days=n // 1000), n)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+
+    level = Level.VILLAGE
+    name = factory.Sequence(lambda n: f"村{n}")
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    number = factory.Sequence(lambda n: f"H{n:05d}")
+
+
+class VillagerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Villager
+
+    name = factory.Sequence(lambda n: f"村民{n}")
+    id_number = factory.LazyFunction(next_id_number)

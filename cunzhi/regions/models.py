@@ -1,0 +1,100 @@
+"""The administrative tree (county -> township -> village -> villager group) and grids.
+
+Region codes are paths: the 12-digit statistical code is a prefix tree, so a region's subtree
+is every code starting with its `prefix` (an indexed range scan). Groups get a 3-digit suffix
+after their village's code.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cunzhi.core.models import TimeStamped
+
+# How many leading characters of the code name a region at each level.
+PREFIX_LENGTH = {"county": 6, "township": 9, "village": 12, "group": 15}
+
+
+class Level(models.TextChoices):
+    COUNTY = "county", _("County")
+    TOWNSHIP = "township", _("Township")
+    VILLAGE = "village", _("Village")
+    GROUP = "group", _("Villager group")
+
+
+PARENT_LEVEL = {Level.TOWNSHIP: Level.COUNTY, Level.VILLAGE: Level.TOWNSHIP, Level.GROUP: Level.VILLAGE}
+
+
+def region_prefix(code: str, level: str) -> str:
+    return code[: PREFIX_LENGTH[level]]
+
+
+def level_of_code(code: str) -> str:
+    """The level a well-formed code names: trailing zero blocks mean a higher level."""
+    if len(code) == 15:
+        return Level.GROUP
+    if code[9:12] != "000":
+        return Level.VILLAGE
+    if code[6:9] != "000":
+        return Level.TOWNSHIP
+    return Level.COUNTY
+
+
+class Region(TimeStamped):
+    code = models.CharField(_("area code"), max_length=15, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("parent"))
+    # The code's leading part that every descendant shares; scope filters use startswith on it.
+    prefix = models.CharField(max_length=15, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from cunzhi.regions.services import region_code_problems
+        problems = region_code_problems(code=self.code, level=self.level, parent=self.parent)
+        if problems:
+            raise ValidationError({"code": problems})
+
+    def save(self, *args, **kwargs):
+        self.prefix = region_prefix(self.code, self.level)
+        super().save(*args, **kwargs)
+
+    def contains(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+    @property
+    def village_code(self) -> str:
+        return self.code[:12]
+
+
+class Grid(TimeStamped):
+    """A grid (网格) inside a village: a natural village or about 300 households, with a grid worker."""
+
+    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="grids",
+                                limit_choices_to={"level": Level.VILLAGE}, verbose_name=_("village"))
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="grids", verbose_name=_("grid worker"))
+
+    class Meta:
+        ordering = ["region_code", "name"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        constraints = [models.UniqueConstraint(fields=["village", "name"], name="grid_unique_name_in_village")]
+
+    def __str__(self):
+        return f"{self.village.name} · {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)

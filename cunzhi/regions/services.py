@@ -1,0 +1,136 @@
+"""Writes for the region tree: creating regions and grids, importing them from a spreadsheet."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cunzhi.core.audit import audit_record
+from cunzhi.core.idnumbers import AREA_CODE_RE
+from cunzhi.core.tabular import read_rows
+from cunzhi.regions.models import PARENT_LEVEL, Grid, Level, Region, level_of_code, region_prefix
+
+GROUP_CODE_RE = re.compile(r"^\d{15}$")
+
+
+def region_code_problems(*, code: str, level: str, parent: Region | None) -> list[str]:
+    """Why this code cannot name a region at this level under this parent (empty if it can). Format only."""
+    if level == Level.GROUP:
+        if not GROUP_CODE_RE.match(code or ""):
+            return [_("A villager group's code is its village's 12-digit code followed by 3 digits.")]
+    elif not AREA_CODE_RE.match(code or ""):
+        return [_("An area code has exactly 12 digits.")]
+    shape_ok = {
+        Level.COUNTY: code[6:] == "000000",
+        Level.TOWNSHIP: code[6:9] != "000" and code[9:] == "000",
+        Level.VILLAGE: code[9:12] != "000",
+        Level.GROUP: code[12:] != "000",
+    }.get(level, False)
+    if not shape_ok:
+        return [_("This code does not have the shape of a %(level)s code.") % {"level": Level(level).label}]
+    wanted = PARENT_LEVEL.get(level)
+    if wanted:
+        if parent is None or parent.level != wanted:
+            return [_("A %(level)s must belong to a %(parent)s.") % {"level": Level(level).label,
+                                                                    "parent": Level(wanted).label}]
+        if not code.startswith(parent.prefix):
+            return [_("The code %(code)s does not start with its parent's code %(prefix)s.")
+                    % {"code": code, "prefix": parent.prefix}]
+    return []
+
+
+def region_create(*, actor, code: str, name: str, level: str, parent: Region | None = None) -> Region:
+    """Add a region to the tree after checking its code's format against its parent."""
+    problems = region_code_problems(code=code, level=level, parent=parent)
+    if problems:
+        raise ValidationError({"code": problems})
+    if not name.strip():
+        raise ValidationError({"name": [_("A name is required.")]})
+    region = Region.objects.create(code=code, name=name.strip(), level=level, parent=parent)
+    audit_record(actor=actor, action="region.create", obj=region, region_code=code, after={"name": name})
+    return region
+
+
+def grid_create(*, actor, village: Region, name: str, worker=None) -> Grid:
+    """Add a grid to a village, with its grid worker if known."""
+    if village.level != Level.VILLAGE:
+        raise ValidationError(_("Grids belong to villages."))
+    grid = Grid.objects.create(village=village, name=name, worker=worker)
+    audit_record(actor=actor, action="grid.create", obj=grid, after={"name": name})
+    return grid
+
+
+REGION_ALIASES = {"代码": "code", "区划代码": "code", "统计用区划代码": "code", "名称": "name",
+                  "上级代码": "parent", "上级": "parent", "parent_code": "parent", "层级": "level", "级别": "level"}
+LEVEL_WORDS = {"乡镇": Level.TOWNSHIP, "镇": Level.TOWNSHIP, "乡": Level.TOWNSHIP, "街道": Level.TOWNSHIP,
+               "村": Level.VILLAGE, "社区": Level.VILLAGE, "村民小组": Level.GROUP, "小组": Level.GROUP,
+               "组": Level.GROUP, "县": Level.COUNTY}
+
+
+def regions_import(*, actor, fileobj, filename: str, county: Region, commit: bool = True) -> tuple[int, list[dict]]:
+    """Import townships, villages and groups under a county from CSV/XLSX (code, name[, parent, level]).
+
+    All-or-nothing: returns (created, errors); with any error nothing is written.
+    """
+    _keys, rows = read_rows(fileobj, filename, REGION_ALIASES)
+    existing = {r.code: r for r in Region.objects.filter(prefix__startswith=county.prefix)}
+    planned: list[tuple[dict, str]] = []
+    errors: list[dict] = []
+    seen: set[str] = set()
+    for row in rows:
+        code = row.get("code", "")
+        level = LEVEL_WORDS.get(row.get("level", ""), row.get("level", "")) or _guess_level(code)
+        if level not in Level.values or level == Level.COUNTY:
+            errors.append({"row": row["_row"], "field": "level", "message": _("Unknown level.")})
+            continue
+        if not code.startswith(county.prefix):
+            errors.append({"row": row["_row"], "field": "code", "message": _("The code is not in this county.")})
+            continue
+        if code in existing or code in seen:
+            errors.append({"row": row["_row"], "field": "code", "message": _("This code is already registered.")})
+            continue
+        if not row.get("name"):
+            errors.append({"row": row["_row"], "field": "name", "message": _("A name is required.")})
+            continue
+        seen.add(code)
+        planned.append((row, level))
+    # Parents may come later in the file: create level by level.
+    order = [Level.TOWNSHIP, Level.VILLAGE, Level.GROUP]
+    planned.sort(key=lambda item: (order.index(item[1]), item[0]["code"]))
+    if errors:
+        return 0, errors
+    created = 0
+    with transaction.atomic():
+        for row, level in planned:
+            code = row["code"]
+            parent_code = row.get("parent") or _parent_code(code, level)
+            parent = existing.get(parent_code)
+            problems = region_code_problems(code=code, level=level, parent=parent)
+            if problems:
+                errors.append({"row": row["_row"], "field": "code", "message": problems[0]})
+                continue
+            existing[code] = Region.objects.create(code=code, name=row["name"], level=level, parent=parent)
+            created += 1
+        if errors or not commit:
+            transaction.set_rollback(True)
+            return 0 if errors else created, errors
+        audit_record(actor=actor, action="regions.import", obj=county, region_code=county.code,
+                     after={"created": created, "file": filename})
+    return created, errors
+
+
+def _guess_level(code: str) -> str:
+    if GROUP_CODE_RE.match(code):
+        return Level.GROUP
+    if AREA_CODE_RE.match(code):
+        return level_of_code(code)
+    return ""
+
+
+def _parent_code(code: str, level: str) -> str:
+    if level == Level.GROUP:
+        return code[:12]
+    if level == Level.VILLAGE:
+        return region_prefix(code, Level.TOWNSHIP) + "000"
+    return region_prefix(code, Level.COUNTY) + "000000"

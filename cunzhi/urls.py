@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cunzhi.api.api import api
+from cunzhi.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("regions/", include("cunzhi.regions.urls")),
+    path("people/", include("cunzhi.people.urls")),
+    path("", include("cunzhi.web.urls")),
+]

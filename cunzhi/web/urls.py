@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cunzhi.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("text-size/", views.text_size, name="text_size"),
+]

@@ -1,0 +1,67 @@
+"""Home pages, login, the health check and display preferences."""
+
+import time
+
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from cunzhi.core.ratelimits import limit_login
+from cunzhi.people import rules as people_rules
+from cunzhi.people import selectors as people_selectors
+from cunzhi.web.forms import PhoneLoginForm
+
+
+@never_cache
+def healthz(request):
+    """Liveness and database check for load balancers and monitoring."""
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        db = {"status": "ok", "vendor": connection.vendor,
+              "ms": round((time.perf_counter() - started) * 1000, 2)}
+        status = 200
+    except Exception as exc:  # any driver error means "not healthy", reported, not raised
+        db = {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
+        status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", "database": db}, status=status)
+
+
+def home(request):
+    """One address for everyone: visitors see what the platform is; villagers and staff their own work."""
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "web/home_anonymous.html")
+    context = people_selectors.home_context(user=user)
+    if people_rules.has_role(user):
+        return render(request, "web/home_staff.html", context)
+    return render(request, "web/home_villager.html", context)
+
+
+login_view = limit_login(auth_views.LoginView.as_view(
+    authentication_form=PhoneLoginForm, redirect_authenticated_user=True))
+
+
+@require_POST
+def logout_view(request):
+    return auth_views.LogoutView.as_view()(request)
+
+
+@require_POST
+def text_size(request):
+    """Switch larger text on or off; a cookie so it works before logging in too."""
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if request.POST.get("size") == "large":
+        response.set_cookie("text_size", "large", max_age=365 * 24 * 3600, samesite="Lax")
+    else:
+        response.delete_cookie("text_size")
+    return response

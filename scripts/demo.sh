@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set everything up and start the demo: SQLite database, demo county, web server and task worker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+PORT=${PORT:-8000}
+PY=.venv/bin/python
+echo "==> preparing the database"
+$PY manage.py migrate -v0
+$PY manage.py createcachetable
+$PY manage.py seed_demo
+echo "==> starting the task worker and the web server"
+$PY manage.py db_worker --interval 1 >data/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo
+echo "    Open http://127.0.0.1:$PORT/ and log in with one of the accounts above. Ctrl-C stops."
+echo
+.venv/bin/gunicorn cunzhi.wsgi -b 127.0.0.1:$PORT -w 2 --access-logfile - --error-logfile -
