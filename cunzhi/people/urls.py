@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "people"
-urlpatterns = []
+urlpatterns = [
+    path("roster/", include("cunzhi.people.urls_roster")),
+]
