@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "ninja",  # serves Swagger UI from our own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "cunzhi.core",

@@ -1,6 +1,25 @@
 """Mount each domain's router on the API."""
 
+from django.http import Http404
+from ninja import Router
+
 from cunzhi.api.api import api
 from cunzhi.api.core import router as core_router
+from cunzhi.people.api import router as people_router
+from cunzhi.regions.api import router as regions_router
 
 api.add_router("", core_router)
+api.add_router("", regions_router)
+api.add_router("", people_router)
+
+# Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.
+fallback = Router()
+
+
+@fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False)
+def not_found(request, rest: str):
+    """No such endpoint."""
+    raise Http404
+
+
+api.add_router("", fallback)

@@ -17,6 +17,8 @@ STAFF_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role
 FULL_ID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 ROSTER_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
 REGION_ADMIN_ROLES = frozenset({Role.COUNTY_ADMIN})
+# Roles that call villagers back, so they see full phone numbers; others see them masked.
+PHONE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER, Role.OFFICE_STAFF})
 
 
 def role_rows(user) -> list[tuple[str, str, int | None]]:
@@ -86,6 +88,19 @@ def can_view_villager(user, villager) -> bool:
 
 def can_see_full_id(user, villager) -> bool:
     return is_self(user, villager) or in_scope(user, villager.region_code, FULL_ID_ROLES)
+
+
+def can_see_full_phone(user, villager) -> bool:
+    """The villager themself, or a role that needs to call them, in the villager's region."""
+    return is_self(user, villager) or in_scope(user, villager.region_code, PHONE_ROLES)
+
+
+def can_view_household(user, household) -> bool:
+    """Staff whose scope holds the household, or one of its own members."""
+    if in_scope(user, household.region_code):
+        return True
+    own = own_villager(user)
+    return own is not None and own.household_id == household.pk
 
 
 def can_manage_roster(user, village) -> bool:

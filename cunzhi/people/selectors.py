@@ -1,31 +1,142 @@
 """Reads for people. Every list is filtered by the reader's scope and runs a fixed number of queries."""
 
-from django.db.models import Count, Q
+import datetime as dt
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cunzhi.people import rules
-from cunzhi.people.models import DataAccess, Delegation, Household, RoleAssignment, Villager
+from cunzhi.people.models import (
+    ADULT_AGE, DataAccess, Delegation, Household, Office, RoleAssignment, RosterImport, Villager,
+)
 from cunzhi.regions.models import Region
 
 
-def villagers_visible(*, user, search: str = "", region: Region | None = None):
-    """Villagers the user may list, newest structure first; `search` matches name, pinyin or phone."""
+def adult_cutoff(day: dt.date | None = None) -> dt.date:
+    """The latest birth date of someone who is an adult (18+) on `day` (default today)."""
+    day = day or timezone.localdate()
+    try:
+        return day.replace(year=day.year - ADULT_AGE)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - ADULT_AGE, day=28)
+
+
+def villagers_visible(*, user, search: str = "", region: Region | None = None, group: Region | None = None,
+                      living_away: bool | None = None, adult: bool | None = None):
+    """Villagers the user may list; `search` matches name, pinyin or phone; filters are optional."""
     qs = Villager.objects.filter(rules.scope_q(user)).select_related("village", "group", "household")
+    if region is not None:
+        qs = qs.filter(region_code__startswith=region.prefix)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if living_away is not None:
+        qs = qs.filter(living_away=living_away)
+    if adult is not None:
+        cutoff = adult_cutoff()
+        qs = qs.filter(birth_date__lte=cutoff) if adult else qs.filter(birth_date__gt=cutoff)
+    if search:
+        term = search.strip()
+        q = Q(name__contains=term) | Q(name_pinyin__startswith=term.lower().replace(" ", ""))
+        digits = "".join(ch for ch in term if ch.isdigit())
+        if len(digits) >= 4 and len(digits) == len(term.replace(" ", "").replace("-", "")):
+            q |= Q(phone__contains=digits)
+        qs = qs.filter(q)
+    return qs
+
+
+def households_visible(*, user, region: Region | None = None, search: str = ""):
+    """Households in the user's scope with their member count; `search` matches number or address."""
+    qs = (Household.objects.filter(rules.scope_q(user)).select_related("village", "group", "representative")
+          .annotate(member_count=Count("members")).order_by("region_code", "number"))
     if region is not None:
         qs = qs.filter(region_code__startswith=region.prefix)
     if search:
         term = search.strip()
-        qs = qs.filter(Q(name__contains=term) | Q(name_pinyin__startswith=term.lower().replace(" ", ""))
-                       | Q(phone=term))
+        qs = qs.filter(Q(number__contains=term) | Q(address__contains=term) | Q(representative__name__contains=term))
     return qs
 
 
-def households_visible(*, user, region: Region | None = None):
-    qs = (Household.objects.filter(rules.scope_q(user)).select_related("village", "group", "representative")
-          .annotate(member_count=Count("members")))
-    if region is not None:
-        qs = qs.filter(region_code__startswith=region.prefix)
-    return qs
+def household_members(*, household):
+    """Members of a household, the representative first, then by birth date."""
+    return sorted(Villager.objects.filter(household=household).select_related("group"),
+                  key=lambda v: (v.pk != household.representative_id, v.birth_date, v.pk))
+
+
+def villager_with_relations(*, public_id: str):
+    """One villager with everything the record page shows, in one query (or DoesNotExist)."""
+    return Villager.objects.select_related("village__parent", "group", "grid__worker", "household__representative",
+                                           "user").get(public_id=public_id)
+
+
+def household_with_relations(*, public_id: str):
+    return Household.objects.select_related("village__parent", "group", "representative").get(public_id=public_id)
+
+
+def offices_visible(*, user):
+    """Offices serving the user's regions: those inside their scope and those above it (township, county)."""
+    ps = rules.prefixes(user)
+    if not ps:
+        return Office.objects.none()
+    q = Q()
+    above: set[str] = set()
+    for p in ps:
+        q |= Q(region_code__startswith=p)
+        if len(p) > 6:
+            above.add(p[:6] + "000000")
+        if len(p) > 9:
+            above.add(p[:9] + "000")
+    if above:
+        q |= Q(region_code__in=sorted(above))
+    return (Office.objects.filter(q).select_related("region")
+            .annotate(staff_count=Count("staff__user", distinct=True)).order_by("region_code", "name"))
+
+
+def village_count_annotations() -> dict:
+    """Subquery annotations for a Region queryset: villagers, households and people living away per village.
+
+    Correlated on the village foreign key (indexed), so a county tree is one query, not one per village.
+    """
+    def count(qs):
+        return Coalesce(Subquery(qs.order_by().values("village").annotate(c=Count("pk")).values("c")[:1],
+                                 output_field=IntegerField()), Value(0))
+    return {
+        "villager_count": count(Villager.objects.filter(village=OuterRef("pk"))),
+        "away_count": count(Villager.objects.filter(village=OuterRef("pk"), living_away=True)),
+        "household_count": count(Household.objects.filter(village=OuterRef("pk"))),
+    }
+
+
+def group_count_annotations() -> dict:
+    """Subquery annotations for villager groups: villagers and households in each group."""
+    def count(qs):
+        return Coalesce(Subquery(qs.order_by().values("group").annotate(c=Count("pk")).values("c")[:1],
+                                 output_field=IntegerField()), Value(0))
+    return {
+        "villager_count": count(Villager.objects.filter(group=OuterRef("pk"))),
+        "away_count": count(Villager.objects.filter(group=OuterRef("pk"), living_away=True)),
+        "household_count": count(Household.objects.filter(group=OuterRef("pk"))),
+    }
+
+
+def grid_count_annotations() -> dict:
+    """Subquery annotation for grids: how many villagers each grid covers."""
+    qs = Villager.objects.filter(grid=OuterRef("pk")).order_by().values("grid").annotate(c=Count("pk")).values("c")
+    return {"villager_count": Coalesce(Subquery(qs[:1], output_field=IntegerField()), Value(0))}
+
+
+def villager_counts_by_prefix(*, prefix: str, length: int) -> dict[str, int]:
+    """Villagers under `prefix`, counted per leading `length` characters of their region code (one query)."""
+    from django.db.models.functions import Substr
+    rows = (Villager.objects.filter(region_code__startswith=prefix).order_by()
+            .annotate(part=Substr("region_code", 1, length)).values("part").annotate(c=Count("pk")))
+    return {row["part"]: row["c"] for row in rows}
+
+
+def user_by_phone(*, phone: str):
+    """The active account with this mobile number, or None."""
+    from cunzhi.people.models import User
+    return User.objects.filter(phone=phone, is_active=True).first()
 
 
 def regions_visible(*, user, level: str | None = None):
@@ -60,18 +171,26 @@ def delegations_held(*, user):
     return Delegation.objects.filter(helper=user).select_related("villager", "villager__village")
 
 
-def data_accesses(*, villager, limit: int = 50):
-    return DataAccess.objects.filter(subject=villager)[:limit]
+def delegation_by_public_id(*, public_id: str):
+    """One delegation with both parties, or None."""
+    return Delegation.objects.select_related("villager", "helper").filter(public_id=public_id).first()
+
+
+def own_villager_with_relations(*, user):
+    """The user's own villager record with village, group, household and grid loaded, or None."""
+    return (Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
+            .filter(user=user).first())
+
+
+def data_accesses(*, villager, limit: int | None = 50):
+    """Who read or used the villager's data, newest first (all of it when limit is None, for paging)."""
+    qs = DataAccess.objects.filter(subject=villager)
+    return qs if limit is None else qs[:limit]
 
 
 def adults_in(*, region: Region, on=None):
     """Villagers aged 18 or more on a day (default today): derived from birth dates, never typed."""
-    day = on or timezone.localdate()
-    try:
-        cutoff = day.replace(year=day.year - 18)
-    except ValueError:  # 29 February
-        cutoff = day.replace(year=day.year - 18, day=28)
-    return Villager.objects.filter(region_code__startswith=region.prefix, birth_date__lte=cutoff)
+    return Villager.objects.filter(region_code__startswith=region.prefix, birth_date__lte=adult_cutoff(on))
 
 
 def roles_of(*, user):
@@ -80,28 +199,34 @@ def roles_of(*, user):
 
 def home_context(*, user) -> dict:
     """What the home page shows: the villager's own things, and the staff member's region and work."""
-    villager = rules.own_villager(user)
-    context = {"villager": villager, "now": timezone.now()}
+    now = timezone.now()
+    villager = own_villager_with_relations(user=user)
+    context = {"villager": villager, "now": now}
     if villager is not None:
-        villager = Villager.objects.select_related("village__parent", "group", "household", "grid__worker").get(
-            pk=villager.pk)
         context.update(
-            villager=villager,
             household_members=list(Villager.objects.filter(household_id=villager.household_id)
-                                   .only("name", "birth_date", "living_away", "public_id"))
+                                   .only("name", "birth_date", "living_away", "public_id", "household_id"))
             if villager.household_id else [],
-            delegations=list(delegations_granted(villager=villager)[:10]),
+            delegations=list(delegations_granted(villager=villager)
+                             .filter(revoked_at__isnull=True, ends_at__gt=now)[:10]),
             accesses=list(data_accesses(villager=villager, limit=5)),
         )
     context["delegations_held"] = list(delegations_held(user=user).filter(revoked_at__isnull=True,
-                                                                         ends_at__gt=timezone.now())[:20])
+                                                                         ends_at__gt=now)[:20])
     roles = list(roles_of(user=user))
     context["roles"] = roles
-    if roles:
+    if any(r.role in rules.STAFF_ROLES for r in roles):
         scope = rules.scope_q(user)
-        context["scope_counts"] = {
-            "villagers": Villager.objects.filter(scope).count(),
-            "households": Household.objects.filter(scope).count(),
-            "away": Villager.objects.filter(scope, living_away=True).count(),
-        }
+        counts = Villager.objects.filter(scope).aggregate(
+            villagers=Count("pk"), away=Count("pk", filter=Q(living_away=True)),
+            adults=Count("pk", filter=Q(birth_date__lte=adult_cutoff())))
+        counts["households"] = Household.objects.filter(scope).count()
+        context["scope_counts"] = counts
+        context["can_import_regions"] = rules.can_admin_regions(user)
+        context["can_roster"] = rules.has_role(user, rules.ROSTER_ROLES)
+        if context["can_roster"]:
+            context["roster_imports"] = list(
+                RosterImport.objects.filter(rules.scope_q(user, rules.ROSTER_ROLES))
+                .select_related("village").only("public_id", "original_name", "status", "created_at",
+                                                "village__name", "total_rows", "created_villagers")[:5])
     return context

@@ -2,9 +2,10 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
@@ -133,7 +134,9 @@ def _actor_office(user) -> str:
     if not roles:
         return ""
     r = roles[0]
-    return str(r.office or r.region) + " · " + r.get_role_display()
+    # A stored snapshot, so always in the official language, whatever the staff member reads in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(r.office or r.region) + " · " + str(r.get_role_display())
 
 
 def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> DataAccess | None:
@@ -162,3 +165,32 @@ def delegation_use(*, helper, villager: Villager, scope: str, purpose: str) -> D
         raise ValidationError(_("You have no active delegation from this villager for this."))
     access_record(actor=helper, villager=villager, kind=AccessKind.DELEGATION_USE, purpose=purpose)
     return delegation
+
+
+def villager_update_contact(*, actor, villager: Villager, phone: str, living_away: bool,
+                            away_city: str = "") -> Villager:
+    """The villager corrects their own contact phone and whether (and where) they live away."""
+    from cunzhi.core.idnumbers import mask_phone, validate_phone
+    if not is_self(actor, villager):
+        raise ValidationError(_("Only the villager can change these details here."))
+    phone = validate_phone(phone) if (phone or "").strip() else ""
+    away_city = (away_city or "").strip() if living_away else ""
+    if living_away and not away_city:
+        raise ValidationError({"away_city": _("Say in which city you work, so notices can reach you.")})
+    before = {"phone": mask_phone(villager.phone), "living_away": villager.living_away,
+              "away_city": villager.away_city}
+    villager.phone, villager.living_away, villager.away_city = phone, living_away, away_city
+    villager.save(update_fields=["phone", "living_away", "away_city", "updated_at"])
+    audit_record(actor=actor, action="villager.contact", obj=villager, before=before,
+                 after={"phone": mask_phone(phone), "living_away": living_away, "away_city": away_city})
+    return villager
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language a person reads the platform in."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the offered languages.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

@@ -53,11 +53,25 @@ def region_create(*, actor, code: str, name: str, level: str, parent: Region | N
 
 
 def grid_create(*, actor, village: Region, name: str, worker=None) -> Grid:
-    """Add a grid to a village, with its grid worker if known."""
+    """Add a grid to a village with its grid worker, who then holds the grid-worker role in the village."""
     if village.level != Level.VILLAGE:
         raise ValidationError(_("Grids belong to villages."))
-    grid = Grid.objects.create(village=village, name=name, worker=worker)
-    audit_record(actor=actor, action="grid.create", obj=grid, after={"name": name})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("A name is required.")]})
+    if len(name) > Grid._meta.get_field("name").max_length:
+        raise ValidationError({"name": [_("The name is too long.")]})
+    if Grid.objects.filter(village=village, name=name).exists():
+        raise ValidationError({"name": [_("This village already has a grid with this name.")]})
+    with transaction.atomic():
+        grid = Grid.objects.create(village=village, name=name, worker=worker)
+        if worker is not None:
+            # The grid worker acts for villagers of this village (delegations check this role).
+            from cunzhi.people.models import Role
+            from cunzhi.people.services import role_assign
+            role_assign(actor=actor, user=worker, role=Role.GRID_WORKER, region=village)
+        audit_record(actor=actor, action="grid.create", obj=grid,
+                     after={"name": name, "worker": worker.pk if worker else None})
     return grid
 
 
@@ -68,53 +82,96 @@ LEVEL_WORDS = {"乡镇": Level.TOWNSHIP, "镇": Level.TOWNSHIP, "乡": Level.TOW
                "组": Level.GROUP, "县": Level.COUNTY}
 
 
+MAX_IMPORT_ERRORS = 500
+
+
 def regions_import(*, actor, fileobj, filename: str, county: Region, commit: bool = True) -> tuple[int, list[dict]]:
     """Import townships, villages and groups under a county from CSV/XLSX (code, name[, parent, level]).
 
-    All-or-nothing: returns (created, errors); with any error nothing is written.
+    All-or-nothing: returns (created, errors); with any error nothing is written. A file that cannot
+    be read at all raises ValidationError.
     """
-    _keys, rows = read_rows(fileobj, filename, REGION_ALIASES)
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("Regions are imported into a county."))
+    keys, rows = read_rows(fileobj, filename, REGION_ALIASES)
+    missing = [k for k in ("code", "name") if k not in keys]
+    if missing:
+        raise ValidationError(_("The first row must name the columns; missing: %(cols)s.")
+                              % {"cols": ", ".join(missing)})
+    name_max = Region._meta.get_field("name").max_length
     existing = {r.code: r for r in Region.objects.filter(prefix__startswith=county.prefix)}
     planned: list[tuple[dict, str]] = []
     errors: list[dict] = []
     seen: set[str] = set()
+    failed_codes: set[str] = set()
+    hidden = 0
+
+    def fail(row, field, message):
+        nonlocal hidden
+        failed_codes.add(row.get("code", ""))
+        if len(errors) < MAX_IMPORT_ERRORS:
+            errors.append({"row": row["_row"], "field": field, "message": message})
+        else:
+            hidden += 1  # a file of junk must not fill the memory with messages
+
     for row in rows:
-        code = row.get("code", "")
-        level = LEVEL_WORDS.get(row.get("level", ""), row.get("level", "")) or _guess_level(code)
+        code = row.get("code", "").replace(" ", "")
+        row["code"] = code
+        raw_level = row.get("level", "").strip()
+        if not (GROUP_CODE_RE.match(code) or AREA_CODE_RE.match(code)):
+            fail(row, "code", _("An area code has exactly 12 digits (a villager group's 15)."))
+            continue
+        level = LEVEL_WORDS.get(raw_level, raw_level.lower()) or _guess_level(code)
         if level not in Level.values or level == Level.COUNTY:
-            errors.append({"row": row["_row"], "field": "level", "message": _("Unknown level.")})
+            fail(row, "level", _("Only townships, villages and villager groups can be imported."))
             continue
         if not code.startswith(county.prefix):
-            errors.append({"row": row["_row"], "field": "code", "message": _("The code is not in this county.")})
+            fail(row, "code", _("The code is not in this county."))
             continue
-        if code in existing or code in seen:
-            errors.append({"row": row["_row"], "field": "code", "message": _("This code is already registered.")})
+        if code in seen:
+            fail(row, "code", _("This code appears twice in the file."))
+            continue
+        if code in existing:
+            fail(row, "code", _("This code is already registered."))
             continue
         if not row.get("name"):
-            errors.append({"row": row["_row"], "field": "name", "message": _("A name is required.")})
+            fail(row, "name", _("A name is required."))
+            continue
+        if len(row["name"]) > name_max:
+            fail(row, "name", _("The name is too long."))
             continue
         seen.add(code)
         planned.append((row, level))
     # Parents may come later in the file: create level by level.
     order = [Level.TOWNSHIP, Level.VILLAGE, Level.GROUP]
     planned.sort(key=lambda item: (order.index(item[1]), item[0]["code"]))
-    if errors:
-        return 0, errors
     created = 0
     with transaction.atomic():
         for row, level in planned:
             code = row["code"]
-            parent_code = row.get("parent") or _parent_code(code, level)
+            parent_code = row.get("parent", "").replace(" ", "") or _parent_code(code, level)
             parent = existing.get(parent_code)
+            if parent is None and parent_code in failed_codes:
+                failed_codes.add(code)  # its parent's row already carries the error
+                continue
+            if parent is None:
+                fail(row, "parent", _("The parent region %(code)s is neither registered nor in the file.")
+                     % {"code": parent_code})
+                continue
             problems = region_code_problems(code=code, level=level, parent=parent)
             if problems:
-                errors.append({"row": row["_row"], "field": "code", "message": problems[0]})
+                fail(row, "code", problems[0])
                 continue
             existing[code] = Region.objects.create(code=code, name=row["name"], level=level, parent=parent)
             created += 1
-        if errors or not commit:
+        if errors or failed_codes or not commit:
+            # A preview, or a file with errors: nothing stays written.
             transaction.set_rollback(True)
-            return 0 if errors else created, errors
+            errors.sort(key=lambda e: e["row"])
+            if hidden:
+                errors.append({"row": "", "field": "", "message": _("%(count)d more errors not shown.")
+                               % {"count": hidden}})
+            return 0 if (errors or failed_codes) else created, errors
         audit_record(actor=actor, action="regions.import", obj=county, region_code=county.code,
                      after={"created": created, "file": filename})
     return created, errors

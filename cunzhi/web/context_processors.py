@@ -1,5 +1,53 @@
-"""Values every page needs: the text-size preference and the user's roles summary."""
+"""Values every page needs: the text-size preference and the navigation links for the user's roles.
+
+The links are built lazily (only when a template shows them) from the user's roles, which
+people.rules reads once and caches on the user object: no query beyond that one per page.
+"""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from cunzhi.people import rules
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a page another part of the project has not built yet
+        return ""
+
+
+def nav_links(request) -> list[dict]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    links = []
+    if rules.has_role(user):
+        links += [
+            ("people:villager_list", _("Villagers")),
+            ("people:household_list", _("Households")),
+            ("regions:tree", _("Regions")),
+            ("people:office_list", _("Offices")),
+        ]
+        if rules.has_role(user, rules.ROSTER_ROLES):
+            links.append(("people:roster_home", _("Roster")))
+    links += [
+        ("people:delegation_list", _("Delegations")),
+        ("people:data_access", _("Who viewed my data")),
+        ("people:profile", _("My profile")),
+    ]
+    path = request.path
+    out = []
+    for name, label in links:
+        url = _url(name)
+        if url:
+            out.append({"url": url, "label": label, "current": path.startswith(url)})
+    return out
 
 
 def ui(request):
-    return {"large_text": request.COOKIES.get("text_size") == "large"}
+    return {
+        "large_text": request.COOKIES.get("text_size") == "large",
+        "nav_links": SimpleLazyObject(lambda: nav_links(request)),
+    }

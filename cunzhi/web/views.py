@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
@@ -44,8 +45,20 @@ def home(request):
     return render(request, "web/home_villager.html", context)
 
 
-login_view = limit_login(auth_views.LoginView.as_view(
-    authentication_form=PhoneLoginForm, redirect_authenticated_user=True))
+class LoginView(auth_views.LoginView):
+    """Log in by mobile number; the page then speaks the language the person chose before."""
+
+    authentication_form = PhoneLoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language,
+                            max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+
+login_view = limit_login(LoginView.as_view())
 
 
 @require_POST

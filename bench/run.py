@@ -1,0 +1,260 @@
+"""The one benchmark command (`make bench`): runs every benchmark and writes docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py [--seconds 12] [--clients 50] [--loadgen auto|wrk|python]
+                                  [--rows 100000] [--only home|roster] [--output docs/benchmarks.md]
+
+It installs nothing. The home-page benchmark uses `wrk` when it is on the PATH
+(`apt-get install wrk`) and a Python load generator otherwise; the roster benchmark runs when
+bench/roster_import.py exists. Every server it starts listens on 127.0.0.1 only and is stopped at
+the end, also on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import home_page  # noqa: E402
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+                 platform.processor() or "unknown")
+    mem_kb = 0
+    if Path("/proc/meminfo").exists():
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    import django
+
+    wrk = shutil.which("wrk")
+    wrk_version = ""
+    if wrk:
+        out = subprocess.run([wrk, "--version"], capture_output=True, text=True)
+        wrk_version = (out.stdout or out.stderr).split("[")[0].strip() or "wrk"
+    gunicorn_version = subprocess.run([sys.executable, "-m", "gunicorn", "--version"], capture_output=True,
+                                      text=True).stdout.strip()
+    return {
+        "cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(), "django": django.get_version(),
+        "database": f"SQLite {sqlite3.sqlite_version} (WAL), temporary file",
+        "server": gunicorn_version or "gunicorn", "wrk": wrk_version,
+        "load_before": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def run_roster(rows: int) -> dict | None:
+    """The roster import benchmark (bench/roster_import.py, written separately), if it exists."""
+    try:
+        from bench import roster_import
+    except ModuleNotFoundError as exc:
+        if exc.name in ("bench.roster_import",):
+            return None
+        raise
+    return roster_import.run(rows=rows)
+
+
+# --- the report -----------------------------------------------------------------------------
+def _f(x: float, digits: int = 0) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def render(info: dict, home: dict | None, home_error: str, roster: dict | None, roster_error: str,
+           args) -> str:
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (`.venv/bin/python bench/run.py`) on {now}. Do not edit by hand: run it again.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPU | {info['cpu']} |",
+        f"| Cores | {info['cores']} |",
+        f"| Memory | {info['memory_gb']} GB |",
+        f"| OS | {info['os']} |",
+        f"| Python | {info['python']} |",
+        f"| Django | {info['django']} |",
+        f"| Database | {info['database']} |",
+        f"| Server | {info['server']}, `-w 2` sync workers, DEBUG=0 |",
+        f"| Load generator | {info['wrk'] or 'Python (wrk not installed)'} |",
+        f"| Load average before the run (1/5/15 min) | {info['load_before']} |",
+        "",
+    ]
+    lines += ["## Villager home page against a bare view", ""]
+    if home is None:
+        lines += [f"Not run: {home_error or 'skipped'}", ""]
+    else:
+        runs = home["runs"]
+        lines += [
+            f"A fresh SQLite database with the demo county (`seed_demo`: {home['seed_demo_s']} s), one gunicorn "
+            f"server, {home['clients']} concurrent clients for {home['seconds_each']:g} s per row after a 2 s "
+            "warm-up. *bare* is `/bench/bare` (a view returning \"ok\" through the full middleware stack, "
+            "added by `bench/urls.py` only for this run); *villager home* is `/` with the demo villager's "
+            "session cookie, obtained through the real login form.",
+            "",
+            "| Page | req/s | p50 ms | p99 ms | server CPU ms per request | server cores | load generator cores "
+            "| other processes' cores |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        names = {"bare": "bare view", "anonymous_home": "home, anonymous", "villager_home": "home, villager"}
+        for key, r in runs.items():
+            lines.append(f"| {names.get(key, key)} | {_f(r['rps'])} | {_f(r['p50_ms'], 1)} | {_f(r['p99_ms'], 1)} | "
+                         f"{_f(r['server_ms_cpu_per_request'], 2)} | {_f(r['server_cores'], 2)} | "
+                         f"{_f(r['client_cores'], 2)} | {_f(r['other_cores'], 2)} |")
+        verdict = "meets" if home["ok"] else "**misses**"
+        lines += [
+            "",
+            f"**Villager home / bare = {home['ratio'] * 100:.1f} %**, which {verdict} the target of "
+            f"≥ {home['target_ratio'] * 100:.0f} %. "
+            f"Load generator: {runs['bare']['loadgen']}.",
+            "",
+            "### SQL queries of the villager home page",
+            "",
+            "Counted in-process with `CaptureQueriesContext` on the same demo database (second request of a "
+            "logged-in client, so nothing is warming up). The count must not grow with the household.",
+            "",
+            "| Villager | household size | queries | tables, in order |",
+            "|---|---:|---:|---|",
+        ]
+        for q in home["home_queries"]:
+            lines.append(f"| {q['case']} | {q['household_size']} | {q['queries']} | {', '.join(q['tables'])} |")
+        lines += ["", f"The bare view runs {home['bare_queries']} queries, the anonymous home page "
+                      f"{home['anonymous_queries']}.", ""]
+        t = home.get("timing")
+        if t:
+            other = (t["home_request_ms"] - t["bare_request_ms"] - t["session_and_user_ms"]
+                     - t["home_selector_ms"] - t["template_render_ms"])
+            lines += [
+                "### Where one villager home request spends its time",
+                "",
+                "In-process, one thread, no HTTP (Django's test client against the same database), "
+                f"mean of 300 requests; template `{t['template']}`.",
+                "",
+                "| Part | ms | share |",
+                "|---|---:|---:|",
+            ]
+            total = t["home_request_ms"]
+            for label, value in (
+                    ("request handling and middleware (the bare view)", t["bare_request_ms"]),
+                    ("session and user (2 queries)", t["session_and_user_ms"]),
+                    (f"home selector (`home_context`, its queries with the ORM around them)", t["home_selector_ms"]),
+                    ("template rendering", t["template_render_ms"]),
+                    ("the rest (context processors, navigation, role look-up, response)", other)):
+                lines.append(f"| {label} | {_f(value, 2)} | {value / total * 100:.0f} % |")
+            lines += [
+                f"| **whole request** | **{_f(total, 2)}** | 100 % |",
+                "",
+                f"The page's {t['queries']} SQL statements, replayed through a raw cursor, take "
+                f"{_f(t['raw_sql_ms'], 2)} ms together: the database itself is not the cost; building the "
+                "queries and model instances in the ORM, and rendering, are.",
+                "",
+            ]
+        elif home.get("timing_error"):
+            lines += [f"Time breakdown not available: {home['timing_error']}", ""]
+    lines += ["## Roster import", ""]
+    if roster is None:
+        lines += [f"Not run: {roster_error or 'bench/roster_import.py is not there yet'}.", ""]
+    else:
+        ok = roster.get("ok", roster["seconds"] < 60 and roster["peak_rss_mb"] < 500)
+        lines += [
+            f"`manage.py import_roster` of a {roster['rows']:,}-row XLSX roster"
+            + (f" ({roster['file_mb']} MB)" if "file_mb" in roster else "") + " into a fresh "
+            + str(roster.get("database", "sqlite")) + " database, in a child process.",
+            "",
+            "| Rows | seconds | rows/s | peak memory (MB) | target |",
+            "|---:|---:|---:|---:|---|",
+            f"| {roster['rows']:,} | {roster['seconds']} | {_f(roster['rows_per_s'])} | {roster['peak_rss_mb']} | "
+            f"< 60 s and < 500 MB: {'met' if ok else '**missed**'} |",
+            "",
+        ]
+    lines += [
+        "## How to read these figures",
+        "",
+        f"- The machine has {info['cores']} cores and the load generator runs on them too: the columns "
+        "*load generator cores* and *other processes' cores* show what it and anything else running took "
+        "from the server during each row. *Server CPU ms per request* does not depend on that competition "
+        "and is the figure to compare between runs.",
+        "- gunicorn's sync workers close the connection after every response, so each request includes a "
+        "TCP connect; this is the same for every row.",
+        "- p50/p99 under 50 clients are mostly queueing: 50 connections wait for 2 workers.",
+        f"- Command: `.venv/bin/python bench/run.py --seconds {args.seconds:g} --clients {args.clients}`"
+        f" (`make bench`).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks and write docs/benchmarks.md.")
+    parser.add_argument("--seconds", type=float, default=12, help="measured seconds per load run (default 12)")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--rows", type=int, default=100_000, help="roster rows (default 100,000)")
+    parser.add_argument("--only", choices=["home", "roster"])
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args(argv)
+
+    info = machine()
+    print(f"==> machine: {info['cpu']}, {info['cores']} cores, load {info['load_before']}")
+    if info["load_before"].split(" / ")[0] and float(info["load_before"].split(" / ")[0]) > 0.5:
+        print("    note: the machine is busy; figures will be lower (see 'other processes' cores').")
+    home = roster = None
+    home_error = roster_error = ""
+    failed = False
+    if args.only in (None, "home"):
+        loadgen = args.loadgen
+        if loadgen == "auto":
+            loadgen = "wrk" if shutil.which("wrk") else "python"
+            if loadgen == "python":
+                print("    wrk not found (apt-get install wrk); using the Python load generator")
+        print(f"==> home page vs bare view ({args.clients} clients, {args.seconds:g} s each, {loadgen})")
+        try:
+            home = home_page.run(seconds=args.seconds, clients=args.clients, loadgen=loadgen)
+            print(f"    bare {home['runs']['bare']['rps']:.0f} req/s, villager home "
+                  f"{home['runs']['villager_home']['rps']:.0f} req/s: {home['ratio'] * 100:.1f} % "
+                  f"(target {home['target_ratio'] * 100:.0f} %)")
+        except Exception as exc:
+            traceback.print_exc()
+            home_error, failed = f"failed: {exc.__class__.__name__}: {str(exc)[:300]}", True
+    else:
+        home_error = "skipped (--only roster)"
+    if args.only in (None, "roster"):
+        print(f"==> roster import ({args.rows:,} rows)")
+        try:
+            roster = run_roster(args.rows)
+            if roster is None:
+                roster_error = "bench/roster_import.py is not there yet"
+                print("    " + roster_error)
+            else:
+                print(f"    {roster['seconds']} s, {roster['rows_per_s']} rows/s, peak {roster['peak_rss_mb']} MB")
+        except Exception as exc:
+            traceback.print_exc()
+            roster_error, failed = f"failed: {exc.__class__.__name__}: {str(exc)[:300]}", True
+    else:
+        roster_error = "skipped (--only home)"
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(info, home, home_error, roster, roster_error, args), encoding="utf-8")
+    print(f"==> wrote {out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""One JSON shape for every refusal: {"detail": "<message in the caller's language>", "code": "<stable code>"}.
+
+Validation failures (422) add "errors": [{"loc": [...], "msg": "...", "type": "..."}]. Scripts branch
+on `code`; people read `detail`, translated by the active language (Accept-Language, or the
+account's language for bearer tokens).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+logger = logging.getLogger("cunzhi.api")
+
+CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+
+
+class ApiError(HttpError):
+    """A refusal whose message is already written for the user (translated) and has a stable code."""
+
+    def __init__(self, status_code: int, message: str, code: str = ""):
+        super().__init__(status_code, str(message))
+        self.code = code or CODES.get(status_code, "error")
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[FieldErrorOut] = []
+
+
+def _generic_message(status: int) -> str:
+    # Built here, not at import, so each message comes out in the language of the request.
+    return {
+        400: _("The request is not valid."),
+        401: _("Log in, or send a valid bearer token (POST /api/v1/auth/token)."),
+        403: _("You may not do this."),
+        404: _("Not found, or you may not see it."),
+        405: _("This address does not accept this method."),
+        422: _("Some values are missing or not valid."),
+        429: _("Too many requests; please wait a minute and try again."),
+    }.get(status, _("The request could not be handled."))
+
+
+def error_body(status: int, detail: str | None = None, code: str | None = None, **extra) -> dict:
+    return {"detail": str(detail or _generic_message(status)), "code": code or CODES.get(status, "error"), **extra}
+
+
+def install(api) -> None:
+    """Register the handlers on the NinjaAPI (replacing ninja's English-only defaults)."""
+
+    def respond(request, status, body, headers=None):
+        response = api.create_response(request, body, status=status)
+        for key, value in (headers or {}).items():
+            response[key] = value
+        return response
+
+    @api.exception_handler(ApiError)
+    def api_error(request, exc: ApiError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return respond(request, exc.status_code, error_body(exc.status_code, exc.message, exc.code), headers)
+
+    @api.exception_handler(AuthenticationError)
+    def not_authenticated(request, exc):
+        # Ninja raises this when no auth method accepted the request: no or dead token, no session.
+        return respond(request, 401, error_body(401), {"WWW-Authenticate": "Bearer"})
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        # Ninja's own HttpErrors carry English-only texts ("CSRF check Failed"); give ours instead.
+        detail = None
+        if exc.status_code == 403 and "CSRF" in exc.message:
+            detail = _("The page's security token is missing or old; reload the page and try again.")
+        elif exc.status_code == 400 and "parse" in exc.message:
+            detail = _("The request body is not valid JSON.")
+        return respond(request, exc.status_code, error_body(exc.status_code, detail))
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        # Objects outside the caller's scope also end here: existence is not revealed.
+        return respond(request, 404, error_body(404))
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        return respond(request, 403, error_body(403))
+
+    @api.exception_handler(ValidationError)
+    def invalid_input(request, exc: ValidationError):
+        # Only location, message and type: never the submitted value (it may be a password).
+        errors = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+                   "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in exc.errors]
+        return respond(request, 422, error_body(422, errors=errors))
+
+    @api.exception_handler(DjangoValidationError)
+    def service_refused(request, exc: DjangoValidationError):
+        # Services raise Django's ValidationError with messages already written for the user.
+        if hasattr(exc, "error_dict"):
+            errors = [{"loc": ["body", field], "msg": str(m), "type": "value_error"}
+                      for field, items in exc.message_dict.items() for m in items]
+        else:
+            errors = [{"loc": ["body"], "msg": str(m), "type": "value_error"} for m in exc.messages]
+        return respond(request, 422, error_body(422, errors[0]["msg"] if errors else None, errors=errors))
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        # Logged in full for operators; the caller gets no stack trace, whatever DEBUG says.
+        logger.exception("API error on %s %s", request.method, request.path)
+        return respond(request, 500, error_body(500, _("Something went wrong on our side. Nothing was changed; "
+                                                       "please try again later.")))
+
+
+# Documented refusals, for the OpenAPI schema: any logged-in endpoint, lists with filters, single objects.
+AUTH_ERRORS = {401: ErrorOut}
+LIST_ERRORS = {401: ErrorOut, 422: ValidationErrorOut}
+OBJECT_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}

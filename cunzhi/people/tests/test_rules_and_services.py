@@ -1,0 +1,113 @@
+"""Scope rules and people services, below the views."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cunzhi.core.models import AuditEvent
+from cunzhi.people import rules, selectors, services
+from cunzhi.people.models import AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment, Villager
+from cunzhi.people.tests.factories import VillagerFactory, next_id_number
+
+
+def test_roles_reach_their_subtree_only(world):
+    a, b = world.village_a.code, world.village_b.code
+    assert rules.in_scope(world.cadre_a, a) and not rules.in_scope(world.cadre_a, b)
+    assert rules.in_scope(world.township_staff, a) and not rules.in_scope(world.township_staff, b)
+    assert rules.in_scope(world.other_township_staff, b) and not rules.in_scope(world.other_township_staff, a)
+    assert rules.in_scope(world.county_admin, a) and rules.in_scope(world.county_admin, b)
+    assert not rules.in_scope(world.villager_a, a)  # a villager holds no staff role
+
+
+def test_scoped_list_and_single_roles_query(world, django_assert_num_queries):
+    user = type(world.cadre_a).objects.get(pk=world.cadre_a.pk)
+    with django_assert_num_queries(2):  # roles once, then the list
+        names = {v.name for v in selectors.villagers_visible(user=user)}
+        rules.in_scope(user, world.village_a.code)
+    assert names == {"张三", "张小明"}
+
+
+def test_villager_derived_fields(world):
+    v = world.villager_a.villager
+    assert v.birth_date == dt.date(int(v.id_number[6:10]), int(v.id_number[10:12]), int(v.id_number[12:14]))
+    assert v.sex == ("M" if int(v.id_number[16]) % 2 else "F")
+    assert v.name_pinyin == "zhangsan"
+    assert v.region_code == world.village_a.code
+
+
+def test_adults_are_derived_from_birth_dates(world):
+    today = timezone.localdate()
+    child = VillagerFactory(village=world.village_a, name="小孩",
+                            id_number=next_id_number(birth=today.replace(year=today.year - 10)))
+    adults = selectors.adults_in(region=world.village_a)
+    assert child not in adults and world.villager_a.villager in adults
+    assert not child.is_adult
+
+
+def test_duplicate_id_number_is_refused(world):
+    with pytest.raises(ValidationError):
+        services.villager_create(actor=world.cadre_a, name="重复", id_number=world.villager_a.villager.id_number,
+                                 village=world.village_a)
+    assert Villager.objects.filter(name="重复").count() == 0
+
+
+def test_delegation_grant_use_revoke(world):
+    villager = world.villager_a.villager
+    ends = timezone.now() + dt.timedelta(days=30)
+    d = services.delegation_grant(villager=villager, actor=world.villager_a, helper=world.helper,
+                                  relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS, "nonsense"], ends_at=ends)
+    assert d.scopes == [DelegationScope.CONCERNS]
+    services.delegation_use(helper=world.helper, villager=villager, scope=DelegationScope.CONCERNS, purpose="raise")
+    log = DataAccess.objects.get(subject=villager)
+    assert log.kind == AccessKind.DELEGATION_USE and log.actor == world.helper
+    with pytest.raises(ValidationError):  # scope not granted
+        services.delegation_use(helper=world.helper, villager=villager, scope=DelegationScope.MEETINGS, purpose="x")
+    services.delegation_revoke(delegation=d, actor=world.villager_a)
+    with pytest.raises(ValidationError):
+        services.delegation_use(helper=world.helper, villager=villager, scope=DelegationScope.CONCERNS, purpose="x")
+    actions = list(AuditEvent.objects.filter(object_id=str(d.pk)).values_list("action", flat=True))
+    assert sorted(actions) == ["delegation.grant", "delegation.revoke"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scopes": []}, "at least one"),
+    ({"ends_at": "past"}, "future"),
+    ({"relation": Relation.GRID_WORKER}, "grid worker"),
+])
+def test_delegation_bad_input_is_refused(world, kwargs, message):
+    base = dict(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
+                relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS],
+                ends_at=timezone.now() + dt.timedelta(days=3))
+    base.update(kwargs)
+    if base["ends_at"] == "past":
+        base["ends_at"] = timezone.now() - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as err:
+        services.delegation_grant(**base)
+    assert message in str(err.value)
+    assert not world.villager_a.villager.delegations.exists()
+
+
+def test_only_the_villager_grants(world):
+    with pytest.raises(ValidationError):
+        services.delegation_grant(villager=world.villager_a.villager, actor=world.cadre_a, helper=world.helper,
+                                  relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS],
+                                  ends_at=timezone.now() + dt.timedelta(days=3))
+
+
+def test_grid_worker_delegation_needs_the_role(world):
+    RoleAssignment.objects.create(user=world.helper, role=Role.GRID_WORKER, region=world.village_a)
+    d = services.delegation_grant(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
+                                  relation=Relation.GRID_WORKER, scopes=[DelegationScope.APPLICATIONS],
+                                  ends_at=timezone.now() + dt.timedelta(days=3))
+    assert d.is_active
+
+
+def test_access_record_skips_own_reads(world):
+    villager = world.villager_a.villager
+    assert services.access_record(actor=world.villager_a, villager=villager, kind=AccessKind.STAFF_READ,
+                                  purpose="self") is None
+    row = services.access_record(actor=world.township_staff, villager=villager, kind=AccessKind.STAFF_READ,
+                                 purpose="check")
+    assert row.actor_office.startswith("递铺街道民政办")

@@ -1,0 +1,142 @@
+"""Home pages for villagers and staff, navigation by role, language and text-size switches."""
+
+import datetime as dt
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from cunzhi.people.models import AccessKind, DataAccess, Delegation, DelegationScope, Relation
+from cunzhi.people.tests.factories import HouseholdFactory, VillagerFactory
+from cunzhi.web.context_processors import nav_links
+
+
+def access(world, n, name="赵干事"):
+    v = world.villager_a.villager
+    return DataAccess.objects.bulk_create([
+        DataAccess(subject=v, actor=world.township_staff, actor_name=f"{name}{i}", actor_office="递铺街道民政办",
+                   kind=AccessKind.STAFF_READ, purpose="Looked up the record", region_code=v.region_code)
+        for i in range(n)])
+
+
+def delegate(world, **kw):
+    return Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper,
+                                     relation=Relation.FAMILY, scopes=[DelegationScope.MEETINGS],
+                                     ends_at=timezone.now() + dt.timedelta(days=30), **kw)
+
+
+def test_anonymous_home(client, db):
+    body = client.get("/").content.decode()
+    assert "Log in" in body and "Who viewed my data" not in body
+
+
+def test_villager_home_shows_what_exists(login, world, django_assert_max_num_queries):
+    delegate(world)
+    access(world, 7)
+    client = login(world.villager_a)
+    with django_assert_max_num_queries(10):
+        response = client.get("/")
+    body = response.content.decode()
+    assert "鹤鹿溪村" in body and "递铺街道" in body and "第一村民小组" in body  # my village
+    assert "张小明" in body  # my household and my helper
+    assert body.count("赵干事") == 5  # the last five reads of my data
+    assert reverse("people:data_access") in body and reverse("people:delegation_new") in body
+    assert "Villagers" not in body.split("<main")[0]  # no staff links in the navigation
+
+
+def test_helper_home_lists_the_villagers_they_help(login, world):
+    delegate(world)
+    body = login(world.helper).get("/").content.decode()
+    assert "Villagers I help" in body and "张三" in body
+
+
+def test_revoked_and_expired_delegations_are_not_on_the_home_page(login, world):
+    delegate(world, revoked_at=timezone.now())
+    d = delegate(world)
+    Delegation.objects.filter(pk=d.pk).update(ends_at=timezone.now() - dt.timedelta(days=1))
+    body = login(world.helper).get("/").content.decode()
+    assert "Villagers I help" not in body
+
+
+def test_villager_b_sees_nothing_of_a(login, world):
+    delegate(world)
+    access(world, 2)
+    body = login(world.villager_b).get("/").content.decode()
+    assert "余村" in body and "鹤鹿溪村" not in body and "张三" not in body and "赵干事" not in body
+
+
+@pytest.mark.parametrize("persona, villagers", [
+    ("cadre_a", 2), ("township_staff", 2), ("other_township_staff", 1), ("county_admin", 3),
+])
+def test_staff_home_counts_in_scope(login, world, persona, villagers, django_assert_max_num_queries):
+    for _ in range(30):
+        VillagerFactory(village=world.village_b, household=HouseholdFactory(village=world.village_b))
+    if persona in ("other_township_staff", "county_admin"):
+        villagers += 30
+    client = login(getattr(world, persona))
+    with django_assert_max_num_queries(11):
+        response = client.get("/")
+    counts = response.context["scope_counts"]
+    assert counts["villagers"] == villagers
+    body = response.content.decode()
+    assert reverse("people:villager_list") in body and reverse("regions:tree") in body
+    assert (reverse("regions:import") in body) is (persona == "county_admin")
+
+
+def test_staff_who_are_also_villagers_see_both(login, world):
+    from cunzhi.people.models import Role, RoleAssignment
+    RoleAssignment.objects.create(user=world.villager_a, role=Role.REPRESENTATIVE, region=world.village_a)
+    RoleAssignment.objects.create(user=world.helper, role=Role.GRID_WORKER, region=world.village_a)
+    body = login(world.helper).get("/").content.decode()
+    assert "My own affairs" in body and "In my area" in body
+    # A villager representative is a villager role: the villager home.
+    assert "In my area" not in login(world.villager_a).get("/").content.decode()
+
+
+def test_navigation_by_role_costs_at_most_the_one_roles_query(world, django_assert_num_queries):
+    request = RequestFactory().get("/people/villagers/")
+    request.user = world.cadre_a
+    with django_assert_num_queries(1):
+        links = nav_links(request)
+    with django_assert_num_queries(0):
+        nav_links(request)  # the roles are cached on the user for the rest of the request
+    urls = [link["url"] for link in links]
+    assert reverse("people:villager_list") in urls and reverse("regions:tree") in urls
+    assert [link["url"] for link in links if link["current"]] == [reverse("people:villager_list")]
+    request.user = world.villager_a
+    urls = [link["url"] for link in nav_links(request)]
+    assert reverse("people:villager_list") not in urls and reverse("people:delegation_list") in urls
+
+
+def test_language_switch(login, world):
+    client = login(world.villager_a)
+    assert '<html lang="zh-hans"' in client.get("/").content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    body = client.get("/").content.decode()
+    assert '<html lang="en"' in body
+    assert "Who viewed my data" in body and "My household" in body and "Log out" in body
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert '<html lang="zh-hans"' in client.get("/").content.decode()
+
+
+def test_text_size_switch(login, world):
+    client = login(world.villager_a)
+    response = client.post("/text-size/", {"size": "large", "next": "/people/profile/"})
+    assert response.headers["Location"] == "/people/profile/"
+    assert 'class="text-large"' in client.get("/people/profile/").content.decode()
+    client.post("/text-size/", {"size": "normal", "next": "/"})
+    assert 'class="text-large"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("persona", ["villager_a", "cadre_a", "county_admin"])
+def test_pages_carry_no_inline_script_or_style(login, world, persona):
+    """The CSP allows scripts and styles from our own files only."""
+    client = login(getattr(world, persona))
+    for url in ["/", reverse("people:delegation_list"), reverse("people:delegation_new"),
+                reverse("people:data_access"), reverse("people:profile"), reverse("regions:tree"),
+                reverse("regions:detail", args=[world.village_a.code]), reverse("people:villager_list"),
+                reverse("people:household_list"), reverse("people:office_list"), reverse("regions:import")]:
+        body = client.get(url).content.decode()
+        assert "<script" not in body and " style=" not in body and "<style" not in body, url

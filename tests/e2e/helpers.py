@@ -1,0 +1,38 @@
+"""Shared pieces of the browser tests: where Chromium is, viewports, logging in, screenshots."""
+
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-quic", "--disable-sync"]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 860}
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot of a main page for people to look at (test-artifacts/screenshots)."""
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:120]
+
+
+def log_in(page, phone: str, password: str) -> None:
+    """Log in through the real form, as a villager does: mobile number and password."""
+    page.goto("/login/")
+    page.locator("#id_username").fill(phone)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when nothing sticks out)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -1,0 +1,186 @@
+"""`manage.py seed_demo`: a realistic demo county, one login per role, safe to rerun, refuses foreign data."""
+
+import io
+import re
+import time
+from collections import Counter
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from cunzhi.core import demo
+from cunzhi.core.idnumbers import validate_id_number
+from cunzhi.core.models import AuditEvent
+from cunzhi.people.models import Delegation, Household, Office, Relation, Role, RoleAssignment, User, Villager
+from cunzhi.regions.models import Grid, Level, Region
+
+
+def seed(*args) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db):
+    started = time.perf_counter()
+    output = seed()
+    return output, time.perf_counter() - started
+
+
+def test_builds_the_county_tree_with_codes_of_the_right_shape(seeded):
+    output, seconds = seeded
+    assert seconds < 30
+    county = Region.objects.get(level=Level.COUNTY)
+    assert (county.code, county.name) == ("330523000000", "安吉县")
+    townships = Region.objects.filter(level=Level.TOWNSHIP)
+    villages = Region.objects.filter(level=Level.VILLAGE)
+    assert townships.count() == 3 and villages.count() == 12
+    assert all(re.fullmatch(r"3305231\d\d000", t.code) and t.parent_id == county.pk for t in townships)
+    for v in villages.select_related("parent"):
+        assert re.fullmatch(r"3305231\d\d2\d\d", v.code) and v.code.startswith(v.parent.prefix)
+        assert v.prefix == v.code
+        groups = Region.objects.filter(parent=v, level=Level.GROUP)
+        assert 4 <= groups.count() <= 8
+        assert all(g.code.startswith(v.code) and len(g.code) == 15 and g.prefix == g.code for g in groups)
+        grids = Grid.objects.filter(village=v)
+        assert 1 <= grids.count() <= 3
+        for grid in grids:
+            assert grid.region_code == v.code and grid.worker_id is not None
+            assert RoleAssignment.objects.filter(user=grid.worker, role=Role.GRID_WORKER, region=v).exists()
+    assert "天荒坪镇" in set(townships.values_list("name", flat=True))
+    assert AuditEvent.objects.filter(action=demo.MARKER_ACTION).count() == 1
+
+
+def test_villagers_and_households_are_realistic(seeded):
+    villagers = list(Villager.objects.select_related("village", "household"))
+    assert 3500 <= len(villagers) <= 4500
+    assert Household.objects.count() == 1500
+    sizes = Counter(Household.objects.annotate(n=Count("members")).values_list("n", flat=True))
+    assert set(sizes) <= set(range(1, 7)) and sizes[1] and sizes[6]
+    for hh in Household.objects.select_related("representative"):
+        assert hh.representative is not None and hh.representative.household_id == hh.pk
+    for v in villagers:
+        assert validate_id_number(v.id_number) == v.id_number  # checksum valid
+        assert v.region_code == v.village.code and v.household.region_code == v.village.code
+        assert v.grid_id is not None and v.group_id is not None
+        assert re.fullmatch(r"[\u4e00-\u9fff]{2,3}", v.name)
+        assert v.name_pinyin and v.sex in "MF"
+        assert v.id_number[6:14] == v.birth_date.strftime("%Y%m%d")
+    assert len({v.id_hash for v in villagers}) == len(villagers)
+    ages = [v.age for v in villagers]
+    assert min(ages) == 0 and max(ages) >= 90
+    working = [v for v in villagers if 18 <= v.age < 60]
+    away = [v for v in working if v.living_away]
+    assert 0.18 <= len(away) / len(working) <= 0.32
+    assert all(v.away_city for v in villagers if v.living_away)
+    assert not any(v.living_away for v in villagers if v.age < 18)
+    adults = [v for v in villagers if v.age >= 18]
+    assert sum(1 for v in adults if re.fullmatch(r"1\d{10}", v.phone)) / len(adults) > 0.8
+    assert not any(v.phone for v in villagers if v.age < 18)
+
+
+def test_offices_for_every_township_and_the_county(seeded):
+    for t in Region.objects.filter(level=Level.TOWNSHIP):
+        names = set(Office.objects.filter(region=t).values_list("name", flat=True))
+        assert names == {t.name + s for s in ("民政办", "社保所", "自然资源所", "便民服务中心")}
+    county_offices = set(Office.objects.filter(region__level=Level.COUNTY).values_list("name", flat=True))
+    assert {"安吉县民政局", "安吉县自然资源和规划局", "安吉县人力资源和社会保障局", "安吉县医疗保障局",
+            "安吉县残疾人联合会"} == county_offices
+    assert all(o.region_code == o.region.code for o in Office.objects.select_related("region"))
+    # Every office has somebody to answer.
+    assert not Office.objects.annotate(n=Count("staff")).filter(n=0).exists()
+
+
+def test_every_role_has_a_printed_login_that_works(seeded, client):
+    output, _s = seeded
+    assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
+    for key, phone in demo.LOGIN_PHONES.items():
+        assert phone in output, key
+        user = User.objects.get(phone=phone)
+        assert user.check_password(demo.DEMO_PASSWORD)
+        client.force_login(user)
+        assert client.get("/").status_code == 200, key
+    assert demo.DEMO_PASSWORD in output and "http://127.0.0.1:" in output
+    roles = {key: set(RoleAssignment.objects.filter(user__phone=phone).values_list("role", flat=True))
+             for key, phone in demo.LOGIN_PHONES.items()}
+    assert roles["villager"] == roles["villager_away"] == roles["helper"] == set()
+    for key in ("grid_worker", "cadre", "party_secretary", "supervisor", "representative", "county_admin"):
+        assert roles[key] == {key}
+    assert roles["township_staff"] == roles["county_staff"] == {Role.OFFICE_STAFF}
+    admin = User.objects.get(phone=demo.LOGIN_PHONES["county_admin"])
+    assert admin.is_superuser and admin.is_staff
+    assert User.objects.filter(is_superuser=True).count() == 1
+
+    villager = Villager.objects.get(user__phone=demo.LOGIN_PHONES["villager"])
+    away = Villager.objects.get(user__phone=demo.LOGIN_PHONES["villager_away"])
+    helper = User.objects.get(phone=demo.LOGIN_PHONES["helper"])
+    assert villager.household.representative_id == villager.pk
+    assert away.living_away and away.away_city and away.household_id == villager.household_id
+    assert helper.villager.household_id == villager.household_id
+    delegation = Delegation.objects.get(villager=villager, helper=helper)
+    assert delegation.relation == Relation.FAMILY and delegation.scopes
+    assert delegation.revoked_at is None and delegation.starts_at <= timezone.now() < delegation.ends_at
+    assert delegation.region_code == villager.region_code
+    # Village roles are held in the printed villager's own village.
+    for key in ("grid_worker", "cadre", "party_secretary", "supervisor", "representative"):
+        r = RoleAssignment.objects.get(user__phone=demo.LOGIN_PHONES[key])
+        assert r.region_id == villager.village_id and r.region_prefix == villager.village.prefix
+    assert RoleAssignment.objects.get(user__phone=demo.LOGIN_PHONES["township_staff"]).office.region.level == \
+        Level.TOWNSHIP
+
+
+def test_rerun_prints_the_logins_and_adds_nothing(seeded):
+    before = (Region.objects.count(), Villager.objects.count(), Household.objects.count(), User.objects.count(),
+              RoleAssignment.objects.count(), Delegation.objects.count())
+    output = seed()
+    assert "already built" in output
+    assert all(phone in output for phone in demo.LOGIN_PHONES.values())
+    assert (Region.objects.count(), Villager.objects.count(), Household.objects.count(), User.objects.count(),
+            RoleAssignment.objects.count(), Delegation.objects.count()) == before
+    # A villager added while people use the demo does not make the rerun refuse.
+    Villager.objects.create(name="新村民", id_number="330523199001010016",
+                            village=Region.objects.get(code=demo.MAIN_VILLAGE_CODE))
+    assert "already built" in seed()
+    # Rerun with another password: it never prints a password that does not open the account.
+    output = seed("--password", "another-password")
+    assert "another-password" not in output.split("Password", 1)[1].split("Open")[0]
+    assert "(changed)" in output
+
+
+def test_password_option_sets_every_demo_account(db):
+    seed("--password", "village-2025")
+    assert all(u.check_password("village-2025") for u in User.objects.all())
+
+
+def test_refuses_a_database_with_regions_outside_the_demo_county(db):
+    Region.objects.create(code="110105000000", name="朝阳区", level=Level.COUNTY)
+    with pytest.raises(CommandError) as exc:
+        seed()
+    assert exc.value.returncode == 1
+    assert "outside the demo county" in str(exc.value) and "Nothing was written" in str(exc.value)
+    assert Region.objects.count() == 1 and not Villager.objects.exists() and not User.objects.exists()
+    assert not AuditEvent.objects.filter(action=demo.MARKER_ACTION).exists()
+
+
+def test_refuses_a_database_with_villagers_it_did_not_create(world):
+    before = (Region.objects.count(), Villager.objects.count(), User.objects.count())
+    with pytest.raises(CommandError) as exc:
+        seed()
+    assert exc.value.returncode == 1 and "villager" in str(exc.value)
+    assert (Region.objects.count(), Villager.objects.count(), User.objects.count()) == before
+
+
+def test_refuses_when_a_demo_login_number_is_taken(db):
+    User.objects.create_user(phone=demo.LOGIN_PHONES["villager"], name="别人", password="x-long-password")
+    with pytest.raises(CommandError, match="13800000001"):
+        seed()
+    assert not Region.objects.exists()
+
+
+def test_an_unrelated_account_does_not_block_the_demo(db):
+    User.objects.create_superuser(phone="13700000000", name="管理员", password="x-long-password")
+    seed()
+    assert Villager.objects.exists()
