@@ -20,6 +20,20 @@ def _fast_password_hashing(request, settings):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """Each test that uses the database starts with an empty cache (cached pages, sessions, rate limits)."""
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from django.core.cache import cache
+    cache.clear()
+
+
 def _region(code, name, level, parent=None):
     return Region.objects.create(code=code, name=name, level=level, parent=parent)
 

@@ -31,7 +31,7 @@ def seeded(db):
 
 
 def test_builds_the_county_tree_with_codes_of_the_right_shape(seeded):
-    output, seconds = seeded
+    _output, seconds = seeded
     assert seconds < 30
     county = Region.objects.get(level=Level.COUNTY)
     assert (county.code, county.name) == ("330523000000", "安吉县")

@@ -219,7 +219,8 @@ class _Builder:
             members.append(self.person(surname=sur, sex="M", age=son_age))
             members.append(self.person(surname=None, sex="F", age=son_age + rng.randint(-4, 2), married_in=True))
             for _ in range(size - 4):
-                members.append(self.person(surname=sur, sex=rng.choice("MF"), age=max(0, son_age - rng.randint(22, 32))))
+                members.append(self.person(surname=sur, sex=rng.choice("MF"),
+                                           age=max(0, son_age - rng.randint(22, 32))))
             return members
         children = size - 2 - (1 if size >= 5 else 0)
         for _ in range(children):

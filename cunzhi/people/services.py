@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from cunzhi.core.audit import audit_record
+from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import id_birth_date, id_sex, validate_id_number
 from cunzhi.people.models import (
@@ -75,6 +76,7 @@ def household_set_representative(*, actor, household: Household, villager: Villa
     household.save(update_fields=["representative", "updated_at"])
     audit_record(actor=actor, action="household.representative", obj=household,
                  before={"representative": before}, after={"representative": villager.pk})
+    home_invalidate(*household.members.values_list("user_id", flat=True))
     return household
 
 
@@ -87,6 +89,7 @@ def role_assign(*, actor, user: User, role: str, region, office: Office | None =
     user.__dict__.pop("_cunzhi_roles", None)
     audit_record(actor=actor, action="role.assign", obj=assignment, region_code=region.code,
                  after={"user": user.pk, "role": role})
+    home_invalidate(user.pk)
     return assignment
 
 
@@ -115,6 +118,7 @@ def delegation_grant(*, villager: Villager, actor, helper: User, relation: str, 
                                            ends_at=ends_at)
     audit_record(actor=actor, action="delegation.grant", obj=delegation,
                  after={"helper": helper.pk, "scopes": scopes, "ends_at": ends_at.isoformat()})
+    home_invalidate(villager.user_id, helper.pk)
     return delegation
 
 
@@ -125,6 +129,7 @@ def delegation_revoke(*, delegation: Delegation, actor) -> Delegation:
         delegation.save(update_fields=["revoked_at", "updated_at"])
         audit_record(actor=actor, action="delegation.revoke", obj=delegation,
                      after={"revoked_at": delegation.revoked_at.isoformat()})
+        home_invalidate(delegation.villager.user_id, delegation.helper_id)
     return delegation
 
 
@@ -143,6 +148,7 @@ def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> Data
     """Log a read or use of a villager's personal data by someone else (nothing when they read their own)."""
     if is_self(actor, villager):
         return None
+    home_invalidate(villager.user_id)
     return DataAccess.objects.create(subject=villager, actor=actor, actor_name=actor.name or actor.phone,
                                      actor_office=_actor_office(actor), kind=kind, purpose=purpose[:200],
                                      region_code=villager.region_code)
@@ -155,6 +161,7 @@ def access_record_many(*, actor, villagers, kind: str, purpose: str) -> int:
                        kind=kind, purpose=purpose[:200], region_code=v.region_code)
             for v in villagers if v.user_id != actor.pk]
     DataAccess.objects.bulk_create(rows, batch_size=2000)
+    home_invalidate(*(row.subject.user_id for row in rows))
     return len(rows)
 
 
@@ -183,6 +190,7 @@ def villager_update_contact(*, actor, villager: Villager, phone: str, living_awa
     villager.save(update_fields=["phone", "living_away", "away_city", "updated_at"])
     audit_record(actor=actor, action="villager.contact", obj=villager, before=before,
                  after={"phone": mask_phone(phone), "living_away": living_away, "away_city": away_city})
+    home_invalidate(villager.user_id)
     return villager
 
 

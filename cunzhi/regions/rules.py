@@ -9,11 +9,14 @@ GRID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
 
 
 def can_view_region(user, region) -> bool:
-    """Staff see their regions' subtrees; a villager sees their own village and its groups."""
+    """Staff see their regions' subtrees; a villager sees their own line: county, township, village, groups.
+
+    The same rule as people.selectors.regions_visible (lists and API).
+    """
     if in_scope(user, region.code, STAFF_ROLES):
         return True
     own = own_villager(user)
-    return own is not None and region.code.startswith(own.region_code)
+    return own is not None and (region.code.startswith(own.region_code) or own.region_code.startswith(region.prefix))
 
 
 def can_see_counts(user, region) -> bool:

@@ -9,14 +9,15 @@ from cunzhi.regions.models import PREFIX_LENGTH, Grid, Level, Region
 
 
 def scope_regions_q(user) -> Q:
-    """Regions a user may see: staff prefixes' subtrees, or a villager's own village and its ancestors."""
+    """Regions a user may see: staff prefixes' subtrees, or a villager's own village, its groups and ancestors."""
     q = Q(pk__in=[])
     for p in people_rules.prefixes(user):
         q |= Q(code__startswith=p)
     own = people_rules.own_villager(user)
     if own is not None:
         code = own.region_code
-        q |= Q(code=code) | Q(code=code[:9] + "000") | Q(code=code[:6] + "000000")
+        # Same line as people.selectors.regions_visible and rules.can_view_region.
+        q |= Q(code__startswith=code) | Q(code=code[:9] + "000") | Q(code=code[:6] + "000000")
     return q
 
 

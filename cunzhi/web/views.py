@@ -6,11 +6,16 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cunzhi.core import pagecache
 from cunzhi.core.ratelimits import limit_login
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
@@ -39,10 +44,15 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return render(request, "web/home_anonymous.html")
-    context = people_selectors.home_context(user=user)
-    if people_rules.has_role(user):
-        return render(request, "web/home_staff.html", context)
-    return render(request, "web/home_villager.html", context)
+    key = pagecache.home_key(user.pk, get_language())
+    body = cache.get(key)
+    if body is None:
+        template = "web/home_staff.html" if people_rules.has_role(user) else "web/home_villager.html"
+        body = render_to_string(template, people_selectors.home_context(user=user), request)
+        # Staff counts are not invalidated one by one: a minute old is fine for them.
+        ttl = 60 if people_rules.has_role(user) else pagecache.HOME_SECONDS
+        cache.set(key, body, ttl)
+    return render(request, "web/home.html", {"body": mark_safe(body)})
 
 
 class LoginView(auth_views.LoginView):

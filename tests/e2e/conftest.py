@@ -13,11 +13,6 @@ import pytest
 
 from .helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, SCREENSHOTS, slug
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread
-# with a running loop unless told that this is intended (fixtures create data here).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -27,8 +22,23 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in this thread; Django refuses ORM calls from
+    a thread with a running loop unless told it is intended (fixtures create data here). Only for
+    these tests: the variable must not leak into other tests' subprocesses (check --deploy flags it)."""
+    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if old is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
+
+
+@pytest.fixture(scope="package")
+def browser(_allow_orm_beside_playwright):
+    """One Chromium for the browser tests, closed (and Playwright's loop stopped) after the last of them."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (scripts/setup.sh installs it)")
     from playwright.sync_api import sync_playwright
@@ -77,7 +87,7 @@ def phone_page(open_page):
     return open_page(PHONE)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _fresh_screenshot_dir():
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS, ignore_errors=True)

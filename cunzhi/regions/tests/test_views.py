@@ -41,7 +41,8 @@ def test_tree_counts_per_village_for_staff_only(login, client, world):
     client.logout()
     body = login(world.villager_a).get(TREE).content.decode()
     assert "villagers" not in body and "鹤鹿溪村" in body
-    assert f'href="{detail(world.township_t)}"' not in body  # the township is named, not opened
+    assert f'href="{detail(world.township_t)}"' in body  # their own line opens
+    assert "天荒坪镇" not in body  # another township is not listed
 
 
 def test_tree_is_one_query_for_many_villages(login, world, django_assert_max_num_queries):
@@ -91,7 +92,9 @@ def test_villager_sees_their_own_village_without_counts(login, world):
     body = client.get(detail(world.village_a)).content.decode()
     assert "上庄" in body and "网格员老周" in body
     assert "Villagers of this village" not in body and "Add a grid" not in body
-    assert client.get(detail(world.township_t)).status_code == 404
+    # Their own line up the tree opens (names are public); another township does not.
+    assert client.get(detail(world.township_t)).status_code == 200
+    assert client.get(detail(world.township_u)).status_code == 404
 
 
 def test_county_and_township_pages(login, world):

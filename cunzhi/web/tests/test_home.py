@@ -35,8 +35,12 @@ def test_villager_home_shows_what_exists(login, world, django_assert_max_num_que
     delegate(world)
     access(world, 7)
     client = login(world.villager_a)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(15):  # built once: session, user, roles, the page's own reads, cache write
         response = client.get("/")
+    with django_assert_max_num_queries(4):  # then served from the cache: session, user, roles, cached body
+        again = client.get("/")
+    main = lambda r: r.content.decode().split("<main")[1]  # noqa: E731  (the header carries fresh CSRF tokens)
+    assert main(again) == main(response)
     body = response.content.decode()
     assert "鹤鹿溪村" in body and "递铺街道" in body and "第一村民小组" in body  # my village
     assert "张小明" in body  # my household and my helper
@@ -75,8 +79,10 @@ def test_staff_home_counts_in_scope(login, world, persona, villagers, django_ass
     if persona in ("other_township_staff", "county_admin"):
         villagers += 30
     client = login(getattr(world, persona))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(16):
         response = client.get("/")
+    with django_assert_max_num_queries(4):
+        client.get("/")
     counts = response.context["scope_counts"]
     assert counts["villagers"] == villagers
     body = response.content.decode()
@@ -140,3 +146,20 @@ def test_pages_carry_no_inline_script_or_style(login, world, persona):
                 reverse("people:household_list"), reverse("people:office_list"), reverse("regions:import")]:
         body = client.get(url).content.decode()
         assert "<script" not in body and " style=" not in body and "<style" not in body, url
+
+
+def test_cached_home_follows_changes_made_through_services(login, world, django_capture_on_commit_callbacks):
+    """The home page is cached per user; services that change what it shows drop the copy (after commit)."""
+    from cunzhi.people import services
+    client = login(world.villager_a)
+    assert "赵干事" not in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.access_record(actor=world.township_staff, villager=world.villager_a.villager,
+                               kind=AccessKind.STAFF_READ, purpose="check")
+    assert "赵干事" in client.get("/").content.decode()
+    assert "Nobody is authorised to act for you" in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delegation_grant(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
+                                  relation=Relation.FAMILY, scopes=[DelegationScope.MEETINGS],
+                                  ends_at=timezone.now() + dt.timedelta(days=30))
+    assert "Nobody is authorised to act for you" not in client.get("/").content.decode()

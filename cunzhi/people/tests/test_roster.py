@@ -1,0 +1,458 @@
+"""Roster import: checks, all-or-nothing writes, file formats, the command, background runs, progress."""
+
+import csv
+import io
+import threading
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection
+from django.utils import translation
+from openpyxl import Workbook
+
+from cunzhi.core.crypto import blind_index
+from cunzhi.core.models import AuditEvent
+from cunzhi.people import roster
+from cunzhi.people.models import Household, ImportStatus, RosterImport, Villager
+from cunzhi.people.tests.factories import VillagerFactory, next_id_number
+from cunzhi.regions.models import Grid
+
+HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户代表", "外出务工", "务工城市", "网格"]
+HEADER_EN = ["name", "id_number", "phone", "group", "household", "household_representative", "living_away",
+             "away_city", "grid"]
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assertions read the English messages, whatever translations exist."""
+    with translation.override("en"):
+        yield
+
+
+def person(name="王五", *, id_number=None, phone="13911112222", group="第一村民小组", household="",
+           rep="否", away="否", city="", grid=""):
+    return [name, id_number or next_id_number(), phone, group, household, rep, away, city, grid]
+
+
+def people(n, *, household_size=3, prefix="H"):
+    """n good rows in households of `household_size`, the first member of each the representative."""
+    return [person(f"村民{i}", household=f"{prefix}{i // household_size:04d}",
+                   rep="是" if i % household_size == 0 else "否", phone=f"137{i:08d}") for i in range(n)]
+
+
+def xlsx_bytes(rows, header=HEADER) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def upload(rows=None, *, name="roster.xlsx", data=None, header=HEADER):
+    if data is None:
+        data = csv_bytes(rows, header) if name.endswith(".csv") else xlsx_bytes(rows, header)
+    return SimpleUploadedFile(name, data)
+
+
+def counts():
+    return Villager.objects.count(), Household.objects.count()
+
+
+def import_now(world, rows, *, actor=None, name="roster.xlsx"):
+    """Upload, check and confirm as a cadre of village A would; returns the refreshed import."""
+    actor = actor or world.cadre_a
+    ri = roster.roster_upload(actor=actor, village=world.village_a, upload=upload(rows, name=name))
+    assert ri.status == ImportStatus.PREVIEWED, ri.errors
+    roster.roster_confirm(actor=actor, roster_import=ri)
+    ri.refresh_from_db()
+    return ri
+
+
+# --- good imports ---------------------------------------------------------------------------
+
+def test_good_import_creates_villagers_households_and_representatives(world):
+    grid = Grid.objects.create(village=world.village_a, name="东片")
+    numbers = [next_id_number() for _ in range(5)]
+    rows = [
+        person("赵一", id_number=numbers[0], household="A0100", rep="是", grid="东片"),
+        person("赵二", id_number=numbers[1].lower(), household="A0100", phone="139 1111 3333", away="是",
+               city="杭州"),
+        person("钱三", id_number=numbers[2], household="A0101", rep="yes", group=world.group_a1.code),
+        person("孙四", id_number=numbers[3], household="A0001", group=""),  # joins an existing household
+        person("李五", id_number=numbers[4], household="", phone="", group=""),
+    ]
+    before = counts()
+    ri = import_now(world, rows)
+    assert ri.status == ImportStatus.DONE
+    assert (ri.total_rows, ri.created_villagers, ri.created_households) == (5, 5, 2)
+    assert counts() == (before[0] + 5, before[1] + 2)
+
+    zhao1 = Villager.objects.get(id_hash=blind_index(numbers[0]))
+    assert zhao1.id_number == numbers[0]  # stored encrypted, read back plain
+    assert zhao1.name_pinyin == "zhaoyi" and zhao1.region_code == world.village_a.code
+    assert zhao1.sex == ("M" if int(numbers[0][16]) % 2 else "F") and zhao1.birth_date.year == 1980
+    assert zhao1.grid == grid and zhao1.group == world.group_a1
+    h100 = Household.objects.get(village=world.village_a, number="A0100")
+    assert h100.representative == zhao1 and h100.group == world.group_a1
+    assert h100.region_code == world.village_a.code and h100.public_id
+    zhao2 = Villager.objects.get(name="赵二")
+    assert zhao2.id_number == numbers[1].upper() and zhao2.phone == "13911113333"
+    assert zhao2.living_away and zhao2.away_city == "杭州" and zhao2.household == h100
+    assert Household.objects.get(number="A0101").representative.name == "钱三"
+    sun = Villager.objects.get(name="孙四")
+    # The existing household keeps its representative; the new member takes the household's group.
+    assert sun.household == world.household_a and sun.group == world.group_a1
+    world.household_a.refresh_from_db()
+    assert world.household_a.representative == world.villager_a.villager
+    li = Villager.objects.get(name="李五")
+    assert li.household is None and li.group is None and li.phone == ""
+    event = AuditEvent.objects.get(action="roster.import", object_id=str(ri.pk))
+    assert event.actor == world.cadre_a and event.after["villagers"] == 5
+
+
+def test_english_headers_and_aliases_are_accepted(world):
+    rows = [person("周六", household="E1", rep="1", away="0")]
+    ri = import_now(world, [r for r in rows], name="roster.csv")
+    assert ri.status == ImportStatus.DONE
+    data = csv_bytes([person("吴七")], header=["Name", "ID number", "手机", "小组", "户编号", "是否户代表",
+                                                 "外出", "务工地", "网格名称"])
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(name="x.csv", data=data))
+    assert ri.status == ImportStatus.PREVIEWED and ri.errors == []
+
+
+@pytest.mark.parametrize("name, encoding", [("r.csv", "utf-8"), ("r.csv", "utf-8-sig"), ("r.csv", "gbk"),
+                                            ("r.xlsx", None)])
+def test_csv_in_gbk_and_utf8_and_xlsx(world, name, encoding):
+    rows = [person("欧阳修", household="G1", rep="是"), person("诸葛亮", household="G1")]
+    data = csv_bytes(rows, encoding=encoding) if encoding else xlsx_bytes(rows)
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(name=name, data=data))
+    assert ri.status == ImportStatus.PREVIEWED, ri.errors
+    roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    assert set(Villager.objects.filter(household__number="G1").values_list("name", flat=True)) == {"欧阳修", "诸葛亮"}
+    assert Household.objects.get(number="G1").representative.name == "欧阳修"
+
+
+def test_fast_xlsx_reader_matches_openpyxl(tmp_path):
+    """The roster's own XLSX reader gives what core.tabular gives, also for numbers and odd cells."""
+    from cunzhi.core.tabular import read_rows
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(["张三", "11010519491231002X", 13900000001, "第一村民小组", 12, True, None, " 杭州 ", ""])
+    ws.append([None, None, None])  # an empty row is skipped, numbering continues
+    ws["A5"] = "李四"  # a sparse row further down
+    ws["I5"] = "网格1"
+    ws.append(["王五", 1.5, "", "", "", "", "", "", ""])
+    data = io.BytesIO()
+    wb.save(data)
+    fast = roster._fast_xlsx(io.BytesIO(data.getvalue()))
+    assert fast is not None
+    slow = read_rows(io.BytesIO(data.getvalue()), "x.xlsx", roster.ALIASES)
+    assert fast[0] == slow[0]
+    assert list(fast[1]) == list(slow[1])
+
+
+# --- bad rows: reported with reasons, nothing written --------------------------------------
+
+def _bad_rows(world):
+    registered = world.villager_a.villager.id_number
+    dup = next_id_number()
+    good = next_id_number()
+    return {
+        "checksum": ([person(id_number=good[:17] + ("0" if good[17] != "0" else "1"))], "id_number", "check character"),
+        "format": ([person(id_number="12345")], "id_number", "18 characters"),
+        "missing id": ([person(id_number=" ")], "id_number", "missing"),
+        "excel number": ([person(id_number="3.30523E+17")], "id_number", "Excel"),
+        "duplicate in file": ([person(id_number=dup), person(id_number=dup)], "id_number", "row 3"),
+        "registered": ([person(id_number=registered)], "id_number", "already registered"),
+        "unknown group": ([person(group="第九组")], "group", "第九组"),
+        "other village's group": ([person(group=world.group_b1.code)], "group", world.group_b1.code),
+        "unknown grid": ([person(grid="西片")], "grid", "西片"),
+        "bad phone": ([person(phone="12345")], "phone", "11 digits"),
+        "missing name": ([person(name="")], "name", "missing"),
+        "long name": ([person(name="长" * 51)], "name", "50"),
+        "two representatives": ([person(household="T1", rep="是"), person(household="T1", rep="是")],
+                                "household_representative", "row 3"),
+        "existing household has one": ([person(household="A0001", rep="是")], "household_representative",
+                                       "already has a representative"),
+        "representative without household": ([person(rep="是")], "household_representative", "household number"),
+        "city without living away": ([person(city="上海")], "away_city", "not marked as working away"),
+        "bad yes/no": ([person(away="也许")], "living_away", "也许"),
+    }
+
+
+BAD_KINDS = ["checksum", "format", "missing id", "excel number", "duplicate in file", "registered", "unknown group",
+             "other village's group", "unknown grid", "bad phone", "missing name", "long name", "two representatives",
+             "existing household has one", "representative without household", "city without living away",
+             "bad yes/no"]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(world, kind):
+    bad, field, words = _bad_rows(world)[kind]
+    rows = [person("好人", household="OK1", rep="是")] + bad
+    before = counts()
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    assert ri.status == ImportStatus.REJECTED
+    assert ri.total_rows == len(rows)
+    problem = ri.errors[-1]
+    assert problem["field"] == field and problem["row"] == len(rows) + 1  # spreadsheet row, header is row 1
+    assert words in problem["message"]
+    assert all(e["row"] != 2 for e in ri.errors)  # the good first row is not blamed
+    with pytest.raises(ValidationError):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    assert counts() == before
+
+
+def test_household_members_in_two_groups_are_refused(world):
+    from cunzhi.regions.models import Level, Region
+    Region.objects.create(code=world.village_a.code + "002", name="第二村民小组", level=Level.GROUP,
+                          parent=world.village_a)
+    rows = [person(household="T2"), person(household="T2", group="第二村民小组")]
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    assert ri.status == ImportStatus.REJECTED
+    assert ri.errors == [{"row": 3, "field": "group", "message": ri.errors[0]["message"]}]
+    assert "row 2" in ri.errors[0]["message"]
+
+
+def test_every_problem_of_a_row_is_listed(world):
+    rows = [person(name="", id_number="x", phone="1", group="无", grid="无", away="?")]
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    assert [e["field"] for e in ri.errors] == ["name", "id_number", "phone", "group", "living_away", "grid"]
+
+
+def test_register_changed_after_preview_rejects_at_import_and_writes_nothing(world):
+    rows = people(6)
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    assert ri.status == ImportStatus.PREVIEWED
+    VillagerFactory(village=world.village_a, id_number=rows[4][1])  # registered meanwhile, another way
+    before = counts()
+    roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.REJECTED
+    assert ri.errors[0]["row"] == 6 and "already registered" in ri.errors[0]["message"]
+    assert counts() == before
+
+
+def test_database_error_half_way_rolls_everything_back(world, monkeypatch):
+    monkeypatch.setattr(roster, "BATCH_ROWS", 4)
+    real = roster._insert_many
+    calls = []
+
+    def failing(model, objs):
+        calls.append(model)
+        if calls.count(Villager) == 3:  # the third batch of villagers, after two were written
+            raise DatabaseError("disk full")
+        return real(model, objs)
+
+    monkeypatch.setattr(roster, "_insert_many", failing)
+    before = counts()
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(12)))
+    roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert calls.count(Villager) == 3
+    assert ri.status == ImportStatus.FAILED and "DatabaseError" in ri.errors[0]["message"]
+    assert ri.created_villagers == 0
+    assert counts() == before
+    assert AuditEvent.objects.filter(action="roster.import", object_id=str(ri.pk)).get().after["status"] == "failed"
+
+
+def test_a_confirmed_import_cannot_run_twice(world):
+    ri = import_now(world, people(3))
+    assert ri.status == ImportStatus.DONE
+    with pytest.raises(ValidationError):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    assert roster.roster_import_run(roster_import=ri).status == ImportStatus.DONE  # not QUEUED: nothing to do
+    assert Villager.objects.filter(name__startswith="村民").count() == 3
+
+
+def test_many_problems_are_capped_with_a_note(world, monkeypatch):
+    monkeypatch.setattr(roster, "MAX_ERRORS", 5)
+    rows = [person(phone="1") for _ in range(8)]
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    assert len(ri.errors) == 6 and ri.errors[-1]["row"] == 0 and "3 more" in ri.errors[-1]["message"]
+
+
+def test_no_query_per_row_when_checking(world, django_assert_max_num_queries, monkeypatch):
+    monkeypatch.setattr(roster, "BATCH_ROWS", 1000)
+    data = xlsx_bytes(people(300))
+    # groups, grids, households, then one look-up of ID numbers per 900: a handful whatever the rows.
+    with django_assert_max_num_queries(5):
+        result = roster.roster_check(fileobj=io.BytesIO(data), filename="r.xlsx", village=world.village_a)
+    assert result.rows == 300 and result.errors == []
+
+
+# --- the command ----------------------------------------------------------------------------
+
+def test_command_imports_a_file_with_a_progress_bar(world, tmp_path):
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(xlsx_bytes(people(7)))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_roster", str(path), "--village", world.village_a.code, stdout=out, stderr=err)
+    assert "7" in out.getvalue()
+    assert "rows" in err.getvalue()  # tqdm drew its bar on stderr
+    ri = RosterImport.objects.get()
+    assert ri.status == ImportStatus.DONE and ri.original_name == "花名册.xlsx" and ri.uploaded_by is None
+    assert Villager.objects.filter(name__startswith="村民").count() == 7
+
+
+def test_command_prints_rejected_rows_and_exits_non_zero(world, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(people(3) + [person(phone="123")], encoding="gbk"))
+    err = io.StringIO()
+    before = counts()
+    with pytest.raises(CommandError) as exc:
+        call_command("import_roster", str(path), "--village", world.village_a.code, stderr=err,
+                     stdout=io.StringIO())
+    assert exc.value.returncode == 1
+    assert "5" in err.getvalue() and "手机号" in err.getvalue()
+    assert counts() == before and not RosterImport.objects.exists()
+
+
+def test_command_dry_run_and_bad_arguments(world, tmp_path):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(people(2)))
+    out = io.StringIO()
+    call_command("import_roster", str(path), "--village", world.village_a.code, "--dry-run", stdout=out,
+                 stderr=io.StringIO())
+    assert "2" in out.getvalue() and not RosterImport.objects.exists()
+    assert Villager.objects.filter(name__startswith="村民").count() == 0
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(path), "--village", "999999999999", stderr=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(tmp_path / "missing.xlsx"), "--village", world.village_a.code)
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(CommandError) as exc:
+        call_command("import_roster", str(tmp_path / "bad.xlsx"), "--village", world.village_a.code,
+                     stderr=io.StringIO())
+    assert exc.value.returncode == 2
+
+
+# --- background runs ------------------------------------------------------------------------
+
+def test_large_files_are_checked_and_imported_by_the_task(world, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = IMMEDIATE
+    settings.ROSTER_BACKGROUND_ROWS = 5
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(12)))
+    assert ri.status == ImportStatus.QUEUED and ri.total_rows == 0
+    assert roster.roster_phase(roster_import=ri) == "check"
+    assert len(callbacks) == 1
+    callbacks[0]()  # the worker picks it up after the upload commits
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.PREVIEWED and ri.total_rows == 12
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.QUEUED and roster.roster_phase(roster_import=ri) == "import"
+    assert Villager.objects.filter(name__startswith="村民").count() == 0  # nothing before the worker runs
+    callbacks[0]()
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.DONE and ri.created_villagers == 12
+    assert AuditEvent.objects.get(action="roster.import", object_id=str(ri.pk)).actor == world.cadre_a
+
+
+def test_background_check_reports_problems_in_the_uploaders_language(world, settings,
+                                                                    django_capture_on_commit_callbacks):
+    settings.TASKS = IMMEDIATE
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    world.cadre_a.language = "en"
+    world.cadre_a.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
+                                  upload=upload(people(4) + [person(phone="1")]))
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.REJECTED
+    assert ri.errors[0]["row"] == 6 and "11 digits" in ri.errors[0]["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_task_backend_and_db_worker_run_the_import(world, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.ROSTER_BACKGROUND_ROWS = 5
+    from django_tasks_db.models import DBTaskResult
+
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(9)))
+    assert ri.status == ImportStatus.QUEUED and DBTaskResult.objects.count() == 1
+    worker = ["db_worker", "--batch", "--no-startup-delay", "--interval", "0", "--no-reload", "-v", "0"]
+    call_command(*worker)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.PREVIEWED and ri.total_rows == 9
+    roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.QUEUED
+    call_command(*worker)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.DONE and ri.created_villagers == 9
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+# --- progress -------------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_to_other_connections_during_the_import(world, monkeypatch):
+    """Inside the import's transaction its rows are invisible to others; the progress must not be."""
+    monkeypatch.setattr(roster, "BATCH_ROWS", 5)
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(20)))
+    RosterImport.objects.filter(pk=ri.pk).update(status=ImportStatus.QUEUED)
+    seen = []
+
+    def look(done):
+        # Another thread has its own database connection, like the web server showing the page.
+        def read():
+            try:
+                other = RosterImport.objects.get(pk=ri.pk)
+                # (The in-memory SQLite test database locks written tables for readers; a real
+                # SQLite file in WAL mode, like PostgreSQL, shows them the last committed state.)
+                invisible = (Villager.objects.filter(name__startswith="村民").count()
+                             if connection.vendor == "postgresql" else 0)
+                seen.append((done, roster.roster_progress(roster_import=other), other.status, invisible,
+                             other.processed_rows))
+            finally:
+                connection.close()
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+
+    roster.roster_import_run(roster_import=ri, actor=world.cadre_a, on_progress=look)
+    assert [s[0] for s in seen] == [5, 10, 15, 20, 20]
+    middle = [s for s in seen if s[0] == 10][0]
+    assert middle[1] == 10 and middle[2] == ImportStatus.RUNNING
+    assert middle[3] == 0  # the rows themselves stay invisible until the end
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.DONE and roster.roster_progress(roster_import=ri) == 20
+    if connection.vendor == "postgresql":  # there the row itself is updated through a second connection
+        assert middle[4] == 10
+    else:  # SQLite: the import holds the only write lock, so progress goes through the file cache
+        assert middle[4] == 0
+
+
+def test_progress_comes_from_the_cache_while_running(world, settings):
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3)))
+    RosterImport.objects.filter(pk=ri.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
+    ri.refresh_from_db()
+    roster._progress_cache().set(roster._progress_key(ri.public_id), 2)
+    try:
+        assert roster.roster_progress(roster_import=ri) == 2
+    finally:
+        roster._progress_cache().delete(roster._progress_key(ri.public_id))
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import caches
+    assert roster._progress_cache() is caches["default"]  # Redis or any shared cache is used as it is
