@@ -376,14 +376,20 @@ def measure(server: Server, path: str, *, clients: int, seconds: float, cookies:
 
 # --- in-process: queries and where the time goes --------------------------------------------
 class _ColdCache:
-    """Inside this block the shared cache never has an entry (its `get` returns the default), so a
-    page that caches itself is built every time, as on a villager's first visit."""
+    """Inside this block the shared cache has no pages: every read misses except sessions (a logged-in
+    villager's session is cached at login), so a page that caches itself is built every time, as on a
+    villager's first visit."""
 
     def __enter__(self):
         from django.core.cache import cache
 
         self._cache = cache
-        cache.get = lambda key, default=None, version=None: default  # on this thread's cache object
+        real_get = cache.get
+
+        def get(key, default=None, version=None):
+            return real_get(key, default, version) if key.startswith("django.contrib.sessions") else default
+
+        cache.get = get  # on this thread's cache object; removed again on exit
         return self
 
     def __exit__(self, *exc):
@@ -459,8 +465,10 @@ def make_sessions(count: int) -> list[str]:
 
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.conf import settings
     from django.contrib.sessions.models import Session
+    from django.core.cache import cache
     from django.db import transaction
     from django.utils import timezone
 
@@ -483,6 +491,10 @@ def make_sessions(count: int) -> list[str]:
             rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
             keys.append(key)
         Session.objects.bulk_create(rows, batch_size=1000)
+        # As at login, the session is also in the cache (SESSION_ENGINE cached_db): put it there too.
+        if "cached_db" in settings.SESSION_ENGINE:
+            cache.set_many({SessionStore(session_key=key).cache_key: store.decode(row.session_data)
+                            for key, row in zip(keys, rows)}, settings.SESSION_COOKIE_AGE)
     return keys
 
 
@@ -547,8 +559,12 @@ def _sampled_shares(phone: str, seconds: float = 4.0, interval: float = 0.0005) 
 
 
 def _table_of(sql: str) -> str:
-    m = re.search(r'FROM "([^"]+)"', sql)
-    return m.group(1) if m else sql[:40]
+    """`people_villager` for a SELECT, `UPDATE cunzhi_cache` for a write, `SAVEPOINT` for the rest."""
+    verb = sql.split(None, 1)[0].upper()
+    m = re.search(r'(?:FROM|UPDATE|INTO)\s+"([^"]+)"', sql)
+    if verb == "SELECT" and m:
+        return m.group(1)
+    return f"{verb} {m.group(1)}" if m else verb
 
 
 def _time_breakdown(phone: str, n: int = 300) -> dict:
@@ -562,7 +578,11 @@ def _time_breakdown(phone: str, n: int = 300) -> dict:
     SQL is replayed through a raw cursor: the database's own share of the query time.
     """
     from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
@@ -632,15 +652,25 @@ def _time_breakdown(phone: str, n: int = 300) -> dict:
 
 
 # --- the whole home-page benchmark --------------------------------------------------------------
-def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: bool = False) -> dict:
-    """Fresh demo database, gunicorn -w 2, bare vs home under load, query counts. Returns a result dict."""
+def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: bool = False,
+        redis_url: str = "", extra_env: dict | None = None, in_process: bool = True) -> dict:
+    """Fresh demo database, gunicorn -w 2, bare vs home under load, query counts. Returns a result dict.
+
+    With `redis_url` the server's cache (sessions, pages, rate limits) is Redis, as in production;
+    without it the database cache, as in the demo. `extra_env` adds settings (e.g. CONN_MAX_AGE);
+    `in_process=False` skips the query counts and time breakdown (for variants of the same code).
+    """
     if loadgen == "auto":
         loadgen = "wrk" if shutil.which("wrk") else "python"
     if loadgen == "wrk" and not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed (apt-get install wrk), use --loadgen python")
     tmp = Path(tempfile.mkdtemp(prefix="cunzhi-bench-home-"))
     env = bench_env(tmp)
-    result: dict = {"clients": clients, "seconds_each": seconds, "workers": 2, "database": "SQLite (WAL)"}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra_env or {})
+    result: dict = {"clients": clients, "seconds_each": seconds, "workers": 2, "database": "SQLite (WAL)",
+                    "cache": "Redis" if redis_url else "database cache (cunzhi_cache table)"}
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "createcachetable")
@@ -648,11 +678,12 @@ def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: boo
         manage(env, "seed_demo")
         result["seed_demo_s"] = round(time.perf_counter() - t0, 2)
 
-        queries = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--queries"], env=env, cwd=ROOT,
-                                 capture_output=True, text=True, timeout=600)
-        if queries.returncode != 0:
-            raise RuntimeError("query count step failed:\n" + queries.stderr[-3000:])
-        result.update(json.loads(queries.stdout.strip().splitlines()[-1]))
+        if in_process:
+            queries = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--queries"], env=env,
+                                     cwd=ROOT, capture_output=True, text=True, timeout=600)
+            if queries.returncode != 0:
+                raise RuntimeError("query count step failed:\n" + queries.stderr[-3000:])
+            result.update(json.loads(queries.stdout.strip().splitlines()[-1]))
         made = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--sessions", str(MANY_VILLAGERS)],
                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
         if made.returncode != 0:
@@ -694,6 +725,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=12)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--redis", default="", help="a Redis URL for the server's cache (default: database cache)")
     parser.add_argument("--queries", action="store_true", help=argparse.SUPPRESS)  # child steps, see run()
     parser.add_argument("--sessions", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -703,7 +735,8 @@ def main(argv=None):
     if args.sessions:
         print(json.dumps(make_sessions(args.sessions)))
         return
-    print(json.dumps(run(args.seconds, args.clients, args.loadgen), indent=2, ensure_ascii=False))
+    print(json.dumps(run(args.seconds, args.clients, args.loadgen, redis_url=args.redis), indent=2,
+                     ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,7 @@ def roster_write(path: Path, rows: int, seed: int = 11643) -> None:
     wb.save(path)
 
 
-def _database(url: str | None, tmp: Path) -> tuple[str, callable]:
+def _database(url: str | None, tmp: Path) -> tuple[str, Callable[[], None]]:
     """A throwaway database URL and a function that removes it afterwards."""
     if not url:
         return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,11 +43,12 @@ class UploadForm(forms.Form):
     village = forms.ModelChoiceField(label=gettext_lazy("Village"), queryset=Region.objects.none(),
                                      to_field_name="code", empty_label=None)
     file = forms.FileField(label=gettext_lazy("Roster file (.xlsx or .csv)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+                           widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = _villages_managed(user)
+        self.fields["village"].label_from_instance = lambda region: f"{region.name} ({region.code})"
 
 
 @login_required

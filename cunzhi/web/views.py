@@ -45,14 +45,16 @@ def home(request):
     if not user.is_authenticated:
         return render(request, "web/home_anonymous.html")
     key = pagecache.home_key(user.pk, get_language())
-    body = cache.get(key)
-    if body is None:
-        template = "web/home_staff.html" if people_rules.has_role(user) else "web/home_villager.html"
-        body = render_to_string(template, people_selectors.home_context(user=user), request)
+    page = cache.get(key)
+    if page is None:
+        # The navigation goes into the cached copy too: a cache hit then needs no role look-up.
+        staff = people_rules.has_role(user)
+        template = "web/home_staff.html" if staff else "web/home_villager.html"
+        page = {"body": render_to_string(template, people_selectors.home_context(user=user), request),
+                "nav": render_to_string("web/_nav.html", request=request)}
         # Staff counts are not invalidated one by one: a minute old is fine for them.
-        ttl = 60 if people_rules.has_role(user) else pagecache.HOME_SECONDS
-        cache.set(key, body, ttl)
-    return render(request, "web/home.html", {"body": mark_safe(body)})
+        cache.set(key, page, 60 if staff else pagecache.HOME_SECONDS)
+    return render(request, "web/home.html", {"body": mark_safe(page["body"]), "nav": mark_safe(page["nav"])})
 
 
 class LoginView(auth_views.LoginView):

@@ -3,7 +3,6 @@
 import csv
 import io
 import threading
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -25,6 +24,14 @@ HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户�
 HEADER_EN = ["name", "id_number", "phone", "group", "household", "household_representative", "living_away",
              "away_city", "grid"]
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploaded rosters and progress files go to a temporary directory, not the data directory."""
+    settings.DATA_DIR = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +175,81 @@ def test_fast_xlsx_reader_matches_openpyxl(tmp_path):
     assert list(fast[1]) == list(slow[1])
 
 
+def _handmade_xlsx(sheet_xml: str, shared_xml: str | None = None) -> bytes:
+    """A minimal workbook as other programs write it: first sheet not named sheet1.xml, shared strings
+    with rich text and phonetic guides, inline strings, booleans, formula results, cells without refs."""
+    import zipfile
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel_ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/roster.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/>'
+            + ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+               'officedocument.spreadsheetml.sharedStrings+xml"/>' if shared_xml else "") + "</Types>"))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook {ns} {rel_ns}><sheets>'
+                                      '<sheet name="花名册" sheetId="1" r:id="rId7"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'relationships"><Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/worksheet" Target="/xl/worksheets/roster.xml"/>'
+            + ('<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+               'sharedStrings" Target="sharedStrings.xml"/>' if shared_xml else "") + "</Relationships>"))
+        z.writestr("xl/worksheets/roster.xml", f'<?xml version="1.0"?><worksheet {ns}><sheetData>{sheet_xml}'
+                                               "</sheetData></worksheet>")
+        if shared_xml:
+            z.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst {ns}>{shared_xml}</sst>')
+    return out.getvalue()
+
+
+def test_fast_xlsx_reader_handles_what_excel_and_wps_write():
+    from cunzhi.core.tabular import read_rows
+    shared = ('<si><t>姓名</t></si><si><t>身份证号</t></si><si><t>外出务工</t></si>'
+              '<si><r><t>张</t></r><r><rPr><b/></rPr><t>三</t></r><rPh sb="0" eb="1"><t>zhang</t></rPh></si>')
+    sheet = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
+             '<row r="3"><c t="s"><v>3</v></c><c t="inlineStr"><is><t> 11010519491231002X </t></is></c>'
+             '<c t="b"><v>1</v></c></row>'
+             '<row r="4"><c r="A4" t="str"><f>A3</f><v>张三</v></c><c r="C4"><v>0</v></c></row>')
+    data = _handmade_xlsx(sheet, shared)
+    keys, rows = roster._fast_xlsx(io.BytesIO(data))
+    fast = list(rows)
+    assert keys == ["name", "id_number", "living_away"]
+    assert fast == [{"name": "张三", "id_number": "11010519491231002X", "living_away": "True", "_row": 3},
+                    {"name": "张三", "id_number": "", "living_away": "0", "_row": 4}]
+    slow_keys, slow_rows = read_rows(io.BytesIO(data), "x.xlsx", roster.ALIASES)
+    assert [r["name"] for r in slow_rows] == ["张三", "张三"]  # openpyxl agrees on the rich text
+
+
+def test_damaged_or_oversized_files_are_refused_as_a_whole(world, monkeypatch):
+    rows = "".join(f'<row r="{i}"><c t="inlineStr"><is><t>名{i}</t></is></c></row>' for i in range(2, 400))
+    data = _handmade_xlsx('<row r="1"><c t="inlineStr"><is><t>姓名</t></is></c>'
+                          '<c t="inlineStr"><is><t>身份证号</t></is></c></row>' + rows)
+    import zipfile
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            dst.writestr(item.filename, content[: len(content) // 2] if item.filename.endswith("roster.xml")
+                         else content)
+    with pytest.raises(ValidationError) as exc:
+        roster.roster_check(fileobj=io.BytesIO(damaged.getvalue()), filename="x.xlsx", village=world.village_a)
+    assert "could not be read after row" in exc.value.messages[0]
+    monkeypatch.setattr(roster, "MAX_ROWS", 3)
+    with pytest.raises(ValidationError) as exc:
+        roster.roster_check(fileobj=io.BytesIO(xlsx_bytes(people(4))), filename="x.xlsx", village=world.village_a)
+    assert "more than 3 rows" in exc.value.messages[0]
+
+
 # --- bad rows: reported with reasons, nothing written --------------------------------------
 
 def _bad_rows(world):
@@ -273,6 +355,15 @@ def test_database_error_half_way_rolls_everything_back(world, monkeypatch):
     assert AuditEvent.objects.filter(action="roster.import", object_id=str(ri.pk)).get().after["status"] == "failed"
 
 
+def test_a_lost_file_fails_the_background_check_visibly(world, settings):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(4)))
+    ri.file.storage.delete(ri.file.name)
+    roster.roster_check_run(roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.FAILED and "system error" in ri.errors[0]["message"]
+
+
 def test_a_confirmed_import_cannot_run_twice(world):
     ri = import_now(world, people(3))
     assert ri.status == ImportStatus.DONE
@@ -320,8 +411,8 @@ def test_command_prints_rejected_rows_and_exits_non_zero(world, tmp_path):
     with pytest.raises(CommandError) as exc:
         call_command("import_roster", str(path), "--village", world.village_a.code, stderr=err,
                      stdout=io.StringIO())
-    assert exc.value.returncode == 1
-    assert "5" in err.getvalue() and "手机号" in err.getvalue()
+    assert exc.value.returncode == 1 and "1 of 4 rows have problems" in str(exc.value)
+    assert "row 5\t手机号\tA mobile number has 11 digits" in err.getvalue()
     assert counts() == before and not RosterImport.objects.exists()
 
 

@@ -17,6 +17,14 @@ from cunzhi.people.tests.test_roster import csv_bytes, people, person, upload, x
 
 
 @pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploaded rosters and progress files go to a temporary directory, not the data directory."""
+    settings.DATA_DIR = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
+
+
+@pytest.fixture(autouse=True)
 def _english():
     """Assertions read the English messages, whatever translations exist."""
     with translation.override("en"):
@@ -100,7 +108,8 @@ def test_cadre_of_a_cannot_reach_village_b(world, imports, as_user):
     assert client.post(reverse("people:roster_confirm", args=[b.public_id])).status_code == 403
     b.refresh_from_db()
     assert b.status == ImportStatus.PREVIEWED
-    response = client.post(reverse("people:roster_upload"), {"village": world.village_b.code, "file": upload(people(1))})
+    response = client.post(reverse("people:roster_upload"),
+                           {"village": world.village_b.code, "file": upload(people(1))})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert RosterImport.objects.count() == 2
     # Nor does the list or the village chooser show village B.

@@ -37,7 +37,7 @@ def test_villager_home_shows_what_exists(login, world, django_assert_max_num_que
     client = login(world.villager_a)
     with django_assert_max_num_queries(15):  # built once: session, user, roles, the page's own reads, cache write
         response = client.get("/")
-    with django_assert_max_num_queries(4):  # then served from the cache: session, user, roles, cached body
+    with django_assert_max_num_queries(3):  # then served from the cache: session, user, cached page
         again = client.get("/")
     main = lambda r: r.content.decode().split("<main")[1]  # noqa: E731  (the header carries fresh CSRF tokens)
     assert main(again) == main(response)
@@ -81,7 +81,7 @@ def test_staff_home_counts_in_scope(login, world, persona, villagers, django_ass
     client = login(getattr(world, persona))
     with django_assert_max_num_queries(16):
         response = client.get("/")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         client.get("/")
     counts = response.context["scope_counts"]
     assert counts["villagers"] == villagers
