@@ -906,11 +906,6 @@ def roster_template_bytes(*, fmt: str) -> bytes:
     return xlsx_response_bytes(roster_headers(), [EXAMPLE_ROW], sheet_title="roster")
 
 
-def roster_can_export(user, village: Region) -> bool:
-    """Staff who may list a village's villagers may export them; masking follows FULL_ID_ROLES and PHONE_ROLES."""
-    return rules.in_scope(user, village.code)
-
-
 def roster_export_rows(*, viewer, village: Region) -> tuple[list[str], list[list[str]], list[Villager]]:
     """Header, rows and villagers of a village's roster; ID numbers and phones masked as the viewer's role asks."""
     full_id = rules.in_scope(viewer, village.code, rules.FULL_ID_ROLES)
@@ -934,7 +929,7 @@ def roster_export_rows(*, viewer, village: Region) -> tuple[list[str], list[list
 
 def roster_export_xlsx(*, viewer, village: Region) -> bytes:
     """The village roster as XLSX for this viewer; every villager in it gets an access-log row."""
-    if not roster_can_export(viewer, village):
+    if not rules.can_export_roster(viewer, village):
         raise PermissionDenied
     header, rows, villagers = roster_export_rows(viewer=viewer, village=village)
     # Excel forbids []:*?/\ in sheet names.

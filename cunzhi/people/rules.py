@@ -107,6 +107,11 @@ def can_manage_roster(user, village) -> bool:
     return in_scope(user, village.code, ROSTER_ROLES)
 
 
+def can_export_roster(user, village) -> bool:
+    """Staff who may list a village's villagers may export them; masking follows FULL_ID_ROLES and PHONE_ROLES."""
+    return in_scope(user, village.code)
+
+
 def can_admin_regions(user) -> bool:
     return has_role(user, REGION_ADMIN_ROLES)
 

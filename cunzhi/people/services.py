@@ -1,6 +1,7 @@
 """Writes for people: accounts, villagers, households, roles, delegations, access records."""
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from cunzhi.people.rules import active_delegation, is_self, role_rows
 MAX_DELEGATION_DAYS = 366 * 3
 
 
+@functools.lru_cache(maxsize=65536)  # names repeat a lot; a roster import calls this per row
 def name_to_pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name)).lower()
 

@@ -163,7 +163,7 @@ def roster_template(request, fmt: str):
 def roster_export(request):
     """The village roster as XLSX; ID numbers masked unless the viewer's role may see them; logged."""
     village = get_object_or_404(Region, code=request.GET.get("village", ""), level=Level.VILLAGE)
-    if not roster.roster_can_export(request.user, village):
+    if not rules.can_export_roster(request.user, village):
         raise PermissionDenied
     data = roster.roster_export_xlsx(viewer=request.user, village=village)
     response = HttpResponse(data, content_type=roster.XLSX_TYPE)
