@@ -6,8 +6,8 @@
 It installs nothing. The home-page benchmark uses `wrk` when it is on the PATH
 (`apt-get install wrk`) and a Python load generator otherwise, and is repeated with production
 settings (CONN_MAX_AGE=60; with Redis too when an empty database 15 answers on 127.0.0.1:6379,
-which it flushes again afterwards); the roster benchmark runs when bench/roster_import.py exists. Every server it starts listens on 127.0.0.1 only and is stopped at
-the end, also on error.
+which it flushes again afterwards); the roster benchmark runs when bench/roster_import.py exists.
+Every server it starts listens on 127.0.0.1 only and is stopped at the end, also on error.
 """
 
 from __future__ import annotations

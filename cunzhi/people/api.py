@@ -29,7 +29,7 @@ from cunzhi.api.pagination import Pages
 from cunzhi.core.idnumbers import mask_phone
 from cunzhi.people import rules
 from cunzhi.people import selectors as people_selectors
-from cunzhi.people.models import AccessKind, DataAccess, Delegation, Household, Role, Villager
+from cunzhi.people.models import AccessKind, DataAccess, Delegation, Household, Villager
 from cunzhi.people.services import access_record, access_record_many
 from cunzhi.regions.models import Level, Region
 

@@ -13,11 +13,9 @@ import logging
 import os
 import re
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
-from xml.etree.ElementTree import XMLPullParser, fromstring
 
 from django.conf import settings
 from django.core.cache import caches
@@ -383,132 +381,6 @@ class _RosterPass:
         return self.result
 
 
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
-
-def _xml_ends(stream, tag: str) -> Iterator:
-    """Elements named `tag` as they close; 4 KB reads and no "start" events keep expat fast (measured)."""
-    parser = XMLPullParser(events=("end",))
-    while True:
-        chunk = stream.read(4096)
-        if chunk:
-            parser.feed(chunk)
-        else:
-            parser.close()
-        yield from [el for _event, el in parser.read_events() if el.tag == tag]
-        if not chunk:
-            return
-
-
-def _xlsx_first_sheet(archive: zipfile.ZipFile) -> str:
-    """The zip path of the workbook's first sheet (usually, not always, xl/worksheets/sheet1.xml)."""
-    workbook = fromstring(archive.read("xl/workbook.xml"))
-    sheet = workbook.find(f"{_SHEET_NS}sheets/{_SHEET_NS}sheet")
-    rid = sheet.get(f"{_REL_NS}id")
-    for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG_REL_NS}Relationship"):
-        if rel.get("Id") == rid:
-            target = rel.get("Target")
-            return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    raise KeyError(rid)
-
-
-def _rich_text(el) -> str:
-    """Text of a string item: plain <t>, or runs <r><t>; phonetic guides (<rPh>) are not text."""
-    plain = el.find(f"{_SHEET_NS}t")
-    if plain is not None:
-        return plain.text or ""
-    return "".join(r.findtext(f"{_SHEET_NS}t") or "" for r in el.iterfind(f"{_SHEET_NS}r"))
-
-
-def _xlsx_shared_strings(archive: zipfile.ZipFile) -> list[str]:
-    try:
-        stream = archive.open("xl/sharedStrings.xml")
-    except KeyError:
-        return []
-    strings = []
-    si = f"{_SHEET_NS}si"
-    with stream:
-        for el in _xml_ends(stream, si):
-            strings.append(_rich_text(el))
-            el.clear()
-    return strings
-
-
-@functools.cache
-def _xlsx_column(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _number_text(text: str) -> str:
-    """A numeric cell as tabular._text shows it: 13900000001.0 -> "13900000001"."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return str(int(value)) if value.is_integer() else str(value)
-
-
-def _xlsx_rows(fileobj: BinaryIO) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) of the first sheet, streamed: what core.tabular.read_rows gives, faster."""
-    # openpyxl builds an object per cell and first scans the whole sheet when a file has no
-    # <dimension> (files openpyxl writes, our template included): 100,000 rows took 11 s there,
-    # 2 s here. Dates are not recognised as dates; a roster has none.
-    archive = zipfile.ZipFile(fileobj)
-    sheet_path = _xlsx_first_sheet(archive)
-    strings = _xlsx_shared_strings(archive)
-    row_tag, v_tag, is_tag = f"{_SHEET_NS}row", f"{_SHEET_NS}v", f"{_SHEET_NS}is"
-    number = 0
-    with archive.open(sheet_path) as stream:
-        for el in _xml_ends(stream, row_tag):
-            number = int(el.get("r") or number + 1)
-            values = []
-            for cell in el:
-                ref = cell.get("r")
-                if ref:
-                    column = _xlsx_column(ref.rstrip("0123456789"))
-                    while len(values) < column:
-                        values.append("")
-                kind = cell.get("t")
-                if kind == "inlineStr":
-                    inline = cell.find(is_tag)
-                    text = _rich_text(inline) if inline is not None else ""
-                else:
-                    text = cell.findtext(v_tag) or ""
-                    if kind == "s" and text:
-                        text = strings[int(text)]
-                    elif kind == "b":
-                        text = "True" if text == "1" else "False"
-                    elif kind in (None, "n") and text:
-                        text = _number_text(text)
-                values.append(text.strip())
-            el.clear()  # the emptied element stays in its parent: a few bytes a row
-            yield number, values
-
-
-def _fast_xlsx(fileobj: BinaryIO) -> tuple[list[str], Iterator[dict]] | None:
-    """Header keys and row dicts like read_rows, or None when the workbook needs openpyxl's care."""
-    try:
-        rows = _xlsx_rows(fileobj)
-        _number, header = next(rows)
-    except Exception:  # anything unusual (strict OOXML, missing parts, not a zip): openpyxl decides
-        fileobj.seek(0)
-        return None
-    keys = [ALIASES.get(h.lower(), ALIASES.get(h, h.lower())) for h in header]
-
-    def gen():
-        for number, values in rows:
-            if any(values):
-                item = dict(zip(keys, values))
-                item["_row"] = number
-                yield item
-    return keys, gen()
-
-
 _PLAIN = (str, int, bool, type(None))
 
 
@@ -556,8 +428,7 @@ def _insert_many(model, objs) -> None:
 
 def _open_rows(fileobj: BinaryIO, filename: str) -> Iterator[dict]:
     """Rows of the roster after checking its header; file-level problems raise ValidationError."""
-    fast = _fast_xlsx(fileobj) if filename.lower().endswith(".xlsx") else None
-    keys, rows = fast or read_rows(fileobj, filename, ALIASES)
+    keys, rows = read_rows(fileobj, filename, ALIASES)
     known = [k for k in keys if k in HEADERS]
     if not known:
         raise ValidationError(_("The first row must hold the column names (姓名, 身份证号, …). "

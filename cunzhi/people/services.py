@@ -5,7 +5,6 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin

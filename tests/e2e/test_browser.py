@@ -114,3 +114,31 @@ def test_cadre_lists_the_villagers_of_their_own_village(people, open_page):
         assert people.villager_b.name not in table.inner_text()  # village B is outside the cadre's scope
         assert horizontal_overflow(page) <= 0
         shot(page, f"cadre-villager-list-{name}")
+
+
+def test_demo_county_pages_look_right(transactional_db, open_page):
+    """The demo as `make demo` shows it: the printed villager sees their family helper; the cadre lists 余村."""
+    import io
+
+    from django.core.management import call_command
+
+    from cunzhi.core import demo
+
+    call_command("seed_demo", stdout=io.StringIO())
+    page = open_page(PHONE)
+    log_in(page, demo.LOGIN_PHONES["villager"], demo.DEMO_PASSWORD)
+    expect(page.locator("h1")).to_contain_text("陈国强")
+    expect(page.locator("main")).to_contain_text("陈浩")  # the helper, in household and helpers
+    assert horizontal_overflow(page) <= 0
+    shot(page, "demo-villager-home-phone")
+
+    url = _url("people:villager_list")
+    if url is None:
+        return
+    page = open_page()
+    log_in(page, demo.LOGIN_PHONES["cadre"], demo.DEMO_PASSWORD)
+    page.goto(url)
+    rows = page.get_by_role("table").locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() <= 50  # a page of the village, not all of it
+    shot(page, "demo-cadre-villager-list-desktop")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cunzhi.core.idnumbers import (
-    id_birth_date, id_check_char, id_number_build, id_sex, mask_id_number, mask_phone, validate_area_code,
+    id_birth_date, id_number_build, id_sex, mask_id_number, mask_phone, validate_area_code,
     validate_id_number, validate_phone,
 )
 

@@ -155,9 +155,18 @@ def test_csv_in_gbk_and_utf8_and_xlsx(world, name, encoding):
     assert Household.objects.get(number="G1").representative.name == "欧阳修"
 
 
-def test_fast_xlsx_reader_matches_openpyxl(tmp_path):
-    """The roster's own XLSX reader gives what core.tabular gives, also for numbers and odd cells."""
-    from cunzhi.core.tabular import read_rows
+def _read(data: bytes, *, fast: bool, monkeypatch):
+    """core.tabular.read_rows through its fast XLSX reader, or through openpyxl."""
+    from cunzhi.core import tabular
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(tabular, "_xlsx_fast", lambda fileobj: None)
+        keys, rows = tabular.read_rows(io.BytesIO(data), "x.xlsx", roster.ALIASES)
+        return keys, list(rows)
+
+
+def test_fast_xlsx_reader_matches_openpyxl(tmp_path, monkeypatch):
+    """The fast XLSX reader gives what openpyxl gives, also for numbers and odd cells."""
     wb = Workbook()
     ws = wb.active
     ws.append(HEADER)
@@ -168,11 +177,10 @@ def test_fast_xlsx_reader_matches_openpyxl(tmp_path):
     ws.append(["王五", 1.5, "", "", "", "", "", "", ""])
     data = io.BytesIO()
     wb.save(data)
-    fast = roster._fast_xlsx(io.BytesIO(data.getvalue()))
-    assert fast is not None
-    slow = read_rows(io.BytesIO(data.getvalue()), "x.xlsx", roster.ALIASES)
-    assert fast[0] == slow[0]
-    assert list(fast[1]) == list(slow[1])
+    from cunzhi.core import tabular
+    assert tabular._xlsx_fast(io.BytesIO(data.getvalue())) is not None
+    assert _read(data.getvalue(), fast=True, monkeypatch=monkeypatch) == _read(
+        data.getvalue(), fast=False, monkeypatch=monkeypatch)
 
 
 def _handmade_xlsx(sheet_xml: str, shared_xml: str | None = None) -> bytes:
@@ -212,8 +220,7 @@ def _handmade_xlsx(sheet_xml: str, shared_xml: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def test_fast_xlsx_reader_handles_what_excel_and_wps_write():
-    from cunzhi.core.tabular import read_rows
+def test_fast_xlsx_reader_handles_what_excel_and_wps_write(monkeypatch):
     shared = ('<si><t>姓名</t></si><si><t>身份证号</t></si><si><t>外出务工</t></si>'
               '<si><r><t>张</t></r><r><rPr><b/></rPr><t>三</t></r><rPh sb="0" eb="1"><t>zhang</t></rPh></si>')
     sheet = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
@@ -221,12 +228,11 @@ def test_fast_xlsx_reader_handles_what_excel_and_wps_write():
              '<c t="b"><v>1</v></c></row>'
              '<row r="4"><c r="A4" t="str"><f>A3</f><v>张三</v></c><c r="C4"><v>0</v></c></row>')
     data = _handmade_xlsx(sheet, shared)
-    keys, rows = roster._fast_xlsx(io.BytesIO(data))
-    fast = list(rows)
+    keys, fast = _read(data, fast=True, monkeypatch=monkeypatch)
     assert keys == ["name", "id_number", "living_away"]
     assert fast == [{"name": "张三", "id_number": "11010519491231002X", "living_away": "True", "_row": 3},
                     {"name": "张三", "id_number": "", "living_away": "0", "_row": 4}]
-    slow_keys, slow_rows = read_rows(io.BytesIO(data), "x.xlsx", roster.ALIASES)
+    _keys, slow_rows = _read(data, fast=False, monkeypatch=monkeypatch)
     assert [r["name"] for r in slow_rows] == ["张三", "张三"]  # openpyxl agrees on the rich text
 
 
