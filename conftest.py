@@ -21,6 +21,13 @@ def _fast_password_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Assertions read English source strings; the product default (zh-hans) is tested on its own
+    in cunzhi/web/tests/test_languages.py, and a request's own language choice still wins."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(request):
     """Each test that uses the database starts with an empty cache (cached pages, sessions, rate limits)."""
     names = request.fixturenames

@@ -32,6 +32,7 @@ def test_offices_in_and_above_the_scope(login, world, persona, expected):
 def test_english_name_in_english(login, client, world):
     Office.objects.filter(pk=world.office_t.pk).update(name_en="Dipu Civil Affairs Office")
     client = login(world.cadre_a)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": LIST})
     assert "递铺街道民政办" in client.get(LIST).content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": LIST})
     assert "Dipu Civil Affairs Office" in client.get(LIST).content.decode()

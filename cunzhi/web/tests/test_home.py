@@ -117,7 +117,9 @@ def test_navigation_by_role_costs_at_most_the_one_roles_query(world, django_asse
 
 def test_language_switch(login, world):
     client = login(world.villager_a)
-    assert '<html lang="zh-hans"' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    body = client.get("/").content.decode()
+    assert '<html lang="zh-hans"' in body and "谁查看了我的信息" in body
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     body = client.get("/").content.decode()
