@@ -459,6 +459,19 @@ def in_process_report() -> dict:
     return out
 
 
+def effective_settings() -> dict:
+    """The settings that decide the home page's cost, as the server process sees them."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return {"conn_max_age": db.get("CONN_MAX_AGE", 0), "database": db["ENGINE"].rsplit(".", 1)[-1],
+            "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+            "session_engine": settings.SESSION_ENGINE.rsplit(".", 1)[-1]}
+
+
 def make_sessions(count: int) -> list[str]:
     """Log `count` villagers in (accounts and sessions written directly): cookies for a many-villager run."""
     import django
@@ -678,6 +691,11 @@ def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: boo
         manage(env, "seed_demo")
         result["seed_demo_s"] = round(time.perf_counter() - t0, 2)
 
+        probe = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--settings"], env=env, cwd=ROOT,
+                               capture_output=True, text=True, timeout=120)
+        if probe.returncode != 0:
+            raise RuntimeError("reading the settings failed:\n" + probe.stderr[-3000:])
+        result["settings"] = json.loads(probe.stdout.strip().splitlines()[-1])
         if in_process:
             queries = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--queries"], env=env,
                                      cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -728,7 +746,11 @@ def main(argv=None):
     parser.add_argument("--redis", default="", help="a Redis URL for the server's cache (default: database cache)")
     parser.add_argument("--queries", action="store_true", help=argparse.SUPPRESS)  # child steps, see run()
     parser.add_argument("--sessions", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--settings", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.settings:
+        print(json.dumps(effective_settings()))
+        return
     if args.queries:
         print(json.dumps(in_process_report()))
         return

@@ -101,7 +101,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A database cache is shared by every worker process without an extra server.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunzhi_cache"}}
+    # Room for every villager's session and cached home page; the default 300 would thrash.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunzhi_cache",
+                          "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000)}}}
 # django-ratelimit only knows memcached and django-redis by name; Django's own Redis cache
 # increments atomically too. Without Redis the database cache is good enough for one machine.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])

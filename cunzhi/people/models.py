@@ -113,10 +113,12 @@ class Villager(TimeStamped):
     away_city = models.CharField(_("city where they work"), max_length=50, blank=True)
 
     class Meta:
-        ordering = ["region_code", "name", "id"]
+        # Pinyin order is the order Chinese readers expect (character codes are not).
+        ordering = ["region_code", "name_pinyin", "id"]
         verbose_name = _("villager")
         verbose_name_plural = _("villagers")
-        indexes = [models.Index(fields=["region_code", "birth_date"])]
+        indexes = [models.Index(fields=["region_code", "birth_date"]),
+                   models.Index(fields=["region_code", "name_pinyin", "id"], name="villager_scope_pinyin")]
 
     def __str__(self):
         return self.name

@@ -204,16 +204,15 @@ def home_context(*, user) -> dict:
     context = {"villager": villager, "now": now}
     if villager is not None:
         context.update(
-            household_members=list(Villager.objects.filter(household_id=villager.household_id)
-                                   .only("name", "birth_date", "living_away", "public_id", "household_id"))
-            if villager.household_id else [],
+            household_members=household_members(household=villager.household) if villager.household_id else [],
             delegations=list(delegations_granted(villager=villager)
                              .filter(revoked_at__isnull=True, ends_at__gt=now)[:10]),
             accesses=list(data_accesses(villager=villager, limit=5)),
         )
     context["delegations_held"] = list(delegations_held(user=user).filter(revoked_at__isnull=True,
                                                                          ends_at__gt=now)[:20])
-    roles = list(roles_of(user=user))
+    # role_rows is cached on the user and needed anyway; skip the fuller query for plain villagers.
+    roles = list(roles_of(user=user)) if rules.role_rows(user) else []
     context["roles"] = roles
     if any(r.role in rules.STAFF_ROLES for r in roles):
         scope = rules.scope_q(user)
