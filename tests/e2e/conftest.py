@@ -40,7 +40,7 @@ def _allow_orm_beside_playwright():
 def browser(_allow_orm_beside_playwright):
     """One Chromium for the browser tests, closed (and Playwright's loop stopped) after the last of them."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (scripts/setup.sh installs it)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/setup.sh, which installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
