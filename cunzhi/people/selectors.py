@@ -48,7 +48,8 @@ def villagers_visible(*, user, search: str = "", region: Region | None = None, g
 def households_visible(*, user, region: Region | None = None, search: str = ""):
     """Households in the user's scope with their member count; `search` matches number or address."""
     qs = (Household.objects.filter(rules.scope_q(user)).select_related("village", "group", "representative")
-          .annotate(member_count=Count("members")).order_by("region_code", "number"))
+          .annotate(member_count=_count(Villager.objects.filter(household=OuterRef("pk")), "household"))
+          .order_by("region_code", "number"))
     if region is not None:
         qs = qs.filter(region_code__startswith=region.prefix)
     if search:
@@ -92,14 +93,19 @@ def offices_visible(*, user):
             .annotate(staff_count=Count("staff__user", distinct=True)).order_by("region_code", "name"))
 
 
-def village_count_annotations() -> dict:
-    """Subquery annotations for a Region queryset: villagers, households and people living away per village.
+def _count(qs, key: str):
+    """A correlated COUNT subquery on an indexed foreign key: one query for a whole list, not one per row.
 
-    Correlated on the village foreign key (indexed), so a county tree is one query, not one per village.
+    (A JOIN with GROUP BY would group every row in scope before paginating: slow at county scale.)
     """
+    return Coalesce(Subquery(qs.order_by().values(key).annotate(c=Count("pk")).values("c")[:1],
+                             output_field=IntegerField()), Value(0))
+
+
+def village_count_annotations() -> dict:
+    """Subquery annotations for a Region queryset: villagers, households and people living away per village."""
     def count(qs):
-        return Coalesce(Subquery(qs.order_by().values("village").annotate(c=Count("pk")).values("c")[:1],
-                                 output_field=IntegerField()), Value(0))
+        return _count(qs, "village")
     return {
         "villager_count": count(Villager.objects.filter(village=OuterRef("pk"))),
         "away_count": count(Villager.objects.filter(village=OuterRef("pk"), living_away=True)),
@@ -110,8 +116,7 @@ def village_count_annotations() -> dict:
 def group_count_annotations() -> dict:
     """Subquery annotations for villager groups: villagers and households in each group."""
     def count(qs):
-        return Coalesce(Subquery(qs.order_by().values("group").annotate(c=Count("pk")).values("c")[:1],
-                                 output_field=IntegerField()), Value(0))
+        return _count(qs, "group")
     return {
         "villager_count": count(Villager.objects.filter(group=OuterRef("pk"))),
         "away_count": count(Villager.objects.filter(group=OuterRef("pk"), living_away=True)),
