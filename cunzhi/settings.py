@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cunzhi.core",
     "cunzhi.regions",
     "cunzhi.people",
+    "cunzhi.notify",
     "cunzhi.api",
     "cunzhi.web",
 ]
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cunzhi.web.context_processors.ui",
+                "cunzhi.notify.context_processors.notify",
             ],
         },
     }
@@ -236,3 +238,22 @@ LOGGING = {
 # --- API ------------------------------------------------------------------------------------
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Notifications (cunzhi.notify; docs/operations.md) ---------------------------------------
+# Absolute address of the site, for links in e-mail and text messages.
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "http://127.0.0.1:8000")
+NOTIFY_MAX_TRIES = env_int("NOTIFY_MAX_TRIES", 5)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)  # doubled after each failure
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500)  # deliveries per task
+# A queued batch whose task never ran is taken over by the retry job after this long.
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 900)
+# Seconds the unread count and job warnings in page headers are kept per process.
+NOTIFY_HEADER_SECONDS = env_int("NOTIFY_HEADER_SECONDS", 20)
+SMS_BACKEND = env_str("SMS_BACKEND", "file")  # file (demo: data/sms/) or http
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms"))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+# string.Template with $phone and $text (JSON-escaped when the content type is JSON).
+SMS_HTTP_TEMPLATE = env_str("SMS_HTTP_TEMPLATE", '{"phone": "$phone", "text": "$text"}')
+SMS_HTTP_CONTENT_TYPE = env_str("SMS_HTTP_CONTENT_TYPE", "application/json")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+SMS_SEGMENT_CHARS = env_int("SMS_SEGMENT_CHARS", 70)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("regions/", include("cunzhi.regions.urls")),
     path("people/", include("cunzhi.people.urls")),
+    path("notify/", include("cunzhi.notify.urls")),
     path("", include("cunzhi.web.urls")),
 ]

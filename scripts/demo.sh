@@ -9,10 +9,13 @@ echo "==> preparing the database"
 $PY manage.py migrate -v0
 $PY manage.py createcachetable
 $PY manage.py seed_demo
-echo "==> starting the task worker and the web server"
+echo "==> starting the task worker, the scheduler and the web server"
 $PY manage.py db_worker --interval 1 >data/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# Periodic jobs (notification retries, later deadline checks): enqueued every minute, run by the worker.
+$PY manage.py scheduler >data/scheduler.log 2>&1 &
+scheduler=$!
+trap 'kill $worker $scheduler 2>/dev/null || true' EXIT INT TERM
 echo
 echo "    Open http://127.0.0.1:$PORT/ and log in with one of the accounts above. Ctrl-C stops."
 echo

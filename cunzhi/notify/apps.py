@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotifyConfig(AppConfig):
+    name = "cunzhi.notify"
+    label = "notify"
+    verbose_name = _("Notifications")
+
+    def ready(self):
+        from cunzhi.notify import jobs, services
+        jobs.job_register("notify.retry_due", lambda: services.deliveries_enqueue_due(), every_minutes=1,
+                          description="Send notifications that are due: retries, deferred texts, lost batches.")
+        jobs.job_register("notify.prune_job_runs", lambda: jobs.job_runs_prune(), every_minutes=24 * 60,
+                          description="Remove job-run records older than 30 days.")

@@ -1,0 +1,134 @@
+"""Notices, one delivery row per recipient and channel (every attempt stored), preferences, job runs."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cunzhi.core.models import TimeStamped, public_id
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("Inbox")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, will retry")
+    PERMANENT_FAILURE = "permanent_failure", _("Failed for good")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Notice(TimeStamped):
+    """One message event (a meeting notice, an answer, a deadline), sent to many people.
+
+    The text is either stored per language ({"en": ..., "zh-hans": ...}) or rendered in each
+    recipient's language from `template` (notify/messages/<template>.subject.txt/.body.txt) and `context`.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    kind = models.CharField(_("kind"), max_length=50)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("sender"))
+    region_code = models.CharField(max_length=15, db_index=True, blank=True)
+    subject = models.JSONField(_("subject"), default=dict, blank=True)
+    body = models.JSONField(_("text"), default=dict, blank=True)
+    template = models.CharField(max_length=100, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    # Where the full text lives (an absolute path on this site); SMS texts link to it.
+    link = models.CharField(max_length=300, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return f"{self.kind} {self.public_id}"
+
+
+class Delivery(models.Model):
+    """One recipient on one channel: its status, tries and last error. The inbox row is the inbox item."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    # A helper's copy: the account of the villager whose notice this is (delegation scope "notices").
+    copy_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    language = models.CharField(max_length=10)
+    # The e-mail address or mobile number used, as it was when the notice was sent.
+    address = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    # Token of the task batch that owns the row; a lost task's rows are taken over after a lease.
+    claimed_by = models.CharField(max_length=32, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["notice", "recipient", "channel"], name="delivery_unique")]
+        indexes = [
+            # The retry scan: due rows only, so the index stays small.
+            models.Index(fields=["next_try_at"], condition=Q(status__in=["pending", "failed"]),
+                         name="delivery_due"),
+            # The unread count in every page header.
+            models.Index(fields=["recipient", "read_at"], condition=Q(channel="inbox"), name="delivery_inbox"),
+            models.Index(fields=["notice", "channel", "status"], name="delivery_report"),
+        ]
+
+    def __str__(self):
+        return f"{self.notice_id}:{self.recipient_id}:{self.channel}:{self.status}"
+
+
+class ChannelPreference(TimeStamped):
+    """How a person wants to be told. No row means the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_pref")
+    email_on = models.BooleanField(_("send me e-mail"), default=True)
+    sms_on = models.BooleanField(_("send me text messages"), default=True)
+    quiet_start = models.TimeField(_("no text messages from"), default=dt.time(22, 0))
+    quiet_end = models.TimeField(_("until"), default=dt.time(7, 0))
+
+    class Meta:
+        ordering = ["user"]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+
+class JobRun(models.Model):
+    """One run of a periodic job in one time slot; unique, so several schedulers never run a slot twice."""
+
+    name = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)
+    error = models.TextField(blank=True)
+    result = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-slot", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="jobrun_unique_slot")]
+        indexes = [models.Index(fields=["name", "ok", "-finished_at"], name="jobrun_last_ok")]
+
+    def __str__(self):
+        return f"{self.name}@{self.slot:%Y-%m-%d %H:%M}"

@@ -1,0 +1,69 @@
+"""Reads for notifications: the inbox, the notice report, the people not reached."""
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Notice
+from cunzhi.people import rules as people_rules
+from cunzhi.people.models import User
+
+
+def inbox_items(*, user):
+    """The user's inbox items, newest first, with their notice (one query per page)."""
+    return (Delivery.objects.filter(recipient=user, channel=Channel.INBOX)
+            .select_related("notice", "copy_for").order_by("-created_at", "-id"))
+
+
+def notices_visible(*, user):
+    """Notices sent in the user's regions, newest first."""
+    q = people_rules.scope_q(user)
+    if people_rules.has_role(user, people_rules.REGION_ADMIN_ROLES):
+        q |= Q(region_code="")
+    return Notice.objects.filter(q).select_related("sender")
+
+
+def reached_q() -> Q:
+    """A delivery that reached its person: an e-mail or text accepted, or an inbox item opened."""
+    return (Q(channel__in=[Channel.EMAIL, Channel.SMS], status=DeliveryStatus.SENT)
+            | Q(channel=Channel.INBOX, read_at__isnull=False))
+
+
+def notice_report(*, notice: Notice) -> dict:
+    """Counts per channel and status, and how many people were reached by any channel."""
+    rows = (Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("channel", "status")
+            .annotate(n=Count("id"), read=Count("id", filter=Q(read_at__isnull=False))))
+    channels = {c: {"label": label, "total": 0, "statuses": {}, "read": 0} for c, label in Channel.choices}
+    for r in rows:
+        ch = channels[r["channel"]]
+        ch["total"] += r["n"]
+        ch["statuses"][r["status"]] = r["n"]
+        ch["read"] += r["read"]
+    for ch in channels.values():
+        ch["rows"] = [(label, ch["statuses"].get(s, 0)) for s, label in DeliveryStatus.choices
+                      if ch["statuses"].get(s)]
+    reached = (Delivery.objects.filter(notice=notice, copy_for__isnull=True).filter(reached_q())
+               .values("recipient").distinct().count())
+    copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False).values("recipient").distinct().count()
+    return {"channels": channels, "reached": reached, "recipients": notice.recipient_count,
+            "not_reached": max(notice.recipient_count - reached, 0), "copies": copies}
+
+
+def not_reached(*, notice: Notice):
+    """People the notice reached on no channel, with their villager record for the door-to-door list.
+
+    A person counts as reached when a helper's copy reached the helper, too (the helper tells them).
+    """
+    own = Delivery.objects.filter(notice=notice, copy_for__isnull=True)
+    reached_self = own.filter(reached_q(), recipient=OuterRef("pk"))
+    reached_helper = Delivery.objects.filter(reached_q(), notice=notice, copy_for=OuterRef("pk"))
+    return (User.objects.filter(pk__in=own.values("recipient"))
+            .exclude(Exists(reached_self)).exclude(Exists(reached_helper))
+            .select_related("villager__household", "villager__group", "villager__village")
+            .order_by("villager__region_code", "villager__household__number", "villager__name_pinyin", "pk"))
+
+
+def failures(*, notice: Notice):
+    """Deliveries that failed (waiting for a retry or for good), with the error, for staff."""
+    return (Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED,
+                                                               DeliveryStatus.PERMANENT_FAILURE])
+            .select_related("recipient").order_by("status", "recipient__phone"))
+

@@ -1,0 +1,161 @@
+"""Pages: inbox and unread count, preferences, the notice report with the door-to-door list, jobs."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cunzhi.notify import services
+from cunzhi.notify.context_processors import _memo
+from cunzhi.notify.models import Channel, ChannelPreference, Delivery, DeliveryStatus, JobRun
+
+SUBJECT = {"en": "Village meeting on Sunday", "zh-hans": "周日召开村民会议"}
+BODY = {"en": "Come to the hall at 9.", "zh-hans": "上午9点到村委会礼堂。"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_header_memo():
+    _memo.clear()
+    yield
+    _memo.clear()
+
+
+def announce(world, **kw):
+    return services.notice_send(kind="announcement", region_code=world.village_a.code, sender=world.cadre_a,
+                                subject=SUBJECT, body=BODY, **kw)
+
+
+def test_inbox_unread_count_and_reading(world, login):
+    notice = announce(world)
+    client = login(world.villager_a)
+    page = client.get(reverse("people:profile")).content.decode()
+    header = page.split("<main")[0]
+    assert reverse("notify:inbox") in header and 'aria-label="unread">1<' in header
+    body = client.get(reverse("notify:inbox")).content.decode()
+    assert "Village meeting on Sunday" in body and "New" in body
+    full = client.get(reverse("notify:notice", args=[notice.public_id])).content.decode()
+    assert "Come to the hall at 9." in full
+    assert Delivery.objects.get(notice=notice, recipient=world.villager_a, channel=Channel.INBOX).read_at
+    header = client.get(reverse("people:profile")).content.decode().split("<main")[0]
+    assert 'aria-label="unread"' not in header
+
+
+def test_mark_all_read(world, login):
+    announce(world)
+    announce(world)
+    client = login(world.villager_a)
+    assert client.post(reverse("notify:inbox_read_all")).status_code == 302
+    assert not Delivery.objects.filter(recipient=world.villager_a, channel="inbox", read_at__isnull=True).exists()
+
+
+def test_notice_page_is_only_for_its_recipients_and_staff(world, login, client):
+    notice = announce(world)
+    assert login(world.villager_b).get(reverse("notify:notice", args=[notice.public_id])).status_code == 404
+    assert login(world.other_township_staff).get(reverse("notify:notice", args=[notice.public_id])).status_code == 404
+    assert login(world.cadre_a).get(reverse("notify:notice", args=[notice.public_id])).status_code == 200
+    client.logout()
+    assert client.get(reverse("notify:notice", args=[notice.public_id])).status_code == 302  # log in first
+
+
+def test_preferences(world, login):
+    client = login(world.villager_a)
+    assert client.get(reverse("notify:preferences")).status_code == 200
+    response = client.post(reverse("notify:preferences"), {"email_on": "on", "quiet_start": "21:00",
+                                                           "quiet_end": "08:00"})
+    assert response.status_code == 302
+    pref = ChannelPreference.objects.get(user=world.villager_a)
+    assert pref.email_on and not pref.sms_on and pref.quiet_start == dt.time(21, 0)
+    bad = client.post(reverse("notify:preferences"), {"quiet_start": "25:99", "quiet_end": "08:00"})
+    assert bad.status_code == 200 and ChannelPreference.objects.get(user=world.villager_a).quiet_start == dt.time(21)
+
+
+@pytest.mark.parametrize("persona,status", [("cadre_a", 200), ("township_staff", 200), ("county_admin", 200),
+                                            ("other_township_staff", 404), ("villager_a", 403)])
+def test_report_permissions(world, login, persona, status):
+    notice = announce(world)
+    client = login(getattr(world, persona))
+    for name in ("notify:report", "notify:door_list"):
+        assert client.get(reverse(name, args=[notice.public_id])).status_code == status
+    assert client.post(reverse("notify:resend", args=[notice.public_id])).status_code in (
+        {200: 302}.get(status, status),)
+
+
+def test_report_counts_and_door_to_door_list(world, login, settings):
+    notice = announce(world)
+    # 张三 opened it; 张小明's text was accepted; nobody else in village A is reached.
+    services.inbox_mark_read(user=world.villager_a, notice=notice)
+    Delivery.objects.filter(notice=notice, recipient=world.helper, channel=Channel.SMS).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now())
+    Delivery.objects.filter(notice=notice, recipient=world.villager_a, channel=Channel.SMS).update(
+        status=DeliveryStatus.PERMANENT_FAILURE, last_error="number does not exist", tries=5)
+    assert notice.recipient_count == 2
+    client = login(world.cadre_a)
+    page = client.get(reverse("notify:report", args=[notice.public_id])).content.decode()
+    assert "number does not exist" in page and "Failed for good" in page
+    assert "Everyone was reached." in page
+    # A third villager in village A who is reached by nothing appears on the door-to-door list.
+    from cunzhi.people.tests.factories import UserFactory, VillagerFactory
+    user = UserFactory(phone="13900000077", name="刘大爷")
+    VillagerFactory(name="刘大爷", village=world.village_a, household=world.household_a, user=user)
+    notice2 = announce(world)
+    services.inbox_mark_read(user=world.villager_a, notice=notice2)
+    page = client.get(reverse("notify:report", args=[notice2.public_id])).content.decode()
+    main = page.split("<main")[1]
+    assert "刘大爷" in main and "张小明" in main and "张三" not in main.split("Not reached by any channel")[1]
+    door = client.get(reverse("notify:door_list", args=[notice2.public_id])).content.decode()
+    assert "刘大爷" in door and "A0001" in door and "notify/print.css" in door
+    assert "Come to the hall at 9." in door
+
+
+def test_helper_copy_counts_as_reaching_the_villager(world):
+    from cunzhi.notify import selectors
+    from cunzhi.people.models import Delegation, DelegationScope, Relation
+    Delegation.objects.create(villager=world.villager_b.villager, helper=world.helper, relation=Relation.FAMILY,
+                              scopes=[DelegationScope.NOTICES], ends_at=timezone.now() + dt.timedelta(days=9))
+    notice = services.notice_send(kind="direct", users=[world.villager_b], subject=SUBJECT, body=BODY)
+    assert list(selectors.not_reached(notice=notice)) == [world.villager_b]
+    services.inbox_mark_read(user=world.helper, notice=notice)
+    assert list(selectors.not_reached(notice=notice)) == []
+
+
+def test_resend_from_the_report(world, login, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.SMS_BACKEND = "file"
+    notice = announce(world)
+    Delivery.objects.filter(notice=notice, channel=Channel.SMS).update(
+        status=DeliveryStatus.PERMANENT_FAILURE, tries=5, claimed_by="", next_try_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(world.cadre_a).post(reverse("notify:resend", args=[notice.public_id]))
+    assert response.status_code == 302
+    assert set(Delivery.objects.filter(notice=notice, channel=Channel.SMS).values_list("status", flat=True)) == {
+        DeliveryStatus.SENT}
+
+
+def test_notice_list_for_staff(world, login):
+    announce(world)
+    assert "Village meeting on Sunday" in login(world.cadre_a).get(reverse("notify:notice_list")).content.decode()
+    assert "Village meeting on Sunday" not in login(world.other_township_staff).get(
+        reverse("notify:notice_list")).content.decode()
+    assert login(world.villager_a).get(reverse("notify:notice_list")).status_code == 403
+
+
+def test_jobs_page_and_late_warning_on_staff_home(world, login):
+    assert login(world.cadre_a).get(reverse("notify:jobs")).status_code == 403
+    client = login(world.county_admin)
+    page = client.get(reverse("notify:jobs")).content.decode()
+    assert "notify.retry_due" in page and "never" in page and "Late" in page
+    home = client.get(reverse("home")).content.decode()
+    assert "have not run on time" in home.split("<main")[0]
+    # Villagers never see it.
+    _memo.clear()
+    assert "not run on time" not in login(world.villager_a).get(reverse("home")).content.decode()
+    # Once the jobs ran, the warning is gone.
+    now = timezone.now()
+    for name in ("notify.retry_due", "notify.prune_job_runs"):
+        JobRun.objects.create(name=name, slot=now, started_at=now, finished_at=now, ok=True)
+    _memo.clear()
+    client = login(world.county_admin)
+    assert "not run on time" not in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("notify:jobs")).content.decode()
+    assert "On time" in page

@@ -1,0 +1,187 @@
+"""How a message travels: the inbox, e-mail (Django's mail backends) and SMS (pluggable gateways).
+
+Every transport raises TransportError on failure (PermanentTransportError when retrying cannot
+help, e.g. no address), so the caller records the error and retries; nothing fails silently.
+"""
+
+import datetime as dt
+import json
+import secrets
+import string
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils import timezone
+
+
+class TransportError(Exception):
+    """Sending failed; it may work on a later try."""
+
+
+class PermanentTransportError(TransportError):
+    """Sending can never work as things are (no address, number refused by the gateway)."""
+
+
+@dataclass
+class Message:
+    to: str  # e-mail address or mobile number; empty for the inbox
+    subject: str
+    body: str
+    sms_text: str = ""
+
+
+def sms_compose(text: str, link: str, limit: int | None = None) -> str:
+    """One SMS segment: the text shortened to fit, then the link to the full text."""
+    limit = limit or settings.SMS_SEGMENT_CHARS
+    text = " ".join(text.split())
+    room = limit - len(link) - 1 if link else limit
+    if room < 1:
+        return link[:limit]
+    if len(text) > room:
+        text = text[: room - 1] + "…"
+    return f"{text} {link}" if link else text
+
+
+class InboxTransport:
+    """The inbox item is the delivery row itself: nothing travels, so it cannot fail."""
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send(self, message: Message) -> None:
+        return None
+
+
+class EmailTransport:
+    """E-mail through settings.EMAIL_BACKEND (SMTP in production), one connection per batch."""
+
+    def __init__(self):
+        self.connection = None
+
+    def open(self):
+        self.connection = get_connection(fail_silently=False)
+        try:
+            self.connection.open()
+        except Exception as exc:  # the server is down: every message of the batch will fail the same way
+            self.connection = None
+            self.open_error = exc
+
+    def close(self):
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # closing a broken connection must not hide the send result
+                pass
+        self.connection = None
+
+    def send(self, message: Message) -> None:
+        if not message.to:
+            raise PermanentTransportError("no e-mail address")
+        if self.connection is None:
+            self.open()
+            if self.connection is None:
+                raise TransportError(f"cannot connect to the mail server: {self.open_error!r}")
+        mail = EmailMessage(subject=message.subject, body=message.body, to=[message.to],
+                            connection=self.connection)
+        try:
+            sent = mail.send(fail_silently=False)
+        except Exception as exc:
+            self.close()  # a half-broken SMTP session is not reused for the next message
+            raise TransportError(f"e-mail not accepted: {exc!r}") from exc
+        if sent != 1:
+            raise TransportError("e-mail not accepted by the mail backend")
+
+
+class FileSmsGateway:
+    """Demo gateway: one text file per message in settings.SMS_FILE_PATH (data/sms/)."""
+
+    def send(self, phone: str, text: str) -> None:
+        folder = Path(settings.SMS_FILE_PATH)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{timezone.now():%Y%m%d-%H%M%S}-{phone}-{secrets.token_hex(3)}.txt"
+            (folder / name).write_text(f"To: {phone}\n\n{text}\n", encoding="utf-8")
+        except OSError as exc:
+            raise TransportError(f"cannot write the SMS file: {exc!r}") from exc
+
+
+class HttpSmsGateway:
+    """Any HTTP SMS gateway: POST settings.SMS_HTTP_TEMPLATE (with $phone, $text) to SMS_HTTP_URL; 2xx is success."""
+
+    def send(self, phone: str, text: str) -> None:
+        url = settings.SMS_HTTP_URL
+        if not url:
+            raise TransportError("SMS_HTTP_URL is not set")
+        content_type = settings.SMS_HTTP_CONTENT_TYPE
+        if "json" in content_type:
+            quote = lambda v: json.dumps(v, ensure_ascii=False)[1:-1]
+        else:
+            from urllib.parse import quote_plus as quote
+        body = string.Template(settings.SMS_HTTP_TEMPLATE).substitute(phone=quote(phone), text=quote(text))
+        request = urllib.request.Request(url, data=body.encode("utf-8"), method="POST",
+                                         headers={"Content-Type": f"{content_type}; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:200].decode("utf-8", "replace")
+            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                raise PermanentTransportError(f"SMS gateway refused the message: HTTP {exc.code} {detail}") from exc
+            raise TransportError(f"SMS gateway error: HTTP {exc.code} {detail}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise TransportError(f"SMS gateway unreachable: {exc!r}") from exc
+
+
+SMS_GATEWAYS = {"file": FileSmsGateway, "http": HttpSmsGateway}
+
+
+class SmsTransport:
+    def __init__(self):
+        backend = settings.SMS_BACKEND
+        if backend not in SMS_GATEWAYS:
+            raise TransportError(f"unknown SMS_BACKEND {backend!r}")
+        self.gateway = SMS_GATEWAYS[backend]()
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send(self, message: Message) -> None:
+        if not message.to:
+            raise PermanentTransportError("no mobile number")
+        self.gateway.send(message.to, message.sms_text or message.subject)
+
+
+TRANSPORTS = {"inbox": InboxTransport, "email": EmailTransport, "sms": SmsTransport}
+
+
+def transport_for(channel: str):
+    """A fresh transport for a channel (tests replace entries of TRANSPORTS to simulate failures)."""
+    return TRANSPORTS[channel]()
+
+
+def in_quiet_hours(local_time: dt.time, start: dt.time, end: dt.time) -> bool:
+    """True inside [start, end), which may wrap past midnight (22:00–07:00)."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= local_time < end
+    return local_time >= start or local_time < end
+
+
+def quiet_hours_end(now: dt.datetime, start: dt.time, end: dt.time) -> dt.datetime | None:
+    """When SMS may be sent again if `now` lies in quiet hours (local time), else None."""
+    local = timezone.localtime(now)
+    if not in_quiet_hours(local.time(), start, end):
+        return None
+    day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end), local.tzinfo)

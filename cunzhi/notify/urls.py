@@ -1,0 +1,16 @@
+from django.urls import path
+
+from cunzhi.notify import views
+
+app_name = "notify"
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("n/<str:public_id>/", views.notice, name="notice"),
+    path("notices/", views.notice_list, name="notice_list"),
+    path("notices/<str:public_id>/", views.notice_report, name="report"),
+    path("notices/<str:public_id>/door-to-door/", views.door_list, name="door_list"),
+    path("notices/<str:public_id>/resend/", views.notice_resend, name="resend"),
+    path("jobs/", views.job_list, name="jobs"),
+]
