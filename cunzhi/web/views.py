@@ -3,20 +3,23 @@
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
 from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cunzhi.core import pagecache
 from cunzhi.core.ratelimits import limit_login
+from cunzhi.notify import context_processors as notify_header
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
 from cunzhi.web.forms import PhoneLoginForm
@@ -39,6 +42,9 @@ def healthz(request):
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": db}, status=status)
 
 
+CSRF_SLOT = "csrf-slot-3f9c1e"
+
+
 def home(request):
     """One address for everyone: visitors see what the platform is; villagers and staff their own work."""
     user = request.user
@@ -46,15 +52,30 @@ def home(request):
         return render(request, "web/home_anonymous.html")
     key = pagecache.home_key(user.pk, get_language())
     page = cache.get(key)
+    stored = page
     if page is None:
         # The navigation goes into the cached copy too: a cache hit then needs no role look-up.
         staff = people_rules.has_role(user)
         template = "web/home_staff.html" if staff else "web/home_villager.html"
         page = {"body": render_to_string(template, people_selectors.home_context(user=user), request),
-                "nav": render_to_string("web/_nav.html", request=request)}
-        # Staff counts are not invalidated one by one: a minute old is fine for them.
-        cache.set(key, page, 60 if staff else pagecache.HOME_SECONDS)
-    return render(request, "web/home.html", {"body": mark_safe(page["body"]), "nav": mark_safe(page["nav"])})
+                "nav": render_to_string("web/_nav.html", request=request),
+                # Staff counts are not invalidated one by one: a minute old is fine for them.
+                "ttl": 60 if staff else pagecache.HOME_SECONDS}
+    context = {"body": mark_safe(page["body"]), "nav": mark_safe(page["nav"])}
+    if len(messages.get_messages(request)):
+        if stored is None:
+            cache.set(key, page, page["ttl"])
+        return render(request, "web/home.html", context)  # a one-off message: not kept in the page
+    # Rendering the page frame was half the cost of a cached home page (docs/benchmarks.md), so the
+    # whole page is kept, with a slot where each response gets its own freshly masked CSRF token.
+    # It is reused only while everything else in the header is the same.
+    header = (request.get_full_path(), request.COOKIES.get("text_size"), notify_header.unread_count(user),
+              tuple(notify_header.late_jobs(request)))
+    if page.get("full", (None,))[0] != header:
+        html = render(request, "web/home.html", {**context, "csrf_token": CSRF_SLOT}).content.decode()
+        page["full"] = (header, html)
+        cache.set(key, page, page["ttl"])
+    return HttpResponse(page["full"][1].replace(CSRF_SLOT, get_token(request)))
 
 
 class LoginView(auth_views.LoginView):

@@ -165,3 +165,34 @@ def test_cached_home_follows_changes_made_through_services(login, world, django_
                                   relation=Relation.FAMILY, scopes=[DelegationScope.MEETINGS],
                                   ends_at=timezone.now() + dt.timedelta(days=30))
     assert "Nobody is authorised to act for you" not in client.get("/").content.decode()
+
+
+def test_cached_home_page_gets_a_fresh_csrf_token_each_time(login, world):
+    """The whole home page is reused from the cache, but never a CSRF token: each response masks its own."""
+    import re
+    client = login(world.villager_a)
+    client.get("/")
+    first, second = (re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/").content.decode())
+                     for _ in range(2))
+    assert first and second and first[0] != second[0] and "csrf-slot" not in "".join(first + second)
+    from django.test import Client
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.villager_a)
+    strict.get("/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', strict.get("/").content.decode()).group(1)
+    response = strict.post("/text-size/", {"size": "large", "next": "/", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert 'class="text-large"' in strict.get("/").content.decode()  # the header changed: rendered again
+
+
+def test_cached_home_page_shows_one_off_messages(login, world):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+    client = login(world.villager_a)
+    client.get("/")
+    # A message waiting for the next page (as after a redirect) is shown, not hidden behind the cache.
+    client.cookies["messages"] = CookieStorage(HttpRequest())._encode([Message(constants.SUCCESS, "Saved, thanks")])
+    assert "Saved, thanks" in client.get("/").content.decode()
+    assert "Saved, thanks" not in client.get("/").content.decode()
