@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
-from django.utils import translation
 from openpyxl import Workbook
 
 from cunzhi.core.crypto import blind_index
@@ -24,21 +23,6 @@ HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户�
 HEADER_EN = ["name", "id_number", "phone", "group", "household", "household_representative", "living_away",
              "away_city", "grid"]
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    """Uploaded rosters and progress files go to a temporary directory, not the data directory."""
-    settings.DATA_DIR = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Assertions read the English messages, whatever translations exist."""
-    with translation.override("en"):
-        yield
 
 
 def person(name="王五", *, id_number=None, phone="13911112222", group="第一村民小组", household="",
