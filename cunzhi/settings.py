@@ -36,6 +36,12 @@ INSTALLED_APPS = [
     "cunzhi.regions",
     "cunzhi.people",
     "cunzhi.notify",
+    "cunzhi.concerns",
+    "cunzhi.applications",
+    "cunzhi.meetings",
+    "cunzhi.disclosure",
+    "cunzhi.ledger",
+    "cunzhi.consultations",
     "cunzhi.api",
     "cunzhi.web",
 ]

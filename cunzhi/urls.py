@@ -12,5 +12,11 @@ urlpatterns = [
     path("regions/", include("cunzhi.regions.urls")),
     path("people/", include("cunzhi.people.urls")),
     path("notify/", include("cunzhi.notify.urls")),
+    path("concerns/", include("cunzhi.concerns.urls")),
+    path("services/", include("cunzhi.applications.urls")),
+    path("meetings/", include("cunzhi.meetings.urls")),
+    path("disclosure/", include("cunzhi.disclosure.urls")),
+    path("ledger/", include("cunzhi.ledger.urls")),
+    path("consultations/", include("cunzhi.consultations.urls")),
     path("", include("cunzhi.web.urls")),
 ]

@@ -9,6 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+# Each domain may keep its own catalogue (cunzhi/<app>/locale); makemessages run at the root files
+# every string under the nearest locale folder, so the whole set is checked together.
+CATALOGUES = [PO, *sorted(ROOT.glob("cunzhi/*/locale/zh_Hans/LC_MESSAGES/django.po"))]
 
 
 def _entries(text: str) -> dict[str, tuple[str, bool]]:
@@ -36,7 +39,9 @@ def _entries(text: str) -> dict[str, tuple[str, bool]]:
 
 def test_zh_hans_catalogue_is_complete_and_current(tmp_path):
     assert PO.exists(), "run: manage.py makemessages -l zh_Hans, then translate"
-    committed = _entries(PO.read_text(encoding="utf-8"))
+    committed = {}
+    for po in CATALOGUES:
+        committed.update(_entries(po.read_text(encoding="utf-8")))
     untranslated = [k.split("\x04")[1] for k, (s, _f) in committed.items() if not s]
     fuzzy = [k.split("\x04")[1] for k, (_s, f) in committed.items() if f]
     assert not untranslated, f"untranslated: {untranslated[:10]}"
@@ -51,6 +56,9 @@ def test_zh_hans_catalogue_is_complete_and_current(tmp_path):
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path),
                                  "CUNZHI_DATA_DIR": str(tmp_path / "data")})
     assert result.returncode == 0, result.stderr
-    fresh = _entries((tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"))
+    fresh = {}
+    for po in [tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po",
+               *tmp_path.glob("cunzhi/*/locale/zh_Hans/LC_MESSAGES/django.po")]:
+        fresh.update(_entries(po.read_text(encoding="utf-8")))
     missing = sorted(k.split("\x04")[1] for k in fresh if k not in committed)
     assert not missing, f"strings without a translation entry (run makemessages): {missing[:15]}"

@@ -5,12 +5,24 @@ from ninja import Router
 
 from cunzhi.api.api import api
 from cunzhi.api.core import router as core_router
+from cunzhi.concerns.api import router as concerns_router
+from cunzhi.applications.api import router as applications_router
+from cunzhi.meetings.api import router as meetings_router
+from cunzhi.disclosure.api import router as disclosure_router
+from cunzhi.ledger.api import router as ledger_router
+from cunzhi.consultations.api import router as consultations_router
 from cunzhi.people.api import router as people_router
 from cunzhi.regions.api import router as regions_router
 
 api.add_router("", core_router)
 api.add_router("", regions_router)
 api.add_router("", people_router)
+api.add_router("", concerns_router)
+api.add_router("", applications_router)
+api.add_router("", meetings_router)
+api.add_router("", disclosure_router)
+api.add_router("", ledger_router)
+api.add_router("", consultations_router)
 
 # Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.
 fallback = Router()

@@ -33,6 +33,8 @@ from cunzhi.people.services import villager_derive_fields
 from cunzhi.regions.models import Grid, Level, Region, region_prefix
 
 DEMO_PASSWORD = "cunzhi-demo"
+BASE_SUMMARY_KEYS = {"townships", "villages", "groups", "grids", "offices", "households", "villagers", "living_away",
+                     "accounts", "logins"}
 MARKER_ACTION = "demo.seed"
 SEED = 20240523
 
@@ -469,9 +471,26 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
         "living_away": sum(1 for v in villager_objs if v.living_away), "accounts": len(users),
         "logins": LOGIN_PHONES,
     }
+    summary.update(_seed_domains(rng=rng, today=today, logins={k: user_of[v] for k, v in LOGIN_PHONES.items()}))
     AuditEvent.objects.create(action=MARKER_ACTION, object_type="regions.region", object_id=str(county.pk),
                               region_code=county.code, after=summary)
     return summary
+
+
+def _seed_domains(*, rng: random.Random, today: dt.date, logins: dict) -> dict:
+    """Each domain app may ship `<app>/demo.py` with `seed(*, rng, today, logins) -> dict` that adds its own
+    demo data (concerns, applications, meetings...) through its services, inside the same transaction.
+    `logins` maps the LOGIN_PHONES keys to their accounts; the returned counts join the summary."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    out = {}
+    for config in apps.get_app_configs():
+        if config.name.startswith("cunzhi.") and config.label != "core" and find_spec(f"{config.name}.demo"):
+            out.update(import_module(f"{config.name}.demo").seed(rng=rng, today=today, logins=logins) or {})
+    return out
 
 
 def login_rows(password: str) -> list[dict]:

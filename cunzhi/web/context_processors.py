@@ -32,6 +32,15 @@ def nav_links(request) -> list[dict]:
         ]
         if rules.has_role(user, rules.ROSTER_ROLES):
             links.append(("people:roster_home", _("Roster")))
+    # Each domain's front page (shown once the domain defines it): what villagers and staff do here.
+    links += [
+        ("concerns:index", _("Concerns")),
+        ("applications:index", _("Services")),
+        ("meetings:index", _("Meetings")),
+        ("disclosure:index", _("Disclosure")),
+        ("ledger:index", _("Accounts")),
+        ("consultations:index", _("Consultations")),
+    ]
     links += [
         ("people:delegation_list", _("Delegations")),
         ("people:data_access", _("Who viewed my data")),

@@ -41,6 +41,9 @@ class Command(BaseCommand):
                 "{groups} villager groups, {grids} grids, {offices} offices, {households} households, "
                 "{villagers} villagers ({living_away} living away), {accounts} accounts.".format(
                     county=demo.COUNTY_NAME, s=time.perf_counter() - started, **summary)))
+            # What the domain apps added (concerns, applications, meetings...), one count per line.
+            for key in sorted(set(summary) - demo.BASE_SUMMARY_KEYS):
+                self.stdout.write(f"  {key.replace('_', ' ')}: {summary[key]}")
         rows = demo.login_rows(password)
         self.stdout.write("")
         self.stdout.write(demo.format_table(rows, [("role", "Role"), ("name", "Name"), ("where", "Where"),
