@@ -1,0 +1,97 @@
+"""File intake: what a villager uploads (phone photos, scanned PDFs) is checked by its bytes, not its
+name, and photos are re-encoded so that no location or camera metadata is ever stored.
+
+Files go to the default storage, which is private (settings.STORAGES): there is no public URL, and
+views hand a file out with `private_file_response` only after their own permission check.
+"""
+
+import io
+import secrets
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Phones send JPEG, PNG, WebP or HEIC; Pillow decodes the first three. Each kind maps to the types accepted.
+KINDS = {
+    "image": {"image/jpeg", "image/png", "image/webp", "image/gif"},
+    "pdf": {"application/pdf"},
+}
+MAX_SIDE = 2560  # pixels: enough to read a receipt, small enough for a slow network
+# Decompression bombs: a tiny file that expands to a huge bitmap is refused before it is decoded.
+MAX_PIXELS = 40_000_000
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def _reencode(data: bytes) -> tuple[bytes, str, str]:
+    """Decode and write the image again: only pixels survive (EXIF, GPS, comments are dropped)."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_PIXELS:
+                raise ValidationError(_("The picture is too large (more than 40 megapixels)."), code="too_large")
+            img = ImageOps.exif_transpose(img)  # keep the orientation the phone meant, then drop EXIF
+            img.thumbnail((MAX_SIDE, MAX_SIDE))
+            out = io.BytesIO()
+            transparent = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
+            if transparent:
+                img.save(out, "PNG", optimize=True)
+                return out.getvalue(), "image/png", "png"
+            img.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+            return out.getvalue(), "image/jpeg", "jpg"
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+        raise ValidationError(_("The picture could not be read. Please take it again or choose another file."),
+                              code="unreadable") from None
+
+
+def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None) -> ContentFile:
+    """Check an uploaded file by its content and return a safe copy to store (images re-encoded, random name).
+
+    The returned ContentFile carries `content_type` and `original_name` (the name the user gave, for display).
+    Raises ValidationError with a message in the user's language.
+    """
+    limit = max_bytes or _max_bytes()
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise ValidationError(_("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
+                              code="too_large")
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(_("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
+                              code="too_large")
+    if not data:
+        raise ValidationError(_("The file is empty."), code="empty")
+    guess = filetype.guess(data)
+    mime = guess.mime if guess else ""
+    allowed = set().union(*(KINDS[k] for k in kinds))
+    if mime not in allowed:
+        names = {"image": _("a photo (JPEG, PNG, WebP)"), "pdf": _("a PDF")}
+        raise ValidationError(_("This file type is not accepted. Please send %(kinds)s.")
+                              % {"kinds": _(" or ").join(str(names[k]) for k in kinds)}, code="type")
+    if mime in KINDS["image"]:
+        data, mime, ext = _reencode(data)
+    else:
+        ext = guess.extension
+        if not data.startswith(b"%PDF-"):
+            raise ValidationError(_("The PDF file is damaged."), code="unreadable")
+    out = ContentFile(data, name=f"{secrets.token_hex(12)}.{ext}")
+    out.content_type = mime
+    out.original_name = (getattr(upload, "name", "") or "")[-200:]
+    return out
+
+
+def private_file_response(fieldfile, *, filename: str = "", inline: bool = True) -> FileResponse:
+    """Hand out a stored file; the caller has checked permission. Never cached by shared caches."""
+    response = FileResponse(fieldfile.open("rb"), as_attachment=not inline,
+                            filename=filename or fieldfile.name.rsplit("/", 1)[-1])
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # A stored file is never a page: no script may run even if a browser sniffed it as HTML.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
