@@ -1,7 +1,10 @@
 """The one benchmark command (`make bench`): runs every benchmark and writes docs/benchmarks.md.
 
     .venv/bin/python bench/run.py [--seconds 12] [--clients 50] [--loadgen auto|wrk|python]
-                                  [--rows 100000] [--only home|roster] [--output docs/benchmarks.md]
+                                  [--rows 100000] [--only NAME] [--output docs/benchmarks.md]
+
+Sections: `home`, `roster`, and one per module bench/<name>.py that defines `section() -> str`
+(the domains' benchmarks). `--only NAME` runs one section and keeps the others in the report.
 
 It installs nothing. The home-page benchmark uses `wrk` when it is on the PATH
 (`apt-get install wrk`) and a Python load generator otherwise, and is repeated with production
@@ -16,6 +19,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -252,13 +256,13 @@ def _variants_section(home: dict, variants: list[dict]) -> list[str]:
     return lines
 
 
-def render(info: dict, home: dict | None, home_error: str, roster: dict | None, roster_error: str,
-           args, variants: list[dict] | None = None) -> str:
+def _header(info: dict) -> list[str]:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
+    return [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`.venv/bin/python bench/run.py`) on {now}. Do not edit by hand: run it again.",
+        f"Written by `make bench` (`.venv/bin/python bench/run.py`); last run {now}. Do not edit by hand: run "
+        "it again (`--only NAME` re-runs one section and keeps the others). Each section names its own date.",
         "",
         "## Machine",
         "",
@@ -276,31 +280,22 @@ def render(info: dict, home: dict | None, home_error: str, roster: dict | None, 
         f"| Load average before the run (1/5/15 min) | {info['load_before']} |",
         "",
     ]
-    lines += ["## Villager home page against a bare view", ""]
+
+
+def _dated(lines: list[str]) -> list[str]:
+    return lines[:1] + ["", f"Run on {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}."] + lines[1:]
+
+
+def render_home(info: dict, home: dict | None, home_error: str, args, variants: list[dict] | None = None) -> str:
+    lines = ["## Villager home page against a bare view", ""]
     if home is None:
         lines += [f"Not run: {home_error or 'skipped'}", ""]
     else:
         lines += _home_section(home)
         if variants:
             lines += _variants_section(home, variants)
-    lines += ["## Roster import", ""]
-    if roster is None:
-        lines += [f"Not run: {roster_error or 'bench/roster_import.py is not there yet'}.", ""]
-    else:
-        ok = roster.get("ok", roster["seconds"] < 60 and roster["peak_rss_mb"] < 500)
-        lines += [
-            f"`manage.py import_roster` of a {roster['rows']:,}-row XLSX roster"
-            + (f" ({roster['file_mb']} MB)" if "file_mb" in roster else "") + " into a fresh "
-            + str(roster.get("database", "sqlite")) + " database, in a child process.",
-            "",
-            "| Rows | seconds | rows/s | peak memory (MB) | target |",
-            "|---:|---:|---:|---:|---|",
-            f"| {roster['rows']:,} | {roster['seconds']} | {_f(roster['rows_per_s'])} | {roster['peak_rss_mb']} | "
-            f"< 60 s and < 500 MB: {'met' if ok else '**missed**'} |",
-            "",
-        ]
     lines += [
-        "## How to read these figures",
+        "### How to read these figures",
         "",
         f"- The machine has {info['cores']} cores and the load generator runs on them too: the columns "
         "*load generator cores* and *other processes' cores* show what it and anything else running took "
@@ -309,11 +304,77 @@ def render(info: dict, home: dict | None, home_error: str, roster: dict | None, 
         "- gunicorn's sync workers close the connection after every response, so each request includes a "
         "TCP connect; this is the same for every row.",
         "- p50/p99 under 50 clients are mostly queueing: 50 connections wait for 2 workers.",
-        f"- Command: `.venv/bin/python bench/run.py --seconds {args.seconds:g} --clients {args.clients}`"
+        f"- Command: `.venv/bin/python bench/run.py --only home --seconds {args.seconds:g} --clients {args.clients}`"
         f" (`make bench`).",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(_dated(lines))
+
+
+def render_roster(roster: dict | None, roster_error: str) -> str:
+    lines = ["## Roster import", ""]
+    if roster is None:
+        lines += [f"Not run: {roster_error or 'bench/roster_import.py is not there yet'}.", ""]
+    else:
+        ok = roster.get("ok", roster["seconds"] < 60 and roster["peak_rss_mb"] < 500)
+        lines += [
+            f"`manage.py import_roster` of a {roster['rows']:,}-row XLSX roster"
+            + (f" ({roster['file_mb']} MB)" if "file_mb" in roster else "") + " into a fresh "
+            + str(roster.get("database", "sqlite")) + " database, in a child process. "
+            "Command: `.venv/bin/python bench/run.py --only roster`.",
+            "",
+            "| Rows | seconds | rows/s | peak memory (MB) | target |",
+            "|---:|---:|---:|---:|---|",
+            f"| {roster['rows']:,} | {roster['seconds']} | {_f(roster['rows_per_s'])} | {roster['peak_rss_mb']} | "
+            f"< 60 s and < 500 MB: {'met' if ok else '**missed**'} |",
+            "",
+        ]
+    return "\n".join(_dated(lines))
+
+
+# --- sections ---------------------------------------------------------------------------------
+# Besides the two built-in sections, every module bench/<name>.py with a `section() -> str` function is a
+# benchmark of its own (a domain's: notifications, ledger, meetings...). It returns Markdown starting with
+# "## ". The report keeps each section between markers, so one section can be re-run alone.
+BUILTIN = ["home", "roster"]
+NOT_SECTIONS = {"run", "settings", "urls", "home_page", "roster_import", "__init__"}
+
+
+def domain_benches() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "bench").glob("*.py") if p.stem not in NOT_SECTIONS)
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- section:{name} -->", f"<!-- /section:{name} -->"
+
+
+def old_sections(text: str) -> dict[str, str]:
+    return {m.group(1): m.group(2).strip("\n")
+            for m in re.finditer(r"<!-- section:(\w+) -->\n(.*?)\n<!-- /section:\1 -->", text, re.S)}
+
+
+def assemble(info: dict, sections: dict[str, str], order: list[str]) -> str:
+    out = _header(info)
+    for name in order:
+        if name in sections:
+            start, end = _markers(name)
+            out += [start, sections[name], end, ""]
+    return "\n".join(out)
+
+
+def run_domain(name: str) -> tuple[str, bool]:
+    """(section, failed) for bench/<name>.py."""
+    import importlib
+
+    print(f"==> {name}")
+    try:
+        module = importlib.import_module(f"bench.{name}")
+        if not hasattr(module, "section"):
+            return "", False
+        return module.section().strip("\n") + "\n", False
+    except Exception as exc:
+        traceback.print_exc()
+        return f"## {name}\n\nFailed: {exc.__class__.__name__}: {str(exc)[:300]}\n", True
 
 
 def main(argv=None) -> int:
@@ -322,7 +383,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--rows", type=int, default=100_000, help="roster rows (default 100,000)")
-    parser.add_argument("--only", choices=["home", "roster"])
+    parser.add_argument("--only", choices=BUILTIN + domain_benches(), help="run one section, keep the others")
     parser.add_argument("--no-variants", action="store_true",
                         help="skip the home-page runs with production settings (CONN_MAX_AGE, Redis)")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
@@ -369,11 +430,20 @@ def main(argv=None) -> int:
         except Exception as exc:
             traceback.print_exc()
             roster_error, failed = f"failed: {exc.__class__.__name__}: {str(exc)[:300]}", True
-    else:
-        roster_error = "skipped (--only home)"
     out = Path(args.output)
+    sections = old_sections(out.read_text(encoding="utf-8")) if out.exists() else {}
+    if args.only in (None, "home"):
+        sections["home"] = render_home(info, home, home_error, args, variants)
+    if args.only in (None, "roster"):
+        sections["roster"] = render_roster(roster, roster_error)
+    for name in domain_benches():
+        if args.only in (None, name):
+            text, bad = run_domain(name)
+            failed |= bad
+            if text:
+                sections[name] = text
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(info, home, home_error, roster, roster_error, args, variants), encoding="utf-8")
+    out.write_text(assemble(info, sections, BUILTIN + domain_benches()), encoding="utf-8")
     print(f"==> wrote {out}")
     return 1 if failed else 0
 
