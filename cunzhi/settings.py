@@ -119,11 +119,16 @@ RATELIMIT_VIEW = "cunzhi.core.middleware.ratelimited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- Background tasks -----------------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# One setting chooses the queue: TASKS_BACKEND=database (default: no extra server, `manage.py db_worker`)
+# or TASKS_BACKEND=rq (Redis at TASKS_REDIS_URL, default REDIS_URL; workers `manage.py rqworker default`,
+# as many as needed on as many machines). A full backend path is accepted too.
+TASKS_BACKEND = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}.get(
+    env_str("TASKS_BACKEND", "database"), env_str("TASKS_BACKEND", "database"))
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env_str("TASKS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0"),
+                             "DEFAULT_TIMEOUT": 900}}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
@@ -255,6 +260,10 @@ NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500)  # deliveries per task
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 900)
 # Seconds the unread count and job warnings in page headers are kept per process.
 NOTIFY_HEADER_SECONDS = env_int("NOTIFY_HEADER_SECONDS", 20)
+# SMS quiet hours for people who did not choose their own (local time, may wrap midnight); urgent
+# notices ignore them.
+NOTIFY_QUIET_START = env_str("NOTIFY_QUIET_START", "22:00")
+NOTIFY_QUIET_END = env_str("NOTIFY_QUIET_END", "07:00")
 SMS_BACKEND = env_str("SMS_BACKEND", "file")  # file (demo: data/sms/) or http
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms"))
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")

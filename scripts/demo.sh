@@ -10,7 +10,7 @@ $PY manage.py migrate -v0
 $PY manage.py createcachetable
 $PY manage.py seed_demo
 echo "==> starting the task worker, the scheduler and the web server"
-$PY manage.py db_worker --interval 1 >data/worker.log 2>&1 &
+$PY manage.py task_worker >data/worker.log 2>&1 &
 worker=$!
 # Periodic jobs (notification retries, later deadline checks): enqueued every minute, run by the worker.
 $PY manage.py scheduler >data/scheduler.log 2>&1 &

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/ensure_redis.sh  # the Redis task-backend tests need a server (database 14, flushed by them)
 
 echo "==> tests on SQLite"
 env -u DATABASE_URL .venv/bin/pytest "$@"

@@ -98,14 +98,27 @@ class Delivery(models.Model):
         return f"{self.notice_id}:{self.recipient_id}:{self.channel}:{self.status}"
 
 
+def default_quiet() -> tuple[dt.time, dt.time]:
+    """The installation's SMS quiet hours (settings.NOTIFY_QUIET_START/END), for people without their own."""
+    return dt.time.fromisoformat(settings.NOTIFY_QUIET_START), dt.time.fromisoformat(settings.NOTIFY_QUIET_END)
+
+
+def quiet_start_default() -> dt.time:
+    return default_quiet()[0]
+
+
+def quiet_end_default() -> dt.time:
+    return default_quiet()[1]
+
+
 class ChannelPreference(TimeStamped):
     """How a person wants to be told. No row means the defaults."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_pref")
     email_on = models.BooleanField(_("send me e-mail"), default=True)
     sms_on = models.BooleanField(_("send me text messages"), default=True)
-    quiet_start = models.TimeField(_("no text messages from"), default=dt.time(22, 0))
-    quiet_end = models.TimeField(_("until"), default=dt.time(7, 0))
+    quiet_start = models.TimeField(_("no text messages from"), default=quiet_start_default)
+    quiet_end = models.TimeField(_("until"), default=quiet_end_default)
 
     class Meta:
         ordering = ["user"]

@@ -1,5 +1,6 @@
 """Writes for notifications: sending a notice, delivering batches, retrying, marking read, preferences."""
 
+import dataclasses
 import datetime as dt
 import secrets
 from itertools import islice
@@ -7,6 +8,7 @@ from itertools import islice
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -19,8 +21,10 @@ from cunzhi.notify.models import (
     DeliveryStatus,
     Notice,
     Urgency,
+    default_quiet,
 )
-from cunzhi.notify.strategies import DEFAULT_QUIET, strategy_for
+from cunzhi.notify.strategies import strategy_for
+from cunzhi.people.models import User
 
 DUE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 
@@ -48,13 +52,26 @@ def notice_render(notice: Notice, language: str) -> tuple[str, str]:
     if notice.template:
         with translation.override(language):
             ctx = dict(notice.context, notice=notice)
-            subject = render_to_string(f"notify/messages/{notice.template}.subject.txt", ctx).strip()
+            subject = " ".join(render_to_string(f"notify/messages/{notice.template}.subject.txt", ctx).split())
             body = render_to_string(f"notify/messages/{notice.template}.body.txt", ctx).strip()
         return subject, body
 
     def pick(texts):
         return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
     return pick(notice.subject), pick(notice.body)
+
+
+def notice_html(notice: Notice, language: str, subject: str, body: str, link: str) -> str:
+    """The HTML part of an e-mail: the event's own `<template>.body.html` if it has one, else the text laid out."""
+    with translation.override(language):
+        ctx = dict(notice.context or {}, notice=notice, subject=subject, body=body, link=link, language=language)
+        content = ""
+        if notice.template:
+            try:
+                content = render_to_string(f"notify/messages/{notice.template}.body.html", ctx)
+            except TemplateDoesNotExist:
+                pass
+        return render_to_string("notify/email.html", dict(ctx, content=content))
 
 
 def notice_link(notice: Notice) -> str:
@@ -152,18 +169,29 @@ def deliveries_send(*, token: str, now=None) -> dict:
         next_try_at=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS))
     rows = list(Delivery.objects.filter(claimed_by=token, status__in=DUE).select_related("notice")
                 .order_by("channel", "id"))
-    counts = {"sent": 0, "failed": 0, "permanent_failure": 0, "deferred": 0}
+    counts = {"sent": 0, "failed": 0, "permanent_failure": 0, "deferred": 0, "skipped": 0}
     sent_at = timezone.now()  # one time per batch, so the rows' final UPDATEs group well
-    sms_users = {d.recipient_id for d in rows if d.channel == Channel.SMS}
-    quiet = {u: (a, b) for u, a, b in ChannelPreference.objects.filter(user_id__in=sms_users)
-             .values_list("user_id", "quiet_start", "quiet_end")} if sms_users else {}
+    # The recipient's situation now, not when the notice was planned: one query for the whole batch.
+    users = {d.recipient_id for d in rows}
+    active = set(User.objects.filter(pk__in=users, is_active=True).values_list("pk", flat=True)) if users else set()
+    prefs = {u: (e, s, a, b) for u, e, s, a, b in ChannelPreference.objects.filter(user_id__in=users)
+             .values_list("user_id", "email_on", "sms_on", "quiet_start", "quiet_end")} if users else {}
     opened, texts = {}, {}
     try:
         for d in rows:
             notice = d.notice
             d.claimed_by = ""
+            email_on, sms_on, *quiet = prefs.get(d.recipient_id, (True, True, *default_quiet()))
+            # Skipped, not failed: nobody should be chased door to door for a channel they turned off.
+            reason = ("account deactivated" if d.recipient_id not in active
+                      else "turned off by the recipient" if not (email_on if d.channel == Channel.EMAIL else sms_on)
+                      else "")
+            if reason:
+                d.status, d.next_try_at, d.last_error = DeliveryStatus.SKIPPED, None, reason
+                counts["skipped"] += 1
+                continue
             if d.channel == Channel.SMS and notice.urgency != Urgency.URGENT:
-                later = transports.quiet_hours_end(now, *quiet.get(d.recipient_id, DEFAULT_QUIET))
+                later = transports.quiet_hours_end(now, *quiet)
                 if later:
                     d.next_try_at = later
                     counts["deferred"] += 1
@@ -173,9 +201,10 @@ def deliveries_send(*, token: str, now=None) -> dict:
                 subject, body = notice_render(notice, d.language)
                 link = notice_link(notice)
                 texts[key] = transports.Message(to="", subject=subject, body=f"{body}\n\n{link}",
-                                                sms_text=transports.sms_compose(subject, link))
-            base = texts[key]
-            message = transports.Message(to=d.address, subject=base.subject, body=base.body, sms_text=base.sms_text)
+                                                sms_text=transports.sms_compose(subject, link),
+                                                html=notice_html(notice, d.language, subject, body, link),
+                                                key=key)
+            message = dataclasses.replace(texts[key], to=d.address)
             d.tries += 1
             try:
                 if d.channel not in opened:

@@ -9,11 +9,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cunzhi.notify.models import Channel
+from cunzhi.notify.models import Channel, default_quiet
 from cunzhi.notify.transports import quiet_hours_end
 from cunzhi.people.models import Delegation, DelegationScope, User
 
-DEFAULT_QUIET = (dt.time(22, 0), dt.time(7, 0))
 # What each recipient row carries: one query with the preference joined (no query per recipient).
 RECIPIENT_FIELDS = ("id", "language", "email", "phone", "notify_pref__email_on", "notify_pref__sms_on",
                     "notify_pref__quiet_start", "notify_pref__quiet_end")
@@ -33,8 +32,9 @@ class Strategy:
         if row["email"] and row["notify_pref__email_on"] is not False:
             out.append((Channel.EMAIL, row["email"], now))
         if row["phone"] and row["notify_pref__sms_on"] is not False:
-            start = row["notify_pref__quiet_start"] or DEFAULT_QUIET[0]
-            end = row["notify_pref__quiet_end"] or DEFAULT_QUIET[1]
+            start, end = row["notify_pref__quiet_start"], row["notify_pref__quiet_end"]
+            if start is None or end is None:
+                start, end = default_quiet()
             # Quiet hours: a non-urgent text waits until morning; urgent ones go now.
             later = None if urgent else quiet_hours_end(now, start, end)
             out.append((Channel.SMS, row["phone"], later or now))

@@ -233,7 +233,7 @@ def test_scheduler_runs_each_slot_once_and_the_worker_records_it(settings):
     assert "notify.retry_due" in jobs.JOBS
     assert "notify.retry_due" in jobs.jobs_late_names()  # never ran: late
     fixed = timezone.now().replace(second=30)
-    assert set(jobs.scheduler_tick(now=fixed)) == {"notify.retry_due", "notify.prune_job_runs"}
+    assert {"notify.retry_due", "notify.prune_job_runs"} <= set(jobs.scheduler_tick(now=fixed))
     assert jobs.scheduler_tick(now=fixed.replace(second=50)) == []  # a second scheduler in the same minute
     assert JobRun.objects.filter(name="notify.retry_due").count() == 1
     JobRun.objects.all().delete()

@@ -40,6 +40,50 @@ def test_email_reaches_a_real_smtp_server(db, settings, smtp_server, django_capt
     assert all(d.tries == 1 and d.sent_at for d in emails)
     content = smtp_server.messages[0].content.decode()
     assert "/notify/n/" + notice.public_id in content  # link to the full text
+    # Plain text and HTML alternatives, the HTML with the text escaped and the link as a button.
+    import email
+    from email import policy
+
+    mail = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
+    assert mail.get_content_type() == "multipart/alternative"
+    html = mail.get_body(("html",)).get_content()
+    text = {"en": "Come to the hall at 9.", "zh-hans": "上午9点到村委会礼堂。"}[users[0].language]
+    assert text in html and f'href="{services.notice_link(notice)}"' in html and f'lang="{users[0].language}"' in html
+    assert text in mail.get_body(("plain",)).get_content()
+    # The MIME message is built once per language; each copy still names its own recipient and id.
+    parsed = [email.message_from_bytes(m.content, policy=policy.default) for m in smtp_server.messages]
+    assert all(p["To"] == m.rcpt_tos[0] for p, m in zip(parsed, smtp_server.messages))
+    assert len({p["Message-ID"] for p in parsed}) == 7 and "placeholder" not in smtp_server.messages[3].content.decode()
+
+
+def test_html_email_escapes_the_text(db, settings, smtp_server, django_capture_on_commit_callbacks):
+    settings.TASKS = IMMEDIATE
+    users = people(1, sms=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        send(users, body={"en": "<script>alert(1)</script> & more", "zh-hans": "<script>alert(1)</script> & more"})
+    import email
+    from email import policy
+
+    html = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default).get_body(("html",))
+    assert "&lt;script&gt;" in html.get_content() and "<script>" not in html.get_content()
+
+
+def test_channel_turned_off_after_sending_is_skipped_not_failed(db, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = IMMEDIATE
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    on, off, gone = people(3, sms=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notice = send([on, off, gone])
+    ChannelPreference.objects.filter(user=off).update(email_on=False)
+    gone.is_active = False
+    gone.save()
+    for callback in callbacks:
+        callback()
+    rows = dict(Delivery.objects.filter(notice=notice, channel=Channel.EMAIL)
+                .values_list("recipient_id", "status"))
+    assert rows == {on.pk: DeliveryStatus.SENT, off.pk: DeliveryStatus.SKIPPED, gone.pk: DeliveryStatus.SKIPPED}
+    from django.core import mail
+    assert [m.to for m in mail.outbox] == [[on.email]]
 
 
 def test_smtp_server_down_is_recorded_and_retried(db, settings, django_capture_on_commit_callbacks):
@@ -119,4 +163,10 @@ def test_quiet_hours_wrap_past_midnight():
     early = timezone.make_aware(dt.datetime(2026, 3, 3, 5, 0))
     assert timezone.localtime(transports.quiet_hours_end(early, *q)) == timezone.make_aware(dt.datetime(2026, 3, 3, 7, 0))
     assert transports.quiet_hours_end(timezone.make_aware(dt.datetime(2026, 3, 3, 9, 0)), *q) is None
-    assert ChannelPreference._meta.get_field("quiet_start").default == dt.time(22, 0)
+    assert ChannelPreference().quiet_start == dt.time(22, 0) and ChannelPreference().quiet_end == dt.time(7, 0)
+
+
+def test_quiet_hours_default_is_a_setting(settings):
+    settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = "21:30", "06:00"
+    pref = ChannelPreference()
+    assert (pref.quiet_start, pref.quiet_end) == (dt.time(21, 30), dt.time(6, 0))
