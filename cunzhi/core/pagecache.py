@@ -21,4 +21,4 @@ def home_invalidate(*user_ids) -> None:
     keys = [home_key(uid, lang) for uid in set(user_ids) if uid for lang, _name in settings.LANGUAGES]
     if keys:
         # After commit: dropping earlier would let a concurrent request cache the old state again.
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)  # a cache outage must not fail a write

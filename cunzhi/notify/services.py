@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cunzhi.core.audit import audit_record
+from cunzhi.core.pagecache import home_invalidate
 from cunzhi.notify import transports
 from cunzhi.notify.models import (
     Channel,
@@ -27,6 +28,7 @@ from cunzhi.notify.strategies import strategy_for
 from cunzhi.people.models import User
 
 DUE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+HOME_REFRESH_MAX = 1000
 
 
 def _chunks(items, size):
@@ -149,7 +151,12 @@ def notice_send(*, kind: str, sender=None, region_code: str = "", urgency: str =
             rows.append((notice.pk, p["recipient_id"], p["copy_for_id"], p["channel"], p["language"], p["address"],
                          status, tries, when, claim, sent_at, now))
         _deliveries_insert(rows)
+        recipients = {p["recipient_id"] for p in planned}
         notice.recipient_count = len({p["recipient_id"] for p in planned if p["copy_for_id"] is None})
+        if len(recipients) <= HOME_REFRESH_MAX:
+            # A notice to a few people is about their own affairs (an answer, a decision): their home
+            # pages show it. Announcements to a whole village do not change anyone's cards.
+            home_invalidate(*recipients)
         notice.save(update_fields=["recipient_count", "updated_at"])
         audit_record(actor=sender, action="notice.send", obj=notice, region_code=region_code,
                      after={"kind": kind, "recipients": notice.recipient_count, "deliveries": len(rows)})

@@ -219,7 +219,10 @@ def home_context(*, user) -> dict:
     # role_rows is cached on the user and needed anyway; skip the fuller query for plain villagers.
     roles = list(roles_of(user=user)) if rules.role_rows(user) else []
     context["roles"] = roles
-    if any(r.role in rules.STAFF_ROLES for r in roles):
+    is_staff = any(r.role in rules.STAFF_ROLES for r in roles)
+    from cunzhi.web.cards import home_cards  # the domains' cards; web depends on every domain, not the reverse
+    context["cards"] = home_cards(user=user, villager=villager, is_staff=is_staff)
+    if is_staff:
         scope = rules.scope_q(user)
         counts = Villager.objects.filter(scope).aggregate(
             villagers=Count("pk"), away=Count("pk", filter=Q(living_away=True)),

@@ -38,6 +38,7 @@ def test_rq_backend_delivers_a_notice(tmp_path):
                EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend")
     try:
         _manage(env, "migrate", "-v0")
+        _manage(env, "createcachetable")
         _manage(env, "shell", "-c", "from django.conf import settings; "
                 "assert settings.TASKS['default']['BACKEND'] == 'django_tasks_rq.RQBackend'; "
                 "from cunzhi.people.models import User; "

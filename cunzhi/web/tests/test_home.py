@@ -196,3 +196,47 @@ def test_cached_home_page_shows_one_off_messages(login, world):
     client.cookies["messages"] = CookieStorage(HttpRequest())._encode([Message(constants.SUCCESS, "Saved, thanks")])
     assert "Saved, thanks" in client.get("/").content.decode()
     assert "Saved, thanks" not in client.get("/").content.decode()
+
+
+def test_domain_cards_show_and_refresh_when_the_person_acts(login, world, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    from cunzhi.core.audit import audit_record
+    from cunzhi.web import cards
+
+    state = {"text": "2 open concerns"}
+
+    def card(*, user, villager, is_staff):
+        if villager is None:
+            return None
+        return f'<section class="card"><h2>My concerns</h2><p>{state["text"]}</p></section>'
+
+    monkeypatch.setattr(cards, "_providers", lambda: [card])
+    client = login(world.villager_a)
+    assert "2 open concerns" in client.get("/").content.decode()
+    state["text"] = "1 open concern"
+    assert "2 open concerns" in client.get("/").content.decode()  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(actor=world.villager_a, action="concern.rate", obj=world.villager_a.villager)
+    assert "1 open concern" in client.get("/").content.decode()
+    # A helper acting for the villager refreshes the villager's page too.
+    state["text"] = "no open concerns"
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(actor=world.helper, action="concern.submit", obj=world.villager_a.villager,
+                     on_behalf_of=world.villager_a.villager)
+    assert "no open concerns" in client.get("/").content.decode()
+    # Cards never reach a person they have nothing for.
+    assert "My concerns" not in login(world.county_admin).get("/").content.decode()
+
+
+def test_direct_notice_refreshes_the_recipients_home(login, world, monkeypatch, django_capture_on_commit_callbacks):
+    from cunzhi.notify.services import notice_send
+    from cunzhi.web import cards
+
+    state = {"text": "waiting for an answer"}
+    monkeypatch.setattr(cards, "_providers", lambda: [lambda **kw: f'<section class="card">{state["text"]}</section>'])
+    client = login(world.villager_a)
+    assert "waiting for an answer" in client.get("/").content.decode()
+    state["text"] = "answered"
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_send(kind="direct", users=[world.villager_a], subject={"en": "Answered"}, body={"en": "See it."})
+    assert "answered" in client.get("/").content.decode()

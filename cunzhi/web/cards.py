@@ -1,0 +1,33 @@
+"""Home-page cards contributed by the domains: "my concerns", "meetings coming up", "due this week"...
+
+A domain app adds `<app>/home.py` with `card(*, user, villager, is_staff) -> str | None`: the HTML of
+one `<section class="card">` (rendered from its own template), or None when it has nothing to show
+this person. The home page is cached per person (web.views.home), so a card holds no forms, and it
+is refreshed when the person acts (core.audit.audit_record) or is sent a notice directly.
+"""
+
+from functools import cache
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.utils.safestring import SafeString, mark_safe
+
+
+@cache
+def _providers() -> list:
+    out = []
+    for config in apps.get_app_configs():
+        if config.name.startswith("cunzhi.") and find_spec(f"{config.name}.home"):
+            out.append(import_module(f"{config.name}.home").card)
+    return out
+
+
+def home_cards(*, user, villager, is_staff: bool) -> list[SafeString]:
+    """The cards every domain has for this person, in app order."""
+    cards = []
+    for card in _providers():
+        html = card(user=user, villager=villager, is_staff=is_staff)
+        if html:
+            cards.append(mark_safe(html))
+    return cards
