@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cunzhi.disclosure",
     "cunzhi.ledger",
     "cunzhi.consultations",
+    "cunzhi.insights",
     "cunzhi.api",
     "cunzhi.web",
 ]

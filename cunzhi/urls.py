@@ -18,5 +18,6 @@ urlpatterns = [
     path("disclosure/", include("cunzhi.disclosure.urls")),
     path("ledger/", include("cunzhi.ledger.urls")),
     path("consultations/", include("cunzhi.consultations.urls")),
+    path("figures/", include("cunzhi.insights.urls")),
     path("", include("cunzhi.web.urls")),
 ]

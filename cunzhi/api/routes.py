@@ -11,6 +11,7 @@ from cunzhi.meetings.api import router as meetings_router
 from cunzhi.disclosure.api import router as disclosure_router
 from cunzhi.ledger.api import router as ledger_router
 from cunzhi.consultations.api import router as consultations_router
+from cunzhi.insights.api import router as insights_router
 from cunzhi.people.api import router as people_router
 from cunzhi.regions.api import router as regions_router
 
@@ -23,6 +24,7 @@ api.add_router("", meetings_router)
 api.add_router("", disclosure_router)
 api.add_router("", ledger_router)
 api.add_router("", consultations_router)
+api.add_router("", insights_router)
 
 # Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.
 fallback = Router()

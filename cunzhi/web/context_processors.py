@@ -22,18 +22,8 @@ def nav_links(request) -> list[dict]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    links = []
-    if rules.has_role(user):
-        links += [
-            ("people:villager_list", _("Villagers")),
-            ("people:household_list", _("Households")),
-            ("regions:tree", _("Regions")),
-            ("people:office_list", _("Offices")),
-        ]
-        if rules.has_role(user, rules.ROSTER_ROLES):
-            links.append(("people:roster_home", _("Roster")))
-    # Each domain's front page (shown once the domain defines it): what villagers and staff do here.
-    links += [
+    # Each domain's front page first (shown once the domain defines it): what villagers and staff do here.
+    links = [
         ("concerns:index", _("Concerns")),
         ("applications:index", _("Services")),
         ("meetings:index", _("Meetings")),
@@ -41,6 +31,16 @@ def nav_links(request) -> list[dict]:
         ("ledger:index", _("Accounts")),
         ("consultations:index", _("Consultations")),
     ]
+    if rules.has_role(user):
+        links += [
+            ("insights:index", _("Figures")),
+            ("people:villager_list", _("Villagers")),
+            ("people:household_list", _("Households")),
+            ("regions:tree", _("Regions")),
+            ("people:office_list", _("Offices")),
+        ]
+        if rules.has_role(user, rules.ROSTER_ROLES):
+            links.append(("people:roster_home", _("Roster")))
     links += [
         ("people:delegation_list", _("Delegations")),
         ("people:data_access", _("Who viewed my data")),
