@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/", include("cunzhi.people.urls")),
     path("notify/", include("cunzhi.notify.urls")),
     path("concerns/", include("cunzhi.concerns.urls")),
+    path("open311/v2/", include("cunzhi.concerns.open311_urls")),
     path("services/", include("cunzhi.applications.urls")),
     path("meetings/", include("cunzhi.meetings.urls")),
     path("disclosure/", include("cunzhi.disclosure.urls")),

@@ -7,11 +7,7 @@ from cunzhi.core.models import AuditEvent
 
 def audit_record(*, actor, action: str, obj: Any, region_code: str = "", on_behalf_of=None,
                  before: dict | None = None, after: dict | None = None) -> AuditEvent:
-    """Store one audit row for a state change of `obj`; the home pages of the people involved are refreshed."""
-    from cunzhi.core.pagecache import home_invalidate
-
-    # The actor's and the represented villager's home pages show their own affairs (cards of every domain).
-    home_invalidate(getattr(actor, "pk", None), getattr(on_behalf_of, "user_id", None))
+    """Store one audit row for a state change of `obj`."""
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         on_behalf_of=on_behalf_of,

@@ -33,7 +33,9 @@ class Indicator:
 @cache
 def indicators() -> tuple[Indicator, ...]:
     """Every domain's indicators, in app order."""
-    out = []
+    from cunzhi.insights import domains
+
+    out = list(domains.INDICATORS)
     for config in apps.get_app_configs():
         if config.name.startswith("cunzhi.") and find_spec(f"{config.name}.insights"):
             for ind in import_module(f"{config.name}.insights").INDICATORS:

@@ -6,3 +6,10 @@ class MeetingsConfig(AppConfig):
     name = "cunzhi.meetings"
     label = "meetings"
     verbose_name = _("Village meetings")
+
+    def ready(self):
+        from cunzhi.meetings import services
+        from cunzhi.notify import jobs
+        jobs.job_register("meetings.disclosure_retry", services.disclosure_retry, every_minutes=10,
+                          description="Post published meeting results to the village disclosure where that "
+                                      "could not be done at once.")

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunzhi.core.crypto import EncryptedTextField
 from cunzhi.core.idnumbers import mask_id_number
@@ -34,7 +35,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who logs in: villagers, helpers and staff all log in with a phone number."""
 
     phone = models.CharField(_("mobile number"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
                                 default=settings.LANGUAGE_CODE)
@@ -91,7 +92,7 @@ class Villager(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="villager", verbose_name=_("account"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Lower-case pinyin without tones, for look-up by people typing on a phone keyboard.
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     id_number = EncryptedTextField(_("ID number"))
@@ -209,7 +210,7 @@ class RoleAssignment(TimeStamped):
     region_prefix = models.CharField(max_length=15, db_index=True, editable=False)
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
                                verbose_name=_("office"))
-    title = models.CharField(_("title"), max_length=50, blank=True)
+    title = models.CharField(_("job title"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["region_prefix", "role"]

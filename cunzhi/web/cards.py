@@ -2,8 +2,9 @@
 
 A domain app adds `<app>/home.py` with `card(*, user, villager, is_staff) -> str | None`: the HTML of
 one `<section class="card">` (rendered from its own template), or None when it has nothing to show
-this person. The home page is cached per person (web.views.home), so a card holds no forms, and it
-is refreshed when the person acts (core.audit.audit_record) or is sent a notice directly.
+this person. The home page is cached per person (web.views.home), so a card holds no forms. It is
+refreshed when the person is sent a notice directly (notify.services.notice_send), and when a domain
+service calls core.pagecache.home_invalidate for a change the person made themself.
 """
 
 from functools import cache

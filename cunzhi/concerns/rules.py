@@ -1,0 +1,125 @@
+"""Who may do what with concerns. Roles are held in regions and reach their subtree (people.rules).
+
+- Anyone may read a *public* concern (masked names, status, answers) and the public boards.
+- The villager it is for, the account that raised it and a helper with a "concerns" delegation
+  from that villager see it whole, with its timeline; so does staff whose scope holds its village.
+- Handlers (cadres, Party secretaries, office staff, county administrators) in scope act on it:
+  the owner acknowledges and answers; a concern nobody owns yet is taken by the first handler who
+  acknowledges it (first contact). The owner, or a handler above the village, transfers it.
+- Only the villager (or their helper) confirms it resolved, reopens it and rates it: staff cannot
+  close a concern as resolved alone.
+- The county administrator configures categories, routing rules and Open311 keys.
+"""
+
+from cunzhi.people import rules as people_rules
+from cunzhi.people.models import DelegationScope, Role
+from cunzhi.people.rules import STAFF_ROLES, has_role, in_scope, own_villager
+
+from .models import OPEN_STATUSES, WORKING_STATUSES, Status
+
+HANDLER_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
+# Everyone with a role sees due-soon and overdue lists for their scope; villager representatives
+# (a villager role) only the public concerns among them.
+LIST_ROLES = STAFF_ROLES | {Role.REPRESENTATIVE}
+ADMIN_ROLES = frozenset({Role.COUNTY_ADMIN})
+
+
+def _authenticated(user) -> bool:
+    return getattr(user, "is_authenticated", False)
+
+
+def is_subject(user, concern) -> bool:
+    """The villager the concern is for."""
+    return _authenticated(user) and concern.villager_id is not None and concern.villager.user_id == user.pk
+
+
+def helps(user, concern) -> bool:
+    return (_authenticated(user) and concern.villager_id is not None
+            and people_rules.active_delegation(user, concern.villager, DelegationScope.CONCERNS) is not None)
+
+
+def is_staff_in_scope(user, concern) -> bool:
+    return in_scope(user, concern.region_code, STAFF_ROLES)
+
+
+def can_view_full(user, concern) -> bool:
+    """Names, contact, private text and the timeline."""
+    if not _authenticated(user):
+        return False
+    return (is_subject(user, concern) or concern.raised_by_id == user.pk or is_staff_in_scope(user, concern)
+            or helps(user, concern))
+
+
+def can_view(user, concern) -> bool:
+    return (concern.is_public and concern.status != Status.MERGED) or can_view_full(user, concern)
+
+
+def can_handle(user, concern) -> bool:
+    """Acknowledge and answer: the owner; anyone of the handling roles in scope when nobody owns it yet."""
+    if not _authenticated(user) or concern.status not in WORKING_STATUSES:
+        return False
+    if concern.owner_id == user.pk:
+        return True
+    return concern.owner_id is None and in_scope(user, concern.region_code, HANDLER_ROLES)
+
+
+def can_answer(user, concern) -> bool:
+    return can_handle(user, concern) and concern.owner_id == user.pk and concern.status != Status.OPEN
+
+
+def _above_village(user, concern) -> bool:
+    """A handler whose role region contains the concern's village but is not the village itself."""
+    village = concern.region_code[:12]
+    return any(village.startswith(p) and len(p) < 12
+               for p in people_rules.prefixes(user, HANDLER_ROLES))
+
+
+def can_transfer(user, concern) -> bool:
+    if not _authenticated(user) or concern.status not in OPEN_STATUSES:
+        return False
+    if concern.owner_id == user.pk and in_scope(user, concern.region_code, HANDLER_ROLES):
+        return True
+    if concern.owner_id is not None and not _above_village(user, concern):
+        return False
+    return in_scope(user, concern.region_code, HANDLER_ROLES)
+
+
+def can_merge(user, concern) -> bool:
+    return (_authenticated(user) and concern.status in OPEN_STATUSES
+            and in_scope(user, concern.region_code, HANDLER_ROLES))
+
+
+def can_close_loop(user, concern) -> bool:
+    """Confirm, reopen and rate: the villager themself or their helper, never staff alone."""
+    return concern.status == Status.ANSWERED and (is_subject(user, concern) or helps(user, concern))
+
+
+def can_me_too(user, concern) -> bool:
+    villager = own_villager(user)
+    return (villager is not None and concern.status in OPEN_STATUSES and concern.is_public
+            and villager.region_code[:12] == concern.region_code[:12] and concern.villager_id != villager.pk)
+
+
+def can_raise_as_staff(user) -> bool:
+    return has_role(user, HANDLER_ROLES | {Role.GRID_WORKER})
+
+
+def can_record_in(user, village_code: str) -> bool:
+    """Staff recording a concern received by phone, at the window or on paper, for a village in scope."""
+    return in_scope(user, village_code, HANDLER_ROLES | {Role.GRID_WORKER})
+
+
+def can_list(user) -> bool:
+    return has_role(user, LIST_ROLES)
+
+
+def sees_private(user) -> bool:
+    return has_role(user, STAFF_ROLES)
+
+
+def can_see_rates(user) -> bool:
+    return has_role(user, STAFF_ROLES)
+
+
+def can_configure(user) -> bool:
+    return has_role(user, ADMIN_ROLES)

@@ -1,0 +1,297 @@
+"""Reads for concerns. Lists are scope-filtered, paginated by the caller, and run a fixed number of queries.
+
+Scope filters use explicit code ranges (`region_code >= p AND region_code < p+1`), not LIKE: a
+range uses the (region_code, ...) indexes on SQLite and PostgreSQL alike, whatever the collation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from cunzhi.core.models import AuditEvent
+from cunzhi.people import rules as people_rules
+from cunzhi.people.models import DelegationScope, Office
+from cunzhi.people.rules import STAFF_ROLES
+from cunzhi.regions.models import Region
+
+from . import rules
+from .models import (
+    OPEN_STATUSES, WORKING_STATUSES, Category, Concern, MeToo, Rating, RoutingRule, Status,
+)
+
+LIST_RELATED = ("category", "village", "owner", "owner_office", "villager")
+
+
+def due_soon_hours() -> float:
+    return getattr(settings, "CONCERNS_DUE_SOON_HOURS", 24)
+
+
+def _upper(prefix: str) -> str | None:
+    """The smallest code after every code that starts with `prefix` (codes are digits)."""
+    if not prefix.isdigit() or set(prefix) == {"9"}:
+        return None
+    return str(int(prefix) + 1).zfill(len(prefix))
+
+
+def prefix_q(prefixes, field: str = "region_code") -> Q:
+    """Rows whose code starts with one of the prefixes, as index-friendly ranges."""
+    prefixes = sorted(set(prefixes))
+    # A prefix inside another adds nothing.
+    prefixes = [p for p in prefixes if not any(p != o and p.startswith(o) for o in prefixes)]
+    if not prefixes:
+        return Q(pk__in=[])
+    q = Q()
+    for p in prefixes:
+        upper = _upper(p)
+        part = Q(**{f"{field}__gte": p})
+        if upper:
+            part &= Q(**{f"{field}__lt": upper})
+        else:
+            part = Q(**{f"{field}__startswith": p})
+        q |= part
+    return q
+
+
+def scope_q(user, roles=STAFF_ROLES) -> Q:
+    return prefix_q(people_rules.prefixes(user, roles))
+
+
+def concern_by_public_id(*, public_id: str) -> Concern | None:
+    return (Concern.objects.select_related("category", "village__parent", "group", "owner", "owner_office",
+                                           "villager__user", "raised_by", "merged_into")
+            .filter(public_id=public_id).first())
+
+
+def categories_active():
+    return Category.objects.filter(active=True)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+def concerns_in_scope(*, user, status: str = "", village: str = "", category: str = "", due: str = "",
+                      owner=None, search: str = "", now=None):
+    """Concerns the user may list as staff (private ones only for staff roles), newest first."""
+    now = now or timezone.now()
+    qs = Concern.objects.filter(scope_q(user, rules.LIST_ROLES))
+    if not rules.sees_private(user):
+        qs = qs.filter(is_public=True)
+    else:
+        staff_q = scope_q(user, STAFF_ROLES)
+        # A representative who is also staff elsewhere sees private concerns only where they are staff.
+        qs = qs.filter(staff_q | Q(is_public=True))
+    if village:
+        qs = qs.filter(prefix_q([village]))
+    if category:
+        qs = qs.filter(category__code=category)
+    if owner is not None:
+        qs = qs.filter(owner=owner, status__in=OPEN_STATUSES)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(number=search.strip()) | Q(text__contains=search.strip()))
+    if due == "overdue":
+        qs = qs.filter(due_at__lt=now).order_by("due_at", "id")
+    elif due == "soon":
+        qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=due_soon_hours())).order_by("due_at", "id")
+    elif due == "escalated":
+        qs = qs.filter(status__in=WORKING_STATUSES).exclude(escalation_level="").order_by("due_at", "id")
+    return qs.select_related(*LIST_RELATED)
+
+
+def due_counts(*, user, now=None) -> dict:
+    """How many concerns in the user's scope are overdue and due soon (two counts on the due index)."""
+    now = now or timezone.now()
+    base = Concern.objects.filter(scope_q(user, rules.LIST_ROLES), due_at__isnull=False)
+    if not rules.sees_private(user):
+        base = base.filter(is_public=True)
+    return {
+        "overdue": base.filter(due_at__lt=now).count(),
+        "soon": base.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=due_soon_hours())).count(),
+    }
+
+
+def concerns_of_villager_q(user) -> Q:
+    """Concerns the user raised, that are for them, or for a villager they help with concerns."""
+    q = Q(raised_by=user)
+    own = people_rules.own_villager(user)
+    if own is not None:
+        q |= Q(villager=own)
+    now = timezone.now()
+    helped = [v for v, scopes in user.delegations_held.filter(revoked_at__isnull=True, starts_at__lte=now,
+                                                              ends_at__gt=now).values_list("villager_id", "scopes")
+              if DelegationScope.CONCERNS in (scopes or [])]
+    if helped:
+        q |= Q(villager_id__in=helped)
+    return q
+
+
+def concerns_mine(*, user):
+    return Concern.objects.filter(concerns_of_villager_q(user)).select_related(*LIST_RELATED)
+
+
+def concerns_supported(*, user):
+    own = people_rules.own_villager(user)
+    if own is None:
+        return Concern.objects.none()
+    return Concern.objects.filter(supporters__villager=own).select_related(*LIST_RELATED)
+
+
+def board(*, region: Region):
+    """Public concerns of a village or township for its board (names masked at submission), newest first."""
+    return (Concern.objects.filter(prefix_q([region.prefix]), is_public=True)
+            .exclude(status=Status.MERGED)
+            .select_related("category", "village")
+            .only("public_id", "number", "kind", "text", "status", "public_name", "me_too_count", "answer_text",
+                  "dispatched_at", "answered_at", "region_code", "category__name", "category__name_en",
+                  "village__name", "photo_count", "is_anonymous")
+            .order_by("-dispatched_at", "-id"))
+
+
+def helped_villagers(*, user) -> list:
+    """Villagers who gave this user an active delegation covering concerns."""
+    now = timezone.now()
+    out = []
+    for d in user.delegations_held.filter(revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now) \
+            .select_related("villager__village"):
+        if DelegationScope.CONCERNS in (d.scopes or []):
+            out.append(d.villager)
+    return out
+
+
+# --- similar concerns ----------------------------------------------------------------------------
+_WORD = re.compile(r"\w+")
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of each run of letters/digits/CJK: enough to tell "路灯坏了" from "低保申请"."""
+    out = set()
+    for run in _WORD.findall((text or "").lower()):
+        if len(run) == 1:
+            continue
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def similar_open(*, village_code: str, text: str, limit: int = 5, exclude_pk=None, pool: int = 300) -> list:
+    """Open public concerns of the village that share the most bigrams with `text` (Dice coefficient)."""
+    query = bigrams(text)
+    if len(query) < 2:
+        return []
+    rows = list(Concern.objects.filter(prefix_q([village_code[:12]]), is_public=True, status__in=OPEN_STATUSES)
+                .exclude(pk=exclude_pk).select_related("category")
+                .only("public_id", "number", "text", "status", "me_too_count", "dispatched_at", "category__name",
+                      "category__name_en", "villager_id")
+                .order_by("-dispatched_at")[:pool])
+    scored = []
+    for c in rows:
+        other = bigrams(c.text)
+        shared = len(query & other)
+        if shared < 2:
+            continue
+        score = 2 * shared / (len(query) + len(other))
+        if score >= 0.12:
+            c.score = score
+            scored.append(c)
+    scored.sort(key=lambda c: -c.score)
+    return scored[:limit]
+
+
+# --- timeline ------------------------------------------------------------------------------------
+def timeline(*, concern: Concern) -> list[AuditEvent]:
+    """Every audit row of the concern, oldest first, with actor and the villager acted for."""
+    events = list(AuditEvent.objects.filter(object_type="concerns.concern", object_id=str(concern.pk))
+                  .select_related("actor", "on_behalf_of").order_by("created_at", "id"))
+    answers = {a.pk: a for a in concern.answers.prefetch_related("photos")}
+    for e in events:
+        e.answer = answers.get((e.after or {}).get("answer"))
+    return events
+
+
+def concern_photos(*, concern: Concern) -> list:
+    return [p for p in concern.photos.all() if p.answer_id is None]
+
+
+def is_supporter(*, user, concern: Concern) -> bool:
+    own = people_rules.own_villager(user)
+    return own is not None and MeToo.objects.filter(concern=concern, villager=own).exists()
+
+
+# --- the three rates -----------------------------------------------------------------------------
+GROUPS = ("office", "village", "township")
+
+
+def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Response, resolution and satisfaction rates per office, village or township for concerns
+    dispatched in [start, end] (local dates), inside the given region prefixes. One grouped query."""
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    qs = Concern.objects.filter(prefix_q(prefixes), dispatched_at__gte=lo, dispatched_at__lt=hi) \
+        .exclude(status=Status.MERGED)
+    key = {"office": "owner_office_id", "village": "region_code", "township": "township"}[group]
+    if group == "township":
+        qs = qs.annotate(township=Substr("region_code", 1, 9))
+    rows = list(qs.values(key).annotate(
+        dispatched=Count("id"),
+        in_time=Count("id", filter=Q(answered_in_time=True)),
+        resolved=Count("id", filter=Q(status=Status.RESOLVED)),
+        rated=Count("id", filter=~Q(rating="")),
+        satisfied=Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])),
+    ).order_by(key))
+    if group == "office":
+        names = dict(Office.objects.filter(pk__in=[r[key] for r in rows if r[key]]).values_list("pk", "name"))
+    else:
+        codes = [r[key] if group == "village" else r[key] + "000" for r in rows]
+        names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    out = []
+    for r in rows:
+        k = r[key]
+        name = names.get(k if group != "township" else k + "000", "") if k else ""
+        n, rated = r["dispatched"], r["rated"]
+        out.append({
+            "key": str(k or ""), "name": name, "dispatched": n, "answered_in_time": r["in_time"],
+            "resolved": r["resolved"], "rated": rated, "satisfied": r["satisfied"],
+            "response_rate": r["in_time"] / n if n else None,
+            "resolution_rate": r["resolved"] / n if n else None,
+            "satisfaction_rate": r["satisfied"] / rated if rated else None,
+        })
+    out.sort(key=lambda r: (-r["dispatched"], r["name"]))
+    return out
+
+
+def rates_total(rows: list[dict]) -> dict:
+    n = sum(r["dispatched"] for r in rows)
+    rated = sum(r["rated"] for r in rows)
+    in_time, resolved = sum(r["answered_in_time"] for r in rows), sum(r["resolved"] for r in rows)
+    satisfied = sum(r["satisfied"] for r in rows)
+    return {"dispatched": n, "answered_in_time": in_time, "resolved": resolved, "rated": rated,
+            "satisfied": satisfied, "response_rate": in_time / n if n else None,
+            "resolution_rate": resolved / n if n else None, "satisfaction_rate": satisfied / rated if rated else None}
+
+
+# --- configuration pages -------------------------------------------------------------------------
+def rules_visible(*, user):
+    return (RoutingRule.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "region_prefix")
+                                       | Q(region_prefix__in=[p[:6] for p in people_rules.prefixes(
+                                           user, rules.ADMIN_ROLES)]))
+            .select_related("category", "region", "office", "responsible"))
+
+
+def regions_for_rules(*, user) -> list[Region]:
+    """The county, townships and villages in the administrator's scope (for the rule form)."""
+    return list(Region.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "code"))
+                .exclude(level="group").only("code", "name", "level", "prefix").order_by("code"))
+
+
+def offices_for_rules(*, user) -> list[Office]:
+    return list(Office.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES)))
+                .select_related("region").order_by("region_code", "name"))

@@ -1,0 +1,47 @@
+"""The domains' indicators on the demo county: every one computes on real data, and the concern rates
+agree with the concerns domain's own rate table (computed independently, for its staff pages)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from cunzhi.concerns import selectors as concern_selectors
+from cunzhi.insights import selectors
+from cunzhi.insights.registry import indicators
+from cunzhi.regions.models import Level, Region
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_every_indicator_computes_and_concern_rates_match_the_concerns_domain(demo):
+    county = Region.objects.get(level=Level.COUNTY)
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime(today.year - 1, 1, 1))
+    end = timezone.make_aware(dt.datetime(today.year + 1, 1, 1))
+    table = selectors.figures(region=county, start=start, end=end)
+    keys = [i.key for i in table["columns"]]
+    assert {"concerns_response", "concerns_resolution", "concerns_satisfaction", "notice_reach"} <= set(keys)
+    assert len(table["rows"]) == 3 and len(keys) == len(indicators())
+
+    theirs = concern_selectors.rates(prefixes=[county.prefix], group="township", start=start.date(),
+                                     end=(end - dt.timedelta(days=1)).date())
+    assert sum(r["dispatched"] for r in theirs) > 0  # the demo has concerns to count
+    by_township = {r["key"]: r for r in theirs}
+    col = {k: i for i, k in enumerate(keys)}
+    for row in table["rows"]:
+        mine = row["cells"]
+        ref = by_township.get(row["region"].prefix)
+        if ref is None:
+            assert mine[col["concerns_response"]]["den"] == 0
+            continue
+        assert (mine[col["concerns_response"]]["num"], mine[col["concerns_response"]]["den"]) == \
+            (ref["answered_in_time"], ref["dispatched"])
+        assert mine[col["concerns_resolution"]]["num"] == ref["resolved"]
+        assert (mine[col["concerns_satisfaction"]]["num"], mine[col["concerns_satisfaction"]]["den"]) == \
+            (ref["satisfied"], ref["rated"])

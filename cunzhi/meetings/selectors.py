@@ -1,0 +1,220 @@
+"""Reads for meetings: lists by scope, one meeting, the members a user acts for, the live state that
+remote attendees poll, who counted, the desk search, and the result for minutes and disclosure."""
+
+import hashlib
+import json
+import threading
+import time
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from cunzhi.meetings import rules, services
+from cunzhi.meetings.models import (
+    Attendance, Authorisation, Ballot, Meeting, MeetingMember, MeetingStatus, Motion, MotionStatus, Petition,
+    PetitionSignature,
+)
+from cunzhi.people import rules as people_rules
+
+RECENT_CHECK_INS = 8
+
+
+def _village_q(user, field: str = "region_code") -> Q:
+    """Meetings a user may list: staff scope, their own village, villages of those they help."""
+    q = people_rules.scope_q(user, field=field)
+    own = people_rules.own_villager(user)
+    codes = {own.region_code} if own else set()
+    codes |= {d.villager.region_code for d in rules.helped_delegations(user)}
+    if codes:
+        q |= Q(**{f"{field}__in": sorted(codes)})
+    return q
+
+
+def meetings_visible(*, user, status: str = "", body: str = ""):
+    qs = Meeting.objects.filter(_village_q(user)).select_related("village", "group")
+    if status:
+        qs = qs.filter(status=status)
+    if body:
+        qs = qs.filter(body=body)
+    return qs.order_by("-starts_at", "-id")
+
+
+def meeting_get(*, public_id: str) -> Meeting:
+    return Meeting.objects.select_related("village", "group", "petition", "secretary", "convened_by").get(
+        public_id=public_id)
+
+
+def members_acted_for(*, meeting: Meeting, user) -> list[MeetingMember]:
+    """The user's own membership first, then members who gave them a "meetings" delegation."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    helped = [d.villager_id for d in rules.helped_delegations(user)]
+    rows = list(MeetingMember.objects.filter(Q(user_id=user.pk) | Q(villager_id__in=helped), meeting=meeting)
+                .select_related("villager"))
+    return sorted(rows, key=lambda m: (m.user_id != user.pk, m.name_pinyin))
+
+
+def personal_state(*, meeting: Meeting, user) -> list[dict]:
+    """For each member the user acts for: attendance and ballot on the motion on the floor (3 queries)."""
+    members = members_acted_for(meeting=meeting, user=user)
+    if not members:
+        return []
+    ids = [m.pk for m in members]
+    attended = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting, member_id__in=ids)}
+    floor = meeting.motions.filter(status=MotionStatus.OPEN).first()
+    voted = {}
+    if floor is not None:
+        voted = {b.member_id: b for b in Ballot.objects.filter(motion=floor, member_id__in=ids)}
+    by_households = services.law.counts_households(body=meeting.body, basis=meeting.basis)
+    out = []
+    for m in members:
+        out.append({"member": m, "self": m.user_id == user.pk, "attendance": attended.get(m.pk),
+                    "ballot": voted.get(m.pk), "floor": floor,
+                    "may_vote": (not by_households) or m.is_household_rep})
+    return out
+
+
+# --- Live state -----------------------------------------------------------------------------
+
+_live_lock = threading.Lock()
+_live_cache: dict[int, tuple[float, dict]] = {}
+
+
+def live_ttl() -> float:
+    return float(getattr(settings, "MEETINGS_LIVE_CACHE_SECONDS", 0.5))
+
+
+def _live_compute(meeting_id: int) -> dict:
+    meeting = Meeting.objects.only("pk", "public_id", "status", "body", "basis", "member_count",
+                                   "household_count", "village_id").get(pk=meeting_id)
+    quorum = services.quorum_status(meeting=meeting)
+    motions = list(Motion.objects.filter(meeting_id=meeting_id).exclude(status=MotionStatus.WITHDRAWN)
+                   .order_by("number"))
+    floor = next((m for m in motions if m.status == MotionStatus.OPEN), None)
+    floor_ballots = Ballot.objects.filter(motion=floor).count() if floor else 0
+    recent = list(Attendance.objects.filter(meeting_id=meeting_id).select_related("member")
+                  .order_by("-created_at", "-id")[:RECENT_CHECK_INS])
+    state = {
+        "meeting": meeting.public_id, "status": meeting.status, "body": meeting.body,
+        "members": meeting.member_count, "households": meeting.household_count,
+        "present": quorum["present"], "remote": quorum["remote"], "venue": quorum["present"] - quorum["remote"],
+        "households_present": quorum["households_present"], "attendees": quorum["attendees"],
+        "by_households": quorum["by_households"],
+        "quorum": {"met": quorum["met"], "mode": quorum["mode"],
+                   "modes": [{"mode": m.mode, "have": m.have, "of": m.of, "need": m.need, "met": m.met,
+                              "short": m.short} for m in quorum["modes"]]},
+        "floor": ({"id": floor.public_id, "number": floor.number, "title": floor.title, "text": floor.text,
+                   "ballot": floor.ballot, "matter": floor.matter, "ballots_cast": floor_ballots}
+                  if floor else None),
+        "results": [{"id": m.public_id, "number": m.number, "title": m.title, "ballot": m.ballot,
+                     "passed": m.passed, "yes": m.yes, "no": m.no, "abstain": m.abstain, "attendees": m.attendees,
+                     "quorum_mode": m.quorum_mode, "resolution": m.resolution_text}
+                    for m in motions if m.status == MotionStatus.CLOSED],
+        "pending": [{"id": m.public_id, "number": m.number, "title": m.title} for m in motions
+                    if m.status == MotionStatus.DRAFT],
+        "recent": [{"name": a.member.name, "mode": a.mode, "at": timezone.localtime(a.created_at).strftime("%H:%M")}
+                   for a in recent],
+    }
+    state["version"] = hashlib.sha1(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return state
+
+
+def live_state(*, meeting_id: int) -> dict:
+    """The state every remote attendee polls, computed at most once per MEETINGS_LIVE_CACHE_SECONDS per process.
+
+    1,000 attendees polling every 2 s make ~500 requests a second: they share one computation.
+    """
+    ttl = live_ttl()
+    now = time.monotonic()
+    hit = _live_cache.get(meeting_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    with _live_lock:
+        hit = _live_cache.get(meeting_id)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        state = _live_compute(meeting_id)
+        if ttl > 0:
+            if len(_live_cache) > 1000:
+                _live_cache.clear()
+            _live_cache[meeting_id] = (time.monotonic() + ttl, state)
+    return state
+
+
+def live_forget(meeting_id: int) -> None:
+    _live_cache.pop(meeting_id, None)
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+def attendance_list(*, meeting: Meeting, search: str = ""):
+    """Who counted: every attendance with how and by whom it was recorded, newest first."""
+    qs = (Attendance.objects.filter(meeting=meeting)
+          .select_related("member", "recorded_by", "delegation__helper").order_by("-created_at", "-id"))
+    if search:
+        term = search.strip()
+        qs = qs.filter(Q(member__name__contains=term) | Q(member__name_pinyin__startswith=term.lower().replace(" ", "")))
+    return qs
+
+
+def desk_search(*, meeting: Meeting, term: str, limit: int = 20) -> list[MeetingMember]:
+    """Members matching a name or the start of its pinyin, with whether they are already checked in."""
+    term = (term or "").strip()
+    if not term:
+        return []
+    compact = term.lower().replace(" ", "")
+    rows = list(MeetingMember.objects.filter(meeting=meeting).filter(
+        Q(name__contains=term) | Q(name_pinyin__startswith=compact)).select_related("household")[:limit])
+    present = dict(Attendance.objects.filter(meeting=meeting, member__in=rows).values_list("member_id", "mode"))
+    floor = meeting.motions.filter(status=MotionStatus.OPEN).first()
+    voted = set(Ballot.objects.filter(motion=floor, member__in=rows).values_list("member_id", flat=True)) \
+        if floor else set()
+    for m in rows:
+        m.present = m.pk in present
+        m.at_venue = present.get(m.pk) == "venue"
+        m.voted = m.pk in voted
+        m.floor = floor
+    return rows
+
+
+def members_without_account(*, meeting: Meeting):
+    """Members the notification system cannot reach at all: they are told door to door."""
+    return (MeetingMember.objects.filter(meeting=meeting, user__isnull=True)
+            .select_related("household").order_by("name_pinyin", "id"))
+
+
+def motions_of(*, meeting: Meeting) -> list[Motion]:
+    return list(meeting.motions.select_related("authorisation").order_by("number"))
+
+
+def result_context(*, meeting: Meeting) -> dict:
+    """Everything the minutes PDF, the disclosure post and the result page show."""
+    quorum = services.quorum_status(meeting=meeting)
+    motions = [m for m in motions_of(meeting=meeting) if m.status == MotionStatus.CLOSED]
+    return {"meeting": meeting, "quorum": quorum, "motions": motions,
+            "remote": quorum["remote"], "venue": quorum["present"] - quorum["remote"],
+            "village": meeting.village, "generated_at": timezone.localtime()}
+
+
+def petitions_visible(*, user, status: str = ""):
+    qs = Petition.objects.filter(_village_q(user)).select_related("village")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def petition_signed(*, petition: Petition, user) -> bool:
+    own = people_rules.own_villager(user)
+    return own is not None and PetitionSignature.objects.filter(petition=petition, villager=own).exists()
+
+
+def authorisations_of(*, village_code: str):
+    return Authorisation.objects.filter(region_code=village_code).select_related("created_by").order_by(
+        "-granted_on", "-id")
+
+
+def upcoming_for(*, user, limit: int = 5) -> list[Meeting]:
+    """Meetings of the user's village(s) still to come or in session."""
+    return list(meetings_visible(user=user).filter(
+        status__in=[MeetingStatus.NOTICED, MeetingStatus.IN_SESSION]).order_by("starts_at")[:limit])
