@@ -25,6 +25,7 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.notify.models import Urgency
+from cunzhi.core.pagecache import home_invalidate
 from cunzhi.notify.services import notice_send
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind, DelegationScope, Role, RoleAssignment, User, Villager
@@ -111,6 +112,8 @@ def board_touch(region_code: str) -> None:
 
 
 def _audit(concern, *, actor, action: str, on_behalf_of=None, before=None, after=None):
+    # The villager's and the actor's home pages list their open concerns (concerns/home.py).
+    home_invalidate(getattr(actor, "pk", None), concern.villager.user_id if concern.villager_id else None)
     return audit_record(actor=actor, action=action, obj=concern, region_code=concern.region_code,
                         on_behalf_of=on_behalf_of, before=before, after=after)
 

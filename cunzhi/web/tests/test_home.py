@@ -35,7 +35,7 @@ def test_villager_home_shows_what_exists(login, world, django_assert_max_num_que
     delegate(world)
     access(world, 7)
     client = login(world.villager_a)
-    with django_assert_max_num_queries(15):  # built once: session, user, roles, the page's own reads, cache write
+    with django_assert_max_num_queries(23):  # built once: session, user, roles, the page's own reads and the domains' cards (concerns, meetings, drafts), cache write
         response = client.get("/")
     with django_assert_max_num_queries(3):  # then served from the cache: session, user, cached page
         again = client.get("/")
@@ -79,7 +79,7 @@ def test_staff_home_counts_in_scope(login, world, persona, villagers, django_ass
     if persona in ("other_township_staff", "county_admin"):
         villagers += 30
     client = login(getattr(world, persona))
-    with django_assert_max_num_queries(17):  # built: +1 for the inbox count in the header
+    with django_assert_max_num_queries(24):  # built: +1 for the inbox count in the header, +7 for the domains' cards
         response = client.get("/")
     with django_assert_max_num_queries(3):
         client.get("/")
@@ -234,3 +234,30 @@ def test_direct_notice_refreshes_the_recipients_home(login, world, monkeypatch, 
     with django_capture_on_commit_callbacks(execute=True):
         notice_send(kind="direct", users=[world.villager_a], subject={"en": "Answered"}, body={"en": "See it."})
     assert "answered" in client.get("/").content.decode()
+
+
+def test_the_domains_cards_on_the_demo_homes(db, client, settings, django_capture_on_commit_callbacks):
+    """The real cards: the demo villager sees their open concerns, meetings and open drafts; the township
+    officer sees the overdue count; raising a concern shows on the villager's home at once."""
+    import io
+
+    from django.core.management import call_command
+
+    from cunzhi.concerns import services as concern_services
+    from cunzhi.concerns.models import Category
+    from cunzhi.core import demo
+    from cunzhi.people.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    villager = User.objects.get(phone=demo.LOGIN_PHONES["villager"])
+    client.force_login(villager)
+    page = client.get("/").content.decode()
+    assert "All my concerns" in page
+    text = "村委会门口的路灯坏了三天了，晚上看不见路。"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        concern_services.concern_submit(actor=villager, category=Category.objects.filter(active=True).first(),
+                                        kind="help", text=text, villager=villager.villager)
+    assert text[:20] in client.get("/").content.decode()
+    client.force_login(User.objects.get(phone=demo.LOGIN_PHONES["township_staff"]))
+    assert "overdue" in client.get("/").content.decode()
