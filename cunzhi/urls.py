@@ -20,5 +20,6 @@ urlpatterns = [
     path("ledger/", include("cunzhi.ledger.urls")),
     path("consultations/", include("cunzhi.consultations.urls")),
     path("figures/", include("cunzhi.insights.urls")),
+    path("verify/", include("cunzhi.applications.urls_verify")),
     path("", include("cunzhi.web.urls")),
 ]

@@ -1,3 +1,286 @@
-from ninja import Router
+"""API for service applications: the catalogue, applications and their status, office decisions,
+and the public certificate check.
 
-router = Router(tags=["applications"])
+- /services/catalogue: published items with steps and checklists (any logged-in caller).
+- /services/applications: the caller's own applications and those of villagers they help;
+  /services/work: what the caller's offices (or village committee) must decide, most urgent first.
+- /services/applications/{id}: status, steps, materials; 404 outside the caller's reach. A staff
+  read is logged on the villager's "who looked at my data" like a page view.
+- /services/applications/{id}/accept and /step: the office's decisions (department systems).
+- /services/verify/{code}: anyone, no login: genuine or not, for whom (masked), what, when.
+"""
+
+import datetime as dt
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from ninja import Field, Path, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.api.pagination import Pages
+from cunzhi.people import rules as people_rules
+from cunzhi.people.models import AccessKind
+from cunzhi.people.services import access_record
+
+from . import rules, selectors, services
+from .models import MaterialState
+
+router = Router(tags=["services"])
+
+
+class StepSpecOut(Schema):
+    order: int
+    name: str
+    level: str
+    office_kind: str
+    time_limit_days: int
+
+
+class MaterialSpecOut(Schema):
+    order: int
+    name: str
+    core: bool
+    forms: str
+    example: str
+    source: str = Field(description="Records the material can be taken from instead "
+                                    "(empty: the applicant provides it).")
+    legal_basis: str = Field(description="Statutory basis for the reuse; empty means the villager's consent is asked.")
+
+
+class ItemOut(Schema):
+    id: str = Field(alias="public_id")
+    code: str
+    name: str
+    description: str
+    matter: str
+    office_level: str
+    office_kind: str
+    promised_days: int = Field(description="Promised processing time in working days.")
+    conditional_allowed: bool
+    valid_days: int | None
+    steps: list[StepSpecOut]
+    materials: list[MaterialSpecOut]
+
+    @staticmethod
+    def resolve_steps(obj):
+        return list(obj.steps.all())
+
+    @staticmethod
+    def resolve_materials(obj):
+        return list(obj.materials.all())
+
+
+class ApplicationRowOut(Schema):
+    id: str = Field(alias="public_id")
+    number: str
+    item: str
+    applicant: str
+    status: str
+    status_label: str
+    stage: str
+    submitted_at: dt.datetime
+    due_at: dt.datetime | None = Field(description="When the current decision (acceptance or step) is due.")
+    overdue: bool
+    supply_due_at: dt.datetime | None = Field(description="Deadline for materials missing at conditional acceptance.")
+    handler_office: str | None
+
+    @staticmethod
+    def resolve_item(obj):
+        return obj.item.name
+
+    @staticmethod
+    def resolve_applicant(obj):
+        return obj.villager.name
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_overdue(obj):
+        return bool(obj.is_open and obj.due_at and obj.due_at < timezone.now())
+
+    @staticmethod
+    def resolve_handler_office(obj):
+        return obj.handler_office.name if obj.handler_office_id else None
+
+
+class StepOut(Schema):
+    order: int
+    name: str
+    office: str | None = Field(description="Empty for the applicant's village committee.")
+    state: str
+    started_at: dt.datetime | None
+    due_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    reason: str
+
+    @staticmethod
+    def resolve_office(obj):
+        return obj.office.name if obj.office_id else None
+
+
+class MaterialOut(Schema):
+    order: int
+    name: str
+    core: bool
+    state: str
+    source: str
+    legal_basis: str
+    files: int
+    correction: str
+
+    @staticmethod
+    def resolve_order(obj):
+        return obj.spec.order
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.spec.name
+
+    @staticmethod
+    def resolve_core(obj):
+        return obj.spec.core
+
+    @staticmethod
+    def resolve_files(obj):
+        return len(obj.files.all())
+
+
+class ApplicationOut(ApplicationRowOut):
+    channel: str
+    accepting_office: str | None
+    accepted_at: dt.datetime | None
+    promised_due_at: dt.datetime | None
+    conditional: bool
+    finished_at: dt.datetime | None
+    steps: list[StepOut]
+    materials: list[MaterialOut]
+    certificate_code: str | None
+
+    @staticmethod
+    def resolve_accepting_office(obj):
+        return obj.accepting_office.name if obj.accepting_office_id else None
+
+    @staticmethod
+    def resolve_steps(obj):
+        return list(obj.steps.all())
+
+    @staticmethod
+    def resolve_materials(obj):
+        return list(obj.materials.all())
+
+    @staticmethod
+    def resolve_certificate_code(obj):
+        cert = selectors.certificate_of(application=obj) if obj.status == "approved" else None
+        return cert.code if cert else None
+
+
+class StepDecisionIn(Schema):
+    decision: str = Field(pattern="^(approve|reject|return)$")
+    reason: str = Field("", max_length=2000)
+
+
+class VerifyOut(Schema):
+    state: str = Field(description="genuine, expired, revoked or invalid (made up or altered).")
+    code: str | None = None
+    holder: str | None = Field(None, description="Masked name.")
+    holder_id: str | None = Field(None, description="Masked ID number.")
+    item: str | None = None
+    office: str | None = None
+    issued_at: dt.datetime | None = None
+    valid_until: dt.date | None = None
+
+
+class WorkFilters(Schema):
+    due: str = Field("all", pattern="^(all|soon|overdue)$", description="all, soon (within two days) or overdue.")
+
+
+@router.get("/services/catalogue", response={200: list[ItemOut], **LIST_ERRORS})
+@paginate(Pages)
+def catalogue(request):
+    """Published service items with their steps and checklists."""
+    return selectors.catalogue(user=request.user)
+
+
+@router.get("/services/catalogue/{public_id}", response={200: ItemOut, **OBJECT_ERRORS})
+def catalogue_item(request, public_id: str = Path(..., max_length=16)):
+    """One published item."""
+    item = selectors.item_by_public_id(public_id=public_id)
+    if item is None or not item.published:
+        raise Http404
+    return item
+
+
+@router.get("/services/applications", response={200: list[ApplicationRowOut], **LIST_ERRORS})
+@paginate(Pages)
+def my_applications(request):
+    """The caller's own applications and those of villagers who delegated applying to them."""
+    own = people_rules.own_villager(request.user)
+    return selectors.applications_of(villagers=([own] if own else []) + selectors.villagers_i_help(user=request.user))
+
+
+@router.get("/services/work", response={200: list[ApplicationRowOut], **LIST_ERRORS})
+@paginate(Pages)
+def work(request, filters: WorkFilters = Query(...)):
+    """What the caller's offices (or village committee) must decide now, most urgent first."""
+    return selectors.worklist(user=request.user, due=filters.due)
+
+
+def _get(request, public_id):
+    application = selectors.application_detail(public_id=public_id)
+    if application is None or not rules.can_view(request.user, application,
+                                                  {s.office_id for s in application.steps.all()}):
+        raise Http404
+    return application
+
+
+@router.get("/services/applications/{public_id}", response={200: ApplicationOut, **OBJECT_ERRORS})
+def application_detail(request, public_id: str = Path(..., max_length=16)):
+    """One application's status, steps and materials (staff reads are logged for the villager)."""
+    application = _get(request, public_id)
+    if not rules.is_applicant_side(request.user, application):
+        reused = [m.spec for m in application.materials.all() if m.state == MaterialState.REUSED]
+        access_record(actor=request.user, villager=application.villager,
+                      kind=AccessKind.DATA_REUSE if reused else AccessKind.STAFF_READ,
+                      purpose=services.reuse_purpose(application, reused) if reused else
+                      services._official(gettext_noop("Handled application %(number)s"), number=application.number))
+    return application
+
+
+@router.post("/services/applications/{public_id}/accept",
+             response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
+def application_accept(request, public_id: str = Path(..., max_length=16)):
+    """The accepting office accepts a complete application (422 with the reason when materials are missing)."""
+    application = _get(request, public_id)
+    if not rules.can_decide_acceptance(request.user, application):
+        raise ApiError(403, _("Only the accepting office decides on acceptance."), "forbidden")
+    services.application_accept(actor=request.user, application=application)
+    return _get(request, public_id)
+
+
+@router.post("/services/applications/{public_id}/step",
+             response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
+def application_step(request, payload: StepDecisionIn, public_id: str = Path(..., max_length=16)):
+    """The office (or village committee) of the active step approves, rejects with reasons, or returns it."""
+    application = _get(request, public_id)
+    if not rules.can_decide_step(request.user, application, services.active_step(application)):
+        raise ApiError(403, _("This step is not waiting for your decision."), "forbidden")
+    services.step_decide(actor=request.user, application=application, decision=payload.decision,
+                         reason=payload.reason)
+    return _get(request, public_id)
+
+
+@router.get("/services/verify/{code}", auth=None, response={200: VerifyOut, 404: VerifyOut, 422: ValidationErrorOut})
+def verify(request, code: str = Path(..., max_length=40)):
+    """Check a certificate code (no login): genuine, expired, revoked, or invalid."""
+    state, cert = services.certificate_verify(code=code)
+    if cert is None:
+        return Status(404, {"state": state})
+    return Status(200, {"state": state, "code": cert.code, "holder": cert.holder_name, "holder_id": cert.holder_id,
+                 "item": cert.item_name, "office": cert.office_name, "issued_at": cert.issued_at,
+                 "valid_until": cert.valid_until})
+

@@ -1,0 +1,164 @@
+"""Inbound e-mail: parsing a message, matching it to an application, choosing the material an
+attachment belongs to, and the receipt sent back. The receiver itself (an SMTP server) is the
+`applications_mail_receiver` management command; services.mail_receive stores and files.
+
+Matching rules (documented in docs/applications.md):
+- the subject holds the application number (YYYYMMDD-NNNNNN);
+- the From address is the applicant's registered e-mail, or that of the helper who filed the
+  application under a delegation that is still active;
+- an attachment goes to the material whose name appears in its file name, or whose checklist
+  number starts it ("5-bank.jpg"), or whose name appears in the subject; otherwise, when exactly one material is
+  still missing, to that one; otherwise it is kept on the application for staff to file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from cunzhi.people.models import DelegationScope
+from cunzhi.people.rules import active_delegation
+
+from .models import Application, Channel, InboundMail, MaterialState
+
+logger = logging.getLogger("cunzhi.applications.mail")
+NUMBER_RE = re.compile(r"(?<!\d)(\d{8}-\d{6})(?!\d)")
+ORDER_RE = re.compile(r"^\s*(?:#|第)?(\d{1,2})(?:号|项)?[-_ .、）)]")
+MAX_ATTACHMENTS = 20
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str
+
+    def as_upload(self) -> SimpleUploadedFile:
+        return SimpleUploadedFile(self.filename or "attachment", self.data, content_type=self.content_type)
+
+
+@dataclass
+class Parsed:
+    sender: str
+    subject: str
+    attachments: list[Attachment] = field(default_factory=list)
+    # An automatic message (bounce, out-of-office): kept, but never answered, so no mail loop starts.
+    auto: bool = False
+
+
+def parse(raw: bytes) -> Parsed:
+    """Sender address, subject and attachments of a raw message; never raises on a malformed one."""
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        sender = parseaddr(str(msg.get("From", "")))[1].strip().lower()
+        subject = " ".join(str(msg.get("Subject", "")).split())
+    except Exception:  # a broken header: keep the mail, match nothing
+        logger.warning("unreadable e-mail headers", exc_info=True)
+        return Parsed(sender="", subject="")
+    auto = (str(msg.get("Auto-Submitted", "no")).strip().lower() not in ("", "no")
+            or str(msg.get("Precedence", "")).strip().lower() in ("bulk", "junk", "list")
+            or sender.startswith(("mailer-daemon@", "postmaster@")))
+    out = Parsed(sender=sender, subject=subject, auto=auto)
+    try:
+        for part in msg.walk():
+            if part.is_multipart():
+                continue
+            filename = part.get_filename()
+            if not filename and part.get_content_disposition() != "attachment":
+                continue  # the text of the message itself
+            data = part.get_payload(decode=True) or b""
+            out.attachments.append(Attachment(filename=str(filename or "attachment")[-200:], data=data,
+                                              content_type=part.get_content_type()))
+            if len(out.attachments) >= MAX_ATTACHMENTS:
+                break
+    except Exception:
+        logger.warning("unreadable e-mail body", exc_info=True)
+    return out
+
+
+def sender_allowed(sender: str, application: Application) -> bool:
+    """The applicant's registered e-mail, or that of the helper who filed it (delegation still active)."""
+    if not sender:
+        return False
+    user = application.villager.user
+    if user is not None and user.email and user.email.strip().lower() == sender:
+        return True
+    helper = application.submitted_by
+    return (application.channel == Channel.HELPER and helper is not None and helper.email
+            and helper.email.strip().lower() == sender
+            and active_delegation(helper, application.villager, DelegationScope.APPLICATIONS) is not None)
+
+
+def match(parsed: Parsed) -> tuple[Application | None, str]:
+    """(application, "") when the e-mail can be filed; otherwise the application if known and a reason code."""
+    found = NUMBER_RE.search(parsed.subject)
+    if not found:
+        return None, "no_number"
+    application = (Application.objects.select_related("villager__user", "submitted_by", "item", "accepting_office")
+                   .filter(number=found.group(1)).first())
+    if application is None:
+        return None, "unknown_number"
+    if not sender_allowed(parsed.sender, application):
+        # The application is not revealed to a stranger, but staff see which one the mail named.
+        return application, "unknown_sender"
+    if not application.is_open:
+        return application, "closed"
+    return application, ""
+
+
+def material_for(filename: str, subject: str, materials):
+    """The material an attachment belongs to, or None when it cannot be told."""
+    def named(text):
+        found = [m for m in materials if m.spec.name and m.spec.name in (text or "")]
+        return found[0] if len(found) == 1 else None
+
+    by_name = named(filename)
+    if by_name is not None:
+        return by_name
+    by_order = {m.spec.order: m for m in materials}
+    found = ORDER_RE.match(filename or "")
+    if found and int(found.group(1)) in by_order:
+        return by_order[int(found.group(1))]
+    by_subject = named(subject)
+    if by_subject is not None:
+        return by_subject
+    missing = [m for m in materials if m.state == MaterialState.MISSING]
+    return missing[0] if len(missing) == 1 else None
+
+
+def reply(mail_id: int) -> bool:
+    """Send the receipt (or the refusal) back to the sender; a failure is logged and shown to staff."""
+    mail = InboundMail.objects.select_related("application__villager__user", "application__item").filter(
+        pk=mail_id).first()
+    if mail is None or not mail.mail_from or "@" not in mail.mail_from:
+        return False
+    application = mail.application
+    language = settings.LANGUAGE_CODE
+    if application is not None and not mail.reason and application.villager.user_id:
+        language = application.villager.user.language or language
+    known = mail.reason not in ("unknown_sender",)
+    context = {"mail": mail, "application": application if known else None,
+               "number": application.number if (application and known) else "",
+               "ok": [r for r in mail.report if r.get("ok")], "refused": [r for r in mail.report if not r.get("ok")],
+               "address": getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost")}
+    with translation.override(language):
+        subject = render_to_string("applications/mail/receipt.subject.txt", context).strip()
+        body = render_to_string("applications/mail/receipt.body.txt", context).strip()
+    try:
+        EmailMessage(subject=subject, body=body, from_email=context["address"], to=[mail.mail_from],
+                     headers={"Auto-Submitted": "auto-replied"}).send()
+    except Exception:  # the mail itself is safe; staff see that no receipt went out
+        logger.warning("receipt for inbound mail %s failed", mail.pk, exc_info=True)
+        return False
+    InboundMail.objects.filter(pk=mail.pk).update(reply_sent=True)
+    return True

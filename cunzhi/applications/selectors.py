@@ -1,0 +1,143 @@
+"""Reads for service applications. Lists are scoped to the reader and run a fixed number of queries."""
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from cunzhi.people import rules as people_rules
+from cunzhi.people.models import Delegation, DelegationScope, Villager
+
+from . import rules
+from .models import (
+    Application, ApplicationStep, Certificate, InboundMail, MailState, Material, MaterialFile, ServiceItem, Stage,
+    Status,
+)
+
+DUE_SOON_DAYS = 2
+WORK_FILTERS = ("all", "soon", "overdue")
+
+
+def catalogue(*, user, include_unpublished: bool = False):
+    """Items on the list (the county administrator also sees unpublished ones), with steps and materials."""
+    qs = ServiceItem.objects.prefetch_related("steps", "materials")
+    if not include_unpublished:
+        qs = qs.filter(published=True)
+    return qs
+
+
+def item_by_public_id(*, public_id: str) -> ServiceItem | None:
+    return (ServiceItem.objects.prefetch_related("steps", "materials__source_item")
+            .filter(public_id=public_id).first())
+
+
+def villagers_i_help(*, user) -> list[Villager]:
+    """Villagers who gave this user an active delegation to apply for services for them."""
+    now = timezone.now()
+    out = []
+    for d in (Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+              .select_related("villager")):
+        if DelegationScope.APPLICATIONS in (d.scopes or []) and d.villager not in out:
+            out.append(d.villager)
+    return out
+
+
+def _list_related(qs):
+    # Lists show names only: the encrypted ID number is not loaded (nor decrypted) for each row.
+    return (qs.select_related("item", "villager", "accepting_office", "handler_office")
+            .defer("villager__id_number", "villager__id_hash", "item__description", "note", "result_note"))
+
+
+def applications_of(*, villagers: list[Villager]):
+    """Applications of these villagers (the villager's own, and those of villagers they help), newest first."""
+    return _list_related(Application.objects.filter(villager__in=villagers)).order_by("-submitted_at", "-id")
+
+
+def matters_of(*, villager: Villager) -> list[dict]:
+    """For "my services": per matter (pension, homestead...), the latest application and any valid certificate."""
+    latest = {}
+    for app in (Application.objects.filter(villager=villager).select_related("item")
+                .order_by("-submitted_at")[:50]):
+        latest.setdefault(app.item.matter, app)
+    certs = {}
+    for cert in (Certificate.objects.filter(application__villager=villager, revoked_at__isnull=True)
+                 .select_related("application__item").order_by("-issued_at")[:50]):
+        certs.setdefault(cert.application.item.matter, cert)
+    out = []
+    for matter in ("pension", "homestead"):
+        out.append({"matter": matter, "application": latest.get(matter), "certificate": certs.get(matter)})
+    return out
+
+
+def worklist(*, user, due: str = "all", now=None):
+    """What the user's offices (or village committee) must act on now, most urgent first."""
+    now = now or timezone.now()
+    parts = []
+    offices = sorted(rules.office_ids(user))
+    if offices:
+        # Finished and returned applications have no handler office: this is open work only.
+        parts.append(Q(handler_office_id=offices[0]) if len(offices) == 1 else Q(handler_office_id__in=offices))
+    for prefix in people_rules.prefixes(user, rules.VILLAGE_STEP_ROLES):
+        parts.append(Q(region_code__startswith=prefix, stage=Stage.STEP, handler_office__isnull=True))
+    if not parts:
+        return Application.objects.none()
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    qs = Application.objects.filter(q)
+    if due == "overdue":
+        qs = qs.filter(due_at__lt=now)
+    elif due == "soon":
+        qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=DUE_SOON_DAYS))
+    return _list_related(qs).order_by("due_at", "id")
+
+
+def applications_in_scope(*, user, status: str = "", number: str = ""):
+    """Every application a cadre or county administrator may read in their regions (office staff: theirs)."""
+    parts = [Q(region_code__startswith=p) for p in people_rules.prefixes(user, rules.VILLAGE_READ_ROLES)]
+    offices = sorted(rules.office_ids(user))
+    if offices:
+        parts.append(Q(accepting_office_id=offices[0]) if len(offices) == 1
+                     else Q(accepting_office_id__in=offices))
+    if not parts:
+        return Application.objects.none()
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    qs = Application.objects.filter(q)
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if number:
+        qs = qs.filter(number__startswith=number.strip())
+    return _list_related(qs).order_by("-submitted_at", "-id")
+
+
+def application_detail(*, public_id: str) -> Application | None:
+    """One application with everything its page shows (fixed number of queries)."""
+    return (Application.objects.select_related("item", "villager__user", "villager__village", "villager__household",
+                                               "submitted_by", "accepting_office", "handler_office")
+            .prefetch_related(
+                Prefetch("materials", queryset=Material.objects.select_related("spec").prefetch_related("files")),
+                Prefetch("steps", queryset=ApplicationStep.objects.select_related("office", "decided_by")),
+                Prefetch("files", queryset=MaterialFile.objects.filter(material__isnull=True)
+                         .order_by("created_at"), to_attr="unsorted_files"),
+                "notices")
+            .filter(public_id=public_id).first())
+
+
+def certificate_of(*, application: Application) -> Certificate | None:
+    return Certificate.objects.filter(application=application).first()
+
+
+def mail_visible(*, user, state: str = MailState.UNMATCHED):
+    """Kept e-mail for staff: matched to an application in their county, or not matched to any."""
+    if people_rules.has_role(user, rules.ADMIN_ROLES):
+        q = people_rules.scope_q(user, rules.ADMIN_ROLES) | Q(region_code="")
+    elif rules.office_ids(user):
+        q = Q(application__accepting_office_id__in=sorted(rules.office_ids(user))) | Q(region_code="")
+    else:
+        return InboundMail.objects.none()
+    qs = InboundMail.objects.filter(q).select_related("application")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-received_at", "-id")

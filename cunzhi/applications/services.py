@@ -1,0 +1,943 @@
+"""Writes for service applications: catalogue, submission, the acceptance decision (accept, return
+with one notice, accept conditionally), supplying materials, workflow steps, termination,
+certificates and inbound e-mail.
+
+Every state change writes one audit row; the applicant (and the helper who filed for them) is told
+of every decision through notify.services.notice_send with this app's message templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, ProtectedError, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from cunzhi.core.audit import audit_record
+from cunzhi.core.files import file_intake
+from cunzhi.core.idnumbers import mask_id_number, mask_name
+from cunzhi.notify.models import Urgency
+from cunzhi.notify.services import notice_send
+from cunzhi.people.models import AccessKind, DelegationScope, Office, Role, RoleAssignment, Villager
+from cunzhi.people.services import access_record, delegation_use
+
+from . import rules
+from .models import (
+    Application, ApplicationStep, Certificate, Channel, Commitment, CommitmentState, DecisionNotice, FileVia,
+    InboundMail, Level, MailState, Material, MaterialFile, MaterialSpec, MaterialState, NoticeKind, ServiceItem,
+    ServiceStep, Source, Stage, Status, StepState,
+)
+
+# Text of the commitment the applicant agrees to when asking for conditional acceptance. Stored as
+# agreed, in the official language (settings.LANGUAGE_CODE), with the deadline filled in.
+COMMITMENT_TEXT = gettext_noop("I commit to supply every missing material listed in the notice, in the form stated, by "
+                   "%(deadline)s. I understand that if I do not, the application is terminated, the broken "
+                   "commitment is recorded, and conditional acceptance will not be available to me again.")
+CONSEQUENCE_TEXT = gettext_noop("If any listed material has not arrived by the deadline, the application is terminated "
+                    "automatically, the broken commitment is recorded, and conditional acceptance will not be "
+                    "available to the applicant again.")
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def accept_days() -> int:
+    """Working days an office has for the acceptance decision (domain.md: on the spot or within 5)."""
+    return int(_setting("APPLICATIONS_ACCEPT_DAYS", 5))
+
+
+def mail_address() -> str:
+    return _setting("APPLICATIONS_MAIL_ADDRESS", "banshi@localhost")
+
+
+# --- clocks -------------------------------------------------------------------------------------
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last second of a local day: a deadline "by 5 June" includes the whole of 5 June."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """The end of the local day `days` working days (Monday to Friday) after `start`."""
+    day = timezone.localtime(start).date()
+    left = days
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return end_of_day(day)
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+def _clean_rows(rows: list[dict], required: tuple[str, ...], label: str) -> list[dict]:
+    rows = [r for r in rows if any(str(r.get(k) or "").strip() for k in required)]
+    for r in rows:
+        for k in required:
+            if not str(r.get(k) or "").strip():
+                raise ValidationError(_("%(what)s: every row needs all its fields filled in.") % {"what": label})
+    return rows
+
+
+def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: list[dict]) -> ServiceItem:
+    """Save an item with its steps and checklist, all or nothing (the county administrator's form)."""
+    steps = _clean_rows(steps, ("name", "level", "time_limit_days"), _("Steps"))
+    materials = _clean_rows(materials, ("name", "forms"), _("Materials"))
+    if not steps:
+        raise ValidationError(_("An item needs at least one step."))
+    if not materials:
+        raise ValidationError(_("An item needs at least one material on its checklist."))
+    if not any(m.get("core") for m in materials):
+        raise ValidationError(_("At least one material must be a core material."))
+    total = sum(int(s["time_limit_days"]) for s in steps)
+    if total > item.promised_days:
+        raise ValidationError(_("The steps take %(steps)s working days, more than the promised %(days)s.")
+                              % {"steps": total, "days": item.promised_days})
+    for s in steps:
+        if s["level"] != Level.VILLAGE and not s.get("office_kind"):
+            raise ValidationError(_("Step “%(name)s”: choose the kind of office that handles it.")
+                                  % {"name": s["name"]})
+    for m in materials:
+        if m.get("source") == Source.CERTIFICATE and not m.get("source_item"):
+            raise ValidationError(_("Material “%(name)s”: choose whose certificate is reused.") % {"name": m["name"]})
+    if item.office_level == Level.VILLAGE:
+        raise ValidationError(_("Applications are accepted by a township or county office, not the village."))
+    is_new = item.pk is None
+    try:
+        with transaction.atomic():
+            item.save()
+            keep_steps, keep_materials = [], []
+            for n, s in enumerate(steps, start=1):
+                step, _c = ServiceStep.objects.update_or_create(item=item, order=n, defaults={
+                    "name": s["name"].strip(), "level": s["level"],
+                    "office_kind": "" if s["level"] == Level.VILLAGE else s["office_kind"],
+                    "time_limit_days": int(s["time_limit_days"])})
+                keep_steps.append(step.pk)
+            ServiceStep.objects.filter(item=item).exclude(pk__in=keep_steps).delete()
+            # Orders are rewritten in two passes so that the unique (item, order) never collides.
+            MaterialSpec.objects.filter(item=item).update(order=F("order") + 1000)
+            for n, m in enumerate(materials, start=1):
+                values = {"item": item, "order": n, "name": m["name"].strip(), "core": bool(m.get("core")),
+                          "forms": m["forms"].strip(), "example": (m.get("example") or "").strip(),
+                          "source": m.get("source") or "", "source_item": m.get("source_item"),
+                          "legal_basis": (m.get("legal_basis") or "").strip()}
+                spec = m.get("spec")
+                if spec is not None and spec.item_id == item.pk:
+                    for k, v in values.items():
+                        setattr(spec, k, v)
+                    spec.save()
+                else:
+                    spec = MaterialSpec.objects.create(**values)
+                keep_materials.append(spec.pk)
+            MaterialSpec.objects.filter(item=item).exclude(pk__in=keep_materials).delete()
+    except ProtectedError:
+        raise ValidationError(_("A material that applications already use cannot be removed; "
+                                "unpublish the item or keep the material.")) from None
+    except IntegrityError:
+        raise ValidationError({"code": _("Another service already uses this short code.")}) from None
+    audit_record(actor=actor, action="application_item.create" if is_new else "application_item.update",
+                 obj=item, after={"name": item.name, "steps": len(steps), "materials": len(materials),
+                                  "conditional": item.conditional_allowed, "published": item.published})
+    return item
+
+
+# --- places and people --------------------------------------------------------------------------
+
+def office_for(*, level: str, kind: str, region_code: str) -> Office | None:
+    """The office of `kind` serving a village: in its township, or the county's; None for the village itself."""
+    if level == Level.VILLAGE:
+        return None
+    code = region_code[:9] + "000" if level == Level.TOWNSHIP else region_code[:6] + "000000"
+    return Office.objects.filter(region__code=code, kind=kind).order_by("pk").first()
+
+
+def _office_staff_ids(office_id: int | None, region_code: str = "") -> list[int]:
+    """Accounts to tell about work arriving: the office's staff, or the village committee for village steps."""
+    if office_id:
+        qs = RoleAssignment.objects.filter(office_id=office_id, role=Role.OFFICE_STAFF)
+    else:
+        qs = RoleAssignment.objects.filter(region__code=region_code[:12], role__in=rules.VILLAGE_STEP_ROLES)
+    return list(qs.values_list("user_id", flat=True).distinct())
+
+
+def _official(text: str, **params) -> str:
+    """A stored text in the platform's official language (settings.LANGUAGE_CODE)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(text) % params if params else _(text)
+
+
+def _tell(application: Application, event: str, *, actor=None, extra: dict | None = None,
+          urgency: str = Urgency.NORMAL) -> None:
+    """Tell the applicant (and the helper who filed it) about a decision, in their own language."""
+    ids = []
+    if application.villager.user_id:
+        ids.append(application.villager.user_id)
+    if application.channel == Channel.HELPER and application.submitted_by_id and \
+            application.submitted_by_id not in ids:
+        ids.append(application.submitted_by_id)
+    if not ids:
+        return  # a villager without an account is told by the station that filed for them
+    context = {"number": application.number, "item": application.item.name,
+               "office": application.accepting_office.name if application.accepting_office_id else ""}
+    context.update(extra or {})
+    notice_send(kind="direct", user_ids=ids, template=f"applications_{event}", context=context,
+                link=reverse("applications:detail", args=[application.public_id]), urgency=urgency,
+                sender=actor if getattr(actor, "is_authenticated", False) else None,
+                region_code=application.region_code)
+
+
+def _tell_staff(application: Application, event: str, *, office_id: int | None, actor=None,
+                extra: dict | None = None, urgency: str = Urgency.NORMAL, also: list[int] | None = None) -> None:
+    ids = _office_staff_ids(office_id, application.region_code) + list(also or [])
+    ids = list(dict.fromkeys(i for i in ids if not actor or i != actor.pk))
+    if not ids:
+        return
+    context = {"number": application.number, "item": application.item.name}
+    context.update(extra or {})
+    notice_send(kind="direct", user_ids=ids, template=f"applications_{event}", context=context,
+                link=reverse("applications:detail", args=[application.public_id]), urgency=urgency,
+                sender=actor if getattr(actor, "is_authenticated", False) else None,
+                region_code=application.region_code)
+
+
+def _fmt_day(when: dt.datetime | None) -> str:
+    return timezone.localtime(when).date().isoformat() if when else ""
+
+
+# --- once-only: what records already hold ---------------------------------------------------------
+
+def source_snapshot(*, spec: MaterialSpec, villager: Villager) -> dict | None:
+    """What a record another office holds says for this material, or None when there is no such record."""
+    if spec.source == Source.IDENTITY:
+        return {"name": villager.name, "id_number": villager.id_number_masked, "sex": villager.sex,
+                "birth_date": villager.birth_date.isoformat()}
+    if spec.source == Source.HOUSEHOLD:
+        if not villager.household_id:
+            return None
+        household = villager.household
+        members = list(household.members.order_by("birth_date").values_list("name", flat=True)[:20])
+        return {"household": household.number, "address": household.address, "members": members}
+    if spec.source == Source.CERTIFICATE and spec.source_item_id:
+        today = timezone.localdate()
+        cert = (Certificate.objects.filter(application__villager=villager, application__item_id=spec.source_item_id,
+                                           revoked_at__isnull=True)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).order_by("-issued_at").first())
+        if cert is None:
+            return None
+        return {"certificate": cert.code, "item": cert.item_name, "issued": _fmt_day(cert.issued_at)}
+    return None
+
+
+def checklist_for(*, item: ServiceItem, villager: Villager | None) -> list[dict]:
+    """The checklist an applicant sees: each material, and whether records already hold it."""
+    out = []
+    for spec in item.materials.all():
+        snapshot = source_snapshot(spec=spec, villager=villager) if (villager and spec.source) else None
+        out.append({"spec": spec, "reusable": snapshot is not None, "snapshot": snapshot,
+                    "needs_consent": snapshot is not None and not spec.legal_basis})
+    return out
+
+
+# --- submission -----------------------------------------------------------------------------------
+
+def _number() -> str:
+    day = timezone.localdate().strftime("%Y%m%d")
+    for _try in range(20):
+        number = f"{day}-{secrets.randbelow(10 ** 6):06d}"
+        if not Application.objects.filter(number=number).exists():
+            return number
+    raise RuntimeError("no free application number")  # a million a day: does not happen
+
+
+def _intake_all(uploads: dict[int, list]) -> dict[int, list[ContentFile]]:
+    """Validate every uploaded file first: one bad file refuses the whole form and nothing is stored."""
+    checked, errors = {}, {}
+    for spec_id, files in uploads.items():
+        for upload in files:
+            try:
+                checked.setdefault(spec_id, []).append(file_intake(upload))
+            except ValidationError as exc:
+                name = getattr(upload, "name", "") or ""
+                errors[f"m{spec_id}"] = [f"{name}: {m}" if name else m for m in exc.messages]
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _store_file(*, application, material, content: ContentFile, actor, via=FileVia.UPLOAD) -> MaterialFile:
+    return MaterialFile.objects.create(
+        application=application, material=material, file=content, content_type=content.content_type,
+        original_name=getattr(content, "original_name", "") or "", size=content.size, via=via,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+
+
+def has_broken_commitment(villager: Villager) -> bool:
+    return Commitment.objects.filter(villager=villager, state=CommitmentState.BROKEN).exists()
+
+
+def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads: dict[int, list] | None = None,
+                       consents: set[int] | frozenset = frozenset(), commitment: bool = False, note: str = "",
+                       station_confirmed: bool = False) -> Application:
+    """Apply for a service: materials uploaded, taken from records (once-only), or marked missing."""
+    channel = rules.apply_channel(actor, villager)
+    if channel is None:
+        raise ValidationError(_("You may not apply for this villager."))
+    if not item.published:
+        raise ValidationError(_("This service is not on the published list."))
+    if channel == Channel.STATION and not station_confirmed:
+        raise ValidationError({"station_confirmed": _("Confirm that the villager is present and asked you to "
+                                                      "apply for them.")})
+    if commitment and not item.conditional_allowed:
+        raise ValidationError(_("Conditional acceptance is not available for this service."))
+    if commitment and has_broken_commitment(villager):
+        raise ValidationError({"commitment": _("Conditional acceptance is not available: an earlier commitment "
+                                               "to supply materials was not kept.")})
+    office = office_for(level=item.office_level, kind=item.office_kind, region_code=villager.region_code)
+    if office is None:
+        raise ValidationError(_("No office accepts this service for your village yet; please ask the township."))
+    for step in item.steps.all():
+        if step.level != Level.VILLAGE and office_for(level=step.level, kind=step.office_kind,
+                                                      region_code=villager.region_code) is None:
+            raise ValidationError(_("No office handles the step “%(step)s” for your village yet; please ask the "
+                                    "township.") % {"step": step.name})
+    specs = list(item.materials.all())
+    spec_ids = {s.pk for s in specs}
+    uploads = {k: v for k, v in (uploads or {}).items() if k in spec_ids and v}
+    checked = _intake_all(uploads)
+    now = timezone.now()
+    with transaction.atomic():
+        if channel == Channel.HELPER:
+            delegation_use(helper=actor, villager=villager, scope=DelegationScope.APPLICATIONS,
+                           purpose=_official(gettext_noop("Applied for “%(item)s” as the villager's helper"),
+                                             item=item.name))
+        elif channel == Channel.STATION:
+            access_record(actor=actor, villager=villager, kind=AccessKind.STAFF_READ,
+                          purpose=_official(gettext_noop("Applied for “%(item)s” at the village service station"),
+                                            item=item.name))
+        application = Application.objects.create(
+            number=_number(), item=item, villager=villager, submitted_by=actor, channel=channel,
+            region_code=villager.region_code, accepting_office=office, handler_office=office,
+            status=Status.SUBMITTED, stage=Stage.ACCEPTANCE, due_at=add_working_days(now, accept_days()),
+            note=note.strip()[:2000], commitment_offered=bool(commitment), submitted_at=now)
+        reused = []
+        for spec in specs:
+            files = checked.get(spec.pk)
+            snapshot = None if files else (source_snapshot(spec=spec, villager=villager) if spec.source else None)
+            if snapshot is not None and not spec.legal_basis and spec.pk not in consents:
+                snapshot = None  # no statutory basis and no consent: the applicant provides it
+            if files:
+                material = Material.objects.create(application=application, spec=spec, state=MaterialState.PROVIDED)
+                for content in files:
+                    _store_file(application=application, material=material, content=content, actor=actor)
+            elif snapshot is not None:
+                Material.objects.create(application=application, spec=spec, state=MaterialState.REUSED,
+                                        source=spec.source, legal_basis=spec.legal_basis, snapshot=snapshot,
+                                        consent_at=None if spec.legal_basis else now)
+                reused.append(spec)
+            else:
+                Material.objects.create(application=application, spec=spec, state=MaterialState.MISSING)
+        if reused and channel != Channel.SELF:
+            access_record(actor=actor, villager=villager, kind=AccessKind.DATA_REUSE,
+                          purpose=reuse_purpose(application, reused))
+        audit_record(actor=actor, action="application.submit", obj=application,
+                     on_behalf_of=villager if channel != Channel.SELF else None,
+                     after={"item": item.code, "channel": channel, "reused": [s.name for s in reused],
+                            "uploaded": sum(len(v) for v in checked.values()), "commitment": bool(commitment)})
+        _tell(application, "submitted", actor=actor, extra={"due": _fmt_day(application.due_at)})
+        _tell_staff(application, "new", office_id=office.pk, actor=actor)
+    return application
+
+
+def reuse_purpose(application: Application, specs) -> str:
+    """The line a villager reads on "who viewed my data" for a reuse: what, from where, on what basis."""
+    parts = []
+    for spec in specs:
+        basis = spec.legal_basis or _official(gettext_noop("your consent"))
+        parts.append(f"{spec.name}（{basis}）")
+    return _official(gettext_noop("Application %(number)s “%(item)s” reused records: %(parts)s"),
+                     number=application.number, item=application.item.name, parts="；".join(parts))
+
+
+def _missing(application: Application) -> list[Material]:
+    return [m for m in application.materials.select_related("spec") if m.state == MaterialState.MISSING]
+
+
+# --- the acceptance decision --------------------------------------------------------------------
+
+def _check_acceptance(actor, application: Application) -> None:
+    if not rules.can_decide_acceptance(actor, application) or application.status != Status.SUBMITTED:
+        raise ValidationError(_("This application is not waiting for your acceptance decision."))
+
+
+def _start_review(application: Application, *, now) -> None:
+    """Accepted: the promised clock starts, the steps are created and the first one starts."""
+    application.status = Status.IN_REVIEW
+    application.accepted_at = now
+    application.promised_due_at = add_working_days(now, application.item.promised_days)
+    steps = []
+    for spec in application.item.steps.all():
+        office = office_for(level=spec.level, kind=spec.office_kind, region_code=application.region_code)
+        steps.append(ApplicationStep(application=application, order=spec.order, name=spec.name, level=spec.level,
+                                     office=office, time_limit_days=spec.time_limit_days))
+    ApplicationStep.objects.bulk_create(steps)
+    _activate(application, application.steps.order_by("order").first(), now=now)
+
+
+def _activate(application: Application, step: ApplicationStep, *, now) -> None:
+    step.state, step.started_at = StepState.ACTIVE, now
+    step.due_at = add_working_days(now, step.time_limit_days)
+    step.decided_at, step.decided_by, step.escalated_at = None, None, None
+    step.save()
+    application.stage, application.handler_office_id, application.due_at = Stage.STEP, step.office_id, step.due_at
+    application.save()
+
+
+def application_accept(*, actor, application: Application) -> Application:
+    """Accept a complete application: review starts at its first step."""
+    _check_acceptance(actor, application)
+    missing = _missing(application)
+    if missing:
+        raise ValidationError(_("Materials are missing (%(names)s): return the application with a notice of "
+                                "corrections, or accept it conditionally.")
+                              % {"names": "、".join(m.spec.name for m in missing)})
+    now = timezone.now()
+    with transaction.atomic():
+        _start_review(application, now=now)
+        audit_record(actor=actor, action="application.accept", obj=application,
+                     before={"status": Status.SUBMITTED}, after={"status": Status.IN_REVIEW})
+        _tell(application, "accepted", actor=actor, extra={"promised": _fmt_day(application.promised_due_at)})
+        first = application.steps.order_by("order").first()
+        _tell_staff(application, "step", office_id=first.office_id, actor=actor,
+                    extra={"step": first.name, "due": _fmt_day(first.due_at)})
+    return application
+
+
+def application_return(*, actor, application: Application, corrections: dict[int, str],
+                       message: str = "") -> DecisionNotice:
+    """Return the application with ONE notice listing every correction the applicant must make."""
+    _check_acceptance(actor, application)
+    materials = {m.pk: m for m in application.materials.select_related("spec")}
+    corrections = {pk: (text or "").strip()[:300] for pk, text in corrections.items() if pk in materials}
+    corrections = {pk: t for pk, t in corrections.items() if t}
+    message = (message or "").strip()[:2000]
+    if not corrections and not message:
+        raise ValidationError(_("List at least one correction: the applicant gets one notice with all of them."))
+    now = timezone.now()
+    with transaction.atomic():
+        items = []
+        for pk, material in materials.items():
+            material.correction = corrections.get(pk, "")
+            if material.correction:
+                items.append({"name": material.spec.name, "form": material.spec.forms, "note": material.correction})
+        Material.objects.bulk_update(materials.values(), ["correction"])
+        notice = DecisionNotice.objects.create(application=application, kind=NoticeKind.RETURN,
+                                               office_name=application.accepting_office.name, issued_by=actor,
+                                               items=items, message=message)
+        application.status, application.stage = Status.RETURNED, Stage.APPLICANT
+        application.handler_office, application.due_at = None, None
+        application.save()
+        audit_record(actor=actor, action="application.return", obj=application,
+                     before={"status": Status.SUBMITTED}, after={"status": Status.RETURNED, "corrections": len(items)})
+        _tell(application, "returned", actor=actor, extra={"count": len(items), "message": message,
+                                                          "items": [f"{i['name']}：{i['note']}" for i in items]})
+    return notice
+
+
+def conditional_deadline_limit(application: Application, now=None) -> dt.datetime:
+    """The latest allowed supply deadline: the item's promised processing time from acceptance (now)."""
+    return add_working_days(now or timezone.now(), application.item.promised_days)
+
+
+def application_accept_conditionally(*, actor, application: Application, deadline: dt.date,
+                                     forms: dict[int, str] | None = None) -> DecisionNotice:
+    """Accept with secondary materials missing: a notice lists each one, its form, the deadline, the consequence."""
+    _check_acceptance(actor, application)
+    item = application.item
+    if not item.conditional_allowed:
+        raise ValidationError(_("This service is not on the list for conditional acceptance."))
+    if not application.commitment_offered:
+        raise ValidationError(_("The applicant has not signed the commitment for conditional acceptance; "
+                                "return the application with a notice of corrections instead."))
+    if has_broken_commitment(application.villager):
+        raise ValidationError(_("Conditional acceptance is refused: this applicant did not keep an earlier "
+                                "commitment to supply materials."))
+    missing = _missing(application)
+    core = [m for m in missing if m.spec.core]
+    if core:
+        raise ValidationError(_("Core materials are missing (%(names)s): conditional acceptance is only possible "
+                                "when every core material is complete.")
+                              % {"names": "、".join(m.spec.name for m in core)})
+    if not missing:
+        raise ValidationError(_("Nothing is missing: accept the application normally."))
+    now = timezone.now()
+    today = timezone.localdate()
+    limit = conditional_deadline_limit(application, now)
+    if deadline <= today:
+        raise ValidationError({"deadline": _("The deadline must be after today.")})
+    due = end_of_day(deadline)
+    if due > limit:
+        raise ValidationError({"deadline": _("The deadline may not be later than the promised processing time "
+                                             "(%(limit)s).") % {"limit": _fmt_day(limit)}})
+    forms = forms or {}
+    with transaction.atomic():
+        items = [{"name": m.spec.name, "form": (forms.get(m.pk) or m.spec.forms).strip()[:200],
+                  "note": m.spec.example} for m in missing]
+        notice = DecisionNotice.objects.create(
+            application=application, kind=NoticeKind.CONDITIONAL, office_name=application.accepting_office.name,
+            issued_by=actor, items=items, deadline=due, message=_official(CONSEQUENCE_TEXT))
+        Commitment.objects.create(
+            application=application, villager=application.villager, agreed_by=application.submitted_by,
+            agreed_at=application.submitted_at, text=_official(COMMITMENT_TEXT, deadline=deadline.isoformat()),
+            items=[i["name"] for i in items], deadline=due)
+        application.conditional, application.supply_due_at = True, due
+        _start_review(application, now=now)
+        audit_record(actor=actor, action="application.accept_conditionally", obj=application,
+                     before={"status": Status.SUBMITTED},
+                     after={"status": Status.IN_REVIEW, "missing": [i["name"] for i in items],
+                            "deadline": due.isoformat()})
+        _tell(application, "conditional", actor=actor, urgency=Urgency.URGENT,
+              extra={"deadline": deadline.isoformat(), "items": [f"{i['name']}（{i['form']}）" for i in items],
+                     "address": mail_address(),
+                     "pdf": settings.NOTIFY_BASE_URL.rstrip("/")
+                     + reverse("applications:notice_pdf", args=[application.public_id, notice.public_id])})
+        first = application.steps.order_by("order").first()
+        _tell_staff(application, "step", office_id=first.office_id, actor=actor,
+                    extra={"step": first.name, "due": _fmt_day(first.due_at)})
+    return notice
+
+
+def application_resubmit(*, actor, application: Application, uploads: dict[int, list] | None = None,
+                         consents: set[int] | frozenset = frozenset(), note: str = "") -> Application:
+    """After a return: the corrected materials go back to the accepting office, with a new clock."""
+    if application.status != Status.RETURNED or not rules.is_applicant_side(actor, application):
+        raise ValidationError(_("This application is not waiting for your corrections."))
+    materials = {m.spec_id: m for m in application.materials.select_related("spec")}
+    uploads = {k: v for k, v in (uploads or {}).items() if k in materials and v}
+    checked = _intake_all(uploads)
+    now = timezone.now()
+    with transaction.atomic():
+        for spec_id, files in checked.items():
+            material = materials[spec_id]
+            material.files.all().delete()  # the corrected version replaces the returned one
+            for content in files:
+                _store_file(application=application, material=material, content=content, actor=actor)
+            material.state, material.source, material.snapshot, material.correction = MaterialState.PROVIDED, "", {}, ""
+            material.save()
+        for spec_id, material in materials.items():
+            if material.state == MaterialState.MISSING and material.spec.source:
+                spec = material.spec
+                if not spec.legal_basis and spec_id not in consents:
+                    continue
+                snapshot = source_snapshot(spec=spec, villager=application.villager)
+                if snapshot is not None:
+                    material.state, material.source, material.snapshot = MaterialState.REUSED, spec.source, snapshot
+                    material.legal_basis = spec.legal_basis
+                    material.consent_at = None if spec.legal_basis else now
+                    material.save()
+        if note.strip():
+            application.note = (application.note + "\n" + note.strip())[:4000].strip()
+        application.status, application.stage = Status.SUBMITTED, Stage.ACCEPTANCE
+        application.handler_office_id = application.accepting_office_id
+        application.due_at, application.escalated_at = add_working_days(now, accept_days()), None
+        application.save()
+        audit_record(actor=actor, action="application.resubmit", obj=application,
+                     on_behalf_of=application.villager if actor.pk != application.villager.user_id else None,
+                     before={"status": Status.RETURNED}, after={"status": Status.SUBMITTED,
+                                                                "uploaded": sum(len(v) for v in checked.values())})
+        _tell_staff(application, "new", office_id=application.accepting_office_id, actor=actor)
+    return application
+
+
+# --- supplying materials --------------------------------------------------------------------------
+
+def material_supply(*, actor, application: Application, material: Material, files: list,
+                    via: str = FileVia.UPLOAD, checked: bool = False) -> list[MaterialFile]:
+    """Add files to a material (a missing one is then supplied); closes the commitment when all are in."""
+    if not application.is_open:
+        raise ValidationError(_("This application is closed; nothing can be added."))
+    if material.application_id != application.pk:
+        raise ValidationError(_("This material does not belong to the application."))
+    if not files:
+        raise ValidationError({"file": _("Choose a file to upload.")})
+    contents = files if checked else _intake_all({material.spec_id: files})[material.spec_id]
+    with transaction.atomic():
+        stored = [_store_file(application=application, material=material, content=c, actor=actor, via=via)
+                  for c in contents]
+        before = material.state
+        if material.state == MaterialState.MISSING:
+            material.state = MaterialState.SUPPLIED if application.accepted_at else MaterialState.PROVIDED
+            material.save(update_fields=["state"])
+        audit_record(actor=actor, action="application.supply", obj=application,
+                     on_behalf_of=None if getattr(actor, "pk", None) == application.villager.user_id
+                     else application.villager,
+                     before={"material": material.spec.name, "state": before},
+                     after={"state": material.state, "files": len(stored), "via": via})
+        _after_supply(application, actor=actor)
+    return stored
+
+
+def _after_supply(application: Application, *, actor) -> None:
+    """When the last missing material of a conditional acceptance arrives, the commitment is kept."""
+    if application.supply_due_at is None or _missing(application):
+        return
+    now = timezone.now()
+    Commitment.objects.filter(application=application, state=CommitmentState.OPEN).update(
+        state=CommitmentState.KEPT, closed_at=now)
+    application.supply_due_at = None
+    application.save(update_fields=["supply_due_at", "updated_at"])
+    audit_record(actor=actor, action="application.supplied_all", obj=application, after={"commitment": "kept"})
+    _tell(application, "supplied", actor=actor)
+    _tell_staff(application, "supplied_staff", office_id=application.accepting_office_id, actor=actor)
+
+
+# --- workflow steps -------------------------------------------------------------------------------
+
+def active_step(application: Application) -> ApplicationStep | None:
+    return application.steps.filter(state=StepState.ACTIVE).order_by("order").first()
+
+
+def step_decide(*, actor, application: Application, decision: str, reason: str = "") -> Application:
+    """Approve, reject with reasons, or return to the previous step; the last approval issues the certificate."""
+    step = active_step(application)
+    if not rules.can_decide_step(actor, application, step):
+        raise ValidationError(_("This step is not waiting for your decision."))
+    reason = (reason or "").strip()[:2000]
+    if decision not in ("approve", "reject", "return"):
+        raise ValidationError({"decision": _("Choose approve, reject or return.")})
+    if decision in ("reject", "return") and not reason:
+        raise ValidationError({"reason": _("Give the reasons: the applicant reads them.")})
+    later = application.steps.filter(order__gt=step.order).order_by("order").first()
+    earlier = application.steps.filter(order__lt=step.order).order_by("-order").first()
+    if decision == "return" and earlier is None:
+        raise ValidationError({"decision": _("The first step cannot be returned to an earlier one; reject it with "
+                                             "reasons instead.")})
+    if decision == "approve" and later is None and _missing(application):
+        raise ValidationError(_("Materials promised under conditional acceptance have not all arrived; the final "
+                                "approval waits for them."))
+    now = timezone.now()
+    with transaction.atomic():
+        step.decided_at, step.decided_by, step.reason = now, actor, reason
+        step.state = {"approve": StepState.APPROVED, "reject": StepState.REJECTED,
+                      "return": StepState.RETURNED}[decision]
+        step.save()
+        audit_record(actor=actor, action=f"application.step_{decision}", obj=application,
+                     before={"step": step.name}, after={"state": step.state, "reason": reason})
+        if decision == "approve" and later is not None:
+            _activate(application, later, now=now)
+            _tell(application, "step_done", actor=actor, extra={"step": step.name, "next": later.name})
+            _tell_staff(application, "step", office_id=later.office_id, actor=actor,
+                        extra={"step": later.name, "due": _fmt_day(later.due_at)})
+        elif decision == "return":
+            _activate(application, earlier, now=now)
+            _tell_staff(application, "step_returned", office_id=earlier.office_id, actor=actor,
+                        extra={"step": earlier.name, "reason": reason, "due": _fmt_day(earlier.due_at)})
+        elif decision == "reject":
+            _finish(application, Status.REJECTED, now=now, note=reason)
+            _tell(application, "rejected", actor=actor, extra={"reason": reason, "step": step.name})
+        else:
+            _finish(application, Status.APPROVED, now=now)
+            cert = certificate_issue(application=application, now=now)
+            _tell(application, "approved", actor=actor, extra={"code": cert.code})
+    return application
+
+
+def _finish(application: Application, status: str, *, now, note: str = "") -> None:
+    application.status, application.stage = status, Stage.DONE
+    application.handler_office, application.due_at, application.finished_at = None, None, now
+    application.supply_due_at = None
+    application.result_note = note
+    application.save()
+
+
+# --- certificates -------------------------------------------------------------------------------
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+
+
+def _key() -> bytes:
+    secret = _setting("APPLICATIONS_CERTIFICATE_KEY", "") or settings.SECRET_KEY
+    return hmac.new(secret.encode(), b"cunzhi-applications-certificates", hashlib.sha256).digest()
+
+
+def _check_chars(body: str) -> str:
+    digest = hmac.new(_key(), b"code:" + body.encode(), hashlib.sha256).digest()
+    return "".join(ALPHABET[b % 32] for b in digest[:4])
+
+
+def code_normalize(raw: str) -> str:
+    """What a person typed (spaces, dashes, lower case, O for 0) as a stored code, or "" if malformed."""
+    text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    text = text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(text) != 16 or any(ch not in ALPHABET for ch in text):
+        return ""
+    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def _signature(cert: Certificate, number: str) -> str:
+    facts = "|".join([cert.code, cert.holder_name, cert.holder_id, cert.item_name, cert.office_name,
+                      cert.issued_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                      cert.valid_until.isoformat() if cert.valid_until else "", number])
+    return hmac.new(_key(), facts.encode(), hashlib.sha256).hexdigest()
+
+
+def certificate_issue(*, application: Application, now=None) -> Certificate:
+    """Issue the approval certificate: a code with a check part, and a signature over its facts."""
+    now = (now or timezone.now()).replace(microsecond=0)
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _i in range(12))
+        code = code_normalize(body + _check_chars(body))
+        if not Certificate.objects.filter(code=code).exists():
+            break
+    item = application.item
+    cert = Certificate(application=application, code=code, holder_name=mask_name(application.villager.name),
+                       holder_id=mask_id_number(application.villager.id_number), item_name=item.name,
+                       office_name=application.accepting_office.name if application.accepting_office_id else "",
+                       issued_at=now,
+                       valid_until=(timezone.localtime(now).date() + dt.timedelta(days=item.valid_days))
+                       if item.valid_days else None)
+    cert.signature = _signature(cert, application.number)
+    cert.save()
+    audit_record(actor=None, action="application.certificate", obj=application, after={"code": code})
+    return cert
+
+
+def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:
+    """("genuine" | "revoked" | "expired" | "invalid", certificate): a made-up or altered code is "invalid"."""
+    normal = code_normalize(code)
+    if not normal:
+        return "invalid", None
+    body = normal.replace("-", "")
+    if not hmac.compare_digest(_check_chars(body[:12]), body[12:]):
+        return "invalid", None
+    cert = Certificate.objects.select_related("application").filter(code=normal).first()
+    if cert is None or not hmac.compare_digest(cert.signature, _signature(cert, cert.application.number)):
+        return "invalid", None
+    if cert.revoked_at:
+        return "revoked", cert
+    if cert.valid_until and cert.valid_until < timezone.localdate():
+        return "expired", cert
+    return "genuine", cert
+
+
+# --- periodic jobs --------------------------------------------------------------------------------
+
+def applications_terminate_overdue(*, now=None) -> str:
+    """Terminate conditional acceptances whose deadline passed with materials missing (idempotent)."""
+    now = now or timezone.now()
+    done = 0
+    for app_id in list(Application.objects.filter(supply_due_at__lt=now, status=Status.IN_REVIEW)
+                       .values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            # Lock only the application row (FOR UPDATE may not reach the nullable side of a join).
+            application = (Application.objects.select_for_update(of=("self",))
+                           .select_related("item", "villager", "accepting_office")
+                           .filter(pk=app_id, supply_due_at__lt=now, status=Status.IN_REVIEW).first())
+            if application is None:
+                continue
+            missing = _missing(application)
+            if not missing:  # everything arrived just now: the commitment is kept, not broken
+                _after_supply(application, actor=None)
+                continue
+            names = [m.spec.name for m in missing]
+            application.steps.filter(state=StepState.ACTIVE).update(state=StepState.REJECTED, decided_at=now,
+                                                                    reason=_official(CONSEQUENCE_TEXT))
+            _finish(application, Status.TERMINATED, now=now, note="、".join(names))
+            Commitment.objects.filter(application=application, state=CommitmentState.OPEN).update(
+                state=CommitmentState.BROKEN, closed_at=now)
+            DecisionNotice.objects.create(application=application, kind=NoticeKind.TERMINATION,
+                                          office_name=application.accepting_office.name,
+                                          items=[{"name": n, "form": "", "note": ""} for n in names],
+                                          message=_official(CONSEQUENCE_TEXT))
+            audit_record(actor=None, action="application.terminate", obj=application,
+                         before={"status": Status.IN_REVIEW},
+                         after={"status": Status.TERMINATED, "missing": names, "commitment": "broken"})
+            _tell(application, "terminated", urgency=Urgency.URGENT, extra={"items": names})
+            _tell_staff(application, "terminated_staff", office_id=application.accepting_office_id,
+                        extra={"items": names})
+            done += 1
+    return f"{done} terminated"
+
+
+def steps_escalate_overdue(*, now=None) -> str:
+    """Flag overdue steps and acceptance decisions once each: tell the office and the level above."""
+    now = now or timezone.now()
+    count = 0
+    for step in (ApplicationStep.objects.filter(state=StepState.ACTIVE, escalated_at__isnull=True, due_at__lt=now)
+                 .select_related("application__item", "application__villager", "office")[:1000]):
+        with transaction.atomic():
+            if not ApplicationStep.objects.filter(pk=step.pk, escalated_at__isnull=True).update(escalated_at=now):
+                continue
+            application = step.application
+            above = _supervisors(step.office, application.region_code)
+            audit_record(actor=None, action="application.step_overdue", obj=application,
+                         after={"step": step.name, "due": step.due_at.isoformat()})
+            _tell_staff(application, "overdue", office_id=step.office_id, urgency=Urgency.URGENT, also=above,
+                        extra={"step": step.name, "due": _fmt_day(step.due_at)})
+            count += 1
+    for application in (Application.objects.filter(stage=Stage.ACCEPTANCE, escalated_at__isnull=True, due_at__lt=now)
+                        .select_related("item", "villager", "accepting_office__region")[:1000]):
+        with transaction.atomic():
+            if not Application.objects.filter(pk=application.pk, escalated_at__isnull=True,
+                                              stage=Stage.ACCEPTANCE).update(escalated_at=now):
+                continue
+            audit_record(actor=None, action="application.acceptance_overdue", obj=application,
+                         after={"due": application.due_at.isoformat()})
+            _tell_staff(application, "overdue", office_id=application.accepting_office_id, urgency=Urgency.URGENT,
+                        also=_supervisors(application.accepting_office, application.region_code),
+                        extra={"step": _official(gettext_noop("Acceptance decision")),
+                               "due": _fmt_day(application.due_at)})
+            count += 1
+    return f"{count} overdue steps escalated"
+
+
+def _supervisors(office: Office | None, region_code: str) -> list[int]:
+    """One level up: the township office of the same kind over the village, then the county office, then
+    the county administrators."""
+    ids = []
+    if office is None:  # village step: the township's service centre or civil affairs office
+        upper = Office.objects.filter(region__code=region_code[:9] + "000").order_by("kind", "pk")
+        ids = list(RoleAssignment.objects.filter(office__in=upper, role=Role.OFFICE_STAFF)
+                   .values_list("user_id", flat=True))
+    elif office.region.level != "county":
+        upper = Office.objects.filter(region__code=region_code[:6] + "000000", kind=office.kind)
+        ids = list(RoleAssignment.objects.filter(office__in=upper, role=Role.OFFICE_STAFF)
+                   .values_list("user_id", flat=True))
+    if not ids:
+        ids = list(RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN, region_prefix=region_code[:6])
+                   .values_list("user_id", flat=True))
+    return ids
+
+
+def supply_reminders(*, now=None) -> str:
+    """Remind applicants two days before a supply deadline (once: recorded in the audit trail)."""
+    now = now or timezone.now()
+    soon = now + dt.timedelta(days=2)
+    count = 0
+    from cunzhi.core.models import AuditEvent
+    for application in (Application.objects.filter(supply_due_at__gt=now, supply_due_at__lte=soon,
+                                                   status=Status.IN_REVIEW)
+                        .select_related("item", "villager", "accepting_office")[:1000]):
+        if AuditEvent.objects.filter(action="application.reminder", object_type="applications.application",
+                                     object_id=str(application.pk)).exists():
+            continue
+        names = [m.spec.name for m in _missing(application)]
+        if not names:
+            continue
+        with transaction.atomic():
+            audit_record(actor=None, action="application.reminder", obj=application, after={"missing": names})
+            _tell(application, "reminder", urgency=Urgency.URGENT,
+                  extra={"items": names, "deadline": _fmt_day(application.supply_due_at), "address": mail_address()})
+        count += 1
+    return f"{count} reminders"
+
+
+# --- inbound e-mail -------------------------------------------------------------------------------
+
+def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
+    """Keep an e-mail whole, then file its valid attachments on the application named in its subject."""
+    from . import inbound
+    parsed = inbound.parse(raw)
+    with transaction.atomic():
+        mail = InboundMail(mail_from=parsed.sender[:254], envelope_from=(envelope_from or "")[:254],
+                           subject=parsed.subject[:300], state=MailState.UNMATCHED)
+        mail.raw.save(f"{secrets.token_hex(12)}.eml", ContentFile(raw), save=False)
+        mail.save()
+        application, reason = inbound.match(parsed)
+        mail.application = application
+        mail.region_code = application.region_code if application else ""
+        report = []
+        if application is not None and not reason:
+            report, reason = _mail_attach(mail, application, parsed)
+        mail.reason = reason
+        mail.state = MailState.UNMATCHED if reason else MailState.ATTACHED
+        mail.report = report
+        mail.save()
+        audit_record(actor=None, action="application.mail", obj=mail, region_code=mail.region_code,
+                     after={"state": mail.state, "reason": reason, "files": sum(1 for r in report if r["ok"])})
+        if not parsed.auto:
+            transaction.on_commit(lambda: inbound.reply(mail.pk))
+    return mail
+
+
+def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=None) -> tuple[list[dict], str]:
+    """Validate each attachment and file it on the material it names (or the only missing one)."""
+    from . import inbound
+    if not parsed.attachments:
+        return [], "no_files"
+    materials = list(application.materials.select_related("spec"))
+    report, stored = [], 0
+    for att in parsed.attachments:
+        try:
+            content = file_intake(att.as_upload())
+        except ValidationError as exc:
+            report.append({"name": att.filename, "ok": False, "message": " ".join(exc.messages)})
+            continue
+        material = inbound.material_for(att.filename, parsed.subject, materials)
+        if material is not None:
+            material_supply(actor=actor, application=application, material=material, files=[content],
+                            via=FileVia.EMAIL, checked=True)
+        else:  # kept on the application; staff file it on the right material
+            _store_file(application=application, material=None, content=content, actor=actor, via=FileVia.EMAIL)
+        report.append({"name": att.filename, "ok": True, "material": material.spec.name if material else ""})
+        stored += 1
+    if not stored:
+        return report, "no_valid_files"
+    if any(r["ok"] and not r["material"] for r in report):
+        _tell_staff(application, "mail_unsorted", office_id=application.accepting_office_id)
+    return report, ""
+
+
+def mail_resolve(*, actor, mail: InboundMail, application: Application | None, note: str = "") -> InboundMail:
+    """Staff handle a kept e-mail: file its attachments on an application, or close it with a note."""
+    from . import inbound
+    if mail.state != MailState.UNMATCHED:
+        raise ValidationError(_("This e-mail has been handled already."))
+    note = (note or "").strip()[:300]
+    if application is None and not note:
+        raise ValidationError({"note": _("Say what was done with it (for example: phoned the sender).")})
+    with transaction.atomic():
+        if application is not None:
+            if not rules.can_sort_mail(actor, application):
+                raise ValidationError({"number": _("No application with this number is handled by your office.")})
+            if not application.is_open:
+                raise ValidationError({"number": _("This application is closed; nothing can be added.")})
+            parsed = inbound.parse(mail.raw.open("rb").read())
+            report, reason = _mail_attach(mail, application, parsed, actor=actor)
+            if reason:
+                raise ValidationError(_("The e-mail has no valid attachment to file."))
+            mail.application, mail.region_code, mail.report = application, application.region_code, report
+        mail.state, mail.resolved_by, mail.resolved_note = MailState.RESOLVED, actor, note
+        mail.save()
+        audit_record(actor=actor, action="application.mail_resolve", obj=mail, region_code=mail.region_code,
+                     after={"application": application.number if application else None, "note": note})
+    return mail
+
+
+def file_assign(*, actor, application: Application, file: MaterialFile, material: Material) -> MaterialFile:
+    """Staff file an unsorted e-mail attachment on the material it belongs to."""
+    if not rules.can_sort_mail(actor, application) or file.application_id != application.pk \
+            or material.application_id != application.pk:
+        raise ValidationError(_("You may not sort this file."))
+    if file.material_id is not None:
+        raise ValidationError(_("This file is filed already."))
+    with transaction.atomic():
+        file.material = material
+        file.save(update_fields=["material"])
+        if material.state == MaterialState.MISSING:
+            material.state = MaterialState.SUPPLIED if application.accepted_at else MaterialState.PROVIDED
+            material.save(update_fields=["state"])
+        audit_record(actor=actor, action="application.file_assign", obj=application,
+                     after={"material": material.spec.name})
+        _after_supply(application, actor=actor)
+    return file
