@@ -88,3 +88,23 @@ INDICATORS += [
               help=_("Comments the owner adopted in full or in part, out of the comments answered in the period's "
                      "response reports.")),
 ]
+
+
+# --- applications: decided within the promised time ------------------------------------------------
+def applications_on_time(*, prefix, length, start, end):
+    from django.db.models import F
+
+    from cunzhi.applications.models import Application, Status
+
+    rows = _rows(Application.objects.filter(region_code__startswith=prefix, finished_at__gte=start, finished_at__lt=end,
+                                            status__in=[Status.APPROVED, Status.REJECTED]),
+                 "region_code", length, n=Count("id", filter=Q(finished_at__lte=F("promised_due_at"))), d=Count("id"))
+    return {r["k"]: (r["n"], r["d"]) for r in rows}
+
+
+INDICATORS += [
+    Indicator(key="applications_on_time", label=_("Applications decided on time"), compute=applications_on_time,
+              domain=_("Services"),
+              help=_("Applications approved or rejected in the period within the processing time promised in the "
+                     "service catalogue, out of all applications decided in the period.")),
+]

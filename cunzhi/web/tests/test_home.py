@@ -79,7 +79,7 @@ def test_staff_home_counts_in_scope(login, world, persona, villagers, django_ass
     if persona in ("other_township_staff", "county_admin"):
         villagers += 30
     client = login(getattr(world, persona))
-    with django_assert_max_num_queries(24):  # built: +1 for the inbox count in the header, +7 for the domains' cards
+    with django_assert_max_num_queries(26):  # built: +1 for the inbox count in the header, +9 for the domains' cards
         response = client.get("/")
     with django_assert_max_num_queries(3):
         client.get("/")
