@@ -6,3 +6,10 @@ class DisclosureConfig(AppConfig):
     name = "cunzhi.disclosure"
     label = "disclosure"
     verbose_name = _("Disclosure")
+
+    def ready(self):
+        from cunzhi.disclosure import services
+        from cunzhi.notify import jobs
+        jobs.job_register("disclosure.calendar", lambda: services.reminders_send(), every_minutes=60,
+                          description="Owe each village its disclosures; remind cadres before the deadline and "
+                                      "township staff of overdue ones (once each).")

@@ -1,0 +1,66 @@
+"""Who may do what with disclosures. Published posts are public; the rest follows roles in regions."""
+
+from cunzhi.people.models import Role
+from cunzhi.people.rules import has_role, in_scope, own_villager
+
+# Village cadres write and publish disclosures (DESIGN.md: "publishes disclosures and accounts").
+AUTHOR_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
+# The supervision committee (村务监督委员会) reviews finance disclosures before they publish.
+REVIEW_ROLES = frozenset({Role.SUPERVISOR})
+# Who sees a village's calendar, drafts and review queue (township and county staff oversee).
+OVERSIGHT_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.OFFICE_STAFF,
+                             Role.COUNTY_ADMIN})
+# Who is reminded of overdue disclosures above the village.
+TOWNSHIP_ROLES = frozenset({Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
+SCHEDULE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
+
+
+def can_author(user, village_code: str) -> bool:
+    return in_scope(user, village_code, AUTHOR_ROLES)
+
+
+def can_author_anywhere(user) -> bool:
+    return has_role(user, AUTHOR_ROLES)
+
+
+def can_review(user, village_code: str) -> bool:
+    return in_scope(user, village_code, REVIEW_ROLES)
+
+
+def can_oversee(user, village_code: str) -> bool:
+    return in_scope(user, village_code, OVERSIGHT_ROLES)
+
+
+def can_oversee_anywhere(user) -> bool:
+    return has_role(user, OVERSIGHT_ROLES)
+
+
+def can_set_schedule(user, village_code: str) -> bool:
+    return in_scope(user, village_code, SCHEDULE_ROLES)
+
+
+def can_view_post(user, post) -> bool:
+    """Published posts are public (they hang on the notice board); drafts only for the village's officials."""
+    return post.is_published or can_oversee(user, post.region_code)
+
+
+def can_edit_post(user, post) -> bool:
+    from cunzhi.disclosure.models import PostStatus
+    return post.status in (PostStatus.DRAFT, PostStatus.RETURNED) and can_author(user, post.region_code)
+
+
+def can_ask(user, post) -> bool:
+    """A villager of the post's village (or an official of it) asks on a published post."""
+    if not post.is_published or not getattr(user, "is_authenticated", False):
+        return False
+    villager = own_villager(user)
+    return (villager is not None and villager.region_code == post.region_code) or can_oversee(user, post.region_code)
+
+
+def can_answer(user, post) -> bool:
+    return post.is_published and can_author(user, post.region_code)
+
+
+def can_see_asker(user, post) -> bool:
+    """Askers' full names: the village's officials; everyone else sees 张*."""
+    return can_oversee(user, post.region_code)
