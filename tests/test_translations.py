@@ -62,3 +62,20 @@ def test_zh_hans_catalogue_is_complete_and_current(tmp_path):
         fresh.update(_entries(po.read_text(encoding="utf-8")))
     missing = sorted(k.split("\x04")[1] for k in fresh if k not in committed)
     assert not missing, f"strings without a translation entry (run makemessages): {missing[:15]}"
+
+
+def test_catalogues_agree():
+    """Django merges the catalogues and the first wins, so a string translated two ways in two catalogues
+    shows one of them everywhere: either they agree, or the string needs its own context
+    (`scripts/po.py agree` makes them agree; pgettext separates meanings)."""
+    seen: dict[str, tuple[str, Path]] = {}
+    conflicts = []
+    for po in CATALOGUES:
+        for key, (msgstr, _fuzzy) in _entries(po.read_text(encoding="utf-8")).items():
+            if not msgstr:
+                continue
+            if key in seen and seen[key][0] != msgstr:
+                conflicts.append(f"{key.split(chr(4))[1]!r}: {seen[key][0]!r} ({seen[key][1].parts[-5]}) "
+                                 f"vs {msgstr!r} ({po.parts[-5]})")
+            seen.setdefault(key, (msgstr, po))
+    assert not conflicts, "translated differently in two catalogues:\n" + "\n".join(conflicts[:20])

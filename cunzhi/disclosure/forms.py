@@ -7,11 +7,12 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunzhi.disclosure import periods
 from cunzhi.disclosure.models import Category, Frequency
 
-STATUS_CHOICES = [("", _("All")), ("overdue", _("Overdue")), ("due", _("Due")), ("published", _("Published"))]
+STATUS_CHOICES = [("", _("All")), ("overdue", _("Overdue")), ("due", pgettext_lazy("disclosure", "Due")), ("published", _("Published"))]
 
 
 def period_choices(today: dt.date | None = None) -> list[tuple[str, str]]:

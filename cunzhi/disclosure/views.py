@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.files import private_file_response
@@ -349,10 +350,10 @@ def calendar_export(request):
         raise Http404
     items = selectors.calendar_items(user=user, village=village, status=filters.get("status", ""),
                                      category=filters.get("category", ""))
-    labels = {"due": _("Due"), "overdue": _("Overdue"), "published": _("Published")}
+    labels = {"due": pgettext("disclosure", "Due"), "overdue": _("Overdue"), "published": _("Published")}
     categories = dict(Category.choices)
     today = timezone.localdate()
-    header = [_("Village"), _("Area code"), _("Category"), _("Period from"), _("Period to"), _("Due by"),
+    header = [_("Village"), _("Area code"), _("Category"), _("Period from"), _("Period to"), pgettext("disclosure", "Due by"),
               _("Status"), _("Published"), _("Post")]
     rows = ([i.village.name, i.region_code, str(categories[i.category]), i.period_start, i.period_end, i.due_date,
              str(labels[selectors.item_status(i, today)]),

@@ -4,6 +4,8 @@ Kept here rather than in each domain so that the figures table is defined in one
 follows the counting rules of domain.md.
 """
 
+import datetime as dt
+
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -107,4 +109,27 @@ INDICATORS += [
               domain=_("Services"),
               help=_("Applications approved or rejected in the period within the processing time promised in the "
                      "service catalogue, out of all applications decided in the period.")),
+]
+
+
+# --- disclosure: published by the deadline ----------------------------------------------------------
+def disclosure_on_time(*, prefix, length, start, end):
+    from django.db.models import F
+    from django.utils import timezone
+
+    from cunzhi.disclosure.models import DueItem
+
+    # Disclosures due in the period whose deadline has come; published on or before that day counts.
+    last = min(timezone.localtime(end).date(), timezone.localdate() + dt.timedelta(days=1))
+    rows = _rows(DueItem.objects.filter(region_code__startswith=prefix, due_date__gte=timezone.localtime(start).date(),
+                                        due_date__lt=last),
+                 "region_code", length, n=Count("id", filter=Q(published_at__date__lte=F("due_date"))), d=Count("id"))
+    return {r["k"]: (r["n"], r["d"]) for r in rows}
+
+
+INDICATORS += [
+    Indicator(key="disclosure_on_time", label=_("Disclosed on time"), compute=disclosure_on_time,
+              domain=_("Disclosure"),
+              help=_("Party, village and finance disclosures due in the period (deadline reached) that were "
+                     "published by their deadline, out of all those due.")),
 ]

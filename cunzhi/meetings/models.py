@@ -194,7 +194,7 @@ class Meeting(TimeStamped):
     title = models.CharField(_("title"), max_length=200)
     agenda = models.TextField(_("agenda"), max_length=8000)
     place = models.CharField(_("place"), max_length=200)
-    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    starts_at = models.DateTimeField(pgettext_lazy("meeting", "starts"), db_index=True)
     ends_at = models.DateTimeField(_("expected to end"))
     stream_url = models.URLField(_("live stream or video-meeting address"), max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
