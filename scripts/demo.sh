@@ -9,13 +9,16 @@ echo "==> preparing the database"
 $PY manage.py migrate -v0
 $PY manage.py createcachetable
 $PY manage.py seed_demo
-echo "==> starting the task worker, the scheduler and the web server"
+echo "==> starting the task worker, the scheduler, the mail receiver and the web server"
 $PY manage.py task_worker >data/worker.log 2>&1 &
 worker=$!
 # Periodic jobs (notification retries, later deadline checks): enqueued every minute, run by the worker.
 $PY manage.py scheduler >data/scheduler.log 2>&1 &
 scheduler=$!
-trap 'kill $worker $scheduler 2>/dev/null || true' EXIT INT TERM
+# Missing application materials sent by e-mail arrive here (SMTP on 127.0.0.1:2525, docs/applications.md).
+$PY manage.py applications_mail_receiver >data/mail-receiver.log 2>&1 &
+mail=$!
+trap 'kill $worker $scheduler $mail 2>/dev/null || true' EXIT INT TERM
 echo
 echo "    Open http://127.0.0.1:$PORT/ and log in with one of the accounts above. Ctrl-C stops."
 echo
