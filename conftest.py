@@ -21,6 +21,25 @@ def _fast_password_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploads, generated files, texts and e-mails written by a test go to its temporary directory."""
+    settings.DATA_DIR = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Code outside a request (services, notices, PDFs) runs in English too, whatever translations exist."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings):
     """Assertions read English source strings; the product default (zh-hans) is tested on its own
     in cunzhi/web/tests/test_languages.py, and a request's own language choice still wins."""
@@ -91,6 +110,22 @@ def world(db):
         township_staff=township_staff, other_township_staff=other_township_staff, county_admin=county_admin,
         password=TEST_PASSWORD,
     )
+
+
+@pytest.fixture
+def supervisor_a(world):
+    """A member of village A's supervision committee (村务监督委员会)."""
+    user = UserFactory(phone="13900000040", name="周监督")
+    RoleAssignment.objects.create(user=user, role=Role.SUPERVISOR, region=world.village_a)
+    return user
+
+
+@pytest.fixture
+def cadre_b(world):
+    """A village cadre of village B (township U)."""
+    user = UserFactory(phone="13900000011", name="吴主任")
+    RoleAssignment.objects.create(user=user, role=Role.CADRE, region=world.village_b)
+    return user
 
 
 @pytest.fixture

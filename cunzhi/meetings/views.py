@@ -295,36 +295,33 @@ def notice(request, public_id):
                                                     "days": notice_days(meeting.body)})
 
 
-@login_required
-@require_POST
-def meeting_open(request, public_id):
+def _state_change(request, public_id, service, done_message):
+    """Open or close a meeting: the committee only; a refusal is shown, the live state is recomputed."""
     meeting = _meeting(request, public_id)
     if not rules.can_manage(request.user, meeting):
         return forbidden(request)
     try:
-        services.meeting_open(actor=request.user, meeting=meeting)
+        service(actor=request.user, meeting=meeting)
     except ValidationError as exc:
         _refusal(request, exc)
     else:
         selectors.live_forget(meeting.pk)
-        messages.success(request, _("The meeting is in session: members can check in."))
+        messages.success(request, done_message)
     return redirect("meetings:detail", public_id=meeting.public_id)
+
+
+@login_required
+@require_POST
+def meeting_open(request, public_id):
+    return _state_change(request, public_id, services.meeting_open,
+                         _("The meeting is in session: members can check in."))
 
 
 @login_required
 @require_POST
 def meeting_close(request, public_id):
-    meeting = _meeting(request, public_id)
-    if not rules.can_manage(request.user, meeting):
-        return forbidden(request)
-    try:
-        services.meeting_close(actor=request.user, meeting=meeting)
-    except ValidationError as exc:
-        _refusal(request, exc)
-    else:
-        selectors.live_forget(meeting.pk)
-        messages.success(request, _("The meeting is closed. The secretary can now finish the minutes."))
-    return redirect("meetings:detail", public_id=meeting.public_id)
+    return _state_change(request, public_id, services.meeting_close,
+                         _("The meeting is closed. The secretary can now finish the minutes."))
 
 
 @login_required

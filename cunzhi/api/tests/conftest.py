@@ -20,14 +20,6 @@ def bearer():
 
 
 @pytest.fixture
-def supervisor_a(world):
-    """A supervision committee member of village A: reads records, sees ID numbers masked."""
-    user = UserFactory(phone="13900000040", name="周监督")
-    RoleAssignment.objects.create(user=user, role=Role.SUPERVISOR, region=world.village_a)
-    return user
-
-
-@pytest.fixture
 def grid_worker_a(world):
     user = UserFactory(phone="13900000041", name="吴网格")
     RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, region=world.village_a)

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 from cunzhi.applications import services
@@ -19,19 +18,10 @@ BASIS = "《国务院关于加快推进政务服务标准化规范化便利化�
 
 
 @pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
+def _mail_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.APPLICATIONS_MAIL_ADDRESS = "banshi@example.gov.cn"
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def png(name="photo.jpg", size=(40, 30)) -> SimpleUploadedFile:

@@ -6,25 +6,13 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from cunzhi.concerns import services
 from cunzhi.concerns.models import Category, Clock, Kind, Level, RoutingRule
 
 NOW = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0))
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def photo(name="road.jpg", size=(40, 30), fmt="JPEG", gps=False) -> SimpleUploadedFile:

@@ -4,7 +4,7 @@ drafts in each state, bearer tokens, English messages."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cunzhi.api.services import token_issue
 from cunzhi.consultations import services
@@ -19,18 +19,6 @@ TEXT = """第一条 为加强村民自治，建设美丽乡村，根据有关法
 第三条 红白喜事从简办理，酒席不超过二十桌。
 
 第四条 本村规民约由村民会议通过后施行。"""
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
 
 
 @pytest.fixture

@@ -5,25 +5,12 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.people.models import Household, Villager
 
 _seq = itertools.count(5000)
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
-    settings.SMS_FILE_PATH = str(tmp_path / "sms")
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)
