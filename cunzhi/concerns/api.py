@@ -7,8 +7,10 @@ reach answers 404. Photos are added on the pages (multipart); the API lists thei
 """
 
 import datetime as dt
+import hashlib
 import json
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
@@ -297,6 +299,9 @@ ROW_VALUES = ("public_id", "number", "kind", "category__code", "category__name",
               "answered_at", "answer_text", "me_too_count", "rating")
 
 
+LIST_CACHE_SECONDS = 30
+
+
 def _rows_json(qs, *, page: int, size: int) -> HttpResponse:
     """A list page serialised straight from `.values()`: the same fields as ConcernRowOut, without building
     model instances and schema objects per row (the list is the API's most read address)."""
@@ -340,9 +345,21 @@ def concern_list(request, filters: ListFilters = Query(...), page: int = Query(1
     elif not rules.can_list(user):
         qs = Concern.objects.none()
     else:
-        qs = selectors.concerns_in_scope(user=user, status=filters.status or "", village=filters.village or "",
-                                         category=filters.category or "", due=filters.due or "",
-                                         owner=user if filters.owned else None)
+        # The staff list is the API's most read address: a page is kept until a concern in the caller's
+        # area changes (services.board_touch stamps), or LIST_CACHE_SECONDS pass (the "overdue" flags age).
+        stamps = cache.get_many([f"concerns:board:{p[:12].ljust(12, '0')}"
+                                 for p in people_rules.prefixes(user, rules.LIST_ROLES)])
+        key = "concerns:api:{}:{}:{}:{}".format(user.pk, translation.get_language(),
+                                                sorted(request.GET.items()), sorted(stamps.items()))
+        key = "concerns:api:" + hashlib.sha256(key.encode()).hexdigest()
+        body = cache.get(key)
+        if body is None:
+            qs = selectors.concerns_in_scope(user=user, status=filters.status or "", village=filters.village or "",
+                                             category=filters.category or "", due=filters.due or "",
+                                             owner=user if filters.owned else None)
+            body = _rows_json(qs, page=page, size=page_size).content
+            cache.set(key, body, LIST_CACHE_SECONDS)
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
     return _rows_json(qs, page=page, size=page_size)
 
 

@@ -106,9 +106,10 @@ def _snapshot_name(user) -> str:
 
 
 def board_touch(region_code: str) -> None:
-    """A village's concerns changed: cached board pages of the village and its township are stale."""
+    """A village's concerns changed: cached boards and staff API lists of the village, its township and county are stale."""
     now = timezone.now().timestamp()
-    cache.set_many({f"concerns:board:{region_code[:12]}": now, f"concerns:board:{region_code[:9]}000": now}, None)
+    cache.set_many({f"concerns:board:{region_code[:12]}": now, f"concerns:board:{region_code[:9]}000": now,
+                    f"concerns:board:{region_code[:6]}000000": now}, None)
 
 
 def _audit(concern, *, actor, action: str, on_behalf_of=None, before=None, after=None):

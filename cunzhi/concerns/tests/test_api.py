@@ -31,9 +31,14 @@ def test_list_scope_and_query_count(login, client, cw, django_assert_max_num_que
         make(cw, text=f"第{i}号 路灯")
     make(cw, actor=cw.villager_b, text="余村的事")
     staff = login(cw.township_staff)
-    with django_assert_max_num_queries(6):
+    # Built: session, user, roles, the page and its count, and the database cache's reads and write.
+    with django_assert_max_num_queries(12):
         data = staff.get(f"{API}/concerns", {"page_size": 50}).json()
     assert data["count"] == 60 and len(data["items"]) == 50
+    with django_assert_max_num_queries(5):  # kept: session, user, roles, the area's stamps, the page
+        assert staff.get(f"{API}/concerns", {"page_size": 50}).json() == data
+    make(cw, text="新的路灯问题")  # any change in the area makes the kept page stale at once
+    assert staff.get(f"{API}/concerns", {"page_size": 50}).json()["count"] == 61
     row = data["items"][0]
     assert row["owner_name"] == "王书记" and row["village_name"] == "鹤鹿溪村" and row["public_name"] == "张*"
     client.logout()
