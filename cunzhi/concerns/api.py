@@ -333,7 +333,8 @@ def concern_list(request, filters: ListFilters = Query(...), page: int = Query(1
                  page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
     """Concerns in the caller's scope (or the caller's own), newest first; overdue and due-soon lists by `due`."""
     user = request.user
-    view = filters.view or ("scope" if rules.can_list(user) else "mine")
+    can_list = rules.can_list(user)
+    view = filters.view or ("scope" if can_list else "mine")
     if view == "mine":
         qs = selectors.concerns_mine(user=user)
         if filters.status == "open":
@@ -342,23 +343,26 @@ def concern_list(request, filters: ListFilters = Query(...), page: int = Query(1
             qs = qs.exclude(status__in=OPEN_STATUSES)
         elif filters.status in Status.values:
             qs = qs.filter(status=filters.status)
-    elif not rules.can_list(user):
+    elif not can_list:
         qs = Concern.objects.none()
     else:
         # The staff list is the API's most read address: a page is kept until a concern in the caller's
         # area changes (services.board_touch stamps), or LIST_CACHE_SECONDS pass (the "overdue" flags age).
-        stamps = cache.get_many([f"concerns:board:{p[:12].ljust(12, '0')}"
-                                 for p in people_rules.prefixes(user, rules.LIST_ROLES)])
-        key = "concerns:api:{}:{}:{}:{}".format(user.pk, translation.get_language(),
-                                                sorted(request.GET.items()), sorted(stamps.items()))
-        key = "concerns:api:" + hashlib.sha256(key.encode()).hexdigest()
-        body = cache.get(key)
-        if body is None:
+        # One cache read fetches the kept page with the stamps it was built under and the current stamps.
+        stamp_keys = [f"concerns:board:{p[:12].ljust(12, '0')}" for p in people_rules.prefixes(user, rules.LIST_ROLES)]
+        key = "concerns:api:" + hashlib.sha256("{}:{}:{}".format(
+            user.pk, translation.get_language(), sorted(request.GET.items())).encode()).hexdigest()
+        found = cache.get_many([key, *stamp_keys])
+        stamps = [found.get(k) for k in stamp_keys]
+        kept = found.get(key)
+        if kept is not None and kept[0] == stamps:
+            body = kept[1]
+        else:
             qs = selectors.concerns_in_scope(user=user, status=filters.status or "", village=filters.village or "",
                                              category=filters.category or "", due=filters.due or "",
                                              owner=user if filters.owned else None)
             body = _rows_json(qs, page=page, size=page_size).content
-            cache.set(key, body, LIST_CACHE_SECONDS)
+            cache.set(key, (stamps, body), LIST_CACHE_SECONDS)
         return HttpResponse(body, content_type="application/json; charset=utf-8")
     return _rows_json(qs, page=page, size=page_size)
 

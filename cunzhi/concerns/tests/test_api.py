@@ -35,7 +35,7 @@ def test_list_scope_and_query_count(login, client, cw, django_assert_max_num_que
     with django_assert_max_num_queries(12):
         data = staff.get(f"{API}/concerns", {"page_size": 50}).json()
     assert data["count"] == 60 and len(data["items"]) == 50
-    with django_assert_max_num_queries(5):  # kept: session, user, roles, the area's stamps, the page
+    with django_assert_max_num_queries(4):  # kept: session, user, roles, one cache read (the page and the stamps)
         assert staff.get(f"{API}/concerns", {"page_size": 50}).json() == data
     make(cw, text="新的路灯问题")  # any change in the area makes the kept page stale at once
     assert staff.get(f"{API}/concerns", {"page_size": 50}).json()["count"] == 61
