@@ -12,7 +12,8 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
 from cunzhi.core import demo
@@ -56,13 +57,30 @@ def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int
     return failures, visited, len(per_view)
 
 
+def _storage(folder) -> dict:
+    return {"STORAGES": {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder / "private")}}}}
+
+
 @pytest.fixture(scope="module")
-def demo_county(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+def crawl_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("crawl")
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, crawl_dir):
+    """The demo's files (photos, vouchers, PDFs) stay in one folder for the whole module (this replaces
+    the root conftest's per-test folder: the county is built once)."""
+    settings.STORAGES = _storage(crawl_dir)["STORAGES"]
+    settings.DATA_DIR = crawl_dir
+
+
+@pytest.fixture(scope="module")
+def demo_county(django_db_setup, django_db_blocker, crawl_dir):
+    with django_db_blocker.unblock(), override_settings(DATA_DIR=crawl_dir, **_storage(crawl_dir)):
         call_command("seed_demo", stdout=open("/dev/null", "w"))
         yield
-        from django.core.management import call_command as cc
-        cc("flush", "--no-input", verbosity=0)
+        call_command("flush", "--no-input", verbosity=0)
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -88,8 +88,12 @@ def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None)
 
 def private_file_response(fieldfile, *, filename: str = "", inline: bool = True) -> FileResponse:
     """Hand out a stored file; the caller has checked permission. Never cached by shared caches."""
-    response = FileResponse(fieldfile.open("rb"), as_attachment=not inline,
-                            filename=filename or fieldfile.name.rsplit("/", 1)[-1])
+    try:
+        handle = fieldfile.open("rb")
+    except (FileNotFoundError, ValueError):
+        # The record outlived its file (a restore without the data folder): "not found", never a server error.
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=not inline, filename=filename or fieldfile.name.rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     # A stored file is never a page: no script may run even if a browser sniffed it as HTML.

@@ -67,3 +67,21 @@ def test_size_limit_and_kinds():
     with pytest.raises(ValidationError) as err:
         file_intake(SimpleUploadedFile("scan.pdf", PDF), kinds=("image",))
     assert err.value.code == "type" and "PDF" not in err.value.messages[0]
+
+
+def test_a_missing_file_answers_not_found(tmp_path, settings):
+    from django.core.files.storage import default_storage
+    from django.db.models.fields.files import FieldFile
+    from django.http import Http404
+
+    from django.db import models
+
+    from cunzhi.core.files import private_file_response
+
+    name = default_storage.save("gone/receipt.pdf", file_intake(SimpleUploadedFile("scan.pdf", PDF)))
+    response = private_file_response(FieldFile(None, models.FileField(), name))
+    assert response.status_code == 200
+    response.close()
+    default_storage.delete(name)
+    with pytest.raises(Http404):
+        private_file_response(FieldFile(None, models.FileField(), name))
