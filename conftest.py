@@ -4,9 +4,11 @@ of A, township staff, staff of another township, a county administrator, and ano
 Village A lies in township T, village B in township U, both in one county.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 
 from cunzhi.people.models import Office, OfficeKind, Role, RoleAssignment
 from cunzhi.people.tests.factories import TEST_PASSWORD, HouseholdFactory, UserFactory, VillagerFactory
@@ -58,6 +60,19 @@ def _empty_cache(request):
         return
     from django.core.cache import cache
     cache.clear()
+
+
+# A weekday morning in Asia/Shanghai, away from any holiday.
+CLOCK_START = dt.datetime(2026, 6, 16, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+@pytest.fixture
+def clock():
+    """Time stands still at CLOCK_START until the test moves it (`clock.shift(seconds)`,
+    `clock.move_to(when)`). Limits, windows and deadlines are then tested by what the code
+    does, not by how fast a loaded machine happens to run the requests."""
+    with time_machine.travel(CLOCK_START, tick=False) as traveller:
+        yield traveller
 
 
 def _region(code, name, level, parent=None):
