@@ -184,7 +184,7 @@ class StepDecisionIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
-class VerifyOut(Schema):
+class CertificateVerifyOut(Schema):
     state: str = Field(description="genuine, expired, revoked or invalid (made up or altered).")
     code: str | None = None
     holder: str | None = Field(None, description="Masked name.")
@@ -274,7 +274,8 @@ def application_step(request, payload: StepDecisionIn, public_id: str = Path(...
     return _get(request, public_id)
 
 
-@router.get("/services/verify/{code}", auth=None, response={200: VerifyOut, 404: VerifyOut, 422: ValidationErrorOut})
+@router.get("/services/verify/{code}", auth=None,
+            response={200: CertificateVerifyOut, 404: CertificateVerifyOut, 422: ValidationErrorOut})
 def verify(request, code: str = Path(..., max_length=40)):
     """Check a certificate code (no login): genuine, expired, revoked, or invalid."""
     state, cert = services.certificate_verify(code=code)

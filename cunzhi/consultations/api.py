@@ -62,7 +62,7 @@ def _local_day(when, end=False):
 
 # --- Schemas --------------------------------------------------------------------------------
 
-class PlaceOut(Schema):
+class DraftScopeOut(Schema):
     code: str
     name: str
     level: str
@@ -75,7 +75,7 @@ class DraftRowOut(Schema):
     version: int
     status: str
     status_label: str
-    scope: PlaceOut
+    scope: DraftScopeOut
     owner: str
     opens_on: dt.date
     closes_on: dt.date = Field(description="The last day comments are accepted (local time).")
@@ -219,7 +219,7 @@ class CommentOut(Schema):
         return obj.outcome_reason if CommentOut._outcome_shown(obj, context) else None
 
 
-class CommentIn(Schema):
+class DraftCommentIn(Schema):
     body: str = Field(..., max_length=100_000, description="Plain text; at most 2,000 characters are accepted.")
     paragraph: int | None = Field(None, ge=1, description="Paragraph number; leave out for the whole draft.")
     parent: str | None = Field(None, max_length=16, description="Id of the comment replied to.")
@@ -250,7 +250,7 @@ class ReportIn(Schema):
     summary: str = Field(..., max_length=50_000)
 
 
-class FiguresOut(Schema):
+class DraftFiguresOut(Schema):
     participants: int
     commenters: int
     comments: int
@@ -272,7 +272,7 @@ class ReportOut(Schema):
     published: bool
     published_at: dt.datetime | None
     notified: int
-    figures: FiguresOut
+    figures: DraftFiguresOut
 
 
 class DiffRowOut(Schema):
@@ -456,7 +456,7 @@ def comment_list(request, public_id: str = Path(..., max_length=16), filters: Co
 
 
 @router.post("/consultations/drafts/{public_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
-def comment_create(request, payload: CommentIn, public_id: str = Path(..., max_length=16)):
+def comment_create(request, payload: DraftCommentIn, public_id: str = Path(..., max_length=16)):
     """Comment on the whole draft, a paragraph, or reply to a comment (for oneself or a villager one helps)."""
     draft = _draft(request, public_id)
     paragraph = parent = None
@@ -542,7 +542,7 @@ def report_publish(request, public_id: str = Path(..., max_length=16)):
     return _report_out(draft, report)
 
 
-@router.get("/consultations/drafts/{public_id}/figures", response={200: FiguresOut, **OBJECT_ERRORS})
+@router.get("/consultations/drafts/{public_id}/figures", response={200: DraftFiguresOut, **OBJECT_ERRORS})
 def draft_figures(request, public_id: str = Path(..., max_length=16)):
     """Participants, comments per paragraph, share of commenters living away, adoption rate."""
     return selectors.figures(draft=_draft(request, public_id))

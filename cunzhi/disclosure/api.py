@@ -51,7 +51,7 @@ class PostIn(Schema):
     period_end: dt.date | None = None
 
 
-class CommentIn(Schema):
+class ReviewCommentIn(Schema):
     comment: str = Field("", max_length=2000)
 
 
@@ -238,14 +238,14 @@ def post_submit(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/disclosure/posts/{public_id}/approve", response={200: PostOut, **WRITE_ERRORS})
-def post_approve(request, payload: CommentIn, public_id: str = Path(..., max_length=16)):
+def post_approve(request, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)):
     """The supervision committee approves (recorded) and the post publishes."""
     return _act(request, public_id, lambda u, p: rules.can_review(u, p.region_code),
                 lambda p: services.post_approve(post=p, actor=request.user, comment=payload.comment))
 
 
 @router.post("/disclosure/posts/{public_id}/return", response={200: PostOut, **WRITE_ERRORS})
-def post_return(request, payload: CommentIn, public_id: str = Path(..., max_length=16)):
+def post_return(request, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)):
     """The supervision committee returns it with a comment (required)."""
     return _act(request, public_id, lambda u, p: rules.can_review(u, p.region_code),
                 lambda p: services.post_return(post=p, actor=request.user, comment=payload.comment))

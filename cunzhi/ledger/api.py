@@ -93,7 +93,7 @@ class PeriodOut(Schema):
     closing_balance_fen: int
 
 
-class VerifyOut(Schema):
+class LedgerVerifyOut(Schema):
     village_code: str
     ok: bool
     entries_checked: int
@@ -218,7 +218,7 @@ def period_close(request, payload: PeriodIn, code: str = CODE):
     return Status(201, period)
 
 
-@router.get("/ledger/villages/{code}/verify", auth=PUBLIC, response={200: VerifyOut, **OBJECT_ERRORS})
+@router.get("/ledger/villages/{code}/verify", auth=PUBLIC, response={200: LedgerVerifyOut, **OBJECT_ERRORS})
 def verify(request, code: str = CODE):
     """Recompute the chain; `ok` false names the first bad entry."""
     village = _village(code)
