@@ -7,17 +7,19 @@ account's language for bearer tokens).
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from cunzhi.core.middleware import too_large_message
+
 logger = logging.getLogger("cunzhi.api")
 
 CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
 
 
 class ApiError(HttpError):
@@ -114,6 +116,11 @@ def install(api) -> None:
         else:
             errors = [{"loc": ["body"], "msg": str(m), "type": "value_error"} for m in exc.messages]
         return respond(request, 422, error_body(422, errors[0]["msg"] if errors else None, errors=errors))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, exc):
+        # The edge middleware answers most of these; a body it leaves unread (declared binary) ends here.
+        return respond(request, 413, error_body(413, too_large_message()))
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 
 from django.conf import settings
@@ -41,6 +42,12 @@ def _max_requests() -> int:
 
 
 # --- rendering -------------------------------------------------------------------------------------
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, newline and carriage return; lone
+# surrogates; U+FFFE, U+FFFF). A database holds them happily; one of them in one concern would make
+# the whole feed unreadable for every consumer, so the XML leaves them out (JSON escapes them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml_value(parent, key, value, item_names):
     el = ET.SubElement(parent, key)
     if isinstance(value, list):
@@ -52,7 +59,7 @@ def _xml_value(parent, key, value, item_names):
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     elif value is not None:
-        el.text = str(value)
+        el.text = _NOT_XML.sub("", str(value))
 
 
 def render(data, fmt: str, root: str, item: str, status: int = 200, item_names: dict | None = None):
