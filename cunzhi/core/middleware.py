@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -117,6 +118,9 @@ class EdgeMiddleware:
             nul = _submitted_nul(request)
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
             return refusal(request, 413, "too_large", _("Too large"), too_large_message())
+        except MultiPartParserError:
+            return refusal(request, 400, "bad_request", _("The request could not be read"),
+                           _("What was sent could not be read. Go back and try again; nothing was saved."))
         if nul:
             return refusal(request, 400, "nul_character", _("Invisible character not accepted"),
                            _("What you sent contains an invisible control character (NUL) that cannot be "

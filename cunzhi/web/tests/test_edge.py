@@ -185,3 +185,19 @@ def test_oversized_open311_body_is_413_in_its_format(client, cw, open311_key, sm
     r = client.post(f"{OPEN311}/requests.json", body, content_type="application/x-www-form-urlencoded")
     assert r.status_code == 413 and r.json()[0]["code"] == 413
     assert not Concern.objects.exists()
+
+
+def test_a_broken_form_body_is_a_clear_400(client, world):
+    broken = "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt"
+    r = client.post("/login/", broken, content_type="multipart/form-data; boundary=")
+    assert r.status_code == 400 and "could not be read" in r.content.decode()
+    r = client.post("/api/v1/auth/token", broken, content_type="multipart/form-data; boundary=",
+                    HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 400 and r.json()["code"] == "bad_request" and "无法读取" in r.json()["detail"]
+
+
+def test_other_bad_requests_get_a_page_in_both_languages(client, db):
+    # What Django itself still refuses (here a host name not in ALLOWED_HOSTS) is not a bare "Bad Request".
+    r = client.get("/", HTTP_HOST="evil.example")
+    assert r.status_code == 400
+    assert "无法处理的请求" in r.content.decode() and "could not be read" in r.content.decode()
