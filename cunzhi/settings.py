@@ -136,7 +136,10 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "axes.backends.AxesStandaloneBackend",  # lockout per phone and client address
+    "cunzhi.core.logins.AccountDelayBackend",  # the password, with the account's wait (docs/operations.md)
+    # Only loads the user of sessions opened before AccountDelayBackend existed: passwords are
+    # checked by the backend above, which answers every attempt.
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -156,6 +159,21 @@ LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Tries refused during a lockout (or the account's wait) are not counted and do not lengthen it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "cunzhi.core.logins.lockout_response"
+# Across all addresses (cunzhi/core/logins.py): after this many failures the account's next try
+# waits, twice as long after each further failure, never locking the owner out.
+LOGIN_ACCOUNT_FREE_FAILURES = env_int("LOGIN_ACCOUNT_FREE_FAILURES", 2 * AXES_FAILURE_LIMIT)
+LOGIN_ACCOUNT_DELAY_SECONDS = env_int("LOGIN_ACCOUNT_DELAY_SECONDS", 30)
+LOGIN_ACCOUNT_MAX_DELAY_SECONDS = env_int("LOGIN_ACCOUNT_MAX_DELAY_SECONDS", 15 * 60)
+LOGIN_DEVICE_COOKIE = "cunzhi_device"
+# The client address behind a reverse proxy (cunzhi/core/clientip.py): the header is believed only
+# from these addresses or networks. Lockouts and rate limits are keyed on it.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "X-Forwarded-For")
+AXES_CLIENT_IP_CALLABLE = "cunzhi.core.clientip.client_ip"
+RATELIMIT_IP_META_KEY = "cunzhi.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
@@ -43,6 +44,16 @@ def auth_token(request, payload: TokenIn):
     # authenticate(request, ...) goes through django-axes, which counts failures per phone and address.
     user = authenticate(request, username=phone, password=payload.password)
     if user is None:
+        wait = getattr(request, "login_wait_seconds", None)
+        if wait:
+            # The account's wait (cunzhi/core/logins.py): the password was not checked.
+            request.axes_locked_out = False
+            raise ApiError(429, ngettext(
+                "Several wrong passwords were tried for this mobile number recently. To protect the account, "
+                "the next try is possible in %(seconds)d second.",
+                "Several wrong passwords were tried for this mobile number recently. To protect the account, "
+                "the next try is possible in %(seconds)d seconds.", wait) % {"seconds": wait},
+                "login_delayed", headers={"Retry-After": str(wait)})
         if getattr(request, "axes_locked_out", False):
             # Answer in JSON ourselves; left set, the flag makes AxesMiddleware swap in its HTML page.
             request.axes_locked_out = False

@@ -25,9 +25,10 @@ CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "n
 class ApiError(HttpError):
     """A refusal whose message is already written for the user (translated) and has a stable code."""
 
-    def __init__(self, status_code: int, message: str, code: str = ""):
+    def __init__(self, status_code: int, message: str, code: str = "", headers: dict | None = None):
         super().__init__(status_code, str(message))
         self.code = code or CODES.get(status_code, "error")
+        self.headers = headers or {}
 
 
 class ErrorOut(Schema):
@@ -73,7 +74,7 @@ def install(api) -> None:
 
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = {**({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}), **exc.headers}
         return respond(request, exc.status_code, error_body(exc.status_code, exc.message, exc.code), headers)
 
     @api.exception_handler(AuthenticationError)

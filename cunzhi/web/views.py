@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cunzhi.core import pagecache
+from cunzhi.core import logins, pagecache
 from cunzhi.core.ratelimits import limit_login
 from cunzhi.notify import context_processors as notify_header
 from cunzhi.people import rules as people_rules
@@ -88,6 +88,8 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language,
                             max_age=365 * 24 * 3600, samesite="Lax")
+        # This browser is the owner's now: strangers' failed guesses will not make it wait.
+        logins.device_remember(self.request, response, form.cleaned_data["username"])
         return response
 
 
