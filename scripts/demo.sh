@@ -22,4 +22,4 @@ trap 'kill $worker $scheduler $mail 2>/dev/null || true' EXIT INT TERM
 echo
 echo "    Open http://127.0.0.1:$PORT/ and log in with one of the accounts above. Ctrl-C stops."
 echo
-.venv/bin/gunicorn cunzhi.wsgi -b 127.0.0.1:$PORT -w 2 --access-logfile - --error-logfile -
+PORT=$PORT scripts/web.sh --access-logfile - --error-logfile -
