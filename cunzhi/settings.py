@@ -176,7 +176,6 @@ AXES_CLIENT_IP_CALLABLE = "cunzhi.core.clientip.client_ip"
 RATELIMIT_IP_META_KEY = "cunzhi.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Sessions read from the cache (Redis in production), written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
