@@ -70,13 +70,16 @@ def _json_holds_nul(data) -> bool:
 
 
 def _submitted_nul(request) -> bool:
-    """Whether any text the request carries holds a NUL: address, query, cookies, form fields, JSON.
+    """Whether any text the request carries holds a NUL: address, query, headers, cookies, form
+    fields, JSON.
 
     Reading the body here raises RequestDataTooBig (and its kin) for oversized bodies; the caller
     turns that into a 413. Uploaded files are not text and are not looked at.
     """
     if (NUL in request.path_info or _pairs_hold_nul(request.GET.lists())
-            or _pairs_hold_nul((k, [v]) for k, v in request.COOKIES.items())):
+            or _pairs_hold_nul((k, [v]) for k, v in request.COOKIES.items())
+            # Headers too: a failed login stores the user agent (django-axes).
+            or any(NUL in v for k, v in request.META.items() if k.startswith("HTTP_") and isinstance(v, str))):
         return True
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return False

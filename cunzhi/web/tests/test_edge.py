@@ -201,3 +201,10 @@ def test_other_bad_requests_get_a_page_in_both_languages(client, db):
     r = client.get("/", HTTP_HOST="evil.example")
     assert r.status_code == 400
     assert "无法处理的请求" in r.content.decode() and "could not be read" in r.content.decode()
+
+
+def test_nul_in_a_header_is_refused(client, world):
+    # django-axes stores the user agent of a failed login; PostgreSQL cannot store a NUL.
+    r = client.post("/login/", {"username": world.villager_a.phone, "password": "wrong"},
+                    HTTP_USER_AGENT="Mozilla" + NUL)
+    assert_nul_refused_page(r)
