@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from cunzhi.core.env import env_bool, env_int, env_list, env_str
+from cunzhi.core.env import env_bool, env_int, env_list, env_str, env_time_ranges
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CUNZHI_DATA_DIR", str(BASE_DIR / "data")))
@@ -117,7 +117,8 @@ else:
                           "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000)}}}
 # django-ratelimit only knows memcached and django-redis by name; Django's own Redis cache
 # increments atomically too. Without Redis the database cache is good enough for one machine.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+SILENCED_SYSTEM_CHECKS = (["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+                          + env_list("SILENCED_SYSTEM_CHECKS", []))
 RATELIMIT_VIEW = "cunzhi.core.middleware.ratelimited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
@@ -221,6 +222,9 @@ TIME_ZONE = "Asia/Shanghai"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Working hours on working days (cunzhi.core.workdays): the concerns' "acknowledge within 2 hours"
+# clock counts only these. Working days come from the State Council's calendar (chinese-calendar).
+WORKING_HOURS = env_time_ranges("WORKING_HOURS", "08:30-12:00,14:00-17:30")
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import mask_id_number, mask_name
+from cunzhi.core.workdays import add_working_days, end_of_day
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
 from cunzhi.people.models import AccessKind, DelegationScope, Office, Role, RoleAssignment, Villager
@@ -62,21 +63,9 @@ def mail_address() -> str:
 
 
 # --- clocks -------------------------------------------------------------------------------------
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """The last second of a local day: a deadline "by 5 June" includes the whole of 5 June."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-
-
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """The end of the local day `days` working days (Monday to Friday) after `start`."""
-    day = timezone.localtime(start).date()
-    left = days
-    while left > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return end_of_day(day)
+# Every time limit of this domain is in working days of the State Council's calendar (statutory
+# holidays off, adjusted weekend days on), counted in cunzhi.core.workdays: end_of_day and
+# add_working_days are that module's, imported here for this domain's callers.
 
 
 # --- catalogue ----------------------------------------------------------------------------------
@@ -288,7 +277,7 @@ def has_broken_commitment(villager: Villager) -> bool:
 
 def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads: dict[int, list] | None = None,
                        consents: set[int] | frozenset = frozenset(), commitment: bool = False, note: str = "",
-                       station_confirmed: bool = False) -> Application:
+                       station_confirmed: bool = False, now: dt.datetime | None = None) -> Application:
     """Apply for a service: materials uploaded, taken from records (once-only), or marked missing."""
     channel = rules.apply_channel(actor, villager)
     if channel is None:
@@ -315,7 +304,7 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
     spec_ids = {s.pk for s in specs}
     uploads = {k: v for k, v in (uploads or {}).items() if k in spec_ids and v}
     checked = _intake_all(uploads)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         if channel == Channel.HELPER:
             delegation_use(helper=actor, villager=villager, scope=DelegationScope.APPLICATIONS,
@@ -403,7 +392,7 @@ def _activate(application: Application, step: ApplicationStep, *, now) -> None:
     application.save()
 
 
-def application_accept(*, actor, application: Application) -> Application:
+def application_accept(*, actor, application: Application, now: dt.datetime | None = None) -> Application:
     """Accept a complete application: review starts at its first step."""
     _check_acceptance(actor, application)
     missing = _missing(application)
@@ -411,7 +400,7 @@ def application_accept(*, actor, application: Application) -> Application:
         raise ValidationError(_("Materials are missing (%(names)s): return the application with a notice of "
                                 "corrections, or accept it conditionally.")
                               % {"names": "、".join(m.spec.name for m in missing)})
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         _start_review(application, now=now)
         audit_record(actor=actor, action="application.accept", obj=application,
@@ -424,7 +413,7 @@ def application_accept(*, actor, application: Application) -> Application:
 
 
 def application_return(*, actor, application: Application, corrections: dict[int, str],
-                       message: str = "") -> DecisionNotice:
+                       message: str = "", now: dt.datetime | None = None) -> DecisionNotice:
     """Return the application with ONE notice listing every correction the applicant must make."""
     _check_acceptance(actor, application)
     materials = {m.pk: m for m in application.materials.select_related("spec")}
@@ -433,7 +422,7 @@ def application_return(*, actor, application: Application, corrections: dict[int
     message = (message or "").strip()[:2000]
     if not corrections and not message:
         raise ValidationError(_("List at least one correction: the applicant gets one notice with all of them."))
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         items = []
         for pk, material in materials.items():
@@ -460,7 +449,8 @@ def conditional_deadline_limit(application: Application, now=None) -> dt.datetim
 
 
 def application_accept_conditionally(*, actor, application: Application, deadline: dt.date,
-                                     forms: dict[int, str] | None = None) -> DecisionNotice:
+                                     forms: dict[int, str] | None = None,
+                                     now: dt.datetime | None = None) -> DecisionNotice:
     """Accept with secondary materials missing: a notice lists each one, its form, the deadline, the consequence."""
     _check_acceptance(actor, application)
     item = application.item
@@ -480,8 +470,8 @@ def application_accept_conditionally(*, actor, application: Application, deadlin
                               % {"names": "、".join(m.spec.name for m in core)})
     if not missing:
         raise ValidationError(_("Nothing is missing: accept the application normally."))
-    now = timezone.now()
-    today = timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
     limit = conditional_deadline_limit(application, now)
     if deadline <= today:
         raise ValidationError({"deadline": _("The deadline must be after today.")})
@@ -518,14 +508,15 @@ def application_accept_conditionally(*, actor, application: Application, deadlin
 
 
 def application_resubmit(*, actor, application: Application, uploads: dict[int, list] | None = None,
-                         consents: set[int] | frozenset = frozenset(), note: str = "") -> Application:
+                         consents: set[int] | frozenset = frozenset(), note: str = "",
+                         now: dt.datetime | None = None) -> Application:
     """After a return: the corrected materials go back to the accepting office, with a new clock."""
     if application.status != Status.RETURNED or not rules.is_applicant_side(actor, application):
         raise ValidationError(_("This application is not waiting for your corrections."))
     materials = {m.spec_id: m for m in application.materials.select_related("spec")}
     uploads = {k: v for k, v in (uploads or {}).items() if k in materials and v}
     checked = _intake_all(uploads)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         for spec_id, files in checked.items():
             material = materials[spec_id]
@@ -607,7 +598,8 @@ def active_step(application: Application) -> ApplicationStep | None:
     return application.steps.filter(state=StepState.ACTIVE).order_by("order").first()
 
 
-def step_decide(*, actor, application: Application, decision: str, reason: str = "") -> Application:
+def step_decide(*, actor, application: Application, decision: str, reason: str = "",
+                now: dt.datetime | None = None) -> Application:
     """Approve, reject with reasons, or return to the previous step; the last approval issues the certificate."""
     step = active_step(application)
     if not rules.can_decide_step(actor, application, step):
@@ -625,7 +617,7 @@ def step_decide(*, actor, application: Application, decision: str, reason: str =
     if decision == "approve" and later is None and _missing(application):
         raise ValidationError(_("Materials promised under conditional acceptance have not all arrived; the final "
                                 "approval waits for them."))
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         step.decided_at, step.decided_by, step.reason = now, actor, reason
         step.state = {"approve": StepState.APPROVED, "reject": StepState.REJECTED,

@@ -179,8 +179,10 @@ def seed(*, rng: random.Random, today: dt.date, logins: dict) -> dict:
         answer(c, rng.randint(60, 200) if late else rng.randint(2, 20), rate=rng.choice(ratings) if i % 3 else None)
 
     # Late ones: never acknowledged, so the job escalates them to the township (and one to the county).
-    raise_one(code="environment", ago_hours=8)
-    raise_one(code="roads", ago_hours=40)
+    # Raised long enough ago that their acknowledge clocks (working hours, never later than the answer:
+    # 7 days for general matters, 24 hours for roads) have run out whatever the day the demo is built.
+    raise_one(code="environment", ago_hours=200)
+    raise_one(code="roads", ago_hours=60)
     services.concerns_escalate_due(now=now - dt.timedelta(hours=30))  # the county level a day later for late_b
     services.concerns_escalate_due(now=now)
 

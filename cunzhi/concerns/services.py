@@ -26,6 +26,7 @@ from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.notify.models import Urgency
 from cunzhi.core.pagecache import home_invalidate
+from cunzhi.core.workdays import add_working_hours
 from cunzhi.notify.services import notice_send
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind, DelegationScope, Role, RoleAssignment, User, Villager
@@ -45,7 +46,18 @@ STAFF_CHANNELS = (Channel.PHONE, Channel.WINDOW, Channel.PAPER)
 
 # --- settings (docs/concerns.md) -----------------------------------------------------------------
 def ack_hours() -> float:
+    """Working hours to acknowledge (settings.WORKING_HOURS on working days; emergencies: plain hours)."""
     return getattr(settings, "CONCERNS_ACK_HOURS", 2)
+
+
+def ack_due(start, clock: str):
+    """When acknowledging is due: within working hours (domain.md), on plain hours for emergencies, and
+    never later than the answer itself (a utilities concern raised on Friday evening is answered by
+    Saturday evening, so it cannot wait for Monday to be acknowledged)."""
+    answer = start + dt.timedelta(hours=answer_hours(clock))
+    if clock == Clock.EMERGENCY:
+        return min(start + dt.timedelta(hours=ack_hours()), answer)
+    return min(add_working_hours(start, ack_hours()), answer)
 
 
 def answer_hours(clock: str) -> float:
@@ -313,7 +325,7 @@ def concern_submit(*, actor, category: Category | None, kind: str, text: str, vi
         public_name="" if is_anonymous else mask_name(villager.name if villager else contact_name),
         raised_by=actor if getattr(actor, "is_authenticated", False) else None, channel=channel,
         level=routed["level"], owner=routed["owner"], owner_office=routed["office"], dispatched_at=now,
-        ack_due_at=now + dt.timedelta(hours=ack_hours()), answer_due_at=now + dt.timedelta(hours=answer_hours(clock)),
+        ack_due_at=ack_due(now, clock), answer_due_at=now + dt.timedelta(hours=answer_hours(clock)),
         photo_count=len(files))
     if channel in STAFF_CHANNELS:
         # First contact: whoever received it owns it, and receiving it in person is acknowledging it.

@@ -1,7 +1,10 @@
-"""Deployment checks of our own, shown by `manage.py check --deploy`."""
+"""System checks of our own: deployment secrets (`manage.py check --deploy`) and the holiday calendar."""
+
+import datetime as dt
 
 from django.conf import settings
 from django.core import checks
+from django.utils import timezone
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -18,3 +21,27 @@ def production_secrets(app_configs, **kwargs):
             "REDIS_URL is not set; rate limits use the database cache, which is not atomic.",
             id="cunzhi.W003"))
     return problems
+
+
+# Deadlines started today can run this far: the longest common working-day limits (30 to 60 working
+# days) end within about three months.
+CALENDAR_HORIZON_DAYS = 92
+
+
+def holiday_calendar_problems(today: dt.date) -> list[checks.CheckMessage]:
+    """A warning when limits started today may run into a year the holiday calendar does not know."""
+    from cunzhi.core.workdays import last_known_year
+    last = last_known_year()
+    reach = (today + dt.timedelta(days=CALENDAR_HORIZON_DAYS)).year
+    if reach <= last:
+        return []
+    return [checks.Warning(
+        f"The holiday calendar (chinese-calendar) knows the State Council's arrangement up to {last}; "
+        f"working-day limits that run into {last + 1} are counted Monday to Friday and shown as estimates.",
+        hint="Upgrade chinese-calendar (pip install -U chinese-calendar) once the arrangement for "
+             f"{last + 1} is published.", id="cunzhi.W004")]
+
+
+@checks.register()
+def holiday_calendar(app_configs, **kwargs):
+    return holiday_calendar_problems(timezone.localdate())

@@ -4,6 +4,7 @@ Every deployable setting comes from the environment so one settings file serves 
 the test suite and production.
 """
 
+import datetime as dt
 import os
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -41,3 +42,23 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_time_ranges(name: str, default: str) -> tuple[tuple[dt.time, dt.time], ...]:
+    """Periods of the day such as "08:30-12:00,14:00-17:30", in order; each must end after it starts
+    and none may overlap (a typo stops the start, rather than silently changing a legal clock)."""
+    raw = os.environ.get(name)
+    text = default if raw is None or not raw.strip() else raw
+    periods = []
+    try:
+        for part in text.split(","):
+            start, end = (dt.time.fromisoformat(t.strip()) for t in part.split("-"))
+            periods.append((start, end))
+    except ValueError as exc:
+        raise ValueError(f"{name} must look like 08:30-12:00,14:00-17:30, got {text!r}") from exc
+    periods.sort()
+    for (s1, e1), (s2, _e2) in zip(periods, periods[1:] + [(None, None)]):
+        if e1 <= s1 or (s2 is not None and s2 < e1):
+            raise ValueError(f"{name}: each period must end after it starts and periods may not overlap, "
+                             f"got {text!r}")
+    return tuple(periods)

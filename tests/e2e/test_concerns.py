@@ -7,7 +7,6 @@ import io
 import re
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -83,8 +82,9 @@ def test_whole_loop_raise_answer_rate(people, open_page, tmp_path):
 def test_clock_runs_past_deadline_and_escalation_shows(people, open_page):
     concern = services.concern_submit(actor=people.villager_a, category=people.roads, kind=Kind.REPORT,
                                       text="水渠堵了，田里的水排不出去")
-    # Three hours later nobody has acknowledged it: the periodic job escalates it to the township.
-    services.concerns_escalate_due(now=timezone.now() + dt.timedelta(hours=3))
+    # Its acknowledge deadline (working hours) passes with nobody acknowledging it: the periodic job
+    # escalates it to the township.
+    services.concerns_escalate_due(now=concern.due_at + dt.timedelta(minutes=1))
     page = open_page()
     log_in(page, people.township_staff.phone, people.password)
     page.goto("/concerns/list/?due=escalated")

@@ -262,8 +262,39 @@ def test_unrated_answer_closes_after_the_configured_period(raise_concern, settin
 def test_configured_clocks(raise_concern, settings):
     settings.CONCERNS_ACK_HOURS = 4
     settings.CONCERNS_ANSWER_HOURS = {"utilities": 12}
-    c = raise_concern()
-    assert c.ack_due_at == NOW + 4 * H and c.answer_due_at == NOW + 12 * H
+    c = raise_concern()  # Monday 09:00: three hours to noon, one more after the lunch break
+    assert c.ack_due_at == NOW + 6 * H and c.answer_due_at == NOW + 12 * H
+
+
+def local(y, m, d, hh, mm=0):
+    from django.utils import timezone
+    return timezone.make_aware(dt.datetime(y, m, d, hh, mm))
+
+
+@pytest.mark.parametrize("raised, due", [
+    (local(2026, 3, 6, 17), local(2026, 3, 9, 10)),  # Friday 17:00: half an hour, then Monday from 08:30
+    (local(2026, 3, 2, 22), local(2026, 3, 3, 10, 30)),  # at night: the clock waits for the morning
+    (local(2026, 6, 18, 17), local(2026, 6, 22, 10)),  # before the Dragon Boat holidays (19–21 June)
+])
+def test_acknowledge_clock_counts_working_hours_only(raise_concern, cw, raised, due):
+    c = raise_concern(category=cw.subsidy, now=raised)
+    assert c.ack_due_at == due and c.due_at == due
+    # The answer clock is not a working-hours clock: general matters are answered within 7 plain days.
+    assert c.answer_due_at == raised + 7 * 24 * H
+    assert services.concerns_escalate_due(now=due - dt.timedelta(minutes=1)).startswith("0 escalated")
+    assert services.concerns_escalate_due(now=due + dt.timedelta(minutes=1)).startswith("1 escalated")
+
+
+def test_acknowledge_is_never_due_after_the_answer(raise_concern):
+    # Utilities are answered within 24 plain hours: raised on Friday 17:00, the answer is due on
+    # Saturday 17:00, so acknowledging cannot wait for Monday's working hours.
+    c = raise_concern(now=local(2026, 3, 6, 17))
+    assert c.ack_due_at == c.answer_due_at == local(2026, 3, 7, 17)
+
+
+def test_emergencies_run_on_plain_hours(raise_concern, cw):
+    c = raise_concern(now=local(2026, 3, 6, 22), urgent=True)
+    assert c.clock == Clock.EMERGENCY and c.ack_due_at == local(2026, 3, 7, 0)
 
 
 # --- me too, merging -----------------------------------------------------------------------------
