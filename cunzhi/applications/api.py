@@ -21,6 +21,7 @@ from ninja.pagination import paginate
 
 from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.api.pagination import Pages
+from cunzhi.core import workdays
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind
 from cunzhi.people.services import access_record
@@ -83,6 +84,8 @@ class ApplicationRowOut(Schema):
     stage: str
     submitted_at: dt.datetime
     due_at: dt.datetime | None = Field(description="When the current decision (acceptance or step) is due.")
+    due_estimated: bool = Field(description="due_at falls in a year whose holiday arrangement is not known yet, "
+                                            "so it was counted Monday to Friday.")
     overdue: bool
     supply_due_at: dt.datetime | None = Field(description="Deadline for materials missing at conditional acceptance.")
     handler_office: str | None
@@ -98,6 +101,10 @@ class ApplicationRowOut(Schema):
     @staticmethod
     def resolve_status_label(obj):
         return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_due_estimated(obj):
+        return workdays.is_estimated(obj.due_at)
 
     @staticmethod
     def resolve_overdue(obj):
@@ -155,11 +162,17 @@ class ApplicationOut(ApplicationRowOut):
     accepting_office: str | None
     accepted_at: dt.datetime | None
     promised_due_at: dt.datetime | None
+    promised_due_estimated: bool = Field(description="promised_due_at was counted Monday to Friday (year not in "
+                                                     "the holiday calendar yet).")
     conditional: bool
     finished_at: dt.datetime | None
     steps: list[StepOut]
     materials: list[MaterialOut]
     certificate_code: str | None
+
+    @staticmethod
+    def resolve_promised_due_estimated(obj):
+        return workdays.is_estimated(obj.promised_due_at)
 
     @staticmethod
     def resolve_accepting_office(obj):

@@ -79,8 +79,11 @@ def test_a_limit_past_the_calendar_says_it_is_an_estimate(world, client):
     client.force_login(world.township_staff)
     page = client.get(f"/services/a/{app.public_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"estimated: the holiday calendar for {year} is not known yet" in page
+    body = client.get(f"/api/v1/services/applications/{app.public_id}").json()
+    assert body["promised_due_estimated"] is True and body["due_estimated"] is True
     # A deadline inside the known years carries no such note.
     known = services.application_submit(actor=world.villager_a, item=item, villager=world.villager_a.villager,
                                         now=moment(year - 1, 3, 2))
     page = client.get(f"/services/a/{known.public_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "holiday calendar for" not in page
+    assert client.get(f"/api/v1/services/applications/{known.public_id}").json()["due_estimated"] is False
