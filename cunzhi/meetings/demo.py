@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from cunzhi.meetings import services
+from cunzhi.meetings import law, services
 from cunzhi.meetings.models import Body, Meeting, PetitionKind
 from cunzhi.people.models import Role, Villager
 
@@ -24,7 +24,7 @@ def _backdate(meeting: Meeting, starts_at: dt.datetime) -> Meeting:
     """Demo only: move a meeting into the past (services refuse to convene one there)."""
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2),
                                                  notice_sent_at=starts_at - dt.timedelta(days=12),
-                                                 notice_due_by=starts_at - dt.timedelta(days=10))
+                                                 notice_due_by=law.notice_deadline(starts_at, 10))
     meeting.refresh_from_db()
     return meeting
 

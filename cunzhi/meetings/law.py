@@ -5,11 +5,14 @@
 no rounding to get wrong: need = the smallest count that satisfies the rule.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhi.core.workdays import local_date
 from cunzhi.meetings.models import Basis, Body, Matter, PetitionKind, QuorumMode
 
 DEFAULT_NOTICE_DAYS = {Body.VILLAGERS: 10, Body.REPRESENTATIVES: 0, Body.GROUP: 0, Body.COUNCIL: 0}
@@ -108,6 +111,24 @@ def notice_days(body: str) -> int:
     """Days of notice the body needs (MEETINGS_NOTICE_DAYS overrides the law's defaults per body)."""
     configured = getattr(settings, "MEETINGS_NOTICE_DAYS", {}) or {}
     return int(configured.get(body, DEFAULT_NOTICE_DAYS.get(body, 0)))
+
+
+def notice_deadline(starts_at: dt.datetime, days: int) -> dt.datetime:
+    """The last moment a notice may go out for a meeting starting at `starts_at`.
+
+    The days are calendar days in China (domain.md, "Counting the 10 days"): the day the notice goes
+    out is not counted, the meeting day is, and the hours do not matter, so a notice sent at 18:00 on
+    1 March allows a meeting at 09:00 on 11 March. With no notice period, before the meeting starts.
+    """
+    if days <= 0:
+        return starts_at
+    last_day = local_date(starts_at) - dt.timedelta(days=days)
+    return dt.datetime.combine(last_day, dt.time.max, tzinfo=timezone.get_default_timezone())
+
+
+def earliest_meeting_day(sent_at: dt.datetime, days: int) -> dt.date:
+    """The first day a meeting may be held after a notice sent at `sent_at`."""
+    return local_date(sent_at) + dt.timedelta(days=days)
 
 
 def decision_refusal(*, body: str, matter: str, authorised: bool = False, group_property: bool = False) -> str:

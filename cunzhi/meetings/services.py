@@ -225,7 +225,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
         raise ValidationError(_("The notice of this meeting has already been sent."))
     now = now or timezone.now()
     days = law.notice_days(meeting.body)
-    due_by = meeting.starts_at - dt.timedelta(days=days)
+    due_by = law.notice_deadline(meeting.starts_at, days)
     urgent_reason = (urgent_reason or "").strip()
     if now > due_by:
         if not urgent:
@@ -233,8 +233,9 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
                 "A %(body)s needs %(days)s days' notice: send it by %(due)s, move the meeting to %(earliest)s or "
                 "later, or record why it is urgent.") % {
                     "body": meeting.get_body_display(), "days": days,
-                    "due": timezone.localtime(due_by).strftime("%Y-%m-%d %H:%M"),
-                    "earliest": timezone.localtime(now + dt.timedelta(days=days)).strftime("%Y-%m-%d %H:%M")}})
+                    # Whole days when days are counted; the start time when there is no notice period.
+                    "due": timezone.localtime(due_by).strftime("%Y-%m-%d" if days > 0 else "%Y-%m-%d %H:%M"),
+                    "earliest": law.earliest_meeting_day(now, days).isoformat()}})
         if len(urgent_reason) < 10:
             raise ValidationError({"urgent_reason": _(
                 "Say why the meeting cannot wait for the full notice period (at least 10 characters); the "

@@ -104,6 +104,46 @@ def test_villagers_meeting_needs_ten_days_notice(world):
     assert meeting.status == MeetingStatus.DRAFT and not Notice.objects.exists()
 
 
+def _at(y, m, d, hh, mm=0):
+    return timezone.make_aware(dt.datetime(y, m, d, hh, mm))
+
+
+@pytest.mark.parametrize("sent, starts, allowed", [
+    (_at(2026, 3, 1, 18), _at(2026, 3, 11, 9), True),  # 18:00 on day D for 09:00 on D+10: ten days
+    (_at(2026, 3, 1, 23, 59), _at(2026, 3, 11, 0, 30), True),  # the law: a notice on 1 March, a meeting from 11 March
+    (_at(2026, 3, 2, 0, 1), _at(2026, 3, 11, 20), False),  # sent on 2 March: nine days, whatever the hours
+    (_at(2026, 3, 1, 9), _at(2026, 3, 10, 23), False),  # meeting on 10 March: the meeting day counts, the notice day not
+])
+def test_ten_days_notice_counts_calendar_days_in_china(world, sent, starts, allowed):
+    meeting = services.meeting_create(
+        actor=world.cadre_a, village=world.village_a, body=Body.VILLAGERS, basis="persons", title="宅基地使用方案表决",
+        agenda="宅基地使用方案", place="村委会大会议室", starts_at=starts, now=sent)
+    if not allowed:
+        with pytest.raises(ValidationError) as exc:
+            services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, now=sent)
+        text = " ".join(exc.value.messages)
+        last_day = timezone.localtime(starts).date() - dt.timedelta(days=10)
+        earliest = timezone.localtime(sent).date() + dt.timedelta(days=10)
+        assert f"send it by {last_day.isoformat()}" in text and f"move the meeting to {earliest.isoformat()}" in text
+        return
+    services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, now=sent)
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.NOTICED and not meeting.urgent
+    # The deadline kept on record is the end of the last day a notice could go out, in China.
+    due = timezone.localtime(meeting.notice_due_by)
+    assert due.date() == timezone.localtime(starts).date() - dt.timedelta(days=10) and due.hour == 23
+
+
+def test_the_notice_day_is_the_day_in_china(world):
+    # 17:00 UTC on 1 March is 01:00 on 2 March in China: only nine days before a meeting on 11 March.
+    sent = dt.datetime(2026, 3, 1, 17, 0, tzinfo=dt.UTC)
+    meeting = services.meeting_create(
+        actor=world.cadre_a, village=world.village_a, body=Body.VILLAGERS, basis="persons", title="村民会议",
+        agenda="议程", place="村委会", starts_at=_at(2026, 3, 11, 19), now=sent)
+    with pytest.raises(ValidationError):
+        services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, now=sent)
+
+
 def test_urgent_exception_needs_a_reason_and_is_recorded(world):
     meeting = convene(world, days=3)
     with pytest.raises(ValidationError) as exc:
