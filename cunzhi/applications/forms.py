@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunzhi.core.widgets import DateInput
 from cunzhi.people.models import OfficeKind
 
 from .models import Level, Matter, ServiceItem, Source, Status
@@ -95,7 +96,7 @@ class ReturnForm(forms.Form):
 
 class ConditionalForm(forms.Form):
     deadline = forms.DateField(label=_("Deadline for the missing materials"),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=DateInput())
 
     def __init__(self, *args, missing=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunzhi.core.widgets import DateInput
+
 from .models import Channel, Clock, Kind, Level, Rating, Status
 
 
@@ -148,8 +150,8 @@ def _month_start() -> dt.date:
 class RatesForm(forms.Form):
     group = forms.ChoiceField(label=_("Per"), required=False, choices=[
         ("office", _("Office")), ("village", _("Village")), ("township", _("Township"))])
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

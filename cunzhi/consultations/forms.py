@@ -8,14 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cunzhi.consultations.models import DraftKind, Outcome, StanceKind, Visibility
 from cunzhi.consultations.services import max_comment_chars
+from cunzhi.core.widgets import DateInput
 
 DATE_HELP = _("Year-month-day, for example 2026-06-30.")
 COMMITTEE = "committee"
-
-
-def _date_widget():
-    # ISO format: a date input drops any other format (the Chinese locale writes 2026/06/30).
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class DraftForm(forms.Form):
@@ -29,8 +25,8 @@ class DraftForm(forms.Form):
     owner = forms.ChoiceField(label=_("Owner"), help_text=_("The office or committee that answers the comments."))
     owner_committee = forms.CharField(label=_("Name of the committee"), required=False, max_length=100,
                                       help_text=_("For example: villagers' committee, village rules drafting group."))
-    opens_on = forms.DateField(label=_("Opens on"), widget=_date_widget(), help_text=DATE_HELP)
-    closes_on = forms.DateField(label=_("Closes after"), widget=_date_widget(), help_text=DATE_HELP)
+    opens_on = forms.DateField(label=_("Opens on"), widget=DateInput(), help_text=DATE_HELP)
+    closes_on = forms.DateField(label=_("Closes after"), widget=DateInput(), help_text=DATE_HELP)
     summary = forms.CharField(label=_("Purpose and background"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("Why the text is written or changed, in a few sentences."))
@@ -102,7 +98,7 @@ class SummaryForm(forms.Form):
 
 
 class AdoptionForm(forms.Form):
-    adopted_on = forms.DateField(label=_("Date of the villagers' meeting"), widget=_date_widget(), help_text=DATE_HELP)
+    adopted_on = forms.DateField(label=_("Date of the villagers' meeting"), widget=DateInput(), help_text=DATE_HELP)
     meeting_reference = forms.CharField(label=_("Meeting and resolution"), max_length=300,
                                         help_text=_("For example: villagers' meeting of 12 June, resolution no. 3, "
                                                     "passed by 312 of 405 attendees."))

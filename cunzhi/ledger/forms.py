@@ -8,12 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.core.idnumbers import validate_id_number
+from cunzhi.core.widgets import DateInput
 from cunzhi.ledger.models import Direction, FinanceCategory, PeriodKind
 from cunzhi.ledger.services import parse_amount
-
-
-# ISO dates: a browser's date input shows nothing for a value in the locale's format.
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -32,7 +29,7 @@ class MultipleFileField(forms.FileField):
 
 
 class EntryForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     direction = forms.ChoiceField(label=_("Income or expenditure"), choices=Direction.choices,
                                   widget=forms.RadioSelect)
     category = forms.ChoiceField(label=_("Category"), choices=FinanceCategory.choices)
@@ -69,7 +66,7 @@ class ReverseForm(forms.Form):
 
 class PeriodCloseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
-    start = forms.DateField(label=_("First day"), widget=DATE,
+    start = forms.DateField(label=_("First day"), widget=DateInput(),
                             help_text=_("The first day of the month or quarter."))
     comment = forms.CharField(label=_("Comment of the supervision committee"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 2}))
@@ -78,8 +75,8 @@ class PeriodCloseForm(forms.Form):
 class EntryFilterForm(forms.Form):
     direction = forms.ChoiceField(label=_("Income or expenditure"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

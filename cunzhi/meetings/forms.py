@@ -6,15 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunzhi.core.widgets import DATETIME_LOCAL_FORMATS, DateInput, DateTimeLocalInput
 from cunzhi.meetings import law
 from cunzhi.meetings.models import Basis, BallotKind, Body, Choice, Matter, PetitionKind
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class MeetingForm(forms.Form):
@@ -27,9 +21,9 @@ class MeetingForm(forms.Form):
                              help_text=_("One item a line. Members receive it with the notice."))
     place = forms.CharField(label=_("Place"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(),
-                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+                                    input_formats=DATETIME_LOCAL_FORMATS)
     ends_at = forms.DateTimeField(label=_("Expected to end"), required=False, widget=DateTimeLocalInput(),
-                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+                                  input_formats=DATETIME_LOCAL_FORMATS)
     stream_url = forms.URLField(label=_("Live stream (HLS, .m3u8) or video-meeting address"), required=False,
                                 max_length=500, assume_scheme="https",
                                 help_text=_("Members away from home follow the meeting here and check in on "
@@ -119,9 +113,9 @@ class AuthorisationForm(forms.Form):
     matters = forms.MultipleChoiceField(label=_("Reserved matters delegated"), widget=forms.CheckboxSelectMultiple,
                                         choices=[(v, lbl) for v, lbl in Matter.choices if v in law.RESERVED_MATTERS])
     reference = forms.CharField(label=_("Resolution of the villagers' meeting (date, number)"), max_length=300)
-    granted_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    granted_on = forms.DateField(label=_("Decided on"), widget=DateInput())
     valid_until = forms.DateField(label=_("Valid until (empty: until revoked)"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=DateInput())
 
     def clean_granted_on(self):
         value = self.cleaned_data["granted_on"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from cunzhi.core.idnumbers import validate_phone
+from cunzhi.core.widgets import DateInput
 from cunzhi.people.models import DelegationScope, Relation
 
 # Why a staff member opens a villager's record. The English text is stored with the access row
@@ -90,7 +91,7 @@ class DelegationForm(forms.Form):
     scopes = forms.MultipleChoiceField(label=_("The helper may"), choices=DelegationScope.choices,
                                        widget=forms.CheckboxSelectMultiple,
                                        error_messages={"required": _("Choose at least one thing the helper may do.")})
-    ends_on = forms.DateField(label=_("Until (last day)"), widget=forms.DateInput(attrs={"type": "date"}),
+    ends_on = forms.DateField(label=_("Until (last day)"), widget=DateInput(),
                               help_text=_("Year-month-day, for example 2026-12-31. "
                                           "You can end it earlier at any time."))
 

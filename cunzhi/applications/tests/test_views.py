@@ -189,6 +189,18 @@ def test_conditional_acceptance_bad_input_then_success_with_pdf(world, catalogue
     assert login(world.villager_b).get(url("notice_pdf", app.public_id, notice.public_id)).status_code == 404
 
 
+def test_the_suggested_deadline_reaches_the_date_input_in_chinese(world, app, login, settings):
+    """The Chinese page once wrote 2026/12/13 into the date input: the browser showed it empty and
+    refused the form. The value must be ISO in every language."""
+    client = login(world.township_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(url("detail", app.public_id)).content.decode()
+    assert "有条件受理" in page or "容缺受理" in page  # the Chinese page
+    limit = services.conditional_deadline_limit(app)
+    suggested = min(timezone.localdate() + dt.timedelta(days=10), timezone.localtime(limit).date())
+    assert f'type="date" name="deadline" value="{suggested.isoformat()}"' in page
+
+
 def test_return_form_and_resubmit(world, catalogue, app, login):
     client = login(world.township_staff)
     response = client.post(url("return", app.public_id), {"message": ""})
