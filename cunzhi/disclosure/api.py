@@ -121,6 +121,8 @@ class CalendarItemOut(Schema):
     status: str = Field(description="due, overdue or published")
     post_id: str | None
     published_at: dt.datetime | None
+    days_late: int = Field(description="Days between the deadline and publication (in China); 0 when published "
+                                       "on time or not yet published.")
 
     @staticmethod
     def resolve_village_name(obj):

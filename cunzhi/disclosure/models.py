@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.core.models import TimeStamped, public_id
@@ -141,6 +142,13 @@ class DueItem(TimeStamped):
     def save(self, *args, **kwargs):
         self.region_code = self.village.code
         super().save(*args, **kwargs)
+
+    @property
+    def days_late(self) -> int:
+        """Whole days in China between the deadline and publication; 0 when on time or not published."""
+        if self.published_at is None:
+            return 0
+        return max(0, (timezone.localtime(self.published_at).date() - self.due_date).days)
 
 
 class Question(TimeStamped):

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.files import private_file_response
@@ -342,6 +342,10 @@ def calendar(request):
     })
 
 
+def published_late(days: int) -> str:
+    return ngettext("Published late (%(days)s day)", "Published late (%(days)s days)", days) % {"days": days}
+
+
 def calendar_export(request):
     """The calendar as XLSX with the same filters (a village for anyone, the whole scope for officials)."""
     user = request.user
@@ -356,7 +360,7 @@ def calendar_export(request):
     header = [_("Village"), _("Area code"), _("Category"), _("Period from"), _("Period to"), pgettext("disclosure", "Due by"),
               _("Status"), _("Published"), _("Post")]
     rows = ([i.village.name, i.region_code, str(categories[i.category]), i.period_start, i.period_end, i.due_date,
-             str(labels[selectors.item_status(i, today)]),
+             published_late(i.days_late) if i.days_late else str(labels[selectors.item_status(i, today)]),
              timezone.localtime(i.published_at).strftime("%Y-%m-%d %H:%M") if i.published_at else "",
              i.post.title if i.post_id else ""] for i in items.iterator(chunk_size=2000))
     data = xlsx_response_bytes([str(h) for h in header], rows, sheet_title=str(_("Disclosure calendar")))

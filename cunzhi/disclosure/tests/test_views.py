@@ -211,6 +211,34 @@ def test_calendar_public_per_village_and_scope_for_staff(world, client, login, s
     assert flags[0] and flags == sorted(flags, reverse=True)
 
 
+def test_calendar_says_when_a_disclosure_was_published_late(world, client, login, settings):
+    today = timezone.localdate()
+    start, end = today - dt.timedelta(days=100), today - dt.timedelta(days=10)
+    late = DueItem.objects.create(village=world.village_a, category="village", frequency="quarterly",
+                                  period_start=start, period_end=end, due_date=today - dt.timedelta(days=3))
+    on_time = DueItem.objects.create(village=world.village_a, category="party", frequency="quarterly",
+                                     period_start=start, period_end=end, due_date=today + dt.timedelta(days=5))
+    make(world, category="village", period_start=start, period_end=end)  # published today: three days late
+    make(world, category="party", title="党务公开", period_start=start, period_end=end)
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert late.days_late == 3 and on_time.days_late == 0
+
+    page = client.get(reverse("disclosure:calendar"), {"village": world.village_a.code}).content.decode()
+    assert page.count("Published late (3 days)") == 1 and "status-published-late" in page
+    rows = list(load_workbook(io.BytesIO(login(world.township_staff).get(
+        reverse("disclosure:calendar_export"), {"status": "published"}).content)).active.iter_rows(values_only=True))
+    statuses = {row[2]: row[6] for row in rows[1:]}
+    assert statuses == {"Village affairs": "Published late (3 days)", "Party affairs": "Published"}
+    api = {r["category"]: r for r in client.get("/api/v1/disclosure/calendar", {"village": world.village_a.code,
+                                                                               "status": "published"}).json()["items"]}
+    assert api["village"]["days_late"] == 3 and api["party"]["days_late"] == 0
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = client.get(reverse("disclosure:calendar"), {"village": world.village_a.code},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "逾期3天公开" in page
+
+
 def test_calendar_export_xlsx(world, client, login, settings):
     today = timezone.localdate()
     settings.DISCLOSURE_CALENDAR_START = (today - dt.timedelta(days=100)).isoformat()
