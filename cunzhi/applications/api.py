@@ -49,6 +49,8 @@ class MaterialSpecOut(Schema):
     source: str = Field(description="Records the material can be taken from instead "
                                     "(empty: the applicant provides it).")
     legal_basis: str = Field(description="Statutory basis for the reuse; empty means the villager's consent is asked.")
+    conditional: bool = Field(description="Needed only in some cases; may be marked not applicable for an applicant.")
+    condition: str = Field(description="When a conditional material is needed.")
 
 
 class ItemOut(Schema):
@@ -134,11 +136,17 @@ class MaterialOut(Schema):
     order: int
     name: str
     core: bool
-    state: str
+    conditional: bool
+    state: str = Field(description="provided, reused, missing, supplied or not_applicable.")
     source: str
     legal_basis: str
     files: int
     correction: str
+    not_applicable_reason: str
+
+    @staticmethod
+    def resolve_conditional(obj):
+        return obj.spec.conditional
 
     @staticmethod
     def resolve_order(obj):
@@ -190,6 +198,11 @@ class ApplicationOut(ApplicationRowOut):
     def resolve_certificate_code(obj):
         cert = selectors.certificate_of(application=obj) if obj.status == "approved" else None
         return cert.code if cert else None
+
+
+class NotApplicableIn(Schema):
+    reason: str = Field("", max_length=300, description="Why it does not apply; required from the applicant's side.")
+    applicable: bool = Field(False, description="True: needed after all (the accepting office, before acceptance).")
 
 
 class StepDecisionIn(Schema):
@@ -284,6 +297,24 @@ def application_step(request, payload: StepDecisionIn, public_id: str = Path(...
         raise ApiError(403, _("This step is not waiting for your decision."), "forbidden")
     services.step_decide(actor=request.user, application=application, decision=payload.decision,
                          reason=payload.reason)
+    return _get(request, public_id)
+
+
+@router.post("/services/applications/{public_id}/materials/{order}/not-applicable",
+             response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
+def material_not_applicable(request, payload: NotApplicableIn, public_id: str = Path(..., max_length=16),
+                            order: int = Path(..., ge=1, le=100)):
+    """A conditional material does not apply to this applicant: the accepting office, or the applicant's side
+    with a reason. It then leaves the missing materials, the notices and the supply deadline."""
+    application = _get(request, public_id)
+    if rules.not_applicable_role(request.user, application) is None:
+        raise ApiError(403, _("Only the accepting office or the applicant's side can say a material does not "
+                              "apply, while the application is open."), "forbidden")
+    material = next((m for m in application.materials.all() if m.spec.order == order), None)
+    if material is None:
+        raise Http404
+    services.material_not_applicable(actor=request.user, application=application, material=material,
+                                     reason=payload.reason, applicable=payload.applicable)
     return _get(request, public_id)
 
 

@@ -97,6 +97,10 @@ ITEMS = [
 ]
 
 
+# Materials needed only in some cases, with the case (an applicant they do not apply to says so).
+CONDITIONS = {"残疾人证": "家庭成员有残疾的", "医疗费用票据": "因病支出较大的", "资助参保身份证明": "享受资助参保的"}
+
+
 def _picture(text: str) -> SimpleUploadedFile:
     """A small 'photo' of a document (a white page with lines), like a phone picture of a form."""
     img = Image.new("RGB", (420, 300), (250, 250, 246))
@@ -162,7 +166,8 @@ def seed(*, rng, today, logins) -> dict:
                            conditional_allowed=spec["conditional"], valid_days=spec["valid"], region_code=county_code)
         steps = [{"name": n, "level": lv, "office_kind": k, "time_limit_days": d} for n, lv, k, d in spec["steps"]]
         materials = [{"name": n, "core": core, "forms": forms, "example": ex, "source": src,
-                      "source_item": by_code.get(src_item) if src_item else None, "legal_basis": basis}
+                      "source_item": by_code.get(src_item) if src_item else None, "legal_basis": basis,
+                      "conditional": n in CONDITIONS, "condition": CONDITIONS.get(n, "")}
                      for n, core, forms, ex, src, src_item, basis in spec["materials"]]
         by_code[spec["code"]] = services.item_configure(actor=admin, item=item, steps=steps, materials=materials)
 
@@ -186,8 +191,11 @@ def seed(*, rng, today, logins) -> dict:
     _advance(enrol, 3)
     certify = submit(helper, me, "pension-certify", uploads=_upload_all(by_code["pension-certify"]))
     services.application_accept(actor=_staff(certify.accepting_office), application=certify)
+    # Nobody in the household is disabled: the helper says so, and the certificate is not in the notice.
+    disability = next(m for m in by_code["dibao"].materials.all() if m.name == "残疾人证")
     dibao = submit(helper, me, "dibao", commitment=True,
-                   uploads=_upload_all(by_code["dibao"], skip=("家庭收入情况说明", "医疗费用票据", "残疾人证")))
+                   uploads=_upload_all(by_code["dibao"], skip=("家庭收入情况说明", "医疗费用票据", "残疾人证")),
+                   not_applicable={disability.pk: "家中没有残疾人"})
     services.application_accept_conditionally(actor=_staff(dibao.accepting_office), application=dibao,
                                               deadline=today + dt.timedelta(days=7))
     # 陈晓燕 (works in Hangzhou): homestead application at the village step.

@@ -52,8 +52,13 @@ class ApplyForm(forms.Form):
             if line["needs_consent"]:
                 self.fields[f"consent{spec.pk}"] = forms.BooleanField(
                     required=False, label=_("I agree that the office takes this from the record instead"))
+            if spec.conditional and not resubmit:
+                self.fields[f"na{spec.pk}"] = forms.CharField(
+                    required=False, max_length=300, label=_("Does not apply to me, because (leave empty if it does)"),
+                    help_text=_("Needed only: %(condition)s") % {"condition": spec.condition})
             line["field"] = self[f"m{spec.pk}"]
             line["consent"] = self[f"consent{spec.pk}"] if line["needs_consent"] else None
+            line["not_applicable"] = self[f"na{spec.pk}"] if f"na{spec.pk}" in self.fields else None
         if item is not None and item.conditional_allowed and not commitment_barred and not resubmit:
             self.fields["commitment"] = forms.BooleanField(
                 required=False, label=_("If secondary materials are missing, I ask for conditional acceptance and "
@@ -66,6 +71,11 @@ class ApplyForm(forms.Form):
     def uploads(self) -> dict[int, list]:
         return {line["spec"].pk: self.cleaned_data.get(f"m{line['spec'].pk}") or [] for line in self.checklist}
 
+    def not_applicable(self) -> dict[int, str]:
+        """Conditional materials the applicant says do not apply, with the reason given."""
+        return {line["spec"].pk: self.cleaned_data.get(f"na{line['spec'].pk}", "") for line in self.checklist
+                if self.cleaned_data.get(f"na{line['spec'].pk}")}
+
     def consents(self) -> set[int]:
         return {line["spec"].pk for line in self.checklist
                 if line["needs_consent"] and self.cleaned_data.get(f"consent{line['spec'].pk}")}
@@ -73,6 +83,13 @@ class ApplyForm(forms.Form):
 
 class SupplyForm(forms.Form):
     file = MultipleFileField(label=_("Files"), required=True)
+
+
+class NotApplicableForm(forms.Form):
+    """A conditional material does not apply to this applicant (or, staff only, applies after all)."""
+
+    reason = forms.CharField(label=_("Why it does not apply"), required=False, max_length=300)
+    applicable = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ReturnForm(forms.Form):
@@ -188,6 +205,9 @@ class MaterialRowForm(forms.Form):
     source = forms.ChoiceField(label=_("Taken from records"), required=False, choices=Source.choices)
     source_item = forms.ChoiceField(label=_("Certificate of"), required=False)
     legal_basis = forms.CharField(label=_("Legal basis (empty: consent needed)"), required=False, max_length=300)
+    conditional = forms.BooleanField(label=_("Needed only in some cases"), required=False)
+    condition = forms.CharField(label=_("When it is needed"), required=False, max_length=200,
+                                help_text=_("For example: if a household member is disabled."))
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)

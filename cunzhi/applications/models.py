@@ -107,6 +107,11 @@ class MaterialSpec(models.Model):
                                     related_name="+", verbose_name=_("certificate of"))
     # Statutory basis for the reuse; empty means the villager's separate consent is needed (PIPL).
     legal_basis = models.CharField(_("legal basis for reuse"), max_length=300, blank=True)
+    # Needed only in some cases ("if a household member is disabled"): for an applicant it does not
+    # apply to, staff (or the applicant, with a reason) mark it not applicable, and it is then never
+    # missing: not in a notice, not behind a deadline, never a reason to terminate.
+    conditional = models.BooleanField(_("needed only in some cases"), default=False)
+    condition = models.CharField(_("when it is needed"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["item", "order"]
@@ -202,6 +207,7 @@ class MaterialState(models.TextChoices):
     REUSED = "reused", _("Taken from records")
     MISSING = "missing", _("Missing")
     SUPPLIED = "supplied", _("Supplied later")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class Material(models.Model):
@@ -209,7 +215,7 @@ class Material(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     spec = models.ForeignKey(MaterialSpec, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=10, choices=MaterialState.choices)
+    state = models.CharField(max_length=20, choices=MaterialState.choices)
     # Once-only reuse: where from, on what basis (or the villager's consent), what was taken.
     source = models.CharField(max_length=20, choices=Source.choices, blank=True)
     legal_basis = models.CharField(max_length=300, blank=True)
@@ -217,6 +223,11 @@ class Material(models.Model):
     snapshot = models.JSONField(default=dict, blank=True)
     # The office's correction request when it returned the application (one notice lists them all).
     correction = models.CharField(max_length=300, blank=True)
+    # A conditional material marked not applicable: why, by whom, when (the audit trail has each change).
+    not_applicable_reason = models.CharField(max_length=300, blank=True)
+    not_applicable_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
+    not_applicable_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["application", "spec__order"]

@@ -101,3 +101,15 @@ def can_sort_mail(user, application: Application) -> bool:
 
 def can_see_mail(user) -> bool:
     return bool(office_ids(user)) or people_rules.has_role(user, ADMIN_ROLES)
+
+
+def not_applicable_role(user, application: Application) -> str | None:
+    """Who may mark a conditional material not applicable on an open application: "staff" (the accepting
+    office), "applicant" (the villager, their helper, the station: with a reason), or None."""
+    if not application.is_open or not getattr(user, "is_authenticated", False):
+        return None
+    if application.accepting_office_id is not None and application.accepting_office_id in office_ids(user):
+        return "staff"
+    if is_applicant_side(user, application):
+        return "applicant"
+    return None

@@ -117,7 +117,8 @@ def application_detail(*, public_id: str) -> Application | None:
     return (Application.objects.select_related("item", "villager__user", "villager__village", "villager__household",
                                                "submitted_by", "accepting_office", "handler_office")
             .prefetch_related(
-                Prefetch("materials", queryset=Material.objects.select_related("spec").prefetch_related("files")),
+                Prefetch("materials", queryset=Material.objects.select_related("spec", "not_applicable_by")
+                         .prefetch_related("files")),
                 Prefetch("steps", queryset=ApplicationStep.objects.select_related("office", "decided_by")),
                 Prefetch("files", queryset=MaterialFile.objects.filter(material__isnull=True)
                          .order_by("created_at"), to_attr="unsorted_files"),

@@ -100,6 +100,9 @@ def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: li
     for m in materials:
         if m.get("source") == Source.CERTIFICATE and not m.get("source_item"):
             raise ValidationError(_("Material “%(name)s”: choose whose certificate is reused.") % {"name": m["name"]})
+        if m.get("conditional") and not (m.get("condition") or "").strip():
+            raise ValidationError(_("Material “%(name)s”: say when it is needed (for example: if a household "
+                                    "member is disabled).") % {"name": m["name"]})
     if item.office_level == Level.VILLAGE:
         raise ValidationError(_("Applications are accepted by a township or county office, not the village."))
     is_new = item.pk is None
@@ -120,7 +123,9 @@ def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: li
                 values = {"item": item, "order": n, "name": m["name"].strip(), "core": bool(m.get("core")),
                           "forms": m["forms"].strip(), "example": (m.get("example") or "").strip(),
                           "source": m.get("source") or "", "source_item": m.get("source_item"),
-                          "legal_basis": (m.get("legal_basis") or "").strip()}
+                          "legal_basis": (m.get("legal_basis") or "").strip(),
+                          "conditional": bool(m.get("conditional")),
+                          "condition": (m.get("condition") or "").strip()[:200] if m.get("conditional") else ""}
                 spec = m.get("spec")
                 if spec is not None and spec.item_id == item.pk:
                     for k, v in values.items():
@@ -277,8 +282,10 @@ def has_broken_commitment(villager: Villager) -> bool:
 
 def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads: dict[int, list] | None = None,
                        consents: set[int] | frozenset = frozenset(), commitment: bool = False, note: str = "",
-                       station_confirmed: bool = False, now: dt.datetime | None = None) -> Application:
-    """Apply for a service: materials uploaded, taken from records (once-only), or marked missing."""
+                       station_confirmed: bool = False, not_applicable: dict[int, str] | None = None,
+                       now: dt.datetime | None = None) -> Application:
+    """Apply for a service: materials uploaded, taken from records (once-only), not applicable (a conditional
+    material, with the applicant's reason), or marked missing."""
     channel = rules.apply_channel(actor, villager)
     if channel is None:
         raise ValidationError(_("You may not apply for this villager."))
@@ -303,6 +310,7 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
     specs = list(item.materials.all())
     spec_ids = {s.pk for s in specs}
     uploads = {k: v for k, v in (uploads or {}).items() if k in spec_ids and v}
+    not_applicable = _not_applicable_reasons(specs, not_applicable, uploads)
     checked = _intake_all(uploads)
     now = now or timezone.now()
     with transaction.atomic():
@@ -334,6 +342,10 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
                                         source=spec.source, legal_basis=spec.legal_basis, snapshot=snapshot,
                                         consent_at=None if spec.legal_basis else now)
                 reused.append(spec)
+            elif spec.pk in not_applicable:
+                Material.objects.create(application=application, spec=spec, state=MaterialState.NOT_APPLICABLE,
+                                        not_applicable_reason=not_applicable[spec.pk], not_applicable_by=actor,
+                                        not_applicable_at=now)
             else:
                 Material.objects.create(application=application, spec=spec, state=MaterialState.MISSING)
         if reused and channel != Channel.SELF:
@@ -342,10 +354,31 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
         audit_record(actor=actor, action="application.submit", obj=application,
                      on_behalf_of=villager if channel != Channel.SELF else None,
                      after={"item": item.code, "channel": channel, "reused": [s.name for s in reused],
-                            "uploaded": sum(len(v) for v in checked.values()), "commitment": bool(commitment)})
+                            "uploaded": sum(len(v) for v in checked.values()), "commitment": bool(commitment),
+                            "not_applicable": {s.name: not_applicable[s.pk] for s in specs
+                                               if s.pk in not_applicable}})
         _tell(application, "submitted", actor=actor, extra={"due": _fmt_day(application.due_at)})
         _tell_staff(application, "new", office_id=office.pk, actor=actor)
     return application
+
+
+def _not_applicable_reasons(specs, reasons: dict[int, str] | None, uploads: dict) -> dict[int, str]:
+    """The applicant's "does not apply to me" per conditional material, each with its reason (checked)."""
+    by_pk = {s.pk: s for s in specs}
+    out, errors = {}, {}
+    for spec_id, reason in (reasons or {}).items():
+        reason = (reason or "").strip()
+        spec = by_pk.get(spec_id)
+        if not reason or spec is None or spec_id in uploads:
+            continue  # a file was uploaded after all: it is provided
+        if not spec.conditional:
+            errors[f"na{spec_id}"] = _("“%(name)s” is needed in every case; it cannot be marked as not "
+                                       "applicable.") % {"name": spec.name}
+        else:
+            out[spec_id] = reason[:300]
+    if errors:
+        raise ValidationError(errors)
+    return out
 
 
 def reuse_purpose(application: Application, specs) -> str:
@@ -590,6 +623,59 @@ def _after_supply(application: Application, *, actor) -> None:
     audit_record(actor=actor, action="application.supplied_all", obj=application, after={"commitment": "kept"})
     _tell(application, "supplied", actor=actor)
     _tell_staff(application, "supplied_staff", office_id=application.accepting_office_id, actor=actor)
+
+
+def material_not_applicable(*, actor, application: Application, material: Material, reason: str = "",
+                            applicable: bool = False, now: dt.datetime | None = None) -> Material:
+    """Mark a conditional material as not applicable to this applicant (or, staff only, applicable again).
+
+    The accepting office may mark it; the applicant's side (the villager, their helper, the station)
+    only with a reason. A material not applicable is never missing: it leaves the notices and the
+    deadline, and when it was the last missing one under conditional acceptance the commitment is kept.
+    Only staff undo a marking, and only before the application is accepted (afterwards the notice
+    and the commitment have been issued on it).
+    """
+    who = rules.not_applicable_role(actor, application)
+    if who is None:
+        raise ValidationError(_("You may not change the materials of this application."))
+    if material.application_id != application.pk:
+        raise ValidationError(_("This material does not belong to the application."))
+    spec = material.spec
+    if not spec.conditional:
+        raise ValidationError(_("“%(name)s” is needed in every case; it cannot be marked as not applicable.")
+                              % {"name": spec.name})
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("At most %(n)d characters, please.") % {"n": 300}})
+    now = now or timezone.now()
+    before = {"material": spec.name, "state": material.state}
+    if applicable:
+        if who != "staff" or application.status not in (Status.SUBMITTED, Status.RETURNED):
+            raise ValidationError(_("Only the accepting office can undo this, and only before it accepts the "
+                                    "application."))
+        if material.state != MaterialState.NOT_APPLICABLE:
+            raise ValidationError(_("This material is not marked as not applicable."))
+        material.state = MaterialState.MISSING
+        material.not_applicable_reason, material.not_applicable_by, material.not_applicable_at = "", None, None
+        action = "application.material_applicable"
+    else:
+        if material.state != MaterialState.MISSING:
+            raise ValidationError(_("Only a missing material can be marked as not applicable."))
+        if who == "applicant" and not reason:
+            raise ValidationError({"reason": _("Say why it does not apply (for example: nobody in the household "
+                                               "is disabled).")})
+        material.state = MaterialState.NOT_APPLICABLE
+        material.not_applicable_reason, material.not_applicable_by, material.not_applicable_at = reason, actor, now
+        action = "application.material_not_applicable"
+    with transaction.atomic():
+        material.save(update_fields=["state", "not_applicable_reason", "not_applicable_by", "not_applicable_at"])
+        audit_record(actor=actor, action=action, obj=application,
+                     on_behalf_of=None if who == "staff" or getattr(actor, "pk", None) == application.villager.user_id
+                     else application.villager,
+                     before=before, after={"state": material.state, "reason": reason, "by": who})
+        if not applicable:
+            _after_supply(application, actor=actor)
+    return material
 
 
 # --- workflow steps -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("a/<str:public_id>/conditional/", views.conditional, name="conditional"),
     path("a/<str:public_id>/step/", views.step, name="step"),
     path("a/<str:public_id>/supply/<int:material_id>/", views.supply, name="supply"),
+    path("a/<str:public_id>/not-applicable/<int:material_id>/", views.not_applicable, name="not_applicable"),
     path("a/<str:public_id>/resubmit/", views.resubmit, name="resubmit"),
     path("a/<str:public_id>/assign/", views.assign, name="assign"),
     path("a/<str:public_id>/files/<str:file_id>/", views.file_download, name="file"),

@@ -28,8 +28,9 @@ from cunzhi.people.services import access_record
 
 from . import pdf, rules, selectors, services
 from .forms import (
-    AllFilterForm, ApplyForm, AssignForm, ConditionalForm, ItemForm, MailResolveForm, MaterialRows, ReturnForm,
-    StepForm, StepRows, SupplyForm, VerifyForm, WhoForm, WorkFilterForm, default_deadline,
+    AllFilterForm, ApplyForm, AssignForm, ConditionalForm, ItemForm, MailResolveForm, MaterialRows,
+    NotApplicableForm, ReturnForm, StepForm, StepRows, SupplyForm, VerifyForm, WhoForm, WorkFilterForm,
+    default_deadline,
 )
 from .models import (
     Application, Channel, MailState, MaterialState, NoticeKind, ServiceItem, Status, StepState,
@@ -95,7 +96,8 @@ def _rows_initial(item: ServiceItem | None):
     steps = [{"name": s.name, "level": s.level, "office_kind": s.office_kind, "time_limit_days": s.time_limit_days}
              for s in item.steps.all()]
     materials = [{"spec_id": m.pk, "name": m.name, "core": m.core, "forms_text": m.forms, "example": m.example,
-                  "source": m.source, "source_item": str(m.source_item_id or ""), "legal_basis": m.legal_basis}
+                  "source": m.source, "source_item": str(m.source_item_id or ""), "legal_basis": m.legal_basis,
+                  "conditional": m.conditional, "condition": m.condition}
                  for m in item.materials.all()]
     return steps, materials
 
@@ -130,7 +132,8 @@ def item_edit(request, public_id=None):
         material_rows = [{"spec": specs.get(r.get("spec_id")), "name": r.get("name", ""), "core": r.get("core"),
                           "forms": r.get("forms_text", ""), "example": r.get("example", ""),
                           "source": r.get("source", ""), "source_item": by_pk.get(r.get("source_item") or ""),
-                          "legal_basis": r.get("legal_basis", "")} for r in materials.cleaned_data if r]
+                          "legal_basis": r.get("legal_basis", ""), "conditional": r.get("conditional"),
+                          "condition": r.get("condition", "")} for r in materials.cleaned_data if r]
         try:
             obj = services.item_configure(actor=user, item=obj, steps=step_rows, materials=material_rows)
         except ValidationError as exc:
@@ -183,7 +186,8 @@ def apply(request, public_id):
             application = services.application_submit(
                 actor=user, item=item, villager=villager, uploads=form.uploads(), consents=form.consents(),
                 commitment=form.cleaned_data.get("commitment", False), note=form.cleaned_data.get("note", ""),
-                station_confirmed=form.cleaned_data.get("station_confirmed", False))
+                station_confirmed=form.cleaned_data.get("station_confirmed", False),
+                not_applicable=form.not_applicable())
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -262,6 +266,10 @@ def _render_detail(request, application, status=200, **forms):
         ctx["step_form"] = forms.get("step_form") or StepForm()
     if applicant_side and application.is_open and application.status != Status.RETURNED:
         ctx["supply_form"] = forms.get("supply_form") or SupplyForm()
+    # Conditional materials: who may say one does not apply (the office, or the applicant with a reason).
+    ctx["na_role"] = rules.not_applicable_role(user, application)
+    ctx["na_form"] = forms.get("na_form")
+    ctx["na_undo"] = ctx["na_role"] == "staff" and application.status in (Status.SUBMITTED, Status.RETURNED)
     if applicant_side and application.status == Status.RETURNED:
         checklist = [{"spec": m.spec, "reusable": False, "snapshot": None, "needs_consent": False} for m in materials]
         ctx["resubmit_form"] = forms.get("resubmit_form") or ApplyForm(checklist=checklist, resubmit=True)
@@ -399,6 +407,36 @@ def supply(request, public_id, material_id):
             return redirect("applications:detail", public_id=public_id)
     form.material_id = material.pk
     return _render_detail(request, application, status=400, supply_form=form)
+
+
+@login_required
+@require_POST
+def not_applicable(request, public_id, material_id):
+    """A conditional material does not apply to this applicant (the office, or the applicant with a reason)."""
+    application, refused = _act(request, public_id, lambda u, a: rules.not_applicable_role(u, a) is not None,
+                                _("Only the accepting office or the applicant's side can say a material does not "
+                                  "apply, while the application is open."))
+    if refused:
+        return refused
+    material = next((m for m in application.materials.all() if m.pk == material_id), None)
+    if material is None:
+        raise Http404
+    form = NotApplicableForm(request.POST)
+    if form.is_valid():
+        try:
+            services.material_not_applicable(actor=request.user, application=application, material=material,
+                                             reason=form.cleaned_data["reason"],
+                                             applicable=form.cleaned_data["applicable"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, (_("“%(name)s” is needed again.") if form.cleaned_data["applicable"]
+                                       else _("“%(name)s” does not apply: it is no longer missing."))
+                             % {"name": material.spec.name})
+            return redirect(reverse("applications:detail", args=[public_id]) + f"#material-{material.spec.order}")
+    form.material_id = material.pk
+    application = _load(request, public_id)
+    return _render_detail(request, application, status=400, na_form=form)
 
 
 @login_required

@@ -63,7 +63,7 @@ def catalogue(world):
         {"name": "户口簿", "core": True, "forms": "户主页和本人页照片", "source": Source.HOUSEHOLD, "legal_basis": BASIS},
         {"name": "家庭收入声明", "core": True, "forms": "签字后拍照或PDF", "example": "全家近12个月收入"},
         {"name": "残疾人证", "core": False, "forms": "证件照片", "source": Source.CERTIFICATE,
-         "source_item": disability},
+         "source_item": disability, "conditional": True, "condition": "家庭成员有残疾的"},
         {"name": "银行卡", "core": False, "forms": "正面照片", "example": "本人名下的一类账户"},
     ])
     specs = {m.name: m for m in dibao.materials.all()}
