@@ -10,6 +10,7 @@ import socket
 from email.message import EmailMessage
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
@@ -154,3 +155,31 @@ def test_apply_accept_conditionally_supply_by_email_approve_verify(setup, open_p
     expect(anyone.locator("#verdict.warn-card")).to_be_visible()
     assert re.search(r"/verify/", anyone.url)
     shot(anyone, "applications-verify-altered-phone")
+
+
+def test_the_chinese_page_suggests_a_deadline_the_browser_accepts(setup, open_page):
+    """On the Chinese page the suggested deadline once rendered as 2026/12/13: the date input showed
+    nothing and the browser refused the form. Now the office accepts with the suggestion untouched."""
+    world, item = setup
+    application = services.application_submit(
+        actor=world.villager_a, item=item, villager=world.villager_a.villager, commitment=True,
+        uploads={item.materials.get(order=3).pk: [SimpleUploadedFile("auth.png", _png_bytes(), "image/png")]})
+    staff = open_page()  # the browser speaks Chinese (zh-CN)
+    log_in(staff, world.township_staff.phone, world.password)
+    staff.goto(f"/services/a/{application.public_id}/")
+    assert staff.locator("html").get_attribute("lang") == "zh-hans"
+    limit = timezone.localtime(services.conditional_deadline_limit(application)).date()
+    suggested = min(timezone.localdate() + dt.timedelta(days=10), limit)
+    field = staff.locator("#conditional-form input[name=deadline]")
+    assert field.input_value() == suggested.isoformat()  # what the browser itself holds
+    assert field.evaluate("el => el.validity.valid")
+    staff.locator("#conditional-form button[type=submit]").click()
+    expect(staff.locator(".notice")).to_contain_text("银行卡")
+    application.refresh_from_db()
+    assert application.conditional and timezone.localtime(application.supply_due_at).date() == suggested
+
+
+def _png_bytes():
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 120, 40)).save(buf, "PNG")
+    return buf.getvalue()
