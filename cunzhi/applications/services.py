@@ -599,9 +599,8 @@ def material_supply(*, actor, application: Application, material: Material, file
         stored = [_store_file(application=application, material=material, content=c, actor=actor, via=via)
                   for c in contents]
         before = material.state
-        if material.state == MaterialState.MISSING:
-            material.state = MaterialState.SUPPLIED if application.accepted_at else MaterialState.PROVIDED
-            material.save(update_fields=["state"])
+        if material.state in (MaterialState.MISSING, MaterialState.NOT_APPLICABLE):
+            _mark_arrived(application, material)
         audit_record(actor=actor, action="application.supply", obj=application,
                      on_behalf_of=None if getattr(actor, "pk", None) == application.villager.user_id
                      else application.villager,
@@ -609,6 +608,13 @@ def material_supply(*, actor, application: Application, material: Material, file
                      after={"state": material.state, "files": len(stored), "via": via})
         _after_supply(application, actor=actor)
     return stored
+
+
+def _mark_arrived(application: Application, material: Material) -> None:
+    """A file arrived for a missing material, or for one marked not applicable (sent after all): it is there."""
+    material.state = MaterialState.SUPPLIED if application.accepted_at else MaterialState.PROVIDED
+    material.not_applicable_reason, material.not_applicable_by, material.not_applicable_at = "", None, None
+    material.save(update_fields=["state", "not_applicable_reason", "not_applicable_by", "not_applicable_at"])
 
 
 def _after_supply(application: Application, *, actor) -> None:
@@ -1012,9 +1018,8 @@ def file_assign(*, actor, application: Application, file: MaterialFile, material
     with transaction.atomic():
         file.material = material
         file.save(update_fields=["material"])
-        if material.state == MaterialState.MISSING:
-            material.state = MaterialState.SUPPLIED if application.accepted_at else MaterialState.PROVIDED
-            material.save(update_fields=["state"])
+        if material.state in (MaterialState.MISSING, MaterialState.NOT_APPLICABLE):
+            _mark_arrived(application, material)
         audit_record(actor=actor, action="application.file_assign", obj=application,
                      after={"material": material.spec.name})
         _after_supply(application, actor=actor)

@@ -92,6 +92,15 @@ def test_only_conditional_and_missing_materials_and_only_staff_undo_before_accep
         services.material_not_applicable(actor=world.other_township_staff, application=app, material=disability)
 
 
+def test_a_file_sent_after_all_makes_it_provided(world, catalogue, flow):
+    app = flow.submit()
+    disability = material(app, catalogue, "残疾人证")
+    services.material_not_applicable(actor=world.villager_a, application=app, material=disability, reason="无")
+    services.material_supply(actor=world.villager_a, application=app, material=disability, files=[png()])
+    disability.refresh_from_db()
+    assert disability.state == MaterialState.PROVIDED and disability.not_applicable_reason == ""
+
+
 def test_a_condition_is_required_for_a_conditional_material(world):
     item = ServiceItem(code="x", name="测试事项", promised_days=5, region_code=world.county.code)
     with pytest.raises(ValidationError, match="say when it is needed"):
