@@ -150,3 +150,12 @@ def login(client):
         client.force_login(user)
         return client
     return _login
+
+
+@pytest.fixture
+def other_office_staff(world):
+    """Staff of another office of township T (the natural resources office): the same township as
+    `township_staff` (civil affairs), another function. Its office is `world.office_t_resources`."""
+    office = Office.objects.create(name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES, region=world.township_t)
+    world.office_t_resources = office
+    return _staff("郑干事", "13900000022", Role.OFFICE_STAFF, world.township_t, office)

@@ -8,9 +8,16 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Government services")
 
     def ready(self):
+        from cunzhi.notify.about import about_register
         from cunzhi.notify.jobs import job_register
+        from cunzhi.people.rules import office_cases_register
 
-        from . import services
+        from . import selectors, services
+        # Notices about an application are as private as the application itself.
+        about_register("applications.application", can_read=selectors.application_readable,
+                       readable=selectors.applications_readable)
+        # An office sees the ID number and phone of the villagers whose applications it handles.
+        office_cases_register(selectors.office_case_villagers)
         job_register("applications.terminate_overdue", lambda: services.applications_terminate_overdue(),
                      every_minutes=5, description="Terminate conditional acceptances whose materials did not "
                                                   "arrive by the deadline; record the broken commitment.")

@@ -112,6 +112,25 @@ def applications_in_scope(*, user, status: str = "", number: str = ""):
     return _list_related(qs).order_by("-submitted_at", "-id")
 
 
+# --- registered with notify (notices about an application) and people (an office's cases) ------------
+
+def application_readable(user, pk: int) -> bool:
+    """Whoever may open the application may read the notices about it."""
+    application = Application.objects.select_related("villager").filter(pk=pk).first()
+    return application is not None and rules.can_view(user, application)
+
+
+def applications_readable(user):
+    """Applications whose notices a staff member's list of notices shows: those of their own list."""
+    return applications_in_scope(user=user)
+
+
+def office_case_villagers(office_ids: set[int]):
+    """Villagers who applied for something these offices accept or handle a step of."""
+    return (Application.objects.filter(Q(accepting_office_id__in=office_ids) | Q(steps__office_id__in=office_ids))
+            .order_by().values_list("villager_id", flat=True))
+
+
 def application_detail(*, public_id: str) -> Application | None:
     """One application with everything its page shows (fixed number of queries)."""
     return (Application.objects.select_related("item", "villager__user", "villager__village", "villager__household",

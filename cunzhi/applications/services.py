@@ -188,7 +188,7 @@ def _tell(application: Application, event: str, *, actor=None, extra: dict | Non
     notice_send(kind="direct", user_ids=ids, template=f"applications_{event}", context=context,
                 link=reverse("applications:detail", args=[application.public_id]), urgency=urgency,
                 sender=actor if getattr(actor, "is_authenticated", False) else None,
-                region_code=application.region_code)
+                region_code=application.region_code, about=application)
 
 
 def _tell_staff(application: Application, event: str, *, office_id: int | None, actor=None,
@@ -202,7 +202,7 @@ def _tell_staff(application: Application, event: str, *, office_id: int | None, 
     notice_send(kind="direct", user_ids=ids, template=f"applications_{event}", context=context,
                 link=reverse("applications:detail", args=[application.public_id]), urgency=urgency,
                 sender=actor if getattr(actor, "is_authenticated", False) else None,
-                region_code=application.region_code)
+                region_code=application.region_code, about=application)
 
 
 def _fmt_day(when: dt.datetime | None) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import DelegationScope, Office
+from cunzhi.people.models import DelegationScope, Office, Role
 from cunzhi.people.rules import STAFF_ROLES
 from cunzhi.regions.models import Region
 
@@ -62,6 +62,42 @@ def scope_q(user, roles=STAFF_ROLES) -> Q:
     return prefix_q(people_rules.prefixes(user, roles))
 
 
+def full_view_q(user) -> Q:
+    """Concerns the user sees whole as staff (rules.is_staff_in_scope, as a filter): every concern of
+    their regions for village roles, supervisors and county administrators; for office staff those of
+    their office, and the shared queue of their level (no office named, at or escalated to it)."""
+    q = scope_q(user, rules.FULL_VIEW_ROLES)
+    for role, prefix, office_id in people_rules.role_rows(user):
+        if role != Role.OFFICE_STAFF:
+            continue
+        levels = rules.QUEUE_LEVELS.get(len(prefix), ())
+        mine = Q(owner_office_id=office_id)
+        if levels:
+            mine |= Q(owner_office__isnull=True) & (Q(level__in=levels) | Q(escalation_level__in=levels))
+        q |= prefix_q([prefix]) & mine
+    if getattr(user, "is_authenticated", False) and people_rules.role_rows(user):
+        q |= Q(owner=user)
+    return q
+
+
+# --- registered with notify (notices about a concern) and people (an office's cases) --------------
+def concern_readable(user, pk: int) -> bool:
+    """Notices about a concern carry its private details: for those who see it whole."""
+    concern = Concern.objects.select_related("villager").filter(pk=pk).first()
+    return concern is not None and rules.can_view_full(user, concern)
+
+
+def concerns_readable(user):
+    """Concerns whose notices a staff member's list of notices shows: those they see whole."""
+    return Concern.objects.filter(full_view_q(user))
+
+
+def office_case_villagers(office_ids: set[int]):
+    """Villagers whose concern is with one of these offices."""
+    return (Concern.objects.filter(owner_office_id__in=office_ids, villager__isnull=False).order_by()
+            .values_list("villager_id", flat=True))
+
+
 def concern_by_public_id(*, public_id: str) -> Concern | None:
     return (Concern.objects.select_related("category", "village__parent", "group", "owner", "owner_office",
                                            "villager__user", "raised_by", "merged_into")
@@ -73,17 +109,21 @@ def categories_active():
 
 
 # --- lists ---------------------------------------------------------------------------------------
+def _listable_q(user) -> Q:
+    """Concerns on a staff list: the public ones of the user's regions, and the private ones they see
+    whole (a representative who is staff elsewhere sees private concerns only where they are staff;
+    an office, only its own)."""
+    q = scope_q(user, rules.LIST_ROLES) & Q(is_public=True)
+    if rules.sees_private(user):
+        q |= full_view_q(user)
+    return q
+
+
 def concerns_in_scope(*, user, status: str = "", village: str = "", category: str = "", due: str = "",
                       owner=None, search: str = "", now=None):
     """Concerns the user may list as staff (private ones only for staff roles), newest first."""
     now = now or timezone.now()
-    qs = Concern.objects.filter(scope_q(user, rules.LIST_ROLES))
-    if not rules.sees_private(user):
-        qs = qs.filter(is_public=True)
-    else:
-        staff_q = scope_q(user, STAFF_ROLES)
-        # A representative who is also staff elsewhere sees private concerns only where they are staff.
-        qs = qs.filter(staff_q | Q(is_public=True))
+    qs = Concern.objects.filter(_listable_q(user))
     if village:
         qs = qs.filter(prefix_q([village]))
     if category:
@@ -110,9 +150,7 @@ def concerns_in_scope(*, user, status: str = "", village: str = "", category: st
 def due_counts(*, user, now=None) -> dict:
     """How many concerns in the user's scope are overdue and due soon (two counts on the due index)."""
     now = now or timezone.now()
-    base = Concern.objects.filter(scope_q(user, rules.LIST_ROLES), due_at__isnull=False)
-    if not rules.sees_private(user):
-        base = base.filter(is_public=True)
+    base = Concern.objects.filter(_listable_q(user), due_at__isnull=False)
     return {
         "overdue": base.filter(due_at__lt=now).count(),
         "soon": base.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=due_soon_hours())).count(),

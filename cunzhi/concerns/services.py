@@ -149,7 +149,7 @@ def _tell(user_ids, template: str, concern, *, sender=None, urgent: bool = False
     sender = sender if getattr(sender, "is_authenticated", False) else None
     notice_send(kind="direct", user_ids=ids, template=f"concerns_{template}", context=_context(concern, **extra),
                 link=_link(concern), urgency=Urgency.URGENT if urgent else Urgency.NORMAL, sender=sender,
-                region_code=concern.region_code)
+                region_code=concern.region_code, about=concern)
 
 
 def _villager_user_ids(concern, *, supporters: bool = False) -> list[int]:

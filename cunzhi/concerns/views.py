@@ -182,8 +182,7 @@ def _display(user, concern, full: bool) -> dict:
         return {"name": concern.public_name or _("A villager"), "phone": ""}
     name = concern.villager.name if concern.villager_id else concern.contact_name
     phone = concern.villager.phone if concern.villager_id else concern.contact_phone
-    if phone and not (rules.is_subject(user, concern) or people_rules.in_scope(
-            user, concern.region_code, people_rules.PHONE_ROLES)):
+    if phone and not rules.can_see_phone(user, concern):
         phone = mask_phone(phone)
     return {"name": name, "phone": phone}
 

@@ -8,7 +8,12 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self):
+        from cunzhi.consultations import selectors
+        from cunzhi.notify.about import about_register
         from cunzhi.notify.jobs import job_register
+
+        # Notices about a draft (opened, closed, filed) are for whoever may open the draft.
+        about_register("consultations.draft", can_read=selectors.draft_readable, readable=selectors.drafts_readable)
 
         def tick():
             from cunzhi.consultations.services import drafts_open_and_close_due

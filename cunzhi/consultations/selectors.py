@@ -55,6 +55,18 @@ def drafts_visible(*, user, status: str = "", kind: str = ""):
     return qs.order_by("-opens_at", "-id")
 
 
+def draft_readable(user, pk: int) -> bool:
+    """Notices about a draft are read by whoever may open the draft (registered with notify). Notices
+    about one person's comment (hidden, the report's answers) are not about the draft: theirs alone."""
+    draft = Draft.objects.filter(pk=pk).first()
+    return draft is not None and rules.can_view(user, draft)
+
+
+def drafts_readable(user):
+    """Drafts whose notices a staff member's list of notices shows: the drafts they may read."""
+    return Draft.objects.filter(drafts_visible_q(user))
+
+
 def draft_by_public_id(*, public_id: str) -> Draft | None:
     return (Draft.objects.select_related("scope__parent", "owner_office", "previous", "created_by")
             .filter(public_id=public_id).first())

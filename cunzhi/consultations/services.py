@@ -187,7 +187,7 @@ def draft_open(*, draft: Draft, actor=None, now=None) -> bool:
             context={"title": draft.title, "short_title": _short(draft.title), "owner": draft.owner_name,
                      "scope": draft.scope.name, "closes": timezone.localtime(draft.closes_at - dt.timedelta(seconds=1))
                      .date().isoformat(), "paragraphs": draft.paragraphs.count()},
-            link=draft_url(draft), now=now)
+            link=draft_url(draft), about=draft, now=now)
         Draft.objects.filter(pk=draft.pk).update(announcement=notice)
         draft.announcement = notice
     return True
@@ -207,7 +207,7 @@ def draft_close(*, draft: Draft, actor=None, now=None) -> bool:
             notice_send(kind="direct", user_ids=[draft.created_by_id], sender=actor, template="consultations_closed",
                         context={"title": draft.title, "short_title": _short(draft.title),
                                  "comments": draft.comments.filter(hidden_at__isnull=True).count()},
-                        link=reverse("consultations:response", args=[draft.public_id]), now=now)
+                        link=reverse("consultations:response", args=[draft.public_id]), about=draft, now=now)
     return True
 
 
@@ -552,7 +552,7 @@ def adoption_record(*, actor, draft: Draft, adopted_on: dt.date, meeting_referen
             notice_send(kind="direct", user_ids=staff, sender=actor, template="consultations_filed",
                         context={"title": draft.title, "short_title": _short(draft.title), "village": draft.scope.name,
                                  "adopted_on": adopted_on.isoformat(), "meeting": meeting_reference},
-                        link=reverse("consultations:filings"), now=now)
+                        link=reverse("consultations:filings"), about=draft, now=now)
         adoption_publish(actor=actor, adoption=adoption)
     return adoption
 

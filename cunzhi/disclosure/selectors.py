@@ -70,6 +70,18 @@ def posts_in_work(*, user, status: str = ""):
                             output_field=IntegerField()), "-updated_at")
 
 
+def post_readable(user, pk: int) -> bool:
+    """Notices about a post are read by whoever may open the post (registered with notify)."""
+    post = Post.objects.filter(pk=pk).first()
+    return post is not None and rules.can_view_post(user, post)
+
+
+def posts_readable(user):
+    """Posts whose notices a staff member's list of notices shows: published ones of their regions and
+    the ones they oversee."""
+    return Post.objects.filter((Q(status=PostStatus.PUBLISHED) & scope_q(user)) | scope_q(user, rules.OVERSIGHT_ROLES))
+
+
 def post_by_public_id(*, public_id: str) -> Post | None:
     return (Post.objects.select_related("village", "author", "published_by", "ledger_period")
             .filter(public_id=public_id).first())

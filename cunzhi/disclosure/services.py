@@ -64,12 +64,13 @@ def users_with_roles(*, village_code: str, roles) -> list[int]:
                 .values_list("user_id", flat=True).distinct())
 
 
-def _notify(*, template: str, user_ids, context: dict, link: str, sender=None, region_code: str = "") -> None:
+def _notify(*, template: str, user_ids, context: dict, link: str, sender=None, region_code: str = "",
+            about=None) -> None:
     from cunzhi.notify.services import notice_send
     ids = sorted({uid for uid in user_ids if uid and (sender is None or uid != getattr(sender, "pk", None))})
     if ids:
         notice_send(kind="direct", user_ids=ids, template=template, context=context, link=link, sender=sender,
-                    region_code=region_code)
+                    region_code=region_code, about=about)
 
 
 def post_link(post: Post) -> str:
@@ -200,7 +201,8 @@ def post_submit(*, post: Post, actor) -> Post:
     audit_record(actor=actor, action="disclosure.post.submit", obj=post, before={"status": before},
                  after={"status": post.status})
     _notify(template="disclosure_review", user_ids=reviewers, context={"title": post.title,
-            "village": post.village.name}, link=post_link(post), sender=actor, region_code=post.region_code)
+            "village": post.village.name}, link=post_link(post), sender=actor, region_code=post.region_code,
+            about=post)
     return post
 
 
@@ -218,7 +220,7 @@ def post_approve(*, post: Post, actor, comment: str = "") -> Post:
         audit_record(actor=actor, action="disclosure.post.approve", obj=post, after={"comment": comment[:200]})
         _publish(post=post, actor=actor)
     _notify(template="disclosure_approved", user_ids=[post.author_id], context={"title": post.title},
-            link=post_link(post), sender=actor, region_code=post.region_code)
+            link=post_link(post), sender=actor, region_code=post.region_code, about=post)
     return post
 
 
@@ -239,7 +241,8 @@ def post_return(*, post: Post, actor, comment: str) -> Post:
         audit_record(actor=actor, action="disclosure.post.return", obj=post, before={"status": PostStatus.IN_REVIEW},
                      after={"status": post.status, "comment": comment[:200]})
     _notify(template="disclosure_returned", user_ids=[post.author_id], context={"title": post.title,
-            "comment": comment[:200]}, link=post_link(post), sender=actor, region_code=post.region_code)
+            "comment": comment[:200]}, link=post_link(post), sender=actor, region_code=post.region_code,
+            about=post)
     return post
 
 
@@ -271,7 +274,7 @@ def _publish(*, post: Post, actor) -> None:
         notice_send(kind="announcement", region_code=post.region_code, template="disclosure_published",
                     context={"title": post.title, "village": post.village.name,
                              "category": post.get_category_display()},
-                    link=post_link(post), sender=post.published_by)
+                    link=post_link(post), sender=post.published_by, about=post)
 
 
 def _fulfil_due_items(post: Post) -> int:
@@ -327,7 +330,7 @@ def question_ask(*, post: Post, actor, text: str) -> Question:
     _notify(template="disclosure_question", user_ids=users_with_roles(village_code=post.region_code,
                                                                         roles=rules.AUTHOR_ROLES),
             context={"title": post.title, "question": text[:60]}, link=post_link(post) + f"#q-{question.public_id}",
-            sender=actor, region_code=post.region_code)
+            sender=actor, region_code=post.region_code, about=post)
     return question
 
 
@@ -350,7 +353,7 @@ def question_answer(*, question: Question, actor, answer: str) -> Question:
                  after={"answer": answer[:200]})
     _notify(template="disclosure_answer", user_ids=[question.asker_id], context={"title": question.post.title},
             link=post_link(question.post) + f"#q-{question.public_id}", sender=actor,
-            region_code=question.region_code)
+            region_code=question.region_code, about=question.post)
     return question
 
 

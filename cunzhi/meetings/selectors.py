@@ -40,6 +40,17 @@ def meetings_visible(*, user, status: str = "", body: str = ""):
     return qs.order_by("-starts_at", "-id")
 
 
+def meeting_readable(user, pk: int) -> bool:
+    """Notices about a meeting are read by whoever may open the meeting (registered with notify)."""
+    meeting = Meeting.objects.filter(pk=pk).first()
+    return meeting is not None and rules.can_view(user, meeting)
+
+
+def meetings_readable(user):
+    """Meetings whose notices a staff member's list of notices shows: the meetings they may list."""
+    return meetings_visible(user=user)
+
+
 def meeting_get(*, public_id: str) -> Meeting:
     return Meeting.objects.select_related("village", "group", "petition", "secretary", "convened_by").get(
         public_id=public_id)

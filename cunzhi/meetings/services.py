@@ -253,7 +253,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
                              context=_notice_context(meeting),
                              link=absolute(reverse("meetings:detail", args=[meeting.public_id])),
                              urgency=Urgency.URGENT if urgent else Urgency.NORMAL, sender=actor,
-                             region_code=meeting.region_code, now=now)
+                             region_code=meeting.region_code, about=meeting, now=now)
         meeting.notice = notice
         meeting.sequence += 1
         meeting.save()
@@ -322,7 +322,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
             notice_send(kind="direct", user_ids=user_ids, template="meetings_cancelled",
                         context={**_notice_context(meeting), "reason": reason},
                         link=absolute(reverse("meetings:detail", args=[meeting.public_id])), sender=actor,
-                        region_code=meeting.region_code)
+                        region_code=meeting.region_code, about=meeting)
         audit_record(actor=actor, action="meeting.cancel", obj=meeting, after={"reason": reason})
     return meeting
 

@@ -48,12 +48,17 @@ class Notice(TimeStamped):
     context = models.JSONField(default=dict, blank=True)
     # Where the full text lives (an absolute path on this site); SMS texts link to it.
     link = models.CharField(max_length=300, blank=True)
+    # What the notice is about (an application, a concern...): the model's "app_label.model_name" and
+    # its primary key. Whoever may read that object may read the notice (notify.about, notify.rules).
+    about_type = models.CharField(max_length=100, blank=True)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
     recipient_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
+        indexes = [models.Index(fields=["about_type", "about_id"], name="notice_about")]
 
     def __str__(self):
         return f"{self.kind} {self.public_id}"

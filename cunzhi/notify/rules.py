@@ -1,13 +1,51 @@
-"""Who may see what of notifications. Staff see notices of their regions; the county admin sees jobs."""
+"""Who may read a notice and see its reach; the county admin sees the periodic jobs.
 
+A notice is read by its recipients (a helper's copy included), by helpers who hold an active
+"notices" delegation from a recipient, and by whoever may read the object it is about (a domain's
+own rule, registered in notify.about) — nobody else. Its sender reads it too, and staff of a region
+read the announcements sent to everyone in it. A personal notice about nothing (a test message) is
+for its recipients and sender only.
+
+Staff see a notice's reach (report, door-to-door list, re-sending) when they may read it for their
+work: being one of its recipients is not enough.
+"""
+
+from cunzhi.notify import selectors
+from cunzhi.notify.about import about_reader
 from cunzhi.people import rules as people_rules
+
+ANNOUNCEMENT = "announcement"
+
+
+def _authenticated(user) -> bool:
+    return getattr(user, "is_authenticated", False)
+
+
+def reads_for_work(user, notice) -> bool:
+    """The sender; staff of the region for an announcement; whoever may read what the notice is about."""
+    if not _authenticated(user):
+        return False
+    if notice.sender_id is not None and notice.sender_id == user.pk:
+        return True
+    if notice.kind == ANNOUNCEMENT and notice.region_code and people_rules.in_scope(user, notice.region_code):
+        return True
+    if notice.about_type and notice.about_id is not None:
+        reader = about_reader(notice.about_type)
+        # An object type nobody registered reads as private: only the recipients see the notice.
+        return reader is not None and reader.can_read(user, notice.about_id)
+    return False
+
+
+def can_read(user, notice) -> bool:
+    if not _authenticated(user):
+        return False
+    return (selectors.is_recipient(user=user, notice=notice) or selectors.helps_a_recipient(user=user, notice=notice)
+            or reads_for_work(user, notice))
 
 
 def can_view_report(user, notice) -> bool:
-    """Staff whose scope holds the notice's region (a notice without a region: county admins only)."""
-    if notice.region_code:
-        return people_rules.in_scope(user, notice.region_code)
-    return people_rules.has_role(user, people_rules.REGION_ADMIN_ROLES)
+    """Staff who may read the notice for their work see who it reached."""
+    return can_list_notices(user) and reads_for_work(user, notice)
 
 
 def can_resend(user, notice) -> bool:

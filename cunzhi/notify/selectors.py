@@ -1,10 +1,12 @@
 """Reads for notifications: the inbox, the notice report, the people not reached."""
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
+from cunzhi.notify import about
 from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Notice
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import User
+from cunzhi.people.models import Delegation, DelegationScope, User
 
 
 def inbox_items(*, user):
@@ -13,11 +15,28 @@ def inbox_items(*, user):
             .select_related("notice", "copy_for").order_by("-created_at", "-id"))
 
 
+def is_recipient(*, user, notice: Notice) -> bool:
+    """The user was sent the notice (or a helper's copy of it)."""
+    return Delivery.objects.filter(notice=notice, recipient=user).exists()
+
+
+def helps_a_recipient(*, user, notice: Notice) -> bool:
+    """The user holds an active "notices" delegation from a villager the notice was sent to."""
+    now = timezone.now()
+    recipients = Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("recipient")
+    scopes = (Delegation.objects.filter(helper=user, villager__user__in=recipients, revoked_at__isnull=True,
+                                        starts_at__lte=now, ends_at__gt=now).values_list("scopes", flat=True))
+    return any(DelegationScope.NOTICES in (s or []) for s in scopes)
+
+
 def notices_visible(*, user):
-    """Notices sent in the user's regions, newest first."""
-    q = people_rules.scope_q(user)
-    if people_rules.has_role(user, people_rules.REGION_ADMIN_ROLES):
-        q |= Q(region_code="")
+    """Notices a staff member may read for their work (notify.rules.reads_for_work), newest first:
+    those they sent, announcements to their regions, and those about objects they may list."""
+    if not getattr(user, "is_authenticated", False):
+        return Notice.objects.none()
+    q = Q(sender=user) | (Q(kind="announcement") & people_rules.scope_q(user))
+    for label, reader in about.READERS.items():
+        q |= Q(about_type=label, about_id__in=reader.readable(user).order_by().values("pk"))
     return Notice.objects.filter(q).select_related("sender")
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from cunzhi.core.audit import audit_record
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.notify import transports
+from cunzhi.notify.about import about_label, about_reader
 from cunzhi.notify.models import (
     Channel,
     ChannelPreference,
@@ -123,16 +124,24 @@ def _deliveries_insert(rows: list[tuple]) -> None:
 
 def notice_send(*, kind: str, sender=None, region_code: str = "", urgency: str = Urgency.NORMAL,
                 subject: dict | None = None, body: dict | None = None, template: str = "",
-                context: dict | None = None, link: str = "", now=None, **params) -> Notice:
-    """Create a notice and all its deliveries in one transaction; delivery tasks are enqueued after commit."""
+                context: dict | None = None, link: str = "", about=None, now=None, **params) -> Notice:
+    """Create a notice and all its deliveries in one transaction; delivery tasks are enqueued after commit.
+
+    `about` is the object the notice is about (an application, a concern): whoever may read it may read
+    the notice. Its type must be registered (notify.about), or nobody but the recipients could read it.
+    """
     if not template and not subject:
         raise ValueError("a notice needs a subject (per language) or a template")
+    about_type = about_label(about) if about is not None else ""
+    if about_type and about_reader(about_type) is None:
+        raise ValueError(f"notices cannot be about {about_type!r}: no reader check is registered for it")
     strategy = strategy_for(kind)
     now = now or timezone.now()
     with transaction.atomic():
         notice = Notice.objects.create(kind=kind, sender=sender, region_code=region_code, urgency=urgency,
                                        subject=subject or {}, body=body or {}, template=template,
-                                       context=context or {}, link=link)
+                                       context=context or {}, link=link, about_type=about_type,
+                                       about_id=about.pk if about is not None else None)
         planned = strategy.plan(urgent=urgency == Urgency.URGENT, now=now, region_code=region_code, **params)
         rows, tokens, in_batch, token = [], [], 0, ""
         lease = now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)

@@ -10,9 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cunzhi.core.idnumbers import mask_phone
 from cunzhi.notify import jobs, rules, selectors, services
 from cunzhi.notify.forms import PreferenceForm
 from cunzhi.notify.models import Channel, ChannelPreference, Delivery, Notice
+from cunzhi.people import rules as people_rules
 
 PAGE_SIZE = 20
 
@@ -46,9 +48,9 @@ def inbox_read_all(request):
 def notice(request, public_id):
     """The full text of a notice (the link in e-mails and text messages); opening it marks it read."""
     n = get_object_or_404(Notice, public_id=public_id)
-    mine = Delivery.objects.filter(notice=n, recipient=request.user, channel=Channel.INBOX).first()
-    if mine is None and not rules.can_view_report(request.user, n):
+    if not rules.can_read(request.user, n):
         raise Http404  # do not reveal notices sent to others
+    mine = Delivery.objects.filter(notice=n, recipient=request.user, channel=Channel.INBOX).first()
     subject, body = services.notice_render(n, request.LANGUAGE_CODE)
     if mine and mine.read_at is None:
         services.inbox_mark_read(user=request.user, notice=n)
@@ -84,6 +86,15 @@ def _notice_for_staff(request, public_id):
     return n
 
 
+def _mask_phones(user, people):
+    """Each person's phone as the reader may see it: the villager record's rule (people.rules)."""
+    for p in people:
+        villager = getattr(p, "villager", None)
+        full = p.pk == user.pk or (villager is not None and people_rules.can_see_full_phone(user, villager))
+        p.phone_shown = p.phone if full else mask_phone(p.phone)
+    return people
+
+
 @login_required
 def notice_report(request, public_id):
     if not rules.can_list_notices(request.user):
@@ -91,6 +102,7 @@ def notice_report(request, public_id):
     n = _notice_for_staff(request, public_id)
     subject, _body = services.notice_render(n, request.LANGUAGE_CODE)
     people = Paginator(selectors.not_reached(notice=n), PAGE_SIZE).get_page(request.GET.get("page"))
+    _mask_phones(request.user, people)
     return render(request, "notify/report.html", {
         "notice": n, "subject": subject, "report": selectors.notice_report(notice=n), "people": people,
         "failures": selectors.failures(notice=n)[:50]})
@@ -103,7 +115,7 @@ def door_list(request, public_id):
         return forbidden(request)
     n = _notice_for_staff(request, public_id)
     subject, body = services.notice_render(n, request.LANGUAGE_CODE)
-    people = list(selectors.not_reached(notice=n)[:5000])
+    people = _mask_phones(request.user, list(selectors.not_reached(notice=n)[:5000]))
     return render(request, "notify/door_list.html", {"notice": n, "subject": subject, "body": body,
                                                      "people": people})
 

@@ -7,11 +7,13 @@ Who sees what:
 - An object outside the caller's reach answers 404, exactly like one that does not exist, so
   nobody can probe which records exist in other villages.
 - ID numbers: in full only where people.rules.can_see_full_id (the villager, cadres, Party
-  secretaries, office staff, county administrators); otherwise masked (110105********002X), and
-  always masked in lists. Birth dates follow the ID number, since the ID contains them.
-- Mobile numbers: in full for the villager and for roles that call villagers back (cadres, Party
-  secretaries, grid workers, office staff); masked for supervision committee members, county
-  administrators and helpers (see can_see_full_phone).
+  secretaries, county administrators, and office staff for villagers whose case their office
+  handles); otherwise masked (110105********002X), and always masked in lists. Birth dates follow
+  the ID number, since the ID contains them.
+- Mobile numbers: in full for the villager and for those who call villagers back (cadres, Party
+  secretaries, grid workers; office staff for villagers whose case their office handles); masked
+  for supervision committee members, county administrators, other offices and helpers (see
+  can_see_full_phone).
 - Every read of a villager's record or household by someone else is logged (people.services.
   access_record) and shows on that villager's "who looked at my data" (/me/data-access).
 """
@@ -35,7 +37,6 @@ from cunzhi.regions.models import Level, Region
 
 router = Router(tags=["people"])
 
-# Roles that phone villagers back in their daily work. Kept here until people.rules has a phone rule.
 MAX_DELEGATIONS = 100  # per direction in /me/delegations; the counts tell when there are more
 PURPOSE_HELP = "Why you are reading the record; shown to the villager on “who looked at my data”."
 

@@ -4,8 +4,10 @@ All checks read the user's roles once per request (cached on the user object), s
 asks the database for roles once, not once per row.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.people.models import Delegation, DelegationScope, Role
@@ -13,12 +15,28 @@ from cunzhi.people.models import Delegation, DelegationScope, Role
 # Roles that work with villagers' records (a villager representative is a villager role).
 STAFF_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.GRID_WORKER,
                          Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
-# Roles that may see a full ID number: those who must match it against other records.
-FULL_ID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
+# Roles that may see a full ID number in every record of their regions: those who keep the roster
+# and match it against other records.
+FULL_ID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
 ROSTER_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
 REGION_ADMIN_ROLES = frozenset({Role.COUNTY_ADMIN})
 # Roles that call villagers back, so they see full phone numbers; others see them masked.
-PHONE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER, Role.OFFICE_STAFF})
+PHONE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})
+# Least privilege inside a township: an office's function, not its township, decides what it sees.
+# Office staff read the records of their region with ID and phone masked, and see both in full only
+# for villagers whose case (an application, a concern) their own office handles.
+OFFICE_ROLES = frozenset({Role.OFFICE_STAFF})
+
+# Domains that route cases to offices register a finder: office ids -> a queryset of the ids of the
+# villagers those offices have a case with (values_list of one column). people knows no feature domain;
+# the finders' querysets are read together in one UNION query.
+_CASE_FINDERS: list[Callable[[set[int]], QuerySet]] = []
+
+
+def office_cases_register(finder: Callable[[set[int]], QuerySet]) -> None:
+    """Tell people how to find the villagers an office has a case with (called from a domain's ready())."""
+    if finder not in _CASE_FINDERS:
+        _CASE_FINDERS.append(finder)
 
 
 def role_rows(user) -> list[tuple[str, str, int | None]]:
@@ -86,13 +104,43 @@ def can_view_villager(user, villager) -> bool:
             or active_delegation(user, villager, DelegationScope.RECORDS) is not None)
 
 
+def office_ids(user) -> set[int]:
+    """Offices the user works in (office staff roles), from the cached role rows."""
+    return {office for role, _p, office in role_rows(user) if role in OFFICE_ROLES and office}
+
+
+def office_case_villager_ids(user) -> frozenset[int]:
+    """Ids of the villagers whose case one of the user's offices handles: one query, the first time it
+    is asked for this user object (a list page asks once, not once per row)."""
+    cached = getattr(user, "_cunzhi_office_cases", None)
+    if cached is None:
+        offices = office_ids(user)
+        found: set[int] = set()
+        if offices and _CASE_FINDERS:
+            first, *rest = [finder(offices).order_by() for finder in _CASE_FINDERS]
+            found = {pk for pk in (first.union(*rest) if rest else first) if pk is not None}
+        cached = frozenset(found)
+        user._cunzhi_office_cases = cached
+    return cached
+
+
+def has_office_case(user, villager) -> bool:
+    """Office staff of the villager's region whose office handles a case of this villager."""
+    return (in_scope(user, villager.region_code, OFFICE_ROLES)
+            and villager.pk in office_case_villager_ids(user))
+
+
 def can_see_full_id(user, villager) -> bool:
-    return is_self(user, villager) or in_scope(user, villager.region_code, FULL_ID_ROLES)
+    """The villager; roster keepers of the region; an office handling the villager's case."""
+    return (is_self(user, villager) or in_scope(user, villager.region_code, FULL_ID_ROLES)
+            or has_office_case(user, villager))
 
 
 def can_see_full_phone(user, villager) -> bool:
-    """The villager themself, or a role that needs to call them, in the villager's region."""
-    return is_self(user, villager) or in_scope(user, villager.region_code, PHONE_ROLES)
+    """The villager themself, or someone who needs to call them: a village role of their region, or
+    an office handling their case."""
+    return (is_self(user, villager) or in_scope(user, villager.region_code, PHONE_ROLES)
+            or has_office_case(user, villager))
 
 
 def can_view_household(user, household) -> bool:

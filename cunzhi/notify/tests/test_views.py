@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cunzhi.core.idnumbers import mask_phone
 from cunzhi.notify import jobs
 from cunzhi.notify import services
 from cunzhi.notify.context_processors import _memo
@@ -160,3 +161,19 @@ def test_jobs_page_and_late_warning_on_staff_home(world, login):
     assert "not run on time" not in client.get(reverse("home")).content.decode()
     page = client.get(reverse("notify:jobs")).content.decode()
     assert "On time" in page
+
+
+# --- the door-to-door list masks phones as the villager record does (issue 12, item 12) --------------
+
+@pytest.mark.parametrize("persona, full", [("cadre_a", True), ("supervisor_a", False), ("county_admin", False)])
+def test_reach_report_and_door_list_mask_phones_like_the_villager_record(world, login, request, persona, full):
+    notice = services.notice_send(kind="announcement", region_code=world.village_a.code, sender=world.cadre_a,
+                                  subject=SUBJECT, body=BODY)
+    user = getattr(world, persona, None) or request.getfixturevalue(persona)
+    client = login(user)
+    phone = world.villager_a.villager.phone
+    for view in ("notify:report", "notify:door_list"):
+        main = client.get(reverse(view, args=[notice.public_id])).content.decode().split("<main")[1]
+        assert "张三" in main
+        assert (phone in main) is full, view
+        assert (mask_phone(phone) in main) is not full, view
