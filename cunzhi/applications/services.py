@@ -383,10 +383,11 @@ def _not_applicable_reasons(specs, reasons: dict[int, str] | None, uploads: dict
 
 def reuse_purpose(application: Application, specs) -> str:
     """The line a villager reads on "who viewed my data" for a reuse: what, from where, on what basis."""
-    parts = []
+    # Records reused on the same basis are named together, so each basis is cited once.
+    by_basis: dict[str, list[str]] = {}
     for spec in specs:
-        basis = spec.legal_basis or _official(gettext_noop("your consent"))
-        parts.append(f"{spec.name}（{basis}）")
+        by_basis.setdefault(spec.legal_basis or _official(gettext_noop("your consent")), []).append(spec.name)
+    parts = [f"{'、'.join(names)}（{basis}）" for basis, names in by_basis.items()]
     return _official(gettext_noop("Application %(number)s “%(item)s” reused records: %(parts)s"),
                      number=application.number, item=application.item.name, parts="；".join(parts))
 

@@ -210,6 +210,8 @@ class DataAccessOut(Schema):
     kind: str
     kind_label: str
     purpose: str
+    times: int = Field(description="How often the same person read it for the same reason within the hour.")
+    last_at: dt.datetime | None = Field(description="The last of those reads (when more than one).")
 
     @staticmethod
     def resolve_kind_label(obj):

@@ -309,6 +309,10 @@ class DataAccess(models.Model):
     kind = models.CharField(max_length=20, choices=AccessKind.choices)
     purpose = models.CharField(max_length=200)
     region_code = models.CharField(max_length=15, db_index=True)
+    # The same person reading again for the same reason soon after (a case opened several times while
+    # handling it) is one access: counted here, so the villager reads one line, not a column of copies.
+    times = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

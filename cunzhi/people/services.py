@@ -5,6 +5,7 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
@@ -145,13 +146,26 @@ def _actor_office(user) -> str:
         return str(r.office or r.region) + " · " + str(r.get_role_display())
 
 
+# Reading the same record again for the same reason within this time is the same access.
+ACCESS_REPEAT_WINDOW = dt.timedelta(hours=1)
+
+
 def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> DataAccess | None:
-    """Log a read or use of a villager's personal data by someone else (nothing when they read their own)."""
+    """Log a read or use of a villager's personal data by someone else (nothing when they read their own);
+    a repeat by the same person for the same reason within the hour is counted on the same row."""
     if is_self(actor, villager):
         return None
     home_invalidate(villager.user_id)
+    purpose = purpose[:200]
+    now = timezone.now()
+    row = (DataAccess.objects.filter(subject=villager, actor=actor, kind=kind, purpose=purpose,
+                                     created_at__gte=now - ACCESS_REPEAT_WINDOW).order_by("-created_at").first())
+    if row is not None:
+        DataAccess.objects.filter(pk=row.pk).update(times=F("times") + 1, last_at=now)
+        row.refresh_from_db(fields=["times", "last_at"])
+        return row
     return DataAccess.objects.create(subject=villager, actor=actor, actor_name=actor.name or actor.phone,
-                                     actor_office=_actor_office(actor), kind=kind, purpose=purpose[:200],
+                                     actor_office=_actor_office(actor), kind=kind, purpose=purpose,
                                      region_code=villager.region_code)
 
 

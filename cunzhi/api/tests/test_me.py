@@ -84,7 +84,7 @@ def test_a_staff_read_shows_in_the_villagers_access_log(world, login, client):
     row = body["items"][0]
     assert row["actor_name"] == "赵干事" and row["purpose"] == "核对材料"
     assert row["kind"] == "staff_read" and row["kind_label"] and row["actor_office"]
-    assert set(row) == {"at", "actor_name", "actor_office", "kind", "kind_label", "purpose"}
+    assert set(row) == {"at", "actor_name", "actor_office", "kind", "kind_label", "purpose", "times", "last_at"}
 
 
 def test_access_log_is_only_the_callers_own(world, login):

@@ -96,3 +96,20 @@ def test_another_office_of_the_township_sees_none_of_the_application(world, cata
     assert client.get(f"/api/v1/services/applications/{app.public_id}").status_code == 404
     for path in ("/api/v1/services/applications", "/api/v1/services/work"):
         assert app.number not in client.get(path).content.decode()
+
+
+# --- "who looked at my data": one line per access (item 26) ---------------------------------------
+
+def test_a_reuse_read_three_times_is_one_line_citing_its_basis_once(world, catalogue, flow, login):
+    from .conftest import BASIS
+    app = flow.submit()  # identity card and household register taken from records, on the same basis
+    staff = login(world.township_staff)
+    for _n in range(3):  # opened, then back on the page after each action
+        assert staff.get(reverse("applications:detail", args=[app.public_id])).status_code == 200
+    body = login(world.villager_a).get(reverse("people:data_access")).content.decode()
+    main = body.split("<main")[1]
+    assert main.count(app.number) == 1  # one line, not three
+    assert main.count(BASIS) == 1  # the basis once, for both records
+    assert "居民身份证" in main and "户口簿" in main
+    assert "赵干事" in main and "递铺街道民政办" in main  # who, which office
+    assert "3 times" in main
