@@ -151,19 +151,17 @@ ACCESS_REPEAT_WINDOW = dt.timedelta(hours=1)
 
 
 def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> DataAccess | None:
-    """Log a read or use of a villager's personal data by someone else (nothing when they read their own);
-    a repeat by the same person for the same reason within the hour is counted on the same row."""
+    """Log a read or use of a villager's personal data by someone else (nothing when they read their own).
+    A repeat by the same person for the same reason within the hour is counted on the row of the first
+    (one UPDATE, and None is returned); otherwise the new row is returned."""
     if is_self(actor, villager):
         return None
     home_invalidate(villager.user_id)
     purpose = purpose[:200]
     now = timezone.now()
-    row = (DataAccess.objects.filter(subject=villager, actor=actor, kind=kind, purpose=purpose,
-                                     created_at__gte=now - ACCESS_REPEAT_WINDOW).order_by("-created_at").first())
-    if row is not None:
-        DataAccess.objects.filter(pk=row.pk).update(times=F("times") + 1, last_at=now)
-        row.refresh_from_db(fields=["times", "last_at"])
-        return row
+    if DataAccess.objects.filter(subject=villager, actor=actor, kind=kind, purpose=purpose,
+                                 created_at__gte=now - ACCESS_REPEAT_WINDOW).update(times=F("times") + 1, last_at=now):
+        return None
     return DataAccess.objects.create(subject=villager, actor=actor, actor_name=actor.name or actor.phone,
                                      actor_office=_actor_office(actor), kind=kind, purpose=purpose,
                                      region_code=villager.region_code)

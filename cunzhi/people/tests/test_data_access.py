@@ -18,9 +18,9 @@ def read(world, actor=None, purpose="Looked up the record", kind=AccessKind.STAF
 
 def test_reading_again_soon_for_the_same_reason_is_the_same_access(world):
     first = read(world)
-    again = read(world)
-    assert again.pk == first.pk and DataAccess.objects.get().times == 2
-    assert again.last_at >= again.created_at
+    assert read(world) is None  # counted on the first row
+    row = DataAccess.objects.get()
+    assert row.pk == first.pk and row.times == 2 and row.last_at >= row.created_at
     # Another reason, another kind, another person: other accesses.
     read(world, purpose="Contacting the villager")
     read(world, kind=AccessKind.DATA_REUSE)
@@ -28,7 +28,7 @@ def test_reading_again_soon_for_the_same_reason_is_the_same_access(world):
     assert DataAccess.objects.count() == 4
     # An hour later it is a new access (the clock is the row's own: moved back, no waiting).
     DataAccess.objects.filter(pk=first.pk).update(created_at=first.created_at - dt.timedelta(minutes=61))
-    assert read(world).pk != first.pk
+    assert read(world) is not None
     assert DataAccess.objects.get(pk=first.pk).times == 2
 
 
