@@ -171,7 +171,7 @@ def run_one(database: str, recipients: int, timeout: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env.update(CUNZHI_DATA_DIR=str(tmp), DJANGO_SETTINGS_MODULE="cunzhi.settings", DEBUG="0",
                TASKS_BACKEND="database", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-               NOTIFY_BASE_URL="https://cunzhi.example.gov.cn", RATELIMIT_ENABLE="0")
+               SITE_URL="https://cunzhi.example.gov.cn", RATELIMIT_ENABLE="0")
     if database == "postgres":
         _pg(f"DROP DATABASE IF EXISTS {PG_DB}")
         _pg(f"CREATE DATABASE {PG_DB}")

@@ -274,9 +274,15 @@ LOGGING = {
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 NINJA_PAGINATION_PER_PAGE = 50
 
+# --- The site's address (cunzhi.core.links; docs/operations.md) ------------------------------
+# Scheme, host and port the public reaches the site at: every absolute link (texts, e-mails, PDFs,
+# QR codes, calendar files, certificates) is built from it. Unset, it follows PORT, so a demo on
+# another port links to itself. NOTIFY_BASE_URL is its old name, still read (deprecated).
+SITE_URL = (env_str("SITE_URL", "") or env_str("NOTIFY_BASE_URL", "")
+            or f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+NOTIFY_BASE_URL = SITE_URL  # deprecated alias: read SITE_URL (through cunzhi.core.links.absolute_url)
+
 # --- Notifications (cunzhi.notify; docs/operations.md) ---------------------------------------
-# Absolute address of the site, for links in e-mail and text messages.
-NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_TRIES = env_int("NOTIFY_MAX_TRIES", 5)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)  # doubled after each failure
 NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500)  # deliveries per task

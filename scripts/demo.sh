@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 PORT=${PORT:-8000}
+# Every link that leaves the page (texts, e-mails, PDFs, QR codes, calendar files, certificates) is
+# built from SITE_URL: the web server, the worker and seed_demo must all see the demo's own port.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 PY=.venv/bin/python
 echo "==> preparing the database"
 $PY manage.py migrate -v0

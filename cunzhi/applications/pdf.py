@@ -11,6 +11,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
+from cunzhi.core.links import absolute_url
+
 
 def verify_path(code: str = "") -> str:
     """/verify/<code> when the project mounts the public page at the root, else this app's copy."""
@@ -23,8 +25,8 @@ def verify_path(code: str = "") -> str:
 
 
 def verify_url(code: str) -> str:
-    base = getattr(settings, "APPLICATIONS_VERIFY_BASE_URL", "") or settings.NOTIFY_BASE_URL
-    return base.rstrip("/") + verify_path(code)
+    """The address printed under the certificate's QR code."""
+    return absolute_url(verify_path(code))
 
 
 def qr_data_uri(text: str) -> str:

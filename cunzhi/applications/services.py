@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
+from cunzhi.core.links import absolute_url
 from cunzhi.core.idnumbers import mask_id_number, mask_name
 from cunzhi.core.workdays import add_working_days, end_of_day
 from cunzhi.notify.models import Urgency
@@ -533,8 +534,8 @@ def application_accept_conditionally(*, actor, application: Application, deadlin
         _tell(application, "conditional", actor=actor, urgency=Urgency.URGENT,
               extra={"deadline": deadline.isoformat(), "items": [f"{i['name']}（{i['form']}）" for i in items],
                      "address": mail_address(),
-                     "pdf": settings.NOTIFY_BASE_URL.rstrip("/")
-                     + reverse("applications:notice_pdf", args=[application.public_id, notice.public_id])})
+                     "pdf": absolute_url(reverse("applications:notice_pdf",
+                                                 args=[application.public_id, notice.public_id]))})
         first = application.steps.order_by("order").first()
         _tell_staff(application, "step", office_id=first.office_id, actor=actor,
                     extra={"step": first.name, "due": _fmt_day(first.due_at)})

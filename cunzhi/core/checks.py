@@ -1,4 +1,4 @@
-"""System checks of our own: deployment secrets (`manage.py check --deploy`) and the holiday calendar."""
+"""System checks of our own: deployment secrets (`manage.py check --deploy`), the holiday calendar, the site address."""
 
 import datetime as dt
 
@@ -45,3 +45,15 @@ def holiday_calendar_problems(today: dt.date) -> list[checks.CheckMessage]:
 @checks.register()
 def holiday_calendar(app_configs, **kwargs):
     return holiday_calendar_problems(timezone.localdate())
+
+
+@checks.register()
+def site_url_check(app_configs, **kwargs):
+    """SITE_URL builds every link in texts, e-mails and PDFs: without scheme and host they all break."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.SITE_URL or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return [checks.Error(f"SITE_URL must be an address like https://cunzhi.example.gov.cn, "
+                             f"got {settings.SITE_URL!r}.", id="cunzhi.E401")]
+    return []

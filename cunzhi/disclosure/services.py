@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhi.core.audit import audit_record
+from cunzhi.core.links import absolute_url
 from cunzhi.disclosure import periods, privacy, rules
 from cunzhi.disclosure.models import (
     Approval, Category, Decision, DueItem, Frequency, Post, PostRead, PostStatus, Question, Schedule,
@@ -79,8 +80,7 @@ def post_link(post: Post) -> str:
 
 def post_absolute_url(post: Post) -> str:
     """The address printed in the QR code: the public page of the post."""
-    base = getattr(settings, "DISCLOSURE_BASE_URL", "") or settings.NOTIFY_BASE_URL
-    return base.rstrip("/") + post_link(post)
+    return absolute_url(post_link(post))
 
 
 def _check_village(village) -> None:

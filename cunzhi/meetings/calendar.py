@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from cunzhi.meetings.models import Meeting, MeetingStatus
-from cunzhi.meetings.services import absolute
+from cunzhi.core.links import absolute_url
 
 
 def meeting_ics(*, meeting: Meeting) -> bytes:
@@ -24,7 +24,7 @@ def meeting_ics(*, meeting: Meeting) -> bytes:
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
     event.add("sequence", meeting.sequence)
-    page = absolute(reverse("meetings:detail", args=[meeting.public_id]))
+    page = absolute_url(reverse("meetings:detail", args=[meeting.public_id]))
     with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         event.add("summary", f"{meeting.get_body_display()}: {meeting.title}")
         lines = [meeting.agenda, "", _("Meeting page, check-in and voting: %(url)s") % {"url": page}]

@@ -9,7 +9,7 @@ from django.core import signing
 from django.urls import reverse
 
 from cunzhi.meetings.models import Meeting, MeetingMember
-from cunzhi.meetings.services import absolute
+from cunzhi.core.links import absolute_url
 
 SALT = "meetings.member-code"
 
@@ -19,7 +19,8 @@ def member_code(*, meeting: Meeting, member: MeetingMember) -> str:
 
 
 def member_url(*, meeting: Meeting, member: MeetingMember) -> str:
-    return absolute(reverse("meetings:scan", args=[meeting.public_id, member_code(meeting=meeting, member=member)]))
+    code = member_code(meeting=meeting, member=member)
+    return absolute_url(reverse("meetings:scan", args=[meeting.public_id, code]))
 
 
 def member_qr_data_uri(*, meeting: Meeting, member: MeetingMember) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cunzhi.core.audit import audit_record
+from cunzhi.core.links import absolute_url
 from cunzhi.meetings import law, rules
 from cunzhi.meetings.models import (
     Attendance, AttendanceMode, Authorisation, Ballot, BallotKind, Body, CheckInMethod, Choice, Matter, Meeting,
@@ -41,10 +42,6 @@ PURPOSE_VOTE = gettext_noop("Voted at a village meeting for the villager")
 
 def _open_early() -> dt.timedelta:
     return dt.timedelta(minutes=getattr(settings, "MEETINGS_OPEN_EARLY_MINUTES", 60))
-
-
-def absolute(path: str) -> str:
-    return settings.NOTIFY_BASE_URL.rstrip("/") + path
 
 
 # --- Convening ------------------------------------------------------------------------------
@@ -208,8 +205,8 @@ def _notice_context(meeting: Meeting) -> dict:
     return {
         "meeting": meeting.public_id, "title": meeting.title, "body": meeting.body,
         "starts": local.strftime("%Y-%m-%d %H:%M"), "starts_short": local.strftime("%m-%d %H:%M"), "place": meeting.place, "agenda": meeting.agenda,
-        "page": absolute(reverse("meetings:detail", args=[meeting.public_id])),
-        "ics": absolute(reverse("meetings:ics", args=[meeting.public_id])),
+        "page": absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
+        "ics": absolute_url(reverse("meetings:ics", args=[meeting.public_id])),
         "stream": meeting.stream_url, "urgent_reason": meeting.urgent_reason if meeting.urgent else "",
         "village": meeting.village.name,
     }
@@ -251,7 +248,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
                         .values_list("user_id", flat=True))
         notice = notice_send(kind="direct", user_ids=user_ids, template="meetings_notice",
                              context=_notice_context(meeting),
-                             link=absolute(reverse("meetings:detail", args=[meeting.public_id])),
+                             link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
                              urgency=Urgency.URGENT if urgent else Urgency.NORMAL, sender=actor,
                              region_code=meeting.region_code, about=meeting, now=now)
         meeting.notice = notice
@@ -321,7 +318,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
                             .values_list("user_id", flat=True))
             notice_send(kind="direct", user_ids=user_ids, template="meetings_cancelled",
                         context={**_notice_context(meeting), "reason": reason},
-                        link=absolute(reverse("meetings:detail", args=[meeting.public_id])), sender=actor,
+                        link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])), sender=actor,
                         region_code=meeting.region_code, about=meeting)
         audit_record(actor=actor, action="meeting.cancel", obj=meeting, after={"reason": reason})
     return meeting
@@ -768,7 +765,7 @@ def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
         notice_send(kind="direct", user_ids=list(cadres), template="meetings_petition_reached",
                     context={"title": locked.title, "signatures": locked.signature_count, "needed": locked.needed,
                              "kind": locked.kind},
-                    link=absolute(reverse("meetings:petition_detail", args=[locked.public_id])), sender=actor,
+                    link=absolute_url(reverse("meetings:petition_detail", args=[locked.public_id])), sender=actor,
                     region_code=locked.region_code)
     return True
 

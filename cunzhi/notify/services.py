@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cunzhi.core.audit import audit_record
+from cunzhi.core.links import absolute_url
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.notify import transports
 from cunzhi.notify.about import about_label, about_reader
@@ -78,8 +79,9 @@ def notice_html(notice: Notice, language: str, subject: str, body: str, link: st
 
 
 def notice_link(notice: Notice) -> str:
+    """The full address a text or e-mail links to: the notice's own link (domains give a path), else the notice."""
     from django.urls import reverse
-    return notice.link or settings.NOTIFY_BASE_URL.rstrip("/") + reverse("notify:notice", args=[notice.public_id])
+    return absolute_url(notice.link or reverse("notify:notice", args=[notice.public_id]))
 
 
 _INSERT_COLUMNS = ("notice_id", "recipient_id", "copy_for_id", "channel", "language", "address", "status", "tries",

@@ -149,6 +149,20 @@ def test_conditional_acceptance_rules(world, catalogue, flow):
     assert Notice.objects.filter(template="applications_conditional").exists()
 
 
+def test_conditional_notice_links_its_pdf_at_the_site_address(world, catalogue, flow, settings):
+    settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
+    notice = flow.conditional(flow.submit())
+    sent = Notice.objects.get(template="applications_conditional")
+    assert sent.context["pdf"].startswith("https://cunzhi.example.gov.cn:8443/services/")
+    assert sent.context["pdf"].endswith(f"/notices/{notice.public_id}.pdf")
+
+
+def test_certificate_qr_and_link_use_the_site_address(settings):
+    from cunzhi.applications import pdf
+    settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
+    assert pdf.verify_url("ABCD-1234") == "https://cunzhi.example.gov.cn:8443" + pdf.verify_path("ABCD-1234")
+
+
 def test_supplying_the_last_material_keeps_the_commitment(world, catalogue, flow):
     app = flow.submit()
     flow.conditional(app)

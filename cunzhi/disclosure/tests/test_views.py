@@ -180,12 +180,15 @@ def test_questions_by_villagers_answers_by_cadres(world, client, login):
     assert "道路什么时候修" in body and "十月开工" in body and "张*" in body and "张三" not in body
 
 
-def test_printed_notice_is_an_a4_pdf_with_the_link(world, client):
+def test_printed_notice_is_an_a4_pdf_with_the_link(world, client, settings):
+    settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
     post = make(world, body="村道硬化工程已完工，总投资 12 万元。")
     r = client.get(reverse("disclosure:post_pdf", args=[post.public_id]))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     text = subprocess.run(["pdftotext", "-", "-"], input=r.content, capture_output=True).stdout.decode()
-    assert "村道硬化工程已完工" in text and services.post_absolute_url(post) in text
+    # The QR code and the printed link use the site's address (SITE_URL), not the port of a default.
+    assert services.post_absolute_url(post) == f"https://cunzhi.example.gov.cn:8443/disclosure/p/{post.public_id}/"
+    assert "村道硬化工程已完工" in text and services.post_absolute_url(post) in "".join(text.split())
     info = subprocess.run(["pdfinfo", "-"], input=r.content, capture_output=True).stdout.decode()
     assert "595.276 x 841.89 pts (A4)" in info
     fonts = subprocess.run(["pdffonts", "-"], input=r.content, capture_output=True).stdout.decode()

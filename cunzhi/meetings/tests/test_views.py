@@ -259,6 +259,17 @@ def test_ics_invitation(world, login):
     assert str(event["uid"]) == f"meeting-{meeting.public_id}@cunzhi"
 
 
+def test_ics_and_check_in_codes_link_to_the_site_address(world, login, settings):
+    from cunzhi.meetings import codes
+    settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
+    meeting = in_session(world)
+    event = next(iter(Calendar.from_ical(login(world.villager_a).get(url("ics", meeting)).content).walk("VEVENT")))
+    page = f"https://cunzhi.example.gov.cn:8443/meetings/{meeting.public_id}/"
+    assert str(event["url"]) == page and page in str(event["description"])
+    member = member_of(meeting, world.villager_a.villager)
+    assert codes.member_url(meeting=meeting, member=member).startswith(page)
+
+
 def test_chair_runs_motions_from_the_page(world, login):
     add_villagers(world.village_a, 2)
     meeting = in_session(world)

@@ -90,6 +90,30 @@ def test_sms_waits_for_the_end_of_quiet_hours_unless_urgent(world, settings, mon
     assert rows(normal, Channel.SMS).get().status == DeliveryStatus.SENT
 
 
+def test_links_in_texts_and_e_mails_are_absolute_at_the_site_address(world, settings, monkeypatch,
+                                                                     django_capture_on_commit_callbacks):
+    """Domains give a path (/concerns/<id>/); every text and e-mail carries the full address from SITE_URL."""
+    settings.TASKS = IMMEDIATE
+    settings.SMS_BACKEND = "file"
+    settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
+    world.villager_a.email = "zhang@example.org"
+    world.villager_a.save()
+    sent = []
+
+    class Recording(transports.SmsTransport):
+        def send(self, message):
+            sent.append(message.sms_text)
+    monkeypatch.setitem(transports.TRANSPORTS, "sms", Recording)
+    with django_capture_on_commit_callbacks(execute=True):
+        send([world.villager_a], link="/concerns/9lbmphgNi74p/", urgency=Urgency.URGENT)
+        plain = send([world.villager_a], urgency=Urgency.URGENT)  # no link of its own: the notice page
+    full = "https://cunzhi.example.gov.cn:8443/concerns/9lbmphgNi74p/"
+    assert sent[0].endswith(" " + full)
+    assert sent[1].endswith(f" https://cunzhi.example.gov.cn:8443/notify/n/{plain.public_id}/")
+    email = mail.outbox[0]
+    assert email.body.endswith(full) and f'href="{full}"' in email.alternatives[0][0]
+
+
 def test_own_quiet_hours(world, settings):
     ChannelPreference.objects.create(user=world.villager_a, quiet_start=dt.time(12, 0), quiet_end=dt.time(14, 0))
     notice = send([world.villager_a, world.villager_b])
