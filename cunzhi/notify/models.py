@@ -23,6 +23,9 @@ class Channel(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
+    # Claimed by a worker and handed to the gateway; the outcome is not recorded yet. A row left
+    # here by a killed worker is sent again after its lease (and counted in `interrupted`).
+    SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed, will retry")
     PERMANENT_FAILURE = "permanent_failure", _("Failed for good")
@@ -77,7 +80,10 @@ class Delivery(models.Model):
     # The e-mail address or mobile number used, as it was when the notice was sent.
     address = models.CharField(max_length=254, blank=True)
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    # Every attempt, counted before the gateway is called: a worker killed mid-send leaves it counted.
     tries = models.PositiveSmallIntegerField(default=0)
+    # Attempts whose worker stopped before recording the outcome: the message may have arrived twice.
+    interrupted = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_try_at = models.DateTimeField(null=True, blank=True)
     # Token of the task batch that owns the row; a lost task's rows are taken over after a lease.
@@ -92,7 +98,7 @@ class Delivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["notice", "recipient", "channel"], name="delivery_unique")]
         indexes = [
             # The retry scan: due rows only, so the index stays small.
-            models.Index(fields=["next_try_at"], condition=Q(status__in=["pending", "failed"]),
+            models.Index(fields=["next_try_at"], condition=Q(status__in=["pending", "failed", "sending"]),
                          name="delivery_due"),
             # The unread count in every page header.
             models.Index(fields=["recipient", "read_at"], condition=Q(channel="inbox"), name="delivery_inbox"),

@@ -49,9 +49,13 @@ def reached_q() -> Q:
 def notice_report(*, notice: Notice) -> dict:
     """Counts per channel and status, and how many people were reached by any channel."""
     rows = (Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("channel", "status")
-            .annotate(n=Count("id"), read=Count("id", filter=Q(read_at__isnull=False))))
+            .annotate(n=Count("id"), read=Count("id", filter=Q(read_at__isnull=False)),
+                      twice=Count("id", filter=Q(interrupted__gt=0))))
     channels = {c: {"label": label, "total": 0, "statuses": {}, "read": 0} for c, label in Channel.choices}
+    # Sent again after a worker stopped mid-send: the person may have had the message twice.
+    sent_twice = 0
     for r in rows:
+        sent_twice += r["twice"]
         ch = channels[r["channel"]]
         ch["total"] += r["n"]
         ch["statuses"][r["status"]] = r["n"]
@@ -63,7 +67,7 @@ def notice_report(*, notice: Notice) -> dict:
                .values("recipient").distinct().count())
     copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False).values("recipient").distinct().count()
     return {"channels": channels, "reached": reached, "recipients": notice.recipient_count,
-            "not_reached": max(notice.recipient_count - reached, 0), "copies": copies}
+            "not_reached": max(notice.recipient_count - reached, 0), "copies": copies, "sent_twice": sent_twice}
 
 
 def not_reached(*, notice: Notice):

@@ -253,6 +253,83 @@ def test_nothing_is_lost_when_no_worker_runs(world, settings):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_and_shows_it(db, settings, monkeypatch):
+    """Two workers die in the middle of their batches (the process killed: nothing after the send runs);
+    after the lease the retry job sends what they had not sent. Each worker's message in flight may have
+    gone out already: it is sent again, and only it, with tries=2 for everyone to see."""
+    import threading
+    from collections import Counter
+
+    from django.db import connection
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # workers: below
+    settings.NOTIFY_BATCH_SIZE = 10
+    users = [UserFactory() for _ in range(20)]
+    sent, hung, release = Counter(), {}, {name: threading.Event() for name in ("worker-1", "worker-2")}
+    die_at = {"worker-1": 4, "worker-2": 7}  # the Nth send of each worker is its last
+
+    class Gateway:
+        def __init__(self):
+            self.count = 0
+
+        def open(self):
+            pass
+
+        def close(self):
+            pass
+
+        def send(self, message):
+            sent[message.to] += 1  # the gateway has it: the text reaches the phone
+            self.count += 1
+            name = threading.current_thread().name
+            if self.count == die_at.get(name):
+                hung[name].set()
+                release[name].wait()  # killed here: this worker never runs another line of its own
+    monkeypatch.setitem(transports.TRANSPORTS, "sms", Gateway)
+    notice = services.notice_send(kind="direct", users=users, subject=SUBJECT, body=BODY, urgency=Urgency.URGENT)
+    tokens = sorted(set(rows(notice, Channel.SMS).values_list("claimed_by", flat=True)))
+    assert len(tokens) == 2
+
+    def work(token):
+        try:
+            services.deliveries_send(token=token)
+        finally:
+            connection.close()
+    threads = []
+    for name, token in zip(die_at, tokens):
+        hung[name] = threading.Event()
+        t = threading.Thread(target=work, args=(token,), name=name, daemon=True)
+        t.start()
+        assert hung[name].wait(30)
+        threads.append(t)
+    try:
+        assert sum(sent.values()) == 11
+        # Recovery: after the lease the retry job hands every unfinished delivery to a new worker.
+        later = timezone.now() + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS + 1)
+        settings.TASKS = IMMEDIATE
+        services.deliveries_enqueue_due(now=later)
+        sms = {d.address: d for d in rows(notice, Channel.SMS)}
+        assert set(sent) == set(sms) and {d.status for d in sms.values()} == {DeliveryStatus.SENT}
+        twice = sorted(a for a, n in sent.items() if n > 1)
+        assert len(twice) == 2 and max(sent.values()) == 2  # one per killed worker, no more
+        assert sorted(a for a, d in sms.items() if d.tries == 2) == twice  # and every attempt recorded
+        assert all(sms[a].tries == 1 for a in sms if a not in twice)
+        assert all(sms[a].interrupted == 1 and sms[a].last_error for a in twice)
+        from cunzhi.notify import selectors
+        assert selectors.notice_report(notice=notice)["sent_twice"] == 2
+        # A worker that was only slow, not dead, wakes up after the lease: it records nothing over the
+        # new worker's outcome and sends nothing more.
+        for t in threads:  # one at a time: the test database is shared by threads without waiting for locks
+            release[t.name].set()
+            t.join(30)
+        assert sum(sent.values()) == 22 and {d.tries for d in rows(notice, Channel.SMS) if d.address in twice} == {2}
+    finally:
+        for t in threads:
+            release[t.name].set()
+            t.join(30)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_scheduler_runs_each_slot_once_and_the_worker_records_it(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     assert "notify.retry_due" in jobs.JOBS
