@@ -18,6 +18,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Key for encrypting ID numbers at rest. Separate from SECRET_KEY so rotating one does not
 # make the other's data unreadable. Empty: derived from SECRET_KEY (demo only).
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
+# Key of the ledger's seals (the county's witness log of signed-off heads, each chain head): kept
+# out of the database, so whoever can rewrite the database cannot re-seal a rewritten ledger.
+# Separate from SECRET_KEY; never change it (the seals made with it would no longer verify).
+LEDGER_WITNESS_KEY = (env_str("LEDGER_WITNESS_KEY", "")
+                      or "insecure-demo-witness-key-set-LEDGER_WITNESS_KEY-in-production")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -16,6 +16,10 @@ def production_secrets(app_configs, **kwargs):
         problems.append(checks.Warning(
             "FIELD_ENCRYPTION_KEY is not set; ID numbers are encrypted with a key derived from SECRET_KEY.",
             id="cunzhi.W002"))
+    if "insecure-demo-witness-key" in settings.LEDGER_WITNESS_KEY:
+        problems.append(checks.Warning(
+            "LEDGER_WITNESS_KEY is not set; the ledger's seals use the public demo key, so a rewritten "
+            "ledger could be re-sealed.", id="cunzhi.W421"))
     if not settings.REDIS_URL:
         problems.append(checks.Warning(
             "REDIS_URL is not set; rate limits use the database cache, which is not atomic.",

@@ -38,8 +38,17 @@ def post_pdf(*, post: Post, url: str, approvals=(), extra: dict | None = None) -
     """Render the post as an A4 notice (WeasyPrint, Noto Sans CJK SC)."""
     from weasyprint import HTML
 
+    extra = dict(extra or {})
+    if post.ledger_period_id:
+        # A finance notice from the ledger carries the full chain head signed off, in a second QR code:
+        # the board's paper copy is a witness the database cannot reach.
+        from cunzhi.ledger.selectors import period_head, period_verify_url
+        verify_url = period_verify_url(period=post.ledger_period)
+        seq, head = period_head(period=post.ledger_period)
+        extra.update(ledger_verify_url=verify_url, ledger_qr=qr_data_uri(verify_url), ledger_seq=seq,
+                     ledger_head=head)
     html = render_to_string("disclosure/print.html", {
         "post": post, "url": url, "tables": tables_view(post.tables), "qr": qr_data_uri(url), "approvals": approvals,
-        "printed_at": timezone.localtime(), **(extra or {}),
+        "printed_at": timezone.localtime(), **extra,
     })
     return HTML(string=html).write_pdf()

@@ -6,7 +6,7 @@ Amounts are integer fen. An entry's `amount_fen` is negative only for a reversin
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
@@ -99,11 +99,16 @@ class LedgerVerifyOut(Schema):
     entries_checked: int
     head_seq: int
     head_hash: str
-    sign_offs_checked: int
+    sign_offs_checked: int = Field(description="Signed-off heads in the county's witness log the chain matched.")
+    witnessed_seq: int = Field(description="The last witnessed head: later entries are not signed off yet.")
+    unsigned_entries: int = Field(description="Entries after the last witnessed head (not yet signed off).")
+    printed_head_matches: bool | None = Field(description="With ?seq=&head= (from a notice's QR code): whether "
+                                                          "the chain passes through that head.")
     first_bad_seq: int | None
     first_bad_id: str | None
-    problem: str | None = Field(description="changed, broken_link, missing, truncated, signoff_mismatch, "
-                                            "vouchers_changed")
+    problem: str | None = Field(description="changed, broken_link, missing, truncated, vouchers_changed, "
+                                            "payee_changed, appended, head_unsealed, signoff_mismatch, "
+                                            "signoff_altered, witness_altered, printed_mismatch")
     message: str | None
     seconds: float
 
@@ -219,13 +224,25 @@ def period_close(request, payload: PeriodIn, code: str = CODE):
 
 
 @router.get("/ledger/villages/{code}/verify", auth=PUBLIC, response={200: LedgerVerifyOut, **OBJECT_ERRORS})
-def verify(request, code: str = CODE):
-    """Recompute the chain; `ok` false names the first bad entry."""
+def verify(request, code: str = CODE, seq: str | None = None, head: str | None = None):
+    """Recompute the chain and check it against the county's witnessed heads (and a printed head: `seq`
+    and `head`); `ok` false names the first bad entry."""
     village = _village(code)
-    result = services.chain_verify(village=village)
+    printed = None
+    if seq is not None or head is not None:
+        try:
+            printed = services.parse_printed_head(seq, head)
+        except ValidationError as exc:
+            raise ApiError(422, exc.messages[0], "invalid")
+    result = services.chain_verify(village=village, printed=printed)
     p = result.problem
+    matches = None  # no printed head given, or another problem was found before it was compared
+    if printed and (p is None or p.kind == "printed_mismatch"):
+        matches = p is None
     return {"village_code": village.code, "ok": result.ok, "entries_checked": result.count,
             "head_seq": result.head_seq, "head_hash": result.head_hash, "sign_offs_checked": result.periods_checked,
+            "witnessed_seq": result.witnessed_seq, "unsigned_entries": result.unsigned,
+            "printed_head_matches": matches,
             "first_bad_seq": p.seq if p else None, "first_bad_id": (p.public_id or None) if p else None,
             "problem": p.kind if p else None, "message": services.problem_text(p) if p else None,
             "seconds": round(result.seconds, 3)}

@@ -1,9 +1,11 @@
-"""The village ledger: append-only, hash-chained entries per village, and signed-off periods.
+"""The village ledger: append-only, hash-chained entries per village, signed-off periods, and the
+county's witness log of every sign-off.
 
 Every entry stores the hash of the one before it in the same village and its own hash over its
-fields; a period's sign-off stores the chain head (sequence number and hash) at that moment. A
+content; a period's sign-off stores the chain head (sequence number and hash) at that moment, and
+the same head goes into the county's witness log, sealed with a key kept outside the database. A
 row changed directly in the database no longer matches its hash, and a chain rewritten to hide
-it no longer matches the heads already signed off (and printed on the notice board).
+it no longer matches the witnessed heads (nor the full head printed in the notice's QR code).
 """
 
 from django.conf import settings
@@ -43,6 +45,8 @@ class Chain(models.Model):
     region_code = models.CharField(max_length=15, db_index=True)
     head_seq = models.PositiveIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default="0" * 64)
+    # chain.head_seal of (village, head_seq, head_hash): a head moved outside the ledger does not match.
+    head_seal = models.CharField(max_length=64, blank=True)
     balance_fen = models.BigIntegerField(default=0)
     # Every date up to this day is closed (the last signed-off period's end): no entry may be dated there.
     closed_through = models.DateField(null=True, blank=True)
@@ -68,6 +72,9 @@ class Entry(models.Model):
     counterparty = models.CharField(_("counterparty"), max_length=100)
     payee = models.ForeignKey("people.Villager", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("paid to villager"))
+    # The payee's stable identity (the keyed blind index of their ID number) when recorded; the hash
+    # covers it, and verification compares it with the payee's row in the people table.
+    payee_key = models.CharField(max_length=64, blank=True, editable=False)
     purpose = models.CharField(_("purpose"), max_length=300)
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by", verbose_name=_("reverses entry"))
@@ -147,3 +154,56 @@ class Period(models.Model):
     def save(self, *args, **kwargs):
         self.region_code = self.village.code
         super().save(*args, **kwargs)
+
+
+class WitnessLog(models.Model):
+    """The head of one county's witness log: locked while appending; its seal fixes the log's length."""
+
+    county_code = models.CharField(max_length=6, unique=True)
+    head_seq = models.PositiveIntegerField(default=0)
+    head_mac = models.CharField(max_length=64, default="0" * 64)
+    seal = models.CharField(max_length=64)  # chain.log_seal of (county, head_seq, head_mac)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["county_code"]
+
+
+class WitnessedHead(models.Model):
+    """One village's chain head as its supervision committee signed it off, in the county's log.
+
+    The log is append-only and keyed: each record's MAC (chain.witness_mac, with settings.
+    LEDGER_WITNESS_KEY) covers its content and the record before it, so a village's ledger rewritten
+    and recomputed in the database no longer matches what the county witnessed, and the log itself
+    cannot be rewritten to follow without the key. Records name villages and periods by content
+    (codes, dates, public ids), never by database ids.
+    """
+
+    county_code = models.CharField(max_length=6)
+    seq = models.PositiveIntegerField()  # position in the county's log
+    village_code = models.CharField(max_length=15, db_index=True)
+    period_id = models.CharField(max_length=16)  # the Period's public id
+    start = models.DateField()
+    end = models.DateField()
+    head_seq = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+    signed_by_name = models.CharField(max_length=50)
+    signed_at = models.DateTimeField()
+    prev_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["county_code", "seq"]
+        constraints = [models.UniqueConstraint(fields=["county_code", "seq"], name="ledger_witness_seq_unique")]
+
+    def __str__(self):
+        return f"{self.county_code}#{self.seq} {self.village_code} {self.start}–{self.end} #{self.head_seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("the witness log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("the witness log is append-only")

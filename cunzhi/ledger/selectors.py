@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from urllib.parse import urlencode
+
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure.privacy import mask_text
 from cunzhi.ledger import rules
-from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Period
+from cunzhi.core.links import absolute_url
+from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Period, WitnessedHead
 from cunzhi.people.rules import own_villager
 from cunzhi.regions.models import Level, Region
 
@@ -99,6 +103,20 @@ def period_report(*, period: Period) -> dict:
 
 def periods_of(*, village):
     return Period.objects.filter(village=village).order_by("-start")
+
+
+def period_head(*, period: Period) -> tuple[int, str]:
+    """The chain head of a sign-off as the county's witness log holds it (the village's copy if it has none)."""
+    witnessed = (WitnessedHead.objects.filter(village_code=period.region_code, period_id=period.public_id)
+                 .values_list("head_seq", "head_hash").first())
+    return witnessed or (period.head_seq, period.head_hash)
+
+
+def period_verify_url(*, period: Period) -> str:
+    """The verification page for the head signed off, in full: the address printed in the notice's QR code."""
+    seq, head = period_head(period=period)
+    query = urlencode({"village": period.region_code, "seq": seq, "head": head})
+    return absolute_url(f"{reverse('ledger:verify')}?{query}")
 
 
 def chain_of(*, village) -> Chain | None:

@@ -21,7 +21,7 @@ from cunzhi.disclosure.periods import month_bounds, quarter_bounds
 from cunzhi.ledger import chain as chainlib
 from cunzhi.ledger import rules
 from cunzhi.ledger.models import (
-    AppendOnly, Chain, Direction, Entry, FinanceCategory, Period, PeriodKind, Voucher,
+    AppendOnly, Chain, Direction, Entry, FinanceCategory, Period, PeriodKind, Voucher, WitnessedHead, WitnessLog,
 )
 from cunzhi.regions.models import Level, Region
 
@@ -109,7 +109,8 @@ def _lock_chain(village) -> Chain:
     """The village's chain head, locked until the transaction ends (created on the first entry)."""
     head = Chain.objects.select_for_update().filter(village=village).first()
     if head is None:
-        Chain.objects.get_or_create(village=village, defaults={"region_code": village.code})
+        Chain.objects.get_or_create(village=village, defaults={
+            "region_code": village.code, "head_seal": chainlib.head_seal(village.code, 0, chainlib.GENESIS)})
         head = Chain.objects.select_for_update().get(village=village)
     return head
 
@@ -127,14 +128,15 @@ def _append(*, village, actor, date, direction, category, amount_fen, counterpar
         recorded_at = timezone.now()
         entry = Entry(village=village, region_code=village.code, seq=head.head_seq + 1, date=date, direction=direction,
                       category=category, amount_fen=amount_fen, counterparty=counterparty, payee=payee,
-                      purpose=purpose, reverses=reverses, vouchers_digest=chainlib.vouchers_digest(sha),
+                      payee_key=payee.id_hash if payee else "", purpose=purpose, reverses=reverses,
+                      vouchers_digest=chainlib.vouchers_digest(sha),
                       recorded_by=actor if getattr(actor, "pk", None) else None,
                       recorded_by_name=getattr(actor, "name", "") or "", recorded_at=recorded_at,
                       prev_hash=head.head_hash)
-        entry.hash = chainlib.entry_hash(village.code, entry.seq, date, direction, category, amount_fen, counterparty,
-                                         payee.pk if payee else None, purpose, reverses.pk if reverses else None,
-                                         entry.vouchers_digest, entry.recorded_by_id, entry.recorded_by_name,
-                                         recorded_at, entry.prev_hash)
+        entry.hash = chainlib.entry_hash(village.code, entry.public_id, entry.seq, date, direction, category,
+                                         amount_fen, counterparty, entry.payee_key, purpose,
+                                         reverses.seq if reverses else None, entry.vouchers_digest,
+                                         entry.recorded_by_name, recorded_at, entry.prev_hash)
         entry.save()
         for f, digest in zip(files, sha):
             voucher = Voucher(entry=entry, content_type=getattr(f, "content_type", ""), sha256=digest,
@@ -143,6 +145,7 @@ def _append(*, village, actor, date, direction, category, amount_fen, counterpar
             voucher.save()
         signed = amount_fen if direction == Direction.INCOME else -amount_fen
         Chain.objects.filter(pk=head.pk).update(head_seq=entry.seq, head_hash=entry.hash,
+                                                head_seal=chainlib.head_seal(village.code, entry.seq, entry.hash),
                                                 balance_fen=head.balance_fen + signed, updated_at=recorded_at)
         if audit:
             audit_record(actor=actor, action="ledger.entry.reverse" if reverses else "ledger.entry.append", obj=entry,
@@ -251,83 +254,204 @@ def period_close(*, village, kind: str, start: dt.date, actor, comment: str = ""
                                        expenditure_fen=sums["expenditure"] or 0,
                                        closing_balance_fen=(sums["income_all"] or 0) - (sums["expenditure_all"] or 0))
         Chain.objects.filter(pk=head.pk).update(closed_through=last)
+        witness = _witness_append(period)
         audit_record(actor=actor, action="ledger.period.close", obj=period,
                      after={"start": first.isoformat(), "end": last.isoformat(), "head_seq": head.head_seq,
-                            "head_hash": head.head_hash})
+                            "head_hash": head.head_hash, "witness": f"{witness.county_code}#{witness.seq}"})
     return period
+
+
+def _witness_append(period: Period) -> WitnessedHead:
+    """Record a sign-off's chain head in the county's witness log (in the sign-off's transaction)."""
+    county = period.region_code[:6]
+    log = WitnessLog.objects.select_for_update().filter(county_code=county).first()
+    if log is None:
+        if WitnessedHead.objects.filter(county_code=county).exists():
+            raise ValidationError(_witness_refusal())  # the log's head row was deleted
+        WitnessLog.objects.get_or_create(county_code=county, defaults={
+            "seal": chainlib.log_seal(county, 0, chainlib.GENESIS)})
+        log = WitnessLog.objects.select_for_update().get(county_code=county)
+    if not chainlib.seal_ok(log.seal, chainlib.log_seal(county, log.head_seq, log.head_mac)):
+        # Never seal over a log someone altered: the evidence stays as it was found.
+        raise ValidationError(_witness_refusal())
+    fields = {"county_code": county, "seq": log.head_seq + 1, "village_code": period.region_code,
+              "period_id": period.public_id, "start": period.start, "end": period.end, "head_seq": period.head_seq,
+              "head_hash": period.head_hash, "signed_by_name": period.signed_by_name, "signed_at": period.signed_at,
+              "prev_mac": log.head_mac}
+    witness = WitnessedHead.objects.create(**fields, mac=chainlib.witness_mac(**fields))
+    WitnessLog.objects.filter(pk=log.pk).update(head_seq=witness.seq, head_mac=witness.mac,
+                                                seal=chainlib.log_seal(county, witness.seq, witness.mac))
+    return witness
+
+
+def _witness_refusal() -> str:
+    return _("The county's witness log of signed-off ledgers was altered outside the platform, so no sign-off "
+             "can be recorded. Report it to the county; verify_ledger shows where.")
 
 
 # ---------------------------------------------------------------- verification
 
-def chain_verify(*, village, files: bool = False) -> chainlib.VerifyResult:
-    """Recompute the village's chain from the stored rows; name the first entry that does not match."""
+def witness_log_verify(*, county_code: str) -> chainlib.Problem | None:
+    """Check one county's witness log: every record's keyed MAC and link, and the sealed head row."""
+    prev, seq = chainlib.GENESIS, 0
+    for w in WitnessedHead.objects.filter(county_code=county_code).order_by("seq"):
+        seq += 1
+        fields = {"county_code": w.county_code, "seq": w.seq, "village_code": w.village_code,
+                  "period_id": w.period_id, "start": w.start, "end": w.end, "head_seq": w.head_seq,
+                  "head_hash": w.head_hash, "signed_by_name": w.signed_by_name, "signed_at": w.signed_at,
+                  "prev_mac": w.prev_mac}
+        if w.seq != seq or w.prev_mac != prev or not chainlib.seal_ok(w.mac, chainlib.witness_mac(**fields)):
+            return chainlib.Problem("witness_altered", seq, period=f"{w.start}–{w.end}")
+        prev = w.mac
+    log = WitnessLog.objects.filter(county_code=county_code).first()
+    if log is None:
+        return chainlib.Problem("witness_altered", seq + 1) if seq else None
+    if (not chainlib.seal_ok(log.seal, chainlib.log_seal(county_code, log.head_seq, log.head_mac))
+            or (log.head_seq, log.head_mac) != (seq, prev)):
+        # Records deleted from the end (or a head row copied back from an older backup).
+        return chainlib.Problem("witness_altered", min(seq, log.head_seq) + 1)
+    return None
+
+
+def parse_printed_head(seq, head) -> tuple[int, str]:
+    """The chain head printed on a finance notice (entry number and full hash), or a clear refusal."""
+    text = str(head or "").strip().lower()
+    try:
+        number = int(str(seq).strip())
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0 or not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise ValidationError(_("The printed head is an entry number and a 64-character hash (scan the QR code "
+                                "on the financial notice to fill them in)."))
+    return number, text
+
+
+def chain_verify(*, village, files: bool = False, printed: tuple[int, str] | None = None) -> chainlib.VerifyResult:
+    """Recompute the village's chain from the stored rows and compare it with the county's witnessed heads
+    (and a head printed on a notice); name the first bad entry."""
     started = time.perf_counter()
     code = village.code
-    periods = list(Period.objects.filter(village=village).order_by("start")
-                   .values_list("head_seq", "head_hash", "start", "end"))
+    witnessed = list(WitnessedHead.objects.filter(village_code=code).order_by("seq"))
     voucher_map: dict[int, list[str]] = {}
     for entry_id, sha in Voucher.objects.filter(entry__region_code=code).values_list("entry_id", "sha256"):
         voucher_map.setdefault(entry_id, []).append(sha)
-    rows = _chain_rows(code)
-    result = chainlib.chain_recompute(code, rows, vouchers=voucher_map,
-                                      checkpoints=frozenset(p[0] for p in periods))
+    checkpoints = {w.head_seq for w in witnessed} | ({printed[0]} if printed else set())
+    result = chainlib.chain_recompute(code, _chain_rows(code), vouchers=voucher_map,
+                                      checkpoints=frozenset(checkpoints))
+    result.witnessed = witnessed
+    hashes = result.extra.pop("hashes", {})
+    for check in (lambda: witness_log_verify(county_code=code[:6]),
+                  lambda: _witnessed_problem(result, witnessed, hashes),
+                  lambda: _head_problem(village, result),
+                  lambda: _signoff_records_problem(village, witnessed),
+                  lambda: _printed_problem(result, printed, hashes),
+                  lambda: _voucher_files_problem(code) if files else None):
+        if result.problem is None:
+            result.problem = check()
     if result.ok:
-        head = Chain.objects.filter(village=village).values_list("head_seq", "head_hash").first()
-        if head and head[0] > result.head_seq:
-            # Entries at the end were deleted: the chain head remembers more than the table holds.
-            result.problem = chainlib.Problem("truncated", result.head_seq + 1)
-        elif head and head[0] == result.head_seq and head[1] != result.head_hash:
-            result.problem = chainlib.Problem("changed", result.head_seq,
-                                              Entry.objects.filter(region_code=code, seq=result.head_seq)
-                                              .values_list("public_id", flat=True).first() or "")
-    if result.ok:
-        hashes = result.extra.get("hashes", {})
-        for head_seq, head_hash, start, end in periods:
-            result.periods_checked += 1
-            if head_seq == 0:
-                if head_hash != chainlib.GENESIS:
-                    result.problem = chainlib.Problem("signoff_mismatch", 0, period=f"{start}–{end}")
-                    break
-                continue
-            if head_seq > result.head_seq:
-                result.problem = chainlib.Problem("truncated", result.head_seq + 1, period=f"{start}–{end}")
-                break
-            if hashes.get(head_seq) != head_hash:
-                # The chain was recomputed after a change: it no longer matches what was signed off.
-                public_id = (Entry.objects.filter(region_code=code, seq=head_seq)
-                             .values_list("public_id", flat=True).first() or "")
-                result.problem = chainlib.Problem("signoff_mismatch", head_seq, public_id, period=f"{start}–{end}")
-                break
-    if result.ok and files:
-        bad = _voucher_files_problem(code)
-        if bad:
-            result.problem = bad
-    result.extra.pop("hashes", None)
+        result.witnessed_seq = max((w.head_seq for w in witnessed), default=0)
+        result.periods_checked = len(witnessed)
+        result.printed_checked = printed is not None
     result.seconds = time.perf_counter() - started
     return result
 
 
+def _public_id(code: str, seq: int) -> str:
+    return Entry.objects.filter(region_code=code, seq=seq).values_list("public_id", flat=True).first() or ""
+
+
+def _witnessed_problem(result, witnessed, hashes) -> chainlib.Problem | None:
+    """The chain must pass through every head the county witnessed."""
+    for w in witnessed:
+        period = f"{w.start}–{w.end}"
+        if w.head_seq > result.head_seq:
+            return chainlib.Problem("truncated", result.head_seq + 1, period=period)
+        if w.head_seq == 0 and w.head_hash != chainlib.GENESIS or w.head_seq and hashes.get(w.head_seq) != w.head_hash:
+            # The chain was recomputed after a change: it no longer matches what was signed off.
+            return chainlib.Problem("signoff_mismatch", w.head_seq, _public_id(result.village_code, w.head_seq),
+                                    period=period)
+    return None
+
+
+def _head_problem(village, result) -> chainlib.Problem | None:
+    """The chain head row must be sealed, and must end where the entries end."""
+    head = Chain.objects.filter(village=village).values_list("head_seq", "head_hash", "head_seal").first()
+    if head is None:
+        return chainlib.Problem("head_unsealed", result.head_seq) if result.count else None
+    head_seq, head_hash, seal = head
+    if not chainlib.seal_ok(seal, chainlib.head_seal(village.code, head_seq, head_hash)):
+        return chainlib.Problem("head_unsealed", head_seq)
+    if head_seq > result.head_seq:
+        # Entries at the end were deleted: the chain head remembers more than the table holds.
+        return chainlib.Problem("truncated", result.head_seq + 1)
+    if head_seq < result.head_seq:
+        # Entries the ledger never appended: written into the table behind its back.
+        return chainlib.Problem("appended", head_seq + 1, _public_id(village.code, head_seq + 1))
+    if head_hash != result.head_hash:
+        return chainlib.Problem("changed", head_seq, _public_id(village.code, head_seq))
+    return None
+
+
+def _signoff_records_problem(village, witnessed) -> chainlib.Problem | None:
+    """The village's own record of its sign-offs must be what the county witnessed."""
+    periods = {p[0]: p[1:] for p in Period.objects.filter(village=village)
+               .values_list("public_id", "start", "end", "head_seq", "head_hash")}
+    seen = set()
+    for w in witnessed:
+        seen.add(w.period_id)
+        if periods.get(w.period_id) != (w.start, w.end, w.head_seq, w.head_hash):
+            return chainlib.Problem("signoff_altered", w.head_seq, period=f"{w.start}–{w.end}")
+    for public_id, (start, end, head_seq, _hash) in sorted(periods.items(), key=lambda p: p[1][0]):
+        if public_id not in seen:
+            return chainlib.Problem("signoff_altered", head_seq, period=f"{start}–{end}")
+    return None
+
+
+def _printed_problem(result, printed, hashes) -> chainlib.Problem | None:
+    if printed is None:
+        return None
+    seq, head = printed
+    if seq > result.head_seq or (hashes.get(seq) if seq else chainlib.GENESIS) != head:
+        return chainlib.Problem("printed_mismatch", seq, _public_id(result.village_code, seq))
+    return None
+
+
 def _chain_rows(code: str):
-    """(id, public_id, hash, *HASH_FIELDS) in sequence order, straight from the cursor.
+    """(id, hash, *HASH_FIELDS, payee_id, the payee's current key) in sequence order, straight from the cursor.
 
     Django's per-row converters (dates and times parsed into objects) cost more than the hashing
     itself; chain.entry_hash takes the database's own text forms, so 100,000 rows stay well under
-    the two-second target.
+    the two-second target. The reversed entry's number and the payee's identity are joined in:
+    the hash binds them, not the database ids that point at them.
     """
-    table = connection.ops.quote_name(Entry._meta.db_table)
+    from cunzhi.people.models import Villager
+
+    q = connection.ops.quote_name
+
+    def col(alias, model, name):
+        return f"{alias}.{q(model._meta.get_field(name).column)}"
+
     exprs = []
-    for name in ("id", "public_id", "hash", *chainlib.HASH_FIELDS):
-        column = connection.ops.quote_name(Entry._meta.get_field(name).column)
+    for name in ("id", "hash", *chainlib.HASH_FIELDS, "payee_id"):
+        if name == "reverses_seq":
+            exprs.append(col("r", Entry, "seq"))
+            continue
+        column = col("e", Entry, name)
         if connection.vendor == "postgresql" and name == "date":
             column = f"{column}::text"  # ISO, like date.isoformat()
         elif connection.vendor == "postgresql" and name == "recorded_at":
             column = f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
         exprs.append(column)
-    columns = ", ".join(exprs)
-    region = connection.ops.quote_name(Entry._meta.get_field("region_code").column)
-    seq = connection.ops.quote_name(Entry._meta.get_field("seq").column)
+    exprs.append(col("p", Villager, "id_hash"))
+    entries, people = q(Entry._meta.db_table), q(Villager._meta.db_table)
+    sql = (f"SELECT {', '.join(exprs)} FROM {entries} e "
+           # Only an entry of the same village can be the one reversed.
+           f"LEFT JOIN {entries} r ON {col('r', Entry, 'id')} = {col('e', Entry, 'reverses')} "
+           f"AND {col('r', Entry, 'region_code')} = {col('e', Entry, 'region_code')} "
+           f"LEFT JOIN {people} p ON {col('p', Villager, 'id')} = {col('e', Entry, 'payee')} "
+           f"WHERE {col('e', Entry, 'region_code')} = %s ORDER BY {col('e', Entry, 'seq')}")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {table} WHERE {region} = %s ORDER BY {seq}", [code])
+        cursor.execute(sql, [code])
         while batch := cursor.fetchmany(5000):
             yield from batch
 
@@ -353,8 +477,19 @@ def problem_text(problem: chainlib.Problem) -> str:
         "missing": _("Entry #%(seq)s is missing: it was deleted or renumbered."),
         "truncated": _("Entries from #%(seq)s on are missing: they were deleted."),
         "signoff_mismatch": _("Entry #%(seq)s no longer matches the chain head the supervision committee signed off "
-                              "for %(period)s: the chain was rewritten."),
+                              "for %(period)s, as the county's witness log holds it: the chain was rewritten."),
         "vouchers_changed": _("The voucher files of entry #%(seq)s were changed or removed."),
+        "payee_changed": _("The villager paid by entry #%(seq)s is no longer the person it recorded: the payee's "
+                           "identity was changed in the people records."),
+        "appended": _("Entry #%(seq)s was added behind the ledger's back: the chain head does not record it."),
+        "head_unsealed": _("The chain head (entry #%(seq)s) was moved outside the ledger: it does not carry the "
+                           "ledger's seal, so the entries after the last sign-off cannot be trusted."),
+        "signoff_altered": _("The village's record of the sign-off for %(period)s differs from the county's witness "
+                             "log: it was changed, added or deleted outside the ledger."),
+        "witness_altered": _("The county's witness log of signed-off heads was altered at record #%(seq)s: its "
+                             "seal does not match. Report it to the county."),
+        "printed_mismatch": _("The chain does not match the head printed on the notice (entry #%(seq)s): the ledger "
+                              "was rewritten after the notice was printed."),
     }
     return texts[problem.kind] % {"seq": problem.seq, "period": problem.period}
 
@@ -392,12 +527,13 @@ def _period_disclosure(*, period: Period, actor, report: dict):
              "Income %(income)s yuan, expenditure %(expenditure)s yuan; balance at the start %(opening)s yuan, "
              "closing balance %(closing)s yuan.\n"
              "Signed off by %(signer)s (supervision committee) on %(signed)s. Ledger chain head at sign-off: "
-             "entry #%(seq)s, hash %(hash)s. Anyone can check it on the ledger verification page.") % {
+             "entry #%(seq)s, hash %(hash)s, also recorded in the county's witness log. Scan the QR code at the "
+             "foot of this notice to check the ledger against it.") % {
         "village": period.village.name, "start": period.start.isoformat(), "end": period.end.isoformat(),
         "income": yuan(report["income"]), "expenditure": yuan(report["expenditure"]),
         "opening": yuan(report["opening_balance"]), "closing": yuan(period.closing_balance_fen),
         "signer": period.signed_by_name, "signed": timezone.localtime(period.signed_at).date().isoformat(),
-        "seq": period.head_seq, "hash": period.head_hash[:16]}
+        "seq": period.head_seq, "hash": period.head_hash}
     title = _("%(village)s financial disclosure %(start)s to %(end)s") % {
         "village": period.village.name, "start": period.start.isoformat(), "end": period.end.isoformat()}
     with transaction.atomic():
@@ -409,4 +545,5 @@ def _period_disclosure(*, period: Period, actor, report: dict):
 
 
 __all__ = ["AppendOnly", "chain_verify", "entry_append", "entry_edit", "entry_reverse", "parse_amount",
-           "period_close", "period_disclosure_generate", "problem_text", "yuan"]
+           "parse_printed_head", "period_close", "period_disclosure_generate", "problem_text", "witness_log_verify",
+           "yuan"]

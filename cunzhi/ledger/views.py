@@ -235,20 +235,27 @@ def period_disclose(request, code, public_id):
 
 @ratelimit(key="ip", rate=VERIFY_RATE, method="GET", block=True)
 def verify(request):
-    """Anyone recomputes a village's chain and sees the first bad entry, if any."""
+    """Anyone recomputes a village's chain, checks it against the county's witnessed heads (and the head
+    printed on a notice, from its QR code: ?seq=&head=), and sees the first bad entry, if any."""
     villages = disclosure_selectors.villages_all()
     code = request.GET.get("village", "")
     village = next((v for v in villages if v.code == code), None)
     if village is None and not code:
         home = disclosure_selectors.home_village(user=request.user)
         village = home
+    printed = printed_error = None
+    if "seq" in request.GET or "head" in request.GET:
+        try:
+            printed = services.parse_printed_head(request.GET.get("seq"), request.GET.get("head"))
+        except ValidationError as exc:
+            printed_error = exc.messages[0]
     result = problem = None
     if village is not None:
-        result = services.chain_verify(village=village)
+        result = services.chain_verify(village=village, printed=printed)
         problem = services.problem_text(result.problem) if result.problem else None
     return render(request, "ledger/verify.html", {
-        "villages": villages, "village": village, "result": result, "problem": problem,
-        "periods": list(selectors.periods_of(village=village)[:12]) if village else [],
+        "villages": villages, "village": village, "result": result, "problem": problem, "printed": printed,
+        "printed_error": printed_error, "witnessed": result.witnessed[::-1][:12] if result else [],
         "unknown": bool(code) and village is None,
     })
 

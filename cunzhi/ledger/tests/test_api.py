@@ -82,6 +82,14 @@ def test_periods_and_verify_public(world, client, supervisor_a):
     assert client.get(f"{API}/villages/{world.village_a.code}/periods").json()["count"] == 1
     r = client.get(f"{API}/villages/{world.village_a.code}/verify")
     assert r.json()["ok"] is True and r.json()["entries_checked"] == 3 and r.json()["sign_offs_checked"] == 1
+    assert (r.json()["witnessed_seq"], r.json()["unsigned_entries"], r.json()["printed_head_matches"]) == (3, 0, None)
+    # The head printed on the notice (from its QR code) is compared too; a malformed one is refused.
+    head = {"seq": 3, "head": entries[2].hash}
+    assert client.get(f"{API}/villages/{world.village_a.code}/verify", head).json()["printed_head_matches"] is True
+    r = client.get(f"{API}/villages/{world.village_a.code}/verify", {"seq": 3, "head": "f" * 64}).json()
+    assert r["printed_head_matches"] is False and r["problem"] == "printed_mismatch"
+    r = client.get(f"{API}/villages/{world.village_a.code}/verify", {"seq": "x", "head": "short"})
+    assert r.status_code == 422 and "64-character" in r.json()["detail"]
     Entry.objects.filter(pk=entries[0].pk).update(purpose="改")
     r = client.get(f"{API}/villages/{world.village_a.code}/verify").json()
     assert r["ok"] is False and r["first_bad_seq"] == 1 and r["first_bad_id"] == entries[0].public_id

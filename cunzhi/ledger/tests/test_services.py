@@ -17,7 +17,7 @@ from cunzhi.ledger.services import (
     chain_verify, entry_append, entry_edit, entry_reverse, parse_amount, period_close, problem_text, yuan,
 )
 
-from .helpers import add, last_month_start
+from .helpers import add, last_month_start, rehash
 
 
 def test_append_links_each_entry_to_the_one_before(world):
@@ -190,10 +190,7 @@ def test_changed_amount_is_detected_and_named(world):
 def test_changed_and_rehashed_entry_breaks_the_next_link(world):
     entries = [add(world, amount=1000 * (i + 1)) for i in range(4)]
     e = Entry.objects.get(pk=entries[1].pk)
-    new_hash = chainlib.entry_hash(e.region_code, e.seq, e.date, e.direction, e.category, 1, e.counterparty,
-                                   e.payee_id, e.purpose, e.reverses_id, e.vouchers_digest, e.recorded_by_id,
-                                   e.recorded_by_name, e.recorded_at, e.prev_hash)
-    _tamper(e, amount_fen=1, hash=new_hash)
+    _tamper(e, amount_fen=1, hash=rehash(e, prev=e.prev_hash, amount_fen=1))
     result = chain_verify(village=world.village_a)
     assert result.problem.kind == "broken_link" and result.problem.seq == 3
 
@@ -206,9 +203,7 @@ def test_rewritten_chain_is_caught_by_the_signed_off_head(world, supervisor_a):
     prev = entries[0].hash
     for e in Entry.objects.filter(seq__gte=2).order_by("seq"):
         amount = 1 if e.seq == 2 else e.amount_fen
-        h = chainlib.entry_hash(e.region_code, e.seq, e.date, e.direction, e.category, amount, e.counterparty,
-                                e.payee_id, e.purpose, e.reverses_id, e.vouchers_digest, e.recorded_by_id,
-                                e.recorded_by_name, e.recorded_at, prev)
+        h = rehash(e, prev=prev, amount_fen=amount)
         _tamper(e, amount_fen=amount, hash=h, prev_hash=prev)
         prev = h
     Chain.objects.filter(village=world.village_a).update(head_hash=prev)
@@ -258,15 +253,63 @@ def test_verify_ledger_command(world, capsys):
         call_command("verify_ledger", "--village", "999999999999")
 
 
+def test_verify_ledger_command_checks_witnessed_and_printed_heads(world, supervisor_a, capsys):
+    from cunzhi.ledger.models import WitnessedHead
+    start = last_month_start()
+    entries = [add(world, date=start) for _ in range(2)] + [add(world)]
+    period_close(village=world.village_a, kind="month", start=start, actor=supervisor_a)
+    call_command("verify_ledger", "--village", world.village_a.code, "--printed-head", f"3:{entries[2].hash}")
+    out = capsys.readouterr().out
+    assert "OK   county 330523: witness log of 1 signed-off head(s) intact" in out
+    assert "1 witnessed sign-offs checked, 0 entries not yet signed off, printed head #3 matches" in out
+    with pytest.raises(CommandError) as exc:
+        call_command("verify_ledger", "--village", world.village_a.code, "--printed-head", f"2:{entries[2].hash}")
+    assert exc.value.returncode == 1 and "does not match the printed head at entry #2" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="SEQ:HASH"):
+        call_command("verify_ledger", "--village", world.village_a.code, "--printed-head", "3")
+    # The whole ledger of a village deleted (entries, chain head, sign-off): the county's log still names it.
+    Entry.objects.all()._raw_delete(Entry.objects.db)
+    Chain.objects.all().delete()
+    Period.objects.all().delete()
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    assert "BAD  330523100201 鹤鹿溪村: first bad entry: entries from #1 on are missing" in capsys.readouterr().err
+    # A record of the county's log changed in the database: its seal no longer matches.
+    WitnessedHead.objects.update(signed_by_name="某人")
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    assert "BAD  county 330523: the county's witness log was altered at record #1" in capsys.readouterr().err
+
+
+def test_sign_off_refused_over_an_altered_witness_log(world, supervisor_a):
+    from cunzhi.ledger.models import WitnessLog
+    two_back = (last_month_start() - dt.timedelta(days=1)).replace(day=1)
+    period_close(village=world.village_a, kind="month", start=two_back, actor=supervisor_a)
+    WitnessLog.objects.update(head_seq=5)
+    with pytest.raises(ValidationError, match="witness log"):
+        period_close(village=world.village_a, kind="month", start=last_month_start(), actor=supervisor_a)
+    assert Period.objects.count() == 1
+
+
 def test_hash_is_the_same_from_objects_and_from_stored_text():
     """chain_verify reads SQLite's stored text; appends hash Python objects: both must agree."""
     at = dt.datetime(2024, 5, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     whole = dt.datetime(2024, 5, 1, 2, 3, 4, tzinfo=dt.UTC)
-    args = ("330523100201", 1, "income", "income", 100, "x", None, "y", None, "", 1, "n")
-    assert chainlib.entry_hash(args[0], args[1], dt.date(2024, 5, 1), *args[2:], at, "0") == \
-        chainlib.entry_hash(args[0], args[1], "2024-05-01", *args[2:], "2024-05-01 02:03:04.000005", "0")
-    assert chainlib.entry_hash(args[0], args[1], dt.date(2024, 5, 1), *args[2:], whole, "0") == \
-        chainlib.entry_hash(args[0], args[1], "2024-05-01", *args[2:], "2024-05-01 02:03:04", "0")
+
+    def h(date, recorded_at):
+        return chainlib.entry_hash("330523100201", "abc", 1, date, "income", "income", 100, "x", "", "y", None, "",
+                                   "n", recorded_at, "0")
+    assert h(dt.date(2024, 5, 1), at) == h("2024-05-01", "2024-05-01 02:03:04.000005")
+    assert h(dt.date(2024, 5, 1), whole) == h("2024-05-01", "2024-05-01 02:03:04")
     shanghai = dt.timezone(dt.timedelta(hours=8))
-    assert chainlib.entry_hash(args[0], args[1], dt.date(2024, 5, 1), *args[2:], at.astimezone(shanghai), "0") == \
-        chainlib.entry_hash(args[0], args[1], dt.date(2024, 5, 1), *args[2:], at, "0")
+    assert h(dt.date(2024, 5, 1), at.astimezone(shanghai)) == h(dt.date(2024, 5, 1), at)
+
+
+def test_the_hash_binds_content_not_database_ids(world):
+    """The entry's public id, the payee's identity and the reversed entry's number are in the hash."""
+    entry = add(world, amount=50_000, payee=world.villager_a.villager, counterparty="", purpose="养老补贴")
+    rev = entry_reverse(entry=entry, actor=world.cadre_a, reason="冲销")
+    assert entry.payee_key == world.villager_a.villager.id_hash
+    assert rev.hash == rehash(rev, prev=entry.hash)
+    for changed in ({"public_id": "other"}, {"payee_key": "0" * 64}, {"reverses_seq": 2}):
+        assert rehash(rev, prev=entry.hash, **changed) != rev.hash

@@ -102,6 +102,7 @@ def test_production_deploy_check_is_clean():
     env.update({
         "DEBUG": "0", "SECRET_KEY": "x" * 60 + "production-secret-KEY-!@#", "ALLOWED_HOSTS": "cunzhi.example.gov.cn",
         "FIELD_ENCRYPTION_KEY": "another-long-random-value-for-id-numbers-0123456789",
+        "LEDGER_WITNESS_KEY": "a-third-long-random-value-for-the-ledger-seals-0123456789",
         "REDIS_URL": "redis://127.0.0.1:6379/1", "CUNZHI_DATA_DIR": str(ROOT / "data" / "deploy-check"),
         # Whether the holiday calendar knows next year depends on today's date, not on the deployment;
         # cunzhi/core/tests/test_workdays.py checks that warning with a fixed date.
@@ -111,3 +112,11 @@ def test_production_deploy_check_is_clean():
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_about_the_demo_ledger_witness_key(settings):
+    from cunzhi.core.checks import production_secrets
+    settings.LEDGER_WITNESS_KEY = "insecure-demo-witness-key-set-LEDGER_WITNESS_KEY-in-production"
+    assert "cunzhi.W421" in [w.id for w in production_secrets(None)]
+    settings.LEDGER_WITNESS_KEY = "a-long-random-value"
+    assert "cunzhi.W421" not in [w.id for w in production_secrets(None)]
