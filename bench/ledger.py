@@ -79,19 +79,22 @@ def child(args) -> dict:
         direction = "expenditure" if seq % 3 else "income"
         amount = 1000 + seq
         recorded_at = now + dt.timedelta(microseconds=seq)
-        h = chainlib.entry_hash(VILLAGE, seq, date, direction, direction, amount, "安吉县某建材商店", None,
-                                f"购买材料第{seq}批", None, "", cadre.pk, cadre.name, recorded_at, prev)
-        batch.append(Entry(village=village, region_code=VILLAGE, seq=seq, date=date, direction=direction,
-                           category=direction, amount_fen=amount, counterparty="安吉县某建材商店",
-                           purpose=f"购买材料第{seq}批", recorded_by=cadre, recorded_by_name=cadre.name,
-                           recorded_at=recorded_at, prev_hash=prev, hash=h))
+        entry = Entry(village=village, region_code=VILLAGE, seq=seq, date=date, direction=direction,
+                      category=direction, amount_fen=amount, counterparty="安吉县某建材商店",
+                      purpose=f"购买材料第{seq}批", recorded_by=cadre, recorded_by_name=cadre.name,
+                      recorded_at=recorded_at, prev_hash=prev)
+        entry.hash = h = chainlib.entry_hash(VILLAGE, entry.public_id, seq, date, direction, direction, amount,
+                                             "安吉县某建材商店", "", f"购买材料第{seq}批", None, "", cadre.name,
+                                             recorded_at, prev)
+        batch.append(entry)
         prev = h
         if len(batch) == 5000:
             Entry.objects.bulk_create(batch)
             batch = []
     if batch:
         Entry.objects.bulk_create(batch)
-    Chain.objects.filter(pk=head.pk).update(head_seq=seq, head_hash=prev)
+    Chain.objects.filter(pk=head.pk).update(head_seq=seq, head_hash=prev,
+                                            head_seal=chainlib.head_seal(VILLAGE, seq, prev))
     fill_s = time.perf_counter() - t0
 
     # 3. Verification.

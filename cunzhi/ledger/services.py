@@ -366,7 +366,8 @@ def _witnessed_problem(result, witnessed, hashes) -> chainlib.Problem | None:
         period = f"{w.start}–{w.end}"
         if w.head_seq > result.head_seq:
             return chainlib.Problem("truncated", result.head_seq + 1, period=period)
-        if w.head_seq == 0 and w.head_hash != chainlib.GENESIS or w.head_seq and hashes.get(w.head_seq) != w.head_hash:
+        expected = chainlib.GENESIS if w.head_seq == 0 else hashes.get(w.head_seq)
+        if expected != w.head_hash:
             # The chain was recomputed after a change: it no longer matches what was signed off.
             return chainlib.Problem("signoff_mismatch", w.head_seq, _public_id(result.village_code, w.head_seq),
                                     period=period)
@@ -441,6 +442,10 @@ def _chain_rows(code: str):
             column = f"{column}::text"  # ISO, like date.isoformat()
         elif connection.vendor == "postgresql" and name == "recorded_at":
             column = f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        elif connection.vendor == "sqlite" and name in ("date", "recorded_at"):
+            # An expression has no declared type, so the driver hands over the stored text instead of
+            # parsing it into objects that entry_hash would only format back into text.
+            column = f"{column} || ''"
         exprs.append(column)
     exprs.append(col("p", Villager, "id_hash"))
     entries, people = q(Entry._meta.db_table), q(Villager._meta.db_table)
