@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from cunzhi.core.idnumbers import mask_name
+from cunzhi.core.links import absolute_url
 from cunzhi.disclosure.privacy import mask_text
 from cunzhi.ledger import rules
-from cunzhi.core.links import absolute_url
 from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Period, WitnessedHead
 from cunzhi.people.rules import own_villager
 from cunzhi.regions.models import Level, Region

@@ -8,8 +8,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
-from cunzhi.meetings.models import Meeting, MeetingStatus
 from cunzhi.core.links import absolute_url
+from cunzhi.meetings.models import Meeting, MeetingStatus
 
 
 def meeting_ics(*, meeting: Meeting) -> bytes:

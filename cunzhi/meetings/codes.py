@@ -8,8 +8,8 @@ import segno
 from django.core import signing
 from django.urls import reverse
 
-from cunzhi.meetings.models import Meeting, MeetingMember
 from cunzhi.core.links import absolute_url
+from cunzhi.meetings.models import Meeting, MeetingMember
 
 SALT = "meetings.member-code"
 

@@ -2,8 +2,8 @@
 
 import contextlib
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import secrets
 from itertools import islice
 

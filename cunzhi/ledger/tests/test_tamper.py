@@ -40,7 +40,6 @@ def _update(entry, **fields):
 
 
 def test_an_intact_ledger_reports_what_is_not_signed_off_yet(world, signed):
-    entries, period = signed
     result = verify(world)
     assert result.ok and result.count == 7 and result.periods_checked == 1
     assert (result.witnessed_seq, result.unsigned) == (5, 2)
@@ -152,7 +151,6 @@ def test_two_entries_public_ids_swapped_are_found(world, signed):
 
 
 def test_a_payee_identity_swapped_in_the_people_table_is_found(world, signed):
-    entries, _ = signed
     paid = add(world, amount=30_000, payee=world.villager_a.villager, counterparty="", purpose="高龄补贴")
     assert verify(world).ok
     # The people table is rewritten so that the row paid now holds someone else's identity.
@@ -208,7 +206,7 @@ def test_the_printed_finance_notice_carries_the_full_witnessed_head(world, signe
     real = printing.render_to_string
     monkeypatch.setattr(printing, "render_to_string", lambda name, ctx: rendered.update(ctx) or real(name, ctx))
     pdf = login(world.cadre_a).get(reverse("disclosure:post_pdf", args=[post.public_id])).content
-    text = "".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode().split())
+    text = "".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split())
     url = f"https://cunzhi.example.gov.cn/ledger/verify/?village={world.village_a.code}&seq=5&head={head}"
     assert url in text  # printed under the second QR code, which encodes the same address
     assert rendered["ledger_qr"] == printing.qr_data_uri(url)
