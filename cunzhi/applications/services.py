@@ -25,8 +25,8 @@ from django.utils.translation import gettext_noop
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
-from cunzhi.core.links import absolute_url
 from cunzhi.core.idnumbers import mask_id_number, mask_name
+from cunzhi.core.links import absolute_url
 from cunzhi.core.workdays import add_working_days, end_of_day
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notify', '0002_quiet_hours_from_settings'),
+        ('notify', '0003_notice_about'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
