@@ -23,6 +23,7 @@ from ninja.pagination import paginate
 
 from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError
 from cunzhi.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pages
+from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import User, Villager
 from cunzhi.regions.models import Level as RegionLevel
@@ -451,7 +452,7 @@ def concern_answer(request, payload: AnswerIn, public_id: str = ID):
 def concern_transfer(request, payload: TransferIn, public_id: str = ID):
     """Hand it to another responsible person, with a reason, on record."""
     c = _get(request, public_id)
-    to = User.objects.filter(phone=payload.to_phone.strip()).first()
+    to = User.objects.filter(phone=normalize_phone(payload.to_phone)).first()
     services.concern_transfer(actor=request.user, concern=c, to_user=to, reason=payload.reason)
     return _then(request, c)
 

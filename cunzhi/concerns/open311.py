@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
+from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.people.models import Villager
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
@@ -265,7 +266,8 @@ def request_create(request, fmt):
         return error(fmt, 400, _("lat and long are decimal degrees."))
     name = " ".join(x for x in (data.get("last_name", "").strip(), data.get("first_name", "").strip()) if x)
     phone = data.get("phone", "").strip()[:20]
-    villager = Villager.objects.filter(phone=phone, region_code__startswith=village.code).first() if phone else None
+    mobile = normalize_phone(phone)
+    villager = Villager.objects.filter(phone=mobile, region_code__startswith=village.code).first() if mobile else None
     try:
         concern = services.concern_submit(
             actor=None, category=category, kind=kind, text=data.get("description", ""), villager=villager,

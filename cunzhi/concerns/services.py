@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
-from cunzhi.core.idnumbers import mask_name
+from cunzhi.core.idnumbers import fold_width, mask_name
 from cunzhi.notify.models import Urgency
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.workdays import add_working_hours
@@ -273,6 +273,8 @@ def concern_submit(*, actor, category: Category | None, kind: str, text: str, vi
     except ValidationError as exc:
         errors.update(exc.message_dict)
     place = (place or "").strip()[:120]
+    # A landline keeps its dashes (0572-5123456): only the width is folded, not the mobile rules.
+    contact_phone = fold_width(contact_phone).strip()[:20]
     if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
         errors["place"] = _("The point on the map is not valid.")
     on_behalf = None
@@ -297,7 +299,6 @@ def concern_submit(*, actor, category: Category | None, kind: str, text: str, vi
         elif villager is not None and villager.region_code[:12] != village.code:
             errors["villager"] = _("This villager does not live in the chosen village.")
         contact_name = (contact_name or "").strip()[:50]
-        contact_phone = (contact_phone or "").strip()[:20]
         if villager is None and not contact_name:
             errors["contact_name"] = _("Write the name of the person who raised it.")
     elif channel == Channel.OPEN311:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunzhi.core.files import private_file_response
-from cunzhi.core.idnumbers import mask_phone
+from cunzhi.core.idnumbers import mask_phone, normalize_phone
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import Office, User, Villager
@@ -137,7 +137,7 @@ def new(request):
             village = next((v for v in villages if v.code == data["village"]), None)
             villager = None
             if data["villager_phone"] and village is not None:
-                villager = Villager.objects.filter(phone=data["villager_phone"].strip(),
+                villager = Villager.objects.filter(phone=normalize_phone(data["villager_phone"]),
                                                    region_code__startswith=village.code).first()
                 if villager is None:
                     form.add_error("villager_phone", _("No villager of this village has this mobile number. "
@@ -509,7 +509,7 @@ def rule_list(request, public_id=None):
         d = form.cleaned_data
         responsible = None
         if d["responsible"].strip():
-            responsible = User.objects.filter(phone=d["responsible"].strip()).first()
+            responsible = User.objects.filter(phone=normalize_phone(d["responsible"])).first()
             if responsible is None:
                 form.add_error("responsible", _("Nobody has an account with this mobile number."))
         if not form.errors:

@@ -8,6 +8,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import unicodedata
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -36,7 +37,10 @@ def decrypt(token: str) -> str:
 
 
 def blind_index(value: str) -> str:
-    return hmac.new(_keys()[1], value.encode(), hashlib.sha256).hexdigest()
+    """The keyed hash of an identifier; callers pass the normalised form (core.idnumbers)."""
+    # NFKC here too, so that a caller that forgot the normaliser still gives "３３０…" and "330…" one
+    # hash: a second hash for the same person would register them twice.
+    return hmac.new(_keys()[1], unicodedata.normalize("NFKC", value).encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedTextField(models.TextField):

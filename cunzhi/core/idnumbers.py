@@ -5,13 +5,15 @@ See domain.md: validate format and checksum, never whether an address code is cu
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: Python's \d also matches Arabic-Indic or Devanagari digits, which int() reads.
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 AREA_CODE_RE = re.compile(r"^\d{12}$")
 
 
@@ -20,9 +22,17 @@ def id_check_char(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
 
 
+def fold_width(raw: str) -> str:
+    """Full-width digits, letters and spaces (３３０５２３, Ｘ, the ideographic space) as ASCII (NFKC)."""
+    # A Chinese keyboard in full-width mode types these; unfolded, "３３０…Ｘ" and "330…X" would be two
+    # different people (two blind-index hashes), and a full-width mobile number never receives an SMS.
+    # Every identifier typed or imported passes through here first, whatever the entry path.
+    return unicodedata.normalize("NFKC", raw or "")
+
+
 def normalize_id_number(raw: str) -> str:
-    """Strip spaces and upper-case a trailing x, as people type it."""
-    return (raw or "").strip().replace(" ", "").upper()
+    """Fold the width, drop every space and upper-case a trailing x, as people type it."""
+    return "".join(fold_width(raw).split()).upper()
 
 
 def id_birth_date(id_number: str) -> dt.date:
@@ -74,14 +84,18 @@ def validate_area_code(raw: str) -> str:
     return value
 
 
-PHONE_RE = re.compile(r"^1\d{10}$")
+PHONE_RE = re.compile(r"^1[0-9]{10}$")
+
+
+def normalize_phone(raw: str) -> str:
+    """A mobile number as it is stored and looked up: width folded, spaces, dashes and +86 removed."""
+    value = re.sub(r"[\s-]", "", fold_width(raw))
+    return value[3:] if value.startswith("+86") else value
 
 
 def validate_phone(raw: str) -> str:
     """A mainland mobile number: 11 digits starting with 1 (spaces, dashes and +86 removed)."""
-    value = re.sub(r"[\s-]", "", raw or "")
-    if value.startswith("+86"):
-        value = value[3:]
+    value = normalize_phone(raw)
     if not PHONE_RE.match(value):
         raise ValidationError(_("A mobile number has 11 digits and starts with 1."), code="phone")
     return value

@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 
+_NUMBER_TYPES = (int, float)  # by exact class: a boolean cell is not a number
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -37,7 +40,8 @@ def _decode(data: bytes) -> str:
 def read_rows(fileobj: BinaryIO, filename: str, aliases: dict[str, str]) -> tuple[list[str], Iterator[dict]]:
     """Header keys (normalised through `aliases`, e.g. {"姓名": "name"}) and an iterator of row dicts.
 
-    Each dict carries "_row", the 1-based line/row number the user sees in their spreadsheet.
+    Each dict carries "_row", the 1-based line/row number the user sees in their spreadsheet, and
+    "_numbers", the keys whose cell the workbook stored as a number (always empty for CSV).
     """
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -60,12 +64,16 @@ def read_rows(fileobj: BinaryIO, filename: str, aliases: dict[str, str]) -> tupl
                 continue
             item = dict(zip(keys, values))
             item["_row"] = number
+            # The cell's type, not its text, tells that Excel made a number of it: an 18-digit ID
+            # number typed as a number keeps 15 significant digits, and what is left can still pass
+            # the checksum (330523196808118278 reads back as 330523196808118016).
+            item["_numbers"] = {k for k, v in zip(keys, row) if v.__class__ in _NUMBER_TYPES}
             yield item
 
     return keys, gen()
 
 
-def _xlsx_openpyxl(fileobj: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_openpyxl(fileobj: BinaryIO) -> Iterator[tuple[int, tuple]]:
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken or disguised file
@@ -73,8 +81,8 @@ def _xlsx_openpyxl(fileobj: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     return enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1)
 
 
-def _xlsx_fast(fileobj: BinaryIO) -> Iterator[tuple[int, list[str]]] | None:
-    """(row number, texts) from the fast reader below, or None when the workbook needs openpyxl's care."""
+def _xlsx_fast(fileobj: BinaryIO) -> Iterator[tuple[int, list[str | int | float]]] | None:
+    """(row number, values) from the fast reader below, or None when the workbook needs openpyxl's care."""
     try:
         rows = _xlsx_rows(fileobj)
         first = next(rows)
@@ -145,17 +153,20 @@ def _xlsx_column(letters: str) -> int:
     return n - 1
 
 
-def _number_text(text: str) -> str:
-    """A numeric cell as tabular._text shows it: 13900000001.0 -> "13900000001"."""
+def _number(text: str) -> int | float | str:
+    """A numeric cell's value as openpyxl gives it (int or float), so read_rows knows it was a number."""
     try:
-        value = float(text)
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
     except ValueError:
         return text
-    return str(int(value)) if value.is_integer() else str(value)
 
 
-def _xlsx_rows(fileobj: BinaryIO) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) of the first sheet, streamed: what core.tabular.read_rows gives, faster."""
+def _xlsx_rows(fileobj: BinaryIO) -> Iterator[tuple[int, list[str | int | float]]]:
+    """(row number, cell values) of the first sheet, streamed: what openpyxl gives read_rows, faster."""
     # openpyxl builds an object per cell and first scans the whole sheet when a file has no
     # <dimension> (files openpyxl writes, our template included): 100,000 rows took 11 s there,
     # 2 s here. Dates are not recognised as dates; a roster has none.
@@ -185,7 +196,8 @@ def _xlsx_rows(fileobj: BinaryIO) -> Iterator[tuple[int, list[str]]]:
                     elif kind == "b":
                         text = "True" if text == "1" else "False"
                     elif kind in (None, "n") and text:
-                        text = _number_text(text)
+                        values.append(_number(text))
+                        continue
                 values.append(text.strip())
             el.clear()  # the emptied element stays in its parent: a few bytes a row
             yield number, values

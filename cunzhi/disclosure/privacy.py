@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cunzhi.core.idnumbers import id_birth_date, id_check_char, mask_id_number
+from cunzhi.core.idnumbers import fold_width, id_birth_date, id_check_char, mask_id_number
 
 # A run of digits (optionally grouped by spaces or dashes, as account numbers are written on
 # paper) that is not part of a longer run. 18 characters ending in X/x is an ID number too.
-_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(\d(?:[ \-]?\d){10,22}[Xx]?)(?![0-9A-Za-z])")
+# Full-width digits, spaces, dashes and Ｘ count too (text pasted from a document typed in full-width
+# mode): only the number found is folded to ASCII, never the Chinese punctuation around it.
+_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])([0-9０-９](?:[ \-\u3000－]?[0-9０-９]){10,22}[XxＸｘ]?)"
+                        r"(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])")
 BANK_MIN_DIGITS, BANK_MAX_DIGITS = 12, 19  # bank card and account numbers in China: 12 to 19 digits
 
 
@@ -56,7 +59,7 @@ def mask_text(text: str, *, where: tuple = (("part", "text"),)) -> tuple[str, li
 
     def replace(match: re.Match) -> str:
         raw = match.group(1)
-        compact = re.sub(r"[ \-]", "", raw)
+        compact = re.sub(r"[ \-]", "", fold_width(raw))
         if _looks_like_id(compact):
             shown = mask_id_number(compact.upper())
             found.append(Masked("id", where, shown))

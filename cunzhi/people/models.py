@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cunzhi.core.crypto import EncryptedTextField
-from cunzhi.core.idnumbers import mask_id_number
+from cunzhi.core.idnumbers import mask_id_number, normalize_phone
 from cunzhi.core.models import TimeStamped, public_id
 from cunzhi.regions.models import Region
 
@@ -21,7 +21,7 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, phone, password=None, **extra):
-        user = self.model(phone=phone, **extra)
+        user = self.model(phone=normalize_phone(phone), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -55,6 +55,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.name or self.phone
+
+    def clean(self):
+        # Forms (the admin site) store the login as the login form reads it: full-width digits, spaces
+        # and +86 would make an account nobody can log in to, or a second account for one number.
+        super().clean()
+        self.phone = normalize_phone(self.phone)
 
 
 class Sex(models.TextChoices):

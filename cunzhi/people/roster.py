@@ -87,6 +87,13 @@ COLUMN_LABELS = {
 }
 EXAMPLE_ROW = ["张三", "11010519491231002X", "13800000000", "第一村民小组", "0001", "是", "是", "杭州", ""]
 
+
+def _excel_number_message() -> str:
+    """Excel made a number of an ID number (a numeric cell, or 3.30523E+17 in a CSV)."""
+    return _("Excel turned this ID number into a number and lost digits; format the column as text and type "
+             "it again.")
+
+
 _YES = frozenset({"是", "yes", "y", "1", "true", "√", "✓"})
 _NO = frozenset({"否", "no", "n", "0", "false", ""})
 MAX_NAME = Villager._meta.get_field("name").max_length
@@ -210,15 +217,17 @@ class _RosterPass:
         id_number = ""
         if not id_raw.strip():
             self._fail(number, "id_number", _("The ID number is missing."))
+        elif "id_number" in raw.get("_numbers", ()):
+            # A number keeps 15 significant digits: the rest is gone for good, and what is left may
+            # still pass the checksum as somebody else's ID number. Never convert: refuse the cell.
+            self._fail(number, "id_number", _excel_number_message())
         else:
             try:
                 id_number = validate_id_number(id_raw)
             except ValidationError as exc:
                 if "e+" in id_raw.lower():
-                    # Excel shows long numbers as 3.30523E+17 and drops the last digits for good.
-                    self._fail(number, "id_number", _(
-                        "Excel turned this ID number into a number and lost digits; format the column "
-                        "as text and type it again."))
+                    # A CSV saved by Excel holds the number as 3.30523E+17 (no cell types there).
+                    self._fail(number, "id_number", _excel_number_message())
                 else:
                     self._fail(number, "id_number", exc.messages[0])
         if id_number:

@@ -6,6 +6,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.people import rules
 from cunzhi.people.models import (
     ADULT_AGE, DataAccess, Delegation, Household, Office, RoleAssignment, RosterImport, Villager,
@@ -36,7 +37,7 @@ def villagers_visible(*, user, search: str = "", region: Region | None = None, g
         cutoff = adult_cutoff()
         qs = qs.filter(birth_date__lte=cutoff) if adult else qs.filter(birth_date__gt=cutoff)
     if search:
-        term = search.strip()
+        term = fold_width(search).strip()  # full-width digits and pinyin letters, as a Chinese keyboard types
         q = Q(name__contains=term) | Q(name_pinyin__startswith=term.lower().replace(" ", ""))
         digits = "".join(ch for ch in term if ch.isdigit())
         if len(digits) >= 4 and len(digits) == len(term.replace(" ", "").replace("-", "")):
@@ -141,7 +142,7 @@ def villager_counts_by_prefix(*, prefix: str, length: int) -> dict[str, int]:
 def user_by_phone(*, phone: str):
     """The active account with this mobile number, or None."""
     from cunzhi.people.models import User
-    return User.objects.filter(phone=phone, is_active=True).first()
+    return User.objects.filter(phone=normalize_phone(phone), is_active=True).first()
 
 
 def regions_visible(*, user, level: str | None = None):

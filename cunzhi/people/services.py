@@ -13,7 +13,7 @@ from pypinyin import lazy_pinyin
 from cunzhi.core.audit import audit_record
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.crypto import blind_index
-from cunzhi.core.idnumbers import id_birth_date, id_sex, validate_id_number
+from cunzhi.core.idnumbers import id_birth_date, id_sex, normalize_phone, validate_id_number
 from cunzhi.people.models import (
     AccessKind, DataAccess, Delegation, DelegationScope, Household, Office, Relation, Role, RoleAssignment,
     User, Villager,
@@ -32,6 +32,7 @@ def villager_derive_fields(villager: Villager) -> None:
     """Fill the fields that follow from others: sex and birth date from the ID, pinyin, region."""
     villager.id_number = validate_id_number(villager.id_number)
     villager.id_hash = blind_index(villager.id_number)
+    villager.phone = normalize_phone(villager.phone)  # however it was written (admin site, services, roster)
     villager.birth_date = id_birth_date(villager.id_number)
     villager.sex = id_sex(villager.id_number)
     villager.name_pinyin = name_to_pinyin(villager.name)
@@ -40,7 +41,7 @@ def villager_derive_fields(villager: Villager) -> None:
 
 def user_create(*, phone: str, name: str, password: str | None, language: str = "zh-hans", email: str = "") -> User:
     """Create a login account (phone + password, hashed with Argon2)."""
-    user = User(phone=phone, name=name, language=language, email=email)
+    user = User(phone=normalize_phone(phone), name=name, language=language, email=email)
     if password:
         user.set_password(password)
     else:

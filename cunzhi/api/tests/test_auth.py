@@ -8,6 +8,7 @@ from django.utils import timezone
 from cunzhi.api.models import ApiToken
 from cunzhi.core.models import AuditEvent
 from cunzhi.core.ratelimits import LOGIN_RATE
+from cunzhi.people.tests.factories import full_width
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -31,6 +32,11 @@ def test_right_password_gives_a_working_token(client, world):
     assert me.status_code == 200
     assert me.json()["phone"] == world.villager_a.phone
     assert ApiToken.objects.get(pk=row.pk).last_used_at is not None
+
+
+def test_a_full_width_phone_number_gets_a_token(client, world):
+    response = issue(client, full_width("139-0000-0001"), world.password)
+    assert response.status_code == 200 and ApiToken.objects.get().user == world.villager_a
 
 
 def test_phone_formatting_is_forgiven(client, world):

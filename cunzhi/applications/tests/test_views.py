@@ -9,6 +9,7 @@ from django.utils import timezone
 from cunzhi.applications import services
 from cunzhi.applications.models import Application, Certificate, MaterialState, ServiceItem, Status
 from cunzhi.people.models import AccessKind, DataAccess
+from cunzhi.people.tests.factories import full_width
 
 from .conftest import exe_file, png
 
@@ -199,6 +200,12 @@ def test_the_suggested_deadline_reaches_the_date_input_in_chinese(world, app, lo
     limit = services.conditional_deadline_limit(app)
     suggested = min(timezone.localdate() + dt.timedelta(days=10), timezone.localtime(limit).date())
     assert f'type="date" name="deadline" value="{suggested.isoformat()}"' in page
+
+
+def test_station_finds_the_villager_by_a_full_width_id_number(world, catalogue, login):
+    response = login(world.cadre_a).post(url("apply", catalogue.dibao.public_id),
+                                         {"id_number": full_width(world.villager_a.villager.id_number)})
+    assert response.status_code == 302 and world.villager_a.villager.public_id in response["Location"]
 
 
 def test_return_form_and_resubmit(world, catalogue, app, login):

@@ -5,6 +5,7 @@ import pytest
 from cunzhi.concerns import services
 from cunzhi.concerns.models import Concern, Kind, Rating, Status
 from cunzhi.people.models import Delegation, DelegationScope, Relation
+from cunzhi.people.tests.factories import full_width
 
 API = "/api/v1"
 
@@ -159,6 +160,14 @@ def test_transfer_merge_metoo_reopen_api(login, client, cw):
                                                                           "rating": "unsatisfied"},
                                   content_type="application/json")
     assert r.json()["status"] == Status.REOPENED
+
+
+def test_transfer_to_a_full_width_mobile_number(login, cw):
+    c = make(cw)
+    r = login(cw.cadre_a).post(f"{API}/concerns/{c.public_id}/transfer",
+                               {"to_phone": full_width("139 0000 0020"), "reason": "街道办"},
+                               content_type="application/json")
+    assert r.status_code == 200 and r.json()["owner_name"] == "赵干事"
 
 
 def test_rates_api(login, client, cw):

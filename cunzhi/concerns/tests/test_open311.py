@@ -11,6 +11,7 @@ from django.utils import timezone
 from cunzhi.concerns import services
 from cunzhi.concerns.models import Channel, Concern, Kind, Open311Key, Rating, Status
 from cunzhi.concerns.tests.conftest import photo
+from cunzhi.people.tests.factories import full_width
 
 pytestmark = pytest.mark.urls("cunzhi.concerns.tests.urls_open311")
 BASE = "/open311/v2"
@@ -122,6 +123,17 @@ def test_create_needs_a_key_and_files_a_routed_concern(client, cw, capsys):
     assert r.status_code == 201 and ET.fromstring(r.content).findtext("request/service_request_id")
     services.open311_key_revoke(actor=None, key=Open311Key.objects.get())
     assert client.post(f"{BASE}/requests.json", {**form, "api_key": key}).status_code == 403
+
+
+def test_a_full_width_phone_finds_the_villager(client, cw, capsys):
+    call_command("open311_key", "--name", "县12345热线")
+    key = capsys.readouterr().out.split()[-1]
+    r = client.post(f"{BASE}/requests.json", {
+        "service_code": "roads", "attribute[village]": cw.village_a.code, "description": "桥头护栏断了",
+        "phone": full_width("139 0000 0001"), "api_key": key})
+    assert r.status_code == 201
+    c = Concern.objects.get()
+    assert c.villager == cw.villager_a.villager
 
 
 def test_georeport_client_library_reads_the_endpoint(transactional_db, live_server, cw):

@@ -11,7 +11,7 @@ from cunzhi.concerns import services
 from cunzhi.concerns.models import Category, Concern, Kind, Open311Key, Photo, Rating, RoutingRule, Status
 from cunzhi.concerns.tests.conftest import photo
 from cunzhi.people.models import Delegation, DelegationScope, Relation, Role, RoleAssignment
-from cunzhi.people.tests.factories import VillagerFactory
+from cunzhi.people.tests.factories import VillagerFactory, full_width
 
 H = dt.timedelta(hours=1)
 
@@ -102,6 +102,22 @@ def test_staff_records_a_phone_call(login, cw):
                                         "contact_name": "某人", "kind": "complaint", "category": "subsidy",
                                         "text": "x", "action": "submit"})
     assert response.status_code == 200 and Concern.objects.count() == 1
+
+
+def test_staff_find_the_villager_by_a_full_width_mobile_number(login, cw):
+    response = login(cw.township_staff).post(url("new"), {
+        "mode": "staff", "village": cw.village_a.code, "channel": "phone",
+        "villager_phone": full_width("139 0000 0001"), "kind": "complaint", "category": "subsidy",
+        "text": "低保金没有按时发", "action": "submit"})
+    assert response.status_code == 302 and Concern.objects.get().villager == cw.villager_a.villager
+
+
+def test_a_full_width_contact_telephone_is_kept_in_ascii(login, cw):
+    response = login(cw.township_staff).post(url("new"), {
+        "mode": "staff", "village": cw.village_a.code, "channel": "phone", "contact_name": "李大爷",
+        "contact_phone": "０５７２－５１２３４５６", "kind": "complaint", "category": "subsidy", "text": "x",
+        "action": "submit"})
+    assert response.status_code == 302 and Concern.objects.get().contact_phone == "0572-5123456"
 
 
 def test_who_may_raise(login, cw, client):
@@ -351,6 +367,15 @@ def test_admin_adds_a_category_and_a_rule(login, cw):
     assert c.owner == cw.township_staff
     assert admin.post(url("rule_edit", rule.public_id), {"delete": "1"}).status_code == 302
     assert not RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_rule_names_the_responsible_person_by_a_full_width_mobile_number(login, cw):
+    RoutingRule.objects.filter(category=cw.subsidy, region=cw.township_t).delete()
+    response = login(cw.county_admin).post(url("rules"), {
+        "category": "subsidy", "region": cw.township_t.code, "level": "township", "office": str(cw.office_t.pk),
+        "responsible": full_width("139 0000 0020")})
+    assert response.status_code == 302
+    assert RoutingRule.objects.get(category=cw.subsidy, region=cw.township_t).responsible == cw.township_staff
 
 
 def test_admin_issues_and_revokes_an_open311_key(login, cw):

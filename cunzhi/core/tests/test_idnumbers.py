@@ -42,7 +42,7 @@ def test_dissolved_address_codes_are_accepted():
 
 
 births = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31))
-areas = st.from_regex(r"\A[1-8]\d{5}\Z", fullmatch=True)
+areas = st.from_regex(r"\A[1-8][0-9]{5}\Z", fullmatch=True)  # ID numbers are ASCII digits
 
 
 @given(area=areas, birth=births, seq=st.integers(0, 999))
@@ -87,3 +87,51 @@ def test_phone_normalisation_and_masking():
     assert mask_phone("13900000001") == "139****0001"
     with pytest.raises(ValidationError):
         validate_phone("12345")
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+@pytest.mark.parametrize("typed", [
+    "11010519491231002X".translate(FULL_WIDTH),  # a Chinese keyboard in full-width mode, check character Ｘ
+    "１１０１０５１９４９１２３１００２X",  # full-width digits, ASCII X: passed the validator un-normalised
+    "１１０１０５　１９４９１２３１　００２ｘ",  # ideographic spaces and a full-width small x
+])
+def test_full_width_id_numbers_are_stored_in_ascii(typed):
+    assert validate_id_number(typed) == "11010519491231002X"
+
+
+def test_full_width_id_number_with_a_digit_check_character_is_accepted_in_ascii():
+    number = id_number_build("330523", dt.date(1968, 8, 11), 827)
+    assert number[-1].isdigit()
+    assert validate_id_number(number.translate(FULL_WIDTH)) == number
+
+
+@pytest.mark.parametrize("bad", [
+    "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X",  # Arabic-Indic digits: NFKC keeps them, int() would read them; never an ID
+    "११०१०५१९४९१२३१००२X",  # Devanagari digits
+])
+def test_other_scripts_digits_are_refused(bad):
+    with pytest.raises(ValidationError) as err:
+        validate_id_number(bad)
+    assert err.value.code == "id_format"
+
+
+def test_full_width_mobile_numbers_are_stored_in_ascii():
+    from cunzhi.core.idnumbers import normalize_phone
+    assert validate_phone("１３９ ００００ ０００１") == "13900000001"
+    assert validate_phone("＋８６　１３９－００００－０００１") == "13900000001"
+    assert normalize_phone("１３９０００００００１") == "13900000001"
+    with pytest.raises(ValidationError):
+        validate_phone("١٣٩٠٠٠٠٠٠٠١")  # Arabic-Indic digits are not a mainland mobile number
+
+
+def test_blind_index_sees_the_normalised_form():
+    from cunzhi.core.crypto import blind_index
+    assert blind_index("11010519491231002X".translate(FULL_WIDTH)) == blind_index("11010519491231002X")
+
+
+@given(area=areas, birth=births, seq=st.integers(0, 999))
+def test_any_number_typed_in_full_width_is_the_same_number(area, birth, seq):
+    number = id_number_build(area, birth, seq)
+    assert validate_id_number(number.translate(FULL_WIDTH)) == number

@@ -55,3 +55,20 @@ def test_no_valid_id_number_survives(birth, seq, before, after):
     after = "".join(c for c in after if not c.isalnum())
     out, found = mask_text(before + number + after)
     assert number not in out and len(found) == 1
+
+
+FULL_WIDTH = str.maketrans("0123456789X -", "０１２３４５６７８９Ｘ　－")
+
+
+def test_full_width_id_numbers_are_masked_as_id_numbers():
+    # Pasted from a document typed in full-width mode: grouped by ideographic spaces, check character Ｘ.
+    for typed in (ID_X.translate(FULL_WIDTH), "110105 19491231 002X".translate(FULL_WIDTH),
+                  "１１０１０５１９４９１２３１００２x"):
+        text, found = mask_text(f"申请人：{typed}。")
+        assert [(m.kind, m.shown_as) for m in found] == [("id", "110105********002X")]
+        assert text == "申请人：110105********002X。"  # the Chinese punctuation around it is kept
+
+
+def test_full_width_bank_accounts_are_masked():
+    text, found = mask_text("账号：" + "6217-0012-3456-7890".translate(FULL_WIDTH))
+    assert text == "账号：************7890" and [m.kind for m in found] == ["bank"]

@@ -13,6 +13,7 @@ from PIL import Image
 
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.ledger.models import Entry, Period, Voucher
+from cunzhi.people.tests.factories import full_width
 from cunzhi.ledger.services import period_close
 from cunzhi.disclosure.models import Post, PostStatus
 
@@ -58,6 +59,13 @@ def test_record_entry_with_voucher(world, login):
     e = Entry.objects.get()
     assert e.amount_fen == 125050 and e.payee == world.villager_a.villager and e.counterparty == "张三"
     assert Voucher.objects.get(entry=e).content_type == "image/jpeg"
+
+
+def test_payee_found_by_a_full_width_id_number(world, login):
+    url = reverse("ledger:entry_create", args=[world.village_a.code])
+    payee_id = full_width(world.villager_a.villager.id_number)
+    r = login(world.cadre_a).post(url, form(world, payee_id_number=payee_id, counterparty=""))
+    assert r.status_code == 302 and Entry.objects.get().payee == world.villager_a.villager
 
 
 @pytest.mark.parametrize("over, error", [

@@ -13,6 +13,14 @@ _seq = itertools.count(1)
 TEST_PASSWORD = "pass-word-123"
 
 
+_FULL_WIDTH = str.maketrans("0123456789Xx +-", "０１２３４５６７８９Ｘｘ　＋－")
+
+
+def full_width(text: str) -> str:
+    """The text as a Chinese keyboard in full-width mode types it: １３９　００００, Ｘ, ＋８６."""
+    return text.translate(_FULL_WIDTH)
+
+
 def next_id_number(area6: str = "330523", birth: dt.date = dt.date(1980, 5, 17)) -> str:
     n = next(_seq)
     return id_number_build(area6, birth + dt.timedelta(days=n // 1000), n)

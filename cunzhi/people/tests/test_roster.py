@@ -214,8 +214,9 @@ def test_fast_xlsx_reader_handles_what_excel_and_wps_write(monkeypatch):
     data = _handmade_xlsx(sheet, shared)
     keys, fast = _read(data, fast=True, monkeypatch=monkeypatch)
     assert keys == ["name", "id_number", "living_away"]
-    assert fast == [{"name": "张三", "id_number": "11010519491231002X", "living_away": "True", "_row": 3},
-                    {"name": "张三", "id_number": "", "living_away": "0", "_row": 4}]
+    assert fast == [{"name": "张三", "id_number": "11010519491231002X", "living_away": "True", "_row": 3,
+                     "_numbers": set()},
+                    {"name": "张三", "id_number": "", "living_away": "0", "_row": 4, "_numbers": {"living_away"}}]
     _keys, slow_rows = _read(data, fast=False, monkeypatch=monkeypatch)
     assert [r["name"] for r in slow_rows] == ["张三", "张三"]  # openpyxl agrees on the rich text
 
@@ -290,6 +291,72 @@ def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(world, kind):
     with pytest.raises(ValidationError):
         roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
     assert counts() == before
+
+
+EXCEL_NUMBER = "Excel turned this ID number into a number"
+
+
+@pytest.mark.parametrize("reader", ["fast", "openpyxl"])
+@pytest.mark.parametrize("cell", [330523196808118278, 3.30523196808118e17, 11010519491231002],
+                         ids=["int", "float", "short int"])
+def test_an_id_number_cell_holding_a_number_is_refused_never_converted(world, monkeypatch, reader, cell):
+    # 330523196808118278 typed into a cell formatted as a number reads back as 330523196808118016,
+    # which passes the checksum: only the cell's type tells that Excel dropped the last digits.
+    from cunzhi.core import tabular
+    if reader == "openpyxl":
+        monkeypatch.setattr(tabular, "_xlsx_fast", lambda fileobj: None)
+    good = person("好人", phone=13911112222)  # a mobile number stored as a number loses nothing: accepted
+    rows = [good, person("赵六", id_number=cell)]
+    before = counts()
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    assert ri.status == ImportStatus.REJECTED
+    assert [(e["row"], e["field"]) for e in ri.errors] == [(3, "id_number")]
+    assert EXCEL_NUMBER in ri.errors[0]["message"]
+    assert counts() == before
+
+
+def test_readers_say_which_cells_held_numbers(monkeypatch):
+    rows = [person("赵六", id_number=330523196808118278, phone=13911112222, household=12, rep=True)]
+    for fast in (True, False):
+        _keys, [row] = _read(xlsx_bytes(rows), fast=fast, monkeypatch=monkeypatch)
+        assert row["_numbers"] == {"id_number", "phone", "household"}  # a boolean is not a number
+    _keys, [row] = tabular_csv_rows(csv_bytes(rows))
+    assert row["_numbers"] == set()  # CSV has no types: its "3.3E+17" is caught by its text
+
+
+def tabular_csv_rows(data: bytes):
+    from cunzhi.core import tabular
+    keys, rows = tabular.read_rows(io.BytesIO(data), "x.csv", roster.ALIASES)
+    return keys, list(rows)
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def _id_ending_in_x() -> str:
+    while not (number := next_id_number()).endswith("X"):
+        pass
+    return number
+
+
+def test_full_width_id_numbers_and_phones_are_stored_in_ascii_and_are_the_same_person(world):
+    number = _id_ending_in_x()
+    # Full-width digits with an ASCII X passed the checksum and were stored as typed.
+    ri = import_now(world, [person("赵六", id_number=number[:17].translate(FULL_WIDTH) + "X",
+                                   phone="１３９１１１１２２２２")])
+    assert ri.status == ImportStatus.DONE
+    zhao = Villager.objects.get(name="赵六")
+    assert (zhao.id_number, zhao.phone) == (number, "13911112222")
+    assert zhao.id_hash == blind_index(number)
+    # The same person typed in ASCII is found as already registered, not imported a second time.
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
+                              upload=upload([person("赵六", id_number=number)]))
+    assert ri.status == ImportStatus.REJECTED and "already registered" in ri.errors[0]["message"]
+    # ...and within one file, the two spellings are one ID number twice.
+    other = _id_ending_in_x()
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(
+        [person("钱七", id_number=other), person("钱七", id_number=other.translate(FULL_WIDTH))]))
+    assert ri.status == ImportStatus.REJECTED and "already on row 2" in ri.errors[0]["message"]
 
 
 def test_household_members_in_two_groups_are_refused(world):

@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules, selectors, services
-from cunzhi.people.models import AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment, Villager
-from cunzhi.people.tests.factories import VillagerFactory, next_id_number
+from cunzhi.people.models import (
+    AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment, User, Villager,
+)
+from cunzhi.people.tests.factories import VillagerFactory, full_width, next_id_number
 
 
 def test_roles_reach_their_subtree_only(world):
@@ -51,6 +53,31 @@ def test_duplicate_id_number_is_refused(world):
         services.villager_create(actor=world.cadre_a, name="重复", id_number=world.villager_a.villager.id_number,
                                  village=world.village_a)
     assert Villager.objects.filter(name="重复").count() == 0
+
+
+def test_full_width_numbers_are_stored_in_ascii_on_every_write(world):
+    number = next_id_number()
+    villager = services.villager_create(actor=world.cadre_a, name="赵六", id_number=full_width(number),
+                                        village=world.village_a, phone=full_width("139 1234 5678"))
+    villager.refresh_from_db()
+    assert (villager.id_number, villager.phone) == (number, "13912345678")
+    with pytest.raises(ValidationError):  # the same person typed in ASCII is the same person
+        services.villager_create(actor=world.cadre_a, name="赵六", id_number=number, village=world.village_a)
+    villager.phone = full_width("139 1234 0000")  # e.g. corrected in the admin site
+    villager.save()
+    assert Villager.objects.get(pk=villager.pk).phone == "13912340000"
+    assert services.user_create(phone=full_width("139 1234 5678"), name="赵六", password=None).phone == "13912345678"
+    assert User.objects.create_user(full_width("13912345679"), password="x", name="钱七").phone == "13912345679"
+
+
+def test_admin_account_form_stores_the_phone_in_ascii_and_sees_duplicates(world):
+    from cunzhi.people.admin import UserCreationForm
+    data = {"name": "赵六", "language": "zh-hans", "password1": "pass-word-123", "password2": "pass-word-123"}
+    form = UserCreationForm(data={**data, "phone": full_width("139 1234 5678")})
+    assert form.is_valid(), form.errors
+    assert form.save().phone == "13912345678"
+    form = UserCreationForm(data={**data, "phone": full_width(world.villager_a.phone)})
+    assert not form.is_valid() and "phone" in form.errors
 
 
 def test_delegation_grant_use_revoke(world):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from cunzhi.core.models import AuditEvent
 from cunzhi.core.ratelimits import CREATE_RATE
 from cunzhi.people.models import Delegation, DelegationScope, Relation, Role, RoleAssignment
-from cunzhi.people.tests.factories import UserFactory, VillagerFactory
+from cunzhi.people.tests.factories import UserFactory, VillagerFactory, full_width
 
 LIST = reverse("people:delegation_list")
 NEW = reverse("people:delegation_new")
@@ -42,6 +42,12 @@ def test_anonymous_is_sent_to_login(client, world):
     assert not Delegation.objects.exclude(pk=d.pk).exists()
     d.refresh_from_db()
     assert d.revoked_at is None
+
+
+def test_helper_found_by_a_full_width_mobile_number(login, world):
+    response = login(world.villager_a).post(NEW, form_data(full_width("139 0000 0003")))
+    assert response.status_code == 302
+    assert Delegation.objects.get().helper == world.helper
 
 
 def test_villager_grants_a_delegation_and_both_see_it(login, client, world):

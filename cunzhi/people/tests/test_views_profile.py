@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from cunzhi.core.models import AuditEvent
 from cunzhi.people.models import DataAccess
+from cunzhi.people.tests.factories import full_width
 
 URL = reverse("people:profile")
 
@@ -39,6 +40,14 @@ def test_villager_updates_contact_living_away_and_language(login, world):
     client.post(URL, {"phone": "13700001234", "away_city": "杭州", "language": "en"})
     villager.refresh_from_db()
     assert (villager.living_away, villager.away_city) == (False, "")
+
+
+def test_a_full_width_contact_number_is_stored_in_ascii(login, world):
+    response = login(world.villager_a).post(URL, {"phone": full_width("+86 137-0000-1234"), "language": "en"})
+    assert response.status_code == 302
+    villager = world.villager_a.villager
+    villager.refresh_from_db()
+    assert villager.phone == "13700001234"
 
 
 def test_bad_input_changes_nothing(login, world):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.people.models import AccessKind, DataAccess, Delegation, DelegationScope, Relation, Role, RoleAssignment
-from cunzhi.people.tests.factories import HouseholdFactory, VillagerFactory
+from cunzhi.people.tests.factories import HouseholdFactory, VillagerFactory, full_width
 
 LIST = reverse("people:villager_list")
 
@@ -76,6 +76,12 @@ def test_search_by_name_pinyin_and_phone(login, world):
         assert "张三" in body, term
     body = client.get(LIST, {"q": "nobody-at-all"}).content.decode()
     assert "张三" not in body and "No villager matches" in body
+
+
+def test_search_with_full_width_digits_and_letters(login, world):
+    client = login(world.cadre_a)
+    for term in [full_width("139 0000 0001"), "ｚｈａｎｇｓａｎ"]:
+        assert "张三" in client.get(LIST, {"q": term}).content.decode(), term
 
 
 def test_no_phone_search_for_roles_that_may_not_see_phones(login, world):

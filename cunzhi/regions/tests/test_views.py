@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cunzhi.people.models import Role, RoleAssignment
-from cunzhi.people.tests.factories import HouseholdFactory, UserFactory, VillagerFactory
+from cunzhi.people.tests.factories import HouseholdFactory, UserFactory, VillagerFactory, full_width
 from cunzhi.regions.models import Grid, Level, Region
 
 TREE = reverse("regions:tree")
@@ -120,6 +120,13 @@ def test_cadre_creates_a_grid_and_the_worker_gets_the_role(login, world):
     grid = Grid.objects.get()
     assert (grid.name, grid.worker, grid.region_code) == ("下庄", worker, world.village_a.code)
     assert RoleAssignment.objects.filter(user=worker, role=Role.GRID_WORKER, region=world.village_a).exists()
+
+
+def test_grid_worker_found_by_a_full_width_mobile_number(login, world):
+    worker = UserFactory(phone="13700000005", name="网格员小李")
+    response = login(world.cadre_a).post(grid_new(world.village_a), {"name": "下庄",
+                                                                      "worker_phone": full_width("137 0000 0005")})
+    assert response.status_code == 302 and Grid.objects.get().worker == worker
 
 
 def test_county_admin_creates_a_grid(login, world):

@@ -12,6 +12,7 @@ from django.test import Client
 
 from cunzhi.core.ratelimits import LOGIN_RATE
 from cunzhi.people.services import user_create
+from cunzhi.people.tests.factories import full_width
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,6 +42,12 @@ def test_forms_require_csrf(world):
 
 def test_login_with_phone_number_forgives_formatting(client, world):
     response = client.post("/login/", {"username": "139 0000 0001", "password": world.password})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(world.villager_a.pk)
+
+
+def test_login_with_a_full_width_phone_number(client, world):
+    response = client.post("/login/", {"username": full_width("+86 139 0000 0001"), "password": world.password})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(world.villager_a.pk)
 

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.notify import services
 from cunzhi.notify.models import Urgency
 from cunzhi.people.models import User
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("phone", help="Login mobile number of the account.")
 
     def handle(self, *args, phone, **options):
-        user = User.objects.filter(phone=phone).first()
+        user = User.objects.filter(phone=normalize_phone(phone)).first()
         if user is None:
             raise CommandError(f"No account with the mobile number {phone}.")
         notice = services.notice_send(kind="direct", users=[user], template="test", urgency=Urgency.URGENT)
