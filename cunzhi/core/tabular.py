@@ -15,6 +15,7 @@ from xml.etree.ElementTree import XMLPullParser, fromstring
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 
 _NUMBER_TYPES = (int, float)  # by exact class: a boolean cell is not a number
@@ -203,13 +204,35 @@ def _xlsx_rows(fileobj: BinaryIO) -> Iterator[tuple[int, list[str | int | float]
             yield number, values
 
 
+# Text starting with one of these is a formula to Excel, LibreOffice and WPS (tab and CR too, once the
+# cell is edited or the sheet saved as CSV and opened again). openpyxl writes "=..." as a live formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(ws, value):
+    """A value as the writer takes it; text that starts like a formula becomes a quoted text cell."""
+    if not (value.__class__ is str and value.startswith(_FORMULA_STARTS)):
+        return value
+    # A text cell with Excel's own quote prefix: exactly what typing '=... in Excel stores. The text
+    # stays as typed (a name, a phone number "+86 ..." or "-" re-imports unchanged: no apostrophe is
+    # added), it shows as text, and editing the cell does not turn it into a formula.
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
 def xlsx_response_bytes(header: list[str], rows, sheet_title: str = "Sheet1") -> bytes:
-    """An XLSX file from a header and an iterable of row lists, written in streaming mode."""
+    """An XLSX file from a header and an iterable of row lists, written in streaming mode.
+
+    Every XLSX the platform hands out goes through here: what users typed (names, purposes, titles)
+    is never written as a formula that would run on an official's computer.
+    """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title[:31])
-    ws.append(header)
+    ws.append([_cell(ws, v) for v in header])
     for row in rows:
-        ws.append(row)
+        ws.append([_cell(ws, v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from cunzhi.applications import services
 from cunzhi.applications.models import Application, Certificate, MaterialState, ServiceItem, Status
-from cunzhi.people.models import AccessKind, DataAccess
+from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
+from cunzhi.people.models import AccessKind, DataAccess, Villager
 from cunzhi.people.tests.factories import full_width
 
 from .conftest import exe_file, png
@@ -72,6 +73,12 @@ def test_worklist_shows_office_work_and_refuses_villagers(world, app, login, dja
     assert login(world.villager_b).get(url("all")).status_code == 403
     xlsx = login(world.township_staff).get(url("worklist") + "?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_worklist_xlsx_writes_names_never_as_a_formula(world, app, login):
+    Villager.objects.filter(pk=app.villager_id).update(name=HOSTILE)
+    data = login(world.township_staff).get(url("worklist") + "?format=xlsx").content
+    assert HOSTILE in texts(data) and live_cells(data) == []
 
 
 def test_worklist_filters_overdue_and_due_soon(world, catalogue, flow, login):

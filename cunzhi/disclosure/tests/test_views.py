@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from cunzhi.disclosure import services
 from cunzhi.disclosure.models import DueItem, Post, PostRead, PostStatus, Question
 from cunzhi.disclosure.periods import previous_period
+from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 
 
 def make(world, category="village", publish=True, **kw):
@@ -256,6 +257,16 @@ def test_calendar_export_xlsx(world, client, login, settings):
     client.logout()
     assert client.get(reverse("disclosure:calendar_export")).status_code == 404
     assert client.get(reverse("disclosure:calendar_export"), {"village": world.village_b.code}).status_code == 200
+
+
+def test_calendar_export_writes_post_titles_never_as_a_formula(world, login, settings):
+    today = timezone.localdate()
+    settings.DISCLOSURE_CALENDAR_START = (today - dt.timedelta(days=100)).isoformat()
+    services.due_items_ensure(today=today)
+    post = make(world, title=HOSTILE)
+    DueItem.objects.filter(pk=DueItem.objects.filter(region_code=world.village_a.code).first().pk).update(post=post)
+    data = login(world.township_staff).get(reverse("disclosure:calendar_export")).content
+    assert HOSTILE in texts(data) and live_cells(data) == []
 
 
 def test_schedule_page_permissions_and_change(world, client, login, cadre_b):

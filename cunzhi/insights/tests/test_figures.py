@@ -9,6 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cunzhi.api.services import token_issue
+from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 from cunzhi.insights import periods
 from cunzhi.insights.registry import indicators
 from cunzhi.notify.models import Channel, Delivery, Notice
@@ -121,6 +122,13 @@ def test_xlsx_export(world, login, settings):
     assert rows[-1][0] == "Total"
     assert login(world.other_township_staff).get(reverse("insights:export"),
                                                  {"region": world.township_t.code}).status_code == 404
+
+
+def test_xlsx_export_writes_region_names_never_as_a_formula(world, login, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    Region.objects.filter(pk=world.village_a.pk).update(name=HOSTILE)
+    data = login(world.township_staff).get(reverse("insights:export"), {"period": "2026-11"}).content
+    assert HOSTILE in texts(data) and live_cells(data) == []
 
 
 def test_api(world, client, settings):

@@ -15,6 +15,7 @@ from cunzhi.core.idnumbers import id_number_build
 from cunzhi.ledger.models import Entry, Period, Voucher
 from cunzhi.people.tests.factories import full_width
 from cunzhi.ledger.services import period_close
+from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 from cunzhi.disclosure.models import Post, PostStatus
 
 from .helpers import add, last_month_start
@@ -206,6 +207,12 @@ def test_export_xlsx_masked_for_the_public(world, client, login):
     assert rows[0][0] == "No." and [r[0] for r in rows[1:]] == [1, 2] and rows[1][6] == "张*"
     rows = list(load_workbook(io.BytesIO(login(world.cadre_a).get(url).content)).active.iter_rows(values_only=True))
     assert rows[1][6] == "张三" and rows[1][5] == 30000
+
+
+def test_export_xlsx_writes_entered_text_never_as_a_formula(world, login):
+    add(world, counterparty=HOSTILE, purpose="-1+1")
+    data = login(world.cadre_a).get(reverse("ledger:export", args=[world.village_a.code])).content
+    assert {HOSTILE, "-1+1"} <= texts(data) and live_cells(data) == []
 
 
 def test_index_redirects_villager_to_own_village(world, client, login):

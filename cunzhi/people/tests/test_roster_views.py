@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 from cunzhi.people import roster
 from cunzhi.people.models import AccessKind, DataAccess, ImportStatus, Role, RoleAssignment, RosterImport, Villager
 from cunzhi.people.tests.factories import UserFactory
@@ -296,6 +297,13 @@ def test_export_masks_id_numbers_and_phones_by_role(world, as_user):
     by_grid = _export(as_user(grid_worker), world.village_a)
     assert by_grid["张三"][1] != full_id and "*" in by_grid["张三"][1]
     assert by_grid["张三"][2] == full_phone  # grid workers call people back
+
+
+def test_export_writes_what_villagers_typed_as_text_never_as_a_formula(world, as_user):
+    Villager.objects.filter(pk=world.villager_a.villager.pk).update(name=HOSTILE, living_away=True,
+                                                                     away_city="@SUM(1+1)")
+    response = as_user(world.cadre_a).get(reverse("people:roster_export") + f"?village={world.village_a.code}")
+    assert {HOSTILE, "@SUM(1+1)"} <= texts(response.content) and live_cells(response.content) == []
 
 
 def test_export_is_logged_for_every_villager_in_it(world, as_user):
