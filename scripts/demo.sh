@@ -9,8 +9,7 @@ PORT=${PORT:-8000}
 export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 PY=.venv/bin/python
 echo "==> preparing the database"
-$PY manage.py migrate -v0
-$PY manage.py createcachetable
+$PY manage.py migrate -v0  # also makes the cache table (core migration 0003)
 $PY manage.py seed_demo
 echo "==> starting the task worker, the scheduler, the mail receiver and the web server"
 $PY manage.py task_worker >data/worker.log 2>&1 &
