@@ -251,6 +251,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_MB", 50) * 1024 * 1024
 # Rosters above this many rows are imported by the task worker with a progress bar.
 ROSTER_BACKGROUND_ROWS = env_int("ROSTER_BACKGROUND_ROWS", 500)
+# A checked roster file (every full ID number of a village) not confirmed within this many days is
+# deleted; an imported, rejected or failed one is deleted at once (people.roster).
+ROSTER_FILE_KEEP_DAYS = env_int("ROSTER_FILE_KEEP_DAYS", 3)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

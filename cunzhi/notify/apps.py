@@ -13,3 +13,8 @@ class NotifyConfig(AppConfig):
                           description="Send notifications that are due: retries, deferred texts, lost batches.")
         jobs.job_register("notify.prune_job_runs", lambda: jobs.job_runs_prune(), every_minutes=24 * 60,
                           description="Remove job-run records older than 30 days.")
+        # People sits below notify and cannot reach the job registry itself (DESIGN.md layers).
+        from cunzhi.people import roster
+        jobs.job_register("people.roster_files_expire", lambda: roster.roster_files_expire(), every_minutes=60,
+                          description="Delete uploaded roster files (full ID numbers) not imported within "
+                                      "ROSTER_FILE_KEEP_DAYS.")

@@ -7,6 +7,7 @@ The management command `import_roster` runs the same check and import.
 
 import contextlib
 import csv
+import datetime as dt
 import functools
 import io
 import logging
@@ -24,10 +25,11 @@ from django.core.cache.backends.filebased import FileBasedCache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import DatabaseError, connection, models, transaction
+from django.db.models import Q
 from django.db.utils import load_backend
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.crypto import blind_index
@@ -598,11 +600,12 @@ def roster_upload(*, actor, village: Region, upload) -> RosterImport:
     result = roster_check(fileobj=upload, filename=name, village=village, stop_after=settings.ROSTER_BACKGROUND_ROWS)
     upload.seek(0)
     roster_import = RosterImport(village=village, uploaded_by=actor, original_name=(upload.name or "")[:200])
-    roster_import.file.save(roster_import.public_id + os.path.splitext(name)[1], upload, save=False)
     if result.complete:
         _store_check(roster_import, result)
     else:
         roster_import.status = ImportStatus.QUEUED  # total_rows 0: waiting to be checked
+    if roster_import.status != ImportStatus.REJECTED:  # a file with problems is never imported: not kept
+        roster_import.file.save(roster_import.public_id + os.path.splitext(name)[1], upload, save=False)
     roster_import.save()
     audit_record(actor=actor, action="roster.upload", obj=roster_import,
                  after={"file": roster_import.original_name, "status": roster_import.status})
@@ -654,7 +657,9 @@ def roster_check_run(*, roster_import: RosterImport,
         roster_import.status, roster_import.errors = ImportStatus.FAILED, _system_error(exc)
     finally:
         progress.close()
-    roster_import.save(update_fields=["status", "total_rows", "processed_rows", "errors", "updated_at"])
+    if roster_import.status != ImportStatus.PREVIEWED:  # rejected or failed: a corrected file comes next
+        _file_discard(roster_import)
+    roster_import.save(update_fields=["status", "total_rows", "processed_rows", "errors", "file", "updated_at"])
     return roster_import
 
 
@@ -721,6 +726,7 @@ def roster_import_run(*, roster_import: RosterImport, actor=None,
                 roster_import.created_households = result.created_households
                 roster_import.errors = []
                 roster_import.finished_at = timezone.now()
+                _file_discard(roster_import)  # deleted when this transaction commits
                 roster_import.save()
                 audit_record(actor=actor, action="roster.import", obj=roster_import,
                              before={"status": ImportStatus.RUNNING},
@@ -742,10 +748,63 @@ def roster_import_run(*, roster_import: RosterImport, actor=None,
     # The transaction above rolled back, so these fields hold what the database should now say.
     roster_import.created_villagers = roster_import.created_households = 0
     roster_import.finished_at = timezone.now()
+    _file_discard(roster_import)  # rejected or failed: the corrected file is uploaded again
     roster_import.save()
     audit_record(actor=actor, action="roster.import", obj=roster_import, before={"status": ImportStatus.RUNNING},
                  after={"status": roster_import.status, "problems": len(roster_import.errors)})
     return roster_import
+
+
+# --- The uploaded file -------------------------------------------------------------------------
+# It holds every full ID number of a village in plain text (PIPL: keep personal data no longer than
+# its purpose needs). It is kept only while it may still be imported: deleted as soon as the import
+# ends (done, rejected or failed: a corrected file is uploaded again), and a checked upload nobody
+# confirms is deleted after ROSTER_FILE_KEEP_DAYS by roster_files_expire (a periodic job).
+
+def _file_discard(roster_import: RosterImport) -> None:
+    """Clear the record's file (the caller saves it) and delete the file once that save is committed."""
+    name = roster_import.file.name
+    if not name:
+        return
+    storage = roster_import.file.storage
+    roster_import.file = ""
+    # After the commit: a rolled-back import keeps its file, and its record still points at it.
+    transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+def roster_files_expire(*, now=None) -> int:
+    """Delete stored rosters nobody will import (checked uploads left unconfirmed, any left by a crash); returns how many."""
+    now = now or timezone.now()
+    keep = settings.ROSTER_FILE_KEEP_DAYS
+    cutoff = now - dt.timedelta(days=keep)
+    finished = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
+    stale = (RosterImport.objects.exclude(file="")
+             .filter(Q(status__in=finished) | Q(status=ImportStatus.PREVIEWED, updated_at__lt=cutoff))
+             .select_related("village", "uploaded_by"))
+    expired = 0
+    for roster_import in stale:
+        with transaction.atomic():
+            status = roster_import.status
+            if status == ImportStatus.PREVIEWED:
+                with translation.override(roster_import_language(roster_import)):
+                    message = ngettext(
+                        "The file was not imported within %(days)d day and was deleted, because it holds full "
+                        "ID numbers. To import it, upload it again.",
+                        "The file was not imported within %(days)d days and was deleted, because it holds full "
+                        "ID numbers. To import it, upload it again.", keep) % {"days": keep}
+                roster_import.status, roster_import.errors = ImportStatus.REJECTED, [_error(0, "", message)]
+            # Only if nobody confirmed it meanwhile: a confirm moves PREVIEWED on in one UPDATE too.
+            name = roster_import.file.name
+            _file_discard(roster_import)
+            if not RosterImport.objects.filter(pk=roster_import.pk, status=status, file=name).update(
+                    status=roster_import.status, errors=roster_import.errors, file="", updated_at=now):
+                transaction.set_rollback(True)  # drops the deletion registered above
+                continue
+            if status == ImportStatus.PREVIEWED:
+                audit_record(actor=None, action="roster.expire", obj=roster_import,
+                             before={"status": status}, after={"status": roster_import.status, "days": keep})
+            expired += 1
+    return expired
 
 
 def roster_import_create(*, path: str, village: Region, total_rows: int) -> RosterImport:

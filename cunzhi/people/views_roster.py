@@ -134,6 +134,8 @@ def roster_confirm(request, public_id: str):
 def roster_file(request, public_id: str):
     """The uploaded file as it came, only to those who manage that village (never a public URL)."""
     roster_import = _import_for(request.user, public_id)
+    if not roster_import.file:  # deleted once imported, rejected, failed or expired (people.roster)
+        raise Http404
     try:
         handle = roster_import.file.open("rb")
     except FileNotFoundError:

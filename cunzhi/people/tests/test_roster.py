@@ -1,6 +1,7 @@
 """Roster import: checks, all-or-nothing writes, file formats, the command, background runs, progress."""
 
 import csv
+import datetime as dt
 import io
 import threading
 
@@ -10,12 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
+from django.urls import reverse
 from openpyxl import Workbook
 
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import roster
-from cunzhi.people.models import Household, ImportStatus, RosterImport, Villager
+from cunzhi.people.models import Household, ImportStatus, RosterImport, User, Villager
 from cunzhi.people.tests.factories import VillagerFactory, next_id_number
 from cunzhi.regions.models import Grid
 
@@ -605,3 +607,114 @@ def test_progress_comes_from_the_cache_while_running(world, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import caches
     assert roster._progress_cache() is caches["default"]  # Redis or any shared cache is used as it is
+
+
+# --- the uploaded file: full ID numbers, kept only while it may still be imported -------------
+
+def stored_rosters(settings) -> list:
+    """Roster files in private storage (the test's own directory)."""
+    from pathlib import Path
+    folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "rosters"
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_the_uploaded_file_is_deleted_once_imported(world, settings, client, django_capture_on_commit_callbacks):
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3)))
+    assert ri.status == ImportStatus.PREVIEWED and len(stored_rosters(settings)) == 1  # kept until confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.DONE and not ri.file
+    assert stored_rosters(settings) == []
+    client.force_login(world.cadre_a)
+    assert client.get(reverse("people:roster_file", args=[ri.public_id])).status_code == 404
+    page = client.get(reverse("people:roster_detail", args=[ri.public_id])).content.decode()
+    assert reverse("people:roster_file", args=[ri.public_id]) not in page
+    assert "The uploaded file was deleted" in page
+
+
+def test_a_large_file_imported_by_the_task_worker_is_deleted(world, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = IMMEDIATE
+    settings.ROSTER_BACKGROUND_ROWS = 5
+    with django_capture_on_commit_callbacks(execute=True):
+        ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(12)))
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.PREVIEWED and len(stored_rosters(settings)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.DONE and ri.created_villagers == 12
+    assert stored_rosters(settings) == [] and not ri.file
+
+
+def test_a_file_that_will_never_be_imported_is_not_kept(world, settings, monkeypatch,
+                                                        django_capture_on_commit_callbacks):
+    # Problems found during the upload: never stored.
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload([person(phone="1")]))
+    assert ri.status == ImportStatus.REJECTED and not ri.file and stored_rosters(settings) == []
+    # Problems found by the background check: deleted.
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
+                              upload=upload(people(3) + [person(phone="1")]))
+    assert ri.status == ImportStatus.QUEUED and len(stored_rosters(settings)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        roster.roster_check_run(roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.REJECTED and not ri.file and stored_rosters(settings) == []
+    # Rejected at import (the register changed since the preview), or failed: deleted.
+    settings.ROSTER_BACKGROUND_ROWS = 500
+    rows = people(3, prefix="R")
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
+    VillagerFactory(village=world.village_a, id_number=rows[1][1])
+    with django_capture_on_commit_callbacks(execute=True):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.REJECTED and not ri.file and stored_rosters(settings) == []
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3, prefix="F")))
+    monkeypatch.setattr(roster, "_insert_many", lambda model, objs: (_ for _ in ()).throw(DatabaseError("disk full")))
+    with django_capture_on_commit_callbacks(execute=True):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.FAILED and not ri.file and stored_rosters(settings) == []
+
+
+def test_an_upload_left_unconfirmed_is_deleted_after_the_keeping_time(world, settings,
+                                                                      django_capture_on_commit_callbacks):
+    from django.utils import timezone
+    from cunzhi.notify.jobs import JOBS
+    settings.ROSTER_FILE_KEEP_DAYS = 3
+    User.objects.filter(pk=world.cadre_a.pk).update(language="zh-hans")
+    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3)))
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roster.roster_files_expire(now=now + dt.timedelta(days=3) - dt.timedelta(minutes=1)) == 0
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.PREVIEWED and ri.file and len(stored_rosters(settings)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roster.roster_files_expire(now=now + dt.timedelta(days=3, minutes=1)) == 1
+    ri.refresh_from_db()
+    assert ri.status == ImportStatus.REJECTED and not ri.file and stored_rosters(settings) == []
+    # Written by the job, in the language of the cadre who will read it.
+    assert ri.errors[0]["message"] == "文件在3天内未导入，因含完整身份证号，已被删除。如需导入，请重新上传。"
+    with pytest.raises(ValidationError):
+        roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
+    assert AuditEvent.objects.filter(action="roster.expire", object_id=str(ri.pk)).exists()
+    assert JOBS["people.roster_files_expire"].func is not None  # run by the scheduler, every hour
+    # A file an import left behind (stored before files were deleted, or a crash before the deletion)
+    # goes at the next run, whatever its age.
+    with django_capture_on_commit_callbacks(execute=True):
+        done = import_now(world, people(2, prefix="D"))
+    done.file.save("left.csv", io.BytesIO(b"x"), save=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert roster.roster_files_expire(now=now) == 1
+    done.refresh_from_db()
+    assert done.status == ImportStatus.DONE and not done.file and stored_rosters(settings) == []
+
+
+def test_the_command_leaves_no_copy_of_the_file(world, tmp_path, settings, django_capture_on_commit_callbacks):
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(xlsx_bytes(people(4)))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_roster", str(path), "--village", world.village_a.code, stdout=io.StringIO(),
+                     stderr=io.StringIO())
+    assert RosterImport.objects.get().status == ImportStatus.DONE and stored_rosters(settings) == []

@@ -50,8 +50,8 @@ def _requests(world, a):
         ("upload", "post", reverse("people:roster_upload"),
          {"village": world.village_a.code, "file": upload(people(2, prefix="P"))}),
         ("detail", "get", reverse("people:roster_detail", args=[a.public_id]), None),
+        ("file", "get", reverse("people:roster_file", args=[a.public_id]), None),  # kept until imported
         ("confirm", "post", reverse("people:roster_confirm", args=[a.public_id]), {}),
-        ("file", "get", reverse("people:roster_file", args=[a.public_id]), None),
         ("template xlsx", "get", reverse("people:roster_template", args=["xlsx"]), None),
         ("template csv", "get", reverse("people:roster_template", args=["csv"]), None),
         ("export", "get", reverse("people:roster_export") + f"?village={world.village_a.code}", None),
