@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from cunzhi.people import rules as people_rules
+from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import Delegation, DelegationScope, Villager
 
 from . import rules
@@ -33,13 +34,7 @@ def item_by_public_id(*, public_id: str) -> ServiceItem | None:
 
 def villagers_i_help(*, user) -> list[Villager]:
     """Villagers who gave this user an active delegation to apply for services for them."""
-    now = timezone.now()
-    out = []
-    for d in (Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
-              .select_related("villager")):
-        if DelegationScope.APPLICATIONS in (d.scopes or []) and d.villager not in out:
-            out.append(d.villager)
-    return out
+    return people_selectors.villagers_helped(user=user, scope=DelegationScope.APPLICATIONS)
 
 
 def _list_related(qs):

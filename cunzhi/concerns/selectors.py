@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules as people_rules
+from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import DelegationScope, Office, Role
 from cunzhi.people.rules import STAFF_ROLES
 from cunzhi.regions.models import Region
@@ -173,7 +174,8 @@ def concerns_of_villager_q(user) -> Q:
 
 
 def concerns_mine(*, user):
-    return Concern.objects.filter(concerns_of_villager_q(user)).select_related(*LIST_RELATED)
+    # The list says who raised each one (the villager, or a helper for them), so the raiser is loaded too.
+    return Concern.objects.filter(concerns_of_villager_q(user)).select_related(*LIST_RELATED, "raised_by")
 
 
 def concerns_supported(*, user):
@@ -196,13 +198,7 @@ def board(*, region: Region):
 
 def helped_villagers(*, user) -> list:
     """Villagers who gave this user an active delegation covering concerns."""
-    now = timezone.now()
-    out = []
-    for d in user.delegations_held.filter(revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now) \
-            .select_related("villager__village"):
-        if DelegationScope.CONCERNS in (d.scopes or []):
-            out.append(d.villager)
-    return out
+    return people_selectors.villagers_helped(user=user, scope=DelegationScope.CONCERNS)
 
 
 # --- similar concerns ----------------------------------------------------------------------------

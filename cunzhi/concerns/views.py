@@ -22,7 +22,8 @@ from cunzhi.core.files import private_file_response
 from cunzhi.core.idnumbers import mask_phone, normalize_phone
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import Office, User, Villager
+from cunzhi.people import selectors as people_selectors
+from cunzhi.people.models import DelegationScope, Office, User, Villager
 from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
@@ -75,7 +76,9 @@ def index(request):
 
 
 # --- raising a concern ---------------------------------------------------------------------------
-def _mode(request, own, helped) -> str | None:
+def _mode(request, own, helped, chosen) -> str | None:
+    if chosen is not None:
+        return "self" if chosen == own else "helper"
     wanted = request.POST.get("mode") or request.GET.get("mode") or ""
     if wanted == "staff" and rules.can_raise_as_staff(request.user):
         return "staff"
@@ -98,7 +101,15 @@ def new(request):
     user = request.user
     own = people_rules.own_villager(user)
     helped = selectors.helped_villagers(user=user)
-    mode = _mode(request, own, helped)
+    # "For whom?" as on the services pages: ?for= names myself or a villager I help; anybody else is hidden.
+    chosen = None
+    if request.GET.get("for"):
+        chosen = people_selectors.for_whom(user=user, key=request.GET["for"], scope=DelegationScope.CONCERNS)
+        if chosen is None:
+            raise Http404
+    elif own is not None and helped and request.method == "GET" and not request.GET.get("mode"):
+        return render(request, "concerns/choose.html", {"own": own, "helping": helped})
+    mode = _mode(request, own, helped, chosen)
     if mode is None:
         return forbidden(request, _("Only villagers on the roster, their helpers and staff can raise a concern."))
     categories = _categories()
@@ -110,9 +121,11 @@ def new(request):
         if mode != "staff" else []
     form = forms.ConcernForm(request.POST or None, request.FILES or None, mode=mode, categories=categories,
                              villagers=helped, villages=villages, groups=groups,
-                             initial={"category": request.GET.get("category", "")})
+                             initial={"category": request.GET.get("category", ""),
+                                      "for_villager": chosen.public_id if chosen else ""})
     similar = []
-    similar_village = own.region_code[:12] if own else (helped[0].region_code[:12] if helped else "")
+    about = chosen or own or (helped[0] if helped else None)
+    similar_village = about.region_code[:12] if about else ""
     if request.method == "POST" and request.POST.get("action") == "similar":
         # Without JavaScript: show similar concerns and keep what was typed; nothing is checked or stored.
         initial = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "action")}

@@ -177,6 +177,31 @@ def delegations_held(*, user):
     return Delegation.objects.filter(helper=user).select_related("villager", "villager__village")
 
 
+def villagers_helped(*, user, scope: str) -> list[Villager]:
+    """Villagers who gave this user a delegation in force now covering `scope`, with their village.
+
+    Every page that acts "for whom?" (raise a concern, apply for a service) offers these beside the
+    user's own record, so one helper sees the same choice everywhere."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    now = timezone.now()
+    out: list[Villager] = []
+    for d in (Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+              .select_related("villager__village").order_by("created_at", "pk")):
+        if scope in (d.scopes or []) and all(v.pk != d.villager_id for v in out):
+            out.append(d.villager)
+    return out
+
+
+def for_whom(*, user, key: str, scope: str) -> Villager | None:
+    """The villager a "?for=" choice names, if the user may act for them in `scope`: themselves or a
+    villager who delegated `scope` to them; None otherwise (pages answer 404, as for any hidden record)."""
+    own = rules.own_villager(user)
+    if own is not None and own.public_id == key:
+        return own
+    return next((v for v in villagers_helped(user=user, scope=scope) if v.public_id == key), None)
+
+
 def delegation_by_public_id(*, public_id: str):
     """One delegation with both parties, or None."""
     return Delegation.objects.select_related("villager", "helper").filter(public_id=public_id).first()

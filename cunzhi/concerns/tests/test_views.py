@@ -387,3 +387,57 @@ def test_admin_issues_and_revokes_an_open311_key(login, cw):
     assert admin.post(url("keys"), {"revoke": str(key.pk)}).status_code == 302
     key.refresh_from_db()
     assert key.revoked_at is not None
+
+
+# --- for whom: a helper who is also a villager chooses, as on the services pages ----------------------
+
+@pytest.fixture
+def helping(cw):
+    """张小明 (a villager of A himself) helps his father 张三 with concerns."""
+    now = timezone.now()
+    return Delegation.objects.create(villager=cw.villager_a.villager, helper=cw.helper, relation=Relation.FAMILY,
+                                     scopes=[DelegationScope.CONCERNS], starts_at=now - H, ends_at=now + 100 * H)
+
+
+def test_helper_who_is_a_villager_is_asked_for_whom(login, cw, helping):
+    client = login(cw.helper)
+    father, himself = cw.villager_a.villager, cw.helper.villager
+    chooser = client.get(url("new")).content.decode()
+    assert "Who is the concern for?" in chooser
+    assert f'href="?for={himself.public_id}"' in chooser and f'href="?for={father.public_id}"' in chooser
+    form = client.get(url("new") + f"?for={father.public_id}").content.decode()
+    assert f'<option value="{father.public_id}" selected>' in form
+    response = client.post(url("new") + f"?for={father.public_id}",
+                           {"mode": "helper", "for_villager": father.public_id, "kind": "help", "category": "roads",
+                            "text": "水管爆了", "action": "submit"})
+    assert response.status_code == 302
+    c = Concern.objects.get()
+    assert c.villager == father and c.raised_by == cw.helper
+    # Choosing himself gives his own form, raised as himself.
+    own_form = client.get(url("new") + f"?for={himself.public_id}").content.decode()
+    assert 'name="for_villager"' not in own_form and 'name="mode" value="self"' in own_form
+
+
+@pytest.mark.parametrize("persona", ["villager_b", "cadre_a", "township_staff"])
+def test_for_whom_refuses_a_villager_one_does_not_help(login, cw, helping, persona):
+    user = getattr(cw, persona)
+    assert login(user).get(url("new") + f"?for={cw.villager_a.villager.public_id}").status_code == 404
+
+
+def test_helper_without_a_delegation_cannot_choose_the_villager(login, cw, client):
+    assert client.get(url("new") + f"?for={cw.villager_a.villager.public_id}").status_code == 302  # log in first
+    helper = login(cw.helper)
+    assert helper.get(url("new") + f"?for={cw.villager_a.villager.public_id}").status_code == 404
+    assert "Who is the concern for?" not in helper.get(url("new")).content.decode()  # only himself: no question
+
+
+def test_helpers_list_says_who_raised_each_concern(login, cw, helping):
+    by_father = make(cw)
+    by_son = make(cw, actor=cw.helper, villager=cw.villager_a.villager, text="水管爆了，请派人修")
+    body = login(cw.helper).get(url("index")).content.decode()
+    row = {c.number: body.split(c.number, 1)[1].split("</li>", 1)[0] for c in (by_father, by_son)}
+    assert "raised by 张三" in row[by_father.number] and "for 张三" not in row[by_father.number]
+    assert "raised for 张三" in row[by_son.number]
+    # The father sees who raised the concern for him.
+    father = login(cw.villager_a).get(url("index")).content.decode()
+    assert "raised for you by 张小明" in father.split(by_son.number, 1)[1].split("</li>", 1)[0]
