@@ -102,3 +102,18 @@ def groups_of(*, village: Region) -> list[Region]:
 
 def counties_by_prefix(*, prefixes: list[str]) -> list[Region]:
     return list(Region.objects.filter(level=Level.COUNTY, prefix__in=prefixes))
+
+
+def villages_find(*, text: str = "", limit: int = 400) -> list[Region]:
+    """Villages for the public village finder, with their township (one query); `text` matches part of the
+    village's or its township's name, so "天荒坪" finds every village of that township."""
+    qs = Region.objects.filter(level=Level.VILLAGE).select_related("parent").only(
+        "code", "name", "prefix", "level", "parent__code", "parent__name", "parent__level", "parent__prefix")
+    if text:
+        qs = qs.filter(Q(name__contains=text) | Q(parent__name__contains=text))
+    return list(qs.order_by("code")[:limit])
+
+
+def village_public(*, code: str) -> Region | None:
+    """A village with its township and county, for its public page; None for any other code."""
+    return Region.objects.select_related("parent__parent").filter(code=code, level=Level.VILLAGE).first()

@@ -7,4 +7,6 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("text-size/", views.text_size, name="text_size"),
+    path("villages/", views.villages, name="villages"),
+    path("villages/<str:code>/", views.village, name="village"),
 ]

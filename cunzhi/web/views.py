@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from cunzhi.core.ratelimits import limit_login
 from cunzhi.notify import context_processors as notify_header
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
+from cunzhi.regions import selectors as region_selectors
 from cunzhi.web.forms import PhoneLoginForm
 
 
@@ -76,6 +77,31 @@ def home(request):
         page["full"] = (header, html)
         cache.set(key, page, page["ttl"])
     return HttpResponse(page["full"][1].replace(CSRF_SLOT, get_token(request)))
+
+
+# A county has a few hundred villages: all fit on one page. Beyond that (a province) the finder asks for a name.
+VILLAGES_SHOWN = 400
+
+
+def villages(request):
+    """The village finder: anyone, logged in or not, finds a village by name and goes to its public pages."""
+    text = request.GET.get("q", "").strip()[:50]
+    found = region_selectors.villages_find(text=text, limit=VILLAGES_SHOWN + 1)
+    townships = []  # [(township, [village, ...])] in code order
+    for village in found[:VILLAGES_SHOWN]:
+        if not townships or townships[-1][0] != village.parent:
+            townships.append((village.parent, []))
+        townships[-1][1].append(village)
+    return render(request, "web/villages.html", {"q": text, "townships": townships,
+                                                 "more": len(found) > VILLAGES_SHOWN})
+
+
+def village(request, code):
+    """A village's public pages in one place: notice board, concern board, accounts and their check."""
+    region = region_selectors.village_public(code=code)
+    if region is None:
+        raise Http404
+    return render(request, "web/village.html", {"village": region})
 
 
 class LoginView(auth_views.LoginView):

@@ -31,6 +31,35 @@ def test_anonymous_home(client, db):
     assert "Log in" in body and "Who viewed my data" not in body
 
 
+def test_anonymous_home_leads_to_a_village_and_its_public_pages(client, world):
+    home = client.get("/").content.decode()
+    assert f'action="{reverse("villages")}"' in home and 'name="q"' in home  # the village finder
+    assert f'href="{reverse("verify:form")}"' in home  # check a certificate
+    found = client.get(reverse("villages"), {"q": "鹿溪"}).content.decode()
+    a, b = world.village_a, world.village_b
+    assert f'href="{reverse("village", args=[a.code])}"' in found and "余村" not in found
+    everything = client.get(reverse("villages")).content.decode()
+    assert "鹤鹿溪村" in everything and "余村" in everything and "递铺街道" in everything and "天荒坪镇" in everything
+    page = client.get(reverse("village", args=[a.code])).content.decode()
+    links = [reverse("disclosure:index") + f"?village={a.code}", reverse("concerns:board", args=[a.code]),
+             reverse("ledger:village", args=[a.code]), reverse("ledger:verify") + f"?village={a.code}",
+             reverse("disclosure:calendar") + f"?village={a.code}"]
+    for link in links:
+        assert f'href="{link}"' in page, link
+        assert client.get(link).status_code == 200, link  # each works without logging in
+    assert b.code not in page
+
+
+@pytest.mark.parametrize("code", ["330523100000", "330523100201001", "999999999999", "abc"])
+def test_village_page_is_only_for_villages(client, world, code):
+    assert client.get(f"/villages/{code}/").status_code == 404
+
+
+def test_village_finder_takes_any_text(client, world):
+    response = client.get(reverse("villages"), {"q": "村" * 5000})
+    assert response.status_code == 200 and "No village has this name" in response.content.decode()
+
+
 def test_villager_home_shows_what_exists(login, world, django_assert_max_num_queries):
     delegate(world)
     access(world, 7)
