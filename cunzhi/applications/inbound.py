@@ -23,9 +23,9 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import translation
 
+from cunzhi.core.text import render_text
 from cunzhi.people.models import DelegationScope
 from cunzhi.people.rules import active_delegation
 
@@ -152,8 +152,8 @@ def reply(mail_id: int) -> bool:
                "ok": [r for r in mail.report if r.get("ok")], "refused": [r for r in mail.report if not r.get("ok")],
                "address": getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost")}
     with translation.override(language):
-        subject = render_to_string("applications/mail/receipt.subject.txt", context).strip()
-        body = render_to_string("applications/mail/receipt.body.txt", context).strip()
+        subject = render_text("applications/mail/receipt.subject.txt", context).strip()
+        body = render_text("applications/mail/receipt.body.txt", context).strip()
     try:
         EmailMessage(subject=subject, body=body, from_email=context["address"], to=[mail.mail_from],
                      headers={"Auto-Submitted": "auto-replied"}).send()

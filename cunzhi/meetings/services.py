@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
+from cunzhi.core.text import render_text
 from cunzhi.meetings import law, rules
 from cunzhi.meetings.models import (
     Attendance, AttendanceMode, Authorisation, Ballot, BallotKind, Body, CheckInMethod, Choice, Matter, Meeting,
@@ -627,7 +628,7 @@ def minutes_pdf_bytes(*, meeting: Meeting) -> bytes:
 def _disclosure_body(meeting: Meeting) -> str:
     from cunzhi.meetings import selectors
     with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string("meetings/disclosure_body.txt", selectors.result_context(meeting=meeting)).strip()
+        return render_text("meetings/disclosure_body.txt", selectors.result_context(meeting=meeting)).strip()
 
 
 def minutes_publish(*, actor, meeting: Meeting, now=None) -> Meeting:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.core.pagecache import home_invalidate
+from cunzhi.core.text import render_text
 from cunzhi.notify import transports
 from cunzhi.notify.about import about_label, about_reader
 from cunzhi.notify.models import (
@@ -59,8 +60,9 @@ def notice_render(notice: Notice, language: str) -> tuple[str, str]:
     if notice.template:
         with translation.override(language):
             ctx = dict(notice.context, notice=notice)
-            subject = " ".join(render_to_string(f"notify/messages/{notice.template}.subject.txt", ctx).split())
-            body = render_to_string(f"notify/messages/{notice.template}.body.txt", ctx).strip()
+            # Plain text: the inbox page and the HTML e-mail escape it when they show it, once.
+            subject = " ".join(render_text(f"notify/messages/{notice.template}.subject.txt", ctx).split())
+            body = render_text(f"notify/messages/{notice.template}.body.txt", ctx).strip()
         return subject, body
 
     def pick(texts):

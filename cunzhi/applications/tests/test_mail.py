@@ -64,6 +64,16 @@ def test_attachments_are_filed_by_number_and_a_receipt_goes_back(world, catalogu
     assert "银行卡" in sent.body
 
 
+def test_receipt_is_plain_text_with_the_names_as_sent(world, catalogue, conditional_app):
+    app = conditional_app
+    name = '张三\'s "scan" <1>.png'
+    kept = receive(message(sender="zhangsan@example.com", subject=app.number, files=[photo(name)]))
+    from cunzhi.applications import inbound
+    assert inbound.reply(kept.pk)
+    body = django_mail.outbox[-1].body
+    assert name in body and "&quot;" not in body and "&#x27;" not in body
+
+
 def test_unknown_sender_is_kept_not_filed(world, catalogue, conditional_app):
     app = conditional_app
     kept = receive(message(sender="stranger@example.net", subject=f"{app.number}", files=[photo("银行卡.png")]))

@@ -377,3 +377,29 @@ def test_notify_test_command(world, settings, django_capture_on_commit_callbacks
     assert set(Delivery.objects.filter(notice=notice).values_list("status", flat=True)) == {DeliveryStatus.SENT}
     with pytest.raises(CommandError):
         call_command("notify_test", "10000000000")
+
+
+def test_template_texts_are_escaped_once_where_shown(world, settings, tmp_path, login):
+    """Plain text (inbox, text message, plain e-mail) carries the words as written; HTML escapes them once."""
+    folder = tmp_path / "templates" / "notify" / "messages"
+    folder.mkdir(parents=True)
+    (folder / "quoted.subject.txt").write_text("关于“{{ title }}”的通知", encoding="utf-8")
+    (folder / "quoted.body.txt").write_text("{{ title }} & {{ note }}", encoding="utf-8")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path / "templates")]}]
+    world.villager_a.email = "zhang@example.org"
+    world.villager_a.save()
+    title, note = '"美丽乡村" <项目>', "张三's field"
+    notice = send([world.villager_a], subject=None, body=None, template="quoted",
+                  context={"title": title, "note": note})
+    assert services.notice_render(notice, "en") == (f"关于“{title}”的通知", f"{title} & {note}")
+    for token in set(Delivery.objects.filter(notice=notice).exclude(channel=Channel.INBOX)
+                     .values_list("claimed_by", flat=True)):
+        services.deliveries_send(token=token)
+    email = mail.outbox[0]
+    assert email.subject == f"关于“{title}”的通知" and f"{title} & {note}" in email.body
+    html = email.alternatives[0][0]
+    assert "&quot;美丽乡村&quot; &lt;项目&gt; &amp; 张三&#x27;s field" in html and "&amp;quot;" not in html
+    page = login(world.villager_a).get(f"/notify/n/{notice.public_id}/").content.decode()
+    assert "&quot;美丽乡村&quot; &lt;项目&gt; &amp; 张三&#x27;s field" in page and "&amp;quot;" not in page
+    inbox = login(world.villager_a).get("/notify/inbox/").content.decode()
+    assert "关于“&quot;美丽乡村&quot; &lt;项目&gt;”的通知" in inbox and "&amp;quot;" not in inbox
