@@ -1,4 +1,6 @@
-"""Every page, as every demo persona, with the demo county's data: no server error anywhere.
+"""Every page, as every demo persona, with the demo county's data: no server error anywhere, and no
+ASCII comma, colon, semicolon or full stop glued into a Chinese sentence (a template joining translated pieces
+with ", " or ": " shows "网格: 第一网格"; each piece of a sentence belongs in one translated string).
 
 The crawl starts at the home page and follows every same-site link (GET only) breadth-first, as each
 printed demo login (and an anonymous visitor), in Chinese, the product's default language. It
@@ -6,6 +8,7 @@ catches what unit tests of one view miss: a template that breaks on real data, a
 that fails for one role, a page one domain added that another domain's data breaks.
 """
 
+import html
 import re
 from collections import deque
 from urllib.parse import urldefrag, urlsplit
@@ -25,6 +28,18 @@ MAX_PAGES = 250  # per persona
 PER_VIEW = 3  # pages of one kind (e.g. villager details) visited; the rest are the same template
 
 
+# What a reader sees: the page without its tags, scripts and styles.
+TAGS = re.compile(r"<(script|style|textarea)\b.*?</\1>|<[^>]+>", re.S | re.I)
+CJK = "[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+# A Chinese character (or full-width ？。) followed by an ASCII , : ; or a full stop.
+ASCII_IN_CHINESE = re.compile(rf"{CJK}[,:;]|{CJK}\.(?=\s|$)")
+
+
+def punctuation_slips(page: str) -> list[str]:
+    text = html.unescape(TAGS.sub("\n", page))
+    return [text[max(0, m.start() - 10):m.end() + 10].strip() for m in ASCII_IN_CHINESE.finditer(text)]
+
+
 def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int]:
     seen, queue, failures, visited = {start}, deque([start]), [], 0
     per_view: dict[str, int] = {}
@@ -37,6 +52,9 @@ def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int
             continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        slips = punctuation_slips(response.content.decode())
+        if slips:
+            failures.append((url, slips[:3]))
         for href in HREF.findall(response.content.decode()):
             href = urldefrag(href.replace("&amp;", "&"))[0]
             parts = urlsplit(href)
@@ -95,4 +113,4 @@ def test_no_page_fails_for_any_persona(demo_county, settings, persona):
     failures, visited, views = _crawl(client)
     assert visited > (1 if persona is None else 5)
     print(f"{persona}: {visited} pages of {views} kinds")
-    assert not failures, f"{persona}: server errors on {failures}"
+    assert not failures, f"{persona}: server errors or ASCII ,:;. in Chinese text on {failures}"

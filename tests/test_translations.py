@@ -79,3 +79,21 @@ def test_catalogues_agree():
                                  f"vs {msgstr!r} ({po.parts[-5]})")
             seen.setdefault(key, (msgstr, po))
     assert not conflicts, "translated differently in two catalogues:\n" + "\n".join(conflicts[:20])
+
+
+# An ASCII comma, colon or semicolon with Chinese on both sides (spaces and placeholders between count as
+# Chinese text): Chinese sentences take the full-width ，：；.
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_ASCII_PUNCT_IN_CJK = re.compile(rf"({_CJK}|%\(\w+\)s|\{{\w+\}})\s*([,:;])\s*(?={_CJK}|%\(\w+\)s)")
+
+
+def test_chinese_sentences_use_chinese_punctuation():
+    found = []
+    for po in CATALOGUES:
+        for key, (msgstr, _fuzzy) in _entries(po.read_text(encoding="utf-8")).items():
+            text = msgstr.replace('\\"', '"')
+            if not re.search(_CJK, text):
+                continue
+            for m in _ASCII_PUNCT_IN_CJK.finditer(text):
+                found.append(f"{po.relative_to(ROOT)}: {text[max(0, m.start() - 12):m.end() + 12]!r}")
+    assert not found, f"{len(found)} ASCII ,:; inside Chinese text:\n" + "\n".join(found[:60])

@@ -6,15 +6,18 @@ account's language for bearer tokens).
 """
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cunzhi.core.middleware import too_large_message
+from cunzhi.core.text import join_list
 
 logger = logging.getLogger("cunzhi.api")
 
@@ -57,6 +60,59 @@ def _generic_message(status: int) -> str:
         422: _("Some values are missing or not valid."),
         429: _("Too many requests; please wait a minute and try again."),
     }.get(status, _("The request could not be handled."))
+
+
+# Pydantic's error types whose message names a limit: (the limit's key in the error context, the message).
+_COUNTED = {
+    "string_too_short": ("min_length", ngettext_lazy("Enter at least %(n)s character.",
+                                                     "Enter at least %(n)s characters.", "n")),
+    "string_too_long": ("max_length", ngettext_lazy("Enter at most %(n)s character.",
+                                                    "Enter at most %(n)s characters.", "n")),
+    "too_short": ("min_length", ngettext_lazy("Give at least %(n)s item.", "Give at least %(n)s items.", "n")),
+    "too_long": ("max_length", ngettext_lazy("Give at most %(n)s item.", "Give at most %(n)s items.", "n")),
+    "greater_than_equal": ("ge", gettext_lazy("Enter a value of at least %(n)s.")),
+    "greater_than": ("gt", gettext_lazy("Enter a value greater than %(n)s.")),
+    "less_than_equal": ("le", gettext_lazy("Enter a value of at most %(n)s.")),
+    "less_than": ("lt", gettext_lazy("Enter a value less than %(n)s.")),
+}
+_WHOLE = gettext_lazy("Enter a whole number.")
+_NUMBER = gettext_lazy("Enter a number.")
+_YES_NO = gettext_lazy("Enter true or false.")
+_DATE = gettext_lazy("Enter a date as YYYY-MM-DD.")
+_DATETIME = gettext_lazy("Enter a date and time, for example 2026-03-01T09:00:00+08:00.")
+_TIME = gettext_lazy("Enter a time as HH:MM.")
+_OBJECT = gettext_lazy("Give an object with named fields.")
+_PLAIN = {
+    "missing": gettext_lazy("This field is required."),
+    "int_parsing": _WHOLE, "int_type": _WHOLE, "int_from_float": _WHOLE,
+    "float_parsing": _NUMBER, "float_type": _NUMBER, "decimal_parsing": _NUMBER, "decimal_type": _NUMBER,
+    "bool_parsing": _YES_NO, "bool_type": _YES_NO,
+    "string_type": gettext_lazy("Enter text."),
+    "string_pattern_mismatch": gettext_lazy("This value does not have the expected form."),
+    "date_parsing": _DATE, "date_type": _DATE, "date_from_datetime_parsing": _DATE,
+    "datetime_parsing": _DATETIME, "datetime_type": _DATETIME, "datetime_from_date_parsing": _DATETIME,
+    "time_parsing": _TIME, "time_type": _TIME,
+    "list_type": gettext_lazy("Give a list."),
+    "dict_type": _OBJECT, "model_type": _OBJECT, "model_attributes_type": _OBJECT,
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "extra_forbidden": gettext_lazy("This field is not expected here."),
+}
+
+
+def field_message(error: dict) -> str:
+    """One field's problem in the request's language, from pydantic's error type and context (pydantic's
+    own texts are English only). A validator's own message, already written for the user, is kept."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("value_error", "assertion_error") and ctx.get("error"):
+        return str(ctx["error"])
+    if kind in ("enum", "literal_error"):
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        if choices:
+            return _("Choose one of: %(choices)s.") % {"choices": join_list(choices)}
+    if kind in _COUNTED and _COUNTED[kind][0] in ctx:
+        key, message = _COUNTED[kind]
+        return str(message % {"n": ctx[key]})
+    return str(_PLAIN.get(kind, gettext_lazy("This value is not valid.")))
 
 
 def error_body(status: int, detail: str | None = None, code: str | None = None, **extra) -> dict:
@@ -105,7 +161,7 @@ def install(api) -> None:
     def invalid_input(request, exc: ValidationError):
         # Only location, message and type: never the submitted value (it may be a password).
         errors = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
-                   "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in exc.errors]
+                   "msg": field_message(e), "type": str(e.get("type", ""))} for e in exc.errors]
         return respond(request, 422, error_body(422, errors=errors))
 
     @api.exception_handler(DjangoValidationError)

@@ -27,6 +27,7 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import mask_id_number, mask_name
 from cunzhi.core.links import absolute_url
+from cunzhi.core.text import join_list
 from cunzhi.core.workdays import add_working_days, end_of_day
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
@@ -434,7 +435,7 @@ def application_accept(*, actor, application: Application, now: dt.datetime | No
     if missing:
         raise ValidationError(_("Materials are missing (%(names)s): return the application with a notice of "
                                 "corrections, or accept it conditionally.")
-                              % {"names": "、".join(m.spec.name for m in missing)})
+                              % {"names": join_list(m.spec.name for m in missing)})
     now = now or timezone.now()
     with transaction.atomic():
         _start_review(application, now=now)
@@ -502,7 +503,7 @@ def application_accept_conditionally(*, actor, application: Application, deadlin
     if core:
         raise ValidationError(_("Core materials are missing (%(names)s): conditional acceptance is only possible "
                                 "when every core material is complete.")
-                              % {"names": "、".join(m.spec.name for m in core)})
+                              % {"names": join_list(m.spec.name for m in core)})
     if not missing:
         raise ValidationError(_("Nothing is missing: accept the application normally."))
     now = now or timezone.now()

@@ -20,4 +20,4 @@ class ConcernsConfig(AppConfig):
         office_cases_register(selectors.office_case_villagers)
         job_register("concerns.escalate", lambda: services.concerns_escalate_due(),
                      every_minutes=getattr(settings, "CONCERNS_JOB_MINUTES", 5),
-                     description="Escalate overdue concerns one level up; close answers left unrated too long.")
+                     description=_("Escalate overdue concerns one level up; close answers left unrated too long."))

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cunzhi.core.files import private_file_response
 from cunzhi.core.idnumbers import mask_phone, normalize_phone
 from cunzhi.core.ratelimits import limit_create
+from cunzhi.core.text import join_list
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import DelegationScope, Office, User, Villager
@@ -235,7 +236,7 @@ def _timeline_rows(events) -> list[dict]:
         elif e.action == "concern.escalate":
             what = _("Late: escalated to the %(level)s") % {"level": str(level_names.get(a.get("escalation_level"), "")).lower()}
             if a.get("told"):
-                detail = _("Told: %(names)s") % {"names": "、".join(a["told"])}
+                detail = _("Told: %(names)s") % {"names": join_list(a["told"])}
         elif e.action == "concern.overdue":
             what = _("Late: the person responsible was reminded")
         elif e.action == "concern.me_too":

@@ -20,5 +20,5 @@ class ConsultationsConfig(AppConfig):
             return drafts_open_and_close_due()
 
         job_register("consultations.open_and_close", tick, every_minutes=5,
-                     description="Open published drafts on their opening day (everyone in scope is told) "
-                                 "and close consultations whose time is up.")
+                     description=_("Open published drafts on their opening day (everyone in scope is told) "
+                                 "and close consultations whose time is up."))

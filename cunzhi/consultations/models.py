@@ -5,6 +5,8 @@ A `Draft` is one version of a text put to one round of consultation. The next ve
 the previous one (`previous`), so "what changed" is a diff between the two.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -85,6 +87,17 @@ class Draft(TimeStamped):
         if self.owner_office_id:
             return self.owner_office.name
         return self.owner_committee
+
+    @property
+    def opens_day(self) -> dt.date:
+        """The first day of comments, in local time."""
+        return timezone.localtime(self.opens_at).date()
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day of comments, in local time: they close at the midnight after it. Every page and
+        notice names this day ("until the end of …"), never the closing instant."""
+        return timezone.localtime(self.closes_at - dt.timedelta(microseconds=1)).date()
 
     @property
     def is_open(self) -> bool:

@@ -185,8 +185,8 @@ def draft_open(*, draft: Draft, actor=None, now=None) -> bool:
         notice = notice_send(
             kind="announcement", region_code=draft.region_code, sender=actor, template="consultations_opened",
             context={"title": draft.title, "short_title": _short(draft.title), "owner": draft.owner_name,
-                     "scope": draft.scope.name, "closes": timezone.localtime(draft.closes_at - dt.timedelta(seconds=1))
-                     .date().isoformat(), "paragraphs": draft.paragraphs.count()},
+                     "scope": draft.scope.name, "closes": draft.last_day.isoformat(),
+                     "paragraphs": draft.paragraphs.count()},
             link=draft_url(draft), about=draft, now=now)
         Draft.objects.filter(pk=draft.pk).update(announcement=notice)
         draft.announcement = notice

@@ -310,7 +310,6 @@ def detail(request, public_id):
         "draft": draft, "access": access, "paragraphs": paragraphs, "page": page, "form": form,
         "report": report, "adoption": adoption, "next_version": next_version,
         "can_adopt": rules.can_adopt(user, draft) and services._adoptable(draft) and adoption is None,
-        "closes_day": _local_day(draft.closes_at, end=True), "opens_day": _local_day(draft.opens_at),
     })
 
 

@@ -14,5 +14,5 @@ class DisclosureConfig(AppConfig):
         # Notices about a post (review, approval, questions) are read by whoever may open the post.
         about_register("disclosure.post", can_read=selectors.post_readable, readable=selectors.posts_readable)
         jobs.job_register("disclosure.calendar", lambda: services.reminders_send(), every_minutes=60,
-                          description="Owe each village its disclosures; remind cadres before the deadline and "
-                                      "township staff of overdue ones (once each).")
+                          description=_("Owe each village its disclosures; remind cadres before the deadline and "
+                                      "township staff of overdue ones (once each)."))

@@ -14,5 +14,5 @@ class MeetingsConfig(AppConfig):
         # Meeting notices (and their reach, the door-to-door list) are for whoever may open the meeting.
         about_register("meetings.meeting", can_read=selectors.meeting_readable, readable=selectors.meetings_readable)
         jobs.job_register("meetings.disclosure_retry", services.disclosure_retry, every_minutes=10,
-                          description="Post published meeting results to the village disclosure where that "
-                                      "could not be done at once.")
+                          description=_("Post published meeting results to the village disclosure where that "
+                                      "could not be done at once."))

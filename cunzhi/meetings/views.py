@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunzhi.core.ratelimits import limit_create
+from cunzhi.core.text import join_list
 from cunzhi.meetings import calendar, codes, rules, selectors, services
 from cunzhi.meetings.forms import (
     AuthorisationForm, CancelForm, DeskSearchForm, MeetingForm, MinutesForm, MotionForm, NoticeForm, PetitionForm,
@@ -108,7 +109,7 @@ def _invited_villagers(village, text: str) -> list[Villager]:
     if problems:
         raise ValidationError({"invited": _("Not found, or more than one villager has this name: %(names)s. "
                                             "Ask the committee to add them another way.") % {
-            "names": "、".join(problems)}})
+            "names": join_list(problems)}})
     return found
 
 

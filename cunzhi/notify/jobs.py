@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from cunzhi.notify.models import JobRun
 
@@ -23,7 +24,19 @@ class Job:
     func: Callable[[], object]
     # Warn when the last successful run is older than this.
     late_after: dt.timedelta
-    description: str = ""
+    description: str = ""  # gettext_lazy: shown to the county administrator in their language
+
+    @property
+    def every_text(self) -> str:
+        """How often it runs, in the reader's language: "5 minutes", "1 hour", "1 day"."""
+        minutes = int(self.every.total_seconds() // 60)
+        if minutes and minutes % (24 * 60) == 0:
+            n = minutes // (24 * 60)
+            return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+        if minutes and minutes % 60 == 0:
+            n = minutes // 60
+            return ngettext("%(n)s hour", "%(n)s hours", n) % {"n": n}
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
 JOBS: dict[str, Job] = {}

@@ -35,6 +35,7 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import mask_id_number, mask_phone, validate_id_number, validate_phone
 from cunzhi.core.tabular import read_rows, xlsx_response_bytes
+from cunzhi.core.text import join_list
 from cunzhi.people import rules
 from cunzhi.people.models import AccessKind, Household, ImportStatus, RosterImport, Villager
 from cunzhi.people.services import access_record_many, villager_derive_fields
@@ -447,7 +448,7 @@ def _open_rows(fileobj: BinaryIO, filename: str) -> Iterator[dict]:
     missing = [k for k in REQUIRED if k not in known]
     if missing:
         raise ValidationError(_("The file has no column for: %(columns)s.")
-                              % {"columns": ", ".join(f"{HEADERS[k][0]} ({COLUMN_LABELS[k]})" for k in missing)})
+                              % {"columns": join_list(f"{HEADERS[k][0]} ({COLUMN_LABELS[k]})" for k in missing)})
     return _guarded(rows)
 
 

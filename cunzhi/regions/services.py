@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cunzhi.core.audit import audit_record
 from cunzhi.core.idnumbers import AREA_CODE_RE
 from cunzhi.core.tabular import read_rows
+from cunzhi.core.text import join_list
 from cunzhi.regions.models import PARENT_LEVEL, Grid, Level, Region, level_of_code, region_prefix
 
 GROUP_CODE_RE = re.compile(r"^\d{15}$")
@@ -97,7 +98,7 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
     missing = [k for k in ("code", "name") if k not in keys]
     if missing:
         raise ValidationError(_("The first row must name the columns; missing: %(cols)s.")
-                              % {"cols": ", ".join(missing)})
+                              % {"cols": join_list(missing)})
     name_max = Region._meta.get_field("name").max_length
     existing = {r.code: r for r in Region.objects.filter(prefix__startswith=county.prefix)}
     planned: list[tuple[dict, str]] = []

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from django.test import Client
 from django.utils import timezone
 
@@ -249,3 +251,21 @@ def test_service_refusals_are_422_with_field_messages(world, login, monkeypatch)
     body = login(world.cadre_a).get("/api/v1/households").json()
     assert body == {"detail": "This village is closed.", "code": "invalid",
                     "errors": [{"loc": ["body", "village"], "msg": "This village is closed.", "type": "value_error"}]}
+
+
+@pytest.mark.parametrize("language, missing, whole, at_most, choose", [
+    ("zh-Hans", "此项必须填写。", "请填写整数。", "不能大于100。", "请从以下选项中选择：county、township、village、group。"),
+    ("en", "This field is required.", "Enter a whole number.", "Enter a value of at most 100.",
+     "Choose one of: county, township, village, group."),
+])
+def test_field_errors_speak_the_request_language(client, world, login, language, missing, whole, at_most, choose):
+    """Each field's message is in the caller's language too, not pydantic's English under a Chinese headline."""
+    def errors(response):
+        assert response.status_code == 422
+        return [e["msg"] for e in response.json()["errors"]]
+    assert errors(client.post(TOKEN_URL, {"phone": world.villager_a.phone}, content_type="application/json",
+                              HTTP_ACCEPT_LANGUAGE=language)) == [missing]
+    admin = login(world.county_admin)
+    assert errors(admin.get("/api/v1/regions", {"page": "x"}, HTTP_ACCEPT_LANGUAGE=language)) == [whole]
+    assert errors(admin.get("/api/v1/regions", {"page_size": 1000}, HTTP_ACCEPT_LANGUAGE=language)) == [at_most]
+    assert errors(admin.get("/api/v1/regions", {"level": "planet"}, HTTP_ACCEPT_LANGUAGE=language)) == [choose]

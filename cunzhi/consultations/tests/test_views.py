@@ -357,3 +357,24 @@ def test_pages_run_a_fixed_number_of_queries(login, world, busy, django_assert_m
     owner = login(world.cadre_a)
     with django_assert_max_num_queries(22):
         assert owner.get(url("response", busy.public_id)).status_code == 200
+
+
+def test_the_last_day_of_comments_is_shown_one_way_everywhere(login, world, draft):
+    """Comments close at the midnight after the last day; every page names that last day, never the next
+    day or a 00:00 time."""
+    last = timezone.localdate() + dt.timedelta(days=13)
+    after = (last + dt.timedelta(days=1)).isoformat()
+    client = login(world.villager_a)
+    pages = {"index": body(client.get(url("index"))), "detail": body(client.get(url("detail", draft.public_id))),
+             "home": body(client.get("/"))}
+    for name, page in pages.items():
+        assert f"until the end of {last.isoformat()}" in page, name
+        assert after not in page and "00:00" not in page, name
+    notice = services_notice_text(draft)
+    assert f"until the end of {last.isoformat()}" in notice and after not in notice
+
+
+def services_notice_text(draft):
+    from cunzhi.notify.services import notice_render
+    draft.refresh_from_db()
+    return notice_render(draft.announcement, "en")[1]

@@ -1,6 +1,7 @@
 """Pages: inbox and unread count, preferences, the notice report with the door-to-door list, jobs."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -181,3 +182,17 @@ def test_reach_report_and_door_list_mask_phones_like_the_villager_record(world, 
         assert "张三" in main
         assert (phone in main) is full, view
         assert (mask_phone(phone) in main) is not full, view
+
+
+@pytest.mark.parametrize("language, every, description", [
+    ("zh-hans", ["1分钟", "1天", "5分钟", "1小时"], "删除30天前的任务运行记录。"),
+    ("en", ["1 minute", "1 day", "5 minutes", "1 hour"], "Remove job-run records older than 30 days."),
+])
+def test_jobs_page_speaks_the_readers_language(world, login, language, every, description):
+    client = login(world.county_admin)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("notify:jobs")).content.decode()
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    for text in every:
+        assert text in cells, text
+    assert description in page and "0:00:00" not in page and "day," not in page
