@@ -418,9 +418,18 @@ def test_helper_who_is_a_villager_is_asked_for_whom(login, cw, helping):
     assert 'name="for_villager"' not in own_form and 'name="mode" value="self"' in own_form
 
 
-@pytest.mark.parametrize("persona", ["villager_b", "cadre_a", "township_staff"])
+@pytest.mark.parametrize("persona", ["villager_b", "cadre_a", "township_staff", "other_township_staff", "county_admin",
+                                     "other_office_staff"])
 def test_for_whom_refuses_a_villager_one_does_not_help(login, cw, helping, persona):
-    user = getattr(cw, persona)
+    if persona == "other_office_staff":  # another office of the same township as the villager
+        from cunzhi.people.models import Office, OfficeKind
+        from cunzhi.people.tests.factories import UserFactory
+        office = Office.objects.create(name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES,
+                                       region=cw.township_t)
+        user = UserFactory(phone="13900000050", name="冯干事")
+        RoleAssignment.objects.create(user=user, role=Role.OFFICE_STAFF, region=cw.township_t, office=office)
+    else:
+        user = getattr(cw, persona)
     assert login(user).get(url("new") + f"?for={cw.villager_a.villager.public_id}").status_code == 404
 
 
