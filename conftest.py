@@ -26,8 +26,13 @@ def _fast_password_hashing(request, settings):
 def _private_files(settings, tmp_path):
     """Uploads, generated files, texts and e-mails written by a test go to its temporary directory."""
     settings.DATA_DIR = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
 
@@ -59,6 +64,7 @@ def _empty_cache(request):
     else:
         return
     from django.core.cache import cache
+
     cache.clear()
 
 
@@ -81,8 +87,9 @@ def _region(code, name, level, parent=None):
 
 def _villager(village, name, phone, *, group=None, household=None, account=True, **kw):
     user = UserFactory(phone=phone, name=name) if account else None
-    villager = VillagerFactory(name=name, village=village, group=group, household=household, user=user,
-                               phone=phone if account else "", **kw)
+    villager = VillagerFactory(
+        name=name, village=village, group=group, household=household, user=user, phone=phone if account else "", **kw
+    )
     return user or villager
 
 
@@ -119,10 +126,25 @@ def world(db):
     other_township_staff = _staff("钱干事", "13900000021", Role.OFFICE_STAFF, u, office_u)
     county_admin = _staff("孙管理", "13900000030", Role.COUNTY_ADMIN, county)
     return SimpleNamespace(
-        county=county, township_t=t, township_u=u, village_a=a, village_b=b, group_a1=a1, group_b1=b1,
-        office_t=office_t, office_u=office_u, office_county=office_county, household_a=house_a,
-        household_b=house_b, villager_a=villager_a, villager_b=villager_b, helper=helper, cadre_a=cadre_a,
-        township_staff=township_staff, other_township_staff=other_township_staff, county_admin=county_admin,
+        county=county,
+        township_t=t,
+        township_u=u,
+        village_a=a,
+        village_b=b,
+        group_a1=a1,
+        group_b1=b1,
+        office_t=office_t,
+        office_u=office_u,
+        office_county=office_county,
+        household_a=house_a,
+        household_b=house_b,
+        villager_a=villager_a,
+        villager_b=villager_b,
+        helper=helper,
+        cadre_a=cadre_a,
+        township_staff=township_staff,
+        other_township_staff=other_township_staff,
+        county_admin=county_admin,
         password=TEST_PASSWORD,
     )
 
@@ -146,9 +168,11 @@ def cadre_b(world):
 @pytest.fixture
 def login(client):
     """login(user) logs the test client in as that persona and returns the client."""
+
     def _login(user):
         client.force_login(user)
         return client
+
     return _login
 
 
@@ -156,6 +180,8 @@ def login(client):
 def other_office_staff(world):
     """Staff of another office of township T (the natural resources office): the same township as
     `township_staff` (civil affairs), another function. Its office is `world.office_t_resources`."""
-    office = Office.objects.create(name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES, region=world.township_t)
+    office = Office.objects.create(
+        name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES, region=world.township_t
+    )
     world.office_t_resources = office
     return _staff("郑干事", "13900000022", Role.OFFICE_STAFF, world.township_t, office)

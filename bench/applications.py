@@ -28,7 +28,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.home_page import (  # noqa: E402
-    DEMO_PASSWORD, Server, bench_env, log_in, manage, proc_cpu_seconds, request,
+    DEMO_PASSWORD,
+    Server,
+    bench_env,
+    log_in,
+    manage,
+    proc_cpu_seconds,
+    request,
 )
 
 TARGET_MS = 100.0
@@ -110,8 +116,13 @@ def timed(server: Server, path: str, cookie: str, n: int) -> dict:
         assert status == 200
     cpu_ms = (proc_cpu_seconds(server.pids()) - cpu_before) * 1000 / n
     samples.sort()
-    return {"p50": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1], "max": samples[-1],
-            "bytes": size, "cpu_ms": cpu_ms}
+    return {
+        "p50": statistics.median(samples),
+        "p95": samples[int(len(samples) * 0.95) - 1],
+        "max": samples[-1],
+        "bytes": size,
+        "cpu_ms": cpu_ms,
+    }
 
 
 def run(*, rows: int = ROWS, requests: int = 200, keep: bool = False) -> dict:
@@ -123,15 +134,27 @@ def run(*, rows: int = ROWS, requests: int = 200, keep: bool = False) -> dict:
         manage(env, "createcachetable")
         manage(env, "seed_demo")
         seed_s = time.perf_counter() - t
-        out = subprocess.run([sys.executable, "-c", FILL, str(rows)], env=env, cwd=ROOT, capture_output=True,
-                             text=True, timeout=900)
+        out = subprocess.run(
+            [sys.executable, "-c", FILL, str(rows)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=900
+        )
         if out.returncode != 0:
             raise RuntimeError("filling failed: " + out.stderr[-3000:])
         _rows, fill_s = out.stdout.split()[-2:]
-        count = subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c",
-                                "from cunzhi.applications.models import Application as A;"
-                                "print(A.objects.count(), A.objects.filter(stage__in=['acceptance','step']).count())"],
-                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=120).stdout.split()[-2:]
+        count = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "shell",
+                "-c",
+                "from cunzhi.applications.models import Application as A;"
+                "print(A.objects.count(), A.objects.filter(stage__in=['acceptance','step']).count())",
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout.split()[-2:]
         results = {}
         with Server(env) as server:
             township = log_in(server.base, TOWNSHIP_STAFF, DEMO_PASSWORD)
@@ -146,8 +169,16 @@ def run(*, rows: int = ROWS, requests: int = 200, keep: bool = False) -> dict:
             ]:
                 results[label] = timed(server, path, cookie, requests)
         import os
-        return {"load": " / ".join(f"{x:.1f}" for x in os.getloadavg()), "rows": int(count[0]), "open": int(count[1]), "seed_s": round(seed_s, 1), "fill_s": float(fill_s),
-                "requests": requests, "results": results}
+
+        return {
+            "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
+            "rows": int(count[0]),
+            "open": int(count[1]),
+            "seed_s": round(seed_s, 1),
+            "fill_s": float(fill_s),
+            "requests": requests,
+            "results": results,
+        }
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -161,32 +192,39 @@ def section(rows: int = ROWS, requests: int = 200) -> str:
     lines = [
         "## Service applications: the office work list with 200,000 applications",
         "",
-        (f"A fresh SQLite database (WAL) with the demo county (`seed_demo`, {r['seed_s']} s) and "
-         f"{r['rows']:,} applications bulk-inserted in {r['fill_s']} s over its 12 villages and 6 service items "
-         f"({r['open']:,} open: waiting for acceptance or in review at a village, township or county step, about a "
-         "third overdue; the rest finished). One gunicorn server (`-w 2`, sync workers, DEBUG=0) on 127.0.0.1; "
-         f"logged in through the real form; {r['requests']} sequential requests per row after 10 warm-up requests, "
-         "so the figures are the server's response time without queueing."),
+        (
+            f"A fresh SQLite database (WAL) with the demo county (`seed_demo`, {r['seed_s']} s) and "
+            f"{r['rows']:,} applications bulk-inserted in {r['fill_s']} s over its 12 villages and 6 service items "
+            f"({r['open']:,} open: waiting for acceptance or in review at a village, township or county step, about a "
+            "third overdue; the rest finished). One gunicorn server (`-w 2`, sync workers, DEBUG=0) on 127.0.0.1; "
+            f"logged in through the real form; {r['requests']} sequential requests per row after 10 warm-up requests, "
+            "so the figures are the server's response time without queueing."
+        ),
         "",
         "| Request | p50 ms | p95 ms | max ms | server CPU ms per request | page bytes |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for label, x in r["results"].items():
-        lines.append(f"| {label} | {x['p50']:.1f} | {x['p95']:.1f} | {x['max']:.1f} | {x['cpu_ms']:.1f} "
-                     f"| {x['bytes']:,} |")
+        lines.append(
+            f"| {label} | {x['p50']:.1f} | {x['p95']:.1f} | {x['max']:.1f} | {x['cpu_ms']:.1f} | {x['bytes']:,} |"
+        )
     lines += [
         "",
-        (f"Target (issue 5): the office's work list responds in under {TARGET_MS:.0f} ms with 200,000 applications "
-         f"in the database. Measured p95 {main['p95']:.1f} ms, p50 {main['p50']:.1f} ms: "
-         f"**{'met' if met else 'missed'}**. Server CPU per request {main['cpu_ms']:.1f} ms. Load average at the "
-         f"end of the run: {r['load']} (on a machine shared with other work, wall-clock figures include waiting "
-         "for a core; the CPU column does not)."),
+        (
+            f"Target (issue 5): the office's work list responds in under {TARGET_MS:.0f} ms with 200,000 applications "
+            f"in the database. Measured p95 {main['p95']:.1f} ms, p50 {main['p50']:.1f} ms: "
+            f"**{'met' if met else 'missed'}**. Server CPU per request {main['cpu_ms']:.1f} ms. Load average at the "
+            f"end of the run: {r['load']} (on a machine shared with other work, wall-clock figures include waiting "
+            "for a core; the CPU column does not)."
+        ),
         "",
-        ("How: the work list reads one table through the index (handler office, due date); finished and returned "
-         "applications have no handler office, so a page is an index range scan of 20 rows in due order (no "
-         "sort) plus a count of the office's open rows, whatever the number of finished applications; item, "
-         "applicant and offices are joined in the same query, and the encrypted ID numbers are not loaded. "
-         "\"All applications\" walks the index (accepting office, submitted desc, id desc)."),
+        (
+            "How: the work list reads one table through the index (handler office, due date); finished and returned "
+            "applications have no handler office, so a page is an index range scan of 20 rows in due order (no "
+            "sort) plus a count of the office's open rows, whatever the number of finished applications; item, "
+            "applicant and offices are joined in the same query, and the encrypted ID numbers are not loaded. "
+            '"All applications" walks the index (accepting office, submitted desc, id desc).'
+        ),
         "",
         "Command: `.venv/bin/python bench/applications.py` (or `bench/run.py --only applications`).",
         "",

@@ -64,21 +64,24 @@ def free_port() -> int:
 
 def bench_env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "CUNZHI_DATA_DIR": str(tmp / "data"),
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "0",
-        "SECURE_HTTPS": "0",  # plain HTTP on 127.0.0.1: no redirect to https
-        "PYTHONPATH": str(ROOT) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else ""),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+            "CUNZHI_DATA_DIR": str(tmp / "data"),
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "0",
+            "SECURE_HTTPS": "0",  # plain HTTP on 127.0.0.1: no redirect to https
+            "PYTHONPATH": str(ROOT) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else ""),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 def manage(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
     return result.stdout
@@ -127,9 +130,28 @@ class Server:
         Path(self.env["CUNZHI_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
         self.log = open(Path(self.env["CUNZHI_DATA_DIR"]) / "gunicorn.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", self.app, "-w", str(self.workers), "-k", "sync",
-             "-b", f"127.0.0.1:{self.port}", "--backlog", "2048", "--log-level", "warning"],
-            env=self.env, cwd=ROOT, stdout=self.log, stderr=self.log, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                self.app,
+                "-w",
+                str(self.workers),
+                "-k",
+                "sync",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=self.log,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -167,8 +189,7 @@ def request(method: str, url: str, body: bytes | None = None, headers: dict | No
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                     headers=headers or {})
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers or {})
         resp = conn.getresponse()
         return resp.status, resp.getheaders(), resp.read()
     finally:
@@ -190,9 +211,16 @@ def log_in(base: str, phone: str, password: str) -> str:
     jar = _cookies(headers)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
     form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": phone, "password": password}).encode()
-    status, headers, body = request("POST", base + "/login/", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={jar['csrftoken']}",
-        "Referer": base + "/login/"})
+    status, headers, body = request(
+        "POST",
+        base + "/login/",
+        form,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={jar['csrftoken']}",
+            "Referer": base + "/login/",
+        },
+    )
     session = _cookies(headers).get("sessionid")
     if status != 302 or not session:
         raise RuntimeError(f"login as {phone} failed: HTTP {status}")
@@ -230,8 +258,7 @@ end
 def load_wrk(url: str, *, clients: int, seconds: float, cookies: list[str] = ()) -> dict:
     """`cookies`: one Cookie header for every request, or several taken in turn (a Lua script)."""
     threads = min(2, clients)
-    cmd = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{int(seconds)}s", "--latency",
-           "--timeout", "10s"]
+    cmd = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{int(seconds)}s", "--latency", "--timeout", "10s"]
     script = None
     if len(cookies) == 1:
         cmd += ["-H", f"Cookie: {cookies[0]}"]
@@ -245,7 +272,7 @@ def load_wrk(url: str, *, clients: int, seconds: float, cookies: list[str] = ())
         cmd += ["-s", script]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
-        out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+        out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     finally:
         if script:
             os.unlink(script)
@@ -259,15 +286,17 @@ def load_wrk(url: str, *, clients: int, seconds: float, cookies: list[str] = ())
     return {
         "requests": total,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": _ms(pct["50"]), "p99_ms": _ms(pct["99"]),
+        "p50_ms": _ms(pct["50"]),
+        "p99_ms": _ms(pct["99"]),
         "errors": errors,
         "client_cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "loadgen": "wrk (2 threads)",
     }
 
 
-def _python_worker(url: str, cookies: list[str], threads: int, seconds: float, out_fd: int,
-                   slot: int = 0, stride: int = 1) -> None:
+def _python_worker(
+    url: str, cookies: list[str], threads: int, seconds: float, out_fd: int, slot: int = 0, stride: int = 1
+) -> None:
     """One load process: `threads` threads, each a keep-alive connection (reopened when the server closes it)."""
     import itertools
 
@@ -340,7 +369,11 @@ def load_python(url: str, *, clients: int, seconds: float, cookies: list[str] = 
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
     return {
-        "requests": len(lat), "rps": len(lat) / wall, "p50_ms": q[49], "p99_ms": q[98], "errors": errors,
+        "requests": len(lat),
+        "rps": len(lat) / wall,
+        "p50_ms": q[49],
+        "p99_ms": q[98],
+        "errors": errors,
         "client_cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "loadgen": f"Python ({processes} processes x threads, http.client)",
     }
@@ -353,8 +386,9 @@ def system_busy_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def measure(server: Server, path: str, *, clients: int, seconds: float, cookies: list[str], loadgen: str,
-            warm_up: bool = True) -> dict:
+def measure(
+    server: Server, path: str, *, clients: int, seconds: float, cookies: list[str], loadgen: str, warm_up: bool = True
+) -> dict:
     url = server.base + path
     gen = load_wrk if loadgen == "wrk" else load_python
     if warm_up:  # imports, compiled templates, connections
@@ -410,15 +444,21 @@ def in_process_report() -> dict:
     from cunzhi.people.models import Household, User, Villager
 
     def villager_in_household_of(size: int) -> Villager:
-        for hh in (Household.objects.annotate(n=Count("members")).filter(n=size).order_by("pk")
-                   .select_related("representative")[:50]):
+        for hh in (
+            Household.objects.annotate(n=Count("members"))
+            .filter(n=size)
+            .order_by("pk")
+            .select_related("representative")[:50]
+        ):
             if hh.representative.user_id is None:  # not a role holder: the plain villager home page
                 return hh.representative
         raise RuntimeError(f"the demo has no household of {size}")
 
-    cases = [("demo villager (household of 5, one helper)", Villager.objects.get(user__phone=DEMO_PHONE)),
-             ("villager in a household of 1", villager_in_household_of(1)),
-             ("villager in a household of 6", villager_in_household_of(6))]
+    cases = [
+        ("demo villager (household of 5, one helper)", Villager.objects.get(user__phone=DEMO_PHONE)),
+        ("villager in a household of 1", villager_in_household_of(1)),
+        ("villager in a household of 6", villager_in_household_of(6)),
+    ]
     out = {"home_queries": []}
     client = Client()
     with CaptureQueriesContext(connection) as ctx:
@@ -443,11 +483,17 @@ def in_process_report() -> dict:
             assert resp.status_code == 200 and villager.name in resp.content.decode()
             with CaptureQueriesContext(connection) as warm:
                 c.get("/")
-            out["home_queries"].append({
-                "case": label, "household_size": Villager.objects.filter(household_id=villager.household_id).count(),
-                "cold_queries": len(cold), "cold_tables": [_table_of(q["sql"]) for q in cold.captured_queries],
-                "warm_queries": len(warm), "warm_tables": [_table_of(q["sql"]) for q in warm.captured_queries],
-                "bytes": len(resp.content)})
+            out["home_queries"].append(
+                {
+                    "case": label,
+                    "household_size": Villager.objects.filter(household_id=villager.household_id).count(),
+                    "cold_queries": len(cold),
+                    "cold_tables": [_table_of(q["sql"]) for q in cold.captured_queries],
+                    "warm_queries": len(warm),
+                    "warm_tables": [_table_of(q["sql"]) for q in warm.captured_queries],
+                    "bytes": len(resp.content),
+                }
+            )
             transaction.set_rollback(True)
     try:
         out["timing"] = _time_breakdown(DEMO_PHONE)
@@ -467,9 +513,12 @@ def effective_settings() -> dict:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    return {"conn_max_age": db.get("CONN_MAX_AGE", 0), "database": db["ENGINE"].rsplit(".", 1)[-1],
-            "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
-            "session_engine": settings.SESSION_ENGINE.rsplit(".", 1)[-1]}
+    return {
+        "conn_max_age": db.get("CONN_MAX_AGE", 0),
+        "database": db["ENGINE"].rsplit(".", 1)[-1],
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        "session_engine": settings.SESSION_ENGINE.rsplit(".", 1)[-1],
+    }
 
 
 def make_sessions(count: int) -> list[str]:
@@ -477,9 +526,9 @@ def make_sessions(count: int) -> list[str]:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.cached_db import SessionStore
-    from django.conf import settings
     from django.contrib.sessions.models import Session
     from django.core.cache import cache
     from django.db import transaction
@@ -489,8 +538,7 @@ def make_sessions(count: int) -> list[str]:
 
     villagers = list(Villager.objects.filter(user__isnull=True).order_by("pk")[:count])
     with transaction.atomic():
-        users = User.objects.bulk_create([User(phone=f"1370{v.pk:07d}", name=v.name, password="!")
-                                          for v in villagers])
+        users = User.objects.bulk_create([User(phone=f"1370{v.pk:07d}", name=v.name, password="!") for v in villagers])
         for v, u in zip(villagers, users):
             v.user = u
         Villager.objects.bulk_update(villagers, ["user"])
@@ -499,15 +547,23 @@ def make_sessions(count: int) -> list[str]:
         keys, rows = [], []
         for u in users:
             key = store._get_new_session_key()
-            data = {SESSION_KEY: str(u.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                    HASH_SESSION_KEY: u.get_session_auth_hash()}
+            data = {
+                SESSION_KEY: str(u.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: u.get_session_auth_hash(),
+            }
             rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
             keys.append(key)
         Session.objects.bulk_create(rows, batch_size=1000)
         # As at login, the session is also in the cache (SESSION_ENGINE cached_db): put it there too.
         if "cached_db" in settings.SESSION_ENGINE:
-            cache.set_many({SessionStore(session_key=key).cache_key: store.decode(row.session_data)
-                            for key, row in zip(keys, rows)}, settings.SESSION_COOKIE_AGE)
+            cache.set_many(
+                {
+                    SessionStore(session_key=key).cache_key: store.decode(row.session_data)
+                    for key, row in zip(keys, rows)
+                },
+                settings.SESSION_COOKIE_AGE,
+            )
     return keys
 
 
@@ -516,10 +572,14 @@ def make_sessions(count: int) -> list[str]:
 _CATEGORIES = [
     ("SQLite executing the SQL", ("django/db/backends/sqlite3/base.py", "django/db/backends/postgresql/")),
     ("ORM: building queries, reading rows into model instances", ("django/db/",)),
-    ("templates (rendering, context processors, tags)", ("django/template/", "django/templatetags/",
-                                                         "cunzhi/web/context_processors.py")),
-    ("sessions, auth, CSRF, messages", ("django/contrib/sessions/", "django/contrib/auth/", "django/middleware/csrf",
-                                        "django/contrib/messages/")),
+    (
+        "templates (rendering, context processors, tags)",
+        ("django/template/", "django/templatetags/", "cunzhi/web/context_processors.py"),
+    ),
+    (
+        "sessions, auth, CSRF, messages",
+        ("django/contrib/sessions/", "django/contrib/auth/", "django/middleware/csrf", "django/contrib/messages/"),
+    ),
     ("project code (selectors, rules, views)", ("cunzhi/",)),
     ("Django request handling, middleware, URLs", ("django/", "whitenoise/", "axes/", "csp/", "django_ratelimit/")),
 ]
@@ -567,8 +627,11 @@ def _sampled_shares(phone: str, seconds: float = 4.0, interval: float = 0.0005) 
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.signal(signal.SIGPROF, old)
     total = sum(counts.values()) or 1
-    return {"requests": requests, "samples": total,
-            "shares": dict(sorted(((k, v / total) for k, v in counts.items()), key=lambda kv: -kv[1]))}
+    return {
+        "requests": requests,
+        "samples": total,
+        "shares": dict(sorted(((k, v / total) for k, v in counts.items()), key=lambda kv: -kv[1])),
+    }
 
 
 def _table_of(sql: str) -> str:
@@ -590,12 +653,12 @@ def _time_breakdown(phone: str, n: int = 300) -> dict:
     pays). What is left is rendering: template, context processors, navigation. Finally the page's
     SQL is replayed through a raw cursor: the database's own share of the query time.
     """
-    from django.contrib.auth import SESSION_KEY
     from importlib import import_module
 
     from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
 
-    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
@@ -665,8 +728,15 @@ def _time_breakdown(phone: str, n: int = 300) -> dict:
 
 
 # --- the whole home-page benchmark --------------------------------------------------------------
-def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: bool = False,
-        redis_url: str = "", extra_env: dict | None = None, in_process: bool = True) -> dict:
+def run(
+    seconds: float = 12,
+    clients: int = 50,
+    loadgen: str = "auto",
+    keep: bool = False,
+    redis_url: str = "",
+    extra_env: dict | None = None,
+    in_process: bool = True,
+) -> dict:
     """Fresh demo database, gunicorn -w 2, bare vs home under load, query counts. Returns a result dict.
 
     With `redis_url` the server's cache (sessions, pages, rate limits) is Redis, as in production;
@@ -682,8 +752,13 @@ def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: boo
     if redis_url:
         env["REDIS_URL"] = redis_url
     env.update(extra_env or {})
-    result: dict = {"clients": clients, "seconds_each": seconds, "workers": 2, "database": "SQLite (WAL)",
-                    "cache": "Redis" if redis_url else "database cache (cunzhi_cache table)"}
+    result: dict = {
+        "clients": clients,
+        "seconds_each": seconds,
+        "workers": 2,
+        "database": "SQLite (WAL)",
+        "cache": "Redis" if redis_url else "database cache (cunzhi_cache table)",
+    }
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "createcachetable")
@@ -691,19 +766,37 @@ def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: boo
         manage(env, "seed_demo")
         result["seed_demo_s"] = round(time.perf_counter() - t0, 2)
 
-        probe = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--settings"], env=env, cwd=ROOT,
-                               capture_output=True, text=True, timeout=120)
+        probe = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--settings"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if probe.returncode != 0:
             raise RuntimeError("reading the settings failed:\n" + probe.stderr[-3000:])
         result["settings"] = json.loads(probe.stdout.strip().splitlines()[-1])
         if in_process:
-            queries = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--queries"], env=env,
-                                     cwd=ROOT, capture_output=True, text=True, timeout=600)
+            queries = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--queries"],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             if queries.returncode != 0:
                 raise RuntimeError("query count step failed:\n" + queries.stderr[-3000:])
             result.update(json.loads(queries.stdout.strip().splitlines()[-1]))
-        made = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--sessions", str(MANY_VILLAGERS)],
-                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        made = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--sessions", str(MANY_VILLAGERS)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if made.returncode != 0:
             raise RuntimeError("creating villager sessions failed:\n" + made.stderr[-3000:])
         many = [f"sessionid={key}" for key in json.loads(made.stdout.strip().splitlines()[-1])]
@@ -715,20 +808,31 @@ def run(seconds: float = 12, clients: int = 50, loadgen: str = "auto", keep: boo
             if status != 200 or "陈国强".encode() not in body:
                 raise RuntimeError(f"the villager home page did not render for the session (HTTP {status})")
             runs = {}
-            for key, path, cookies in (("bare", "/bench/bare", []), ("anonymous_home", "/", []),
-                                       ("villager_home", "/", [f"sessionid={session}"]),
-                                       ("many_villagers_home", "/", many)):
+            for key, path, cookies in (
+                ("bare", "/bench/bare", []),
+                ("anonymous_home", "/", []),
+                ("villager_home", "/", [f"sessionid={session}"]),
+                ("many_villagers_home", "/", many),
+            ):
                 # Many villagers: every request is another villager's first visit (no warm-up, which
                 # would put their pages in the cache).
-                runs[key] = measure(server, path, clients=clients, seconds=seconds, cookies=cookies,
-                                    loadgen=loadgen, warm_up=key != "many_villagers_home")
+                runs[key] = measure(
+                    server,
+                    path,
+                    clients=clients,
+                    seconds=seconds,
+                    cookies=cookies,
+                    loadgen=loadgen,
+                    warm_up=key != "many_villagers_home",
+                )
                 if runs[key]["errors"]:
                     raise RuntimeError(f"{key}: {runs[key]['errors']} failed requests\n" + server.log_text())
         result["runs"] = runs
         result["ratio"] = runs["villager_home"]["rps"] / runs["bare"]["rps"]
         # The same ratio from server CPU per request: it does not move when other processes take cores.
-        result["cpu_ratio"] = (runs["bare"]["server_ms_cpu_per_request"]
-                               / runs["villager_home"]["server_ms_cpu_per_request"])
+        result["cpu_ratio"] = (
+            runs["bare"]["server_ms_cpu_per_request"] / runs["villager_home"]["server_ms_cpu_per_request"]
+        )
         result["first_visit_ratio"] = runs["many_villagers_home"]["rps"] / runs["bare"]["rps"]
         result["target_ratio"] = TARGET_RATIO
         result["ok"] = result["ratio"] >= TARGET_RATIO
@@ -757,8 +861,7 @@ def main(argv=None):
     if args.sessions:
         print(json.dumps(make_sessions(args.sessions)))
         return
-    print(json.dumps(run(args.seconds, args.clients, args.loadgen, redis_url=args.redis), indent=2,
-                     ensure_ascii=False))
+    print(json.dumps(run(args.seconds, args.clients, args.loadgen, redis_url=args.redis), indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -63,9 +63,16 @@ def child(args) -> dict:
     # 1. Append rate through the service.
     t0 = time.perf_counter()
     for i in range(args.appends):
-        entry_append(village=village, actor=cadre, date=start_day + dt.timedelta(days=i * 3650 // args.entries),
-                     direction="expenditure" if i % 3 else "income", category="expenditure" if i % 3 else "income",
-                     amount_fen=1000 + i, counterparty="安吉县某建材商店", purpose=f"购买材料第{i}批")
+        entry_append(
+            village=village,
+            actor=cadre,
+            date=start_day + dt.timedelta(days=i * 3650 // args.entries),
+            direction="expenditure" if i % 3 else "income",
+            category="expenditure" if i % 3 else "income",
+            amount_fen=1000 + i,
+            counterparty="安吉县某建材商店",
+            purpose=f"购买材料第{i}批",
+        )
     append_s = time.perf_counter() - t0
 
     # 2. Fill the chain with correctly hashed rows.
@@ -79,13 +86,38 @@ def child(args) -> dict:
         direction = "expenditure" if seq % 3 else "income"
         amount = 1000 + seq
         recorded_at = now + dt.timedelta(microseconds=seq)
-        entry = Entry(village=village, region_code=VILLAGE, seq=seq, date=date, direction=direction,
-                      category=direction, amount_fen=amount, counterparty="安吉县某建材商店",
-                      purpose=f"购买材料第{seq}批", recorded_by=cadre, recorded_by_name=cadre.name,
-                      recorded_at=recorded_at, prev_hash=prev)
-        entry.hash = h = chainlib.entry_hash(VILLAGE, entry.public_id, seq, date, direction, direction, amount,
-                                             "安吉县某建材商店", "", f"购买材料第{seq}批", None, "", cadre.name,
-                                             recorded_at, prev)
+        entry = Entry(
+            village=village,
+            region_code=VILLAGE,
+            seq=seq,
+            date=date,
+            direction=direction,
+            category=direction,
+            amount_fen=amount,
+            counterparty="安吉县某建材商店",
+            purpose=f"购买材料第{seq}批",
+            recorded_by=cadre,
+            recorded_by_name=cadre.name,
+            recorded_at=recorded_at,
+            prev_hash=prev,
+        )
+        entry.hash = h = chainlib.entry_hash(
+            VILLAGE,
+            entry.public_id,
+            seq,
+            date,
+            direction,
+            direction,
+            amount,
+            "安吉县某建材商店",
+            "",
+            f"购买材料第{seq}批",
+            None,
+            "",
+            cadre.name,
+            recorded_at,
+            prev,
+        )
         batch.append(entry)
         prev = h
         if len(batch) == 5000:
@@ -93,8 +125,9 @@ def child(args) -> dict:
             batch = []
     if batch:
         Entry.objects.bulk_create(batch)
-    Chain.objects.filter(pk=head.pk).update(head_seq=seq, head_hash=prev,
-                                            head_seal=chainlib.head_seal(VILLAGE, seq, prev))
+    Chain.objects.filter(pk=head.pk).update(
+        head_seq=seq, head_hash=prev, head_seal=chainlib.head_seal(VILLAGE, seq, prev)
+    )
     fill_s = time.perf_counter() - t0
 
     # 3. Verification.
@@ -107,11 +140,19 @@ def child(args) -> dict:
     middle = Entry.objects.get(region_code=VILLAGE, seq=args.entries // 2)
     Entry.objects.filter(pk=middle.pk).update(amount_fen=middle.amount_fen + 100)
     tampered = chain_verify(village=village)
-    return {"entries": counts[0], "appends": args.appends, "append_s": append_s,
-            "append_rate": args.appends / append_s, "fill_s": fill_s, "verify_best": min(times),
-            "verify_median": statistics.median(times), "verify_runs": times,
-            "tamper_found": (tampered.problem.kind, tampered.problem.seq) if tampered.problem else None,
-            "tamper_expected_seq": args.entries // 2, "tamper_s": tampered.seconds}
+    return {
+        "entries": counts[0],
+        "appends": args.appends,
+        "append_s": append_s,
+        "append_rate": args.appends / append_s,
+        "fill_s": fill_s,
+        "verify_best": min(times),
+        "verify_median": statistics.median(times),
+        "verify_runs": times,
+        "tamper_found": (tampered.problem.kind, tampered.problem.seq) if tampered.problem else None,
+        "tamper_expected_seq": args.entries // 2,
+        "tamper_s": tampered.seconds,
+    }
 
 
 def run_one(database: str, args) -> dict:
@@ -127,9 +168,14 @@ def run_one(database: str, args) -> dict:
             env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
         out = Path(tmp) / "result.json"
         try:
-            proc = subprocess.run([PY, __file__, "--child", str(out), "--entries", str(args.entries), "--appends",
-                                   str(args.appends)], cwd=ROOT, env=env, timeout=args.timeout,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                [PY, __file__, "--child", str(out), "--entries", str(args.entries), "--appends", str(args.appends)],
+                cwd=ROOT,
+                env=env,
+                timeout=args.timeout,
+                capture_output=True,
+                text=True,
+            )
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr[-2000:])
             result = json.loads(out.read_text())
@@ -156,27 +202,39 @@ def _pg_available() -> bool:
 
 
 def render(results: list[dict], args, skipped: list[str]) -> str:
-    lines = ["## Ledger: append rate and chain verification", "",
-             f"Run {dt.date.today().isoformat()} with `.venv/bin/python bench/ledger.py --entries {args.entries} "
-             f"--appends {args.appends}` (or `bench/run.py --only ledger`). One village; appends go through "
-             "`entry_append` one transaction each (chain head locked, entry, head update, audit row); the chain is "
-             "then filled to the full size with rows hashed by the same function; `chain_verify` recomputes every "
-             "hash, checks every link, the chain head and the signed-off heads.", "",
-             "| Database | Appends | Append rate | Entries verified | Verify (best of 3) | Verify (median) | "
-             "Target < 2 s | Tampered entry named |",
-             "|---|---:|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "## Ledger: append rate and chain verification",
+        "",
+        f"Run {dt.date.today().isoformat()} with `.venv/bin/python bench/ledger.py --entries {args.entries} "
+        f"--appends {args.appends}` (or `bench/run.py --only ledger`). One village; appends go through "
+        "`entry_append` one transaction each (chain head locked, entry, head update, audit row); the chain is "
+        "then filled to the full size with rows hashed by the same function; `chain_verify` recomputes every "
+        "hash, checks every link, the chain head and the signed-off heads.",
+        "",
+        "| Database | Appends | Append rate | Entries verified | Verify (best of 3) | Verify (median) | "
+        "Target < 2 s | Tampered entry named |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
     for r in results:
         met = "met" if r["verify_median"] < TARGET_VERIFY_S else "**missed**"
         found = r["tamper_found"]
-        named = (f"#{found[1]} ({found[0]}) in {r['tamper_s']:.2f} s"
-                 if found and found[1] == r["tamper_expected_seq"] else f"**no** ({found})")
-        lines.append(f"| {r['database']} | {r['appends']:,} | {r['append_rate']:,.0f} /s | {r['entries']:,} | "
-                     f"{r['verify_best']:.2f} s | {r['verify_median']:.2f} s | {met} | {named} |")
+        named = (
+            f"#{found[1]} ({found[0]}) in {r['tamper_s']:.2f} s"
+            if found and found[1] == r["tamper_expected_seq"]
+            else f"**no** ({found})"
+        )
+        lines.append(
+            f"| {r['database']} | {r['appends']:,} | {r['append_rate']:,.0f} /s | {r['entries']:,} | "
+            f"{r['verify_best']:.2f} s | {r['verify_median']:.2f} s | {met} | {named} |"
+        )
     for name in skipped:
         lines.append(f"| {name} | – | – | – | – | – | skipped (no server on 127.0.0.1) | – |")
-    lines += ["", "The append rate includes the audit row and the chain-head lock; SQLite runs with "
-              "synchronous=FULL (an acknowledged entry survives a power cut). The tampered entry sits in the middle of "
-              "the chain; the walk stops at the first bad entry, so finding it costs about half a full verification."]
+    lines += [
+        "",
+        "The append rate includes the audit row and the chain-head lock; SQLite runs with "
+        "synchronous=FULL (an acknowledged entry survives a power cut). The tampered entry sits in the middle of "
+        "the chain; the walk stops at the first bad entry, so finding it costs about half a full verification.",
+    ]
     return "\n".join(lines) + "\n"
 
 

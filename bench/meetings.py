@@ -44,21 +44,30 @@ HELD_BACK = 5
 # --- in the child process: set up and open the vote -----------------------------------------------
 def _prepare(members: int) -> dict:
     import django
+
     django.setup()
     from cunzhi.meetings import loadtest
     from cunzhi.meetings.views import live_token
+
     w = loadtest._setup(members=members, seed=7)
     meeting = w["meeting"]
-    return {"meeting": meeting.public_id, "motion": w["motions"][1].public_id, "chair_key": w["chair_key"],
-            "keys": [p["key"] for p in w["plan"]], "choices": [p["choices"][1] for p in w["plan"]],
-            "live": f"/meetings/{meeting.public_id}/live/{live_token(meeting, w['chair'])}/"}
+    return {
+        "meeting": meeting.public_id,
+        "motion": w["motions"][1].public_id,
+        "chair_key": w["chair_key"],
+        "keys": [p["key"] for p in w["plan"]],
+        "choices": [p["choices"][1] for p in w["plan"]],
+        "live": f"/meetings/{meeting.public_id}/live/{live_token(meeting, w['chair'])}/",
+    }
 
 
 def _open_vote(motion_public_id: str) -> dict:
     import django
+
     django.setup()
     from cunzhi.meetings import services
     from cunzhi.meetings.models import Motion
+
     motion = Motion.objects.select_related("meeting__village").get(public_id=motion_public_id)
     services.motion_open(actor=motion.meeting.convened_by, motion=motion)
     return {"opened": True}
@@ -66,17 +75,25 @@ def _open_vote(motion_public_id: str) -> dict:
 
 def _close_vote(motion_public_id: str) -> dict:
     import django
+
     django.setup()
     from cunzhi.meetings import services
     from cunzhi.meetings.models import Motion
+
     motion = Motion.objects.select_related("meeting__village").get(public_id=motion_public_id)
     closed = services.motion_close(actor=motion.meeting.convened_by, motion=motion)
     return {"yes": closed.yes, "no": closed.no, "abstain": closed.abstain, "attendees": closed.attendees}
 
 
 def child(env: dict, *args: str) -> dict:
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -108,14 +125,19 @@ def _post_all(base: str, path_for, jobs: list[tuple[str, dict]], *, processes: i
                             break
                         key, body = job
                         t = time.perf_counter()
-                        conn.request("POST", path_for(body), body=json.dumps(body), headers={
-                            "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+                        conn.request(
+                            "POST",
+                            path_for(body),
+                            body=json.dumps(body),
+                            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                        )
                         resp = conn.getresponse()
                         resp.read()
                         with lock:
                             result["lat"].append((time.perf_counter() - t) * 1000)
                             result["status"][resp.status] = result["status"].get(resp.status, 0) + 1
                     conn.close()
+
                 ts = [threading.Thread(target=run) for _ in range(threads)]
                 for t in ts:
                     t.start()
@@ -137,8 +159,14 @@ def _post_all(base: str, path_for, jobs: list[tuple[str, dict]], *, processes: i
             status[k] = status.get(k, 0) + v
     wall = time.perf_counter() - started
     lat.sort()
-    return {"n": len(lat), "seconds": wall, "per_second": len(lat) / wall, "status": status,
-            "p50_ms": lat[len(lat) // 2] if lat else 0, "p99_ms": lat[int(len(lat) * 0.99) - 1] if lat else 0}
+    return {
+        "n": len(lat),
+        "seconds": wall,
+        "per_second": len(lat) / wall,
+        "status": status,
+        "p50_ms": lat[len(lat) // 2] if lat else 0,
+        "p99_ms": lat[int(len(lat) * 0.99) - 1] if lat else 0,
+    }
 
 
 def _get(base: str, path: str) -> tuple[int, str]:
@@ -169,8 +197,11 @@ def run(*, members: int = 1000, seconds: float = 10, keep: bool = False) -> dict
             # 2. ballots (the chair opens the secret ballot; five members wait for the probe)
             child(env, "--open", motion)
             voters = list(zip(keys, prep["choices"]))[:-HELD_BACK]
-            ballots = _post_all(base, lambda b: f"/api/v1/meetings/{meeting}/motions/{motion}/ballots",
-                                [(k, {"choice": c}) for k, c in voters])
+            ballots = _post_all(
+                base,
+                lambda b: f"/api/v1/meetings/{meeting}/motions/{motion}/ballots",
+                [(k, {"choice": c}) for k, c in voters],
+            )
             out["ballots"] = ballots
             # 3. the live fragment under polling, with a freshness probe in the middle
             probe = {}
@@ -182,9 +213,12 @@ def run(*, members: int = 1000, seconds: float = 10, keep: bool = False) -> dict
                 host, port = base.split("//")[1].split(":")
                 conn = http.client.HTTPConnection(host, int(port), timeout=30)
                 t0 = time.perf_counter()
-                conn.request("POST", f"/api/v1/meetings/{meeting}/motions/{motion}/ballots",
-                             body=json.dumps({"choice": choice}),
-                             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+                conn.request(
+                    "POST",
+                    f"/api/v1/meetings/{meeting}/motions/{motion}/ballots",
+                    body=json.dumps({"choice": choice}),
+                    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                )
                 conn.getresponse().read()
                 acked = time.perf_counter()
                 while time.perf_counter() - acked < 10:
@@ -193,6 +227,7 @@ def run(*, members: int = 1000, seconds: float = 10, keep: bool = False) -> dict
                         probe["ack_ms"] = (acked - t0) * 1000
                         return
                     time.sleep(0.05)
+
             t = threading.Thread(target=probe_run)
             t.start()
             live = home_page.load_python(base + prep["live"], clients=64, seconds=seconds, processes=2)
@@ -229,12 +264,14 @@ def markdown(r: dict) -> str:
         "| Measure | Result |",
         "|---|---|",
         f"| Remote check-ins (POST …/attendance) | {r['check_ins']['per_second']:.0f} /s, p50 "
-        f"{r['check_ins']['p50_ms']:.0f} ms, p99 {r['check_ins']['p99_ms']:.0f} ms, statuses {r['check_ins']['status']} |",
-        f"| Ballots, secret (POST …/ballots) | {r['ballots']['per_second']:.0f} /s, p50 {r['ballots']['p50_ms']:.0f} ms, "
-        f"p99 {r['ballots']['p99_ms']:.0f} ms, statuses {r['ballots']['status']} |",
+        f"{r['check_ins']['p50_ms']:.0f} ms, p99 {r['check_ins']['p99_ms']:.0f} ms, "
+        f"statuses {r['check_ins']['status']} |",
+        f"| Ballots, secret (POST …/ballots) | {r['ballots']['per_second']:.0f} /s, "
+        f"p50 {r['ballots']['p50_ms']:.0f} ms, p99 {r['ballots']['p99_ms']:.0f} ms, "
+        f"statuses {r['ballots']['status']} |",
         f"| Tally after close equals the ballots sent | {'yes' if r['tally_equal'] else 'NO'} ({r['tally']}) |",
-        f"| Live fragment (GET /meetings/…/live/…/), 64 clients | {live['rps']:.0f} req/s, p50 {live['p50_ms']:.1f} ms, "
-        f"p99 {live['p99_ms']:.1f} ms, errors {live['errors']} |",
+        f"| Live fragment (GET /meetings/…/live/…/), 64 clients | {live['rps']:.0f} req/s, "
+        f"p50 {live['p50_ms']:.1f} ms, p99 {live['p99_ms']:.1f} ms, errors {live['errors']} |",
         f"| Attendees served polling every {POLL_SECONDS:.0f} s | {served:.0f} (target {TARGET_ATTENDEES}) |",
         f"| A ballot shows on the live fragment after | "
         f"{(f'{delay * 1000:.0f} ms' if delay is not None else 'not seen within 10 s')} |",
@@ -271,7 +308,7 @@ def main(argv=None) -> int:
         print(json.dumps(_close_vote(args.close)))
     else:
         r = run(members=args.members, seconds=args.seconds)
-        print(json.dumps({k: v for k, v in r.items()}, default=str, indent=1))
+        print(json.dumps(dict(r.items()), default=str, indent=1))
         print(markdown(r))
     return 0
 

@@ -78,7 +78,6 @@ def child(args) -> dict:
 
     from cunzhi.notify.models import Channel, Delivery, DeliveryStatus
     from cunzhi.notify.services import notice_send
-    from cunzhi.people.models import User
     from cunzhi.regions.models import Level, Region
 
     n = args.recipients
@@ -99,18 +98,30 @@ def child(args) -> dict:
         procs.append(subprocess.Popen([PY, "-c", SINK, str(port), str(count_file)], cwd=ROOT, env=env))
         env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port), EMAIL_USE_TLS="0")
         for i in range(2):
-            procs.append(subprocess.Popen([PY, "manage.py", "task_worker", "--interval", "0.2"], cwd=ROOT, env=env,
-                                          stdout=open(tmp / f"worker{i}.log", "w"), stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    [PY, "manage.py", "task_worker", "--interval", "0.2"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=open(tmp / f"worker{i}.log", "w"),  # noqa: SIM115
+                    stderr=subprocess.STDOUT,
+                )
+            )
         for _ in range(100):
             if count_file.exists():
                 break
             time.sleep(0.1)
         time.sleep(2)  # let the workers start polling
         t0 = time.perf_counter()
-        notice = notice_send(kind="announcement", region_code=VILLAGE,
-                             subject={"zh-hans": "村民会议通知", "en": "Villagers' meeting"},
-                             body={"zh-hans": "定于本周日上午9点在村委会礼堂召开村民会议。",
-                                   "en": "The villagers' meeting is on Sunday at 9 in the village hall."})
+        notice = notice_send(
+            kind="announcement",
+            region_code=VILLAGE,
+            subject={"zh-hans": "村民会议通知", "en": "Villagers' meeting"},
+            body={
+                "zh-hans": "定于本周日上午9点在村委会礼堂召开村民会议。",
+                "en": "The villagers' meeting is on Sunday at 9 in the village hall.",
+            },
+        )
         enqueue_s = time.perf_counter() - t0
         emails = Delivery.objects.filter(notice=notice, channel=Channel.EMAIL)
         total = emails.count()
@@ -126,12 +137,23 @@ def child(args) -> dict:
                     break
         time.sleep(0.5)
         sunk = int(count_file.read_text() or 0)
-        statuses = dict(emails.values_list("status").annotate(n=__import__("django.db.models", fromlist=["Count"])
-                                                               .Count("id")).values_list("status", "n"))
-        return {"database": connection.vendor, "recipients": n, "emails": total, "seed_s": round(seed_s, 1),
-                "enqueue_s": round(enqueue_s, 2), "delivered_s": round(delivered_s, 1) if delivered_s else None,
-                "sink": sunk, "statuses": statuses, "timeout": args.timeout,
-                "rows": Delivery.objects.filter(notice=notice).count()}
+        statuses = dict(
+            emails.values_list("status")
+            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            .values_list("status", "n")
+        )
+        return {
+            "database": connection.vendor,
+            "recipients": n,
+            "emails": total,
+            "seed_s": round(seed_s, 1),
+            "enqueue_s": round(enqueue_s, 2),
+            "delivered_s": round(delivered_s, 1) if delivered_s else None,
+            "sink": sunk,
+            "statuses": statuses,
+            "timeout": args.timeout,
+            "rows": Delivery.objects.filter(notice=notice).count(),
+        }
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -154,24 +176,51 @@ def _seed(n: int, village) -> None:
     now = timezone.now()
     step = 5000
     for start in range(0, n, step):
-        users = User.objects.bulk_create([
-            User(phone=f"139{i:08d}", name=f"村民{i}", email=f"v{i}@bench.example", password="!",
-                 language="zh-hans" if i % 5 else "en", date_joined=now)
-            for i in range(start, min(n, start + step))])
-        Villager.objects.bulk_create([
-            # Who is told depends on the villager record; its ID fields are placeholders (never decrypted here).
-            Villager(user=u, name=u.name, village=village, region_code=village.code, phone=u.phone,
-                     id_number="-", id_hash=f"bench{u.pk}", sex="M", birth_date=dt.date(1980, 1, 1))
-            for u in users])
+        users = User.objects.bulk_create(
+            [
+                User(
+                    phone=f"139{i:08d}",
+                    name=f"村民{i}",
+                    email=f"v{i}@bench.example",
+                    password="!",
+                    language="zh-hans" if i % 5 else "en",
+                    date_joined=now,
+                )
+                for i in range(start, min(n, start + step))
+            ]
+        )
+        Villager.objects.bulk_create(
+            [
+                # Who is told depends on the villager record; its ID fields are placeholders (never decrypted here).
+                Villager(
+                    user=u,
+                    name=u.name,
+                    village=village,
+                    region_code=village.code,
+                    phone=u.phone,
+                    id_number="-",
+                    id_hash=f"bench{u.pk}",
+                    sex="M",
+                    birth_date=dt.date(1980, 1, 1),
+                )
+                for u in users
+            ]
+        )
         ChannelPreference.objects.bulk_create([ChannelPreference(user=u, sms_on=False) for u in users])
 
 
 def run_one(database: str, recipients: int, timeout: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="cz-bench-notify-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    env.update(CUNZHI_DATA_DIR=str(tmp), DJANGO_SETTINGS_MODULE="cunzhi.settings", DEBUG="0",
-               TASKS_BACKEND="database", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-               SITE_URL="https://cunzhi.example.gov.cn", RATELIMIT_ENABLE="0")
+    env.update(
+        CUNZHI_DATA_DIR=str(tmp),
+        DJANGO_SETTINGS_MODULE="cunzhi.settings",
+        DEBUG="0",
+        TASKS_BACKEND="database",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        SITE_URL="https://cunzhi.example.gov.cn",
+        RATELIMIT_ENABLE="0",
+    )
     if database == "postgres":
         _pg(f"DROP DATABASE IF EXISTS {PG_DB}")
         _pg(f"CREATE DATABASE {PG_DB}")
@@ -180,9 +229,15 @@ def run_one(database: str, recipients: int, timeout: int) -> dict:
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     try:
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        out = subprocess.run([PY, __file__, "--child", "--recipients", str(recipients), "--timeout", str(timeout),
-                              "--tmp", str(tmp)], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-                             timeout=timeout + 600)
+        out = subprocess.run(
+            [PY, __file__, "--child", "--recipients", str(recipients), "--timeout", str(timeout), "--tmp", str(tmp)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=timeout + 600,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -202,11 +257,11 @@ def section(recipients: int = 100_000, databases=("sqlite", "postgres"), timeout
     lines = [
         "## Notifications: one notice to 100,000 villagers",
         "",
-        f"Run on {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}. "
+        f"Run on {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}. "
         "Command: `.venv/bin/python bench/run.py --only notify` (or `.venv/bin/python bench/notify.py`).",
         "",
         f"{recipients:,} accounts in one village, each with an e-mail address (text messages off). "
-        "`notice_send(kind=\"announcement\")` plans and stores every delivery (inbox and e-mail) in one "
+        '`notice_send(kind="announcement")` plans and stores every delivery (inbox and e-mail) in one '
         "transaction and enqueues one task per 500 e-mails; two `manage.py task_worker` processes (database "
         "task backend) send them over SMTP to an aiosmtpd sink on 127.0.0.1 in a third process. All on the "
         "same 2 cores. *Lost* = deliveries marked sent that the sink did not count, plus any not sent.",
@@ -221,9 +276,11 @@ def section(recipients: int = 100_000, databases=("sqlite", "postgres"), timeout
         ok = r["enqueue_s"] < 10 and r["delivered_s"] is not None and r["delivered_s"] < 120 and lost == 0
         rate = f"{r['emails'] / r['delivered_s']:,.0f}" if r["delivered_s"] else "—"
         delivered = r["delivered_s"] if r["delivered_s"] is not None else f"not done in {r['timeout']} s"
-        lines.append(f"| {r['database']} | {r['rows']:,} | {r['enqueue_s']} | {delivered} | {rate} | {r['sink']:,} | "
-                     f"{sent:,} | {lost} | enqueue < 10 s, delivered < 120 s, none lost: "
-                     f"{'met' if ok else '**missed**'} |")
+        lines.append(
+            f"| {r['database']} | {r['rows']:,} | {r['enqueue_s']} | {delivered} | {rate} | {r['sink']:,} | "
+            f"{sent:,} | {lost} | enqueue < 10 s, delivered < 120 s, none lost: "
+            f"{'met' if ok else '**missed**'} |"
+        )
     lines.append("")
     return "\n".join(lines)
 

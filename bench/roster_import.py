@@ -62,17 +62,19 @@ def roster_write(path: Path, rows: int, seed: int = 11643) -> None:
         # (birth day, sequence) pairs are distinct for every i, so every ID number is unique.
         birth = base + dt.timedelta(days=(i * 7919) % 29000)
         away = rng.random() < 0.2
-        ws.append([
-            rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
-            id_number_build("330523", birth, (i // 29000) * 200 + rng.randint(0, 199)),
-            f"13{i:09d}" if rng.random() < 0.7 else "",
-            f"第{household % GROUPS + 1}村民小组",
-            f"{household:05d}",
-            "是" if first else "否",
-            "是" if away else "否",
-            rng.choice(CITIES) if away else "",
-            "",
-        ])
+        ws.append(
+            [
+                rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+                id_number_build("330523", birth, (i // 29000) * 200 + rng.randint(0, 199)),
+                f"13{i:09d}" if rng.random() < 0.7 else "",
+                f"第{household % GROUPS + 1}村民小组",
+                f"{household:05d}",
+                "是" if first else "否",
+                "是" if away else "否",
+                rng.choice(CITIES) if away else "",
+                "",
+            ]
+        )
     wb.save(path)
 
 
@@ -90,12 +92,14 @@ def _database(url: str | None, tmp: Path) -> tuple[str, Callable[[], None]]:
     def drop():
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     return url.rsplit("/", 1)[0] + "/" + name, drop
 
 
 def _manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
 
 
 def run(rows: int = 100_000, database_url: str | None = None, keep: bool = False) -> dict:
@@ -103,8 +107,13 @@ def run(rows: int = 100_000, database_url: str | None = None, keep: bool = False
     tmp = Path(tempfile.mkdtemp(prefix="cunzhi-bench-roster-"))
     url, drop = _database(database_url, tmp)
     try:
-        env = {**os.environ, "CUNZHI_DATA_DIR": str(tmp / "data"), "DATABASE_URL": url,
-               "DJANGO_SETTINGS_MODULE": "cunzhi.settings", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "CUNZHI_DATA_DIR": str(tmp / "data"),
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "cunzhi.settings",
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("REDIS_URL", None)
         path = tmp / "roster.xlsx"
         started = time.perf_counter()
@@ -117,8 +126,13 @@ def run(rows: int = 100_000, database_url: str | None = None, keep: bool = False
         log = tmp / "import.log"
         with open(log, "wb") as out:
             started = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "import_roster", str(path),
-                                     "--village", VILLAGE, "-v", "0"], env=env, cwd=ROOT, stdout=out, stderr=out)
+            proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "manage.py"), "import_roster", str(path), "--village", VILLAGE, "-v", "0"],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=out,
+            )
             # wait4 reaps this one child and returns its own resource usage (peak RSS), not the parent's.
             _pid, status, usage = os.wait4(proc.pid, 0)
             seconds = time.perf_counter() - started
@@ -149,9 +163,20 @@ def run(rows: int = 100_000, database_url: str | None = None, keep: bool = False
 
 
 def _count(env: dict) -> int:
-    out = subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c",
-                          "from cunzhi.people.models import Villager; print(Villager.objects.count())"],
-                         env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "shell",
+            "-c",
+            "from cunzhi.people.models import Villager; print(Villager.objects.count())",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return int(out.strip().splitlines()[-1])
 
 

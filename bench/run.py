@@ -36,8 +36,10 @@ from bench import home_page  # noqa: E402
 
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
-                 platform.processor() or "unknown")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )
     mem_kb = 0
     if Path("/proc/meminfo").exists():
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -50,14 +52,19 @@ def machine() -> dict:
     if wrk:
         out = subprocess.run([wrk, "--version"], capture_output=True, text=True)
         wrk_version = (out.stdout or out.stderr).split("[")[0].strip() or "wrk"
-    gunicorn_version = subprocess.run([sys.executable, "-m", "gunicorn", "--version"], capture_output=True,
-                                      text=True).stdout.strip()
+    gunicorn_version = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--version"], capture_output=True, text=True
+    ).stdout.strip()
     return {
-        "cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(), "django": django.get_version(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
         "database": f"SQLite {sqlite3.sqlite_version} (WAL), temporary file",
-        "server": gunicorn_version or "gunicorn", "wrk": wrk_version,
+        "server": gunicorn_version or "gunicorn",
+        "wrk": wrk_version,
         "load_before": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
@@ -89,14 +96,21 @@ def run_variants(args) -> list[dict]:
     runs here)."""
     variants = [("CONN_MAX_AGE=0: a new database connection for every request", "", {"CONN_MAX_AGE": "0"})]
     if empty_redis(REDIS_BENCH_URL):
-        variants.append(("CONN_MAX_AGE=60 and Redis as the cache (production)", REDIS_BENCH_URL,
-                         {"CONN_MAX_AGE": "60"}))
+        variants.append(
+            ("CONN_MAX_AGE=60 and Redis as the cache (production)", REDIS_BENCH_URL, {"CONN_MAX_AGE": "60"})
+        )
     out = []
     for label, redis_url, extra in variants:
         print(f"==> variant: {label}")
         try:
-            r = home_page.run(seconds=args.seconds, clients=args.clients, loadgen=args.loadgen_resolved,
-                              redis_url=redis_url, extra_env=extra, in_process=False)
+            r = home_page.run(
+                seconds=args.seconds,
+                clients=args.clients,
+                loadgen=args.loadgen_resolved,
+                redis_url=redis_url,
+                extra_env=extra,
+                in_process=False,
+            )
             out.append({"label": label, **r})
         except Exception as exc:
             traceback.print_exc()
@@ -126,91 +140,128 @@ def _f(x: float, digits: int = 0) -> str:
 def _home_section(home: dict) -> list[str]:
     runs = home["runs"]
     lines = [
-        (f"A fresh SQLite database with the demo county (`seed_demo`: {home['seed_demo_s']} s), one gunicorn "
-         f"server, {home['clients']} concurrent clients for {home['seconds_each']:g} s per row (after a 2 s "
-         "warm-up, except the first-visit row). *bare view* is `/bench/bare` (a view returning \"ok\" through "
-         "the full middleware stack, added by `bench/urls.py` only for this run). *home, villager* is `/` with "
-         "the demo villager's session cookie, obtained through the real login form: after the first request "
-         "the page comes from the per-user page cache. *home, first visits* sends every request with another "
-         f"villager's session ({home.get('many_villagers', 0):,} villagers logged in beforehand), so every "
-         "request builds the page and stores it in the cache."),
+        (
+            f"A fresh SQLite database with the demo county (`seed_demo`: {home['seed_demo_s']} s), one gunicorn "
+            f"server, {home['clients']} concurrent clients for {home['seconds_each']:g} s per row (after a 2 s "
+            'warm-up, except the first-visit row). *bare view* is `/bench/bare` (a view returning "ok" through '
+            "the full middleware stack, added by `bench/urls.py` only for this run). *home, villager* is `/` with "
+            "the demo villager's session cookie, obtained through the real login form: after the first request "
+            "the page comes from the per-user page cache. *home, first visits* sends every request with another "
+            f"villager's session ({home.get('many_villagers', 0):,} villagers logged in beforehand), so every "
+            "request builds the page and stores it in the cache."
+        ),
         "",
-        ("Settings as configured (the demo's): " + ", ".join(f"{k} = {v}" for k, v in home.get("settings", {}).items())
-         + "."),
+        (
+            "Settings as configured (the demo's): "
+            + ", ".join(f"{k} = {v}" for k, v in home.get("settings", {}).items())
+            + "."
+        ),
         "",
-        ("| Page | req/s | p50 ms | p99 ms | server CPU ms per request | server cores | load generator cores "
-         "| other processes' cores |"),
+        (
+            "| Page | req/s | p50 ms | p99 ms | server CPU ms per request | server cores | load generator cores "
+            "| other processes' cores |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    names = {"bare": "bare view", "anonymous_home": "home, anonymous", "villager_home": "home, villager",
-             "many_villagers_home": "home, first visits of many villagers"}
+    names = {
+        "bare": "bare view",
+        "anonymous_home": "home, anonymous",
+        "villager_home": "home, villager",
+        "many_villagers_home": "home, first visits of many villagers",
+    }
     disturbed = False
     for key, r in runs.items():
         mark = " ¹" if r["other_cores"] > 0.3 else ""
         disturbed = disturbed or bool(mark)
-        lines.append(f"| {names.get(key, key)}{mark} | {_f(r['rps'])} | {_f(r['p50_ms'], 1)} | "
-                     f"{_f(r['p99_ms'], 1)} | {_f(r['server_ms_cpu_per_request'], 2)} | "
-                     f"{_f(r['server_cores'], 2)} | {_f(r['client_cores'], 2)} | {_f(r['other_cores'], 2)} |")
+        lines.append(
+            f"| {names.get(key, key)}{mark} | {_f(r['rps'])} | {_f(r['p50_ms'], 1)} | "
+            f"{_f(r['p99_ms'], 1)} | {_f(r['server_ms_cpu_per_request'], 2)} | "
+            f"{_f(r['server_cores'], 2)} | {_f(r['client_cores'], 2)} | {_f(r['other_cores'], 2)} |"
+        )
     if disturbed:
-        lines += ["", ("¹ Other processes used more than 0.3 of a core during this row: its req/s is lower than "
-                       "the machine can do; its CPU ms per request is less affected.")]
+        lines += [
+            "",
+            (
+                "¹ Other processes used more than 0.3 of a core during this row: its req/s is lower than "
+                "the machine can do; its CPU ms per request is less affected."
+            ),
+        ]
     verdict = "meets" if home["ok"] else "**misses**"
     lines += [
         "",
-        (f"**Villager home / bare = {home['ratio'] * 100:.1f} %** in requests per second, which {verdict} the "
-         f"target of ≥ {home['target_ratio'] * 100:.0f} % (from server CPU per request, which other processes "
-         f"move much less: {home['cpu_ratio'] * 100:.1f} %). First visits / bare = "
-         f"{home['first_visit_ratio'] * 100:.1f} %. Load generator: {runs['bare']['loadgen']}."),
+        (
+            f"**Villager home / bare = {home['ratio'] * 100:.1f} %** in requests per second, which {verdict} the "
+            f"target of ≥ {home['target_ratio'] * 100:.0f} % (from server CPU per request, which other processes "
+            f"move much less: {home['cpu_ratio'] * 100:.1f} %). First visits / bare = "
+            f"{home['first_visit_ratio'] * 100:.1f} %. Load generator: {runs['bare']['loadgen']}."
+        ),
         "",
         "### SQL queries of the villager home page",
         "",
-        ("Counted in-process with `CaptureQueriesContext` on the same demo database: *built* is a request with "
-         "the page cache empty (a first visit), *cached* the next request. Neither may grow with the household."),
+        (
+            "Counted in-process with `CaptureQueriesContext` on the same demo database: *built* is a request with "
+            "the page cache empty (a first visit), *cached* the next request. Neither may grow with the household."
+        ),
         "",
         "| Villager | household size | queries, built | queries, cached | tables (built) |",
         "|---|---:|---:|---:|---|",
     ]
     for q in home["home_queries"]:
-        lines.append(f"| {q['case']} | {q['household_size']} | {q['cold_queries']} | {q['warm_queries']} | "
-                     f"{', '.join(q['cold_tables'])} |")
-    lines += ["", (f"The cached page runs: {', '.join(home['home_queries'][0]['warm_tables'])}. The bare view "
-                   f"runs {home['bare_queries']} queries, the anonymous home page {home['anonymous_queries']}."), ""]
+        lines.append(
+            f"| {q['case']} | {q['household_size']} | {q['cold_queries']} | {q['warm_queries']} | "
+            f"{', '.join(q['cold_tables'])} |"
+        )
+    lines += [
+        "",
+        (
+            f"The cached page runs: {', '.join(home['home_queries'][0]['warm_tables'])}. The bare view "
+            f"runs {home['bare_queries']} queries, the anonymous home page {home['anonymous_queries']}."
+        ),
+        "",
+    ]
     t = home.get("timing")
     if t:
         lines += [
             "### Where one villager home request spends its time",
             "",
-            ("In-process, one thread, no HTTP (Django's test client against the same database), mean of 300 "
-             f"requests; templates {t['template']}. The page is built every time (cache reads miss); parts are "
-             "measured by subtraction on the real request: the same request with the home selector's result "
-             "precomputed, then also with the user's roles already known."),
+            (
+                "In-process, one thread, no HTTP (Django's test client against the same database), mean of 300 "
+                f"requests; templates {t['template']}. The page is built every time (cache reads miss); parts are "
+                "measured by subtraction on the real request: the same request with the home selector's result "
+                "precomputed, then also with the user's roles already known."
+            ),
             "",
             "| Part | ms | share |",
             "|---|---:|---:|",
         ]
         total = t["home_request_ms"]
         for label, value in (
-                ("request handling and middleware (= the bare view)", t["bare_request_ms"]),
-                ("session and user (2 queries)", t["session_and_user_ms"]),
-                ("home selector `home_context` (its queries, with the ORM work around them)", t["home_selector_ms"]),
-                ("role look-up (1 query)", t["role_lookup_ms"]),
-                ("rendering (templates, context processors, navigation) and the cache write", t["rendering_ms"])):
+            ("request handling and middleware (= the bare view)", t["bare_request_ms"]),
+            ("session and user (2 queries)", t["session_and_user_ms"]),
+            ("home selector `home_context` (its queries, with the ORM work around them)", t["home_selector_ms"]),
+            ("role look-up (1 query)", t["role_lookup_ms"]),
+            ("rendering (templates, context processors, navigation) and the cache write", t["rendering_ms"]),
+        ):
             lines.append(f"| {label} | {_f(value, 2)} | {value / total * 100:.0f} % |")
         lines += [
             f"| **whole request, page built** | **{_f(total, 2)}** | 100 % |",
             f"| whole request, page from the cache | {_f(t['warm_request_ms'], 2)} | |",
             "",
-            (f"The built page's {t['queries']} SQL statements, replayed through a raw cursor, take "
-             f"{_f(t['raw_sql_ms'], 2)} ms together: the database itself is not the cost; building the "
-             "queries and model instances in the ORM, and rendering, are."),
+            (
+                f"The built page's {t['queries']} SQL statements, replayed through a raw cursor, take "
+                f"{_f(t['raw_sql_ms'], 2)} ms together: the database itself is not the cost; building the "
+                "queries and model instances in the ORM, and rendering, are."
+            ),
             "",
         ]
     for key, title in (("samples", "page built"), ("samples_warm", "page from the cache")):
         sampled = home.get(key)
         if sampled:
             lines += [
-                (f"Where the CPU time goes, {title} (a CPU profiling timer, SIGPROF, samples the stack; "
-                 f"{sampled['samples']:,} samples over {sampled['requests']:,} requests):"),
+                (
+                    f"Where the CPU time goes, {title} (a CPU profiling timer, SIGPROF, samples the stack; "
+                    f"{sampled['samples']:,} samples over {sampled['requests']:,} requests):"
+                ),
                 "",
                 "| Where | share |",
                 "|---|---:|",
@@ -223,21 +274,31 @@ def _home_section(home: dict) -> list[str]:
 
 
 def _variants_section(home: dict, variants: list[dict]) -> list[str]:
-    names = {"bare": "bare", "anonymous_home": "anonymous", "villager_home": "villager",
-             "many_villagers_home": "first visits"}
+    names = {
+        "bare": "bare",
+        "anonymous_home": "anonymous",
+        "villager_home": "villager",
+        "many_villagers_home": "first visits",
+    }
     lines = [
         "### The same runs with other settings",
         "",
-        ("Each row is a complete run like the one above (fresh database, same load) with the settings named. "
-         "Figures: req/s, and in brackets server CPU ms per request."),
+        (
+            "Each row is a complete run like the one above (fresh database, same load) with the settings named. "
+            "Figures: req/s, and in brackets server CPU ms per request."
+        ),
         "",
         "| Settings | " + " | ".join(names.values()) + " | villager / bare | first visits / bare |",
         "|---|" + "---:|" * (len(names) + 2),
     ]
     st = home.get("settings", {})
-    label = (f"as configured (CONN_MAX_AGE={st.get('conn_max_age')}, cache {st.get('cache')}, "
-             f"sessions {st.get('session_engine')})" if st else "as configured")
-    rows = [{**home, "label": label}] + variants
+    label = (
+        f"as configured (CONN_MAX_AGE={st.get('conn_max_age')}, cache {st.get('cache')}, "
+        f"sessions {st.get('session_engine')})"
+        if st
+        else "as configured"
+    )
+    rows = [{**home, "label": label}, *variants]
     for v in rows:
         if "error" in v:
             lines.append(f"| {v['label']} | failed: {v['error']} |" + " |" * (len(names) + 1))
@@ -247,9 +308,12 @@ def _variants_section(home: dict, variants: list[dict]) -> list[str]:
             r = v["runs"][key]
             mark = " ¹" if r["other_cores"] > 0.3 else ""
             cells.append(f"{_f(r['rps'])} ({_f(r['server_ms_cpu_per_request'], 2)}){mark}")
-        lines.append(f"| {v['label']} | " + " | ".join(cells)
-                     + f" | {v['ratio'] * 100:.1f} % (CPU {v['cpu_ratio'] * 100:.1f} %) | "
-                     f"{v['first_visit_ratio'] * 100:.1f} % |")
+        lines.append(
+            f"| {v['label']} | "
+            + " | ".join(cells)
+            + f" | {v['ratio'] * 100:.1f} % (CPU {v['cpu_ratio'] * 100:.1f} %) | "
+            f"{v['first_visit_ratio'] * 100:.1f} % |"
+        )
     if not any("Redis" in v["label"] for v in variants):
         lines += ["", "No empty Redis database answered at " + REDIS_BENCH_URL + ": the Redis variant was skipped."]
     lines.append("")
@@ -257,7 +321,7 @@ def _variants_section(home: dict, variants: list[dict]) -> list[str]:
 
 
 def _header(info: dict) -> list[str]:
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [
         "# Benchmarks",
         "",
@@ -283,7 +347,7 @@ def _header(info: dict) -> list[str]:
 
 
 def _dated(lines: list[str]) -> list[str]:
-    return lines[:1] + ["", f"Run on {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}."] + lines[1:]
+    return [*lines[:1], "", f"Run on {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.", *lines[1:]]
 
 
 def render_home(info: dict, home: dict | None, home_error: str, args, variants: list[dict] | None = None) -> str:
@@ -319,8 +383,10 @@ def render_roster(roster: dict | None, roster_error: str) -> str:
         ok = roster.get("ok", roster["seconds"] < 60 and roster["peak_rss_mb"] < 500)
         lines += [
             f"`manage.py import_roster` of a {roster['rows']:,}-row XLSX roster"
-            + (f" ({roster['file_mb']} MB)" if "file_mb" in roster else "") + " into a fresh "
-            + str(roster.get("database", "sqlite")) + " database, in a child process. "
+            + (f" ({roster['file_mb']} MB)" if "file_mb" in roster else "")
+            + " into a fresh "
+            + str(roster.get("database", "sqlite"))
+            + " database, in a child process. "
             "Command: `.venv/bin/python bench/run.py --only roster`.",
             "",
             "| Rows | seconds | rows/s | peak memory (MB) | target |",
@@ -349,8 +415,10 @@ def _markers(name: str) -> tuple[str, str]:
 
 
 def old_sections(text: str) -> dict[str, str]:
-    return {m.group(1): m.group(2).strip("\n")
-            for m in re.finditer(r"<!-- section:(\w+) -->\n(.*?)\n<!-- /section:\1 -->", text, re.S)}
+    return {
+        m.group(1): m.group(2).strip("\n")
+        for m in re.finditer(r"<!-- section:(\w+) -->\n(.*?)\n<!-- /section:\1 -->", text, re.S)
+    }
 
 
 def assemble(info: dict, sections: dict[str, str], order: list[str]) -> str:
@@ -384,8 +452,11 @@ def main(argv=None) -> int:
     parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--rows", type=int, default=100_000, help="roster rows (default 100,000)")
     parser.add_argument("--only", choices=BUILTIN + domain_benches(), help="run one section, keep the others")
-    parser.add_argument("--no-variants", action="store_true",
-                        help="skip the home-page runs with production settings (CONN_MAX_AGE, Redis)")
+    parser.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="skip the home-page runs with production settings (CONN_MAX_AGE, Redis)",
+    )
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
 
@@ -407,10 +478,12 @@ def main(argv=None) -> int:
         print(f"==> home page vs bare view ({args.clients} clients, {args.seconds:g} s each, {loadgen})")
         try:
             home = home_page.run(seconds=args.seconds, clients=args.clients, loadgen=loadgen)
-            print(f"    bare {home['runs']['bare']['rps']:.0f} req/s, villager home "
-                  f"{home['runs']['villager_home']['rps']:.0f} req/s: {home['ratio'] * 100:.1f} % "
-                  f"(target {home['target_ratio'] * 100:.0f} %); first visits "
-                  f"{home['runs']['many_villagers_home']['rps']:.0f} req/s")
+            print(
+                f"    bare {home['runs']['bare']['rps']:.0f} req/s, villager home "
+                f"{home['runs']['villager_home']['rps']:.0f} req/s: {home['ratio'] * 100:.1f} % "
+                f"(target {home['target_ratio'] * 100:.0f} %); first visits "
+                f"{home['runs']['many_villagers_home']['rps']:.0f} req/s"
+            )
         except Exception as exc:
             traceback.print_exc()
             home_error, failed = f"failed: {exc.__class__.__name__}: {str(exc)[:300]}", True

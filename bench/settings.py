@@ -4,6 +4,6 @@ Nothing here is imported by the project; `bench/home_page.py` starts gunicorn wi
 DJANGO_SETTINGS_MODULE=bench.settings.
 """
 
-from cunzhi.settings import *  # noqa: F401,F403
+from cunzhi.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"

@@ -21,8 +21,9 @@ FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
 # Key of the ledger's seals (the county's witness log of signed-off heads, each chain head): kept
 # out of the database, so whoever can rewrite the database cannot re-seal a rewritten ledger.
 # Separate from SECRET_KEY; never change it (the seals made with it would no longer verify).
-LEDGER_WITNESS_KEY = (env_str("LEDGER_WITNESS_KEY", "")
-                      or "insecure-demo-witness-key-set-LEDGER_WITNESS_KEY-in-production")
+LEDGER_WITNESS_KEY = (
+    env_str("LEDGER_WITNESS_KEY", "") or "insecure-demo-witness-key-set-LEDGER_WITNESS_KEY-in-production"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -118,12 +119,20 @@ if REDIS_URL:
 else:
     # A database cache is shared by every worker process without an extra server.
     # Room for every villager's session and cached home page; the default 300 would thrash.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cunzhi_cache",
-                          "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000)}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cunzhi_cache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000)},
+        }
+    }
 # django-ratelimit only knows memcached and django-redis by name; Django's own Redis cache
 # increments atomically too. Without Redis the database cache is good enough for one machine.
-SILENCED_SYSTEM_CHECKS = (["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
-                          + env_list("SILENCED_SYSTEM_CHECKS", []))
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.W001"]
+    + ([] if REDIS_URL else ["django_ratelimit.E003"])
+    + env_list("SILENCED_SYSTEM_CHECKS", [])
+)
 RATELIMIT_VIEW = "cunzhi.core.middleware.ratelimited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
@@ -132,12 +141,14 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # or TASKS_BACKEND=rq (Redis at TASKS_REDIS_URL, default REDIS_URL; workers `manage.py rqworker default`,
 # as many as needed on as many machines). A full backend path is accepted too.
 TASKS_BACKEND = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}.get(
-    env_str("TASKS_BACKEND", "database"), env_str("TASKS_BACKEND", "database"))
+    env_str("TASKS_BACKEND", "database"), env_str("TASKS_BACKEND", "database")
+)
 TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {"default": {"URL": env_str("TASKS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0"),
-                             "DEFAULT_TIMEOUT": 900}}
+    RQ_QUEUES = {
+        "default": {"URL": env_str("TASKS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 900}
+    }
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
@@ -258,7 +269,9 @@ ROSTER_FILE_KEEP_DAYS = env_int("ROSTER_FILE_KEEP_DAYS", 3)
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend" if not env_str("EMAIL_HOST") else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if not env_str("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -286,8 +299,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Scheme, host and port the public reaches the site at: every absolute link (texts, e-mails, PDFs,
 # QR codes, calendar files, certificates) is built from it. Unset, it follows PORT, so a demo on
 # another port links to itself. NOTIFY_BASE_URL is its old name, still read (deprecated).
-SITE_URL = (env_str("SITE_URL", "") or env_str("NOTIFY_BASE_URL", "")
-            or f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+SITE_URL = (
+    env_str("SITE_URL", "") or env_str("NOTIFY_BASE_URL", "") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
+).rstrip("/")
 NOTIFY_BASE_URL = SITE_URL  # deprecated alias: read SITE_URL (through cunzhi.core.links.absolute_url)
 
 # --- Notifications (cunzhi.notify; docs/operations.md) ---------------------------------------

@@ -14,8 +14,8 @@ from collections import deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
@@ -37,7 +37,7 @@ ASCII_IN_CHINESE = re.compile(rf"{CJK}[,:;]|{CJK}\.(?=\s|$)")
 
 def punctuation_slips(page: str) -> list[str]:
     text = html.unescape(TAGS.sub("\n", page))
-    return [text[max(0, m.start() - 10):m.end() + 10].strip() for m in ASCII_IN_CHINESE.finditer(text)]
+    return [text[max(0, m.start() - 10) : m.end() + 10].strip() for m in ASCII_IN_CHINESE.finditer(text)]
 
 
 def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int]:
@@ -76,8 +76,15 @@ def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int
 
 
 def _storage(folder) -> dict:
-    return {"STORAGES": {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder / "private")}}}}
+    return {
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(folder / "private")},
+            },
+        }
+    }
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +103,7 @@ def _private_files(settings, crawl_dir):
 @pytest.fixture(scope="module")
 def demo_county(django_db_setup, django_db_blocker, crawl_dir):
     with django_db_blocker.unblock(), override_settings(DATA_DIR=crawl_dir, **_storage(crawl_dir)):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         yield
         call_command("flush", "--no-input", verbosity=0)
 
@@ -109,6 +116,7 @@ def test_no_page_fails_for_any_persona(demo_county, settings, persona):
     client = Client()
     if persona:
         from cunzhi.people.models import User
+
         client.force_login(User.objects.get(phone=demo.LOGIN_PHONES[persona]))
     failures, visited, views = _crawl(client)
     assert visited > (1 if persona is None else 5)

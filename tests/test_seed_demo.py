@@ -87,8 +87,13 @@ def test_offices_for_every_township_and_the_county(seeded):
         names = set(Office.objects.filter(region=t).values_list("name", flat=True))
         assert names == {t.name + s for s in ("民政办", "社保所", "自然资源所", "便民服务中心")}
     county_offices = set(Office.objects.filter(region__level=Level.COUNTY).values_list("name", flat=True))
-    assert {"安吉县民政局", "安吉县自然资源和规划局", "安吉县人力资源和社会保障局", "安吉县医疗保障局",
-            "安吉县残疾人联合会"} == county_offices
+    assert {
+        "安吉县民政局",
+        "安吉县自然资源和规划局",
+        "安吉县人力资源和社会保障局",
+        "安吉县医疗保障局",
+        "安吉县残疾人联合会",
+    } == county_offices
     assert all(o.region_code == o.region.code for o in Office.objects.select_related("region"))
     # Every office has somebody to answer.
     assert not Office.objects.annotate(n=Count("staff")).filter(n=0).exists()
@@ -104,8 +109,10 @@ def test_every_role_has_a_printed_login_that_works(seeded, client):
         client.force_login(user)
         assert client.get("/").status_code == 200, key
     assert demo.DEMO_PASSWORD in output and "http://127.0.0.1:" in output
-    roles = {key: set(RoleAssignment.objects.filter(user__phone=phone).values_list("role", flat=True))
-             for key, phone in demo.LOGIN_PHONES.items()}
+    roles = {
+        key: set(RoleAssignment.objects.filter(user__phone=phone).values_list("role", flat=True))
+        for key, phone in demo.LOGIN_PHONES.items()
+    }
     assert roles["villager"] == roles["villager_away"] == roles["helper"] == set()
     for key in ("grid_worker", "cadre", "party_secretary", "supervisor", "representative", "county_admin"):
         assert roles[key] == {key}
@@ -128,21 +135,36 @@ def test_every_role_has_a_printed_login_that_works(seeded, client):
     for key in ("grid_worker", "cadre", "party_secretary", "supervisor", "representative"):
         r = RoleAssignment.objects.get(user__phone=demo.LOGIN_PHONES[key])
         assert r.region_id == villager.village_id and r.region_prefix == villager.village.prefix
-    assert RoleAssignment.objects.get(user__phone=demo.LOGIN_PHONES["township_staff"]).office.region.level == \
-        Level.TOWNSHIP
+    assert (
+        RoleAssignment.objects.get(user__phone=demo.LOGIN_PHONES["township_staff"]).office.region.level
+        == Level.TOWNSHIP
+    )
 
 
 def test_rerun_prints_the_logins_and_adds_nothing(seeded):
-    before = (Region.objects.count(), Villager.objects.count(), Household.objects.count(), User.objects.count(),
-              RoleAssignment.objects.count(), Delegation.objects.count())
+    before = (
+        Region.objects.count(),
+        Villager.objects.count(),
+        Household.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        Delegation.objects.count(),
+    )
     output = seed()
     assert "already built" in output
     assert all(phone in output for phone in demo.LOGIN_PHONES.values())
-    assert (Region.objects.count(), Villager.objects.count(), Household.objects.count(), User.objects.count(),
-            RoleAssignment.objects.count(), Delegation.objects.count()) == before
+    assert (
+        Region.objects.count(),
+        Villager.objects.count(),
+        Household.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        Delegation.objects.count(),
+    ) == before
     # A villager added while people use the demo does not make the rerun refuse.
-    Villager.objects.create(name="新村民", id_number="330523199001010016",
-                            village=Region.objects.get(code=demo.MAIN_VILLAGE_CODE))
+    Villager.objects.create(
+        name="新村民", id_number="330523199001010016", village=Region.objects.get(code=demo.MAIN_VILLAGE_CODE)
+    )
     assert "already built" in seed()
     # Rerun with another password: it never prints a password that does not open the account.
     output = seed("--password", "another-password")
@@ -189,13 +211,21 @@ def test_an_unrelated_account_does_not_block_the_demo(db):
 def _new_database_url(tmp_path):
     """An empty database of the kind the tests run on; its own name on PostgreSQL, dropped by the caller."""
     from django.db import connection
+
     if connection.vendor == "sqlite":
         return f"sqlite:///{tmp_path / 'new.sqlite3'}", None
     import psycopg
+
     s = connection.settings_dict
     name = f"{s['NAME']}_new"[:63]
-    admin = psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"],
-                            password=s["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
 
     def drop():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -208,6 +238,7 @@ def _new_database_url(tmp_path):
     def cleanup():
         drop()
         admin.close()
+
     return url, cleanup
 
 
@@ -225,8 +256,14 @@ def test_the_standard_django_steps_build_the_demo_on_a_new_database(db, tmp_path
     env.update(DATABASE_URL=url, CUNZHI_DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="cunzhi.settings")
     try:
         for args in (["migrate", "-v0"], ["seed_demo"]):
-            run = subprocess.run([sys.executable, str(root / "manage.py"), *args], cwd=root, env=env,
-                                 capture_output=True, text=True, timeout=600)
+            run = subprocess.run(
+                [sys.executable, str(root / "manage.py"), *args],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
         assert "13800000001" in run.stdout  # the printed logins
     finally:

@@ -42,9 +42,10 @@ def server(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     env.update(PORT=str(port), CUNZHI_DATA_DIR=str(tmp_path), DEBUG="0")
-    log = open(tmp_path / "web.log", "wb")
-    proc = subprocess.Popen([str(ROOT / "scripts" / "web.sh")], cwd=ROOT, env=env, stdout=log, stderr=log,
-                            start_new_session=True)
+    log = open(tmp_path / "web.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [str(ROOT / "scripts" / "web.sh")], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -31,7 +31,7 @@ def _entries(text: str) -> dict[str, tuple[str, bool]]:
                 parts.append(line[1:-1])
         if key:
             joined[key] = "".join(parts)
-        if "msgid" in joined and joined["msgid"]:
+        if joined.get("msgid"):
             ident = joined.get("msgctxt", "") + "\x04" + joined["msgid"]
             out[ident] = (joined.get("msgstr", joined.get("msgstr[0]", "")), fuzzy)
     return out
@@ -51,14 +51,20 @@ def test_zh_hans_catalogue_is_complete_and_current(tmp_path):
     shutil.copytree(ROOT / "cunzhi", tmp_path / "cunzhi", ignore=shutil.ignore_patterns("__pycache__", "tests"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     (tmp_path / "locale").mkdir()
-    result = subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-                             "-v0", "--ignore=tests/*"], cwd=tmp_path, capture_output=True, text=True, timeout=180,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path),
-                                 "CUNZHI_DATA_DIR": str(tmp_path / "data")})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v0", "--ignore=tests/*"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "CUNZHI_DATA_DIR": str(tmp_path / "data")},
+    )
     assert result.returncode == 0, result.stderr
     fresh = {}
-    for po in [tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po",
-               *tmp_path.glob("cunzhi/*/locale/zh_Hans/LC_MESSAGES/django.po")]:
+    for po in [
+        tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po",
+        *tmp_path.glob("cunzhi/*/locale/zh_Hans/LC_MESSAGES/django.po"),
+    ]:
         fresh.update(_entries(po.read_text(encoding="utf-8")))
     missing = sorted(k.split("\x04")[1] for k in fresh if k not in committed)
     assert not missing, f"strings without a translation entry (run makemessages): {missing[:15]}"
@@ -75,8 +81,10 @@ def test_catalogues_agree():
             if not msgstr:
                 continue
             if key in seen and seen[key][0] != msgstr:
-                conflicts.append(f"{key.split(chr(4))[1]!r}: {seen[key][0]!r} ({seen[key][1].parts[-5]}) "
-                                 f"vs {msgstr!r} ({po.parts[-5]})")
+                conflicts.append(
+                    f"{key.split(chr(4))[1]!r}: {seen[key][0]!r} ({seen[key][1].parts[-5]}) "
+                    f"vs {msgstr!r} ({po.parts[-5]})"
+                )
             seen.setdefault(key, (msgstr, po))
     assert not conflicts, "translated differently in two catalogues:\n" + "\n".join(conflicts[:20])
 
@@ -90,10 +98,10 @@ _ASCII_PUNCT_IN_CJK = re.compile(rf"({_CJK}|%\(\w+\)s|\{{\w+\}})\s*([,:;])\s*(?=
 def test_chinese_sentences_use_chinese_punctuation():
     found = []
     for po in CATALOGUES:
-        for key, (msgstr, _fuzzy) in _entries(po.read_text(encoding="utf-8")).items():
+        for _key, (msgstr, _fuzzy) in _entries(po.read_text(encoding="utf-8")).items():
             text = msgstr.replace('\\"', '"')
             if not re.search(_CJK, text):
                 continue
             for m in _ASCII_PUNCT_IN_CJK.finditer(text):
-                found.append(f"{po.relative_to(ROOT)}: {text[max(0, m.start() - 12):m.end() + 12]!r}")
+                found.append(f"{po.relative_to(ROOT)}: {text[max(0, m.start() - 12) : m.end() + 12]!r}")
     assert not found, f"{len(found)} ASCII ,:; inside Chinese text:\n" + "\n".join(found[:60])

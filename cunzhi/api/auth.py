@@ -15,9 +15,11 @@ class BearerAuth(HttpBearer):
         if not token:
             return None
         now = timezone.now()
-        row = (ApiToken.objects.select_related("user")
-               .filter(key_hash=token_hash(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
-               .first())
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=token_hash(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+            .first()
+        )
         if row is None:
             return None
         # Write last use at most once a minute: not one write per API call.

@@ -27,7 +27,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105
     expires_at: dt.datetime
 
 
@@ -48,19 +48,35 @@ def auth_token(request, payload: TokenIn):
         if wait:
             # The account's wait (cunzhi/core/logins.py): the password was not checked.
             request.axes_locked_out = False
-            raise ApiError(429, ngettext(
-                "Several wrong passwords were tried for this mobile number recently. To protect the account, "
-                "the next try is possible in %(seconds)d second.",
-                "Several wrong passwords were tried for this mobile number recently. To protect the account, "
-                "the next try is possible in %(seconds)d seconds.", wait) % {"seconds": wait},
-                "login_delayed", headers={"Retry-After": str(wait)})
+            raise ApiError(
+                429,
+                ngettext(
+                    "Several wrong passwords were tried for this mobile number recently. To protect the account, "
+                    "the next try is possible in %(seconds)d second.",
+                    "Several wrong passwords were tried for this mobile number recently. To protect the account, "
+                    "the next try is possible in %(seconds)d seconds.",
+                    wait,
+                )
+                % {"seconds": wait},
+                "login_delayed",
+                headers={"Retry-After": str(wait)},
+            )
         if getattr(request, "axes_locked_out", False):
             # Answer in JSON ourselves; left set, the flag makes AxesMiddleware swap in its HTML page.
             request.axes_locked_out = False
-            raise ApiError(429, _("Too many failed attempts: this account is locked for a while. "
-                                  "Try again later or ask your village committee."), "locked_out")
-        raise ApiError(401, _("The mobile number or password is wrong. After several failures the account "
-                              "is locked for a while."), "invalid_credentials")
+            raise ApiError(
+                429,
+                _(
+                    "Too many failed attempts: this account is locked for a while. "
+                    "Try again later or ask your village committee."
+                ),
+                "locked_out",
+            )
+        raise ApiError(
+            401,
+            _("The mobile number or password is wrong. After several failures the account is locked for a while."),
+            "invalid_credentials",
+        )
     # A token is a login: tell axes (which clears the failure count) and update last_login.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     key, token = token_issue(user=user, name=payload.name)
@@ -102,11 +118,21 @@ def me(request):
     user = request.user
     v = rules.own_villager(user)
     return {
-        "phone": user.phone, "name": user.name, "language": user.language,
-        "villager_id": v.public_id if v else None, "village_code": v.region_code if v else None,
+        "phone": user.phone,
+        "name": user.name,
+        "language": user.language,
+        "villager_id": v.public_id if v else None,
+        "village_code": v.region_code if v else None,
         "household_id": v.household.public_id if v and v.household_id else None,
         "is_staff_role": rules.has_role(user),
-        "roles": [{"role": r.role, "role_label": r.get_role_display(), "region_code": r.region.code,
-                   "region_name": r.region.name, "office": r.office.name if r.office else None}
-                  for r in people_selectors.roles_of(user=user)],
+        "roles": [
+            {
+                "role": r.role,
+                "role_label": r.get_role_display(),
+                "region_code": r.region.code,
+                "region_name": r.region.name,
+                "office": r.office.name if r.office else None,
+            }
+            for r in people_selectors.roles_of(user=user)
+        ],
     }

@@ -21,8 +21,18 @@ from cunzhi.core.text import join_list
 
 logger = logging.getLogger("cunzhi.api")
 
-CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
 
 
 class ApiError(HttpError):
@@ -64,10 +74,14 @@ def _generic_message(status: int) -> str:
 
 # Pydantic's error types whose message names a limit: (the limit's key in the error context, the message).
 _COUNTED = {
-    "string_too_short": ("min_length", ngettext_lazy("Enter at least %(n)s character.",
-                                                     "Enter at least %(n)s characters.", "n")),
-    "string_too_long": ("max_length", ngettext_lazy("Enter at most %(n)s character.",
-                                                    "Enter at most %(n)s characters.", "n")),
+    "string_too_short": (
+        "min_length",
+        ngettext_lazy("Enter at least %(n)s character.", "Enter at least %(n)s characters.", "n"),
+    ),
+    "string_too_long": (
+        "max_length",
+        ngettext_lazy("Enter at most %(n)s character.", "Enter at most %(n)s characters.", "n"),
+    ),
     "too_short": ("min_length", ngettext_lazy("Give at least %(n)s item.", "Give at least %(n)s items.", "n")),
     "too_long": ("max_length", ngettext_lazy("Give at most %(n)s item.", "Give at most %(n)s items.", "n")),
     "greater_than_equal": ("ge", gettext_lazy("Enter a value of at least %(n)s.")),
@@ -84,16 +98,29 @@ _TIME = gettext_lazy("Enter a time as HH:MM.")
 _OBJECT = gettext_lazy("Give an object with named fields.")
 _PLAIN = {
     "missing": gettext_lazy("This field is required."),
-    "int_parsing": _WHOLE, "int_type": _WHOLE, "int_from_float": _WHOLE,
-    "float_parsing": _NUMBER, "float_type": _NUMBER, "decimal_parsing": _NUMBER, "decimal_type": _NUMBER,
-    "bool_parsing": _YES_NO, "bool_type": _YES_NO,
+    "int_parsing": _WHOLE,
+    "int_type": _WHOLE,
+    "int_from_float": _WHOLE,
+    "float_parsing": _NUMBER,
+    "float_type": _NUMBER,
+    "decimal_parsing": _NUMBER,
+    "decimal_type": _NUMBER,
+    "bool_parsing": _YES_NO,
+    "bool_type": _YES_NO,
     "string_type": gettext_lazy("Enter text."),
     "string_pattern_mismatch": gettext_lazy("This value does not have the expected form."),
-    "date_parsing": _DATE, "date_type": _DATE, "date_from_datetime_parsing": _DATE,
-    "datetime_parsing": _DATETIME, "datetime_type": _DATETIME, "datetime_from_date_parsing": _DATETIME,
-    "time_parsing": _TIME, "time_type": _TIME,
+    "date_parsing": _DATE,
+    "date_type": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "datetime_parsing": _DATETIME,
+    "datetime_type": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "time_parsing": _TIME,
+    "time_type": _TIME,
     "list_type": gettext_lazy("Give a list."),
-    "dict_type": _OBJECT, "model_type": _OBJECT, "model_attributes_type": _OBJECT,
+    "dict_type": _OBJECT,
+    "model_type": _OBJECT,
+    "model_attributes_type": _OBJECT,
     "json_invalid": gettext_lazy("The request body is not valid JSON."),
     "extra_forbidden": gettext_lazy("This field is not expected here."),
 }
@@ -160,16 +187,25 @@ def install(api) -> None:
     @api.exception_handler(ValidationError)
     def invalid_input(request, exc: ValidationError):
         # Only location, message and type: never the submitted value (it may be a password).
-        errors = [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
-                   "msg": field_message(e), "type": str(e.get("type", ""))} for e in exc.errors]
+        errors = [
+            {
+                "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+                "msg": field_message(e),
+                "type": str(e.get("type", "")),
+            }
+            for e in exc.errors
+        ]
         return respond(request, 422, error_body(422, errors=errors))
 
     @api.exception_handler(DjangoValidationError)
     def service_refused(request, exc: DjangoValidationError):
         # Services raise Django's ValidationError with messages already written for the user.
         if hasattr(exc, "error_dict"):
-            errors = [{"loc": ["body", field], "msg": str(m), "type": "value_error"}
-                      for field, items in exc.message_dict.items() for m in items]
+            errors = [
+                {"loc": ["body", field], "msg": str(m), "type": "value_error"}
+                for field, items in exc.message_dict.items()
+                for m in items
+            ]
         else:
             errors = [{"loc": ["body"], "msg": str(m), "type": "value_error"} for m in exc.messages]
         return respond(request, 422, error_body(422, errors[0]["msg"] if errors else None, errors=errors))
@@ -183,8 +219,11 @@ def install(api) -> None:
     def server_error(request, exc):
         # Logged in full for operators; the caller gets no stack trace, whatever DEBUG says.
         logger.exception("API error on %s %s", request.method, request.path)
-        return respond(request, 500, error_body(500, _("Something went wrong on our side. Nothing was changed; "
-                                                       "please try again later.")))
+        return respond(
+            request,
+            500,
+            error_body(500, _("Something went wrong on our side. Nothing was changed; please try again later.")),
+        )
 
 
 # Documented refusals, for the OpenAPI schema: any logged-in endpoint, lists with filters, single objects.

@@ -25,7 +25,7 @@ class Pages(PaginationBase):
     def paginate_queryset(self, queryset, pagination: Input, request, **params):
         offset = (pagination.page - 1) * pagination.page_size
         return {
-            "items": list(queryset[offset: offset + pagination.page_size]),
+            "items": list(queryset[offset : offset + pagination.page_size]),
             "count": self._items_count(queryset),
             "page": pagination.page,
             "page_size": pagination.page_size,

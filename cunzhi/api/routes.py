@@ -5,13 +5,13 @@ from ninja import Router
 
 from cunzhi.api.api import api
 from cunzhi.api.core import router as core_router
-from cunzhi.concerns.api import router as concerns_router
 from cunzhi.applications.api import router as applications_router
-from cunzhi.meetings.api import router as meetings_router
-from cunzhi.disclosure.api import router as disclosure_router
-from cunzhi.ledger.api import router as ledger_router
+from cunzhi.concerns.api import router as concerns_router
 from cunzhi.consultations.api import router as consultations_router
+from cunzhi.disclosure.api import router as disclosure_router
 from cunzhi.insights.api import router as insights_router
+from cunzhi.ledger.api import router as ledger_router
+from cunzhi.meetings.api import router as meetings_router
 from cunzhi.people.api import router as people_router
 from cunzhi.regions.api import router as regions_router
 

@@ -46,8 +46,9 @@ class MaterialSpecOut(Schema):
     core: bool
     forms: str
     example: str
-    source: str = Field(description="Records the material can be taken from instead "
-                                    "(empty: the applicant provides it).")
+    source: str = Field(
+        description="Records the material can be taken from instead (empty: the applicant provides it)."
+    )
     legal_basis: str = Field(description="Statutory basis for the reuse; empty means the villager's consent is asked.")
     conditional: bool = Field(description="Needed only in some cases; may be marked not applicable for an applicant.")
     condition: str = Field(description="When a conditional material is needed.")
@@ -86,8 +87,10 @@ class ApplicationRowOut(Schema):
     stage: str
     submitted_at: dt.datetime
     due_at: dt.datetime | None = Field(description="When the current decision (acceptance or step) is due.")
-    due_estimated: bool = Field(description="due_at falls in a year whose holiday arrangement is not known yet, "
-                                            "so it was counted Monday to Friday.")
+    due_estimated: bool = Field(
+        description="due_at falls in a year whose holiday arrangement is not known yet, "
+        "so it was counted Monday to Friday."
+    )
     overdue: bool
     supply_due_at: dt.datetime | None = Field(description="Deadline for materials missing at conditional acceptance.")
     handler_office: str | None
@@ -170,8 +173,9 @@ class ApplicationOut(ApplicationRowOut):
     accepting_office: str | None
     accepted_at: dt.datetime | None
     promised_due_at: dt.datetime | None
-    promised_due_estimated: bool = Field(description="promised_due_at was counted Monday to Friday (year not in "
-                                                     "the holiday calendar yet).")
+    promised_due_estimated: bool = Field(
+        description="promised_due_at was counted Monday to Friday (year not in the holiday calendar yet)."
+    )
     conditional: bool
     finished_at: dt.datetime | None
     steps: list[StepOut]
@@ -258,8 +262,9 @@ def work(request, filters: WorkFilters = Query(...)):
 
 def _get(request, public_id):
     application = selectors.application_detail(public_id=public_id)
-    if application is None or not rules.can_view(request.user, application,
-                                                  {s.office_id for s in application.steps.all()}):
+    if application is None or not rules.can_view(
+        request.user, application, {s.office_id for s in application.steps.all()}
+    ):
         raise Http404
     return application
 
@@ -270,15 +275,20 @@ def application_detail(request, public_id: str = Path(..., max_length=16)):
     application = _get(request, public_id)
     if not rules.is_applicant_side(request.user, application):
         reused = [m.spec for m in application.materials.all() if m.state == MaterialState.REUSED]
-        access_record(actor=request.user, villager=application.villager,
-                      kind=AccessKind.DATA_REUSE if reused else AccessKind.STAFF_READ,
-                      purpose=services.reuse_purpose(application, reused) if reused else
-                      services._official(gettext_noop("Handled application %(number)s"), number=application.number))
+        access_record(
+            actor=request.user,
+            villager=application.villager,
+            kind=AccessKind.DATA_REUSE if reused else AccessKind.STAFF_READ,
+            purpose=services.reuse_purpose(application, reused)
+            if reused
+            else services._official(gettext_noop("Handled application %(number)s"), number=application.number),
+        )
     return application
 
 
-@router.post("/services/applications/{public_id}/accept",
-             response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
+@router.post(
+    "/services/applications/{public_id}/accept", response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS}
+)
 def application_accept(request, public_id: str = Path(..., max_length=16)):
     """The accepting office accepts a complete application (422 with the reason when materials are missing)."""
     application = _get(request, public_id)
@@ -288,44 +298,68 @@ def application_accept(request, public_id: str = Path(..., max_length=16)):
     return _get(request, public_id)
 
 
-@router.post("/services/applications/{public_id}/step",
-             response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
+@router.post("/services/applications/{public_id}/step", response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
 def application_step(request, payload: StepDecisionIn, public_id: str = Path(..., max_length=16)):
     """The office (or village committee) of the active step approves, rejects with reasons, or returns it."""
     application = _get(request, public_id)
     if not rules.can_decide_step(request.user, application, services.active_step(application)):
         raise ApiError(403, _("This step is not waiting for your decision."), "forbidden")
-    services.step_decide(actor=request.user, application=application, decision=payload.decision,
-                         reason=payload.reason)
+    services.step_decide(actor=request.user, application=application, decision=payload.decision, reason=payload.reason)
     return _get(request, public_id)
 
 
-@router.post("/services/applications/{public_id}/materials/{order}/not-applicable",
-             response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
-def material_not_applicable(request, payload: NotApplicableIn, public_id: str = Path(..., max_length=16),
-                            order: int = Path(..., ge=1, le=100)):
+@router.post(
+    "/services/applications/{public_id}/materials/{order}/not-applicable",
+    response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS},
+)
+def material_not_applicable(
+    request, payload: NotApplicableIn, public_id: str = Path(..., max_length=16), order: int = Path(..., ge=1, le=100)
+):
     """A conditional material does not apply to this applicant: the accepting office, or the applicant's side
     with a reason. It then leaves the missing materials, the notices and the supply deadline."""
     application = _get(request, public_id)
     if rules.not_applicable_role(request.user, application) is None:
-        raise ApiError(403, _("Only the accepting office or the applicant's side can say a material does not "
-                              "apply, while the application is open."), "forbidden")
+        raise ApiError(
+            403,
+            _(
+                "Only the accepting office or the applicant's side can say a material does not "
+                "apply, while the application is open."
+            ),
+            "forbidden",
+        )
     material = next((m for m in application.materials.all() if m.spec.order == order), None)
     if material is None:
         raise Http404
-    services.material_not_applicable(actor=request.user, application=application, material=material,
-                                     reason=payload.reason, applicable=payload.applicable)
+    services.material_not_applicable(
+        actor=request.user,
+        application=application,
+        material=material,
+        reason=payload.reason,
+        applicable=payload.applicable,
+    )
     return _get(request, public_id)
 
 
-@router.get("/services/verify/{code}", auth=None,
-            response={200: CertificateVerifyOut, 404: CertificateVerifyOut, 422: ValidationErrorOut})
+@router.get(
+    "/services/verify/{code}",
+    auth=None,
+    response={200: CertificateVerifyOut, 404: CertificateVerifyOut, 422: ValidationErrorOut},
+)
 def verify(request, code: str = Path(..., max_length=40)):
     """Check a certificate code (no login): genuine, expired, revoked, or invalid."""
     state, cert = services.certificate_verify(code=code)
     if cert is None:
         return Status(404, {"state": state})
-    return Status(200, {"state": state, "code": cert.code, "holder": cert.holder_name, "holder_id": cert.holder_id,
-                 "item": cert.item_name, "office": cert.office_name, "issued_at": cert.issued_at,
-                 "valid_until": cert.valid_until})
-
+    return Status(
+        200,
+        {
+            "state": state,
+            "code": cert.code,
+            "holder": cert.holder_name,
+            "holder_id": cert.holder_id,
+            "item": cert.item_name,
+            "office": cert.office_name,
+            "issued_at": cert.issued_at,
+            "valid_until": cert.valid_until,
+        },
+    )

@@ -13,15 +13,33 @@ class ApplicationsConfig(AppConfig):
         from cunzhi.people.rules import office_cases_register
 
         from . import selectors, services
+
         # Notices about an application are as private as the application itself.
-        about_register("applications.application", can_read=selectors.application_readable,
-                       readable=selectors.applications_readable)
+        about_register(
+            "applications.application",
+            can_read=selectors.application_readable,
+            readable=selectors.applications_readable,
+        )
         # An office sees the ID number and phone of the villagers whose applications it handles.
         office_cases_register(selectors.office_case_villagers)
-        job_register("applications.terminate_overdue", lambda: services.applications_terminate_overdue(),
-                     every_minutes=5, description=_("Terminate conditional acceptances whose materials did not "
-                                                  "arrive by the deadline; record the broken commitment."))
-        job_register("applications.escalate_overdue", lambda: services.steps_escalate_overdue(), every_minutes=15,
-                     description=_("Flag overdue application steps and tell the office and the level above."))
-        job_register("applications.supply_reminders", lambda: services.supply_reminders(), every_minutes=60,
-                     description=_("Remind applicants two days before their missing materials are due."))
+        job_register(
+            "applications.terminate_overdue",
+            lambda: services.applications_terminate_overdue(),
+            every_minutes=5,
+            description=_(
+                "Terminate conditional acceptances whose materials did not "
+                "arrive by the deadline; record the broken commitment."
+            ),
+        )
+        job_register(
+            "applications.escalate_overdue",
+            lambda: services.steps_escalate_overdue(),
+            every_minutes=15,
+            description=_("Flag overdue application steps and tell the office and the level above."),
+        )
+        job_register(
+            "applications.supply_reminders",
+            lambda: services.supply_reminders(),
+            every_minutes=60,
+            description=_("Remind applicants two days before their missing materials are due."),
+        )

@@ -39,11 +39,16 @@ class WhoForm(forms.Form):
 class ApplyForm(forms.Form):
     """The checklist: one file field per material, consent where records need it, the commitment."""
 
-    note = forms.CharField(label=_("Anything the office should know (optional)"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Anything the office should know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
-    def __init__(self, *args, checklist=(), item=None, channel="self", commitment_barred=False, resubmit=False,
-                 **kwargs):
+    def __init__(
+        self, *args, checklist=(), item=None, channel="self", commitment_barred=False, resubmit=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.checklist = list(checklist)
         for line in self.checklist:
@@ -51,34 +56,49 @@ class ApplyForm(forms.Form):
             self.fields[f"m{spec.pk}"] = MultipleFileField(label=spec.name, required=False)
             if line["needs_consent"]:
                 self.fields[f"consent{spec.pk}"] = forms.BooleanField(
-                    required=False, label=_("I agree that the office takes this from the record instead"))
+                    required=False, label=_("I agree that the office takes this from the record instead")
+                )
             if spec.conditional and not resubmit:
                 self.fields[f"na{spec.pk}"] = forms.CharField(
-                    required=False, max_length=300, label=_("Does not apply to me, because (leave empty if it does)"),
-                    help_text=_("Needed only: %(condition)s") % {"condition": spec.condition})
+                    required=False,
+                    max_length=300,
+                    label=_("Does not apply to me, because (leave empty if it does)"),
+                    help_text=_("Needed only: %(condition)s") % {"condition": spec.condition},
+                )
             line["field"] = self[f"m{spec.pk}"]
             line["consent"] = self[f"consent{spec.pk}"] if line["needs_consent"] else None
             line["not_applicable"] = self[f"na{spec.pk}"] if f"na{spec.pk}" in self.fields else None
         if item is not None and item.conditional_allowed and not commitment_barred and not resubmit:
             self.fields["commitment"] = forms.BooleanField(
-                required=False, label=_("If secondary materials are missing, I ask for conditional acceptance and "
-                                        "commit to supply them by the deadline in the office's notice. If I do not, "
-                                        "the application is terminated and the broken commitment is recorded."))
+                required=False,
+                label=_(
+                    "If secondary materials are missing, I ask for conditional acceptance and "
+                    "commit to supply them by the deadline in the office's notice. If I do not, "
+                    "the application is terminated and the broken commitment is recorded."
+                ),
+            )
         if channel == "station" and not resubmit:
             self.fields["station_confirmed"] = forms.BooleanField(
-                required=True, label=_("The villager is here with me and asked me to apply for them."))
+                required=True, label=_("The villager is here with me and asked me to apply for them.")
+            )
 
     def uploads(self) -> dict[int, list]:
         return {line["spec"].pk: self.cleaned_data.get(f"m{line['spec'].pk}") or [] for line in self.checklist}
 
     def not_applicable(self) -> dict[int, str]:
         """Conditional materials the applicant says do not apply, with the reason given."""
-        return {line["spec"].pk: self.cleaned_data.get(f"na{line['spec'].pk}", "") for line in self.checklist
-                if self.cleaned_data.get(f"na{line['spec'].pk}")}
+        return {
+            line["spec"].pk: self.cleaned_data.get(f"na{line['spec'].pk}", "")
+            for line in self.checklist
+            if self.cleaned_data.get(f"na{line['spec'].pk}")
+        }
 
     def consents(self) -> set[int]:
-        return {line["spec"].pk for line in self.checklist
-                if line["needs_consent"] and self.cleaned_data.get(f"consent{line['spec'].pk}")}
+        return {
+            line["spec"].pk
+            for line in self.checklist
+            if line["needs_consent"] and self.cleaned_data.get(f"consent{line['spec'].pk}")
+        }
 
 
 class SupplyForm(forms.Form):
@@ -95,8 +115,12 @@ class NotApplicableForm(forms.Form):
 class ReturnForm(forms.Form):
     """One notice listing every correction: a note per material, and a general message."""
 
-    message = forms.CharField(label=_("Other corrections or advice"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(
+        label=_("Other corrections or advice"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, materials=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,15 +136,15 @@ class ReturnForm(forms.Form):
 
 
 class ConditionalForm(forms.Form):
-    deadline = forms.DateField(label=_("Deadline for the missing materials"),
-                               widget=DateInput())
+    deadline = forms.DateField(label=_("Deadline for the missing materials"), widget=DateInput())
 
     def __init__(self, *args, missing=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.missing = list(missing)
         for m in self.missing:
-            self.fields[f"f{m.pk}"] = forms.CharField(label=m.spec.name, required=False, max_length=200,
-                                                      initial=m.spec.forms)
+            self.fields[f"f{m.pk}"] = forms.CharField(
+                label=m.spec.name, required=False, max_length=200, initial=m.spec.forms
+            )
 
     def forms_by_material(self) -> dict[int, str]:
         return {m.pk: self.cleaned_data.get(f"f{m.pk}", "") for m in self.missing}
@@ -129,14 +153,21 @@ class ConditionalForm(forms.Form):
         return [(m, self[f"f{m.pk}"]) for m in self.missing]
 
 
-DECISIONS = [("approve", _("Approve")), ("reject", _("Reject, with reasons")),
-             ("return", _("Return to the previous step"))]
+DECISIONS = [
+    ("approve", _("Approve")),
+    ("reject", _("Reject, with reasons")),
+    ("return", _("Return to the previous step")),
+]
 
 
 class StepForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reasons (required to reject or return)"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reasons (required to reject or return)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class AssignForm(forms.Form):
@@ -149,13 +180,20 @@ class AssignForm(forms.Form):
 
 
 class WorkFilterForm(forms.Form):
-    due = forms.ChoiceField(label=_("Show"), required=False, choices=[
-        ("all", _("Everything waiting for us")), ("soon", _("Due within two days")), ("overdue", _("Overdue"))])
+    due = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("all", _("Everything waiting for us")),
+            ("soon", _("Due within two days")),
+            ("overdue", _("Overdue")),
+        ],
+    )
 
 
 class AllFilterForm(forms.Form):
     number = forms.CharField(label=_("Application number"), required=False, max_length=20)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any"))] + list(Status.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *list(Status.choices)])
 
 
 class MailResolveForm(forms.Form):
@@ -170,8 +208,18 @@ class VerifyForm(forms.Form):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = ServiceItem
-        fields = ["name", "code", "matter", "description", "office_level", "office_kind", "promised_days",
-                  "conditional_allowed", "valid_days", "published"]
+        fields = [
+            "name",
+            "code",
+            "matter",
+            "description",
+            "office_level",
+            "office_kind",
+            "promised_days",
+            "conditional_allowed",
+            "valid_days",
+            "published",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -189,11 +237,13 @@ class ItemForm(forms.ModelForm):
 
 class StepRowForm(forms.Form):
     name = forms.CharField(label=_("Step"), required=False, max_length=100)
-    level = forms.ChoiceField(label=_("Handled by"), required=False, choices=[("", "—")] + list(Level.choices))
-    office_kind = forms.ChoiceField(label=_("Office kind"), required=False,
-                                    choices=[("", "—")] + list(OfficeKind.choices))
-    time_limit_days = forms.IntegerField(label=_("Time limit (working days)"), required=False, min_value=1,
-                                         max_value=365)
+    level = forms.ChoiceField(label=_("Handled by"), required=False, choices=[("", "—"), *list(Level.choices)])
+    office_kind = forms.ChoiceField(
+        label=_("Office kind"), required=False, choices=[("", "—"), *list(OfficeKind.choices)]
+    )
+    time_limit_days = forms.IntegerField(
+        label=_("Time limit (working days)"), required=False, min_value=1, max_value=365
+    )
 
 
 class MaterialRowForm(forms.Form):
@@ -206,8 +256,12 @@ class MaterialRowForm(forms.Form):
     source_item = forms.ChoiceField(label=_("Certificate of"), required=False)
     legal_basis = forms.CharField(label=_("Legal basis (empty: consent needed)"), required=False, max_length=300)
     conditional = forms.BooleanField(label=_("Needed only in some cases"), required=False)
-    condition = forms.CharField(label=_("When it is needed"), required=False, max_length=200,
-                                help_text=_("For example: if a household member is disabled."))
+    condition = forms.CharField(
+        label=_("When it is needed"),
+        required=False,
+        max_length=200,
+        help_text=_("For example: if a household member is disabled."),
+    )
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)

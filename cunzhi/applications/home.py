@@ -15,8 +15,11 @@ def card(*, user, villager, is_staff) -> str | None:
         context["mine"] = list(selectors.applications_of(villagers=[villager]).filter(status__in=OPEN_STATUSES)[:3])
     if is_staff:
         # One query for both counts: worklist() is ordered and joined for its page, counts need neither.
-        work = selectors.worklist(user=user).order_by().aggregate(
-            all=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now())))
+        work = (
+            selectors.worklist(user=user)
+            .order_by()
+            .aggregate(all=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now())))
+        )
         if work["all"]:
             context["work"] = work
     if not context.get("mine") and not context.get("work") and villager is None:

@@ -65,9 +65,11 @@ def parse(raw: bytes) -> Parsed:
     except Exception:  # a broken header: keep the mail, match nothing
         logger.warning("unreadable e-mail headers", exc_info=True)
         return Parsed(sender="", subject="")
-    auto = (str(msg.get("Auto-Submitted", "no")).strip().lower() not in ("", "no")
-            or str(msg.get("Precedence", "")).strip().lower() in ("bulk", "junk", "list")
-            or sender.startswith(("mailer-daemon@", "postmaster@")))
+    auto = (
+        str(msg.get("Auto-Submitted", "no")).strip().lower() not in ("", "no")
+        or str(msg.get("Precedence", "")).strip().lower() in ("bulk", "junk", "list")
+        or sender.startswith(("mailer-daemon@", "postmaster@"))
+    )
     out = Parsed(sender=sender, subject=subject, auto=auto)
     try:
         for part in msg.walk():
@@ -77,8 +79,11 @@ def parse(raw: bytes) -> Parsed:
             if not filename and part.get_content_disposition() != "attachment":
                 continue  # the text of the message itself
             data = part.get_payload(decode=True) or b""
-            out.attachments.append(Attachment(filename=str(filename or "attachment")[-200:], data=data,
-                                              content_type=part.get_content_type()))
+            out.attachments.append(
+                Attachment(
+                    filename=str(filename or "attachment")[-200:], data=data, content_type=part.get_content_type()
+                )
+            )
             if len(out.attachments) >= MAX_ATTACHMENTS:
                 break
     except Exception:
@@ -94,9 +99,13 @@ def sender_allowed(sender: str, application: Application) -> bool:
     if user is not None and user.email and user.email.strip().lower() == sender:
         return True
     helper = application.submitted_by
-    return (application.channel == Channel.HELPER and helper is not None and helper.email
-            and helper.email.strip().lower() == sender
-            and active_delegation(helper, application.villager, DelegationScope.APPLICATIONS) is not None)
+    return (
+        application.channel == Channel.HELPER
+        and helper is not None
+        and helper.email
+        and helper.email.strip().lower() == sender
+        and active_delegation(helper, application.villager, DelegationScope.APPLICATIONS) is not None
+    )
 
 
 def match(parsed: Parsed) -> tuple[Application | None, str]:
@@ -104,8 +113,11 @@ def match(parsed: Parsed) -> tuple[Application | None, str]:
     found = NUMBER_RE.search(parsed.subject)
     if not found:
         return None, "no_number"
-    application = (Application.objects.select_related("villager__user", "submitted_by", "item", "accepting_office")
-                   .filter(number=found.group(1)).first())
+    application = (
+        Application.objects.select_related("villager__user", "submitted_by", "item", "accepting_office")
+        .filter(number=found.group(1))
+        .first()
+    )
     if application is None:
         return None, "unknown_number"
     if not sender_allowed(parsed.sender, application):
@@ -118,6 +130,7 @@ def match(parsed: Parsed) -> tuple[Application | None, str]:
 
 def material_for(filename: str, subject: str, materials):
     """The material an attachment belongs to, or None when it cannot be told."""
+
     def named(text):
         found = [m for m in materials if m.spec.name and m.spec.name in (text or "")]
         return found[0] if len(found) == 1 else None
@@ -138,8 +151,11 @@ def material_for(filename: str, subject: str, materials):
 
 def reply(mail_id: int) -> bool:
     """Send the receipt (or the refusal) back to the sender; a failure is logged and shown to staff."""
-    mail = InboundMail.objects.select_related("application__villager__user", "application__item").filter(
-        pk=mail_id).first()
+    mail = (
+        InboundMail.objects.select_related("application__villager__user", "application__item")
+        .filter(pk=mail_id)
+        .first()
+    )
     if mail is None or not mail.mail_from or "@" not in mail.mail_from:
         return False
     application = mail.application
@@ -147,16 +163,25 @@ def reply(mail_id: int) -> bool:
     if application is not None and not mail.reason and application.villager.user_id:
         language = application.villager.user.language or language
     known = mail.reason not in ("unknown_sender",)
-    context = {"mail": mail, "application": application if known else None,
-               "number": application.number if (application and known) else "",
-               "ok": [r for r in mail.report if r.get("ok")], "refused": [r for r in mail.report if not r.get("ok")],
-               "address": getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost")}
+    context = {
+        "mail": mail,
+        "application": application if known else None,
+        "number": application.number if (application and known) else "",
+        "ok": [r for r in mail.report if r.get("ok")],
+        "refused": [r for r in mail.report if not r.get("ok")],
+        "address": getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost"),
+    }
     with translation.override(language):
         subject = render_text("applications/mail/receipt.subject.txt", context).strip()
         body = render_text("applications/mail/receipt.body.txt", context).strip()
     try:
-        EmailMessage(subject=subject, body=body, from_email=context["address"], to=[mail.mail_from],
-                     headers={"Auto-Submitted": "auto-replied"}).send()
+        EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=context["address"],
+            to=[mail.mail_from],
+            headers={"Auto-Submitted": "auto-replied"},
+        ).send()
     except Exception:  # the mail itself is safe; staff see that no receipt went out
         logger.warning("receipt for inbound mail %s failed", mail.pk, exc_info=True)
         return False

@@ -52,10 +52,12 @@ class ServiceItem(TimeStamped):
     description = models.TextField(_("description"), blank=True)
     matter = models.CharField(_("matter"), max_length=20, choices=Matter.choices, default=Matter.OTHER)
     # The unit that accepts (受理) the application, resolved from the applicant's place.
-    office_level = models.CharField(_("accepting unit's level"), max_length=10, choices=Level.choices,
-                                    default=Level.TOWNSHIP)
-    office_kind = models.CharField(_("accepting office's kind"), max_length=30, choices=OfficeKind.choices,
-                                   default=OfficeKind.SERVICE_CENTRE)
+    office_level = models.CharField(
+        _("accepting unit's level"), max_length=10, choices=Level.choices, default=Level.TOWNSHIP
+    )
+    office_kind = models.CharField(
+        _("accepting office's kind"), max_length=30, choices=OfficeKind.choices, default=OfficeKind.SERVICE_CENTRE
+    )
     promised_days = models.PositiveSmallIntegerField(_("promised processing time (working days)"))
     conditional_allowed = models.BooleanField(_("conditional acceptance allowed"), default=False)
     # A certificate valid for a year (annual pension certification) shows when it is due again.
@@ -100,11 +102,18 @@ class MaterialSpec(models.Model):
     core = models.BooleanField(_("core material"), default=True)
     forms = models.CharField(_("accepted forms"), max_length=200)
     example = models.CharField(_("example"), max_length=300, blank=True)
-    source = models.CharField(_("taken from records"), max_length=20, choices=Source.choices, blank=True,
-                              default=Source.NONE)
+    source = models.CharField(
+        _("taken from records"), max_length=20, choices=Source.choices, blank=True, default=Source.NONE
+    )
     # For Source.CERTIFICATE: the item whose certificate counts (e.g. the disability certificate).
-    source_item = models.ForeignKey(ServiceItem, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("certificate of"))
+    source_item = models.ForeignKey(
+        ServiceItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("certificate of"),
+    )
     # Statutory basis for the reuse; empty means the villager's separate consent is needed (PIPL).
     legal_basis = models.CharField(_("legal basis for reuse"), max_length=300, blank=True)
     # Needed only in some cases ("if a household member is disabled"): for an applicant it does not
@@ -152,16 +161,18 @@ class Application(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
     # Printed on notices and put in e-mail subjects: YYYYMMDD-NNNNNN.
     number = models.CharField(_("application number"), max_length=20, unique=True)
-    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="applications",
-                             verbose_name=_("service"))
-    villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="applications",
-                                 verbose_name=_("applicant"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    item = models.ForeignKey(
+        ServiceItem, on_delete=models.PROTECT, related_name="applications", verbose_name=_("service")
+    )
+    villager = models.ForeignKey(
+        Villager, on_delete=models.PROTECT, related_name="applications", verbose_name=_("applicant")
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(_("submitted by"), max_length=10, choices=Channel.choices, default=Channel.SELF)
     region_code = models.CharField(max_length=15, db_index=True)
-    accepting_office = models.ForeignKey(Office, null=True, on_delete=models.PROTECT, related_name="+",
-                                         verbose_name=_("accepting office"))
+    accepting_office = models.ForeignKey(
+        Office, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("accepting office")
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.ACCEPTANCE)
     # The unit that must act now: an office, or (office empty, stage step) the applicant's village committee.
@@ -225,8 +236,9 @@ class Material(models.Model):
     correction = models.CharField(max_length=300, blank=True)
     # A conditional material marked not applicable: why, by whom, when (the audit trail has each change).
     not_applicable_reason = models.CharField(max_length=300, blank=True)
-    not_applicable_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                          on_delete=models.SET_NULL, related_name="+")
+    not_applicable_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     not_applicable_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -285,8 +297,9 @@ class ApplicationStep(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
@@ -383,14 +396,14 @@ class InboundMail(models.Model):
     state = models.CharField(max_length=10, choices=MailState.choices)
     # Why it was not matched: stable codes (no_number, unknown_number, unknown_sender, closed, no_files).
     reason = models.CharField(max_length=30, blank=True)
-    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="mails")
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails")
     # Region of the application it names (if any), so staff see only their own county's mail.
     region_code = models.CharField(max_length=15, blank=True, db_index=True)
     report = models.JSONField(default=list, blank=True)  # per attachment: name, ok, message
     reply_sent = models.BooleanField(default=False)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_note = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -36,6 +36,7 @@ def qr_data_uri(text: str) -> str:
 
 def pdf_bytes(template: str, context: dict) -> bytes:
     from weasyprint import HTML  # heavy import: only when a PDF is asked for
+
     html = render_to_string(template, context)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 

@@ -76,8 +76,11 @@ def is_applicant_side(user, application: Application) -> bool:
 
 
 def can_decide_acceptance(user, application: Application) -> bool:
-    return (application.stage == Stage.ACCEPTANCE and application.accepting_office_id is not None
-            and application.accepting_office_id in office_ids(user))
+    return (
+        application.stage == Stage.ACCEPTANCE
+        and application.accepting_office_id is not None
+        and application.accepting_office_id in office_ids(user)
+    )
 
 
 def can_decide_step(user, application: Application, step: ApplicationStep | None) -> bool:
@@ -95,8 +98,9 @@ def is_handler(user, application: Application, step: ApplicationStep | None = No
 
 def can_sort_mail(user, application: Application) -> bool:
     """Staff who may file an e-mail's attachments on this application: its offices and the county administrator."""
-    return (application.accepting_office_id in office_ids(user)
-            or people_rules.in_scope(user, application.region_code, ADMIN_ROLES))
+    return application.accepting_office_id in office_ids(user) or people_rules.in_scope(
+        user, application.region_code, ADMIN_ROLES
+    )
 
 
 def can_see_mail(user) -> bool:

@@ -7,11 +7,19 @@ from django.utils import timezone
 
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
-from cunzhi.people.models import Delegation, DelegationScope, Villager
+from cunzhi.people.models import DelegationScope, Villager
 
 from . import rules
 from .models import (
-    Application, ApplicationStep, Certificate, InboundMail, MailState, Material, MaterialFile, ServiceItem, Stage,
+    Application,
+    ApplicationStep,
+    Certificate,
+    InboundMail,
+    MailState,
+    Material,
+    MaterialFile,
+    ServiceItem,
+    Stage,
     Status,
 )
 
@@ -28,8 +36,7 @@ def catalogue(*, user, include_unpublished: bool = False):
 
 
 def item_by_public_id(*, public_id: str) -> ServiceItem | None:
-    return (ServiceItem.objects.prefetch_related("steps", "materials__source_item")
-            .filter(public_id=public_id).first())
+    return ServiceItem.objects.prefetch_related("steps", "materials__source_item").filter(public_id=public_id).first()
 
 
 def villagers_i_help(*, user) -> list[Villager]:
@@ -39,8 +46,9 @@ def villagers_i_help(*, user) -> list[Villager]:
 
 def _list_related(qs):
     # Lists show names only: the encrypted ID number is not loaded (nor decrypted) for each row.
-    return (qs.select_related("item", "villager", "accepting_office", "handler_office")
-            .defer("villager__id_number", "villager__id_hash", "item__description", "note", "result_note"))
+    return qs.select_related("item", "villager", "accepting_office", "handler_office").defer(
+        "villager__id_number", "villager__id_hash", "item__description", "note", "result_note"
+    )
 
 
 def applications_of(*, villagers: list[Villager]):
@@ -51,12 +59,14 @@ def applications_of(*, villagers: list[Villager]):
 def matters_of(*, villager: Villager) -> list[dict]:
     """For "my services": per matter (pension, homestead...), the latest application and any valid certificate."""
     latest = {}
-    for app in (Application.objects.filter(villager=villager).select_related("item")
-                .order_by("-submitted_at")[:50]):
+    for app in Application.objects.filter(villager=villager).select_related("item").order_by("-submitted_at")[:50]:
         latest.setdefault(app.item.matter, app)
     certs = {}
-    for cert in (Certificate.objects.filter(application__villager=villager, revoked_at__isnull=True)
-                 .select_related("application__item").order_by("-issued_at")[:50]):
+    for cert in (
+        Certificate.objects.filter(application__villager=villager, revoked_at__isnull=True)
+        .select_related("application__item")
+        .order_by("-issued_at")[:50]
+    ):
         certs.setdefault(cert.application.item.matter, cert)
     out = []
     for matter in ("pension", "homestead"):
@@ -92,8 +102,7 @@ def applications_in_scope(*, user, status: str = "", number: str = ""):
     parts = [Q(region_code__startswith=p) for p in people_rules.prefixes(user, rules.VILLAGE_READ_ROLES)]
     offices = sorted(rules.office_ids(user))
     if offices:
-        parts.append(Q(accepting_office_id=offices[0]) if len(offices) == 1
-                     else Q(accepting_office_id__in=offices))
+        parts.append(Q(accepting_office_id=offices[0]) if len(offices) == 1 else Q(accepting_office_id__in=offices))
     if not parts:
         return Application.objects.none()
     q = parts[0]
@@ -109,6 +118,7 @@ def applications_in_scope(*, user, status: str = "", number: str = ""):
 
 # --- registered with notify (notices about an application) and people (an office's cases) ------------
 
+
 def application_readable(user, pk: int) -> bool:
     """Whoever may open the application may read the notices about it."""
     application = Application.objects.select_related("villager").filter(pk=pk).first()
@@ -122,22 +132,41 @@ def applications_readable(user):
 
 def office_case_villagers(office_ids: set[int]):
     """Villagers who applied for something these offices accept or handle a step of."""
-    return (Application.objects.filter(Q(accepting_office_id__in=office_ids) | Q(steps__office_id__in=office_ids))
-            .order_by().values_list("villager_id", flat=True))
+    return (
+        Application.objects.filter(Q(accepting_office_id__in=office_ids) | Q(steps__office_id__in=office_ids))
+        .order_by()
+        .values_list("villager_id", flat=True)
+    )
 
 
 def application_detail(*, public_id: str) -> Application | None:
     """One application with everything its page shows (fixed number of queries)."""
-    return (Application.objects.select_related("item", "villager__user", "villager__village", "villager__household",
-                                               "submitted_by", "accepting_office", "handler_office")
-            .prefetch_related(
-                Prefetch("materials", queryset=Material.objects.select_related("spec", "not_applicable_by")
-                         .prefetch_related("files")),
-                Prefetch("steps", queryset=ApplicationStep.objects.select_related("office", "decided_by")),
-                Prefetch("files", queryset=MaterialFile.objects.filter(material__isnull=True)
-                         .order_by("created_at"), to_attr="unsorted_files"),
-                "notices")
-            .filter(public_id=public_id).first())
+    return (
+        Application.objects.select_related(
+            "item",
+            "villager__user",
+            "villager__village",
+            "villager__household",
+            "submitted_by",
+            "accepting_office",
+            "handler_office",
+        )
+        .prefetch_related(
+            Prefetch(
+                "materials",
+                queryset=Material.objects.select_related("spec", "not_applicable_by").prefetch_related("files"),
+            ),
+            Prefetch("steps", queryset=ApplicationStep.objects.select_related("office", "decided_by")),
+            Prefetch(
+                "files",
+                queryset=MaterialFile.objects.filter(material__isnull=True).order_by("created_at"),
+                to_attr="unsorted_files",
+            ),
+            "notices",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def certificate_of(*, application: Application) -> Certificate | None:

@@ -36,19 +36,42 @@ from cunzhi.people.services import access_record, delegation_use
 
 from . import rules
 from .models import (
-    Application, ApplicationStep, Certificate, Channel, Commitment, CommitmentState, DecisionNotice, FileVia,
-    InboundMail, Level, MailState, Material, MaterialFile, MaterialSpec, MaterialState, NoticeKind, ServiceItem,
-    ServiceStep, Source, Stage, Status, StepState,
+    Application,
+    ApplicationStep,
+    Certificate,
+    Channel,
+    Commitment,
+    CommitmentState,
+    DecisionNotice,
+    FileVia,
+    InboundMail,
+    Level,
+    MailState,
+    Material,
+    MaterialFile,
+    MaterialSpec,
+    MaterialState,
+    NoticeKind,
+    ServiceItem,
+    ServiceStep,
+    Source,
+    Stage,
+    Status,
+    StepState,
 )
 
 # Text of the commitment the applicant agrees to when asking for conditional acceptance. Stored as
 # agreed, in the official language (settings.LANGUAGE_CODE), with the deadline filled in.
-COMMITMENT_TEXT = gettext_noop("I commit to supply every missing material listed in the notice, in the form stated, by "
-                   "%(deadline)s. I understand that if I do not, the application is terminated, the broken "
-                   "commitment is recorded, and conditional acceptance will not be available to me again.")
-CONSEQUENCE_TEXT = gettext_noop("If any listed material has not arrived by the deadline, the application is terminated "
-                    "automatically, the broken commitment is recorded, and conditional acceptance will not be "
-                    "available to the applicant again.")
+COMMITMENT_TEXT = gettext_noop(
+    "I commit to supply every missing material listed in the notice, in the form stated, by "
+    "%(deadline)s. I understand that if I do not, the application is terminated, the broken "
+    "commitment is recorded, and conditional acceptance will not be available to me again."
+)
+CONSEQUENCE_TEXT = gettext_noop(
+    "If any listed material has not arrived by the deadline, the application is terminated "
+    "automatically, the broken commitment is recorded, and conditional acceptance will not be "
+    "available to the applicant again."
+)
 
 
 def _setting(name: str, default):
@@ -72,6 +95,7 @@ def mail_address() -> str:
 
 # --- catalogue ----------------------------------------------------------------------------------
 
+
 def _clean_rows(rows: list[dict], required: tuple[str, ...], label: str) -> list[dict]:
     rows = [r for r in rows if any(str(r.get(k) or "").strip() for k in required)]
     for r in rows:
@@ -93,18 +117,23 @@ def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: li
         raise ValidationError(_("At least one material must be a core material."))
     total = sum(int(s["time_limit_days"]) for s in steps)
     if total > item.promised_days:
-        raise ValidationError(_("The steps take %(steps)s working days, more than the promised %(days)s.")
-                              % {"steps": total, "days": item.promised_days})
+        raise ValidationError(
+            _("The steps take %(steps)s working days, more than the promised %(days)s.")
+            % {"steps": total, "days": item.promised_days}
+        )
     for s in steps:
         if s["level"] != Level.VILLAGE and not s.get("office_kind"):
-            raise ValidationError(_("Step “%(name)s”: choose the kind of office that handles it.")
-                                  % {"name": s["name"]})
+            raise ValidationError(
+                _("Step “%(name)s”: choose the kind of office that handles it.") % {"name": s["name"]}
+            )
     for m in materials:
         if m.get("source") == Source.CERTIFICATE and not m.get("source_item"):
             raise ValidationError(_("Material “%(name)s”: choose whose certificate is reused.") % {"name": m["name"]})
         if m.get("conditional") and not (m.get("condition") or "").strip():
-            raise ValidationError(_("Material “%(name)s”: say when it is needed (for example: if a household "
-                                    "member is disabled).") % {"name": m["name"]})
+            raise ValidationError(
+                _("Material “%(name)s”: say when it is needed (for example: if a household member is disabled).")
+                % {"name": m["name"]}
+            )
     if item.office_level == Level.VILLAGE:
         raise ValidationError(_("Applications are accepted by a township or county office, not the village."))
     is_new = item.pk is None
@@ -113,21 +142,34 @@ def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: li
             item.save()
             keep_steps, keep_materials = [], []
             for n, s in enumerate(steps, start=1):
-                step, _c = ServiceStep.objects.update_or_create(item=item, order=n, defaults={
-                    "name": s["name"].strip(), "level": s["level"],
-                    "office_kind": "" if s["level"] == Level.VILLAGE else s["office_kind"],
-                    "time_limit_days": int(s["time_limit_days"])})
+                step, _c = ServiceStep.objects.update_or_create(
+                    item=item,
+                    order=n,
+                    defaults={
+                        "name": s["name"].strip(),
+                        "level": s["level"],
+                        "office_kind": "" if s["level"] == Level.VILLAGE else s["office_kind"],
+                        "time_limit_days": int(s["time_limit_days"]),
+                    },
+                )
                 keep_steps.append(step.pk)
             ServiceStep.objects.filter(item=item).exclude(pk__in=keep_steps).delete()
             # Orders are rewritten in two passes so that the unique (item, order) never collides.
             MaterialSpec.objects.filter(item=item).update(order=F("order") + 1000)
             for n, m in enumerate(materials, start=1):
-                values = {"item": item, "order": n, "name": m["name"].strip(), "core": bool(m.get("core")),
-                          "forms": m["forms"].strip(), "example": (m.get("example") or "").strip(),
-                          "source": m.get("source") or "", "source_item": m.get("source_item"),
-                          "legal_basis": (m.get("legal_basis") or "").strip(),
-                          "conditional": bool(m.get("conditional")),
-                          "condition": (m.get("condition") or "").strip()[:200] if m.get("conditional") else ""}
+                values = {
+                    "item": item,
+                    "order": n,
+                    "name": m["name"].strip(),
+                    "core": bool(m.get("core")),
+                    "forms": m["forms"].strip(),
+                    "example": (m.get("example") or "").strip(),
+                    "source": m.get("source") or "",
+                    "source_item": m.get("source_item"),
+                    "legal_basis": (m.get("legal_basis") or "").strip(),
+                    "conditional": bool(m.get("conditional")),
+                    "condition": (m.get("condition") or "").strip()[:200] if m.get("conditional") else "",
+                }
                 spec = m.get("spec")
                 if spec is not None and spec.item_id == item.pk:
                     for k, v in values.items():
@@ -138,17 +180,28 @@ def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: li
                 keep_materials.append(spec.pk)
             MaterialSpec.objects.filter(item=item).exclude(pk__in=keep_materials).delete()
     except ProtectedError:
-        raise ValidationError(_("A material that applications already use cannot be removed; "
-                                "unpublish the item or keep the material.")) from None
+        raise ValidationError(
+            _("A material that applications already use cannot be removed; unpublish the item or keep the material.")
+        ) from None
     except IntegrityError:
         raise ValidationError({"code": _("Another service already uses this short code.")}) from None
-    audit_record(actor=actor, action="application_item.create" if is_new else "application_item.update",
-                 obj=item, after={"name": item.name, "steps": len(steps), "materials": len(materials),
-                                  "conditional": item.conditional_allowed, "published": item.published})
+    audit_record(
+        actor=actor,
+        action="application_item.create" if is_new else "application_item.update",
+        obj=item,
+        after={
+            "name": item.name,
+            "steps": len(steps),
+            "materials": len(materials),
+            "conditional": item.conditional_allowed,
+            "published": item.published,
+        },
+    )
     return item
 
 
 # --- places and people --------------------------------------------------------------------------
+
 
 def office_for(*, level: str, kind: str, region_code: str) -> Office | None:
     """The office of `kind` serving a village: in its township, or the county's; None for the village itself."""
@@ -173,38 +226,63 @@ def _official(text: str, **params) -> str:
         return _(text) % params if params else _(text)
 
 
-def _tell(application: Application, event: str, *, actor=None, extra: dict | None = None,
-          urgency: str = Urgency.NORMAL) -> None:
+def _tell(
+    application: Application, event: str, *, actor=None, extra: dict | None = None, urgency: str = Urgency.NORMAL
+) -> None:
     """Tell the applicant (and the helper who filed it) about a decision, in their own language."""
     ids = []
     if application.villager.user_id:
         ids.append(application.villager.user_id)
-    if application.channel == Channel.HELPER and application.submitted_by_id and \
-            application.submitted_by_id not in ids:
+    if application.channel == Channel.HELPER and application.submitted_by_id and application.submitted_by_id not in ids:
         ids.append(application.submitted_by_id)
     if not ids:
         return  # a villager without an account is told by the station that filed for them
-    context = {"number": application.number, "item": application.item.name,
-               "office": application.accepting_office.name if application.accepting_office_id else ""}
+    context = {
+        "number": application.number,
+        "item": application.item.name,
+        "office": application.accepting_office.name if application.accepting_office_id else "",
+    }
     context.update(extra or {})
-    notice_send(kind="direct", user_ids=ids, template=f"applications_{event}", context=context,
-                link=reverse("applications:detail", args=[application.public_id]), urgency=urgency,
-                sender=actor if getattr(actor, "is_authenticated", False) else None,
-                region_code=application.region_code, about=application)
+    notice_send(
+        kind="direct",
+        user_ids=ids,
+        template=f"applications_{event}",
+        context=context,
+        link=reverse("applications:detail", args=[application.public_id]),
+        urgency=urgency,
+        sender=actor if getattr(actor, "is_authenticated", False) else None,
+        region_code=application.region_code,
+        about=application,
+    )
 
 
-def _tell_staff(application: Application, event: str, *, office_id: int | None, actor=None,
-                extra: dict | None = None, urgency: str = Urgency.NORMAL, also: list[int] | None = None) -> None:
+def _tell_staff(
+    application: Application,
+    event: str,
+    *,
+    office_id: int | None,
+    actor=None,
+    extra: dict | None = None,
+    urgency: str = Urgency.NORMAL,
+    also: list[int] | None = None,
+) -> None:
     ids = _office_staff_ids(office_id, application.region_code) + list(also or [])
     ids = list(dict.fromkeys(i for i in ids if not actor or i != actor.pk))
     if not ids:
         return
     context = {"number": application.number, "item": application.item.name}
     context.update(extra or {})
-    notice_send(kind="direct", user_ids=ids, template=f"applications_{event}", context=context,
-                link=reverse("applications:detail", args=[application.public_id]), urgency=urgency,
-                sender=actor if getattr(actor, "is_authenticated", False) else None,
-                region_code=application.region_code, about=application)
+    notice_send(
+        kind="direct",
+        user_ids=ids,
+        template=f"applications_{event}",
+        context=context,
+        link=reverse("applications:detail", args=[application.public_id]),
+        urgency=urgency,
+        sender=actor if getattr(actor, "is_authenticated", False) else None,
+        region_code=application.region_code,
+        about=application,
+    )
 
 
 def _fmt_day(when: dt.datetime | None) -> str:
@@ -213,11 +291,16 @@ def _fmt_day(when: dt.datetime | None) -> str:
 
 # --- once-only: what records already hold ---------------------------------------------------------
 
+
 def source_snapshot(*, spec: MaterialSpec, villager: Villager) -> dict | None:
     """What a record another office holds says for this material, or None when there is no such record."""
     if spec.source == Source.IDENTITY:
-        return {"name": villager.name, "id_number": villager.id_number_masked, "sex": villager.sex,
-                "birth_date": villager.birth_date.isoformat()}
+        return {
+            "name": villager.name,
+            "id_number": villager.id_number_masked,
+            "sex": villager.sex,
+            "birth_date": villager.birth_date.isoformat(),
+        }
     if spec.source == Source.HOUSEHOLD:
         if not villager.household_id:
             return None
@@ -226,9 +309,14 @@ def source_snapshot(*, spec: MaterialSpec, villager: Villager) -> dict | None:
         return {"household": household.number, "address": household.address, "members": members}
     if spec.source == Source.CERTIFICATE and spec.source_item_id:
         today = timezone.localdate()
-        cert = (Certificate.objects.filter(application__villager=villager, application__item_id=spec.source_item_id,
-                                           revoked_at__isnull=True)
-                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).order_by("-issued_at").first())
+        cert = (
+            Certificate.objects.filter(
+                application__villager=villager, application__item_id=spec.source_item_id, revoked_at__isnull=True
+            )
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+            .order_by("-issued_at")
+            .first()
+        )
         if cert is None:
             return None
         return {"certificate": cert.code, "item": cert.item_name, "issued": _fmt_day(cert.issued_at)}
@@ -240,17 +328,24 @@ def checklist_for(*, item: ServiceItem, villager: Villager | None) -> list[dict]
     out = []
     for spec in item.materials.all():
         snapshot = source_snapshot(spec=spec, villager=villager) if (villager and spec.source) else None
-        out.append({"spec": spec, "reusable": snapshot is not None, "snapshot": snapshot,
-                    "needs_consent": snapshot is not None and not spec.legal_basis})
+        out.append(
+            {
+                "spec": spec,
+                "reusable": snapshot is not None,
+                "snapshot": snapshot,
+                "needs_consent": snapshot is not None and not spec.legal_basis,
+            }
+        )
     return out
 
 
 # --- submission -----------------------------------------------------------------------------------
 
+
 def _number() -> str:
     day = timezone.localdate().strftime("%Y%m%d")
     for _try in range(20):
-        number = f"{day}-{secrets.randbelow(10 ** 6):06d}"
+        number = f"{day}-{secrets.randbelow(10**6):06d}"
         if not Application.objects.filter(number=number).exists():
             return number
     raise RuntimeError("no free application number")  # a million a day: does not happen
@@ -273,19 +368,34 @@ def _intake_all(uploads: dict[int, list]) -> dict[int, list[ContentFile]]:
 
 def _store_file(*, application, material, content: ContentFile, actor, via=FileVia.UPLOAD) -> MaterialFile:
     return MaterialFile.objects.create(
-        application=application, material=material, file=content, content_type=content.content_type,
-        original_name=getattr(content, "original_name", "") or "", size=content.size, via=via,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+        application=application,
+        material=material,
+        file=content,
+        content_type=content.content_type,
+        original_name=getattr(content, "original_name", "") or "",
+        size=content.size,
+        via=via,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 def has_broken_commitment(villager: Villager) -> bool:
     return Commitment.objects.filter(villager=villager, state=CommitmentState.BROKEN).exists()
 
 
-def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads: dict[int, list] | None = None,
-                       consents: set[int] | frozenset = frozenset(), commitment: bool = False, note: str = "",
-                       station_confirmed: bool = False, not_applicable: dict[int, str] | None = None,
-                       now: dt.datetime | None = None) -> Application:
+def application_submit(
+    *,
+    actor,
+    item: ServiceItem,
+    villager: Villager,
+    uploads: dict[int, list] | None = None,
+    consents: set[int] | frozenset = frozenset(),
+    commitment: bool = False,
+    note: str = "",
+    station_confirmed: bool = False,
+    not_applicable: dict[int, str] | None = None,
+    now: dt.datetime | None = None,
+) -> Application:
     """Apply for a service: materials uploaded, taken from records (once-only), not applicable (a conditional
     material, with the applicant's reason), or marked missing."""
     channel = rules.apply_channel(actor, villager)
@@ -294,21 +404,31 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
     if not item.published:
         raise ValidationError(_("This service is not on the published list."))
     if channel == Channel.STATION and not station_confirmed:
-        raise ValidationError({"station_confirmed": _("Confirm that the villager is present and asked you to "
-                                                      "apply for them.")})
+        raise ValidationError(
+            {"station_confirmed": _("Confirm that the villager is present and asked you to apply for them.")}
+        )
     if commitment and not item.conditional_allowed:
         raise ValidationError(_("Conditional acceptance is not available for this service."))
     if commitment and has_broken_commitment(villager):
-        raise ValidationError({"commitment": _("Conditional acceptance is not available: an earlier commitment "
-                                               "to supply materials was not kept.")})
+        raise ValidationError(
+            {
+                "commitment": _(
+                    "Conditional acceptance is not available: an earlier commitment to supply materials was not kept."
+                )
+            }
+        )
     office = office_for(level=item.office_level, kind=item.office_kind, region_code=villager.region_code)
     if office is None:
         raise ValidationError(_("No office accepts this service for your village yet; please ask the township."))
     for step in item.steps.all():
-        if step.level != Level.VILLAGE and office_for(level=step.level, kind=step.office_kind,
-                                                      region_code=villager.region_code) is None:
-            raise ValidationError(_("No office handles the step “%(step)s” for your village yet; please ask the "
-                                    "township.") % {"step": step.name})
+        if (
+            step.level != Level.VILLAGE
+            and office_for(level=step.level, kind=step.office_kind, region_code=villager.region_code) is None
+        ):
+            raise ValidationError(
+                _("No office handles the step “%(step)s” for your village yet; please ask the township.")
+                % {"step": step.name}
+            )
     specs = list(item.materials.all())
     spec_ids = {s.pk for s in specs}
     uploads = {k: v for k, v in (uploads or {}).items() if k in spec_ids and v}
@@ -317,18 +437,37 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
     now = now or timezone.now()
     with transaction.atomic():
         if channel == Channel.HELPER:
-            delegation_use(helper=actor, villager=villager, scope=DelegationScope.APPLICATIONS,
-                           purpose=_official(gettext_noop("Applied for “%(item)s” as the villager's helper"),
-                                             item=item.name))
+            delegation_use(
+                helper=actor,
+                villager=villager,
+                scope=DelegationScope.APPLICATIONS,
+                purpose=_official(gettext_noop("Applied for “%(item)s” as the villager's helper"), item=item.name),
+            )
         elif channel == Channel.STATION:
-            access_record(actor=actor, villager=villager, kind=AccessKind.STAFF_READ,
-                          purpose=_official(gettext_noop("Applied for “%(item)s” at the village service station"),
-                                            item=item.name))
+            access_record(
+                actor=actor,
+                villager=villager,
+                kind=AccessKind.STAFF_READ,
+                purpose=_official(
+                    gettext_noop("Applied for “%(item)s” at the village service station"), item=item.name
+                ),
+            )
         application = Application.objects.create(
-            number=_number(), item=item, villager=villager, submitted_by=actor, channel=channel,
-            region_code=villager.region_code, accepting_office=office, handler_office=office,
-            status=Status.SUBMITTED, stage=Stage.ACCEPTANCE, due_at=add_working_days(now, accept_days()),
-            note=note.strip()[:2000], commitment_offered=bool(commitment), submitted_at=now)
+            number=_number(),
+            item=item,
+            villager=villager,
+            submitted_by=actor,
+            channel=channel,
+            region_code=villager.region_code,
+            accepting_office=office,
+            handler_office=office,
+            status=Status.SUBMITTED,
+            stage=Stage.ACCEPTANCE,
+            due_at=add_working_days(now, accept_days()),
+            note=note.strip()[:2000],
+            commitment_offered=bool(commitment),
+            submitted_at=now,
+        )
         reused = []
         for spec in specs:
             files = checked.get(spec.pk)
@@ -340,25 +479,45 @@ def application_submit(*, actor, item: ServiceItem, villager: Villager, uploads:
                 for content in files:
                     _store_file(application=application, material=material, content=content, actor=actor)
             elif snapshot is not None:
-                Material.objects.create(application=application, spec=spec, state=MaterialState.REUSED,
-                                        source=spec.source, legal_basis=spec.legal_basis, snapshot=snapshot,
-                                        consent_at=None if spec.legal_basis else now)
+                Material.objects.create(
+                    application=application,
+                    spec=spec,
+                    state=MaterialState.REUSED,
+                    source=spec.source,
+                    legal_basis=spec.legal_basis,
+                    snapshot=snapshot,
+                    consent_at=None if spec.legal_basis else now,
+                )
                 reused.append(spec)
             elif spec.pk in not_applicable:
-                Material.objects.create(application=application, spec=spec, state=MaterialState.NOT_APPLICABLE,
-                                        not_applicable_reason=not_applicable[spec.pk], not_applicable_by=actor,
-                                        not_applicable_at=now)
+                Material.objects.create(
+                    application=application,
+                    spec=spec,
+                    state=MaterialState.NOT_APPLICABLE,
+                    not_applicable_reason=not_applicable[spec.pk],
+                    not_applicable_by=actor,
+                    not_applicable_at=now,
+                )
             else:
                 Material.objects.create(application=application, spec=spec, state=MaterialState.MISSING)
         if reused and channel != Channel.SELF:
-            access_record(actor=actor, villager=villager, kind=AccessKind.DATA_REUSE,
-                          purpose=reuse_purpose(application, reused))
-        audit_record(actor=actor, action="application.submit", obj=application,
-                     on_behalf_of=villager if channel != Channel.SELF else None,
-                     after={"item": item.code, "channel": channel, "reused": [s.name for s in reused],
-                            "uploaded": sum(len(v) for v in checked.values()), "commitment": bool(commitment),
-                            "not_applicable": {s.name: not_applicable[s.pk] for s in specs
-                                               if s.pk in not_applicable}})
+            access_record(
+                actor=actor, villager=villager, kind=AccessKind.DATA_REUSE, purpose=reuse_purpose(application, reused)
+            )
+        audit_record(
+            actor=actor,
+            action="application.submit",
+            obj=application,
+            on_behalf_of=villager if channel != Channel.SELF else None,
+            after={
+                "item": item.code,
+                "channel": channel,
+                "reused": [s.name for s in reused],
+                "uploaded": sum(len(v) for v in checked.values()),
+                "commitment": bool(commitment),
+                "not_applicable": {s.name: not_applicable[s.pk] for s in specs if s.pk in not_applicable},
+            },
+        )
         _tell(application, "submitted", actor=actor, extra={"due": _fmt_day(application.due_at)})
         _tell_staff(application, "new", office_id=office.pk, actor=actor)
     return application
@@ -374,8 +533,9 @@ def _not_applicable_reasons(specs, reasons: dict[int, str] | None, uploads: dict
         if not reason or spec is None or spec_id in uploads:
             continue  # a file was uploaded after all: it is provided
         if not spec.conditional:
-            errors[f"na{spec_id}"] = _("“%(name)s” is needed in every case; it cannot be marked as not "
-                                       "applicable.") % {"name": spec.name}
+            errors[f"na{spec_id}"] = _("“%(name)s” is needed in every case; it cannot be marked as not applicable.") % {
+                "name": spec.name
+            }
         else:
             out[spec_id] = reason[:300]
     if errors:
@@ -390,8 +550,12 @@ def reuse_purpose(application: Application, specs) -> str:
     for spec in specs:
         by_basis.setdefault(spec.legal_basis or _official(gettext_noop("your consent")), []).append(spec.name)
     parts = [f"{'、'.join(names)}（{basis}）" for basis, names in by_basis.items()]
-    return _official(gettext_noop("Application %(number)s “%(item)s” reused records: %(parts)s"),
-                     number=application.number, item=application.item.name, parts="；".join(parts))
+    return _official(
+        gettext_noop("Application %(number)s “%(item)s” reused records: %(parts)s"),
+        number=application.number,
+        item=application.item.name,
+        parts="；".join(parts),
+    )
 
 
 def _missing(application: Application) -> list[Material]:
@@ -399,6 +563,7 @@ def _missing(application: Application) -> list[Material]:
 
 
 # --- the acceptance decision --------------------------------------------------------------------
+
 
 def _check_acceptance(actor, application: Application) -> None:
     if not rules.can_decide_acceptance(actor, application) or application.status != Status.SUBMITTED:
@@ -413,8 +578,16 @@ def _start_review(application: Application, *, now) -> None:
     steps = []
     for spec in application.item.steps.all():
         office = office_for(level=spec.level, kind=spec.office_kind, region_code=application.region_code)
-        steps.append(ApplicationStep(application=application, order=spec.order, name=spec.name, level=spec.level,
-                                     office=office, time_limit_days=spec.time_limit_days))
+        steps.append(
+            ApplicationStep(
+                application=application,
+                order=spec.order,
+                name=spec.name,
+                level=spec.level,
+                office=office,
+                time_limit_days=spec.time_limit_days,
+            )
+        )
     ApplicationStep.objects.bulk_create(steps)
     _activate(application, application.steps.order_by("order").first(), now=now)
 
@@ -433,23 +606,38 @@ def application_accept(*, actor, application: Application, now: dt.datetime | No
     _check_acceptance(actor, application)
     missing = _missing(application)
     if missing:
-        raise ValidationError(_("Materials are missing (%(names)s): return the application with a notice of "
-                                "corrections, or accept it conditionally.")
-                              % {"names": join_list(m.spec.name for m in missing)})
+        raise ValidationError(
+            _(
+                "Materials are missing (%(names)s): return the application with a notice of "
+                "corrections, or accept it conditionally."
+            )
+            % {"names": join_list(m.spec.name for m in missing)}
+        )
     now = now or timezone.now()
     with transaction.atomic():
         _start_review(application, now=now)
-        audit_record(actor=actor, action="application.accept", obj=application,
-                     before={"status": Status.SUBMITTED}, after={"status": Status.IN_REVIEW})
+        audit_record(
+            actor=actor,
+            action="application.accept",
+            obj=application,
+            before={"status": Status.SUBMITTED},
+            after={"status": Status.IN_REVIEW},
+        )
         _tell(application, "accepted", actor=actor, extra={"promised": _fmt_day(application.promised_due_at)})
         first = application.steps.order_by("order").first()
-        _tell_staff(application, "step", office_id=first.office_id, actor=actor,
-                    extra={"step": first.name, "due": _fmt_day(first.due_at)})
+        _tell_staff(
+            application,
+            "step",
+            office_id=first.office_id,
+            actor=actor,
+            extra={"step": first.name, "due": _fmt_day(first.due_at)},
+        )
     return application
 
 
-def application_return(*, actor, application: Application, corrections: dict[int, str],
-                       message: str = "", now: dt.datetime | None = None) -> DecisionNotice:
+def application_return(
+    *, actor, application: Application, corrections: dict[int, str], message: str = "", now: dt.datetime | None = None
+) -> DecisionNotice:
     """Return the application with ONE notice listing every correction the applicant must make."""
     _check_acceptance(actor, application)
     materials = {m.pk: m for m in application.materials.select_related("spec")}
@@ -466,16 +654,30 @@ def application_return(*, actor, application: Application, corrections: dict[int
             if material.correction:
                 items.append({"name": material.spec.name, "form": material.spec.forms, "note": material.correction})
         Material.objects.bulk_update(materials.values(), ["correction"])
-        notice = DecisionNotice.objects.create(application=application, kind=NoticeKind.RETURN,
-                                               office_name=application.accepting_office.name, issued_by=actor,
-                                               items=items, message=message)
+        notice = DecisionNotice.objects.create(
+            application=application,
+            kind=NoticeKind.RETURN,
+            office_name=application.accepting_office.name,
+            issued_by=actor,
+            items=items,
+            message=message,
+        )
         application.status, application.stage = Status.RETURNED, Stage.APPLICANT
         application.handler_office, application.due_at = None, None
         application.save()
-        audit_record(actor=actor, action="application.return", obj=application,
-                     before={"status": Status.SUBMITTED}, after={"status": Status.RETURNED, "corrections": len(items)})
-        _tell(application, "returned", actor=actor, extra={"count": len(items), "message": message,
-                                                          "items": [f"{i['name']}：{i['note']}" for i in items]})
+        audit_record(
+            actor=actor,
+            action="application.return",
+            obj=application,
+            before={"status": Status.SUBMITTED},
+            after={"status": Status.RETURNED, "corrections": len(items)},
+        )
+        _tell(
+            application,
+            "returned",
+            actor=actor,
+            extra={"count": len(items), "message": message, "items": [f"{i['name']}：{i['note']}" for i in items]},
+        )
     return notice
 
 
@@ -484,26 +686,43 @@ def conditional_deadline_limit(application: Application, now=None) -> dt.datetim
     return add_working_days(now or timezone.now(), application.item.promised_days)
 
 
-def application_accept_conditionally(*, actor, application: Application, deadline: dt.date,
-                                     forms: dict[int, str] | None = None,
-                                     now: dt.datetime | None = None) -> DecisionNotice:
+def application_accept_conditionally(
+    *,
+    actor,
+    application: Application,
+    deadline: dt.date,
+    forms: dict[int, str] | None = None,
+    now: dt.datetime | None = None,
+) -> DecisionNotice:
     """Accept with secondary materials missing: a notice lists each one, its form, the deadline, the consequence."""
     _check_acceptance(actor, application)
     item = application.item
     if not item.conditional_allowed:
         raise ValidationError(_("This service is not on the list for conditional acceptance."))
     if not application.commitment_offered:
-        raise ValidationError(_("The applicant has not signed the commitment for conditional acceptance; "
-                                "return the application with a notice of corrections instead."))
+        raise ValidationError(
+            _(
+                "The applicant has not signed the commitment for conditional acceptance; "
+                "return the application with a notice of corrections instead."
+            )
+        )
     if has_broken_commitment(application.villager):
-        raise ValidationError(_("Conditional acceptance is refused: this applicant did not keep an earlier "
-                                "commitment to supply materials."))
+        raise ValidationError(
+            _(
+                "Conditional acceptance is refused: this applicant did not keep an earlier "
+                "commitment to supply materials."
+            )
+        )
     missing = _missing(application)
     core = [m for m in missing if m.spec.core]
     if core:
-        raise ValidationError(_("Core materials are missing (%(names)s): conditional acceptance is only possible "
-                                "when every core material is complete.")
-                              % {"names": join_list(m.spec.name for m in core)})
+        raise ValidationError(
+            _(
+                "Core materials are missing (%(names)s): conditional acceptance is only possible "
+                "when every core material is complete."
+            )
+            % {"names": join_list(m.spec.name for m in core)}
+        )
     if not missing:
         raise ValidationError(_("Nothing is missing: accept the application normally."))
     now = now or timezone.now()
@@ -513,39 +732,77 @@ def application_accept_conditionally(*, actor, application: Application, deadlin
         raise ValidationError({"deadline": _("The deadline must be after today.")})
     due = end_of_day(deadline)
     if due > limit:
-        raise ValidationError({"deadline": _("The deadline may not be later than the promised processing time "
-                                             "(%(limit)s).") % {"limit": _fmt_day(limit)}})
+        raise ValidationError(
+            {
+                "deadline": _("The deadline may not be later than the promised processing time (%(limit)s).")
+                % {"limit": _fmt_day(limit)}
+            }
+        )
     forms = forms or {}
     with transaction.atomic():
-        items = [{"name": m.spec.name, "form": (forms.get(m.pk) or m.spec.forms).strip()[:200],
-                  "note": m.spec.example} for m in missing]
+        items = [
+            {"name": m.spec.name, "form": (forms.get(m.pk) or m.spec.forms).strip()[:200], "note": m.spec.example}
+            for m in missing
+        ]
         notice = DecisionNotice.objects.create(
-            application=application, kind=NoticeKind.CONDITIONAL, office_name=application.accepting_office.name,
-            issued_by=actor, items=items, deadline=due, message=_official(CONSEQUENCE_TEXT))
+            application=application,
+            kind=NoticeKind.CONDITIONAL,
+            office_name=application.accepting_office.name,
+            issued_by=actor,
+            items=items,
+            deadline=due,
+            message=_official(CONSEQUENCE_TEXT),
+        )
         Commitment.objects.create(
-            application=application, villager=application.villager, agreed_by=application.submitted_by,
-            agreed_at=application.submitted_at, text=_official(COMMITMENT_TEXT, deadline=deadline.isoformat()),
-            items=[i["name"] for i in items], deadline=due)
+            application=application,
+            villager=application.villager,
+            agreed_by=application.submitted_by,
+            agreed_at=application.submitted_at,
+            text=_official(COMMITMENT_TEXT, deadline=deadline.isoformat()),
+            items=[i["name"] for i in items],
+            deadline=due,
+        )
         application.conditional, application.supply_due_at = True, due
         _start_review(application, now=now)
-        audit_record(actor=actor, action="application.accept_conditionally", obj=application,
-                     before={"status": Status.SUBMITTED},
-                     after={"status": Status.IN_REVIEW, "missing": [i["name"] for i in items],
-                            "deadline": due.isoformat()})
-        _tell(application, "conditional", actor=actor, urgency=Urgency.URGENT,
-              extra={"deadline": deadline.isoformat(), "items": [f"{i['name']}（{i['form']}）" for i in items],
-                     "address": mail_address(),
-                     "pdf": absolute_url(reverse("applications:notice_pdf",
-                                                 args=[application.public_id, notice.public_id]))})
+        audit_record(
+            actor=actor,
+            action="application.accept_conditionally",
+            obj=application,
+            before={"status": Status.SUBMITTED},
+            after={"status": Status.IN_REVIEW, "missing": [i["name"] for i in items], "deadline": due.isoformat()},
+        )
+        _tell(
+            application,
+            "conditional",
+            actor=actor,
+            urgency=Urgency.URGENT,
+            extra={
+                "deadline": deadline.isoformat(),
+                "items": [f"{i['name']}（{i['form']}）" for i in items],
+                "address": mail_address(),
+                "pdf": absolute_url(reverse("applications:notice_pdf", args=[application.public_id, notice.public_id])),
+            },
+        )
         first = application.steps.order_by("order").first()
-        _tell_staff(application, "step", office_id=first.office_id, actor=actor,
-                    extra={"step": first.name, "due": _fmt_day(first.due_at)})
+        _tell_staff(
+            application,
+            "step",
+            office_id=first.office_id,
+            actor=actor,
+            extra={"step": first.name, "due": _fmt_day(first.due_at)},
+        )
     return notice
 
 
-def application_resubmit(*, actor, application: Application, uploads: dict[int, list] | None = None,
-                         consents: set[int] | frozenset = frozenset(), note: str = "",
-                         now: dt.datetime | None = None) -> Application:
+def application_resubmit(
+    *,
+    actor,
+    application: Application,
+    uploads: dict[int, list] | None = None,
+    consents: set[int] | frozenset = frozenset(),
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Application:
     """After a return: the corrected materials go back to the accepting office, with a new clock."""
     if application.status != Status.RETURNED or not rules.is_applicant_side(actor, application):
         raise ValidationError(_("This application is not waiting for your corrections."))
@@ -578,18 +835,30 @@ def application_resubmit(*, actor, application: Application, uploads: dict[int, 
         application.handler_office_id = application.accepting_office_id
         application.due_at, application.escalated_at = add_working_days(now, accept_days()), None
         application.save()
-        audit_record(actor=actor, action="application.resubmit", obj=application,
-                     on_behalf_of=application.villager if actor.pk != application.villager.user_id else None,
-                     before={"status": Status.RETURNED}, after={"status": Status.SUBMITTED,
-                                                                "uploaded": sum(len(v) for v in checked.values())})
+        audit_record(
+            actor=actor,
+            action="application.resubmit",
+            obj=application,
+            on_behalf_of=application.villager if actor.pk != application.villager.user_id else None,
+            before={"status": Status.RETURNED},
+            after={"status": Status.SUBMITTED, "uploaded": sum(len(v) for v in checked.values())},
+        )
         _tell_staff(application, "new", office_id=application.accepting_office_id, actor=actor)
     return application
 
 
 # --- supplying materials --------------------------------------------------------------------------
 
-def material_supply(*, actor, application: Application, material: Material, files: list,
-                    via: str = FileVia.UPLOAD, checked: bool = False) -> list[MaterialFile]:
+
+def material_supply(
+    *,
+    actor,
+    application: Application,
+    material: Material,
+    files: list,
+    via: str = FileVia.UPLOAD,
+    checked: bool = False,
+) -> list[MaterialFile]:
     """Add files to a material (a missing one is then supplied); closes the commitment when all are in."""
     if not application.is_open:
         raise ValidationError(_("This application is closed; nothing can be added."))
@@ -599,16 +868,20 @@ def material_supply(*, actor, application: Application, material: Material, file
         raise ValidationError({"file": _("Choose a file to upload.")})
     contents = files if checked else _intake_all({material.spec_id: files})[material.spec_id]
     with transaction.atomic():
-        stored = [_store_file(application=application, material=material, content=c, actor=actor, via=via)
-                  for c in contents]
+        stored = [
+            _store_file(application=application, material=material, content=c, actor=actor, via=via) for c in contents
+        ]
         before = material.state
         if material.state in (MaterialState.MISSING, MaterialState.NOT_APPLICABLE):
             _mark_arrived(application, material)
-        audit_record(actor=actor, action="application.supply", obj=application,
-                     on_behalf_of=None if getattr(actor, "pk", None) == application.villager.user_id
-                     else application.villager,
-                     before={"material": material.spec.name, "state": before},
-                     after={"state": material.state, "files": len(stored), "via": via})
+        audit_record(
+            actor=actor,
+            action="application.supply",
+            obj=application,
+            on_behalf_of=None if getattr(actor, "pk", None) == application.villager.user_id else application.villager,
+            before={"material": material.spec.name, "state": before},
+            after={"state": material.state, "files": len(stored), "via": via},
+        )
         _after_supply(application, actor=actor)
     return stored
 
@@ -626,7 +899,8 @@ def _after_supply(application: Application, *, actor) -> None:
         return
     now = timezone.now()
     Commitment.objects.filter(application=application, state=CommitmentState.OPEN).update(
-        state=CommitmentState.KEPT, closed_at=now)
+        state=CommitmentState.KEPT, closed_at=now
+    )
     application.supply_due_at = None
     application.save(update_fields=["supply_due_at", "updated_at"])
     audit_record(actor=actor, action="application.supplied_all", obj=application, after={"commitment": "kept"})
@@ -634,8 +908,15 @@ def _after_supply(application: Application, *, actor) -> None:
     _tell_staff(application, "supplied_staff", office_id=application.accepting_office_id, actor=actor)
 
 
-def material_not_applicable(*, actor, application: Application, material: Material, reason: str = "",
-                            applicable: bool = False, now: dt.datetime | None = None) -> Material:
+def material_not_applicable(
+    *,
+    actor,
+    application: Application,
+    material: Material,
+    reason: str = "",
+    applicable: bool = False,
+    now: dt.datetime | None = None,
+) -> Material:
     """Mark a conditional material as not applicable to this applicant (or, staff only, applicable again).
 
     The accepting office may mark it; the applicant's side (the villager, their helper, the station)
@@ -651,8 +932,9 @@ def material_not_applicable(*, actor, application: Application, material: Materi
         raise ValidationError(_("This material does not belong to the application."))
     spec = material.spec
     if not spec.conditional:
-        raise ValidationError(_("“%(name)s” is needed in every case; it cannot be marked as not applicable.")
-                              % {"name": spec.name})
+        raise ValidationError(
+            _("“%(name)s” is needed in every case; it cannot be marked as not applicable.") % {"name": spec.name}
+        )
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise ValidationError({"reason": _("At most %(n)d characters, please.") % {"n": 300}})
@@ -660,8 +942,9 @@ def material_not_applicable(*, actor, application: Application, material: Materi
     before = {"material": spec.name, "state": material.state}
     if applicable:
         if who != "staff" or application.status not in (Status.SUBMITTED, Status.RETURNED):
-            raise ValidationError(_("Only the accepting office can undo this, and only before it accepts the "
-                                    "application."))
+            raise ValidationError(
+                _("Only the accepting office can undo this, and only before it accepts the application.")
+            )
         if material.state != MaterialState.NOT_APPLICABLE:
             raise ValidationError(_("This material is not marked as not applicable."))
         material.state = MaterialState.MISSING
@@ -671,17 +954,24 @@ def material_not_applicable(*, actor, application: Application, material: Materi
         if material.state != MaterialState.MISSING:
             raise ValidationError(_("Only a missing material can be marked as not applicable."))
         if who == "applicant" and not reason:
-            raise ValidationError({"reason": _("Say why it does not apply (for example: nobody in the household "
-                                               "is disabled).")})
+            raise ValidationError(
+                {"reason": _("Say why it does not apply (for example: nobody in the household is disabled).")}
+            )
         material.state = MaterialState.NOT_APPLICABLE
         material.not_applicable_reason, material.not_applicable_by, material.not_applicable_at = reason, actor, now
         action = "application.material_not_applicable"
     with transaction.atomic():
         material.save(update_fields=["state", "not_applicable_reason", "not_applicable_by", "not_applicable_at"])
-        audit_record(actor=actor, action=action, obj=application,
-                     on_behalf_of=None if who == "staff" or getattr(actor, "pk", None) == application.villager.user_id
-                     else application.villager,
-                     before=before, after={"state": material.state, "reason": reason, "by": who})
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=application,
+            on_behalf_of=None
+            if who == "staff" or getattr(actor, "pk", None) == application.villager.user_id
+            else application.villager,
+            before=before,
+            after={"state": material.state, "reason": reason, "by": who},
+        )
         if not applicable:
             _after_supply(application, actor=actor)
     return material
@@ -689,12 +979,14 @@ def material_not_applicable(*, actor, application: Application, material: Materi
 
 # --- workflow steps -------------------------------------------------------------------------------
 
+
 def active_step(application: Application) -> ApplicationStep | None:
     return application.steps.filter(state=StepState.ACTIVE).order_by("order").first()
 
 
-def step_decide(*, actor, application: Application, decision: str, reason: str = "",
-                now: dt.datetime | None = None) -> Application:
+def step_decide(
+    *, actor, application: Application, decision: str, reason: str = "", now: dt.datetime | None = None
+) -> Application:
     """Approve, reject with reasons, or return to the previous step; the last approval issues the certificate."""
     step = active_step(application)
     if not rules.can_decide_step(actor, application, step):
@@ -707,28 +999,49 @@ def step_decide(*, actor, application: Application, decision: str, reason: str =
     later = application.steps.filter(order__gt=step.order).order_by("order").first()
     earlier = application.steps.filter(order__lt=step.order).order_by("-order").first()
     if decision == "return" and earlier is None:
-        raise ValidationError({"decision": _("The first step cannot be returned to an earlier one; reject it with "
-                                             "reasons instead.")})
+        raise ValidationError(
+            {"decision": _("The first step cannot be returned to an earlier one; reject it with reasons instead.")}
+        )
     if decision == "approve" and later is None and _missing(application):
-        raise ValidationError(_("Materials promised under conditional acceptance have not all arrived; the final "
-                                "approval waits for them."))
+        raise ValidationError(
+            _(
+                "Materials promised under conditional acceptance have not all arrived; the final "
+                "approval waits for them."
+            )
+        )
     now = now or timezone.now()
     with transaction.atomic():
         step.decided_at, step.decided_by, step.reason = now, actor, reason
-        step.state = {"approve": StepState.APPROVED, "reject": StepState.REJECTED,
-                      "return": StepState.RETURNED}[decision]
+        step.state = {"approve": StepState.APPROVED, "reject": StepState.REJECTED, "return": StepState.RETURNED}[
+            decision
+        ]
         step.save()
-        audit_record(actor=actor, action=f"application.step_{decision}", obj=application,
-                     before={"step": step.name}, after={"state": step.state, "reason": reason})
+        audit_record(
+            actor=actor,
+            action=f"application.step_{decision}",
+            obj=application,
+            before={"step": step.name},
+            after={"state": step.state, "reason": reason},
+        )
         if decision == "approve" and later is not None:
             _activate(application, later, now=now)
             _tell(application, "step_done", actor=actor, extra={"step": step.name, "next": later.name})
-            _tell_staff(application, "step", office_id=later.office_id, actor=actor,
-                        extra={"step": later.name, "due": _fmt_day(later.due_at)})
+            _tell_staff(
+                application,
+                "step",
+                office_id=later.office_id,
+                actor=actor,
+                extra={"step": later.name, "due": _fmt_day(later.due_at)},
+            )
         elif decision == "return":
             _activate(application, earlier, now=now)
-            _tell_staff(application, "step_returned", office_id=earlier.office_id, actor=actor,
-                        extra={"step": earlier.name, "reason": reason, "due": _fmt_day(earlier.due_at)})
+            _tell_staff(
+                application,
+                "step_returned",
+                office_id=earlier.office_id,
+                actor=actor,
+                extra={"step": earlier.name, "reason": reason, "due": _fmt_day(earlier.due_at)},
+            )
         elif decision == "reject":
             _finish(application, Status.REJECTED, now=now, note=reason)
             _tell(application, "rejected", actor=actor, extra={"reason": reason, "step": step.name})
@@ -768,13 +1081,22 @@ def code_normalize(raw: str) -> str:
     text = text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
     if len(text) != 16 or any(ch not in ALPHABET for ch in text):
         return ""
-    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(text[i : i + 4] for i in range(0, 16, 4))
 
 
 def _signature(cert: Certificate, number: str) -> str:
-    facts = "|".join([cert.code, cert.holder_name, cert.holder_id, cert.item_name, cert.office_name,
-                      cert.issued_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
-                      cert.valid_until.isoformat() if cert.valid_until else "", number])
+    facts = "|".join(
+        [
+            cert.code,
+            cert.holder_name,
+            cert.holder_id,
+            cert.item_name,
+            cert.office_name,
+            cert.issued_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            cert.valid_until.isoformat() if cert.valid_until else "",
+            number,
+        ]
+    )
     return hmac.new(_key(), facts.encode(), hashlib.sha256).hexdigest()
 
 
@@ -787,12 +1109,16 @@ def certificate_issue(*, application: Application, now=None) -> Certificate:
         if not Certificate.objects.filter(code=code).exists():
             break
     item = application.item
-    cert = Certificate(application=application, code=code, holder_name=mask_name(application.villager.name),
-                       holder_id=mask_id_number(application.villager.id_number), item_name=item.name,
-                       office_name=application.accepting_office.name if application.accepting_office_id else "",
-                       issued_at=now,
-                       valid_until=(timezone.localtime(now).date() + dt.timedelta(days=item.valid_days))
-                       if item.valid_days else None)
+    cert = Certificate(
+        application=application,
+        code=code,
+        holder_name=mask_name(application.villager.name),
+        holder_id=mask_id_number(application.villager.id_number),
+        item_name=item.name,
+        office_name=application.accepting_office.name if application.accepting_office_id else "",
+        issued_at=now,
+        valid_until=(timezone.localtime(now).date() + dt.timedelta(days=item.valid_days)) if item.valid_days else None,
+    )
     cert.signature = _signature(cert, application.number)
     cert.save()
     audit_record(actor=None, action="application.certificate", obj=application, after={"code": code})
@@ -819,17 +1145,22 @@ def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:
 
 # --- periodic jobs --------------------------------------------------------------------------------
 
+
 def applications_terminate_overdue(*, now=None) -> str:
     """Terminate conditional acceptances whose deadline passed with materials missing (idempotent)."""
     now = now or timezone.now()
     done = 0
-    for app_id in list(Application.objects.filter(supply_due_at__lt=now, status=Status.IN_REVIEW)
-                       .values_list("pk", flat=True)[:1000]):
+    for app_id in list(
+        Application.objects.filter(supply_due_at__lt=now, status=Status.IN_REVIEW).values_list("pk", flat=True)[:1000]
+    ):
         with transaction.atomic():
             # Lock only the application row (FOR UPDATE may not reach the nullable side of a join).
-            application = (Application.objects.select_for_update(of=("self",))
-                           .select_related("item", "villager", "accepting_office")
-                           .filter(pk=app_id, supply_due_at__lt=now, status=Status.IN_REVIEW).first())
+            application = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("item", "villager", "accepting_office")
+                .filter(pk=app_id, supply_due_at__lt=now, status=Status.IN_REVIEW)
+                .first()
+            )
             if application is None:
                 continue
             missing = _missing(application)
@@ -837,21 +1168,31 @@ def applications_terminate_overdue(*, now=None) -> str:
                 _after_supply(application, actor=None)
                 continue
             names = [m.spec.name for m in missing]
-            application.steps.filter(state=StepState.ACTIVE).update(state=StepState.REJECTED, decided_at=now,
-                                                                    reason=_official(CONSEQUENCE_TEXT))
+            application.steps.filter(state=StepState.ACTIVE).update(
+                state=StepState.REJECTED, decided_at=now, reason=_official(CONSEQUENCE_TEXT)
+            )
             _finish(application, Status.TERMINATED, now=now, note="、".join(names))
             Commitment.objects.filter(application=application, state=CommitmentState.OPEN).update(
-                state=CommitmentState.BROKEN, closed_at=now)
-            DecisionNotice.objects.create(application=application, kind=NoticeKind.TERMINATION,
-                                          office_name=application.accepting_office.name,
-                                          items=[{"name": n, "form": "", "note": ""} for n in names],
-                                          message=_official(CONSEQUENCE_TEXT))
-            audit_record(actor=None, action="application.terminate", obj=application,
-                         before={"status": Status.IN_REVIEW},
-                         after={"status": Status.TERMINATED, "missing": names, "commitment": "broken"})
+                state=CommitmentState.BROKEN, closed_at=now
+            )
+            DecisionNotice.objects.create(
+                application=application,
+                kind=NoticeKind.TERMINATION,
+                office_name=application.accepting_office.name,
+                items=[{"name": n, "form": "", "note": ""} for n in names],
+                message=_official(CONSEQUENCE_TEXT),
+            )
+            audit_record(
+                actor=None,
+                action="application.terminate",
+                obj=application,
+                before={"status": Status.IN_REVIEW},
+                after={"status": Status.TERMINATED, "missing": names, "commitment": "broken"},
+            )
             _tell(application, "terminated", urgency=Urgency.URGENT, extra={"items": names})
-            _tell_staff(application, "terminated_staff", office_id=application.accepting_office_id,
-                        extra={"items": names})
+            _tell_staff(
+                application, "terminated_staff", office_id=application.accepting_office_id, extra={"items": names}
+            )
             done += 1
     return f"{done} terminated"
 
@@ -860,30 +1201,51 @@ def steps_escalate_overdue(*, now=None) -> str:
     """Flag overdue steps and acceptance decisions once each: tell the office and the level above."""
     now = now or timezone.now()
     count = 0
-    for step in (ApplicationStep.objects.filter(state=StepState.ACTIVE, escalated_at__isnull=True, due_at__lt=now)
-                 .select_related("application__item", "application__villager", "office")[:1000]):
+    for step in ApplicationStep.objects.filter(
+        state=StepState.ACTIVE, escalated_at__isnull=True, due_at__lt=now
+    ).select_related("application__item", "application__villager", "office")[:1000]:
         with transaction.atomic():
             if not ApplicationStep.objects.filter(pk=step.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue
             application = step.application
             above = _supervisors(step.office, application.region_code)
-            audit_record(actor=None, action="application.step_overdue", obj=application,
-                         after={"step": step.name, "due": step.due_at.isoformat()})
-            _tell_staff(application, "overdue", office_id=step.office_id, urgency=Urgency.URGENT, also=above,
-                        extra={"step": step.name, "due": _fmt_day(step.due_at)})
+            audit_record(
+                actor=None,
+                action="application.step_overdue",
+                obj=application,
+                after={"step": step.name, "due": step.due_at.isoformat()},
+            )
+            _tell_staff(
+                application,
+                "overdue",
+                office_id=step.office_id,
+                urgency=Urgency.URGENT,
+                also=above,
+                extra={"step": step.name, "due": _fmt_day(step.due_at)},
+            )
             count += 1
-    for application in (Application.objects.filter(stage=Stage.ACCEPTANCE, escalated_at__isnull=True, due_at__lt=now)
-                        .select_related("item", "villager", "accepting_office__region")[:1000]):
+    for application in Application.objects.filter(
+        stage=Stage.ACCEPTANCE, escalated_at__isnull=True, due_at__lt=now
+    ).select_related("item", "villager", "accepting_office__region")[:1000]:
         with transaction.atomic():
-            if not Application.objects.filter(pk=application.pk, escalated_at__isnull=True,
-                                              stage=Stage.ACCEPTANCE).update(escalated_at=now):
+            if not Application.objects.filter(
+                pk=application.pk, escalated_at__isnull=True, stage=Stage.ACCEPTANCE
+            ).update(escalated_at=now):
                 continue
-            audit_record(actor=None, action="application.acceptance_overdue", obj=application,
-                         after={"due": application.due_at.isoformat()})
-            _tell_staff(application, "overdue", office_id=application.accepting_office_id, urgency=Urgency.URGENT,
-                        also=_supervisors(application.accepting_office, application.region_code),
-                        extra={"step": _official(gettext_noop("Acceptance decision")),
-                               "due": _fmt_day(application.due_at)})
+            audit_record(
+                actor=None,
+                action="application.acceptance_overdue",
+                obj=application,
+                after={"due": application.due_at.isoformat()},
+            )
+            _tell_staff(
+                application,
+                "overdue",
+                office_id=application.accepting_office_id,
+                urgency=Urgency.URGENT,
+                also=_supervisors(application.accepting_office, application.region_code),
+                extra={"step": _official(gettext_noop("Acceptance decision")), "due": _fmt_day(application.due_at)},
+            )
             count += 1
     return f"{count} overdue steps escalated"
 
@@ -894,15 +1256,20 @@ def _supervisors(office: Office | None, region_code: str) -> list[int]:
     ids = []
     if office is None:  # village step: the township's service centre or civil affairs office
         upper = Office.objects.filter(region__code=region_code[:9] + "000").order_by("kind", "pk")
-        ids = list(RoleAssignment.objects.filter(office__in=upper, role=Role.OFFICE_STAFF)
-                   .values_list("user_id", flat=True))
+        ids = list(
+            RoleAssignment.objects.filter(office__in=upper, role=Role.OFFICE_STAFF).values_list("user_id", flat=True)
+        )
     elif office.region.level != "county":
         upper = Office.objects.filter(region__code=region_code[:6] + "000000", kind=office.kind)
-        ids = list(RoleAssignment.objects.filter(office__in=upper, role=Role.OFFICE_STAFF)
-                   .values_list("user_id", flat=True))
+        ids = list(
+            RoleAssignment.objects.filter(office__in=upper, role=Role.OFFICE_STAFF).values_list("user_id", flat=True)
+        )
     if not ids:
-        ids = list(RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN, region_prefix=region_code[:6])
-                   .values_list("user_id", flat=True))
+        ids = list(
+            RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN, region_prefix=region_code[:6]).values_list(
+                "user_id", flat=True
+            )
+        )
     return ids
 
 
@@ -912,32 +1279,44 @@ def supply_reminders(*, now=None) -> str:
     soon = now + dt.timedelta(days=2)
     count = 0
     from cunzhi.core.models import AuditEvent
-    for application in (Application.objects.filter(supply_due_at__gt=now, supply_due_at__lte=soon,
-                                                   status=Status.IN_REVIEW)
-                        .select_related("item", "villager", "accepting_office")[:1000]):
-        if AuditEvent.objects.filter(action="application.reminder", object_type="applications.application",
-                                     object_id=str(application.pk)).exists():
+
+    for application in Application.objects.filter(
+        supply_due_at__gt=now, supply_due_at__lte=soon, status=Status.IN_REVIEW
+    ).select_related("item", "villager", "accepting_office")[:1000]:
+        if AuditEvent.objects.filter(
+            action="application.reminder", object_type="applications.application", object_id=str(application.pk)
+        ).exists():
             continue
         names = [m.spec.name for m in _missing(application)]
         if not names:
             continue
         with transaction.atomic():
             audit_record(actor=None, action="application.reminder", obj=application, after={"missing": names})
-            _tell(application, "reminder", urgency=Urgency.URGENT,
-                  extra={"items": names, "deadline": _fmt_day(application.supply_due_at), "address": mail_address()})
+            _tell(
+                application,
+                "reminder",
+                urgency=Urgency.URGENT,
+                extra={"items": names, "deadline": _fmt_day(application.supply_due_at), "address": mail_address()},
+            )
         count += 1
     return f"{count} reminders"
 
 
 # --- inbound e-mail -------------------------------------------------------------------------------
 
+
 def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
     """Keep an e-mail whole, then file its valid attachments on the application named in its subject."""
     from . import inbound
+
     parsed = inbound.parse(raw)
     with transaction.atomic():
-        mail = InboundMail(mail_from=parsed.sender[:254], envelope_from=(envelope_from or "")[:254],
-                           subject=parsed.subject[:300], state=MailState.UNMATCHED)
+        mail = InboundMail(
+            mail_from=parsed.sender[:254],
+            envelope_from=(envelope_from or "")[:254],
+            subject=parsed.subject[:300],
+            state=MailState.UNMATCHED,
+        )
         mail.raw.save(f"{secrets.token_hex(12)}.eml", ContentFile(raw), save=False)
         mail.save()
         application, reason = inbound.match(parsed)
@@ -950,8 +1329,13 @@ def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
         mail.state = MailState.UNMATCHED if reason else MailState.ATTACHED
         mail.report = report
         mail.save()
-        audit_record(actor=None, action="application.mail", obj=mail, region_code=mail.region_code,
-                     after={"state": mail.state, "reason": reason, "files": sum(1 for r in report if r["ok"])})
+        audit_record(
+            actor=None,
+            action="application.mail",
+            obj=mail,
+            region_code=mail.region_code,
+            after={"state": mail.state, "reason": reason, "files": sum(1 for r in report if r["ok"])},
+        )
         if not parsed.auto:
             transaction.on_commit(lambda: inbound.reply(mail.pk))
     return mail
@@ -960,6 +1344,7 @@ def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
 def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=None) -> tuple[list[dict], str]:
     """Validate each attachment and file it on the material it names (or the only missing one)."""
     from . import inbound
+
     if not parsed.attachments:
         return [], "no_files"
     materials = list(application.materials.select_related("spec"))
@@ -972,8 +1357,14 @@ def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=N
             continue
         material = inbound.material_for(att.filename, parsed.subject, materials)
         if material is not None:
-            material_supply(actor=actor, application=application, material=material, files=[content],
-                            via=FileVia.EMAIL, checked=True)
+            material_supply(
+                actor=actor,
+                application=application,
+                material=material,
+                files=[content],
+                via=FileVia.EMAIL,
+                checked=True,
+            )
         else:  # kept on the application; staff file it on the right material
             _store_file(application=application, material=None, content=content, actor=actor, via=FileVia.EMAIL)
         report.append({"name": att.filename, "ok": True, "material": material.spec.name if material else ""})
@@ -988,6 +1379,7 @@ def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=N
 def mail_resolve(*, actor, mail: InboundMail, application: Application | None, note: str = "") -> InboundMail:
     """Staff handle a kept e-mail: file its attachments on an application, or close it with a note."""
     from . import inbound
+
     if mail.state != MailState.UNMATCHED:
         raise ValidationError(_("This e-mail has been handled already."))
     note = (note or "").strip()[:300]
@@ -1006,15 +1398,23 @@ def mail_resolve(*, actor, mail: InboundMail, application: Application | None, n
             mail.application, mail.region_code, mail.report = application, application.region_code, report
         mail.state, mail.resolved_by, mail.resolved_note = MailState.RESOLVED, actor, note
         mail.save()
-        audit_record(actor=actor, action="application.mail_resolve", obj=mail, region_code=mail.region_code,
-                     after={"application": application.number if application else None, "note": note})
+        audit_record(
+            actor=actor,
+            action="application.mail_resolve",
+            obj=mail,
+            region_code=mail.region_code,
+            after={"application": application.number if application else None, "note": note},
+        )
     return mail
 
 
 def file_assign(*, actor, application: Application, file: MaterialFile, material: Material) -> MaterialFile:
     """Staff file an unsorted e-mail attachment on the material it belongs to."""
-    if not rules.can_sort_mail(actor, application) or file.application_id != application.pk \
-            or material.application_id != application.pk:
+    if (
+        not rules.can_sort_mail(actor, application)
+        or file.application_id != application.pk
+        or material.application_id != application.pk
+    ):
         raise ValidationError(_("You may not sort this file."))
     if file.material_id is not None:
         raise ValidationError(_("This file is filed already."))
@@ -1023,7 +1423,8 @@ def file_assign(*, actor, application: Application, file: MaterialFile, material
         file.save(update_fields=["material"])
         if material.state in (MaterialState.MISSING, MaterialState.NOT_APPLICABLE):
             _mark_arrived(application, material)
-        audit_record(actor=actor, action="application.file_assign", obj=application,
-                     after={"material": material.spec.name})
+        audit_record(
+            actor=actor, action="application.file_assign", obj=application, after={"material": material.spec.name}
+        )
         _after_supply(application, actor=actor)
     return file

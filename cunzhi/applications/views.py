@@ -28,21 +28,47 @@ from cunzhi.people.services import access_record
 
 from . import pdf, rules, selectors, services
 from .forms import (
-    AllFilterForm, ApplyForm, AssignForm, ConditionalForm, ItemForm, MailResolveForm, MaterialRows,
-    NotApplicableForm, ReturnForm, StepForm, StepRows, SupplyForm, VerifyForm, WhoForm, WorkFilterForm,
+    AllFilterForm,
+    ApplyForm,
+    AssignForm,
+    ConditionalForm,
+    ItemForm,
+    MailResolveForm,
+    MaterialRows,
+    NotApplicableForm,
+    ReturnForm,
+    StepForm,
+    StepRows,
+    SupplyForm,
+    VerifyForm,
+    WhoForm,
+    WorkFilterForm,
     default_deadline,
 )
 from .models import (
-    Application, Channel, MailState, MaterialState, NoticeKind, ServiceItem, Status, StepState,
+    Application,
+    Channel,
+    MailState,
+    MaterialState,
+    NoticeKind,
+    ServiceItem,
+    Status,
+    StepState,
 )
 
 PAGE_SIZE = 20
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"), "message": message or _("You may not do this."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("You may not do this."),
+        },
+        status=403,
+    )
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -55,6 +81,7 @@ def add_errors(form, exc: ValidationError) -> None:
 
 # --- my services ---------------------------------------------------------------------------------
 
+
 @login_required
 def index(request):
     """My services: my applications and those of villagers I help; my pension and homestead matters."""
@@ -63,22 +90,30 @@ def index(request):
     helping = selectors.villagers_i_help(user=user)
     villagers = ([own] if own else []) + helping
     page = Paginator(selectors.applications_of(villagers=villagers), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "applications/index.html", {
-        "own": own, "helping": helping, "page": page,
-        "matters": selectors.matters_of(villager=own) if own else [],
-        "is_staff": rules.is_staff(user), "can_configure": rules.can_configure(user),
-        "can_see_mail": rules.can_see_mail(user), "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "applications/index.html",
+        {
+            "own": own,
+            "helping": helping,
+            "page": page,
+            "matters": selectors.matters_of(villager=own) if own else [],
+            "is_staff": rules.is_staff(user),
+            "can_configure": rules.can_configure(user),
+            "can_see_mail": rules.can_see_mail(user),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 # --- catalogue -----------------------------------------------------------------------------------
+
 
 @login_required
 def catalogue(request):
     user = request.user
     items = list(selectors.catalogue(user=user, include_unpublished=rules.can_configure(user)))
-    return render(request, "applications/catalogue.html", {"items": items,
-                                                            "can_configure": rules.can_configure(user)})
+    return render(request, "applications/catalogue.html", {"items": items, "can_configure": rules.can_configure(user)})
 
 
 @login_required
@@ -86,19 +121,35 @@ def item_detail(request, public_id):
     item = selectors.item_by_public_id(public_id=public_id)
     if item is None or (not item.published and not rules.can_configure(request.user)):
         raise Http404
-    return render(request, "applications/item_detail.html", {
-        "item": item, "can_configure": rules.can_configure_item(request.user, item)})
+    return render(
+        request,
+        "applications/item_detail.html",
+        {"item": item, "can_configure": rules.can_configure_item(request.user, item)},
+    )
 
 
 def _rows_initial(item: ServiceItem | None):
     if item is None or item.pk is None:
         return [], []
-    steps = [{"name": s.name, "level": s.level, "office_kind": s.office_kind, "time_limit_days": s.time_limit_days}
-             for s in item.steps.all()]
-    materials = [{"spec_id": m.pk, "name": m.name, "core": m.core, "forms_text": m.forms, "example": m.example,
-                  "source": m.source, "source_item": str(m.source_item_id or ""), "legal_basis": m.legal_basis,
-                  "conditional": m.conditional, "condition": m.condition}
-                 for m in item.materials.all()]
+    steps = [
+        {"name": s.name, "level": s.level, "office_kind": s.office_kind, "time_limit_days": s.time_limit_days}
+        for s in item.steps.all()
+    ]
+    materials = [
+        {
+            "spec_id": m.pk,
+            "name": m.name,
+            "core": m.core,
+            "forms_text": m.forms,
+            "example": m.example,
+            "source": m.source,
+            "source_item": str(m.source_item_id or ""),
+            "legal_basis": m.legal_basis,
+            "conditional": m.conditional,
+            "condition": m.condition,
+        }
+        for m in item.materials.all()
+    ]
     return steps, materials
 
 
@@ -129,11 +180,22 @@ def item_edit(request, public_id=None):
         specs = {m.pk: m for m in (item.materials.all() if item else [])}
         by_pk = {str(o.pk): o for o in others}
         step_rows = [dict(r) for r in steps.cleaned_data if r]
-        material_rows = [{"spec": specs.get(r.get("spec_id")), "name": r.get("name", ""), "core": r.get("core"),
-                          "forms": r.get("forms_text", ""), "example": r.get("example", ""),
-                          "source": r.get("source", ""), "source_item": by_pk.get(r.get("source_item") or ""),
-                          "legal_basis": r.get("legal_basis", ""), "conditional": r.get("conditional"),
-                          "condition": r.get("condition", "")} for r in materials.cleaned_data if r]
+        material_rows = [
+            {
+                "spec": specs.get(r.get("spec_id")),
+                "name": r.get("name", ""),
+                "core": r.get("core"),
+                "forms": r.get("forms_text", ""),
+                "example": r.get("example", ""),
+                "source": r.get("source", ""),
+                "source_item": by_pk.get(r.get("source_item") or ""),
+                "legal_basis": r.get("legal_basis", ""),
+                "conditional": r.get("conditional"),
+                "condition": r.get("condition", ""),
+            }
+            for r in materials.cleaned_data
+            if r
+        ]
         try:
             obj = services.item_configure(actor=user, item=obj, steps=step_rows, materials=material_rows)
         except ValidationError as exc:
@@ -141,11 +203,13 @@ def item_edit(request, public_id=None):
         else:
             messages.success(request, _("The service “%(name)s” is saved.") % {"name": obj.name})
             return redirect("applications:item_detail", public_id=obj.public_id)
-    return render(request, "applications/item_form.html", {"form": form, "steps": steps, "materials": materials,
-                                                           "item": item})
+    return render(
+        request, "applications/item_form.html", {"form": form, "steps": steps, "materials": materials, "item": item}
+    )
 
 
 # --- applying ------------------------------------------------------------------------------------
+
 
 def _villager_for(request, item):
     """The villager this apply page is for, from ?for=; None means the chooser must be shown."""
@@ -178,28 +242,49 @@ def apply(request, public_id):
     barred = services.has_broken_commitment(villager)
     checklist = services.checklist_for(item=item, villager=villager)
     posted = request.method == "POST"
-    form = ApplyForm(request.POST if posted else None, request.FILES if posted else None, checklist=checklist,
-                     item=item, channel=channel,
-                     commitment_barred=barred)
+    form = ApplyForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        checklist=checklist,
+        item=item,
+        channel=channel,
+        commitment_barred=barred,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_submit(
-                actor=user, item=item, villager=villager, uploads=form.uploads(), consents=form.consents(),
-                commitment=form.cleaned_data.get("commitment", False), note=form.cleaned_data.get("note", ""),
+                actor=user,
+                item=item,
+                villager=villager,
+                uploads=form.uploads(),
+                consents=form.consents(),
+                commitment=form.cleaned_data.get("commitment", False),
+                note=form.cleaned_data.get("note", ""),
                 station_confirmed=form.cleaned_data.get("station_confirmed", False),
-                not_applicable=form.not_applicable())
+                not_applicable=form.not_applicable(),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Application %(number)s is submitted. The office decides whether to accept "
-                                        "it by %(due)s.") % {"number": application.number,
-                                                            "due": timezone.localtime(application.due_at).date()})
+            messages.success(
+                request,
+                _("Application %(number)s is submitted. The office decides whether to accept it by %(due)s.")
+                % {"number": application.number, "due": timezone.localtime(application.due_at).date()},
+            )
             return redirect("applications:detail", public_id=application.public_id)
-    return render(request, "applications/apply.html", {
-        "item": item, "villager": villager, "channel": channel, "form": form, "checklist": checklist,
-        "barred": barred and item.conditional_allowed,
-        "missing_core": [c for c in checklist if c["spec"].core and not c["reusable"]],
-    })
+    return render(
+        request,
+        "applications/apply.html",
+        {
+            "item": item,
+            "villager": villager,
+            "channel": channel,
+            "form": form,
+            "checklist": checklist,
+            "barred": barred and item.conditional_allowed,
+            "missing_core": [c for c in checklist if c["spec"].core and not c["reusable"]],
+        },
+    )
 
 
 def _choose_villager(request, item):
@@ -211,24 +296,27 @@ def _choose_villager(request, item):
     if request.method == "POST" and who is not None and who.is_valid():
         try:
             number = normalize_id_number(who.cleaned_data["id_number"])
-        except Exception:
+        except Exception:  # noqa: BLE001
             number = ""
         villager = Villager.objects.filter(id_hash=blind_index(number)).first() if number else None
         if villager is not None and rules.apply_channel(user, villager) == Channel.STATION:
             return redirect(f"{request.path}?for={villager.public_id}")
         who.add_error("id_number", _("No villager with this ID number is registered in your village."))
     if not own and not helping and not station:
-        return forbidden(request, _("Only a registered villager, their helper, or the village service station can "
-                                    "apply."))
+        return forbidden(
+            request, _("Only a registered villager, their helper, or the village service station can apply.")
+        )
     return render(request, "applications/choose.html", {"item": item, "own": own, "helping": helping, "who": who})
 
 
 # --- the application page -----------------------------------------------------------------------
 
+
 def _load(request, public_id) -> Application:
     application = selectors.application_detail(public_id=public_id)
-    if application is None or not rules.can_view(request.user, application,
-                                                 {s.office_id for s in application.steps.all()}):
+    if application is None or not rules.can_view(
+        request.user, application, {s.office_id for s in application.steps.all()}
+    ):
         raise Http404
     return application
 
@@ -244,24 +332,34 @@ def _render_detail(request, application, status=200, **forms):
     missing = [m for m in materials if m.state == MaterialState.MISSING]
     applicant_side = rules.is_applicant_side(user, application)
     ctx = {
-        "a": application, "materials": materials, "missing": missing, "step": step,
-        "steps": list(application.steps.all()), "notices": list(application.notices.all()),
-        "applicant_side": applicant_side, "now": timezone.now(),
+        "a": application,
+        "materials": materials,
+        "missing": missing,
+        "step": step,
+        "steps": list(application.steps.all()),
+        "notices": list(application.notices.all()),
+        "applicant_side": applicant_side,
+        "now": timezone.now(),
         "certificate": selectors.certificate_of(application=application)
-        if application.status == Status.APPROVED else None,
+        if application.status == Status.APPROVED
+        else None,
         "commitment": getattr(application, "commitment", None) if application.conditional else None,
         "mail_address": services.mail_address(),
     }
     if rules.can_decide_acceptance(user, application) and application.status == Status.SUBMITTED:
         core_missing = [m for m in missing if m.spec.core]
         limit = services.conditional_deadline_limit(application)
-        ctx.update({
-            "deciding": True, "core_missing": core_missing, "limit": limit,
-            "return_form": forms.get("return_form") or ReturnForm(materials=materials),
-            "conditional_form": forms.get("conditional_form") or ConditionalForm(
-                missing=missing, initial={"deadline": default_deadline(limit)}),
-            "broken": services.has_broken_commitment(application.villager),
-        })
+        ctx.update(
+            {
+                "deciding": True,
+                "core_missing": core_missing,
+                "limit": limit,
+                "return_form": forms.get("return_form") or ReturnForm(materials=materials),
+                "conditional_form": forms.get("conditional_form")
+                or ConditionalForm(missing=missing, initial={"deadline": default_deadline(limit)}),
+                "broken": services.has_broken_commitment(application.villager),
+            }
+        )
     if rules.can_decide_step(user, application, step):
         ctx["step_form"] = forms.get("step_form") or StepForm()
     if applicant_side and application.is_open and application.status != Status.RETURNED:
@@ -287,12 +385,19 @@ def detail(request, public_id):
         # Staff reading the application read the applicant's data; reused records are named with their basis.
         reused = [m.spec for m in application.materials.all() if m.state == MaterialState.REUSED]
         if reused:
-            access_record(actor=user, villager=application.villager, kind=AccessKind.DATA_REUSE,
-                          purpose=services.reuse_purpose(application, reused))
+            access_record(
+                actor=user,
+                villager=application.villager,
+                kind=AccessKind.DATA_REUSE,
+                purpose=services.reuse_purpose(application, reused),
+            )
         else:
-            access_record(actor=user, villager=application.villager, kind=AccessKind.STAFF_READ,
-                          purpose=services._official(gettext_noop("Handled application %(number)s"),
-                                                     number=application.number))
+            access_record(
+                actor=user,
+                villager=application.villager,
+                kind=AccessKind.STAFF_READ,
+                purpose=services._official(gettext_noop("Handled application %(number)s"), number=application.number),
+            )
     return _render_detail(request, application)
 
 
@@ -307,8 +412,9 @@ def _act(request, public_id, allowed, message):
 @login_required
 @require_POST
 def accept(request, public_id):
-    application, refused = _act(request, public_id, rules.can_decide_acceptance,
-                                _("Only the accepting office decides on acceptance."))
+    application, refused = _act(
+        request, public_id, rules.can_decide_acceptance, _("Only the accepting office decides on acceptance.")
+    )
     if refused:
         return refused
     try:
@@ -322,15 +428,20 @@ def accept(request, public_id):
 @login_required
 @require_POST
 def return_(request, public_id):
-    application, refused = _act(request, public_id, rules.can_decide_acceptance,
-                                _("Only the accepting office decides on acceptance."))
+    application, refused = _act(
+        request, public_id, rules.can_decide_acceptance, _("Only the accepting office decides on acceptance.")
+    )
     if refused:
         return refused
     form = ReturnForm(request.POST, materials=list(application.materials.all()))
     if form.is_valid():
         try:
-            services.application_return(actor=request.user, application=application,
-                                        corrections=form.corrections(), message=form.cleaned_data["message"])
+            services.application_return(
+                actor=request.user,
+                application=application,
+                corrections=form.corrections(),
+                message=form.cleaned_data["message"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -342,8 +453,9 @@ def return_(request, public_id):
 @login_required
 @require_POST
 def conditional(request, public_id):
-    application, refused = _act(request, public_id, rules.can_decide_acceptance,
-                                _("Only the accepting office decides on acceptance."))
+    application, refused = _act(
+        request, public_id, rules.can_decide_acceptance, _("Only the accepting office decides on acceptance.")
+    )
     if refused:
         return refused
     missing = [m for m in application.materials.all() if m.state == MaterialState.MISSING]
@@ -351,8 +463,11 @@ def conditional(request, public_id):
     if form.is_valid():
         try:
             notice = services.application_accept_conditionally(
-                actor=request.user, application=application, deadline=form.cleaned_data["deadline"],
-                forms=form.forms_by_material())
+                actor=request.user,
+                application=application,
+                deadline=form.cleaned_data["deadline"],
+                forms=form.forms_by_material(),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -364,15 +479,23 @@ def conditional(request, public_id):
 @login_required
 @require_POST
 def step(request, public_id):
-    application, refused = _act(request, public_id, lambda u, a: rules.can_decide_step(u, a, _active(a)),
-                                _("This step is not waiting for your decision."))
+    application, refused = _act(
+        request,
+        public_id,
+        lambda u, a: rules.can_decide_step(u, a, _active(a)),
+        _("This step is not waiting for your decision."),
+    )
     if refused:
         return refused
     form = StepForm(request.POST)
     if form.is_valid():
         try:
-            services.step_decide(actor=request.user, application=application, decision=form.cleaned_data["decision"],
-                                 reason=form.cleaned_data["reason"])
+            services.step_decide(
+                actor=request.user,
+                application=application,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -386,8 +509,12 @@ def step(request, public_id):
 @limit_create
 @require_POST
 def supply(request, public_id, material_id):
-    application, refused = _act(request, public_id, rules.is_applicant_side,
-                                _("Only the applicant, their helper or the station can add materials."))
+    application, refused = _act(
+        request,
+        public_id,
+        rules.is_applicant_side,
+        _("Only the applicant, their helper or the station can add materials."),
+    )
     if refused:
         return refused
     material = next((m for m in application.materials.all() if m.pk == material_id), None)
@@ -396,8 +523,9 @@ def supply(request, public_id, material_id):
     form = SupplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.material_supply(actor=request.user, application=application, material=material,
-                                     files=form.cleaned_data["file"])
+            services.material_supply(
+                actor=request.user, application=application, material=material, files=form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 exc = ValidationError([m for msgs in exc.message_dict.values() for m in msgs])
@@ -413,9 +541,15 @@ def supply(request, public_id, material_id):
 @require_POST
 def not_applicable(request, public_id, material_id):
     """A conditional material does not apply to this applicant (the office, or the applicant with a reason)."""
-    application, refused = _act(request, public_id, lambda u, a: rules.not_applicable_role(u, a) is not None,
-                                _("Only the accepting office or the applicant's side can say a material does not "
-                                  "apply, while the application is open."))
+    application, refused = _act(
+        request,
+        public_id,
+        lambda u, a: rules.not_applicable_role(u, a) is not None,
+        _(
+            "Only the accepting office or the applicant's side can say a material does not "
+            "apply, while the application is open."
+        ),
+    )
     if refused:
         return refused
     material = next((m for m in application.materials.all() if m.pk == material_id), None)
@@ -424,15 +558,25 @@ def not_applicable(request, public_id, material_id):
     form = NotApplicableForm(request.POST)
     if form.is_valid():
         try:
-            services.material_not_applicable(actor=request.user, application=application, material=material,
-                                             reason=form.cleaned_data["reason"],
-                                             applicable=form.cleaned_data["applicable"])
+            services.material_not_applicable(
+                actor=request.user,
+                application=application,
+                material=material,
+                reason=form.cleaned_data["reason"],
+                applicable=form.cleaned_data["applicable"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, (_("“%(name)s” is needed again.") if form.cleaned_data["applicable"]
-                                       else _("“%(name)s” does not apply: it is no longer missing."))
-                             % {"name": material.spec.name})
+            messages.success(
+                request,
+                (
+                    _("“%(name)s” is needed again.")
+                    if form.cleaned_data["applicable"]
+                    else _("“%(name)s” does not apply: it is no longer missing.")
+                )
+                % {"name": material.spec.name},
+            )
             return redirect(reverse("applications:detail", args=[public_id]) + f"#material-{material.spec.order}")
     form.material_id = material.pk
     application = _load(request, public_id)
@@ -443,17 +587,27 @@ def not_applicable(request, public_id, material_id):
 @limit_create
 @require_POST
 def resubmit(request, public_id):
-    application, refused = _act(request, public_id, rules.is_applicant_side,
-                                _("Only the applicant, their helper or the station can correct the application."))
+    application, refused = _act(
+        request,
+        public_id,
+        rules.is_applicant_side,
+        _("Only the applicant, their helper or the station can correct the application."),
+    )
     if refused:
         return refused
-    checklist = [{"spec": m.spec, "reusable": False, "snapshot": None, "needs_consent": False}
-                 for m in application.materials.all()]
+    checklist = [
+        {"spec": m.spec, "reusable": False, "snapshot": None, "needs_consent": False}
+        for m in application.materials.all()
+    ]
     form = ApplyForm(request.POST, request.FILES, checklist=checklist, resubmit=True)
     if form.is_valid():
         try:
-            services.application_resubmit(actor=request.user, application=application, uploads=form.uploads(),
-                                          note=form.cleaned_data.get("note", ""))
+            services.application_resubmit(
+                actor=request.user,
+                application=application,
+                uploads=form.uploads(),
+                note=form.cleaned_data.get("note", ""),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -496,15 +650,23 @@ def file_download(request, public_id, file_id):
 
 # --- printable documents ------------------------------------------------------------------------
 
+
 @login_required
 def notice_pdf(request, public_id, notice_id):
     application = _load(request, public_id)
     notice = next((n for n in application.notices.all() if n.public_id == notice_id), None)
     if notice is None:
         raise Http404
-    data = pdf.pdf_bytes("applications/pdf/notice.html", {
-        "a": application, "notice": notice, "commitment": getattr(application, "commitment", None),
-        "address": services.mail_address(), "kinds": NoticeKind})
+    data = pdf.pdf_bytes(
+        "applications/pdf/notice.html",
+        {
+            "a": application,
+            "notice": notice,
+            "commitment": getattr(application, "commitment", None),
+            "address": services.mail_address(),
+            "kinds": NoticeKind,
+        },
+    )
     return pdf.pdf_response(data, f"{application.number}-{notice.kind}.pdf")
 
 
@@ -515,13 +677,21 @@ def certificate_pdf(request, public_id):
     if cert is None:
         raise Http404
     url = pdf.verify_url(cert.code)
-    data = pdf.pdf_bytes("applications/pdf/certificate.html", {
-        "a": application, "cert": cert, "verify_url": url, "qr": pdf.qr_data_uri(url),
-        "verify_page": pdf.verify_url("").rstrip("/") + "/" if pdf.verify_path("") else url})
+    data = pdf.pdf_bytes(
+        "applications/pdf/certificate.html",
+        {
+            "a": application,
+            "cert": cert,
+            "verify_url": url,
+            "qr": pdf.qr_data_uri(url),
+            "verify_page": pdf.verify_url("").rstrip("/") + "/" if pdf.verify_path("") else url,
+        },
+    )
     return pdf.pdf_response(data, f"{application.number}-certificate.pdf")
 
 
 # --- staff lists ---------------------------------------------------------------------------------
+
 
 @login_required
 def worklist(request):
@@ -535,19 +705,38 @@ def worklist(request):
     if request.GET.get("format") == "xlsx":
         return _worklist_xlsx(qs[:5000])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "applications/worklist.html", {"form": form, "page": page, "now": timezone.now(),
-                                                          "due": due or "all"})
+    return render(
+        request, "applications/worklist.html", {"form": form, "page": page, "now": timezone.now(), "due": due or "all"}
+    )
 
 
 def _worklist_xlsx(rows):
-    header = [_("Application number"), _("Service"), _("Applicant"), _("Stage"), _("Handled by"), _("Due"),
-              _("Overdue")]
+    header = [
+        _("Application number"),
+        _("Service"),
+        _("Applicant"),
+        _("Stage"),
+        _("Handled by"),
+        _("Due"),
+        _("Overdue"),
+    ]
     now = timezone.now()
-    data = xlsx_response_bytes(header, ([a.number, a.item.name, a.villager.name, a.get_stage_display(),
-                                         a.handler_office.name if a.handler_office_id else _("Village committee"),
-                                         timezone.localtime(a.due_at).strftime("%Y-%m-%d") if a.due_at else "",
-                                         _("yes") if a.due_at and a.due_at < now else ""] for a in rows),
-                                sheet_title=_("Work list"))
+    data = xlsx_response_bytes(
+        header,
+        (
+            [
+                a.number,
+                a.item.name,
+                a.villager.name,
+                a.get_stage_display(),
+                a.handler_office.name if a.handler_office_id else _("Village committee"),
+                timezone.localtime(a.due_at).strftime("%Y-%m-%d") if a.due_at else "",
+                _("yes") if a.due_at and a.due_at < now else "",
+            ]
+            for a in rows
+        ),
+        sheet_title=_("Work list"),
+    )
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="worklist.xlsx"'
     return response
@@ -575,8 +764,11 @@ def mail_list(request):
     if state not in MailState.values:
         state = MailState.UNMATCHED
     page = Paginator(selectors.mail_visible(user=user, state=state), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "applications/mail_list.html", {"page": page, "state": state, "states": MailState.choices,
-                                                           "address": services.mail_address()})
+    return render(
+        request,
+        "applications/mail_list.html",
+        {"page": page, "state": state, "states": MailState.choices, "address": services.mail_address()},
+    )
 
 
 @login_required
@@ -588,12 +780,14 @@ def mail_detail(request, public_id):
     mail = selectors.mail_visible(user=user, state="").filter(public_id=public_id).first()
     if mail is None:
         raise Http404
-    form = MailResolveForm(request.POST or None,
-                           initial={"number": mail.application.number if mail.application else ""})
+    form = MailResolveForm(
+        request.POST or None, initial={"number": mail.application.number if mail.application else ""}
+    )
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["number"].strip()
-        application = Application.objects.select_related("item", "villager").filter(number=number).first() \
-            if number else None
+        application = (
+            Application.objects.select_related("item", "villager").filter(number=number).first() if number else None
+        )
         if number and (application is None or not rules.can_sort_mail(user, application)):
             form.add_error("number", _("No application with this number is handled by your office."))
         else:
@@ -605,6 +799,7 @@ def mail_detail(request, public_id):
                 messages.success(request, _("The e-mail is handled."))
                 return redirect("applications:mail_list")
     from . import inbound
+
     parsed = inbound.parse(mail.raw.open("rb").read())
     return render(request, "applications/mail_detail.html", {"mail": mail, "form": form, "parsed": parsed})
 
@@ -620,6 +815,7 @@ def mail_raw(request, public_id):
 
 
 # --- public verification ------------------------------------------------------------------------
+
 
 def verify_form(request):
     """Anyone checks a certificate by its code (no login): the QR code leads to verify_check."""
@@ -638,9 +834,11 @@ def verify_check(request, code):
 
 
 def _verify_render(request, state, cert, code, form):
-    response = render(request, "applications/verify.html", {"form": form, "state": state, "cert": cert,
-                                                             "code": code[:40]},
-                      status=200 if cert else 404)
+    response = render(
+        request,
+        "applications/verify.html",
+        {"form": form, "state": state, "cert": cert, "code": code[:40]},
+        status=200 if cert else 404,
+    )
     response["Cache-Control"] = "no-store"
     return response
-

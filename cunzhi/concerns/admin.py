@@ -45,8 +45,7 @@ class Open311KeyAdmin(admin.ModelAdmin):
         key, row = services.open311_key_issue(name=form.cleaned_data["name"], actor=request.user)
         obj.pk, obj.key_hash, obj.key_prefix = row.pk, row.key_hash, row.key_prefix
         obj._state.adding = False
-        messages.warning(request, _("The new Open311 key (copy it now, it is not shown again): %(key)s")
-                         % {"key": key})
+        messages.warning(request, _("The new Open311 key (copy it now, it is not shown again): %(key)s") % {"key": key})
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):

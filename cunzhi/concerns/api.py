@@ -148,8 +148,10 @@ class ConcernIn(Schema):
     text: str = Field(..., max_length=2000)
     villager: str | None = Field(None, max_length=16, description="Helpers: the villager acted for (public id).")
     village: str | None = Field(None, pattern=r"^\d{12}$", description="Staff recording one: the village code.")
-    channel: Channel = Field(Channel.ONLINE, description="online for villagers and helpers; phone, window or "
-                                                          "paper when staff record one received.")
+    channel: Channel = Field(
+        Channel.ONLINE,
+        description="online for villagers and helpers; phone, window or paper when staff record one received.",
+    )
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=20)
     group: str | None = Field(None, pattern=r"^\d{15}$")
@@ -211,10 +213,14 @@ class RatesOut(Schema):
 
 
 class ListFilters(Schema):
-    view: str = Field("", pattern=r"^(|scope|mine)$", description="scope: concerns in the caller's regions "
-                                                                  "(staff and representatives); mine: raised by "
-                                                                  "or for the caller. Default: scope when the "
-                                                                  "caller holds a role, else mine.")
+    view: str = Field(
+        "",
+        pattern=r"^(|scope|mine)$",
+        description="scope: concerns in the caller's regions "
+        "(staff and representatives); mine: raised by "
+        "or for the caller. Default: scope when the "
+        "caller holds a role, else mine.",
+    )
     status: str | None = Field(None, max_length=20, description="open, closed, or one status.")
     village: str | None = Field(None, pattern=r"^\d{12}$")
     category: str | None = Field(None, max_length=40)
@@ -249,22 +255,46 @@ def _out(request, c: Concern) -> dict:
     """A concern for this caller: whole, or the public view with the name masked."""
     user = request.user
     full = rules.can_view_full(user, c)
-    answers = [{"author_name": a.author_name, "office_name": a.office_name, "text": a.text, "created_at": a.created_at,
-                "photos": [reverse("concerns:photo", args=[p.public_id]) for p in a.photos.all()]}
-               for a in c.answers.prefetch_related("photos")]
+    answers = [
+        {
+            "author_name": a.author_name,
+            "office_name": a.office_name,
+            "text": a.text,
+            "created_at": a.created_at,
+            "photos": [reverse("concerns:photo", args=[p.public_id]) for p in a.photos.all()],
+        }
+        for a in c.answers.prefetch_related("photos")
+    ]
     events = None
     if full:
-        events = [{"at": e.created_at, "action": e.action, "actor": e.actor.name if e.actor_id else None,
-                   "acting_for": e.on_behalf_of.name if e.on_behalf_of_id else None,
-                   "data": {k: v for k, v in (e.after or {}).items() if k != "answer"}}
-                  for e in selectors.timeline(concern=c)]
-    return _Out(c, dict(
-        raised_by_name=(c.villager.name if c.villager_id else c.contact_name) if full else None,
-        channel=c.channel, clock=c.clock, place=c.place, group_code=c.group.code if c.group_id else None,
-        lat=float(c.lat) if c.lat is not None else None, lon=float(c.lon) if c.lon is not None else None,
-        photos=[reverse("concerns:photo", args=[p.public_id]) for p in selectors.concern_photos(concern=c)],
-        answers=answers, timeline=events, merged_into=c.merged_into.number if c.merged_into_id else None,
-        rating_comment=c.rating_comment, allowed=_allowed(user, c)))
+        events = [
+            {
+                "at": e.created_at,
+                "action": e.action,
+                "actor": e.actor.name if e.actor_id else None,
+                "acting_for": e.on_behalf_of.name if e.on_behalf_of_id else None,
+                "data": {k: v for k, v in (e.after or {}).items() if k != "answer"},
+            }
+            for e in selectors.timeline(concern=c)
+        ]
+    return _Out(
+        c,
+        {
+            "raised_by_name": (c.villager.name if c.villager_id else c.contact_name) if full else None,
+            "channel": c.channel,
+            "clock": c.clock,
+            "place": c.place,
+            "group_code": c.group.code if c.group_id else None,
+            "lat": float(c.lat) if c.lat is not None else None,
+            "lon": float(c.lon) if c.lon is not None else None,
+            "photos": [reverse("concerns:photo", args=[p.public_id]) for p in selectors.concern_photos(concern=c)],
+            "answers": answers,
+            "timeline": events,
+            "merged_into": c.merged_into.number if c.merged_into_id else None,
+            "rating_comment": c.rating_comment,
+            "allowed": _allowed(user, c),
+        },
+    )
 
 
 class _Out:
@@ -294,10 +324,32 @@ class ConcernPageOut(Schema):
     page_size: int
 
 
-ROW_VALUES = ("public_id", "number", "kind", "category__code", "category__name", "category__name_en", "text",
-              "status", "region_code", "village__name", "public_name", "is_public", "level", "escalation_level",
-              "owner__name", "owner_office__name", "dispatched_at", "ack_due_at", "answer_due_at", "due_at",
-              "answered_at", "answer_text", "me_too_count", "rating")
+ROW_VALUES = (
+    "public_id",
+    "number",
+    "kind",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "text",
+    "status",
+    "region_code",
+    "village__name",
+    "public_name",
+    "is_public",
+    "level",
+    "escalation_level",
+    "owner__name",
+    "owner_office__name",
+    "dispatched_at",
+    "ack_due_at",
+    "answer_due_at",
+    "due_at",
+    "answered_at",
+    "answer_text",
+    "me_too_count",
+    "rating",
+)
 
 
 LIST_CACHE_SECONDS = 30
@@ -311,27 +363,51 @@ def _rows_json(qs, *, page: int, size: int) -> HttpResponse:
     now = timezone.now()
     count = qs.count()
     items = []
-    for r in qs.values(*ROW_VALUES)[(page - 1) * size: page * size]:
-        items.append({
-            "id": r["public_id"], "number": r["number"], "kind": r["kind"], "category": r["category__code"],
-            "category_name": (r["category__name_en"] if english and r["category__name_en"] else r["category__name"]),
-            "text": r["text"], "status": r["status"], "status_label": labels.get(r["status"], r["status"]),
-            "village_code": r["region_code"][:12], "village_name": r["village__name"],
-            "public_name": r["public_name"], "is_public": r["is_public"], "level": r["level"],
-            "escalation_level": r["escalation_level"], "owner_name": r["owner__name"],
-            "office_name": r["owner_office__name"], "dispatched_at": r["dispatched_at"],
-            "ack_due_at": r["ack_due_at"], "answer_due_at": r["answer_due_at"], "due_at": r["due_at"],
-            "overdue": r["due_at"] is not None and r["due_at"] < now, "answered_at": r["answered_at"],
-            "answer": r["answer_text"], "me_too_count": r["me_too_count"], "rating": r["rating"],
-        })
-    body = json.dumps({"items": items, "count": count, "page": page, "page_size": size}, cls=DjangoJSONEncoder,
-                      ensure_ascii=False)
+    for r in qs.values(*ROW_VALUES)[(page - 1) * size : page * size]:
+        items.append(
+            {
+                "id": r["public_id"],
+                "number": r["number"],
+                "kind": r["kind"],
+                "category": r["category__code"],
+                "category_name": (
+                    r["category__name_en"] if english and r["category__name_en"] else r["category__name"]
+                ),
+                "text": r["text"],
+                "status": r["status"],
+                "status_label": labels.get(r["status"], r["status"]),
+                "village_code": r["region_code"][:12],
+                "village_name": r["village__name"],
+                "public_name": r["public_name"],
+                "is_public": r["is_public"],
+                "level": r["level"],
+                "escalation_level": r["escalation_level"],
+                "owner_name": r["owner__name"],
+                "office_name": r["owner_office__name"],
+                "dispatched_at": r["dispatched_at"],
+                "ack_due_at": r["ack_due_at"],
+                "answer_due_at": r["answer_due_at"],
+                "due_at": r["due_at"],
+                "overdue": r["due_at"] is not None and r["due_at"] < now,
+                "answered_at": r["answered_at"],
+                "answer": r["answer_text"],
+                "me_too_count": r["me_too_count"],
+                "rating": r["rating"],
+            }
+        )
+    body = json.dumps(
+        {"items": items, "count": count, "page": page, "page_size": size}, cls=DjangoJSONEncoder, ensure_ascii=False
+    )
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get("/concerns", response={200: ConcernPageOut, **LIST_ERRORS})
-def concern_list(request, filters: ListFilters = Query(...), page: int = Query(1, ge=1, le=100_000),
-                 page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+def concern_list(
+    request,
+    filters: ListFilters = Query(...),
+    page: int = Query(1, ge=1, le=100_000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
+):
     """Concerns in the caller's scope (or the caller's own), newest first; overdue and due-soon lists by `due`."""
     user = request.user
     can_list = rules.can_list(user)
@@ -351,17 +427,26 @@ def concern_list(request, filters: ListFilters = Query(...), page: int = Query(1
         # area changes (services.board_touch stamps), or LIST_CACHE_SECONDS pass (the "overdue" flags age).
         # One cache read fetches the kept page with the stamps it was built under and the current stamps.
         stamp_keys = [f"concerns:board:{p[:12].ljust(12, '0')}" for p in people_rules.prefixes(user, rules.LIST_ROLES)]
-        key = "concerns:api:" + hashlib.sha256("{}:{}:{}".format(
-            user.pk, translation.get_language(), sorted(request.GET.items())).encode()).hexdigest()
+        key = (
+            "concerns:api:"
+            + hashlib.sha256(
+                f"{user.pk}:{translation.get_language()}:{sorted(request.GET.items())}".encode()
+            ).hexdigest()
+        )
         found = cache.get_many([key, *stamp_keys])
         stamps = [found.get(k) for k in stamp_keys]
         kept = found.get(key)
         if kept is not None and kept[0] == stamps:
             body = kept[1]
         else:
-            qs = selectors.concerns_in_scope(user=user, status=filters.status or "", village=filters.village or "",
-                                             category=filters.category or "", due=filters.due or "",
-                                             owner=user if filters.owned else None)
+            qs = selectors.concerns_in_scope(
+                user=user,
+                status=filters.status or "",
+                village=filters.village or "",
+                category=filters.category or "",
+                due=filters.due or "",
+                owner=user if filters.owned else None,
+            )
             body = _rows_json(qs, page=page, size=page_size).content
             cache.set(key, (stamps, body), LIST_CACHE_SECONDS)
         return HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -387,16 +472,33 @@ def concern_create(request, payload: ConcernIn):
     if payload.channel == Channel.OPEN311:
         raise ApiError(422, _("Choose how the concern was received."), "invalid")
     concern = services.concern_submit(
-        actor=user, category=category, kind=payload.kind, text=payload.text, villager=villager, village=village,
-        group=group, place=payload.place, lat=payload.lat, lon=payload.lon, is_public=payload.is_public,
-        is_anonymous=payload.is_anonymous, urgent=payload.urgent, channel=payload.channel,
-        contact_name=payload.contact_name, contact_phone=payload.contact_phone)
+        actor=user,
+        category=category,
+        kind=payload.kind,
+        text=payload.text,
+        villager=villager,
+        village=village,
+        group=group,
+        place=payload.place,
+        lat=payload.lat,
+        lon=payload.lon,
+        is_public=payload.is_public,
+        is_anonymous=payload.is_anonymous,
+        urgent=payload.urgent,
+        channel=payload.channel,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+    )
     return HttpStatus(201, _out(request, selectors.concern_by_public_id(public_id=concern.public_id)))
 
 
 @router.get("/concerns/rates", response={200: RatesOut, **LIST_ERRORS})
-def concern_rates(request, group: str = Query("office", pattern=r"^(office|village|township)$"),
-                  start: dt.date | None = None, end: dt.date | None = None):
+def concern_rates(
+    request,
+    group: str = Query("office", pattern=r"^(office|village|township)$"),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+):
     """The three rates (response, resolution, satisfaction) per office, village or township for a period."""
     if not rules.can_see_rates(request.user):
         raise ApiError(403, _("The rates are for village, township and county staff."), "forbidden")
@@ -406,8 +508,7 @@ def concern_rates(request, group: str = Query("office", pattern=r"^(office|villa
         raise ApiError(422, _("The end is before the start."), "invalid")
     rows = selectors.rates(prefixes=people_rules.prefixes(request.user), group=group, start=start, end=end)
     total = selectors.rates_total(rows)
-    return {"group": group, "start": start, "end": end, "rows": rows,
-            "total": {"key": "", "name": "", **total}}
+    return {"group": group, "start": start, "end": end, "rows": rows, "total": {"key": "", "name": "", **total}}
 
 
 @router.get("/concerns/board/{code}", response={200: list[ConcernRowOut], **OBJECT_ERRORS}, auth=None)
@@ -490,4 +591,3 @@ def concern_merge(request, payload: MergeIn, public_id: str = ID):
         raise ValidationError({"into": _("No concern with this number in the area you work for.")})
     services.concern_merge(actor=request.user, source=c, target=target)
     return _then(request, c)
-

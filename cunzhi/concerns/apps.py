@@ -14,10 +14,14 @@ class ConcernsConfig(AppConfig):
         from cunzhi.people.rules import office_cases_register
 
         from . import selectors, services
+
         # Notices about a concern are for those who see the concern whole.
         about_register("concerns.concern", can_read=selectors.concern_readable, readable=selectors.concerns_readable)
         # An office sees the ID number and phone of the villagers whose concerns it handles.
         office_cases_register(selectors.office_case_villagers)
-        job_register("concerns.escalate", lambda: services.concerns_escalate_due(),
-                     every_minutes=getattr(settings, "CONCERNS_JOB_MINUTES", 5),
-                     description=_("Escalate overdue concerns one level up; close answers left unrated too long."))
+        job_register(
+            "concerns.escalate",
+            lambda: services.concerns_escalate_due(),
+            every_minutes=getattr(settings, "CONCERNS_JOB_MINUTES", 5),
+            description=_("Escalate overdue concerns one level up; close answers left unrated too long."),
+        )

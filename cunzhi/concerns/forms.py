@@ -28,8 +28,11 @@ class PhotosField(forms.FileField):
         return [f for f in files if f]
 
 
-STAFF_CHANNELS = [(Channel.PHONE, Channel.PHONE.label), (Channel.WINDOW, Channel.WINDOW.label),
-                  (Channel.PAPER, Channel.PAPER.label)]
+STAFF_CHANNELS = [
+    (Channel.PHONE, Channel.PHONE.label),
+    (Channel.WINDOW, Channel.WINDOW.label),
+    (Channel.PAPER, Channel.PAPER.label),
+]
 
 
 class ConcernForm(forms.Form):
@@ -38,25 +41,38 @@ class ConcernForm(forms.Form):
     for_villager = forms.ChoiceField(label=_("For whom"), required=False)
     village = forms.ChoiceField(label=_("Village"), required=False)
     channel = forms.ChoiceField(label=_("How it was received"), required=False, choices=STAFF_CHANNELS)
-    villager_phone = forms.CharField(label=_("Villager's mobile number (if on the roster)"), required=False,
-                                     max_length=20)
+    villager_phone = forms.CharField(
+        label=_("Villager's mobile number (if on the roster)"), required=False, max_length=20
+    )
     contact_name = forms.CharField(label=_("Name of the person"), required=False, max_length=50)
     contact_phone = forms.CharField(label=_("Their telephone"), required=False, max_length=20)
-    kind = forms.ChoiceField(label=_("What kind of concern"), choices=Kind.choices, widget=forms.RadioSelect,
-                             initial=Kind.HELP)
+    kind = forms.ChoiceField(
+        label=_("What kind of concern"), choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.HELP
+    )
     category = forms.ChoiceField(label=_("About"))
-    text = forms.CharField(label=_("What happened, and what do you need?"), max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 5}),
-                           help_text=_("Write it as you would tell it. While you type, similar concerns of your "
-                                       "village appear below: you can add “me too” instead."))
+    text = forms.CharField(
+        label=_("What happened, and what do you need?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Write it as you would tell it. While you type, similar concerns of your "
+            "village appear below: you can add “me too” instead."
+        ),
+    )
     photos = PhotosField(label=_("Photos (up to four)"))
     group = forms.ChoiceField(label=_("Villager group"), required=False)
-    place = forms.CharField(label=_("Where exactly"), required=False, max_length=120,
-                            help_text=_("For example: the bridge at the east end of the village."))
-    lat = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6,
-                             min_value=-90, max_value=90)
-    lon = forms.DecimalField(label=_("Longitude"), required=False, max_digits=9, decimal_places=6,
-                             min_value=-180, max_value=180)
+    place = forms.CharField(
+        label=_("Where exactly"),
+        required=False,
+        max_length=120,
+        help_text=_("For example: the bridge at the east end of the village."),
+    )
+    lat = forms.DecimalField(
+        label=_("Latitude"), required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    lon = forms.DecimalField(
+        label=_("Longitude"), required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
     urgent = forms.BooleanField(label=_("Urgent: danger to people or property now"), required=False)
     is_public = forms.BooleanField(label=_("Show it on the village's public board"), required=False, initial=True)
     is_anonymous = forms.BooleanField(label=_("Do not show my name on the board"), required=False)
@@ -88,9 +104,12 @@ class ConcernForm(forms.Form):
 
 
 class AcknowledgeForm(forms.Form):
-    clock = forms.ChoiceField(label=_("Answer time"), required=False,
-                              choices=[("", _("Keep as it is"))] + list(Clock.choices),
-                              help_text=_("A complex matter may take 15 days; the villager sees the new date."))
+    clock = forms.ChoiceField(
+        label=_("Answer time"),
+        required=False,
+        choices=[("", _("Keep as it is")), *list(Clock.choices)],
+        help_text=_("A complex matter may take 15 days; the villager sees the new date."),
+    )
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
 
 
@@ -109,16 +128,21 @@ class TransferForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    rating = forms.ChoiceField(label=_("How satisfied are you with the answer?"), choices=Rating.choices,
-                               widget=forms.RadioSelect)
+    rating = forms.ChoiceField(
+        label=_("How satisfied are you with the answer?"), choices=Rating.choices, widget=forms.RadioSelect
+    )
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=300)
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("What is still not resolved?"), max_length=300,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-    rating = forms.ChoiceField(label=_("Your rating of the answer (optional)"), required=False,
-                               choices=[("", _("No rating"))] + list(Rating.choices))
+    reason = forms.CharField(
+        label=_("What is still not resolved?"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rating = forms.ChoiceField(
+        label=_("Your rating of the answer (optional)"),
+        required=False,
+        choices=[("", _("No rating")), *list(Rating.choices)],
+    )
 
 
 class MergeForm(forms.Form):
@@ -130,14 +154,21 @@ class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     village = forms.ChoiceField(label=_("Village"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    due = forms.ChoiceField(label=_("Deadline"), required=False, choices=[
-        ("", _("All")), ("overdue", _("Overdue")), ("soon", _("Due soon")), ("escalated", _("Escalated"))])
+    due = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("All")), ("overdue", _("Overdue")), ("soon", _("Due soon")), ("escalated", _("Escalated"))],
+    )
     mine = forms.BooleanField(label=_("Only mine"), required=False)
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All")), ("open", _("Open")), ("closed", _("Closed"))] + list(
-            Status.choices)
+        self.fields["status"].choices = [
+            ("", _("All")),
+            ("open", _("Open")),
+            ("closed", _("Closed")),
+            *list(Status.choices),
+        ]
         self.fields["village"].choices = [("", _("All villages"))] + [(v.code, v.name) for v in villages]
         self.fields["category"].choices = [("", _("All categories"))] + [(c.code, c.label_text) for c in categories]
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
@@ -148,8 +179,11 @@ def _month_start() -> dt.date:
 
 
 class RatesForm(forms.Form):
-    group = forms.ChoiceField(label=_("Per"), required=False, choices=[
-        ("office", _("Office")), ("village", _("Village")), ("township", _("Township"))])
+    group = forms.ChoiceField(
+        label=_("Per"),
+        required=False,
+        choices=[("office", _("Office")), ("village", _("Village")), ("township", _("Township"))],
+    )
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
@@ -181,11 +215,13 @@ class RuleForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
     region = forms.ChoiceField(label=_("Region"))
     level = forms.ChoiceField(label=_("Handled at"), choices=Level.choices)
-    office = forms.ChoiceField(label=_("Office"), required=False,
-                               help_text=_("For township and county matters."))
-    responsible = forms.CharField(label=_("Responsible person's mobile number"), required=False, max_length=20,
-                                  help_text=_("For a village matter you may leave it empty: the village's Party "
-                                              "secretary is then named."))
+    office = forms.ChoiceField(label=_("Office"), required=False, help_text=_("For township and county matters."))
+    responsible = forms.CharField(
+        label=_("Responsible person's mobile number"),
+        required=False,
+        max_length=20,
+        help_text=_("For a village matter you may leave it empty: the village's Party secretary is then named."),
+    )
 
     def __init__(self, *args, categories=(), regions=(), offices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,8 +9,7 @@ from cunzhi.concerns.models import OPEN_STATUSES
 def card(*, user, villager, is_staff) -> str | None:
     context = {}
     if villager is not None:
-        mine = list(selectors.concerns_mine(user=user).filter(status__in=OPEN_STATUSES)
-                    .order_by("-dispatched_at")[:3])
+        mine = list(selectors.concerns_mine(user=user).filter(status__in=OPEN_STATUSES).order_by("-dispatched_at")[:3])
         context["mine"] = mine
     if is_staff and rules.can_list(user):
         context["due"] = selectors.due_counts(user=user)

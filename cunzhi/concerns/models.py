@@ -79,8 +79,7 @@ class Category(TimeStamped):
     name_en = models.CharField(_("name in English"), max_length=80, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     clock = models.CharField(_("usual answer time"), max_length=20, choices=Clock.choices, default=Clock.GENERAL)
-    level = models.CharField(_("handled by default at"), max_length=10, choices=Level.choices,
-                             default=Level.VILLAGE)
+    level = models.CharField(_("handled by default at"), max_length=10, choices=Level.choices, default=Level.VILLAGE)
     active = models.BooleanField(_("in use"), default=True)
     position = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -109,16 +108,21 @@ class RoutingRule(TimeStamped):
     """
 
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules",
-                                 verbose_name=_("category"))
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("region"))
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules", verbose_name=_("category"))
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
     region_prefix = models.CharField(max_length=15, db_index=True, editable=False)
     level = models.CharField(_("handled at"), max_length=10, choices=Level.choices)
-    office = models.ForeignKey("people.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("office"))
-    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("responsible person"))
+    office = models.ForeignKey(
+        "people.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("responsible person"),
+    )
 
     class Meta:
         ordering = ["category__position", "region_prefix"]
@@ -139,15 +143,21 @@ class Concern(TimeStamped):
     # Read out over the phone: digits only, not a sequence (counts are not revealed).
     number = models.CharField(_("number"), max_length=16, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="concerns",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="concerns", verbose_name=_("category")
+    )
     text = models.TextField(_("what happened"))
     clock = models.CharField(_("answer time"), max_length=20, choices=Clock.choices)
     # Where: the village always; a group or a point (WGS84) optionally; a few words for the place.
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("village"))
-    group = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("villager group"))
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    group = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("villager group"),
+    )
     region_code = models.CharField(max_length=15, editable=False)
     place = models.CharField(_("place"), max_length=120, blank=True)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -155,22 +165,36 @@ class Concern(TimeStamped):
     is_public = models.BooleanField(_("public"), default=True)
     is_anonymous = models.BooleanField(_("shown without my name"), default=False)
     # Who it is for: a villager on the roster; or, when recorded for a caller without a record, a name.
-    villager = models.ForeignKey("people.Villager", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="concerns", verbose_name=_("villager"))
+    villager = models.ForeignKey(
+        "people.Villager",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="concerns",
+        verbose_name=_("villager"),
+    )
     contact_name = models.CharField(_("name"), max_length=50, blank=True)
     contact_phone = models.CharField(_("telephone"), max_length=20, blank=True)
     # Masked name for public pages, fixed at submission ("张*" or empty when anonymous).
     public_name = models.CharField(max_length=20, blank=True, editable=False)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     channel = models.CharField(_("received"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     # Who answers for it now (first contact owns it until a recorded transfer).
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.VILLAGE)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("responsible person"))
-    owner_office = models.ForeignKey("people.Office", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("office"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("responsible person"),
+    )
+    owner_office = models.ForeignKey(
+        "people.Office", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("office")
+    )
     # Escalation: how far up it went because it was late (village -> township -> county).
     escalation_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -205,8 +229,7 @@ class Concern(TimeStamped):
             # deadline order, with the region code beside it so the scope is checked inside the index.
             models.Index(fields=["due_at", "region_code"], name="concern_due", condition=Q(due_at__isnull=False)),
             models.Index(fields=["escalate_at"], name="concern_escalate", condition=Q(escalate_at__isnull=False)),
-            models.Index(fields=["confirm_due_at"], name="concern_confirm",
-                         condition=Q(confirm_due_at__isnull=False)),
+            models.Index(fields=["confirm_due_at"], name="concern_confirm", condition=Q(confirm_due_at__isnull=False)),
             models.Index(fields=["region_code", "dispatched_at"], name="concern_scope_time"),
             models.Index(fields=["region_code", "is_public", "dispatched_at"], name="concern_board"),
             models.Index(fields=["owner", "status"], name="concern_owner"),
@@ -278,8 +301,9 @@ class Open311Key(TimeStamped):
     name = models.CharField(_("name"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     key_prefix = models.CharField(_("key starts with"), max_length=8)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -66,8 +66,14 @@ def _xml_value(parent, key, value, item_names):
 def render(data, fmt: str, root: str, item: str, status: int = 200, item_names: dict | None = None):
     """JSON as is; XML as <root><item>...</item></root> with nested lists named by `item_names`."""
     if fmt == "xml":
-        names = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format",
-                 "keywords": "keyword", **(item_names or {})}
+        names = {
+            "attributes": "attribute",
+            "values": "value",
+            "endpoints": "endpoint",
+            "formats": "format",
+            "keywords": "keyword",
+            **(item_names or {}),
+        }
         top = ET.Element(root)
         if isinstance(data, list):
             for row in data:
@@ -101,16 +107,33 @@ def discovery(request, fmt):
         return error(fmt, 405, _("This address does not accept this method."))
     base = request.build_absolute_uri(reverse("open311:discovery", args=["json"]).rsplit("/", 1)[0] + "/")
     changed = Category.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
-    data = {"changeset": _iso(changed or timezone.now()), "contact": getattr(settings, "OPEN311_CONTACT", ""),
-            "key_service": _("API keys are issued by the county administrator."),
-            "endpoints": [{"specification": SPEC, "url": base, "changeset": _iso(changed or timezone.now()),
-                           "type": "production", "formats": ["text/xml", "application/json"]}]}
+    data = {
+        "changeset": _iso(changed or timezone.now()),
+        "contact": getattr(settings, "OPEN311_CONTACT", ""),
+        "key_service": _("API keys are issued by the county administrator."),
+        "endpoints": [
+            {
+                "specification": SPEC,
+                "url": base,
+                "changeset": _iso(changed or timezone.now()),
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
     return render(data, fmt, "discovery", "discovery")
 
 
 def _service_row(c: Category) -> dict:
-    return {"service_code": c.code, "service_name": c.label_text, "description": c.description,
-            "metadata": True, "type": "realtime", "keywords": "", "group": c.get_level_display()}
+    return {
+        "service_code": c.code,
+        "service_name": c.label_text,
+        "description": c.description,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "",
+        "group": c.get_level_display(),
+    }
 
 
 def services_list(request, fmt):
@@ -125,18 +148,38 @@ def service_definition(request, code, fmt):
         return error(fmt, 404, _("No such service code."))
     villages = Region.objects.filter(level=RegionLevel.VILLAGE).only("code", "name").order_by("code")
     attrs = [
-        {"variable": True, "code": "village", "datatype": "singlevaluelist", "required": True,
-         "datatype_description": _("The 12-digit area code of the village."), "order": 1,
-         "description": _("Village"), "values": [{"key": v.code, "name": v.name} for v in villages]},
-        {"variable": True, "code": "kind", "datatype": "singlevaluelist", "required": False,
-         "datatype_description": "", "order": 2, "description": _("What kind of concern"),
-         "values": [{"key": k, "name": str(label)} for k, label in Kind.choices]},
-        {"variable": True, "code": "public", "datatype": "singlevaluelist", "required": False,
-         "datatype_description": "", "order": 3, "description": _("Show it on the village's public board"),
-         "values": [{"key": "true", "name": _("Yes")}, {"key": "false", "name": _("No")}]},
+        {
+            "variable": True,
+            "code": "village",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "datatype_description": _("The 12-digit area code of the village."),
+            "order": 1,
+            "description": _("Village"),
+            "values": [{"key": v.code, "name": v.name} for v in villages],
+        },
+        {
+            "variable": True,
+            "code": "kind",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 2,
+            "description": _("What kind of concern"),
+            "values": [{"key": k, "name": str(label)} for k, label in Kind.choices],
+        },
+        {
+            "variable": True,
+            "code": "public",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 3,
+            "description": _("Show it on the village's public board"),
+            "values": [{"key": "true", "name": _("Yes")}, {"key": "false", "name": _("No")}],
+        },
     ]
-    return render({"service_code": category.code, "attributes": attrs}, fmt, "service_definition",
-                  "service_definition")
+    return render({"service_code": category.code, "attributes": attrs}, fmt, "service_definition", "service_definition")
 
 
 # --- requests --------------------------------------------------------------------------------------
@@ -146,26 +189,39 @@ def _request_row(request, c: Concern) -> dict:
         notes = str(c.get_status_display())
     else:
         notes = c.answer_text or str(c.get_status_display())
-    agency = c.owner_office.name if c.owner_office_id else _("%(village)s village committee") % {
-        "village": c.village.name}
+    agency = (
+        c.owner_office.name if c.owner_office_id else _("%(village)s village committee") % {"village": c.village.name}
+    )
     return {
-        "service_request_id": c.public_id, "status": c.open311_status, "status_notes": notes,
-        "service_name": c.category.label_text, "service_code": c.category.code, "description": c.text,
-        "agency_responsible": agency, "service_notice": "",
-        "requested_datetime": _iso(c.dispatched_at), "updated_datetime": _iso(c.updated_at),
+        "service_request_id": c.public_id,
+        "status": c.open311_status,
+        "status_notes": notes,
+        "service_name": c.category.label_text,
+        "service_code": c.category.code,
+        "description": c.text,
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": _iso(c.dispatched_at),
+        "updated_datetime": _iso(c.updated_at),
         "expected_datetime": _iso(c.answer_due_at) if c.status in OPEN_STATUSES else None,
-        "address": " ".join(x for x in (c.village.name, c.place) if x), "address_id": c.region_code,
-        "zipcode": "", "lat": float(c.lat) if c.lat is not None else None,
+        "address": " ".join(x for x in (c.village.name, c.place) if x),
+        "address_id": c.region_code,
+        "zipcode": "",
+        "lat": float(c.lat) if c.lat is not None else None,
         "long": float(c.lon) if c.lon is not None else None,
         "media_url": request.build_absolute_uri(reverse("concerns:photo", args=[photos[0].public_id]))
-        if photos else "",
+        if photos
+        else "",
     }
 
 
 def _public_requests():
-    return (Concern.objects.filter(is_public=True).exclude(status=Status.MERGED)
-            .select_related("category", "village", "owner_office")
-            .prefetch_related(Prefetch("photos", queryset=Photo.objects.filter(answer__isnull=True))))
+    return (
+        Concern.objects.filter(is_public=True)
+        .exclude(status=Status.MERGED)
+        .select_related("category", "village", "owner_office")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.filter(answer__isnull=True)))
+    )
 
 
 def _when(raw: str, *, end: bool = False):
@@ -189,7 +245,7 @@ def requests_list(request, fmt):
     ids = [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         # The specification: ids override every other filter.
-        rows = qs.filter(public_id__in=ids[:_max_requests()]).order_by("-dispatched_at")
+        rows = qs.filter(public_id__in=ids[: _max_requests()]).order_by("-dispatched_at")
         return render([_request_row(request, c) for c in rows], fmt, "service_requests", "request")
     codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]
     if codes:
@@ -221,7 +277,7 @@ def requests_list(request, fmt):
         page = max(int(params.get("page", 1)), 1)
     except ValueError:
         return error(fmt, 400, _("page and page_size are whole numbers."))
-    rows = qs.order_by("-dispatched_at", "-id")[(page - 1) * size: page * size]
+    rows = qs.order_by("-dispatched_at", "-id")[(page - 1) * size : page * size]
     return render([_request_row(request, c) for c in rows], fmt, "service_requests", "request")
 
 
@@ -246,8 +302,9 @@ def request_create(request, fmt):
     key = services.open311_key_check(key=data.get("api_key", "").strip())
     if key is None:
         return error(fmt, 403, _("A valid api_key is required to create a service request."))
-    if is_ratelimited(request, group="open311.create", key=lambda g, r: str(key.pk), rate=CREATE_RATE,
-                      method="POST", increment=True):
+    if is_ratelimited(
+        request, group="open311.create", key=lambda g, r: str(key.pk), rate=CREATE_RATE, method="POST", increment=True
+    ):
         return error(fmt, 429, _("Too many requests; please wait a minute and try again."))
     category = Category.objects.filter(code=data.get("service_code", ""), active=True).first()
     if category is None:
@@ -255,8 +312,7 @@ def request_create(request, fmt):
     code = data.get("attribute[village]", "").strip()
     village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).first() if code else None
     if village is None:
-        return error(fmt, 400, _("attribute[village] must be the area code of a village (see the service "
-                                 "definition)."))
+        return error(fmt, 400, _("attribute[village] must be the area code of a village (see the service definition)."))
     kind = data.get("attribute[kind]", Kind.REPORT) or Kind.REPORT
     public = data.get("attribute[public]", "true").strip().lower() != "false"
     try:
@@ -270,15 +326,38 @@ def request_create(request, fmt):
     villager = Villager.objects.filter(phone=mobile, region_code__startswith=village.code).first() if mobile else None
     try:
         concern = services.concern_submit(
-            actor=None, category=category, kind=kind, text=data.get("description", ""), villager=villager,
-            village=village, place=data.get("address_string", ""), lat=lat, lon=lon, is_public=public,
-            channel=Channel.OPEN311, contact_name=name or key.name, contact_phone=phone, source=key.name)
+            actor=None,
+            category=category,
+            kind=kind,
+            text=data.get("description", ""),
+            villager=villager,
+            village=village,
+            place=data.get("address_string", ""),
+            lat=lat,
+            lon=lon,
+            is_public=public,
+            channel=Channel.OPEN311,
+            contact_name=name or key.name,
+            contact_phone=phone,
+            source=key.name,
+        )
     except ValidationError as exc:
         return error(fmt, 400, " ".join(exc.messages))
-    return render([{"service_request_id": concern.public_id, "token": concern.public_id,
-                    "service_notice": _("Answer expected by %(when)s.") % {
-                        "when": timezone.localtime(concern.answer_due_at).strftime("%Y-%m-%d %H:%M")},
-                    "account_id": None}], fmt, "service_requests", "request", status=201)
+    return render(
+        [
+            {
+                "service_request_id": concern.public_id,
+                "token": concern.public_id,
+                "service_notice": _("Answer expected by %(when)s.")
+                % {"when": timezone.localtime(concern.answer_due_at).strftime("%Y-%m-%d %H:%M")},
+                "account_id": None,
+            }
+        ],
+        fmt,
+        "service_requests",
+        "request",
+        status=201,
+    )
 
 
 @csrf_exempt
@@ -286,8 +365,14 @@ def dispatch(request, name: str, fmt: str, **kw):
     """One entry for every Open311 address: the format, the method, then the view."""
     if fmt not in ("json", "xml"):
         return error("json", 404, _("Formats are json and xml."))
-    views = {"discovery": discovery, "services": services_list, "service": service_definition,
-             "requests": requests_list, "request": request_detail, "token": token_detail}
+    views = {
+        "discovery": discovery,
+        "services": services_list,
+        "service": service_definition,
+        "requests": requests_list,
+        "request": request_detail,
+        "token": token_detail,
+    }
     if request.method not in ("GET", "HEAD") and not (name == "requests" and request.method == "POST"):
         return error(fmt, 405, _("This address does not accept this method."))
     with translation.override(_language(request)):

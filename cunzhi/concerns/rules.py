@@ -42,8 +42,11 @@ def is_subject(user, concern) -> bool:
 
 
 def helps(user, concern) -> bool:
-    return (_authenticated(user) and concern.villager_id is not None
-            and people_rules.active_delegation(user, concern.villager, DelegationScope.CONCERNS) is not None)
+    return (
+        _authenticated(user)
+        and concern.villager_id is not None
+        and people_rules.active_delegation(user, concern.villager, DelegationScope.CONCERNS) is not None
+    )
 
 
 def reached_level(concern) -> str:
@@ -83,16 +86,24 @@ def _handler_reaches(user, concern) -> bool:
 
 def can_see_phone(user, concern) -> bool:
     """The contact phone in full: the villager, village roles that call back, the office handling it."""
-    return (is_subject(user, concern) or in_scope(user, concern.region_code, people_rules.PHONE_ROLES)
-            or (_authenticated(user) and concern.owner_id == user.pk) or office_reaches(user, concern))
+    return (
+        is_subject(user, concern)
+        or in_scope(user, concern.region_code, people_rules.PHONE_ROLES)
+        or (_authenticated(user) and concern.owner_id == user.pk)
+        or office_reaches(user, concern)
+    )
 
 
 def can_view_full(user, concern) -> bool:
     """Names, contact, private text and the timeline."""
     if not _authenticated(user):
         return False
-    return (is_subject(user, concern) or concern.raised_by_id == user.pk or is_staff_in_scope(user, concern)
-            or helps(user, concern))
+    return (
+        is_subject(user, concern)
+        or concern.raised_by_id == user.pk
+        or is_staff_in_scope(user, concern)
+        or helps(user, concern)
+    )
 
 
 def can_view(user, concern) -> bool:
@@ -115,8 +126,7 @@ def can_answer(user, concern) -> bool:
 def _above_village(user, concern) -> bool:
     """A handler whose role region contains the concern's village but is not the village itself."""
     village = concern.region_code[:12]
-    return any(village.startswith(p) and len(p) < 12
-               for p in people_rules.prefixes(user, HANDLER_ROLES))
+    return any(village.startswith(p) and len(p) < 12 for p in people_rules.prefixes(user, HANDLER_ROLES))
 
 
 def can_transfer(user, concern) -> bool:
@@ -140,8 +150,13 @@ def can_close_loop(user, concern) -> bool:
 
 def can_me_too(user, concern) -> bool:
     villager = own_villager(user)
-    return (villager is not None and concern.status in OPEN_STATUSES and concern.is_public
-            and villager.region_code[:12] == concern.region_code[:12] and concern.villager_id != villager.pk)
+    return (
+        villager is not None
+        and concern.status in OPEN_STATUSES
+        and concern.is_public
+        and villager.region_code[:12] == concern.region_code[:12]
+        and concern.villager_id != villager.pk
+    )
 
 
 def can_raise_as_staff(user) -> bool:

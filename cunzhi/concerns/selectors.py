@@ -23,7 +23,14 @@ from cunzhi.regions.models import Region
 
 from . import rules
 from .models import (
-    OPEN_STATUSES, WORKING_STATUSES, Category, Concern, MeToo, Rating, RoutingRule, Status,
+    OPEN_STATUSES,
+    WORKING_STATUSES,
+    Category,
+    Concern,
+    MeToo,
+    Rating,
+    RoutingRule,
+    Status,
 )
 
 LIST_RELATED = ("category", "village", "owner", "owner_office", "villager")
@@ -95,14 +102,28 @@ def concerns_readable(user):
 
 def office_case_villagers(office_ids: set[int]):
     """Villagers whose concern is with one of these offices."""
-    return (Concern.objects.filter(owner_office_id__in=office_ids, villager__isnull=False).order_by()
-            .values_list("villager_id", flat=True))
+    return (
+        Concern.objects.filter(owner_office_id__in=office_ids, villager__isnull=False)
+        .order_by()
+        .values_list("villager_id", flat=True)
+    )
 
 
 def concern_by_public_id(*, public_id: str) -> Concern | None:
-    return (Concern.objects.select_related("category", "village__parent", "group", "owner", "owner_office",
-                                           "villager__user", "raised_by", "merged_into")
-            .filter(public_id=public_id).first())
+    return (
+        Concern.objects.select_related(
+            "category",
+            "village__parent",
+            "group",
+            "owner",
+            "owner_office",
+            "villager__user",
+            "raised_by",
+            "merged_into",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def categories_active():
@@ -120,8 +141,17 @@ def _listable_q(user) -> Q:
     return q
 
 
-def concerns_in_scope(*, user, status: str = "", village: str = "", category: str = "", due: str = "",
-                      owner=None, search: str = "", now=None):
+def concerns_in_scope(
+    *,
+    user,
+    status: str = "",
+    village: str = "",
+    category: str = "",
+    due: str = "",
+    owner=None,
+    search: str = "",
+    now=None,
+):
     """Concerns the user may list as staff (private ones only for staff roles), newest first."""
     now = now or timezone.now()
     qs = Concern.objects.filter(_listable_q(user))
@@ -165,9 +195,13 @@ def concerns_of_villager_q(user) -> Q:
     if own is not None:
         q |= Q(villager=own)
     now = timezone.now()
-    helped = [v for v, scopes in user.delegations_held.filter(revoked_at__isnull=True, starts_at__lte=now,
-                                                              ends_at__gt=now).values_list("villager_id", "scopes")
-              if DelegationScope.CONCERNS in (scopes or [])]
+    helped = [
+        v
+        for v, scopes in user.delegations_held.filter(
+            revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+        ).values_list("villager_id", "scopes")
+        if DelegationScope.CONCERNS in (scopes or [])
+    ]
     if helped:
         q |= Q(villager_id__in=helped)
     return q
@@ -187,13 +221,30 @@ def concerns_supported(*, user):
 
 def board(*, region: Region):
     """Public concerns of a village or township for its board (names masked at submission), newest first."""
-    return (Concern.objects.filter(prefix_q([region.prefix]), is_public=True)
-            .exclude(status=Status.MERGED)
-            .select_related("category", "village")
-            .only("public_id", "number", "kind", "text", "status", "public_name", "me_too_count", "answer_text",
-                  "dispatched_at", "answered_at", "region_code", "category__name", "category__name_en",
-                  "village__name", "photo_count", "is_anonymous")
-            .order_by("-dispatched_at", "-id"))
+    return (
+        Concern.objects.filter(prefix_q([region.prefix]), is_public=True)
+        .exclude(status=Status.MERGED)
+        .select_related("category", "village")
+        .only(
+            "public_id",
+            "number",
+            "kind",
+            "text",
+            "status",
+            "public_name",
+            "me_too_count",
+            "answer_text",
+            "dispatched_at",
+            "answered_at",
+            "region_code",
+            "category__name",
+            "category__name_en",
+            "village__name",
+            "photo_count",
+            "is_anonymous",
+        )
+        .order_by("-dispatched_at", "-id")
+    )
 
 
 def helped_villagers(*, user) -> list:
@@ -211,7 +262,7 @@ def bigrams(text: str) -> set[str]:
     for run in _WORD.findall((text or "").lower()):
         if len(run) == 1:
             continue
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 
@@ -220,11 +271,23 @@ def similar_open(*, village_code: str, text: str, limit: int = 5, exclude_pk=Non
     query = bigrams(text)
     if len(query) < 2:
         return []
-    rows = list(Concern.objects.filter(prefix_q([village_code[:12]]), is_public=True, status__in=OPEN_STATUSES)
-                .exclude(pk=exclude_pk).select_related("category")
-                .only("public_id", "number", "text", "status", "me_too_count", "dispatched_at", "category__name",
-                      "category__name_en", "villager_id")
-                .order_by("-dispatched_at")[:pool])
+    rows = list(
+        Concern.objects.filter(prefix_q([village_code[:12]]), is_public=True, status__in=OPEN_STATUSES)
+        .exclude(pk=exclude_pk)
+        .select_related("category")
+        .only(
+            "public_id",
+            "number",
+            "text",
+            "status",
+            "me_too_count",
+            "dispatched_at",
+            "category__name",
+            "category__name_en",
+            "villager_id",
+        )
+        .order_by("-dispatched_at")[:pool]
+    )
     scored = []
     for c in rows:
         other = bigrams(c.text)
@@ -242,8 +305,11 @@ def similar_open(*, village_code: str, text: str, limit: int = 5, exclude_pk=Non
 # --- timeline ------------------------------------------------------------------------------------
 def timeline(*, concern: Concern) -> list[AuditEvent]:
     """Every audit row of the concern, oldest first, with actor and the villager acted for."""
-    events = list(AuditEvent.objects.filter(object_type="concerns.concern", object_id=str(concern.pk))
-                  .select_related("actor", "on_behalf_of").order_by("created_at", "id"))
+    events = list(
+        AuditEvent.objects.filter(object_type="concerns.concern", object_id=str(concern.pk))
+        .select_related("actor", "on_behalf_of")
+        .order_by("created_at", "id")
+    )
     answers = {a.pk: a for a in concern.answers.prefetch_related("photos")}
     for e in events:
         e.answer = answers.get((e.after or {}).get("answer"))
@@ -269,18 +335,23 @@ def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> l
     tz = timezone.get_current_timezone()
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    qs = Concern.objects.filter(prefix_q(prefixes), dispatched_at__gte=lo, dispatched_at__lt=hi) \
-        .exclude(status=Status.MERGED)
+    qs = Concern.objects.filter(prefix_q(prefixes), dispatched_at__gte=lo, dispatched_at__lt=hi).exclude(
+        status=Status.MERGED
+    )
     key = {"office": "owner_office_id", "village": "region_code", "township": "township"}[group]
     if group == "township":
         qs = qs.annotate(township=Substr("region_code", 1, 9))
-    rows = list(qs.values(key).annotate(
-        dispatched=Count("id"),
-        in_time=Count("id", filter=Q(answered_in_time=True)),
-        resolved=Count("id", filter=Q(status=Status.RESOLVED)),
-        rated=Count("id", filter=~Q(rating="")),
-        satisfied=Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])),
-    ).order_by(key))
+    rows = list(
+        qs.values(key)
+        .annotate(
+            dispatched=Count("id"),
+            in_time=Count("id", filter=Q(answered_in_time=True)),
+            resolved=Count("id", filter=Q(status=Status.RESOLVED)),
+            rated=Count("id", filter=~Q(rating="")),
+            satisfied=Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])),
+        )
+        .order_by(key)
+    )
     if group == "office":
         names = dict(Office.objects.filter(pk__in=[r[key] for r in rows if r[key]]).values_list("pk", "name"))
     else:
@@ -291,13 +362,20 @@ def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> l
         k = r[key]
         name = names.get(k if group != "township" else k + "000", "") if k else ""
         n, rated = r["dispatched"], r["rated"]
-        out.append({
-            "key": str(k or ""), "name": name, "dispatched": n, "answered_in_time": r["in_time"],
-            "resolved": r["resolved"], "rated": rated, "satisfied": r["satisfied"],
-            "response_rate": r["in_time"] / n if n else None,
-            "resolution_rate": r["resolved"] / n if n else None,
-            "satisfaction_rate": r["satisfied"] / rated if rated else None,
-        })
+        out.append(
+            {
+                "key": str(k or ""),
+                "name": name,
+                "dispatched": n,
+                "answered_in_time": r["in_time"],
+                "resolved": r["resolved"],
+                "rated": rated,
+                "satisfied": r["satisfied"],
+                "response_rate": r["in_time"] / n if n else None,
+                "resolution_rate": r["resolved"] / n if n else None,
+                "satisfaction_rate": r["satisfied"] / rated if rated else None,
+            }
+        )
     out.sort(key=lambda r: (-r["dispatched"], r["name"]))
     return out
 
@@ -307,25 +385,39 @@ def rates_total(rows: list[dict]) -> dict:
     rated = sum(r["rated"] for r in rows)
     in_time, resolved = sum(r["answered_in_time"] for r in rows), sum(r["resolved"] for r in rows)
     satisfied = sum(r["satisfied"] for r in rows)
-    return {"dispatched": n, "answered_in_time": in_time, "resolved": resolved, "rated": rated,
-            "satisfied": satisfied, "response_rate": in_time / n if n else None,
-            "resolution_rate": resolved / n if n else None, "satisfaction_rate": satisfied / rated if rated else None}
+    return {
+        "dispatched": n,
+        "answered_in_time": in_time,
+        "resolved": resolved,
+        "rated": rated,
+        "satisfied": satisfied,
+        "response_rate": in_time / n if n else None,
+        "resolution_rate": resolved / n if n else None,
+        "satisfaction_rate": satisfied / rated if rated else None,
+    }
 
 
 # --- configuration pages -------------------------------------------------------------------------
 def rules_visible(*, user):
-    return (RoutingRule.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "region_prefix")
-                                       | Q(region_prefix__in=[p[:6] for p in people_rules.prefixes(
-                                           user, rules.ADMIN_ROLES)]))
-            .select_related("category", "region", "office", "responsible"))
+    return RoutingRule.objects.filter(
+        prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "region_prefix")
+        | Q(region_prefix__in=[p[:6] for p in people_rules.prefixes(user, rules.ADMIN_ROLES)])
+    ).select_related("category", "region", "office", "responsible")
 
 
 def regions_for_rules(*, user) -> list[Region]:
     """The county, townships and villages in the administrator's scope (for the rule form)."""
-    return list(Region.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "code"))
-                .exclude(level="group").only("code", "name", "level", "prefix").order_by("code"))
+    return list(
+        Region.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "code"))
+        .exclude(level="group")
+        .only("code", "name", "level", "prefix")
+        .order_by("code")
+    )
 
 
 def offices_for_rules(*, user) -> list[Office]:
-    return list(Office.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES)))
-                .select_related("region").order_by("region_code", "name"))
+    return list(
+        Office.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES)))
+        .select_related("region")
+        .order_by("region_code", "name")
+    )

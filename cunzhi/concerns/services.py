@@ -24,9 +24,9 @@ from django.utils.translation import gettext_noop
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import fold_width, mask_name
-from cunzhi.notify.models import Urgency
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.workdays import add_working_hours
+from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind, DelegationScope, Role, RoleAssignment, User, Villager
@@ -36,8 +36,21 @@ from cunzhi.regions.models import Region
 
 from . import rules
 from .models import (
-    LEVEL_ORDER, OPEN_STATUSES, WORKING_STATUSES, Answer, Category, Channel, Clock, Concern, Kind, Level, MeToo,
-    Open311Key, Photo, Rating, RoutingRule, Status,
+    LEVEL_ORDER,
+    WORKING_STATUSES,
+    Answer,
+    Category,
+    Channel,
+    Clock,
+    Concern,
+    Kind,
+    Level,
+    MeToo,
+    Open311Key,
+    Photo,
+    Rating,
+    RoutingRule,
+    Status,
 )
 
 MAX_TEXT = 2000
@@ -91,9 +104,14 @@ def _level_of_prefix(prefix: str) -> str:
 
 def _office_of(user, region_code: str):
     """The office the user works in for this region (their role whose region holds it), or None."""
-    ra = (RoleAssignment.objects.filter(user=user, office__isnull=False,
-                                        region_prefix__in=[region_code[:6], region_code[:9], region_code[:12]])
-          .select_related("office").order_by("-region_prefix").first())
+    ra = (
+        RoleAssignment.objects.filter(
+            user=user, office__isnull=False, region_prefix__in=[region_code[:6], region_code[:9], region_code[:12]]
+        )
+        .select_related("office")
+        .order_by("-region_prefix")
+        .first()
+    )
     return ra.office if ra else None
 
 
@@ -110,7 +128,7 @@ def _new_number(now) -> str:
         number = f"{day}{secrets.randbelow(100_000):05d}"
         if not Concern.objects.filter(number=number).exists():
             return number
-    return f"{day}{secrets.randbelow(10 ** 9):09d}"
+    return f"{day}{secrets.randbelow(10**9):09d}"
 
 
 def _snapshot_name(user) -> str:
@@ -118,27 +136,47 @@ def _snapshot_name(user) -> str:
 
 
 def board_touch(region_code: str) -> None:
-    """A village's concerns changed: cached boards and staff API lists of the village, its township and county are stale."""
+    """A village's concerns changed: cached boards and staff API lists of the village, its township and county
+    are stale."""
     now = timezone.now().timestamp()
-    cache.set_many({f"concerns:board:{region_code[:12]}": now, f"concerns:board:{region_code[:9]}000": now,
-                    f"concerns:board:{region_code[:6]}000000": now}, None)
+    cache.set_many(
+        {
+            f"concerns:board:{region_code[:12]}": now,
+            f"concerns:board:{region_code[:9]}000": now,
+            f"concerns:board:{region_code[:6]}000000": now,
+        },
+        None,
+    )
 
 
 def _audit(concern, *, actor, action: str, on_behalf_of=None, before=None, after=None):
     # The villager's and the actor's home pages list their open concerns (concerns/home.py).
     home_invalidate(getattr(actor, "pk", None), concern.villager.user_id if concern.villager_id else None)
-    return audit_record(actor=actor, action=action, obj=concern, region_code=concern.region_code,
-                        on_behalf_of=on_behalf_of, before=before, after=after)
+    return audit_record(
+        actor=actor,
+        action=action,
+        obj=concern,
+        region_code=concern.region_code,
+        on_behalf_of=on_behalf_of,
+        before=before,
+        after=after,
+    )
 
 
 def _context(concern, **extra) -> dict:
     c = concern.category
-    return {"number": concern.number, "category": c.name, "category_en": c.name_en or c.name,
-            "excerpt": concern.excerpt, **extra}
+    return {
+        "number": concern.number,
+        "category": c.name,
+        "category_en": c.name_en or c.name,
+        "excerpt": concern.excerpt,
+        **extra,
+    }
 
 
 def _link(concern) -> str:
     from django.urls import reverse
+
     return reverse("concerns:detail", args=[concern.public_id])
 
 
@@ -147,9 +185,17 @@ def _tell(user_ids, template: str, concern, *, sender=None, urgent: bool = False
     if not ids:
         return
     sender = sender if getattr(sender, "is_authenticated", False) else None
-    notice_send(kind="direct", user_ids=ids, template=f"concerns_{template}", context=_context(concern, **extra),
-                link=_link(concern), urgency=Urgency.URGENT if urgent else Urgency.NORMAL, sender=sender,
-                region_code=concern.region_code, about=concern)
+    notice_send(
+        kind="direct",
+        user_ids=ids,
+        template=f"concerns_{template}",
+        context=_context(concern, **extra),
+        link=_link(concern),
+        urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+        sender=sender,
+        region_code=concern.region_code,
+        about=concern,
+    )
 
 
 def _villager_user_ids(concern, *, supporters: bool = False) -> list[int]:
@@ -157,8 +203,11 @@ def _villager_user_ids(concern, *, supporters: bool = False) -> list[int]:
     if concern.villager_id and concern.villager.user_id:
         ids.append(concern.villager.user_id)
     if supporters:
-        ids += list(MeToo.objects.filter(concern=concern, villager__user__isnull=False)
-                    .values_list("villager__user_id", flat=True))
+        ids += list(
+            MeToo.objects.filter(concern=concern, villager__user__isnull=False).values_list(
+                "villager__user_id", flat=True
+            )
+        )
     return ids
 
 
@@ -203,8 +252,9 @@ def _schedule(concern: Concern) -> None:
     concern.due_at = concern.ack_due_at if concern.status == Status.OPEN else concern.answer_due_at
     if _next_level(concern) is None:
         # At the top already: told once when late, then the overdue list keeps showing it.
-        concern.escalate_at = None if concern.escalated_at and concern.escalated_at >= concern.due_at \
-            else concern.due_at
+        concern.escalate_at = (
+            None if concern.escalated_at and concern.escalated_at >= concern.due_at else concern.due_at
+        )
     elif concern.escalated_at:
         concern.escalate_at = max(concern.due_at, concern.escalated_at + dt.timedelta(hours=escalation_hours()))
     else:
@@ -212,24 +262,33 @@ def _schedule(concern: Concern) -> None:
 
 
 def _next_level(concern: Concern) -> str | None:
-    current = max(LEVEL_ORDER.index(concern.level),
-                  LEVEL_ORDER.index(concern.escalation_level) if concern.escalation_level else 0)
+    current = max(
+        LEVEL_ORDER.index(concern.level), LEVEL_ORDER.index(concern.escalation_level) if concern.escalation_level else 0
+    )
     return LEVEL_ORDER[current + 1] if current + 1 < len(LEVEL_ORDER) else None
 
 
 # --- routing -------------------------------------------------------------------------------------
 def _village_leader(village_code: str):
     """The village's Party secretary (else a cadre): named for village-level matters without a named person."""
-    ra = (RoleAssignment.objects.filter(region_prefix=village_code, role__in=[Role.PARTY_SECRETARY, Role.CADRE])
-          .select_related("user").order_by("-role", "id").first())
+    ra = (
+        RoleAssignment.objects.filter(region_prefix=village_code, role__in=[Role.PARTY_SECRETARY, Role.CADRE])
+        .select_related("user")
+        .order_by("-role", "id")
+        .first()
+    )
     return ra.user if ra else None
 
 
 def route(*, category: Category, village: Region) -> dict:
     """Who handles a concern of this category in this village: level, office and named person."""
     code = village.code
-    rule = (RoutingRule.objects.filter(category=category, region_prefix__in=[code[:6], code[:9], code[:12]])
-            .select_related("office", "responsible").order_by("-region_prefix").first())
+    rule = (
+        RoutingRule.objects.filter(category=category, region_prefix__in=[code[:6], code[:9], code[:12]])
+        .select_related("office", "responsible")
+        .order_by("-region_prefix")
+        .first()
+    )
     if rule is not None:
         owner = rule.responsible
         if owner is None and rule.level == Level.VILLAGE:
@@ -245,22 +304,52 @@ def _level_recipients(concern: Concern, level: str) -> list[int]:
     """Who is told when a concern escalates to `level`: the named person of that level's rule, else its leaders."""
     code = concern.region_code
     prefix = {Level.TOWNSHIP: code[:9], Level.COUNTY: code[:6]}.get(level, code[:12])
-    rule = (RoutingRule.objects.filter(category=concern.category_id, level=level, region_prefix__in=[
-        code[:6], code[:9], code[:12]], responsible__isnull=False).order_by("-region_prefix").first())
+    rule = (
+        RoutingRule.objects.filter(
+            category=concern.category_id,
+            level=level,
+            region_prefix__in=[code[:6], code[:9], code[:12]],
+            responsible__isnull=False,
+        )
+        .order_by("-region_prefix")
+        .first()
+    )
     if rule is not None:
         return [rule.responsible_id]
     roles = {Level.TOWNSHIP: [Role.OFFICE_STAFF], Level.COUNTY: [Role.COUNTY_ADMIN, Role.OFFICE_STAFF]}.get(
-        level, [Role.PARTY_SECRETARY, Role.CADRE])
-    return list(RoleAssignment.objects.filter(region_prefix=prefix, role__in=roles)
-                .order_by("role", "id").values_list("user_id", flat=True)[:5])
+        level, [Role.PARTY_SECRETARY, Role.CADRE]
+    )
+    return list(
+        RoleAssignment.objects.filter(region_prefix=prefix, role__in=roles)
+        .order_by("role", "id")
+        .values_list("user_id", flat=True)[:5]
+    )
 
 
 # --- raising a concern ---------------------------------------------------------------------------
-def concern_submit(*, actor, category: Category | None, kind: str, text: str, villager: Villager | None = None,
-                   village: Region | None = None, group: Region | None = None, place: str = "",
-                   lat=None, lon=None, is_public: bool = True, is_anonymous: bool = False, urgent: bool = False,
-                   photos=(), channel: str = Channel.ONLINE, contact_name: str = "", contact_phone: str = "",
-                   clock: str = "", source: str = "", now=None) -> Concern:
+def concern_submit(
+    *,
+    actor,
+    category: Category | None,
+    kind: str,
+    text: str,
+    villager: Villager | None = None,
+    village: Region | None = None,
+    group: Region | None = None,
+    place: str = "",
+    lat=None,
+    lon=None,
+    is_public: bool = True,
+    is_anonymous: bool = False,
+    urgent: bool = False,
+    photos=(),
+    channel: str = Channel.ONLINE,
+    contact_name: str = "",
+    contact_phone: str = "",
+    clock: str = "",
+    source: str = "",
+    now=None,
+) -> Concern:
     """Raise a concern: for oneself, for a villager under a delegation, or recorded by staff; routed and clocked."""
     now = now or timezone.now()
     errors = {}
@@ -319,15 +408,32 @@ def concern_submit(*, actor, category: Category | None, kind: str, text: str, vi
     routed = route(category=category, village=village)
     clock = clock or (Clock.EMERGENCY if urgent else category.clock)
     concern = Concern(
-        number=_new_number(now), kind=kind, category=category, text=text, clock=clock, village=village,
-        group=group, place=place, lat=lat, lon=lon, is_public=is_public, is_anonymous=is_anonymous,
-        villager=villager, contact_name=contact_name if villager is None else "",
+        number=_new_number(now),
+        kind=kind,
+        category=category,
+        text=text,
+        clock=clock,
+        village=village,
+        group=group,
+        place=place,
+        lat=lat,
+        lon=lon,
+        is_public=is_public,
+        is_anonymous=is_anonymous,
+        villager=villager,
+        contact_name=contact_name if villager is None else "",
         contact_phone=contact_phone if villager is None else "",
         public_name="" if is_anonymous else mask_name(villager.name if villager else contact_name),
-        raised_by=actor if getattr(actor, "is_authenticated", False) else None, channel=channel,
-        level=routed["level"], owner=routed["owner"], owner_office=routed["office"], dispatched_at=now,
-        ack_due_at=ack_due(now, clock), answer_due_at=now + dt.timedelta(hours=answer_hours(clock)),
-        photo_count=len(files))
+        raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+        channel=channel,
+        level=routed["level"],
+        owner=routed["owner"],
+        owner_office=routed["office"],
+        dispatched_at=now,
+        ack_due_at=ack_due(now, clock),
+        answer_due_at=now + dt.timedelta(hours=answer_hours(clock)),
+        photo_count=len(files),
+    )
     if channel in STAFF_CHANNELS:
         # First contact: whoever received it owns it, and receiving it in person is acknowledging it.
         concern.owner, concern.owner_office = actor, _office_of(actor, village.code)
@@ -338,13 +444,30 @@ def concern_submit(*, actor, category: Category | None, kind: str, text: str, vi
         concern.save()
         _photos_store(files, concern=concern, user=concern.raised_by)
         if on_behalf is not None:
-            delegation_use(helper=actor, villager=on_behalf, scope=DelegationScope.CONCERNS,
-                           purpose=gettext_noop("Raised a concern for the villager"))
-        _audit(concern, actor=actor, action="concern.submit", on_behalf_of=on_behalf, after={
-            "channel": channel, "kind": kind, "category": category.code, "clock": clock, "level": concern.level,
-            "owner": _snapshot_name(concern.owner), "office": concern.owner_office.name if concern.owner_office else "",
-            "rule": routed["rule"].public_id if routed["rule"] else "", "photos": len(files),
-            **({"source": source[:100]} if source else {})})
+            delegation_use(
+                helper=actor,
+                villager=on_behalf,
+                scope=DelegationScope.CONCERNS,
+                purpose=gettext_noop("Raised a concern for the villager"),
+            )
+        _audit(
+            concern,
+            actor=actor,
+            action="concern.submit",
+            on_behalf_of=on_behalf,
+            after={
+                "channel": channel,
+                "kind": kind,
+                "category": category.code,
+                "clock": clock,
+                "level": concern.level,
+                "owner": _snapshot_name(concern.owner),
+                "office": concern.owner_office.name if concern.owner_office else "",
+                "rule": routed["rule"].public_id if routed["rule"] else "",
+                "photos": len(files),
+                **({"source": source[:100]} if source else {}),
+            },
+        )
         if concern.owner_id and concern.owner_id != getattr(actor, "pk", None):
             _tell([concern.owner_id], "new", concern, sender=actor, urgent=clock == Clock.EMERGENCY)
         if concern.villager_id and concern.villager.user_id and concern.villager.user_id != getattr(actor, "pk", None):
@@ -374,11 +497,28 @@ def concern_acknowledge(*, actor, concern: Concern, clock: str = "", note: str =
     _schedule(concern)
     with transaction.atomic():
         concern.save()
-        _audit(concern, actor=actor, action="concern.acknowledge", before=before, after={
-            "status": concern.status, "owner": _snapshot_name(actor), "clock": concern.clock, "took": took,
-            "note": note, "answer_due_at": concern.answer_due_at.isoformat()})
-        _tell(_villager_user_ids(concern), "acknowledged", concern, sender=actor, owner=_snapshot_name(actor),
-              due=timezone.localtime(concern.answer_due_at).strftime("%Y-%m-%d %H:%M"))
+        _audit(
+            concern,
+            actor=actor,
+            action="concern.acknowledge",
+            before=before,
+            after={
+                "status": concern.status,
+                "owner": _snapshot_name(actor),
+                "clock": concern.clock,
+                "took": took,
+                "note": note,
+                "answer_due_at": concern.answer_due_at.isoformat(),
+            },
+        )
+        _tell(
+            _villager_user_ids(concern),
+            "acknowledged",
+            concern,
+            sender=actor,
+            owner=_snapshot_name(actor),
+            due=timezone.localtime(concern.answer_due_at).strftime("%Y-%m-%d %H:%M"),
+        )
         board_touch(concern.region_code)
     return concern
 
@@ -404,15 +544,27 @@ def concern_answer(*, actor, concern: Concern, text: str, photos=(), now=None) -
     _schedule(concern)
     office = concern.owner_office.name if concern.owner_office_id else ""
     with transaction.atomic():
-        answer = Answer.objects.create(concern=concern, author=actor, author_name=_snapshot_name(actor),
-                                       office_name=office, text=text)
+        answer = Answer.objects.create(
+            concern=concern, author=actor, author_name=_snapshot_name(actor), office_name=office, text=text
+        )
         _photos_store(files, concern=concern, answer=answer, user=actor)
         concern.save()
-        _audit(concern, actor=actor, action="concern.answer", before=before, after={
-            "status": concern.status, "answer": answer.pk, "in_time": concern.answered_in_time,
-            "photos": len(files), "office": office})
-        _tell(_villager_user_ids(concern, supporters=True), "answered", concern, sender=actor,
-              owner=_snapshot_name(actor))
+        _audit(
+            concern,
+            actor=actor,
+            action="concern.answer",
+            before=before,
+            after={
+                "status": concern.status,
+                "answer": answer.pk,
+                "in_time": concern.answered_in_time,
+                "photos": len(files),
+                "office": office,
+            },
+        )
+        _tell(
+            _villager_user_ids(concern, supporters=True), "answered", concern, sender=actor, owner=_snapshot_name(actor)
+        )
         board_touch(concern.region_code)
     return answer
 
@@ -420,9 +572,15 @@ def concern_answer(*, actor, concern: Concern, text: str, photos=(), now=None) -
 def transfer_candidates(*, concern: Concern) -> list[User]:
     """Handlers whose role region holds the concern's village: the village, its township, the county."""
     code = concern.region_code
-    return list(User.objects.filter(is_active=True, roles__role__in=rules.HANDLER_ROLES,
-                                    roles__region_prefix__in=[code[:6], code[:9], code[:12]])
-                .distinct().order_by("name"))
+    return list(
+        User.objects.filter(
+            is_active=True,
+            roles__role__in=rules.HANDLER_ROLES,
+            roles__region_prefix__in=[code[:6], code[:9], code[:12]],
+        )
+        .distinct()
+        .order_by("name")
+    )
 
 
 def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now=None) -> Concern:
@@ -435,22 +593,34 @@ def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now
         raise ValidationError({"to_user": _("Choose someone who handles concerns for this village.")})
     if to_user.pk == concern.owner_id:
         raise ValidationError({"to_user": _("This person is already responsible.")})
-    before = {"owner": _snapshot_name(concern.owner),
-              "office": concern.owner_office.name if concern.owner_office_id else ""}
+    before = {
+        "owner": _snapshot_name(concern.owner),
+        "office": concern.owner_office.name if concern.owner_office_id else "",
+    }
     concern.owner, concern.owner_office = to_user, _office_of(to_user, concern.region_code)
     concern.level = _handler_level(to_user, concern.region_code)
     # The escalation that brought it up is history now: the new owner's level is where it lives.
     if concern.escalation_level and LEVEL_ORDER.index(concern.escalation_level) <= LEVEL_ORDER.index(concern.level):
         concern.escalation_level = ""
     _schedule(concern)
-    after = {"owner": _snapshot_name(to_user), "office": concern.owner_office.name if concern.owner_office_id else "",
-             "reason": reason, "level": concern.level}
+    after = {
+        "owner": _snapshot_name(to_user),
+        "office": concern.owner_office.name if concern.owner_office_id else "",
+        "reason": reason,
+        "level": concern.level,
+    }
     with transaction.atomic():
         concern.save()
         _audit(concern, actor=actor, action="concern.transfer", before=before, after=after)
         _tell([to_user.pk], "assigned", concern, sender=actor, reason=reason, by=_snapshot_name(actor))
-        _tell(_villager_user_ids(concern), "transferred", concern, sender=actor, owner=after["owner"],
-              office=after["office"])
+        _tell(
+            _villager_user_ids(concern),
+            "transferred",
+            concern,
+            sender=actor,
+            owner=after["owner"],
+            office=after["office"],
+        )
         board_touch(concern.region_code)
     return concern
 
@@ -462,8 +632,12 @@ def _closer(actor, concern):
         raise ValidationError(_("Only the villager who raised this concern (or their helper) can do this now."))
     if rules.is_subject(actor, concern):
         return None
-    delegation_use(helper=actor, villager=concern.villager, scope=DelegationScope.CONCERNS,
-                   purpose=gettext_noop("Rated an answer for the villager"))
+    delegation_use(
+        helper=actor,
+        villager=concern.villager,
+        scope=DelegationScope.CONCERNS,
+        purpose=gettext_noop("Rated an answer for the villager"),
+    )
     return concern.villager
 
 
@@ -480,9 +654,14 @@ def concern_confirm(*, actor, concern: Concern, rating: str, comment: str = "", 
         concern.confirm_due_at = None
         _schedule(concern)
         concern.save()
-        _audit(concern, actor=actor, action="concern.confirm", on_behalf_of=on_behalf,
-               before={"status": Status.ANSWERED}, after={"status": concern.status, "rating": rating,
-                                                          "comment": comment})
+        _audit(
+            concern,
+            actor=actor,
+            action="concern.confirm",
+            on_behalf_of=on_behalf,
+            before={"status": Status.ANSWERED},
+            after={"status": concern.status, "rating": rating, "comment": comment},
+        )
         _tell([concern.owner_id], "rated", concern, sender=actor, rating=rating)
         board_touch(concern.region_code)
     return concern
@@ -502,9 +681,14 @@ def concern_reopen(*, actor, concern: Concern, reason: str, rating: str = "", no
             concern.rating, concern.rated_at = rating, now
         _schedule(concern)
         concern.save()
-        _audit(concern, actor=actor, action="concern.reopen", on_behalf_of=on_behalf,
-               before={"status": Status.ANSWERED}, after={"status": concern.status, "reason": reason,
-                                                          "rating": rating})
+        _audit(
+            concern,
+            actor=actor,
+            action="concern.reopen",
+            on_behalf_of=on_behalf,
+            before={"status": Status.ANSWERED},
+            after={"status": concern.status, "reason": reason, "rating": rating},
+        )
         _tell([concern.owner_id], "reopened", concern, sender=actor, reason=reason)
         board_touch(concern.region_code)
     return concern
@@ -543,20 +727,29 @@ def concern_merge(*, actor, source: Concern, target: Concern, now=None) -> Conce
             followers.add(source.villager_id)
         followers.discard(target.villager_id)
         have = set(MeToo.objects.filter(concern=target).values_list("villager_id", flat=True))
-        MeToo.objects.bulk_create([MeToo(concern=target, villager_id=v, from_merge=True)
-                                   for v in sorted(followers - have)])
+        MeToo.objects.bulk_create(
+            [MeToo(concern=target, villager_id=v, from_merge=True) for v in sorted(followers - have)]
+        )
         target.me_too_count = MeToo.objects.filter(concern=target).count()
         target.save(update_fields=["me_too_count", "updated_at"])
         before = {"status": source.status}
         source.status, source.merged_into, source.closed_at, source.confirm_due_at = Status.MERGED, target, now, None
         _schedule(source)
         source.save()
-        _audit(source, actor=actor, action="concern.merge", before=before,
-               after={"status": source.status, "into": target.number})
-        _audit(target, actor=actor, action="concern.merged_in", after={"from": source.number,
-                                                                       "me_too": target.me_too_count})
-        _tell(told, "merged", source, sender=actor, target=target.number,
-              target_link=_link(target))
+        _audit(
+            source,
+            actor=actor,
+            action="concern.merge",
+            before=before,
+            after={"status": source.status, "into": target.number},
+        )
+        _audit(
+            target,
+            actor=actor,
+            action="concern.merged_in",
+            after={"from": source.number, "me_too": target.me_too_count},
+        )
+        _tell(told, "merged", source, sender=actor, target=target.number, target_link=_link(target))
         board_touch(source.region_code)
         board_touch(target.region_code)
     return target
@@ -579,9 +772,17 @@ def _escalate_one(concern: Concern, now) -> None:
     concern.save(update_fields=["escalation_level", "escalated_at", "escalate_at", "due_at", "updated_at"])
     above = _level_recipients(concern, level)
     names = list(User.objects.filter(pk__in=above).values_list("name", flat=True))
-    _audit(concern, actor=None, action="concern.escalate", before=before,
-           after={"escalation_level": level, "told": names,
-                  "late": "acknowledge" if concern.status == Status.OPEN else "answer"})
+    _audit(
+        concern,
+        actor=None,
+        action="concern.escalate",
+        before=before,
+        after={
+            "escalation_level": level,
+            "told": names,
+            "late": "acknowledge" if concern.status == Status.OPEN else "answer",
+        },
+    )
     _tell([owner_id, *above], "escalated_staff", concern, urgent=True, level=level)
     _tell(_villager_user_ids(concern), "escalated", concern, level=level)
     board_touch(concern.region_code)
@@ -591,28 +792,46 @@ def concerns_escalate_due(*, now=None, limit: int = 500) -> str:
     """Escalate late concerns one level up and close answers left unrated too long. Idempotent."""
     now = now or timezone.now()
     escalated = closed = 0
-    ids = list(Concern.objects.filter(escalate_at__lte=now, status__in=WORKING_STATUSES)
-               .order_by("escalate_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        Concern.objects.filter(escalate_at__lte=now, status__in=WORKING_STATUSES)
+        .order_by("escalate_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     for pk in ids:
         with transaction.atomic():
-            concern = (Concern.objects.select_for_update(of=("self",)).select_related("category", "villager")
-                       .filter(pk=pk, escalate_at__lte=now, status__in=WORKING_STATUSES).first())
+            concern = (
+                Concern.objects.select_for_update(of=("self",))
+                .select_related("category", "villager")
+                .filter(pk=pk, escalate_at__lte=now, status__in=WORKING_STATUSES)
+                .first()
+            )
             if concern is not None:  # another run may have taken it meanwhile
                 _escalate_one(concern, now)
                 escalated += 1
-    ids = list(Concern.objects.filter(confirm_due_at__lte=now, status=Status.ANSWERED)
-               .order_by("confirm_due_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        Concern.objects.filter(confirm_due_at__lte=now, status=Status.ANSWERED)
+        .order_by("confirm_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     for pk in ids:
         with transaction.atomic():
-            concern = (Concern.objects.select_for_update()
-                       .filter(pk=pk, confirm_due_at__lte=now, status=Status.ANSWERED).first())
+            concern = (
+                Concern.objects.select_for_update()
+                .filter(pk=pk, confirm_due_at__lte=now, status=Status.ANSWERED)
+                .first()
+            )
             if concern is None:
                 continue
             concern.status, concern.closed_at, concern.confirm_due_at = Status.CLOSED_UNRATED, now, None
             _schedule(concern)
             concern.save()
-            _audit(concern, actor=None, action="concern.close_unrated", before={"status": Status.ANSWERED},
-                   after={"status": concern.status})
+            _audit(
+                concern,
+                actor=None,
+                action="concern.close_unrated",
+                before={"status": Status.ANSWERED},
+                after={"status": concern.status},
+            )
             board_touch(concern.region_code)
             closed += 1
     return f"{escalated} escalated, {closed} closed unrated"
@@ -622,17 +841,31 @@ def concerns_escalate_due(*, now=None, limit: int = 500) -> str:
 def concern_read_record(*, actor, concern: Concern) -> None:
     """Staff opening a concern see the villager's name and phone: logged on "who viewed my data"."""
     if concern.villager_id and rules.is_staff_in_scope(actor, concern) and not rules.is_subject(actor, concern):
-        access_record(actor=actor, villager=concern.villager, kind=AccessKind.STAFF_READ,
-                      purpose=gettext_noop("Handling an application or concern"))
+        access_record(
+            actor=actor,
+            villager=concern.villager,
+            kind=AccessKind.STAFF_READ,
+            purpose=gettext_noop("Handling an application or concern"),
+        )
 
 
 # --- configuration by the county administrator ---------------------------------------------------
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 
 
-def category_save(*, actor, category: Category | None = None, code: str, name: str, name_en: str = "",
-                  description: str = "", clock: str = Clock.GENERAL, level: str = Level.VILLAGE,
-                  active: bool = True, position: int = 100) -> Category:
+def category_save(
+    *,
+    actor,
+    category: Category | None = None,
+    code: str,
+    name: str,
+    name_en: str = "",
+    description: str = "",
+    clock: str = Clock.GENERAL,
+    level: str = Level.VILLAGE,
+    active: bool = True,
+    position: int = 100,
+) -> Category:
     """Create or change a category (its code is the Open311 service code and cannot change once used)."""
     if not rules.can_configure(actor):
         raise ValidationError(_("Only the county administrator configures concerns."))
@@ -661,16 +894,30 @@ def category_save(*, actor, category: Category | None = None, code: str, name: s
     category.description, category.clock, category.level = (description or "").strip()[:300], clock, level
     category.active, category.position = active, position
     category.save()
-    audit_record(actor=actor, action="concern_category.save", obj=category, before=before,
-                 after={"code": code, "name": category.name, "clock": clock, "active": active})
+    audit_record(
+        actor=actor,
+        action="concern_category.save",
+        obj=category,
+        before=before,
+        after={"code": code, "name": category.name, "clock": clock, "active": active},
+    )
     return category
 
 
-def rule_save(*, actor, rule: RoutingRule | None = None, category: Category, region: Region, level: str,
-              office=None, responsible: User | None = None) -> RoutingRule:
+def rule_save(
+    *,
+    actor,
+    rule: RoutingRule | None = None,
+    category: Category,
+    region: Region,
+    level: str,
+    office=None,
+    responsible: User | None = None,
+) -> RoutingRule:
     """Create or change a routing rule: category x region -> level, office and named person."""
-    if not rules.can_configure(actor) or (region is not None and not people_rules.in_scope(
-            actor, region.code, rules.ADMIN_ROLES)):
+    if not rules.can_configure(actor) or (
+        region is not None and not people_rules.in_scope(actor, region.code, rules.ADMIN_ROLES)
+    ):
         raise ValidationError(_("Only the county administrator configures concerns."))
     errors = {}
     if region is None or region.level not in (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
@@ -681,19 +928,27 @@ def rule_save(*, actor, rule: RoutingRule | None = None, category: Category, reg
         office = None
     elif office is None:
         errors["office"] = _("A township or county matter needs an office.")
-    elif region is not None and not (region.code.startswith(office.region.prefix)
-                                     or office.region.code.startswith(region.prefix)):
+    elif region is not None and not (
+        region.code.startswith(office.region.prefix) or office.region.code.startswith(region.prefix)
+    ):
         errors["office"] = _("This office does not serve the chosen region.")
     elif _level_of_prefix(office.region.prefix) != level:
         errors["office"] = _("This office does not work at the chosen level.")
     if responsible is None and level != Level.VILLAGE:
         errors["responsible"] = _("Name the person responsible.")
-    elif responsible is not None and region is not None and not any(
+    elif (
+        responsible is not None
+        and region is not None
+        and not any(
             region.code.startswith(p) or p.startswith(region.prefix)
-            for p in people_rules.prefixes(responsible, rules.HANDLER_ROLES)):
+            for p in people_rules.prefixes(responsible, rules.HANDLER_ROLES)
+        )
+    ):
         errors["responsible"] = _("This person has no role that handles concerns in the chosen region.")
-    if region is not None and RoutingRule.objects.filter(category=category, region=region).exclude(
-            pk=getattr(rule, "pk", None)).exists():
+    if (
+        region is not None
+        and RoutingRule.objects.filter(category=category, region=region).exclude(pk=getattr(rule, "pk", None)).exists()
+    ):
         errors["region"] = _("There is already a rule for this category and region; change that one.")
     if errors:
         raise ValidationError(errors)
@@ -701,13 +956,29 @@ def rule_save(*, actor, rule: RoutingRule | None = None, category: Category, reg
     if rule is None:
         rule = RoutingRule()
     else:
-        before = {"category": rule.category.code, "region": rule.region.code, "level": rule.level,
-                  "office": rule.office_id, "responsible": rule.responsible_id}
+        before = {
+            "category": rule.category.code,
+            "region": rule.region.code,
+            "level": rule.level,
+            "office": rule.office_id,
+            "responsible": rule.responsible_id,
+        }
     rule.category, rule.region, rule.level, rule.office, rule.responsible = category, region, level, office, responsible
     rule.save()
-    audit_record(actor=actor, action="concern_rule.save", obj=rule, region_code=region.code, before=before,
-                 after={"category": category.code, "region": region.code, "level": level,
-                        "office": office.pk if office else None, "responsible": _snapshot_name(responsible)})
+    audit_record(
+        actor=actor,
+        action="concern_rule.save",
+        obj=rule,
+        region_code=region.code,
+        before=before,
+        after={
+            "category": category.code,
+            "region": region.code,
+            "level": level,
+            "office": office.pk if office else None,
+            "responsible": _snapshot_name(responsible),
+        },
+    )
     return rule
 
 
@@ -715,8 +986,13 @@ def rule_delete(*, actor, rule: RoutingRule) -> None:
     """Remove a routing rule; concerns already routed keep their owner."""
     if not rules.can_configure(actor):
         raise ValidationError(_("Only the county administrator configures concerns."))
-    audit_record(actor=actor, action="concern_rule.delete", obj=rule, region_code=rule.region.code,
-                 before={"category": rule.category.code, "region": rule.region.code})
+    audit_record(
+        actor=actor,
+        action="concern_rule.delete",
+        obj=rule,
+        region_code=rule.region.code,
+        before={"category": rule.category.code, "region": rule.region.code},
+    )
     rule.delete()
 
 
@@ -730,8 +1006,12 @@ def open311_key_issue(*, name: str, actor=None) -> tuple[str, Open311Key]:
     if not name:
         raise ValidationError({"name": _("Name the system that will use the key.")})
     key = secrets.token_urlsafe(24)
-    row = Open311Key.objects.create(name=name, key_hash=open311_key_hash(key), key_prefix=key[:8],
-                                    created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    row = Open311Key.objects.create(
+        name=name,
+        key_hash=open311_key_hash(key),
+        key_prefix=key[:8],
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     audit_record(actor=actor, action="open311_key.issue", obj=row, after={"name": name, "prefix": row.key_prefix})
     return key, row
 

@@ -6,8 +6,8 @@ reader may not see answers 404; pages a role may never use answer 403 with a rea
 """
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -36,9 +36,15 @@ PAGE_SIZE = 20
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"), "message": message or _("This page is for village and township staff."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("This page is for village and township staff."),
+        },
+        status=403,
+    )
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -64,9 +70,13 @@ def index(request):
     user = request.user
     own = people_rules.own_villager(user)
     helped = selectors.helped_villagers(user=user)
-    ctx = {"own": own, "helped": helped, "can_record": rules.can_raise_as_staff(user),
-           "mine": _page(request, selectors.concerns_mine(user=user)),
-           "supported": list(selectors.concerns_supported(user=user)[:10])}
+    ctx = {
+        "own": own,
+        "helped": helped,
+        "can_record": rules.can_raise_as_staff(user),
+        "mine": _page(request, selectors.concerns_mine(user=user)),
+        "supported": list(selectors.concerns_supported(user=user)[:10]),
+    }
     if rules.can_list(user):
         ctx["due"] = selectors.due_counts(user=user)
         ctx["owned"] = list(selectors.concerns_in_scope(user=user, owner=user).order_by("due_at")[:10])
@@ -118,12 +128,21 @@ def new(request):
     if mode == "staff":
         villages = [v for v in villages if rules.can_record_in(user, v.code)]
     home_villages = {own.village_id} if mode == "self" else {v.village_id for v in helped}
-    groups = list(Region.objects.filter(parent_id__in=home_villages, level=RegionLevel.GROUP).order_by("code")) \
-        if mode != "staff" else []
-    form = forms.ConcernForm(request.POST or None, request.FILES or None, mode=mode, categories=categories,
-                             villagers=helped, villages=villages, groups=groups,
-                             initial={"category": request.GET.get("category", ""),
-                                      "for_villager": chosen.public_id if chosen else ""})
+    groups = (
+        list(Region.objects.filter(parent_id__in=home_villages, level=RegionLevel.GROUP).order_by("code"))
+        if mode != "staff"
+        else []
+    )
+    form = forms.ConcernForm(
+        request.POST or None,
+        request.FILES or None,
+        mode=mode,
+        categories=categories,
+        villagers=helped,
+        villages=villages,
+        groups=groups,
+        initial={"category": request.GET.get("category", ""), "for_villager": chosen.public_id if chosen else ""},
+    )
     similar = []
     about = chosen or own or (helped[0] if helped else None)
     similar_village = about.region_code[:12] if about else ""
@@ -132,44 +151,82 @@ def new(request):
         initial = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "action")}
         for flag in ("urgent", "is_public", "is_anonymous"):
             initial[flag] = flag in request.POST
-        form = forms.ConcernForm(mode=mode, categories=categories, villagers=helped, villages=villages,
-                                 groups=groups, initial=initial)
+        form = forms.ConcernForm(
+            mode=mode, categories=categories, villagers=helped, villages=villages, groups=groups, initial=initial
+        )
         similar = selectors.similar_open(village_code=similar_village, text=request.POST.get("text", ""))
-        return render(request, "concerns/new.html", {"form": form, "mode": mode, "similar": similar,
-                                                     "similar_checked": True, "village_code": similar_village,
-                                                     "own": own, "helped": helped})
+        return render(
+            request,
+            "concerns/new.html",
+            {
+                "form": form,
+                "mode": mode,
+                "similar": similar,
+                "similar_checked": True,
+                "village_code": similar_village,
+                "own": own,
+                "helped": helped,
+            },
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         category = next((c for c in categories if c.code == data["category"]), None)
         group = next((g for g in groups if g.code == data.get("group")), None)
-        kwargs = dict(actor=user, category=category, kind=data["kind"], text=data["text"], group=group,
-                      place=data["place"], lat=data["lat"], lon=data["lon"], is_public=data["is_public"],
-                      is_anonymous=data["is_anonymous"], urgent=data["urgent"], photos=data["photos"])
+        kwargs = {
+            "actor": user,
+            "category": category,
+            "kind": data["kind"],
+            "text": data["text"],
+            "group": group,
+            "place": data["place"],
+            "lat": data["lat"],
+            "lon": data["lon"],
+            "is_public": data["is_public"],
+            "is_anonymous": data["is_anonymous"],
+            "urgent": data["urgent"],
+            "photos": data["photos"],
+        }
         if mode == "helper":
             kwargs["villager"] = next((v for v in helped if v.public_id == data["for_villager"]), None)
         elif mode == "staff":
             village = next((v for v in villages if v.code == data["village"]), None)
             villager = None
             if data["villager_phone"] and village is not None:
-                villager = Villager.objects.filter(phone=normalize_phone(data["villager_phone"]),
-                                                   region_code__startswith=village.code).first()
+                villager = Villager.objects.filter(
+                    phone=normalize_phone(data["villager_phone"]), region_code__startswith=village.code
+                ).first()
                 if villager is None:
-                    form.add_error("villager_phone", _("No villager of this village has this mobile number. "
-                                                       "Leave it empty and write the name instead."))
-            kwargs.update(channel=data["channel"], village=village, villager=villager,
-                          contact_name=data["contact_name"], contact_phone=data["contact_phone"])
+                    form.add_error(
+                        "villager_phone",
+                        _(
+                            "No villager of this village has this mobile number. "
+                            "Leave it empty and write the name instead."
+                        ),
+                    )
+            kwargs.update(
+                channel=data["channel"],
+                village=village,
+                villager=villager,
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+            )
         if not form.errors:
             try:
                 concern = services.concern_submit(**kwargs)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("Concern %(number)s is raised. %(owner)s is responsible; you will be "
-                                            "told of every step.") % {
-                    "number": concern.number, "owner": concern.owner.name if concern.owner else _("The township")})
+                messages.success(
+                    request,
+                    _("Concern %(number)s is raised. %(owner)s is responsible; you will be told of every step.")
+                    % {"number": concern.number, "owner": concern.owner.name if concern.owner else _("The township")},
+                )
                 return redirect("concerns:detail", public_id=concern.public_id)
-    return render(request, "concerns/new.html", {"form": form, "mode": mode, "similar": similar,
-                                                 "village_code": similar_village, "own": own, "helped": helped})
+    return render(
+        request,
+        "concerns/new.html",
+        {"form": form, "mode": mode, "similar": similar, "village_code": similar_village, "own": own, "helped": helped},
+    )
 
 
 @login_required
@@ -177,8 +234,11 @@ def new(request):
 def similar(request):
     """Similar open public concerns of a village, as an HTML fragment for the raise form's script."""
     code = request.GET.get("village", "")[:12]
-    found = selectors.similar_open(village_code=code, text=request.GET.get("text", "")[:2000]) \
-        if code.isdigit() and len(code) == 12 else []
+    found = (
+        selectors.similar_open(village_code=code, text=request.GET.get("text", "")[:2000])
+        if code.isdigit() and len(code) == 12
+        else []
+    )
     return render(request, "concerns/_similar.html", {"similar": found, "fragment": True})
 
 
@@ -214,7 +274,9 @@ def _timeline_rows(events) -> list[dict]:
         if e.action == "concern.submit":
             what = _("Raised (%(channel)s)") % {"channel": dict(Channel.choices).get(a.get("channel"), "")}
             if a.get("owner"):
-                detail = _("Responsible: %(owner)s") % {"owner": a["owner"]} + (f" · {a['office']}" if a.get("office") else "")
+                detail = _("Responsible: %(owner)s") % {"owner": a["owner"]} + (
+                    f" · {a['office']}" if a.get("office") else ""
+                )
         elif e.action == "concern.acknowledge":
             what = _("Acknowledged")
             detail = _("Answer time: %(clock)s") % {"clock": clock_names.get(a.get("clock"), "")}
@@ -223,7 +285,10 @@ def _timeline_rows(events) -> list[dict]:
         elif e.action == "concern.answer":
             what = _("Answered") if a.get("in_time") is not False else _("Answered late")
         elif e.action == "concern.transfer":
-            what = _("Transferred from %(before)s to %(after)s") % {"before": b.get("owner") or "—", "after": a.get("owner")}
+            what = _("Transferred from %(before)s to %(after)s") % {
+                "before": b.get("owner") or "—",
+                "after": a.get("owner"),
+            }
             detail = _("Reason: %(reason)s") % {"reason": a.get("reason", "")}
         elif e.action == "concern.confirm":
             what = _("Confirmed resolved and rated: %(rating)s") % {"rating": rating_names.get(a.get("rating"), "")}
@@ -234,7 +299,9 @@ def _timeline_rows(events) -> list[dict]:
             if a.get("rating"):
                 detail += " · " + str(rating_names.get(a["rating"], ""))
         elif e.action == "concern.escalate":
-            what = _("Late: escalated to the %(level)s") % {"level": str(level_names.get(a.get("escalation_level"), "")).lower()}
+            what = _("Late: escalated to the %(level)s") % {
+                "level": str(level_names.get(a.get("escalation_level"), "")).lower()
+            }
             if a.get("told"):
                 detail = _("Told: %(names)s") % {"names": join_list(a["told"])}
         elif e.action == "concern.overdue":
@@ -252,16 +319,30 @@ def _timeline_rows(events) -> list[dict]:
         actor = e.actor.name if e.actor_id else _("The platform")
         if e.action == "concern.me_too":
             actor = ""  # a neighbour's name is theirs to keep
-        rows.append({"when": e.created_at, "actor": actor, "for": e.on_behalf_of.name if e.on_behalf_of_id else "",
-                     "what": what, "detail": detail, "answer": e.answer, "action": e.action})
+        rows.append(
+            {
+                "when": e.created_at,
+                "actor": actor,
+                "for": e.on_behalf_of.name if e.on_behalf_of_id else "",
+                "what": what,
+                "detail": detail,
+                "answer": e.answer,
+                "action": e.action,
+            }
+        )
     return rows
 
 
 def _detail(request, concern, status=200, **bound):
     user = request.user
     full = rules.can_view_full(user, concern)
-    ctx = {"c": concern, "full": full, "who": _display(user, concern, full),
-           "photos": selectors.concern_photos(concern=concern), "now": timezone.now()}
+    ctx = {
+        "c": concern,
+        "full": full,
+        "who": _display(user, concern, full),
+        "photos": selectors.concern_photos(concern=concern),
+        "now": timezone.now(),
+    }
     ctx["answers"] = list(concern.answers.prefetch_related("photos"))
     if full:
         ctx["events"] = _timeline_rows(selectors.timeline(concern=concern))
@@ -271,7 +352,8 @@ def _detail(request, concern, status=200, **bound):
         ctx["answer_form"] = bound.get("answer_form") or forms.AnswerForm()
     if rules.can_transfer(user, concern):
         ctx["transfer_form"] = bound.get("transfer_form") or forms.TransferForm(
-            candidates=services.transfer_candidates(concern=concern))
+            candidates=services.transfer_candidates(concern=concern)
+        )
     if rules.can_close_loop(user, concern):
         ctx["confirm_form"] = bound.get("confirm_form") or forms.ConfirmForm()
         ctx["reopen_form"] = bound.get("reopen_form") or forms.ReopenForm()
@@ -319,19 +401,27 @@ def _act(request, public_id, form_class, name, do, done_message, **form_kwargs):
 @login_required
 @require_POST
 def acknowledge(request, public_id):
-    return _act(request, public_id, forms.AcknowledgeForm, "ack_form",
-                lambda c, d: services.concern_acknowledge(actor=request.user, concern=c, clock=d["clock"],
-                                                          note=d["note"]),
-                _("Acknowledged. The villager has been told."))
+    return _act(
+        request,
+        public_id,
+        forms.AcknowledgeForm,
+        "ack_form",
+        lambda c, d: services.concern_acknowledge(actor=request.user, concern=c, clock=d["clock"], note=d["note"]),
+        _("Acknowledged. The villager has been told."),
+    )
 
 
 @login_required
 @require_POST
 def answer(request, public_id):
-    return _act(request, public_id, forms.AnswerForm, "answer_form",
-                lambda c, d: services.concern_answer(actor=request.user, concern=c, text=d["text"],
-                                                     photos=d["photos"]),
-                _("Answer sent. The villager is asked to confirm and rate it."))
+    return _act(
+        request,
+        public_id,
+        forms.AnswerForm,
+        "answer_form",
+        lambda c, d: services.concern_answer(actor=request.user, concern=c, text=d["text"], photos=d["photos"]),
+        _("Answer sent. The villager is asked to confirm and rate it."),
+    )
 
 
 @login_required
@@ -340,46 +430,74 @@ def transfer(request, public_id):
     def do(c, d):
         to = User.objects.filter(pk=d["to_user"]).first() if d["to_user"].isdigit() else None
         services.concern_transfer(actor=request.user, concern=c, to_user=to, reason=d["reason"])
-    return _act(request, public_id, forms.TransferForm, "transfer_form", do, _("Transferred on record."),
-                candidates=lambda c: services.transfer_candidates(concern=c))
+
+    return _act(
+        request,
+        public_id,
+        forms.TransferForm,
+        "transfer_form",
+        do,
+        _("Transferred on record."),
+        candidates=lambda c: services.transfer_candidates(concern=c),
+    )
 
 
 @login_required
 @require_POST
 def confirm(request, public_id):
-    return _act(request, public_id, forms.ConfirmForm, "confirm_form",
-                lambda c, d: services.concern_confirm(actor=request.user, concern=c, rating=d["rating"],
-                                                      comment=d["comment"]),
-                _("Thank you. The concern is closed as resolved."))
+    return _act(
+        request,
+        public_id,
+        forms.ConfirmForm,
+        "confirm_form",
+        lambda c, d: services.concern_confirm(actor=request.user, concern=c, rating=d["rating"], comment=d["comment"]),
+        _("Thank you. The concern is closed as resolved."),
+    )
 
 
 @login_required
 @require_POST
 def reopen(request, public_id):
-    return _act(request, public_id, forms.ReopenForm, "reopen_form",
-                lambda c, d: services.concern_reopen(actor=request.user, concern=c, reason=d["reason"],
-                                                     rating=d["rating"]),
-                _("The concern is reopened; the person responsible must answer again."))
+    return _act(
+        request,
+        public_id,
+        forms.ReopenForm,
+        "reopen_form",
+        lambda c, d: services.concern_reopen(actor=request.user, concern=c, reason=d["reason"], rating=d["rating"]),
+        _("The concern is reopened; the person responsible must answer again."),
+    )
 
 
 @login_required
 @require_POST
 def me_too(request, public_id):
-    return _act(request, public_id, None, "", lambda c, d: services.concern_me_too(actor=request.user, concern=c),
-                _("Added: you will be told of the answer too."))
+    return _act(
+        request,
+        public_id,
+        None,
+        "",
+        lambda c, d: services.concern_me_too(actor=request.user, concern=c),
+        _("Added: you will be told of the answer too."),
+    )
 
 
 @login_required
 @require_POST
 def merge(request, public_id):
     def do(c, d):
-        target = Concern.objects.select_related("category", "villager").filter(
-            number=d["target"].strip()).first()
+        target = Concern.objects.select_related("category", "villager").filter(number=d["target"].strip()).first()
         if target is None or not rules.can_view_full(request.user, target):
             raise ValidationError({"target": _("No concern with this number in the area you work for.")})
         services.concern_merge(actor=request.user, source=c, target=target)
-    return _act(request, public_id, forms.MergeForm, "merge_form", do,
-                _("Merged. Everyone who raised or followed it has been told."))
+
+    return _act(
+        request,
+        public_id,
+        forms.MergeForm,
+        "merge_form",
+        do,
+        _("Merged. Everyone who raised or followed it has been told."),
+    )
 
 
 def photo(request, public_id):
@@ -397,19 +515,35 @@ def staff_list(request):
     user = request.user
     if not rules.can_list(user):
         return forbidden(request)
-    villages = list(Region.objects.filter(selectors.prefix_q(people_rules.prefixes(user, rules.LIST_ROLES), "code"),
-                                          level=RegionLevel.VILLAGE).only("code", "name"))
+    villages = list(
+        Region.objects.filter(
+            selectors.prefix_q(people_rules.prefixes(user, rules.LIST_ROLES), "code"), level=RegionLevel.VILLAGE
+        ).only("code", "name")
+    )
     categories = _categories()
     form = forms.ListFilterForm(request.GET or None, villages=villages, categories=categories)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    qs = selectors.concerns_in_scope(user=user, status=data.get("status", ""), village=data.get("village", ""),
-                                     category=data.get("category", ""), due=data.get("due", ""),
-                                     owner=user if data.get("mine") else None, search=data.get("q", ""))
-    return render(request, "concerns/list.html", {
-        "form": form, "page": _page(request, qs), "due": data.get("due", ""), "now": timezone.now(),
-        "counts": selectors.due_counts(user=user),
-        "filtered": any(data.get(k) for k in ("q", "status", "village", "category", "due", "mine")),
-    })
+    qs = selectors.concerns_in_scope(
+        user=user,
+        status=data.get("status", ""),
+        village=data.get("village", ""),
+        category=data.get("category", ""),
+        due=data.get("due", ""),
+        owner=user if data.get("mine") else None,
+        search=data.get("q", ""),
+    )
+    return render(
+        request,
+        "concerns/list.html",
+        {
+            "form": form,
+            "page": _page(request, qs),
+            "due": data.get("due", ""),
+            "now": timezone.now(),
+            "counts": selectors.due_counts(user=user),
+            "filtered": any(data.get(k) for k in ("q", "status", "village", "category", "due", "mine")),
+        },
+    )
 
 
 # --- public boards -------------------------------------------------------------------------------
@@ -428,11 +562,17 @@ def board(request, code):
         if region is None:
             raise Http404
         page = _page(request, selectors.board(region=region))
-        villages = list(Region.objects.filter(parent=region, level=RegionLevel.VILLAGE).only("code", "name")) \
-            if region.level == RegionLevel.TOWNSHIP else []
+        villages = (
+            list(Region.objects.filter(parent=region, level=RegionLevel.VILLAGE).only("code", "name"))
+            if region.level == RegionLevel.TOWNSHIP
+            else []
+        )
         township = region.parent if region.level == RegionLevel.VILLAGE else None
-        body = render_to_string("concerns/_board_body.html", {"region": region, "page": page, "villages": villages,
-                                                              "township": township}, request=request)
+        body = render_to_string(
+            "concerns/_board_body.html",
+            {"region": region, "page": page, "villages": villages, "township": township},
+            request=request,
+        )
         part = {"name": region.name, "body": body}
         cache.set(key, part, 600)
     return render(request, "concerns/board.html", {"region_name": part["name"], "body": mark_safe(part["body"])})
@@ -449,11 +589,13 @@ def rates(request):
     rows, total = [], None
     if form.is_valid():
         d = form.cleaned_data
-        rows = selectors.rates(prefixes=people_rules.prefixes(user), group=d["group"], start=d["start"],
-                               end=d["end"])
+        rows = selectors.rates(prefixes=people_rules.prefixes(user), group=d["group"], start=d["start"], end=d["end"])
         total = selectors.rates_total(rows)
-    return render(request, "concerns/rates.html", {"form": form, "rows": rows, "total": total,
-                                                   "data": form.cleaned_data if form.is_valid() else {}})
+    return render(
+        request,
+        "concerns/rates.html",
+        {"form": form, "rows": rows, "total": total, "data": form.cleaned_data if form.is_valid() else {}},
+    )
 
 
 # --- configuration by the county administrator ---------------------------------------------------
@@ -476,8 +618,10 @@ def category_list(request, pk=None):
             raise Http404
     initial = {"position": 100, "active": True}
     if category is not None:
-        initial = {f: getattr(category, f) for f in ("code", "name", "name_en", "description", "clock", "level",
-                                                     "position", "active")}
+        initial = {
+            f: getattr(category, f)
+            for f in ("code", "name", "name_en", "description", "clock", "level", "position", "active")
+        }
     form = forms.CategoryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -487,19 +631,31 @@ def category_list(request, pk=None):
         else:
             messages.success(request, _("The category is saved."))
             return redirect("concerns:categories")
-    return render(request, "concerns/config_categories.html", {
-        "form": form, "category": category, "categories": list(Category.objects.all())})
+    return render(
+        request,
+        "concerns/config_categories.html",
+        {"form": form, "category": category, "categories": list(Category.objects.all())},
+    )
 
 
 def _rule_form(request, rule=None):
     user = request.user
     initial = {}
     if rule is not None:
-        initial = {"category": rule.category.code, "region": rule.region.code, "level": rule.level,
-                   "office": str(rule.office_id or ""), "responsible": rule.responsible.phone if rule.responsible else ""}
-    return forms.RuleForm(request.POST or None, initial=initial, categories=list(Category.objects.all()),
-                          regions=selectors.regions_for_rules(user=user),
-                          offices=selectors.offices_for_rules(user=user))
+        initial = {
+            "category": rule.category.code,
+            "region": rule.region.code,
+            "level": rule.level,
+            "office": str(rule.office_id or ""),
+            "responsible": rule.responsible.phone if rule.responsible else "",
+        }
+    return forms.RuleForm(
+        request.POST or None,
+        initial=initial,
+        categories=list(Category.objects.all()),
+        regions=selectors.regions_for_rules(user=user),
+        offices=selectors.offices_for_rules(user=user),
+    )
 
 
 @login_required
@@ -510,8 +666,11 @@ def rule_list(request, public_id=None):
         return refused
     rule = None
     if public_id is not None:
-        rule = RoutingRule.objects.select_related("category", "region", "office", "responsible") \
-            .filter(public_id=public_id).first()
+        rule = (
+            RoutingRule.objects.select_related("category", "region", "office", "responsible")
+            .filter(public_id=public_id)
+            .first()
+        )
         if rule is None or not people_rules.in_scope(request.user, rule.region.code, rules.ADMIN_ROLES):
             raise Http404
     form = _rule_form(request, rule)
@@ -528,11 +687,17 @@ def rule_list(request, public_id=None):
                 form.add_error("responsible", _("Nobody has an account with this mobile number."))
         if not form.errors:
             try:
-                services.rule_save(actor=request.user, rule=rule,
-                                   category=Category.objects.get(code=d["category"]),
-                                   region=Region.objects.get(code=d["region"]), level=d["level"],
-                                   office=Office.objects.filter(pk=d["office"]).select_related("region").first()
-                                   if d["office"] else None, responsible=responsible)
+                services.rule_save(
+                    actor=request.user,
+                    rule=rule,
+                    category=Category.objects.get(code=d["category"]),
+                    region=Region.objects.get(code=d["region"]),
+                    level=d["level"],
+                    office=Office.objects.filter(pk=d["office"]).select_related("region").first()
+                    if d["office"]
+                    else None,
+                    responsible=responsible,
+                )
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -551,8 +716,7 @@ def key_list(request):
     form = forms.KeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and request.POST.get("revoke"):
-        key = Open311Key.objects.filter(pk=request.POST["revoke"]).first() \
-            if request.POST["revoke"].isdigit() else None
+        key = Open311Key.objects.filter(pk=request.POST["revoke"]).first() if request.POST["revoke"].isdigit() else None
         if key is not None:
             services.open311_key_revoke(actor=request.user, key=key)
             messages.success(request, _("The key is revoked."))
@@ -564,8 +728,13 @@ def key_list(request):
             add_errors(form, exc)
         else:
             form = forms.KeyForm()
-    return render(request, "concerns/config_keys.html", {
-        "form": form, "new_key": new_key, "keys": list(Open311Key.objects.select_related("created_by")[:200]),
-        "endpoint": request.build_absolute_uri("/open311/v2/"),
-    })
-
+    return render(
+        request,
+        "concerns/config_keys.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "keys": list(Open311Key.objects.select_related("created_by")[:200]),
+            "endpoint": request.build_absolute_uri("/open311/v2/"),
+        },
+    )

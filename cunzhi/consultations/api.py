@@ -41,9 +41,13 @@ def _reader(request, draft) -> dict:
     """The caller's standing on one draft, computed once per request for the schema resolvers."""
     cached = getattr(request, "_consult_reader", None)
     if cached is None or cached["draft"] != draft.pk:
-        cached = {"draft": draft.pk, "leader": rules.is_leader(request.user, draft),
-                  "own_ids": rules.own_villager_ids(request.user), "manage": rules.can_manage(request.user, draft),
-                  "published": draft.status in (Status.RESPONDED, Status.ADOPTED)}
+        cached = {
+            "draft": draft.pk,
+            "leader": rules.is_leader(request.user, draft),
+            "own_ids": rules.own_villager_ids(request.user),
+            "manage": rules.can_manage(request.user, draft),
+            "published": draft.status in (Status.RESPONDED, Status.ADOPTED),
+        }
         request._consult_reader = cached
     return cached
 
@@ -57,10 +61,12 @@ def _draft(request, public_id: str):
 
 def _local_day(when, end=False):
     from django.utils import timezone
+
     return timezone.localtime(when - dt.timedelta(seconds=1) if end else when).date()
 
 
 # --- Schemas --------------------------------------------------------------------------------
+
 
 class DraftScopeOut(Schema):
     code: str
@@ -128,11 +134,13 @@ class DraftOut(DraftRowOut):
 
 class DraftIn(Schema):
     title: str = Field(..., max_length=200)
-    kind: str = Field(DraftKind.VILLAGE_RULES, description="village_rules, village_charter, township_policy, "
-                                                          "county_policy or other.")
+    kind: str = Field(
+        DraftKind.VILLAGE_RULES, description="village_rules, village_charter, township_policy, county_policy or other."
+    )
     scope: str = Field(..., pattern=r"^\d{12}$", description="Code of the village, township or county consulted.")
-    owner_office: str | None = Field(None, max_length=16, description="Id of the owner office; leave out for a "
-                                                                      "committee.")
+    owner_office: str | None = Field(
+        None, max_length=16, description="Id of the owner office; leave out for a committee."
+    )
     owner_committee: str = Field("", max_length=100)
     opens_on: dt.date
     closes_on: dt.date
@@ -345,6 +353,7 @@ class CommentFilters(Schema):
 
 # --- Drafts ---------------------------------------------------------------------------------
 
+
 @router.get("/consultations/drafts", response={200: list[DraftRowOut], **LIST_ERRORS})
 @paginate(Pages)
 def draft_list(request, filters: DraftFilters = Query(...)):
@@ -366,10 +375,18 @@ def draft_create(request, payload: DraftIn):
     if scope is None or (payload.owner_office and owner is None):
         raise ApiError(422, _("Unknown area or office."), "invalid")
     paragraphs = payload.paragraphs if payload.paragraphs is not None else texts.paragraphs_split(payload.text or "")
-    draft = services.draft_create(actor=request.user, title=payload.title, kind=payload.kind, scope=scope,
-                                  owner_office=owner, owner_committee=payload.owner_committee,
-                                  opens_on=payload.opens_on, closes_on=payload.closes_on, paragraphs=paragraphs,
-                                  summary=payload.summary)
+    draft = services.draft_create(
+        actor=request.user,
+        title=payload.title,
+        kind=payload.kind,
+        scope=scope,
+        owner_office=owner,
+        owner_committee=payload.owner_committee,
+        opens_on=payload.opens_on,
+        closes_on=payload.closes_on,
+        paragraphs=paragraphs,
+        summary=payload.summary,
+    )
     return Reply(201, selectors.draft_by_public_id(public_id=draft.public_id))
 
 
@@ -405,6 +422,7 @@ def draft_close(request, public_id: str = Path(..., max_length=16)):
 
 # --- Paragraphs, stances --------------------------------------------------------------------
 
+
 @router.get("/consultations/drafts/{public_id}/paragraphs", response={200: list[ParagraphOut], **OBJECT_ERRORS})
 def paragraph_list(request, public_id: str = Path(..., max_length=16)):
     """The numbered paragraphs with the comments the caller can see and support/oppose counts (at most 300)."""
@@ -424,20 +442,25 @@ def _for_villager(request, draft, public_id):
     raise ApiError(422, _("You have no active delegation from this villager for consultations."), "invalid")
 
 
-@router.post("/consultations/drafts/{public_id}/paragraphs/{number}/stance",
-             response={200: StanceOut, **WRITE_ERRORS})
+@router.post("/consultations/drafts/{public_id}/paragraphs/{number}/stance", response={200: StanceOut, **WRITE_ERRORS})
 def stance_set(request, payload: StanceIn, public_id: str = Path(..., max_length=16), number: int = Path(..., ge=1)):
     """Support or oppose a paragraph (again to change it; "withdraw" removes it)."""
     draft = _draft(request, public_id)
     paragraph = draft.paragraphs.filter(number=number).first()
     if paragraph is None:
         raise Http404
-    result = services.stance_set(actor=request.user, draft=draft, paragraph=paragraph, stance=payload.stance,
-                                 for_villager=_for_villager(request, draft, payload.for_villager))
+    result = services.stance_set(
+        actor=request.user,
+        draft=draft,
+        paragraph=paragraph,
+        stance=payload.stance,
+        for_villager=_for_villager(request, draft, payload.for_villager),
+    )
     return {"paragraph": number, "stance": result.stance if result else None}
 
 
 # --- Comments -------------------------------------------------------------------------------
+
 
 @router.get("/consultations/drafts/{public_id}/comments", response={200: list[CommentOut], **OBJECT_ERRORS})
 @paginate(Pages)
@@ -465,15 +488,21 @@ def comment_create(request, payload: DraftCommentIn, public_id: str = Path(..., 
         if paragraph is None:
             raise ApiError(422, _("This paragraph is not part of the draft."), "invalid")
     if payload.parent:
-        parent = Comment.objects.select_related("paragraph", "parent").filter(public_id=payload.parent,
-                                                                              draft=draft).first()
+        parent = (
+            Comment.objects.select_related("paragraph", "parent").filter(public_id=payload.parent, draft=draft).first()
+        )
         r = _reader(request, draft)
-        if parent is None or not rules.can_read_comment(request.user, parent, leader=r["leader"],
-                                                        own_ids=r["own_ids"]):
+        if parent is None or not rules.can_read_comment(request.user, parent, leader=r["leader"], own_ids=r["own_ids"]):
             raise ApiError(422, _("The comment you reply to is not available."), "invalid")
-    comment = services.comment_add(actor=request.user, draft=draft, body=payload.body, paragraph=paragraph,
-                                   parent=parent, visibility=payload.visibility,
-                                   for_villager=_for_villager(request, draft, payload.for_villager))
+    comment = services.comment_add(
+        actor=request.user,
+        draft=draft,
+        body=payload.body,
+        paragraph=paragraph,
+        parent=parent,
+        visibility=payload.visibility,
+        for_villager=_for_villager(request, draft, payload.for_villager),
+    )
     _reader(request, draft)
     return Reply(201, Comment.objects.select_related("villager__village", "paragraph", "parent").get(pk=comment.pk))
 
@@ -510,10 +539,16 @@ def comment_outcome(request, payload: OutcomeIn, public_id: str = Path(..., max_
 
 # --- Response report, figures, changes ------------------------------------------------------
 
+
 def _report_out(draft, report):
-    return {"draft_id": draft.public_id, "summary": report.summary if report else "",
-            "published": bool(report and report.published_at), "published_at": report.published_at if report else None,
-            "notified": report.notified if report else 0, "figures": selectors.figures(draft=draft)}
+    return {
+        "draft_id": draft.public_id,
+        "summary": report.summary if report else "",
+        "published": bool(report and report.published_at),
+        "published_at": report.published_at if report else None,
+        "notified": report.notified if report else 0,
+        "figures": selectors.figures(draft=draft),
+    }
 
 
 @router.get("/consultations/drafts/{public_id}/report", response={200: ReportOut, **OBJECT_ERRORS})
@@ -554,13 +589,22 @@ def draft_changes(request, public_id: str = Path(..., max_length=16)):
     draft = _draft(request, public_id)
     if draft.previous is None:
         raise Http404
-    rows = texts.paragraphs_diff(list(draft.previous.paragraphs.values_list("text", flat=True)),
-                                 list(draft.paragraphs.values_list("text", flat=True)))
-    return {"draft_id": draft.public_id, "previous_id": draft.previous.public_id, "version": draft.version,
-            "previous_version": draft.previous.version, "counts": texts.diff_counts(rows), "rows": rows}
+    rows = texts.paragraphs_diff(
+        list(draft.previous.paragraphs.values_list("text", flat=True)),
+        list(draft.paragraphs.values_list("text", flat=True)),
+    )
+    return {
+        "draft_id": draft.public_id,
+        "previous_id": draft.previous.public_id,
+        "version": draft.version,
+        "previous_version": draft.previous.version,
+        "counts": texts.diff_counts(rows),
+        "rows": rows,
+    }
 
 
 # --- Adoption and filings -------------------------------------------------------------------
+
 
 @router.post("/consultations/drafts/{public_id}/adoption", response={201: AdoptionOut, **WRITE_ERRORS})
 def adoption_create(request, payload: AdoptionIn, public_id: str = Path(..., max_length=16)):
@@ -568,9 +612,13 @@ def adoption_create(request, payload: AdoptionIn, public_id: str = Path(..., max
     draft = _draft(request, public_id)
     if not rules.can_adopt(request.user, draft):
         raise ApiError(403, _("Only the owner of a village's draft records its adoption."))
-    adoption = services.adoption_record(actor=request.user, draft=draft, adopted_on=payload.adopted_on,
-                                        meeting_reference=payload.meeting_reference,
-                                        resolution_url=payload.resolution_url)
+    adoption = services.adoption_record(
+        actor=request.user,
+        draft=draft,
+        adopted_on=payload.adopted_on,
+        meeting_reference=payload.meeting_reference,
+        resolution_url=payload.resolution_url,
+    )
     return Reply(201, adoption)
 
 

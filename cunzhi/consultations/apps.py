@@ -17,8 +17,15 @@ class ConsultationsConfig(AppConfig):
 
         def tick():
             from cunzhi.consultations.services import drafts_open_and_close_due
+
             return drafts_open_and_close_due()
 
-        job_register("consultations.open_and_close", tick, every_minutes=5,
-                     description=_("Open published drafts on their opening day (everyone in scope is told) "
-                                 "and close consultations whose time is up."))
+        job_register(
+            "consultations.open_and_close",
+            tick,
+            every_minutes=5,
+            description=_(
+                "Open published drafts on their opening day (everyone in scope is told) "
+                "and close consultations whose time is up."
+            ),
+        )

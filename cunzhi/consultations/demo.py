@@ -70,17 +70,34 @@ def seed(*, rng, today, logins) -> dict:
     now = timezone.now()
 
     # The helper's mother has no account: she signed a paper delegation at the service station.
-    mother = (Villager.objects.filter(household=villager.villager.household, user__isnull=True, name="沈月芬").first()
-              if hasattr(villager, "villager") else None)
+    mother = (
+        Villager.objects.filter(household=villager.villager.household, user__isnull=True, name="沈月芬").first()
+        if hasattr(villager, "villager")
+        else None
+    )
     if mother is not None:
-        Delegation.objects.create(villager=mother, helper=helper, relation=Relation.FAMILY,
-                                  scopes=[DelegationScope.CONSULTATIONS, DelegationScope.MEETINGS],
-                                  ends_at=now + dt.timedelta(days=365))
+        Delegation.objects.create(
+            villager=mother,
+            helper=helper,
+            relation=Relation.FAMILY,
+            scopes=[DelegationScope.CONSULTATIONS, DelegationScope.MEETINGS],
+            ends_at=now + dt.timedelta(days=365),
+        )
 
     # Villagers of 余村 with accounts (the printed logins and the village's posts).
-    voices = [logins[k] for k in ("villager", "villager_away", "helper", "representative", "grid_worker",
-                                  "supervisor", "party_secretary")
-              if Villager.objects.filter(user=logins[k], region_code=village.code).exists()]
+    voices = [
+        logins[k]
+        for k in (
+            "villager",
+            "villager_away",
+            "helper",
+            "representative",
+            "grid_worker",
+            "supervisor",
+            "party_secretary",
+        )
+        if Villager.objects.filter(user=logins[k], region_code=village.code).exists()
+    ]
     counts = {"consultations": 0, "consultation_comments": 0}
 
     def comment(actor, draft, body, n=None, **kw):
@@ -91,18 +108,28 @@ def seed(*, rng, today, logins) -> dict:
 
     # 1. The village rules, open now.
     rules_draft = services.draft_create(
-        actor=cadre, title="余村村规民约（2025年修订征求意见稿）", kind=DraftKind.VILLAGE_RULES, scope=village,
-        owner_committee="余村村民委员会", opens_on=today, closes_on=today + dt.timedelta(days=20),
-        paragraphs=paragraphs_split(RULES), summary="现行村规民约制定于2016年。近年来民宿发展快、外出务工人员多，"
-                                                   "村两委起草了修订稿，请全体村民（包括在外务工的村民）提出意见。")
+        actor=cadre,
+        title="余村村规民约（2025年修订征求意见稿）",
+        kind=DraftKind.VILLAGE_RULES,
+        scope=village,
+        owner_committee="余村村民委员会",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=20),
+        paragraphs=paragraphs_split(RULES),
+        summary="现行村规民约制定于2016年。近年来民宿发展快、外出务工人员多，"
+        "村两委起草了修订稿，请全体村民（包括在外务工的村民）提出意见。",
+    )
     services.draft_publish(actor=cadre, draft=rules_draft)
     counts["consultations"] += 1
     c1 = comment(villager, rules_draft, "婚宴二十桌还是太多，建议不超过十五桌，减轻大家负担。", 4)
     comment(helper, rules_draft, "同意，年轻人结婚压力也大。", parent=c1)
     if len(voices) > 3:
         comment(voices[3], rules_draft, "民宿污水纳管要给个时间表，有的户还没接通管网。", 5)
-    comment(logins["villager_away"], rules_draft, "在杭州打工，过年回村看到垃圾分类做得不错。建议给在外的村民"
-                                                  "也发电子版通知。")
+    comment(
+        logins["villager_away"],
+        rules_draft,
+        "在杭州打工，过年回村看到垃圾分类做得不错。建议给在外的村民也发电子版通知。",
+    )
     if mother is not None:
         comment(helper, rules_draft, "我母亲说：第七条能不能加上“不在公共场所打牌扰民”。", 7, for_villager=mother)
     comment(villager, rules_draft, "有户人家违建占了机耕路，希望村里依第六条处理。", 6, visibility=Visibility.LEADERS)
@@ -111,45 +138,85 @@ def seed(*, rng, today, logins) -> dict:
         services.comment_hide(actor=cadre, comment=spam, reason="广告内容，与草案无关")
     for i, voter in enumerate(voices):
         para = rules_draft.paragraphs.get(number=4 if i % 2 == 0 else 2)
-        services.stance_set(actor=voter, draft=rules_draft, paragraph=para,
-                            stance="support" if rng.random() < 0.8 else "oppose")
+        services.stance_set(
+            actor=voter, draft=rules_draft, paragraph=para, stance="support" if rng.random() < 0.8 else "oppose"
+        )
 
     # 2. The charter: consulted, answered, revised, adopted and filed.
     charter = services.draft_create(
-        actor=cadre, title="余村村民自治章程（修订草案）", kind=DraftKind.VILLAGE_CHARTER, scope=village,
-        owner_committee="余村村民委员会", opens_on=today, closes_on=today + dt.timedelta(days=14),
-        paragraphs=paragraphs_split(CHARTER_V1), summary="按照组织法修订村民自治章程。")
+        actor=cadre,
+        title="余村村民自治章程（修订草案）",
+        kind=DraftKind.VILLAGE_CHARTER,
+        scope=village,
+        owner_committee="余村村民委员会",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=14),
+        paragraphs=paragraphs_split(CHARTER_V1),
+        summary="按照组织法修订村民自治章程。",
+    )
     services.draft_publish(actor=cadre, draft=charter)
     counts["consultations"] += 1
     a = comment(villager, charter, "村民代表十户推选一人太密，建议十五户推选一人。", 3)
     b = comment(logins["villager_away"], charter, "在外的村民能不能线上参加村民会议？", 2)
     c = comment(helper, charter, "财务每月公开很好，希望公开到每一笔。", 4)
     services.draft_close(draft=charter, actor=cadre)
-    services.comment_set_outcome(actor=cadre, comment=a, outcome=Outcome.PARTLY,
-                                 reason="按组织法每五至十五户推选一人，改为每十至十五户推选一人。")
-    services.comment_set_outcome(actor=cadre, comment=b, outcome=Outcome.ADOPTED,
-                                 reason="第二条增加：可通过平台远程参加，身份核实后计入到会人数。")
-    services.comment_set_outcome(actor=cadre, comment=c, outcome=Outcome.NOT_ADOPTED,
-                                 reason="逐笔公开的明细已在村务公开栏按月张贴，章程中不再重复规定。")
-    services.report_save(actor=cadre, draft=charter, summary="共收到意见3条，采纳1条，部分采纳1条，未采纳1条。"
-                                                             "修订后的章程提交村民会议表决。")
+    services.comment_set_outcome(
+        actor=cadre,
+        comment=a,
+        outcome=Outcome.PARTLY,
+        reason="按组织法每五至十五户推选一人，改为每十至十五户推选一人。",
+    )
+    services.comment_set_outcome(
+        actor=cadre,
+        comment=b,
+        outcome=Outcome.ADOPTED,
+        reason="第二条增加：可通过平台远程参加，身份核实后计入到会人数。",
+    )
+    services.comment_set_outcome(
+        actor=cadre,
+        comment=c,
+        outcome=Outcome.NOT_ADOPTED,
+        reason="逐笔公开的明细已在村务公开栏按月张贴，章程中不再重复规定。",
+    )
+    services.report_save(
+        actor=cadre,
+        draft=charter,
+        summary="共收到意见3条，采纳1条，部分采纳1条，未采纳1条。修订后的章程提交村民会议表决。",
+    )
     services.report_publish(actor=cadre, draft=charter)
     v2 = services.draft_new_version(actor=cadre, draft=charter)
     texts = list(v2.paragraphs.values_list("text", flat=True))
     texts[1] += "在外村民可以通过平台远程参加，身份核实后计入到会人数。"
     texts[2] = texts[2].replace("每十户推选一人", "每十至十五户推选一人")
-    services.draft_update(actor=cadre, draft=v2, title=v2.title.replace("修订草案", "修订稿"), kind=v2.kind,
-                          opens_on=today, closes_on=today + dt.timedelta(days=13), paragraphs=texts)
-    services.adoption_record(actor=cadre, draft=v2, adopted_on=today,
-                             meeting_reference=f"余村村民会议{today:%Y}年第2号决议（应到412人，实到287人，赞成261人）")
+    services.draft_update(
+        actor=cadre,
+        draft=v2,
+        title=v2.title.replace("修订草案", "修订稿"),
+        kind=v2.kind,
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=13),
+        paragraphs=texts,
+    )
+    services.adoption_record(
+        actor=cadre,
+        draft=v2,
+        adopted_on=today,
+        meeting_reference=f"余村村民会议{today:%Y}年第2号决议（应到412人，实到287人，赞成261人）",
+    )
     counts["consultations"] += 1
 
     # 3. A township policy, open now.
     if office is not None:
         policy = services.draft_create(
-            actor=township_staff, title=f"{office.region.name}农村养老服务补贴办法（征求意见稿）",
-            kind=DraftKind.TOWNSHIP_POLICY, scope=office.region, owner_office=office.office, opens_on=today,
-            closes_on=today + dt.timedelta(days=29), paragraphs=paragraphs_split(POLICY))
+            actor=township_staff,
+            title=f"{office.region.name}农村养老服务补贴办法（征求意见稿）",
+            kind=DraftKind.TOWNSHIP_POLICY,
+            scope=office.region,
+            owner_office=office.office,
+            opens_on=today,
+            closes_on=today + dt.timedelta(days=29),
+            paragraphs=paragraphs_split(POLICY),
+        )
         services.draft_publish(actor=township_staff, draft=policy)
         counts["consultations"] += 1
         comment(villager, policy, "八十岁起发补贴，建议七十五岁起就有，山区老人不容易。", 2)
@@ -157,9 +224,15 @@ def seed(*, rng, today, logins) -> dict:
 
     # 4. Opens in three days.
     later = services.draft_create(
-        actor=cadre, title="余村民宿管理公约（草案）", kind=DraftKind.OTHER, scope=village,
-        owner_committee="余村民宿协会", opens_on=today + dt.timedelta(days=3), closes_on=today + dt.timedelta(days=17),
-        paragraphs=paragraphs_split("第一条 民宿经营户自愿遵守本公约。\n第二条 旺季价格提前公示。"))
+        actor=cadre,
+        title="余村民宿管理公约（草案）",
+        kind=DraftKind.OTHER,
+        scope=village,
+        owner_committee="余村民宿协会",
+        opens_on=today + dt.timedelta(days=3),
+        closes_on=today + dt.timedelta(days=17),
+        paragraphs=paragraphs_split("第一条 民宿经营户自愿遵守本公约。\n第二条 旺季价格提前公示。"),
+    )
     services.draft_publish(actor=cadre, draft=later)
     counts["consultations"] += 1
     return counts

@@ -19,28 +19,47 @@ class DraftForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of text"), choices=DraftKind.choices)
-    scope = forms.ChoiceField(label=_("Who is consulted"),
-                              help_text=_("Every villager registered there is told when the consultation opens, "
-                                          "including those living away."))
+    scope = forms.ChoiceField(
+        label=_("Who is consulted"),
+        help_text=_(
+            "Every villager registered there is told when the consultation opens, including those living away."
+        ),
+    )
     owner = forms.ChoiceField(label=_("Owner"), help_text=_("The office or committee that answers the comments."))
-    owner_committee = forms.CharField(label=_("Name of the committee"), required=False, max_length=100,
-                                      help_text=_("For example: villagers' committee, village rules drafting group."))
+    owner_committee = forms.CharField(
+        label=_("Name of the committee"),
+        required=False,
+        max_length=100,
+        help_text=_("For example: villagers' committee, village rules drafting group."),
+    )
     opens_on = forms.DateField(label=_("Opens on"), widget=DateInput(), help_text=DATE_HELP)
     closes_on = forms.DateField(label=_("Closes after"), widget=DateInput(), help_text=DATE_HELP)
-    summary = forms.CharField(label=_("Purpose and background"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Why the text is written or changed, in a few sentences."))
-    text = forms.CharField(label=_("Text of the draft"), required=False, widget=forms.Textarea(attrs={"rows": 14}),
-                           help_text=_("Separate paragraphs with a blank line (or put one article per line); "
-                                       "they are numbered for comments."))
-    file = forms.FileField(label=_("Or upload the text"), required=False,
-                           help_text=_("A Word document (DOCX) or a plain text file; it replaces the text above."))
+    summary = forms.CharField(
+        label=_("Purpose and background"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the text is written or changed, in a few sentences."),
+    )
+    text = forms.CharField(
+        label=_("Text of the draft"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_(
+            "Separate paragraphs with a blank line (or put one article per line); they are numbered for comments."
+        ),
+    )
+    file = forms.FileField(
+        label=_("Or upload the text"),
+        required=False,
+        help_text=_("A Word document (DOCX) or a plain text file; it replaces the text above."),
+    )
 
     def __init__(self, *args, scopes=(), owners=(), editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = [(r.code, self._region_label(r)) for r in scopes]
         self.fields["owner"].choices = [(f"office:{o.pk}", o.name) for o in owners] + [
-            (COMMITTEE, _("A committee (name it below)"))]
+            (COMMITTEE, _("A committee (name it below)"))
+        ]
         self.fields["file"].widget.attrs["accept"] = ".docx,.txt,text/plain"
         if editing:
             for name in ("scope", "owner"):
@@ -58,10 +77,10 @@ class DraftForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Your comment"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}))
-    visibility = forms.ChoiceField(label=_("Who can read it"), choices=Visibility.choices, widget=forms.RadioSelect,
-                                   initial=Visibility.PUBLIC)
+    body = forms.CharField(label=_("Your comment"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    visibility = forms.ChoiceField(
+        label=_("Who can read it"), choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.PUBLIC
+    )
     paragraph = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     for_villager = forms.ChoiceField(label=_("Writing as"), required=False)
 
@@ -74,7 +93,8 @@ class CommentForm(forms.Form):
         if len(options) > 1 or any(d is not None for _v, d in options):
             self.fields["for_villager"].choices = [
                 (v.public_id, v.name if d is None else _("%(name)s (you help them)") % {"name": v.name})
-                for v, d in options]
+                for v, d in options
+            ]
         else:
             del self.fields["for_villager"]
 
@@ -85,23 +105,33 @@ class StanceForm(forms.Form):
 
 
 class HideForm(forms.Form):
-    reason = forms.CharField(label=_("Why is it hidden?"), max_length=300, required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=_("The author is told this reason. For example: personal attack, "
-                                         "someone's private data, advertising."))
+    reason = forms.CharField(
+        label=_("Why is it hidden?"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The author is told this reason. For example: personal attack, someone's private data, advertising."
+        ),
+    )
 
 
 class SummaryForm(forms.Form):
-    summary = forms.CharField(label=_("Summary of the response"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 5}),
-                              help_text=_("What the comments said overall and what changes in the text."))
+    summary = forms.CharField(
+        label=_("Summary of the response"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What the comments said overall and what changes in the text."),
+    )
 
 
 class AdoptionForm(forms.Form):
     adopted_on = forms.DateField(label=_("Date of the villagers' meeting"), widget=DateInput(), help_text=DATE_HELP)
-    meeting_reference = forms.CharField(label=_("Meeting and resolution"), max_length=300,
-                                        help_text=_("For example: villagers' meeting of 12 June, resolution no. 3, "
-                                                    "passed by 312 of 405 attendees."))
+    meeting_reference = forms.CharField(
+        label=_("Meeting and resolution"),
+        max_length=300,
+        help_text=_("For example: villagers' meeting of 12 June, resolution no. 3, passed by 312 of 405 attendees."),
+    )
     resolution_url = forms.CharField(label=_("Link to the resolution (optional)"), required=False, max_length=300)
 
     def __init__(self, *args, **kwargs):

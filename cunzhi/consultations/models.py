@@ -50,29 +50,43 @@ class Draft(TimeStamped):
     # The scope region's code and prefix: "drafts I may comment on" is a prefix test, no join.
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     scope_prefix = models.CharField(max_length=15, db_index=True, editable=False)
-    owner_office = models.ForeignKey("people.Office", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("owner office"))
+    owner_office = models.ForeignKey(
+        "people.Office",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner office"),
+    )
     owner_committee = models.CharField(_("owner committee"), max_length=100, blank=True)
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT,
-                              db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_versions",
-                                 verbose_name=_("previous version"))
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+        verbose_name=_("previous version"),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # The announcement sent when the consultation opened (its report shows who was not reached).
-    announcement = models.ForeignKey("notify.Notice", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    announcement = models.ForeignKey(
+        "notify.Notice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-opens_at", "-id"]
         verbose_name = _("draft")
         verbose_name_plural = _("drafts")
-        indexes = [models.Index(fields=["status", "opens_at"], name="consult_draft_due_open"),
-                   models.Index(fields=["status", "closes_at"], name="consult_draft_due_close")]
+        indexes = [
+            models.Index(fields=["status", "opens_at"], name="consult_draft_due_open"),
+            models.Index(fields=["status", "closes_at"], name="consult_draft_due_close"),
+        ]
 
     def __str__(self):
         return self.title
@@ -147,29 +161,35 @@ class Comment(TimeStamped):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     villager = models.ForeignKey("people.Villager", on_delete=models.PROTECT, related_name="+")
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    delegation = models.ForeignKey("people.Delegation", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    delegation = models.ForeignKey(
+        "people.Delegation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The author's village, for scoped lists and roll-ups.
     region_code = models.CharField(max_length=15, db_index=True)
     # Whether the author lived away when commenting: the figure must not change when they move home.
     author_away = models.BooleanField(default=False)
     body = models.TextField(_("comment"))
-    visibility = models.CharField(_("who can read it"), max_length=10, choices=Visibility.choices,
-                                  default=Visibility.PUBLIC)
+    visibility = models.CharField(
+        _("who can read it"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
     outcome = models.CharField(_("what became of it"), max_length=12, choices=Outcome.choices, blank=True)
     outcome_reason = models.TextField(_("reason"), blank=True)
-    outcome_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["draft", "paragraph", "created_at"], name="consult_comment_list"),
-                   models.Index(fields=["villager", "-created_at"], name="consult_comment_mine")]
+        indexes = [
+            models.Index(fields=["draft", "paragraph", "created_at"], name="consult_comment_list"),
+            models.Index(fields=["villager", "-created_at"], name="consult_comment_mine"),
+        ]
 
     def __str__(self):
         return f"{self.villager_id} on {self.draft_id}"
@@ -195,8 +215,9 @@ class Stance(TimeStamped):
     paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="stances")
     villager = models.ForeignKey("people.Villager", on_delete=models.PROTECT, related_name="+")
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    delegation = models.ForeignKey("people.Delegation", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    delegation = models.ForeignKey(
+        "people.Delegation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     region_code = models.CharField(max_length=15, db_index=True)
     author_away = models.BooleanField(default=False)
     stance = models.CharField(max_length=10, choices=StanceKind.choices)
@@ -213,8 +234,9 @@ class ResponseReport(TimeStamped):
     summary = models.TextField(_("summary of the response"), blank=True)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     notified = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -241,8 +263,9 @@ class Adoption(TimeStamped):
     filed_at = models.DateTimeField()
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-filed_at", "-id"]
@@ -253,6 +276,7 @@ class Adoption(TimeStamped):
         if not self.disclosure_post_id:
             return ""
         from django.urls import NoReverseMatch, reverse
+
         try:
             return reverse("disclosure:post", args=[self.disclosure_post_id])
         except NoReverseMatch:

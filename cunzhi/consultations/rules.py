@@ -37,9 +37,13 @@ def delegated_villagers(user) -> list:
     cached = getattr(user, "_consult_delegations", None)
     if cached is None:
         now = timezone.now()
-        cached = [d for d in Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now,
-                                                       ends_at__gt=now).select_related("villager")
-                  if DelegationScope.CONSULTATIONS in (d.scopes or [])]
+        cached = [
+            d
+            for d in Delegation.objects.filter(
+                helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+            ).select_related("villager")
+            if DelegationScope.CONSULTATIONS in (d.scopes or [])
+        ]
         user._consult_delegations = cached
     return cached
 
@@ -88,8 +92,11 @@ def can_view(user, draft) -> bool:
         return True
     if not draft.is_public:
         return False
-    return (staff_reaches(user, draft) or villager_in_scope(own_villager(user), draft)
-            or any(villager_in_scope(d.villager, draft) for d in delegated_villagers(user)))
+    return (
+        staff_reaches(user, draft)
+        or villager_in_scope(own_villager(user), draft)
+        or any(villager_in_scope(d.villager, draft) for d in delegated_villagers(user))
+    )
 
 
 def can_comment(user, draft) -> bool:
@@ -118,14 +125,18 @@ def can_read_comment(user, comment, *, leader: bool, own_ids: set[int]) -> bool:
     """Public comments: everyone who sees the draft; leaders-only: the leaders, the author and their helper."""
     if comment.visibility == "public" or leader:
         return True
-    return comment.villager_id in own_ids or (getattr(user, "is_authenticated", False)
-                                              and comment.written_by_id == user.pk)
+    return comment.villager_id in own_ids or (
+        getattr(user, "is_authenticated", False) and comment.written_by_id == user.pk
+    )
 
 
 def creatable_prefixes(user) -> list[tuple[str, str, int | None]]:
     """(role, region prefix, office id) of the roles that may start a draft."""
-    return [(r, p, o) for r, p, o in role_rows(user)
-            if r in VILLAGE_OWNER_ROLES or r == Role.COUNTY_ADMIN or (r == Role.OFFICE_STAFF and o)]
+    return [
+        (r, p, o)
+        for r, p, o in role_rows(user)
+        if r in VILLAGE_OWNER_ROLES or r == Role.COUNTY_ADMIN or (r == Role.OFFICE_STAFF and o)
+    ]
 
 
 def can_create(user) -> bool:

@@ -5,7 +5,15 @@ from django.db.models.functions import Coalesce
 
 from cunzhi.consultations import rules
 from cunzhi.consultations.models import (
-    PUBLIC_STATUSES, Adoption, Comment, Draft, Outcome, Paragraph, Stance, StanceKind, Visibility,
+    PUBLIC_STATUSES,
+    Adoption,
+    Comment,
+    Draft,
+    Outcome,
+    Paragraph,
+    Stance,
+    StanceKind,
+    Visibility,
 )
 from cunzhi.people.models import Role
 from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, scope_q
@@ -13,8 +21,9 @@ from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, 
 
 def _count(qs, field: str):
     """A correlated COUNT subquery (one query for the whole page, no GROUP BY over joined rows)."""
-    return Coalesce(Subquery(qs.values(field).annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
+    return Coalesce(
+        Subquery(qs.values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), Value(0)
+    )
 
 
 def drafts_visible_q(user) -> Q:
@@ -45,9 +54,11 @@ def drafts_visible_q(user) -> Q:
 
 def drafts_visible(*, user, status: str = "", kind: str = ""):
     """Drafts the user may read, open ones first, with their comment counts (one query per page)."""
-    qs = (Draft.objects.filter(drafts_visible_q(user)).select_related("scope", "owner_office")
-          .annotate(comment_count=_count(Comment.objects.filter(draft=OuterRef("pk"), hidden_at__isnull=True),
-                                         "draft")))
+    qs = (
+        Draft.objects.filter(drafts_visible_q(user))
+        .select_related("scope", "owner_office")
+        .annotate(comment_count=_count(Comment.objects.filter(draft=OuterRef("pk"), hidden_at__isnull=True), "draft"))
+    )
     if status:
         qs = qs.filter(status=status)
     if kind:
@@ -68,8 +79,11 @@ def drafts_readable(user):
 
 
 def draft_by_public_id(*, public_id: str) -> Draft | None:
-    return (Draft.objects.select_related("scope__parent", "owner_office", "previous", "created_by")
-            .filter(public_id=public_id).first())
+    return (
+        Draft.objects.select_related("scope__parent", "owner_office", "previous", "created_by")
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def paragraphs_with_counts(*, draft: Draft, user=None, leader: bool = False, own_ids=frozenset()) -> list[Paragraph]:
@@ -78,11 +92,13 @@ def paragraphs_with_counts(*, draft: Draft, user=None, leader: bool = False, own
     if not leader:
         readable = readable.filter(Q(visibility=Visibility.PUBLIC) | Q(villager_id__in=list(own_ids)))
     stances = Stance.objects.filter(paragraph=OuterRef("pk"))
-    return list(draft.paragraphs.annotate(
-        comment_count=_count(readable, "paragraph"),
-        support=_count(stances.filter(stance=StanceKind.SUPPORT), "paragraph"),
-        oppose=_count(stances.filter(stance=StanceKind.OPPOSE), "paragraph"),
-    ).order_by("number"))
+    return list(
+        draft.paragraphs.annotate(
+            comment_count=_count(readable, "paragraph"),
+            support=_count(stances.filter(stance=StanceKind.SUPPORT), "paragraph"),
+            oppose=_count(stances.filter(stance=StanceKind.OPPOSE), "paragraph"),
+        ).order_by("number")
+    )
 
 
 def _readable(qs, *, user, leader: bool, own_ids):
@@ -94,8 +110,9 @@ def _readable(qs, *, user, leader: bool, own_ids):
     return qs.filter(q)
 
 
-def comments_thread(*, draft: Draft, user, leader: bool, own_ids, paragraph: Paragraph | None = None,
-                    whole: bool = False):
+def comments_thread(
+    *, draft: Draft, user, leader: bool, own_ids, paragraph: Paragraph | None = None, whole: bool = False
+):
     """Top-level comments (a paragraph's, or on the whole draft) the reader can see, replies prefetched."""
     qs = draft.comments.filter(parent__isnull=True)
     if paragraph is not None:
@@ -104,56 +121,91 @@ def comments_thread(*, draft: Draft, user, leader: bool, own_ids, paragraph: Par
         qs = qs.filter(paragraph__isnull=True)
     qs = _readable(qs, user=user, leader=leader, own_ids=own_ids)
     replies = _readable(Comment.objects.all(), user=user, leader=leader, own_ids=own_ids)
-    return (qs.select_related("villager__village", "written_by", "paragraph")
-            .prefetch_related(Prefetch("replies", queryset=replies.select_related("villager__village", "written_by")
-                                       .order_by("created_at", "id")))
-            .order_by("created_at", "id"))
+    return (
+        qs.select_related("villager__village", "written_by", "paragraph")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=replies.select_related("villager__village", "written_by").order_by("created_at", "id"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
 
 
 def comments_for_report(*, draft: Draft, user, leader: bool, own_ids):
     """Every visible comment with its outcome, in paragraph order (the published report)."""
     qs = _readable(draft.comments.filter(hidden_at__isnull=True), user=user, leader=leader, own_ids=own_ids)
-    return (qs.select_related("villager__village", "paragraph", "parent")
-            .order_by("paragraph__number", "created_at", "id"))
+    return qs.select_related("villager__village", "paragraph", "parent").order_by(
+        "paragraph__number", "created_at", "id"
+    )
 
 
 def comments_to_answer(*, draft: Draft):
     """The comments the owner answers in the report, unanswered first, then in paragraph order."""
-    return (draft.comments.filter(hidden_at__isnull=True).select_related("villager__village", "paragraph", "parent")
-            .order_by("parent_id", "paragraph__number", "created_at", "id"))
+    return (
+        draft.comments.filter(hidden_at__isnull=True)
+        .select_related("villager__village", "paragraph", "parent")
+        .order_by("parent_id", "paragraph__number", "created_at", "id")
+    )
 
 
 def comment_by_public_id(*, public_id: str) -> Comment | None:
-    return (Comment.objects.select_related("draft__scope__parent", "draft__owner_office", "villager", "paragraph",
-                                           "parent").filter(public_id=public_id).first())
+    return (
+        Comment.objects.select_related("draft__scope__parent", "draft__owner_office", "villager", "paragraph", "parent")
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def comments_mine(*, user):
     """Comments the user made or wrote for a villager they help, newest first, with drafts and reports."""
     ids = rules.own_villager_ids(user)
-    return (Comment.objects.filter(Q(villager_id__in=list(ids)) | Q(written_by=user))
-            .select_related("draft__scope", "paragraph", "villager")
-            .order_by("-created_at", "-id"))
+    return (
+        Comment.objects.filter(Q(villager_id__in=list(ids)) | Q(written_by=user))
+        .select_related("draft__scope", "paragraph", "villager")
+        .order_by("-created_at", "-id")
+    )
 
 
 def figures(*, draft: Draft) -> dict:
     """Participants, comments (per paragraph), share of commenters living away, adoption rate. Fixed queries."""
     comments = Comment.objects.filter(draft=draft)
     visible = comments.filter(hidden_at__isnull=True)
-    commenters = dict(comments.values_list("villager_id").annotate(away=Count("pk", filter=Q(author_away=True)))
-                      .values_list("villager_id", "away"))
+    commenters = dict(
+        comments.values_list("villager_id")
+        .annotate(away=Count("pk", filter=Q(author_away=True)))
+        .values_list("villager_id", "away")
+    )
     stance_people = set(Stance.objects.filter(draft=draft).values_list("villager_id", flat=True))
-    per_paragraph = {row["paragraph_id"]: row for row in visible.values("paragraph_id").annotate(
-        n=Count("pk"), top=Count("pk", filter=Q(parent__isnull=True)))}
-    stance_rows = {row["paragraph_id"]: row for row in Stance.objects.filter(draft=draft).values("paragraph_id")
-                   .annotate(support=Count("pk", filter=Q(stance=StanceKind.SUPPORT)),
-                             oppose=Count("pk", filter=Q(stance=StanceKind.OPPOSE)))}
+    per_paragraph = {
+        row["paragraph_id"]: row
+        for row in visible.values("paragraph_id").annotate(
+            n=Count("pk"), top=Count("pk", filter=Q(parent__isnull=True))
+        )
+    }
+    stance_rows = {
+        row["paragraph_id"]: row
+        for row in Stance.objects.filter(draft=draft)
+        .values("paragraph_id")
+        .annotate(
+            support=Count("pk", filter=Q(stance=StanceKind.SUPPORT)),
+            oppose=Count("pk", filter=Q(stance=StanceKind.OPPOSE)),
+        )
+    }
     outcomes = dict(visible.exclude(outcome="").values_list("outcome").annotate(n=Count("pk")))
     rows = []
     for p in draft.paragraphs.all().only("id", "number", "text"):
         c, s = per_paragraph.get(p.id, {}), stance_rows.get(p.id, {})
-        rows.append({"number": p.number, "excerpt": p.text[:40], "comments": c.get("n", 0),
-                     "support": s.get("support", 0), "oppose": s.get("oppose", 0)})
+        rows.append(
+            {
+                "number": p.number,
+                "excerpt": p.text[:40],
+                "comments": c.get("n", 0),
+                "support": s.get("support", 0),
+                "oppose": s.get("oppose", 0),
+            }
+        )
     whole = per_paragraph.get(None, {}).get("n", 0)
     away = sum(1 for n in commenters.values() if n)
     answered = sum(outcomes.values())
@@ -181,9 +233,11 @@ def figures(*, draft: Draft) -> dict:
 
 def filings_visible(*, user):
     """Adopted village rules filed to townships in the reader's scope (township staff see their villages')."""
-    return (Adoption.objects.filter(scope_q(user, STAFF_ROLES, field="region_code"))
-            .select_related("draft__scope", "filed_to", "recorded_by", "acknowledged_by")
-            .order_by("acknowledged_at", "-filed_at", "-id"))
+    return (
+        Adoption.objects.filter(scope_q(user, STAFF_ROLES, field="region_code"))
+        .select_related("draft__scope", "filed_to", "recorded_by", "acknowledged_by")
+        .order_by("acknowledged_at", "-filed_at", "-id")
+    )
 
 
 def version_chain(*, draft: Draft) -> list[Draft]:
@@ -200,11 +254,10 @@ def status_counts(*, user) -> dict:
     return dict(Draft.objects.filter(drafts_visible_q(user)).values_list("status").annotate(n=Count("pk")))
 
 
-
-
 def creatable_scopes(*, user) -> list:
     """Regions the user may consult: a cadre's village; an office's region and the regions just below it."""
     from cunzhi.regions.models import Level, Region
+
     q = Q(pk__in=[])
     for role, prefix, _office in rules.creatable_prefixes(user):
         q |= Q(prefix=prefix)
@@ -218,6 +271,7 @@ def creatable_scopes(*, user) -> list:
 def creatable_owners(*, user) -> list:
     """Offices the user may start a draft for: their own; for a county administrator, those of the county."""
     from cunzhi.people.models import Office
+
     q = Q(pk__in=[])
     for role, prefix, office_id in rules.creatable_prefixes(user):
         if role == Role.OFFICE_STAFF:

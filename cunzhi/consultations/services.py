@@ -19,7 +19,16 @@ from django.utils.translation import gettext_noop
 
 from cunzhi.consultations import rules
 from cunzhi.consultations.models import (
-    EDITABLE_STATUSES, Adoption, Comment, Draft, Outcome, Paragraph, ResponseReport, Stance, StanceKind, Status,
+    EDITABLE_STATUSES,
+    Adoption,
+    Comment,
+    Draft,
+    Outcome,
+    Paragraph,
+    ResponseReport,
+    Stance,
+    StanceKind,
+    Status,
     Visibility,
 )
 from cunzhi.consultations.texts import clean_text, paragraphs_check
@@ -62,9 +71,12 @@ def _short(text: str, n: int = 24) -> str:
 
 # --- Drafts -----------------------------------------------------------------------------------
 
-def _check_fields(*, title: str, owner_office, owner_committee: str, opens_on: dt.date, closes_on: dt.date,
-                  kind: str) -> tuple[str, str]:
+
+def _check_fields(
+    *, title: str, owner_office, owner_committee: str, opens_on: dt.date, closes_on: dt.date, kind: str
+) -> tuple[str, str]:
     from cunzhi.consultations.models import DraftKind
+
     title = " ".join((title or "").split())
     owner_committee = " ".join((owner_committee or "").split())
     errors = {}
@@ -97,46 +109,97 @@ def _paragraphs_write(draft: Draft, paragraphs: list[str]) -> None:
     Paragraph.objects.bulk_create([Paragraph(draft=draft, number=i, text=t) for i, t in enumerate(paragraphs, 1)])
 
 
-def draft_create(*, actor, title: str, kind: str, scope, owner_office=None, owner_committee: str = "",
-                 opens_on: dt.date, closes_on: dt.date, paragraphs: list[str], summary: str = "",
-                 previous: Draft | None = None) -> Draft:
+def draft_create(
+    *,
+    actor,
+    title: str,
+    kind: str,
+    scope,
+    owner_office=None,
+    owner_committee: str = "",
+    opens_on: dt.date,
+    closes_on: dt.date,
+    paragraphs: list[str],
+    summary: str = "",
+    previous: Draft | None = None,
+) -> Draft:
     """Start a draft (in preparation): its scope, owner, dates and numbered paragraphs."""
     if not rules.can_create_for(actor, scope=scope, owner_office=owner_office):
         raise ValidationError({"scope": _("You may not start a consultation for this area and owner.")})
     if scope.level == Level.GROUP:
         raise ValidationError({"scope": _("Consult a village, a township or the county.")})
-    title, owner_committee = _check_fields(title=title, owner_office=owner_office, owner_committee=owner_committee,
-                                           opens_on=opens_on, closes_on=closes_on, kind=kind)
+    title, owner_committee = _check_fields(
+        title=title,
+        owner_office=owner_office,
+        owner_committee=owner_committee,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        kind=kind,
+    )
     paragraphs = [clean_text(p) for p in paragraphs if clean_text(p)]
     paragraphs_check(paragraphs)
     with transaction.atomic():
         draft = Draft.objects.create(
-            title=title, kind=kind, summary=clean_text(summary)[:5000], scope=scope, owner_office=owner_office,
-            owner_committee="" if owner_office else owner_committee, opens_at=_local_midnight(opens_on),
-            closes_at=_local_midnight(closes_on + dt.timedelta(days=1)), created_by=actor, previous=previous,
-            version=(previous.version + 1) if previous else 1)
+            title=title,
+            kind=kind,
+            summary=clean_text(summary)[:5000],
+            scope=scope,
+            owner_office=owner_office,
+            owner_committee="" if owner_office else owner_committee,
+            opens_at=_local_midnight(opens_on),
+            closes_at=_local_midnight(closes_on + dt.timedelta(days=1)),
+            created_by=actor,
+            previous=previous,
+            version=(previous.version + 1) if previous else 1,
+        )
         _paragraphs_write(draft, paragraphs)
-        audit_record(actor=actor, action="consultation.create", obj=draft,
-                     after={"title": title, "scope": scope.code, "paragraphs": len(paragraphs),
-                            "version": draft.version})
+        audit_record(
+            actor=actor,
+            action="consultation.create",
+            obj=draft,
+            after={"title": title, "scope": scope.code, "paragraphs": len(paragraphs), "version": draft.version},
+        )
     return draft
 
 
-def draft_update(*, actor, draft: Draft, title: str, kind: str, opens_on: dt.date, closes_on: dt.date,
-                 paragraphs: list[str] | None = None, summary: str = "", owner_committee: str | None = None) -> Draft:
+def draft_update(
+    *,
+    actor,
+    draft: Draft,
+    title: str,
+    kind: str,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    paragraphs: list[str] | None = None,
+    summary: str = "",
+    owner_committee: str | None = None,
+) -> Draft:
     """Change a draft that nobody could comment on yet (in preparation, or published but not open)."""
     if draft.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("Comments may already have been made: the text can no longer change. "
-                                "Start a new version after the response report."))
+        raise ValidationError(
+            _(
+                "Comments may already have been made: the text can no longer change. "
+                "Start a new version after the response report."
+            )
+        )
     committee = draft.owner_committee if owner_committee is None else owner_committee
-    title, committee = _check_fields(title=title, owner_office=draft.owner_office, owner_committee=committee,
-                                     opens_on=opens_on, closes_on=closes_on, kind=kind)
+    title, committee = _check_fields(
+        title=title,
+        owner_office=draft.owner_office,
+        owner_committee=committee,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        kind=kind,
+    )
     if paragraphs is not None:
         paragraphs = [clean_text(p) for p in paragraphs if clean_text(p)]
         paragraphs_check(paragraphs)
     with transaction.atomic():
-        before = {"title": draft.title, "opens_at": draft.opens_at.isoformat(),
-                  "closes_at": draft.closes_at.isoformat()}
+        before = {
+            "title": draft.title,
+            "opens_at": draft.opens_at.isoformat(),
+            "closes_at": draft.closes_at.isoformat(),
+        }
         draft.title, draft.kind, draft.summary = title, kind, clean_text(summary)[:5000]
         if not draft.owner_office_id:
             draft.owner_committee = committee
@@ -145,10 +208,18 @@ def draft_update(*, actor, draft: Draft, title: str, kind: str, opens_on: dt.dat
         draft.save()
         if paragraphs is not None:
             _paragraphs_write(draft, paragraphs)
-        audit_record(actor=actor, action="consultation.update", obj=draft, before=before,
-                     after={"title": title, "opens_at": draft.opens_at.isoformat(),
-                            "closes_at": draft.closes_at.isoformat(),
-                            "paragraphs": len(paragraphs) if paragraphs is not None else None})
+        audit_record(
+            actor=actor,
+            action="consultation.update",
+            obj=draft,
+            before=before,
+            after={
+                "title": title,
+                "opens_at": draft.opens_at.isoformat(),
+                "closes_at": draft.closes_at.isoformat(),
+                "paragraphs": len(paragraphs) if paragraphs is not None else None,
+            },
+        )
     return draft
 
 
@@ -164,8 +235,13 @@ def draft_publish(*, actor, draft: Draft, now=None) -> Draft:
     with transaction.atomic():
         Draft.objects.filter(pk=draft.pk, status=Status.DRAFT).update(status=Status.SCHEDULED, updated_at=now)
         draft.status = Status.SCHEDULED
-        audit_record(actor=actor, action="consultation.publish", obj=draft,
-                     before={"status": Status.DRAFT}, after={"status": Status.SCHEDULED})
+        audit_record(
+            actor=actor,
+            action="consultation.publish",
+            obj=draft,
+            before={"status": Status.DRAFT},
+            after={"status": Status.SCHEDULED},
+        )
         if draft.opens_at <= now:
             draft_open(draft=draft, actor=actor, now=now)
     return draft
@@ -177,17 +253,34 @@ def draft_open(*, draft: Draft, actor=None, now=None) -> bool:
     with transaction.atomic():
         # The status test in the UPDATE makes this safe to run twice (job and owner at once): one wins.
         if not Draft.objects.filter(pk=draft.pk, status=Status.SCHEDULED).update(
-                status=Status.OPEN, opened_at=now, updated_at=now):
+            status=Status.OPEN, opened_at=now, updated_at=now
+        ):
             return False
         draft.status, draft.opened_at = Status.OPEN, now
-        audit_record(actor=actor, action="consultation.open", obj=draft,
-                     before={"status": Status.SCHEDULED}, after={"status": Status.OPEN})
+        audit_record(
+            actor=actor,
+            action="consultation.open",
+            obj=draft,
+            before={"status": Status.SCHEDULED},
+            after={"status": Status.OPEN},
+        )
         notice = notice_send(
-            kind="announcement", region_code=draft.region_code, sender=actor, template="consultations_opened",
-            context={"title": draft.title, "short_title": _short(draft.title), "owner": draft.owner_name,
-                     "scope": draft.scope.name, "closes": draft.last_day.isoformat(),
-                     "paragraphs": draft.paragraphs.count()},
-            link=draft_url(draft), about=draft, now=now)
+            kind="announcement",
+            region_code=draft.region_code,
+            sender=actor,
+            template="consultations_opened",
+            context={
+                "title": draft.title,
+                "short_title": _short(draft.title),
+                "owner": draft.owner_name,
+                "scope": draft.scope.name,
+                "closes": draft.last_day.isoformat(),
+                "paragraphs": draft.paragraphs.count(),
+            },
+            link=draft_url(draft),
+            about=draft,
+            now=now,
+        )
         Draft.objects.filter(pk=draft.pk).update(announcement=notice)
         draft.announcement = notice
     return True
@@ -198,16 +291,32 @@ def draft_close(*, draft: Draft, actor=None, now=None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         if not Draft.objects.filter(pk=draft.pk, status=Status.OPEN).update(
-                status=Status.CLOSED, closed_at=now, updated_at=now):
+            status=Status.CLOSED, closed_at=now, updated_at=now
+        ):
             return False
         draft.status, draft.closed_at = Status.CLOSED, now
-        audit_record(actor=actor, action="consultation.close", obj=draft,
-                     before={"status": Status.OPEN}, after={"status": Status.CLOSED, "early": now < draft.closes_at})
+        audit_record(
+            actor=actor,
+            action="consultation.close",
+            obj=draft,
+            before={"status": Status.OPEN},
+            after={"status": Status.CLOSED, "early": now < draft.closes_at},
+        )
         if draft.created_by_id and (actor is None or actor.pk != draft.created_by_id):
-            notice_send(kind="direct", user_ids=[draft.created_by_id], sender=actor, template="consultations_closed",
-                        context={"title": draft.title, "short_title": _short(draft.title),
-                                 "comments": draft.comments.filter(hidden_at__isnull=True).count()},
-                        link=reverse("consultations:response", args=[draft.public_id]), about=draft, now=now)
+            notice_send(
+                kind="direct",
+                user_ids=[draft.created_by_id],
+                sender=actor,
+                template="consultations_closed",
+                context={
+                    "title": draft.title,
+                    "short_title": _short(draft.title),
+                    "comments": draft.comments.filter(hidden_at__isnull=True).count(),
+                },
+                link=reverse("consultations:response", args=[draft.public_id]),
+                about=draft,
+                now=now,
+            )
     return True
 
 
@@ -236,14 +345,23 @@ def draft_new_version(*, actor, draft: Draft) -> Draft:
     if existing is not None:
         raise ValidationError(_("Version %(n)s of this draft exists already.") % {"n": existing.version})
     today = timezone.localdate()
-    return draft_create(actor=actor, title=draft.title, kind=draft.kind, scope=draft.scope,
-                        owner_office=draft.owner_office, owner_committee=draft.owner_committee,
-                        opens_on=today, closes_on=today + dt.timedelta(days=max(min_days(), 14) - 1),
-                        paragraphs=list(draft.paragraphs.values_list("text", flat=True)), summary=draft.summary,
-                        previous=draft)
+    return draft_create(
+        actor=actor,
+        title=draft.title,
+        kind=draft.kind,
+        scope=draft.scope,
+        owner_office=draft.owner_office,
+        owner_committee=draft.owner_committee,
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=max(min_days(), 14) - 1),
+        paragraphs=list(draft.paragraphs.values_list("text", flat=True)),
+        summary=draft.summary,
+        previous=draft,
+    )
 
 
 # --- Taking part ------------------------------------------------------------------------------
+
 
 def _acting_as(actor, draft: Draft, for_villager) -> tuple:
     """(villager, delegation or None) the actor speaks for; refuses anyone not consulted."""
@@ -274,11 +392,21 @@ def _check_open(draft: Draft, now) -> None:
 def _record_helper(actor, villager, delegation, purpose: str) -> None:
     if delegation is not None:
         from cunzhi.people.services import delegation_use
+
         delegation_use(helper=actor, villager=villager, scope=DelegationScope.CONSULTATIONS, purpose=purpose)
 
 
-def comment_add(*, actor, draft: Draft, body: str, paragraph: Paragraph | None = None, parent: Comment | None = None,
-                visibility: str = Visibility.PUBLIC, for_villager=None, now=None) -> Comment:
+def comment_add(
+    *,
+    actor,
+    draft: Draft,
+    body: str,
+    paragraph: Paragraph | None = None,
+    parent: Comment | None = None,
+    visibility: str = Visibility.PUBLIC,
+    for_villager=None,
+    now=None,
+) -> Comment:
     """A villager's comment (or a helper's for them) on the draft, a paragraph, or as a reply."""
     now = now or timezone.now()
     _check_open(draft, now)
@@ -287,8 +415,12 @@ def comment_add(*, actor, draft: Draft, body: str, paragraph: Paragraph | None =
     if not text:
         raise ValidationError({"body": _("Write your comment first: it is empty.")})
     if len(text) > max_comment_chars():
-        raise ValidationError({"body": _("Your comment is too long: at most %(max)s characters (it has %(n)s).")
-                               % {"max": max_comment_chars(), "n": len(text)}})
+        raise ValidationError(
+            {
+                "body": _("Your comment is too long: at most %(max)s characters (it has %(n)s).")
+                % {"max": max_comment_chars(), "n": len(text)}
+            }
+        )
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": _("Choose who can read your comment.")})
     if paragraph is not None and paragraph.draft_id != draft.pk:
@@ -301,20 +433,44 @@ def comment_add(*, actor, draft: Draft, body: str, paragraph: Paragraph | None =
         if parent.visibility == Visibility.LEADERS:
             visibility = Visibility.LEADERS  # a reply must not make a private comment's thread public
     # A double tap sends the form twice: the same words within a minute are one comment.
-    same = Comment.objects.filter(draft=draft, villager=villager, paragraph=paragraph, parent=parent, body=text,
-                                  created_at__gte=now - dt.timedelta(minutes=1)).first()
+    same = Comment.objects.filter(
+        draft=draft,
+        villager=villager,
+        paragraph=paragraph,
+        parent=parent,
+        body=text,
+        created_at__gte=now - dt.timedelta(minutes=1),
+    ).first()
     if same is not None:
         return same
     with transaction.atomic():
         _record_helper(actor, villager, delegation, PURPOSE_HELPER_COMMENT)
-        comment = Comment.objects.create(draft=draft, paragraph=paragraph, parent=parent, villager=villager,
-                                         written_by=actor, delegation=delegation, region_code=villager.region_code,
-                                         author_away=villager.living_away, body=text, visibility=visibility)
-        audit_record(actor=actor, action="consultation.reply" if parent else "consultation.comment", obj=comment,
-                     region_code=villager.region_code, on_behalf_of=villager if delegation else None,
-                     after={"villager": villager.public_id, "draft": draft.public_id,
-                            "paragraph": paragraph.number if paragraph else None, "visibility": visibility,
-                            "participation": True})
+        comment = Comment.objects.create(
+            draft=draft,
+            paragraph=paragraph,
+            parent=parent,
+            villager=villager,
+            written_by=actor,
+            delegation=delegation,
+            region_code=villager.region_code,
+            author_away=villager.living_away,
+            body=text,
+            visibility=visibility,
+        )
+        audit_record(
+            actor=actor,
+            action="consultation.reply" if parent else "consultation.comment",
+            obj=comment,
+            region_code=villager.region_code,
+            on_behalf_of=villager if delegation else None,
+            after={
+                "villager": villager.public_id,
+                "draft": draft.public_id,
+                "paragraph": paragraph.number if paragraph else None,
+                "visibility": visibility,
+                "participation": True,
+            },
+        )
     return comment
 
 
@@ -342,18 +498,37 @@ def stance_set(*, actor, draft: Draft, paragraph: Paragraph, stance: str, for_vi
             current.save(update_fields=["stance", "written_by", "delegation", "updated_at"])
             result = current
         else:
-            result = Stance.objects.create(draft=draft, paragraph=paragraph, villager=villager, written_by=actor,
-                                           delegation=delegation, region_code=villager.region_code,
-                                           author_away=villager.living_away, stance=stance)
+            result = Stance.objects.create(
+                draft=draft,
+                paragraph=paragraph,
+                villager=villager,
+                written_by=actor,
+                delegation=delegation,
+                region_code=villager.region_code,
+                author_away=villager.living_away,
+                stance=stance,
+            )
         _record_helper(actor, villager, delegation, PURPOSE_HELPER_STANCE)
-        audit_record(actor=actor, action="consultation.stance", obj=paragraph, region_code=villager.region_code,
-                     on_behalf_of=villager if delegation else None, before=before,
-                     after={"villager": villager.public_id, "draft": draft.public_id, "paragraph": paragraph.number,
-                            "stance": stance, "participation": current is None})
+        audit_record(
+            actor=actor,
+            action="consultation.stance",
+            obj=paragraph,
+            region_code=villager.region_code,
+            on_behalf_of=villager if delegation else None,
+            before=before,
+            after={
+                "villager": villager.public_id,
+                "draft": draft.public_id,
+                "paragraph": paragraph.number,
+                "stance": stance,
+                "participation": current is None,
+            },
+        )
     return result
 
 
 # --- Moderation -------------------------------------------------------------------------------
+
 
 def _author_user_id(comment: Comment) -> int | None:
     """Who is told about a comment: the villager's account, else the helper who wrote it."""
@@ -378,16 +553,32 @@ def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
     with transaction.atomic():
         comment.hidden_at, comment.hidden_by, comment.hidden_reason = now, actor, reason
         comment.outcome, comment.outcome_reason = "", ""
-        comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "outcome", "outcome_reason",
-                                    "updated_at"])
-        audit_record(actor=actor, action="consultation.comment_hide", obj=comment, region_code=comment.region_code,
-                     after={"reason": reason})
+        comment.save(
+            update_fields=["hidden_at", "hidden_by", "hidden_reason", "outcome", "outcome_reason", "updated_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="consultation.comment_hide",
+            obj=comment,
+            region_code=comment.region_code,
+            after={"reason": reason},
+        )
         user_id = _author_user_id(comment)
         if user_id:
-            notice_send(kind="direct", user_ids=[user_id], sender=actor, template="consultations_hidden",
-                        context={"title": draft.title, "short_title": _short(draft.title), "reason": reason,
-                                 "excerpt": _short(comment.body, 60)},
-                        link=draft_url(draft), urgency=Urgency.NORMAL)
+            notice_send(
+                kind="direct",
+                user_ids=[user_id],
+                sender=actor,
+                template="consultations_hidden",
+                context={
+                    "title": draft.title,
+                    "short_title": _short(draft.title),
+                    "reason": reason,
+                    "excerpt": _short(comment.body, 60),
+                },
+                link=draft_url(draft),
+                urgency=Urgency.NORMAL,
+            )
     return comment
 
 
@@ -402,12 +593,14 @@ def comment_restore(*, actor, comment: Comment) -> Comment:
     before = {"reason": comment.hidden_reason}
     comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
     comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "updated_at"])
-    audit_record(actor=actor, action="consultation.comment_restore", obj=comment, region_code=comment.region_code,
-                 before=before)
+    audit_record(
+        actor=actor, action="consultation.comment_restore", obj=comment, region_code=comment.region_code, before=before
+    )
     return comment
 
 
 # --- Response report --------------------------------------------------------------------------
+
 
 def _check_reporting(actor, draft: Draft) -> None:
     if not rules.can_manage(actor, draft):
@@ -436,8 +629,14 @@ def comment_set_outcome(*, actor, comment: Comment, outcome: str, reason: str) -
     comment.outcome, comment.outcome_reason = outcome, reason
     comment.outcome_by, comment.outcome_at = actor, timezone.now()
     comment.save(update_fields=["outcome", "outcome_reason", "outcome_by", "outcome_at", "updated_at"])
-    audit_record(actor=actor, action="consultation.outcome", obj=comment, region_code=comment.region_code,
-                 before=before, after={"outcome": outcome})
+    audit_record(
+        actor=actor,
+        action="consultation.outcome",
+        obj=comment,
+        region_code=comment.region_code,
+        before=before,
+        after={"outcome": outcome},
+    )
     return comment
 
 
@@ -464,8 +663,9 @@ def report_publish(*, actor, draft: Draft, now=None) -> ResponseReport:
     _check_reporting(actor, draft)
     missing = unanswered(draft).count()
     if missing:
-        raise ValidationError(_("%(n)s comment(s) have no answer yet: give each one an outcome first.")
-                              % {"n": missing})
+        raise ValidationError(
+            _("%(n)s comment(s) have no answer yet: give each one an outcome first.") % {"n": missing}
+        )
     report = ResponseReport.objects.filter(draft=draft).first()
     if report is None or not report.summary:
         raise ValidationError({"summary": _("Write a short summary of the response first.")})
@@ -475,37 +675,67 @@ def report_publish(*, actor, draft: Draft, now=None) -> ResponseReport:
         draft.status = Status.RESPONDED
         # One notice per commenter, listing what became of each of their comments.
         by_user: dict[int, list] = {}
-        for c in (draft.comments.filter(hidden_at__isnull=True).select_related("villager", "paragraph")
-                  .order_by("created_at", "id")):
+        for c in (
+            draft.comments.filter(hidden_at__isnull=True)
+            .select_related("villager", "paragraph")
+            .order_by("created_at", "id")
+        ):
             user_id = _author_user_id(c)
             if user_id:
                 by_user.setdefault(user_id, []).append(
-                    {"paragraph": c.paragraph.number if c.paragraph_id else None, "outcome": c.outcome,
-                     "reason": _short(c.outcome_reason, 200), "excerpt": _short(c.body, 40), "reply": c.is_reply})
+                    {
+                        "paragraph": c.paragraph.number if c.paragraph_id else None,
+                        "outcome": c.outcome,
+                        "reason": _short(c.outcome_reason, 200),
+                        "excerpt": _short(c.body, 40),
+                        "reply": c.is_reply,
+                    }
+                )
         link = reverse("consultations:report", args=[draft.public_id])
         for user_id, items in by_user.items():
-            notice_send(kind="direct", user_ids=[user_id], sender=actor, template="consultations_report",
-                        context={"title": draft.title, "short_title": _short(draft.title), "items": items[:20],
-                                 "more": max(0, len(items) - 20)}, link=link, now=now)
+            notice_send(
+                kind="direct",
+                user_ids=[user_id],
+                sender=actor,
+                template="consultations_report",
+                context={
+                    "title": draft.title,
+                    "short_title": _short(draft.title),
+                    "items": items[:20],
+                    "more": max(0, len(items) - 20),
+                },
+                link=link,
+                now=now,
+            )
         report.published_at, report.published_by, report.notified = now, actor, len(by_user)
         report.save(update_fields=["published_at", "published_by", "notified", "updated_at"])
-        audit_record(actor=actor, action="consultation.report_publish", obj=draft,
-                     before={"status": Status.CLOSED}, after={"status": Status.RESPONDED, "notified": len(by_user)})
+        audit_record(
+            actor=actor,
+            action="consultation.report_publish",
+            obj=draft,
+            before={"status": Status.CLOSED},
+            after={"status": Status.RESPONDED, "notified": len(by_user)},
+        )
     return report
 
 
 # --- Adoption and filing ----------------------------------------------------------------------
 
+
 def _adoptable(draft: Draft) -> bool:
     if draft.status == Status.RESPONDED:
         return True
     # A revised final text, put straight to the villagers' meeting after the consultation on the last version.
-    return (draft.status in (Status.DRAFT, Status.SCHEDULED) and draft.previous_id is not None
-            and draft.previous.status in (Status.RESPONDED, Status.ADOPTED))
+    return (
+        draft.status in (Status.DRAFT, Status.SCHEDULED)
+        and draft.previous_id is not None
+        and draft.previous.status in (Status.RESPONDED, Status.ADOPTED)
+    )
 
 
-def adoption_record(*, actor, draft: Draft, adopted_on: dt.date, meeting_reference: str,
-                    resolution_url: str = "", now=None) -> Adoption:
+def adoption_record(
+    *, actor, draft: Draft, adopted_on: dt.date, meeting_reference: str, resolution_url: str = "", now=None
+) -> Adoption:
     """Record a villagers' meeting adoption, publish the rule with its resolution, file it to the township."""
     now = now or timezone.now()
     if not rules.can_adopt(actor, draft):
@@ -525,8 +755,10 @@ def adoption_record(*, actor, draft: Draft, adopted_on: dt.date, meeting_referen
         errors["meeting_reference"] = _("Name the meeting and its resolution (date, number).")
     elif len(meeting_reference) > 300:
         errors["meeting_reference"] = _("At most 300 characters.")
-    if resolution_url and not (resolution_url.startswith(("https://", "http://")) or
-                               (resolution_url.startswith("/") and not resolution_url.startswith("//"))):
+    if resolution_url and not (
+        resolution_url.startswith(("https://", "http://"))
+        or (resolution_url.startswith("/") and not resolution_url.startswith("//"))
+    ):
         errors["resolution_url"] = _("Give a web address (https://…) or a page of this site (/…).")
     if len(resolution_url) > 300:
         errors["resolution_url"] = _("At most 300 characters.")
@@ -538,21 +770,57 @@ def adoption_record(*, actor, draft: Draft, adopted_on: dt.date, meeting_referen
         Draft.objects.filter(pk=draft.pk).update(status=Status.ADOPTED, updated_at=now)
         draft.status = Status.ADOPTED
         adoption = Adoption.objects.create(
-            draft=draft, region_code=draft.region_code, adopted_on=adopted_on, meeting_reference=meeting_reference,
-            resolution_url=resolution_url, recorded_by=actor, filed_to=township, filed_prefix=township.prefix,
-            filed_at=now, filed_by=actor)
-        audit_record(actor=actor, action="consultation.adopt", obj=draft, before={"status": before},
-                     after={"status": Status.ADOPTED, "adopted_on": adopted_on.isoformat(),
-                            "meeting_reference": meeting_reference})
-        audit_record(actor=actor, action="consultation.file", obj=adoption, region_code=draft.region_code,
-                     after={"filed_to": township.code, "draft": draft.public_id})
-        staff = list(User.objects.filter(roles__role=Role.OFFICE_STAFF, roles__region=township, is_active=True)
-                     .values_list("pk", flat=True).distinct())
+            draft=draft,
+            region_code=draft.region_code,
+            adopted_on=adopted_on,
+            meeting_reference=meeting_reference,
+            resolution_url=resolution_url,
+            recorded_by=actor,
+            filed_to=township,
+            filed_prefix=township.prefix,
+            filed_at=now,
+            filed_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="consultation.adopt",
+            obj=draft,
+            before={"status": before},
+            after={
+                "status": Status.ADOPTED,
+                "adopted_on": adopted_on.isoformat(),
+                "meeting_reference": meeting_reference,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="consultation.file",
+            obj=adoption,
+            region_code=draft.region_code,
+            after={"filed_to": township.code, "draft": draft.public_id},
+        )
+        staff = list(
+            User.objects.filter(roles__role=Role.OFFICE_STAFF, roles__region=township, is_active=True)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
         if staff:
-            notice_send(kind="direct", user_ids=staff, sender=actor, template="consultations_filed",
-                        context={"title": draft.title, "short_title": _short(draft.title), "village": draft.scope.name,
-                                 "adopted_on": adopted_on.isoformat(), "meeting": meeting_reference},
-                        link=reverse("consultations:filings"), about=draft, now=now)
+            notice_send(
+                kind="direct",
+                user_ids=staff,
+                sender=actor,
+                template="consultations_filed",
+                context={
+                    "title": draft.title,
+                    "short_title": _short(draft.title),
+                    "village": draft.scope.name,
+                    "adopted_on": adopted_on.isoformat(),
+                    "meeting": meeting_reference,
+                },
+                link=reverse("consultations:filings"),
+                about=draft,
+                now=now,
+            )
         adoption_publish(actor=actor, adoption=adoption)
     return adoption
 
@@ -561,12 +829,16 @@ def _publication_text(adoption: Adoption) -> tuple[str, str]:
     draft = adoption.draft
     with translation.override(settings.LANGUAGE_CODE):  # the notice board's language, not the clerk's
         title = _("%(title)s (adopted by the villagers' meeting)") % {"title": draft.title}
-        lines = [_("Adopted on %(date)s by: %(meeting)s") % {"date": adoption.adopted_on.isoformat(),
-                                                            "meeting": adoption.meeting_reference}]
+        lines = [
+            _("Adopted on %(date)s by: %(meeting)s")
+            % {"date": adoption.adopted_on.isoformat(), "meeting": adoption.meeting_reference}
+        ]
         if adoption.resolution_url:
             lines.append(_("Resolution: %(url)s") % {"url": adoption.resolution_url})
-        lines.append(_("Filed to %(township)s on %(date)s.") % {
-            "township": adoption.filed_to.name, "date": timezone.localdate(adoption.filed_at).isoformat()})
+        lines.append(
+            _("Filed to %(township)s on %(date)s.")
+            % {"township": adoption.filed_to.name, "date": timezone.localdate(adoption.filed_at).isoformat()}
+        )
         lines.append("")
         lines += [p.text for p in draft.paragraphs.all()]
     return title, "\n\n".join(lines)
@@ -586,8 +858,14 @@ def adoption_publish(*, actor, adoption: Adoption) -> bool:
         return False
     try:
         with transaction.atomic():
-            post = post_publish_generated(village=adoption.draft.scope, category="village", title=title, body=body,
-                                          actor=actor, source_url=draft_url(adoption.draft))
+            post = post_publish_generated(
+                village=adoption.draft.scope,
+                category="village",
+                title=title,
+                body=body,
+                actor=actor,
+                source_url=draft_url(adoption.draft),
+            )
     except Exception as exc:  # recorded on the adoption and shown with a "publish again" button
         logger.exception("publishing adopted rule %s failed", adoption.pk)
         adoption.publish_error = (str(exc) or exc.__class__.__name__)[:300]
@@ -596,8 +874,9 @@ def adoption_publish(*, actor, adoption: Adoption) -> bool:
     adoption.disclosure_post_id = str(getattr(post, "public_id", "") or getattr(post, "pk", ""))[:32]
     adoption.published_at, adoption.publish_error = timezone.now(), ""
     adoption.save(update_fields=["disclosure_post_id", "published_at", "publish_error", "updated_at"])
-    audit_record(actor=actor, action="consultation.adoption_publish", obj=adoption,
-                 after={"post": adoption.disclosure_post_id})
+    audit_record(
+        actor=actor, action="consultation.adoption_publish", obj=adoption, after={"post": adoption.disclosure_post_id}
+    )
     return True
 
 

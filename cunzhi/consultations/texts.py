@@ -31,7 +31,7 @@ def max_upload_bytes() -> int:
 # a tiny upload into gigabytes).
 MAX_DOCX_XML_BYTES = 30 * 1024 * 1024
 _CONTROL = {c for c in range(32) if c not in (9, 10)} | {127}
-_CONTROL_MAP = {c: None for c in _CONTROL}
+_CONTROL_MAP = dict.fromkeys(_CONTROL)
 
 
 def clean_text(text: str) -> str:
@@ -68,12 +68,20 @@ def paragraphs_check(paragraphs: list[str]) -> None:
     if not paragraphs:
         raise ValidationError({"text": _("The draft has no text. Paste the text or upload a file.")})
     if len(paragraphs) > max_paragraphs():
-        raise ValidationError({"text": _("The draft has %(n)s paragraphs; at most %(max)s are allowed.")
-                               % {"n": len(paragraphs), "max": max_paragraphs()}})
+        raise ValidationError(
+            {
+                "text": _("The draft has %(n)s paragraphs; at most %(max)s are allowed.")
+                % {"n": len(paragraphs), "max": max_paragraphs()}
+            }
+        )
     for i, p in enumerate(paragraphs, start=1):
         if len(p) > max_paragraph_chars():
-            raise ValidationError({"text": _("Paragraph %(n)s is longer than %(max)s characters; split it with a "
-                                             "blank line.") % {"n": i, "max": max_paragraph_chars()}})
+            raise ValidationError(
+                {
+                    "text": _("Paragraph %(n)s is longer than %(max)s characters; split it with a blank line.")
+                    % {"n": i, "max": max_paragraph_chars()}
+                }
+            )
 
 
 def _docx_paragraphs(data: bytes) -> list[str]:
@@ -85,9 +93,10 @@ def _docx_paragraphs(data: bytes) -> list[str]:
     except (zipfile.BadZipFile, KeyError):
         raise ValidationError({"file": _("This is not a Word document (DOCX) we can read.")}) from None
     import docx
+
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception:  # python-docx raises many kinds of errors on damaged files
+    except Exception:  # python-docx raises many kinds of errors on damaged files  # noqa: BLE001
         raise ValidationError({"file": _("The Word document is damaged and could not be read.")}) from None
     out = []
     for p in document.paragraphs:
@@ -135,8 +144,9 @@ def paragraphs_from_upload(upload) -> list[str]:
         try:
             return paragraphs_split(data.decode("utf-16"))
         except UnicodeDecodeError:
-            raise ValidationError({"file": _("The text file could not be read: save it as UTF-8 text and "
-                                             "try again.")}) from None
+            raise ValidationError(
+                {"file": _("The text file could not be read: save it as UTF-8 text and try again.")}
+            ) from None
     return paragraphs_split(_decode_text(data))
 
 
@@ -177,8 +187,7 @@ def paragraphs_diff(old: list[str], new: list[str]) -> list[dict]:
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             for k in range(i2 - i1):
-                rows.append({"kind": "same", "old": i1 + k + 1, "new": j1 + k + 1,
-                             "parts": [("same", new[j1 + k])]})
+                rows.append({"kind": "same", "old": i1 + k + 1, "new": j1 + k + 1, "parts": [("same", new[j1 + k])]})
             continue
         olds, news = list(range(i1, i2)), list(range(j1, j2))
         # Pair replaced paragraphs in order while they still resemble each other.

@@ -20,7 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.consultations import rules, selectors, services, texts
 from cunzhi.consultations.forms import (
-    COMMITTEE, OUTCOME_CHOICES, AdoptionForm, CommentForm, DraftForm, HideForm, StanceForm, SummaryForm,
+    COMMITTEE,
+    OUTCOME_CHOICES,
+    AdoptionForm,
+    CommentForm,
+    DraftForm,
+    HideForm,
+    StanceForm,
+    SummaryForm,
     default_dates,
 )
 from cunzhi.consultations.models import DraftKind, Outcome, ResponseReport, Stance, Status
@@ -31,9 +38,15 @@ PAGE_SIZE = 20
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"), "message": message or _("This page is for the draft's owner."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("This page is for the draft's owner."),
+        },
+        status=403,
+    )
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -66,9 +79,13 @@ class Access:
 
 def _access(user, draft) -> Access:
     manage = rules.can_manage(user, draft)
-    return Access(manage=manage, moderate=rules.can_moderate(user, draft), leader=rules.is_leader(user, draft),
-                  options=rules.commenters(user, draft) if draft.is_open else [],
-                  own_ids=rules.own_villager_ids(user))
+    return Access(
+        manage=manage,
+        moderate=rules.can_moderate(user, draft),
+        leader=rules.is_leader(user, draft),
+        options=rules.commenters(user, draft) if draft.is_open else [],
+        own_ids=rules.own_villager_ids(user),
+    )
 
 
 def _draft_or_404(request, public_id):
@@ -87,11 +104,13 @@ def _decorate(comments, *, access: Access, draft, user, replies: bool = False) -
             item.shown_name = item.villager.name if (access.leader or mine) else mask_name(item.villager.name)
             item.mine = mine
             item.by_helper = item.delegation_id is not None
-            item.helper_name = item.written_by.name if (item.by_helper and item.written_by_id and
-                                                        (access.leader or mine)) else ""
+            item.helper_name = (
+                item.written_by.name if (item.by_helper and item.written_by_id and (access.leader or mine)) else ""
+            )
             item.show_body = not item.is_hidden or access.leader or mine
-            item.can_hide = access.moderate and not item.is_hidden and draft.status not in (Status.RESPONDED,
-                                                                                          Status.ADOPTED)
+            item.can_hide = (
+                access.moderate and not item.is_hidden and draft.status not in (Status.RESPONDED, Status.ADOPTED)
+            )
             item.can_reply = access.can_comment and not item.is_hidden
             item.show_outcome = draft.status in (Status.RESPONDED, Status.ADOPTED) and bool(item.outcome)
 
@@ -108,8 +127,15 @@ def _options_villager(options, public_id: str):
 
 # --- List and creation ------------------------------------------------------------------------
 
-STATUS_TABS = [("", None), ("open", Status.OPEN), ("scheduled", Status.SCHEDULED), ("closed", Status.CLOSED),
-               ("responded", Status.RESPONDED), ("adopted", Status.ADOPTED), ("draft", Status.DRAFT)]
+STATUS_TABS = [
+    ("", None),
+    ("open", Status.OPEN),
+    ("scheduled", Status.SCHEDULED),
+    ("closed", Status.CLOSED),
+    ("responded", Status.RESPONDED),
+    ("adopted", Status.ADOPTED),
+    ("draft", Status.DRAFT),
+]
 
 
 @login_required
@@ -123,13 +149,24 @@ def index(request):
     if kind not in DraftKind.values:
         kind = ""
     page = Paginator(selectors.drafts_visible(user=user, status=status, kind=kind), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    tabs = [{"value": value, "label": Status(value).label if value else _("All"), "current": value == status}
-            for value, _s in STATUS_TABS if value != "draft" or rules.can_create(user)]
-    return render(request, "consultations/index.html", {
-        "page": page, "tabs": tabs, "status": status, "can_create": rules.can_create(user),
-        "can_see_filings": rules.can_see_filings(user),
-    })
+        request.GET.get("page")
+    )
+    tabs = [
+        {"value": value, "label": Status(value).label if value else _("All"), "current": value == status}
+        for value, _s in STATUS_TABS
+        if value != "draft" or rules.can_create(user)
+    ]
+    return render(
+        request,
+        "consultations/index.html",
+        {
+            "page": page,
+            "tabs": tabs,
+            "status": status,
+            "can_create": rules.can_create(user),
+            "can_see_filings": rules.can_see_filings(user),
+        },
+    )
 
 
 def _draft_paragraphs(form) -> list[str]:
@@ -150,9 +187,12 @@ def draft_new(request):
     scopes = selectors.creatable_scopes(user=user)
     owners = selectors.creatable_owners(user=user)
     opens, closes = default_dates()
-    initial = {"opens_on": opens, "closes_on": closes,
-               "owner": f"office:{owners[0].pk}" if owners else COMMITTEE,
-               "owner_committee": "" if owners else _("Villagers' committee")}
+    initial = {
+        "opens_on": opens,
+        "closes_on": closes,
+        "owner": f"office:{owners[0].pk}" if owners else COMMITTEE,
+        "owner_committee": "" if owners else _("Villagers' committee"),
+    }
     form = DraftForm(request.POST or None, request.FILES or None, scopes=scopes, owners=owners, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -160,9 +200,17 @@ def draft_new(request):
         owner = None if data["owner"] == COMMITTEE else next(o for o in owners if f"office:{o.pk}" == data["owner"])
         try:
             draft = services.draft_create(
-                actor=user, title=data["title"], kind=data["kind"], scope=scope, owner_office=owner,
-                owner_committee=data["owner_committee"], opens_on=data["opens_on"], closes_on=data["closes_on"],
-                paragraphs=_draft_paragraphs(form), summary=data["summary"])
+                actor=user,
+                title=data["title"],
+                kind=data["kind"],
+                scope=scope,
+                owner_office=owner,
+                owner_committee=data["owner_committee"],
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+                paragraphs=_draft_paragraphs(form),
+                summary=data["summary"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -179,23 +227,40 @@ def draft_edit(request, public_id):
     if not rules.can_manage(request.user, draft):
         return forbidden(request)
     if draft.status not in (Status.DRAFT, Status.SCHEDULED):
-        messages.error(request, _("Comments may already have been made: the text can no longer change. "
-                                  "Start a new version after the response report."))
+        messages.error(
+            request,
+            _(
+                "Comments may already have been made: the text can no longer change. "
+                "Start a new version after the response report."
+            ),
+        )
         return redirect("consultations:detail", public_id=draft.public_id)
-    initial = {"title": draft.title, "kind": draft.kind, "owner_committee": draft.owner_committee,
-               "opens_on": _local_day(draft.opens_at),
-               "closes_on": _local_day(draft.closes_at, end=True), "summary": draft.summary,
-               "text": "\n\n".join(draft.paragraphs.values_list("text", flat=True))}
+    initial = {
+        "title": draft.title,
+        "kind": draft.kind,
+        "owner_committee": draft.owner_committee,
+        "opens_on": _local_day(draft.opens_at),
+        "closes_on": _local_day(draft.closes_at, end=True),
+        "summary": draft.summary,
+        "text": "\n\n".join(draft.paragraphs.values_list("text", flat=True)),
+    }
     form = DraftForm(request.POST or None, request.FILES or None, initial=initial, editing=True)
     if draft.owner_office_id:
         del form.fields["owner_committee"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.draft_update(actor=request.user, draft=draft, title=data["title"], kind=data["kind"],
-                                  opens_on=data["opens_on"], closes_on=data["closes_on"],
-                                  paragraphs=_draft_paragraphs(form), summary=data["summary"],
-                                  owner_committee=data.get("owner_committee"))
+            services.draft_update(
+                actor=request.user,
+                draft=draft,
+                title=data["title"],
+                kind=data["kind"],
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+                paragraphs=_draft_paragraphs(form),
+                summary=data["summary"],
+                owner_committee=data.get("owner_committee"),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -209,6 +274,7 @@ def _local_day(when, end: bool = False):
     import datetime as dt
 
     from django.utils import timezone
+
     if end:
         when = when - dt.timedelta(seconds=1)
     return timezone.localtime(when).date()
@@ -234,7 +300,9 @@ def draft_publish(request, public_id):
         if draft.status == Status.OPEN:
             return _("The consultation is open. Everyone consulted has been told.")
         return _("The draft is published. It opens, and everyone consulted is told, on %(day)s.") % {
-            "day": _local_day(draft.opens_at).isoformat()}
+            "day": _local_day(draft.opens_at).isoformat()
+        }
+
     return _owner_action(request, public_id, lambda d: services.draft_publish(actor=request.user, draft=d), message)
 
 
@@ -244,8 +312,10 @@ def draft_close(request, public_id):
     def close(draft):
         if not services.draft_close(draft=draft, actor=request.user):
             raise ValidationError(_("Only an open consultation can be closed."))
-    return _owner_action(request, public_id, close,
-                         _("The consultation is closed. Now answer each comment in the response report."))
+
+    return _owner_action(
+        request, public_id, close, _("The consultation is closed. Now answer each comment in the response report.")
+    )
 
 
 @login_required
@@ -259,12 +329,16 @@ def draft_new_version(request, public_id):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("consultations:detail", public_id=draft.public_id)
-    messages.success(request, _("Version %(n)s is started from the current text: revise it, then publish it or "
-                                "record its adoption.") % {"n": new.version})
+    messages.success(
+        request,
+        _("Version %(n)s is started from the current text: revise it, then publish it or record its adoption.")
+        % {"n": new.version},
+    )
     return redirect("consultations:edit", public_id=new.public_id)
 
 
 # --- A draft, its paragraphs and comments ------------------------------------------------------
+
 
 def _comment_post(request, draft, access: Access, form, *, paragraph=None, parent=None):
     """Handle a posted comment form; returns the new comment or None (errors are on the form)."""
@@ -273,8 +347,15 @@ def _comment_post(request, draft, access: Access, form, *, paragraph=None, paren
     data = form.cleaned_data
     try:
         villager = _options_villager(access.options, data.get("for_villager") or "")
-        return services.comment_add(actor=request.user, draft=draft, body=data["body"], paragraph=paragraph,
-                                    parent=parent, visibility=data["visibility"] or "public", for_villager=villager)
+        return services.comment_add(
+            actor=request.user,
+            draft=draft,
+            body=data["body"],
+            paragraph=paragraph,
+            parent=parent,
+            visibility=data["visibility"] or "public",
+            for_villager=villager,
+        )
     except ValidationError as exc:
         add_errors(form, exc)
     return None
@@ -288,29 +369,48 @@ def detail(request, public_id):
     user = request.user
     draft = _draft_or_404(request, public_id)
     access = _access(user, draft)
-    form = CommentForm(request.POST or None, options=access.options) if access.can_comment or request.method == "POST" \
+    form = (
+        CommentForm(request.POST or None, options=access.options)
+        if access.can_comment or request.method == "POST"
         else None
+    )
     if request.method == "POST":
         if not access.can_comment:
-            messages.error(request, _("This consultation is closed: comments are no longer accepted.")
-                           if draft.is_public else _("This consultation is not open yet."))
+            messages.error(
+                request,
+                _("This consultation is closed: comments are no longer accepted.")
+                if draft.is_public
+                else _("This consultation is not open yet."),
+            )
             return redirect("consultations:detail", public_id=draft.public_id)
         comment = _comment_post(request, draft, access, form)
         if comment is not None:
             messages.success(request, _("Thank you: your comment is recorded."))
             return redirect(reverse("consultations:detail", args=[draft.public_id]) + f"#c-{comment.public_id}")
     paragraphs = selectors.paragraphs_with_counts(draft=draft, leader=access.leader, own_ids=access.own_ids)
-    page = Paginator(selectors.comments_thread(draft=draft, user=user, leader=access.leader, own_ids=access.own_ids,
-                                               whole=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.comments_thread(draft=draft, user=user, leader=access.leader, own_ids=access.own_ids, whole=True),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     _decorate(page, access=access, draft=draft, user=user, replies=True)
     report = ResponseReport.objects.filter(draft=draft).first() if draft.status != Status.DRAFT else None
     adoption = getattr(draft, "adoption", None) if draft.status == Status.ADOPTED else None
     next_version = draft.next_versions.first() if draft.status in (Status.RESPONDED, Status.ADOPTED) else None
-    return render(request, "consultations/detail.html", {
-        "draft": draft, "access": access, "paragraphs": paragraphs, "page": page, "form": form,
-        "report": report, "adoption": adoption, "next_version": next_version,
-        "can_adopt": rules.can_adopt(user, draft) and services._adoptable(draft) and adoption is None,
-    })
+    return render(
+        request,
+        "consultations/detail.html",
+        {
+            "draft": draft,
+            "access": access,
+            "paragraphs": paragraphs,
+            "page": page,
+            "form": form,
+            "report": report,
+            "adoption": adoption,
+            "next_version": next_version,
+            "can_adopt": rules.can_adopt(user, draft) and services._adoptable(draft) and adoption is None,
+        },
+    )
 
 
 @login_required
@@ -324,8 +424,11 @@ def paragraph(request, public_id, number):
     if para is None:
         raise Http404
     access = _access(user, draft)
-    form = CommentForm(request.POST or None, options=access.options) if access.can_comment or request.method == "POST" \
+    form = (
+        CommentForm(request.POST or None, options=access.options)
+        if access.can_comment or request.method == "POST"
         else None
+    )
     if request.method == "POST":
         if not access.can_comment:
             messages.error(request, _("This consultation is closed: comments are no longer accepted."))
@@ -335,20 +438,37 @@ def paragraph(request, public_id, number):
             messages.success(request, _("Thank you: your comment is recorded."))
             target = reverse("consultations:paragraph", args=[draft.public_id, number])
             return redirect(f"{target}#c-{comment.public_id}")
-    counts = next(p for p in selectors.paragraphs_with_counts(draft=draft, leader=access.leader,
-                                                               own_ids=access.own_ids) if p.number == number)
-    page = Paginator(selectors.comments_thread(draft=draft, user=user, leader=access.leader, own_ids=access.own_ids,
-                                               paragraph=para), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = next(
+        p
+        for p in selectors.paragraphs_with_counts(draft=draft, leader=access.leader, own_ids=access.own_ids)
+        if p.number == number
+    )
+    page = Paginator(
+        selectors.comments_thread(draft=draft, user=user, leader=access.leader, own_ids=access.own_ids, paragraph=para),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     _decorate(page, access=access, draft=draft, user=user, replies=True)
-    my_stances = {s.villager_id: s.stance for s in Stance.objects.filter(paragraph=para,
-                                                                         villager_id__in=list(access.own_ids))}
-    stance_rows = [{"villager": v, "delegated": d is not None, "stance": my_stances.get(v.pk, "")}
-                   for v, d in access.options]
+    my_stances = {
+        s.villager_id: s.stance for s in Stance.objects.filter(paragraph=para, villager_id__in=list(access.own_ids))
+    }
+    stance_rows = [
+        {"villager": v, "delegated": d is not None, "stance": my_stances.get(v.pk, "")} for v, d in access.options
+    ]
     last = draft.paragraphs.order_by("-number").values_list("number", flat=True).first()
-    return render(request, "consultations/paragraph.html", {
-        "draft": draft, "p": counts, "access": access, "page": page, "form": form, "stance_rows": stance_rows,
-        "prev": number - 1 if number > 1 else None, "next": number + 1 if last and number < last else None,
-    })
+    return render(
+        request,
+        "consultations/paragraph.html",
+        {
+            "draft": draft,
+            "p": counts,
+            "access": access,
+            "page": page,
+            "form": form,
+            "stance_rows": stance_rows,
+            "prev": number - 1 if number > 1 else None,
+            "next": number + 1 if last and number < last else None,
+        },
+    )
 
 
 @login_required
@@ -368,14 +488,20 @@ def stance(request, public_id, number):
     try:
         options = rules.commenters(request.user, draft)
         villager = _options_villager(options, form.cleaned_data["for_villager"])
-        result = services.stance_set(actor=request.user, draft=draft, paragraph=para,
-                                     stance=form.cleaned_data["stance"], for_villager=villager)
+        result = services.stance_set(
+            actor=request.user, draft=draft, paragraph=para, stance=form.cleaned_data["stance"], for_villager=villager
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("Your view is withdrawn.") if result is None else
-                         _("Recorded: you support paragraph %(n)s.") % {"n": number}
-                         if result.stance == "support" else _("Recorded: you oppose paragraph %(n)s.") % {"n": number})
+        messages.success(
+            request,
+            _("Your view is withdrawn.")
+            if result is None
+            else _("Recorded: you support paragraph %(n)s.") % {"n": number}
+            if result.stance == "support"
+            else _("Recorded: you oppose paragraph %(n)s.") % {"n": number},
+        )
     return redirect(target)
 
 
@@ -406,8 +532,12 @@ def reply(request, public_id):
     draft = parent.draft
     access = _access(request.user, draft)
     if not access.can_comment or parent.is_hidden:
-        messages.error(request, _("This consultation is closed: comments are no longer accepted.")
-                       if not draft.is_open else _("You cannot reply to this comment."))
+        messages.error(
+            request,
+            _("This consultation is closed: comments are no longer accepted.")
+            if not draft.is_open
+            else _("You cannot reply to this comment."),
+        )
         return redirect(_comment_url(parent))
     form = CommentForm(request.POST or None, options=access.options, reply=True)
     if request.method == "POST":
@@ -416,8 +546,11 @@ def reply(request, public_id):
             messages.success(request, _("Your reply is recorded."))
             return redirect(_comment_url(comment))
     _decorate([parent], access=access, draft=draft, user=request.user)
-    return render(request, "consultations/reply.html", {"draft": draft, "parent": parent, "form": form,
-                                                        "back": _comment_url(parent)})
+    return render(
+        request,
+        "consultations/reply.html",
+        {"draft": draft, "parent": parent, "form": form, "back": _comment_url(parent)},
+    )
 
 
 @login_required
@@ -438,8 +571,11 @@ def hide(request, public_id):
             return redirect(_comment_url(comment))
     access = _access(request.user, comment.draft)
     _decorate([comment], access=access, draft=comment.draft, user=request.user)
-    return render(request, "consultations/hide.html", {"comment": comment, "draft": comment.draft, "form": form,
-                                                       "back": _comment_url(comment)})
+    return render(
+        request,
+        "consultations/hide.html",
+        {"comment": comment, "draft": comment.draft, "form": form, "back": _comment_url(comment)},
+    )
 
 
 @login_required
@@ -459,6 +595,7 @@ def restore(request, public_id):
 
 # --- Response report --------------------------------------------------------------------------
 
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def response(request, public_id):
@@ -470,8 +607,10 @@ def response(request, public_id):
     if draft.status in (Status.RESPONDED, Status.ADOPTED):
         return redirect("consultations:report", public_id=draft.public_id)
     report = ResponseReport.objects.filter(draft=draft).first()
-    summary_form = SummaryForm(request.POST if request.POST.get("action") == "summary" else None,
-                               initial={"summary": report.summary if report else ""})
+    summary_form = SummaryForm(
+        request.POST if request.POST.get("action") == "summary" else None,
+        initial={"summary": report.summary if report else ""},
+    )
     page = Paginator(selectors.comments_to_answer(draft=draft), PAGE_SIZE).get_page(request.GET.get("page"))
     errors = {}
     if request.method == "POST":
@@ -505,11 +644,19 @@ def response(request, public_id):
         c.error = errors.get(c.public_id, "")
         if not hasattr(c, "posted_outcome"):
             c.posted_outcome, c.posted_reason = c.outcome, c.outcome_reason
-    return render(request, "consultations/response.html", {
-        "draft": draft, "page": page, "summary_form": summary_form, "report": report,
-        "outcomes": OUTCOME_CHOICES, "missing": services.unanswered(draft).count(),
-        "figures": selectors.figures(draft=draft),
-    })
+    return render(
+        request,
+        "consultations/response.html",
+        {
+            "draft": draft,
+            "page": page,
+            "summary_form": summary_form,
+            "report": report,
+            "outcomes": OUTCOME_CHOICES,
+            "missing": services.unanswered(draft).count(),
+            "figures": selectors.figures(draft=draft),
+        },
+    )
 
 
 @login_required
@@ -523,8 +670,11 @@ def report_publish(request, public_id):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("consultations:response", public_id=draft.public_id)
-    messages.success(request, _("The response report is published; %(n)s commenter(s) have been told what became "
-                                "of their comments.") % {"n": report.notified})
+    messages.success(
+        request,
+        _("The response report is published; %(n)s commenter(s) have been told what became of their comments.")
+        % {"n": report.notified},
+    )
     return redirect("consultations:report", public_id=draft.public_id)
 
 
@@ -538,23 +688,36 @@ def report(request, public_id):
     if rep is None:
         if access.manage:
             return redirect("consultations:response", public_id=draft.public_id)
-        return render(request, "web/message.html", {
-            "title": _("Not published yet"),
-            "message": _("The owner publishes the response report after the consultation closes."),
-        })
+        return render(
+            request,
+            "web/message.html",
+            {
+                "title": _("Not published yet"),
+                "message": _("The owner publishes the response report after the consultation closes."),
+            },
+        )
     mine_only = request.GET.get("mine") == "1"
     qs = selectors.comments_for_report(draft=draft, user=user, leader=access.leader, own_ids=access.own_ids)
     if mine_only:
         qs = qs.filter(villager_id__in=list(access.own_ids))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(page, access=access, draft=draft, user=user)
-    return render(request, "consultations/report.html", {
-        "draft": draft, "report": rep, "page": page, "figures": selectors.figures(draft=draft),
-        "mine_only": mine_only, "has_own": bool(access.own_ids),
-    })
+    return render(
+        request,
+        "consultations/report.html",
+        {
+            "draft": draft,
+            "report": rep,
+            "page": page,
+            "figures": selectors.figures(draft=draft),
+            "mine_only": mine_only,
+            "has_own": bool(access.own_ids),
+        },
+    )
 
 
 # --- Figures, versions ------------------------------------------------------------------------
+
 
 @login_required
 def figures(request, public_id):
@@ -575,14 +738,22 @@ def changes(request, public_id):
     rows = texts.paragraphs_diff(old, new)
     only_changes = request.GET.get("all") != "1"
     counts = texts.diff_counts(rows)
-    return render(request, "consultations/changes.html", {
-        "draft": draft, "previous": previous, "rows": [r for r in rows if r["kind"] != "same"] if only_changes
-        else rows, "counts": counts, "only_changes": only_changes,
-        "previous_visible": rules.can_view(request.user, previous),
-    })
+    return render(
+        request,
+        "consultations/changes.html",
+        {
+            "draft": draft,
+            "previous": previous,
+            "rows": [r for r in rows if r["kind"] != "same"] if only_changes else rows,
+            "counts": counts,
+            "only_changes": only_changes,
+            "previous_visible": rules.can_view(request.user, previous),
+        },
+    )
 
 
 # --- Adoption and filing ----------------------------------------------------------------------
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -595,19 +766,31 @@ def adopt(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            adoption = services.adoption_record(actor=request.user, draft=draft, adopted_on=data["adopted_on"],
-                                                meeting_reference=data["meeting_reference"],
-                                                resolution_url=data["resolution_url"])
+            adoption = services.adoption_record(
+                actor=request.user,
+                draft=draft,
+                adopted_on=data["adopted_on"],
+                meeting_reference=data["meeting_reference"],
+                resolution_url=data["resolution_url"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             if adoption.disclosure_post_id:
-                messages.success(request, _("The adoption is recorded, published on the disclosure board and filed "
-                                            "to %(t)s.") % {"t": adoption.filed_to.name})
+                messages.success(
+                    request,
+                    _("The adoption is recorded, published on the disclosure board and filed to %(t)s.")
+                    % {"t": adoption.filed_to.name},
+                )
             else:
-                messages.error(request, _("The adoption is recorded and filed to %(t)s, but publishing it on the "
-                                          "disclosure board failed. Try again from this page.")
-                               % {"t": adoption.filed_to.name})
+                messages.error(
+                    request,
+                    _(
+                        "The adoption is recorded and filed to %(t)s, but publishing it on the "
+                        "disclosure board failed. Try again from this page."
+                    )
+                    % {"t": adoption.filed_to.name},
+                )
             return redirect("consultations:detail", public_id=draft.public_id)
     return render(request, "consultations/adopt.html", {"draft": draft, "form": form})
 
@@ -622,8 +805,9 @@ def adoption_publish(request, public_id):
     if services.adoption_publish(actor=request.user, adoption=adoption):
         messages.success(request, _("The adopted rule is published on the disclosure board."))
     else:
-        messages.error(request, _("Publishing on the disclosure board failed again: %(e)s")
-                       % {"e": adoption.publish_error})
+        messages.error(
+            request, _("Publishing on the disclosure board failed again: %(e)s") % {"e": adoption.publish_error}
+        )
     return redirect("consultations:detail", public_id=draft.public_id)
 
 
@@ -642,6 +826,7 @@ def filings(request):
 @require_POST
 def filing_acknowledge(request, public_id):
     from cunzhi.consultations.models import Adoption
+
     adoption = Adoption.objects.select_related("filed_to", "draft").filter(public_id=public_id).first()
     if adoption is None or not rules.in_scope(request.user, adoption.region_code):
         raise Http404
@@ -655,6 +840,7 @@ def filing_acknowledge(request, public_id):
 
 
 # --- Mine -------------------------------------------------------------------------------------
+
 
 @login_required
 def mine(request):

@@ -5,8 +5,16 @@ from typing import Any
 from cunzhi.core.models import AuditEvent
 
 
-def audit_record(*, actor, action: str, obj: Any, region_code: str = "", on_behalf_of=None,
-                 before: dict | None = None, after: dict | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: Any,
+    region_code: str = "",
+    on_behalf_of=None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
     """Store one audit row for a state change of `obj`."""
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,

@@ -13,17 +13,26 @@ def production_secrets(app_configs, **kwargs):
     if "insecure-demo-key" in settings.SECRET_KEY:
         problems.append(checks.Warning("SECRET_KEY is not set; the demo key is public.", id="cunzhi.W001"))
     if not settings.FIELD_ENCRYPTION_KEY:
-        problems.append(checks.Warning(
-            "FIELD_ENCRYPTION_KEY is not set; ID numbers are encrypted with a key derived from SECRET_KEY.",
-            id="cunzhi.W002"))
+        problems.append(
+            checks.Warning(
+                "FIELD_ENCRYPTION_KEY is not set; ID numbers are encrypted with a key derived from SECRET_KEY.",
+                id="cunzhi.W002",
+            )
+        )
     if "insecure-demo-witness-key" in settings.LEDGER_WITNESS_KEY:
-        problems.append(checks.Warning(
-            "LEDGER_WITNESS_KEY is not set; the ledger's seals use the public demo key, so a rewritten "
-            "ledger could be re-sealed.", id="cunzhi.W421"))
+        problems.append(
+            checks.Warning(
+                "LEDGER_WITNESS_KEY is not set; the ledger's seals use the public demo key, so a rewritten "
+                "ledger could be re-sealed.",
+                id="cunzhi.W421",
+            )
+        )
     if not settings.REDIS_URL:
-        problems.append(checks.Warning(
-            "REDIS_URL is not set; rate limits use the database cache, which is not atomic.",
-            id="cunzhi.W003"))
+        problems.append(
+            checks.Warning(
+                "REDIS_URL is not set; rate limits use the database cache, which is not atomic.", id="cunzhi.W003"
+            )
+        )
     return problems
 
 
@@ -35,15 +44,20 @@ CALENDAR_HORIZON_DAYS = 92
 def holiday_calendar_problems(today: dt.date) -> list[checks.CheckMessage]:
     """A warning when limits started today may run into a year the holiday calendar does not know."""
     from cunzhi.core.workdays import last_known_year
+
     last = last_known_year()
     reach = (today + dt.timedelta(days=CALENDAR_HORIZON_DAYS)).year
     if reach <= last:
         return []
-    return [checks.Warning(
-        f"The holiday calendar (chinese-calendar) knows the State Council's arrangement up to {last}; "
-        f"working-day limits that run into {last + 1} are counted Monday to Friday and shown as estimates.",
-        hint="Upgrade chinese-calendar (pip install -U chinese-calendar) once the arrangement for "
-             f"{last + 1} is published.", id="cunzhi.W004")]
+    return [
+        checks.Warning(
+            f"The holiday calendar (chinese-calendar) knows the State Council's arrangement up to {last}; "
+            f"working-day limits that run into {last + 1} are counted Monday to Friday and shown as estimates.",
+            hint="Upgrade chinese-calendar (pip install -U chinese-calendar) once the arrangement for "
+            f"{last + 1} is published.",
+            id="cunzhi.W004",
+        )
+    ]
 
 
 @checks.register()
@@ -58,6 +72,10 @@ def site_url_check(app_configs, **kwargs):
 
     parts = urlsplit(settings.SITE_URL or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return [checks.Error(f"SITE_URL must be an address like https://cunzhi.example.gov.cn, "
-                             f"got {settings.SITE_URL!r}.", id="cunzhi.E401")]
+        return [
+            checks.Error(
+                f"SITE_URL must be an address like https://cunzhi.example.gov.cn, got {settings.SITE_URL!r}.",
+                id="cunzhi.E401",
+            )
+        ]
     return []

@@ -33,7 +33,7 @@ def decrypt(token: str) -> str:
         return _keys()[0].decrypt(token.encode()).decode()
     except InvalidToken:
         # A wrong key must be loud: silently showing nothing would hide data loss.
-        raise ValueError("cannot decrypt a stored value: FIELD_ENCRYPTION_KEY changed?")
+        raise ValueError("cannot decrypt a stored value: FIELD_ENCRYPTION_KEY changed?") from None
 
 
 def blind_index(value: str) -> str:

@@ -27,14 +27,33 @@ from django.utils import timezone
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.core.models import AuditEvent
 from cunzhi.people.models import (
-    Delegation, DelegationScope, Household, Office, OfficeKind, Relation, Role, RoleAssignment, User, Villager,
+    Delegation,
+    DelegationScope,
+    Household,
+    Office,
+    OfficeKind,
+    Relation,
+    Role,
+    RoleAssignment,
+    User,
+    Villager,
 )
 from cunzhi.people.services import villager_derive_fields
 from cunzhi.regions.models import Grid, Level, Region, region_prefix
 
-DEMO_PASSWORD = "cunzhi-demo"
-BASE_SUMMARY_KEYS = {"townships", "villages", "groups", "grids", "offices", "households", "villagers", "living_away",
-                     "accounts", "logins"}
+DEMO_PASSWORD = "cunzhi-demo"  # noqa: S105
+BASE_SUMMARY_KEYS = {
+    "townships",
+    "villages",
+    "groups",
+    "grids",
+    "offices",
+    "households",
+    "villagers",
+    "living_away",
+    "accounts",
+    "logins",
+}
 MARKER_ACTION = "demo.seed"
 SEED = 20240523
 
@@ -67,8 +86,10 @@ COUNTY_OFFICES = [
     ("残疾人联合会", "Disabled Persons' Federation", OfficeKind.DISABLED),
 ]
 
-SURNAMES = ("陈王张李刘杨吴朱徐沈潘胡钱汪周俞程蒋姚施郑金黄赵孙许何叶方邱章夏丁董宋"
-            "陈王张李吴朱徐沈潘胡钱汪俞程")  # the second run weights the surnames common in Anji
+SURNAMES = (
+    "陈王张李刘杨吴朱徐沈潘胡钱汪周俞程蒋姚施郑金黄赵孙许何叶方邱章夏丁董宋"
+    "陈王张李吴朱徐沈潘胡钱汪俞程"
+)  # the second run weights the surnames common in Anji
 GIVEN = {
     # (sex, era): characters; era 0 born before 1960, 1 before 1990, 2 after
     ("M", 0): "根福林金水富生德兴昌祥春荣发土松宝才",
@@ -83,9 +104,37 @@ CITIES = ["杭州"] * 6 + ["上海"] * 5 + ["湖州"] * 3 + ["宁波"] * 2 + ["�
 # Spouses married in from elsewhere carry another address code; 342522 (广德县) no longer exists,
 # which ID validation must accept (domain.md).
 OTHER_AREAS = ["330522", "330521", "330502", "330110", "342522", "341821"]
-PHONE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "139", "150", "151", "152", "153", "155",
-                  "156", "157", "158", "159", "173", "177", "180", "181", "182", "183", "186", "187", "188",
-                  "189", "191", "199"]  # never 138: the demo logins use 138xxxxxxxx
+PHONE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "173",
+    "177",
+    "180",
+    "181",
+    "182",
+    "183",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "199",
+]  # never 138: the demo logins use 138xxxxxxxx
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 # Printed logins: key, phone, role label source, what the account shows.
@@ -191,7 +240,7 @@ class _Builder:
                 return number
 
     def phone(self) -> str:
-        return self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randrange(10 ** 8):08d}"
+        return self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
 
     def household_members(self, size: int) -> list[Person]:
         """A plausible family of `size` (1-6); the head (representative) comes first."""
@@ -211,8 +260,10 @@ class _Builder:
             head_age = rng.randint(52, 68)
         else:
             head_age = rng.randint(28, 55)
-        members = [self.person(surname=sur, sex=head_sex, age=head_age),
-                   self.person(surname=None, sex=other, age=head_age + rng.randint(-5, 3), married_in=True)]
+        members = [
+            self.person(surname=sur, sex=head_sex, age=head_age),
+            self.person(surname=None, sex=other, age=head_age + rng.randint(-5, 3), married_in=True),
+        ]
         if size == 2:
             return members
         if head_age >= 50 and size in (4, 6):
@@ -221,16 +272,15 @@ class _Builder:
             members.append(self.person(surname=sur, sex="M", age=son_age))
             members.append(self.person(surname=None, sex="F", age=son_age + rng.randint(-4, 2), married_in=True))
             for _ in range(size - 4):
-                members.append(self.person(surname=sur, sex=rng.choice("MF"),
-                                           age=max(0, son_age - rng.randint(22, 32))))
+                members.append(
+                    self.person(surname=sur, sex=rng.choice("MF"), age=max(0, son_age - rng.randint(22, 32)))
+                )
             return members
         children = size - 2 - (1 if size >= 5 else 0)
         for _ in range(children):
-            members.append(self.person(surname=sur, sex=rng.choice("MF"),
-                                       age=max(0, head_age - rng.randint(22, 34))))
+            members.append(self.person(surname=sur, sex=rng.choice("MF"), age=max(0, head_age - rng.randint(22, 34))))
         if size >= 5:  # a widowed parent of the head
-            members.append(self.person(surname=sur, sex=rng.choice("MF"),
-                                       age=min(95, head_age + rng.randint(23, 32))))
+            members.append(self.person(surname=sur, sex=rng.choice("MF"), age=min(95, head_age + rng.randint(23, 32))))
         return members
 
     def finish_person(self, p: Person) -> None:
@@ -252,8 +302,15 @@ def _main_household(b: _Builder) -> list[Person]:
         Person("陈国强", "M", b.birth(58), account=LOGIN_PHONES["villager"], fixed=True),
         Person("沈月芬", "F", b.birth(56), area="330522", phone="13957211826", fixed=True),
         Person("陈浩", "M", b.birth(32), account=LOGIN_PHONES["helper"], fixed=True),
-        Person("陈晓燕", "F", b.birth(28), account=LOGIN_PHONES["villager_away"], living_away=True,
-               away_city="杭州", fixed=True),
+        Person(
+            "陈晓燕",
+            "F",
+            b.birth(28),
+            account=LOGIN_PHONES["villager_away"],
+            living_away=True,
+            away_city="杭州",
+            fixed=True,
+        ),
         Person("陈子涵", "M", b.birth(5), fixed=True),
     ]
 
@@ -302,8 +359,7 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
         return Region(code=code, name=name, level=level, parent=parent, prefix=region_prefix(code, level))
 
     county = Region.objects.bulk_create([region(COUNTY_CODE, COUNTY_NAME, Level.COUNTY, None)])[0]
-    townships = Region.objects.bulk_create([region(code, name, Level.TOWNSHIP, county)
-                                            for code, name, _v in TOWNSHIPS])
+    townships = Region.objects.bulk_create([region(code, name, Level.TOWNSHIP, county) for code, name, _v in TOWNSHIPS])
     village_rows = []
     for t, (code, _name, villages) in zip(townships, TOWNSHIPS):
         for j, vname in enumerate(villages):
@@ -332,11 +388,27 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
     office_rows = []
     for t in townships:
         for k, (suffix, en, kind) in enumerate(TOWNSHIP_OFFICES):
-            office_rows.append(Office(name=t.name + suffix, name_en=en, kind=kind, region=t, region_code=t.code,
-                                      phone=f"0572-5{t.code[7:9]}{k:01d}{rng.randrange(1000):03d}"))
+            office_rows.append(
+                Office(
+                    name=t.name + suffix,
+                    name_en=en,
+                    kind=kind,
+                    region=t,
+                    region_code=t.code,
+                    phone=f"0572-5{t.code[7:9]}{k:01d}{rng.randrange(1000):03d}",
+                )
+            )
     for k, (suffix, en, kind) in enumerate(COUNTY_OFFICES):
-        office_rows.append(Office(name=COUNTY_NAME + suffix, name_en=f"Anji County {en}", kind=kind, region=county,
-                                  region_code=county.code, phone=f"0572-51{k:01d}{rng.randrange(10000):04d}"))
+        office_rows.append(
+            Office(
+                name=COUNTY_NAME + suffix,
+                name_en=f"Anji County {en}",
+                kind=kind,
+                region=county,
+                region_code=county.code,
+                phone=f"0572-51{k:01d}{rng.randrange(10000):04d}",
+            )
+        )
     offices = Office.objects.bulk_create(office_rows)
 
     # --- households and their members (planned in memory first) ---------------------------------
@@ -348,8 +420,9 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
         for h in range(count):
             gi = h * len(groups) // count
             k = h - (gi * count + len(groups) - 1) // len(groups) + 1
-            plan = HouseholdPlan(vi, gi, number=f"{gi + 1:02d}{k:03d}",
-                                 address=f"{v.parent.name}{v.name}{gi + 1}组{k}号")
+            plan = HouseholdPlan(
+                vi, gi, number=f"{gi + 1:02d}{k:03d}", address=f"{v.parent.name}{v.name}{gi + 1}组{k}号"
+            )
             if v.code == MAIN_VILLAGE_CODE and h == 0:
                 plan.members = _main_household(b)
             else:
@@ -366,8 +439,7 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
                 continue
             for p in plan.members:
                 age = b.age(p.birth)
-                if (low <= age <= high and not p.account and not p.fixed and not p.living_away
-                        and id(p) not in taken):
+                if low <= age <= high and not p.account and not p.fixed and not p.living_away and id(p) not in taken:
                     yield plan, p
 
     taken: set[int] = set()
@@ -390,8 +462,12 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
             first_group = next(i for i, g in enumerate(groups_of[vi]) if grid_of_group[g.code] is grid)
             phone = LOGIN_PHONES["grid_worker"] if main and gi == 0 else next(extra_phone)
             grid_workers[id(grid)] = pick(vi, 28, 55, phone, group_idx=first_group)
-        posts = [("party_secretary", Role.PARTY_SECRETARY, 42, 60), ("cadre", Role.CADRE, 30, 58),
-                 ("supervisor", Role.SUPERVISOR, 40, 66), ("representative", Role.REPRESENTATIVE, 35, 70)]
+        posts = [
+            ("party_secretary", Role.PARTY_SECRETARY, 42, 60),
+            ("cadre", Role.CADRE, 30, 58),
+            ("supervisor", Role.SUPERVISOR, 40, 66),
+            ("representative", Role.REPRESENTATIVE, 35, 70),
+        ]
         for key, role, low, high in posts:
             if key == "representative" and not main:
                 continue  # one representative login is enough; rosters of representatives are village work
@@ -403,11 +479,17 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
     # Office staff live outside the village rosters: accounts without a villager record.
     staff: list[tuple[Person, Office]] = []
     for o in offices:
-        township_civil = o.region.level == Level.TOWNSHIP and o.region.code == TOWNSHIPS[0][0] \
-            and o.kind == OfficeKind.CIVIL_AFFAIRS
+        township_civil = (
+            o.region.level == Level.TOWNSHIP and o.region.code == TOWNSHIPS[0][0] and o.kind == OfficeKind.CIVIL_AFFAIRS
+        )
         county_civil = o.region.level == Level.COUNTY and o.kind == OfficeKind.CIVIL_AFFAIRS
-        phone = (LOGIN_PHONES["township_staff"] if township_civil else
-                 LOGIN_PHONES["county_staff"] if county_civil else next(extra_phone))
+        phone = (
+            LOGIN_PHONES["township_staff"]
+            if township_civil
+            else LOGIN_PHONES["county_staff"]
+            if county_civil
+            else next(extra_phone)
+        )
         sex, birth = rng.choice("MF"), b.birth(rng.randint(25, 50))
         staff.append((Person(rng.choice(SURNAMES) + b.given(sex, birth), sex, birth, account=phone), o))
     admin = Person("孙立新", "M", b.birth(45), account=LOGIN_PHONES["county_admin"], is_superuser=True)
@@ -416,16 +498,35 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
     # One hash for every demo account: hashing ~60 passwords with Argon2 would take seconds.
     hashed = make_password(password)
     account_people = [p for plan in plans for p in plan.members if p.account] + [p for p, _o in staff] + [admin]
-    users = User.objects.bulk_create([
-        User(phone=p.account, name=p.name, password=hashed, language="zh-hans",
-             is_staff=p.is_superuser, is_superuser=p.is_superuser) for p in account_people])
+    users = User.objects.bulk_create(
+        [
+            User(
+                phone=p.account,
+                name=p.name,
+                password=hashed,
+                language="zh-hans",
+                is_staff=p.is_superuser,
+                is_superuser=p.is_superuser,
+            )
+            for p in account_people
+        ]
+    )
     user_of = {p.account: u for p, u in zip(account_people, users)}
 
     # --- villagers -------------------------------------------------------------------------------
-    household_objs = Household.objects.bulk_create([
-        Household(village=villages[plan.village_idx], group=groups_of[plan.village_idx][plan.group_idx],
-                  region_code=villages[plan.village_idx].code, number=plan.number, address=plan.address)
-        for plan in plans], batch_size=1000)
+    household_objs = Household.objects.bulk_create(
+        [
+            Household(
+                village=villages[plan.village_idx],
+                group=groups_of[plan.village_idx][plan.group_idx],
+                region_code=villages[plan.village_idx].code,
+                number=plan.number,
+                address=plan.address,
+            )
+            for plan in plans
+        ],
+        batch_size=1000,
+    )
     villager_objs = []
     for plan, hh in zip(plans, household_objs):
         plan.obj = hh
@@ -433,9 +534,18 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
         group = groups_of[plan.village_idx][plan.group_idx]
         for p in plan.members:
             b.finish_person(p)
-            v = Villager(name=p.name, id_number=b.id_number(p), phone=p.phone, village=village, group=group,
-                         grid=grid_of_group[group.code], household=hh, living_away=p.living_away,
-                         away_city=p.away_city, user=user_of.get(p.account) if p.account else None)
+            v = Villager(
+                name=p.name,
+                id_number=b.id_number(p),
+                phone=p.phone,
+                village=village,
+                group=group,
+                grid=grid_of_group[group.code],
+                household=hh,
+                living_away=p.living_away,
+                away_city=p.away_city,
+                user=user_of.get(p.account) if p.account else None,
+            )
             villager_derive_fields(v)
             p.obj = v
             villager_objs.append(v)
@@ -448,32 +558,69 @@ def _build(*, password: str, seed: int, today: dt.date) -> dict:
     Grid.objects.bulk_update(grid_rows, ["worker"])
 
     # --- roles -----------------------------------------------------------------------------------
-    roles = [RoleAssignment(user=user_of[p.account], role=role, region=villages[vi],
-                            region_prefix=villages[vi].prefix) for p, role, vi, _o in people_roles]
-    roles += [RoleAssignment(user=user_of[p.account], role=Role.OFFICE_STAFF, region=o.region,
-                             region_prefix=o.region.prefix, office=o, title="工作人员") for p, o in staff]
-    roles.append(RoleAssignment(user=user_of[admin.account], role=Role.COUNTY_ADMIN, region=county,
-                                region_prefix=county.prefix, title="系统管理员"))
+    roles = [
+        RoleAssignment(user=user_of[p.account], role=role, region=villages[vi], region_prefix=villages[vi].prefix)
+        for p, role, vi, _o in people_roles
+    ]
+    roles += [
+        RoleAssignment(
+            user=user_of[p.account],
+            role=Role.OFFICE_STAFF,
+            region=o.region,
+            region_prefix=o.region.prefix,
+            office=o,
+            title="工作人员",
+        )
+        for p, o in staff
+    ]
+    roles.append(
+        RoleAssignment(
+            user=user_of[admin.account],
+            role=Role.COUNTY_ADMIN,
+            region=county,
+            region_prefix=county.prefix,
+            title="系统管理员",
+        )
+    )
     RoleAssignment.objects.bulk_create(roles)
 
     # --- the helper's delegation from the villager (a family member, for a year) ----------------
     main_villager = user_of[LOGIN_PHONES["villager"]].villager
     now = timezone.now()
     Delegation.objects.create(
-        villager=main_villager, helper=user_of[LOGIN_PHONES["helper"]], relation=Relation.FAMILY,
-        scopes=[DelegationScope.CONCERNS, DelegationScope.APPLICATIONS, DelegationScope.MEETINGS,
-                DelegationScope.NOTICES],
-        starts_at=now, ends_at=now + dt.timedelta(days=365))
+        villager=main_villager,
+        helper=user_of[LOGIN_PHONES["helper"]],
+        relation=Relation.FAMILY,
+        scopes=[
+            DelegationScope.CONCERNS,
+            DelegationScope.APPLICATIONS,
+            DelegationScope.MEETINGS,
+            DelegationScope.NOTICES,
+        ],
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=365),
+    )
 
     summary = {
-        "townships": len(townships), "villages": len(villages), "groups": len(group_rows), "grids": len(grid_rows),
-        "offices": len(offices), "households": len(household_objs), "villagers": len(villager_objs),
-        "living_away": sum(1 for v in villager_objs if v.living_away), "accounts": len(users),
+        "townships": len(townships),
+        "villages": len(villages),
+        "groups": len(group_rows),
+        "grids": len(grid_rows),
+        "offices": len(offices),
+        "households": len(household_objs),
+        "villagers": len(villager_objs),
+        "living_away": sum(1 for v in villager_objs if v.living_away),
+        "accounts": len(users),
         "logins": LOGIN_PHONES,
     }
     summary.update(_seed_domains(rng=rng, today=today, logins={k: user_of[v] for k, v in LOGIN_PHONES.items()}))
-    AuditEvent.objects.create(action=MARKER_ACTION, object_type="regions.region", object_id=str(county.pk),
-                              region_code=county.code, after=summary)
+    AuditEvent.objects.create(
+        action=MARKER_ACTION,
+        object_type="regions.region",
+        object_id=str(county.pk),
+        region_code=county.code,
+        after=summary,
+    )
     return summary
 
 
@@ -508,8 +655,16 @@ def login_rows(password: str) -> list[dict]:
         user = users.get(phone)
         if user is None:
             continue
-        rows.append({"key": key, "role": LOGIN_LABELS[key], "name": user.name, "where": where.get(user.pk, ""),
-                     "phone": phone, "password": password if user.check_password(password) else "(changed)"})
+        rows.append(
+            {
+                "key": key,
+                "role": LOGIN_LABELS[key],
+                "name": user.name,
+                "where": where.get(user.pk, ""),
+                "phone": phone,
+                "password": password if user.check_password(password) else "(changed)",
+            }
+        )
     return rows
 
 

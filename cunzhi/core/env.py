@@ -57,8 +57,7 @@ def env_time_ranges(name: str, default: str) -> tuple[tuple[dt.time, dt.time], .
     except ValueError as exc:
         raise ValueError(f"{name} must look like 08:30-12:00,14:00-17:30, got {text!r}") from exc
     periods.sort()
-    for (s1, e1), (s2, _e2) in zip(periods, periods[1:] + [(None, None)]):
+    for (s1, e1), (s2, _e2) in zip(periods, [*periods[1:], (None, None)]):
         if e1 <= s1 or (s2 is not None and s2 < e1):
-            raise ValueError(f"{name}: each period must end after it starts and periods may not overlap, "
-                             f"got {text!r}")
+            raise ValueError(f"{name}: each period must end after it starts and periods may not overlap, got {text!r}")
     return tuple(periods)

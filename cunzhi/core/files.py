@@ -46,8 +46,9 @@ def _reencode(data: bytes) -> tuple[bytes, str, str]:
             img.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
             return out.getvalue(), "image/jpeg", "jpg"
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
-        raise ValidationError(_("The picture could not be read. Please take it again or choose another file."),
-                              code="unreadable") from None
+        raise ValidationError(
+            _("The picture could not be read. Please take it again or choose another file."), code="unreadable"
+        ) from None
 
 
 def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None) -> ContentFile:
@@ -59,12 +60,14 @@ def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None)
     limit = max_bytes or _max_bytes()
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise ValidationError(_("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
-                              code="too_large")
+        raise ValidationError(
+            _("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, code="too_large"
+        )
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError(_("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
-                              code="too_large")
+        raise ValidationError(
+            _("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, code="too_large"
+        )
     if not data:
         raise ValidationError(_("The file is empty."), code="empty")
     guess = filetype.guess(data)
@@ -72,8 +75,11 @@ def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None)
     allowed = set().union(*(KINDS[k] for k in kinds))
     if mime not in allowed:
         names = {"image": _("a photo (JPEG, PNG, WebP)"), "pdf": _("a PDF")}
-        raise ValidationError(_("This file type is not accepted. Please send %(kinds)s.")
-                              % {"kinds": _(" or ").join(str(names[k]) for k in kinds)}, code="type")
+        raise ValidationError(
+            _("This file type is not accepted. Please send %(kinds)s.")
+            % {"kinds": _(" or ").join(str(names[k]) for k in kinds)},
+            code="type",
+        )
     if mime in KINDS["image"]:
         data, mime, ext = _reencode(data)
     else:

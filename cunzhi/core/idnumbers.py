@@ -52,7 +52,7 @@ def validate_id_number(raw: str) -> str:
     try:
         birth = id_birth_date(value)
     except ValueError:
-        raise ValidationError(_("The birth date inside this ID number is not a real date."), code="id_birth")
+        raise ValidationError(_("The birth date inside this ID number is not a real date."), code="id_birth") from None
     if birth > dt.date.today() or birth.year < 1880:
         raise ValidationError(_("The birth date inside this ID number is not possible."), code="id_birth")
     if id_check_char(value[:17]) != value[17]:

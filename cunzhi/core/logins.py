@@ -52,7 +52,7 @@ def wait_seconds(username: str) -> int:
     extra = state["failures"] - settings.LOGIN_ACCOUNT_FREE_FAILURES
     if extra < 0:
         return 0
-    delay = min(settings.LOGIN_ACCOUNT_DELAY_SECONDS * 2 ** extra, settings.LOGIN_ACCOUNT_MAX_DELAY_SECONDS)
+    delay = min(settings.LOGIN_ACCOUNT_DELAY_SECONDS * 2**extra, settings.LOGIN_ACCOUNT_MAX_DELAY_SECONDS)
     return max(0, math.ceil(state["at"] + delay - _now()))
 
 
@@ -68,6 +68,7 @@ def failures_clear(username: str) -> None:
 
 
 # --- the owner's own browser ---------------------------------------------------------------------
+
 
 def _device_mark(username: str) -> str:
     # A keyed digest, not the number: the cookie does not tell who logged in on a shared phone.
@@ -93,13 +94,19 @@ def known_device(request, username: str) -> bool:
 def device_remember(request, response, username: str) -> None:
     """After a login by password: this browser is the owner's for the account from now on."""
     mark = _device_mark(username)
-    marks = [mark] + [m for m in _device_marks(request) if m != mark][:DEVICE_ACCOUNTS - 1]
-    response.set_cookie(settings.LOGIN_DEVICE_COOKIE, signing.dumps(marks, salt=DEVICE_SALT),
-                        max_age=DEVICE_DAYS * 24 * 3600, httponly=True, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE)
+    marks = [mark, *[m for m in _device_marks(request) if m != mark][: DEVICE_ACCOUNTS - 1]]
+    response.set_cookie(
+        settings.LOGIN_DEVICE_COOKIE,
+        signing.dumps(marks, salt=DEVICE_SALT),
+        max_age=DEVICE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 # --- where logins are checked --------------------------------------------------------------------
+
 
 class AccountDelayBackend(ModelBackend):
     """Django's password check with the account's wait before it and the count after it.
@@ -133,9 +140,11 @@ class AccountDelayBackend(ModelBackend):
 def lockout_response(request, original_response=None, credentials=None):
     """The page for a refused login: the account's wait, or axes' lockout of this phone at this address."""
     wait = getattr(request, "login_wait_seconds", None)
-    context = {"wait_seconds": wait,
-               "until": timezone.localtime(timezone.now() + timezone.timedelta(seconds=wait)) if wait else None,
-               "cooloff_minutes": round(settings.AXES_COOLOFF_TIME * 60)}
+    context = {
+        "wait_seconds": wait,
+        "until": timezone.localtime(timezone.now() + timezone.timedelta(seconds=wait)) if wait else None,
+        "cooloff_minutes": round(settings.AXES_COOLOFF_TIME * 60),
+    }
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(wait or round(settings.AXES_COOLOFF_TIME * 3600))
     return response

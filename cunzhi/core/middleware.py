@@ -32,22 +32,35 @@ def refusal(request, status: int, code: str, title: str, message: str):
             error = ET.SubElement(root, "error")
             ET.SubElement(error, "code").text = str(status)
             ET.SubElement(error, "description").text = str(message)
-            return HttpResponse(b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8",
-                                xml_declaration=False), status=status, content_type="text/xml; charset=utf-8")
-        return JsonResponse([{"code": status, "description": str(message)}], status=status, safe=False,
-                            json_dumps_params={"ensure_ascii": False})
+            return HttpResponse(
+                b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8", xml_declaration=False),
+                status=status,
+                content_type="text/xml; charset=utf-8",
+            )
+        return JsonResponse(
+            [{"code": status, "description": str(message)}],
+            status=status,
+            safe=False,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return render(request, "web/message.html", {"title": title, "message": message}, status=status)
 
 
 def ratelimited(request, exception=None):
     """The view django-ratelimit calls when a limit is hit."""
-    return refusal(request, 429, "rate_limited", _("Too many attempts"),
-                   _("Too many requests; please wait a minute and try again. Nothing was saved."))
+    return refusal(
+        request,
+        429,
+        "rate_limited",
+        _("Too many attempts"),
+        _("Too many requests; please wait a minute and try again. Nothing was saved."),
+    )
 
 
 def too_large_message() -> str:
-    return _("What you sent is too large: at most %(size)s of text and form fields can be sent at once. "
-             "Nothing was saved.") % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    return _(
+        "What you sent is too large: at most %(size)s of text and form fields can be sent at once. Nothing was saved."
+    ) % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
 
 
 def _pairs_hold_nul(pairs) -> bool:
@@ -76,10 +89,13 @@ def _submitted_nul(request) -> bool:
     Reading the body here raises RequestDataTooBig (and its kin) for oversized bodies; the caller
     turns that into a 413. Uploaded files are not text and are not looked at.
     """
-    if (NUL in request.path_info or _pairs_hold_nul(request.GET.lists())
-            or _pairs_hold_nul((k, [v]) for k, v in request.COOKIES.items())
-            # Headers too: a failed login stores the user agent (django-axes).
-            or any(NUL in v for k, v in request.META.items() if k.startswith("HTTP_") and isinstance(v, str))):
+    if (
+        NUL in request.path_info
+        or _pairs_hold_nul(request.GET.lists())
+        or _pairs_hold_nul((k, [v]) for k, v in request.COOKIES.items())
+        # Headers too: a failed login stores the user agent (django-axes).
+        or any(NUL in v for k, v in request.META.items() if k.startswith("HTTP_") and isinstance(v, str))
+    ):
         return True
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return False
@@ -122,10 +138,22 @@ class EdgeMiddleware:
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
             return refusal(request, 413, "too_large", _("Too large"), too_large_message())
         except MultiPartParserError:
-            return refusal(request, 400, "bad_request", _("The request could not be read"),
-                           _("What was sent could not be read. Go back and try again; nothing was saved."))
+            return refusal(
+                request,
+                400,
+                "bad_request",
+                _("The request could not be read"),
+                _("What was sent could not be read. Go back and try again; nothing was saved."),
+            )
         if nul:
-            return refusal(request, 400, "nul_character", _("Invisible character not accepted"),
-                           _("What you sent contains an invisible control character (NUL) that cannot be "
-                             "stored. Remove it and try again. Nothing was saved."))
+            return refusal(
+                request,
+                400,
+                "nul_character",
+                _("Invisible character not accepted"),
+                _(
+                    "What you sent contains an invisible control character (NUL) that cannot be "
+                    "stored. Remove it and try again. Nothing was saved."
+                ),
+            )
         return self.get_response(request)

@@ -24,11 +24,13 @@ class AuditEvent(models.Model):
     """One row per state change: who, acting for whom, what, when, before -> after."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The villager a helper acted for under a delegation (people.Villager), if any.
-    on_behalf_of = models.ForeignKey("people.Villager", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    on_behalf_of = models.ForeignKey(
+        "people.Villager", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
-
 _NUMBER_TYPES = (int, float)  # by exact class: a boolean cell is not a number
 
 
@@ -47,14 +46,14 @@ def read_rows(fileobj: BinaryIO, filename: str, aliases: dict[str, str]) -> tupl
     name = filename.lower()
     if name.endswith(".xlsx"):
         numbered = _xlsx_fast(fileobj) or _xlsx_openpyxl(fileobj)
-    elif name.endswith(".csv") or name.endswith(".txt"):
+    elif name.endswith((".csv", ".txt")):
         numbered = enumerate(csv.reader(io.StringIO(_decode(fileobj.read()))), start=1)
     else:
         raise ValidationError(_("Upload a .xlsx or .csv file."))
     try:
         _number, header = next(numbered)
     except StopIteration:
-        raise ValidationError(_("The file is empty."))
+        raise ValidationError(_("The file is empty.")) from None
     header = [_text(h) for h in header]
     keys = [aliases.get(h.strip().lower(), aliases.get(h.strip(), h.strip().lower())) for h in header]
 
@@ -77,8 +76,8 @@ def read_rows(fileobj: BinaryIO, filename: str, aliases: dict[str, str]) -> tupl
 def _xlsx_openpyxl(fileobj: BinaryIO) -> Iterator[tuple[int, tuple]]:
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken or disguised file
-        raise ValidationError(_("The file is not a valid XLSX workbook."))
+    except Exception:  # openpyxl raises many kinds for a broken or disguised file  # noqa: BLE001
+        raise ValidationError(_("The file is not a valid XLSX workbook.")) from None
     return enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1)
 
 
@@ -87,7 +86,7 @@ def _xlsx_fast(fileobj: BinaryIO) -> Iterator[tuple[int, list[str | int | float]
     try:
         rows = _xlsx_rows(fileobj)
         first = next(rows)
-    except Exception:  # anything unusual (strict OOXML, missing parts, not a zip, no rows): openpyxl decides
+    except Exception:  # anything unusual (strict OOXML, missing parts, not a zip, no rows): openpyxl decides  # noqa: BLE001
         fileobj.seek(0)
         return None
     return itertools.chain([first], rows)
@@ -114,10 +113,10 @@ def _xml_ends(stream, tag: str) -> Iterator:
 
 def _xlsx_first_sheet(archive: zipfile.ZipFile) -> str:
     """The zip path of the workbook's first sheet (usually, not always, xl/worksheets/sheet1.xml)."""
-    workbook = fromstring(archive.read("xl/workbook.xml"))
+    workbook = fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
     sheet = workbook.find(f"{_SHEET_NS}sheets/{_SHEET_NS}sheet")
     rid = sheet.get(f"{_REL_NS}id")
-    for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG_REL_NS}Relationship"):
+    for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter(f"{_PKG_REL_NS}Relationship"):  # noqa: S314
         if rel.get("Id") == rid:
             target = rel.get("Target")
             return target.lstrip("/") if target.startswith("/") else "xl/" + target

@@ -65,9 +65,12 @@ def is_estimated(moment: dt.datetime | dt.date | None) -> bool:
 
 @cache
 def _warn_fallback(year: int) -> None:
-    log.warning("The holiday calendar (chinese-calendar) does not know %s; working days in %s are counted "
-                "Monday to Friday. Upgrade chinese-calendar once the State Council publishes the arrangement.",
-                year, year)
+    log.warning(
+        "The holiday calendar (chinese-calendar) does not know %s; working days in %s are counted "
+        "Monday to Friday. Upgrade chinese-calendar once the State Council publishes the arrangement.",
+        year,
+        year,
+    )
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -7,7 +7,6 @@
   with code "approval_required".
 """
 
-
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -121,8 +120,10 @@ class CalendarItemOut(Schema):
     status: str = Field(description="due, overdue or published")
     post_id: str | None
     published_at: dt.datetime | None
-    days_late: int = Field(description="Days between the deadline and publication (in China); 0 when published "
-                                       "on time or not yet published.")
+    days_late: int = Field(
+        description="Days between the deadline and publication (in China); 0 when published "
+        "on time or not yet published."
+    )
 
     @staticmethod
     def resolve_village_name(obj):
@@ -144,8 +145,9 @@ class PostFilters(Schema):
 
 
 class CalendarFilters(Schema):
-    village: str | None = Field(None, pattern=r"^\d{12}$",
-                                description="One village (anyone); without it, every village in the caller's scope.")
+    village: str | None = Field(
+        None, pattern=r"^\d{12}$", description="One village (anyone); without it, every village in the caller's scope."
+    )
     status: str | None = Field(None, pattern=r"^(due|overdue|published)$")
     category: Category | None = None
 
@@ -153,19 +155,44 @@ class CalendarFilters(Schema):
 def _post_out(request, post) -> dict:
     """The full post as the caller may see it (askers masked, masked-number list for officials only)."""
     from django.urls import reverse
+
     user = request.user
     see_askers = rules.can_see_asker(user, post)
-    questions = [{"public_id": q.public_id, "text": q.text, "created_at": q.created_at, "answer": q.answer,
-                  "answered_by_name": q.answered_by_name, "answered_at": q.answered_at,
-                  "asker": q.asker_name if (see_askers or q.asker_id == getattr(user, "pk", None))
-                  else mask_name(q.asker_name)} for q in selectors.post_questions(post=post)]
-    return {"public_id": post.public_id, "region_code": post.region_code, "village_name": post.village.name,
-            "category": post.category, "title": post.title, "status": post.status, "published_at": post.published_at,
-            "period_start": post.period_start, "period_end": post.period_end, "reach": post.reach,
-            "question_count": post.question_count, "url": services.post_absolute_url(post), "body": post.body,
-            "tables": post.tables, "masked_items": post.masked_items if rules.can_oversee(user, post.region_code)
-            else [], "generated": post.generated, "source_url": post.source_url,
-            "pdf_url": reverse("disclosure:post_pdf", args=[post.public_id]), "questions": questions}
+    questions = [
+        {
+            "public_id": q.public_id,
+            "text": q.text,
+            "created_at": q.created_at,
+            "answer": q.answer,
+            "answered_by_name": q.answered_by_name,
+            "answered_at": q.answered_at,
+            "asker": q.asker_name
+            if (see_askers or q.asker_id == getattr(user, "pk", None))
+            else mask_name(q.asker_name),
+        }
+        for q in selectors.post_questions(post=post)
+    ]
+    return {
+        "public_id": post.public_id,
+        "region_code": post.region_code,
+        "village_name": post.village.name,
+        "category": post.category,
+        "title": post.title,
+        "status": post.status,
+        "published_at": post.published_at,
+        "period_start": post.period_start,
+        "period_end": post.period_end,
+        "reach": post.reach,
+        "question_count": post.question_count,
+        "url": services.post_absolute_url(post),
+        "body": post.body,
+        "tables": post.tables,
+        "masked_items": post.masked_items if rules.can_oversee(user, post.region_code) else [],
+        "generated": post.generated,
+        "source_url": post.source_url,
+        "pdf_url": reverse("disclosure:post_pdf", args=[post.public_id]),
+        "questions": questions,
+    }
 
 
 def _get_post(request, public_id):
@@ -207,9 +234,16 @@ def post_create(request, payload: PostIn):
     village = selectors.village_by_code(code=payload.village)
     if village is None or not rules.can_author(request.user, village.code):
         raise ApiError(403, _("Only the village's cadres write its disclosures."), "forbidden")
-    post = services.post_create(village=village, category=payload.category, title=payload.title, body=payload.body,
-                                tables=[t.dict() for t in payload.tables], period_start=payload.period_start,
-                                period_end=payload.period_end, actor=request.user)
+    post = services.post_create(
+        village=village,
+        category=payload.category,
+        title=payload.title,
+        body=payload.body,
+        tables=[t.dict() for t in payload.tables],
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+        actor=request.user,
+    )
     return Status(201, _post_out(request, post))
 
 
@@ -221,36 +255,52 @@ def _act(request, public_id, allowed, do):
         do(post)
     except ValidationError as exc:
         code = "approval_required" if post.needs_approval and post.status != PostStatus.IN_REVIEW else "conflict"
-        raise ApiError(409, exc.messages[0], code)
+        raise ApiError(409, exc.messages[0], code) from None
     return _post_out(request, selectors.post_by_public_id(public_id=public_id))
 
 
 @router.post("/disclosure/posts/{public_id}/publish", response={200: PostOut, **WRITE_ERRORS})
 def post_publish(request, public_id: str = Path(..., max_length=16)):
     """Publish a party or village affairs draft. Finance posts answer 409 approval_required."""
-    return _act(request, public_id, lambda u, p: rules.can_author(u, p.region_code),
-                lambda p: services.post_publish(post=p, actor=request.user))
+    return _act(
+        request,
+        public_id,
+        lambda u, p: rules.can_author(u, p.region_code),
+        lambda p: services.post_publish(post=p, actor=request.user),
+    )
 
 
 @router.post("/disclosure/posts/{public_id}/submit", response={200: PostOut, **WRITE_ERRORS})
 def post_submit(request, public_id: str = Path(..., max_length=16)):
     """Send a finance draft to the supervision committee."""
-    return _act(request, public_id, lambda u, p: rules.can_author(u, p.region_code),
-                lambda p: services.post_submit(post=p, actor=request.user))
+    return _act(
+        request,
+        public_id,
+        lambda u, p: rules.can_author(u, p.region_code),
+        lambda p: services.post_submit(post=p, actor=request.user),
+    )
 
 
 @router.post("/disclosure/posts/{public_id}/approve", response={200: PostOut, **WRITE_ERRORS})
 def post_approve(request, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)):
     """The supervision committee approves (recorded) and the post publishes."""
-    return _act(request, public_id, lambda u, p: rules.can_review(u, p.region_code),
-                lambda p: services.post_approve(post=p, actor=request.user, comment=payload.comment))
+    return _act(
+        request,
+        public_id,
+        lambda u, p: rules.can_review(u, p.region_code),
+        lambda p: services.post_approve(post=p, actor=request.user, comment=payload.comment),
+    )
 
 
 @router.post("/disclosure/posts/{public_id}/return", response={200: PostOut, **WRITE_ERRORS})
 def post_return(request, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)):
     """The supervision committee returns it with a comment (required)."""
-    return _act(request, public_id, lambda u, p: rules.can_review(u, p.region_code),
-                lambda p: services.post_return(post=p, actor=request.user, comment=payload.comment))
+    return _act(
+        request,
+        public_id,
+        lambda u, p: rules.can_review(u, p.region_code),
+        lambda p: services.post_return(post=p, actor=request.user, comment=payload.comment),
+    )
 
 
 @router.post("/disclosure/posts/{public_id}/questions", response={201: QuestionOut, **WRITE_ERRORS})
@@ -258,11 +308,20 @@ def question_ask(request, payload: QuestionIn, public_id: str = Path(..., max_le
     """A villager of the village asks in public."""
     post = _get_post(request, public_id)
     if not rules.can_ask(request.user, post):
-        raise ApiError(403, _("Villagers of this village can ask questions on its published disclosures."),
-                       "forbidden")
+        raise ApiError(403, _("Villagers of this village can ask questions on its published disclosures."), "forbidden")
     q = services.question_ask(post=post, actor=request.user, text=payload.text)
-    return Status(201, {"public_id": q.public_id, "asker": q.asker_name, "text": q.text, "created_at": q.created_at,
-                 "answer": "", "answered_by_name": "", "answered_at": None})
+    return Status(
+        201,
+        {
+            "public_id": q.public_id,
+            "asker": q.asker_name,
+            "text": q.text,
+            "created_at": q.created_at,
+            "answer": "",
+            "answered_by_name": "",
+            "answered_at": None,
+        },
+    )
 
 
 @router.get("/disclosure/calendar", auth=PUBLIC, response={200: list[CalendarItemOut], **LIST_ERRORS})
@@ -274,5 +333,6 @@ def calendar(request, filters: CalendarFilters = Query(...)):
         return []
     if village is None and not rules.can_oversee_anywhere(request.user):
         raise ApiError(422, _("Give a village code, or log in as an official to see your whole area."), "invalid")
-    return selectors.calendar_items(user=request.user, village=village, status=filters.status or "",
-                                    category=filters.category or "")
+    return selectors.calendar_items(
+        user=request.user, village=village, status=filters.status or "", category=filters.category or ""
+    )

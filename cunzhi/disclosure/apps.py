@@ -11,8 +11,15 @@ class DisclosureConfig(AppConfig):
         from cunzhi.disclosure import selectors, services
         from cunzhi.notify import jobs
         from cunzhi.notify.about import about_register
+
         # Notices about a post (review, approval, questions) are read by whoever may open the post.
         about_register("disclosure.post", can_read=selectors.post_readable, readable=selectors.posts_readable)
-        jobs.job_register("disclosure.calendar", lambda: services.reminders_send(), every_minutes=60,
-                          description=_("Owe each village its disclosures; remind cadres before the deadline and "
-                                      "township staff of overdue ones (once each)."))
+        jobs.job_register(
+            "disclosure.calendar",
+            lambda: services.reminders_send(),
+            every_minutes=60,
+            description=_(
+                "Owe each village its disclosures; remind cadres before the deadline and "
+                "township staff of overdue ones (once each)."
+            ),
+        )

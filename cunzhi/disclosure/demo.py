@@ -9,7 +9,13 @@ import datetime as dt
 from cunzhi.disclosure.models import DueItem, Post
 from cunzhi.disclosure.periods import previous_period
 from cunzhi.disclosure.services import (
-    due_items_ensure, post_create, post_publish, post_read_record, question_answer, question_ask, schedule_set,
+    due_items_ensure,
+    post_create,
+    post_publish,
+    post_read_record,
+    question_answer,
+    question_ask,
+    schedule_set,
 )
 from cunzhi.people.models import Role, RoleAssignment, User
 from cunzhi.regions.models import Level, Region
@@ -61,29 +67,67 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     for start, end in reversed(quarters):
         q = (start.month - 1) // 3 + 1
         village_post = post_create(
-            village=main, category="village", actor=cadre, period_start=start, period_end=end,
+            village=main,
+            category="village",
+            actor=cadre,
+            period_start=start,
+            period_end=end,
             title=f"余村{start.year}年第{q}季度村务公开",
-            body=VILLAGE_TEXT.format(meetings=rng.randint(1, 3), km=rng.choice(["1.2", "2.4", "0.8"]),
-                                     dibao=rng.randint(1, 3), disabled=rng.randint(2, 5)),
-            tables=_table(rng, rng.sample(villagers, 5)))
+            body=VILLAGE_TEXT.format(
+                meetings=rng.randint(1, 3),
+                km=rng.choice(["1.2", "2.4", "0.8"]),
+                dibao=rng.randint(1, 3),
+                disabled=rng.randint(2, 5),
+            ),
+            tables=_table(rng, rng.sample(villagers, 5)),
+        )
         publish(village_post)
         party_post = post_create(
-            village=main, category="party", actor=secretary, period_start=start, period_end=end,
+            village=main,
+            category="party",
+            actor=secretary,
+            period_start=start,
+            period_end=end,
             title=f"余村党支部{start.year}年第{q}季度党务公开",
-            body=PARTY_TEXT.format(n=rng.randint(0, 2), m=rng.randint(0, 2), meetings=rng.randint(1, 3),
-                                   days=3, people=rng.randint(80, 140)),
-            tables=[{"title": "", "header": ["党小组", "应交人数", "实交人数", "金额（元）"],
-                     "rows": [[f"第{n}党小组", str(k), str(k), f"{k * rng.randint(12, 30)}.00"]
-                              for n, k in ((1, 12), (2, 15), (3, 11))]}])
+            body=PARTY_TEXT.format(
+                n=rng.randint(0, 2),
+                m=rng.randint(0, 2),
+                meetings=rng.randint(1, 3),
+                days=3,
+                people=rng.randint(80, 140),
+            ),
+            tables=[
+                {
+                    "title": "",
+                    "header": ["党小组", "应交人数", "实交人数", "金额（元）"],
+                    "rows": [
+                        [f"第{n}党小组", str(k), str(k), f"{k * rng.randint(12, 30)}.00"]
+                        for n, k in ((1, 12), (2, 15), (3, 11))
+                    ],
+                }
+            ],
+        )
         publish(party_post)
     # A major matter, disclosed immediately.
-    publish(post_create(village=main, category="village", actor=cadre, title="关于余村矿山遗址公园二期工程招标结果的公告",
-                        body="经公开招标，余村矿山遗址公园二期工程由浙江安吉建工集团有限公司中标，中标价 3,860,000.00 元，"
-                             "工期 180 天。项目资金来源：美丽乡村建设奖补资金及村集体经济收入。"
-                             "对招标结果有异议的，请于公示之日起5日内向村务监督委员会或镇纪委反映。"))
+    publish(
+        post_create(
+            village=main,
+            category="village",
+            actor=cadre,
+            title="关于余村矿山遗址公园二期工程招标结果的公告",
+            body="经公开招标，余村矿山遗址公园二期工程由浙江安吉建工集团有限公司中标，中标价 3,860,000.00 元，"
+            "工期 180 天。项目资金来源：美丽乡村建设奖补资金及村集体经济收入。"
+            "对招标结果有异议的，请于公示之日起5日内向村务监督委员会或镇纪委反映。",
+        )
+    )
     # A draft with a bank account typed in: the author sees what the guard masked before publishing.
-    post_create(village=main, category="village", actor=cadre, title="竹林流转租金发放公示（草稿）",
-                body="流转租金已打入各户社保卡，张建国 账号 6217 0012 3456 7890 123，如有疑问请联系村会计。")
+    post_create(
+        village=main,
+        category="village",
+        actor=cadre,
+        title="竹林流转租金发放公示（草稿）",
+        body="流转租金已打入各户社保卡，张建国 账号 6217 0012 3456 7890 123，如有疑问请联系村会计。",
+    )
 
     # Other villages: some published, most still owing (the township sees them overdue, first).
     others = list(Region.objects.filter(level=Level.VILLAGE).exclude(code=MAIN_VILLAGE).order_by("code"))
@@ -93,9 +137,17 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
         if author is None:
             continue
         q = (last_q[0].month - 1) // 3 + 1
-        publish(post_create(village=v, category="village", actor=author.user, period_start=last_q[0],
-                            period_end=last_q[1], title=f"{v.name}{last_q[0].year}年第{q}季度村务公开",
-                            body=f"{v.name}本季度村务情况：完成农村人居环境整治，召开村民代表会议一次。"))
+        publish(
+            post_create(
+                village=v,
+                category="village",
+                actor=author.user,
+                period_start=last_q[0],
+                period_end=last_q[1],
+                title=f"{v.name}{last_q[0].year}年第{q}季度村务公开",
+                body=f"{v.name}本季度村务情况：完成农村人居环境整治，召开村民代表会议一次。",
+            )
+        )
 
     # Villagers read and ask; the cadre answers in public.
     latest = Post.objects.filter(region_code=MAIN_VILLAGE, status="published").order_by("-published_at").first()
@@ -105,8 +157,13 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
             if rng.random() < 0.7:
                 post_read_record(post=post, user=user)
     asker = logins["villager"]
-    for text, answer in [("矿山遗址公园二期完工后，停车场收入怎么分配？", "停车场收入纳入村集体经济收入，年底按村民代表会议通过的分配方案分红，届时另行公示。"),
-                         ("中标价里包括景观绿化吗？", "包括。绿化工程约 42 万元，详见招标文件第三章，可到村委会查阅。")]:
+    for text, answer in [
+        (
+            "矿山遗址公园二期完工后，停车场收入怎么分配？",
+            "停车场收入纳入村集体经济收入，年底按村民代表会议通过的分配方案分红，届时另行公示。",
+        ),
+        ("中标价里包括景观绿化吗？", "包括。绿化工程约 42 万元，详见招标文件第三章，可到村委会查阅。"),
+    ]:
         q = question_ask(post=latest, actor=asker, text=text)
         question_answer(question=q, actor=cadre, answer=answer)
         counts["disclosure_questions"] += 1
@@ -114,7 +171,13 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     question_ask(post=latest, actor=logins["villager_away"], text="在外务工的村民能否线上参加下次村民代表会议？")
     counts["disclosure_questions"] += 1
     # 余村 gives party affairs 15 days after each quarter (the township's schedule page records who set it).
-    schedule_set(village=main, category="party", frequency="quarterly", grace_days=15, actor=logins["township_staff"],
-                 today=today)
+    schedule_set(
+        village=main,
+        category="party",
+        frequency="quarterly",
+        grace_days=15,
+        actor=logins["township_staff"],
+        today=today,
+    )
     counts["disclosure_due_items"] = DueItem.objects.count()
     return counts

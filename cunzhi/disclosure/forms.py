@@ -12,7 +12,12 @@ from django.utils.translation import pgettext_lazy
 from cunzhi.disclosure import periods
 from cunzhi.disclosure.models import Category, Frequency
 
-STATUS_CHOICES = [("", _("All")), ("overdue", _("Overdue")), ("due", pgettext_lazy("disclosure", "Due")), ("published", _("Published"))]
+STATUS_CHOICES = [
+    ("", _("All")),
+    ("overdue", _("Overdue")),
+    ("due", pgettext_lazy("disclosure", "Due")),
+    ("published", _("Published")),
+]
 
 
 def period_choices(today: dt.date | None = None) -> list[tuple[str, str]]:
@@ -26,8 +31,12 @@ def period_choices(today: dt.date | None = None) -> list[tuple[str, str]]:
         start, _end = periods.previous_period("quarterly", start)
     start, _end = periods.month_bounds(today)
     for _i in range(7):
-        out.append((f"monthly:{start.isoformat()}", _("%(year)s-%(month)02d (month)") % {"year": start.year,
-                                                                                       "month": start.month}))
+        out.append(
+            (
+                f"monthly:{start.isoformat()}",
+                _("%(year)s-%(month)02d (month)") % {"year": start.year, "month": start.month},
+            )
+        )
         start, _end = periods.previous_period("monthly", start)
     return out
 
@@ -49,13 +58,22 @@ def parse_period(value: str) -> tuple[dt.date | None, dt.date | None]:
 class PostForm(forms.Form):
     village = forms.ChoiceField(label=_("Village"))
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    period = forms.ChoiceField(label=_("Period it covers"), required=False,
-                               help_text=_("Publishing it marks that period as disclosed in the calendar."))
+    period = forms.ChoiceField(
+        label=_("Period it covers"),
+        required=False,
+        help_text=_("Publishing it marks that period as disclosed in the calendar."),
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    table = forms.CharField(label=_("Table (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
-                            help_text=_("Paste cells from a spreadsheet, or type one row per line with commas "
-                                        "between cells. The first line is the heading."))
+    table = forms.CharField(
+        label=_("Table (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Paste cells from a spreadsheet, or type one row per line with commas "
+            "between cells. The first line is the heading."
+        ),
+    )
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,18 +84,26 @@ class PostForm(forms.Form):
         try:
             return parse_period(self.cleaned_data.get("period", ""))
         except ValueError:
-            raise forms.ValidationError(_("Choose a period from the list."))
+            raise forms.ValidationError(_("Choose a period from the list.")) from None
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Required when you return it: say what must change."))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you return it: say what must change."),
+    )
 
 
 class QuestionForm(forms.Form):
-    text = forms.CharField(label=_("Your question"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("Questions and answers are public. Do not write ID or bank numbers."))
+    text = forms.CharField(
+        label=_("Your question"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Questions and answers are public. Do not write ID or bank numbers."),
+    )
 
 
 class AnswerForm(forms.Form):
@@ -91,12 +117,17 @@ class ScheduleForm(forms.Form):
         super().__init__(*args, **kwargs)
         for row in initial_rows:
             c = row["category"]
-            choices = Frequency.choices if c == Category.PARTY else [
-                (v, label) for v, label in Frequency.choices if v != Frequency.IMMEDIATELY]
-            self.fields[f"{c}_frequency"] = forms.ChoiceField(label=row["label"], choices=choices,
-                                                              initial=row["frequency"])
-            self.fields[f"{c}_grace"] = forms.IntegerField(label=_("Days allowed after the period ends"),
-                                                           min_value=0, max_value=31, initial=row["grace_days"])
+            choices = (
+                Frequency.choices
+                if c == Category.PARTY
+                else [(v, label) for v, label in Frequency.choices if v != Frequency.IMMEDIATELY]
+            )
+            self.fields[f"{c}_frequency"] = forms.ChoiceField(
+                label=row["label"], choices=choices, initial=row["frequency"]
+            )
+            self.fields[f"{c}_grace"] = forms.IntegerField(
+                label=_("Days allowed after the period ends"), min_value=0, max_value=31, initial=row["grace_days"]
+            )
 
 
 class PostFilterForm(forms.Form):
@@ -106,7 +137,7 @@ class PostFilterForm(forms.Form):
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].choices = [("", _("All villages"))] + [(v.code, v.name) for v in villages]
-        self.fields["category"].choices = [("", _("All categories"))] + list(Category.choices)
+        self.fields["category"].choices = [("", _("All categories")), *list(Category.choices)]
 
 
 class CalendarFilterForm(PostFilterForm):

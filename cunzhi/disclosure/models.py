@@ -67,14 +67,16 @@ class Post(TimeStamped):
     period_end = models.DateField(_("period to"), null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Generated posts (meeting resolutions, adopted village rules, ledger periods) link to their source.
     source_url = models.CharField(max_length=300, blank=True)
     generated = models.BooleanField(default=False)
     attachment = models.FileField(upload_to="disclosure/%Y/%m/", blank=True)
-    ledger_period = models.ForeignKey("ledger.Period", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="disclosures")
+    ledger_period = models.ForeignKey(
+        "ledger.Period", null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
     # Distinct villagers who read the post, kept as a counter so lists never count per row.
     reach = models.PositiveIntegerField(default=0)
     question_count = models.PositiveIntegerField(default=0)
@@ -135,8 +137,11 @@ class DueItem(TimeStamped):
 
     class Meta:
         ordering = ["due_date", "region_code", "category"]
-        constraints = [models.UniqueConstraint(fields=["village", "category", "period_start", "period_end"],
-                                               name="disclosure_due_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "category", "period_start", "period_end"], name="disclosure_due_unique"
+            )
+        ]
         indexes = [models.Index(fields=["region_code", "due_date"], name="disclosure_due_scope")]
 
     def save(self, *args, **kwargs):
@@ -161,8 +166,9 @@ class Question(TimeStamped):
     asker_name = models.CharField(max_length=50)  # shown masked (张*) to everyone but the asker and staff
     text = models.TextField(_("question"))
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_by_name = models.CharField(max_length=50, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 

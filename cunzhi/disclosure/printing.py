@@ -29,8 +29,13 @@ def tables_view(tables: list[dict]) -> list[dict]:
         for c in range(width):
             cells = [str(r[c]) for r in rows if c < len(r) and str(r[c]).strip()]
             numeric.append(bool(cells) and all(_NUMBER.match(x) for x in cells))
-        out.append({"title": t.get("title", ""), "header": t.get("header", []),
-                    "rows": [[(cell, c < width and numeric[c]) for c, cell in enumerate(r)] for r in rows]})
+        out.append(
+            {
+                "title": t.get("title", ""),
+                "header": t.get("header", []),
+                "rows": [[(cell, c < width and numeric[c]) for c, cell in enumerate(r)] for r in rows],
+            }
+        )
     return out
 
 
@@ -43,12 +48,20 @@ def post_pdf(*, post: Post, url: str, approvals=(), extra: dict | None = None) -
         # A finance notice from the ledger carries the full chain head signed off, in a second QR code:
         # the board's paper copy is a witness the database cannot reach.
         from cunzhi.ledger.selectors import period_head, period_verify_url
+
         verify_url = period_verify_url(period=post.ledger_period)
         seq, head = period_head(period=post.ledger_period)
-        extra.update(ledger_verify_url=verify_url, ledger_qr=qr_data_uri(verify_url), ledger_seq=seq,
-                     ledger_head=head)
-    html = render_to_string("disclosure/print.html", {
-        "post": post, "url": url, "tables": tables_view(post.tables), "qr": qr_data_uri(url), "approvals": approvals,
-        "printed_at": timezone.localtime(), **extra,
-    })
+        extra.update(ledger_verify_url=verify_url, ledger_qr=qr_data_uri(verify_url), ledger_seq=seq, ledger_head=head)
+    html = render_to_string(
+        "disclosure/print.html",
+        {
+            "post": post,
+            "url": url,
+            "tables": tables_view(post.tables),
+            "qr": qr_data_uri(url),
+            "approvals": approvals,
+            "printed_at": timezone.localtime(),
+            **extra,
+        },
+    )
     return HTML(string=html).write_pdf()

@@ -17,8 +17,10 @@ from cunzhi.core.idnumbers import fold_width, id_birth_date, id_check_char, mask
 # paper) that is not part of a longer run. 18 characters ending in X/x is an ID number too.
 # Full-width digits, spaces, dashes and Ｘ count too (text pasted from a document typed in full-width
 # mode): only the number found is folded to ASCII, never the Chinese punctuation around it.
-_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])([0-9０-９](?:[ \-\u3000－]?[0-9０-９]){10,22}[XxＸｘ]?)"
-                        r"(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])")
+_NUMBER_RE = re.compile(
+    r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])([0-9０-９](?:[ \-\u3000－]?[0-9０-９]){10,22}[XxＸｘ]?)"
+    r"(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])"
+)
 BANK_MIN_DIGITS, BANK_MAX_DIGITS = 12, 19  # bank card and account numbers in China: 12 to 19 digits
 
 
@@ -110,6 +112,7 @@ def guard(*, title: str, body: str, tables: list[dict] | None = None) -> tuple[s
 def where_label(where: dict) -> str:
     """Where a masked number was, in the reader's language."""
     from django.utils.translation import gettext as _
+
     part = where.get("part")
     if part == "title":
         return _("title")

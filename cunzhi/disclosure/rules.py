@@ -8,8 +8,7 @@ AUTHOR_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
 # The supervision committee (村务监督委员会) reviews finance disclosures before they publish.
 REVIEW_ROLES = frozenset({Role.SUPERVISOR})
 # Who sees a village's calendar, drafts and review queue (township and county staff oversee).
-OVERSIGHT_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.OFFICE_STAFF,
-                             Role.COUNTY_ADMIN})
+OVERSIGHT_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 # Who is reminded of overdue disclosures above the village.
 TOWNSHIP_ROLES = frozenset({Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 SCHEDULE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
@@ -46,6 +45,7 @@ def can_view_post(user, post) -> bool:
 
 def can_edit_post(user, post) -> bool:
     from cunzhi.disclosure.models import PostStatus
+
     return post.status in (PostStatus.DRAFT, PostStatus.RETURNED) and can_author(user, post.region_code)
 
 

@@ -12,8 +12,22 @@ from cunzhi.disclosure.models import Category, DueItem, Post, PostRead, PostStat
 from cunzhi.people.rules import own_villager, scope_q
 from cunzhi.regions.models import Level, Region
 
-POST_LIST_FIELDS = ("id", "public_id", "village__name", "region_code", "category", "title", "status", "published_at",
-                    "created_at", "period_start", "period_end", "reach", "question_count", "generated")
+POST_LIST_FIELDS = (
+    "id",
+    "public_id",
+    "village__name",
+    "region_code",
+    "category",
+    "title",
+    "status",
+    "published_at",
+    "created_at",
+    "period_start",
+    "period_end",
+    "reach",
+    "question_count",
+    "generated",
+)
 
 
 class CalendarStatus:
@@ -39,13 +53,13 @@ def home_village(*, user) -> Region | None:
     if villager is not None:
         return villager.village
     from cunzhi.disclosure.services import village_for_user
+
     return village_for_user(user)
 
 
 def posts_published(*, village: Region | None = None, category: str = "", user=None):
     """Published posts, newest first; optionally one village and one category."""
-    qs = (Post.objects.filter(status=PostStatus.PUBLISHED).select_related("village")
-          .only(*POST_LIST_FIELDS))
+    qs = Post.objects.filter(status=PostStatus.PUBLISHED).select_related("village").only(*POST_LIST_FIELDS)
     if village is not None:
         qs = qs.filter(region_code=village.code)
     if category:
@@ -59,15 +73,24 @@ def posts_published(*, village: Region | None = None, category: str = "", user=N
 
 def posts_in_work(*, user, status: str = ""):
     """Drafts, posts in review and returned posts the user may see (authors, reviewers, oversight)."""
-    qs = (Post.objects.filter(scope_q(user, rules.OVERSIGHT_ROLES))
-          .exclude(status=PostStatus.PUBLISHED).select_related("village", "author").only(
-              *POST_LIST_FIELDS, "author__name"))
+    qs = (
+        Post.objects.filter(scope_q(user, rules.OVERSIGHT_ROLES))
+        .exclude(status=PostStatus.PUBLISHED)
+        .select_related("village", "author")
+        .only(*POST_LIST_FIELDS, "author__name")
+    )
     if status:
         qs = qs.filter(status=status)
     # What waits for this reader first: review for the committee, returned posts for authors.
-    return qs.order_by(Case(When(status=PostStatus.IN_REVIEW, then=Value(0)),
-                            When(status=PostStatus.RETURNED, then=Value(1)), default=Value(2),
-                            output_field=IntegerField()), "-updated_at")
+    return qs.order_by(
+        Case(
+            When(status=PostStatus.IN_REVIEW, then=Value(0)),
+            When(status=PostStatus.RETURNED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        "-updated_at",
+    )
 
 
 def post_readable(user, pk: int) -> bool:
@@ -83,8 +106,11 @@ def posts_readable(user):
 
 
 def post_by_public_id(*, public_id: str) -> Post | None:
-    return (Post.objects.select_related("village", "author", "published_by", "ledger_period")
-            .filter(public_id=public_id).first())
+    return (
+        Post.objects.select_related("village", "author", "published_by", "ledger_period")
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def post_approvals(*, post: Post):
@@ -95,8 +121,9 @@ def post_questions(*, post: Post):
     return list(Question.objects.filter(post=post).order_by("created_at", "id"))
 
 
-def calendar_items(*, user=None, village: Region | None = None, status: str = "", category: str = "",
-                   today: dt.date | None = None):
+def calendar_items(
+    *, user=None, village: Region | None = None, status: str = "", category: str = "", today: dt.date | None = None
+):
     """Due items with their status, overdue first, then by deadline.
 
     One village (public: anyone may see what their village owes and when), or every village in the
@@ -104,15 +131,27 @@ def calendar_items(*, user=None, village: Region | None = None, status: str = ""
     """
     today = today or timezone.localdate()
     qs = DueItem.objects.select_related("village", "post").only(
-        "id", "region_code", "category", "frequency", "period_start", "period_end", "due_date", "published_at",
-        "village__name", "village__code", "post__public_id", "post__title")
+        "id",
+        "region_code",
+        "category",
+        "frequency",
+        "period_start",
+        "period_end",
+        "due_date",
+        "published_at",
+        "village__name",
+        "village__code",
+        "post__public_id",
+        "post__title",
+    )
     if village is not None:
         qs = qs.filter(region_code=village.code)
     else:
         qs = qs.filter(scope_q(user, rules.OVERSIGHT_ROLES))
     overdue_q = Q(post__isnull=True, due_date__lt=today)
-    qs = qs.annotate(is_overdue=Case(When(overdue_q, then=Value(True)), default=Value(False),
-                                     output_field=BooleanField()))
+    qs = qs.annotate(
+        is_overdue=Case(When(overdue_q, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
     if status == CalendarStatus.OVERDUE:
         qs = qs.filter(overdue_q)
     elif status == CalendarStatus.PUBLISHED:
@@ -122,8 +161,17 @@ def calendar_items(*, user=None, village: Region | None = None, status: str = ""
     if category:
         qs = qs.filter(category=category)
     # Overdue first (oldest deadline first), then open items by deadline, then what was published, newest first.
-    return qs.order_by(Case(When(overdue_q, then=Value(0)), When(post__isnull=True, then=Value(1)), default=Value(2),
-                            output_field=IntegerField()), "due_date", "region_code", "category")
+    return qs.order_by(
+        Case(
+            When(overdue_q, then=Value(0)),
+            When(post__isnull=True, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        "due_date",
+        "region_code",
+        "category",
+    )
 
 
 def item_status(item: DueItem, today: dt.date | None = None) -> str:
@@ -136,12 +184,15 @@ def item_status(item: DueItem, today: dt.date | None = None) -> str:
 def calendar_counts(*, user=None, village: Region | None = None, today: dt.date | None = None) -> dict:
     """How many items are due, overdue and published, in one query."""
     from django.db.models import Count
+
     today = today or timezone.localdate()
     qs = DueItem.objects.all()
     qs = qs.filter(region_code=village.code) if village is not None else qs.filter(scope_q(user, rules.OVERSIGHT_ROLES))
-    return qs.aggregate(overdue=Count("id", filter=Q(post__isnull=True, due_date__lt=today)),
-                        due=Count("id", filter=Q(post__isnull=True, due_date__gte=today)),
-                        published=Count("id", filter=Q(post__isnull=False)))
+    return qs.aggregate(
+        overdue=Count("id", filter=Q(post__isnull=True, due_date__lt=today)),
+        due=Count("id", filter=Q(post__isnull=True, due_date__gte=today)),
+        published=Count("id", filter=Q(post__isnull=False)),
+    )
 
 
 def open_due_items(*, village: Region, category: str = ""):
@@ -155,6 +206,7 @@ def open_due_items(*, village: Region, category: str = ""):
 def schedules_of(*, village: Region) -> list[dict]:
     """The village's schedule per category, defaults filled in."""
     from cunzhi.disclosure.services import schedule_of
+
     out = []
     for value, label in Category.choices:
         frequency, grace = schedule_of(village=village, category=value)

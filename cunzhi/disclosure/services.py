@@ -17,7 +17,16 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.disclosure import periods, privacy, rules
 from cunzhi.disclosure.models import (
-    Approval, Category, Decision, DueItem, Frequency, Post, PostRead, PostStatus, Question, Schedule,
+    Approval,
+    Category,
+    Decision,
+    DueItem,
+    Frequency,
+    Post,
+    PostRead,
+    PostStatus,
+    Question,
+    Schedule,
 )
 from cunzhi.people.models import Role, RoleAssignment
 from cunzhi.people.rules import own_villager
@@ -31,10 +40,14 @@ MAX_QUESTION = 1_000
 
 # ---------------------------------------------------------------- settings with defaults
 
+
 def default_frequency(category: str) -> str:
     """domain.md: general affairs at least quarterly; finances monthly where transactions are many, else quarterly."""
-    defaults = {Category.PARTY: Frequency.QUARTERLY, Category.VILLAGE: Frequency.QUARTERLY,
-                Category.FINANCE: Frequency.QUARTERLY}
+    defaults = {
+        Category.PARTY: Frequency.QUARTERLY,
+        Category.VILLAGE: Frequency.QUARTERLY,
+        Category.FINANCE: Frequency.QUARTERLY,
+    }
     defaults.update(getattr(settings, "DISCLOSURE_DEFAULT_FREQUENCY", {}))
     return defaults[category]
 
@@ -53,6 +66,7 @@ def calendar_start(today: dt.date) -> dt.date:
 
 # ---------------------------------------------------------------- helpers
 
+
 def _village_prefixes(code: str) -> list[str]:
     """The prefixes whose roles reach a village: county, township and the village itself."""
     return [code[:6], code[:9], code[:12]]
@@ -60,18 +74,32 @@ def _village_prefixes(code: str) -> list[str]:
 
 def users_with_roles(*, village_code: str, roles) -> list[int]:
     """Ids of active accounts holding one of `roles` in a region that contains the village."""
-    return list(RoleAssignment.objects.filter(role__in=list(roles), region_prefix__in=_village_prefixes(village_code),
-                                              user__is_active=True)
-                .values_list("user_id", flat=True).distinct())
+    return list(
+        RoleAssignment.objects.filter(
+            role__in=list(roles), region_prefix__in=_village_prefixes(village_code), user__is_active=True
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
-def _notify(*, template: str, user_ids, context: dict, link: str, sender=None, region_code: str = "",
-            about=None) -> None:
+def _notify(
+    *, template: str, user_ids, context: dict, link: str, sender=None, region_code: str = "", about=None
+) -> None:
     from cunzhi.notify.services import notice_send
+
     ids = sorted({uid for uid in user_ids if uid and (sender is None or uid != getattr(sender, "pk", None))})
     if ids:
-        notice_send(kind="direct", user_ids=ids, template=template, context=context, link=link, sender=sender,
-                    region_code=region_code, about=about)
+        notice_send(
+            kind="direct",
+            user_ids=ids,
+            template=template,
+            context=context,
+            link=link,
+            sender=sender,
+            region_code=region_code,
+            about=about,
+        )
 
 
 def post_link(post: Post) -> str:
@@ -88,8 +116,9 @@ def _check_village(village) -> None:
         raise ValueError("village must be a regions.Region of level village")
 
 
-def _clean_text(*, title: str, body: str, tables: list[dict] | None,
-                max_rows: int | None = MAX_TABLE_ROWS) -> tuple[str, str, list[dict]]:
+def _clean_text(
+    *, title: str, body: str, tables: list[dict] | None, max_rows: int | None = MAX_TABLE_ROWS
+) -> tuple[str, str, list[dict]]:
     title = (title or "").strip()
     body = (body or "").replace("\r\n", "\n").strip()
     errors = {}
@@ -133,7 +162,7 @@ def table_as_text(tables: list[dict]) -> str:
     if not tables:
         return ""
     t = tables[0]
-    return "\n".join("\t".join(str(c) for c in row) for row in [t.get("header", [])] + t.get("rows", []))
+    return "\n".join("\t".join(str(c) for c in row) for row in [t.get("header", []), *t.get("rows", [])])
 
 
 def guard_preview(*, title: str, body: str, tables: list[dict] | None = None) -> list[dict]:
@@ -143,33 +172,70 @@ def guard_preview(*, title: str, body: str, tables: list[dict] | None = None) ->
 
 # ---------------------------------------------------------------- posts
 
-def post_create(*, village, category: str, title: str, body: str, actor, tables: list[dict] | None = None,
-                period_start: dt.date | None = None, period_end: dt.date | None = None,
-                source_url: str = "", generated: bool = False, ledger_period=None) -> Post:
+
+def post_create(
+    *,
+    village,
+    category: str,
+    title: str,
+    body: str,
+    actor,
+    tables: list[dict] | None = None,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    source_url: str = "",
+    generated: bool = False,
+    ledger_period=None,
+) -> Post:
     """Save a draft disclosure; the privacy guard masks personal numbers before anything is stored."""
     _check_village(village)
     if category not in Category.values:
         raise ValidationError({"category": _("Choose party, village or financial affairs.")})
     # Generated tables (every ledger entry of a period) are not typed, so they have no row limit.
-    title, body, tables = _clean_text(title=title, body=body, tables=tables,
-                                      max_rows=None if generated else MAX_TABLE_ROWS)
+    title, body, tables = _clean_text(
+        title=title, body=body, tables=tables, max_rows=None if generated else MAX_TABLE_ROWS
+    )
     _check_period(period_start, period_end)
     title, body, tables, masked = privacy.guard(title=title, body=body, tables=tables)
-    post = Post.objects.create(village=village, category=category, title=title, body=body, tables=tables,
-                               masked_items=[m.as_dict() for m in masked], period_start=period_start,
-                               period_end=period_end, author=actor if getattr(actor, "pk", None) else None,
-                               source_url=source_url[:300], generated=generated, ledger_period=ledger_period)
-    audit_record(actor=actor, action="disclosure.post.create", obj=post,
-                 after={"category": category, "title": title, "masked": len(masked)})
+    post = Post.objects.create(
+        village=village,
+        category=category,
+        title=title,
+        body=body,
+        tables=tables,
+        masked_items=[m.as_dict() for m in masked],
+        period_start=period_start,
+        period_end=period_end,
+        author=actor if getattr(actor, "pk", None) else None,
+        source_url=source_url[:300],
+        generated=generated,
+        ledger_period=ledger_period,
+    )
+    audit_record(
+        actor=actor,
+        action="disclosure.post.create",
+        obj=post,
+        after={"category": category, "title": title, "masked": len(masked)},
+    )
     return post
 
 
-def post_update(*, post: Post, actor, title: str, body: str, tables: list[dict] | None = None,
-                period_start: dt.date | None = None, period_end: dt.date | None = None) -> Post:
+def post_update(
+    *,
+    post: Post,
+    actor,
+    title: str,
+    body: str,
+    tables: list[dict] | None = None,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+) -> Post:
     """Change a draft (or a post returned by the reviewers); published posts are never rewritten."""
     if post.status not in (PostStatus.DRAFT, PostStatus.RETURNED):
-        raise ValidationError(_("Only drafts and returned posts can be changed; this one is %(status)s.")
-                              % {"status": post.get_status_display()})
+        raise ValidationError(
+            _("Only drafts and returned posts can be changed; this one is %(status)s.")
+            % {"status": post.get_status_display()}
+        )
     if post.generated and post.ledger_period_id:
         raise ValidationError(_("This disclosure is generated from the ledger; it cannot be typed over."))
     title, body, tables = _clean_text(title=title, body=body, tables=tables)
@@ -180,8 +246,13 @@ def post_update(*, post: Post, actor, title: str, body: str, tables: list[dict] 
     post.masked_items = [m.as_dict() for m in masked]
     post.period_start, post.period_end = period_start, period_end
     post.save()
-    audit_record(actor=actor, action="disclosure.post.update", obj=post, before=before,
-                 after={"title": title, "body_chars": len(body), "masked": len(masked)})
+    audit_record(
+        actor=actor,
+        action="disclosure.post.update",
+        obj=post,
+        before=before,
+        after={"title": title, "body_chars": len(body), "masked": len(masked)},
+    )
     return post
 
 
@@ -193,16 +264,27 @@ def post_submit(*, post: Post, actor) -> Post:
         raise ValidationError(_("This disclosure is not a draft; it cannot be sent for review."))
     reviewers = users_with_roles(village_code=post.region_code, roles=rules.REVIEW_ROLES)
     if not reviewers:
-        raise ValidationError(_("This village has no supervision committee member on the platform to review it. "
-                                "Ask the township to add one."))
+        raise ValidationError(
+            _(
+                "This village has no supervision committee member on the platform to review it. "
+                "Ask the township to add one."
+            )
+        )
     before = post.status
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="disclosure.post.submit", obj=post, before={"status": before},
-                 after={"status": post.status})
-    _notify(template="disclosure_review", user_ids=reviewers, context={"title": post.title,
-            "village": post.village.name}, link=post_link(post), sender=actor, region_code=post.region_code,
-            about=post)
+    audit_record(
+        actor=actor, action="disclosure.post.submit", obj=post, before={"status": before}, after={"status": post.status}
+    )
+    _notify(
+        template="disclosure_review",
+        user_ids=reviewers,
+        context={"title": post.title, "village": post.village.name},
+        link=post_link(post),
+        sender=actor,
+        region_code=post.region_code,
+        about=post,
+    )
     return post
 
 
@@ -215,12 +297,24 @@ def post_approve(*, post: Post, actor, comment: str = "") -> Post:
     if post.author_id and post.author_id == actor.pk:
         raise ValidationError(_("The author of a disclosure cannot approve it."))
     with transaction.atomic():
-        Approval.objects.create(post=post, reviewer=actor, reviewer_name=actor.name, decision=Decision.APPROVED,
-                                comment=(comment or "").strip()[:2000])
+        Approval.objects.create(
+            post=post,
+            reviewer=actor,
+            reviewer_name=actor.name,
+            decision=Decision.APPROVED,
+            comment=(comment or "").strip()[:2000],
+        )
         audit_record(actor=actor, action="disclosure.post.approve", obj=post, after={"comment": comment[:200]})
         _publish(post=post, actor=actor)
-    _notify(template="disclosure_approved", user_ids=[post.author_id], context={"title": post.title},
-            link=post_link(post), sender=actor, region_code=post.region_code, about=post)
+    _notify(
+        template="disclosure_approved",
+        user_ids=[post.author_id],
+        context={"title": post.title},
+        link=post_link(post),
+        sender=actor,
+        region_code=post.region_code,
+        about=post,
+    )
     return post
 
 
@@ -234,26 +328,44 @@ def post_return(*, post: Post, actor, comment: str) -> Post:
     if not comment:
         raise ValidationError({"comment": _("Say what must change before it can be published.")})
     with transaction.atomic():
-        Approval.objects.create(post=post, reviewer=actor, reviewer_name=actor.name, decision=Decision.RETURNED,
-                                comment=comment[:2000])
+        Approval.objects.create(
+            post=post, reviewer=actor, reviewer_name=actor.name, decision=Decision.RETURNED, comment=comment[:2000]
+        )
         post.status = PostStatus.RETURNED
         post.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action="disclosure.post.return", obj=post, before={"status": PostStatus.IN_REVIEW},
-                     after={"status": post.status, "comment": comment[:200]})
-    _notify(template="disclosure_returned", user_ids=[post.author_id], context={"title": post.title,
-            "comment": comment[:200]}, link=post_link(post), sender=actor, region_code=post.region_code,
-            about=post)
+        audit_record(
+            actor=actor,
+            action="disclosure.post.return",
+            obj=post,
+            before={"status": PostStatus.IN_REVIEW},
+            after={"status": post.status, "comment": comment[:200]},
+        )
+    _notify(
+        template="disclosure_returned",
+        user_ids=[post.author_id],
+        context={"title": post.title, "comment": comment[:200]},
+        link=post_link(post),
+        sender=actor,
+        region_code=post.region_code,
+        about=post,
+    )
     return post
 
 
 def post_publish(*, post: Post, actor) -> Post:
     """Publish a draft; financial disclosures publish only through the supervision committee's approval."""
     if post.needs_approval:
-        raise ValidationError(_("A financial disclosure needs the supervision committee's approval before it is "
-                                "published. Send it for review."))
+        raise ValidationError(
+            _(
+                "A financial disclosure needs the supervision committee's approval before it is "
+                "published. Send it for review."
+            )
+        )
     if post.status not in (PostStatus.DRAFT, PostStatus.RETURNED):
-        raise ValidationError(_("This disclosure cannot be published from its present state (%(status)s).")
-                              % {"status": post.get_status_display()})
+        raise ValidationError(
+            _("This disclosure cannot be published from its present state (%(status)s).")
+            % {"status": post.get_status_display()}
+        )
     with transaction.atomic():
         _publish(post=post, actor=actor)
     return post
@@ -267,28 +379,43 @@ def _publish(*, post: Post, actor) -> None:
     post.published_by = actor if getattr(actor, "pk", None) else None
     post.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     _fulfil_due_items(post)
-    audit_record(actor=actor, action="disclosure.post.publish", obj=post, before={"status": before},
-                 after={"status": post.status, "masked": len(post.masked_items)})
+    audit_record(
+        actor=actor,
+        action="disclosure.post.publish",
+        obj=post,
+        before={"status": before},
+        after={"status": post.status, "masked": len(post.masked_items)},
+    )
     if getattr(settings, "DISCLOSURE_ANNOUNCE", True):
         from cunzhi.notify.services import notice_send
-        notice_send(kind="announcement", region_code=post.region_code, template="disclosure_published",
-                    context={"title": post.title, "village": post.village.name,
-                             "category": post.get_category_display()},
-                    link=post_link(post), sender=post.published_by, about=post)
+
+        notice_send(
+            kind="announcement",
+            region_code=post.region_code,
+            template="disclosure_published",
+            context={"title": post.title, "village": post.village.name, "category": post.get_category_display()},
+            link=post_link(post),
+            sender=post.published_by,
+            about=post,
+        )
 
 
 def _fulfil_due_items(post: Post) -> int:
     """Mark every open due item of this category that the post's period covers as published."""
     if not (post.period_start and post.period_end):
         return 0
-    return DueItem.objects.filter(village_id=post.village_id, category=post.category, post__isnull=True,
-                                  period_start__gte=post.period_start,
-                                  period_end__lte=post.period_end).update(post=post, published_at=post.published_at,
-                                                                          updated_at=timezone.now())
+    return DueItem.objects.filter(
+        village_id=post.village_id,
+        category=post.category,
+        post__isnull=True,
+        period_start__gte=post.period_start,
+        period_end__lte=post.period_end,
+    ).update(post=post, published_at=post.published_at, updated_at=timezone.now())
 
 
-def post_publish_generated(*, village, category: str, title: str, body: str, actor, source_url: str = "",
-                           pdf: bytes | None = None) -> Post:
+def post_publish_generated(
+    *, village, category: str, title: str, body: str, actor, source_url: str = "", pdf: bytes | None = None
+) -> Post:
     """Publish at once a post another domain generated (meeting resolutions, adopted village rules).
 
     The privacy guard still runs. Financial disclosures need the supervision committee's approval,
@@ -298,13 +425,21 @@ def post_publish_generated(*, village, category: str, title: str, body: str, act
     if category not in Category.values:
         raise ValueError(f"unknown disclosure category {category!r}: use party, village or finance")
     if category == Category.FINANCE:
-        raise ValueError("financial disclosures need the supervision committee's approval: use post_create and "
-                         "post_submit")
+        raise ValueError(
+            "financial disclosures need the supervision committee's approval: use post_create and post_submit"
+        )
     if pdf is not None and not bytes(pdf[:5]).startswith(b"%PDF-"):
         raise ValueError("pdf must be the bytes of a PDF file")
     with transaction.atomic():
-        post = post_create(village=village, category=category, title=title, body=body, actor=actor,
-                           source_url=source_url, generated=True)
+        post = post_create(
+            village=village,
+            category=category,
+            title=title,
+            body=body,
+            actor=actor,
+            source_url=source_url,
+            generated=True,
+        )
         if pdf is not None:
             post.attachment.save(f"{post.public_id}.pdf", ContentFile(bytes(pdf)), save=False)
             post.save(update_fields=["attachment", "updated_at"])
@@ -313,6 +448,7 @@ def post_publish_generated(*, village, category: str, title: str, body: str, act
 
 
 # ---------------------------------------------------------------- questions and reach
+
 
 def question_ask(*, post: Post, actor, text: str) -> Question:
     """A villager asks in public on a published post; the village's cadres are told."""
@@ -327,10 +463,15 @@ def question_ask(*, post: Post, actor, text: str) -> Question:
         question = Question.objects.create(post=post, asker=actor, asker_name=actor.name, text=text)
         Post.objects.filter(pk=post.pk).update(question_count=F("question_count") + 1)
         audit_record(actor=actor, action="disclosure.question.ask", obj=question, after={"post": post.public_id})
-    _notify(template="disclosure_question", user_ids=users_with_roles(village_code=post.region_code,
-                                                                        roles=rules.AUTHOR_ROLES),
-            context={"title": post.title, "question": text[:60]}, link=post_link(post) + f"#q-{question.public_id}",
-            sender=actor, region_code=post.region_code, about=post)
+    _notify(
+        template="disclosure_question",
+        user_ids=users_with_roles(village_code=post.region_code, roles=rules.AUTHOR_ROLES),
+        context={"title": post.title, "question": text[:60]},
+        link=post_link(post) + f"#q-{question.public_id}",
+        sender=actor,
+        region_code=post.region_code,
+        about=post,
+    )
     return question
 
 
@@ -349,11 +490,18 @@ def question_answer(*, question: Question, actor, answer: str) -> Question:
     question.answered_by_name = actor.name
     question.answered_at = timezone.now()
     question.save()
-    audit_record(actor=actor, action="disclosure.question.answer", obj=question, before=before,
-                 after={"answer": answer[:200]})
-    _notify(template="disclosure_answer", user_ids=[question.asker_id], context={"title": question.post.title},
-            link=post_link(question.post) + f"#q-{question.public_id}", sender=actor,
-            region_code=question.region_code, about=question.post)
+    audit_record(
+        actor=actor, action="disclosure.question.answer", obj=question, before=before, after={"answer": answer[:200]}
+    )
+    _notify(
+        template="disclosure_answer",
+        user_ids=[question.asker_id],
+        context={"title": question.post.title},
+        link=post_link(question.post) + f"#q-{question.public_id}",
+        sender=actor,
+        region_code=question.region_code,
+        about=question.post,
+    )
     return question
 
 
@@ -375,6 +523,7 @@ def post_read_record(*, post: Post, user) -> bool:
 
 # ---------------------------------------------------------------- schedules and the calendar
 
+
 def schedule_of(*, village, category: str) -> tuple[str, int]:
     """(frequency, grace days) the village follows for a category."""
     row = Schedule.objects.filter(village=village, category=category).first()
@@ -392,22 +541,32 @@ def schedule_set(*, village, category: str, frequency: str, grace_days: int, act
         raise ValidationError({"frequency": _("Choose monthly, quarterly or immediately.")})
     if category != Category.PARTY and frequency == Frequency.IMMEDIATELY:
         # domain.md: general village affairs at least quarterly, finances at least quarterly.
-        raise ValidationError({"frequency": _("Village and financial affairs are disclosed at least quarterly; "
-                                              "choose monthly or quarterly.")})
+        raise ValidationError(
+            {
+                "frequency": _(
+                    "Village and financial affairs are disclosed at least quarterly; choose monthly or quarterly."
+                )
+            }
+        )
     if not isinstance(grace_days, int) or not 0 <= grace_days <= 31:
         raise ValidationError({"grace_days": _("Allow between 0 and 31 days after the period ends.")})
     today = today or timezone.localdate()
     with transaction.atomic():
-        row, _created = Schedule.objects.get_or_create(village=village, category=category,
-                                                       defaults={"frequency": frequency, "grace_days": grace_days})
+        row, _created = Schedule.objects.get_or_create(
+            village=village, category=category, defaults={"frequency": frequency, "grace_days": grace_days}
+        )
         before = None if _created else {"frequency": row.frequency, "grace_days": row.grace_days}
         row.frequency, row.grace_days = frequency, grace_days
         row.save()
         # Periods still running or to come follow the new schedule; what was owed before stays owed.
-        DueItem.objects.filter(village=village, category=category, post__isnull=True,
-                               period_end__gte=today).delete()
-        audit_record(actor=actor, action="disclosure.schedule.set", obj=row, before=before,
-                     after={"frequency": frequency, "grace_days": grace_days})
+        DueItem.objects.filter(village=village, category=category, post__isnull=True, period_end__gte=today).delete()
+        audit_record(
+            actor=actor,
+            action="disclosure.schedule.set",
+            obj=row,
+            before=before,
+            after={"frequency": frequency, "grace_days": grace_days},
+        )
         due_items_ensure(today=today, villages=[village])
     return row
 
@@ -420,8 +579,11 @@ def due_items_ensure(*, today: dt.date | None = None, villages=None) -> int:
         villages = Region.objects.filter(level=Level.VILLAGE).only("id", "code")
     villages = list(villages)
     schedules = {(s.village_id, s.category): s for s in Schedule.objects.filter(village__in=villages)}
-    existing = set(DueItem.objects.filter(village__in=villages, period_end__gte=start)
-                   .values_list("village_id", "category", "period_start", "period_end"))
+    existing = set(
+        DueItem.objects.filter(village__in=villages, period_end__gte=start).values_list(
+            "village_id", "category", "period_start", "period_end"
+        )
+    )
     new = []
     for village in villages:
         for category in Category.values:
@@ -433,14 +595,23 @@ def due_items_ensure(*, today: dt.date | None = None, villages=None) -> int:
             for p_start, p_end in periods.periods_between(frequency, start, today):
                 if (village.pk, category, p_start, p_end) in existing:
                     continue
-                new.append(DueItem(village=village, region_code=village.code, category=category, frequency=frequency,
-                                   period_start=p_start, period_end=p_end,
-                                   due_date=p_end + dt.timedelta(days=grace)))
+                new.append(
+                    DueItem(
+                        village=village,
+                        region_code=village.code,
+                        category=category,
+                        frequency=frequency,
+                        period_start=p_start,
+                        period_end=p_end,
+                        due_date=p_end + dt.timedelta(days=grace),
+                    )
+                )
     DueItem.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     # A post published before its due item existed (schedule changed later) still counts.
     if new:
-        for post in Post.objects.filter(village__in=villages, status=PostStatus.PUBLISHED,
-                                        period_start__isnull=False, period_end__gte=start):
+        for post in Post.objects.filter(
+            village__in=villages, status=PostStatus.PUBLISHED, period_start__isnull=False, period_end__gte=start
+        ):
             _fulfil_due_items(post)
     return len(new)
 
@@ -457,43 +628,70 @@ def reminders_send(*, now: dt.datetime | None = None) -> dict:
     counts = {"created": created, "due_soon": 0, "overdue": 0}
 
     # Due within a few days, not yet published: the village's cadres.
-    soon = list(DueItem.objects.filter(post__isnull=True, reminded_due_at__isnull=True, due_date__gte=today,
-                                       due_date__lte=today + dt.timedelta(days=soon_days),
-                                       period_end__lt=today).select_related("village"))
+    soon = list(
+        DueItem.objects.filter(
+            post__isnull=True,
+            reminded_due_at__isnull=True,
+            due_date__gte=today,
+            due_date__lte=today + dt.timedelta(days=soon_days),
+            period_end__lt=today,
+        ).select_related("village")
+    )
     by_village: dict[str, list[DueItem]] = {}
     for item in soon:
         by_village.setdefault(item.region_code, []).append(item)
     for code, items in by_village.items():
         with transaction.atomic():
-            _notify(template="disclosure_due", user_ids=users_with_roles(village_code=code, roles=rules.AUTHOR_ROLES),
-                    context={"village": items[0].village.name, "count": len(items),
-                             "due": min(i.due_date for i in items).isoformat(),
-                             "categories": sorted({i.category for i in items})},
-                    link=reverse("disclosure:calendar") + f"?village={code}", region_code=code)
+            _notify(
+                template="disclosure_due",
+                user_ids=users_with_roles(village_code=code, roles=rules.AUTHOR_ROLES),
+                context={
+                    "village": items[0].village.name,
+                    "count": len(items),
+                    "due": min(i.due_date for i in items).isoformat(),
+                    "categories": sorted({i.category for i in items}),
+                },
+                link=reverse("disclosure:calendar") + f"?village={code}",
+                region_code=code,
+            )
             DueItem.objects.filter(pk__in=[i.pk for i in items]).update(reminded_due_at=now)
         counts["due_soon"] += len(items)
 
     # Overdue: the village's cadres and the township's staff, one digest per township.
-    late = list(DueItem.objects.filter(post__isnull=True, reminded_overdue_at__isnull=True, due_date__lt=today)
-                .select_related("village"))
+    late = list(
+        DueItem.objects.filter(post__isnull=True, reminded_overdue_at__isnull=True, due_date__lt=today).select_related(
+            "village"
+        )
+    )
     by_township: dict[str, list[DueItem]] = {}
     for item in late:
         by_township.setdefault(item.region_code[:9], []).append(item)
     for township_prefix, items in by_township.items():
         with transaction.atomic():
             villages = sorted({i.village.name for i in items})
-            staff = list(RoleAssignment.objects.filter(role=Role.OFFICE_STAFF,
-                                                       region_prefix=township_prefix, user__is_active=True)
-                         .values_list("user_id", flat=True).distinct())
-            _notify(template="disclosure_overdue_township", user_ids=staff,
-                    context={"count": len(items), "villages": villages[:10], "more": max(0, len(villages) - 10)},
-                    link=reverse("disclosure:calendar") + "?status=overdue", region_code=township_prefix + "000")
+            staff = list(
+                RoleAssignment.objects.filter(
+                    role=Role.OFFICE_STAFF, region_prefix=township_prefix, user__is_active=True
+                )
+                .values_list("user_id", flat=True)
+                .distinct()
+            )
+            _notify(
+                template="disclosure_overdue_township",
+                user_ids=staff,
+                context={"count": len(items), "villages": villages[:10], "more": max(0, len(villages) - 10)},
+                link=reverse("disclosure:calendar") + "?status=overdue",
+                region_code=township_prefix + "000",
+            )
             for code in sorted({i.region_code for i in items}):
                 mine = [i for i in items if i.region_code == code]
-                _notify(template="disclosure_overdue", user_ids=users_with_roles(village_code=code,
-                                                                                  roles=rules.AUTHOR_ROLES),
-                        context={"village": mine[0].village.name, "count": len(mine)},
-                        link=reverse("disclosure:calendar") + f"?village={code}", region_code=code)
+                _notify(
+                    template="disclosure_overdue",
+                    user_ids=users_with_roles(village_code=code, roles=rules.AUTHOR_ROLES),
+                    context={"village": mine[0].village.name, "count": len(mine)},
+                    link=reverse("disclosure:calendar") + f"?village={code}",
+                    region_code=code,
+                )
             DueItem.objects.filter(pk__in=[i.pk for i in items]).update(reminded_overdue_at=now)
         counts["overdue"] += len(items)
     return counts
@@ -502,8 +700,8 @@ def reminders_send(*, now: dt.datetime | None = None) -> dict:
 def village_for_user(user) -> Region | None:
     """The single village an author works in, when there is exactly one (forms preselect it)."""
     from cunzhi.people.rules import prefixes
+
     codes = [p for p in prefixes(user, rules.AUTHOR_ROLES) if len(p) == 12]
     if len(codes) == 1:
         return Region.objects.filter(code=codes[0]).first()
     return None
-

@@ -23,7 +23,14 @@ from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.disclosure import rules, selectors, services
 from cunzhi.disclosure.forms import (
-    AnswerForm, CalendarFilterForm, PostFilterForm, PostForm, QuestionForm, ReviewForm, ScheduleForm, period_value,
+    AnswerForm,
+    CalendarFilterForm,
+    PostFilterForm,
+    PostForm,
+    QuestionForm,
+    ReviewForm,
+    ScheduleForm,
+    period_value,
 )
 from cunzhi.disclosure.models import Category, PostStatus, Question
 from cunzhi.disclosure.printing import post_pdf, tables_view
@@ -35,9 +42,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"), "message": message or _("This page is for village cadres and their overseers."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("This page is for village cadres and their overseers."),
+        },
+        status=403,
+    )
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -64,6 +77,7 @@ def _post_or_404(request, public_id):
 
 # ---------------------------------------------------------------- lists
 
+
 def index(request):
     """Published disclosures, newest first; a villager starts on their own village."""
     user = request.user
@@ -78,10 +92,17 @@ def index(request):
     village = next((v for v in villages if v.code == filters.get("village")), None)
     qs = selectors.posts_published(village=village, category=filters.get("category", ""), user=user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "disclosure/index.html", {
-        "form": form, "page": page, "village": village,
-        "can_author": rules.can_author_anywhere(user), "can_oversee": rules.can_oversee_anywhere(user),
-    })
+    return render(
+        request,
+        "disclosure/index.html",
+        {
+            "form": form,
+            "page": page,
+            "village": village,
+            "can_author": rules.can_author_anywhere(user),
+            "can_oversee": rules.can_oversee_anywhere(user),
+        },
+    )
 
 
 @login_required
@@ -94,11 +115,13 @@ def work(request):
     if status not in ("", PostStatus.DRAFT, PostStatus.IN_REVIEW, PostStatus.RETURNED):
         status = ""
     page = Paginator(selectors.posts_in_work(user=user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "disclosure/work.html", {"page": page, "status": status,
-                                                     "can_author": rules.can_author_anywhere(user)})
+    return render(
+        request, "disclosure/work.html", {"page": page, "status": status, "can_author": rules.can_author_anywhere(user)}
+    )
 
 
 # ---------------------------------------------------------------- one post
+
 
 def post_detail(request, public_id):
     """One post: text, tables, printed notice, questions and answers; the reader counts toward reach."""
@@ -109,22 +132,37 @@ def post_detail(request, public_id):
     questions = selectors.post_questions(post=post)
     see_askers = rules.can_see_asker(user, post)
     from cunzhi.core.idnumbers import mask_name
+
     for q in questions:
-        q.asker_shown = q.asker_name if (see_askers or q.asker_id == getattr(user, "pk", None)) else mask_name(
-            q.asker_name)
+        q.asker_shown = (
+            q.asker_name if (see_askers or q.asker_id == getattr(user, "pk", None)) else mask_name(q.asker_name)
+        )
     can_author = rules.can_author(user, post.region_code)
-    masked = [{**m, "where_label": where_label(m["where"])} for m in post.masked_items] if (
-        can_author or rules.can_oversee(user, post.region_code)) else []
-    return render(request, "disclosure/post_detail.html", {
-        "post": post, "tables": tables_view(post.tables), "questions": questions,
-        "approvals": selectors.post_approvals(post=post) if post.needs_approval else [],
-        "masked": masked, "can_edit": rules.can_edit_post(user, post),
-        "can_review": post.status == PostStatus.IN_REVIEW and rules.can_review(user, post.region_code)
-        and post.author_id != user.pk,
-        "can_ask": rules.can_ask(user, post), "can_answer": rules.can_answer(user, post),
-        "question_form": QuestionForm(), "review_form": ReviewForm(),
-        "online_url": services.post_absolute_url(post),
-    })
+    masked = (
+        [{**m, "where_label": where_label(m["where"])} for m in post.masked_items]
+        if (can_author or rules.can_oversee(user, post.region_code))
+        else []
+    )
+    return render(
+        request,
+        "disclosure/post_detail.html",
+        {
+            "post": post,
+            "tables": tables_view(post.tables),
+            "questions": questions,
+            "approvals": selectors.post_approvals(post=post) if post.needs_approval else [],
+            "masked": masked,
+            "can_edit": rules.can_edit_post(user, post),
+            "can_review": post.status == PostStatus.IN_REVIEW
+            and rules.can_review(user, post.region_code)
+            and post.author_id != user.pk,
+            "can_ask": rules.can_ask(user, post),
+            "can_answer": rules.can_answer(user, post),
+            "question_form": QuestionForm(),
+            "review_form": ReviewForm(),
+            "online_url": services.post_absolute_url(post),
+        },
+    )
 
 
 def post_pdf_view(request, public_id):
@@ -165,9 +203,16 @@ def post_create(request):
         village = next(v for v in villages if v.code == d["village"])
         start, end = d["period"]
         try:
-            post = services.post_create(village=village, category=d["category"], title=d["title"], body=d["body"],
-                                        tables=services.parse_table(d["table"]), period_start=start,
-                                        period_end=end, actor=user)
+            post = services.post_create(
+                village=village,
+                category=d["category"],
+                title=d["title"],
+                body=d["body"],
+                tables=services.parse_table(d["table"]),
+                period_start=start,
+                period_end=end,
+                actor=user,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -178,8 +223,11 @@ def post_create(request):
 
 def _masked_message(request, post) -> None:
     if post.masked_items:
-        messages.warning(request, _("Saved as a draft. The privacy guard masked %(n)s number(s); check them below "
-                                    "before you publish.") % {"n": len(post.masked_items)})
+        messages.warning(
+            request,
+            _("Saved as a draft. The privacy guard masked %(n)s number(s); check them below before you publish.")
+            % {"n": len(post.masked_items)},
+        )
     else:
         messages.success(request, _("Saved as a draft. Nothing needed masking. Check it, then publish."))
 
@@ -192,9 +240,14 @@ def post_edit(request, public_id):
     if not rules.can_edit_post(user, post):
         return forbidden(request, _("Only drafts and returned posts can be changed, by the village's cadres."))
     villages = [post.village]
-    initial = {"village": post.village.code, "category": post.category, "title": post.title, "body": post.body,
-               "table": services.table_as_text(post.tables), "period": period_value(post.period_start,
-                                                                                      post.period_end)}
+    initial = {
+        "village": post.village.code,
+        "category": post.category,
+        "title": post.title,
+        "body": post.body,
+        "table": services.table_as_text(post.tables),
+        "period": period_value(post.period_start, post.period_end),
+    }
     form = PostForm(request.POST or None, villages=villages, initial=initial)
     form.fields["village"].disabled = True
     form.fields["category"].disabled = True
@@ -202,8 +255,15 @@ def post_edit(request, public_id):
         d = form.cleaned_data
         start, end = d["period"]
         try:
-            services.post_update(post=post, actor=user, title=d["title"], body=d["body"],
-                                 tables=services.parse_table(d["table"]), period_start=start, period_end=end)
+            services.post_update(
+                post=post,
+                actor=user,
+                title=d["title"],
+                body=d["body"],
+                tables=services.parse_table(d["table"]),
+                period_start=start,
+                period_end=end,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -232,17 +292,25 @@ def _action(request, public_id, allowed, do, done_message):
 @login_required
 @require_POST
 def post_publish(request, public_id):
-    return _action(request, public_id, lambda u, p: rules.can_author(u, p.region_code),
-                   lambda p: services.post_publish(post=p, actor=request.user),
-                   _("Published. Print the notice for the board."))
+    return _action(
+        request,
+        public_id,
+        lambda u, p: rules.can_author(u, p.region_code),
+        lambda p: services.post_publish(post=p, actor=request.user),
+        _("Published. Print the notice for the board."),
+    )
 
 
 @login_required
 @require_POST
 def post_submit(request, public_id):
-    return _action(request, public_id, lambda u, p: rules.can_author(u, p.region_code),
-                   lambda p: services.post_submit(post=p, actor=request.user),
-                   _("Sent to the supervision committee for review."))
+    return _action(
+        request,
+        public_id,
+        lambda u, p: rules.can_author(u, p.region_code),
+        lambda p: services.post_submit(post=p, actor=request.user),
+        _("Sent to the supervision committee for review."),
+    )
 
 
 @login_required
@@ -252,12 +320,20 @@ def post_review(request, public_id):
     form = ReviewForm(request.POST)
     comment = form.cleaned_data.get("comment", "") if form.is_valid() else ""
     if request.POST.get("decision") == "approve":
-        return _action(request, public_id, lambda u, p: rules.can_review(u, p.region_code),
-                       lambda p: services.post_approve(post=p, actor=request.user, comment=comment),
-                       _("Approved and published. Your approval is recorded."))
-    return _action(request, public_id, lambda u, p: rules.can_review(u, p.region_code),
-                   lambda p: services.post_return(post=p, actor=request.user, comment=comment),
-                   _("Returned to the author with your comment."))
+        return _action(
+            request,
+            public_id,
+            lambda u, p: rules.can_review(u, p.region_code),
+            lambda p: services.post_approve(post=p, actor=request.user, comment=comment),
+            _("Approved and published. Your approval is recorded."),
+        )
+    return _action(
+        request,
+        public_id,
+        lambda u, p: rules.can_review(u, p.region_code),
+        lambda p: services.post_return(post=p, actor=request.user, comment=comment),
+        _("Returned to the author with your comment."),
+    )
 
 
 @login_required
@@ -306,6 +382,7 @@ def post_url(post) -> str:
 
 # ---------------------------------------------------------------- calendar and schedules
 
+
 def _calendar_scope(request):
     """(form, village, filters, error): one village for anyone, or all in scope for officials."""
     user = request.user
@@ -330,16 +407,25 @@ def calendar(request):
         qs, counts = [], {}
         page = None
     else:
-        qs = selectors.calendar_items(user=user, village=village, status=filters.get("status", ""),
-                                      category=filters.get("category", ""))
+        qs = selectors.calendar_items(
+            user=user, village=village, status=filters.get("status", ""), category=filters.get("category", "")
+        )
         counts = selectors.calendar_counts(user=user, village=village)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "disclosure/calendar.html", {
-        "form": form, "page": page, "village": village, "counts": counts, "needs_village": needs_village,
-        "today": timezone.localdate(), "can_schedule": village is not None and rules.can_set_schedule(user,
-                                                                                                     village.code),
-        "can_author": village is not None and rules.can_author(user, village.code),
-    })
+    return render(
+        request,
+        "disclosure/calendar.html",
+        {
+            "form": form,
+            "page": page,
+            "village": village,
+            "counts": counts,
+            "needs_village": needs_village,
+            "today": timezone.localdate(),
+            "can_schedule": village is not None and rules.can_set_schedule(user, village.code),
+            "can_author": village is not None and rules.can_author(user, village.code),
+        },
+    )
 
 
 def published_late(days: int) -> str:
@@ -349,20 +435,40 @@ def published_late(days: int) -> str:
 def calendar_export(request):
     """The calendar as XLSX with the same filters (a village for anyone, the whole scope for officials)."""
     user = request.user
-    form, village, filters = _calendar_scope(request)
+    _form, village, filters = _calendar_scope(request)
     if village is None and not rules.can_oversee_anywhere(user):
         raise Http404
-    items = selectors.calendar_items(user=user, village=village, status=filters.get("status", ""),
-                                     category=filters.get("category", ""))
+    items = selectors.calendar_items(
+        user=user, village=village, status=filters.get("status", ""), category=filters.get("category", "")
+    )
     labels = {"due": pgettext("disclosure", "Due"), "overdue": _("Overdue"), "published": _("Published")}
     categories = dict(Category.choices)
     today = timezone.localdate()
-    header = [_("Village"), _("Area code"), _("Category"), _("Period from"), _("Period to"), pgettext("disclosure", "Due by"),
-              _("Status"), _("Published"), _("Post")]
-    rows = ([i.village.name, i.region_code, str(categories[i.category]), i.period_start, i.period_end, i.due_date,
-             published_late(i.days_late) if i.days_late else str(labels[selectors.item_status(i, today)]),
-             timezone.localtime(i.published_at).strftime("%Y-%m-%d %H:%M") if i.published_at else "",
-             i.post.title if i.post_id else ""] for i in items.iterator(chunk_size=2000))
+    header = [
+        _("Village"),
+        _("Area code"),
+        _("Category"),
+        _("Period from"),
+        _("Period to"),
+        pgettext("disclosure", "Due by"),
+        _("Status"),
+        _("Published"),
+        _("Post"),
+    ]
+    rows = (
+        [
+            i.village.name,
+            i.region_code,
+            str(categories[i.category]),
+            i.period_start,
+            i.period_end,
+            i.due_date,
+            published_late(i.days_late) if i.days_late else str(labels[selectors.item_status(i, today)]),
+            timezone.localtime(i.published_at).strftime("%Y-%m-%d %H:%M") if i.published_at else "",
+            i.post.title if i.post_id else "",
+        ]
+        for i in items.iterator(chunk_size=2000)
+    )
     data = xlsx_response_bytes([str(h) for h in header], rows, sheet_title=str(_("Disclosure calendar")))
     response = HttpResponse(data, content_type=XLSX)
     name = village.code if village else "scope"
@@ -386,8 +492,13 @@ def schedule(request, code):
         try:
             for row in rows:
                 c = row["category"]
-                services.schedule_set(village=village, category=c, frequency=form.cleaned_data[f"{c}_frequency"],
-                                      grace_days=form.cleaned_data[f"{c}_grace"], actor=user)
+                services.schedule_set(
+                    village=village,
+                    category=c,
+                    frequency=form.cleaned_data[f"{c}_frequency"],
+                    grace_days=form.cleaned_data[f"{c}_grace"],
+                    actor=user,
+                )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -399,4 +510,5 @@ def schedule(request, code):
 
 def _calendar_url() -> str:
     from django.urls import reverse
+
     return reverse("disclosure:calendar")

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from cunzhi.api.errors import ApiError, OBJECT_ERRORS
+from cunzhi.api.errors import OBJECT_ERRORS, ApiError
 from cunzhi.insights import periods, rules, selectors
 from cunzhi.regions.models import Region
 
@@ -41,8 +41,10 @@ class FiguresIn(Schema):
 
 
 def _cells(columns, cells) -> list[Cell]:
-    return [Cell(indicator=ind.key, value=c["value"], numerator=c["num"], denominator=c["den"])
-            for ind, c in zip(columns, cells)]
+    return [
+        Cell(indicator=ind.key, value=c["value"], numerator=c["num"], denominator=c["den"])
+        for ind, c in zip(columns, cells)
+    ]
 
 
 @router.get("/insights/figures", response={200: FiguresOut, **OBJECT_ERRORS})
@@ -61,12 +63,30 @@ def figures(request, query: Query[FiguresIn]):
     table = selectors.figures(region=region, start=start, end=end)
     columns = table["columns"]
     return {
-        "region": region.code, "period": period, "start": start.isoformat(), "end": end.isoformat(),
-        "indicators": [{"key": i.key, "label": str(i.label), "help": str(i.help), "kind": i.kind,
-                        "domain": i.domain, "higher_is_better": i.higher_is_better} for i in columns],
-        "rows": [Row(code=r["region"].code if r["region"] is not None else r["key"],
-                     name=(r["region"].name if r["region"] is not None else r["key"])
-                     + (" " + _("(own)") if r["own"] else ""),
-                     own=r["own"], cells=_cells(columns, r["cells"])) for r in table["rows"]],
+        "region": region.code,
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "indicators": [
+            {
+                "key": i.key,
+                "label": str(i.label),
+                "help": str(i.help),
+                "kind": i.kind,
+                "domain": i.domain,
+                "higher_is_better": i.higher_is_better,
+            }
+            for i in columns
+        ],
+        "rows": [
+            Row(
+                code=r["region"].code if r["region"] is not None else r["key"],
+                name=(r["region"].name if r["region"] is not None else r["key"])
+                + (" " + _("(own)") if r["own"] else ""),
+                own=r["own"],
+                cells=_cells(columns, r["cells"]),
+            )
+            for r in table["rows"]
+        ],
         "total": _cells(columns, table["total"]),
     }

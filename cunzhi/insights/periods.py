@@ -25,8 +25,10 @@ def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     end_month = first + months
     end = dt.date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
     tz = timezone.get_current_timezone()
-    return (timezone.make_aware(dt.datetime.combine(start, dt.time()), tz),
-            timezone.make_aware(dt.datetime.combine(end, dt.time()), tz))
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time()), tz),
+        timezone.make_aware(dt.datetime.combine(end, dt.time()), tz),
+    )
 
 
 def current_quarter(today: dt.date | None = None) -> str:

@@ -20,8 +20,7 @@ def figures(*, region: Region, start, end) -> dict:
     if region.level == Level.VILLAGE:
         children = [region]
     else:
-        children = list(Region.objects.filter(parent=region, level=child_level).only("code", "name", "prefix",
-                                                                                      "level"))
+        children = list(Region.objects.filter(parent=region, level=child_level).only("code", "name", "prefix", "level"))
     columns = list(indicators())
     results = [ind.compute(prefix=region.prefix, length=length, start=start, end=end) for ind in columns]
     by_prefix = {c.code[:length]: c for c in children}
@@ -30,11 +29,22 @@ def figures(*, region: Region, start, end) -> dict:
     extra_keys = sorted({k for r in results for k in r if k not in by_prefix})
     rows = []
     for child in children:
-        rows.append({"region": child, "own": False, "cells": [
-            _cell(ind, *res.get(child.code[:length], (0, 0))) for ind, res in zip(columns, results)]})
+        rows.append(
+            {
+                "region": child,
+                "own": False,
+                "cells": [_cell(ind, *res.get(child.code[:length], (0, 0))) for ind, res in zip(columns, results)],
+            }
+        )
     for key in extra_keys:
-        rows.append({"region": region if key == own_key else None, "own": True, "key": key, "cells": [
-            _cell(ind, *res.get(key, (0, 0))) for ind, res in zip(columns, results)]})
+        rows.append(
+            {
+                "region": region if key == own_key else None,
+                "own": True,
+                "key": key,
+                "cells": [_cell(ind, *res.get(key, (0, 0))) for ind, res in zip(columns, results)],
+            }
+        )
     total = []
     for ind, res in zip(columns, results):
         num = sum(v[0] for v in res.values())

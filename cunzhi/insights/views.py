@@ -49,10 +49,18 @@ def index(request):
         row["display"] = [(_percent(c), c) for c in row["cells"]]
         row["link"] = not row["own"] and row["region"] != region  # drill down into a child
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
-    return render(request, "insights/index.html", {
-        "region": region, "period": period, "periods": periods.recent_periods(), "table": table,
-        "total_display": [(_percent(c), c) for c in table["total"]], "ancestors": ancestors,
-    })
+    return render(
+        request,
+        "insights/index.html",
+        {
+            "region": region,
+            "period": period,
+            "periods": periods.recent_periods(),
+            "table": table,
+            "total_display": [(_percent(c), c) for c in table["total"]],
+            "ancestors": ancestors,
+        },
+    )
 
 
 @login_required
@@ -62,7 +70,9 @@ def export(request):
     table = selectors.figures(region=region, start=start, end=end)
     header = [_("Region"), _("Area code")]
     for ind in table["columns"]:
-        header += [str(ind.label)] if ind.kind == "count" else [f"{ind.label} (%)", f"{ind.label}: n", f"{ind.label}: N"]
+        header += (
+            [str(ind.label)] if ind.kind == "count" else [f"{ind.label} (%)", f"{ind.label}: n", f"{ind.label}: N"]
+        )
 
     def cells(cs):
         out = []

@@ -62,8 +62,10 @@ class EntryOut(Schema):
     direction: str
     category: str
     amount_fen: int
-    counterparty: str = Field(alias="public_counterparty", description="A villager payee is masked (张*) except for "
-                              "officials of the village and the payee.")
+    counterparty: str = Field(
+        alias="public_counterparty",
+        description="A villager payee is masked (张*) except for officials of the village and the payee.",
+    )
     purpose: str = Field(alias="public_purpose")
     payee_visible: bool
     reverses_seq: int | None
@@ -102,13 +104,16 @@ class LedgerVerifyOut(Schema):
     sign_offs_checked: int = Field(description="Signed-off heads in the county's witness log the chain matched.")
     witnessed_seq: int = Field(description="The last witnessed head: later entries are not signed off yet.")
     unsigned_entries: int = Field(description="Entries after the last witnessed head (not yet signed off).")
-    printed_head_matches: bool | None = Field(description="With ?seq=&head= (from a notice's QR code): whether "
-                                                          "the chain passes through that head.")
+    printed_head_matches: bool | None = Field(
+        description="With ?seq=&head= (from a notice's QR code): whether the chain passes through that head."
+    )
     first_bad_seq: int | None
     first_bad_id: str | None
-    problem: str | None = Field(description="changed, broken_link, missing, truncated, vouchers_changed, "
-                                            "payee_changed, appended, head_unsealed, signoff_mismatch, "
-                                            "signoff_altered, witness_altered, printed_mismatch")
+    problem: str | None = Field(
+        description="changed, broken_link, missing, truncated, vouchers_changed, "
+        "payee_changed, appended, head_unsealed, signoff_mismatch, "
+        "signoff_altered, witness_altered, printed_mismatch"
+    )
     message: str | None
     seconds: float
 
@@ -154,8 +159,13 @@ class MaskedPages(Pages):
 def entry_list(request, code: str = CODE, filters: EntryFilters = Query(...)):
     """A village's entries, newest first (anyone; payees masked)."""
     village = _village(code)
-    return selectors.entries_of(village=village, direction=filters.direction or "", category=filters.category or "",
-                                start=filters.start, end=filters.end)
+    return selectors.entries_of(
+        village=village,
+        direction=filters.direction or "",
+        category=filters.category or "",
+        start=filters.start,
+        end=filters.end,
+    )
 
 
 @router.post("/ledger/villages/{code}/entries", response={201: EntryOut, **WRITE_ERRORS})
@@ -169,10 +179,17 @@ def entry_create(request, payload: EntryIn, code: str = CODE):
         payee = Villager.objects.filter(public_id=payload.payee_id, region_code=village.code).first()
         if payee is None:
             raise ApiError(422, _("The payee must be a villager of this village."), "invalid")
-    entry = services.entry_append(village=village, actor=request.user, date=payload.date,
-                                  direction=payload.direction, category=payload.category,
-                                  amount_fen=payload.amount_fen, counterparty=payload.counterparty,
-                                  purpose=payload.purpose, payee=payee)
+    entry = services.entry_append(
+        village=village,
+        actor=request.user,
+        date=payload.date,
+        direction=payload.direction,
+        category=payload.category,
+        amount_fen=payload.amount_fen,
+        counterparty=payload.counterparty,
+        purpose=payload.purpose,
+        payee=payee,
+    )
     return Status(201, _one(request, entry))
 
 
@@ -181,8 +198,9 @@ def entry_detail(request, public_id: str = ID):
     return _one(request, _entry(public_id))
 
 
-@router.api_operation(["PATCH", "PUT", "DELETE"], "/ledger/entries/{public_id}",
-                      response={409: ErrorOut, 403: ErrorOut, **OBJECT_ERRORS})
+@router.api_operation(
+    ["PATCH", "PUT", "DELETE"], "/ledger/entries/{public_id}", response={409: ErrorOut, 403: ErrorOut, **OBJECT_ERRORS}
+)
 def entry_change(request, public_id: str = ID):
     """Always refused: entries are append-only. Reverse the entry instead."""
     entry = _entry(public_id)
@@ -190,8 +208,8 @@ def entry_change(request, public_id: str = ID):
         raise ApiError(403, _("Only the village's cadres keep the ledger."), "forbidden")
     try:
         services.entry_edit(entry=entry, actor=request.user)
-    except Exception as exc:  # entry_edit always raises ValidationError with the wording for the user
-        raise ApiError(409, getattr(exc, "messages", [str(exc)])[0], "append_only")
+    except Exception as exc:  # entry_edit always raises ValidationError with the wording for the user  # noqa: BLE001
+        raise ApiError(409, getattr(exc, "messages", [str(exc)])[0], "append_only") from None
 
 
 @router.post("/ledger/entries/{public_id}/reverse", response={201: EntryOut, **WRITE_ERRORS})
@@ -216,10 +234,11 @@ def period_close(request, payload: PeriodIn, code: str = CODE):
     """The supervision committee signs off a month or quarter."""
     village = _village(code)
     try:
-        period = services.period_close(village=village, kind=payload.kind, start=payload.start, actor=request.user,
-                                       comment=payload.comment)
+        period = services.period_close(
+            village=village, kind=payload.kind, start=payload.start, actor=request.user, comment=payload.comment
+        )
     except PermissionDenied:
-        raise ApiError(403, _("Only the supervision committee signs periods off."), "forbidden")
+        raise ApiError(403, _("Only the supervision committee signs periods off."), "forbidden") from None
     return Status(201, period)
 
 
@@ -233,19 +252,28 @@ def verify(request, code: str = CODE, seq: str | None = None, head: str | None =
         try:
             printed = services.parse_printed_head(seq, head)
         except ValidationError as exc:
-            raise ApiError(422, exc.messages[0], "invalid")
+            raise ApiError(422, exc.messages[0], "invalid") from None
     result = services.chain_verify(village=village, printed=printed)
     p = result.problem
     matches = None  # no printed head given, or another problem was found before it was compared
     if printed and (p is None or p.kind == "printed_mismatch"):
         matches = p is None
-    return {"village_code": village.code, "ok": result.ok, "entries_checked": result.count,
-            "head_seq": result.head_seq, "head_hash": result.head_hash, "sign_offs_checked": result.periods_checked,
-            "witnessed_seq": result.witnessed_seq, "unsigned_entries": result.unsigned,
-            "printed_head_matches": matches,
-            "first_bad_seq": p.seq if p else None, "first_bad_id": (p.public_id or None) if p else None,
-            "problem": p.kind if p else None, "message": services.problem_text(p) if p else None,
-            "seconds": round(result.seconds, 3)}
+    return {
+        "village_code": village.code,
+        "ok": result.ok,
+        "entries_checked": result.count,
+        "head_seq": result.head_seq,
+        "head_hash": result.head_hash,
+        "sign_offs_checked": result.periods_checked,
+        "witnessed_seq": result.witnessed_seq,
+        "unsigned_entries": result.unsigned,
+        "printed_head_matches": matches,
+        "first_bad_seq": p.seq if p else None,
+        "first_bad_id": (p.public_id or None) if p else None,
+        "problem": p.kind if p else None,
+        "message": services.problem_text(p) if p else None,
+        "seconds": round(result.seconds, 3),
+    }
 
 
 @router.get("/ledger/my-payments", response={200: list[EntryOut], **LIST_ERRORS})

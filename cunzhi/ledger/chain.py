@@ -29,8 +29,22 @@ SEP = "\x1f"  # unit separator: cannot appear in form input (control characters 
 ENTRY_FORMAT = "cunzhi-ledger-entry-v2"
 
 # The entry's columns its hash covers, in order (reverses_seq is the reversed entry's number).
-HASH_FIELDS = ("public_id", "seq", "date", "direction", "category", "amount_fen", "counterparty", "payee_key",
-               "purpose", "reverses_seq", "vouchers_digest", "recorded_by_name", "recorded_at", "prev_hash")
+HASH_FIELDS = (
+    "public_id",
+    "seq",
+    "date",
+    "direction",
+    "category",
+    "amount_fen",
+    "counterparty",
+    "payee_key",
+    "purpose",
+    "reverses_seq",
+    "vouchers_digest",
+    "recorded_by_name",
+    "recorded_at",
+    "prev_hash",
+)
 
 
 def _utc_text(value) -> str:
@@ -51,13 +65,44 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def entry_hash(village_code: str, public_id: str, seq: int, date: dt.date | str, direction: str, category: str,
-               amount_fen: int, counterparty: str, payee_key: str, purpose: str, reverses_seq: int | None,
-               vouchers_digest: str, recorded_by_name: str, recorded_at: dt.datetime | str, prev_hash: str) -> str:
+def entry_hash(
+    village_code: str,
+    public_id: str,
+    seq: int,
+    date: dt.date | str,
+    direction: str,
+    category: str,
+    amount_fen: int,
+    counterparty: str,
+    payee_key: str,
+    purpose: str,
+    reverses_seq: int | None,
+    vouchers_digest: str,
+    recorded_by_name: str,
+    recorded_at: dt.datetime | str,
+    prev_hash: str,
+) -> str:
     """SHA-256 over the entry's content and the previous hash (no database ids)."""
-    text = SEP.join((ENTRY_FORMAT, village_code, public_id, str(seq), _date_text(date), direction, category,
-                     str(amount_fen), counterparty, payee_key or "", purpose, _text(reverses_seq), vouchers_digest,
-                     recorded_by_name, _utc_text(recorded_at), prev_hash))
+    text = SEP.join(
+        (
+            ENTRY_FORMAT,
+            village_code,
+            public_id,
+            str(seq),
+            _date_text(date),
+            direction,
+            category,
+            str(amount_fen),
+            counterparty,
+            payee_key or "",
+            purpose,
+            _text(reverses_seq),
+            vouchers_digest,
+            recorded_by_name,
+            _utc_text(recorded_at),
+            prev_hash,
+        )
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -82,11 +127,35 @@ def head_seal(village_code: str, head_seq: int, head_hash: str) -> str:
     return _mac("cunzhi-ledger-head-v1", village_code, head_seq, head_hash)
 
 
-def witness_mac(*, county_code: str, seq: int, village_code: str, period_id: str, start, end, head_seq: int,
-                head_hash: str, signed_by_name: str, signed_at, prev_mac: str) -> str:
+def witness_mac(
+    *,
+    county_code: str,
+    seq: int,
+    village_code: str,
+    period_id: str,
+    start,
+    end,
+    head_seq: int,
+    head_hash: str,
+    signed_by_name: str,
+    signed_at,
+    prev_mac: str,
+) -> str:
     """One record of the county's witness log, keyed and linked to the record before it."""
-    return _mac("cunzhi-ledger-witness-v1", county_code, seq, village_code, period_id, _date_text(start),
-                _date_text(end), head_seq, head_hash, signed_by_name, _utc_text(signed_at), prev_mac)
+    return _mac(
+        "cunzhi-ledger-witness-v1",
+        county_code,
+        seq,
+        village_code,
+        period_id,
+        _date_text(start),
+        _date_text(end),
+        head_seq,
+        head_hash,
+        signed_by_name,
+        _utc_text(signed_at),
+        prev_mac,
+    )
 
 
 def log_seal(county_code: str, head_seq: int, head_mac: str) -> str:
@@ -134,8 +203,9 @@ class VerifyResult:
         return max(self.head_seq - self.witnessed_seq, 0)
 
 
-def chain_recompute(village_code: str, rows, *, vouchers: dict[int, list[str]] | None = None,
-                    checkpoints: frozenset[int] = frozenset()) -> VerifyResult:
+def chain_recompute(
+    village_code: str, rows, *, vouchers: dict[int, list[str]] | None = None, checkpoints: frozenset[int] = frozenset()
+) -> VerifyResult:
     """Walk rows (id, hash, *HASH_FIELDS, payee_id, the payee's current key) in seq order; stop at the
     first bad entry.
 
@@ -146,8 +216,26 @@ def chain_recompute(village_code: str, rows, *, vouchers: dict[int, list[str]] |
     head, expected_seq = GENESIS, 1
     hashes: dict[int, str] = {}
     for row in rows:
-        (pk, stored, public_id, seq, date, direction, category, amount, counterparty, payee_key, purpose,
-         reverses_seq, v_digest, recorded_by_name, recorded_at, prev_hash, payee_id, payee_now) = row
+        (
+            pk,
+            stored,
+            public_id,
+            seq,
+            date,
+            direction,
+            category,
+            amount,
+            counterparty,
+            payee_key,
+            purpose,
+            reverses_seq,
+            v_digest,
+            recorded_by_name,
+            recorded_at,
+            prev_hash,
+            payee_id,
+            payee_now,
+        ) = row
         if seq != expected_seq:
             # A gap: the entry numbered expected_seq was deleted (or renumbered).
             result.problem = Problem("missing", expected_seq)
@@ -158,8 +246,23 @@ def chain_recompute(village_code: str, rows, *, vouchers: dict[int, list[str]] |
         if vouchers is not None and vouchers_digest(vouchers.get(pk, [])) != v_digest:
             result.problem = Problem("vouchers_changed", seq, public_id)
             return result
-        computed = entry_hash(village_code, public_id, seq, date, direction, category, amount, counterparty,
-                              payee_key, purpose, reverses_seq, v_digest, recorded_by_name, recorded_at, prev_hash)
+        computed = entry_hash(
+            village_code,
+            public_id,
+            seq,
+            date,
+            direction,
+            category,
+            amount,
+            counterparty,
+            payee_key,
+            purpose,
+            reverses_seq,
+            v_digest,
+            recorded_by_name,
+            recorded_at,
+            prev_hash,
+        )
         if computed != stored:
             result.problem = Problem("changed", seq, public_id)
             return result

@@ -51,8 +51,10 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     village = Region.objects.get(code=MAIN_VILLAGE)
     cadre, supervisor = logins["cadre"], logins["supervisor"]
     villager = Villager.objects.get(user=logins["villager"])
-    payees = [villager] + list(Villager.objects.filter(region_code=MAIN_VILLAGE).exclude(pk=villager.pk)
-                               .order_by("id")[:40])
+    payees = [
+        villager,
+        *list(Villager.objects.filter(region_code=MAIN_VILLAGE).exclude(pk=villager.pk).order_by("id")[:40]),
+    ]
     counts = {"ledger_entries": 0, "ledger_periods": 0, "finance_disclosures": 0}
 
     def add(**kw):
@@ -60,8 +62,14 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
         return entry_append(village=village, actor=cadre, audit=True, **kw)
 
     quarters = _quarters(today)
-    add(date=quarters[0][0], direction=Direction.INCOME, category=FinanceCategory.OTHER, amount_fen=86_452_300,
-        counterparty="上年结转", purpose="上年度结余转入")
+    add(
+        date=quarters[0][0],
+        direction=Direction.INCOME,
+        category=FinanceCategory.OTHER,
+        amount_fen=86_452_300,
+        counterparty="上年结转",
+        purpose="上年度结余转入",
+    )
     reversed_one = False
     for qi, (q_start, q_end) in enumerate(quarters):
         last = min(q_end, today)
@@ -70,12 +78,24 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
             day = q_start + dt.timedelta(days=rng.randrange(days))
             if rng.random() < 0.35:
                 category, who, purpose, low, high = rng.choice(INCOME)
-                add(date=day, direction=Direction.INCOME, category=category, counterparty=who, purpose=purpose,
-                    amount_fen=rng.randint(low, high) * 100)
+                add(
+                    date=day,
+                    direction=Direction.INCOME,
+                    category=category,
+                    counterparty=who,
+                    purpose=purpose,
+                    amount_fen=rng.randint(low, high) * 100,
+                )
             else:
                 category, who, purpose, low, high = rng.choice(SPEND)
-                e = add(date=day, direction=Direction.EXPENDITURE, category=category, counterparty=who,
-                        purpose=purpose, amount_fen=rng.randint(low, high) * 100 + rng.choice((0, 50)))
+                e = add(
+                    date=day,
+                    direction=Direction.EXPENDITURE,
+                    category=category,
+                    counterparty=who,
+                    purpose=purpose,
+                    amount_fen=rng.randint(low, high) * 100 + rng.choice((0, 50)),
+                )
                 if not reversed_one and qi == len(quarters) - 1 and day <= today:
                     # A duplicated invoice found by the accountant: corrected by a reversing entry.
                     entry_reverse(entry=e, actor=cadre, reason="发票重复入账，予以冲销", date=today)
@@ -84,12 +104,24 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
         q_no = (q_start.month - 1) // 3 + 1
         for p in payees[: rng.randint(8, 14)] if qi % 2 == 0 else payees[:1] + payees[20:28]:
             category, purpose, low, high = rng.choice(PAYMENTS)
-            add(date=min(q_start + dt.timedelta(days=rng.randint(5, 60)), last), direction=Direction.EXPENDITURE,
-                category=category, counterparty="", payee=p, purpose=purpose.format(q=q_no),
-                amount_fen=rng.randint(low, high) * 100)
+            add(
+                date=min(q_start + dt.timedelta(days=rng.randint(5, 60)), last),
+                direction=Direction.EXPENDITURE,
+                category=category,
+                counterparty="",
+                payee=p,
+                purpose=purpose.format(q=q_no),
+                amount_fen=rng.randint(low, high) * 100,
+            )
         if q_end < today:
-            period = period_close(village=village, kind="quarter", start=q_start, actor=supervisor, today=today,
-                                  comment="经村务监督委员会逐笔核对凭证，账实相符。")
+            period = period_close(
+                village=village,
+                kind="quarter",
+                start=q_start,
+                actor=supervisor,
+                today=today,
+                comment="经村务监督委员会逐笔核对凭证，账实相符。",
+            )
             counts["ledger_periods"] += 1
             post = period_disclosure_generate(period=period, actor=cadre)
             counts["finance_disclosures"] += 1

@@ -30,20 +30,32 @@ class MultipleFileField(forms.FileField):
 
 class EntryForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
-    direction = forms.ChoiceField(label=_("Income or expenditure"), choices=Direction.choices,
-                                  widget=forms.RadioSelect)
+    direction = forms.ChoiceField(label=_("Income or expenditure"), choices=Direction.choices, widget=forms.RadioSelect)
     category = forms.ChoiceField(label=_("Category"), choices=FinanceCategory.choices)
-    amount = forms.CharField(label=_("Amount (yuan)"), max_length=30,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-                             help_text=_("For example 1250.50. Never negative: a correction is a reversing entry."))
-    counterparty = forms.CharField(label=_("Counterparty"), max_length=100, required=False,
-                                   help_text=_("Who paid, or who was paid."))
-    payee_id_number = forms.CharField(label=_("Villager paid (ID number, optional)"), max_length=20, required=False,
-                                      help_text=_("For subsidies and payments to a villager: they see it under "
-                                                  "\"my payments\"; everyone else sees the name masked."))
+    amount = forms.CharField(
+        label=_("Amount (yuan)"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("For example 1250.50. Never negative: a correction is a reversing entry."),
+    )
+    counterparty = forms.CharField(
+        label=_("Counterparty"), max_length=100, required=False, help_text=_("Who paid, or who was paid.")
+    )
+    payee_id_number = forms.CharField(
+        label=_("Villager paid (ID number, optional)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "For subsidies and payments to a villager: they see it under "
+            '"my payments"; everyone else sees the name masked.'
+        ),
+    )
     purpose = forms.CharField(label=_("Purpose"), max_length=300)
-    vouchers = MultipleFileField(label=_("Voucher photos or scans"), required=False,
-                                 help_text=_("Receipts, invoices, payment lists: JPEG, PNG or PDF, up to 10 files."))
+    vouchers = MultipleFileField(
+        label=_("Voucher photos or scans"),
+        required=False,
+        help_text=_("Receipts, invoices, payment lists: JPEG, PNG or PDF, up to 10 files."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +65,7 @@ class EntryForm(forms.Form):
         try:
             return parse_amount(self.cleaned_data["amount"])
         except ValidationError as exc:
-            raise ValidationError(exc.message_dict["amount"])
+            raise ValidationError(exc.message_dict["amount"]) from None
 
     def clean_payee_id_number(self):
         raw = self.cleaned_data.get("payee_id_number", "").strip()
@@ -66,10 +78,15 @@ class ReverseForm(forms.Form):
 
 class PeriodCloseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
-    start = forms.DateField(label=_("First day"), widget=DateInput(),
-                            help_text=_("The first day of the month or quarter."))
-    comment = forms.CharField(label=_("Comment of the supervision committee"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    start = forms.DateField(
+        label=_("First day"), widget=DateInput(), help_text=_("The first day of the month or quarter.")
+    )
+    comment = forms.CharField(
+        label=_("Comment of the supervision committee"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class EntryFilterForm(forms.Form):
@@ -80,5 +97,5 @@ class EntryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["direction"].choices = [("", _("Both"))] + list(Direction.choices)
-        self.fields["category"].choices = [("", _("All categories"))] + list(FinanceCategory.choices)
+        self.fields["direction"].choices = [("", _("Both")), *list(Direction.choices)]
+        self.fields["category"].choices = [("", _("All categories")), *list(FinanceCategory.choices)]

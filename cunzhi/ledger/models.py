@@ -70,14 +70,26 @@ class Entry(models.Model):
     # of the entry it corrects, under the same direction and category, so totals come out right.
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     counterparty = models.CharField(_("counterparty"), max_length=100)
-    payee = models.ForeignKey("people.Villager", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("paid to villager"))
+    payee = models.ForeignKey(
+        "people.Villager",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paid to villager"),
+    )
     # The payee's stable identity (the keyed blind index of their ID number) when recorded; the hash
     # covers it, and verification compares it with the payee's row in the people table.
     payee_key = models.CharField(max_length=64, blank=True, editable=False)
     purpose = models.CharField(_("purpose"), max_length=300)
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by", verbose_name=_("reverses entry"))
+    reverses = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name=_("reverses entry"),
+    )
     vouchers_digest = models.CharField(max_length=64, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     recorded_by_name = models.CharField(max_length=50)
@@ -90,8 +102,10 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [models.UniqueConstraint(fields=["region_code", "seq"], name="ledger_entry_seq_unique")]
-        indexes = [models.Index(fields=["region_code", "date"], name="ledger_entry_date"),
-                   models.Index(fields=["payee", "date"], name="ledger_entry_payee")]
+        indexes = [
+            models.Index(fields=["region_code", "date"], name="ledger_entry_date"),
+            models.Index(fields=["payee", "date"], name="ledger_entry_payee"),
+        ]
 
     def __str__(self):
         return f"#{self.seq} {self.date} {self.amount_fen}"

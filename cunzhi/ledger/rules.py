@@ -8,8 +8,7 @@ RECORD_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
 # The supervision committee signs periods off.
 SIGNOFF_ROLES = frozenset({Role.SUPERVISOR})
 # Officials who see payees' names and the voucher photos.
-OFFICIAL_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.OFFICE_STAFF,
-                            Role.COUNTY_ADMIN})
+OFFICIAL_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 
 
 def can_record(user, village_code: str) -> bool:

@@ -16,9 +16,25 @@ from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Perio
 from cunzhi.people.rules import own_villager
 from cunzhi.regions.models import Level, Region
 
-ENTRY_FIELDS = ("id", "public_id", "region_code", "seq", "date", "direction", "category", "amount_fen",
-                "counterparty", "payee_id", "purpose", "reverses_id", "recorded_by_name", "recorded_at", "hash",
-                "prev_hash", "vouchers_digest")
+ENTRY_FIELDS = (
+    "id",
+    "public_id",
+    "region_code",
+    "seq",
+    "date",
+    "direction",
+    "category",
+    "amount_fen",
+    "counterparty",
+    "payee_id",
+    "purpose",
+    "reverses_id",
+    "recorded_by_name",
+    "recorded_at",
+    "hash",
+    "prev_hash",
+    "vouchers_digest",
+)
 
 
 def villages_with_ledgers():
@@ -26,11 +42,22 @@ def villages_with_ledgers():
     return Region.objects.filter(level=Level.VILLAGE).order_by("code")
 
 
-def entries_of(*, village, direction: str = "", category: str = "", start: dt.date | None = None,
-               end: dt.date | None = None, payee=None):
+def entries_of(
+    *,
+    village,
+    direction: str = "",
+    category: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    payee=None,
+):
     """A village's entries, newest first, optionally filtered; reversals carry the number they reverse."""
-    qs = Entry.objects.filter(region_code=village.code).select_related("reverses").only(
-        *ENTRY_FIELDS, "reverses__seq").annotate(voucher_count=Count("vouchers"))
+    qs = (
+        Entry.objects.filter(region_code=village.code)
+        .select_related("reverses")
+        .only(*ENTRY_FIELDS, "reverses__seq")
+        .annotate(voucher_count=Count("vouchers"))
+    )
     if direction:
         qs = qs.filter(direction=direction)
     if category:
@@ -74,7 +101,9 @@ def totals_of(*, village, start: dt.date | None = None, end: dt.date | None = No
         q &= Q(date__lte=end)
     sums = Entry.objects.filter(q).aggregate(
         income=Sum("amount_fen", filter=Q(direction=Direction.INCOME)),
-        expenditure=Sum("amount_fen", filter=Q(direction=Direction.EXPENDITURE)), count=Count("id"))
+        expenditure=Sum("amount_fen", filter=Q(direction=Direction.EXPENDITURE)),
+        count=Count("id"),
+    )
     income, expenditure = sums["income"] or 0, sums["expenditure"] or 0
     return {"income": income, "expenditure": expenditure, "balance": income - expenditure, "count": sums["count"]}
 
@@ -83,21 +112,32 @@ def period_report(*, period: Period) -> dict:
     """Everything the period's disclosure shows: totals by category, every entry, opening and closing balance."""
     village = period.village
     by_category = {c: {"income": 0, "expenditure": 0} for c in FinanceCategory.values}
-    for category, direction, total in (Entry.objects.filter(region_code=village.code, date__gte=period.start,
-                                                            date__lte=period.end)
-                                       .values_list("category", "direction").annotate(total=Sum("amount_fen"))
-                                       .order_by()):
+    for category, direction, total in (
+        Entry.objects.filter(region_code=village.code, date__gte=period.start, date__lte=period.end)
+        .values_list("category", "direction")
+        .annotate(total=Sum("amount_fen"))
+        .order_by()
+    ):
         by_category[category][direction] = total or 0
     by_category = {c: v for c, v in by_category.items() if v["income"] or v["expenditure"]}
     before = totals_of(village=village, end=period.start - dt.timedelta(days=1))
     within = totals_of(village=village, start=period.start, end=period.end)
-    entries = list(Entry.objects.filter(region_code=village.code, date__gte=period.start, date__lte=period.end)
-                   .select_related("reverses").only(*ENTRY_FIELDS, "reverses__seq").order_by("date", "seq"))
+    entries = list(
+        Entry.objects.filter(region_code=village.code, date__gte=period.start, date__lte=period.end)
+        .select_related("reverses")
+        .only(*ENTRY_FIELDS, "reverses__seq")
+        .order_by("date", "seq")
+    )
     for e in entries:
         e.public_counterparty = entry_counterparty_public(e)
-    return {"by_category": by_category, "income": within["income"], "expenditure": within["expenditure"],
-            "opening_balance": before["balance"], "closing_balance": before["balance"] + within["balance"],
-            "entries": entries}
+    return {
+        "by_category": by_category,
+        "income": within["income"],
+        "expenditure": within["expenditure"],
+        "opening_balance": before["balance"],
+        "closing_balance": before["balance"] + within["balance"],
+        "entries": entries,
+    }
 
 
 def periods_of(*, village):
@@ -106,8 +146,11 @@ def periods_of(*, village):
 
 def period_head(*, period: Period) -> tuple[int, str]:
     """The chain head of a sign-off as the county's witness log holds it (the village's copy if it has none)."""
-    witnessed = (WitnessedHead.objects.filter(village_code=period.region_code, period_id=period.public_id)
-                 .values_list("head_seq", "head_hash").first())
+    witnessed = (
+        WitnessedHead.objects.filter(village_code=period.region_code, period_id=period.public_id)
+        .values_list("head_seq", "head_hash")
+        .first()
+    )
     return witnessed or (period.head_seq, period.head_hash)
 
 
@@ -123,13 +166,17 @@ def chain_of(*, village) -> Chain | None:
 
 
 def entry_by_public_id(*, public_id: str) -> Entry | None:
-    return (Entry.objects.select_related("village", "reverses", "payee").filter(public_id=public_id).first())
+    return Entry.objects.select_related("village", "reverses", "payee").filter(public_id=public_id).first()
 
 
 def my_payments(*, villager):
     """Subsidies and payments the village ledger recorded to this villager (and their reversals)."""
-    return (Entry.objects.filter(payee=villager).select_related("reverses", "village")
-            .only(*ENTRY_FIELDS, "reverses__seq", "village__name").order_by("-date", "-seq"))
+    return (
+        Entry.objects.filter(payee=villager)
+        .select_related("reverses", "village")
+        .only(*ENTRY_FIELDS, "reverses__seq", "village__name")
+        .order_by("-date", "-seq")
+    )
 
 
 def village_by_code(*, code: str) -> Region | None:
@@ -140,6 +187,7 @@ def villager_by_id_number(*, village, id_number: str):
     """The villager of this village with this ID number (found by its keyed hash, never decrypting)."""
     from cunzhi.core.crypto import blind_index
     from cunzhi.people.models import Villager
+
     return Villager.objects.filter(id_hash=blind_index(id_number), region_code=village.code).first()
 
 
@@ -149,5 +197,9 @@ def chain_heads(*, codes: list[str]) -> dict[str, Chain]:
 
 def my_payments_total(*, villager) -> int:
     """Fen the ledger paid to this villager, net of reversals (one query)."""
-    return Entry.objects.filter(payee=villager, direction=Direction.EXPENDITURE).aggregate(
-        total=Sum("amount_fen"))["total"] or 0
+    return (
+        Entry.objects.filter(payee=villager, direction=Direction.EXPENDITURE).aggregate(total=Sum("amount_fen"))[
+            "total"
+        ]
+        or 0
+    )

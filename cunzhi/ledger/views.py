@@ -33,9 +33,15 @@ VERIFY_RATE = "10/m"
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"), "message": message or _("Only the village's cadres keep the ledger."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("Only the village's cadres keep the ledger."),
+        },
+        status=403,
+    )
 
 
 def _village_or_404(code):
@@ -61,14 +67,14 @@ def index(request):
         if home is not None:
             return redirect("ledger:village", code=home.code)
     if code:
-        return redirect("ledger:village", code=code) if selectors.village_by_code(code=code) else redirect(
-            "ledger:index")
+        return (
+            redirect("ledger:village", code=code) if selectors.village_by_code(code=code) else redirect("ledger:index")
+        )
     villages = disclosure_selectors.villages_all()
     heads = selectors.chain_heads(codes=[v.code for v in villages])
     for v in villages:
         v.head = heads.get(v.code)
-    return render(request, "ledger/index.html", {"villages": villages,
-                                                 "has_payments": own_villager(user) is not None})
+    return render(request, "ledger/index.html", {"villages": villages, "has_payments": own_villager(user) is not None})
 
 
 def village(request, code):
@@ -76,16 +82,30 @@ def village(request, code):
     user = request.user
     village = _village_or_404(code)
     form, f = _filters(request)
-    qs = selectors.entries_of(village=village, direction=f.get("direction", ""), category=f.get("category", ""),
-                              start=f.get("start"), end=f.get("end"))
+    qs = selectors.entries_of(
+        village=village,
+        direction=f.get("direction", ""),
+        category=f.get("category", ""),
+        start=f.get("start"),
+        end=f.get("end"),
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.entries_mask(page.object_list, user=user)
-    return render(request, "ledger/village.html", {
-        "village": village, "form": form, "page": page, "chain": selectors.chain_of(village=village),
-        "totals": selectors.totals_of(village=village, start=f.get("start"), end=f.get("end")),
-        "filtered": any(f.values()), "can_record": rules.can_record(user, village.code),
-        "can_sign_off": rules.can_sign_off(user, village.code), "official": rules.is_official(user, village.code),
-    })
+    return render(
+        request,
+        "ledger/village.html",
+        {
+            "village": village,
+            "form": form,
+            "page": page,
+            "chain": selectors.chain_of(village=village),
+            "totals": selectors.totals_of(village=village, start=f.get("start"), end=f.get("end")),
+            "filtered": any(f.values()),
+            "can_record": rules.can_record(user, village.code),
+            "can_sign_off": rules.can_sign_off(user, village.code),
+            "official": rules.is_official(user, village.code),
+        },
+    )
 
 
 @login_required
@@ -105,24 +125,37 @@ def entry_create(request, code):
             if d["payee_id_number"]:
                 payee = selectors.villager_by_id_number(village=village, id_number=d["payee_id_number"])
                 if payee is None:
-                    raise ValidationError({"payee_id_number": _("No villager of %(village)s has this ID number.")
-                                           % {"village": village.name}})
+                    raise ValidationError(
+                        {
+                            "payee_id_number": _("No villager of %(village)s has this ID number.")
+                            % {"village": village.name}
+                        }
+                    )
             files = []
             for upload in d["vouchers"]:
                 try:
                     files.append(file_intake(upload))
                 except ValidationError as exc:
-                    raise ValidationError({"vouchers": [f"{upload.name}: {m}" for m in exc.messages]})
-            entry = services.entry_append(village=village, actor=user, date=d["date"], direction=d["direction"],
-                                          category=d["category"], amount_fen=d["amount"],
-                                          counterparty=d["counterparty"], purpose=d["purpose"], payee=payee,
-                                          vouchers=files)
+                    raise ValidationError({"vouchers": [f"{upload.name}: {m}" for m in exc.messages]}) from None
+            entry = services.entry_append(
+                village=village,
+                actor=user,
+                date=d["date"],
+                direction=d["direction"],
+                category=d["category"],
+                amount_fen=d["amount"],
+                counterparty=d["counterparty"],
+                purpose=d["purpose"],
+                payee=payee,
+                vouchers=files,
+            )
         except ValidationError as exc:
             for field, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, _("Entry #%(seq)s recorded; its hash links it to the entry before.")
-                             % {"seq": entry.seq})
+            messages.success(
+                request, _("Entry #%(seq)s recorded; its hash links it to the entry before.") % {"seq": entry.seq}
+            )
             return redirect("ledger:village", code=village.code)
     return render(request, "ledger/entry_form.html", {"form": form, "village": village})
 
@@ -135,12 +168,19 @@ def entry_detail(request, public_id):
         raise Http404
     selectors.entries_mask([entry], user=user)
     reversed_by = type(entry).objects.filter(reverses=entry).only("public_id", "seq").first()
-    can_reverse = (rules.can_record(user, entry.region_code) and not entry.reverses_id and reversed_by is None)
-    return render(request, "ledger/entry_detail.html", {
-        "entry": entry, "reversed_by": reversed_by, "can_reverse": can_reverse, "form": ReverseForm(),
-        "vouchers": list(entry.vouchers.all()) if rules.can_see_vouchers(user, entry) else None,
-        "voucher_count": entry.vouchers.count(),
-    })
+    can_reverse = rules.can_record(user, entry.region_code) and not entry.reverses_id and reversed_by is None
+    return render(
+        request,
+        "ledger/entry_detail.html",
+        {
+            "entry": entry,
+            "reversed_by": reversed_by,
+            "can_reverse": can_reverse,
+            "form": ReverseForm(),
+            "vouchers": list(entry.vouchers.all()) if rules.can_see_vouchers(user, entry) else None,
+            "voucher_count": entry.vouchers.count(),
+        },
+    )
 
 
 @login_required
@@ -161,8 +201,11 @@ def entry_reverse(request, public_id):
         for m in exc.messages:
             messages.error(request, m)
         return redirect("ledger:entry", public_id=entry.public_id)
-    messages.success(request, _("Entry #%(seq)s reverses entry #%(old)s. Record the right entry now if needed.")
-                     % {"seq": rev.seq, "old": entry.seq})
+    messages.success(
+        request,
+        _("Entry #%(seq)s reverses entry #%(old)s. Record the right entry now if needed.")
+        % {"seq": rev.seq, "old": entry.seq},
+    )
     return redirect("ledger:entry", public_id=rev.public_id)
 
 
@@ -191,25 +234,36 @@ def periods(request, code):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                period = services.period_close(village=village, kind=d["kind"], start=d["start"], actor=user,
-                                               comment=d["comment"])
+                period = services.period_close(
+                    village=village, kind=d["kind"], start=d["start"], actor=user, comment=d["comment"]
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             except PermissionDenied:
                 return forbidden(request, _("Only the supervision committee signs periods off."))
             else:
-                messages.success(request, _("Signed off %(start)s to %(end)s. Chain head #%(seq)s recorded.")
-                                 % {"start": period.start, "end": period.end, "seq": period.head_seq})
+                messages.success(
+                    request,
+                    _("Signed off %(start)s to %(end)s. Chain head #%(seq)s recorded.")
+                    % {"start": period.start, "end": period.end, "seq": period.head_seq},
+                )
                 return redirect("ledger:periods", code=village.code)
     rows = list(selectors.periods_of(village=village).prefetch_related("disclosures"))
     for p in rows:
         p.post = next((d for d in p.disclosures.all() if d.status != "returned"), None)
     chain = selectors.chain_of(village=village)
-    return render(request, "ledger/periods.html", {
-        "village": village, "periods": rows, "form": form, "chain": chain,
-        "can_record": rules.can_record(user, village.code),
-    })
+    return render(
+        request,
+        "ledger/periods.html",
+        {
+            "village": village,
+            "periods": rows,
+            "form": form,
+            "chain": chain,
+            "can_record": rules.can_record(user, village.code),
+        },
+    )
 
 
 @login_required
@@ -228,8 +282,9 @@ def period_disclose(request, code, public_id):
         for m in exc.messages:
             messages.error(request, m)
         return redirect("ledger:periods", code=village.code)
-    messages.success(request, _("The disclosure was generated from the ledger and sent to the supervision "
-                                "committee for approval."))
+    messages.success(
+        request, _("The disclosure was generated from the ledger and sent to the supervision committee for approval.")
+    )
     return redirect("disclosure:post", public_id=post.public_id)
 
 
@@ -253,11 +308,20 @@ def verify(request):
     if village is not None:
         result = services.chain_verify(village=village, printed=printed)
         problem = services.problem_text(result.problem) if result.problem else None
-    return render(request, "ledger/verify.html", {
-        "villages": villages, "village": village, "result": result, "problem": problem, "printed": printed,
-        "printed_error": printed_error, "witnessed": result.witnessed[::-1][:12] if result else [],
-        "unknown": bool(code) and village is None,
-    })
+    return render(
+        request,
+        "ledger/verify.html",
+        {
+            "villages": villages,
+            "village": village,
+            "result": result,
+            "problem": problem,
+            "printed": printed,
+            "printed_error": printed_error,
+            "witnessed": result.witnessed[::-1][:12] if result else [],
+            "unknown": bool(code) and village is None,
+        },
+    )
 
 
 @login_required
@@ -265,9 +329,14 @@ def mine(request):
     """My payments: what the village ledger recorded to me."""
     villager = own_villager(request.user)
     if villager is None:
-        return render(request, "web/message.html", {
-            "title": _("My payments"), "message": _("Your account is not linked to a villager record."),
-        })
+        return render(
+            request,
+            "web/message.html",
+            {
+                "title": _("My payments"),
+                "message": _("Your account is not linked to a villager record."),
+            },
+        )
     page = Paginator(selectors.my_payments(villager=villager), PAGE_SIZE).get_page(request.GET.get("page"))
     total = selectors.my_payments_total(villager=villager)
     return render(request, "ledger/mine.html", {"page": page, "villager": villager, "total": total})
@@ -278,12 +347,30 @@ def export(request, code):
     user = request.user
     village = _village_or_404(code)
     _form, f = _filters(request)
-    qs = selectors.entries_of(village=village, direction=f.get("direction", ""), category=f.get("category", ""),
-                              start=f.get("start"), end=f.get("end")).order_by("seq")
+    qs = selectors.entries_of(
+        village=village,
+        direction=f.get("direction", ""),
+        category=f.get("category", ""),
+        start=f.get("start"),
+        end=f.get("end"),
+    ).order_by("seq")
     categories = dict(FinanceCategory.choices)
-    header = [_("No."), _("Date"), _("Income or expenditure"), _("Category"), _("Amount (yuan)"),
-              _("Amount (fen)"), _("Counterparty"), _("Purpose"), _("Reverses entry"), _("Vouchers"),
-              _("Recorded by"), _("Recorded at"), _("Hash"), _("Previous hash")]
+    header = [
+        _("No."),
+        _("Date"),
+        _("Income or expenditure"),
+        _("Category"),
+        _("Amount (yuan)"),
+        _("Amount (fen)"),
+        _("Counterparty"),
+        _("Purpose"),
+        _("Reverses entry"),
+        _("Vouchers"),
+        _("Recorded by"),
+        _("Recorded at"),
+        _("Hash"),
+        _("Previous hash"),
+    ]
 
     def rows():
         chunk = []
@@ -296,14 +383,25 @@ def export(request, code):
 
     def _rows(entries):
         for e in entries:
-            yield [e.seq, e.date, e.get_direction_display(), str(categories[e.category]), services.yuan(e.amount_fen),
-                   e.amount_fen, e.public_counterparty, e.public_purpose, e.reverses.seq if e.reverses_id else "",
-                   e.voucher_count, e.recorded_by_name, timezone.localtime(e.recorded_at).strftime("%Y-%m-%d %H:%M:%S"),
-                   e.hash, e.prev_hash]
+            yield [
+                e.seq,
+                e.date,
+                e.get_direction_display(),
+                str(categories[e.category]),
+                services.yuan(e.amount_fen),
+                e.amount_fen,
+                e.public_counterparty,
+                e.public_purpose,
+                e.reverses.seq if e.reverses_id else "",
+                e.voucher_count,
+                e.recorded_by_name,
+                timezone.localtime(e.recorded_at).strftime("%Y-%m-%d %H:%M:%S"),
+                e.hash,
+                e.prev_hash,
+            ]
 
     data = xlsx_response_bytes([str(h) for h in header], rows(), sheet_title=str(_("Ledger")))
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = (f'attachment; filename="ledger-{village.code}-'
-                                       f'{timezone.localdate():%Y%m%d}.xlsx"')
+    response["Content-Disposition"] = f'attachment; filename="ledger-{village.code}-{timezone.localdate():%Y%m%d}.xlsx"'
     response["Cache-Control"] = "private, no-store"
     return response

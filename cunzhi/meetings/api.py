@@ -70,8 +70,10 @@ class QuorumOut(Schema):
     present: int
     remote: int
     households_present: int
-    attendees: int = Field(description="The base of the passing threshold: persons present, or households "
-                                       "represented where the meeting votes by households.")
+    attendees: int = Field(
+        description="The base of the passing threshold: persons present, or households "
+        "represented where the meeting votes by households."
+    )
     modes: list[QuorumModeOut]
 
 
@@ -129,8 +131,9 @@ class AttendanceOut(Schema):
 
 
 class CheckInIn(Schema):
-    member_id: int | None = Field(None, description="Omit to check yourself in; a member you help; or (desk "
-                                                     "staff with at_venue) any member.")
+    member_id: int | None = Field(
+        None, description="Omit to check yourself in; a member you help; or (desk staff with at_venue) any member."
+    )
     at_venue: bool = False
 
 
@@ -194,10 +197,9 @@ class MeetingFilters(Schema):
 def _meeting(request, public_id: str, *, lean: bool = False):
     """The meeting if the caller may see it, else 404. `lean`: no joins (check-in and ballots, the hot path)."""
     try:
-        meeting = (Meeting.objects.get(public_id=public_id) if lean
-                   else selectors.meeting_get(public_id=public_id))
+        meeting = Meeting.objects.get(public_id=public_id) if lean else selectors.meeting_get(public_id=public_id)
     except Meeting.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if not rules.can_view(request.user, meeting):
         raise Http404
     return meeting
@@ -205,14 +207,20 @@ def _meeting(request, public_id: str, *, lean: bool = False):
 
 def _quorum(meeting) -> dict:
     q = services.quorum_status(meeting=meeting)
-    return {**q, "modes": [{"mode": m.mode, "label": m.label, "have": m.have, "of": m.of, "need": m.need,
-                            "met": m.met, "rule": m.rule} for m in q["modes"]]}
+    return {
+        **q,
+        "modes": [
+            {"mode": m.mode, "label": m.label, "have": m.have, "of": m.of, "need": m.need, "met": m.met, "rule": m.rule}
+            for m in q["modes"]
+        ],
+    }
 
 
 def _member(request, meeting, member_id: int | None) -> MeetingMember:
     if member_id is None:
-        member = MeetingMember.objects.filter(meeting=meeting, user_id=request.user.pk).select_related(
-            "villager").first()
+        member = (
+            MeetingMember.objects.filter(meeting=meeting, user_id=request.user.pk).select_related("villager").first()
+        )
     else:
         member = MeetingMember.objects.filter(meeting=meeting, pk=member_id).select_related("villager").first()
     if member is None:
@@ -222,8 +230,12 @@ def _member(request, meeting, member_id: int | None) -> MeetingMember:
 
 def _motions(meeting) -> list[Motion]:
     from django.db.models import Count
-    rows = list(meeting.motions.exclude(status=MotionStatus.WITHDRAWN).annotate(ballot_count=Count("ballots"))
-                .order_by("number"))
+
+    rows = list(
+        meeting.motions.exclude(status=MotionStatus.WITHDRAWN)
+        .annotate(ballot_count=Count("ballots"))
+        .order_by("number")
+    )
     return rows
 
 
@@ -240,8 +252,15 @@ def meeting_detail(request, public_id: str = Path(..., max_length=16)):
     meeting = _meeting(request, public_id)
     mine = selectors.personal_state(meeting=meeting, user=request.user)
     meeting.quorum = _quorum(meeting)
-    meeting.my_members = [{"member_id": r["member"].pk, "name": r["member"].name, "self": r["self"],
-                           "checked_in": r["attendance"] is not None} for r in mine]
+    meeting.my_members = [
+        {
+            "member_id": r["member"].pk,
+            "name": r["member"].name,
+            "self": r["self"],
+            "checked_in": r["attendance"] is not None,
+        }
+        for r in mine
+    ]
     meeting.minutes_published = meeting.minutes_published_at is not None
     return meeting
 
@@ -265,8 +284,9 @@ def attendance_check_in(request, data: CheckInIn, public_id: str = Path(..., max
     """Check in (remote by default): yourself, a member you help, or — desk staff, at_venue — any member."""
     meeting = _meeting(request, public_id, lean=True)
     member = _member(request, meeting, data.member_id)
-    attendance, created = services.attendance_check_in(actor=request.user, meeting=meeting, member=member,
-                                                       at_venue=data.at_venue)
+    attendance, created = services.attendance_check_in(
+        actor=request.user, meeting=meeting, member=member, at_venue=data.at_venue
+    )
     selectors.live_forget(meeting.pk)
     attendance.member = member
     return Status(201 if created else 200, {"created": created, "attendance": attendance})
@@ -278,10 +298,12 @@ def motion_list(request, public_id: str = Path(..., max_length=16)):
     return _motions(_meeting(request, public_id))
 
 
-@router.post("/meetings/{public_id}/motions/{motion_id}/ballots",
-             response={200: BallotOut, 201: BallotOut, **WRITE_ERRORS})
-def ballot_cast(request, data: BallotIn, public_id: str = Path(..., max_length=16),
-                motion_id: str = Path(..., max_length=16)):
+@router.post(
+    "/meetings/{public_id}/motions/{motion_id}/ballots", response={200: BallotOut, 201: BallotOut, **WRITE_ERRORS}
+)
+def ballot_cast(
+    request, data: BallotIn, public_id: str = Path(..., max_length=16), motion_id: str = Path(..., max_length=16)
+):
     """Cast one ballot (for, against, abstain) while the vote is open; a retry returns the first ballot."""
     meeting = _meeting(request, public_id, lean=True)
     motion = Motion.objects.filter(meeting=meeting, public_id=motion_id).first()
@@ -290,14 +312,20 @@ def ballot_cast(request, data: BallotIn, public_id: str = Path(..., max_length=1
     motion.meeting = meeting
     member = _member(request, meeting, data.member_id)
     ballot, created = services.ballot_cast(actor=request.user, motion=motion, member=member, choice=data.choice)
-    return Status(201 if created else 200, {"created": created, "motion": motion.public_id, "member_id": member.pk,
-                                            "choice": ballot.choice})
+    return Status(
+        201 if created else 200,
+        {"created": created, "motion": motion.public_id, "member_id": member.pk, "choice": ballot.choice},
+    )
 
 
 @router.get("/meetings/{public_id}/results", response={200: ResultsOut, **OBJECT_ERRORS})
 def results(request, public_id: str = Path(..., max_length=16)):
     """Attendance, quorum and every closed vote with its result and resolution."""
     meeting = _meeting(request, public_id)
-    return {"meeting": meeting.public_id, "status": meeting.status, "quorum": _quorum(meeting),
-            "motions": [m for m in _motions(meeting) if m.status == MotionStatus.CLOSED],
-            "minutes_published": meeting.minutes_published_at is not None}
+    return {
+        "meeting": meeting.public_id,
+        "status": meeting.status,
+        "quorum": _quorum(meeting),
+        "motions": [m for m in _motions(meeting) if m.status == MotionStatus.CLOSED],
+        "minutes_published": meeting.minutes_published_at is not None,
+    }

@@ -11,8 +11,14 @@ class MeetingsConfig(AppConfig):
         from cunzhi.meetings import selectors, services
         from cunzhi.notify import jobs
         from cunzhi.notify.about import about_register
+
         # Meeting notices (and their reach, the door-to-door list) are for whoever may open the meeting.
         about_register("meetings.meeting", can_read=selectors.meeting_readable, readable=selectors.meetings_readable)
-        jobs.job_register("meetings.disclosure_retry", services.disclosure_retry, every_minutes=10,
-                          description=_("Post published meeting results to the village disclosure where that "
-                                      "could not be done at once."))
+        jobs.job_register(
+            "meetings.disclosure_retry",
+            services.disclosure_retry,
+            every_minutes=10,
+            description=_(
+                "Post published meeting results to the village disclosure where that could not be done at once."
+            ),
+        )

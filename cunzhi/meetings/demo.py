@@ -22,9 +22,12 @@ MAIN_VILLAGE = "330523100201"
 
 def _backdate(meeting: Meeting, starts_at: dt.datetime) -> Meeting:
     """Demo only: move a meeting into the past (services refuse to convene one there)."""
-    Meeting.objects.filter(pk=meeting.pk).update(starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2),
-                                                 notice_sent_at=starts_at - dt.timedelta(days=12),
-                                                 notice_due_by=law.notice_deadline(starts_at, 10))
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        notice_sent_at=starts_at - dt.timedelta(days=12),
+        notice_due_by=law.notice_deadline(starts_at, 10),
+    )
     meeting.refresh_from_db()
     return meeting
 
@@ -39,10 +42,15 @@ def seed(*, rng, today, logins) -> dict:
 
     # --- last month's villagers' meeting, with published minutes ------------------------------
     past = services.meeting_create(
-        actor=cadre, village=village, body=Body.VILLAGERS, title="2024年宅基地使用方案和村道硬化工程",
+        actor=cadre,
+        village=village,
+        body=Body.VILLAGERS,
+        title="2024年宅基地使用方案和村道硬化工程",
         agenda="一、审议本村2024年宅基地使用方案\n二、表决村道硬化工程（约1.2公里）及资金筹集\n三、其他事项",
-        place="余村村委会二楼大会议室", starts_at=now + dt.timedelta(days=11),
-        stream_url="https://live.example.cn/yucun/villagers.m3u8")
+        place="余村村委会二楼大会议室",
+        starts_at=now + dt.timedelta(days=11),
+        stream_url="https://live.example.cn/yucun/villagers.m3u8",
+    )
     services.meeting_notice_send(actor=cadre, meeting=past)
     start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=30), dt.time(19, 0)))
     past = _backdate(past, start)
@@ -54,12 +62,21 @@ def seed(*, rng, today, logins) -> dict:
         services.attendance_check_in(actor=m.user if remote else cadre, meeting=past, member=m, at_venue=not remote)
     counts["meeting_check_ins"] += len(present)
     remote = {m.pk for m in present if m.user_id and m.living_away}
-    m1 = services.motion_add(actor=cadre, meeting=past, title="2024年宅基地使用方案", ballot="secret",
-                             text="本年度安排新增宅基地12宗，优先保障无房户和危房户，具体名单经公示无异议后报镇政府审批。",
-                             matter="homestead")
-    m2 = services.motion_add(actor=cadre, meeting=past, title="村道硬化工程及资金筹集",
-                             text="硬化村道约1.2公里，预算48万元，上级补助30万元，村集体出资18万元，不向农户筹资。",
-                             matter="public_welfare")
+    m1 = services.motion_add(
+        actor=cadre,
+        meeting=past,
+        title="2024年宅基地使用方案",
+        ballot="secret",
+        text="本年度安排新增宅基地12宗，优先保障无房户和危房户，具体名单经公示无异议后报镇政府审批。",
+        matter="homestead",
+    )
+    m2 = services.motion_add(
+        actor=cadre,
+        meeting=past,
+        title="村道硬化工程及资金筹集",
+        text="硬化村道约1.2公里，预算48万元，上级补助30万元，村集体出资18万元，不向农户筹资。",
+        matter="public_welfare",
+    )
     # Remote members vote themselves; the tellers enter the ballots of those at the venue.
     for motion, weights in ((m1, (0.8, 0.12)), (m2, (0.86, 0.08))):
         services.motion_open(actor=cadre, motion=motion, now=start + dt.timedelta(minutes=20))
@@ -71,23 +88,35 @@ def seed(*, rng, today, logins) -> dict:
             counts["meeting_ballots"] += 1
         services.motion_close(actor=cadre, motion=motion)
     services.meeting_close(actor=cadre, meeting=past)
-    services.minutes_save(actor=cadre, meeting=past, minutes=(
-        "会议由村党支部书记主持，村民委员会主任介绍了宅基地使用方案和村道硬化工程的情况。\n"
-        "与会村民就无房户认定标准、工程质量监督等问题提问，村委会逐一作了答复。\n"
-        "两项议题分别以无记名投票和举手表决方式表决，结果当场宣布。"))
+    services.minutes_save(
+        actor=cadre,
+        meeting=past,
+        minutes=(
+            "会议由村党支部书记主持，村民委员会主任介绍了宅基地使用方案和村道硬化工程的情况。\n"
+            "与会村民就无房户认定标准、工程质量监督等问题提问，村委会逐一作了答复。\n"
+            "两项议题分别以无记名投票和举手表决方式表决，结果当场宣布。"
+        ),
+    )
     try:
         services.minutes_publish(actor=cadre, meeting=past)
-    except Exception:  # the PDF needs WeasyPrint and its fonts; the demo works without the file
+    except Exception:  # the PDF needs WeasyPrint and its fonts; the demo works without the file  # noqa: BLE001, S110
         pass
     counts["meetings"] += 1
 
     # --- the representatives' meeting in session now -------------------------------------------
     live = services.meeting_create(
-        actor=cadre, village=village, body=Body.REPRESENTATIVES, title="村民代表会议：防汛物资采购",
-        agenda="一、审议防汛物资紧急采购方案\n二、通报近期村务工作", place="余村村委会一楼会议室",
-        starts_at=now + dt.timedelta(minutes=20), stream_url="https://meeting.tencent.com/dm/yucun-daibiao")
-    services.meeting_notice_send(actor=cadre, meeting=live, urgent=True,
-                                 urgent_reason="台风“梅花”预计三天内登陆，须及时决定防汛物资采购")
+        actor=cadre,
+        village=village,
+        body=Body.REPRESENTATIVES,
+        title="村民代表会议：防汛物资采购",
+        agenda="一、审议防汛物资紧急采购方案\n二、通报近期村务工作",
+        place="余村村委会一楼会议室",
+        starts_at=now + dt.timedelta(minutes=20),
+        stream_url="https://meeting.tencent.com/dm/yucun-daibiao",
+    )
+    services.meeting_notice_send(
+        actor=cadre, meeting=live, urgent=True, urgent_reason="台风“梅花”预计三天内登陆，须及时决定防汛物资采购"
+    )
     services.meeting_open(actor=cadre, meeting=live)
     reps = list(live.members.select_related("villager"))
     skip = {logins[k].pk for k in ("representative", "villager", "villager_away") if k in logins}
@@ -95,37 +124,53 @@ def seed(*, rng, today, logins) -> dict:
         if m.user_id not in skip:
             services.attendance_check_in(actor=cadre, meeting=live, member=m, at_venue=True)
             counts["meeting_check_ins"] += 1
-    motion = services.motion_add(actor=cadre, meeting=live, title="防汛物资紧急采购",
-                                 text="采购沙袋2000只、救生衣50件、应急照明20套，预算3.6万元，从村集体公益金列支。")
+    motion = services.motion_add(
+        actor=cadre,
+        meeting=live,
+        title="防汛物资紧急采购",
+        text="采购沙袋2000只、救生衣50件、应急照明20套，预算3.6万元，从村集体公益金列支。",
+    )
     try:
         services.motion_open(actor=cadre, motion=motion)
-    except Exception:  # without the quorum the chair waits for more check-ins; the demo still shows it
+    except Exception:  # without the quorum the chair waits for more check-ins; the demo still shows it  # noqa: BLE001, S110
         pass
     counts["meetings"] += 1
 
     # --- the next villagers' meeting, noticed ---------------------------------------------------
     nxt = services.meeting_create(
-        actor=cadre, village=village, body=Body.VILLAGERS, title="美丽乡村建设和垃圾分类村规民约",
+        actor=cadre,
+        village=village,
+        body=Body.VILLAGERS,
+        title="美丽乡村建设和垃圾分类村规民约",
         agenda="一、讨论美丽乡村建设项目安排\n二、审议垃圾分类村规民约（修订稿）\n三、选举垃圾分类监督员",
-        place="余村文化礼堂", starts_at=timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=12),
-                                                                              dt.time(19, 30))),
-        stream_url="https://live.example.cn/yucun/meeting.m3u8")
+        place="余村文化礼堂",
+        starts_at=timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=12), dt.time(19, 30))),
+        stream_url="https://live.example.cn/yucun/meeting.m3u8",
+    )
     services.meeting_notice_send(actor=cadre, meeting=nxt)
     counts["meetings"] += 1
 
     # --- a petition and a recorded delegation ---------------------------------------------------
-    signers = [v for v in Villager.objects.filter(village=village, user__isnull=False).select_related("user")
-               if v.is_adult][:6]
+    signers = [
+        v for v in Villager.objects.filter(village=village, user__isnull=False).select_related("user") if v.is_adult
+    ][:6]
     if signers:
-        petition = services.petition_start(actor=signers[0].user, village=village, kind=PetitionKind.VILLAGERS,
-                                           title="召开村民会议讨论村集体茶园承包到期后的安排",
-                                           reason="村集体茶园承包合同年底到期，续包还是收回统一经营，涉及全村利益，"
-                                                  "应由村民会议讨论决定。")
+        petition = services.petition_start(
+            actor=signers[0].user,
+            village=village,
+            kind=PetitionKind.VILLAGERS,
+            title="召开村民会议讨论村集体茶园承包到期后的安排",
+            reason="村集体茶园承包合同年底到期，续包还是收回统一经营，涉及全村利益，应由村民会议讨论决定。",
+        )
         for v in signers[1:]:
             services.petition_sign(actor=v.user, petition=petition)
         counts["petitions"] += 1
-    services.authorisation_record(actor=cadre, village=village, matters=["public_welfare", "collective_project"],
-                                  reference=f"{today.year - 1}年第2次村民会议决议（授权村民代表会议）",
-                                  granted_on=today - dt.timedelta(days=200),
-                                  valid_until=today + dt.timedelta(days=900))
+    services.authorisation_record(
+        actor=cadre,
+        village=village,
+        matters=["public_welfare", "collective_project"],
+        reference=f"{today.year - 1}年第2次村民会议决议（授权村民代表会议）",
+        granted_on=today - dt.timedelta(days=200),
+        valid_until=today + dt.timedelta(days=900),
+    )
     return counts

@@ -8,29 +8,46 @@ from django.utils.translation import gettext_lazy as _
 
 from cunzhi.core.widgets import DATETIME_LOCAL_FORMATS, DateInput, DateTimeLocalInput
 from cunzhi.meetings import law
-from cunzhi.meetings.models import Basis, BallotKind, Body, Choice, Matter, PetitionKind
+from cunzhi.meetings.models import BallotKind, Basis, Body, Choice, Matter, PetitionKind
 
 
 class MeetingForm(forms.Form):
     body = forms.ChoiceField(label=_("Which body meets"), choices=Body.choices)
     group = forms.ChoiceField(label=_("Villager group (for a group meeting)"), required=False)
-    basis = forms.ChoiceField(label=_("Who votes (villagers' and group meetings)"), choices=Basis.choices,
-                              initial=Basis.PERSONS, widget=forms.RadioSelect)
+    basis = forms.ChoiceField(
+        label=_("Who votes (villagers' and group meetings)"),
+        choices=Basis.choices,
+        initial=Basis.PERSONS,
+        widget=forms.RadioSelect,
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
-    agenda = forms.CharField(label=_("Agenda"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6}),
-                             help_text=_("One item a line. Members receive it with the notice."))
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One item a line. Members receive it with the notice."),
+    )
     place = forms.CharField(label=_("Place"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(),
-                                    input_formats=DATETIME_LOCAL_FORMATS)
-    ends_at = forms.DateTimeField(label=_("Expected to end"), required=False, widget=DateTimeLocalInput(),
-                                  input_formats=DATETIME_LOCAL_FORMATS)
-    stream_url = forms.URLField(label=_("Live stream (HLS, .m3u8) or video-meeting address"), required=False,
-                                max_length=500, assume_scheme="https",
-                                help_text=_("Members away from home follow the meeting here and check in on "
-                                            "the meeting page."))
-    invited = forms.CharField(label=_("Council: villagers invited besides the representatives"), required=False,
-                              max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=_("Names separated by commas or one a line."))
+    starts_at = forms.DateTimeField(
+        label=_("Starts"), widget=DateTimeLocalInput(), input_formats=DATETIME_LOCAL_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Expected to end"), required=False, widget=DateTimeLocalInput(), input_formats=DATETIME_LOCAL_FORMATS
+    )
+    stream_url = forms.URLField(
+        label=_("Live stream (HLS, .m3u8) or video-meeting address"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Members away from home follow the meeting here and check in on the meeting page."),
+    )
+    invited = forms.CharField(
+        label=_("Council: villagers invited besides the representatives"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Names separated by commas or one a line."),
+    )
 
     def __init__(self, *args, groups=(), fixed_body: str | None = None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,28 +64,40 @@ class MeetingForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    urgent = forms.BooleanField(label=_("Urgent: the meeting cannot wait for the full notice period"),
-                                required=False)
-    urgent_reason = forms.CharField(label=_("Why it is urgent (shown to every member)"), required=False,
-                                    max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    urgent = forms.BooleanField(label=_("Urgent: the meeting cannot wait for the full notice period"), required=False)
+    urgent_reason = forms.CharField(
+        label=_("Why it is urgent (shown to every member)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Why the meeting is cancelled"), max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why the meeting is cancelled"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class MotionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     text = forms.CharField(label=_("Text of the motion"), max_length=8000, widget=forms.Textarea(attrs={"rows": 5}))
-    matter = forms.ChoiceField(label=_("What it decides"), choices=Matter.choices, initial=Matter.GENERAL,
-                               help_text=_("All but the first are reserved matters (art. 24): decided only by the "
-                                           "villagers' meeting, or by the representatives' meeting it delegated "
-                                           "them to."))
-    ballot = forms.ChoiceField(label=_("How members vote"), choices=BallotKind.choices, initial=BallotKind.OPEN,
-                               widget=forms.RadioSelect)
-    group_property = forms.BooleanField(label=_("Concerns only the group's own collective property (art. 28)"),
-                                        required=False)
+    matter = forms.ChoiceField(
+        label=_("What it decides"),
+        choices=Matter.choices,
+        initial=Matter.GENERAL,
+        help_text=_(
+            "All but the first are reserved matters (art. 24): decided only by the "
+            "villagers' meeting, or by the representatives' meeting it delegated "
+            "them to."
+        ),
+    )
+    ballot = forms.ChoiceField(
+        label=_("How members vote"), choices=BallotKind.choices, initial=BallotKind.OPEN, widget=forms.RadioSelect
+    )
+    group_property = forms.BooleanField(
+        label=_("Concerns only the group's own collective property (art. 28)"), required=False
+    )
 
 
 class VoteForm(forms.Form):
@@ -82,8 +111,9 @@ class DeskSearchForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    minutes = forms.CharField(label=_("Minutes"), max_length=50000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 14}))
+    minutes = forms.CharField(
+        label=_("Minutes"), max_length=50000, required=False, widget=forms.Textarea(attrs={"rows": 14})
+    )
 
     def __init__(self, *args, motions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +121,11 @@ class MinutesForm(forms.Form):
         for m in self.motions:
             self.fields[f"resolution_{m.pk}"] = forms.CharField(
                 label=_("Resolution on motion %(n)s: %(title)s") % {"n": m.number, "title": m.title},
-                required=False, max_length=8000, initial=m.resolution_text, widget=forms.Textarea(attrs={"rows": 3}))
+                required=False,
+                max_length=8000,
+                initial=m.resolution_text,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
 
     def resolutions(self) -> dict[int, str]:
         return {m.pk: self.cleaned_data.get(f"resolution_{m.pk}", "") for m in self.motions}
@@ -110,12 +144,14 @@ class PetitionForm(forms.Form):
 
 
 class AuthorisationForm(forms.Form):
-    matters = forms.MultipleChoiceField(label=_("Reserved matters delegated"), widget=forms.CheckboxSelectMultiple,
-                                        choices=[(v, lbl) for v, lbl in Matter.choices if v in law.RESERVED_MATTERS])
+    matters = forms.MultipleChoiceField(
+        label=_("Reserved matters delegated"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(v, lbl) for v, lbl in Matter.choices if v in law.RESERVED_MATTERS],
+    )
     reference = forms.CharField(label=_("Resolution of the villagers' meeting (date, number)"), max_length=300)
     granted_on = forms.DateField(label=_("Decided on"), widget=DateInput())
-    valid_until = forms.DateField(label=_("Valid until (empty: until revoked)"), required=False,
-                                  widget=DateInput())
+    valid_until = forms.DateField(label=_("Valid until (empty: until revoked)"), required=False, widget=DateInput())
 
     def clean_granted_on(self):
         value = self.cleaned_data["granted_on"]

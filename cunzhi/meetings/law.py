@@ -17,8 +17,16 @@ from cunzhi.meetings.models import Basis, Body, Matter, PetitionKind, QuorumMode
 
 DEFAULT_NOTICE_DAYS = {Body.VILLAGERS: 10, Body.REPRESENTATIVES: 0, Body.GROUP: 0, Body.COUNCIL: 0}
 # Reserved matters a villager group meeting may decide for the group's own collective property (art. 28).
-GROUP_PROPERTY_MATTERS = frozenset({Matter.COLLECTIVE_INCOME, Matter.PUBLIC_WELFARE, Matter.LAND_CONTRACT,
-                                    Matter.COLLECTIVE_PROJECT, Matter.LAND_COMPENSATION, Matter.PROPERTY_DISPOSAL})
+GROUP_PROPERTY_MATTERS = frozenset(
+    {
+        Matter.COLLECTIVE_INCOME,
+        Matter.PUBLIC_WELFARE,
+        Matter.LAND_CONTRACT,
+        Matter.COLLECTIVE_PROJECT,
+        Matter.LAND_COMPENSATION,
+        Matter.PROPERTY_DISPOSAL,
+    }
+)
 RESERVED_MATTERS = tuple(m for m in Matter.values if m != Matter.GENERAL)
 
 
@@ -50,26 +58,59 @@ class ModeStatus:
         return max(0, self.need - self.have)
 
 
-def quorum_modes(*, body: str, members: int, present: int, households: int,
-                 households_present: int) -> list[ModeStatus]:
+def quorum_modes(
+    *, body: str, members: int, present: int, households: int, households_present: int
+) -> list[ModeStatus]:
     """Each legal way the body can reach its quorum, with what it has and needs."""
     if body == Body.VILLAGERS:
         return [
-            ModeStatus(QuorumMode.PERSONS, _("Adult villagers present"), present, members, more_than_half(members),
-                       _("more than half of adult villagers")),
-            ModeStatus(QuorumMode.HOUSEHOLDS, _("Households represented"), households_present, households,
-                       at_least_fraction(households, 2, 3), _("at least two-thirds of households")),
+            ModeStatus(
+                QuorumMode.PERSONS,
+                _("Adult villagers present"),
+                present,
+                members,
+                more_than_half(members),
+                _("more than half of adult villagers"),
+            ),
+            ModeStatus(
+                QuorumMode.HOUSEHOLDS,
+                _("Households represented"),
+                households_present,
+                households,
+                at_least_fraction(households, 2, 3),
+                _("at least two-thirds of households"),
+            ),
         ]
     if body == Body.GROUP:
         return [
-            ModeStatus(QuorumMode.PERSONS, _("Adult group members present"), present, members,
-                       at_least_fraction(members, 2, 3), _("at least two-thirds of adult members")),
-            ModeStatus(QuorumMode.HOUSEHOLDS, _("Group households represented"), households_present, households,
-                       at_least_fraction(households, 2, 3), _("at least two-thirds of the group's households")),
+            ModeStatus(
+                QuorumMode.PERSONS,
+                _("Adult group members present"),
+                present,
+                members,
+                at_least_fraction(members, 2, 3),
+                _("at least two-thirds of adult members"),
+            ),
+            ModeStatus(
+                QuorumMode.HOUSEHOLDS,
+                _("Group households represented"),
+                households_present,
+                households,
+                at_least_fraction(households, 2, 3),
+                _("at least two-thirds of the group's households"),
+            ),
         ]
     if body == Body.REPRESENTATIVES:
-        return [ModeStatus(QuorumMode.MEMBERS, _("Members present"), present, members,
-                           at_least_fraction(members, 2, 3), _("at least two-thirds of its members"))]
+        return [
+            ModeStatus(
+                QuorumMode.MEMBERS,
+                _("Members present"),
+                present,
+                members,
+                at_least_fraction(members, 2, 3),
+                _("at least two-thirds of its members"),
+            )
+        ]
     return []  # the deliberation council is informal: no legal quorum
 
 
@@ -138,12 +179,18 @@ def decision_refusal(*, body: str, matter: str, authorised: bool = False, group_
     if body == Body.REPRESENTATIVES:
         if authorised:
             return ""
-        return _("This is a reserved matter (art. 24): only the villagers' meeting decides it, or the "
-                 "representatives' meeting when the villagers' meeting has delegated it on record.")
+        return _(
+            "This is a reserved matter (art. 24): only the villagers' meeting decides it, or the "
+            "representatives' meeting when the villagers' meeting has delegated it on record."
+        )
     if body == Body.GROUP:
         if group_property and matter in GROUP_PROPERTY_MATTERS:
             return ""
-        return _("This is a reserved matter (art. 24): a villager group meeting decides it only for the "
-                 "group's own collective property (art. 28); otherwise the villagers' meeting decides.")
-    return _("This is a reserved matter (art. 24): a deliberation council may discuss it but not decide it. "
-             "Put it to the villagers' meeting.")
+        return _(
+            "This is a reserved matter (art. 24): a villager group meeting decides it only for the "
+            "group's own collective property (art. 28); otherwise the villagers' meeting decides."
+        )
+    return _(
+        "This is a reserved matter (art. 24): a deliberation council may discuss it but not decide it. "
+        "Put it to the villagers' meeting."
+    )

@@ -48,28 +48,42 @@ def _setup(*, members: int, seed: int) -> dict:
 
     rng = random.Random(seed)
     with transaction.atomic():
+
         def region(code, name, level, parent):
-            r, _ = Region.objects.get_or_create(code=code, defaults={"name": name, "level": level, "parent": parent,
-                                                                      "prefix": region_prefix(code, level)})
+            r, _ = Region.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "level": level, "parent": parent, "prefix": region_prefix(code, level)},
+            )
             return r
+
         county = region(COUNTY, "压测县", Level.COUNTY, None)
         township = region(TOWNSHIP, "压测镇", Level.TOWNSHIP, county)
         n = Region.objects.filter(parent=township).count() + 1
         village = region(f"{TOWNSHIP[:9]}{200 + n:03d}", f"压测村{n}", Level.VILLAGE, township)
         hashed = make_password(None)
         phone0 = 19000000000 + n * 100000
-        users = User.objects.bulk_create([User(phone=str(phone0 + i), name=f"成员{i}", password=hashed)
-                                          for i in range(members + 1)], batch_size=1000)
+        users = User.objects.bulk_create(
+            [User(phone=str(phone0 + i), name=f"成员{i}", password=hashed) for i in range(members + 1)], batch_size=1000
+        )
         chair, member_users = users[0], users[1:]
         RoleAssignment.objects.create(user=chair, role=Role.CADRE, region=village)
-        households = Household.objects.bulk_create([
-            Household(village=village, region_code=village.code, number=f"L{n}-{k:05d}")
-            for k in range((members + 2) // 3)], batch_size=1000)
+        households = Household.objects.bulk_create(
+            [
+                Household(village=village, region_code=village.code, number=f"L{n}-{k:05d}")
+                for k in range((members + 2) // 3)
+            ],
+            batch_size=1000,
+        )
         base = dt.date(1950, 1, 1) + dt.timedelta(days=(n % 5) * 2500)  # adults, whatever the run number
         rows = []
         for i, u in enumerate(member_users):
-            v = Villager(name=u.name, id_number=id_number_build("999999", base + dt.timedelta(days=i), n % 997 + 1),
-                         village=village, household=households[i // 3], user=u)
+            v = Villager(
+                name=u.name,
+                id_number=id_number_build("999999", base + dt.timedelta(days=i), n % 997 + 1),
+                village=village,
+                household=households[i // 3],
+                user=u,
+            )
             villager_derive_fields(v)
             rows.append(v)
         Villager.objects.bulk_create(rows, batch_size=1000)
@@ -82,28 +96,44 @@ def _setup(*, members: int, seed: int) -> dict:
         for u in users:
             key = secrets.token_urlsafe(24)
             keys[u.pk] = key
-            tokens.append(ApiToken(user=u, key_hash=token_hash(key), key_prefix=key[:8], name="loadtest",
-                                   expires_at=expires))
+            tokens.append(
+                ApiToken(user=u, key_hash=token_hash(key), key_prefix=key[:8], name="loadtest", expires_at=expires)
+            )
         ApiToken.objects.bulk_create(tokens, batch_size=1000)
-        meeting = services.meeting_create(actor=chair, village=village, body="villagers", title="压测村民会议",
-                                          agenda="一、村道硬化\n二、集体资产处置", place="村委会",
-                                          starts_at=timezone.now() + dt.timedelta(minutes=20))
-        services.meeting_notice_send(actor=chair, meeting=meeting, urgent=True,
-                                     urgent_reason="压力测试：两千名成员同时签到和表决")
+        meeting = services.meeting_create(
+            actor=chair,
+            village=village,
+            body="villagers",
+            title="压测村民会议",
+            agenda="一、村道硬化\n二、集体资产处置",
+            place="村委会",
+            starts_at=timezone.now() + dt.timedelta(minutes=20),
+        )
+        services.meeting_notice_send(
+            actor=chair, meeting=meeting, urgent=True, urgent_reason="压力测试：两千名成员同时签到和表决"
+        )
         services.meeting_open(actor=chair, meeting=meeting)
         m1 = services.motion_add(actor=chair, meeting=meeting, title="村道硬化方案", text="…")
-        m2 = services.motion_add(actor=chair, meeting=meeting, title="集体资产处置", text="…",
-                                 matter="property_disposal", ballot="secret")
+        m2 = services.motion_add(
+            actor=chair, meeting=meeting, title="集体资产处置", text="…", matter="property_disposal", ballot="secret"
+        )
     member_ids = dict(meeting.members.values_list("user_id", "pk"))
     plan = []
     for u in member_users:
-        plan.append({"user": u.pk, "member": member_ids[u.pk], "key": keys[u.pk],
-                     "choices": [rng.choice(["yes", "yes", "no", "abstain"]) for _ in range(2)]})
+        plan.append(
+            {
+                "user": u.pk,
+                "member": member_ids[u.pk],
+                "key": keys[u.pk],
+                "choices": [rng.choice(["yes", "yes", "no", "abstain"]) for _ in range(2)],
+            }
+        )
     return {"meeting": meeting, "motions": [m1, m2], "chair": chair, "chair_key": keys[chair.pk], "plan": plan}
 
 
-def run(*, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: int = 2,
-        deadline: float = 600.0) -> dict:
+def run(
+    *, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: int = 2, deadline: float = 600.0
+) -> dict:
     """Set up, run the load, close the votes, and compare every count with the truth."""
     from django.db import connection
     from django.test import Client
@@ -127,8 +157,12 @@ def run(*, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: i
         return local.client
 
     def send(path: str, key: str, body: dict):
-        r = client().post(f"/api/v1/meetings/{meeting.public_id}{path}", json.dumps(body),
-                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+        r = client().post(
+            f"/api/v1/meetings/{meeting.public_id}{path}",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
         with lock:
             counters["requests"] += 1
             counters["status"][r.status_code] = counters["status"].get(r.status_code, 0) + 1
@@ -172,7 +206,7 @@ def run(*, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: i
                         counters["requeued"] += 1
                     time.sleep(0.02)
                     jobs_q.put(job)
-            except Exception as exc:  # recorded and re-raised after the run: nothing is silently lost
+            except Exception as exc:  # recorded and re-raised after the run: nothing is silently lost  # noqa: BLE001
                 errors.append(repr(exc))
             finally:
                 jobs_q.task_done()
@@ -181,6 +215,7 @@ def run(*, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: i
     def chair(k, out):
         """Open the vote once the quorum is there; close it when every member has voted."""
         from cunzhi.meetings.models import Meeting
+
         try:
             m = Meeting.objects.get(pk=meeting.pk)
             motion = Motion.objects.select_related("meeting").get(pk=motions[k].pk)
@@ -195,9 +230,13 @@ def run(*, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: i
                 time.sleep(0.05)
                 if time.perf_counter() > end:
                     raise RuntimeError("ballots missing")
-            out.append({"open_to_close_s": time.perf_counter() - opened,
-                        "closed": services.motion_close(actor=world["chair"], motion=motion)})
-        except Exception as exc:
+            out.append(
+                {
+                    "open_to_close_s": time.perf_counter() - opened,
+                    "closed": services.motion_close(actor=world["chair"], motion=motion),
+                }
+            )
+        except Exception as exc:  # noqa: BLE001
             errors.append(repr(exc))
         finally:
             connection.close()
@@ -240,27 +279,43 @@ def run(*, members: int = 2000, threads: int = 8, seed: int = 20240523, votes: i
         closed = chair_results[k]["closed"]
         fresh = Motion.objects.get(pk=motion.pk)
         counted = {"yes": fresh.yes, "no": fresh.no, "abstain": fresh.abstain}
-        results.append({"motion": motion.number, "ballot": fresh.ballot, "status": fresh.status, "counted": counted,
-                        "truth": truth[k], "equal": counted == truth[k], "ballots": Ballot.objects.filter(
-                            motion=motion).count(), "attendees": fresh.attendees, "passed": fresh.passed,
-                        "open_to_close_s": round(chair_results[k]["open_to_close_s"], 2),
-                        "secret_choice_rows": Ballot.objects.filter(motion=motion).exclude(choice="").count()
-                        if fresh.ballot == "secret" else None})
+        results.append(
+            {
+                "motion": motion.number,
+                "ballot": fresh.ballot,
+                "status": fresh.status,
+                "counted": counted,
+                "truth": truth[k],
+                "equal": counted == truth[k],
+                "ballots": Ballot.objects.filter(motion=motion).count(),
+                "attendees": fresh.attendees,
+                "passed": fresh.passed,
+                "open_to_close_s": round(chair_results[k]["open_to_close_s"], 2),
+                "secret_choice_rows": Ballot.objects.filter(motion=motion).exclude(choice="").count()
+                if fresh.ballot == "secret"
+                else None,
+            }
+        )
         assert closed.status == MotionStatus.CLOSED
     attendance = Attendance.objects.filter(meeting=meeting)
     run_seconds = sum(p["seconds"] for p in phases)
     ballots = sum(r["ballots"] for r in results)
     return {
-        "database": connection.vendor, "members": members, "threads": threads, "setup_s": round(setup_s, 1),
+        "database": connection.vendor,
+        "members": members,
+        "threads": threads,
+        "setup_s": round(setup_s, 1),
         "phases": [{**p, "seconds": round(p["seconds"], 2)} for p in phases],
-        "run_seconds": round(run_seconds, 2), "requests": counters["requests"],
+        "run_seconds": round(run_seconds, 2),
+        "requests": counters["requests"],
         "status_counts": {str(k): v for k, v in sorted(counters["status"].items())},
         "requeued_before_open_or_check_in": counters["requeued"],
         "attendance": attendance.count(),
         "attendance_distinct": attendance.values("member_id").distinct().count(),
         "attendance_remote": attendance.filter(mode="remote").count(),
         "attendance_venue": attendance.filter(mode="venue").count(),
-        "results": results, "ballots_per_second": round(ballots / run_seconds, 1) if run_seconds else None,
+        "results": results,
+        "ballots_per_second": round(ballots / run_seconds, 1) if run_seconds else None,
         "requests_per_second": round(counters["requests"] / run_seconds, 1) if run_seconds else None,
     }
 
@@ -270,19 +325,25 @@ def main(argv=None) -> int:
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seed", type=int, default=20240523)
-    parser.add_argument("--votes", type=int, default=2, choices=(1, 2),
-                        help="1: only the secret ballot; 2: an open vote, then a secret ballot")
+    parser.add_argument(
+        "--votes",
+        type=int,
+        default=2,
+        choices=(1, 2),
+        help="1: only the secret ballot; 2: an open vote, then a secret ballot",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON line")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cunzhi.settings")
     import django
+
     django.setup()
     # Tasks (notice delivery) are not run here; the database backend only stores them.
     out = run(members=args.members, threads=args.threads, seed=args.seed, votes=args.votes)
     if args.json:
-        print(json.dumps(out, default=str))
+        print(json.dumps(out, default=str))  # noqa: T201
     else:
-        print(json.dumps(out, indent=2, default=str))
+        print(json.dumps(out, indent=2, default=str))  # noqa: T201
     return 0
 
 

@@ -106,8 +106,7 @@ class Petition(TimeStamped):
     """A request that the committee convene a meeting, signed online by those entitled to ask."""
 
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("village"))
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=PetitionKind.choices)
     title = models.CharField(_("what the meeting should decide"), max_length=200)
@@ -152,8 +151,7 @@ class Authorisation(TimeStamped):
     """The villagers' meeting's recorded delegation of reserved matters to the representatives' meeting."""
 
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("village"))
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     matters = models.JSONField(_("matters delegated"), default=list)
     # The villagers' meeting resolution that granted it: a motion here, or a paper record's reference.
@@ -183,10 +181,15 @@ class Authorisation(TimeStamped):
 
 class Meeting(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("village"))
-    group = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("villager group"))
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    group = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("villager group"),
+    )
     # The village's code: every scope filter on meetings is a prefix match on it.
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     body = models.CharField(_("body"), max_length=20, choices=Body.choices)
@@ -198,13 +201,25 @@ class Meeting(TimeStamped):
     ends_at = models.DateTimeField(_("expected to end"))
     stream_url = models.URLField(_("live stream or video-meeting address"), max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
-    petition = models.ForeignKey(Petition, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="meetings", verbose_name=_("convened on the petition"))
+    petition = models.ForeignKey(
+        Petition,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        verbose_name=_("convened on the petition"),
+    )
     # Deliberation council: villagers invited besides the representatives' meeting's members.
     invited = models.JSONField(default=list, blank=True)
     convened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    secretary = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+", verbose_name=_("secretary"))
+    secretary = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("secretary"),
+    )
     # Notice: the law's period (10 days for a villagers' meeting) or a recorded urgent exception.
     notice_sent_at = models.DateTimeField(null=True, blank=True)
     notice_due_by = models.DateTimeField(null=True, blank=True)
@@ -255,10 +270,12 @@ class MeetingMember(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="members")
     villager = models.ForeignKey("people.Villager", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
-    household = models.ForeignKey("people.Household", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    household = models.ForeignKey(
+        "people.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_household_rep = models.BooleanField(default=False)
     name = models.CharField(max_length=50)
     name_pinyin = models.CharField(max_length=200, blank=True)
@@ -267,8 +284,10 @@ class MeetingMember(models.Model):
     class Meta:
         ordering = ["name_pinyin", "id"]
         constraints = [models.UniqueConstraint(fields=["meeting", "villager"], name="meeting_member_once")]
-        indexes = [models.Index(fields=["meeting", "name_pinyin"], name="meeting_member_pinyin"),
-                   models.Index(fields=["meeting", "user"], name="meeting_member_user")]
+        indexes = [
+            models.Index(fields=["meeting", "name_pinyin"], name="meeting_member_pinyin"),
+            models.Index(fields=["meeting", "user"], name="meeting_member_user"),
+        ]
 
     def __str__(self):
         return self.name
@@ -284,8 +303,9 @@ class Attendance(models.Model):
     mode = models.CharField(max_length=10, choices=AttendanceMode.choices)
     method = models.CharField(max_length=20, choices=CheckInMethod.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    delegation = models.ForeignKey("people.Delegation", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    delegation = models.ForeignKey(
+        "people.Delegation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -301,8 +321,9 @@ class Motion(TimeStamped):
     matter = models.CharField(_("matter"), max_length=30, choices=Matter.choices, default=Matter.GENERAL)
     # Art. 28: a group meeting decides on the group's own collective land and property.
     group_property = models.BooleanField(_("concerns only the group's own collective property"), default=False)
-    authorisation = models.ForeignKey(Authorisation, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="motions")
+    authorisation = models.ForeignKey(
+        Authorisation, null=True, blank=True, on_delete=models.PROTECT, related_name="motions"
+    )
     ballot = models.CharField(_("ballot"), max_length=10, choices=BallotKind.choices, default=BallotKind.OPEN)
     status = models.CharField(max_length=20, choices=MotionStatus.choices, default=MotionStatus.DRAFT)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -347,8 +368,9 @@ class Ballot(models.Model):
     choice = models.CharField(max_length=10, choices=Choice.choices, blank=True)
     remote = models.BooleanField(default=False)
     cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    delegation = models.ForeignKey("people.Delegation", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    delegation = models.ForeignKey(
+        "people.Delegation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -22,10 +22,19 @@ def _helped_villagers(user) -> list:
     cached = getattr(user, "_meetings_helped", None)
     if cached is None:
         from django.utils import timezone
+
         now = timezone.now()
-        cached = [d for d in Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now,
-                                                       ends_at__gt=now).select_related("villager")
-                  if DelegationScope.MEETINGS in (d.scopes or [])] if user.is_authenticated else []
+        cached = (
+            [
+                d
+                for d in Delegation.objects.filter(
+                    helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+                ).select_related("villager")
+                if DelegationScope.MEETINGS in (d.scopes or [])
+            ]
+            if user.is_authenticated
+            else []
+        )
         user._meetings_helped = cached
     return cached
 

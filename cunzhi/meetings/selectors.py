@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from cunzhi.meetings import rules, services
 from cunzhi.meetings.models import (
-    Attendance, Authorisation, Ballot, Meeting, MeetingMember, MeetingStatus, Motion, MotionStatus, Petition,
+    Attendance,
+    Authorisation,
+    Ballot,
+    Meeting,
+    MeetingMember,
+    MeetingStatus,
+    Motion,
+    MotionStatus,
+    Petition,
     PetitionSignature,
 )
 from cunzhi.people import rules as people_rules
@@ -53,7 +61,8 @@ def meetings_readable(user):
 
 def meeting_get(*, public_id: str) -> Meeting:
     return Meeting.objects.select_related("village", "group", "petition", "secretary", "convened_by").get(
-        public_id=public_id)
+        public_id=public_id
+    )
 
 
 def members_acted_for(*, meeting: Meeting, user) -> list[MeetingMember]:
@@ -61,8 +70,11 @@ def members_acted_for(*, meeting: Meeting, user) -> list[MeetingMember]:
     if not getattr(user, "is_authenticated", False):
         return []
     helped = [d.villager_id for d in rules.helped_delegations(user)]
-    rows = list(MeetingMember.objects.filter(Q(user_id=user.pk) | Q(villager_id__in=helped), meeting=meeting)
-                .select_related("villager"))
+    rows = list(
+        MeetingMember.objects.filter(Q(user_id=user.pk) | Q(villager_id__in=helped), meeting=meeting).select_related(
+            "villager"
+        )
+    )
     return sorted(rows, key=lambda m: (m.user_id != user.pk, m.name_pinyin))
 
 
@@ -80,9 +92,16 @@ def personal_state(*, meeting: Meeting, user) -> list[dict]:
     by_households = services.law.counts_households(body=meeting.body, basis=meeting.basis)
     out = []
     for m in members:
-        out.append({"member": m, "self": m.user_id == user.pk, "attendance": attended.get(m.pk),
-                    "ballot": voted.get(m.pk), "floor": floor,
-                    "may_vote": (not by_households) or m.is_household_rep})
+        out.append(
+            {
+                "member": m,
+                "self": m.user_id == user.pk,
+                "attendance": attended.get(m.pk),
+                "ballot": voted.get(m.pk),
+                "floor": floor,
+                "may_vote": (not by_households) or m.is_household_rep,
+            }
+        )
     return out
 
 
@@ -97,37 +116,79 @@ def live_ttl() -> float:
 
 
 def _live_compute(meeting_id: int) -> dict:
-    meeting = Meeting.objects.only("pk", "public_id", "status", "body", "basis", "member_count",
-                                   "household_count", "village_id").get(pk=meeting_id)
+    meeting = Meeting.objects.only(
+        "pk", "public_id", "status", "body", "basis", "member_count", "household_count", "village_id"
+    ).get(pk=meeting_id)
     quorum = services.quorum_status(meeting=meeting)
-    motions = list(Motion.objects.filter(meeting_id=meeting_id).exclude(status=MotionStatus.WITHDRAWN)
-                   .order_by("number"))
+    motions = list(
+        Motion.objects.filter(meeting_id=meeting_id).exclude(status=MotionStatus.WITHDRAWN).order_by("number")
+    )
     floor = next((m for m in motions if m.status == MotionStatus.OPEN), None)
     floor_ballots = Ballot.objects.filter(motion=floor).count() if floor else 0
-    recent = list(Attendance.objects.filter(meeting_id=meeting_id).select_related("member")
-                  .order_by("-created_at", "-id")[:RECENT_CHECK_INS])
+    recent = list(
+        Attendance.objects.filter(meeting_id=meeting_id)
+        .select_related("member")
+        .order_by("-created_at", "-id")[:RECENT_CHECK_INS]
+    )
     state = {
-        "meeting": meeting.public_id, "status": meeting.status, "body": meeting.body,
-        "members": meeting.member_count, "households": meeting.household_count,
-        "present": quorum["present"], "remote": quorum["remote"], "venue": quorum["present"] - quorum["remote"],
-        "households_present": quorum["households_present"], "attendees": quorum["attendees"],
+        "meeting": meeting.public_id,
+        "status": meeting.status,
+        "body": meeting.body,
+        "members": meeting.member_count,
+        "households": meeting.household_count,
+        "present": quorum["present"],
+        "remote": quorum["remote"],
+        "venue": quorum["present"] - quorum["remote"],
+        "households_present": quorum["households_present"],
+        "attendees": quorum["attendees"],
         "by_households": quorum["by_households"],
-        "quorum": {"met": quorum["met"], "mode": quorum["mode"],
-                   "modes": [{"mode": m.mode, "have": m.have, "of": m.of, "need": m.need, "met": m.met,
-                              "short": m.short} for m in quorum["modes"]]},
-        "floor": ({"id": floor.public_id, "number": floor.number, "title": floor.title, "text": floor.text,
-                   "ballot": floor.ballot, "matter": floor.matter, "ballots_cast": floor_ballots}
-                  if floor else None),
-        "results": [{"id": m.public_id, "number": m.number, "title": m.title, "ballot": m.ballot,
-                     "passed": m.passed, "yes": m.yes, "no": m.no, "abstain": m.abstain, "attendees": m.attendees,
-                     "quorum_mode": m.quorum_mode, "resolution": m.resolution_text}
-                    for m in motions if m.status == MotionStatus.CLOSED],
-        "pending": [{"id": m.public_id, "number": m.number, "title": m.title} for m in motions
-                    if m.status == MotionStatus.DRAFT],
-        "recent": [{"name": a.member.name, "mode": a.mode, "at": timezone.localtime(a.created_at).strftime("%H:%M")}
-                   for a in recent],
+        "quorum": {
+            "met": quorum["met"],
+            "mode": quorum["mode"],
+            "modes": [
+                {"mode": m.mode, "have": m.have, "of": m.of, "need": m.need, "met": m.met, "short": m.short}
+                for m in quorum["modes"]
+            ],
+        },
+        "floor": (
+            {
+                "id": floor.public_id,
+                "number": floor.number,
+                "title": floor.title,
+                "text": floor.text,
+                "ballot": floor.ballot,
+                "matter": floor.matter,
+                "ballots_cast": floor_ballots,
+            }
+            if floor
+            else None
+        ),
+        "results": [
+            {
+                "id": m.public_id,
+                "number": m.number,
+                "title": m.title,
+                "ballot": m.ballot,
+                "passed": m.passed,
+                "yes": m.yes,
+                "no": m.no,
+                "abstain": m.abstain,
+                "attendees": m.attendees,
+                "quorum_mode": m.quorum_mode,
+                "resolution": m.resolution_text,
+            }
+            for m in motions
+            if m.status == MotionStatus.CLOSED
+        ],
+        "pending": [
+            {"id": m.public_id, "number": m.number, "title": m.title} for m in motions if m.status == MotionStatus.DRAFT
+        ],
+        "recent": [
+            {"name": a.member.name, "mode": a.mode, "at": timezone.localtime(a.created_at).strftime("%H:%M")}
+            for a in recent
+        ],
     }
-    state["version"] = hashlib.sha1(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    state["version"] = hashlib.sha1(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]  # noqa: S324
     return state
 
 
@@ -159,13 +220,19 @@ def live_forget(meeting_id: int) -> None:
 
 # --- Lists ----------------------------------------------------------------------------------
 
+
 def attendance_list(*, meeting: Meeting, search: str = ""):
     """Who counted: every attendance with how and by whom it was recorded, newest first."""
-    qs = (Attendance.objects.filter(meeting=meeting)
-          .select_related("member", "recorded_by", "delegation__helper").order_by("-created_at", "-id"))
+    qs = (
+        Attendance.objects.filter(meeting=meeting)
+        .select_related("member", "recorded_by", "delegation__helper")
+        .order_by("-created_at", "-id")
+    )
     if search:
         term = search.strip()
-        qs = qs.filter(Q(member__name__contains=term) | Q(member__name_pinyin__startswith=term.lower().replace(" ", "")))
+        qs = qs.filter(
+            Q(member__name__contains=term) | Q(member__name_pinyin__startswith=term.lower().replace(" ", ""))
+        )
     return qs
 
 
@@ -175,12 +242,18 @@ def desk_search(*, meeting: Meeting, term: str, limit: int = 20) -> list[Meeting
     if not term:
         return []
     compact = term.lower().replace(" ", "")
-    rows = list(MeetingMember.objects.filter(meeting=meeting).filter(
-        Q(name__contains=term) | Q(name_pinyin__startswith=compact)).select_related("household")[:limit])
+    rows = list(
+        MeetingMember.objects.filter(meeting=meeting)
+        .filter(Q(name__contains=term) | Q(name_pinyin__startswith=compact))
+        .select_related("household")[:limit]
+    )
     present = dict(Attendance.objects.filter(meeting=meeting, member__in=rows).values_list("member_id", "mode"))
     floor = meeting.motions.filter(status=MotionStatus.OPEN).first()
-    voted = set(Ballot.objects.filter(motion=floor, member__in=rows).values_list("member_id", flat=True)) \
-        if floor else set()
+    voted = (
+        set(Ballot.objects.filter(motion=floor, member__in=rows).values_list("member_id", flat=True))
+        if floor
+        else set()
+    )
     for m in rows:
         m.present = m.pk in present
         m.at_venue = present.get(m.pk) == "venue"
@@ -191,8 +264,11 @@ def desk_search(*, meeting: Meeting, term: str, limit: int = 20) -> list[Meeting
 
 def members_without_account(*, meeting: Meeting):
     """Members the notification system cannot reach at all: they are told door to door."""
-    return (MeetingMember.objects.filter(meeting=meeting, user__isnull=True)
-            .select_related("household").order_by("name_pinyin", "id"))
+    return (
+        MeetingMember.objects.filter(meeting=meeting, user__isnull=True)
+        .select_related("household")
+        .order_by("name_pinyin", "id")
+    )
 
 
 def motions_of(*, meeting: Meeting) -> list[Motion]:
@@ -203,9 +279,15 @@ def result_context(*, meeting: Meeting) -> dict:
     """Everything the minutes PDF, the disclosure post and the result page show."""
     quorum = services.quorum_status(meeting=meeting)
     motions = [m for m in motions_of(meeting=meeting) if m.status == MotionStatus.CLOSED]
-    return {"meeting": meeting, "quorum": quorum, "motions": motions,
-            "remote": quorum["remote"], "venue": quorum["present"] - quorum["remote"],
-            "village": meeting.village, "generated_at": timezone.localtime()}
+    return {
+        "meeting": meeting,
+        "quorum": quorum,
+        "motions": motions,
+        "remote": quorum["remote"],
+        "venue": quorum["present"] - quorum["remote"],
+        "village": meeting.village,
+        "generated_at": timezone.localtime(),
+    }
 
 
 def petitions_visible(*, user, status: str = ""):
@@ -221,11 +303,17 @@ def petition_signed(*, petition: Petition, user) -> bool:
 
 
 def authorisations_of(*, village_code: str):
-    return Authorisation.objects.filter(region_code=village_code).select_related("created_by").order_by(
-        "-granted_on", "-id")
+    return (
+        Authorisation.objects.filter(region_code=village_code)
+        .select_related("created_by")
+        .order_by("-granted_on", "-id")
+    )
 
 
 def upcoming_for(*, user, limit: int = 5) -> list[Meeting]:
     """Meetings of the user's village(s) still to come or in session."""
-    return list(meetings_visible(user=user).filter(
-        status__in=[MeetingStatus.NOTICED, MeetingStatus.IN_SESSION]).order_by("starts_at")[:limit])
+    return list(
+        meetings_visible(user=user)
+        .filter(status__in=[MeetingStatus.NOTICED, MeetingStatus.IN_SESSION])
+        .order_by("starts_at")[:limit]
+    )

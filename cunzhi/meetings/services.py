@@ -26,8 +26,24 @@ from cunzhi.core.links import absolute_url
 from cunzhi.core.text import render_text
 from cunzhi.meetings import law, rules
 from cunzhi.meetings.models import (
-    Attendance, AttendanceMode, Authorisation, Ballot, BallotKind, Body, CheckInMethod, Choice, Matter, Meeting,
-    MeetingMember, MeetingStatus, Motion, MotionStatus, Petition, PetitionKind, PetitionSignature, PetitionStatus,
+    Attendance,
+    AttendanceMode,
+    Authorisation,
+    Ballot,
+    BallotKind,
+    Body,
+    CheckInMethod,
+    Choice,
+    Matter,
+    Meeting,
+    MeetingMember,
+    MeetingStatus,
+    Motion,
+    MotionStatus,
+    Petition,
+    PetitionKind,
+    PetitionSignature,
+    PetitionStatus,
     QuorumMode,
 )
 from cunzhi.people.models import DelegationScope, Role, RoleAssignment, Villager
@@ -46,6 +62,7 @@ def _open_early() -> dt.timedelta:
 
 
 # --- Convening ------------------------------------------------------------------------------
+
 
 def _clean_meeting(*, village, body: str, group, starts_at, ends_at, stream_url: str, now) -> dict:
     errors = {}
@@ -76,38 +93,79 @@ def _invited_ids(*, village, invited) -> list[int]:
     return ids
 
 
-def meeting_create(*, actor, village, body: str, title: str, agenda: str, place: str, starts_at: dt.datetime,
-                   ends_at: dt.datetime | None = None, basis: str = "persons", group=None, stream_url: str = "",
-                   secretary=None, petition: Petition | None = None, invited=(), now=None) -> Meeting:
+def meeting_create(
+    *,
+    actor,
+    village,
+    body: str,
+    title: str,
+    agenda: str,
+    place: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
+    basis: str = "persons",
+    group=None,
+    stream_url: str = "",
+    secretary=None,
+    petition: Petition | None = None,
+    invited=(),
+    now=None,
+) -> Meeting:
     """Convene a meeting (as a draft until its notice is sent)."""
     if not rules.can_convene(actor, village):
         raise PermissionDenied
     now = now or timezone.now()
     ends_at = ends_at or (starts_at + DEFAULT_LENGTH if starts_at else None)
-    _clean_meeting(village=village, body=body, group=group, starts_at=starts_at, ends_at=ends_at,
-                   stream_url=stream_url, now=now)
+    _clean_meeting(
+        village=village, body=body, group=group, starts_at=starts_at, ends_at=ends_at, stream_url=stream_url, now=now
+    )
     if petition is not None:
         if petition.region_code != village.code or petition.status != PetitionStatus.REACHED:
             raise ValidationError({"petition": _("This petition has not reached its signatures in this village.")})
         if law.petition_body(petition.kind) != body:
             raise ValidationError({"petition": _("The petition asks for a different kind of meeting.")})
     meeting = Meeting.objects.create(
-        village=village, group=group if body == Body.GROUP else None, body=body,
-        basis=basis if body in (Body.VILLAGERS, Body.GROUP) else "persons", title=title.strip(),
-        agenda=agenda.strip(), place=place.strip(), starts_at=starts_at, ends_at=ends_at, stream_url=stream_url,
-        convened_by=actor, secretary=secretary or actor, petition=petition,
-        invited=_invited_ids(village=village, invited=invited) if body == Body.COUNCIL else [])
+        village=village,
+        group=group if body == Body.GROUP else None,
+        body=body,
+        basis=basis if body in (Body.VILLAGERS, Body.GROUP) else "persons",
+        title=title.strip(),
+        agenda=agenda.strip(),
+        place=place.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        stream_url=stream_url,
+        convened_by=actor,
+        secretary=secretary or actor,
+        petition=petition,
+        invited=_invited_ids(village=village, invited=invited) if body == Body.COUNCIL else [],
+    )
     if petition is not None:
         Petition.objects.filter(pk=petition.pk).update(status=PetitionStatus.CONVENED, updated_at=now)
         audit_record(actor=actor, action="petition.convened", obj=petition, after={"meeting": meeting.public_id})
-    audit_record(actor=actor, action="meeting.create", obj=meeting,
-                 after={"body": body, "title": meeting.title, "starts_at": starts_at.isoformat()})
+    audit_record(
+        actor=actor,
+        action="meeting.create",
+        obj=meeting,
+        after={"body": body, "title": meeting.title, "starts_at": starts_at.isoformat()},
+    )
     return meeting
 
 
-def meeting_update(*, actor, meeting: Meeting, title: str, agenda: str, place: str, starts_at: dt.datetime,
-                   ends_at: dt.datetime | None, stream_url: str, basis: str | None = None, secretary=None,
-                   now=None) -> Meeting:
+def meeting_update(
+    *,
+    actor,
+    meeting: Meeting,
+    title: str,
+    agenda: str,
+    place: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None,
+    stream_url: str,
+    basis: str | None = None,
+    secretary=None,
+    now=None,
+) -> Meeting:
     """Change a meeting before its notice goes out; the stream address may change until it closes."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
@@ -117,17 +175,32 @@ def meeting_update(*, actor, meeting: Meeting, title: str, agenda: str, place: s
     before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place, "stream_url": meeting.stream_url}
     if meeting.status != MeetingStatus.DRAFT:
         # After the notice only the stream address may change: the notice period ran against the date.
-        if (starts_at != meeting.starts_at or place.strip() != meeting.place or title.strip() != meeting.title
-                or agenda.strip() != meeting.agenda):
-            raise ValidationError(_("The notice has gone out: date, place, title and agenda are fixed. Cancel the "
-                                    "meeting and convene it again to change them."))
+        if (
+            starts_at != meeting.starts_at
+            or place.strip() != meeting.place
+            or title.strip() != meeting.title
+            or agenda.strip() != meeting.agenda
+        ):
+            raise ValidationError(
+                _(
+                    "The notice has gone out: date, place, title and agenda are fixed. Cancel the "
+                    "meeting and convene it again to change them."
+                )
+            )
         if stream_url and not stream_url.lower().startswith(("https://", "http://")):
             raise ValidationError({"stream_url": _("Give a web address starting with https://.")})
         meeting.stream_url = stream_url
     else:
         ends_at = ends_at or starts_at + DEFAULT_LENGTH
-        _clean_meeting(village=meeting.village, body=meeting.body, group=meeting.group, starts_at=starts_at,
-                       ends_at=ends_at, stream_url=stream_url, now=now)
+        _clean_meeting(
+            village=meeting.village,
+            body=meeting.body,
+            group=meeting.group,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            stream_url=stream_url,
+            now=now,
+        )
         meeting.title, meeting.agenda, meeting.place = title.strip(), agenda.strip(), place.strip()
         meeting.starts_at, meeting.ends_at, meeting.stream_url = starts_at, ends_at, stream_url
         if basis and meeting.body in (Body.VILLAGERS, Body.GROUP):
@@ -136,9 +209,13 @@ def meeting_update(*, actor, meeting: Meeting, title: str, agenda: str, place: s
             meeting.secretary = secretary
     meeting.sequence += 1
     meeting.save()
-    audit_record(actor=actor, action="meeting.update", obj=meeting, before=before,
-                 after={"starts_at": meeting.starts_at.isoformat(), "place": meeting.place,
-                        "stream_url": meeting.stream_url})
+    audit_record(
+        actor=actor,
+        action="meeting.update",
+        obj=meeting,
+        before=before,
+        after={"starts_at": meeting.starts_at.isoformat(), "place": meeting.place, "stream_url": meeting.stream_url},
+    )
     return meeting
 
 
@@ -152,13 +229,15 @@ def _roster_rows(meeting: Meeting):
         qs = qs.filter(group_id=meeting.group_id, birth_date__lte=adult_cutoff(day))
     else:
         holders = RoleAssignment.objects.filter(role__in=REPS_MEETING_ROLES, region_id=meeting.village_id).values(
-            "user_id")
+            "user_id"
+        )
         q = Q(user_id__in=holders)
         if meeting.body == Body.COUNCIL and meeting.invited:
             q |= Q(pk__in=meeting.invited)
         qs = qs.filter(q)
-    return qs.values_list("pk", "user_id", "household_id", "household__representative_id", "name", "name_pinyin",
-                          "living_away")
+    return qs.values_list(
+        "pk", "user_id", "household_id", "household__representative_id", "name", "name_pinyin", "living_away"
+    )
 
 
 def _household_total(meeting: Meeting) -> int:
@@ -181,8 +260,14 @@ def roster_sync(*, meeting: Meeting) -> Meeting:
         MeetingMember.objects.filter(pk__in=gone).delete()
     new, changed = [], []
     for vid, (pk, user_id, hh, rep, name, pinyin, away) in wanted.items():
-        values = {"user_id": user_id, "household_id": hh, "is_household_rep": hh is not None and rep == pk,
-                  "name": name, "name_pinyin": pinyin, "living_away": away}
+        values = {
+            "user_id": user_id,
+            "household_id": hh,
+            "is_household_rep": hh is not None and rep == pk,
+            "name": name,
+            "name_pinyin": pinyin,
+            "living_away": away,
+        }
         m = existing.get(vid)
         if m is None:
             new.append(MeetingMember(meeting=meeting, villager_id=vid, **values))
@@ -192,23 +277,33 @@ def roster_sync(*, meeting: Meeting) -> Meeting:
             changed.append(m)
     MeetingMember.objects.bulk_create(new, batch_size=1000)
     if changed:
-        MeetingMember.objects.bulk_update(changed, ["user_id", "household_id", "is_household_rep", "name",
-                                                    "name_pinyin", "living_away"], batch_size=1000)
+        MeetingMember.objects.bulk_update(
+            changed,
+            ["user_id", "household_id", "is_household_rep", "name", "name_pinyin", "living_away"],
+            batch_size=1000,
+        )
     meeting.member_count = len(wanted)
     meeting.household_count = _household_total(meeting) if meeting.body in (Body.VILLAGERS, Body.GROUP) else 0
-    Meeting.objects.filter(pk=meeting.pk).update(member_count=meeting.member_count,
-                                                 household_count=meeting.household_count)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        member_count=meeting.member_count, household_count=meeting.household_count
+    )
     return meeting
 
 
 def _notice_context(meeting: Meeting) -> dict:
     local = timezone.localtime(meeting.starts_at)
     return {
-        "meeting": meeting.public_id, "title": meeting.title, "body": meeting.body,
-        "starts": local.strftime("%Y-%m-%d %H:%M"), "starts_short": local.strftime("%m-%d %H:%M"), "place": meeting.place, "agenda": meeting.agenda,
+        "meeting": meeting.public_id,
+        "title": meeting.title,
+        "body": meeting.body,
+        "starts": local.strftime("%Y-%m-%d %H:%M"),
+        "starts_short": local.strftime("%m-%d %H:%M"),
+        "place": meeting.place,
+        "agenda": meeting.agenda,
         "page": absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
         "ics": absolute_url(reverse("meetings:ics", args=[meeting.public_id])),
-        "stream": meeting.stream_url, "urgent_reason": meeting.urgent_reason if meeting.urgent else "",
+        "stream": meeting.stream_url,
+        "urgent_reason": meeting.urgent_reason if meeting.urgent else "",
         "village": meeting.village.name,
     }
 
@@ -217,6 +312,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
     """Tell every member (the law's notice period, or an urgent exception recorded with its reason)."""
     from cunzhi.notify.models import Urgency
     from cunzhi.notify.services import notice_send
+
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
     if meeting.status != MeetingStatus.DRAFT:
@@ -227,17 +323,30 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
     urgent_reason = (urgent_reason or "").strip()
     if now > due_by:
         if not urgent:
-            raise ValidationError({"urgent": _(
-                "A %(body)s needs %(days)s days' notice: send it by %(due)s, move the meeting to %(earliest)s or "
-                "later, or record why it is urgent.") % {
-                    "body": meeting.get_body_display(), "days": days,
-                    # Whole days when days are counted; the start time when there is no notice period.
-                    "due": timezone.localtime(due_by).strftime("%Y-%m-%d" if days > 0 else "%Y-%m-%d %H:%M"),
-                    "earliest": law.earliest_meeting_day(now, days).isoformat()}})
+            raise ValidationError(
+                {
+                    "urgent": _(
+                        "A %(body)s needs %(days)s days' notice: send it by %(due)s, move the meeting to "
+                        "%(earliest)s or later, or record why it is urgent."
+                    )
+                    % {
+                        "body": meeting.get_body_display(),
+                        "days": days,
+                        # Whole days when days are counted; the start time when there is no notice period.
+                        "due": timezone.localtime(due_by).strftime("%Y-%m-%d" if days > 0 else "%Y-%m-%d %H:%M"),
+                        "earliest": law.earliest_meeting_day(now, days).isoformat(),
+                    }
+                }
+            )
         if len(urgent_reason) < 10:
-            raise ValidationError({"urgent_reason": _(
-                "Say why the meeting cannot wait for the full notice period (at least 10 characters); the "
-                "reason is shown to every member.")})
+            raise ValidationError(
+                {
+                    "urgent_reason": _(
+                        "Say why the meeting cannot wait for the full notice period (at least 10 characters); the "
+                        "reason is shown to every member."
+                    )
+                }
+            )
     else:
         urgent, urgent_reason = False, ""
     with transaction.atomic():
@@ -245,19 +354,38 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
         meeting.urgent, meeting.urgent_reason = urgent, urgent_reason
         meeting.notice_sent_at, meeting.notice_due_by = now, due_by
         meeting.status = MeetingStatus.NOTICED
-        user_ids = list(MeetingMember.objects.filter(meeting=meeting, user__isnull=False, user__is_active=True)
-                        .values_list("user_id", flat=True))
-        notice = notice_send(kind="direct", user_ids=user_ids, template="meetings_notice",
-                             context=_notice_context(meeting),
-                             link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
-                             urgency=Urgency.URGENT if urgent else Urgency.NORMAL, sender=actor,
-                             region_code=meeting.region_code, about=meeting, now=now)
+        user_ids = list(
+            MeetingMember.objects.filter(meeting=meeting, user__isnull=False, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        notice = notice_send(
+            kind="direct",
+            user_ids=user_ids,
+            template="meetings_notice",
+            context=_notice_context(meeting),
+            link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
+            urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+            sender=actor,
+            region_code=meeting.region_code,
+            about=meeting,
+            now=now,
+        )
         meeting.notice = notice
         meeting.sequence += 1
         meeting.save()
-        audit_record(actor=actor, action="meeting.notice", obj=meeting,
-                     after={"members": meeting.member_count, "with_account": len(user_ids), "urgent": urgent,
-                            "urgent_reason": urgent_reason, "notice": notice.public_id})
+        audit_record(
+            actor=actor,
+            action="meeting.notice",
+            obj=meeting,
+            after={
+                "members": meeting.member_count,
+                "with_account": len(user_ids),
+                "urgent": urgent,
+                "urgent_reason": urgent_reason,
+                "notice": notice.public_id,
+            },
+        )
     return meeting
 
 
@@ -269,14 +397,20 @@ def meeting_open(*, actor, meeting: Meeting, now=None) -> Meeting:
     if meeting.status != MeetingStatus.NOTICED:
         raise ValidationError(_("Only a meeting whose notice has been sent can be opened."))
     if now < meeting.starts_at - _open_early():
-        raise ValidationError(_("The meeting can be opened from %(time)s.") % {
-            "time": timezone.localtime(meeting.starts_at - _open_early()).strftime("%Y-%m-%d %H:%M")})
+        raise ValidationError(
+            _("The meeting can be opened from %(time)s.")
+            % {"time": timezone.localtime(meeting.starts_at - _open_early()).strftime("%Y-%m-%d %H:%M")}
+        )
     with transaction.atomic():
         roster_sync(meeting=meeting)
         meeting.status, meeting.opened_at = MeetingStatus.IN_SESSION, now
         meeting.save(update_fields=["status", "opened_at", "updated_at"])
-        audit_record(actor=actor, action="meeting.open", obj=meeting,
-                     after={"members": meeting.member_count, "households": meeting.household_count})
+        audit_record(
+            actor=actor,
+            action="meeting.open",
+            obj=meeting,
+            after={"members": meeting.member_count, "households": meeting.household_count},
+        )
     return meeting
 
 
@@ -293,8 +427,7 @@ def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         locked.status, locked.closed_at = MeetingStatus.CLOSED, now
         locked.save(update_fields=["status", "closed_at", "updated_at"])
-        audit_record(actor=actor, action="meeting.close", obj=locked,
-                     after={"present": locked.attendances.count()})
+        audit_record(actor=actor, action="meeting.close", obj=locked, after={"present": locked.attendances.count()})
     meeting.status, meeting.closed_at = locked.status, locked.closed_at
     return meeting
 
@@ -302,6 +435,7 @@ def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
 def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
     """Call a meeting off before it opens; members who were told are told again."""
     from cunzhi.notify.services import notice_send
+
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.NOTICED):
@@ -315,25 +449,35 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
         meeting.sequence += 1
         meeting.save()
         if told:
-            user_ids = list(MeetingMember.objects.filter(meeting=meeting, user__isnull=False)
-                            .values_list("user_id", flat=True))
-            notice_send(kind="direct", user_ids=user_ids, template="meetings_cancelled",
-                        context={**_notice_context(meeting), "reason": reason},
-                        link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])), sender=actor,
-                        region_code=meeting.region_code, about=meeting)
+            user_ids = list(
+                MeetingMember.objects.filter(meeting=meeting, user__isnull=False).values_list("user_id", flat=True)
+            )
+            notice_send(
+                kind="direct",
+                user_ids=user_ids,
+                template="meetings_cancelled",
+                context={**_notice_context(meeting), "reason": reason},
+                link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
+                sender=actor,
+                region_code=meeting.region_code,
+                about=meeting,
+            )
         audit_record(actor=actor, action="meeting.cancel", obj=meeting, after={"reason": reason})
     return meeting
 
 
 # --- Attendance -----------------------------------------------------------------------------
 
-def attendance_check_in(*, actor, meeting: Meeting, member: MeetingMember, at_venue: bool = False,
-                        by_qr: bool = False) -> tuple[Attendance, bool]:
+
+def attendance_check_in(
+    *, actor, meeting: Meeting, member: MeetingMember, at_venue: bool = False, by_qr: bool = False
+) -> tuple[Attendance, bool]:
     """Count a member present, identified: themself, their helper (delegation) or desk staff at the venue.
 
     Returns (attendance, created); a duplicate or retried check-in returns the first one.
     """
     from cunzhi.people.services import delegation_use
+
     if member.meeting_id != meeting.pk:
         raise PermissionDenied
     how = rules.acts_for(actor, member)
@@ -356,14 +500,26 @@ def attendance_check_in(*, actor, meeting: Meeting, member: MeetingMember, at_ve
             if existing is not None:
                 return existing, False
             if method == CheckInMethod.HELPER:
-                delegation = delegation_use(helper=actor, villager=member.villager, scope=DelegationScope.MEETINGS,
-                                            purpose=PURPOSE_CHECK_IN)
-            attendance = Attendance.objects.create(meeting_id=meeting.pk, member=member,
-                                                   household_rep=member.is_household_rep, mode=mode, method=method,
-                                                   recorded_by=actor, delegation=delegation)
-            audit_record(actor=actor, action="meeting.check_in", obj=attendance, region_code=meeting.region_code,
-                         on_behalf_of=member.villager if how != "self" else None,
-                         after={"meeting": meeting.public_id, "member": member.pk, "mode": mode, "method": method})
+                delegation = delegation_use(
+                    helper=actor, villager=member.villager, scope=DelegationScope.MEETINGS, purpose=PURPOSE_CHECK_IN
+                )
+            attendance = Attendance.objects.create(
+                meeting_id=meeting.pk,
+                member=member,
+                household_rep=member.is_household_rep,
+                mode=mode,
+                method=method,
+                recorded_by=actor,
+                delegation=delegation,
+            )
+            audit_record(
+                actor=actor,
+                action="meeting.check_in",
+                obj=attendance,
+                region_code=meeting.region_code,
+                on_behalf_of=member.villager if how != "self" else None,
+                after={"meeting": meeting.public_id, "member": member.pk, "mode": mode, "method": method},
+            )
     except IntegrityError:
         # Another request for the same member won (possible only without the row lock): the first stands.
         return Attendance.objects.get(meeting_id=meeting.pk, member_id=member.pk), False
@@ -372,34 +528,49 @@ def attendance_check_in(*, actor, meeting: Meeting, member: MeetingMember, at_ve
 
 # --- Counting -------------------------------------------------------------------------------
 
+
 def attendance_counts(*, meeting_id: int) -> dict:
     """present, remote, households_present, in one query."""
     return Attendance.objects.filter(meeting_id=meeting_id).aggregate(
-        present=Count("id"), remote=Count("id", filter=Q(mode=AttendanceMode.REMOTE)),
-        households_present=Count("id", filter=Q(household_rep=True)))
+        present=Count("id"),
+        remote=Count("id", filter=Q(mode=AttendanceMode.REMOTE)),
+        households_present=Count("id", filter=Q(household_rep=True)),
+    )
 
 
 def quorum_status(*, meeting: Meeting, counts: dict | None = None) -> dict:
     """Every legal quorum mode with its figures, whether the meeting has its quorum, and by which mode."""
     counts = counts or attendance_counts(meeting_id=meeting.pk)
-    modes = law.quorum_modes(body=meeting.body, members=meeting.member_count, present=counts["present"] or 0,
-                             households=meeting.household_count,
-                             households_present=counts["households_present"] or 0)
+    modes = law.quorum_modes(
+        body=meeting.body,
+        members=meeting.member_count,
+        present=counts["present"] or 0,
+        households=meeting.household_count,
+        households_present=counts["households_present"] or 0,
+    )
     met, mode = law.quorum_reached(body=meeting.body, basis=meeting.basis, modes=modes)
     by_households = law.counts_households(body=meeting.body, basis=meeting.basis)
-    return {"modes": modes, "met": met, "mode": mode, "present": counts["present"] or 0,
-            "remote": counts["remote"] or 0, "households_present": counts["households_present"] or 0,
-            "attendees": (counts["households_present"] if by_households else counts["present"]) or 0,
-            "by_households": by_households}
+    return {
+        "modes": modes,
+        "met": met,
+        "mode": mode,
+        "present": counts["present"] or 0,
+        "remote": counts["remote"] or 0,
+        "households_present": counts["households_present"] or 0,
+        "attendees": (counts["households_present"] if by_households else counts["present"]) or 0,
+        "by_households": by_households,
+    }
 
 
 # --- Motions --------------------------------------------------------------------------------
+
 
 def authorisation_in_force(*, village_id: int, matter: str, day: dt.date | None = None) -> Authorisation | None:
     """The villagers' meeting's delegation of this matter to the representatives, valid on `day`."""
     day = day or timezone.localdate()
     for a in Authorisation.objects.filter(village_id=village_id, revoked_at__isnull=True, granted_on__lte=day).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=day)):
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    ):
         if matter in (a.matters or []):
             return a
     return None
@@ -408,17 +579,27 @@ def authorisation_in_force(*, village_id: int, matter: str, day: dt.date | None 
 def _decision_check(*, meeting: Meeting, matter: str, group_property: bool) -> Authorisation | None:
     authorisation = None
     if meeting.body == Body.REPRESENTATIVES and matter != Matter.GENERAL:
-        authorisation = authorisation_in_force(village_id=meeting.village_id, matter=matter,
-                                               day=timezone.localtime(meeting.starts_at).date())
-    refusal = law.decision_refusal(body=meeting.body, matter=matter, authorised=authorisation is not None,
-                                   group_property=group_property)
+        authorisation = authorisation_in_force(
+            village_id=meeting.village_id, matter=matter, day=timezone.localtime(meeting.starts_at).date()
+        )
+    refusal = law.decision_refusal(
+        body=meeting.body, matter=matter, authorised=authorisation is not None, group_property=group_property
+    )
     if refusal:
         raise ValidationError({"matter": refusal})
     return authorisation
 
 
-def motion_add(*, actor, meeting: Meeting, title: str, text: str, matter: str = Matter.GENERAL,
-               ballot: str = BallotKind.OPEN, group_property: bool = False) -> Motion:
+def motion_add(
+    *,
+    actor,
+    meeting: Meeting,
+    title: str,
+    text: str,
+    matter: str = Matter.GENERAL,
+    ballot: str = BallotKind.OPEN,
+    group_property: bool = False,
+) -> Motion:
     """Put a motion on the agenda; a reserved matter only before the body the law lets decide it."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
@@ -433,12 +614,29 @@ def motion_add(*, actor, meeting: Meeting, title: str, text: str, matter: str = 
     with transaction.atomic():
         Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
         number = (meeting.motions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-        motion = Motion.objects.create(meeting=meeting, number=number, title=title.strip(), text=text.strip(),
-                                       matter=matter, ballot=ballot, group_property=group_property,
-                                       authorisation=authorisation)
-        audit_record(actor=actor, action="motion.add", obj=motion, region_code=meeting.region_code,
-                     after={"meeting": meeting.public_id, "title": motion.title, "matter": matter,
-                            "ballot": ballot, "authorisation": authorisation.public_id if authorisation else None})
+        motion = Motion.objects.create(
+            meeting=meeting,
+            number=number,
+            title=title.strip(),
+            text=text.strip(),
+            matter=matter,
+            ballot=ballot,
+            group_property=group_property,
+            authorisation=authorisation,
+        )
+        audit_record(
+            actor=actor,
+            action="motion.add",
+            obj=motion,
+            region_code=meeting.region_code,
+            after={
+                "meeting": meeting.public_id,
+                "title": motion.title,
+                "matter": matter,
+                "ballot": ballot,
+                "authorisation": authorisation.public_id if authorisation else None,
+            },
+        )
     return motion
 
 
@@ -462,8 +660,13 @@ def motion_open(*, actor, motion: Motion, now=None) -> Motion:
             raise ValidationError(_("Another motion is on the floor; close its vote first."))
         motion.status, motion.opened_at = MotionStatus.OPEN, now
         motion.save(update_fields=["status", "opened_at", "authorisation", "updated_at"])
-        audit_record(actor=actor, action="motion.open", obj=motion, region_code=meeting.region_code,
-                     after={"present": status["present"], "quorum_mode": status["mode"]})
+        audit_record(
+            actor=actor,
+            action="motion.open",
+            obj=motion,
+            region_code=meeting.region_code,
+            after={"present": status["present"], "quorum_mode": status["mode"]},
+        )
     return motion
 
 
@@ -485,8 +688,12 @@ def tally(*, motion: Motion) -> dict:
         fresh = Motion.objects.only("secret_yes", "secret_no", "secret_abstain").get(pk=motion.pk)
         return {"yes": fresh.secret_yes, "no": fresh.secret_no, "abstain": fresh.secret_abstain, "ballots": ballots}
     rows = dict(Ballot.objects.filter(motion=motion).values_list("choice").annotate(n=Count("id")).order_by())
-    return {"yes": rows.get(Choice.YES, 0), "no": rows.get(Choice.NO, 0), "abstain": rows.get(Choice.ABSTAIN, 0),
-            "ballots": ballots}
+    return {
+        "yes": rows.get(Choice.YES, 0),
+        "no": rows.get(Choice.NO, 0),
+        "abstain": rows.get(Choice.ABSTAIN, 0),
+        "ballots": ballots,
+    }
 
 
 def motion_close(*, actor, motion: Motion, now=None) -> Motion:
@@ -512,9 +719,20 @@ def motion_close(*, actor, motion: Motion, now=None) -> Motion:
         if not locked.resolution_text:
             locked.resolution_text = resolution_default(motion=locked, meeting=meeting)
         locked.save()
-        audit_record(actor=actor, action="motion.close", obj=locked, region_code=meeting.region_code,
-                     after={"attendees": locked.attendees, "quorum_mode": locked.quorum_mode, "yes": locked.yes,
-                            "no": locked.no, "abstain": locked.abstain, "passed": locked.passed})
+        audit_record(
+            actor=actor,
+            action="motion.close",
+            obj=locked,
+            region_code=meeting.region_code,
+            after={
+                "attendees": locked.attendees,
+                "quorum_mode": locked.quorum_mode,
+                "yes": locked.yes,
+                "no": locked.no,
+                "abstain": locked.abstain,
+                "passed": locked.passed,
+            },
+        )
     return locked
 
 
@@ -525,15 +743,18 @@ def resolution_default(*, motion: Motion, meeting: Meeting) -> str:
             return _("“%(title)s” was not decided: the meeting did not have its quorum.") % {"title": motion.title}
         args = {"title": motion.title, "yes": motion.yes, "attendees": motion.attendees}
         if meeting.body == Body.COUNCIL:
-            return (_("The council advises in favour of “%(title)s” (%(yes)s of %(attendees)s present).") if motion.passed
-                    else _("The council does not support “%(title)s” (%(yes)s of %(attendees)s present).")) % args
+            return (
+                _("The council advises in favour of “%(title)s” (%(yes)s of %(attendees)s present).")
+                if motion.passed
+                else _("The council does not support “%(title)s” (%(yes)s of %(attendees)s present).")
+            ) % args
         if motion.passed:
             return _("“%(title)s” is adopted: %(yes)s in favour of %(attendees)s attending.") % args
-        return _("“%(title)s” is not adopted: %(yes)s in favour of %(attendees)s attending, "
-                 "not more than half.") % args
+        return _("“%(title)s” is not adopted: %(yes)s in favour of %(attendees)s attending, not more than half.") % args
 
 
 # --- Ballots --------------------------------------------------------------------------------
+
 
 def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) -> tuple[Ballot, bool]:
     """One ballot per eligible member and motion, while the vote is open; (ballot, created).
@@ -546,6 +767,7 @@ def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) ->
     with the member.
     """
     from cunzhi.people.services import delegation_use
+
     if choice not in Choice.values:
         raise ValidationError({"choice": _("Choose for, against or abstain.")})
     if member.meeting_id != motion.meeting_id:
@@ -566,34 +788,55 @@ def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) ->
             existing = Ballot.objects.filter(motion_id=motion.pk, member_id=member.pk).first()
             if existing is not None:
                 return existing, False
-            attendance = Attendance.objects.filter(meeting_id=motion.meeting_id, member_id=member.pk).only(
-                "mode").first()
+            attendance = (
+                Attendance.objects.filter(meeting_id=motion.meeting_id, member_id=member.pk).only("mode").first()
+            )
             if attendance is None:
                 raise ValidationError(_("Check in to the meeting first; then you can vote."))
             if how == "teller" and attendance.mode != AttendanceMode.VENUE:
-                raise ValidationError(_("Members attending remotely vote themselves (or through their helper); the "
-                                        "tellers enter only the ballots of members at the venue."))
+                raise ValidationError(
+                    _(
+                        "Members attending remotely vote themselves (or through their helper); the "
+                        "tellers enter only the ballots of members at the venue."
+                    )
+                )
             delegation = None
             if how == "helper":
-                delegation = delegation_use(helper=actor, villager=member.villager, scope=DelegationScope.MEETINGS,
-                                            purpose=PURPOSE_VOTE)
+                delegation = delegation_use(
+                    helper=actor, villager=member.villager, scope=DelegationScope.MEETINGS, purpose=PURPOSE_VOTE
+                )
             secret = locked.ballot == BallotKind.SECRET
-            ballot = Ballot.objects.create(motion_id=motion.pk, member=member, choice="" if secret else choice,
-                                           remote=attendance.mode == AttendanceMode.REMOTE, cast_by=actor,
-                                           delegation=delegation)
+            ballot = Ballot.objects.create(
+                motion_id=motion.pk,
+                member=member,
+                choice="" if secret else choice,
+                remote=attendance.mode == AttendanceMode.REMOTE,
+                cast_by=actor,
+                delegation=delegation,
+            )
             if secret:
                 field = {"yes": "secret_yes", "no": "secret_no", "abstain": "secret_abstain"}[choice]
                 Motion.objects.filter(pk=motion.pk).update(**{field: F(field) + 1})
-            audit_record(actor=actor, action="motion.ballot", obj=ballot, region_code=meeting.region_code,
-                         on_behalf_of=member.villager if how in ("helper", "teller") else None,
-                         after={"motion": motion.public_id, "member": member.pk, "by": how,
-                                **({} if secret else {"choice": choice})})
+            audit_record(
+                actor=actor,
+                action="motion.ballot",
+                obj=ballot,
+                region_code=meeting.region_code,
+                on_behalf_of=member.villager if how in ("helper", "teller") else None,
+                after={
+                    "motion": motion.public_id,
+                    "member": member.pk,
+                    "by": how,
+                    **({} if secret else {"choice": choice}),
+                },
+            )
     except IntegrityError:
         return Ballot.objects.get(motion_id=motion.pk, member_id=member.pk), False
     return ballot, True
 
 
 # --- Minutes --------------------------------------------------------------------------------
+
 
 def minutes_save(*, actor, meeting: Meeting, minutes: str, resolutions: dict[int, str] | None = None) -> Meeting:
     """The secretary records the minutes and the wording of each resolution (until they are published)."""
@@ -620,6 +863,7 @@ def minutes_pdf_bytes(*, meeting: Meeting) -> bytes:
     from weasyprint import HTML
 
     from cunzhi.meetings import selectors
+
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string("meetings/minutes_pdf.html", selectors.result_context(meeting=meeting))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
@@ -627,6 +871,7 @@ def minutes_pdf_bytes(*, meeting: Meeting) -> bytes:
 
 def _disclosure_body(meeting: Meeting) -> str:
     from cunzhi.meetings import selectors
+
     with translation.override(settings.LANGUAGE_CODE):
         return render_text("meetings/disclosure_body.txt", selectors.result_context(meeting=meeting)).strip()
 
@@ -666,9 +911,14 @@ def disclosure_post(*, meeting: Meeting, actor=None, pdf: bytes | None = None) -
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Result of the %(body)s: %(title)s") % {"body": meeting.get_body_display(), "title": meeting.title}
     post = post_publish_generated(
-        village=meeting.village, category="village", title=title[:200], body=_disclosure_body(meeting),
-        actor=actor or meeting.convened_by, source_url=reverse("meetings:detail", args=[meeting.public_id]),
-        pdf=pdf)
+        village=meeting.village,
+        category="village",
+        title=title[:200],
+        body=_disclosure_body(meeting),
+        actor=actor or meeting.convened_by,
+        source_url=reverse("meetings:detail", args=[meeting.public_id]),
+        pdf=pdf,
+    )
     ref = str(getattr(post, "public_id", None) or getattr(post, "pk", None) or "posted")[:100]
     Meeting.objects.filter(pk=meeting.pk).update(disclosure_ref=ref)
     meeting.disclosure_ref = ref
@@ -680,15 +930,17 @@ def disclosure_retry() -> int:
     """Job: post published results whose disclosure could not be made yet (idempotent)."""
     done = 0
     for meeting in Meeting.objects.filter(minutes_published_at__isnull=False, disclosure_ref="").select_related(
-            "village", "convened_by")[:50]:
+        "village", "convened_by"
+    )[:50]:
         try:
             done += disclosure_post(meeting=meeting)
-        except Exception:  # one failing post must not stop the others; it is tried again next time
+        except Exception:  # one failing post must not stop the others; it is tried again next time  # noqa: BLE001, S112
             continue
     return done
 
 
 # --- Petitions ------------------------------------------------------------------------------
+
 
 def _representative_villagers(village_id: int):
     holders = RoleAssignment.objects.filter(role=Role.REPRESENTATIVE, region_id=village_id).values("user_id")
@@ -711,11 +963,21 @@ def petition_start(*, actor, village, kind: str, title: str, reason: str) -> Pet
         raise ValidationError(_("Say what the meeting should decide and why."))
     eligible = petition_eligible(kind=kind, village=village).count()
     with transaction.atomic():
-        petition = Petition.objects.create(village=village, kind=kind, title=title.strip(), reason=reason.strip(),
-                                           created_by=actor, eligible_count=eligible,
-                                           needed=law.petition_needed(kind=kind, eligible=eligible))
-        audit_record(actor=actor, action="petition.start", obj=petition,
-                     after={"kind": kind, "eligible": eligible, "needed": petition.needed})
+        petition = Petition.objects.create(
+            village=village,
+            kind=kind,
+            title=title.strip(),
+            reason=reason.strip(),
+            created_by=actor,
+            eligible_count=eligible,
+            needed=law.petition_needed(kind=kind, eligible=eligible),
+        )
+        audit_record(
+            actor=actor,
+            action="petition.start",
+            obj=petition,
+            after={"kind": kind, "eligible": eligible, "needed": petition.needed},
+        )
         _sign(actor=actor, petition=petition, villager=signer)
     petition.refresh_from_db()
     return petition
@@ -746,6 +1008,7 @@ def petition_sign(*, actor, petition: Petition) -> tuple[Petition, bool]:
 
 def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
     from cunzhi.notify.services import notice_send
+
     locked = Petition.objects.select_for_update().get(pk=petition.pk)
     if PetitionSignature.objects.filter(petition=locked, villager=villager).exists():
         return False
@@ -762,12 +1025,22 @@ def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
     audit_record(actor=actor, action="petition.sign", obj=locked, after={"signatures": locked.signature_count})
     if just_reached:
         cadres = RoleAssignment.objects.filter(role__in=rules.CONVENE_ROLES, region_id=locked.village_id).values_list(
-            "user_id", flat=True)
-        notice_send(kind="direct", user_ids=list(cadres), template="meetings_petition_reached",
-                    context={"title": locked.title, "signatures": locked.signature_count, "needed": locked.needed,
-                             "kind": locked.kind},
-                    link=absolute_url(reverse("meetings:petition_detail", args=[locked.public_id])), sender=actor,
-                    region_code=locked.region_code)
+            "user_id", flat=True
+        )
+        notice_send(
+            kind="direct",
+            user_ids=list(cadres),
+            template="meetings_petition_reached",
+            context={
+                "title": locked.title,
+                "signatures": locked.signature_count,
+                "needed": locked.needed,
+                "kind": locked.kind,
+            },
+            link=absolute_url(reverse("meetings:petition_detail", args=[locked.public_id])),
+            sender=actor,
+            region_code=locked.region_code,
+        )
     return True
 
 
@@ -784,8 +1057,17 @@ def petition_withdraw(*, actor, petition: Petition) -> Petition:
 
 # --- Delegations by the villagers' meeting --------------------------------------------------
 
-def authorisation_record(*, actor, village, matters: list[str], reference: str, granted_on: dt.date,
-                         valid_until: dt.date | None = None, source_motion: Motion | None = None) -> Authorisation:
+
+def authorisation_record(
+    *,
+    actor,
+    village,
+    matters: list[str],
+    reference: str,
+    granted_on: dt.date,
+    valid_until: dt.date | None = None,
+    source_motion: Motion | None = None,
+) -> Authorisation:
     """Record that the villagers' meeting delegated reserved matters to the representatives' meeting."""
     if not rules.can_record_authorisation(actor, village):
         raise PermissionDenied
@@ -799,14 +1081,26 @@ def authorisation_record(*, actor, village, matters: list[str], reference: str, 
     if valid_until and valid_until < granted_on:
         raise ValidationError({"valid_until": _("The end date must come after the decision date.")})
     if source_motion is not None and not (
-            source_motion.meeting.body == Body.VILLAGERS and source_motion.passed
-            and source_motion.meeting.village_id == village.pk):
+        source_motion.meeting.body == Body.VILLAGERS
+        and source_motion.passed
+        and source_motion.meeting.village_id == village.pk
+    ):
         raise ValidationError(_("The resolution must be a motion the villagers' meeting of this village adopted."))
-    a = Authorisation.objects.create(village=village, matters=matters, reference=reference.strip(),
-                                     granted_on=granted_on, valid_until=valid_until, source_motion=source_motion,
-                                     created_by=actor)
-    audit_record(actor=actor, action="authorisation.record", obj=a,
-                 after={"matters": matters, "reference": a.reference, "valid_until": str(valid_until or "")})
+    a = Authorisation.objects.create(
+        village=village,
+        matters=matters,
+        reference=reference.strip(),
+        granted_on=granted_on,
+        valid_until=valid_until,
+        source_motion=source_motion,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="authorisation.record",
+        obj=a,
+        after={"matters": matters, "reference": a.reference, "valid_until": str(valid_until or "")},
+    )
     return a
 
 

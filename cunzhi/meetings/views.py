@@ -25,11 +25,26 @@ from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.text import join_list
 from cunzhi.meetings import calendar, codes, rules, selectors, services
 from cunzhi.meetings.forms import (
-    AuthorisationForm, CancelForm, DeskSearchForm, MeetingForm, MinutesForm, MotionForm, NoticeForm, PetitionForm,
+    AuthorisationForm,
+    CancelForm,
+    DeskSearchForm,
+    MeetingForm,
+    MinutesForm,
+    MotionForm,
+    NoticeForm,
+    PetitionForm,
     VoteForm,
 )
 from cunzhi.meetings.models import (
-    Authorisation, Body, MeetingMember, MeetingStatus, Motion, MotionStatus, Petition, PetitionKind, PetitionStatus,
+    Authorisation,
+    Body,
+    MeetingMember,
+    MeetingStatus,
+    Motion,
+    MotionStatus,
+    Petition,
+    PetitionKind,
+    PetitionStatus,
 )
 from cunzhi.people.models import Villager
 from cunzhi.regions import selectors as region_selectors
@@ -39,8 +54,12 @@ PAGE_SIZE = 20
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"), "message": message or _("Only the village committee can do this.")}, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {"title": _("Not allowed"), "message": message or _("Only the village committee can do this.")},
+        status=403,
+    )
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -55,8 +74,8 @@ def _meeting(request, public_id):
     """The meeting if the user may see it; 404 otherwise (existence is not revealed)."""
     try:
         meeting = selectors.meeting_get(public_id=public_id)
-    except Exception:
-        raise Http404
+    except Exception:  # noqa: BLE001
+        raise Http404 from None
     if not rules.can_view(request.user, meeting):
         raise Http404
     return meeting
@@ -81,6 +100,7 @@ def _convene_villages(user) -> list[Region]:
 
 # --- List and convening ----------------------------------------------------------------------
 
+
 @login_required
 def index(request):
     """Meetings of the user's village (villagers) or scope (staff), newest first, 20 a page."""
@@ -88,13 +108,23 @@ def index(request):
     status = request.GET.get("status", "")
     status = status if status in MeetingStatus.values else ""
     page = Paginator(selectors.meetings_visible(user=user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    petitions = list(selectors.petitions_visible(user=user).filter(
-        status__in=[PetitionStatus.OPEN, PetitionStatus.REACHED]).select_related(None)[:5])
-    return render(request, "meetings/index.html", {
-        "page": page, "status": status, "statuses": MeetingStatus.choices, "petitions": petitions,
-        "can_convene": bool(_convene_villages(user)),
-        "can_petition": rules.own_villager(user) is not None,
-    })
+    petitions = list(
+        selectors.petitions_visible(user=user)
+        .filter(status__in=[PetitionStatus.OPEN, PetitionStatus.REACHED])
+        .select_related(None)[:5]
+    )
+    return render(
+        request,
+        "meetings/index.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": MeetingStatus.choices,
+            "petitions": petitions,
+            "can_convene": bool(_convene_villages(user)),
+            "can_petition": rules.own_villager(user) is not None,
+        },
+    )
 
 
 def _invited_villagers(village, text: str) -> list[Villager]:
@@ -107,9 +137,15 @@ def _invited_villagers(village, text: str) -> list[Villager]:
         else:
             found.append(rows[0])
     if problems:
-        raise ValidationError({"invited": _("Not found, or more than one villager has this name: %(names)s. "
-                                            "Ask the committee to add them another way.") % {
-            "names": join_list(problems)}})
+        raise ValidationError(
+            {
+                "invited": _(
+                    "Not found, or more than one villager has this name: %(names)s. "
+                    "Ask the committee to add them another way."
+                )
+                % {"names": join_list(problems)}
+            }
+        )
     return found
 
 
@@ -127,8 +163,9 @@ def meeting_new(request):
     if request.GET.get("petition"):
         petition = Petition.objects.filter(public_id=request.GET["petition"], region_code=village.code).first()
     groups = region_selectors.groups_of(village=village)
-    fixed_body = {PetitionKind.REPS_FOR_REPS: Body.REPRESENTATIVES}.get(petition.kind, Body.VILLAGERS) \
-        if petition else None
+    fixed_body = (
+        {PetitionKind.REPS_FOR_REPS: Body.REPRESENTATIVES}.get(petition.kind, Body.VILLAGERS) if petition else None
+    )
     initial = {"title": petition.title, "agenda": petition.title} if petition else {}
     form = MeetingForm(request.POST or None, groups=groups, fixed_body=fixed_body, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -137,17 +174,30 @@ def meeting_new(request):
         try:
             invited = _invited_villagers(village, data.get("invited", "")) if data["body"] == Body.COUNCIL else []
             meeting = services.meeting_create(
-                actor=user, village=village, body=data["body"], basis=data["basis"], group=group,
-                title=data["title"], agenda=data["agenda"], place=data["place"], starts_at=data["starts_at"],
-                ends_at=data.get("ends_at"), stream_url=data.get("stream_url") or "", petition=petition,
-                invited=invited)
+                actor=user,
+                village=village,
+                body=data["body"],
+                basis=data["basis"],
+                group=group,
+                title=data["title"],
+                agenda=data["agenda"],
+                place=data["place"],
+                starts_at=data["starts_at"],
+                ends_at=data.get("ends_at"),
+                stream_url=data.get("stream_url") or "",
+                petition=petition,
+                invited=invited,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("The meeting is prepared. Check it, then send the notice."))
             return redirect("meetings:detail", public_id=meeting.public_id)
-    return render(request, "meetings/meeting_form.html", {"form": form, "village": village, "villages": villages,
-                                                          "petition": petition})
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {"form": form, "village": village, "villages": villages, "petition": petition},
+    )
 
 
 @login_required
@@ -156,26 +206,40 @@ def meeting_edit(request, public_id):
     meeting = _meeting(request, public_id)
     if not rules.can_manage(request.user, meeting):
         return forbidden(request)
-    initial = {"title": meeting.title, "agenda": meeting.agenda, "place": meeting.place, "basis": meeting.basis,
-               "starts_at": timezone.localtime(meeting.starts_at), "ends_at": timezone.localtime(meeting.ends_at),
-               "stream_url": meeting.stream_url}
+    initial = {
+        "title": meeting.title,
+        "agenda": meeting.agenda,
+        "place": meeting.place,
+        "basis": meeting.basis,
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "ends_at": timezone.localtime(meeting.ends_at),
+        "stream_url": meeting.stream_url,
+    }
     form = MeetingForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.meeting_update(actor=request.user, meeting=meeting, title=data["title"], agenda=data["agenda"],
-                                    place=data["place"], starts_at=data["starts_at"], ends_at=data.get("ends_at"),
-                                    stream_url=data.get("stream_url") or "", basis=data["basis"])
+            services.meeting_update(
+                actor=request.user,
+                meeting=meeting,
+                title=data["title"],
+                agenda=data["agenda"],
+                place=data["place"],
+                starts_at=data["starts_at"],
+                ends_at=data.get("ends_at"),
+                stream_url=data.get("stream_url") or "",
+                basis=data["basis"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("The meeting is saved."))
             return redirect("meetings:detail", public_id=meeting.public_id)
-    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting,
-                                                          "village": meeting.village})
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting, "village": meeting.village})
 
 
 # --- The meeting page -----------------------------------------------------------------------
+
 
 def live_token(meeting, user) -> str:
     return signing.dumps([meeting.pk, user.pk], salt="meetings.live", compress=False)
@@ -185,10 +249,14 @@ def _page_context(request, meeting) -> dict:
     user = request.user
     live = selectors.live_state(meeting_id=meeting.pk)
     return {
-        "meeting": meeting, "live": live, "mine": selectors.personal_state(meeting=meeting, user=user),
+        "meeting": meeting,
+        "live": live,
+        "mine": selectors.personal_state(meeting=meeting, user=user),
         "motions": selectors.motions_of(meeting=meeting) if rules.can_manage(user, meeting) else None,
-        "can_manage": rules.can_manage(user, meeting), "can_desk": rules.can_staff_desk(user, meeting),
-        "can_minutes": rules.can_write_minutes(user, meeting), "is_staff": rules.has_staff_role(user),
+        "can_manage": rules.can_manage(user, meeting),
+        "can_desk": rules.can_staff_desk(user, meeting),
+        "can_minutes": rules.can_write_minutes(user, meeting),
+        "is_staff": rules.has_staff_role(user),
         "live_url": reverse("meetings:live", args=[meeting.public_id, live_token(meeting, user)]),
         "mine_url": reverse("meetings:mine", args=[meeting.public_id]),
         "vote_choices": VoteForm.base_fields["choice"].choices,
@@ -201,7 +269,7 @@ def _disclosure_url(meeting) -> str:
         return ""
     try:
         return reverse("disclosure:post", args=[meeting.disclosure_ref])
-    except Exception:  # the disclosure app names its pages differently: the page still works
+    except Exception:  # the disclosure app names its pages differently: the page still works  # noqa: BLE001
         return ""
 
 
@@ -236,11 +304,11 @@ def live(request, public_id, token):
     try:
         meeting_pk, _user = signing.loads(token, salt="meetings.live", max_age=2 * 24 * 3600)
     except signing.BadSignature:
-        raise Http404
+        raise Http404 from None
     try:
         state = selectors.live_state(meeting_id=int(meeting_pk))
-    except Exception:
-        raise Http404
+    except Exception:  # noqa: BLE001
+        raise Http404 from None
     if state["meeting"] != public_id:
         raise Http404
     language = translation.get_language()
@@ -282,18 +350,29 @@ def notice(request, public_id):
     form = NoticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_notice_send(actor=request.user, meeting=meeting, urgent=form.cleaned_data["urgent"],
-                                         urgent_reason=form.cleaned_data["urgent_reason"])
+            services.meeting_notice_send(
+                actor=request.user,
+                meeting=meeting,
+                urgent=form.cleaned_data["urgent"],
+                urgent_reason=form.cleaned_data["urgent_reason"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("The notice has gone to every member with an account. Visit the others."))
             return redirect("meetings:notice", public_id=meeting.public_id)
     from cunzhi.meetings.law import notice_days
-    offline = Paginator(selectors.members_without_account(meeting=meeting), PAGE_SIZE).get_page(
-        request.GET.get("page")) if meeting.status != MeetingStatus.DRAFT else None
-    return render(request, "meetings/notice.html", {"meeting": meeting, "form": form, "offline": offline,
-                                                    "days": notice_days(meeting.body)})
+
+    offline = (
+        Paginator(selectors.members_without_account(meeting=meeting), PAGE_SIZE).get_page(request.GET.get("page"))
+        if meeting.status != MeetingStatus.DRAFT
+        else None
+    )
+    return render(
+        request,
+        "meetings/notice.html",
+        {"meeting": meeting, "form": form, "offline": offline, "days": notice_days(meeting.body)},
+    )
 
 
 def _state_change(request, public_id, service, done_message):
@@ -314,15 +393,20 @@ def _state_change(request, public_id, service, done_message):
 @login_required
 @require_POST
 def meeting_open(request, public_id):
-    return _state_change(request, public_id, services.meeting_open,
-                         _("The meeting is in session: members can check in."))
+    return _state_change(
+        request, public_id, services.meeting_open, _("The meeting is in session: members can check in.")
+    )
 
 
 @login_required
 @require_POST
 def meeting_close(request, public_id):
-    return _state_change(request, public_id, services.meeting_close,
-                         _("The meeting is closed. The secretary can now finish the minutes."))
+    return _state_change(
+        request,
+        public_id,
+        services.meeting_close,
+        _("The meeting is closed. The secretary can now finish the minutes."),
+    )
 
 
 @login_required
@@ -345,11 +429,12 @@ def meeting_cancel(request, public_id):
 
 # --- Attendance -----------------------------------------------------------------------------
 
+
 def _member(meeting, raw) -> MeetingMember:
     try:
         pk = int(raw)
     except (TypeError, ValueError):
-        raise Http404
+        raise Http404 from None
     member = MeetingMember.objects.filter(meeting=meeting, pk=pk).select_related("villager").first()
     if member is None:
         raise Http404
@@ -365,14 +450,19 @@ def check_in(request, public_id):
     try:
         _a, created = services.attendance_check_in(actor=request.user, meeting=meeting, member=member)
     except PermissionDenied:
-        return forbidden(request, _("You can check in only yourself, or someone who gave you a delegation for "
-                                    "meetings."))
+        return forbidden(
+            request, _("You can check in only yourself, or someone who gave you a delegation for meetings.")
+        )
     except ValidationError as exc:
         _refusal(request, exc)
     else:
         selectors.live_forget(meeting.pk)
-        messages.success(request, _("%(name)s is checked in and counts toward the quorum.") % {"name": member.name}
-                         if created else _("%(name)s was already checked in.") % {"name": member.name})
+        messages.success(
+            request,
+            _("%(name)s is checked in and counts toward the quorum.") % {"name": member.name}
+            if created
+            else _("%(name)s was already checked in.") % {"name": member.name},
+        )
     return redirect(reverse("meetings:detail", args=[meeting.public_id]) + "#mine")
 
 
@@ -382,8 +472,14 @@ def my_code(request, public_id):
     """The member's QR code: shown at the venue desk (or printed) to be checked in quickly."""
     meeting = _meeting(request, public_id)
     members = selectors.members_acted_for(meeting=meeting, user=request.user)
-    cards = [{"member": m, "svg": codes.member_qr_data_uri(meeting=meeting, member=m),
-              "code": codes.member_code(meeting=meeting, member=m)} for m in members]
+    cards = [
+        {
+            "member": m,
+            "svg": codes.member_qr_data_uri(meeting=meeting, member=m),
+            "code": codes.member_code(meeting=meeting, member=m),
+        }
+        for m in members
+    ]
     return render(request, "meetings/my_code.html", {"meeting": meeting, "cards": cards})
 
 
@@ -405,22 +501,37 @@ def desk(request, public_id):
         else:
             member = _member(meeting, request.POST.get("member"))
         try:
-            _a, created = services.attendance_check_in(actor=request.user, meeting=meeting, member=member,
-                                                       at_venue=True, by_qr=by_qr)
+            _a, created = services.attendance_check_in(
+                actor=request.user, meeting=meeting, member=member, at_venue=True, by_qr=by_qr
+            )
         except ValidationError as exc:
             _refusal(request, exc)
         else:
             selectors.live_forget(meeting.pk)
-            messages.success(request, _("%(name)s is checked in.") % {"name": member.name} if created
-                             else _("%(name)s was already checked in.") % {"name": member.name})
-        return redirect(reverse("meetings:desk", args=[meeting.public_id]) + (
-            f"?q={request.POST.get('q', '')}" if request.POST.get("q") else ""))
+            messages.success(
+                request,
+                _("%(name)s is checked in.") % {"name": member.name}
+                if created
+                else _("%(name)s was already checked in.") % {"name": member.name},
+            )
+        return redirect(
+            reverse("meetings:desk", args=[meeting.public_id])
+            + (f"?q={request.POST.get('q', '')}" if request.POST.get("q") else "")
+        )
     form = DeskSearchForm(request.GET or None)
     term = form.cleaned_data.get("q", "") if form.is_valid() else ""
-    return render(request, "meetings/desk.html", {
-        "meeting": meeting, "form": form, "term": term, "results": selectors.desk_search(meeting=meeting, term=term),
-        "live": selectors.live_state(meeting_id=meeting.pk),
-        "vote_choices": VoteForm.base_fields["choice"].choices})
+    return render(
+        request,
+        "meetings/desk.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "term": term,
+            "results": selectors.desk_search(meeting=meeting, term=term),
+            "live": selectors.live_state(meeting_id=meeting.pk),
+            "vote_choices": VoteForm.base_fields["choice"].choices,
+        },
+    )
 
 
 @login_required
@@ -435,14 +546,19 @@ def scan(request, public_id, code):
         raise Http404
     if request.method == "POST":
         try:
-            _a, created = services.attendance_check_in(actor=request.user, meeting=meeting, member=member,
-                                                       at_venue=True, by_qr=True)
+            _a, created = services.attendance_check_in(
+                actor=request.user, meeting=meeting, member=member, at_venue=True, by_qr=True
+            )
         except ValidationError as exc:
             _refusal(request, exc)
         else:
             selectors.live_forget(meeting.pk)
-            messages.success(request, _("%(name)s is checked in.") % {"name": member.name} if created
-                             else _("%(name)s was already checked in.") % {"name": member.name})
+            messages.success(
+                request,
+                _("%(name)s is checked in.") % {"name": member.name}
+                if created
+                else _("%(name)s was already checked in.") % {"name": member.name},
+            )
         return redirect("meetings:desk", public_id=meeting.public_id)
     return render(request, "meetings/scan.html", {"meeting": meeting, "member": member})
 
@@ -454,11 +570,15 @@ def attendance(request, public_id):
     meeting = _meeting(request, public_id)
     q = (request.GET.get("q") or "")[:50]
     page = Paginator(selectors.attendance_list(meeting=meeting, search=q), 50).get_page(request.GET.get("page"))
-    return render(request, "meetings/attendance.html", {
-        "meeting": meeting, "page": page, "q": q, "live": selectors.live_state(meeting_id=meeting.pk)})
+    return render(
+        request,
+        "meetings/attendance.html",
+        {"meeting": meeting, "page": page, "q": q, "live": selectors.live_state(meeting_id=meeting.pk)},
+    )
 
 
 # --- Motions and votes ----------------------------------------------------------------------
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -472,9 +592,15 @@ def motion_new(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.motion_add(actor=request.user, meeting=meeting, title=data["title"], text=data["text"],
-                                matter=data["matter"], ballot=data["ballot"],
-                                group_property=data.get("group_property", False))
+            services.motion_add(
+                actor=request.user,
+                meeting=meeting,
+                title=data["title"],
+                text=data["text"],
+                matter=data["matter"],
+                ballot=data["ballot"],
+                group_property=data.get("group_property", False),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -508,8 +634,9 @@ def motion_open(request, public_id, motion_id):
 @login_required
 @require_POST
 def motion_close(request, public_id, motion_id):
-    return _motion_action(request, public_id, motion_id, services.motion_close,
-                          _("The vote is closed and the result is fixed."))
+    return _motion_action(
+        request, public_id, motion_id, services.motion_close, _("The vote is closed and the result is fixed.")
+    )
 
 
 @login_required
@@ -533,22 +660,32 @@ def vote(request, public_id, motion_id):
         return redirect(target)
     member = _member(meeting, form.cleaned_data["member"])
     try:
-        _b, created = services.ballot_cast(actor=request.user, motion=motion, member=member,
-                                           choice=form.cleaned_data["choice"])
+        _b, created = services.ballot_cast(
+            actor=request.user, motion=motion, member=member, choice=form.cleaned_data["choice"]
+        )
     except PermissionDenied:
-        return forbidden(request, _("You can vote only for yourself, or for someone who gave you a delegation "
-                                    "for meetings; tellers enter the ballots of members at the venue."))
+        return forbidden(
+            request,
+            _(
+                "You can vote only for yourself, or for someone who gave you a delegation "
+                "for meetings; tellers enter the ballots of members at the venue."
+            ),
+        )
     except ValidationError as exc:
         _refusal(request, exc)
     else:
         selectors.live_forget(meeting.pk)
-        messages.success(request, _("The ballot of %(name)s is recorded.") % {"name": member.name} if created
-                         else _("A ballot of %(name)s was already recorded; it stays as it was.") % {
-                             "name": member.name})
+        messages.success(
+            request,
+            _("The ballot of %(name)s is recorded.") % {"name": member.name}
+            if created
+            else _("A ballot of %(name)s was already recorded; it stays as it was.") % {"name": member.name},
+        )
     return redirect(target)
 
 
 # --- Minutes --------------------------------------------------------------------------------
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -561,8 +698,12 @@ def minutes(request, public_id):
     form = MinutesForm(request.POST or None, motions=motions, initial={"minutes": meeting.minutes})
     if request.method == "POST" and form.is_valid():
         try:
-            services.minutes_save(actor=request.user, meeting=meeting, minutes=form.cleaned_data["minutes"],
-                                  resolutions=form.resolutions())
+            services.minutes_save(
+                actor=request.user,
+                meeting=meeting,
+                minutes=form.cleaned_data["minutes"],
+                resolutions=form.resolutions(),
+            )
             if request.POST.get("publish"):
                 services.minutes_publish(actor=request.user, meeting=meeting)
         except ValidationError as exc:
@@ -570,10 +711,15 @@ def minutes(request, public_id):
         else:
             selectors.live_forget(meeting.pk)
             if request.POST.get("publish"):
-                messages.success(request, _("The minutes are published as a PDF and posted for the village.")
-                                 if meeting.disclosure_ref else
-                                 _("The minutes are published as a PDF. The disclosure post will follow as soon as "
-                                   "the disclosure service takes it."))
+                messages.success(
+                    request,
+                    _("The minutes are published as a PDF and posted for the village.")
+                    if meeting.disclosure_ref
+                    else _(
+                        "The minutes are published as a PDF. The disclosure post will follow as soon as "
+                        "the disclosure service takes it."
+                    ),
+                )
                 return redirect("meetings:detail", public_id=meeting.public_id)
             messages.success(request, _("The minutes are saved."))
             return redirect("meetings:minutes", public_id=meeting.public_id)
@@ -584,6 +730,7 @@ def minutes(request, public_id):
 @require_GET
 def minutes_pdf(request, public_id):
     from cunzhi.core.files import private_file_response
+
     meeting = _meeting(request, public_id)
     if not meeting.minutes_pdf:
         raise Http404
@@ -592,11 +739,15 @@ def minutes_pdf(request, public_id):
 
 # --- Petitions ------------------------------------------------------------------------------
 
+
 @login_required
 def petition_list(request):
     page = Paginator(selectors.petitions_visible(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "meetings/petition_list.html", {
-        "page": page, "can_petition": rules.own_villager(request.user) is not None})
+    return render(
+        request,
+        "meetings/petition_list.html",
+        {"page": page, "can_petition": rules.own_villager(request.user) is not None},
+    )
 
 
 @login_required
@@ -612,8 +763,9 @@ def petition_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            petition = services.petition_start(actor=user, village=village, kind=data["kind"], title=data["title"],
-                                               reason=data["reason"])
+            petition = services.petition_start(
+                actor=user, village=village, kind=data["kind"], title=data["title"], reason=data["reason"]
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -641,28 +793,33 @@ def petition_detail(request, public_id):
                 messages.success(request, _("The petition is withdrawn."))
             else:
                 petition, created = services.petition_sign(actor=user, petition=petition)
-                messages.success(request, _("Your signature is added.") if created
-                                 else _("You had already signed."))
+                messages.success(request, _("Your signature is added.") if created else _("You had already signed."))
         except PermissionDenied:
             return forbidden(request, _("Only the person who started the petition can withdraw it."))
         except ValidationError as exc:
             _refusal(request, exc)
         return redirect("meetings:petition_detail", public_id=petition.public_id)
-    return render(request, "meetings/petition_detail.html", {
-        "petition": petition, "signed": selectors.petition_signed(petition=petition, user=user),
-        "can_convene": rules.can_convene(user, petition.village),
-        "meetings": list(petition.meetings.all()[:5]),
-    })
+    return render(
+        request,
+        "meetings/petition_detail.html",
+        {
+            "petition": petition,
+            "signed": selectors.petition_signed(petition=petition, user=user),
+            "can_convene": rules.can_convene(user, petition.village),
+            "meetings": list(petition.meetings.all()[:5]),
+        },
+    )
 
 
 # --- Delegations by the villagers' meeting --------------------------------------------------
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def authorisations(request):
     """Reserved matters the villagers' meeting delegated to the representatives' meeting, on record."""
     user = request.user
-    villages = [v for v in region_selectors.villages_in_scope(user=user)]
+    villages = list(region_selectors.villages_in_scope(user=user))
     own = rules.own_villager(user)
     if own is not None and all(v.code != own.region_code for v in villages):
         villages.append(own.village)
@@ -684,15 +841,24 @@ def authorisations(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.authorisation_record(actor=user, village=village, matters=data["matters"],
-                                              reference=data["reference"], granted_on=data["granted_on"],
-                                              valid_until=data.get("valid_until"))
+                services.authorisation_record(
+                    actor=user,
+                    village=village,
+                    matters=data["matters"],
+                    reference=data["reference"],
+                    granted_on=data["granted_on"],
+                    valid_until=data.get("valid_until"),
+                )
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
                 messages.success(request, _("The delegation is recorded."))
                 return redirect(reverse("meetings:authorisations") + f"?village={village.code}")
     page = Paginator(selectors.authorisations_of(village_code=village.code), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "meetings/authorisations.html", {
-        "village": village, "villages": villages, "page": page, "form": form, "today": timezone.localdate()})
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "meetings/authorisations.html",
+        {"village": village, "villages": villages, "page": page, "form": form, "today": timezone.localdate()},
+    )

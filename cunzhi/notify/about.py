@@ -7,8 +7,9 @@ no feature domain (DESIGN.md layers), so each domain registers, per object type 
 Domains register in their AppConfig.ready(), as they register periodic jobs.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.db.models import QuerySet
 

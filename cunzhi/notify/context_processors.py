@@ -39,6 +39,7 @@ def unread_count(user) -> int:
     """The user's unread inbox items (remembered by this process for NOTIFY_HEADER_SECONDS)."""
     from cunzhi.notify.models import Delivery
     from cunzhi.notify.services import unread_filter
+
     return _remember(_user_key(user, "unread"), lambda: Delivery.objects.filter(unread_filter(user)).count())
 
 
@@ -48,9 +49,11 @@ def late_jobs(request) -> list[str]:
     if request.path != reverse("home"):
         return []
     from cunzhi.people import rules
+
     if not _remember(_user_key(user, "staff"), lambda: rules.has_role(user)):
         return []
     from cunzhi.notify.jobs import jobs_late_names
+
     return _remember(("late_jobs",), jobs_late_names)
 
 

@@ -42,12 +42,18 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 
-def job_register(name: str, func, *, every_minutes: int = 1, late_minutes: int | None = None,
-                 description: str = "") -> Job:
+def job_register(
+    name: str, func, *, every_minutes: int = 1, late_minutes: int | None = None, description: str = ""
+) -> Job:
     """Add a periodic job (other domains call this from their AppConfig.ready)."""
     every = dt.timedelta(minutes=every_minutes)
-    job = Job(name=name, every=every, func=func, description=description,
-              late_after=dt.timedelta(minutes=late_minutes) if late_minutes else every * 2 + dt.timedelta(minutes=5))
+    job = Job(
+        name=name,
+        every=every,
+        func=func,
+        description=description,
+        late_after=dt.timedelta(minutes=late_minutes) if late_minutes else every * 2 + dt.timedelta(minutes=5),
+    )
     JOBS[name] = job
     return job
 
@@ -62,6 +68,7 @@ def slot_of(job: Job, now: dt.datetime) -> dt.datetime:
 def scheduler_tick(*, now=None) -> list[str]:
     """Enqueue every job whose current slot has not been claimed yet; returns the names enqueued."""
     from cunzhi.notify.tasks import job_run_task
+
     now = now or timezone.now()
     started = []
     for job in JOBS.values():
@@ -88,7 +95,7 @@ def job_execute(*, run_id: int) -> str:
             raise LookupError(f"no job named {run.name!r}")
         result = job.func()
         run.ok, run.result = True, str(result or "")[:200]
-    except Exception as exc:  # recorded and shown to the county administrator
+    except Exception as exc:  # recorded and shown to the county administrator  # noqa: BLE001
         run.ok, run.error = False, repr(exc)[:2000]
     run.finished_at = timezone.now()
     run.save(update_fields=["ok", "result", "error", "finished_at"])
@@ -117,6 +124,11 @@ def jobs_late_names(*, now=None) -> list[str]:
     """Names of jobs whose last successful run is too old (or that never ran): one query."""
     now = now or timezone.now()
     from django.db.models import Max
-    last = dict(JobRun.objects.filter(name__in=list(JOBS), ok=True).values("name")
-                .annotate(t=Max("finished_at")).values_list("name", "t"))
+
+    last = dict(
+        JobRun.objects.filter(name__in=list(JOBS), ok=True)
+        .values("name")
+        .annotate(t=Max("finished_at"))
+        .values_list("name", "t")
+    )
     return [name for name, job in JOBS.items() if not last.get(name) or last[name] < now - job.late_after]

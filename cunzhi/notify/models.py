@@ -42,8 +42,14 @@ class Notice(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
     kind = models.CharField(_("kind"), max_length=50)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", verbose_name=_("sender"))
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("sender"),
+    )
     region_code = models.CharField(max_length=15, db_index=True, blank=True)
     subject = models.JSONField(_("subject"), default=dict, blank=True)
     body = models.JSONField(_("text"), default=dict, blank=True)
@@ -73,8 +79,9 @@ class Delivery(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
     # A helper's copy: the account of the villager whose notice this is (delegation scope "notices").
-    copy_for = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="+")
+    copy_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=10)
     # The e-mail address or mobile number used, as it was when the notice was sent.
@@ -98,8 +105,9 @@ class Delivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["notice", "recipient", "channel"], name="delivery_unique")]
         indexes = [
             # The retry scan: due rows only, so the index stays small.
-            models.Index(fields=["next_try_at"], condition=Q(status__in=["pending", "failed", "sending"]),
-                         name="delivery_due"),
+            models.Index(
+                fields=["next_try_at"], condition=Q(status__in=["pending", "failed", "sending"]), name="delivery_due"
+            ),
             # The unread count in every page header.
             models.Index(fields=["recipient", "read_at"], condition=Q(channel="inbox"), name="delivery_inbox"),
             models.Index(fields=["notice", "channel", "status"], name="delivery_report"),

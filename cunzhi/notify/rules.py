@@ -39,8 +39,11 @@ def reads_for_work(user, notice) -> bool:
 def can_read(user, notice) -> bool:
     if not _authenticated(user):
         return False
-    return (selectors.is_recipient(user=user, notice=notice) or selectors.helps_a_recipient(user=user, notice=notice)
-            or reads_for_work(user, notice))
+    return (
+        selectors.is_recipient(user=user, notice=notice)
+        or selectors.helps_a_recipient(user=user, notice=notice)
+        or reads_for_work(user, notice)
+    )
 
 
 def can_view_report(user, notice) -> bool:

@@ -11,8 +11,11 @@ from cunzhi.people.models import Delegation, DelegationScope, User
 
 def inbox_items(*, user):
     """The user's inbox items, newest first, with their notice (one query per page)."""
-    return (Delivery.objects.filter(recipient=user, channel=Channel.INBOX)
-            .select_related("notice", "copy_for").order_by("-created_at", "-id"))
+    return (
+        Delivery.objects.filter(recipient=user, channel=Channel.INBOX)
+        .select_related("notice", "copy_for")
+        .order_by("-created_at", "-id")
+    )
 
 
 def is_recipient(*, user, notice: Notice) -> bool:
@@ -24,8 +27,9 @@ def helps_a_recipient(*, user, notice: Notice) -> bool:
     """The user holds an active "notices" delegation from a villager the notice was sent to."""
     now = timezone.now()
     recipients = Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("recipient")
-    scopes = (Delegation.objects.filter(helper=user, villager__user__in=recipients, revoked_at__isnull=True,
-                                        starts_at__lte=now, ends_at__gt=now).values_list("scopes", flat=True))
+    scopes = Delegation.objects.filter(
+        helper=user, villager__user__in=recipients, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+    ).values_list("scopes", flat=True)
     return any(DelegationScope.NOTICES in (s or []) for s in scopes)
 
 
@@ -42,15 +46,22 @@ def notices_visible(*, user):
 
 def reached_q() -> Q:
     """A delivery that reached its person: an e-mail or text accepted, or an inbox item opened."""
-    return (Q(channel__in=[Channel.EMAIL, Channel.SMS], status=DeliveryStatus.SENT)
-            | Q(channel=Channel.INBOX, read_at__isnull=False))
+    return Q(channel__in=[Channel.EMAIL, Channel.SMS], status=DeliveryStatus.SENT) | Q(
+        channel=Channel.INBOX, read_at__isnull=False
+    )
 
 
 def notice_report(*, notice: Notice) -> dict:
     """Counts per channel and status, and how many people were reached by any channel."""
-    rows = (Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("channel", "status")
-            .annotate(n=Count("id"), read=Count("id", filter=Q(read_at__isnull=False)),
-                      twice=Count("id", filter=Q(interrupted__gt=0))))
+    rows = (
+        Delivery.objects.filter(notice=notice, copy_for__isnull=True)
+        .values("channel", "status")
+        .annotate(
+            n=Count("id"),
+            read=Count("id", filter=Q(read_at__isnull=False)),
+            twice=Count("id", filter=Q(interrupted__gt=0)),
+        )
+    )
     channels = {c: {"label": label, "total": 0, "statuses": {}, "read": 0} for c, label in Channel.choices}
     # Sent again after a worker stopped mid-send: the person may have had the message twice.
     sent_twice = 0
@@ -61,13 +72,23 @@ def notice_report(*, notice: Notice) -> dict:
         ch["statuses"][r["status"]] = r["n"]
         ch["read"] += r["read"]
     for ch in channels.values():
-        ch["rows"] = [(label, ch["statuses"].get(s, 0)) for s, label in DeliveryStatus.choices
-                      if ch["statuses"].get(s)]
-    reached = (Delivery.objects.filter(notice=notice, copy_for__isnull=True).filter(reached_q())
-               .values("recipient").distinct().count())
+        ch["rows"] = [(label, ch["statuses"].get(s, 0)) for s, label in DeliveryStatus.choices if ch["statuses"].get(s)]
+    reached = (
+        Delivery.objects.filter(notice=notice, copy_for__isnull=True)
+        .filter(reached_q())
+        .values("recipient")
+        .distinct()
+        .count()
+    )
     copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False).values("recipient").distinct().count()
-    return {"channels": channels, "reached": reached, "recipients": notice.recipient_count,
-            "not_reached": max(notice.recipient_count - reached, 0), "copies": copies, "sent_twice": sent_twice}
+    return {
+        "channels": channels,
+        "reached": reached,
+        "recipients": notice.recipient_count,
+        "not_reached": max(notice.recipient_count - reached, 0),
+        "copies": copies,
+        "sent_twice": sent_twice,
+    }
 
 
 def not_reached(*, notice: Notice):
@@ -78,15 +99,19 @@ def not_reached(*, notice: Notice):
     own = Delivery.objects.filter(notice=notice, copy_for__isnull=True)
     reached_self = own.filter(reached_q(), recipient=OuterRef("pk"))
     reached_helper = Delivery.objects.filter(reached_q(), notice=notice, copy_for=OuterRef("pk"))
-    return (User.objects.filter(pk__in=own.values("recipient"))
-            .exclude(Exists(reached_self)).exclude(Exists(reached_helper))
-            .select_related("villager__household", "villager__group", "villager__village")
-            .order_by("villager__region_code", "villager__household__number", "villager__name_pinyin", "pk"))
+    return (
+        User.objects.filter(pk__in=own.values("recipient"))
+        .exclude(Exists(reached_self))
+        .exclude(Exists(reached_helper))
+        .select_related("villager__household", "villager__group", "villager__village")
+        .order_by("villager__region_code", "villager__household__number", "villager__name_pinyin", "pk")
+    )
 
 
 def failures(*, notice: Notice):
     """Deliveries that failed (waiting for a retry or for good), with the error, for staff."""
-    return (Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED,
-                                                               DeliveryStatus.PERMANENT_FAILURE])
-            .select_related("recipient").order_by("status", "recipient__phone"))
-
+    return (
+        Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PERMANENT_FAILURE])
+        .select_related("recipient")
+        .order_by("status", "recipient__phone")
+    )

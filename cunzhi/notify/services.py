@@ -52,6 +52,7 @@ def _enqueue_batches(tokens: list[str]) -> None:
     def go():
         for token in tokens:
             deliver_batch_task.enqueue(token=token)
+
     transaction.on_commit(go)
 
 
@@ -67,6 +68,7 @@ def notice_render(notice: Notice, language: str) -> tuple[str, str]:
 
     def pick(texts):
         return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+
     return pick(notice.subject), pick(notice.body)
 
 
@@ -76,21 +78,32 @@ def notice_html(notice: Notice, language: str, subject: str, body: str, link: st
         ctx = dict(notice.context or {}, notice=notice, subject=subject, body=body, link=link, language=language)
         content = ""
         if notice.template:
-            try:
+            with contextlib.suppress(TemplateDoesNotExist):
                 content = render_to_string(f"notify/messages/{notice.template}.body.html", ctx)
-            except TemplateDoesNotExist:
-                pass
         return render_to_string("notify/email.html", dict(ctx, content=content))
 
 
 def notice_link(notice: Notice) -> str:
     """The full address a text or e-mail links to: the notice's own link (domains give a path), else the notice."""
     from django.urls import reverse
+
     return absolute_url(notice.link or reverse("notify:notice", args=[notice.public_id]))
 
 
-_INSERT_COLUMNS = ("notice_id", "recipient_id", "copy_for_id", "channel", "language", "address", "status", "tries",
-                   "next_try_at", "claimed_by", "sent_at", "created_at")
+_INSERT_COLUMNS = (
+    "notice_id",
+    "recipient_id",
+    "copy_for_id",
+    "channel",
+    "language",
+    "address",
+    "status",
+    "tries",
+    "next_try_at",
+    "claimed_by",
+    "sent_at",
+    "created_at",
+)
 
 
 def _deliveries_insert(rows: list[tuple]) -> None:
@@ -110,7 +123,7 @@ def _deliveries_insert(rows: list[tuple]) -> None:
     table = ops.quote_name(Delivery._meta.db_table)
     cols = ", ".join(ops.quote_name(c) for c in (*_INSERT_COLUMNS, "last_error", "interrupted", "updated_at"))
     marks = "(" + ", ".join(["%s"] * (len(_INSERT_COLUMNS) + 3)) + ")"
-    sql = f"INSERT INTO {table} ({cols}) VALUES "
+    sql = f"INSERT INTO {table} ({cols}) VALUES "  # noqa: S608
 
     def values(r):
         return (*r[:8], adapt(r[8]), r[9], adapt(r[10]), adapt(r[11]), "", 0, adapt(r[11]))
@@ -128,9 +141,21 @@ def _deliveries_insert(rows: list[tuple]) -> None:
                 cursor.execute(sql + ", ".join([marks] * len(chunk)), [v for r in chunk for v in values(r)])
 
 
-def notice_send(*, kind: str, sender=None, region_code: str = "", urgency: str = Urgency.NORMAL,
-                subject: dict | None = None, body: dict | None = None, template: str = "",
-                context: dict | None = None, link: str = "", about=None, now=None, **params) -> Notice:
+def notice_send(
+    *,
+    kind: str,
+    sender=None,
+    region_code: str = "",
+    urgency: str = Urgency.NORMAL,
+    subject: dict | None = None,
+    body: dict | None = None,
+    template: str = "",
+    context: dict | None = None,
+    link: str = "",
+    about=None,
+    now=None,
+    **params,
+) -> Notice:
     """Create a notice and all its deliveries in one transaction; delivery tasks are enqueued after commit.
 
     `about` is the object the notice is about (an application, a concern): whoever may read it may read
@@ -144,10 +169,19 @@ def notice_send(*, kind: str, sender=None, region_code: str = "", urgency: str =
     strategy = strategy_for(kind)
     now = now or timezone.now()
     with transaction.atomic():
-        notice = Notice.objects.create(kind=kind, sender=sender, region_code=region_code, urgency=urgency,
-                                       subject=subject or {}, body=body or {}, template=template,
-                                       context=context or {}, link=link, about_type=about_type,
-                                       about_id=about.pk if about is not None else None)
+        notice = Notice.objects.create(
+            kind=kind,
+            sender=sender,
+            region_code=region_code,
+            urgency=urgency,
+            subject=subject or {},
+            body=body or {},
+            template=template,
+            context=context or {},
+            link=link,
+            about_type=about_type,
+            about_id=about.pk if about is not None else None,
+        )
         planned = strategy.plan(urgent=urgency == Urgency.URGENT, now=now, region_code=region_code, **params)
         rows, tokens, in_batch, token = [], [], 0, ""
         lease = now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
@@ -163,8 +197,22 @@ def notice_send(*, kind: str, sender=None, region_code: str = "", urgency: str =
                     tokens.append(token)
                 claim, when = token, lease
                 in_batch = (in_batch + 1) % settings.NOTIFY_BATCH_SIZE
-            rows.append((notice.pk, p["recipient_id"], p["copy_for_id"], p["channel"], p["language"], p["address"],
-                         status, tries, when, claim, sent_at, now))
+            rows.append(
+                (
+                    notice.pk,
+                    p["recipient_id"],
+                    p["copy_for_id"],
+                    p["channel"],
+                    p["language"],
+                    p["address"],
+                    status,
+                    tries,
+                    when,
+                    claim,
+                    sent_at,
+                    now,
+                )
+            )
         _deliveries_insert(rows)
         recipients = {p["recipient_id"] for p in planned}
         notice.recipient_count = len({p["recipient_id"] for p in planned if p["copy_for_id"] is None})
@@ -173,8 +221,13 @@ def notice_send(*, kind: str, sender=None, region_code: str = "", urgency: str =
             # pages show it. Announcements to a whole village do not change anyone's cards.
             home_invalidate(*recipients)
         notice.save(update_fields=["recipient_count", "updated_at"])
-        audit_record(actor=sender, action="notice.send", obj=notice, region_code=region_code,
-                     after={"kind": kind, "recipients": notice.recipient_count, "deliveries": len(rows)})
+        audit_record(
+            actor=sender,
+            action="notice.send",
+            obj=notice,
+            region_code=region_code,
+            after={"kind": kind, "recipients": notice.recipient_count, "deliveries": len(rows)},
+        )
         _enqueue_batches(tokens)
     return notice
 
@@ -225,12 +278,16 @@ def _sql(template: str) -> str:
 # One claim and one outcome per message, in plain SQL on the driver's cursor: two ORM updates (or
 # even Django's cursor wrapper) per message cost several times what the database takes to run
 # them (measured on the 2-core machine: 1.1 ms per claim through the ORM, 0.3 ms this way).
-_CLAIM = ("UPDATE {t} SET {c[status]} = 'sending', {c[tries]} = %s, {c[next_try_at]} = %s, {c[interrupted]} = %s, "
-          "{c[last_error]} = %s, {c[updated_at]} = %s "
-          "WHERE {c[id]} = %s AND {c[claimed_by]} = %s AND {c[status]} = %s AND {c[tries]} = %s")
-_OUTCOME = ("UPDATE {t} SET {c[status]} = %s, {c[last_error]} = %s, {c[next_try_at]} = %s, {c[sent_at]} = %s, "
-            "{c[claimed_by]} = '', {c[updated_at]} = %s "
-            "WHERE {c[id]} = %s AND {c[claimed_by]} = %s AND {c[status]} = 'sending' AND {c[tries]} = %s")
+_CLAIM = (
+    "UPDATE {t} SET {c[status]} = 'sending', {c[tries]} = %s, {c[next_try_at]} = %s, {c[interrupted]} = %s, "
+    "{c[last_error]} = %s, {c[updated_at]} = %s "
+    "WHERE {c[id]} = %s AND {c[claimed_by]} = %s AND {c[status]} = %s AND {c[tries]} = %s"
+)
+_OUTCOME = (
+    "UPDATE {t} SET {c[status]} = %s, {c[last_error]} = %s, {c[next_try_at]} = %s, {c[sent_at]} = %s, "
+    "{c[claimed_by]} = '', {c[updated_at]} = %s "
+    "WHERE {c[id]} = %s AND {c[claimed_by]} = %s AND {c[status]} = 'sending' AND {c[tries]} = %s"
+)
 
 
 def _when(value):
@@ -239,8 +296,10 @@ def _when(value):
 
 def _outcome_record(cursor, d: Delivery, token: str) -> None:
     """Write what the gateway answered, unless another worker took the row over meanwhile (lease expired)."""
-    cursor.execute(_sql(_OUTCOME), [d.status, d.last_error, _when(d.next_try_at), _when(d.sent_at),
-                                    _when(timezone.now()), d.pk, token, d.tries])
+    cursor.execute(
+        _sql(_OUTCOME),
+        [d.status, d.last_error, _when(d.next_try_at), _when(d.sent_at), _when(timezone.now()), d.pk, token, d.tries],
+    )
 
 
 def _claim(d: Delivery, *, token: str, done: Delivery | None) -> bool:
@@ -259,9 +318,20 @@ def _claim(d: Delivery, *, token: str, done: Delivery | None) -> bool:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")  # see _cheap_commits
         if done is not None:
             _outcome_record(cursor, done, token)
-        cursor.execute(_sql(_CLAIM), [d.tries + 1, _when(lease), d.interrupted + interrupted,
-                                      INTERRUPTED if interrupted else d.last_error, _when(now),
-                                      d.pk, token, d.status, d.tries])
+        cursor.execute(
+            _sql(_CLAIM),
+            [
+                d.tries + 1,
+                _when(lease),
+                d.interrupted + interrupted,
+                INTERRUPTED if interrupted else d.last_error,
+                _when(now),
+                d.pk,
+                token,
+                d.status,
+                d.tries,
+            ],
+        )
         taken = cursor.rowcount == 1
     if taken:
         d.status, d.tries = DeliveryStatus.SENDING, d.tries + 1
@@ -275,15 +345,25 @@ def deliveries_send(*, token: str, now=None) -> dict:
     now = now or timezone.now()
     # Take the rows: the lease is pushed out, so a worker killed half-way hands them to the retry job.
     Delivery.objects.filter(claimed_by=token, status__in=DUE).update(
-        next_try_at=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS))
-    rows = list(Delivery.objects.filter(claimed_by=token, status__in=DUE).select_related("notice")
-                .order_by("channel", "id"))
+        next_try_at=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+    )
+    rows = list(
+        Delivery.objects.filter(claimed_by=token, status__in=DUE).select_related("notice").order_by("channel", "id")
+    )
     counts = {"sent": 0, "failed": 0, "permanent_failure": 0, "deferred": 0, "skipped": 0, "taken_over": 0}
     # The recipient's situation now, not when the notice was planned: one query for the whole batch.
     users = {d.recipient_id for d in rows}
     active = set(User.objects.filter(pk__in=users, is_active=True).values_list("pk", flat=True)) if users else set()
-    prefs = {u: (e, s, a, b) for u, e, s, a, b in ChannelPreference.objects.filter(user_id__in=users)
-             .values_list("user_id", "email_on", "sms_on", "quiet_start", "quiet_end")} if users else {}
+    prefs = (
+        {
+            u: (e, s, a, b)
+            for u, e, s, a, b in ChannelPreference.objects.filter(user_id__in=users).values_list(
+                "user_id", "email_on", "sms_on", "quiet_start", "quiet_end"
+            )
+        }
+        if users
+        else {}
+    )
     opened, texts = {}, {}
     settled = []  # rows decided without sending (skipped, deferred): written together at the end
     done = None  # the row just sent: its outcome is committed with the next claim
@@ -293,9 +373,13 @@ def deliveries_send(*, token: str, now=None) -> dict:
                 notice = d.notice
                 email_on, sms_on, *quiet = prefs.get(d.recipient_id, (True, True, *default_quiet()))
                 # Skipped, not failed: nobody should be chased door to door for a channel they turned off.
-                reason = ("account deactivated" if d.recipient_id not in active
-                          else "turned off by the recipient"
-                          if not (email_on if d.channel == Channel.EMAIL else sms_on) else "")
+                reason = (
+                    "account deactivated"
+                    if d.recipient_id not in active
+                    else "turned off by the recipient"
+                    if not (email_on if d.channel == Channel.EMAIL else sms_on)
+                    else ""
+                )
                 if reason:
                     d.status, d.next_try_at, d.last_error = DeliveryStatus.SKIPPED, None, reason
                     settled.append(d)
@@ -314,10 +398,14 @@ def deliveries_send(*, token: str, now=None) -> dict:
                 if key not in texts:
                     subject, body = notice_render(notice, d.language)
                     link = notice_link(notice)
-                    texts[key] = transports.Message(to="", subject=subject, body=f"{body}\n\n{link}",
-                                                    sms_text=transports.sms_compose(subject, link),
-                                                    html=notice_html(notice, d.language, subject, body, link),
-                                                    key=key)
+                    texts[key] = transports.Message(
+                        to="",
+                        subject=subject,
+                        body=f"{body}\n\n{link}",
+                        sms_text=transports.sms_compose(subject, link),
+                        html=notice_html(notice, d.language, subject, body, link),
+                        key=key,
+                    )
                 message = dataclasses.replace(texts[key], to=d.address)
                 claimed, done = _claim(d, token=token, done=done), None
                 if not claimed:
@@ -328,7 +416,7 @@ def deliveries_send(*, token: str, now=None) -> dict:
                         opened[d.channel] = transports.transport_for(d.channel)
                         opened[d.channel].open()
                     opened[d.channel].send(message)
-                except Exception as exc:  # any failure is recorded on the row, never lost
+                except Exception as exc:  # any failure is recorded on the row, never lost  # noqa: BLE001
                     d.last_error = str(exc)[:2000] or exc.__class__.__name__
                     permanent = isinstance(exc, transports.PermanentTransportError)
                     if permanent or d.tries >= settings.NOTIFY_MAX_TRIES:
@@ -357,23 +445,27 @@ def deliveries_send(*, token: str, now=None) -> dict:
             groups.setdefault((d.status, d.last_error, d.next_try_at), []).append(d.pk)
         for (status, last_error, next_try_at), pks in groups.items():
             Delivery.objects.filter(pk__in=pks, claimed_by=token).update(
-                status=status, last_error=last_error, next_try_at=next_try_at, claimed_by="",
-                updated_at=timezone.now())
+                status=status, last_error=last_error, next_try_at=next_try_at, claimed_by="", updated_at=timezone.now()
+            )
     return counts
 
 
 def deliveries_enqueue_due(*, now=None, limit: int = 100_000) -> str:
     """Give every due delivery (failed and waiting, deferred, or from a lost task) to new batch tasks."""
     now = now or timezone.now()
-    ids = list(Delivery.objects.filter(status__in=DUE, next_try_at__lte=now).order_by("next_try_at")
-               .values_list("pk", flat=True)[:limit])
+    ids = list(
+        Delivery.objects.filter(status__in=DUE, next_try_at__lte=now)
+        .order_by("next_try_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     tokens = []
     with transaction.atomic():
         for chunk in _chunks(ids, settings.NOTIFY_BATCH_SIZE):
             token = secrets.token_hex(8)
             # Only rows still due: a running task may have taken some meanwhile.
             if Delivery.objects.filter(pk__in=chunk, status__in=DUE, next_try_at__lte=now).update(
-                    claimed_by=token, next_try_at=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)):
+                claimed_by=token, next_try_at=now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+            ):
                 tokens.append(token)
         _enqueue_batches(tokens)
     return f"{len(ids)} due in {len(tokens)} batches"
@@ -383,8 +475,9 @@ def notice_resend(*, notice: Notice, actor, now=None) -> int:
     """Try again every failed e-mail and SMS of a notice (also those failed for good), now."""
     now = now or timezone.now()
     with transaction.atomic():
-        rows = Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED,
-                                                                  DeliveryStatus.PERMANENT_FAILURE])
+        rows = Delivery.objects.filter(
+            notice=notice, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PERMANENT_FAILURE]
+        )
         count = rows.update(status=DeliveryStatus.PENDING, tries=0, next_try_at=now, claimed_by="")
         audit_record(actor=actor, action="notice.resend", obj=notice, after={"deliveries": count})
     if count:
@@ -402,18 +495,26 @@ def inbox_mark_read(*, user, delivery_ids=None, notice=None, now=None) -> int:
     count = qs.update(read_at=now or timezone.now())
     if count:
         from cunzhi.notify.context_processors import forget_unread
+
         forget_unread(user)
     return count
 
 
-def preference_save(*, user, email_on: bool, sms_on: bool, quiet_start: dt.time, quiet_end: dt.time) -> ChannelPreference:
+def preference_save(
+    *, user, email_on: bool, sms_on: bool, quiet_start: dt.time, quiet_end: dt.time
+) -> ChannelPreference:
     """Store how a person wants to be told."""
     pref, _created = ChannelPreference.objects.get_or_create(user=user)
     before = {"email_on": pref.email_on, "sms_on": pref.sms_on, "quiet": f"{pref.quiet_start}-{pref.quiet_end}"}
     pref.email_on, pref.sms_on, pref.quiet_start, pref.quiet_end = email_on, sms_on, quiet_start, quiet_end
     pref.save()
-    audit_record(actor=user, action="notify.preference", obj=pref, before=before,
-                 after={"email_on": email_on, "sms_on": sms_on, "quiet": f"{quiet_start}-{quiet_end}"})
+    audit_record(
+        actor=user,
+        action="notify.preference",
+        obj=pref,
+        before=before,
+        after={"email_on": email_on, "sms_on": sms_on, "quiet": f"{quiet_start}-{quiet_end}"},
+    )
     return pref
 
 

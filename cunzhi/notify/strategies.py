@@ -14,8 +14,16 @@ from cunzhi.notify.transports import quiet_hours_end
 from cunzhi.people.models import Delegation, DelegationScope, User
 
 # What each recipient row carries: one query with the preference joined (no query per recipient).
-RECIPIENT_FIELDS = ("id", "language", "email", "phone", "notify_pref__email_on", "notify_pref__sms_on",
-                    "notify_pref__quiet_start", "notify_pref__quiet_end")
+RECIPIENT_FIELDS = (
+    "id",
+    "language",
+    "email",
+    "phone",
+    "notify_pref__email_on",
+    "notify_pref__sms_on",
+    "notify_pref__quiet_start",
+    "notify_pref__quiet_end",
+)
 
 
 class Strategy:
@@ -49,18 +57,25 @@ class Strategy:
         for row in rows:
             for channel, address, when in self.channels(row, urgent=urgent, now=now):
                 seen.add((row["id"], channel))
-                planned.append({"recipient_id": row["id"], "copy_for_id": None, "channel": channel,
-                                "address": address, "language": row["language"], "next_try_at": when})
+                planned.append(
+                    {
+                        "recipient_id": row["id"],
+                        "copy_for_id": None,
+                        "channel": channel,
+                        "address": address,
+                        "language": row["language"],
+                        "next_try_at": when,
+                    }
+                )
         if self.helper_copies:
             planned += self._helper_copies(users, urgent=urgent, now=now, seen=seen)
         return planned
 
     def _helper_copies(self, users, *, urgent, now, seen) -> list[dict]:
         pairs = {}  # helper id -> the first villager account they get a copy for
-        for helper_id, villager_user_id, scopes in (
-                Delegation.objects.filter(villager__user__in=users.values("pk"), revoked_at__isnull=True,
-                                          starts_at__lte=now, ends_at__gt=now)
-                .values_list("helper_id", "villager__user_id", "scopes")):
+        for helper_id, villager_user_id, scopes in Delegation.objects.filter(
+            villager__user__in=users.values("pk"), revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+        ).values_list("helper_id", "villager__user_id", "scopes"):
             if DelegationScope.NOTICES in (scopes or []):
                 pairs.setdefault(helper_id, villager_user_id)
         if not pairs:
@@ -72,8 +87,16 @@ class Strategy:
             for channel, address, when in self.channels(row, urgent=urgent, now=now):
                 if (row["id"], channel) in seen:
                     continue
-                out.append({"recipient_id": row["id"], "copy_for_id": pairs[row["id"]], "channel": channel,
-                            "address": address, "language": row["language"], "next_try_at": when})
+                out.append(
+                    {
+                        "recipient_id": row["id"],
+                        "copy_for_id": pairs[row["id"]],
+                        "channel": channel,
+                        "address": address,
+                        "language": row["language"],
+                        "next_try_at": when,
+                    }
+                )
         return out
 
 
@@ -95,6 +118,7 @@ class AnnouncementStrategy(Strategy):
 
     def recipients(self, *, region_code: str, **_ignored):
         from cunzhi.regions.models import Region
+
         prefix = Region.objects.values_list("prefix", flat=True).get(code=region_code)
         return User.objects.filter(villager__region_code__startswith=prefix)
 

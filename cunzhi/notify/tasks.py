@@ -15,4 +15,5 @@ def deliver_batch_task(*, token: str) -> dict:
 def job_run_task(*, run_id: int) -> str:
     """Run one periodic job slot and record the outcome on its JobRun row."""
     from cunzhi.notify.jobs import job_execute
+
     return job_execute(run_id=run_id)

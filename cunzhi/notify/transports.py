@@ -11,6 +11,7 @@ import string
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from email.utils import make_msgid
 from pathlib import Path
 
 from django.conf import settings
@@ -18,7 +19,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
-from email.utils import make_msgid
 from django.utils import timezone
 
 
@@ -82,7 +82,7 @@ class EmailTransport:
         self.connection = get_connection(fail_silently=False)
         try:
             self.connection.open()
-        except Exception as exc:  # the server is down: every message of the batch will fail the same way
+        except Exception as exc:  # the server is down: every message of the batch will fail the same way  # noqa: BLE001
             self.connection = None
             self.open_error = exc
 
@@ -90,7 +90,7 @@ class EmailTransport:
         if self.connection is not None:
             try:
                 self.connection.close()
-            except Exception:  # closing a broken connection must not hide the send result
+            except Exception:  # closing a broken connection must not hide the send result  # noqa: BLE001, S110
                 pass
         self.connection = None
 
@@ -106,8 +106,10 @@ class EmailTransport:
             msg = self._mail(message, PLACEHOLDER_TO).message()
             del msg["Message-ID"]
             msg["Message-ID"] = PLACEHOLDER_ID
-            self.prepared[message.key] = (sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET),
-                                          msg.as_bytes(linesep="\r\n"))
+            self.prepared[message.key] = (
+                sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET),
+                msg.as_bytes(linesep="\r\n"),
+            )
         return self.prepared[message.key]
 
     def send(self, message: Message) -> None:
@@ -123,7 +125,8 @@ class EmailTransport:
                 # A notice to 100,000 people: building each MIME message took longer than sending it.
                 sender, data = self._prepared(message)
                 data = data.replace(PLACEHOLDER_TO.encode(), message.to.encode()).replace(
-                    PLACEHOLDER_ID.encode(), make_msgid(domain=DNS_NAME).encode())
+                    PLACEHOLDER_ID.encode(), make_msgid(domain=DNS_NAME).encode()
+                )
                 smtp.sendmail(sender, [message.to], data)
                 return
             sent = self._mail(message, message.to).send(fail_silently=False)
@@ -156,14 +159,18 @@ class HttpSmsGateway:
             raise TransportError("SMS_HTTP_URL is not set")
         content_type = settings.SMS_HTTP_CONTENT_TYPE
         if "json" in content_type:
-            quote = lambda v: json.dumps(v, ensure_ascii=False)[1:-1]
+
+            def quote(v):
+                return json.dumps(v, ensure_ascii=False)[1:-1]
+
         else:
             from urllib.parse import quote_plus as quote
         body = string.Template(settings.SMS_HTTP_TEMPLATE).substitute(phone=quote(phone), text=quote(text))
-        request = urllib.request.Request(url, data=body.encode("utf-8"), method="POST",
-                                         headers={"Content-Type": f"{content_type}; charset=utf-8"})
+        request = urllib.request.Request(  # noqa: S310
+            url, data=body.encode("utf-8"), method="POST", headers={"Content-Type": f"{content_type}; charset=utf-8"}
+        )
         try:
-            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:
+            with urllib.request.urlopen(request, timeout=settings.SMS_HTTP_TIMEOUT) as response:  # noqa: S310
                 response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:200].decode("utf-8", "replace")

@@ -20,10 +20,15 @@ PAGE_SIZE = 20
 
 
 def forbidden(request, message: str = ""):
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"),
-        "message": message or _("This page is for village and township staff."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("This page is for village and township staff."),
+        },
+        status=403,
+    )
 
 
 @login_required
@@ -31,9 +36,16 @@ def inbox(request):
     page = Paginator(selectors.inbox_items(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     # On the site the page speaks the reader's current language; e-mail and SMS use the stored one.
     items = [(d, services.notice_render(d.notice, request.LANGUAGE_CODE)[0]) for d in page]
-    return render(request, "notify/inbox.html", {"page": page, "items": items,
-                                                 "staff": rules.can_list_notices(request.user),
-                                                 "county_admin": rules.can_view_jobs(request.user)})
+    return render(
+        request,
+        "notify/inbox.html",
+        {
+            "page": page,
+            "items": items,
+            "staff": rules.can_list_notices(request.user),
+            "county_admin": rules.can_view_jobs(request.user),
+        },
+    )
 
 
 @login_required
@@ -54,8 +66,17 @@ def notice(request, public_id):
     subject, body = services.notice_render(n, request.LANGUAGE_CODE)
     if mine and mine.read_at is None:
         services.inbox_mark_read(user=request.user, notice=n)
-    return render(request, "notify/notice.html", {"notice": n, "subject": subject, "body": body, "mine": mine,
-                                                  "can_report": rules.can_view_report(request.user, n)})
+    return render(
+        request,
+        "notify/notice.html",
+        {
+            "notice": n,
+            "subject": subject,
+            "body": body,
+            "mine": mine,
+            "can_report": rules.can_view_report(request.user, n),
+        },
+    )
 
 
 @login_required
@@ -103,9 +124,17 @@ def notice_report(request, public_id):
     subject, _body = services.notice_render(n, request.LANGUAGE_CODE)
     people = Paginator(selectors.not_reached(notice=n), PAGE_SIZE).get_page(request.GET.get("page"))
     _mask_phones(request.user, people)
-    return render(request, "notify/report.html", {
-        "notice": n, "subject": subject, "report": selectors.notice_report(notice=n), "people": people,
-        "failures": selectors.failures(notice=n)[:50]})
+    return render(
+        request,
+        "notify/report.html",
+        {
+            "notice": n,
+            "subject": subject,
+            "report": selectors.notice_report(notice=n),
+            "people": people,
+            "failures": selectors.failures(notice=n)[:50],
+        },
+    )
 
 
 @login_required
@@ -116,8 +145,7 @@ def door_list(request, public_id):
     n = _notice_for_staff(request, public_id)
     subject, body = services.notice_render(n, request.LANGUAGE_CODE)
     people = _mask_phones(request.user, list(selectors.not_reached(notice=n)[:5000]))
-    return render(request, "notify/door_list.html", {"notice": n, "subject": subject, "body": body,
-                                                     "people": people})
+    return render(request, "notify/door_list.html", {"notice": n, "subject": subject, "body": body, "people": people})
 
 
 @login_required

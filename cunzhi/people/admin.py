@@ -10,7 +10,14 @@ from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.people.models import (
-    DataAccess, Delegation, Household, Office, RoleAssignment, RosterImport, User, Villager,
+    DataAccess,
+    Delegation,
+    Household,
+    Office,
+    RoleAssignment,
+    RosterImport,
+    User,
+    Villager,
 )
 
 
@@ -28,6 +35,7 @@ class UserCreationForm(forms.ModelForm):
             raise forms.ValidationError(_("The two passwords differ."))
         if p2:
             from django.contrib.auth.password_validation import validate_password
+
             validate_password(p2, self.instance)
         return p2
 
@@ -66,8 +74,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Admin site"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "language", "password1",
-                                                              "password2")}),)
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "language", "password1", "password2")}),)
     filter_horizontal = ("groups", "user_permissions")
     inlines = [RoleInline]
 
@@ -80,8 +87,23 @@ class VillagerAdmin(admin.ModelAdmin):
     list_select_related = ("village", "group")
     readonly_fields = ("public_id", "sex", "birth_date", "name_pinyin", "region_code")
     autocomplete_fields = ("user", "village", "group", "grid", "household")
-    fields = ("public_id", "name", "name_pinyin", "id_number", "sex", "birth_date", "phone", "user", "village",
-              "group", "grid", "household", "living_away", "away_city", "region_code")
+    fields = (
+        "public_id",
+        "name",
+        "name_pinyin",
+        "id_number",
+        "sex",
+        "birth_date",
+        "phone",
+        "user",
+        "village",
+        "group",
+        "grid",
+        "household",
+        "living_away",
+        "away_city",
+        "region_code",
+    )
 
     @admin.display(description=_("ID number"))
     def id_number_masked(self, obj):

@@ -48,6 +48,7 @@ def _user(context):
 
 # --- Schemas --------------------------------------------------------------------------------
 
+
 class PlaceOut(Schema):
     code: str
     name: str
@@ -151,9 +152,18 @@ class HouseholdOut(HouseholdRowOut):
 
     @staticmethod
     def resolve_members(obj):
-        return [{"public_id": m.public_id, "name": m.name, "sex": m.sex, "age": m.age, "is_adult": m.is_adult,
-                 "is_representative": m.pk == obj.representative_id, "living_away": m.living_away}
-                for m in obj.member_list]
+        return [
+            {
+                "public_id": m.public_id,
+                "name": m.name,
+                "sex": m.sex,
+                "age": m.age,
+                "is_adult": m.is_adult,
+                "is_representative": m.pk == obj.representative_id,
+                "living_away": m.living_away,
+            }
+            for m in obj.member_list
+        ]
 
 
 class DelegationOut(Schema):
@@ -220,17 +230,22 @@ class DataAccessOut(Schema):
 
 # --- Filters --------------------------------------------------------------------------------
 
+
 class HouseholdFilters(Schema):
     village: str | None = Field(None, pattern=r"^\d{12}$", description="A village's 12-digit code.")
-    q: str | None = Field(None, max_length=50, description="Part of the household number, address or "
-                                                           "representative's name.")
+    q: str | None = Field(
+        None, max_length=50, description="Part of the household number, address or representative's name."
+    )
 
 
 class VillagerFilters(Schema):
     village: str | None = Field(None, pattern=r"^\d{12}$", description="A village's 12-digit code.")
     group: str | None = Field(None, pattern=r"^\d{15}$", description="A villager group's 15-digit code.")
-    q: str | None = Field(None, max_length=50, description="Part of the name, the start of its pinyin, or "
-                                                           "(for roles that may see phones) a mobile number.")
+    q: str | None = Field(
+        None,
+        max_length=50,
+        description="Part of the name, the start of its pinyin, or (for roles that may see phones) a mobile number.",
+    )
     living_away: bool | None = Field(None, description="Only those working away from home (or only those at home).")
     adult: bool | None = Field(None, description="Only those aged 18 or more (or only minors), from birth dates.")
 
@@ -246,6 +261,7 @@ def _region(code: str | None, level: str) -> Region | None:
 
 # --- Endpoints ------------------------------------------------------------------------------
 
+
 @router.get("/households", response={200: list[HouseholdRowOut], **LIST_ERRORS})
 @paginate(Pages)
 def household_list(request, filters: HouseholdFilters = Query(...)):
@@ -257,20 +273,27 @@ def household_list(request, filters: HouseholdFilters = Query(...)):
 
 
 @router.get("/households/{public_id}", response={200: HouseholdOut, **OBJECT_ERRORS})
-def household_detail(request, public_id: str = Path(..., max_length=16),
-                     purpose: str = Query("", max_length=200, description=PURPOSE_HELP)):
+def household_detail(
+    request,
+    public_id: str = Path(..., max_length=16),
+    purpose: str = Query("", max_length=200, description=PURPOSE_HELP),
+):
     """One household with its members (staff in scope, or a member of it); staff reads are logged."""
     try:
         household = people_selectors.household_with_relations(public_id=public_id)
     except Household.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if not rules.can_view_household(request.user, household):
         raise Http404
     household.member_list = people_selectors.household_members(household=household)
     # Family members looking at their own household are not "staff reads"; anyone else's view is.
     if rules.in_scope(request.user, household.region_code):
-        access_record_many(actor=request.user, villagers=household.member_list, kind=AccessKind.STAFF_READ,
-                           purpose=purpose.strip() or _("Household record viewed through the API"))
+        access_record_many(
+            actor=request.user,
+            villagers=household.member_list,
+            kind=AccessKind.STAFF_READ,
+            purpose=purpose.strip() or _("Household record viewed through the API"),
+        )
     return household
 
 
@@ -287,24 +310,37 @@ def villager_list(request, filters: VillagerFilters = Query(...)):
     group = _region(filters.group, Level.GROUP)
     if (filters.village and village is None) or (filters.group and group is None):
         return Villager.objects.none()
-    return people_selectors.villagers_visible(user=request.user, search=search, region=village, group=group,
-                                              living_away=filters.living_away, adult=filters.adult)
+    return people_selectors.villagers_visible(
+        user=request.user,
+        search=search,
+        region=village,
+        group=group,
+        living_away=filters.living_away,
+        adult=filters.adult,
+    )
 
 
 @router.get("/villagers/{public_id}", response={200: VillagerOut, **OBJECT_ERRORS})
-def villager_detail(request, public_id: str = Path(..., max_length=16),
-                    purpose: str = Query("", max_length=200, description=PURPOSE_HELP)):
+def villager_detail(
+    request,
+    public_id: str = Path(..., max_length=16),
+    purpose: str = Query("", max_length=200, description=PURPOSE_HELP),
+):
     """One villager's record, masked by role; every read by someone else is logged for the villager."""
     try:
         villager = people_selectors.villager_with_relations(public_id=public_id)
     except Villager.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if not rules.can_view_villager(request.user, villager):
         raise Http404
     # A helper reading under a "see my record" delegation is logged as such, not as staff.
     kind = AccessKind.STAFF_READ if rules.in_scope(request.user, villager.region_code) else AccessKind.DELEGATION_USE
-    access_record(actor=request.user, villager=villager, kind=kind,
-                  purpose=purpose.strip() or _("Villager record viewed through the API"))
+    access_record(
+        actor=request.user,
+        villager=villager,
+        kind=kind,
+        purpose=purpose.strip() or _("Villager record viewed through the API"),
+    )
     return villager
 
 
@@ -312,15 +348,22 @@ def villager_detail(request, public_id: str = Path(..., max_length=16),
 def my_delegations(request, active: bool = Query(False, description="Only delegations in force now.")):
     """Delegations the caller granted as a villager and those they hold as a helper (at most 100 each)."""
     own = rules.own_villager(request.user)
-    granted = (people_selectors.delegations_granted(villager=own).select_related("villager")
-               if own else Delegation.objects.none())
+    granted = (
+        people_selectors.delegations_granted(villager=own).select_related("villager")
+        if own
+        else Delegation.objects.none()
+    )
     held = people_selectors.delegations_held(user=request.user).select_related("helper")
     if active:
         now = timezone.now()
         granted = granted.filter(revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
         held = held.filter(revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
-    return {"granted": list(granted[:MAX_DELEGATIONS]), "held": list(held[:MAX_DELEGATIONS]),
-            "granted_count": granted.count(), "held_count": held.count()}
+    return {
+        "granted": list(granted[:MAX_DELEGATIONS]),
+        "held": list(held[:MAX_DELEGATIONS]),
+        "granted_count": granted.count(),
+        "held_count": held.count(),
+    }
 
 
 @router.get("/me/data-access", response={200: list[DataAccessOut], **LIST_ERRORS})

@@ -27,7 +27,7 @@ DEFAULT_PURPOSE = "lookup"
 PURPOSE_FULL_ID = gettext_noop("Showed the full ID number")
 PURPOSE_HELPER = gettext_noop("Looked up the record as the villager's helper")
 PURPOSE_HOUSEHOLD = gettext_noop("Looked at the household")
-PURPOSE_LABELS = [(key, _(text)) for key, text in PURPOSES.items()]  # noqa: the texts are marked above
+PURPOSE_LABELS = [(key, _(text)) for key, text in PURPOSES.items()]  # the texts are marked for translation above
 
 YES_NO = [("", _("All")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -85,15 +85,21 @@ class PhoneField(forms.CharField):
 
 
 class DelegationForm(forms.Form):
-    helper_phone = PhoneField(label=_("Helper's mobile number"),
-                              help_text=_("The helper must already have an account on this platform."))
+    helper_phone = PhoneField(
+        label=_("Helper's mobile number"), help_text=_("The helper must already have an account on this platform.")
+    )
     relation = forms.ChoiceField(label=_("The helper is my"), choices=Relation.choices, widget=forms.RadioSelect)
-    scopes = forms.MultipleChoiceField(label=_("The helper may"), choices=DelegationScope.choices,
-                                       widget=forms.CheckboxSelectMultiple,
-                                       error_messages={"required": _("Choose at least one thing the helper may do.")})
-    ends_on = forms.DateField(label=_("Until (last day)"), widget=DateInput(),
-                              help_text=_("Year-month-day, for example 2026-12-31. "
-                                          "You can end it earlier at any time."))
+    scopes = forms.MultipleChoiceField(
+        label=_("The helper may"),
+        choices=DelegationScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one thing the helper may do.")},
+    )
+    ends_on = forms.DateField(
+        label=_("Until (last day)"),
+        widget=DateInput(),
+        help_text=_("Year-month-day, for example 2026-12-31. You can end it earlier at any time."),
+    )
 
     def clean_ends_on(self):
         day = self.cleaned_data["ends_on"]

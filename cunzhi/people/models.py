@@ -37,8 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("mobile number"), max_length=20, unique=True)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     email = models.EmailField(_("e-mail"), blank=True)
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
-                                default=settings.LANGUAGE_CODE)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Django admin access only; roles in regions decide everything else.
     is_staff = models.BooleanField(_("admin site access"), default=False)
@@ -70,15 +71,21 @@ class Sex(models.TextChoices):
 
 class Household(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="households",
-                                verbose_name=_("village"))
-    group = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("villager group"))
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="households", verbose_name=_("village"))
+    group = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("villager group")
+    )
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     number = models.CharField(_("household number"), max_length=20)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    representative = models.ForeignKey("Villager", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+", verbose_name=_("household representative"))
+    representative = models.ForeignKey(
+        "Villager",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("household representative"),
+    )
 
     class Meta:
         ordering = ["region_code", "number"]
@@ -96,8 +103,14 @@ class Household(TimeStamped):
 
 class Villager(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="villager", verbose_name=_("account"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="villager",
+        verbose_name=_("account"),
+    )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Lower-case pinyin without tones, for look-up by people typing on a phone keyboard.
     name_pinyin = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
@@ -107,15 +120,22 @@ class Villager(TimeStamped):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False, db_index=True)
     phone = models.CharField(_("mobile number"), max_length=20, blank=True, db_index=True)
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="villagers",
-                                verbose_name=_("village"))
-    group = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("villager group"))
-    grid = models.ForeignKey("regions.Grid", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="villagers", verbose_name=_("grid"))
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="villagers", verbose_name=_("village"))
+    group = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("villager group")
+    )
+    grid = models.ForeignKey(
+        "regions.Grid",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="villagers",
+        verbose_name=_("grid"),
+    )
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="members", verbose_name=_("household"))
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("household")
+    )
     living_away = models.BooleanField(_("living away"), default=False)
     away_city = models.CharField(_("city where they work"), max_length=50, blank=True)
 
@@ -124,14 +144,17 @@ class Villager(TimeStamped):
         ordering = ["region_code", "name_pinyin", "id"]
         verbose_name = _("villager")
         verbose_name_plural = _("villagers")
-        indexes = [models.Index(fields=["region_code", "birth_date"]),
-                   models.Index(fields=["region_code", "name_pinyin", "id"], name="villager_scope_pinyin")]
+        indexes = [
+            models.Index(fields=["region_code", "birth_date"]),
+            models.Index(fields=["region_code", "name_pinyin", "id"], name="villager_scope_pinyin"),
+        ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
         from cunzhi.people.services import villager_derive_fields
+
         villager_derive_fields(self)
         super().save(*args, **kwargs)
 
@@ -208,14 +231,16 @@ class Role(models.TextChoices):
 class RoleAssignment(TimeStamped):
     """A role held *in* a region; it reaches the region's whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles",
-                             verbose_name=_("account"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles", verbose_name=_("account")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="roles", verbose_name=_("region"))
     # Copy of region.prefix: scope checks are then string prefix tests, no join.
     region_prefix = models.CharField(max_length=15, db_index=True, editable=False)
-    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
-                               verbose_name=_("office"))
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("office")
+    )
     title = models.CharField(_("job title"), max_length=50, blank=True)
 
     class Meta:
@@ -223,10 +248,16 @@ class RoleAssignment(TimeStamped):
         verbose_name = _("role")
         verbose_name_plural = _("roles")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "region"], condition=models.Q(office__isnull=True),
-                                    name="role_unique_without_office"),
-            models.UniqueConstraint(fields=["user", "role", "region", "office"],
-                                    condition=models.Q(office__isnull=False), name="role_unique_in_office"),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"],
+                condition=models.Q(office__isnull=True),
+                name="role_unique_without_office",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "office"],
+                condition=models.Q(office__isnull=False),
+                name="role_unique_in_office",
+            ),
         ]
 
     def __str__(self):
@@ -258,10 +289,12 @@ class Delegation(TimeStamped):
     """A villager's recorded, revocable permission for a helper to act for them."""
 
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    villager = models.ForeignKey(Villager, on_delete=models.CASCADE, related_name="delegations",
-                                 verbose_name=_("villager"))
-    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations_held",
-                               verbose_name=_("helper"))
+    villager = models.ForeignKey(
+        Villager, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("villager")
+    )
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations_held", verbose_name=_("helper")
+    )
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
     scopes = models.JSONField(_("what the helper may do"), default=list)
     starts_at = models.DateTimeField(_("starts"), default=timezone.now)

@@ -44,8 +44,17 @@ from cunzhi.regions.models import Grid, Level, Region
 logger = logging.getLogger(__name__)
 
 # Column keys in file order, with the header written in templates and exports (Chinese, English).
-COLUMNS = ("name", "id_number", "phone", "group", "household", "household_representative", "living_away",
-           "away_city", "grid")
+COLUMNS = (
+    "name",
+    "id_number",
+    "phone",
+    "group",
+    "household",
+    "household_representative",
+    "living_away",
+    "away_city",
+    "grid",
+)
 HEADERS = {
     "name": ("姓名", "name"),
     "id_number": ("身份证号", "id_number"),
@@ -61,17 +70,33 @@ HEADERS = {
 ALIASES = {
     **{zh: key for key, (zh, _en) in HEADERS.items()},
     **{en: key for key, (_zh, en) in HEADERS.items()},
-    "身份证号码": "id_number", "公民身份号码": "id_number", "身份证": "id_number", "id number": "id_number",
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "身份证": "id_number",
+    "id number": "id_number",
     "id": "id_number",
-    "手机": "phone", "手机号码": "phone", "联系电话": "phone", "电话": "phone", "mobile": "phone",
+    "手机": "phone",
+    "手机号码": "phone",
+    "联系电话": "phone",
+    "电话": "phone",
+    "mobile": "phone",
     "phone number": "phone",
-    "小组": "group", "村民组": "group", "villager group": "group",
-    "户编号": "household", "household number": "household",
-    "是否户代表": "household_representative", "household representative": "household_representative",
+    "小组": "group",
+    "村民组": "group",
+    "villager group": "group",
+    "户编号": "household",
+    "household number": "household",
+    "是否户代表": "household_representative",
+    "household representative": "household_representative",
     "representative": "household_representative",
-    "是否外出务工": "living_away", "外出": "living_away", "living away": "living_away",
+    "是否外出务工": "living_away",
+    "外出": "living_away",
+    "living away": "living_away",
     "working away": "living_away",
-    "务工地": "away_city", "务工地点": "away_city", "away city": "away_city", "work city": "away_city",
+    "务工地": "away_city",
+    "务工地点": "away_city",
+    "away city": "away_city",
+    "work city": "away_city",
     "网格名称": "grid",
 }
 REQUIRED = ("name", "id_number")
@@ -93,8 +118,7 @@ EXAMPLE_ROW = ["张三", "11010519491231002X", "13800000000", "第一村民小�
 
 def _excel_number_message() -> str:
     """Excel made a number of an ID number (a numeric cell, or 3.30523E+17 in a CSV)."""
-    return _("Excel turned this ID number into a number and lost digits; format the column as text and type "
-             "it again.")
+    return _("Excel turned this ID number into a number and lost digits; format the column as text and type it again.")
 
 
 _YES = frozenset({"是", "yes", "y", "1", "true", "√", "✓"})
@@ -119,6 +143,7 @@ ACCEPTED_SUFFIXES = (".xlsx", ".csv")
 
 
 # --- Checking and importing -------------------------------------------------------------------
+
 
 @dataclass
 class RosterCheck:
@@ -188,9 +213,12 @@ class _RosterPass:
         self.group_by_name = {g.name: g.pk for g in groups}
         self.grid_by_name = dict(Grid.objects.filter(village=village).values_list("name", "id"))
         # number -> [household id, group id, representative id]; the village's existing households.
-        self.households = {number: [pk, group_id, rep_id] for number, pk, group_id, rep_id in
-                           Household.objects.filter(village=village).order_by()
-                           .values_list("number", "id", "group_id", "representative_id")}
+        self.households = {
+            number: [pk, group_id, rep_id]
+            for number, pk, group_id, rep_id in Household.objects.filter(village=village)
+            .order_by()
+            .values_list("number", "id", "group_id", "representative_id")
+        }
         self.first_row_of_id: dict[str, int] = {}
         self.representative_row: dict[str, int] = {}
         self.household_group: dict[str, tuple[int | None, int]] = {}  # households new in this file
@@ -251,8 +279,11 @@ class _RosterPass:
         if group:
             group_id = self.group_by_code.get(group) or self.group_by_name.get(group)
             if group_id is None:
-                self._fail(number, "group", _("There is no villager group “%(value)s” in this village.")
-                           % {"value": _short(group)})
+                self._fail(
+                    number,
+                    "group",
+                    _("There is no villager group “%(value)s” in this village.") % {"value": _short(group)},
+                )
 
         grid_id = None
         grid = raw.get("grid", "").strip()
@@ -271,15 +302,17 @@ class _RosterPass:
 
         away_city = raw.get("away_city", "").strip()
         if away_city and flags["living_away"] is False:
-            self._fail(number, "away_city", _(
-                "A city where they work is given, but the person is not marked as working away."))
+            self._fail(
+                number, "away_city", _("A city where they work is given, but the person is not marked as working away.")
+            )
         elif len(away_city) > MAX_CITY:
             self._fail(number, "away_city", _("The city is longer than %(max)d characters.") % {"max": MAX_CITY})
 
         household = raw.get("household", "").strip()
         if len(household) > MAX_HOUSEHOLD:
-            self._fail(number, "household", _("A household number has at most %(max)d characters.")
-                       % {"max": MAX_HOUSEHOLD})
+            self._fail(
+                number, "household", _("A household number has at most %(max)d characters.") % {"max": MAX_HOUSEHOLD}
+            )
         elif household:
             self._check_household(number, household, group_id, representative)
         elif representative:
@@ -288,8 +321,11 @@ class _RosterPass:
         if self.problems != problems_before:
             self.result.rejected_rows += 1
         elif id_number:
-            self.batch.append(_Row(number, name, id_number, phone, group_id, household, representative,
-                                   living_away, away_city, grid_id))
+            self.batch.append(
+                _Row(
+                    number, name, id_number, phone, group_id, household, representative, living_away, away_city, grid_id
+                )
+            )
         if self.result.rows % BATCH_ROWS == 0:
             self.flush()
 
@@ -297,23 +333,35 @@ class _RosterPass:
         existing = self.households.get(household)
         if existing is not None and household not in self.household_group:
             if group_id is not None and existing[1] is not None and existing[1] != group_id:
-                self._fail(number, "group", _("Household %(household)s belongs to another villager group.")
-                           % {"household": _short(household)})
+                self._fail(
+                    number,
+                    "group",
+                    _("Household %(household)s belongs to another villager group.") % {"household": _short(household)},
+                )
             if representative and existing[2] is not None:
-                self._fail(number, "household_representative", _(
-                    "Household %(household)s already has a representative.") % {"household": _short(household)})
+                self._fail(
+                    number,
+                    "household_representative",
+                    _("Household %(household)s already has a representative.") % {"household": _short(household)},
+                )
         else:
             first_group, first_row = self.household_group.setdefault(household, (group_id, number))
             if group_id is not None and first_group is not None and first_group != group_id:
-                self._fail(number, "group", _(
-                    "Household %(household)s is in another villager group on row %(row)d.")
-                    % {"household": _short(household), "row": first_row})
+                self._fail(
+                    number,
+                    "group",
+                    _("Household %(household)s is in another villager group on row %(row)d.")
+                    % {"household": _short(household), "row": first_row},
+                )
         if representative:
             first = self.representative_row.setdefault(household, number)
             if first != number:
-                self._fail(number, "household_representative", _(
-                    "Household %(household)s already has a representative on row %(row)d.")
-                    % {"household": _short(household), "row": first})
+                self._fail(
+                    number,
+                    "household_representative",
+                    _("Household %(household)s already has a representative on row %(row)d.")
+                    % {"household": _short(household), "row": first},
+                )
 
     # Batches -------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -323,10 +371,14 @@ class _RosterPass:
             hashes = {blind_index(r.id_number): r for r in batch}
             keys = list(hashes)
             for start in range(0, len(keys), LOOKUP_CHUNK):
-                for found in (Villager.objects.filter(id_hash__in=keys[start:start + LOOKUP_CHUNK])
-                              .order_by().values_list("id_hash", flat=True)):
-                    self._fail(hashes[found].row, "id_number",
-                               _("A villager with this ID number is already registered."))
+                for found in (
+                    Villager.objects.filter(id_hash__in=keys[start : start + LOOKUP_CHUNK])
+                    .order_by()
+                    .values_list("id_hash", flat=True)
+                ):
+                    self._fail(
+                        hashes[found].row, "id_number", _("A villager with this ID number is already registered.")
+                    )
                     self.result.rejected_rows += 1  # rows in a batch had no other problem
             # Once anything is wrong the transaction will be rolled back: stop writing, keep checking.
             if self.write and not self.problems:
@@ -340,25 +392,33 @@ class _RosterPass:
         for r in batch:
             if r.household and r.household not in self.households and r.household not in new:
                 group_id = self.household_group.get(r.household, (r.group_id, 0))[0]
-                new[r.household] = Household(village=village, group_id=group_id, number=r.household,
-                                             region_code=village.code)
+                new[r.household] = Household(
+                    village=village, group_id=group_id, number=r.household, region_code=village.code
+                )
         if new:
             _insert_many(Household, new.values())
             numbers = list(new)
             for start in range(0, len(numbers), LOOKUP_CHUNK):
-                chunk = numbers[start:start + LOOKUP_CHUNK]
-                for number, pk in (Household.objects.filter(village=village, number__in=chunk)
-                                   .order_by().values_list("number", "id")):
+                chunk = numbers[start : start + LOOKUP_CHUNK]
+                for number, pk in (
+                    Household.objects.filter(village=village, number__in=chunk).order_by().values_list("number", "id")
+                ):
                     self.households[number] = [pk, new[number].group_id, None]
             self.result.created_households += len(new)
         villagers = []
         for r in batch:
             household = self.households.get(r.household) if r.household else None
-            v = Villager(name=r.name, id_number=r.id_number, village=village,
-                         group_id=r.group_id if r.group_id is not None else (household[1] if household else None),
-                         household_id=household[0] if household else None, phone=r.phone,
-                         living_away=r.living_away, away_city=r.away_city if r.living_away else "",
-                         grid_id=r.grid_id)
+            v = Villager(
+                name=r.name,
+                id_number=r.id_number,
+                village=village,
+                group_id=r.group_id if r.group_id is not None else (household[1] if household else None),
+                household_id=household[0] if household else None,
+                phone=r.phone,
+                living_away=r.living_away,
+                away_city=r.away_city if r.living_away else "",
+                grid_id=r.grid_id,
+            )
             villager_derive_fields(v)
             villagers.append(v)
             if r.representative:
@@ -374,12 +434,13 @@ class _RosterPass:
         per_statement = 400  # 2 parameters a household, under SQLite's 999
         with connection.cursor() as cursor:
             for start in range(0, len(self.representatives), per_statement):
-                chunk = self.representatives[start:start + per_statement]
+                chunk = self.representatives[start : start + per_statement]
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(
-                    f"UPDATE {household} SET updated_at = %s, representative_id = (SELECT v.id FROM {villager} v "
+                    f"UPDATE {household} SET updated_at = %s, representative_id = (SELECT v.id FROM {villager} v "  # noqa: S608
                     f"WHERE v.household_id = {household}.id AND v.id_hash IN ({marks})) WHERE id IN ({marks})",
-                    [now, *(id_hash for _pk, id_hash in chunk), *(pk for pk, _hash in chunk)])
+                    [now, *(id_hash for _pk, id_hash in chunk), *(pk for pk, _hash in chunk)],
+                )
 
     def finish(self) -> RosterCheck:
         self.flush()
@@ -387,9 +448,14 @@ class _RosterPass:
             self._set_representatives()
         self.result.errors.sort(key=lambda e: (e["row"], COLUMNS.index(e["field"]) if e["field"] in COLUMNS else 99))
         if self.problems > len(self.result.errors):
-            self.result.errors.append(_error(0, "", _(
-                "%(count)d more problems are not listed; fix the ones above and upload the file again.")
-                % {"count": self.problems - len(self.result.errors)}))
+            self.result.errors.append(
+                _error(
+                    0,
+                    "",
+                    _("%(count)d more problems are not listed; fix the ones above and upload the file again.")
+                    % {"count": self.problems - len(self.result.errors)},
+                )
+            )
         return self.result
 
 
@@ -435,7 +501,7 @@ def _insert_many(model, objs) -> None:
                 for row in params:
                     copy.write_row(row)
         else:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", params)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", params)  # noqa: S608
 
 
 def _open_rows(fileobj: BinaryIO, filename: str) -> Iterator[dict]:
@@ -443,12 +509,15 @@ def _open_rows(fileobj: BinaryIO, filename: str) -> Iterator[dict]:
     keys, rows = read_rows(fileobj, filename, ALIASES)
     known = [k for k in keys if k in HEADERS]
     if not known:
-        raise ValidationError(_("The first row must hold the column names (姓名, 身份证号, …). "
-                                "Download the template to see them."))
+        raise ValidationError(
+            _("The first row must hold the column names (姓名, 身份证号, …). Download the template to see them.")
+        )
     missing = [k for k in REQUIRED if k not in known]
     if missing:
-        raise ValidationError(_("The file has no column for: %(columns)s.")
-                              % {"columns": join_list(f"{HEADERS[k][0]} ({COLUMN_LABELS[k]})" for k in missing)})
+        raise ValidationError(
+            _("The file has no column for: %(columns)s.")
+            % {"columns": join_list(f"{HEADERS[k][0]} ({COLUMN_LABELS[k]})" for k in missing)}
+        )
     return _guarded(rows)
 
 
@@ -462,19 +531,28 @@ def _guarded(rows: Iterator[dict]) -> Iterator[dict]:
             return
         except ValidationError:
             raise
-        except Exception:  # a damaged workbook raises zip, XML or value errors from deep in the reader
+        except Exception as exc:  # a damaged workbook raises zip, XML or value errors from deep in the reader
             logger.info("roster unreadable after row %s", last, exc_info=True)
-            raise ValidationError(_("The file could not be read after row %(row)d; it may be damaged. "
-                                    "Save it again as .xlsx or .csv.") % {"row": last})
+            raise ValidationError(
+                _("The file could not be read after row %(row)d; it may be damaged. Save it again as .xlsx or .csv.")
+                % {"row": last}
+            ) from exc
         last, count = raw["_row"], count + 1
         if count > MAX_ROWS:
-            raise ValidationError(_("The file has more than %(max)d rows; split it into several files.")
-                                  % {"max": MAX_ROWS})
+            raise ValidationError(
+                _("The file has more than %(max)d rows; split it into several files.") % {"max": MAX_ROWS}
+            )
         yield raw
 
 
-def roster_check(*, fileobj: BinaryIO, filename: str, village: Region,
-                 progress: Callable[[int], None] | None = None, stop_after: int | None = None) -> RosterCheck:
+def roster_check(
+    *,
+    fileobj: BinaryIO,
+    filename: str,
+    village: Region,
+    progress: Callable[[int], None] | None = None,
+    stop_after: int | None = None,
+) -> RosterCheck:
     """Check every row of a roster without writing anything; file-level problems raise ValidationError."""
     rows = _open_rows(fileobj, filename)
     check = _RosterPass(village=village, write=False, progress=progress)
@@ -490,6 +568,7 @@ def roster_check(*, fileobj: BinaryIO, filename: str, village: Region,
 
 
 # --- Progress that other processes can see during the transaction ------------------------------
+
 
 def _progress_key(public_id: str) -> str:
     return f"cunzhi:roster-progress:{public_id}"
@@ -537,8 +616,10 @@ class _Progress:
                         # Never wait on a lock here: progress is a courtesy, the import is the job.
                         cursor.execute("SET lock_timeout = '250ms'")
                         self.side_ready = True
-                    cursor.execute(f"UPDATE {RosterImport._meta.db_table} SET processed_rows = %s WHERE id = %s",
-                                   [done, self.pk])
+                    cursor.execute(
+                        f"UPDATE {RosterImport._meta.db_table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
+                        [done, self.pk],
+                    )
             except DatabaseError:
                 logger.warning("roster progress connection failed; using the cache only", exc_info=True)
                 self.close_side()
@@ -563,7 +644,7 @@ def roster_progress(*, roster_import: RosterImport) -> int:
 
 
 def roster_phase(*, roster_import: RosterImport) -> str:
-    """"check" or "import" while waiting or running, else ""."""
+    """ "check" or "import" while waiting or running, else ""."""
     # A file is checked before anything else, and only a checked file (total_rows > 0, since a file
     # without rows is refused) can be confirmed: so a queued or running one with no total is checking.
     if roster_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
@@ -572,6 +653,7 @@ def roster_phase(*, roster_import: RosterImport) -> str:
 
 
 # --- Services on RosterImport records --------------------------------------------------------
+
 
 def _sniff(upload, name: str) -> None:
     """Refuse files whose content does not match their name before any parser sees them."""
@@ -594,8 +676,10 @@ def roster_upload(*, actor, village: Region, upload) -> RosterImport:
     if not name.endswith(ACCEPTED_SUFFIXES):
         raise ValidationError(_("Upload a .xlsx or .csv file (in Excel: File › Save as › Excel workbook)."))
     if upload.size > settings.ROSTER_MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file is larger than %(mb)d MB; split it into several files.")
-                              % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)})
+        raise ValidationError(
+            _("The file is larger than %(mb)d MB; split it into several files.")
+            % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     _sniff(upload, name)
     # Check the first rows here: a wrong header or a small file gets its answer at once.
     result = roster_check(fileobj=upload, filename=name, village=village, stop_after=settings.ROSTER_BACKGROUND_ROWS)
@@ -608,10 +692,15 @@ def roster_upload(*, actor, village: Region, upload) -> RosterImport:
     if roster_import.status != ImportStatus.REJECTED:  # a file with problems is never imported: not kept
         roster_import.file.save(roster_import.public_id + os.path.splitext(name)[1], upload, save=False)
     roster_import.save()
-    audit_record(actor=actor, action="roster.upload", obj=roster_import,
-                 after={"file": roster_import.original_name, "status": roster_import.status})
+    audit_record(
+        actor=actor,
+        action="roster.upload",
+        obj=roster_import,
+        after={"file": roster_import.original_name, "status": roster_import.status},
+    )
     if not result.complete:
         from cunzhi.people.tasks import roster_check_task
+
         pk = roster_import.pk
         transaction.on_commit(lambda: roster_check_task.enqueue(import_id=pk))
     return roster_import
@@ -628,28 +717,38 @@ def _file_error(exc: ValidationError) -> list[dict]:
 
 
 def _system_error(exc: Exception) -> list[dict]:
-    return [_error(0, "", _("The work stopped because of a system error (%(error)s); nothing was imported. "
-                            "Try again later or ask the administrator.") % {"error": exc.__class__.__name__})]
+    return [
+        _error(
+            0,
+            "",
+            _(
+                "The work stopped because of a system error (%(error)s); nothing was imported. "
+                "Try again later or ask the administrator."
+            )
+            % {"error": exc.__class__.__name__},
+        )
+    ]
 
 
 def _claim(roster_import: RosterImport, **conditions) -> bool:
     """Move QUEUED -> RUNNING in one UPDATE, so two workers (or a double click) never both run it."""
     claimed = RosterImport.objects.filter(pk=roster_import.pk, status=ImportStatus.QUEUED, **conditions).update(
-        status=ImportStatus.RUNNING, processed_rows=0, updated_at=timezone.now())
+        status=ImportStatus.RUNNING, processed_rows=0, updated_at=timezone.now()
+    )
     roster_import.refresh_from_db()
     return bool(claimed)
 
 
-def roster_check_run(*, roster_import: RosterImport,
-                     on_progress: Callable[[int], None] | None = None) -> RosterImport:
+def roster_check_run(*, roster_import: RosterImport, on_progress: Callable[[int], None] | None = None) -> RosterImport:
     """Check a stored roster that was too large to check during the upload (task worker)."""
     if not _claim(roster_import, total_rows=0):
         return roster_import
     progress = _Progress(roster_import, on_progress)
     try:
         with roster_import.file.open("rb") as fileobj:
-            result = roster_check(fileobj=fileobj, filename=roster_import.file.name, village=roster_import.village,
-                                  progress=progress)
+            result = roster_check(
+                fileobj=fileobj, filename=roster_import.file.name, village=roster_import.village, progress=progress
+            )
         _store_check(roster_import, result)
     except ValidationError as exc:
         roster_import.status, roster_import.errors = ImportStatus.REJECTED, _file_error(exc)
@@ -671,14 +770,21 @@ def roster_confirm(*, actor, roster_import: RosterImport) -> RosterImport:
     if roster_import.status != ImportStatus.PREVIEWED or roster_import.errors:
         raise ValidationError(_("Only a checked roster without problems can be imported."))
     claimed = RosterImport.objects.filter(pk=roster_import.pk, status=ImportStatus.PREVIEWED).update(
-        status=ImportStatus.QUEUED, updated_at=timezone.now())
+        status=ImportStatus.QUEUED, updated_at=timezone.now()
+    )
     if not claimed:  # a second click while the first is already on its way
         raise ValidationError(_("This roster is already being imported."))
     roster_import.status = ImportStatus.QUEUED
-    audit_record(actor=actor, action="roster.confirm", obj=roster_import,
-                 before={"status": ImportStatus.PREVIEWED}, after={"status": ImportStatus.QUEUED})
+    audit_record(
+        actor=actor,
+        action="roster.confirm",
+        obj=roster_import,
+        before={"status": ImportStatus.PREVIEWED},
+        after={"status": ImportStatus.QUEUED},
+    )
     if roster_import.total_rows > settings.ROSTER_BACKGROUND_ROWS:
         from cunzhi.people.tasks import roster_import_task
+
         pk, actor_id = roster_import.pk, getattr(actor, "pk", None)
         transaction.on_commit(lambda: roster_import_task.enqueue(import_id=pk, actor_id=actor_id))
         return roster_import
@@ -704,8 +810,9 @@ def _sqlite_cache(kib: int = 65536):
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def roster_import_run(*, roster_import: RosterImport, actor=None,
-                      on_progress: Callable[[int], None] | None = None) -> RosterImport:
+def roster_import_run(
+    *, roster_import: RosterImport, actor=None, on_progress: Callable[[int], None] | None = None
+) -> RosterImport:
     """Write a queued roster in one transaction: every row is checked again, and any problem writes nothing."""
     if not _claim(roster_import):
         return roster_import
@@ -729,12 +836,19 @@ def roster_import_run(*, roster_import: RosterImport, actor=None,
                 roster_import.finished_at = timezone.now()
                 _file_discard(roster_import)  # deleted when this transaction commits
                 roster_import.save()
-                audit_record(actor=actor, action="roster.import", obj=roster_import,
-                             before={"status": ImportStatus.RUNNING},
-                             after={"status": ImportStatus.DONE, "rows": result.rows,
-                                    "villagers": result.created_villagers,
-                                    "households": result.created_households,
-                                    "seconds": round(time.monotonic() - started, 1)})
+                audit_record(
+                    actor=actor,
+                    action="roster.import",
+                    obj=roster_import,
+                    before={"status": ImportStatus.RUNNING},
+                    after={
+                        "status": ImportStatus.DONE,
+                        "rows": result.rows,
+                        "villagers": result.created_villagers,
+                        "households": result.created_households,
+                        "seconds": round(time.monotonic() - started, 1),
+                    },
+                )
             return roster_import
         except _Rejected as rejected:
             roster_import.status, roster_import.errors = ImportStatus.REJECTED, rejected.result.errors
@@ -751,8 +865,13 @@ def roster_import_run(*, roster_import: RosterImport, actor=None,
     roster_import.finished_at = timezone.now()
     _file_discard(roster_import)  # rejected or failed: the corrected file is uploaded again
     roster_import.save()
-    audit_record(actor=actor, action="roster.import", obj=roster_import, before={"status": ImportStatus.RUNNING},
-                 after={"status": roster_import.status, "problems": len(roster_import.errors)})
+    audit_record(
+        actor=actor,
+        action="roster.import",
+        obj=roster_import,
+        before={"status": ImportStatus.RUNNING},
+        after={"status": roster_import.status, "problems": len(roster_import.errors)},
+    )
     return roster_import
 
 
@@ -761,6 +880,7 @@ def roster_import_run(*, roster_import: RosterImport, actor=None,
 # its purpose needs). It is kept only while it may still be imported: deleted as soon as the import
 # ends (done, rejected or failed: a corrected file is uploaded again), and a checked upload nobody
 # confirms is deleted after ROSTER_FILE_KEEP_DAYS by roster_files_expire (a periodic job).
+
 
 def _file_discard(roster_import: RosterImport) -> None:
     """Clear the record's file (the caller saves it) and delete the file once that save is committed."""
@@ -774,14 +894,18 @@ def _file_discard(roster_import: RosterImport) -> None:
 
 
 def roster_files_expire(*, now=None) -> int:
-    """Delete stored rosters nobody will import (checked uploads left unconfirmed, any left by a crash); returns how many."""
+    """Delete stored rosters nobody will import (checked uploads left unconfirmed, any left by a crash).
+
+    Returns how many."""
     now = now or timezone.now()
     keep = settings.ROSTER_FILE_KEEP_DAYS
     cutoff = now - dt.timedelta(days=keep)
     finished = (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)
-    stale = (RosterImport.objects.exclude(file="")
-             .filter(Q(status__in=finished) | Q(status=ImportStatus.PREVIEWED, updated_at__lt=cutoff))
-             .select_related("village", "uploaded_by"))
+    stale = (
+        RosterImport.objects.exclude(file="")
+        .filter(Q(status__in=finished) | Q(status=ImportStatus.PREVIEWED, updated_at__lt=cutoff))
+        .select_related("village", "uploaded_by")
+    )
     expired = 0
     for roster_import in stale:
         with transaction.atomic():
@@ -792,18 +916,26 @@ def roster_files_expire(*, now=None) -> int:
                         "The file was not imported within %(days)d day and was deleted, because it holds full "
                         "ID numbers. To import it, upload it again.",
                         "The file was not imported within %(days)d days and was deleted, because it holds full "
-                        "ID numbers. To import it, upload it again.", keep) % {"days": keep}
+                        "ID numbers. To import it, upload it again.",
+                        keep,
+                    ) % {"days": keep}
                 roster_import.status, roster_import.errors = ImportStatus.REJECTED, [_error(0, "", message)]
             # Only if nobody confirmed it meanwhile: a confirm moves PREVIEWED on in one UPDATE too.
             name = roster_import.file.name
             _file_discard(roster_import)
             if not RosterImport.objects.filter(pk=roster_import.pk, status=status, file=name).update(
-                    status=roster_import.status, errors=roster_import.errors, file="", updated_at=now):
+                status=roster_import.status, errors=roster_import.errors, file="", updated_at=now
+            ):
                 transaction.set_rollback(True)  # drops the deletion registered above
                 continue
             if status == ImportStatus.PREVIEWED:
-                audit_record(actor=None, action="roster.expire", obj=roster_import,
-                             before={"status": status}, after={"status": roster_import.status, "days": keep})
+                audit_record(
+                    actor=None,
+                    action="roster.expire",
+                    obj=roster_import,
+                    before={"status": status},
+                    after={"status": roster_import.status, "days": keep},
+                )
             expired += 1
     return expired
 
@@ -811,13 +943,18 @@ def roster_files_expire(*, now=None) -> int:
 def roster_import_create(*, path: str, village: Region, total_rows: int) -> RosterImport:
     """Record a checked roster file given on the command line, ready for roster_import_run."""
     name = os.path.basename(path)
-    roster_import = RosterImport(village=village, original_name=name[:200], status=ImportStatus.QUEUED,
-                                 total_rows=total_rows)
+    roster_import = RosterImport(
+        village=village, original_name=name[:200], status=ImportStatus.QUEUED, total_rows=total_rows
+    )
     with open(path, "rb") as fh:
         roster_import.file.save(roster_import.public_id + os.path.splitext(name)[1].lower(), File(fh), save=False)
     roster_import.save()
-    audit_record(actor=None, action="roster.upload", obj=roster_import,
-                 after={"file": name, "status": roster_import.status, "via": "import_roster"})
+    audit_record(
+        actor=None,
+        action="roster.upload",
+        obj=roster_import,
+        after={"file": name, "status": roster_import.status, "via": "import_roster"},
+    )
     return roster_import
 
 
@@ -828,6 +965,7 @@ def roster_import_language(roster_import: RosterImport) -> str:
 
 
 # --- Template and export ---------------------------------------------------------------------
+
 
 def roster_headers() -> list[str]:
     """Column headers in the reader's language (both languages are accepted on import)."""
@@ -851,19 +989,28 @@ def roster_export_rows(*, viewer, village: Region) -> tuple[list[str], list[list
     full_id = rules.in_scope(viewer, village.code, rules.FULL_ID_ROLES)
     full_phone = rules.in_scope(viewer, village.code, rules.PHONE_ROLES)
     yes, no = "是", "否"
-    villagers = list(Villager.objects.filter(village=village).select_related("group", "household", "grid")
-                     .order_by("group__code", "household__number", "id"))
+    villagers = list(
+        Villager.objects.filter(village=village)
+        .select_related("group", "household", "grid")
+        .order_by("group__code", "household__number", "id")
+    )
     rows = []
     for v in villagers:
         household = v.household
         own = rules.is_self(viewer, v)
-        rows.append([
-            v.name, v.id_number if (full_id or own) else mask_id_number(v.id_number),
-            v.phone if (full_phone or own) else mask_phone(v.phone),
-            v.group.name if v.group else "", household.number if household else "",
-            yes if household is not None and household.representative_id == v.pk else no,
-            yes if v.living_away else no, v.away_city, v.grid.name if v.grid else "",
-        ])
+        rows.append(
+            [
+                v.name,
+                v.id_number if (full_id or own) else mask_id_number(v.id_number),
+                v.phone if (full_phone or own) else mask_phone(v.phone),
+                v.group.name if v.group else "",
+                household.number if household else "",
+                yes if household is not None and household.representative_id == v.pk else no,
+                yes if v.living_away else no,
+                v.away_city,
+                v.grid.name if v.grid else "",
+            ]
+        )
     return roster_headers(), rows, villagers
 
 

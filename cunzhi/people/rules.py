@@ -13,8 +13,9 @@ from django.utils import timezone
 from cunzhi.people.models import Delegation, DelegationScope, Role
 
 # Roles that work with villagers' records (a villager representative is a villager role).
-STAFF_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.GRID_WORKER,
-                         Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
+STAFF_ROLES = frozenset(
+    {Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.GRID_WORKER, Role.OFFICE_STAFF, Role.COUNTY_ADMIN}
+)
 # Roles that may see a full ID number in every record of their regions: those who keep the roster
 # and match it against other records.
 FULL_ID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
@@ -88,8 +89,9 @@ def active_delegation(user, villager, scope: str):
     if not getattr(user, "is_authenticated", False):
         return None
     now = timezone.now()
-    for d in Delegation.objects.filter(villager=villager, helper=user, revoked_at__isnull=True,
-                                       starts_at__lte=now, ends_at__gt=now):
+    for d in Delegation.objects.filter(
+        villager=villager, helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+    ):
         if scope in d.scopes:
             return d
     return None
@@ -100,8 +102,11 @@ def is_self(user, villager) -> bool:
 
 
 def can_view_villager(user, villager) -> bool:
-    return (is_self(user, villager) or in_scope(user, villager.region_code)
-            or active_delegation(user, villager, DelegationScope.RECORDS) is not None)
+    return (
+        is_self(user, villager)
+        or in_scope(user, villager.region_code)
+        or active_delegation(user, villager, DelegationScope.RECORDS) is not None
+    )
 
 
 def office_ids(user) -> set[int]:
@@ -126,21 +131,24 @@ def office_case_villager_ids(user) -> frozenset[int]:
 
 def has_office_case(user, villager) -> bool:
     """Office staff of the villager's region whose office handles a case of this villager."""
-    return (in_scope(user, villager.region_code, OFFICE_ROLES)
-            and villager.pk in office_case_villager_ids(user))
+    return in_scope(user, villager.region_code, OFFICE_ROLES) and villager.pk in office_case_villager_ids(user)
 
 
 def can_see_full_id(user, villager) -> bool:
     """The villager; roster keepers of the region; an office handling the villager's case."""
-    return (is_self(user, villager) or in_scope(user, villager.region_code, FULL_ID_ROLES)
-            or has_office_case(user, villager))
+    return (
+        is_self(user, villager)
+        or in_scope(user, villager.region_code, FULL_ID_ROLES)
+        or has_office_case(user, villager)
+    )
 
 
 def can_see_full_phone(user, villager) -> bool:
     """The villager themself, or someone who needs to call them: a village role of their region, or
     an office handling their case."""
-    return (is_self(user, villager) or in_scope(user, villager.region_code, PHONE_ROLES)
-            or has_office_case(user, villager))
+    return (
+        is_self(user, villager) or in_scope(user, villager.region_code, PHONE_ROLES) or has_office_case(user, villager)
+    )
 
 
 def can_view_household(user, household) -> bool:
@@ -172,4 +180,5 @@ def can_grant_delegation(user, villager) -> bool:
 def can_revoke_delegation(user, delegation) -> bool:
     """The villager revokes; the helper may also give a delegation up."""
     return is_self(user, delegation.villager) or (
-        getattr(user, "is_authenticated", False) and delegation.helper_id == user.pk)
+        getattr(user, "is_authenticated", False) and delegation.helper_id == user.pk
+    )

@@ -9,7 +9,14 @@ from django.utils import timezone
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.people import rules
 from cunzhi.people.models import (
-    ADULT_AGE, DataAccess, Delegation, Household, Office, RoleAssignment, RosterImport, Villager,
+    ADULT_AGE,
+    DataAccess,
+    Delegation,
+    Household,
+    Office,
+    RoleAssignment,
+    RosterImport,
+    Villager,
 )
 from cunzhi.regions.models import Region
 
@@ -23,8 +30,15 @@ def adult_cutoff(day: dt.date | None = None) -> dt.date:
         return day.replace(year=day.year - ADULT_AGE, day=28)
 
 
-def villagers_visible(*, user, search: str = "", region: Region | None = None, group: Region | None = None,
-                      living_away: bool | None = None, adult: bool | None = None):
+def villagers_visible(
+    *,
+    user,
+    search: str = "",
+    region: Region | None = None,
+    group: Region | None = None,
+    living_away: bool | None = None,
+    adult: bool | None = None,
+):
     """Villagers the user may list; `search` matches name, pinyin or phone; filters are optional."""
     qs = Villager.objects.filter(rules.scope_q(user)).select_related("village", "group", "household")
     if region is not None:
@@ -48,9 +62,12 @@ def villagers_visible(*, user, search: str = "", region: Region | None = None, g
 
 def households_visible(*, user, region: Region | None = None, search: str = ""):
     """Households in the user's scope with their member count; `search` matches number or address."""
-    qs = (Household.objects.filter(rules.scope_q(user)).select_related("village", "group", "representative")
-          .annotate(member_count=_count(Villager.objects.filter(household=OuterRef("pk")), "household"))
-          .order_by("region_code", "number"))
+    qs = (
+        Household.objects.filter(rules.scope_q(user))
+        .select_related("village", "group", "representative")
+        .annotate(member_count=_count(Villager.objects.filter(household=OuterRef("pk")), "household"))
+        .order_by("region_code", "number")
+    )
     if region is not None:
         qs = qs.filter(region_code__startswith=region.prefix)
     if search:
@@ -61,14 +78,17 @@ def households_visible(*, user, region: Region | None = None, search: str = ""):
 
 def household_members(*, household):
     """Members of a household, the representative first, then by birth date."""
-    return sorted(Villager.objects.filter(household=household).select_related("group"),
-                  key=lambda v: (v.pk != household.representative_id, v.birth_date, v.pk))
+    return sorted(
+        Villager.objects.filter(household=household).select_related("group"),
+        key=lambda v: (v.pk != household.representative_id, v.birth_date, v.pk),
+    )
 
 
 def villager_with_relations(*, public_id: str):
     """One villager with everything the record page shows, in one query (or DoesNotExist)."""
-    return Villager.objects.select_related("village__parent", "group", "grid__worker", "household__representative",
-                                           "user").get(public_id=public_id)
+    return Villager.objects.select_related(
+        "village__parent", "group", "grid__worker", "household__representative", "user"
+    ).get(public_id=public_id)
 
 
 def household_with_relations(*, public_id: str):
@@ -90,8 +110,12 @@ def offices_visible(*, user):
             above.add(p[:9] + "000")
     if above:
         q |= Q(region_code__in=sorted(above))
-    return (Office.objects.filter(q).select_related("region")
-            .annotate(staff_count=Count("staff__user", distinct=True)).order_by("region_code", "name"))
+    return (
+        Office.objects.filter(q)
+        .select_related("region")
+        .annotate(staff_count=Count("staff__user", distinct=True))
+        .order_by("region_code", "name")
+    )
 
 
 def _count(qs, key: str):
@@ -99,14 +123,18 @@ def _count(qs, key: str):
 
     (A JOIN with GROUP BY would group every row in scope before paginating: slow at county scale.)
     """
-    return Coalesce(Subquery(qs.order_by().values(key).annotate(c=Count("pk")).values("c")[:1],
-                             output_field=IntegerField()), Value(0))
+    return Coalesce(
+        Subquery(qs.order_by().values(key).annotate(c=Count("pk")).values("c")[:1], output_field=IntegerField()),
+        Value(0),
+    )
 
 
 def village_count_annotations() -> dict:
     """Subquery annotations for a Region queryset: villagers, households and people living away per village."""
+
     def count(qs):
         return _count(qs, "village")
+
     return {
         "villager_count": count(Villager.objects.filter(village=OuterRef("pk"))),
         "away_count": count(Villager.objects.filter(village=OuterRef("pk"), living_away=True)),
@@ -116,8 +144,10 @@ def village_count_annotations() -> dict:
 
 def group_count_annotations() -> dict:
     """Subquery annotations for villager groups: villagers and households in each group."""
+
     def count(qs):
         return _count(qs, "group")
+
     return {
         "villager_count": count(Villager.objects.filter(group=OuterRef("pk"))),
         "away_count": count(Villager.objects.filter(group=OuterRef("pk"), living_away=True)),
@@ -134,14 +164,21 @@ def grid_count_annotations() -> dict:
 def villager_counts_by_prefix(*, prefix: str, length: int) -> dict[str, int]:
     """Villagers under `prefix`, counted per leading `length` characters of their region code (one query)."""
     from django.db.models.functions import Substr
-    rows = (Villager.objects.filter(region_code__startswith=prefix).order_by()
-            .annotate(part=Substr("region_code", 1, length)).values("part").annotate(c=Count("pk")))
+
+    rows = (
+        Villager.objects.filter(region_code__startswith=prefix)
+        .order_by()
+        .annotate(part=Substr("region_code", 1, length))
+        .values("part")
+        .annotate(c=Count("pk"))
+    )
     return {row["part"]: row["c"] for row in rows}
 
 
 def user_by_phone(*, phone: str):
     """The active account with this mobile number, or None."""
     from cunzhi.people.models import User
+
     return User.objects.filter(phone=normalize_phone(phone), is_active=True).first()
 
 
@@ -186,8 +223,11 @@ def villagers_helped(*, user, scope: str) -> list[Villager]:
         return []
     now = timezone.now()
     out: list[Villager] = []
-    for d in (Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
-              .select_related("villager__village").order_by("created_at", "pk")):
+    for d in (
+        Delegation.objects.filter(helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+        .select_related("villager__village")
+        .order_by("created_at", "pk")
+    ):
         if scope in (d.scopes or []) and all(v.pk != d.villager_id for v in out):
             out.append(d.villager)
     return out
@@ -209,8 +249,11 @@ def delegation_by_public_id(*, public_id: str):
 
 def own_villager_with_relations(*, user):
     """The user's own villager record with village, group, household and grid loaded, or None."""
-    return (Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
-            .filter(user=user).first())
+    return (
+        Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
+        .filter(user=user)
+        .first()
+    )
 
 
 def data_accesses(*, villager, limit: int | None = 50):
@@ -236,23 +279,28 @@ def home_context(*, user) -> dict:
     if villager is not None:
         context.update(
             household_members=household_members(household=villager.household) if villager.household_id else [],
-            delegations=list(delegations_granted(villager=villager)
-                             .filter(revoked_at__isnull=True, ends_at__gt=now)[:10]),
+            delegations=list(
+                delegations_granted(villager=villager).filter(revoked_at__isnull=True, ends_at__gt=now)[:10]
+            ),
             accesses=list(data_accesses(villager=villager, limit=5)),
         )
-    context["delegations_held"] = list(delegations_held(user=user).filter(revoked_at__isnull=True,
-                                                                         ends_at__gt=now)[:20])
+    context["delegations_held"] = list(
+        delegations_held(user=user).filter(revoked_at__isnull=True, ends_at__gt=now)[:20]
+    )
     # role_rows is cached on the user and needed anyway; skip the fuller query for plain villagers.
     roles = list(roles_of(user=user)) if rules.role_rows(user) else []
     context["roles"] = roles
     is_staff = any(r.role in rules.STAFF_ROLES for r in roles)
     from cunzhi.web.cards import home_cards  # the domains' cards; web depends on every domain, not the reverse
+
     context["cards"] = home_cards(user=user, villager=villager, is_staff=is_staff)
     if is_staff:
         scope = rules.scope_q(user)
         counts = Villager.objects.filter(scope).aggregate(
-            villagers=Count("pk"), away=Count("pk", filter=Q(living_away=True)),
-            adults=Count("pk", filter=Q(birth_date__lte=adult_cutoff())))
+            villagers=Count("pk"),
+            away=Count("pk", filter=Q(living_away=True)),
+            adults=Count("pk", filter=Q(birth_date__lte=adult_cutoff())),
+        )
         counts["households"] = Household.objects.filter(scope).count()
         context["scope_counts"] = counts
         context["can_import_regions"] = rules.can_admin_regions(user)
@@ -260,6 +308,15 @@ def home_context(*, user) -> dict:
         if context["can_roster"]:
             context["roster_imports"] = list(
                 RosterImport.objects.filter(rules.scope_q(user, rules.ROSTER_ROLES))
-                .select_related("village").only("public_id", "original_name", "status", "created_at",
-                                                "village__name", "total_rows", "created_villagers")[:5])
+                .select_related("village")
+                .only(
+                    "public_id",
+                    "original_name",
+                    "status",
+                    "created_at",
+                    "village__name",
+                    "total_rows",
+                    "created_villagers",
+                )[:5]
+            )
     return context

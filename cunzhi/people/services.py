@@ -11,12 +11,21 @@ from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from cunzhi.core.audit import audit_record
-from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import id_birth_date, id_sex, normalize_phone, validate_id_number
+from cunzhi.core.pagecache import home_invalidate
 from cunzhi.people.models import (
-    AccessKind, DataAccess, Delegation, DelegationScope, Household, Office, Relation, Role, RoleAssignment,
-    User, Villager,
+    AccessKind,
+    DataAccess,
+    Delegation,
+    DelegationScope,
+    Household,
+    Office,
+    Relation,
+    Role,
+    RoleAssignment,
+    User,
+    Villager,
 )
 from cunzhi.people.rules import active_delegation, is_self, role_rows
 
@@ -50,14 +59,34 @@ def user_create(*, phone: str, name: str, password: str | None, language: str = 
     return user
 
 
-def villager_create(*, actor, name: str, id_number: str, village, group=None, household=None, phone: str = "",
-                    living_away: bool = False, away_city: str = "", grid=None) -> Villager:
+def villager_create(
+    *,
+    actor,
+    name: str,
+    id_number: str,
+    village,
+    group=None,
+    household=None,
+    phone: str = "",
+    living_away: bool = False,
+    away_city: str = "",
+    grid=None,
+) -> Villager:
     """Register one villager; refuses a second record for the same ID number."""
     number = validate_id_number(id_number)
     if Villager.objects.filter(id_hash=blind_index(number)).exists():
         raise ValidationError({"id_number": _("A villager with this ID number is already registered.")})
-    villager = Villager(name=name, id_number=number, village=village, group=group, household=household,
-                        phone=phone, living_away=living_away, away_city=away_city if living_away else "", grid=grid)
+    villager = Villager(
+        name=name,
+        id_number=number,
+        village=village,
+        group=group,
+        household=household,
+        phone=phone,
+        living_away=living_away,
+        away_city=away_city if living_away else "",
+        grid=grid,
+    )
     villager.save()
     audit_record(actor=actor, action="villager.create", obj=villager, after={"name": name})
     return villager
@@ -77,27 +106,41 @@ def household_set_representative(*, actor, household: Household, villager: Villa
     before = household.representative_id
     household.representative = villager
     household.save(update_fields=["representative", "updated_at"])
-    audit_record(actor=actor, action="household.representative", obj=household,
-                 before={"representative": before}, after={"representative": villager.pk})
+    audit_record(
+        actor=actor,
+        action="household.representative",
+        obj=household,
+        before={"representative": before},
+        after={"representative": villager.pk},
+    )
     home_invalidate(*household.members.values_list("user_id", flat=True))
     return household
 
 
-def role_assign(*, actor, user: User, role: str, region, office: Office | None = None, title: str = "") -> RoleAssignment:
+def role_assign(
+    *, actor, user: User, role: str, region, office: Office | None = None, title: str = ""
+) -> RoleAssignment:
     """Give a user a role in a region (and office, for office staff)."""
     if role == Role.OFFICE_STAFF and office is None:
         raise ValidationError(_("Office staff must belong to an office."))
     assignment, _created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, region=region, office=office, defaults={"title": title})
+        user=user, role=role, region=region, office=office, defaults={"title": title}
+    )
     user.__dict__.pop("_cunzhi_roles", None)
-    audit_record(actor=actor, action="role.assign", obj=assignment, region_code=region.code,
-                 after={"user": user.pk, "role": role})
+    audit_record(
+        actor=actor,
+        action="role.assign",
+        obj=assignment,
+        region_code=region.code,
+        after={"user": user.pk, "role": role},
+    )
     home_invalidate(user.pk)
     return assignment
 
 
-def delegation_grant(*, villager: Villager, actor, helper: User, relation: str, scopes: list[str],
-                     ends_at: dt.datetime) -> Delegation:
+def delegation_grant(
+    *, villager: Villager, actor, helper: User, relation: str, scopes: list[str], ends_at: dt.datetime
+) -> Delegation:
     """The villager authorises a helper to act for them in the listed kinds of action, until ends_at."""
     if not is_self(actor, villager):
         raise ValidationError(_("Only the villager can grant a delegation of their own affairs."))
@@ -115,12 +158,18 @@ def delegation_grant(*, villager: Villager, actor, helper: User, relation: str, 
     if ends_at > now + dt.timedelta(days=MAX_DELEGATION_DAYS):
         raise ValidationError(_("A delegation can last at most three years; grant a new one after that."))
     if relation == Relation.GRID_WORKER and not any(
-            r == Role.GRID_WORKER and villager.region_code.startswith(p) for r, p, _o in role_rows(helper)):
+        r == Role.GRID_WORKER and villager.region_code.startswith(p) for r, p, _o in role_rows(helper)
+    ):
         raise ValidationError(_("This person is not a grid worker of your village."))
-    delegation = Delegation.objects.create(villager=villager, helper=helper, relation=relation, scopes=scopes,
-                                           ends_at=ends_at)
-    audit_record(actor=actor, action="delegation.grant", obj=delegation,
-                 after={"helper": helper.pk, "scopes": scopes, "ends_at": ends_at.isoformat()})
+    delegation = Delegation.objects.create(
+        villager=villager, helper=helper, relation=relation, scopes=scopes, ends_at=ends_at
+    )
+    audit_record(
+        actor=actor,
+        action="delegation.grant",
+        obj=delegation,
+        after={"helper": helper.pk, "scopes": scopes, "ends_at": ends_at.isoformat()},
+    )
     home_invalidate(villager.user_id, helper.pk)
     return delegation
 
@@ -130,8 +179,12 @@ def delegation_revoke(*, delegation: Delegation, actor) -> Delegation:
     if delegation.revoked_at is None:
         delegation.revoked_at = timezone.now()
         delegation.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action="delegation.revoke", obj=delegation,
-                     after={"revoked_at": delegation.revoked_at.isoformat()})
+        audit_record(
+            actor=actor,
+            action="delegation.revoke",
+            obj=delegation,
+            after={"revoked_at": delegation.revoked_at.isoformat()},
+        )
         home_invalidate(delegation.villager.user_id, delegation.helper_id)
     return delegation
 
@@ -160,20 +213,37 @@ def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> Data
     home_invalidate(villager.user_id)
     purpose = purpose[:200]
     now = timezone.now()
-    if DataAccess.objects.filter(subject=villager, actor=actor, kind=kind, purpose=purpose,
-                                 created_at__gte=now - ACCESS_REPEAT_WINDOW).update(times=F("times") + 1, last_at=now):
+    if DataAccess.objects.filter(
+        subject=villager, actor=actor, kind=kind, purpose=purpose, created_at__gte=now - ACCESS_REPEAT_WINDOW
+    ).update(times=F("times") + 1, last_at=now):
         return None
-    return DataAccess.objects.create(subject=villager, actor=actor, actor_name=actor.name or actor.phone,
-                                     actor_office=_actor_office(actor), kind=kind, purpose=purpose,
-                                     region_code=villager.region_code)
+    return DataAccess.objects.create(
+        subject=villager,
+        actor=actor,
+        actor_name=actor.name or actor.phone,
+        actor_office=_actor_office(actor),
+        kind=kind,
+        purpose=purpose,
+        region_code=villager.region_code,
+    )
 
 
 def access_record_many(*, actor, villagers, kind: str, purpose: str) -> int:
     """Log one access row per villager in a single insert (exports)."""
     office = _actor_office(actor)
-    rows = [DataAccess(subject=v, actor=actor, actor_name=actor.name or actor.phone, actor_office=office,
-                       kind=kind, purpose=purpose[:200], region_code=v.region_code)
-            for v in villagers if v.user_id != actor.pk]
+    rows = [
+        DataAccess(
+            subject=v,
+            actor=actor,
+            actor_name=actor.name or actor.phone,
+            actor_office=office,
+            kind=kind,
+            purpose=purpose[:200],
+            region_code=v.region_code,
+        )
+        for v in villagers
+        if v.user_id != actor.pk
+    ]
     DataAccess.objects.bulk_create(rows, batch_size=2000)
     home_invalidate(*(row.subject.user_id for row in rows))
     return len(rows)
@@ -188,22 +258,28 @@ def delegation_use(*, helper, villager: Villager, scope: str, purpose: str) -> D
     return delegation
 
 
-def villager_update_contact(*, actor, villager: Villager, phone: str, living_away: bool,
-                            away_city: str = "") -> Villager:
+def villager_update_contact(
+    *, actor, villager: Villager, phone: str, living_away: bool, away_city: str = ""
+) -> Villager:
     """The villager corrects their own contact phone and whether (and where) they live away."""
     from cunzhi.core.idnumbers import mask_phone, validate_phone
+
     if not is_self(actor, villager):
         raise ValidationError(_("Only the villager can change these details here."))
     phone = validate_phone(phone) if (phone or "").strip() else ""
     away_city = (away_city or "").strip() if living_away else ""
     if living_away and not away_city:
         raise ValidationError({"away_city": _("Say in which city you work, so notices can reach you.")})
-    before = {"phone": mask_phone(villager.phone), "living_away": villager.living_away,
-              "away_city": villager.away_city}
+    before = {"phone": mask_phone(villager.phone), "living_away": villager.living_away, "away_city": villager.away_city}
     villager.phone, villager.living_away, villager.away_city = phone, living_away, away_city
     villager.save(update_fields=["phone", "living_away", "away_city", "updated_at"])
-    audit_record(actor=actor, action="villager.contact", obj=villager, before=before,
-                 after={"phone": mask_phone(phone), "living_away": living_away, "away_city": away_city})
+    audit_record(
+        actor=actor,
+        action="villager.contact",
+        obj=villager,
+        before=before,
+        after={"phone": mask_phone(phone), "living_away": living_away, "away_city": away_city},
+    )
     home_invalidate(villager.user_id)
     return villager
 

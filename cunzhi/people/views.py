@@ -20,8 +20,17 @@ from cunzhi.core.idnumbers import mask_phone
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.people import rules, selectors, services
 from cunzhi.people.forms import (
-    DEFAULT_PURPOSE, PURPOSE_FULL_ID, PURPOSE_HELPER, PURPOSE_HOUSEHOLD, PURPOSES, DelegationForm,
-    HouseholdFilterForm, ProfileForm, RepresentativeForm, VillagerFilterForm, yes_no,
+    DEFAULT_PURPOSE,
+    PURPOSE_FULL_ID,
+    PURPOSE_HELPER,
+    PURPOSE_HOUSEHOLD,
+    PURPOSES,
+    DelegationForm,
+    HouseholdFilterForm,
+    ProfileForm,
+    RepresentativeForm,
+    VillagerFilterForm,
+    yes_no,
 )
 from cunzhi.people.models import AccessKind, DelegationScope, Household, Villager
 from cunzhi.regions import selectors as region_selectors
@@ -31,10 +40,15 @@ PAGE_SIZE = 20
 
 def forbidden(request, message: str = ""):
     """A 403 page in the reader's language that says why, instead of a bare error."""
-    return render(request, "web/message.html", {
-        "title": _("Not allowed"),
-        "message": message or _("This page is for village and township staff."),
-    }, status=403)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "title": _("Not allowed"),
+            "message": message or _("This page is for village and township staff."),
+        },
+        status=403,
+    )
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -79,20 +93,32 @@ def villager_list(request):
     # confirm a number they are not allowed to see (people.rules.PHONE_ROLES).
     phone_search_refused = _looks_like_phone(search) and not rules.has_role(user, rules.PHONE_ROLES)
     qs = selectors.villagers_visible(
-        user=user, search=search, region=village, group=_pick(groups, data.get("group", "")),
-        living_away=yes_no(data.get("away", "")), adult=yes_no(data.get("adult", "")))
+        user=user,
+        search=search,
+        region=village,
+        group=_pick(groups, data.get("group", "")),
+        living_away=yes_no(data.get("away", "")),
+        adult=yes_no(data.get("adult", "")),
+    )
     if phone_search_refused:
         qs = qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for v in page:
         v.phone_shown = v.phone if rules.can_see_full_phone(user, v) else mask_phone(v.phone)
     purpose = data.get("purpose") or DEFAULT_PURPOSE
-    return render(request, "people/villager_list.html", {
-        "form": form, "page": page, "purpose": purpose, "village": village,
-        "phone_search_refused": phone_search_refused,
-        "filtered": any(data.get(k) for k in ("q", "village", "group", "away", "adult")),
-        "more_open": any(data.get(k) for k in ("away", "adult")) or purpose != DEFAULT_PURPOSE,
-    })
+    return render(
+        request,
+        "people/villager_list.html",
+        {
+            "form": form,
+            "page": page,
+            "purpose": purpose,
+            "village": village,
+            "phone_search_refused": phone_search_refused,
+            "filtered": any(data.get(k) for k in ("q", "village", "group", "away", "adult")),
+            "more_open": any(data.get(k) for k in ("away", "adult")) or purpose != DEFAULT_PURPOSE,
+        },
+    )
 
 
 @login_required
@@ -102,7 +128,7 @@ def villager_detail(request, public_id):
     try:
         villager = selectors.villager_with_relations(public_id=public_id)
     except Villager.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if not rules.can_view_villager(user, villager):
         raise Http404
     is_self = rules.is_self(user, villager)
@@ -114,24 +140,38 @@ def villager_detail(request, public_id):
         purpose_key = DEFAULT_PURPOSE
     if not is_self:
         if as_staff:
-            services.access_record(actor=user, villager=villager, kind=AccessKind.STAFF_READ,
-                                   purpose=PURPOSES[purpose_key])
+            services.access_record(
+                actor=user, villager=villager, kind=AccessKind.STAFF_READ, purpose=PURPOSES[purpose_key]
+            )
             if show_full:
-                services.access_record(actor=user, villager=villager, kind=AccessKind.STAFF_READ,
-                                       purpose=PURPOSE_FULL_ID)
+                services.access_record(
+                    actor=user, villager=villager, kind=AccessKind.STAFF_READ, purpose=PURPOSE_FULL_ID
+                )
         else:
             # Allowed only through an active delegation covering the record: recorded as its use.
-            services.delegation_use(helper=user, villager=villager, scope=DelegationScope.RECORDS,
-                                    purpose=PURPOSE_HELPER)
-    delegations = (list(selectors.delegations_granted(villager=villager).filter(revoked_at__isnull=True)[:20])
-                   if (is_self or as_staff) else [])
-    return render(request, "people/villager_detail.html", {
-        "v": villager, "is_self": is_self, "as_staff": as_staff, "show_full": show_full,
-        "show_birth_date": is_self or may_see_full,  # the ID number contains the birth date
-        "phone": villager.phone if rules.can_see_full_phone(user, villager) else mask_phone(villager.phone),
-        "may_see_full": may_see_full and not show_full, "purpose_key": purpose_key,
-        "delegations": delegations,
-    })
+            services.delegation_use(
+                helper=user, villager=villager, scope=DelegationScope.RECORDS, purpose=PURPOSE_HELPER
+            )
+    delegations = (
+        list(selectors.delegations_granted(villager=villager).filter(revoked_at__isnull=True)[:20])
+        if (is_self or as_staff)
+        else []
+    )
+    return render(
+        request,
+        "people/villager_detail.html",
+        {
+            "v": villager,
+            "is_self": is_self,
+            "as_staff": as_staff,
+            "show_full": show_full,
+            "show_birth_date": is_self or may_see_full,  # the ID number contains the birth date
+            "phone": villager.phone if rules.can_see_full_phone(user, villager) else mask_phone(villager.phone),
+            "may_see_full": may_see_full and not show_full,
+            "purpose_key": purpose_key,
+            "delegations": delegations,
+        },
+    )
 
 
 @login_required
@@ -143,8 +183,9 @@ def household_list(request):
     villages = region_selectors.villages_in_scope(user=user)
     form = HouseholdFilterForm(request.GET or None, villages=villages)
     data = _filters(form)
-    qs = selectors.households_visible(user=user, region=_pick(villages, data.get("village", "")),
-                                      search=data.get("q", ""))
+    qs = selectors.households_visible(
+        user=user, region=_pick(villages, data.get("village", "")), search=data.get("q", "")
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/household_list.html", {"form": form, "page": page})
 
@@ -157,7 +198,7 @@ def household_detail(request, public_id):
     try:
         household = selectors.household_with_relations(public_id=public_id)
     except Household.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if not rules.can_view_household(user, household):
         raise Http404
     as_staff = rules.in_scope(user, household.region_code)
@@ -165,8 +206,9 @@ def household_detail(request, public_id):
     members = selectors.household_members(household=household)
     if as_staff and request.method == "GET":
         # The page shows each member's name, sex and age: a staff read of every member's record.
-        services.access_record_many(actor=user, villagers=members, kind=AccessKind.STAFF_READ,
-                                    purpose=PURPOSE_HOUSEHOLD)
+        services.access_record_many(
+            actor=user, villagers=members, kind=AccessKind.STAFF_READ, purpose=PURPOSE_HOUSEHOLD
+        )
     form = None
     if can_edit and members:
         current = household.representative.public_id if household.representative else None
@@ -183,9 +225,16 @@ def household_detail(request, public_id):
             else:
                 messages.success(request, _("%(name)s now represents the household.") % {"name": chosen.name})
                 return redirect("people:household_detail", public_id=household.public_id)
-    return render(request, "people/household_detail.html", {
-        "household": household, "members": members, "form": form, "as_staff": as_staff,
-    })
+    return render(
+        request,
+        "people/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "form": form,
+            "as_staff": as_staff,
+        },
+    )
 
 
 @login_required
@@ -205,9 +254,16 @@ def delegation_list(request):
     villager = rules.own_villager(user)
     granted = list(selectors.delegations_granted(villager=villager)[:50]) if villager else []
     held = Paginator(selectors.delegations_held(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/delegation_list.html", {
-        "villager": villager, "granted": granted, "held": held, "now": timezone.now(),
-    })
+    return render(
+        request,
+        "people/delegation_list.html",
+        {
+            "villager": villager,
+            "granted": granted,
+            "held": held,
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required
@@ -223,18 +279,31 @@ def delegation_new(request):
     if request.method == "POST" and form.is_valid():
         helper = selectors.user_by_phone(phone=form.cleaned_data["helper_phone"])
         if helper is None:
-            form.add_error("helper_phone", _("Nobody has an account with this mobile number. The helper must "
-                                             "have an account first; the village committee can set one up."))
+            form.add_error(
+                "helper_phone",
+                _(
+                    "Nobody has an account with this mobile number. The helper must "
+                    "have an account first; the village committee can set one up."
+                ),
+            )
         else:
             try:
-                services.delegation_grant(villager=villager, actor=user, helper=helper,
-                                          relation=form.cleaned_data["relation"],
-                                          scopes=form.cleaned_data["scopes"], ends_at=form.ends_at())
+                services.delegation_grant(
+                    villager=villager,
+                    actor=user,
+                    helper=helper,
+                    relation=form.cleaned_data["relation"],
+                    scopes=form.cleaned_data["scopes"],
+                    ends_at=form.ends_at(),
+                )
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("%(name)s can now help you. You can end this at any time.")
-                                 % {"name": helper.name or helper.phone})
+                messages.success(
+                    request,
+                    _("%(name)s can now help you. You can end this at any time.")
+                    % {"name": helper.name or helper.phone},
+                )
                 return redirect("people:delegation_list")
     return render(request, "people/delegation_form.html", {"form": form, "villager": villager})
 
@@ -260,7 +329,8 @@ def data_access(request):
     page = None
     if villager is not None:
         page = Paginator(selectors.data_accesses(villager=villager, limit=None), PAGE_SIZE).get_page(
-            request.GET.get("page"))
+            request.GET.get("page")
+        )
         for row in page:
             # Purposes are stored as English source text and shown in the reader's language.
             row.purpose_display = _(row.purpose) if row.purpose else ""
@@ -282,8 +352,13 @@ def profile(request):
         try:
             with transaction.atomic():
                 if villager is not None:
-                    services.villager_update_contact(actor=user, villager=villager, phone=data["phone"],
-                                                     living_away=data["living_away"], away_city=data["away_city"])
+                    services.villager_update_contact(
+                        actor=user,
+                        villager=villager,
+                        phone=data["phone"],
+                        living_away=data["living_away"],
+                        away_city=data["away_city"],
+                    )
                 services.user_set_language(user=user, language=data["language"])
         except ValidationError as exc:
             add_errors(form, exc)
@@ -291,10 +366,20 @@ def profile(request):
             translation.activate(data["language"])
             messages.success(request, _("Your details are saved."))
             response = redirect("people:profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"],
-                                max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                data["language"],
+                max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
             return response
-    return render(request, "people/profile.html", {
-        "villager": villager, "form": form, "roles": list(selectors.roles_of(user=user)),
-    })
+    return render(
+        request,
+        "people/profile.html",
+        {
+            "villager": villager,
+            "form": form,
+            "roles": list(selectors.roles_of(user=user)),
+        },
+    )

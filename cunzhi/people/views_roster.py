@@ -32,18 +32,21 @@ def _require_roster_role(user) -> None:
 
 
 def _import_for(user, public_id: str) -> RosterImport:
-    roster_import = get_object_or_404(RosterImport.objects.select_related("village", "uploaded_by"),
-                                      public_id=public_id)
+    roster_import = get_object_or_404(
+        RosterImport.objects.select_related("village", "uploaded_by"), public_id=public_id
+    )
     if not rules.can_manage_roster(user, roster_import.village):
         raise PermissionDenied
     return roster_import
 
 
 class UploadForm(forms.Form):
-    village = forms.ModelChoiceField(label=gettext_lazy("Village"), queryset=Region.objects.none(),
-                                     to_field_name="code", empty_label=None)
-    file = forms.FileField(label=gettext_lazy("Roster file (.xlsx or .csv)"),
-                           widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}))
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("Village"), queryset=Region.objects.none(), to_field_name="code", empty_label=None
+    )
+    file = forms.FileField(
+        label=gettext_lazy("Roster file (.xlsx or .csv)"), widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,13 +59,21 @@ class UploadForm(forms.Form):
 def roster_home(request):
     """This user's villages' roster imports, newest first, with links to upload, template and export."""
     _require_roster_role(request.user)
-    imports = (RosterImport.objects.filter(rules.scope_q(request.user, rules.ROSTER_ROLES))
-               .select_related("village", "uploaded_by").defer("errors"))
+    imports = (
+        RosterImport.objects.filter(rules.scope_q(request.user, rules.ROSTER_ROLES))
+        .select_related("village", "uploaded_by")
+        .defer("errors")
+    )
     page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "people/roster_home.html", {
-        "page": page, "villages": list(_villages_managed(request.user).only("code", "name")),
-        "max_mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024),
-    })
+    return render(
+        request,
+        "people/roster_home.html",
+        {
+            "page": page,
+            "villages": list(_villages_managed(request.user).only("code", "name")),
+            "max_mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )
 
 
 @login_required
@@ -74,16 +85,22 @@ def roster_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            roster_import = roster.roster_upload(actor=request.user, village=form.cleaned_data["village"],
-                                                 upload=form.cleaned_data["file"])
+            roster_import = roster.roster_upload(
+                actor=request.user, village=form.cleaned_data["village"], upload=form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
             return redirect("people:roster_detail", public_id=roster_import.public_id)
-    return render(request, "people/roster_upload.html", {
-        "form": form, "max_mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024),
-        "columns": [(roster.HEADERS[k][0], roster.HEADERS[k][1], roster.COLUMN_LABELS[k]) for k in roster.COLUMNS],
-    })
+    return render(
+        request,
+        "people/roster_upload.html",
+        {
+            "form": form,
+            "max_mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "columns": [(roster.HEADERS[k][0], roster.HEADERS[k][1], roster.COLUMN_LABELS[k]) for k in roster.COLUMNS],
+        },
+    )
 
 
 @never_cache
@@ -97,17 +114,30 @@ def roster_detail(request, public_id: str):
         for e in errors.object_list:
             e["label"] = roster.COLUMN_LABELS.get(e["field"], e["field"])
         rejected = len({e["row"] for e in roster_import.errors if e["row"]})
-        return render(request, "people/roster_preview.html", {
-            "ri": roster_import, "errors": errors, "rejected_rows": rejected,
-            "good_rows": max(roster_import.total_rows - rejected, 0),
-            "can_confirm": roster_import.status == ImportStatus.PREVIEWED and not roster_import.errors,
-        })
+        return render(
+            request,
+            "people/roster_preview.html",
+            {
+                "ri": roster_import,
+                "errors": errors,
+                "rejected_rows": rejected,
+                "good_rows": max(roster_import.total_rows - rejected, 0),
+                "can_confirm": roster_import.status == ImportStatus.PREVIEWED and not roster_import.errors,
+            },
+        )
     phase = roster.roster_phase(roster_import=roster_import)
     done = roster.roster_progress(roster_import=roster_import)
-    response = render(request, "people/roster_progress.html", {
-        "ri": roster_import, "phase": phase, "done": done, "running": bool(phase),
-        "percent": int(100 * done / roster_import.total_rows) if roster_import.total_rows else 0,
-    })
+    response = render(
+        request,
+        "people/roster_progress.html",
+        {
+            "ri": roster_import,
+            "phase": phase,
+            "done": done,
+            "running": bool(phase),
+            "percent": int(100 * done / roster_import.total_rows) if roster_import.total_rows else 0,
+        },
+    )
     if phase:
         # The page reloads itself (no JavaScript): the header for every browser, <meta> in the page too.
         response["Refresh"] = "2"
@@ -139,7 +169,7 @@ def roster_file(request, public_id: str):
     try:
         handle = roster_import.file.open("rb")
     except FileNotFoundError:
-        raise Http404
+        raise Http404 from None
     response = FileResponse(handle, as_attachment=True, filename=roster_import.original_name or "roster")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -11,9 +11,13 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 class RegionImportForm(forms.Form):
     county = forms.ChoiceField(label=_("County"))
-    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"),
-                           help_text=_("Columns: code, name, and optionally parent code and level. "
-                                       "Chinese headers (代码, 名称, 上级代码, 层级) work too."))
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        help_text=_(
+            "Columns: code, name, and optionally parent code and level. "
+            "Chinese headers (代码, 名称, 上级代码, 层级) work too."
+        ),
+    )
 
     def __init__(self, *args, counties=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,11 +37,14 @@ class RegionImportForm(forms.Form):
 
 
 class GridForm(forms.Form):
-    name = forms.CharField(label=_("Grid name"), max_length=100,
-                           help_text=_("Usually the natural village, e.g. 上庄, or \"Grid 1\"."))
-    worker_phone = forms.CharField(label=_("Grid worker's mobile number"), max_length=20,
-                                   help_text=_("The grid worker must have an account. They will hold the grid "
-                                               "worker role in this village."))
+    name = forms.CharField(
+        label=_("Grid name"), max_length=100, help_text=_('Usually the natural village, e.g. 上庄, or "Grid 1".')
+    )
+    worker_phone = forms.CharField(
+        label=_("Grid worker's mobile number"),
+        max_length=20,
+        help_text=_("The grid worker must have an account. They will hold the grid worker role in this village."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

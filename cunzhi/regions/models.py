@@ -45,8 +45,9 @@ class Region(TimeStamped):
     code = models.CharField(_("area code"), max_length=15, unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("parent"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
     # The code's leading part that every descendant shares; scope filters use startswith on it.
     prefix = models.CharField(max_length=15, db_index=True, editable=False)
 
@@ -60,6 +61,7 @@ class Region(TimeStamped):
 
     def clean(self):
         from cunzhi.regions.services import region_code_problems
+
         problems = region_code_problems(code=self.code, level=self.level, parent=self.parent)
         if problems:
             raise ValidationError({"code": problems})
@@ -79,12 +81,23 @@ class Region(TimeStamped):
 class Grid(TimeStamped):
     """A grid (网格) inside a village: a natural village or about 300 households, with a grid worker."""
 
-    village = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="grids",
-                                limit_choices_to={"level": Level.VILLAGE}, verbose_name=_("village"))
+    village = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        related_name="grids",
+        limit_choices_to={"level": Level.VILLAGE},
+        verbose_name=_("village"),
+    )
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=100)
-    worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="grids", verbose_name=_("grid worker"))
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grids",
+        verbose_name=_("grid worker"),
+    )
 
     class Meta:
         ordering = ["region_code", "name"]

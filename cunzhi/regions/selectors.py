@@ -27,8 +27,12 @@ def region_tree(*, user) -> list:
     Villages carry villager/household/away counts from one annotated query; townships and counties
     carry the sums of their villages.
     """
-    nodes = list(Region.objects.filter(scope_regions_q(user)).exclude(level=Level.GROUP)
-                 .annotate(**people_selectors.village_count_annotations()).order_by("code"))
+    nodes = list(
+        Region.objects.filter(scope_regions_q(user))
+        .exclude(level=Level.GROUP)
+        .annotate(**people_selectors.village_count_annotations())
+        .order_by("code")
+    )
     by_pk = {n.pk: n for n in nodes}
     roots = []
     for n in nodes:
@@ -45,8 +49,7 @@ def region_tree(*, user) -> list:
                 n.villager_count = sum(k.villager_count for k in n.kids)
                 n.household_count = sum(k.household_count for k in n.kids)
                 n.away_count = sum(k.away_count for k in n.kids)
-                n.village_total = sum(getattr(k, "village_total", 1 if k.level == Level.VILLAGE else 0)
-                                      for k in n.kids)
+                n.village_total = sum(getattr(k, "village_total", 1 if k.level == Level.VILLAGE else 0) for k in n.kids)
     return roots
 
 
@@ -72,28 +75,37 @@ def region_children(*, region: Region) -> list[Region]:
         return list(children.annotate(**people_selectors.group_count_annotations()))
     # A county's townships: one grouped count over the county's villagers.
     kids = list(children)
-    counts = people_selectors.villager_counts_by_prefix(prefix=region.prefix,
-                                                        length=PREFIX_LENGTH[Level.TOWNSHIP])
+    counts = people_selectors.villager_counts_by_prefix(prefix=region.prefix, length=PREFIX_LENGTH[Level.TOWNSHIP])
     for k in kids:
         k.villager_count = counts.get(k.prefix, 0)
     return kids
 
 
 def village_grids(*, village: Region) -> list[Grid]:
-    return list(Grid.objects.filter(village=village).select_related("worker")
-                .annotate(**people_selectors.grid_count_annotations()))
+    return list(
+        Grid.objects.filter(village=village)
+        .select_related("worker")
+        .annotate(**people_selectors.grid_count_annotations())
+    )
 
 
 def village_counts(*, village: Region) -> dict:
-    row = (Region.objects.filter(pk=village.pk).annotate(**people_selectors.village_count_annotations())
-           .values("villager_count", "household_count", "away_count").first())
+    row = (
+        Region.objects.filter(pk=village.pk)
+        .annotate(**people_selectors.village_count_annotations())
+        .values("villager_count", "household_count", "away_count")
+        .first()
+    )
     return row or {}
 
 
 def villages_in_scope(*, user) -> list[Region]:
     """Villages inside the user's staff scope, for filter menus (one query)."""
-    return list(Region.objects.filter(people_rules.scope_q(user, field="code"), level=Level.VILLAGE)
-                .only("code", "name", "prefix", "level"))
+    return list(
+        Region.objects.filter(people_rules.scope_q(user, field="code"), level=Level.VILLAGE).only(
+            "code", "name", "prefix", "level"
+        )
+    )
 
 
 def groups_of(*, village: Region) -> list[Region]:
@@ -107,8 +119,11 @@ def counties_by_prefix(*, prefixes: list[str]) -> list[Region]:
 def villages_find(*, text: str = "", limit: int = 400) -> list[Region]:
     """Villages for the public village finder, with their township (one query); `text` matches part of the
     village's or its township's name, so "天荒坪" finds every village of that township."""
-    qs = Region.objects.filter(level=Level.VILLAGE).select_related("parent").only(
-        "code", "name", "prefix", "level", "parent__code", "parent__name", "parent__level", "parent__prefix")
+    qs = (
+        Region.objects.filter(level=Level.VILLAGE)
+        .select_related("parent")
+        .only("code", "name", "prefix", "level", "parent__code", "parent__name", "parent__level", "parent__prefix")
+    )
     if text:
         qs = qs.filter(Q(name__contains=text) | Q(parent__name__contains=text))
     return list(qs.order_by("code")[:limit])

@@ -33,11 +33,15 @@ def region_code_problems(*, code: str, level: str, parent: Region | None) -> lis
     wanted = PARENT_LEVEL.get(level)
     if wanted:
         if parent is None or parent.level != wanted:
-            return [_("A %(level)s must belong to a %(parent)s.") % {"level": Level(level).label,
-                                                                    "parent": Level(wanted).label}]
+            return [
+                _("A %(level)s must belong to a %(parent)s.")
+                % {"level": Level(level).label, "parent": Level(wanted).label}
+            ]
         if not code.startswith(parent.prefix):
-            return [_("The code %(code)s does not start with its parent's code %(prefix)s.")
-                    % {"code": code, "prefix": parent.prefix}]
+            return [
+                _("The code %(code)s does not start with its parent's code %(prefix)s.")
+                % {"code": code, "prefix": parent.prefix}
+            ]
     return []
 
 
@@ -70,17 +74,37 @@ def grid_create(*, actor, village: Region, name: str, worker=None) -> Grid:
             # The grid worker acts for villagers of this village (delegations check this role).
             from cunzhi.people.models import Role
             from cunzhi.people.services import role_assign
+
             role_assign(actor=actor, user=worker, role=Role.GRID_WORKER, region=village)
-        audit_record(actor=actor, action="grid.create", obj=grid,
-                     after={"name": name, "worker": worker.pk if worker else None})
+        audit_record(
+            actor=actor, action="grid.create", obj=grid, after={"name": name, "worker": worker.pk if worker else None}
+        )
     return grid
 
 
-REGION_ALIASES = {"代码": "code", "区划代码": "code", "统计用区划代码": "code", "名称": "name",
-                  "上级代码": "parent", "上级": "parent", "parent_code": "parent", "层级": "level", "级别": "level"}
-LEVEL_WORDS = {"乡镇": Level.TOWNSHIP, "镇": Level.TOWNSHIP, "乡": Level.TOWNSHIP, "街道": Level.TOWNSHIP,
-               "村": Level.VILLAGE, "社区": Level.VILLAGE, "村民小组": Level.GROUP, "小组": Level.GROUP,
-               "组": Level.GROUP, "县": Level.COUNTY}
+REGION_ALIASES = {
+    "代码": "code",
+    "区划代码": "code",
+    "统计用区划代码": "code",
+    "名称": "name",
+    "上级代码": "parent",
+    "上级": "parent",
+    "parent_code": "parent",
+    "层级": "level",
+    "级别": "level",
+}
+LEVEL_WORDS = {
+    "乡镇": Level.TOWNSHIP,
+    "镇": Level.TOWNSHIP,
+    "乡": Level.TOWNSHIP,
+    "街道": Level.TOWNSHIP,
+    "村": Level.VILLAGE,
+    "社区": Level.VILLAGE,
+    "村民小组": Level.GROUP,
+    "小组": Level.GROUP,
+    "组": Level.GROUP,
+    "县": Level.COUNTY,
+}
 
 
 MAX_IMPORT_ERRORS = 500
@@ -97,8 +121,9 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
     keys, rows = read_rows(fileobj, filename, REGION_ALIASES)
     missing = [k for k in ("code", "name") if k not in keys]
     if missing:
-        raise ValidationError(_("The first row must name the columns; missing: %(cols)s.")
-                              % {"cols": join_list(missing)})
+        raise ValidationError(
+            _("The first row must name the columns; missing: %(cols)s.") % {"cols": join_list(missing)}
+        )
     name_max = Region._meta.get_field("name").max_length
     existing = {r.code: r for r in Region.objects.filter(prefix__startswith=county.prefix)}
     planned: list[tuple[dict, str]] = []
@@ -156,8 +181,11 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
                 failed_codes.add(code)  # its parent's row already carries the error
                 continue
             if parent is None:
-                fail(row, "parent", _("The parent region %(code)s is neither registered nor in the file.")
-                     % {"code": parent_code})
+                fail(
+                    row,
+                    "parent",
+                    _("The parent region %(code)s is neither registered nor in the file.") % {"code": parent_code},
+                )
                 continue
             problems = region_code_problems(code=code, level=level, parent=parent)
             if problems:
@@ -170,11 +198,17 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
             transaction.set_rollback(True)
             errors.sort(key=lambda e: e["row"])
             if hidden:
-                errors.append({"row": "", "field": "", "message": _("%(count)d more errors not shown.")
-                               % {"count": hidden}})
+                errors.append(
+                    {"row": "", "field": "", "message": _("%(count)d more errors not shown.") % {"count": hidden}}
+                )
             return 0 if (errors or failed_codes) else created, errors
-        audit_record(actor=actor, action="regions.import", obj=county, region_code=county.code,
-                     after={"created": created, "file": filename})
+        audit_record(
+            actor=actor,
+            action="regions.import",
+            obj=county,
+            region_code=county.code,
+            after={"created": created, "file": filename},
+        )
     return created, errors
 
 

@@ -39,16 +39,21 @@ def _label_errors(errors: list[dict]) -> list[dict]:
 def tree(request):
     """County → township → village within the reader's scope, with head counts for staff."""
     user = request.user
-    return render(request, "regions/tree.html", {
-        "roots": selectors.region_tree(user=user), "can_import": rules.can_import_regions(user),
-    })
+    return render(
+        request,
+        "regions/tree.html",
+        {
+            "roots": selectors.region_tree(user=user),
+            "can_import": rules.can_import_regions(user),
+        },
+    )
 
 
 def _region_or_404(user, code) -> Region:
     try:
         region = selectors.region_by_code(code=code)
     except Region.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if not rules.can_view_region(user, region):
         raise Http404
     return region
@@ -69,15 +74,23 @@ def detail(request, code):
     if show_counts and is_village:
         totals = selectors.village_counts(village=region)
     elif show_counts and region.level == Level.TOWNSHIP:
-        totals = {key: sum(getattr(c, key) for c in children)
-                  for key in ("villager_count", "household_count", "away_count")}
-    return render(request, "regions/detail.html", {
-        "region": region, "ancestors": ancestors, "show_counts": show_counts, "children": children,
-        "grids": selectors.village_grids(village=region) if is_village else [],
-        "totals": totals,
-        "can_create_grid": rules.can_create_grid(user, region),
-        "is_village": is_village,
-    })
+        totals = {
+            key: sum(getattr(c, key) for c in children) for key in ("villager_count", "household_count", "away_count")
+        }
+    return render(
+        request,
+        "regions/detail.html",
+        {
+            "region": region,
+            "ancestors": ancestors,
+            "show_counts": show_counts,
+            "children": children,
+            "grids": selectors.village_grids(village=region) if is_village else [],
+            "totals": totals,
+            "can_create_grid": rules.can_create_grid(user, region),
+            "is_village": is_village,
+        },
+    )
 
 
 @login_required
@@ -93,17 +106,21 @@ def grid_new(request, code):
     if request.method == "POST" and form.is_valid():
         worker = people_selectors.user_by_phone(phone=form.cleaned_data["worker_phone"])
         if worker is None:
-            form.add_error("worker_phone", _("Nobody has an account with this mobile number. Create the grid "
-                                             "worker's account first."))
+            form.add_error(
+                "worker_phone",
+                _("Nobody has an account with this mobile number. Create the grid worker's account first."),
+            )
         else:
             try:
-                grid = services.grid_create(actor=user, village=village, name=form.cleaned_data["name"],
-                                            worker=worker)
+                grid = services.grid_create(actor=user, village=village, name=form.cleaned_data["name"], worker=worker)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("Grid %(name)s created; %(worker)s is its grid worker.")
-                                 % {"name": grid.name, "worker": worker.name or worker.phone})
+                messages.success(
+                    request,
+                    _("Grid %(name)s created; %(worker)s is its grid worker.")
+                    % {"name": grid.name, "worker": worker.name or worker.phone},
+                )
                 return redirect("regions:detail", code=village.code)
     return render(request, "regions/grid_form.html", {"village": village, "form": form})
 
@@ -140,20 +157,21 @@ def region_import(request):
         county = next(c for c in counties if c.code == form.cleaned_data["county"])
         upload = form.cleaned_data["file"]
         try:
-            created, errors = services.regions_import(actor=user, fileobj=upload, filename=upload.name,
-                                                      county=county, commit=False)
+            created, errors = services.regions_import(
+                actor=user, fileobj=upload, filename=upload.name, county=county, commit=False
+            )
         except ValidationError as exc:
             add_errors(form, exc)
             return render(request, "regions/import.html", context)
-        context.update(checked=True, created=created, errors=_label_errors(errors), county=county,
-                       filename=upload.name)
+        context.update(checked=True, created=created, errors=_label_errors(errors), county=county, filename=upload.name)
         if created and not errors:
             _drop_old_uploads(user)
             upload.seek(0)
             suffix = PurePosixPath(upload.name.lower()).suffix
             stored = default_storage.save(f"{IMPORT_DIR}/{user.pk}-{secrets.token_hex(16)}{suffix}", upload)
-            context["token"] = signing.dumps({"u": user.pk, "c": county.pk, "f": stored, "n": upload.name},
-                                             salt=IMPORT_SALT)
+            context["token"] = signing.dumps(
+                {"u": user.pk, "c": county.pk, "f": stored, "n": upload.name}, salt=IMPORT_SALT
+            )
     return render(request, "regions/import.html", context)
 
 
@@ -173,17 +191,28 @@ def _import_confirm(request, counties):
         return redirect("regions:import")
     try:
         with default_storage.open(data["f"], "rb") as fileobj:
-            created, errors = services.regions_import(actor=user, fileobj=fileobj, filename=data["n"],
-                                                      county=county, commit=True)
+            created, errors = services.regions_import(
+                actor=user, fileobj=fileobj, filename=data["n"], county=county, commit=True
+            )
     except ValidationError as exc:
         created, errors = 0, [{"row": "", "field": "", "message": " ".join(exc.messages)}]
     default_storage.delete(data["f"])
     if errors:
         form = RegionImportForm(counties=counties)
-        return render(request, "regions/import.html", {
-            "form": form, "counties": counties, "checked": True, "created": 0, "errors": _label_errors(errors),
-            "county": county, "filename": data["n"],
-        })
-    messages.success(request, _("%(count)d regions imported into %(county)s.") % {"count": created,
-                                                                                  "county": county.name})
+        return render(
+            request,
+            "regions/import.html",
+            {
+                "form": form,
+                "counties": counties,
+                "checked": True,
+                "created": 0,
+                "errors": _label_errors(errors),
+                "county": county,
+                "filename": data["n"],
+            },
+        )
+    messages.success(
+        request, _("%(count)d regions imported into %(county)s.") % {"count": created, "county": county.name}
+    )
     return redirect("regions:tree")

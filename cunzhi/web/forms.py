@@ -9,12 +9,15 @@ from cunzhi.core.idnumbers import validate_phone
 class PhoneLoginForm(AuthenticationForm):
     """Log in with a mobile number; spaces, dashes and +86 are forgiven."""
 
-    username = forms.CharField(label=_("Mobile number"), max_length=20,
-                               widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel",
-                                                             "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "username"}),
+    )
     error_messages = {
-        "invalid_login": _("The mobile number or password is wrong. After several failures the account "
-                           "is locked for a while."),
+        "invalid_login": _(
+            "The mobile number or password is wrong. After several failures the account is locked for a while."
+        ),
         "inactive": _("This account is disabled. Ask your village committee."),
     }
 

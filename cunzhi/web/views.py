@@ -34,10 +34,9 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        db = {"status": "ok", "vendor": connection.vendor,
-              "ms": round((time.perf_counter() - started) * 1000, 2)}
+        db = {"status": "ok", "vendor": connection.vendor, "ms": round((time.perf_counter() - started) * 1000, 2)}
         status = 200
-    except Exception as exc:  # any driver error means "not healthy", reported, not raised
+    except Exception as exc:  # any driver error means "not healthy", reported, not raised  # noqa: BLE001
         db = {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
         status = 503
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": db}, status=status)
@@ -58,10 +57,12 @@ def home(request):
         # The navigation goes into the cached copy too: a cache hit then needs no role look-up.
         staff = people_rules.has_role(user)
         template = "web/home_staff.html" if staff else "web/home_villager.html"
-        page = {"body": render_to_string(template, people_selectors.home_context(user=user), request),
-                "nav": render_to_string("web/_nav.html", request=request),
-                # Staff counts are not invalidated one by one: a minute old is fine for them.
-                "ttl": 60 if staff else pagecache.HOME_SECONDS}
+        page = {
+            "body": render_to_string(template, people_selectors.home_context(user=user), request),
+            "nav": render_to_string("web/_nav.html", request=request),
+            # Staff counts are not invalidated one by one: a minute old is fine for them.
+            "ttl": 60 if staff else pagecache.HOME_SECONDS,
+        }
     context = {"body": mark_safe(page["body"]), "nav": mark_safe(page["nav"])}
     if len(messages.get_messages(request)):
         if stored is None:
@@ -70,8 +71,12 @@ def home(request):
     # Rendering the page frame was half the cost of a cached home page (docs/benchmarks.md), so the
     # whole page is kept, with a slot where each response gets its own freshly masked CSRF token.
     # It is reused only while everything else in the header is the same.
-    header = (request.get_full_path(), request.COOKIES.get("text_size"), notify_header.unread_count(user),
-              tuple(notify_header.late_jobs(request)))
+    header = (
+        request.get_full_path(),
+        request.COOKIES.get("text_size"),
+        notify_header.unread_count(user),
+        tuple(notify_header.late_jobs(request)),
+    )
     if page.get("full", (None,))[0] != header:
         html = render(request, "web/home.html", {**context, "csrf_token": CSRF_SLOT}).content.decode()
         page["full"] = (header, html)
@@ -92,8 +97,9 @@ def villages(request):
         if not townships or townships[-1][0] != village.parent:
             townships.append((village.parent, []))
         townships[-1][1].append(village)
-    return render(request, "web/villages.html", {"q": text, "townships": townships,
-                                                 "more": len(found) > VILLAGES_SHOWN})
+    return render(
+        request, "web/villages.html", {"q": text, "townships": townships, "more": len(found) > VILLAGES_SHOWN}
+    )
 
 
 def village(request, code):
@@ -112,8 +118,9 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language,
-                            max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, form.get_user().language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
         # This browser is the owner's now: strangers' failed guesses will not make it wait.
         logins.device_remember(self.request, response, form.cleaned_data["username"])
         return response

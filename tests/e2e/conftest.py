@@ -56,8 +56,9 @@ def open_page(request, browser, live_server):
 
     def _open(viewport=DESKTOP, **kw):
         mobile = viewport["width"] < 600
-        context = browser.new_context(base_url=live_server.url, viewport=viewport, locale="zh-CN",
-                                      is_mobile=mobile, has_touch=mobile, **kw)
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, locale="zh-CN", is_mobile=mobile, has_touch=mobile, **kw
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

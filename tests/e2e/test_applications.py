@@ -32,27 +32,58 @@ def picture(path, colour=(200, 120, 40)):
 
 @pytest.fixture
 def setup(transactional_db, world, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "private")}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.APPLICATIONS_MAIL_ADDRESS = "banshi@example.gov.cn"
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     world.villager_a.email = "zhangsan@example.com"
     world.villager_a.save()
-    item = ServiceItem(code="dibao", name="最低生活保障申请", office_level=Level.TOWNSHIP,
-                       office_kind=OfficeKind.CIVIL_AFFAIRS, promised_days=20, conditional_allowed=True,
-                       region_code=world.county.code)
-    services.item_configure(actor=world.county_admin, item=item, steps=[
-        {"name": "村级入户调查及民主评议", "level": Level.VILLAGE, "office_kind": "", "time_limit_days": 7},
-        {"name": "乡镇民政办审核审批", "level": Level.TOWNSHIP, "office_kind": OfficeKind.CIVIL_AFFAIRS,
-         "time_limit_days": 10}],
+    item = ServiceItem(
+        code="dibao",
+        name="最低生活保障申请",
+        office_level=Level.TOWNSHIP,
+        office_kind=OfficeKind.CIVIL_AFFAIRS,
+        promised_days=20,
+        conditional_allowed=True,
+        region_code=world.county.code,
+    )
+    services.item_configure(
+        actor=world.county_admin,
+        item=item,
+        steps=[
+            {"name": "村级入户调查及民主评议", "level": Level.VILLAGE, "office_kind": "", "time_limit_days": 7},
+            {
+                "name": "乡镇民政办审核审批",
+                "level": Level.TOWNSHIP,
+                "office_kind": OfficeKind.CIVIL_AFFAIRS,
+                "time_limit_days": 10,
+            },
+        ],
         materials=[
-            {"name": "居民身份证", "core": True, "forms": "原件正反面照片", "source": Source.IDENTITY, "legal_basis": BASIS},
-            {"name": "居民户口簿", "core": True, "forms": "户主页和本人页照片", "source": Source.HOUSEHOLD,
-             "legal_basis": BASIS},
+            {
+                "name": "居民身份证",
+                "core": True,
+                "forms": "原件正反面照片",
+                "source": Source.IDENTITY,
+                "legal_basis": BASIS,
+            },
+            {
+                "name": "居民户口簿",
+                "core": True,
+                "forms": "户主页和本人页照片",
+                "source": Source.HOUSEHOLD,
+                "legal_basis": BASIS,
+            },
             {"name": "家庭经济状况核对授权书", "core": True, "forms": "签字后拍照", "example": "全体家庭成员签字"},
             {"name": "银行卡", "core": False, "forms": "卡面正面照片", "example": "本人名下一类账户"},
-        ])
+        ],
+    )
     return world, item
 
 
@@ -106,6 +137,7 @@ def test_apply_accept_conditionally_supply_by_email_approve_verify(setup, open_p
 
     # 3. The bank card arrives by e-mail at the real SMTP receiver, filed on the application.
     from cunzhi.applications.management.commands.applications_mail_receiver import controller
+
     port = free_port()
     receiver = controller(host="127.0.0.1", port=port, recipients={"banshi@example.gov.cn"})
     receiver.start()
@@ -162,8 +194,12 @@ def test_the_chinese_page_suggests_a_deadline_the_browser_accepts(setup, open_pa
     nothing and the browser refused the form. Now the office accepts with the suggestion untouched."""
     world, item = setup
     application = services.application_submit(
-        actor=world.villager_a, item=item, villager=world.villager_a.villager, commitment=True,
-        uploads={item.materials.get(order=3).pk: [SimpleUploadedFile("auth.png", _png_bytes(), "image/png")]})
+        actor=world.villager_a,
+        item=item,
+        villager=world.villager_a.villager,
+        commitment=True,
+        uploads={item.materials.get(order=3).pk: [SimpleUploadedFile("auth.png", _png_bytes(), "image/png")]},
+    )
     staff = open_page()  # the browser speaks Chinese (zh-CN)
     log_in(staff, world.township_staff.phone, world.password)
     staff.goto(f"/services/a/{application.public_id}/")

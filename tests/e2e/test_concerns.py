@@ -3,7 +3,6 @@ responsible leader answers, the villager rates it; then the clock runs past a de
 escalation shows. Selectors use ids and names, not wording."""
 
 import datetime as dt
-import io
 import re
 
 import pytest
@@ -20,12 +19,17 @@ pytestmark = [pytest.mark.e2e]
 
 @pytest.fixture
 def people(transactional_db, world, tmp_path, settings):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "files")}}}
-    roads = Category.objects.create(code="roads", name="道路照明", name_en="Roads and lights",
-                                    clock=Clock.UTILITIES, level=Level.VILLAGE)
-    RoutingRule.objects.create(category=roads, region=world.county, level=Level.VILLAGE,
-                               responsible=world.cadre_a)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
+    }
+    roads = Category.objects.create(
+        code="roads", name="道路照明", name_en="Roads and lights", clock=Clock.UTILITIES, level=Level.VILLAGE
+    )
+    RoutingRule.objects.create(category=roads, region=world.county, level=Level.VILLAGE, responsible=world.cadre_a)
     world.roads = roads
     return world
 
@@ -38,8 +42,9 @@ def _photo(tmp_path):
 
 def test_whole_loop_raise_answer_rate(people, open_page, tmp_path):
     # Someone in the village already reported a broken street light.
-    services.concern_submit(actor=people.helper, category=people.roads, kind=Kind.REPORT,
-                            text="村口的路灯坏了，晚上很黑")
+    services.concern_submit(
+        actor=people.helper, category=people.roads, kind=Kind.REPORT, text="村口的路灯坏了，晚上很黑"
+    )
     villager = open_page(PHONE)
     log_in(villager, people.villager_a.phone, people.password)
     villager.goto("/concerns/new/")
@@ -80,8 +85,9 @@ def test_whole_loop_raise_answer_rate(people, open_page, tmp_path):
 
 
 def test_clock_runs_past_deadline_and_escalation_shows(people, open_page):
-    concern = services.concern_submit(actor=people.villager_a, category=people.roads, kind=Kind.REPORT,
-                                      text="水渠堵了，田里的水排不出去")
+    concern = services.concern_submit(
+        actor=people.villager_a, category=people.roads, kind=Kind.REPORT, text="水渠堵了，田里的水排不出去"
+    )
     # Its acknowledge deadline (working hours) passes with nobody acknowledging it: the periodic job
     # escalates it to the township.
     services.concerns_escalate_due(now=concern.due_at + dt.timedelta(minutes=1))

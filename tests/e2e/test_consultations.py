@@ -34,9 +34,16 @@ def people(transactional_db, world):
 def draft(people):
     today = timezone.localdate()
     draft = services.draft_create(
-        actor=people.cadre_a, title="鹤鹿溪村村规民约（修订征求意见稿）", kind="village_rules", scope=people.village_a,
-        owner_committee="鹤鹿溪村村民委员会", opens_on=today, closes_on=today + dt.timedelta(days=13),
-        paragraphs=paragraphs_split(TEXT), summary="请全体村民（包括在外务工的村民）提出修改意见。")
+        actor=people.cadre_a,
+        title="鹤鹿溪村村规民约（修订征求意见稿）",
+        kind="village_rules",
+        scope=people.village_a,
+        owner_committee="鹤鹿溪村村民委员会",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=13),
+        paragraphs=paragraphs_split(TEXT),
+        summary="请全体村民（包括在外务工的村民）提出修改意见。",
+    )
     services.draft_publish(actor=people.cadre_a, draft=draft)
     return draft
 
@@ -116,8 +123,9 @@ def test_outsider_sees_no_draft_and_figures_fit_a_phone(people, draft, open_page
 
 
 def test_next_version_shows_what_changed(people, draft, open_page):
-    comment = services.comment_add(actor=people.villager_a, draft=draft, body="婚宴改为十五桌",
-                                   paragraph=draft.paragraphs.get(number=3))
+    comment = services.comment_add(
+        actor=people.villager_a, draft=draft, body="婚宴改为十五桌", paragraph=draft.paragraphs.get(number=3)
+    )
     services.draft_close(draft=draft, actor=people.cadre_a)
     services.comment_set_outcome(actor=people.cadre_a, comment=comment, outcome="adopted", reason="")
     services.report_save(actor=people.cadre_a, draft=draft, summary="采纳1条。")

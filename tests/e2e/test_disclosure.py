@@ -40,15 +40,17 @@ def qr_matrix_from_png(path: Path, modules: int) -> list[list[bool]]:
     dark = lambda x, y: px[x, y] < 110  # noqa: E731
     # The QR sits in the top-right quarter; its first dark row runs across both upper finder patterns.
     x0, y_top = w // 2, None
-    for y in range(0, h // 4):
+    for y in range(h // 4):
         xs = [x for x in range(x0, w) if dark(x, y)]
         if len(xs) > 5:
             y_top, left, right = y, xs[0], xs[-1]
             break
     assert y_top is not None, "no QR code found on the page"
     size = (right - left + 1) / modules
-    return [[dark(int(left + (c + 0.5) * size), int(y_top + (r + 0.5) * size)) for c in range(modules)]
-            for r in range(modules)]
+    return [
+        [dark(int(left + (c + 0.5) * size), int(y_top + (r + 0.5) * size)) for c in range(modules)]
+        for r in range(modules)
+    ]
 
 
 def test_disclosure_on_paper_and_screen(people, open_page):
@@ -78,8 +80,9 @@ def test_disclosure_on_paper_and_screen(people, open_page):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert "2024年第三季度低保公示" in text and ID_NUMBER not in text and "110105********002X" in text
         url = next(line.strip() for line in text.splitlines() if "/disclosure/p/" in line)
-        subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(pdf), str(Path(tmp) / "page")],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(pdf), str(Path(tmp) / "page")], check=True
+        )
         page_png = next(Path(tmp).glob("page*.png"))
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         Image.open(page_png).save(SCREENSHOTS / "disclosure-notice-pdf.png")

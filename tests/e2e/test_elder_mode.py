@@ -22,8 +22,10 @@ pytestmark = [pytest.mark.e2e]
 
 BODY_MIN, TITLE_MIN, TARGET_MIN = 24, 30, 60
 # Not pages a villager reads: leaving, the admin, the API, files (PDF, XLSX, iCalendar, photos), live streams.
-SKIP = re.compile(r"^/(logout|admin|api|static|i18n|open311)/|^/healthz|\.(pdf|xlsx|ics|csv|m3u8|png|jpg)$"
-                  r"|/(photo|vouchers|files|raw|attachment|stream|live)/")
+SKIP = re.compile(
+    r"^/(logout|admin|api|static|i18n|open311)/|^/healthz|\.(pdf|xlsx|ics|csv|m3u8|png|jpg)$"
+    r"|/(photo|vouchers|files|raw|attachment|stream|live)/"
+)
 PER_VIEW = 2  # pages of one kind (e.g. two concern details): the rest use the same template
 MAX_PAGES = 80  # per persona
 
@@ -76,6 +78,7 @@ MEASURE = """
   return out;
 }
 """
+
 
 def _links(page) -> list[str]:
     return page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")

@@ -2,8 +2,6 @@
 cells break it anywhere, so no page becomes wider than a 375 px phone. Measured in Chromium, in normal and
 in elder mode."""
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
@@ -28,20 +26,39 @@ def word(n: int) -> str:
 def long_words(transactional_db, world):
     w = world
     post = disclosure_services.post_create(
-        village=w.village_a, category="village", title=word(200), body=f"公示如下：{word(3000)}", actor=w.cadre_a,
-        tables=[{"title": word(200), "header": ["项目", word(300)], "rows": [[word(3000), "1"]]}])
+        village=w.village_a,
+        category="village",
+        title=word(200),
+        body=f"公示如下：{word(3000)}",
+        actor=w.cadre_a,
+        tables=[{"title": word(200), "header": ["项目", word(300)], "rows": [[word(3000), "1"]]}],
+    )
     disclosure_services.post_publish(post=post, actor=w.cadre_a)
-    entry = ledger_services.entry_append(village=w.village_a, actor=w.cadre_a, date=timezone.localdate(),
-                                         direction="expenditure", category="expenditure", amount_fen=12_000,
-                                         counterparty=word(100), purpose=word(300))
-    roads = Category.objects.create(code="roads", name="道路", name_en="Roads", clock=Clock.UTILITIES,
-                                    level=Level.VILLAGE)
+    entry = ledger_services.entry_append(
+        village=w.village_a,
+        actor=w.cadre_a,
+        date=timezone.localdate(),
+        direction="expenditure",
+        category="expenditure",
+        amount_fen=12_000,
+        counterparty=word(100),
+        purpose=word(300),
+    )
+    roads = Category.objects.create(
+        code="roads", name="道路", name_en="Roads", clock=Clock.UTILITIES, level=Level.VILLAGE
+    )
     RoutingRule.objects.create(category=roads, region=w.county, level=Level.VILLAGE)
-    concern = concern_services.concern_submit(actor=w.villager_a, category=roads, kind=Kind.REPORT,
-                                              text=word(2000), is_public=True)
-    w.pages = [f"/disclosure/?village={w.village_a.code}", f"/disclosure/p/{post.public_id}/",
-               f"/ledger/v/{w.village_a.code}/", f"/ledger/e/{entry.public_id}/",
-               f"/concerns/board/{w.village_a.code}/", f"/concerns/{concern.public_id}/"]
+    concern = concern_services.concern_submit(
+        actor=w.villager_a, category=roads, kind=Kind.REPORT, text=word(2000), is_public=True
+    )
+    w.pages = [
+        f"/disclosure/?village={w.village_a.code}",
+        f"/disclosure/p/{post.public_id}/",
+        f"/ledger/v/{w.village_a.code}/",
+        f"/ledger/e/{entry.public_id}/",
+        f"/concerns/board/{w.village_a.code}/",
+        f"/concerns/{concern.public_id}/",
+    ]
     w.own_pages = ["/", "/concerns/", f"/concerns/{concern.public_id}/", "/ledger/mine/"]
     return w
 

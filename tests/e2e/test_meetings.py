@@ -25,15 +25,23 @@ def meeting_world(transactional_db, world):
     v.save()
     others = add_villagers(world.village_a, 3)
     meeting = services.meeting_create(
-        actor=world.cadre_a, village=world.village_a, body="villagers", title="村道硬化工程表决",
-        agenda="一、村道硬化工程方案\n二、工程资金筹集", place="鹤鹿溪村村委会",
-        starts_at=timezone.now() + dt.timedelta(minutes=15), stream_url="https://live.example.cn/hlx/index.m3u8")
-    services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, urgent=True,
-                                 urgent_reason="汛期将至，工程须在雨季前开工")
+        actor=world.cadre_a,
+        village=world.village_a,
+        body="villagers",
+        title="村道硬化工程表决",
+        agenda="一、村道硬化工程方案\n二、工程资金筹集",
+        place="鹤鹿溪村村委会",
+        starts_at=timezone.now() + dt.timedelta(minutes=15),
+        stream_url="https://live.example.cn/hlx/index.m3u8",
+    )
+    services.meeting_notice_send(
+        actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="汛期将至，工程须在雨季前开工"
+    )
     services.meeting_open(actor=world.cadre_a, meeting=meeting)
     for o in others[:2]:
-        services.attendance_check_in(actor=world.cadre_a, meeting=meeting,
-                                     member=meeting.members.get(villager=o), at_venue=True)
+        services.attendance_check_in(
+            actor=world.cadre_a, meeting=meeting, member=meeting.members.get(villager=o), at_venue=True
+        )
     world.meeting = meeting
     return world
 
@@ -41,6 +49,7 @@ def meeting_world(transactional_db, world):
 def test_member_away_checks_in_votes_and_sees_result_and_minutes(meeting_world, open_page):
     from cunzhi.meetings import services
     from cunzhi.meetings.models import Attendance, Ballot
+
     w, meeting = meeting_world, meeting_world.meeting
     page = open_page(PHONE)
     log_in(page, w.villager_a.phone, w.password)
@@ -69,8 +78,9 @@ def test_member_away_checks_in_votes_and_sees_result_and_minutes(meeting_world, 
     # The chair puts a motion to the vote: it appears on the phone within 3 seconds, no reload.
     marker = page.evaluate("() => { window.__notReloaded = true; return true; }")
     assert marker
-    motion = services.motion_add(actor=w.cadre_a, meeting=meeting, title="村道硬化工程方案",
-                                 text="硬化村道800米，预算32万元。")
+    motion = services.motion_add(
+        actor=w.cadre_a, meeting=meeting, title="村道硬化工程方案", text="硬化村道800米，预算32万元。"
+    )
     services.motion_open(actor=w.cadre_a, motion=motion)
     expect(page.locator("#live .floor")).to_contain_text("村道硬化工程方案", timeout=3000)
     expect(page.locator("#mine form.vote")).to_be_visible(timeout=3000)
@@ -94,7 +104,9 @@ def test_member_away_checks_in_votes_and_sees_result_and_minutes(meeting_world, 
 
     # Minutes published: on the page and as a PDF.
     services.meeting_close(actor=w.cadre_a, meeting=meeting)
-    services.minutes_save(actor=w.cadre_a, meeting=meeting, minutes="会议由王书记主持，到会村民表决通过村道硬化工程方案。")
+    services.minutes_save(
+        actor=w.cadre_a, meeting=meeting, minutes="会议由王书记主持，到会村民表决通过村道硬化工程方案。"
+    )
     services.minutes_publish(actor=w.cadre_a, meeting=meeting)
     page.reload()
     expect(page.locator("#minutes")).to_contain_text("王书记主持")

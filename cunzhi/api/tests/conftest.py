@@ -13,9 +13,11 @@ ROWS = 30  # rows per list in the query-count tests
 @pytest.fixture
 def bearer():
     """bearer(user) -> headers for the test client carrying a fresh token of that user."""
+
     def _bearer(user):
         key, _token = token_issue(user=user, name="test")
         return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
     return _bearer
 
 
@@ -33,8 +35,13 @@ def crowded(world):
     for village, group, tag in ((world.village_a, world.group_a1, "A"), (world.village_b, world.group_b1, "B")):
         for i in range(ROWS):
             house = HouseholdFactory(village=village, group=group, number=f"{tag}9{i:03d}")
-            v = VillagerFactory(village=village, group=group, household=house, phone=f"1370000{tag == 'B':d}{i:03d}",
-                                living_away=i % 3 == 0)
+            v = VillagerFactory(
+                village=village,
+                group=group,
+                household=house,
+                phone=f"1370000{tag == 'B':d}{i:03d}",
+                living_away=i % 3 == 0,
+            )
             house.representative = v
             house.save()
     return world

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-
 from django.test import Client
 from django.utils import timezone
 
@@ -62,8 +61,7 @@ def test_unknown_phone_and_inactive_account_are_refused(client, world):
 
 
 def test_lockout_after_repeated_failures(client, world, settings):
-    statuses = [issue(client, world.villager_a.phone, "wrong").status_code
-                for _ in range(settings.AXES_FAILURE_LIMIT)]
+    statuses = [issue(client, world.villager_a.phone, "wrong").status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
     assert statuses[0] == 401
     # Even the right password is refused while locked, with a JSON lockout message (not the HTML page).
     response = issue(client, world.villager_a.phone, world.password)
@@ -104,8 +102,9 @@ def test_bad_input_is_422_without_echo_or_traceback(client, world):
     body = response.json()
     assert body["code"] == "invalid" and body["detail"]
     assert any(e["loc"][-1] == "password" for e in body["errors"])
-    response = client.post(TOKEN_URL, {"phone": world.villager_a.phone, "password": ["secret-value"]},
-                           content_type="application/json")
+    response = client.post(
+        TOKEN_URL, {"phone": world.villager_a.phone, "password": ["secret-value"]}, content_type="application/json"
+    )
     assert response.status_code == 422
     text = response.content.decode()
     assert "secret-value" not in text and "Traceback" not in text
@@ -165,6 +164,7 @@ def test_session_writes_still_need_csrf(world):
 
 # --- /me ------------------------------------------------------------------------------------
 
+
 def test_me_anonymous_is_401(client, db):
     response = client.get("/api/v1/me")
     assert response.status_code == 401
@@ -183,10 +183,12 @@ def test_me_staff(world, login):
     body = login(world.township_staff).get("/api/v1/me").json()
     assert body["villager_id"] is None and body["is_staff_role"] is True
     assert [(r["role"], r["region_code"], r["region_name"], r["office"]) for r in body["roles"]] == [
-        ("office_staff", world.township_t.code, world.township_t.name, world.office_t.name)]
+        ("office_staff", world.township_t.code, world.township_t.name, world.office_t.name)
+    ]
 
 
 # --- Errors and language --------------------------------------------------------------------
+
 
 def test_errors_follow_accept_language(client, db):
     english = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
@@ -218,9 +220,18 @@ def test_openapi_schema_lists_every_endpoint(client, db):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     paths = schema["paths"]
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/regions", "/api/v1/regions/{code}",
-                 "/api/v1/households", "/api/v1/households/{public_id}", "/api/v1/villagers",
-                 "/api/v1/villagers/{public_id}", "/api/v1/me/delegations", "/api/v1/me/data-access"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/regions",
+        "/api/v1/regions/{code}",
+        "/api/v1/households",
+        "/api/v1/households/{public_id}",
+        "/api/v1/villagers",
+        "/api/v1/villagers/{public_id}",
+        "/api/v1/me/delegations",
+        "/api/v1/me/data-access",
+    ):
         assert path in paths, path
     assert "delete" in paths["/api/v1/auth/token"] and "post" in paths["/api/v1/auth/token"]
     assert not any("rest" in p for p in paths)  # the JSON 404 catch-all stays out of the schema
@@ -232,6 +243,7 @@ def test_unexpected_errors_are_json_500_without_traceback(world, login, monkeypa
 
     def broken(**kwargs):
         raise RuntimeError("secret internals")
+
     monkeypatch.setattr(selectors, "villagers_visible", broken)
     response = login(world.cadre_a).get("/api/v1/villagers")
     assert response.status_code == 500
@@ -247,24 +259,47 @@ def test_service_refusals_are_422_with_field_messages(world, login, monkeypatch)
 
     def refuse(**kwargs):
         raise ValidationError({"village": ["This village is closed."]})
+
     monkeypatch.setattr(selectors, "households_visible", refuse)
     body = login(world.cadre_a).get("/api/v1/households").json()
-    assert body == {"detail": "This village is closed.", "code": "invalid",
-                    "errors": [{"loc": ["body", "village"], "msg": "This village is closed.", "type": "value_error"}]}
+    assert body == {
+        "detail": "This village is closed.",
+        "code": "invalid",
+        "errors": [{"loc": ["body", "village"], "msg": "This village is closed.", "type": "value_error"}],
+    }
 
 
-@pytest.mark.parametrize("language, missing, whole, at_most, choose", [
-    ("zh-Hans", "此项必须填写。", "请填写整数。", "不能大于100。", "请从以下选项中选择：county、township、village、group。"),
-    ("en", "This field is required.", "Enter a whole number.", "Enter a value of at most 100.",
-     "Choose one of: county, township, village, group."),
-])
+@pytest.mark.parametrize(
+    "language, missing, whole, at_most, choose",
+    [
+        (
+            "zh-Hans",
+            "此项必须填写。",
+            "请填写整数。",
+            "不能大于100。",
+            "请从以下选项中选择：county、township、village、group。",
+        ),
+        (
+            "en",
+            "This field is required.",
+            "Enter a whole number.",
+            "Enter a value of at most 100.",
+            "Choose one of: county, township, village, group.",
+        ),
+    ],
+)
 def test_field_errors_speak_the_request_language(client, world, login, language, missing, whole, at_most, choose):
     """Each field's message is in the caller's language too, not pydantic's English under a Chinese headline."""
+
     def errors(response):
         assert response.status_code == 422
         return [e["msg"] for e in response.json()["errors"]]
-    assert errors(client.post(TOKEN_URL, {"phone": world.villager_a.phone}, content_type="application/json",
-                              HTTP_ACCEPT_LANGUAGE=language)) == [missing]
+
+    assert errors(
+        client.post(
+            TOKEN_URL, {"phone": world.villager_a.phone}, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+        )
+    ) == [missing]
     admin = login(world.county_admin)
     assert errors(admin.get("/api/v1/regions", {"page": "x"}, HTTP_ACCEPT_LANGUAGE=language)) == [whole]
     assert errors(admin.get("/api/v1/regions", {"page_size": 1000}, HTTP_ACCEPT_LANGUAGE=language)) == [at_most]

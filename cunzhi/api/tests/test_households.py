@@ -22,23 +22,31 @@ def test_anonymous_is_refused(client, world):
 def test_list_row_shape(world, login):
     body = login(world.cadre_a).get(URL).json()
     assert body["count"] == 1 and body["page"] == 1 and body["page_size"] == 20
-    assert body["items"] == [{
-        "id": world.household_a.public_id, "number": "A0001", "address": world.household_a.address,
-        "village": {"code": world.village_a.code, "name": world.village_a.name},
-        "group": {"code": world.group_a1.code, "name": world.group_a1.name},
-        "member_count": 2, "representative_name": "张三",
-    }]
+    assert body["items"] == [
+        {
+            "id": world.household_a.public_id,
+            "number": "A0001",
+            "address": world.household_a.address,
+            "village": {"code": world.village_a.code, "name": world.village_a.name},
+            "group": {"code": world.group_a1.code, "name": world.group_a1.name},
+            "member_count": 2,
+            "representative_name": "张三",
+        }
+    ]
 
 
-@pytest.mark.parametrize("persona, expected", [
-    ("county_admin", ["A0001", "B0001"]),
-    ("township_staff", ["A0001"]),
-    ("other_township_staff", ["B0001"]),
-    ("cadre_a", ["A0001"]),
-    # Lists are staff lists: villagers reach their own household through /me.
-    ("villager_a", []),
-    ("villager_b", []),
-])
+@pytest.mark.parametrize(
+    "persona, expected",
+    [
+        ("county_admin", ["A0001", "B0001"]),
+        ("township_staff", ["A0001"]),
+        ("other_township_staff", ["B0001"]),
+        ("cadre_a", ["A0001"]),
+        # Lists are staff lists: villagers reach their own household through /me.
+        ("villager_a", []),
+        ("villager_b", []),
+    ],
+)
 def test_list_is_scoped(world, login, persona, expected):
     assert numbers(login(getattr(world, persona)).get(URL)) == expected
 
@@ -71,6 +79,7 @@ def test_list_with_village_filter_query_count(crowded, login, django_assert_max_
 
 # --- Detail ---------------------------------------------------------------------------------
 
+
 def test_detail_for_cadre_lists_members_and_is_logged(world, login):
     response = login(world.cadre_a).get(f"{URL}/{world.household_a.public_id}", {"purpose": "低保复核"})
     assert response.status_code == 200
@@ -90,15 +99,18 @@ def test_member_reads_own_household_without_a_staff_log(world, login):
     assert not DataAccess.objects.exists()
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("county_admin", 200),
-    ("township_staff", 200),
-    ("cadre_a", 200),
-    ("villager_a", 200),
-    ("helper", 200),
-    ("villager_b", 404),
-    ("other_township_staff", 404),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("county_admin", 200),
+        ("township_staff", 200),
+        ("cadre_a", 200),
+        ("villager_a", 200),
+        ("helper", 200),
+        ("villager_b", 404),
+        ("other_township_staff", 404),
+    ],
+)
 def test_detail_of_household_a(world, login, persona, status):
     assert login(getattr(world, persona)).get(f"{URL}/{world.household_a.public_id}").status_code == status
 

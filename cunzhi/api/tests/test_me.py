@@ -15,8 +15,14 @@ ACCESS = "/api/v1/me/data-access"
 
 
 def grant(villager_user, helper, scopes=(DelegationScope.RECORDS,), days=30, **kw):
-    return Delegation.objects.create(villager=villager_user.villager, helper=helper, relation=Relation.FAMILY,
-                                     scopes=list(scopes), ends_at=timezone.now() + dt.timedelta(days=days), **kw)
+    return Delegation.objects.create(
+        villager=villager_user.villager,
+        helper=helper,
+        relation=Relation.FAMILY,
+        scopes=list(scopes),
+        ends_at=timezone.now() + dt.timedelta(days=days),
+        **kw,
+    )
 
 
 def test_anonymous_is_refused(client, db):
@@ -60,8 +66,13 @@ def many_delegations(world):
     for _ in range(30):
         grant(world.villager_a, UserFactory())
         v = VillagerFactory(village=world.village_a, user=UserFactory())
-        Delegation.objects.create(villager=v, helper=world.helper, relation=Relation.STATION,
-                                  scopes=[DelegationScope.CONCERNS], ends_at=timezone.now() + dt.timedelta(days=9))
+        Delegation.objects.create(
+            villager=v,
+            helper=world.helper,
+            relation=Relation.STATION,
+            scopes=[DelegationScope.CONCERNS],
+            ends_at=timezone.now() + dt.timedelta(days=9),
+        )
     return world
 
 
@@ -75,9 +86,9 @@ def test_delegations_query_count_is_fixed(many_delegations, login, persona, djan
 
 # --- Who looked at my data ------------------------------------------------------------------
 
+
 def test_a_staff_read_shows_in_the_villagers_access_log(world, login, client):
-    login(world.township_staff).get(f"/api/v1/villagers/{world.villager_a.villager.public_id}",
-                                    {"purpose": "核对材料"})
+    login(world.township_staff).get(f"/api/v1/villagers/{world.villager_a.villager.public_id}", {"purpose": "核对材料"})
     client.logout()
     body = login(world.villager_a).get(ACCESS).json()
     assert body["count"] == 1
@@ -97,8 +108,9 @@ def test_access_log_is_only_the_callers_own(world, login):
 
 def test_access_log_query_count_is_fixed(world, login, django_assert_max_num_queries):
     for i in range(30):
-        access_record(actor=world.cadre_a, villager=world.villager_a.villager, kind=AccessKind.STAFF_READ,
-                      purpose=f"read {i}")
+        access_record(
+            actor=world.cadre_a, villager=world.villager_a.villager, kind=AccessKind.STAFF_READ, purpose=f"read {i}"
+        )
     client = login(world.villager_a)
     with django_assert_max_num_queries(5):
         body = client.get(ACCESS, {"page_size": 50}).json()

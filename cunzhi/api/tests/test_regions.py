@@ -21,14 +21,23 @@ def test_anonymous_is_refused(client, world):
 def test_county_admin_sees_the_whole_tree(world, login):
     response = login(world.county_admin).get(URL)
     assert response.json()["count"] == 7
-    assert set(codes(response)) == {world.county.code, world.township_t.code, world.township_u.code,
-                                    world.village_a.code, world.village_b.code, world.group_a1.code,
-                                    world.group_b1.code}
+    assert set(codes(response)) == {
+        world.county.code,
+        world.township_t.code,
+        world.township_u.code,
+        world.village_a.code,
+        world.village_b.code,
+        world.group_a1.code,
+        world.group_b1.code,
+    }
 
 
 def test_township_staff_sees_their_township_only(world, login):
-    assert codes(login(world.township_staff).get(URL)) == [world.township_t.code, world.village_a.code,
-                                                            world.group_a1.code]
+    assert codes(login(world.township_staff).get(URL)) == [
+        world.township_t.code,
+        world.village_a.code,
+        world.group_a1.code,
+    ]
 
 
 def test_other_township_staff_does_not_see_township_t(world, login):
@@ -47,8 +56,12 @@ def test_cadre_sees_village_a_not_b(world, login):
 
 def test_villager_sees_their_own_line(world, login):
     client = login(world.villager_a)
-    assert codes(client.get(URL)) == [world.county.code, world.township_t.code, world.village_a.code,
-                                      world.group_a1.code]
+    assert codes(client.get(URL)) == [
+        world.county.code,
+        world.township_t.code,
+        world.village_a.code,
+        world.group_a1.code,
+    ]
     # Village B exists, but to villager A it answers like a code that does not exist.
     missing = client.get(f"{URL}/{world.village_b.code}")
     assert missing.status_code == 404
@@ -64,8 +77,11 @@ def test_filters(world, login):
     assert codes(client.get(URL, {"level": "village"})) == [world.village_a.code, world.village_b.code]
     assert codes(client.get(URL, {"parent": world.county.code})) == [world.township_t.code, world.township_u.code]
     assert codes(client.get(URL, {"q": "余村"})) == [world.village_b.code]
-    assert codes(client.get(URL, {"q": "330523101"})) == [world.township_u.code, world.village_b.code,
-                                                         world.group_b1.code]
+    assert codes(client.get(URL, {"q": "330523101"})) == [
+        world.township_u.code,
+        world.village_b.code,
+        world.group_b1.code,
+    ]
     assert client.get(URL, {"level": "planet"}).status_code == 422
     assert client.get(URL, {"parent": "12x"}).status_code == 422
 

@@ -32,16 +32,20 @@ def test_anonymous_is_refused(client, world):
 
 # --- Lists ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, expected", [
-    ("county_admin", ["张三", "张小明", "李四"]),
-    ("township_staff", ["张三", "张小明"]),
-    ("other_township_staff", ["李四"]),
-    ("cadre_a", ["张三", "张小明"]),
-    # Plain villagers have no list: their own record is reached through /me.
-    ("villager_a", []),
-    ("helper", []),
-    ("villager_b", []),
-])
+
+@pytest.mark.parametrize(
+    "persona, expected",
+    [
+        ("county_admin", ["张三", "张小明", "李四"]),
+        ("township_staff", ["张三", "张小明"]),
+        ("other_township_staff", ["李四"]),
+        ("cadre_a", ["张三", "张小明"]),
+        # Plain villagers have no list: their own record is reached through /me.
+        ("villager_a", []),
+        ("helper", []),
+        ("villager_b", []),
+    ],
+)
 def test_list_is_scoped(world, login, persona, expected):
     assert names(login(getattr(world, persona)).get(URL)) == sorted(expected)
 
@@ -66,8 +70,12 @@ def test_supervisor_list_masks_phones(world, login, supervisor_a):
 @pytest.fixture
 def mixed(crowded):
     """A child in village A (not adult) and a villager living away in Hangzhou."""
-    VillagerFactory(name="小朋友", village=crowded.village_a, group=crowded.group_a1,
-                    id_number=id_number_build("330523", timezone.localdate() - dt.timedelta(days=365 * 5), 11))
+    VillagerFactory(
+        name="小朋友",
+        village=crowded.village_a,
+        group=crowded.group_a1,
+        id_number=id_number_build("330523", timezone.localdate() - dt.timedelta(days=365 * 5), 11),
+    )
     v = crowded.helper.villager
     v.living_away, v.away_city = True, "杭州"
     v.save()
@@ -124,8 +132,16 @@ def test_list_query_count_is_fixed(crowded, login, persona, django_assert_max_nu
 def test_filtered_list_query_count_is_fixed(crowded, login, django_assert_max_num_queries):
     client = login(crowded.county_admin)
     with django_assert_max_num_queries(7):  # + looking up the village and the group
-        response = client.get(URL, {"page_size": 100, "village": crowded.village_a.code,
-                                    "group": crowded.group_a1.code, "adult": "true", "q": "村民"})
+        response = client.get(
+            URL,
+            {
+                "page_size": 100,
+                "village": crowded.village_a.code,
+                "group": crowded.group_a1.code,
+                "adult": "true",
+                "q": "村民",
+            },
+        )
     assert len(response.json()["items"]) == ROWS
 
 
@@ -139,15 +155,19 @@ def test_bearer_list_query_count_is_fixed(crowded, client, bearer, django_assert
 
 # --- Detail: who may read -------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, status", [
-    ("villager_a", 200),  # their own record
-    ("cadre_a", 200),
-    ("township_staff", 200),
-    ("county_admin", 200),
-    ("helper", 404),  # the son, without a delegation
-    ("villager_b", 404),
-    ("other_township_staff", 404),
-])
+
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("villager_a", 200),  # their own record
+        ("cadre_a", 200),
+        ("township_staff", 200),
+        ("county_admin", 200),
+        ("helper", 404),  # the son, without a delegation
+        ("villager_b", 404),
+        ("other_township_staff", 404),
+    ],
+)
 def test_detail_of_villager_a(world, login, persona, status):
     response = detail(login(getattr(world, persona)), world.villager_a)
     assert response.status_code == status
@@ -164,8 +184,13 @@ def test_villager_b_is_hidden_from_village_a_and_township_t(world, login, person
 
 
 def test_helper_reads_under_a_records_delegation(world, login):
-    Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.RECORDS], ends_at=timezone.now() + dt.timedelta(days=30))
+    Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.RECORDS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+    )
     response = detail(login(world.helper), world.villager_a)
     assert response.status_code == 200
     assert response.json()["id_number_masked"] is True
@@ -174,12 +199,18 @@ def test_helper_reads_under_a_records_delegation(world, login):
 
 
 def test_a_delegation_for_other_things_does_not_open_the_record(world, login):
-    Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.CONCERNS], ends_at=timezone.now() + dt.timedelta(days=30))
+    Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.CONCERNS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+    )
     assert detail(login(world.helper), world.villager_a).status_code == 404
 
 
 # --- Detail: masking by role ----------------------------------------------------------------
+
 
 def test_own_record_is_unmasked_and_not_logged(world, login):
     v = world.villager_a.villager
@@ -220,13 +251,15 @@ def test_county_admin_sees_full_id_and_masked_phone(world, login):
 
 # --- Detail: access log ---------------------------------------------------------------------
 
+
 def test_staff_reads_are_logged_with_purpose(world, login):
     client = login(world.township_staff)
     detail(client, world.villager_a, purpose="核对低保申请材料")
     detail(client, world.villager_a)
     rows = list(DataAccess.objects.order_by("id"))
     assert [(r.subject_id, r.actor_id, r.kind) for r in rows] == [
-        (world.villager_a.villager.pk, world.township_staff.pk, AccessKind.STAFF_READ)] * 2
+        (world.villager_a.villager.pk, world.township_staff.pk, AccessKind.STAFF_READ)
+    ] * 2
     assert rows[0].purpose == "核对低保申请材料" and rows[1].purpose
     assert rows[0].actor_office.startswith(world.office_t.name)
     assert rows[0].region_code == world.village_a.code

@@ -31,8 +31,9 @@ def png(name="photo.jpg", size=(40, 30)) -> SimpleUploadedFile:
 
 
 def pdf_file(name="scan.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                              content_type="application/pdf")
+    return SimpleUploadedFile(
+        name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf"
+    )
 
 
 def exe_file(name="virus.pdf") -> SimpleUploadedFile:
@@ -44,28 +45,70 @@ def catalogue(world):
     """Two items: the disability certificate, and the minimum living allowance (容缺 allowed) whose
     disability material is taken from an earlier certificate with consent."""
     admin = world.county_admin
-    disability = ServiceItem(code="disability-cert", name="残疾人证办理", matter=Matter.DISABILITY,
-                             office_level=Level.COUNTY, office_kind=OfficeKind.CIVIL_AFFAIRS, promised_days=20,
-                             region_code=world.county.code)
-    services.item_configure(actor=admin, item=disability, steps=[
-        {"name": "县级审核", "level": Level.COUNTY, "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 10}],
-        materials=[{"name": "居民身份证", "core": True, "forms": "原件照片", "source": Source.IDENTITY,
-                    "legal_basis": BASIS}])
-    dibao = ServiceItem(code="dibao", name="最低生活保障", matter=Matter.ASSISTANCE, office_level=Level.TOWNSHIP,
-                        office_kind=OfficeKind.CIVIL_AFFAIRS, promised_days=30, conditional_allowed=True,
-                        region_code=world.county.code)
-    services.item_configure(actor=admin, item=dibao, steps=[
-        {"name": "村级初审", "level": Level.VILLAGE, "office_kind": "", "time_limit_days": 5},
-        {"name": "乡镇审核", "level": Level.TOWNSHIP, "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 10},
-        {"name": "县级审批", "level": Level.COUNTY, "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 10},
-    ], materials=[
-        {"name": "居民身份证", "core": True, "forms": "原件照片", "source": Source.IDENTITY, "legal_basis": BASIS},
-        {"name": "户口簿", "core": True, "forms": "户主页和本人页照片", "source": Source.HOUSEHOLD, "legal_basis": BASIS},
-        {"name": "家庭收入声明", "core": True, "forms": "签字后拍照或PDF", "example": "全家近12个月收入"},
-        {"name": "残疾人证", "core": False, "forms": "证件照片", "source": Source.CERTIFICATE,
-         "source_item": disability, "conditional": True, "condition": "家庭成员有残疾的"},
-        {"name": "银行卡", "core": False, "forms": "正面照片", "example": "本人名下的一类账户"},
-    ])
+    disability = ServiceItem(
+        code="disability-cert",
+        name="残疾人证办理",
+        matter=Matter.DISABILITY,
+        office_level=Level.COUNTY,
+        office_kind=OfficeKind.CIVIL_AFFAIRS,
+        promised_days=20,
+        region_code=world.county.code,
+    )
+    services.item_configure(
+        actor=admin,
+        item=disability,
+        steps=[
+            {"name": "县级审核", "level": Level.COUNTY, "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 10}
+        ],
+        materials=[
+            {"name": "居民身份证", "core": True, "forms": "原件照片", "source": Source.IDENTITY, "legal_basis": BASIS}
+        ],
+    )
+    dibao = ServiceItem(
+        code="dibao",
+        name="最低生活保障",
+        matter=Matter.ASSISTANCE,
+        office_level=Level.TOWNSHIP,
+        office_kind=OfficeKind.CIVIL_AFFAIRS,
+        promised_days=30,
+        conditional_allowed=True,
+        region_code=world.county.code,
+    )
+    services.item_configure(
+        actor=admin,
+        item=dibao,
+        steps=[
+            {"name": "村级初审", "level": Level.VILLAGE, "office_kind": "", "time_limit_days": 5},
+            {
+                "name": "乡镇审核",
+                "level": Level.TOWNSHIP,
+                "office_kind": OfficeKind.CIVIL_AFFAIRS,
+                "time_limit_days": 10,
+            },
+            {"name": "县级审批", "level": Level.COUNTY, "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 10},
+        ],
+        materials=[
+            {"name": "居民身份证", "core": True, "forms": "原件照片", "source": Source.IDENTITY, "legal_basis": BASIS},
+            {
+                "name": "户口簿",
+                "core": True,
+                "forms": "户主页和本人页照片",
+                "source": Source.HOUSEHOLD,
+                "legal_basis": BASIS,
+            },
+            {"name": "家庭收入声明", "core": True, "forms": "签字后拍照或PDF", "example": "全家近12个月收入"},
+            {
+                "name": "残疾人证",
+                "core": False,
+                "forms": "证件照片",
+                "source": Source.CERTIFICATE,
+                "source_item": disability,
+                "conditional": True,
+                "condition": "家庭成员有残疾的",
+            },
+            {"name": "银行卡", "core": False, "forms": "正面照片", "example": "本人名下的一类账户"},
+        ],
+    )
     specs = {m.name: m for m in dibao.materials.all()}
     return SimpleNamespace(dibao=dibao, disability=disability, specs=specs)
 
@@ -88,29 +131,45 @@ def county_staff(world):
 
 @pytest.fixture
 def delegation(world):
-    from django.utils import timezone
     import datetime as dt
-    return Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper, relation=Relation.FAMILY,
-                                     scopes=[DelegationScope.APPLICATIONS, DelegationScope.CONCERNS],
-                                     ends_at=timezone.now() + dt.timedelta(days=30))
+
+    from django.utils import timezone
+
+    return Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.APPLICATIONS, DelegationScope.CONCERNS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+    )
 
 
 @pytest.fixture
 def flow(world, catalogue):
     """Helpers: submit the allowance for villager A with the income statement (bank card missing)."""
+
     def submit(*, commitment=True, income=True, bank=False, actor=None, **kw):
         uploads = {}
         if income:
             uploads[catalogue.specs["家庭收入声明"].pk] = [png("income.jpg")]
         if bank:
             uploads[catalogue.specs["银行卡"].pk] = [png("bank.jpg")]
-        return services.application_submit(actor=actor or world.villager_a, item=catalogue.dibao,
-                                           villager=world.villager_a.villager, uploads=uploads,
-                                           commitment=commitment, **kw)
+        return services.application_submit(
+            actor=actor or world.villager_a,
+            item=catalogue.dibao,
+            villager=world.villager_a.villager,
+            uploads=uploads,
+            commitment=commitment,
+            **kw,
+        )
 
     def conditional(app, days=10):
         import datetime as dt
+
         from django.utils import timezone
-        return services.application_accept_conditionally(actor=world.township_staff, application=app,
-                                                         deadline=timezone.localdate() + dt.timedelta(days=days))
+
+        return services.application_accept_conditionally(
+            actor=world.township_staff, application=app, deadline=timezone.localdate() + dt.timedelta(days=days)
+        )
+
     return SimpleNamespace(submit=submit, conditional=conditional)

@@ -66,17 +66,21 @@ def test_work_list_and_decisions(world, catalogue, flow, login, county_staff, dj
     assert response.status_code == 422 and "Materials are missing" in response.json()["detail"]
     assert login(world.villager_a).post(f"{API}/applications/{target}/accept").status_code == 403
     # The whole path for the disability certificate through the API.
-    cert_app = services.application_submit(actor=world.villager_a, item=catalogue.disability,
-                                           villager=world.villager_a.villager)
+    cert_app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
     client = login(county_staff)
     assert client.post(f"{API}/applications/{cert_app.public_id}/accept").json()["status"] == "in_review"
-    bad = client.post(f"{API}/applications/{cert_app.public_id}/step", {"decision": "maybe"},
-                      content_type="application/json")
+    bad = client.post(
+        f"{API}/applications/{cert_app.public_id}/step", {"decision": "maybe"}, content_type="application/json"
+    )
     assert bad.status_code == 422
-    done = client.post(f"{API}/applications/{cert_app.public_id}/step", {"decision": "approve"},
-                       content_type="application/json").json()
+    done = client.post(
+        f"{API}/applications/{cert_app.public_id}/step", {"decision": "approve"}, content_type="application/json"
+    ).json()
     assert done["status"] == "approved" and done["certificate_code"]
     cert = Certificate.objects.get()
     from django.test import Client
+
     verified = Client().get(f"{API}/verify/{cert.code}").json()
     assert verified["state"] == "genuine" and verified["holder"] == "张*" and verified["item"] == "残疾人证办理"

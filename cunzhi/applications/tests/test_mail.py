@@ -47,8 +47,13 @@ def receive(msg):
 def test_attachments_are_filed_by_number_and_a_receipt_goes_back(world, catalogue, conditional_app):
     app = conditional_app
     bank, card = catalogue.specs["银行卡"], catalogue.specs["残疾人证"]
-    kept = receive(message(sender="张三 <ZhangSan@example.com>", subject=f"补充材料 {app.number}",
-                           files=[photo(f"{bank.order}-银行卡.png"), photo("残疾人证.png")]))
+    kept = receive(
+        message(
+            sender="张三 <ZhangSan@example.com>",
+            subject=f"补充材料 {app.number}",
+            files=[photo(f"{bank.order}-银行卡.png"), photo("残疾人证.png")],
+        )
+    )
     assert kept.state == MailState.ATTACHED and kept.application == app and kept.reason == ""
     assert kept.raw.size > 0  # the whole message is stored
     states = {m.spec_id: m for m in app.materials.all()}
@@ -58,6 +63,7 @@ def test_attachments_are_filed_by_number_and_a_receipt_goes_back(world, catalogu
     assert app.commitment.state == CommitmentState.KEPT and app.supply_due_at is None
     # The receipt (sent after commit; run it here directly, as on_commit would).
     from cunzhi.applications import inbound
+
     assert inbound.reply(kept.pk)
     sent = django_mail.outbox[-1]
     assert sent.to == ["zhangsan@example.com"] and app.number in sent.subject
@@ -69,6 +75,7 @@ def test_receipt_is_plain_text_with_the_names_as_sent(world, catalogue, conditio
     name = '张三\'s "scan" <1>.png'
     kept = receive(message(sender="zhangsan@example.com", subject=app.number, files=[photo(name)]))
     from cunzhi.applications import inbound
+
     assert inbound.reply(kept.pk)
     body = django_mail.outbox[-1].body
     assert name in body and "&quot;" not in body and "&#x27;" not in body
@@ -80,6 +87,7 @@ def test_unknown_sender_is_kept_not_filed(world, catalogue, conditional_app):
     assert kept.state == MailState.UNMATCHED and kept.reason == "unknown_sender"
     assert not app.files.filter(via="email").exists()
     from cunzhi.applications import inbound
+
     inbound.reply(kept.pk)
     body = django_mail.outbox[-1].body
     assert "not the e-mail registered" in body and app.number not in body  # nothing revealed to a stranger
@@ -93,8 +101,13 @@ def test_unknown_or_missing_number_is_kept(world, conditional_app, subject, reas
 
 def test_bad_attachment_is_refused_with_its_reason(world, catalogue, conditional_app):
     app = conditional_app
-    kept = receive(message(sender="zhangsan@example.com", subject=app.number,
-                           files=[("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100, ("application", "pdf"))]))
+    kept = receive(
+        message(
+            sender="zhangsan@example.com",
+            subject=app.number,
+            files=[("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100, ("application", "pdf"))],
+        )
+    )
     assert kept.state == MailState.UNMATCHED and kept.reason == "no_valid_files"
     assert kept.report[0]["ok"] is False and "not accepted" in kept.report[0]["message"]
     assert not app.files.filter(via="email").exists()
@@ -107,8 +120,9 @@ def test_ambiguous_attachment_waits_on_the_application_for_staff(world, catalogu
     unsorted = app.files.get(material__isnull=True)
     client.force_login(world.township_staff)
     bank = app.materials.get(spec=catalogue.specs["银行卡"])
-    response = client.post(reverse("applications:assign", args=[app.public_id]),
-                           {"file": unsorted.public_id, "material": bank.pk})
+    response = client.post(
+        reverse("applications:assign", args=[app.public_id]), {"file": unsorted.public_id, "material": bank.pk}
+    )
     assert response.status_code == 302
     bank.refresh_from_db()
     assert bank.state == MaterialState.SUPPLIED and bank.files.get() == unsorted
@@ -150,6 +164,7 @@ def _free_port():
 @pytest.mark.django_db(transaction=True)
 def test_real_smtp_receiver_files_and_replies(world, catalogue, flow):
     from cunzhi.applications.management.commands.applications_mail_receiver import controller
+
     world.villager_a.email = "zhangsan@example.com"
     world.villager_a.save()
     app = flow.submit()
@@ -161,8 +176,13 @@ def test_real_smtp_receiver_files_and_replies(world, catalogue, flow):
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
             with pytest.raises(smtplib.SMTPRecipientsRefused):
                 smtp.send_message(message(sender="zhangsan@example.com", subject=app.number), to_addrs=["x@y.z"])
-            smtp.send_message(message(sender="zhangsan@example.com", subject=f"Re: {app.number}",
-                                      files=[photo("5-card.png"), photo("残疾人证.png")]))
+            smtp.send_message(
+                message(
+                    sender="zhangsan@example.com",
+                    subject=f"Re: {app.number}",
+                    files=[photo("5-card.png"), photo("残疾人证.png")],
+                )
+            )
     finally:
         server.stop()
     kept = InboundMail.objects.get()

@@ -27,14 +27,16 @@ def material(app, catalogue, name):
 def test_the_disability_certificate_no_longer_terminates_an_application(world, catalogue, flow):
     """The issue as reported: nobody in the household is disabled, the bank card arrives in time."""
     app = flow.submit()  # bank card and disability certificate missing
-    services.material_not_applicable(actor=world.township_staff, application=app,
-                                     material=material(app, catalogue, "残疾人证"))
+    services.material_not_applicable(
+        actor=world.township_staff, application=app, material=material(app, catalogue, "残疾人证")
+    )
     notice = flow.conditional(app)
     assert [i["name"] for i in notice.items] == ["银行卡"]
     app.refresh_from_db()
     assert app.commitment.items == ["银行卡"]
-    services.material_supply(actor=world.villager_a, application=app, material=material(app, catalogue, "银行卡"),
-                             files=[png()])
+    services.material_supply(
+        actor=world.villager_a, application=app, material=material(app, catalogue, "银行卡"), files=[png()]
+    )
     app.refresh_from_db()
     assert app.supply_due_at is None and app.commitment.state == CommitmentState.KEPT
     assert services.applications_terminate_overdue(now=timezone.now() + dt.timedelta(days=60)) == "0 terminated"
@@ -49,8 +51,9 @@ def test_the_applicant_says_it_does_not_apply_after_acceptance_and_the_commitmen
     with pytest.raises(ValidationError) as exc:  # the applicant's side must say why
         services.material_not_applicable(actor=world.villager_a, application=app, material=disability)
     assert "reason" in exc.value.message_dict
-    services.material_not_applicable(actor=world.villager_a, application=app, material=disability,
-                                     reason="家中无残疾人")
+    services.material_not_applicable(
+        actor=world.villager_a, application=app, material=disability, reason="家中无残疾人"
+    )
     app.refresh_from_db()
     disability.refresh_from_db()
     assert disability.state == MaterialState.NOT_APPLICABLE and disability.not_applicable_by == world.villager_a
@@ -64,8 +67,9 @@ def test_the_applicant_says_it_does_not_apply_after_acceptance_and_the_commitmen
 
 def test_a_helper_marks_it_for_the_villager_on_record(world, catalogue, flow, delegation):
     app = flow.submit()
-    services.material_not_applicable(actor=world.helper, application=app,
-                                     material=material(app, catalogue, "残疾人证"), reason="家里没有残疾人")
+    services.material_not_applicable(
+        actor=world.helper, application=app, material=material(app, catalogue, "残疾人证"), reason="家里没有残疾人"
+    )
     event = AuditEvent.objects.get(action="application.material_not_applicable")
     assert event.actor == world.helper and event.on_behalf_of_id == world.villager_a.villager.pk
 
@@ -73,17 +77,16 @@ def test_a_helper_marks_it_for_the_villager_on_record(world, catalogue, flow, de
 def test_only_conditional_and_missing_materials_and_only_staff_undo_before_acceptance(world, catalogue, flow):
     app = flow.submit()
     with pytest.raises(ValidationError, match="needed in every case"):
-        services.material_not_applicable(actor=world.township_staff, application=app,
-                                         material=material(app, catalogue, "银行卡"))
+        services.material_not_applicable(
+            actor=world.township_staff, application=app, material=material(app, catalogue, "银行卡")
+        )
     disability = material(app, catalogue, "残疾人证")
     services.material_not_applicable(actor=world.villager_a, application=app, material=disability, reason="无残疾人")
     with pytest.raises(ValidationError, match="Only a missing material"):
         services.material_not_applicable(actor=world.township_staff, application=app, material=disability)
     with pytest.raises(ValidationError, match="Only the accepting office"):
-        services.material_not_applicable(actor=world.villager_a, application=app, material=disability,
-                                         applicable=True)
-    services.material_not_applicable(actor=world.township_staff, application=app, material=disability,
-                                     applicable=True)
+        services.material_not_applicable(actor=world.villager_a, application=app, material=disability, applicable=True)
+    services.material_not_applicable(actor=world.township_staff, application=app, material=disability, applicable=True)
     disability.refresh_from_db()
     assert disability.state == MaterialState.MISSING and disability.not_applicable_reason == ""
     assert AuditEvent.objects.filter(action="application.material_applicable").count() == 1
@@ -104,14 +107,21 @@ def test_a_file_sent_after_all_makes_it_provided(world, catalogue, flow):
 def test_a_condition_is_required_for_a_conditional_material(world):
     item = ServiceItem(code="x", name="测试事项", promised_days=5, region_code=world.county.code)
     with pytest.raises(ValidationError, match="say when it is needed"):
-        services.item_configure(actor=world.county_admin, item=item, steps=[
-            {"name": "乡镇审核", "level": "township", "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 5}],
-            materials=[{"name": "居民身份证", "core": True, "forms": "照片", "source": Source.IDENTITY,
-                        "legal_basis": "依法"},
-                       {"name": "残疾人证", "core": False, "forms": "照片", "conditional": True, "condition": " "}])
+        services.item_configure(
+            actor=world.county_admin,
+            item=item,
+            steps=[
+                {"name": "乡镇审核", "level": "township", "office_kind": OfficeKind.CIVIL_AFFAIRS, "time_limit_days": 5}
+            ],
+            materials=[
+                {"name": "居民身份证", "core": True, "forms": "照片", "source": Source.IDENTITY, "legal_basis": "依法"},
+                {"name": "残疾人证", "core": False, "forms": "照片", "conditional": True, "condition": " "},
+            ],
+        )
 
 
 # --- pages ------------------------------------------------------------------------------------------
+
 
 def test_applying_the_applicant_says_it_does_not_apply(world, catalogue, login):
     client = login(world.villager_a)
@@ -119,9 +129,14 @@ def test_applying_the_applicant_says_it_does_not_apply(world, catalogue, login):
     page = client.get(reverse("applications:apply", args=[catalogue.dibao.public_id])).content.decode()
     assert f'name="na{specs["残疾人证"].pk}"' in page and f'name="na{specs["银行卡"].pk}"' not in page
     assert "Needed only: 家庭成员有残疾的" in page
-    response = client.post(reverse("applications:apply", args=[catalogue.dibao.public_id]), {
-        f"m{specs['家庭收入声明'].pk}": png("income.jpg"), f"na{specs['残疾人证'].pk}": "家中没有残疾人",
-        "commitment": "on"})
+    response = client.post(
+        reverse("applications:apply", args=[catalogue.dibao.public_id]),
+        {
+            f"m{specs['家庭收入声明'].pk}": png("income.jpg"),
+            f"na{specs['残疾人证'].pk}": "家中没有残疾人",
+            "commitment": "on",
+        },
+    )
     assert response.status_code == 302
     app = world.villager_a.villager.applications.get()
     assert material(app, catalogue, "残疾人证").state == MaterialState.NOT_APPLICABLE
@@ -133,7 +148,9 @@ def test_applying_the_applicant_says_it_does_not_apply(world, catalogue, login):
 @pytest.fixture
 def nature_staff(world):
     """Staff of another office of the same township (natural resources): not the accepting office."""
-    office = Office.objects.create(name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES, region=world.township_t)
+    office = Office.objects.create(
+        name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES, region=world.township_t
+    )
     user = UserFactory(phone="13900000025", name="孙所长")
     RoleAssignment.objects.create(user=user, role=Role.OFFICE_STAFF, region=world.township_t, office=office)
     return user
@@ -150,8 +167,10 @@ def test_the_page_action_allowed_and_refused(world, catalogue, flow, login, clie
     # The county administrator reads every application of the county but does not accept this one.
     assert login(world.county_admin).post(target, {"reason": "无"}).status_code == 403
     disability.refresh_from_db()
-    assert disability.state == MaterialState.MISSING and not AuditEvent.objects.filter(
-        action="application.material_not_applicable").exists()
+    assert (
+        disability.state == MaterialState.MISSING
+        and not AuditEvent.objects.filter(action="application.material_not_applicable").exists()
+    )
     # Bad input: the applicant without a reason gets the message, nothing changes.
     response = login(world.villager_a).post(target, {"reason": ""})
     assert response.status_code == 400 and "Say why it does not apply" in response.content.decode()

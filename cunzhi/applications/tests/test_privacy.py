@@ -22,8 +22,17 @@ def conditional_notice(world, catalogue, flow):
     return app, notice
 
 
-PERSONAS = ["villager_a", "township_staff", "cadre_a", "county_admin", "supervisor_a", "other_office_staff",
-            "other_township_staff", "villager_b", "cadre_b"]
+PERSONAS = [
+    "villager_a",
+    "township_staff",
+    "cadre_a",
+    "county_admin",
+    "supervisor_a",
+    "other_office_staff",
+    "other_township_staff",
+    "villager_b",
+    "cadre_b",
+]
 
 
 def persona(world, request, name):
@@ -32,7 +41,8 @@ def persona(world, request, name):
 
 @pytest.mark.parametrize("name", PERSONAS)
 def test_notice_about_an_application_is_read_by_whoever_may_read_the_application(
-        world, conditional_notice, login, request, name):
+    world, conditional_notice, login, request, name
+):
     app, notice = conditional_notice
     client = login(persona(world, request, name))
     application = client.get(reverse("applications:detail", args=[app.public_id])).status_code
@@ -47,8 +57,13 @@ def test_helpers_under_a_notices_delegation_read_the_notice(world, conditional_n
     _app, notice = conditional_notice
     target = reverse("notify:notice", args=[notice.public_id])
     assert login(world.helper).get(target).status_code == 404
-    Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.NOTICES], ends_at=timezone.now() + dt.timedelta(days=9))
+    Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.NOTICES],
+        ends_at=timezone.now() + dt.timedelta(days=9),
+    )
     assert login(world.helper).get(target).status_code == 200
 
 
@@ -60,7 +75,8 @@ def test_anonymous_is_sent_to_log_in(client, conditional_notice):
 
 @pytest.mark.parametrize("name", ["supervisor_a", "other_office_staff"])
 def test_staff_who_may_not_read_the_application_do_not_list_nor_report_its_notices(
-        world, conditional_notice, login, request, name):
+    world, conditional_notice, login, request, name
+):
     _app, notice = conditional_notice
     client = login(persona(world, request, name))
     assert notice.public_id not in client.get(reverse("notify:notice_list")).content.decode()
@@ -85,8 +101,8 @@ def test_every_notice_about_an_application_names_it(world, conditional_notice, c
 
 # --- another office of the same township (item 13) ------------------------------------------------
 
-def test_another_office_of_the_township_sees_none_of_the_application(world, catalogue, flow, login,
-                                                                       other_office_staff):
+
+def test_another_office_of_the_township_sees_none_of_the_application(world, catalogue, flow, login, other_office_staff):
     app = flow.submit()
     client = login(other_office_staff)
     assert client.get(reverse("applications:detail", args=[app.public_id])).status_code == 404
@@ -100,8 +116,10 @@ def test_another_office_of_the_township_sees_none_of_the_application(world, cata
 
 # --- "who looked at my data": one line per access (item 26) ---------------------------------------
 
+
 def test_a_reuse_read_three_times_is_one_line_citing_its_basis_once(world, catalogue, flow, login):
     from .conftest import BASIS
+
     app = flow.submit()  # identity card and household register taken from records, on the same basis
     staff = login(world.township_staff)
     for _n in range(3):  # opened, then back on the page after each action

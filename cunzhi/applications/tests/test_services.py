@@ -10,8 +10,18 @@ from django.utils import timezone
 
 from cunzhi.applications import services
 from cunzhi.applications.models import (
-    Application, Certificate, Channel, CommitmentState, DecisionNotice, Level, MaterialState, NoticeKind,
-    ServiceItem, Stage, Status, StepState,
+    Application,
+    Certificate,
+    Channel,
+    CommitmentState,
+    DecisionNotice,
+    Level,
+    MaterialState,
+    NoticeKind,
+    ServiceItem,
+    Stage,
+    Status,
+    StepState,
 )
 from cunzhi.core.models import AuditEvent
 from cunzhi.notify.models import Notice
@@ -51,8 +61,9 @@ def test_submit_reuses_records_and_stores_uploads(world, catalogue, flow):
 
 def test_sensitive_reuse_needs_consent_and_shows_on_who_viewed_my_data(world, catalogue, flow, county_staff):
     # An approved disability certificate exists for villager A.
-    cert_app = services.application_submit(actor=world.villager_a, item=catalogue.disability,
-                                           villager=world.villager_a.villager)
+    cert_app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
     county_staff_office = world.office_county
     assert cert_app.accepting_office == county_staff_office
     services.application_accept(actor=county_staff, application=cert_app)
@@ -66,8 +77,14 @@ def test_sensitive_reuse_needs_consent_and_shows_on_who_viewed_my_data(world, ca
     assert m.state == MaterialState.REUSED and m.consent_at is not None and m.legal_basis == ""
     # A helper applying: the reuse is recorded at once, with its basis, for the villager to see.
     from cunzhi.people.models import Delegation, DelegationScope, Relation
-    Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.APPLICATIONS], ends_at=timezone.now() + dt.timedelta(days=9))
+
+    Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.APPLICATIONS],
+        ends_at=timezone.now() + dt.timedelta(days=9),
+    )
     flow.submit(actor=world.helper)
     rows = DataAccess.objects.filter(subject=world.villager_a.villager, kind=AccessKind.DATA_REUSE)
     assert rows.exists() and "国发〔2022〕5号" in rows.first().purpose
@@ -83,8 +100,9 @@ def test_only_applicant_side_may_submit(world, catalogue):
 def test_station_staff_apply_on_behalf_recorded(world, catalogue):
     with pytest.raises(ValidationError):
         services.application_submit(actor=world.cadre_a, item=catalogue.dibao, villager=world.villager_a.villager)
-    app = services.application_submit(actor=world.cadre_a, item=catalogue.dibao, villager=world.villager_a.villager,
-                                      station_confirmed=True)
+    app = services.application_submit(
+        actor=world.cadre_a, item=catalogue.dibao, villager=world.villager_a.villager, station_confirmed=True
+    )
     assert app.channel == Channel.STATION and app.submitted_by == world.cadre_a
     event = AuditEvent.objects.get(action="application.submit")
     assert event.on_behalf_of == world.villager_a.villager and event.actor == world.cadre_a
@@ -93,8 +111,12 @@ def test_station_staff_apply_on_behalf_recorded(world, catalogue):
 
 def test_bad_upload_refuses_whole_submission(world, catalogue):
     with pytest.raises(ValidationError) as exc:
-        services.application_submit(actor=world.villager_a, item=catalogue.dibao, villager=world.villager_a.villager,
-                                    uploads={catalogue.specs["家庭收入声明"].pk: [exe_file()]})
+        services.application_submit(
+            actor=world.villager_a,
+            item=catalogue.dibao,
+            villager=world.villager_a.villager,
+            uploads={catalogue.specs["家庭收入声明"].pk: [exe_file()]},
+        )
     assert "not accepted" in str(exc.value)
     assert not Application.objects.exists()
 
@@ -132,8 +154,9 @@ def test_conditional_acceptance_rules(world, catalogue, flow):
     with pytest.raises(ValidationError, match="promised processing time"):
         services.application_accept_conditionally(actor=world.township_staff, application=app, deadline=too_late)
     with pytest.raises(ValidationError, match="after today"):
-        services.application_accept_conditionally(actor=world.township_staff, application=app,
-                                                  deadline=timezone.localdate())
+        services.application_accept_conditionally(
+            actor=world.township_staff, application=app, deadline=timezone.localdate()
+        )
     app.refresh_from_db()
     assert app.status == Status.SUBMITTED and not DecisionNotice.objects.exists()
     notice = flow.conditional(app)
@@ -159,6 +182,7 @@ def test_conditional_notice_links_its_pdf_at_the_site_address(world, catalogue, 
 
 def test_certificate_qr_and_link_use_the_site_address(settings):
     from cunzhi.applications import pdf
+
     settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
     assert pdf.verify_url("ABCD-1234") == "https://cunzhi.example.gov.cn:8443" + pdf.verify_path("ABCD-1234")
 
@@ -172,8 +196,11 @@ def test_supplying_the_last_material_keeps_the_commitment(world, catalogue, flow
     app.refresh_from_db()
     assert app.supply_due_at is None
     assert app.commitment.state == CommitmentState.KEPT
-    assert set(app.materials.values_list("state", flat=True)) <= {MaterialState.REUSED, MaterialState.PROVIDED,
-                                                                  MaterialState.SUPPLIED}
+    assert set(app.materials.values_list("state", flat=True)) <= {
+        MaterialState.REUSED,
+        MaterialState.PROVIDED,
+        MaterialState.SUPPLIED,
+    }
     # Nothing to terminate later.
     assert services.applications_terminate_overdue(now=timezone.now() + dt.timedelta(days=60)) == "0 terminated"
 
@@ -204,17 +231,26 @@ def test_return_lists_every_correction_in_one_notice_then_resubmit(world, catalo
     with pytest.raises(ValidationError, match="at least one correction"):
         services.application_return(actor=world.township_staff, application=app, corrections={})
     materials = {m.spec.name: m for m in app.materials.all()}
-    notice = services.application_return(actor=world.township_staff, application=app, corrections={
-        materials["家庭收入声明"].pk: "缺少签字", materials["银行卡"].pk: "请提供本人名下银行卡"},
-        message="请一并补正")
+    notice = services.application_return(
+        actor=world.township_staff,
+        application=app,
+        corrections={materials["家庭收入声明"].pk: "缺少签字", materials["银行卡"].pk: "请提供本人名下银行卡"},
+        message="请一并补正",
+    )
     app.refresh_from_db()
     assert app.status == Status.RETURNED and app.stage == Stage.APPLICANT and app.due_at is None
     assert DecisionNotice.objects.filter(application=app, kind=NoticeKind.RETURN).count() == 1
     assert {i["name"] for i in notice.items} == {"家庭收入声明", "银行卡"}
     with pytest.raises(ValidationError):
         services.application_resubmit(actor=world.villager_b, application=app)
-    services.application_resubmit(actor=world.villager_a, application=app, uploads={
-        catalogue.specs["家庭收入声明"].pk: [png("signed.jpg")], catalogue.specs["银行卡"].pk: [png("card.jpg")]})
+    services.application_resubmit(
+        actor=world.villager_a,
+        application=app,
+        uploads={
+            catalogue.specs["家庭收入声明"].pk: [png("signed.jpg")],
+            catalogue.specs["银行卡"].pk: [png("card.jpg")],
+        },
+    )
     app.refresh_from_db()
     assert app.status == Status.SUBMITTED and app.handler_office == world.office_t
     income = app.materials.get(spec=catalogue.specs["家庭收入声明"])
@@ -280,8 +316,9 @@ def test_overdue_steps_escalate_once(world, catalogue, flow, county_staff):
 
 
 def test_certificate_verification_fails_for_made_up_or_altered(world, catalogue, county_staff):
-    app = services.application_submit(actor=world.villager_a, item=catalogue.disability,
-                                      villager=world.villager_a.villager)
+    app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
     services.application_accept(actor=county_staff, application=app)
     services.step_decide(actor=county_staff, application=app, decision="approve")
     cert = Certificate.objects.get()
@@ -306,8 +343,12 @@ def test_item_configure_checks_its_input(world):
     with pytest.raises(ValidationError, match="more than the promised"):
         services.item_configure(actor=world.county_admin, item=item, steps=steps, materials=materials)
     with pytest.raises(ValidationError, match="core material"):
-        services.item_configure(actor=world.county_admin, item=item, steps=[dict(steps[0], time_limit_days=3)],
-                                materials=[dict(materials[0], core=False)])
+        services.item_configure(
+            actor=world.county_admin,
+            item=item,
+            steps=[dict(steps[0], time_limit_days=3)],
+            materials=[dict(materials[0], core=False)],
+        )
     with pytest.raises(ValidationError, match="at least one step"):
         services.item_configure(actor=world.county_admin, item=item, steps=[], materials=materials)
     assert not ServiceItem.objects.exists()
@@ -324,10 +365,23 @@ def test_supply_reminder_once(world, catalogue, flow):
 def test_material_in_use_cannot_be_removed_but_can_be_edited(world, catalogue, flow):
     flow.submit()
     item = catalogue.dibao
-    rows = [{"spec": m, "name": m.name, "core": m.core, "forms": m.forms, "example": m.example, "source": m.source,
-             "source_item": m.source_item, "legal_basis": m.legal_basis} for m in item.materials.all()]
-    steps = [{"name": s.name, "level": s.level, "office_kind": s.office_kind, "time_limit_days": s.time_limit_days}
-             for s in item.steps.all()]
+    rows = [
+        {
+            "spec": m,
+            "name": m.name,
+            "core": m.core,
+            "forms": m.forms,
+            "example": m.example,
+            "source": m.source,
+            "source_item": m.source_item,
+            "legal_basis": m.legal_basis,
+        }
+        for m in item.materials.all()
+    ]
+    steps = [
+        {"name": s.name, "level": s.level, "office_kind": s.office_kind, "time_limit_days": s.time_limit_days}
+        for s in item.steps.all()
+    ]
     with pytest.raises(ValidationError, match="cannot be removed"):
         services.item_configure(actor=world.county_admin, item=item, steps=steps, materials=rows[:-1])
     assert item.materials.count() == 5

@@ -26,10 +26,19 @@ def app(world, catalogue, flow):
 
 # --- permissions ---------------------------------------------------------------------------------
 
+
 def test_anonymous_is_sent_to_login_everywhere(client, app, catalogue):
-    for target in (url("index"), url("catalogue"), url("item_detail", catalogue.dibao.public_id),
-                   url("apply", catalogue.dibao.public_id), url("detail", app.public_id), url("worklist"),
-                   url("all"), url("mail_list"), url("item_new")):
+    for target in (
+        url("index"),
+        url("catalogue"),
+        url("item_detail", catalogue.dibao.public_id),
+        url("apply", catalogue.dibao.public_id),
+        url("detail", app.public_id),
+        url("worklist"),
+        url("all"),
+        url("mail_list"),
+        url("item_new"),
+    ):
         response = client.get(target)
         assert response.status_code == 302 and "/login/" in response["Location"], target
     response = client.post(url("accept", app.public_id))
@@ -59,7 +68,9 @@ def test_only_accepting_office_decides(world, app, login):
     for user in (world.villager_a, world.cadre_a, world.county_admin):
         assert login(user).post(url("accept", app.public_id)).status_code == 403
     assert login(world.other_township_staff).post(url("accept", app.public_id)).status_code == 404
-    assert login(world.villager_b).post(url("conditional", app.public_id), {"deadline": "2030-01-01"}).status_code == 404
+    assert (
+        login(world.villager_b).post(url("conditional", app.public_id), {"deadline": "2030-01-01"}).status_code == 404
+    )
     app.refresh_from_db()
     assert app.status == Status.SUBMITTED
 
@@ -114,13 +125,15 @@ def test_list_pages_run_a_fixed_number_of_queries(world, catalogue, flow, login,
 
 # --- applying ------------------------------------------------------------------------------------
 
+
 def test_villager_applies_through_the_form(world, catalogue, login):
     client = login(world.villager_a)
     target = url("apply", catalogue.dibao.public_id)
     page = client.get(target).content.decode()
     assert "Not needed: taken from the" in page and "Household register" in page
-    response = client.post(target, {f"m{catalogue.specs['家庭收入声明'].pk}": png(), "commitment": "on",
-                                     "note": "老人独居"})
+    response = client.post(
+        target, {f"m{catalogue.specs['家庭收入声明'].pk}": png(), "commitment": "on", "note": "老人独居"}
+    )
     app = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == url("detail", app.public_id)
     assert app.commitment_offered and app.note == "老人独居"
@@ -128,15 +141,17 @@ def test_villager_applies_through_the_form(world, catalogue, login):
     assert app.number in detail and "Waiting for acceptance" in detail
 
 
-@pytest.mark.parametrize("upload, message", [
-    (exe_file(), "not accepted"),
-    (png("huge.png", size=(10, 10)), "too large"),
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (exe_file(), "not accepted"),
+        (png("huge.png", size=(10, 10)), "too large"),
+    ],
+)
 def test_bad_upload_gets_a_clear_message_and_nothing_is_stored(world, catalogue, login, settings, upload, message):
     settings.UPLOAD_MAX_BYTES = 50 if message == "too large" else 10 * 1024 * 1024
     client = login(world.villager_a)
-    response = client.post(url("apply", catalogue.dibao.public_id),
-                           {f"m{catalogue.specs['家庭收入声明'].pk}": upload})
+    response = client.post(url("apply", catalogue.dibao.public_id), {f"m{catalogue.specs['家庭收入声明'].pk}": upload})
     assert response.status_code == 200 and message in response.content.decode()
     assert not Application.objects.exists()
 
@@ -168,11 +183,14 @@ def test_station_finds_the_villager_by_id_number(world, catalogue, login):
 
 # --- decisions -----------------------------------------------------------------------------------
 
+
 def test_conditional_acceptance_bad_input_then_success_with_pdf(world, catalogue, flow, login):
     client = login(world.township_staff)
     core_missing = flow.submit(income=False)
-    response = client.post(url("conditional", core_missing.public_id),
-                           {"deadline": (timezone.localdate() + dt.timedelta(days=5)).isoformat()})
+    response = client.post(
+        url("conditional", core_missing.public_id),
+        {"deadline": (timezone.localdate() + dt.timedelta(days=5)).isoformat()},
+    )
     assert response.status_code == 400 and "Core materials are missing" in response.content.decode()
     app = flow.submit()
     page = client.get(url("detail", app.public_id)).content.decode()
@@ -210,8 +228,9 @@ def test_the_suggested_deadline_reaches_the_date_input_in_chinese(world, app, lo
 
 
 def test_station_finds_the_villager_by_a_full_width_id_number(world, catalogue, login):
-    response = login(world.cadre_a).post(url("apply", catalogue.dibao.public_id),
-                                         {"id_number": full_width(world.villager_a.villager.id_number)})
+    response = login(world.cadre_a).post(
+        url("apply", catalogue.dibao.public_id), {"id_number": full_width(world.villager_a.villager.id_number)}
+    )
     assert response.status_code == 302 and world.villager_a.villager.public_id in response["Location"]
 
 
@@ -250,8 +269,9 @@ def test_supply_upload_by_applicant_and_refusals(world, catalogue, flow, login):
 
 
 def test_step_form_and_certificate(world, catalogue, login, county_staff):
-    app = services.application_submit(actor=world.villager_a, item=catalogue.disability,
-                                      villager=world.villager_a.villager)
+    app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
     services.application_accept(actor=county_staff, application=app)
     client = login(county_staff)
     response = client.post(url("step", app.public_id), {"decision": "reject", "reason": ""})
@@ -266,8 +286,9 @@ def test_step_form_and_certificate(world, catalogue, login, county_staff):
 
 
 def test_public_verification_pages(client, world, catalogue, county_staff):
-    app = services.application_submit(actor=world.villager_a, item=catalogue.disability,
-                                      villager=world.villager_a.villager)
+    app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
     services.application_accept(actor=county_staff, application=app)
     services.step_decide(actor=county_staff, application=app, decision="approve")
     cert = Certificate.objects.get()
@@ -285,18 +306,36 @@ def test_public_verification_pages(client, world, catalogue, county_staff):
 
 # --- catalogue configuration ----------------------------------------------------------------------
 
+
 def _item_post(**kw):
-    data = {"name": "农村危房改造", "code": "weifang", "matter": "other", "description": "",
-            "office_level": "township", "office_kind": "housing", "promised_days": "20", "valid_days": "",
-            "published": "on",
-            "steps-TOTAL_FORMS": "2", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0",
-            "steps-MAX_NUM_FORMS": "12",
-            "steps-0-name": "村级评议", "steps-0-level": "village", "steps-0-office_kind": "",
-            "steps-0-time_limit_days": "5",
-            "materials-TOTAL_FORMS": "2", "materials-INITIAL_FORMS": "0", "materials-MIN_NUM_FORMS": "0",
-            "materials-MAX_NUM_FORMS": "30",
-            "materials-0-name": "身份证", "materials-0-core": "on", "materials-0-forms_text": "照片",
-            "materials-0-source": "identity", "materials-0-legal_basis": "依法共享"}
+    data = {
+        "name": "农村危房改造",
+        "code": "weifang",
+        "matter": "other",
+        "description": "",
+        "office_level": "township",
+        "office_kind": "housing",
+        "promised_days": "20",
+        "valid_days": "",
+        "published": "on",
+        "steps-TOTAL_FORMS": "2",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "12",
+        "steps-0-name": "村级评议",
+        "steps-0-level": "village",
+        "steps-0-office_kind": "",
+        "steps-0-time_limit_days": "5",
+        "materials-TOTAL_FORMS": "2",
+        "materials-INITIAL_FORMS": "0",
+        "materials-MIN_NUM_FORMS": "0",
+        "materials-MAX_NUM_FORMS": "30",
+        "materials-0-name": "身份证",
+        "materials-0-core": "on",
+        "materials-0-forms_text": "照片",
+        "materials-0-source": "identity",
+        "materials-0-legal_basis": "依法共享",
+    }
     data.update(kw)
     return data
 
@@ -326,8 +365,10 @@ def test_catalogue_pages(world, catalogue, login):
 @pytest.mark.urls("cunzhi.applications.tests.urls_with_verify")
 def test_root_verify_address_when_mounted(client, world, catalogue, county_staff):
     from cunzhi.applications import pdf
-    app = services.application_submit(actor=world.villager_a, item=catalogue.disability,
-                                      villager=world.villager_a.villager)
+
+    app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
     services.application_accept(actor=county_staff, application=app)
     services.step_decide(actor=county_staff, application=app, decision="approve")
     cert = Certificate.objects.get()

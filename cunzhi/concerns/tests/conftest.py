@@ -33,15 +33,27 @@ def cw(world):
     """The world plus concern categories and routing rules:
     roads (village level, the village's Party secretary or cadre named), subsidy (township T's civil
     affairs office, 赵干事 named; township U's office for U)."""
-    roads = Category.objects.create(code="roads", name="道路", name_en="Roads", clock=Clock.UTILITIES,
-                                    level=Level.VILLAGE)
-    subsidy = Category.objects.create(code="subsidy", name="低保救助", name_en="Subsidies", clock=Clock.GENERAL,
-                                      level=Level.TOWNSHIP)
+    roads = Category.objects.create(
+        code="roads", name="道路", name_en="Roads", clock=Clock.UTILITIES, level=Level.VILLAGE
+    )
+    subsidy = Category.objects.create(
+        code="subsidy", name="低保救助", name_en="Subsidies", clock=Clock.GENERAL, level=Level.TOWNSHIP
+    )
     RoutingRule.objects.create(category=roads, region=world.county, level=Level.VILLAGE)
-    RoutingRule.objects.create(category=subsidy, region=world.township_t, level=Level.TOWNSHIP,
-                               office=world.office_t, responsible=world.township_staff)
-    RoutingRule.objects.create(category=subsidy, region=world.township_u, level=Level.TOWNSHIP,
-                               office=world.office_u, responsible=world.other_township_staff)
+    RoutingRule.objects.create(
+        category=subsidy,
+        region=world.township_t,
+        level=Level.TOWNSHIP,
+        office=world.office_t,
+        responsible=world.township_staff,
+    )
+    RoutingRule.objects.create(
+        category=subsidy,
+        region=world.township_u,
+        level=Level.TOWNSHIP,
+        office=world.office_u,
+        responsible=world.other_township_staff,
+    )
     world.roads, world.subsidy = roads, subsidy
     return world
 
@@ -49,6 +61,7 @@ def cw(world):
 @pytest.fixture
 def raise_concern(cw):
     """raise_concern(**overrides): a villager of A raises a public roads concern online."""
+
     def _raise(**kw):
         kw.setdefault("actor", cw.villager_a)
         kw.setdefault("category", cw.roads)
@@ -56,4 +69,5 @@ def raise_concern(cw):
         kw.setdefault("text", "村口路灯坏了三盏，晚上很黑")
         kw.setdefault("now", NOW)
         return services.concern_submit(**kw)
+
     return _raise

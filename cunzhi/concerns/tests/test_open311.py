@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cunzhi.concerns import services
-from cunzhi.concerns.models import Channel, Concern, Kind, Open311Key, Rating, Status
+from cunzhi.concerns.models import Channel, Concern, Kind, Open311Key, Rating
 from cunzhi.concerns.tests.conftest import photo
 from cunzhi.people.tests.factories import full_width
 
@@ -33,7 +33,9 @@ def test_discovery_and_services_json_and_xml(client, cw):
     assert [s["service_code"] for s in services_] == ["roads", "subsidy"] and services_[0]["metadata"] is True
     root = ET.fromstring(client.get(f"{BASE}/services.xml").content)
     assert root.tag == "services" and [e.findtext("service_code") for e in root.findall("service")] == [
-        "roads", "subsidy"]
+        "roads",
+        "subsidy",
+    ]
     definition = client.get(f"{BASE}/services/roads.json").json()
     village = definition["attributes"][0]
     assert village["code"] == "village" and village["required"] is True
@@ -69,14 +71,18 @@ def test_requests_list_filters_and_privacy(client, cw):
     closed = next(r for r in rows if r["service_request_id"] == subsidy.public_id)
     assert closed["status"] == "closed" and closed["status_notes"] == "带户口本来"
     assert closed["agency_responsible"] == "递铺街道民政办" and closed["expected_datetime"] is None
-    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", {"status": "closed"}).json()] \
-        == [subsidy.public_id]
-    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", {"service_code": "roads"}).json()] \
-        == [lamp.public_id]
+    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", {"status": "closed"}).json()] == [
+        subsidy.public_id
+    ]
+    assert [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", {"service_code": "roads"}).json()] == [
+        lamp.public_id
+    ]
     tomorrow = (timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert client.get(f"{BASE}/requests.json", {"start_date": tomorrow}).json() == []
-    assert len(client.get(f"{BASE}/requests.json", {"service_request_id": f"{lamp.public_id},{private.public_id}"})
-               .json()) == 1
+    assert (
+        len(client.get(f"{BASE}/requests.json", {"service_request_id": f"{lamp.public_id},{private.public_id}"}).json())
+        == 1
+    )
     root = ET.fromstring(client.get(f"{BASE}/requests.xml").content)
     assert root.tag == "service_requests" and len(root.findall("request")) == 2
     one = client.get(f"{BASE}/requests/{lamp.public_id}.json").json()
@@ -88,14 +94,17 @@ def test_xml_stays_readable_whatever_control_characters_were_stored(client, cw):
     # The edge refuses NUL in new input (cunzhi/web/tests/test_edge.py); text stored before, and
     # control characters that are fine in a database but not in XML 1.0, must not break the feed.
     from django.db import connection
+
     text = "路灯\x01坏了\x0b三盏\x1f" + ("\x00" if connection.vendor == "sqlite" else "")  # PostgreSQL refuses NUL
     c = make(cw, text="村口路灯坏了")
     Concern.objects.filter(pk=c.pk).update(text=text, place="东\x08桥")
     root = ET.fromstring(client.get(f"{BASE}/requests.xml").content)
     assert root.findtext("request/description") == "路灯坏了三盏"
     assert root.findtext("request/address") == "鹤鹿溪村 东桥"
-    assert ET.fromstring(client.get(f"{BASE}/requests/{c.public_id}.xml").content).findtext(
-        "request/description") == "路灯坏了三盏"
+    assert (
+        ET.fromstring(client.get(f"{BASE}/requests/{c.public_id}.xml").content).findtext("request/description")
+        == "路灯坏了三盏"
+    )
     assert client.get(f"{BASE}/requests.json").json()[0]["description"] == text  # JSON carries them escaped
 
 
@@ -103,8 +112,15 @@ def test_create_needs_a_key_and_files_a_routed_concern(client, cw, capsys):
     call_command("open311_key", "--name", "县12345热线")
     key = capsys.readouterr().out.split()[-1]
     assert Open311Key.objects.get().key_prefix == key[:8]
-    form = {"service_code": "roads", "attribute[village]": cw.village_a.code, "description": "桥头护栏断了",
-            "first_name": "大妈", "last_name": "王", "phone": "13900000001", "address_string": "东桥"}
+    form = {
+        "service_code": "roads",
+        "attribute[village]": cw.village_a.code,
+        "description": "桥头护栏断了",
+        "first_name": "大妈",
+        "last_name": "王",
+        "phone": "13900000001",
+        "address_string": "东桥",
+    }
     assert client.post(f"{BASE}/requests.json", form).status_code == 403
     assert client.post(f"{BASE}/requests.json", {**form, "api_key": "wrong"}).status_code == 403
     for bad in ({"service_code": "nope"}, {"attribute[village]": "123"}, {"description": ""}, {"lat": "north"}):
@@ -128,9 +144,16 @@ def test_create_needs_a_key_and_files_a_routed_concern(client, cw, capsys):
 def test_a_full_width_phone_finds_the_villager(client, cw, capsys):
     call_command("open311_key", "--name", "县12345热线")
     key = capsys.readouterr().out.split()[-1]
-    r = client.post(f"{BASE}/requests.json", {
-        "service_code": "roads", "attribute[village]": cw.village_a.code, "description": "桥头护栏断了",
-        "phone": full_width("139 0000 0001"), "api_key": key})
+    r = client.post(
+        f"{BASE}/requests.json",
+        {
+            "service_code": "roads",
+            "attribute[village]": cw.village_a.code,
+            "description": "桥头护栏断了",
+            "phone": full_width("139 0000 0001"),
+            "api_key": key,
+        },
+    )
     assert r.status_code == 201
     c = Concern.objects.get()
     assert c.villager == cw.villager_a.villager
@@ -139,6 +162,7 @@ def test_a_full_width_phone_finds_the_villager(client, cw, capsys):
 def test_georeport_client_library_reads_the_endpoint(transactional_db, live_server, cw):
     """The `georeport` package (PyPI) speaks to our server as it would to any city's Open311 endpoint."""
     import georeport  # a dev dependency (pyproject.toml): this test must run, never be skipped
+
     lamp = make(cw)
     answered = make(cw, category=cw.subsidy, kind=Kind.HELP, text="低保")
     services.concern_answer(actor=cw.township_staff, concern=answered, text="可以申请")

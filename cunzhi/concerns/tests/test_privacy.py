@@ -45,12 +45,19 @@ def test_another_office_of_the_township_sees_nothing_of_a_private_concern(cw, su
     assert subsidy.number not in client.get(f"{API}/concerns").content.decode()
     assert subsidy.number not in client.get(f"{API}/concerns", {"view": "scope", "status": "open"}).content.decode()
     other = make(cw)
-    for action, data in (("acknowledge", {}), ("answer", {"text": "已处理"}),
-                         ("transfer", {"to_phone": other_office_staff.phone, "reason": "我来办"}),
-                         ("merge", {"into": other.number})):
+    for action, data in (
+        ("acknowledge", {}),
+        ("answer", {"text": "已处理"}),
+        ("transfer", {"to_phone": other_office_staff.phone, "reason": "我来办"}),
+        ("merge", {"into": other.number}),
+    ):
         assert client.post(url(action, subsidy.public_id), data).status_code == 404, action
-        assert client.post(f"{API}/concerns/{subsidy.public_id}/{action}", data,
-                           content_type="application/json").status_code == 404, action
+        assert (
+            client.post(
+                f"{API}/concerns/{subsidy.public_id}/{action}", data, content_type="application/json"
+            ).status_code
+            == 404
+        ), action
     subsidy.refresh_from_db()
     assert subsidy.status == "open" and subsidy.owner == cw.township_staff
 
@@ -67,6 +74,7 @@ def test_another_office_sees_a_public_concern_as_the_public_does(cw, login, othe
     c.refresh_from_db()
     assert c.status == "open"
     from cunzhi.people.models import DataAccess
+
     assert not DataAccess.objects.filter(actor=other_office_staff).exists()  # nothing personal was read
 
 
@@ -84,13 +92,17 @@ def test_private_village_matters_are_not_for_township_offices_until_escalated(cw
 
 def test_counts_do_not_reveal_other_offices_private_concerns(cw, subsidy, login, other_office_staff):
     from cunzhi.concerns import selectors
-    assert selectors.due_counts(user=other_office_staff)["soon"] + \
-        selectors.due_counts(user=other_office_staff)["overdue"] == 0
+
+    assert (
+        selectors.due_counts(user=other_office_staff)["soon"] + selectors.due_counts(user=other_office_staff)["overdue"]
+        == 0
+    )
     assert selectors.concerns_in_scope(user=other_office_staff).count() == 0
     assert list(selectors.concerns_in_scope(user=cw.township_staff)) == [subsidy]
 
 
 # --- the villager's record: full data only for the office that handles their case ---------------------
+
 
 def record(client, villager, **params):
     return client.get(reverse("people:villager_detail", args=[villager.public_id]), params).content.decode()
@@ -122,13 +134,20 @@ def test_offices_cannot_confirm_a_phone_number_by_searching(cw, subsidy, login, 
 
 # --- notices about a concern (item 11) -----------------------------------------------------------
 
-def test_notices_about_a_concern_are_as_private_as_the_concern(cw, subsidy, login, other_office_staff,
-                                                               supervisor_a):
+
+def test_notices_about_a_concern_are_as_private_as_the_concern(cw, subsidy, login, other_office_staff, supervisor_a):
     received = Notice.objects.get(template="concerns_new")  # to the office: a new concern
     assert (received.about_type, received.about_id) == ("concerns.concern", subsidy.pk)
     target = reverse("notify:notice", args=[received.public_id])
-    for user, code in ((cw.villager_a, 200), (cw.township_staff, 200), (cw.cadre_a, 200), (supervisor_a, 200),
-                       (other_office_staff, 404), (cw.other_township_staff, 404), (cw.villager_b, 404)):
+    for user, code in (
+        (cw.villager_a, 200),
+        (cw.township_staff, 200),
+        (cw.cadre_a, 200),
+        (supervisor_a, 200),
+        (other_office_staff, 404),
+        (cw.other_township_staff, 404),
+        (cw.villager_b, 404),
+    ):
         client = login(user)
         assert client.get(target).status_code == code, user
         assert client.get(url("detail", subsidy.public_id)).status_code == code, user

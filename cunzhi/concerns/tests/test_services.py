@@ -9,7 +9,16 @@ from PIL import Image
 
 from cunzhi.concerns import selectors, services
 from cunzhi.concerns.models import (
-    Channel, Clock, Concern, Kind, Level, MeToo, Photo, Rating, RoutingRule, Status,
+    Channel,
+    Clock,
+    Concern,
+    Kind,
+    Level,
+    MeToo,
+    Photo,
+    Rating,
+    RoutingRule,
+    Status,
 )
 from cunzhi.concerns.tests.conftest import NOW, photo
 from cunzhi.core.models import AuditEvent
@@ -28,12 +37,18 @@ def recipients(template):
 
 
 def delegate(world, scopes=(DelegationScope.CONCERNS,)):
-    return Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper,
-                                     relation=Relation.FAMILY, scopes=list(scopes),
-                                     starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=300))
+    return Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=list(scopes),
+        starts_at=NOW - dt.timedelta(days=1),
+        ends_at=NOW + dt.timedelta(days=300),
+    )
 
 
 # --- raising and routing -------------------------------------------------------------------------
+
 
 def test_villager_raises_a_village_matter_routed_to_the_village_leader(raise_concern, cw):
     c = raise_concern(photos=[photo(gps=True)], place="村口", group=cw.group_a1)
@@ -57,8 +72,7 @@ def test_township_matter_goes_to_the_rule_office_and_person(raise_concern, cw):
     assert (c.owner, c.owner_office, c.level) == (cw.township_staff, cw.office_t, Level.TOWNSHIP)
     assert c.answer_due_at == NOW + 7 * 24 * H
     # The most specific rule wins: a village rule beats the township rule.
-    RoutingRule.objects.create(category=cw.subsidy, region=cw.village_a, level=Level.VILLAGE,
-                               responsible=cw.cadre_a)
+    RoutingRule.objects.create(category=cw.subsidy, region=cw.village_a, level=Level.VILLAGE, responsible=cw.cadre_a)
     c2 = raise_concern(category=cw.subsidy, kind=Kind.HELP, text="低保")
     assert c2.owner == cw.cadre_a and c2.level == Level.VILLAGE
 
@@ -83,26 +97,37 @@ def test_helper_raises_for_the_villager_under_a_delegation(raise_concern, cw):
 
 
 def test_staff_records_a_phone_call_and_owns_it(raise_concern, cw):
-    c = raise_concern(actor=cw.township_staff, channel=Channel.PHONE, village=cw.village_a, villager=None,
-                      contact_name="王大妈", contact_phone="13911112222")
+    c = raise_concern(
+        actor=cw.township_staff,
+        channel=Channel.PHONE,
+        village=cw.village_a,
+        villager=None,
+        contact_name="王大妈",
+        contact_phone="13911112222",
+    )
     assert c.channel == Channel.PHONE and c.owner == cw.township_staff and c.owner_office == cw.office_t
     assert c.status == Status.ACKNOWLEDGED and c.level == Level.TOWNSHIP and c.due_at == c.answer_due_at
     assert c.public_name == "王**" and c.contact_phone == "13911112222"
 
 
-@pytest.mark.parametrize("kw, field", [
-    ({"text": "   "}, "text"),
-    ({"category": None}, "category"),
-    ({"kind": "gossip"}, "kind"),
-    ({"actor": "township_staff", "channel": Channel.PHONE, "village": "village_b", "contact_name": "x"}, "village"),
-    ({"actor": "villager_a", "village": "village_b"}, "village"),
-    ({"group": "group_b1"}, "group"),
-    ({"actor": "township_staff", "channel": Channel.PHONE, "village": "village_a"}, "contact_name"),
-    ({"photos": [SimpleUploadedFile("x.jpg", b"MZ this is not a picture at all", content_type="image/jpeg")]},
-     "photos"),
-    ({"photos": [photo()] * 5}, "photos"),
-    ({"text": "字" * 2001}, "text"),
-])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"text": "   "}, "text"),
+        ({"category": None}, "category"),
+        ({"kind": "gossip"}, "kind"),
+        ({"actor": "township_staff", "channel": Channel.PHONE, "village": "village_b", "contact_name": "x"}, "village"),
+        ({"actor": "villager_a", "village": "village_b"}, "village"),
+        ({"group": "group_b1"}, "group"),
+        ({"actor": "township_staff", "channel": Channel.PHONE, "village": "village_a"}, "contact_name"),
+        (
+            {"photos": [SimpleUploadedFile("x.jpg", b"MZ this is not a picture at all", content_type="image/jpeg")]},
+            "photos",
+        ),
+        ({"photos": [photo()] * 5}, "photos"),
+        ({"text": "字" * 2001}, "text"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_stored(raise_concern, cw, kw, field):
     kw = {k: getattr(cw, v) if isinstance(v, str) and hasattr(cw, v) else v for k, v in kw.items()}
     with pytest.raises(ValidationError) as exc:
@@ -126,6 +151,7 @@ def test_villager_without_roster_record_cannot_raise_online(raise_concern, cw):
 
 
 # --- the closed loop -----------------------------------------------------------------------------
+
 
 def test_acknowledge_answer_confirm_and_rate(raise_concern, cw):
     c = raise_concern()
@@ -158,8 +184,9 @@ def test_villager_reopens_and_owner_answers_again(raise_concern, cw):
     services.concern_answer(actor=cw.cadre_a, concern=c, text="已修", now=NOW + H)
     with pytest.raises(ValidationError):
         services.concern_reopen(actor=cw.villager_a, concern=c, reason="  ")
-    services.concern_reopen(actor=cw.villager_a, concern=c, reason="还是不亮", rating=Rating.UNSATISFIED,
-                            now=NOW + 30 * H)
+    services.concern_reopen(
+        actor=cw.villager_a, concern=c, reason="还是不亮", rating=Rating.UNSATISFIED, now=NOW + 30 * H
+    )
     assert c.status == Status.REOPENED and c.due_at == NOW + 54 * H and c.confirm_due_at is None
     assert recipients("reopened") == {cw.cadre_a.pk}
     services.concern_answer(actor=cw.cadre_a, concern=c, text="换了新灯", now=NOW + 40 * H)
@@ -207,10 +234,14 @@ def test_transfer_needs_a_reason_and_tells_both(raise_concern, cw):
     ev = AuditEvent.objects.get(action="concern.transfer")
     assert ev.after["reason"] == "需要街道协调" and ev.before["owner"] == "王书记"
     assert {u.pk for u in services.transfer_candidates(concern=c)} == {
-        cw.cadre_a.pk, cw.township_staff.pk, cw.county_admin.pk}
+        cw.cadre_a.pk,
+        cw.township_staff.pk,
+        cw.county_admin.pk,
+    }
 
 
 # --- escalation and closing unrated ----------------------------------------------------------------
+
 
 def test_overdue_escalates_village_township_county_and_is_idempotent(raise_concern, cw):
     c = raise_concern()
@@ -268,14 +299,18 @@ def test_configured_clocks(raise_concern, settings):
 
 def local(y, m, d, hh, mm=0):
     from django.utils import timezone
+
     return timezone.make_aware(dt.datetime(y, m, d, hh, mm))
 
 
-@pytest.mark.parametrize("raised, due", [
-    (local(2026, 3, 6, 17), local(2026, 3, 9, 10)),  # Friday 17:00: half an hour, then Monday from 08:30
-    (local(2026, 3, 2, 22), local(2026, 3, 3, 10, 30)),  # at night: the clock waits for the morning
-    (local(2026, 6, 18, 17), local(2026, 6, 22, 10)),  # before the Dragon Boat holidays (19–21 June)
-])
+@pytest.mark.parametrize(
+    "raised, due",
+    [
+        (local(2026, 3, 6, 17), local(2026, 3, 9, 10)),  # Friday 17:00: half an hour, then Monday from 08:30
+        (local(2026, 3, 2, 22), local(2026, 3, 3, 10, 30)),  # at night: the clock waits for the morning
+        (local(2026, 6, 18, 17), local(2026, 6, 22, 10)),  # before the Dragon Boat holidays (19–21 June)
+    ],
+)
 def test_acknowledge_clock_counts_working_hours_only(raise_concern, cw, raised, due):
     c = raise_concern(category=cw.subsidy, now=raised)
     assert c.ack_due_at == due and c.due_at == due
@@ -298,6 +333,7 @@ def test_emergencies_run_on_plain_hours(raise_concern, cw):
 
 
 # --- me too, merging -----------------------------------------------------------------------------
+
 
 def test_me_too_only_in_own_village_once(raise_concern, cw):
     c = raise_concern()
@@ -332,6 +368,7 @@ def test_merge_tells_every_merged_villager(raise_concern, cw):
 
 # --- reads ---------------------------------------------------------------------------------------
 
+
 def test_similar_open_concerns_share_bigrams(raise_concern, cw):
     lamp = raise_concern(text="村口的路灯坏了，晚上走路很危险")
     raise_concern(text="低保申请材料怎么准备", category=cw.subsidy, kind=Kind.CONSULTATION)
@@ -357,16 +394,29 @@ def test_three_rates(raise_concern, cw):
     rows = selectors.rates(prefixes=[cw.county.prefix], group="village", start=day, end=day)
     assert len(rows) == 1
     r = rows[0]
-    assert (r["name"], r["dispatched"], r["answered_in_time"], r["resolved"], r["rated"], r["satisfied"]) == \
-        ("鹤鹿溪村", 4, 2, 2, 2, 1)
+    assert (r["name"], r["dispatched"], r["answered_in_time"], r["resolved"], r["rated"], r["satisfied"]) == (
+        "鹤鹿溪村",
+        4,
+        2,
+        2,
+        2,
+        1,
+    )
     assert r["response_rate"] == 0.5 and r["resolution_rate"] == 0.5 and r["satisfaction_rate"] == 0.5
     offices = {r["name"]: r for r in selectors.rates(prefixes=[cw.county.prefix], group="office", start=day, end=day)}
     assert offices["递铺街道民政办"]["dispatched"] == 1 and offices[""]["dispatched"] == 3
     towns = selectors.rates(prefixes=[cw.county.prefix], group="township", start=day, end=day)
     assert towns[0]["name"] == "递铺街道" and towns[0]["dispatched"] == 4
     # Another period: nothing.
-    assert selectors.rates(prefixes=[cw.county.prefix], group="village", start=day + dt.timedelta(days=1),
-                           end=day + dt.timedelta(days=2)) == []
+    assert (
+        selectors.rates(
+            prefixes=[cw.county.prefix],
+            group="village",
+            start=day + dt.timedelta(days=1),
+            end=day + dt.timedelta(days=2),
+        )
+        == []
+    )
 
 
 def test_prefix_q_ranges(cw, raise_concern):

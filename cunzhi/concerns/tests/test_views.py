@@ -11,7 +11,7 @@ from cunzhi.concerns import services
 from cunzhi.concerns.models import Category, Concern, Kind, Open311Key, Photo, Rating, RoutingRule, Status
 from cunzhi.concerns.tests.conftest import photo
 from cunzhi.people.models import Delegation, DelegationScope, Relation, Role, RoleAssignment
-from cunzhi.people.tests.factories import VillagerFactory, full_width
+from cunzhi.people.tests.factories import full_width
 
 H = dt.timedelta(hours=1)
 
@@ -30,11 +30,21 @@ def make(cw, **kw):
 
 # --- raising -------------------------------------------------------------------------------------
 
+
 def test_villager_raises_a_concern_with_a_photo(login, cw):
     client = login(cw.villager_a)
     assert client.get(url("new")).status_code == 200
-    response = client.post(url("new"), {"kind": "report", "category": "roads", "text": "桥头护栏断了",
-                                        "is_public": "on", "photos": [photo()], "action": "submit"})
+    response = client.post(
+        url("new"),
+        {
+            "kind": "report",
+            "category": "roads",
+            "text": "桥头护栏断了",
+            "is_public": "on",
+            "photos": [photo()],
+            "action": "submit",
+        },
+    )
     c = Concern.objects.get()
     assert response.status_code == 302 and response["Location"] == url("detail", c.public_id)
     assert c.photo_count == 1 and Photo.objects.count() == 1 and c.owner == cw.cadre_a and c.is_public
@@ -42,13 +52,18 @@ def test_villager_raises_a_concern_with_a_photo(login, cw):
     assert "桥头护栏断了" in body and "王书记" in body and "Raised (Online)" in body
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"text": ""}, "This field is required"),
-    ({"category": "nonsense"}, "Select a valid choice"),
-    ({"photos": [SimpleUploadedFile("virus.jpg", b"MZ not an image", content_type="image/jpeg")]},
-     "This file type is not accepted"),
-    ({"lat": "30.1"}, "Give both latitude and longitude"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"text": ""}, "This field is required"),
+        ({"category": "nonsense"}, "Select a valid choice"),
+        (
+            {"photos": [SimpleUploadedFile("virus.jpg", b"MZ not an image", content_type="image/jpeg")]},
+            "This file type is not accepted",
+        ),
+        ({"lat": "30.1"}, "Give both latitude and longitude"),
+    ],
+)
 def test_bad_input_shows_a_message_and_stores_nothing(login, cw, data, message):
     post = {"kind": "report", "category": "roads", "text": "桥头护栏断了", "action": "submit", **data}
     response = login(cw.villager_a).post(url("new"), post)
@@ -58,8 +73,9 @@ def test_bad_input_shows_a_message_and_stores_nothing(login, cw, data, message):
 
 def test_no_script_similar_button_shows_similar_and_keeps_the_text(login, cw):
     make(cw, text="村口的路灯坏了，晚上很黑")
-    response = login(cw.helper).post(url("new"), {"kind": "report", "category": "roads", "text": "路灯坏了",
-                                                  "action": "similar"})
+    response = login(cw.helper).post(
+        url("new"), {"kind": "report", "category": "roads", "text": "路灯坏了", "action": "similar"}
+    )
     body = response.content.decode()
     assert "Similar open concerns" in body and "村口的路灯坏了" in body and "\n路灯坏了</textarea>" in body
     assert Concern.objects.count() == 1
@@ -75,14 +91,28 @@ def test_similar_fragment(login, cw, client):
 
 def test_helper_raises_for_the_villager(login, cw):
     now = timezone.now()
-    Delegation.objects.create(villager=cw.villager_a.villager, helper=cw.villager_b, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.CONCERNS], starts_at=now - H, ends_at=now + 100 * H)
+    Delegation.objects.create(
+        villager=cw.villager_a.villager,
+        helper=cw.villager_b,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.CONCERNS],
+        starts_at=now - H,
+        ends_at=now + 100 * H,
+    )
     client = login(cw.villager_b)  # a son in another village, helping his father in village A
     body = client.get(url("new") + "?mode=helper").content.decode()
     assert "张三" in body
-    response = client.post(url("new"), {"mode": "helper", "for_villager": cw.villager_a.villager.public_id,
-                                        "kind": "help", "category": "roads", "text": "水管爆了",
-                                        "action": "submit"})
+    response = client.post(
+        url("new"),
+        {
+            "mode": "helper",
+            "for_villager": cw.villager_a.villager.public_id,
+            "kind": "help",
+            "category": "roads",
+            "text": "水管爆了",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302
     c = Concern.objects.get()
     assert c.villager == cw.villager_a.villager and c.raised_by == cw.villager_b and c.village == cw.village_a
@@ -91,32 +121,71 @@ def test_helper_raises_for_the_villager(login, cw):
 def test_staff_records_a_phone_call(login, cw):
     client = login(cw.township_staff)
     assert client.get(url("new") + "?mode=staff").status_code == 200
-    response = client.post(url("new"), {"mode": "staff", "village": cw.village_a.code, "channel": "phone",
-                                        "villager_phone": "13900000001", "kind": "complaint",
-                                        "category": "subsidy", "text": "低保金没有按时发", "action": "submit"})
+    response = client.post(
+        url("new"),
+        {
+            "mode": "staff",
+            "village": cw.village_a.code,
+            "channel": "phone",
+            "villager_phone": "13900000001",
+            "kind": "complaint",
+            "category": "subsidy",
+            "text": "低保金没有按时发",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302
     c = Concern.objects.get()
     assert c.channel == "phone" and c.villager == cw.villager_a.villager and c.owner == cw.township_staff
     # A village outside their township is refused with a message.
-    response = client.post(url("new"), {"mode": "staff", "village": cw.village_b.code, "channel": "phone",
-                                        "contact_name": "某人", "kind": "complaint", "category": "subsidy",
-                                        "text": "x", "action": "submit"})
+    response = client.post(
+        url("new"),
+        {
+            "mode": "staff",
+            "village": cw.village_b.code,
+            "channel": "phone",
+            "contact_name": "某人",
+            "kind": "complaint",
+            "category": "subsidy",
+            "text": "x",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 200 and Concern.objects.count() == 1
 
 
 def test_staff_find_the_villager_by_a_full_width_mobile_number(login, cw):
-    response = login(cw.township_staff).post(url("new"), {
-        "mode": "staff", "village": cw.village_a.code, "channel": "phone",
-        "villager_phone": full_width("139 0000 0001"), "kind": "complaint", "category": "subsidy",
-        "text": "低保金没有按时发", "action": "submit"})
+    response = login(cw.township_staff).post(
+        url("new"),
+        {
+            "mode": "staff",
+            "village": cw.village_a.code,
+            "channel": "phone",
+            "villager_phone": full_width("139 0000 0001"),
+            "kind": "complaint",
+            "category": "subsidy",
+            "text": "低保金没有按时发",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302 and Concern.objects.get().villager == cw.villager_a.villager
 
 
 def test_a_full_width_contact_telephone_is_kept_in_ascii(login, cw):
-    response = login(cw.township_staff).post(url("new"), {
-        "mode": "staff", "village": cw.village_a.code, "channel": "phone", "contact_name": "李大爷",
-        "contact_phone": "０５７２－５１２３４５６", "kind": "complaint", "category": "subsidy", "text": "x",
-        "action": "submit"})
+    response = login(cw.township_staff).post(
+        url("new"),
+        {
+            "mode": "staff",
+            "village": cw.village_a.code,
+            "channel": "phone",
+            "contact_name": "李大爷",
+            "contact_phone": "０５７２－５１２３４５６",
+            "kind": "complaint",
+            "category": "subsidy",
+            "text": "x",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302 and Concern.objects.get().contact_phone == "0572-5123456"
 
 
@@ -129,12 +198,20 @@ def test_who_may_raise(login, cw, client):
 
 # --- one concern: who sees it, who acts ---------------------------------------------------------------
 
+
 def test_private_concern_is_hidden_from_others(login, client, cw):
     c = make(cw, is_public=False)
     assert client.get(url("detail", c.public_id)).status_code == 404
     # The township's civil affairs office is not the village's: a private village matter is not its to read.
-    for persona, code in [("villager_b", 404), ("other_township_staff", 404), ("helper", 404),
-                          ("township_staff", 404), ("villager_a", 200), ("cadre_a", 200), ("county_admin", 200)]:
+    for persona, code in [
+        ("villager_b", 404),
+        ("other_township_staff", 404),
+        ("helper", 404),
+        ("township_staff", 404),
+        ("villager_a", 200),
+        ("cadre_a", 200),
+        ("county_admin", 200),
+    ]:
         client.logout()
         assert login(getattr(cw, persona)).get(url("detail", c.public_id)).status_code == code, persona
 
@@ -149,6 +226,7 @@ def test_public_concern_is_masked_for_the_public(client, login, cw):
 
 def test_staff_reading_a_concern_is_logged_for_the_villager(login, cw):
     from cunzhi.people.models import DataAccess
+
     c = make(cw)
     login(cw.cadre_a).get(url("detail", c.public_id))
     assert DataAccess.objects.filter(subject=cw.villager_a.villager, actor=cw.cadre_a).exists()
@@ -183,10 +261,16 @@ def test_the_whole_loop_through_the_pages(login, client, cw):
 def test_reopen_transfer_me_too_merge_pages(login, client, cw):
     c = make(cw)
     staff = login(cw.cadre_a)
-    assert staff.post(url("transfer", c.public_id), {"to_user": str(cw.township_staff.pk), "reason": ""}
-                      ).status_code == 400
-    assert staff.post(url("transfer", c.public_id), {"to_user": str(cw.township_staff.pk),
-                                                     "reason": "需街道协调"}).status_code == 302
+    assert (
+        staff.post(url("transfer", c.public_id), {"to_user": str(cw.township_staff.pk), "reason": ""}).status_code
+        == 400
+    )
+    assert (
+        staff.post(
+            url("transfer", c.public_id), {"to_user": str(cw.township_staff.pk), "reason": "需街道协调"}
+        ).status_code
+        == 302
+    )
     c.refresh_from_db()
     assert c.owner == cw.township_staff
     client.logout()
@@ -226,6 +310,7 @@ def test_photo_follows_the_concern(client, login, cw):
 
 
 # --- index, lists and boards -----------------------------------------------------------------------
+
 
 def test_index_for_villager_and_staff(client, login, cw):
     make(cw)
@@ -326,12 +411,14 @@ def test_rates_page(client, login, cw):
     client.logout()
     body = login(cw.other_township_staff).get(url("rates"), {"group": "village"}).content.decode()
     assert "鹤鹿溪村" not in body
-    body = login(cw.other_township_staff).get(url("rates"), {"start": "2026-05-01", "end": "2026-01-01"}
-                                              ).content.decode()
+    body = (
+        login(cw.other_township_staff).get(url("rates"), {"start": "2026-05-01", "end": "2026-01-01"}).content.decode()
+    )
     assert "The end is before the start" in body
 
 
 # --- configuration -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["categories", "rules", "keys"])
 def test_configuration_is_for_the_county_admin(client, login, cw, name):
@@ -345,21 +432,49 @@ def test_configuration_is_for_the_county_admin(client, login, cw, name):
 
 def test_admin_adds_a_category_and_a_rule(login, cw):
     admin = login(cw.county_admin)
-    response = admin.post(url("categories"), {"code": "Bad Code!", "name": "x", "clock": "general",
-                                              "level": "village", "position": 1})
+    response = admin.post(
+        url("categories"), {"code": "Bad Code!", "name": "x", "clock": "general", "level": "village", "position": 1}
+    )
     assert response.status_code == 200 and "lower-case" in response.content.decode()
-    response = admin.post(url("categories"), {"code": "water", "name": "饮水", "name_en": "Water",
-                                              "clock": "utilities", "level": "village", "position": 5,
-                                              "active": "on"})
+    response = admin.post(
+        url("categories"),
+        {
+            "code": "water",
+            "name": "饮水",
+            "name_en": "Water",
+            "clock": "utilities",
+            "level": "village",
+            "position": 5,
+            "active": "on",
+        },
+    )
     assert response.status_code == 302 and Category.objects.filter(code="water").exists()
-    response = admin.post(url("rules"), {"category": "water", "region": cw.township_t.code, "level": "township",
-                                         "office": "", "responsible": ""})
+    response = admin.post(
+        url("rules"),
+        {"category": "water", "region": cw.township_t.code, "level": "township", "office": "", "responsible": ""},
+    )
     assert response.status_code == 200 and "needs an office" in response.content.decode()
-    response = admin.post(url("rules"), {"category": "water", "region": cw.township_t.code, "level": "township",
-                                         "office": str(cw.office_t.pk), "responsible": "13900000021"})
+    response = admin.post(
+        url("rules"),
+        {
+            "category": "water",
+            "region": cw.township_t.code,
+            "level": "township",
+            "office": str(cw.office_t.pk),
+            "responsible": "13900000021",
+        },
+    )
     assert "no role that handles concerns" in response.content.decode()
-    response = admin.post(url("rules"), {"category": "water", "region": cw.township_t.code, "level": "township",
-                                         "office": str(cw.office_t.pk), "responsible": "13900000020"})
+    response = admin.post(
+        url("rules"),
+        {
+            "category": "water",
+            "region": cw.township_t.code,
+            "level": "township",
+            "office": str(cw.office_t.pk),
+            "responsible": "13900000020",
+        },
+    )
     assert response.status_code == 302
     rule = RoutingRule.objects.get(category__code="water")
     assert rule.responsible == cw.township_staff and rule.office == cw.office_t
@@ -371,9 +486,16 @@ def test_admin_adds_a_category_and_a_rule(login, cw):
 
 def test_rule_names_the_responsible_person_by_a_full_width_mobile_number(login, cw):
     RoutingRule.objects.filter(category=cw.subsidy, region=cw.township_t).delete()
-    response = login(cw.county_admin).post(url("rules"), {
-        "category": "subsidy", "region": cw.township_t.code, "level": "township", "office": str(cw.office_t.pk),
-        "responsible": full_width("139 0000 0020")})
+    response = login(cw.county_admin).post(
+        url("rules"),
+        {
+            "category": "subsidy",
+            "region": cw.township_t.code,
+            "level": "township",
+            "office": str(cw.office_t.pk),
+            "responsible": full_width("139 0000 0020"),
+        },
+    )
     assert response.status_code == 302
     assert RoutingRule.objects.get(category=cw.subsidy, region=cw.township_t).responsible == cw.township_staff
 
@@ -391,12 +513,19 @@ def test_admin_issues_and_revokes_an_open311_key(login, cw):
 
 # --- for whom: a helper who is also a villager chooses, as on the services pages ----------------------
 
+
 @pytest.fixture
 def helping(cw):
     """张小明 (a villager of A himself) helps his father 张三 with concerns."""
     now = timezone.now()
-    return Delegation.objects.create(villager=cw.villager_a.villager, helper=cw.helper, relation=Relation.FAMILY,
-                                     scopes=[DelegationScope.CONCERNS], starts_at=now - H, ends_at=now + 100 * H)
+    return Delegation.objects.create(
+        villager=cw.villager_a.villager,
+        helper=cw.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.CONCERNS],
+        starts_at=now - H,
+        ends_at=now + 100 * H,
+    )
 
 
 def test_helper_who_is_a_villager_is_asked_for_whom(login, cw, helping):
@@ -407,9 +536,17 @@ def test_helper_who_is_a_villager_is_asked_for_whom(login, cw, helping):
     assert f'href="?for={himself.public_id}"' in chooser and f'href="?for={father.public_id}"' in chooser
     form = client.get(url("new") + f"?for={father.public_id}").content.decode()
     assert f'<option value="{father.public_id}" selected>' in form
-    response = client.post(url("new") + f"?for={father.public_id}",
-                           {"mode": "helper", "for_villager": father.public_id, "kind": "help", "category": "roads",
-                            "text": "水管爆了", "action": "submit"})
+    response = client.post(
+        url("new") + f"?for={father.public_id}",
+        {
+            "mode": "helper",
+            "for_villager": father.public_id,
+            "kind": "help",
+            "category": "roads",
+            "text": "水管爆了",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302
     c = Concern.objects.get()
     assert c.villager == father and c.raised_by == cw.helper
@@ -418,14 +555,17 @@ def test_helper_who_is_a_villager_is_asked_for_whom(login, cw, helping):
     assert 'name="for_villager"' not in own_form and 'name="mode" value="self"' in own_form
 
 
-@pytest.mark.parametrize("persona", ["villager_b", "cadre_a", "township_staff", "other_township_staff", "county_admin",
-                                     "other_office_staff"])
+@pytest.mark.parametrize(
+    "persona", ["villager_b", "cadre_a", "township_staff", "other_township_staff", "county_admin", "other_office_staff"]
+)
 def test_for_whom_refuses_a_villager_one_does_not_help(login, cw, helping, persona):
     if persona == "other_office_staff":  # another office of the same township as the villager
         from cunzhi.people.models import Office, OfficeKind
         from cunzhi.people.tests.factories import UserFactory
-        office = Office.objects.create(name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES,
-                                       region=cw.township_t)
+
+        office = Office.objects.create(
+            name="递铺街道自然资源所", kind=OfficeKind.NATURAL_RESOURCES, region=cw.township_t
+        )
         user = UserFactory(phone="13900000050", name="冯干事")
         RoleAssignment.objects.create(user=user, role=Role.OFFICE_STAFF, region=cw.township_t, office=office)
     else:

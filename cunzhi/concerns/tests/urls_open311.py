@@ -5,5 +5,4 @@ from django.urls import include, path
 from cunzhi.urls import urlpatterns as project
 
 _included = any(getattr(p, "namespace", None) == "open311" for p in project)
-urlpatterns = list(project) if _included else [path("open311/v2/", include("cunzhi.concerns.open311_urls")),
-                                                *project]
+urlpatterns = list(project) if _included else [path("open311/v2/", include("cunzhi.concerns.open311_urls")), *project]

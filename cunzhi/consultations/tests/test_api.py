@@ -32,10 +32,18 @@ def test_anonymous_gets_401(client, world, draft):
     assert not Comment.objects.exists()
 
 
-@pytest.mark.parametrize("persona, visible", [
-    ("villager_a", True), ("helper", True), ("cadre_a", True), ("township_staff", True), ("county_admin", True),
-    ("villager_b", False), ("other_township_staff", False),
-])
+@pytest.mark.parametrize(
+    "persona, visible",
+    [
+        ("villager_a", True),
+        ("helper", True),
+        ("cadre_a", True),
+        ("township_staff", True),
+        ("county_admin", True),
+        ("villager_b", False),
+        ("other_township_staff", False),
+    ],
+)
 def test_scope_of_lists_and_objects(login, world, draft, persona, visible):
     client = login(getattr(world, persona))
     ids = [d["id"] for d in client.get(f"{API}/drafts").json()["items"]]
@@ -60,10 +68,20 @@ def test_draft_detail_and_paragraphs(login, world, draft):
 def test_create_publish_comment_close_report_flow(login, world, bearer, client):
     today = timezone.localdate()
     headers = bearer(world.cadre_a)
-    response = post(client, f"{API}/drafts", {
-        "title": "鹤鹿溪村村民自治章程（草案）", "kind": "village_charter", "scope": world.village_a.code,
-        "owner_committee": "村民委员会", "opens_on": today.isoformat(),
-        "closes_on": (today + dt.timedelta(days=10)).isoformat(), "text": "第一条 甲\n\n第二条 乙"}, **headers)
+    response = post(
+        client,
+        f"{API}/drafts",
+        {
+            "title": "鹤鹿溪村村民自治章程（草案）",
+            "kind": "village_charter",
+            "scope": world.village_a.code,
+            "owner_committee": "村民委员会",
+            "opens_on": today.isoformat(),
+            "closes_on": (today + dt.timedelta(days=10)).isoformat(),
+            "text": "第一条 甲\n\n第二条 乙",
+        },
+        **headers,
+    )
     assert response.status_code == 201, response.content
     draft_id = response.json()["id"]
     assert response.json()["status"] == "draft"
@@ -77,8 +95,9 @@ def test_create_publish_comment_close_report_flow(login, world, bearer, client):
     assert response.json() == {"paragraph": 2, "stance": "support"}
     assert post(client, f"{API}/drafts/{draft_id}/close", {}, **villager).status_code == 403
     assert post(client, f"{API}/drafts/{draft_id}/close", {}, **headers).json()["status"] == "closed"
-    response = put(client, f"{API}/comments/{comment['id']}/outcome", {"outcome": "adopted", "reason": "已写入"},
-                   **headers)
+    response = put(
+        client, f"{API}/comments/{comment['id']}/outcome", {"outcome": "adopted", "reason": "已写入"}, **headers
+    )
     assert response.status_code == 200 and response.json()["outcome"] == "adopted"
     assert put(client, f"{API}/drafts/{draft_id}/report", {"summary": "采纳1条"}, **headers).status_code == 200
     # Before publication villagers see no report and no outcome.
@@ -93,15 +112,18 @@ def test_create_publish_comment_close_report_flow(login, world, bearer, client):
     assert Draft.objects.get(public_id=draft_id).status == Status.RESPONDED
 
 
-@pytest.mark.parametrize("payload, status, fragment", [
-    ({"body": ""}, 422, "empty"),
-    ({"body": "字" * 2001}, 422, "too long"),
-    ({"body": "x", "paragraph": 99}, 422, "not part of the draft"),
-    ({"body": "x", "visibility": "everyone"}, 422, "who can read"),
-    ({"body": "x", "parent": "nope"}, 422, "not available"),
-    ({"body": "x", "for_villager": "nobody"}, 422, "Unknown villager"),
-    ({}, 422, ""),
-])
+@pytest.mark.parametrize(
+    "payload, status, fragment",
+    [
+        ({"body": ""}, 422, "empty"),
+        ({"body": "字" * 2001}, 422, "too long"),
+        ({"body": "x", "paragraph": 99}, 422, "not part of the draft"),
+        ({"body": "x", "visibility": "everyone"}, 422, "who can read"),
+        ({"body": "x", "parent": "nope"}, 422, "not available"),
+        ({"body": "x", "for_villager": "nobody"}, 422, "Unknown villager"),
+        ({}, 422, ""),
+    ],
+)
 def test_bad_comments_are_refused_and_nothing_stored(login, world, draft, payload, status, fragment):
     response = post(login(world.villager_a), f"{API}/drafts/{draft.public_id}/comments", payload)
     assert response.status_code == status, response.content
@@ -115,26 +137,34 @@ def test_comment_after_close_and_outside_scope(login, world, draft):
     services.draft_close(draft=draft, actor=world.cadre_a)
     response = post(login(world.villager_a), f"{API}/drafts/{draft.public_id}/comments", {"body": "晚了"})
     assert response.status_code == 422 and "closed" in response.json()["detail"]
-    response = post(login(world.villager_a), f"{API}/drafts/{draft.public_id}/paragraphs/1/stance",
-                    {"stance": "support"})
+    response = post(
+        login(world.villager_a), f"{API}/drafts/{draft.public_id}/paragraphs/1/stance", {"stance": "support"}
+    )
     assert response.status_code == 422
     assert not Comment.objects.exists() and not Stance.objects.exists()
 
 
 def test_markup_comes_back_as_text(login, world, draft):
-    response = post(login(world.villager_a), f"{API}/drafts/{draft.public_id}/comments",
-                    {"body": "<script>alert(1)</script>"})
+    response = post(
+        login(world.villager_a), f"{API}/drafts/{draft.public_id}/comments", {"body": "<script>alert(1)</script>"}
+    )
     assert response.json()["body"] == "<script>alert(1)</script>"
     assert response["Content-Type"].startswith("application/json")
 
 
 def test_helper_comments_for_villager_through_the_api(login, world, draft, delegation):
     client = login(world.helper)
-    response = post(client, f"{API}/drafts/{draft.public_id}/comments",
-                    {"body": "代父亲提意见", "for_villager": world.villager_a.villager.public_id})
+    response = post(
+        client,
+        f"{API}/drafts/{draft.public_id}/comments",
+        {"body": "代父亲提意见", "for_villager": world.villager_a.villager.public_id},
+    )
     assert response.status_code == 201 and response.json()["written_for_by_helper"] is True
-    response = post(client, f"{API}/drafts/{draft.public_id}/comments",
-                    {"body": "冒充", "for_villager": world.villager_b.villager.public_id})
+    response = post(
+        client,
+        f"{API}/drafts/{draft.public_id}/comments",
+        {"body": "冒充", "for_villager": world.villager_b.villager.public_id},
+    )
     assert response.status_code == 422 and "no active delegation" in response.json()["detail"]
     assert Comment.objects.count() == 1
 
@@ -143,8 +173,10 @@ def test_hide_through_the_api(login, world, draft):
     c = services.comment_add(actor=world.villager_a, draft=draft, body="广告")
     assert post(login(world.helper), f"{API}/comments/{c.public_id}/hide", {"reason": "x"}).status_code == 403
     assert post(login(world.villager_b), f"{API}/comments/{c.public_id}/hide", {"reason": "x"}).status_code == 404
-    assert post(login(world.other_township_staff), f"{API}/comments/{c.public_id}/hide",
-                {"reason": "x"}).status_code == 404
+    assert (
+        post(login(world.other_township_staff), f"{API}/comments/{c.public_id}/hide", {"reason": "x"}).status_code
+        == 404
+    )
     response = post(login(world.cadre_a), f"{API}/comments/{c.public_id}/hide", {"reason": " "})
     assert response.status_code == 422
     response = post(login(world.cadre_a), f"{API}/comments/{c.public_id}/hide", {"reason": "广告"})
@@ -155,8 +187,14 @@ def test_hide_through_the_api(login, world, draft):
 
 def test_create_refusals(login, world):
     today = timezone.localdate()
-    base = {"title": "t", "scope": world.village_a.code, "owner_committee": "村委会", "opens_on": today.isoformat(),
-            "closes_on": (today + dt.timedelta(days=10)).isoformat(), "text": "一"}
+    base = {
+        "title": "t",
+        "scope": world.village_a.code,
+        "owner_committee": "村委会",
+        "opens_on": today.isoformat(),
+        "closes_on": (today + dt.timedelta(days=10)).isoformat(),
+        "text": "一",
+    }
     assert post(login(world.villager_a), f"{API}/drafts", base).status_code == 403
     response = post(login(world.cadre_a), f"{API}/drafts", {**base, "scope": world.village_b.code})
     assert response.status_code == 422
@@ -178,15 +216,28 @@ def test_changes_adoption_and_filings(login, world, draft):
     v2 = services.draft_new_version(actor=world.cadre_a, draft=draft)
     texts = [t.replace("二十桌", "十桌") for t in v2.paragraphs.values_list("text", flat=True)]
     today = timezone.localdate()
-    services.draft_update(actor=world.cadre_a, draft=v2, title=v2.title, kind=v2.kind, opens_on=today,
-                          closes_on=today + dt.timedelta(days=9), paragraphs=texts)
+    services.draft_update(
+        actor=world.cadre_a,
+        draft=v2,
+        title=v2.title,
+        kind=v2.kind,
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=9),
+        paragraphs=texts,
+    )
     changes = client.get(f"{API}/drafts/{v2.public_id}/changes").json()
     assert changes["counts"]["changed"] == 1 and changes["previous_version"] == 1
-    response = post(login(world.villager_a), f"{API}/drafts/{v2.public_id}/adoption",
-                    {"adopted_on": today.isoformat(), "meeting_reference": "x"})
+    response = post(
+        login(world.villager_a),
+        f"{API}/drafts/{v2.public_id}/adoption",
+        {"adopted_on": today.isoformat(), "meeting_reference": "x"},
+    )
     assert response.status_code == 404  # version 2 is not public yet
-    response = post(login(world.cadre_a), f"{API}/drafts/{v2.public_id}/adoption",
-                    {"adopted_on": today.isoformat(), "meeting_reference": "村民会议第5号决议"})
+    response = post(
+        login(world.cadre_a),
+        f"{API}/drafts/{v2.public_id}/adoption",
+        {"adopted_on": today.isoformat(), "meeting_reference": "村民会议第5号决议"},
+    )
     assert response.status_code == 201, response.content
     assert response.json()["filed_to"] == world.township_t.name
     assert [a["title"] for a in login(world.township_staff).get(f"{API}/filings").json()["items"]] == [v2.title]
@@ -196,6 +247,7 @@ def test_changes_adoption_and_filings(login, world, draft):
 
 def test_lists_run_a_fixed_number_of_queries(login, world, draft, django_assert_max_num_queries):
     from cunzhi.people.tests.factories import UserFactory, VillagerFactory
+
     for i in range(30):
         user = UserFactory(phone=f"1370002{i:04d}", name=f"村民{i}")
         VillagerFactory(village=world.village_a, group=world.group_a1, user=user)

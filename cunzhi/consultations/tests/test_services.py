@@ -17,8 +17,7 @@ from cunzhi.people.tests.factories import UserFactory, VillagerFactory
 
 
 def inbox_of(user):
-    return list(Delivery.objects.filter(recipient=user, channel=Channel.INBOX).select_related("notice")
-                .order_by("id"))
+    return list(Delivery.objects.filter(recipient=user, channel=Channel.INBOX).select_related("notice").order_by("id"))
 
 
 def templates_for(user):
@@ -35,6 +34,7 @@ def close(draft, world):
 
 
 # --- Creating, publishing, opening ----------------------------------------------------------
+
 
 def test_publishing_on_the_opening_day_opens_and_tells_everyone_in_scope(world):
     draft = make_draft(world)
@@ -83,21 +83,30 @@ def test_job_closes_when_time_is_up_and_asks_the_owner_for_the_report(world, dra
     assert services.drafts_open_and_close_due(now=draft.closes_at + dt.timedelta(minutes=2)) == "0 opened, 0 closed"
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"title": "  "}, "title"),
-    ({"closes_on": 3}, "at least 7 days"),
-    ({"closes_on": -3}, "close after it opens"),
-    ({"closes_on": 200}, "at most 90 days"),
-    ({"paragraphs": []}, "no text"),
-    ({"paragraphs": ["x" * 6000]}, "longer than"),
-    ({"committee": ""}, "office or committee"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"title": "  "}, "title"),
+        ({"closes_on": 3}, "at least 7 days"),
+        ({"closes_on": -3}, "close after it opens"),
+        ({"closes_on": 200}, "at most 90 days"),
+        ({"paragraphs": []}, "no text"),
+        ({"paragraphs": ["x" * 6000]}, "longer than"),
+        ({"committee": ""}, "office or committee"),
+    ],
+)
 def test_bad_drafts_are_refused_and_nothing_is_stored(world, change, message):
     today = timezone.localdate()
-    kwargs = dict(actor=world.cadre_a, title="村规民约", kind="village_rules", scope=world.village_a,
-                  owner_committee=change.get("committee", "村民委员会"), opens_on=today,
-                  closes_on=today + dt.timedelta(days=change.get("closes_on", 13)),
-                  paragraphs=change.get("paragraphs", ["第一条"]))
+    kwargs = {
+        "actor": world.cadre_a,
+        "title": "村规民约",
+        "kind": "village_rules",
+        "scope": world.village_a,
+        "owner_committee": change.get("committee", "村民委员会"),
+        "opens_on": today,
+        "closes_on": today + dt.timedelta(days=change.get("closes_on", 13)),
+        "paragraphs": change.get("paragraphs", ["第一条"]),
+    }
     if "title" in change:
         kwargs["title"] = change["title"]
     with pytest.raises(ValidationError) as exc:
@@ -108,12 +117,21 @@ def test_bad_drafts_are_refused_and_nothing_is_stored(world, change, message):
 
 def test_only_owners_of_the_area_start_drafts(world):
     today = timezone.localdate()
-    common = dict(title="t", kind="other", owner_committee="村民委员会", opens_on=today,
-                  closes_on=today + dt.timedelta(days=10), paragraphs=["一"])
-    for actor, scope, office in [(world.villager_a, world.village_a, None), (world.cadre_a, world.village_b, None),
-                                 (world.cadre_a, world.township_t, None),
-                                 (world.other_township_staff, world.township_t, world.office_u),
-                                 (world.township_staff, world.township_t, world.office_u)]:
+    common = {
+        "title": "t",
+        "kind": "other",
+        "owner_committee": "村民委员会",
+        "opens_on": today,
+        "closes_on": today + dt.timedelta(days=10),
+        "paragraphs": ["一"],
+    }
+    for actor, scope, office in [
+        (world.villager_a, world.village_a, None),
+        (world.cadre_a, world.village_b, None),
+        (world.cadre_a, world.township_t, None),
+        (world.other_township_staff, world.township_t, world.office_u),
+        (world.township_staff, world.township_t, world.office_u),
+    ]:
         with pytest.raises(ValidationError):
             services.draft_create(actor=actor, scope=scope, owner_office=office, **common)
     assert not Draft.objects.exists()
@@ -126,14 +144,21 @@ def test_only_owners_of_the_area_start_drafts(world):
 
 def test_text_cannot_change_once_open(world, draft):
     with pytest.raises(ValidationError, match="can no longer change"):
-        services.draft_update(actor=world.cadre_a, draft=draft, title="新标题", kind=draft.kind,
-                              opens_on=timezone.localdate(), closes_on=timezone.localdate() + dt.timedelta(days=10),
-                              paragraphs=["新"])
+        services.draft_update(
+            actor=world.cadre_a,
+            draft=draft,
+            title="新标题",
+            kind=draft.kind,
+            opens_on=timezone.localdate(),
+            closes_on=timezone.localdate() + dt.timedelta(days=10),
+            paragraphs=["新"],
+        )
     draft.refresh_from_db()
     assert draft.title != "新标题" and draft.paragraphs.count() == 4
 
 
 # --- Scope ----------------------------------------------------------------------------------
+
 
 def test_scope_of_a_village_draft(world, draft):
     assert rules.can_view(world.villager_a, draft) and rules.can_comment(world.villager_a, draft)
@@ -156,6 +181,7 @@ def test_scope_of_a_township_draft(world, township_draft):
 def test_lists_are_scoped(world, draft, township_draft):
     def titles(user):
         return sorted(d.public_id for d in selectors.drafts_visible(user=user))
+
     both = sorted([draft.public_id, township_draft.public_id])
     assert titles(world.villager_a) == both
     assert titles(world.cadre_a) == both
@@ -167,16 +193,18 @@ def test_lists_are_scoped(world, draft, township_draft):
 
 # --- Comments -------------------------------------------------------------------------------
 
+
 def test_villager_comments_on_a_paragraph_and_it_counts_as_participation(world, draft):
-    c = services.comment_add(actor=world.villager_a, draft=draft, paragraph=p(draft, 3), body="酒席二十桌太多，建议十桌。")
+    c = services.comment_add(
+        actor=world.villager_a, draft=draft, paragraph=p(draft, 3), body="酒席二十桌太多，建议十桌。"
+    )
     assert c.villager == world.villager_a.villager and c.written_by == world.villager_a and c.delegation is None
     assert c.region_code == world.village_a.code and c.visibility == Visibility.PUBLIC
     event = AuditEvent.objects.get(action="consultation.comment")
     assert event.actor == world.villager_a and event.on_behalf_of is None
     assert event.after["villager"] == world.villager_a.villager.public_id and event.after["participation"] is True
     assert event.after["paragraph"] == 3
-    assert set(services.PARTICIPATION_ACTIONS) >= {"consultation.comment", "consultation.reply",
-                                                   "consultation.stance"}
+    assert set(services.PARTICIPATION_ACTIONS) >= {"consultation.comment", "consultation.reply", "consultation.stance"}
 
 
 def test_a_double_tap_makes_one_comment(world, draft):
@@ -185,9 +213,14 @@ def test_a_double_tap_makes_one_comment(world, draft):
     assert a.pk == b.pk and Comment.objects.count() == 1
 
 
-@pytest.mark.parametrize("body, message", [
-    ("", "empty"), ("   \n\t ", "empty"), ("长" * 2001, "too long"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("长" * 2001, "too long"),
+    ],
+)
 def test_empty_and_oversized_comments_are_refused(world, draft, body, message):
     with pytest.raises(ValidationError, match=message):
         services.comment_add(actor=world.villager_a, draft=draft, body=body)
@@ -214,8 +247,9 @@ def test_comments_after_close_and_before_opening_are_refused(world, draft):
 
 def test_a_comment_is_refused_when_the_closing_time_has_passed_before_the_job_ran(world, draft):
     with pytest.raises(ValidationError, match="closed"):
-        services.comment_add(actor=world.villager_a, draft=draft, body="晚了",
-                             now=draft.closes_at + dt.timedelta(seconds=1))
+        services.comment_add(
+            actor=world.villager_a, draft=draft, body="晚了", now=draft.closes_at + dt.timedelta(seconds=1)
+        )
 
 
 def test_villagers_outside_the_scope_cannot_comment(world, draft):
@@ -232,8 +266,13 @@ def test_a_paragraph_of_another_draft_is_refused(world, draft, township_draft):
 
 
 def test_villager_living_away_is_consulted_and_counted(world, draft):
-    away = VillagerFactory(village=world.village_a, group=world.group_a1, living_away=True, away_city="杭州",
-                           user=UserFactory(phone="13900000077", name="在外务工"))
+    away = VillagerFactory(
+        village=world.village_a,
+        group=world.group_a1,
+        living_away=True,
+        away_city="杭州",
+        user=UserFactory(phone="13900000077", name="在外务工"),
+    )
     services.comment_add(actor=away.user, draft=draft, body="在杭州打工，也关心村里的事。")
     services.comment_add(actor=world.villager_a, draft=draft, body="同意修订。")
     services.comment_add(actor=world.helper, draft=draft, body="第三条好。", paragraph=p(draft, 3))
@@ -247,8 +286,9 @@ def test_villager_living_away_is_consulted_and_counted(world, draft):
 
 def test_helper_comments_for_a_villager_under_a_delegation_both_recorded(world, draft, delegation):
     father = world.villager_a.villager
-    c = services.comment_add(actor=world.helper, draft=draft, body="我父亲说：第二条要配垃圾桶。",
-                             paragraph=p(draft, 2), for_villager=father)
+    c = services.comment_add(
+        actor=world.helper, draft=draft, body="我父亲说：第二条要配垃圾桶。", paragraph=p(draft, 2), for_villager=father
+    )
     assert c.villager == father and c.written_by == world.helper and c.delegation == delegation
     event = AuditEvent.objects.get(action="consultation.comment")
     assert event.actor == world.helper and event.on_behalf_of == father
@@ -279,20 +319,26 @@ def test_replies_are_one_level_and_keep_private_threads_private(world, draft):
     r2 = services.comment_add(actor=world.villager_a, draft=draft, body="谢谢", parent=r1)
     assert r1.parent == top and r2.parent == top and r2.paragraph == top.paragraph
     assert AuditEvent.objects.filter(action="consultation.reply").count() == 2
-    private = services.comment_add(actor=world.villager_a, draft=draft, body="只给领导看",
-                                   visibility=Visibility.LEADERS)
+    private = services.comment_add(
+        actor=world.villager_a, draft=draft, body="只给领导看", visibility=Visibility.LEADERS
+    )
     reply = services.comment_add(actor=world.helper, draft=draft, body="回复", parent=private)
     assert reply.visibility == Visibility.LEADERS
 
 
 def test_leaders_only_comments_are_read_by_leaders_and_author(world, draft):
     c = services.comment_add(actor=world.villager_a, draft=draft, body="私下反映", visibility=Visibility.LEADERS)
-    for user, can in [(world.villager_a, True), (world.cadre_a, True), (world.township_staff, True),
-                      (world.helper, False)]:
+    for user, can in [
+        (world.villager_a, True),
+        (world.cadre_a, True),
+        (world.township_staff, True),
+        (world.helper, False),
+    ]:
         leader = rules.is_leader(user, draft)
         assert rules.can_read_comment(user, c, leader=leader, own_ids=rules.own_villager_ids(user)) is can
-    helper_threads = selectors.comments_thread(draft=draft, user=world.helper, leader=False,
-                                               own_ids=rules.own_villager_ids(world.helper), whole=True)
+    helper_threads = selectors.comments_thread(
+        draft=draft, user=world.helper, leader=False, own_ids=rules.own_villager_ids(world.helper), whole=True
+    )
     assert list(helper_threads) == []
 
 
@@ -314,6 +360,7 @@ def test_stances_support_oppose_change_withdraw(world, draft):
 
 
 # --- Moderation -----------------------------------------------------------------------------
+
 
 def test_moderator_hides_with_a_reason_and_the_author_is_told(world, draft):
     c = services.comment_add(actor=world.villager_a, draft=draft, body="某某是坏人，电话13900000002")
@@ -342,6 +389,7 @@ def test_hidden_comment_written_by_helper_tells_the_villager(world, draft, deleg
 
 
 # --- Response report ------------------------------------------------------------------------
+
 
 def test_response_report_lifecycle(world, draft):
     a = services.comment_add(actor=world.villager_a, draft=draft, paragraph=p(draft, 3), body="酒席改为十桌")
@@ -390,6 +438,7 @@ def test_response_report_lifecycle(world, draft):
 
 def test_report_notice_renders_in_each_language(world, draft):
     from cunzhi.notify.services import notice_render
+
     a = services.comment_add(actor=world.villager_a, draft=draft, paragraph=p(draft, 3), body="酒席改为十桌")
     close(draft, world)
     services.comment_set_outcome(actor=world.cadre_a, comment=a, outcome=Outcome.NOT_ADOPTED, reason="多数人反对")
@@ -403,6 +452,7 @@ def test_report_notice_renders_in_each_language(world, draft):
 
 
 # --- Versions, adoption, filing -------------------------------------------------------------
+
 
 def _responded(world, draft):
     c = services.comment_add(actor=world.villager_a, draft=draft, paragraph=p(draft, 3), body="改为十桌")
@@ -426,11 +476,20 @@ def test_next_version_copies_the_text_and_shows_what_changed(world, draft):
     texts[2] = texts[2].replace("二十桌", "十桌")
     texts.insert(3, "第四条 禁止在河道内洗涤农药器具。")
     today = timezone.localdate()
-    services.draft_update(actor=world.cadre_a, draft=v2, title=v2.title, kind=v2.kind, opens_on=today,
-                          closes_on=today + dt.timedelta(days=10), paragraphs=texts)
+    services.draft_update(
+        actor=world.cadre_a,
+        draft=v2,
+        title=v2.title,
+        kind=v2.kind,
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=10),
+        paragraphs=texts,
+    )
     from cunzhi.consultations.texts import diff_counts, paragraphs_diff
-    rows = paragraphs_diff(list(draft.paragraphs.values_list("text", flat=True)),
-                           list(v2.paragraphs.values_list("text", flat=True)))
+
+    rows = paragraphs_diff(
+        list(draft.paragraphs.values_list("text", flat=True)), list(v2.paragraphs.values_list("text", flat=True))
+    )
     assert diff_counts(rows) == {"same": 3, "changed": 1, "added": 1, "removed": 0}
     changed = next(r for r in rows if r["kind"] == "changed")
     assert ("del", "二") in changed["parts"] and changed["old"] == 3
@@ -440,19 +499,29 @@ def test_adoption_is_published_and_filed_to_the_township(world, draft):
     _responded(world, draft)
     today = timezone.localdate()
     with pytest.raises(ValidationError, match="future"):
-        services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=today + dt.timedelta(days=1),
-                                 meeting_reference="村民会议")
+        services.adoption_record(
+            actor=world.cadre_a, draft=draft, adopted_on=today + dt.timedelta(days=1), meeting_reference="村民会议"
+        )
     with pytest.raises(ValidationError, match="Name the meeting"):
         services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=today, meeting_reference=" ")
     with pytest.raises(ValidationError, match="web address"):
-        services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=today, meeting_reference="x",
-                                 resolution_url="javascript:alert(1)")
+        services.adoption_record(
+            actor=world.cadre_a,
+            draft=draft,
+            adopted_on=today,
+            meeting_reference="x",
+            resolution_url="javascript:alert(1)",
+        )
     with pytest.raises(ValidationError, match="Only the owner"):
         services.adoption_record(actor=world.township_staff, draft=draft, adopted_on=today, meeting_reference="x")
     assert not Adoption.objects.exists()
-    adoption = services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=today,
-                                        meeting_reference="2024年村民会议第3号决议，到会312人，赞成287人",
-                                        resolution_url="https://example.org/r/3")
+    adoption = services.adoption_record(
+        actor=world.cadre_a,
+        draft=draft,
+        adopted_on=today,
+        meeting_reference="2024年村民会议第3号决议，到会312人，赞成287人",
+        resolution_url="https://example.org/r/3",
+    )
     draft.refresh_from_db()
     assert draft.status == Status.ADOPTED
     assert adoption.filed_to == world.township_t and adoption.filed_by == world.cadre_a
@@ -472,9 +541,11 @@ def test_adoption_is_published_and_filed_to_the_township(world, draft):
 
 def test_adoption_publishes_on_the_disclosure_board(world, draft):
     from cunzhi.disclosure.models import Post
+
     _responded(world, draft)
-    adoption = services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(),
-                                        meeting_reference="村民会议第3号决议")
+    adoption = services.adoption_record(
+        actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(), meeting_reference="村民会议第3号决议"
+    )
     assert adoption.disclosure_post_id and adoption.publish_error == ""
     post = Post.objects.get(public_id=adoption.disclosure_post_id)
     assert post.village == world.village_a and post.category == "village"
@@ -484,21 +555,25 @@ def test_adoption_publishes_on_the_disclosure_board(world, draft):
 def test_a_failed_publication_is_recorded_and_can_be_retried(world, draft, monkeypatch):
     import sys
     import types
+
     _responded(world, draft)
     broken = types.ModuleType("cunzhi.disclosure.services")
 
     def fail(**kwargs):
         raise RuntimeError("board down")
+
     broken.post_publish_generated = fail
     monkeypatch.setitem(sys.modules, "cunzhi.disclosure.services", broken)
-    adoption = services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(),
-                                        meeting_reference="村民会议")
+    adoption = services.adoption_record(
+        actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(), meeting_reference="村民会议"
+    )
     assert adoption.pk and adoption.disclosure_post_id == "" and "board down" in adoption.publish_error
     calls = []
 
     def ok(**kwargs):
         calls.append(kwargs)
         return types.SimpleNamespace(public_id="post123")
+
     broken.post_publish_generated = ok
     assert services.adoption_publish(actor=world.cadre_a, adoption=adoption)
     assert adoption.disclosure_post_id == "post123" and adoption.publish_error == ""
@@ -512,8 +587,9 @@ def test_township_draft_cannot_be_adopted_by_a_villagers_meeting(world, township
 
 def test_filings_acknowledged_only_by_office_staff_of_that_township(world, draft):
     _responded(world, draft)
-    adoption = services.adoption_record(actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(),
-                                        meeting_reference="村民会议")
+    adoption = services.adoption_record(
+        actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(), meeting_reference="村民会议"
+    )
     other = UserFactory(phone="13900000099", name="外镇")
     RoleAssignment.objects.create(user=other, role=Role.OFFICE_STAFF, region=world.township_u, office=world.office_u)
     assert not rules.can_acknowledge_filing(other, adoption)

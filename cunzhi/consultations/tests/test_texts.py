@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cunzhi.consultations.texts import (
-    clean_text, diff_counts, paragraphs_check, paragraphs_diff, paragraphs_from_upload, paragraphs_split, words_diff,
+    clean_text,
+    diff_counts,
+    paragraphs_check,
+    paragraphs_diff,
+    paragraphs_from_upload,
+    paragraphs_split,
+    words_diff,
 )
 
 
@@ -33,6 +39,7 @@ def test_control_characters_are_removed():
 
 def _docx(paragraphs, table=None) -> bytes:
     import docx
+
     document = docx.Document()
     for t in paragraphs:
         document.add_paragraph(t)
@@ -47,24 +54,33 @@ def _docx(paragraphs, table=None) -> bytes:
 
 def test_docx_paragraphs_and_tables_are_read():
     data = _docx(["余村村规民约", "", "第一条 总则"], table=[("第二条", "保护绿水青山。")])
-    assert paragraphs_from_upload(SimpleUploadedFile("x.docx", data)) == ["余村村规民约", "第一条 总则",
-                                                                          "第二条 保护绿水青山。"]
+    assert paragraphs_from_upload(SimpleUploadedFile("x.docx", data)) == [
+        "余村村规民约",
+        "第一条 总则",
+        "第二条 保护绿水青山。",
+    ]
 
 
-@pytest.mark.parametrize("data, encoding", [
-    ("第一条 甲\n\n第二条 乙".encode("utf-8-sig"), "utf-8 with BOM"),
-    ("第一条 甲\n\n第二条 乙".encode("gb18030"), "GB18030 from old Windows editors"),
-    ("第一条 甲\n\n第二条 乙".encode("utf-16"), "UTF-16 from Notepad"),
-])
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        ("第一条 甲\n\n第二条 乙".encode("utf-8-sig"), "utf-8 with BOM"),
+        ("第一条 甲\n\n第二条 乙".encode("gb18030"), "GB18030 from old Windows editors"),
+        ("第一条 甲\n\n第二条 乙".encode("utf-16"), "UTF-16 from Notepad"),
+    ],
+)
 def test_plain_text_files_in_common_encodings(data, encoding):
     assert paragraphs_from_upload(SimpleUploadedFile("x.txt", data)) == ["第一条 甲", "第二条 乙"], encoding
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "empty"),
-    (b"%PDF-1.4\x00\x00binary", "Please upload a Word document"),
-    (b"PK\x03\x04not really a zip", "not a Word document"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"%PDF-1.4\x00\x00binary", "Please upload a Word document"),
+        (b"PK\x03\x04not really a zip", "not a Word document"),
+    ],
+)
 def test_bad_uploads_are_refused(data, message):
     with pytest.raises(ValidationError, match=message):
         paragraphs_from_upload(SimpleUploadedFile("x.docx", data))

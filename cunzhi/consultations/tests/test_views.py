@@ -34,23 +34,48 @@ def closed_with_comment(world, draft):
 
 # --- Permissions ----------------------------------------------------------------------------
 
+
 def test_anonymous_is_sent_to_login_everywhere(client, world, draft):
     c = services.comment_add(actor=world.villager_a, draft=draft, body="意见")
-    for u in [url("index"), url("new"), url("mine"), url("filings"), url("detail", draft.public_id),
-              url("paragraph", draft.public_id, 1), url("report", draft.public_id), url("figures", draft.public_id),
-              url("response", draft.public_id), url("reply", c.public_id), url("hide", c.public_id)]:
+    for u in [
+        url("index"),
+        url("new"),
+        url("mine"),
+        url("filings"),
+        url("detail", draft.public_id),
+        url("paragraph", draft.public_id, 1),
+        url("report", draft.public_id),
+        url("figures", draft.public_id),
+        url("response", draft.public_id),
+        url("reply", c.public_id),
+        url("hide", c.public_id),
+    ]:
         assert client.get(u).status_code == 302, u
-    for u in [url("detail", draft.public_id), url("paragraph", draft.public_id, 1), url("close", draft.public_id),
-              url("stance", draft.public_id, 1), url("hide", c.public_id), url("reply", c.public_id)]:
+    for u in [
+        url("detail", draft.public_id),
+        url("paragraph", draft.public_id, 1),
+        url("close", draft.public_id),
+        url("stance", draft.public_id, 1),
+        url("hide", c.public_id),
+        url("reply", c.public_id),
+    ]:
         assert client.post(u, {"body": "x", "stance": "support", "reason": "x"}).status_code == 302, u
     draft.refresh_from_db()
     assert draft.status == Status.OPEN and Comment.objects.count() == 1 and not Stance.objects.exists()
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("villager_a", 200), ("helper", 200), ("cadre_a", 200), ("township_staff", 200), ("county_admin", 200),
-    ("villager_b", 404), ("other_township_staff", 404),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("villager_a", 200),
+        ("helper", 200),
+        ("cadre_a", 200),
+        ("township_staff", 200),
+        ("county_admin", 200),
+        ("villager_b", 404),
+        ("other_township_staff", 404),
+    ],
+)
 def test_draft_pages_follow_the_scope(login, world, draft, persona, status):
     client = login(getattr(world, persona))
     for u in [url("detail", draft.public_id), url("paragraph", draft.public_id, 2), url("figures", draft.public_id)]:
@@ -67,8 +92,9 @@ def test_index_lists_only_drafts_in_scope(login, world, draft, township_draft):
 
 def test_outsiders_cannot_comment_and_nothing_is_stored(login, world, draft):
     for persona in ("villager_b", "other_township_staff"):
-        response = login(getattr(world, persona)).post(url("paragraph", draft.public_id, 1), {"body": "外村意见",
-                                                                                              "visibility": "public"})
+        response = login(getattr(world, persona)).post(
+            url("paragraph", draft.public_id, 1), {"body": "外村意见", "visibility": "public"}
+        )
         assert response.status_code == 404
     assert not Comment.objects.exists()
 
@@ -93,11 +119,20 @@ def test_new_draft_page_only_for_those_who_start_drafts(login, world):
 
 # --- Creating a draft -----------------------------------------------------------------------
 
+
 def _form(world, **kw):
     today = timezone.localdate()
-    data = {"title": "村规民约修订", "kind": "village_rules", "scope": world.village_a.code, "owner": "committee",
-            "owner_committee": "村民委员会", "opens_on": today.isoformat(),
-            "closes_on": (today + dt.timedelta(days=13)).isoformat(), "summary": "", "text": "第一条 甲\n第二条 乙"}
+    data = {
+        "title": "村规民约修订",
+        "kind": "village_rules",
+        "scope": world.village_a.code,
+        "owner": "committee",
+        "owner_committee": "村民委员会",
+        "opens_on": today.isoformat(),
+        "closes_on": (today + dt.timedelta(days=13)).isoformat(),
+        "summary": "",
+        "text": "第一条 甲\n第二条 乙",
+    }
     data.update(kw)
     return data
 
@@ -116,6 +151,7 @@ def test_cadre_creates_and_publishes_a_draft(login, world):
 
 def test_draft_from_an_uploaded_docx(login, world):
     import docx
+
     document = docx.Document()
     for text in ["第一条 总则", "", "第二条 环境卫生", "第三条 移风易俗"]:
         document.add_paragraph(text)
@@ -125,16 +161,22 @@ def test_draft_from_an_uploaded_docx(login, world):
     response = login(world.cadre_a).post(url("new"), {**_form(world, text=""), "file": upload})
     assert response.status_code == 302
     assert list(Draft.objects.get().paragraphs.values_list("text", flat=True)) == [
-        "第一条 总则", "第二条 环境卫生", "第三条 移风易俗"]
+        "第一条 总则",
+        "第二条 环境卫生",
+        "第三条 移风易俗",
+    ]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"text": ""}, "Paste the text"),
-    ({"scope": "330523101201"}, "valid choice"),  # village B: not the cadre's
-    ({"closes_on": "2000-01-01"}, "close after it opens"),
-    ({"owner_committee": ""}, "office or committee"),
-    ({"opens_on": "not a date"}, "valid date"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"text": ""}, "Paste the text"),
+        ({"scope": "330523101201"}, "valid choice"),  # village B: not the cadre's
+        ({"closes_on": "2000-01-01"}, "close after it opens"),
+        ({"owner_committee": ""}, "office or committee"),
+        ({"opens_on": "not a date"}, "valid date"),
+    ],
+)
 def test_bad_draft_input_is_explained_and_nothing_stored(login, world, change, message):
     response = login(world.cadre_a).post(url("new"), _form(world, **change))
     assert response.status_code == 200 and message in body(response)
@@ -149,6 +191,7 @@ def test_a_picture_is_not_a_draft(login, world):
 
 
 # --- Commenting -----------------------------------------------------------------------------
+
 
 def test_villager_comments_on_a_paragraph(login, world, draft):
     client = login(world.villager_a)
@@ -167,9 +210,14 @@ def test_other_villagers_see_a_masked_name_leaders_the_full_name(login, world, d
     assert "张三" in page
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty"), ("  ", "empty"), ("字" * 2001, "too long"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("  ", "empty"),
+        ("字" * 2001, "too long"),
+    ],
+)
 def test_empty_or_oversized_comment_is_refused_on_the_page(login, world, draft, text, message):
     response = login(world.villager_a).post(url("detail", draft.public_id), {"body": text, "visibility": "public"})
     assert response.status_code == 200 and message in body(response)
@@ -177,9 +225,10 @@ def test_empty_or_oversized_comment_is_refused_on_the_page(login, world, draft, 
 
 
 def test_script_in_a_comment_is_shown_as_text(login, world, draft):
-    login(world.villager_a).post(url("detail", draft.public_id),
-                                 {"body": '<script>alert("x")</script><img src=x onerror=alert(1)>',
-                                  "visibility": "public"})
+    login(world.villager_a).post(
+        url("detail", draft.public_id),
+        {"body": '<script>alert("x")</script><img src=x onerror=alert(1)>', "visibility": "public"},
+    )
     page = body(login(world.helper).get(url("detail", draft.public_id)))
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
@@ -188,8 +237,7 @@ def test_script_in_a_comment_is_shown_as_text(login, world, draft):
 def test_comment_after_close_is_refused_with_a_message(login, world, draft):
     services.draft_close(draft=draft, actor=world.cadre_a)
     client = login(world.villager_a)
-    response = client.post(url("paragraph", draft.public_id, 1), {"body": "晚了", "visibility": "public"},
-                           follow=True)
+    response = client.post(url("paragraph", draft.public_id, 1), {"body": "晚了", "visibility": "public"}, follow=True)
     assert "closed" in body(response)
     assert not Comment.objects.exists()
 
@@ -198,16 +246,20 @@ def test_helper_chooses_whom_they_write_for(login, world, draft, delegation):
     client = login(world.helper)
     page = body(client.get(url("paragraph", draft.public_id, 2)))
     assert "you help them" in page
-    client.post(url("paragraph", draft.public_id, 2),
-                {"body": "父亲的意见", "visibility": "public", "for_villager": world.villager_a.villager.public_id})
+    client.post(
+        url("paragraph", draft.public_id, 2),
+        {"body": "父亲的意见", "visibility": "public", "for_villager": world.villager_a.villager.public_id},
+    )
     c = Comment.objects.get()
     assert c.villager == world.villager_a.villager and c.written_by == world.helper
     page = body(login(world.cadre_a).get(url("paragraph", draft.public_id, 2)))
     assert "written for them by 张小明" in page
     # A villager the helper has no delegation from: refused, nothing stored.
     client = login(world.helper)
-    response = client.post(url("paragraph", draft.public_id, 2),
-                           {"body": "冒充", "visibility": "public", "for_villager": world.villager_b.villager.public_id})
+    response = client.post(
+        url("paragraph", draft.public_id, 2),
+        {"body": "冒充", "visibility": "public", "for_villager": world.villager_b.villager.public_id},
+    )
     assert response.status_code == 200 and Comment.objects.count() == 1
 
 
@@ -251,17 +303,22 @@ def test_moderator_hides_and_others_see_only_the_reason(login, world, draft):
 
 # --- Close, response report, report ---------------------------------------------------------
 
+
 def test_owner_closes_answers_and_publishes_and_the_villager_sees_the_outcome(login, world, draft):
     c = services.comment_add(actor=world.villager_a, draft=draft, paragraph=p(draft, 3), body="酒席改为十桌")
     client = login(world.cadre_a)
     client.post(url("close", draft.public_id))
     draft.refresh_from_db()
     assert draft.status == Status.CLOSED
-    response = client.post(url("response", draft.public_id),
-                           {"action": "outcomes", f"outcome-{c.public_id}": "not_adopted", f"reason-{c.public_id}": ""})
+    response = client.post(
+        url("response", draft.public_id),
+        {"action": "outcomes", f"outcome-{c.public_id}": "not_adopted", f"reason-{c.public_id}": ""},
+    )
     assert response.status_code == 200 and "Give the reason" in body(response)
-    client.post(url("response", draft.public_id),
-                {"action": "outcomes", f"outcome-{c.public_id}": "partly", f"reason-{c.public_id}": "改为十五桌"})
+    client.post(
+        url("response", draft.public_id),
+        {"action": "outcomes", f"outcome-{c.public_id}": "partly", f"reason-{c.public_id}": "改为十五桌"},
+    )
     c.refresh_from_db()
     assert c.outcome == Outcome.PARTLY
     response = client.post(url("report_publish", draft.public_id), follow=True)
@@ -294,9 +351,17 @@ def test_changes_page_shows_the_word_changes(login, world, draft):
     assert response.headers["Location"] == url("edit", v2.public_id)
     today = timezone.localdate()
     text = "\n\n".join(v2.paragraphs.values_list("text", flat=True)).replace("二十桌", "十桌")
-    client.post(url("edit", v2.public_id), {"title": v2.title, "kind": v2.kind, "owner_committee": "村民委员会",
-                                            "opens_on": today.isoformat(),
-                                            "closes_on": (today + dt.timedelta(days=9)).isoformat(), "text": text})
+    client.post(
+        url("edit", v2.public_id),
+        {
+            "title": v2.title,
+            "kind": v2.kind,
+            "owner_committee": "村民委员会",
+            "opens_on": today.isoformat(),
+            "closes_on": (today + dt.timedelta(days=9)).isoformat(),
+            "text": text,
+        },
+    )
     page = body(client.get(url("changes", v2.public_id)))
     assert "<del>二</del>" in page and "1 changed" in page
     # Not yet published: villagers do not see version 2.
@@ -312,8 +377,14 @@ def test_adoption_page_and_filings(login, world, draft):
     client = login(world.cadre_a)
     response = client.post(url("adopt", draft.public_id), {"adopted_on": "", "meeting_reference": ""})
     assert response.status_code == 200
-    client.post(url("adopt", draft.public_id), {"adopted_on": timezone.localdate().isoformat(),
-                                                "meeting_reference": "村民会议第3号决议", "resolution_url": ""})
+    client.post(
+        url("adopt", draft.public_id),
+        {
+            "adopted_on": timezone.localdate().isoformat(),
+            "meeting_reference": "村民会议第3号决议",
+            "resolution_url": "",
+        },
+    )
     draft.refresh_from_db()
     assert draft.status == Status.ADOPTED
     assert "村民会议第3号决议" in body(login(world.villager_a).get(url("detail", draft.public_id)))
@@ -330,6 +401,7 @@ def test_adoption_page_and_filings(login, world, draft):
 
 
 # --- Query counts ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def busy(world, draft):
@@ -349,8 +421,13 @@ def busy(world, draft):
 
 def test_pages_run_a_fixed_number_of_queries(login, world, busy, django_assert_max_num_queries):
     client = login(world.villager_a)
-    for u, n in [(url("index"), 12), (url("detail", busy.public_id), 18), (url("paragraph", busy.public_id, 1), 20),
-                 (url("figures", busy.public_id), 16), (url("mine"), 12)]:
+    for u, n in [
+        (url("index"), 12),
+        (url("detail", busy.public_id), 18),
+        (url("paragraph", busy.public_id, 1), 20),
+        (url("figures", busy.public_id), 16),
+        (url("mine"), 12),
+    ]:
         with django_assert_max_num_queries(n):
             assert client.get(u).status_code == 200
     services.draft_close(draft=busy, actor=world.cadre_a)
@@ -365,8 +442,11 @@ def test_the_last_day_of_comments_is_shown_one_way_everywhere(login, world, draf
     last = timezone.localdate() + dt.timedelta(days=13)
     after = (last + dt.timedelta(days=1)).isoformat()
     client = login(world.villager_a)
-    pages = {"index": body(client.get(url("index"))), "detail": body(client.get(url("detail", draft.public_id))),
-             "home": body(client.get("/"))}
+    pages = {
+        "index": body(client.get(url("index"))),
+        "detail": body(client.get(url("detail", draft.public_id))),
+        "home": body(client.get("/")),
+    }
     for name, page in pages.items():
         assert f"until the end of {last.isoformat()}" in page, name
         assert after not in page and "00:00" not in page, name
@@ -376,5 +456,6 @@ def test_the_last_day_of_comments_is_shown_one_way_everywhere(login, world, draf
 
 def services_notice_text(draft):
     from cunzhi.notify.services import notice_render
+
     draft.refresh_from_db()
     return notice_render(draft.announcement, "en")[1]

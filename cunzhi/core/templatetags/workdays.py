@@ -17,6 +17,7 @@ def estimate_note(deadline, short: bool = False) -> str:
         return ""
     if short:
         return format_html(' <span class="muted small estimate">{}</span>', _("(estimated)"))
-    text = _("(estimated: the holiday calendar for %(year)s is not known yet, so Monday to Friday were "
-             "counted)") % {"year": workdays.local_date(deadline).year}
+    text = _("(estimated: the holiday calendar for %(year)s is not known yet, so Monday to Friday were counted)") % {
+        "year": workdays.local_date(deadline).year
+    }
     return format_html(' <span class="muted small estimate">{}</span>', text)

@@ -39,8 +39,9 @@ def test_id_numbers_are_valid_unique_and_carry_the_sex():
 def test_the_same_seed_gives_the_same_people():
     a = demo._Builder(seed=3, today=TODAY)
     b = demo._Builder(seed=3, today=TODAY)
-    assert [p.name for _ in range(20) for p in a.household_members(3)] == \
-        [p.name for _ in range(20) for p in b.household_members(3)]
+    assert [p.name for _ in range(20) for p in a.household_members(3)] == [
+        p.name for _ in range(20) for p in b.household_members(3)
+    ]
 
 
 def test_finish_person_gives_adults_phones_and_sends_some_to_cities():

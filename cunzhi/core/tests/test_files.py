@@ -48,12 +48,15 @@ def test_pdf_accepted_as_is():
     assert stored.content_type == "application/pdf" and stored.read() == PDF
 
 
-@pytest.mark.parametrize("name,data,code", [
-    ("virus.jpg", b"MZ\x90\x00" + b"\x00" * 100, "type"),  # an executable named like a photo
-    ("page.pdf", b"<html><script>alert(1)</script></html>", "type"),
-    ("empty.jpg", b"", "empty"),
-    ("broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 50, "unreadable"),  # JPEG magic, no picture
-])
+@pytest.mark.parametrize(
+    "name,data,code",
+    [
+        ("virus.jpg", b"MZ\x90\x00" + b"\x00" * 100, "type"),  # an executable named like a photo
+        ("page.pdf", b"<html><script>alert(1)</script></html>", "type"),
+        ("empty.jpg", b"", "empty"),
+        ("broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 50, "unreadable"),  # JPEG magic, no picture
+    ],
+)
 def test_bad_files_are_refused_with_a_reason(name, data, code):
     with pytest.raises(ValidationError) as err:
         file_intake(SimpleUploadedFile(name, data))
@@ -71,10 +74,9 @@ def test_size_limit_and_kinds():
 
 def test_a_missing_file_answers_not_found(tmp_path, settings):
     from django.core.files.storage import default_storage
+    from django.db import models
     from django.db.models.fields.files import FieldFile
     from django.http import Http404
-
-    from django.db import models
 
     from cunzhi.core.files import private_file_response
 

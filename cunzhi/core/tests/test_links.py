@@ -45,14 +45,16 @@ def test_demo_passes_its_port_to_every_process_it_starts():
     export = re.search(r'^export SITE_URL="\$\{SITE_URL:-http://127\.0\.0\.1:\$PORT\}"$', script, re.MULTILINE)
     assert export, "demo.sh must export SITE_URL built from PORT"
     # Exported before the web server, the worker (which sends the notices) and seed_demo start.
-    starts = [script.find(cmd) for cmd in ("manage.py seed_demo", "manage.py task_worker", "scripts/web.sh",
-                                           "bin/gunicorn")]
+    starts = [
+        script.find(cmd) for cmd in ("manage.py seed_demo", "manage.py task_worker", "scripts/web.sh", "bin/gunicorn")
+    ]
     first_start = min(i for i in starts if i >= 0)
     assert export.start() < first_start
 
 
 def test_a_site_url_without_scheme_or_host_is_refused_by_the_checks(settings):
     from cunzhi.core.checks import site_url_check
+
     settings.SITE_URL = "cunzhi.example.gov.cn"
     assert [e.id for e in site_url_check(None)] == ["cunzhi.E401"]
     settings.SITE_URL = "https://cunzhi.example.gov.cn"

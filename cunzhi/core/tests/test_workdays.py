@@ -22,6 +22,7 @@ def local(moment):
 
 # --- working days --------------------------------------------------------------------------------
 
+
 def test_spring_festival_and_its_adjusted_saturday():
     # 2026: holidays 15–23 February; Saturday 14 February is an adjusted working day (调休).
     thursday = at(2026, 2, 12, 10)
@@ -71,15 +72,19 @@ def test_system_check_warns_when_limits_may_run_past_the_calendar():
 
 # --- working hours -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("start, hours, due", [
-    (at(2026, 3, 2, 9), 2, (2026, 3, 2, 11, 0)),  # inside the morning
-    (at(2026, 3, 2, 11, 30), 2, (2026, 3, 2, 15, 30)),  # over the lunch break
-    (at(2026, 3, 2, 20), 2, (2026, 3, 3, 10, 30)),  # at night: from 08:30 the next morning
-    (at(2026, 3, 2, 6), 2, (2026, 3, 2, 10, 30)),  # early morning
-    (at(2026, 3, 6, 17), 2, (2026, 3, 9, 10, 0)),  # Friday 17:00: half an hour, then Monday
-    (at(2026, 9, 30, 17), 2, (2026, 10, 8, 10, 0)),  # before the National Day week
-    (at(2026, 2, 13, 17), 1, (2026, 2, 14, 9, 0)),  # the adjusted Saturday is worked
-])
+
+@pytest.mark.parametrize(
+    "start, hours, due",
+    [
+        (at(2026, 3, 2, 9), 2, (2026, 3, 2, 11, 0)),  # inside the morning
+        (at(2026, 3, 2, 11, 30), 2, (2026, 3, 2, 15, 30)),  # over the lunch break
+        (at(2026, 3, 2, 20), 2, (2026, 3, 3, 10, 30)),  # at night: from 08:30 the next morning
+        (at(2026, 3, 2, 6), 2, (2026, 3, 2, 10, 30)),  # early morning
+        (at(2026, 3, 6, 17), 2, (2026, 3, 9, 10, 0)),  # Friday 17:00: half an hour, then Monday
+        (at(2026, 9, 30, 17), 2, (2026, 10, 8, 10, 0)),  # before the National Day week
+        (at(2026, 2, 13, 17), 1, (2026, 2, 14, 9, 0)),  # the adjusted Saturday is worked
+    ],
+)
 def test_working_hours_skip_nights_lunch_weekends_and_holidays(start, hours, due):
     assert local(workdays.add_working_hours(start, hours)) == dt.datetime(*due)
 
@@ -91,7 +96,9 @@ def test_working_hours_are_a_setting(settings):
 
 def test_working_hours_from_the_environment(monkeypatch):
     assert env_time_ranges("CUNZHI_TEST_HOURS", "08:30-12:00,14:00-17:30") == (
-        (dt.time(8, 30), dt.time(12)), (dt.time(14), dt.time(17, 30)))
+        (dt.time(8, 30), dt.time(12)),
+        (dt.time(14), dt.time(17, 30)),
+    )
     monkeypatch.setenv("CUNZHI_TEST_HOURS", "14:00-18:00, 09:00-12:00")
     assert env_time_ranges("CUNZHI_TEST_HOURS", "") == ((dt.time(9), dt.time(12)), (dt.time(14), dt.time(18)))
     for bad in ("9-12", "12:00-09:00", "09:00-13:00,12:00-17:00", "nonsense"):

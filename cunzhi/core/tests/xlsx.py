@@ -32,5 +32,10 @@ def live_cells(data: bytes) -> list[str]:
 
 def texts(data: bytes) -> set[str]:
     """Every text cell of the workbook, as written."""
-    return {c for ws in load_workbook(io.BytesIO(data)).worksheets for row in ws.iter_rows(values_only=True)
-            for c in row if isinstance(c, str)}
+    return {
+        c
+        for ws in load_workbook(io.BytesIO(data)).worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    }

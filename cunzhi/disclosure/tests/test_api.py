@@ -12,8 +12,14 @@ API = "/api/v1/disclosure"
 
 
 def make(world, category="village", publish=True, **kw):
-    post = services.post_create(village=world.village_a, category=category, title=kw.pop("title", "村务公开"),
-                                body=kw.pop("body", "内容"), actor=world.cadre_a, **kw)
+    post = services.post_create(
+        village=world.village_a,
+        category=category,
+        title=kw.pop("title", "村务公开"),
+        body=kw.pop("body", "内容"),
+        actor=world.cadre_a,
+        **kw,
+    )
     if publish:
         services.post_publish(post=post, actor=world.cadre_a)
     return post
@@ -60,8 +66,13 @@ def test_detail_counts_reach_and_masks_askers(world, login, client):
 
 
 def test_create_publish_and_refusals(world, login, client, supervisor_a):
-    payload = {"village": world.village_a.code, "category": "finance", "title": "10月财务公开",
-               "body": "收支情况", "tables": [{"header": ["户主", "账号"], "rows": [["张三", "6222021234567890123"]]}]}
+    payload = {
+        "village": world.village_a.code,
+        "category": "finance",
+        "title": "10月财务公开",
+        "body": "收支情况",
+        "tables": [{"header": ["户主", "账号"], "rows": [["张三", "6222021234567890123"]]}],
+    }
     client.logout()
     assert client.post(f"{API}/posts", payload, content_type="application/json").status_code == 401
     r = login(world.villager_a).post(f"{API}/posts", payload, content_type="application/json")
@@ -80,18 +91,28 @@ def test_create_publish_and_refusals(world, login, client, supervisor_a):
     assert c.post(f"{API}/posts/{data['id']}/submit").json()["status"] == "in_review"
     r = c.post(f"{API}/posts/{data['id']}/approve", {}, content_type="application/json")
     assert r.status_code == 403
-    r = login(supervisor_a).post(f"{API}/posts/{data['id']}/approve", {"comment": "ok"},
-                                 content_type="application/json")
+    r = login(supervisor_a).post(
+        f"{API}/posts/{data['id']}/approve", {"comment": "ok"}, content_type="application/json"
+    )
     assert r.status_code == 200 and r.json()["status"] == "published"
 
 
-@pytest.mark.parametrize("payload", [
-    {"village": "330523100201", "category": "gossip", "title": "t", "body": "b"},
-    {"village": "abc", "category": "village", "title": "t", "body": "b"},
-    {"village": "330523100201", "category": "village", "title": "", "body": ""},
-    {"village": "330523100201", "category": "village", "title": "t", "body": "b",
-     "period_start": "2024-03-31", "period_end": "2024-01-01"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"village": "330523100201", "category": "gossip", "title": "t", "body": "b"},
+        {"village": "abc", "category": "village", "title": "t", "body": "b"},
+        {"village": "330523100201", "category": "village", "title": "", "body": ""},
+        {
+            "village": "330523100201",
+            "category": "village",
+            "title": "t",
+            "body": "b",
+            "period_start": "2024-03-31",
+            "period_end": "2024-01-01",
+        },
+    ],
+)
 def test_create_bad_input(world, login, payload):
     r = login(world.cadre_a).post(f"{API}/posts", payload, content_type="application/json")
     assert r.status_code == 422 and r.json()["detail"] and not Post.objects.exists()
@@ -99,11 +120,13 @@ def test_create_bad_input(world, login, payload):
 
 def test_questions_endpoint(world, login):
     post = make(world)
-    r = login(world.villager_b).post(f"{API}/posts/{post.public_id}/questions", {"text": "?"},
-                                     content_type="application/json")
+    r = login(world.villager_b).post(
+        f"{API}/posts/{post.public_id}/questions", {"text": "?"}, content_type="application/json"
+    )
     assert r.status_code == 403
-    r = login(world.villager_a).post(f"{API}/posts/{post.public_id}/questions", {"text": "有多少钱？"},
-                                     content_type="application/json")
+    r = login(world.villager_a).post(
+        f"{API}/posts/{post.public_id}/questions", {"text": "有多少钱？"}, content_type="application/json"
+    )
     assert r.status_code == 201 and r.json()["asker"] == "张三"
 
 

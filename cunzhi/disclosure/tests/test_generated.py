@@ -1,5 +1,7 @@
 """post_publish_generated: the entry point meetings and consultations call."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -9,15 +11,18 @@ from cunzhi.disclosure.models import Category, DueItem, Post, PostStatus
 from cunzhi.disclosure.services import post_publish_generated
 from cunzhi.notify.models import Notice
 
-import datetime as dt
-
 ID = id_number_build("330523", dt.date(1961, 3, 9), 123)
 
 
 def test_publishes_at_once_and_masks(world):
-    post = post_publish_generated(village=world.village_a, category="village", title="村民代表会议决议",
-                                  body=f"经表决通过。联系人身份证 {ID}，账户 6222 0212 3456 7890 123。",
-                                  actor=world.cadre_a, source_url="/meetings/m/abc/")
+    post = post_publish_generated(
+        village=world.village_a,
+        category="village",
+        title="村民代表会议决议",
+        body=f"经表决通过。联系人身份证 {ID}，账户 6222 0212 3456 7890 123。",
+        actor=world.cadre_a,
+        source_url="/meetings/m/abc/",
+    )
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED and post.published_at is not None
     assert post.generated and post.source_url == "/meetings/m/abc/"
@@ -30,8 +35,14 @@ def test_publishes_at_once_and_masks(world):
 
 
 def test_attaches_pdf(world):
-    post = post_publish_generated(village=world.village_a, category="party", title="党员大会决议", body="决议全文见附件。",
-                                  actor=world.cadre_a, pdf=b"%PDF-1.4\n%fake\n")
+    post = post_publish_generated(
+        village=world.village_a,
+        category="party",
+        title="党员大会决议",
+        body="决议全文见附件。",
+        actor=world.cadre_a,
+        pdf=b"%PDF-1.4\n%fake\n",
+    )
     assert post.attachment.read().startswith(b"%PDF-")
 
 
@@ -46,8 +57,9 @@ def test_refuses_non_village_and_bad_pdf(world):
     with pytest.raises(ValueError):
         post_publish_generated(village=world.township_t, category="village", title="t", body="b", actor=world.cadre_a)
     with pytest.raises(ValueError):
-        post_publish_generated(village=world.village_a, category="village", title="t", body="b", actor=world.cadre_a,
-                               pdf=b"<html>")
+        post_publish_generated(
+            village=world.village_a, category="village", title="t", body="b", actor=world.cadre_a, pdf=b"<html>"
+        )
     assert not Post.objects.exists()
 
 

@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.disclosure.privacy import guard, mask_text, where_label
@@ -35,19 +37,30 @@ def test_ordinary_numbers_left_alone():
 
 
 def test_tables_every_cell_and_where():
-    tables = [{"title": "补贴发放", "header": ["姓名", "身份证号", "账号"],
-               "rows": [["张三", ID_X, "6222021234567890123"], ["李四", "—", "—"]]}]
-    title, body, masked_tables, found = guard(title="补贴", body="见下表", tables=tables)
+    tables = [
+        {
+            "title": "补贴发放",
+            "header": ["姓名", "身份证号", "账号"],
+            "rows": [["张三", ID_X, "6222021234567890123"], ["李四", "—", "—"]],
+        }
+    ]
+    _title, _body, masked_tables, found = guard(title="补贴", body="见下表", tables=tables)
     row = masked_tables[0]["rows"][0]
     assert row == ["张三", "110105********002X", "***************0123"]
-    assert [dict(m.where) for m in found] == [{"part": "table", "table": 1, "row": 1, "column": 2},
-                                              {"part": "table", "table": 1, "row": 1, "column": 3}]
+    assert [dict(m.where) for m in found] == [
+        {"part": "table", "table": 1, "row": 1, "column": 2},
+        {"part": "table", "table": 1, "row": 1, "column": 3},
+    ]
     assert where_label(dict(found[0].where)) == "table 1, row 1, column 2"
 
 
 @hsettings(max_examples=200, deadline=None)
-@given(birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)),
-       seq=st.integers(min_value=0, max_value=999), before=st.text(max_size=5), after=st.text(max_size=5))
+@given(
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)),
+    seq=st.integers(min_value=0, max_value=999),
+    before=st.text(max_size=5),
+    after=st.text(max_size=5),
+)
 def test_no_valid_id_number_survives(birth, seq, before, after):
     number = id_number_build("330523", birth, seq)
     # Surrounded by anything that is not a digit or letter, the number never survives.
@@ -62,8 +75,11 @@ FULL_WIDTH = str.maketrans("0123456789X -", "０１２３４５６７８９Ｘ�
 
 def test_full_width_id_numbers_are_masked_as_id_numbers():
     # Pasted from a document typed in full-width mode: grouped by ideographic spaces, check character Ｘ.
-    for typed in (ID_X.translate(FULL_WIDTH), "110105 19491231 002X".translate(FULL_WIDTH),
-                  "１１０１０５１９４９１２３１００２x"):
+    for typed in (
+        ID_X.translate(FULL_WIDTH),
+        "110105 19491231 002X".translate(FULL_WIDTH),
+        "１１０１０５１９４９１２３１００２x",
+    ):
         text, found = mask_text(f"申请人：{typed}。")
         assert [(m.kind, m.shown_as) for m in found] == [("id", "110105********002X")]
         assert text == "申请人：110105********002X。"  # the Chinese punctuation around it is kept

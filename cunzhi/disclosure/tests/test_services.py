@@ -15,9 +15,14 @@ from cunzhi.notify.models import Delivery, Notice
 
 
 def draft(world, category="village", **kw):
-    return services.post_create(village=kw.pop("village", world.village_a), category=category,
-                                title=kw.pop("title", "2024年第三季度村务公开"), body=kw.pop("body", "公开内容"),
-                                actor=kw.pop("actor", world.cadre_a), **kw)
+    return services.post_create(
+        village=kw.pop("village", world.village_a),
+        category=category,
+        title=kw.pop("title", "2024年第三季度村务公开"),
+        body=kw.pop("body", "公开内容"),
+        actor=kw.pop("actor", world.cadre_a),
+        **kw,
+    )
 
 
 def test_periods():
@@ -107,25 +112,29 @@ def test_schedule_change_regenerates_current_periods(world, settings):
     settings.DISCLOSURE_CALENDAR_START = quarter_bounds(today)[0].isoformat()
     services.due_items_ensure(today=today, villages=[world.village_a])
     assert DueItem.objects.filter(village=world.village_a, category="finance", frequency="quarterly").count() == 1
-    services.schedule_set(village=world.village_a, category="finance", frequency="monthly", grace_days=5,
-                          actor=world.cadre_a)
+    services.schedule_set(
+        village=world.village_a, category="finance", frequency="monthly", grace_days=5, actor=world.cadre_a
+    )
     months = DueItem.objects.filter(village=world.village_a, category="finance")
     assert {m.frequency for m in months} == {"monthly"}
     assert all(m.due_date == m.period_end + dt.timedelta(days=5) for m in months)
     assert Schedule.objects.get(village=world.village_a, category="finance").frequency == "monthly"
     with pytest.raises(ValidationError):
-        services.schedule_set(village=world.village_a, category="village", frequency="immediately", grace_days=5,
-                              actor=world.cadre_a)
+        services.schedule_set(
+            village=world.village_a, category="village", frequency="immediately", grace_days=5, actor=world.cadre_a
+        )
     with pytest.raises(ValidationError):
-        services.schedule_set(village=world.village_a, category="party", frequency="monthly", grace_days=99,
-                              actor=world.cadre_a)
+        services.schedule_set(
+            village=world.village_a, category="party", frequency="monthly", grace_days=99, actor=world.cadre_a
+        )
 
 
 def test_reminders_job_is_registered_and_idempotent(world, settings):
     assert "disclosure.calendar" in JOBS
     today = timezone.localdate()
-    settings.DISCLOSURE_CALENDAR_START = (previous_period("quarterly", previous_period("quarterly", today)[0])[0]
-                                          .isoformat())
+    settings.DISCLOSURE_CALENDAR_START = previous_period("quarterly", previous_period("quarterly", today)[0])[
+        0
+    ].isoformat()
     counts = services.reminders_send()
     assert counts["overdue"] > 0
     township_notice = Notice.objects.get(template="disclosure_overdue_township", region_code="330523100000")

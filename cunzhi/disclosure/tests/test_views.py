@@ -10,16 +10,21 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 from cunzhi.disclosure import services
 from cunzhi.disclosure.models import DueItem, Post, PostRead, PostStatus, Question
 from cunzhi.disclosure.periods import previous_period
-from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 
 
 def make(world, category="village", publish=True, **kw):
-    post = services.post_create(village=kw.pop("village", world.village_a), category=category,
-                                title=kw.pop("title", "第三季度村务公开"), body=kw.pop("body", "本季度完成村道硬化。"),
-                                actor=kw.pop("actor", world.cadre_a), **kw)
+    post = services.post_create(
+        village=kw.pop("village", world.village_a),
+        category=category,
+        title=kw.pop("title", "第三季度村务公开"),
+        body=kw.pop("body", "本季度完成村道硬化。"),
+        actor=kw.pop("actor", world.cadre_a),
+        **kw,
+    )
     if publish:
         services.post_publish(post=post, actor=world.cadre_a)
     return post
@@ -80,10 +85,17 @@ def test_create_flow_and_privacy_preview(world, login):
     r = c.get(reverse("disclosure:post_create"))
     assert r.status_code == 200
     prev_q = previous_period("quarterly", timezone.localdate())
-    r = c.post(reverse("disclosure:post_create"), {
-        "village": world.village_a.code, "category": "village", "period": f"quarterly:{prev_q[0].isoformat()}",
-        "title": "低保公示", "body": "申请人 张三 身份证 11010519491231002X",
-        "table": "姓名\t账号\n张三\t6222021234567890123"})
+    r = c.post(
+        reverse("disclosure:post_create"),
+        {
+            "village": world.village_a.code,
+            "category": "village",
+            "period": f"quarterly:{prev_q[0].isoformat()}",
+            "title": "低保公示",
+            "body": "申请人 张三 身份证 11010519491231002X",
+            "table": "姓名\t账号\n张三\t6222021234567890123",
+        },
+    )
     post = Post.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("disclosure:post", args=[post.public_id])
     assert post.status == PostStatus.DRAFT and (post.period_start, post.period_end) == prev_q
@@ -95,12 +107,15 @@ def test_create_flow_and_privacy_preview(world, login):
     assert post.status == PostStatus.PUBLISHED
 
 
-@pytest.mark.parametrize("data, error", [
-    ({"title": "", "body": "x"}, "This field is required"),
-    ({"title": "t", "body": "", "table": ""}, "Write the text of the disclosure"),
-    ({"title": "t", "body": "x", "period": "quarterly:2024-13-01"}, "Select a valid choice"),
-    ({"title": "t", "body": "x", "village": "330523101201"}, "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"title": "", "body": "x"}, "This field is required"),
+        ({"title": "t", "body": "", "table": ""}, "Write the text of the disclosure"),
+        ({"title": "t", "body": "x", "period": "quarterly:2024-13-01"}, "Select a valid choice"),
+        ({"title": "t", "body": "x", "village": "330523101201"}, "Select a valid choice"),
+    ],
+)
 def test_create_bad_input(world, login, data, error):
     c = login(world.cadre_a)
     payload = {"village": world.village_a.code, "category": "village", "period": "", **data}
@@ -113,8 +128,10 @@ def test_create_bad_input(world, login, data, error):
 def test_create_refused(world, login, cadre_b, who, status):
     user = cadre_b if who == "cadre_b" else getattr(world, who)
     c = login(user)
-    r = c.post(reverse("disclosure:post_create"), {"village": world.village_a.code, "category": "village",
-                                                   "title": "t", "body": "b"})
+    r = c.post(
+        reverse("disclosure:post_create"),
+        {"village": world.village_a.code, "category": "village", "title": "t", "body": "b"},
+    )
     assert r.status_code in (status, 200) and not Post.objects.exists()
 
 
@@ -138,8 +155,9 @@ def test_finance_publish_refused_without_approval(world, login, supervisor_a):
     assert r.status_code == 403
     r = login(supervisor_a).get(reverse("disclosure:post", args=[post.public_id]))
     assert "Approve and publish" in r.content.decode()
-    login(supervisor_a).post(reverse("disclosure:post_review", args=[post.public_id]),
-                             {"decision": "approve", "comment": "已核"})
+    login(supervisor_a).post(
+        reverse("disclosure:post_review", args=[post.public_id]), {"decision": "approve", "comment": "已核"}
+    )
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
 
@@ -147,8 +165,10 @@ def test_finance_publish_refused_without_approval(world, login, supervisor_a):
 def test_edit_only_drafts(world, login):
     post = make(world, publish=False)
     c = login(world.cadre_a)
-    r = c.post(reverse("disclosure:post_edit", args=[post.public_id]),
-               {"title": "改后标题", "body": "新内容", "period": "", "table": ""})
+    r = c.post(
+        reverse("disclosure:post_edit", args=[post.public_id]),
+        {"title": "改后标题", "body": "新内容", "period": "", "table": ""},
+    )
     assert r.status_code == 302
     post.refresh_from_db()
     assert post.title == "改后标题"
@@ -196,8 +216,7 @@ def test_printed_notice_is_an_a4_pdf_with_the_link(world, client, settings):
     assert "Noto-Sans-CJK-SC" in fonts
 
 
-def test_calendar_public_per_village_and_scope_for_staff(world, client, login, settings,
-                                                         django_assert_max_num_queries):
+def test_calendar_public_per_village_and_scope_for_staff(world, client, login, settings, django_assert_max_num_queries):
     today = timezone.localdate()
     settings.DISCLOSURE_CALENDAR_START = (today - dt.timedelta(days=400)).isoformat()
     services.due_items_ensure(today=today)
@@ -218,10 +237,22 @@ def test_calendar_public_per_village_and_scope_for_staff(world, client, login, s
 def test_calendar_says_when_a_disclosure_was_published_late(world, client, login, settings):
     today = timezone.localdate()
     start, end = today - dt.timedelta(days=100), today - dt.timedelta(days=10)
-    late = DueItem.objects.create(village=world.village_a, category="village", frequency="quarterly",
-                                  period_start=start, period_end=end, due_date=today - dt.timedelta(days=3))
-    on_time = DueItem.objects.create(village=world.village_a, category="party", frequency="quarterly",
-                                     period_start=start, period_end=end, due_date=today + dt.timedelta(days=5))
+    late = DueItem.objects.create(
+        village=world.village_a,
+        category="village",
+        frequency="quarterly",
+        period_start=start,
+        period_end=end,
+        due_date=today - dt.timedelta(days=3),
+    )
+    on_time = DueItem.objects.create(
+        village=world.village_a,
+        category="party",
+        frequency="quarterly",
+        period_start=start,
+        period_end=end,
+        due_date=today + dt.timedelta(days=5),
+    )
     make(world, category="village", period_start=start, period_end=end)  # published today: three days late
     make(world, category="party", title="党务公开", period_start=start, period_end=end)
     late.refresh_from_db()
@@ -230,16 +261,26 @@ def test_calendar_says_when_a_disclosure_was_published_late(world, client, login
 
     page = client.get(reverse("disclosure:calendar"), {"village": world.village_a.code}).content.decode()
     assert page.count("Published late (3 days)") == 1 and "status-published-late" in page
-    rows = list(load_workbook(io.BytesIO(login(world.township_staff).get(
-        reverse("disclosure:calendar_export"), {"status": "published"}).content)).active.iter_rows(values_only=True))
+    rows = list(
+        load_workbook(
+            io.BytesIO(
+                login(world.township_staff).get(reverse("disclosure:calendar_export"), {"status": "published"}).content
+            )
+        ).active.iter_rows(values_only=True)
+    )
     statuses = {row[2]: row[6] for row in rows[1:]}
     assert statuses == {"Village affairs": "Published late (3 days)", "Party affairs": "Published"}
-    api = {r["category"]: r for r in client.get("/api/v1/disclosure/calendar", {"village": world.village_a.code,
-                                                                               "status": "published"}).json()["items"]}
+    api = {
+        r["category"]: r
+        for r in client.get(
+            "/api/v1/disclosure/calendar", {"village": world.village_a.code, "status": "published"}
+        ).json()["items"]
+    }
     assert api["village"]["days_late"] == 3 and api["party"]["days_late"] == 0
     settings.LANGUAGE_CODE = "zh-hans"
-    page = client.get(reverse("disclosure:calendar"), {"village": world.village_a.code},
-                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    page = client.get(
+        reverse("disclosure:calendar"), {"village": world.village_a.code}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     assert "逾期3天公开" in page
 
 
@@ -251,8 +292,10 @@ def test_calendar_export_xlsx(world, client, login, settings):
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][0] == "Village" and len(rows) - 1 == DueItem.objects.filter(
-        region_code=world.village_a.code, due_date__lt=today).count()
+    assert (
+        rows[0][0] == "Village"
+        and len(rows) - 1 == DueItem.objects.filter(region_code=world.village_a.code, due_date__lt=today).count()
+    )
     assert all(row[6] == "Overdue" for row in rows[1:])
     client.logout()
     assert client.get(reverse("disclosure:calendar_export")).status_code == 404
@@ -276,13 +319,32 @@ def test_schedule_page_permissions_and_change(world, client, login, cadre_b):
     assert login(cadre_b).get(url).status_code == 403
     assert login(world.other_township_staff).get(url).status_code == 403
     c = login(world.township_staff)
-    r = c.post(url, {"party_frequency": "quarterly", "party_grace": "10", "village_frequency": "quarterly",
-                     "village_grace": "10", "finance_frequency": "monthly", "finance_grace": "40"})
+    r = c.post(
+        url,
+        {
+            "party_frequency": "quarterly",
+            "party_grace": "10",
+            "village_frequency": "quarterly",
+            "village_grace": "10",
+            "finance_frequency": "monthly",
+            "finance_grace": "40",
+        },
+    )
     assert r.status_code == 200 and "less than or equal to 31" in r.content.decode()
-    r = c.post(url, {"party_frequency": "immediately", "party_grace": "0", "village_frequency": "quarterly",
-                     "village_grace": "10", "finance_frequency": "monthly", "finance_grace": "5"})
+    r = c.post(
+        url,
+        {
+            "party_frequency": "immediately",
+            "party_grace": "0",
+            "village_frequency": "quarterly",
+            "village_grace": "10",
+            "finance_frequency": "monthly",
+            "finance_grace": "5",
+        },
+    )
     assert r.status_code == 302
     from cunzhi.disclosure.models import Schedule
+
     assert Schedule.objects.get(village=world.village_a, category="finance").frequency == "monthly"
 
 
@@ -298,12 +360,21 @@ def test_work_queue(world, login, supervisor_a, django_assert_max_num_queries):
 
 
 @pytest.mark.parametrize("action", ["post_publish", "post_submit", "post_review"])
-@pytest.mark.parametrize("who, status", [("anonymous", 302), ("villager_a", 404), ("villager_b", 404),
-                                         ("other_township_staff", 404), ("township_staff", 403)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("anonymous", 302),
+        ("villager_a", 404),
+        ("villager_b", 404),
+        ("other_township_staff", 404),
+        ("township_staff", 403),
+    ],
+)
 def test_post_actions_refused(world, client, login, action, who, status):
     post = make(world, publish=False, category="finance" if action != "post_publish" else "village")
     if action == "post_review":
         from cunzhi.disclosure.models import PostStatus as S
+
         Post.objects.filter(pk=post.pk).update(status=S.IN_REVIEW)
     c = client if who == "anonymous" else login(getattr(world, who))
     r = c.post(reverse(f"disclosure:{action}", args=[post.public_id]), {"decision": "approve"})
@@ -313,8 +384,14 @@ def test_post_actions_refused(world, client, login, action, who, status):
 
 
 def test_attachment_of_a_generated_post(world, client, login):
-    post = services.post_publish_generated(village=world.village_a, category="village", title="决议", body="见附件",
-                                           actor=world.cadre_a, pdf=b"%PDF-1.4 minutes")
+    post = services.post_publish_generated(
+        village=world.village_a,
+        category="village",
+        title="决议",
+        body="见附件",
+        actor=world.cadre_a,
+        pdf=b"%PDF-1.4 minutes",
+    )
     r = client.get(reverse("disclosure:post_attachment", args=[post.public_id]))
     assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
     plain = make(world)

@@ -26,12 +26,20 @@ def test_every_indicator_computes_and_concern_rates_match_the_concerns_domain(de
     end = timezone.make_aware(dt.datetime(today.year + 1, 1, 1))
     table = selectors.figures(region=county, start=start, end=end)
     keys = [i.key for i in table["columns"]]
-    assert {"concerns_response", "concerns_resolution", "concerns_satisfaction", "notice_reach",
-            "applications_on_time", "disclosure_on_time", "consultation_adoption"} <= set(keys)
+    assert {
+        "concerns_response",
+        "concerns_resolution",
+        "concerns_satisfaction",
+        "notice_reach",
+        "applications_on_time",
+        "disclosure_on_time",
+        "consultation_adoption",
+    } <= set(keys)
     assert len(table["rows"]) == 3 and len(keys) == len(indicators())
 
-    theirs = concern_selectors.rates(prefixes=[county.prefix], group="township", start=start.date(),
-                                     end=(end - dt.timedelta(days=1)).date())
+    theirs = concern_selectors.rates(
+        prefixes=[county.prefix], group="township", start=start.date(), end=(end - dt.timedelta(days=1)).date()
+    )
     assert sum(r["dispatched"] for r in theirs) > 0  # the demo has concerns to count
     by_township = {r["key"]: r for r in theirs}
     col = {k: i for i, k in enumerate(keys)}
@@ -41,16 +49,22 @@ def test_every_indicator_computes_and_concern_rates_match_the_concerns_domain(de
         if ref is None:
             assert mine[col["concerns_response"]]["den"] == 0
             continue
-        assert (mine[col["concerns_response"]]["num"], mine[col["concerns_response"]]["den"]) == \
-            (ref["answered_in_time"], ref["dispatched"])
+        assert (mine[col["concerns_response"]]["num"], mine[col["concerns_response"]]["den"]) == (
+            ref["answered_in_time"],
+            ref["dispatched"],
+        )
         assert mine[col["concerns_resolution"]]["num"] == ref["resolved"]
-        assert (mine[col["concerns_satisfaction"]]["num"], mine[col["concerns_satisfaction"]]["den"]) == \
-            (ref["satisfied"], ref["rated"])
+        assert (mine[col["concerns_satisfaction"]]["num"], mine[col["concerns_satisfaction"]]["den"]) == (
+            ref["satisfied"],
+            ref["rated"],
+        )
 
     # Disclosure: the demo leaves some villages overdue, so the rate is below 100 % and above 0 %.
     disclosed = table["total"][col["disclosure_on_time"]]
     assert disclosed["den"] > 0 and 0 <= disclosed["num"] <= disclosed["den"]
     from cunzhi.applications.models import Application, Status
-    decided = Application.objects.filter(finished_at__gte=start, finished_at__lt=end,
-                                         status__in=[Status.APPROVED, Status.REJECTED]).count()
+
+    decided = Application.objects.filter(
+        finished_at__gte=start, finished_at__lt=end, status__in=[Status.APPROVED, Status.REJECTED]
+    ).count()
     assert table["total"][col["applications_on_time"]]["den"] == decided

@@ -19,13 +19,16 @@ from cunzhi.regions.models import Level, Region
 NOON = timezone.make_aware(dt.datetime(2026, 11, 10, 12, 0))
 
 
-@pytest.mark.parametrize("period,start,end", [
-    ("2026", "2026-01-01", "2027-01-01"),
-    ("2026-Q4", "2026-10-01", "2027-01-01"),
-    ("2026-Q1", "2026-01-01", "2026-04-01"),
-    ("2026-12", "2026-12-01", "2027-01-01"),
-    ("2026-02", "2026-02-01", "2026-03-01"),
-])
+@pytest.mark.parametrize(
+    "period,start,end",
+    [
+        ("2026", "2026-01-01", "2027-01-01"),
+        ("2026-Q4", "2026-10-01", "2027-01-01"),
+        ("2026-Q1", "2026-01-01", "2026-04-01"),
+        ("2026-12", "2026-12-01", "2027-01-01"),
+        ("2026-02", "2026-02-01", "2026-03-01"),
+    ],
+)
 def test_periods(period, start, end):
     s, e = periods.period_bounds(period)
     assert (timezone.localtime(s).date().isoformat(), timezone.localtime(e).date().isoformat()) == (start, end)
@@ -41,8 +44,9 @@ def _notices(world):
     """Village A: a notice to both of its account holders, one read; township T: one to its staff member."""
     a = notice_send(kind="announcement", region_code=world.village_a.code, subject={"en": "A"}, now=NOON)
     Delivery.objects.filter(notice=a, channel=Channel.INBOX, recipient=world.villager_a).update(read_at=NOON)
-    notice_send(kind="direct", region_code=world.township_t.code, users=[world.township_staff],
-                subject={"en": "T"}, now=NOON)
+    notice_send(
+        kind="direct", region_code=world.township_t.code, users=[world.township_staff], subject={"en": "T"}, now=NOON
+    )
     notice_send(kind="announcement", region_code=world.village_b.code, subject={"en": "B"}, now=NOON)
     Notice.objects.update(created_at=NOON)
     # Outside the period: not counted.
@@ -76,8 +80,7 @@ def test_township_view_has_a_row_per_village_and_its_own_row(world, login, setti
     assert "50.0 %" in page and "1/2" in page and "空村" in page
 
 
-def test_county_view_groups_by_township_and_queries_do_not_grow(world, login, settings,
-                                                                 django_assert_max_num_queries):
+def test_county_view_groups_by_township_and_queries_do_not_grow(world, login, settings, django_assert_max_num_queries):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     _notices(world)
     client = login(world.county_admin)
@@ -118,10 +121,12 @@ def test_xlsx_export(world, login, settings):
     assert rows[0][:2] == ("Region", "Area code") and "Notices reached (%)" in rows[0]
     by_code = {r[1]: r for r in rows[1:]}
     col = rows[0].index("Notices reached (%)")
-    assert by_code[world.village_a.code][col:col + 3] == (50.0, 1, 2)
+    assert by_code[world.village_a.code][col : col + 3] == (50.0, 1, 2)
     assert rows[-1][0] == "Total"
-    assert login(world.other_township_staff).get(reverse("insights:export"),
-                                                 {"region": world.township_t.code}).status_code == 404
+    assert (
+        login(world.other_township_staff).get(reverse("insights:export"), {"region": world.township_t.code}).status_code
+        == 404
+    )
 
 
 def test_xlsx_export_writes_region_names_never_as_a_formula(world, login, settings):
@@ -147,5 +152,4 @@ def test_api(world, client, settings):
     assert bad.status_code == 422 and bad.json()["code"] == "bad_period"
     assert client.get(url, {"region": world.township_u.code}, **auth).status_code == 404
     key_b, _t = token_issue(user=world.villager_b, name="test")
-    assert client.get(url, {"region": world.village_b.code},
-                      HTTP_AUTHORIZATION=f"Bearer {key_b}").status_code == 404
+    assert client.get(url, {"region": world.village_b.code}, HTTP_AUTHORIZATION=f"Bearer {key_b}").status_code == 404

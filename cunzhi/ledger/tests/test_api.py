@@ -27,27 +27,53 @@ def test_entries_public_masked_and_query_count(world, client, login, django_asse
 
 def test_create_by_cadre_only(world, client, login):
     url = f"{API}/villages/{world.village_a.code}/entries"
-    payload = {"date": timezone.localdate().isoformat(), "direction": "income", "category": "income",
-               "amount_fen": 500000, "counterparty": "竹林合作社", "purpose": "山林租金"}
+    payload = {
+        "date": timezone.localdate().isoformat(),
+        "direction": "income",
+        "category": "income",
+        "amount_fen": 500000,
+        "counterparty": "竹林合作社",
+        "purpose": "山林租金",
+    }
     client.logout()
     assert client.post(url, payload, content_type="application/json").status_code == 401
     for who in ("villager_a", "villager_b", "township_staff", "other_township_staff"):
         r = login(getattr(world, who)).post(url, payload, content_type="application/json")
         assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert not Entry.objects.exists()
-    r = login(world.cadre_a).post(url, {**payload, "payee_id": world.villager_a.villager.public_id},
-                                  content_type="application/json")
+    r = login(world.cadre_a).post(
+        url, {**payload, "payee_id": world.villager_a.villager.public_id}, content_type="application/json"
+    )
     assert r.status_code == 201 and r.json()["seq"] == 1 and r.json()["amount_fen"] == 500000
 
 
-@pytest.mark.parametrize("over", [{"amount_fen": -5}, {"amount_fen": "abc"}, {"amount_fen": 12.5},
-                                  {"amount_fen": "100"}, {"amount_fen": 0}, {"date": "2099-01-01"},
-                                  {"category": "gifts"}, {"purpose": ""}, {"payee_id": "nobody"}])
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"amount_fen": -5},
+        {"amount_fen": "abc"},
+        {"amount_fen": 12.5},
+        {"amount_fen": "100"},
+        {"amount_fen": 0},
+        {"date": "2099-01-01"},
+        {"category": "gifts"},
+        {"purpose": ""},
+        {"payee_id": "nobody"},
+    ],
+)
 def test_create_bad_input(world, login, over):
-    payload = {"date": timezone.localdate().isoformat(), "direction": "expenditure", "category": "expenditure",
-               "amount_fen": 100, "counterparty": "商店", "purpose": "材料", **over}
-    r = login(world.cadre_a).post(f"{API}/villages/{world.village_a.code}/entries", payload,
-                                  content_type="application/json")
+    payload = {
+        "date": timezone.localdate().isoformat(),
+        "direction": "expenditure",
+        "category": "expenditure",
+        "amount_fen": 100,
+        "counterparty": "商店",
+        "purpose": "材料",
+        **over,
+    }
+    r = login(world.cadre_a).post(
+        f"{API}/villages/{world.village_a.code}/entries", payload, content_type="application/json"
+    )
     assert r.status_code == 422 and r.json()["detail"] and r.json()["code"] == "invalid"
     assert not Entry.objects.exists()
 
@@ -56,13 +82,25 @@ def test_closed_period_and_edit_refused(world, login, supervisor_a):
     start = last_month_start()
     e = add(world, date=start)
     c = login(supervisor_a)
-    r = c.post(f"{API}/villages/{world.village_a.code}/periods", {"kind": "month", "start": start.isoformat()},
-               content_type="application/json")
+    r = c.post(
+        f"{API}/villages/{world.village_a.code}/periods",
+        {"kind": "month", "start": start.isoformat()},
+        content_type="application/json",
+    )
     assert r.status_code == 201 and r.json()["head_seq"] == 1
     c = login(world.cadre_a)
-    r = c.post(f"{API}/villages/{world.village_a.code}/entries",
-               {"date": start.isoformat(), "direction": "expenditure", "category": "expenditure", "amount_fen": 1,
-                "counterparty": "x", "purpose": "y"}, content_type="application/json")
+    r = c.post(
+        f"{API}/villages/{world.village_a.code}/entries",
+        {
+            "date": start.isoformat(),
+            "direction": "expenditure",
+            "category": "expenditure",
+            "amount_fen": 1,
+            "counterparty": "x",
+            "purpose": "y",
+        },
+        content_type="application/json",
+    )
     assert r.status_code == 422 and "closed up to" in r.json()["detail"]
     for method in ("patch", "put", "delete"):
         r = getattr(c, method)(f"{API}/entries/{e.public_id}", {"amount_fen": 1}, content_type="application/json")
@@ -70,13 +108,17 @@ def test_closed_period_and_edit_refused(world, login, supervisor_a):
     assert Entry.objects.get().amount_fen == e.amount_fen
     r = c.post(f"{API}/entries/{e.public_id}/reverse", {"reason": "错账"}, content_type="application/json")
     assert r.status_code == 201 and r.json()["amount_fen"] == -e.amount_fen and r.json()["reverses_seq"] == 1
-    r = login(world.cadre_a).post(f"{API}/villages/{world.village_a.code}/periods",
-                                  {"kind": "month", "start": start.isoformat()}, content_type="application/json")
+    r = login(world.cadre_a).post(
+        f"{API}/villages/{world.village_a.code}/periods",
+        {"kind": "month", "start": start.isoformat()},
+        content_type="application/json",
+    )
     assert r.status_code == 403 and Period.objects.count() == 1
 
 
 def test_periods_and_verify_public(world, client, supervisor_a):
     from cunzhi.ledger.services import period_close
+
     entries = [add(world, date=last_month_start()) for _ in range(3)]
     period_close(village=world.village_a, kind="month", start=last_month_start(), actor=supervisor_a)
     assert client.get(f"{API}/villages/{world.village_a.code}/periods").json()["count"] == 1

@@ -14,7 +14,14 @@ from cunzhi.ledger import chain as chainlib
 from cunzhi.ledger.models import AppendOnly, Chain, Entry, Period, Voucher
 from cunzhi.ledger.selectors import period_report, totals_of
 from cunzhi.ledger.services import (
-    chain_verify, entry_append, entry_edit, entry_reverse, parse_amount, period_close, problem_text, yuan,
+    chain_verify,
+    entry_append,
+    entry_edit,
+    entry_reverse,
+    parse_amount,
+    period_close,
+    problem_text,
+    yuan,
 )
 
 from .helpers import add, last_month_start, rehash
@@ -74,15 +81,26 @@ def test_reversal_negates_and_totals_come_out_right(world):
     assert chain_verify(village=world.village_a).ok
 
 
-@pytest.mark.parametrize("raw, fen", [("1250.5", 125050), ("１,２３４元", 123400), ("¥80", 8000), ("0.01", 1),
-                                      (" 3 000.00 ", 300000)])
+@pytest.mark.parametrize(
+    "raw, fen", [("1250.5", 125050), ("１,２３４元", 123400), ("¥80", 8000), ("0.01", 1), (" 3 000.00 ", 300000)]
+)
 def test_parse_amount_accepts_what_people_type(raw, fen):
     assert parse_amount(raw) == fen
 
 
-@pytest.mark.parametrize("raw, message", [("-5", "negative"), ("abc", "number"), ("12.345", "two decimals"),
-                                          ("", "Enter the amount"), ("0", "more than zero"),
-                                          ("1e5", "number"), ("99999999999999", "too large"), ("NaN", "number")])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("-5", "negative"),
+        ("abc", "number"),
+        ("12.345", "two decimals"),
+        ("", "Enter the amount"),
+        ("0", "more than zero"),
+        ("1e5", "number"),
+        ("99999999999999", "too large"),
+        ("NaN", "number"),
+    ],
+)
 def test_parse_amount_refuses(raw, message):
     with pytest.raises(ValidationError, match=message):
         parse_amount(raw)
@@ -98,9 +116,17 @@ def test_service_refuses_bad_amounts_and_changes_nothing(world, amount):
 def test_service_refuses_bad_fields(world):
     today = timezone.localdate()
     with pytest.raises(ValidationError) as exc:
-        entry_append(village=world.village_a, actor=world.cadre_a, date=today + dt.timedelta(days=1),
-                     direction="sideways", category="gifts", amount_fen=100, counterparty=" ", purpose="",
-                     payee=world.villager_b.villager)
+        entry_append(
+            village=world.village_a,
+            actor=world.cadre_a,
+            date=today + dt.timedelta(days=1),
+            direction="sideways",
+            category="gifts",
+            amount_fen=100,
+            counterparty=" ",
+            purpose="",
+            payee=world.villager_b.villager,
+        )
     # The counterparty would default to the payee's name, so it is not missing here.
     assert set(exc.value.message_dict) == {"date", "direction", "category", "purpose", "payee"}
     assert not Entry.objects.exists()
@@ -131,8 +157,9 @@ def test_period_close_refusals(world, supervisor_a):
     with pytest.raises(ValidationError, match="not ended"):
         period_close(village=world.village_a, kind="month", start=this_month, actor=supervisor_a)
     with pytest.raises(ValidationError, match="first day"):
-        period_close(village=world.village_a, kind="month", start=last_month_start() + dt.timedelta(days=1),
-                     actor=supervisor_a)
+        period_close(
+            village=world.village_a, kind="month", start=last_month_start() + dt.timedelta(days=1), actor=supervisor_a
+        )
     two_back = (last_month_start() - dt.timedelta(days=1)).replace(day=1)
     three_back = (two_back - dt.timedelta(days=1)).replace(day=1)
     period_close(village=world.village_a, kind="month", start=three_back, actor=supervisor_a)
@@ -154,14 +181,23 @@ def test_period_report_totals_and_balances(world, supervisor_a):
     start = last_month_start()
     add(world, amount=100_000, direction="income", category="income", date=start - dt.timedelta(days=1))
     add(world, amount=40_000, direction="income", category="resources", date=start)
-    e = add(world, amount=15_000, category="expenditure", date=start + dt.timedelta(days=1),
-            payee=world.villager_a.villager, counterparty="", purpose="误工补贴 卡号6222021234567890123")
+    e = add(
+        world,
+        amount=15_000,
+        category="expenditure",
+        date=start + dt.timedelta(days=1),
+        payee=world.villager_a.villager,
+        counterparty="",
+        purpose="误工补贴 卡号6222021234567890123",
+    )
     period = period_close(village=world.village_a, kind="month", start=start, actor=supervisor_a)
     report = period_report(period=period)
     assert report["opening_balance"] == 100_000
     assert report["closing_balance"] == 100_000 + 40_000 - 15_000 == period.closing_balance_fen
-    assert report["by_category"] == {"expenditure": {"income": 0, "expenditure": 15_000},
-                                     "resources": {"income": 40_000, "expenditure": 0}}
+    assert report["by_category"] == {
+        "expenditure": {"income": 0, "expenditure": 15_000},
+        "resources": {"income": 40_000, "expenditure": 0},
+    }
     assert [x.seq for x in report["entries"]] == [2, 3]
     assert report["entries"][1].public_counterparty == "张*" and e.counterparty == "张三"
 
@@ -255,6 +291,7 @@ def test_verify_ledger_command(world, capsys):
 
 def test_verify_ledger_command_checks_witnessed_and_printed_heads(world, supervisor_a, capsys):
     from cunzhi.ledger.models import WitnessedHead
+
     start = last_month_start()
     entries = [add(world, date=start) for _ in range(2)] + [add(world)]
     period_close(village=world.village_a, kind="month", start=start, actor=supervisor_a)
@@ -283,6 +320,7 @@ def test_verify_ledger_command_checks_witnessed_and_printed_heads(world, supervi
 
 def test_sign_off_refused_over_an_altered_witness_log(world, supervisor_a):
     from cunzhi.ledger.models import WitnessLog
+
     two_back = (last_month_start() - dt.timedelta(days=1)).replace(day=1)
     period_close(village=world.village_a, kind="month", start=two_back, actor=supervisor_a)
     WitnessLog.objects.update(head_seq=5)
@@ -297,8 +335,10 @@ def test_hash_is_the_same_from_objects_and_from_stored_text():
     whole = dt.datetime(2024, 5, 1, 2, 3, 4, tzinfo=dt.UTC)
 
     def h(date, recorded_at):
-        return chainlib.entry_hash("330523100201", "abc", 1, date, "income", "income", 100, "x", "", "y", None, "",
-                                   "n", recorded_at, "0")
+        return chainlib.entry_hash(
+            "330523100201", "abc", 1, date, "income", "income", 100, "x", "", "y", None, "", "n", recorded_at, "0"
+        )
+
     assert h(dt.date(2024, 5, 1), at) == h("2024-05-01", "2024-05-01 02:03:04.000005")
     assert h(dt.date(2024, 5, 1), whole) == h("2024-05-01", "2024-05-01 02:03:04")
     shanghai = dt.timezone(dt.timedelta(hours=8))

@@ -75,10 +75,21 @@ def test_a_reordered_entry_is_found(world, signed):
 
 def _forge_after(world, last: Entry, *, seq: int) -> Entry:
     """An entry appended with a hash computed exactly as the ledger would (the format is public)."""
-    forged = Entry(village=world.village_a, region_code=world.village_a.code, seq=seq, date=last.date,
-                   direction="expenditure", category="expenditure", amount_fen=500_000, counterparty="某公司",
-                   purpose="虚构的工程款", recorded_by=world.cadre_a, recorded_by_name=world.cadre_a.name,
-                   recorded_at=last.recorded_at + dt.timedelta(minutes=1), prev_hash=last.hash)
+    forged = Entry(
+        village=world.village_a,
+        region_code=world.village_a.code,
+        seq=seq,
+        date=last.date,
+        direction="expenditure",
+        category="expenditure",
+        amount_fen=500_000,
+        counterparty="某公司",
+        purpose="虚构的工程款",
+        recorded_by=world.cadre_a,
+        recorded_by_name=world.cadre_a.name,
+        recorded_at=last.recorded_at + dt.timedelta(minutes=1),
+        prev_hash=last.hash,
+    )
     forged.hash = rehash(forged, prev=last.hash)
     Entry.objects.bulk_create([forged])
     return forged
@@ -115,6 +126,7 @@ def test_a_full_recomputation_after_the_last_sign_off_is_found(world, signed):
     assert (result.problem.kind, result.problem.seq) == ("signoff_mismatch", 5)
     # Rewriting the witness log too needs the key: its seal no longer matches.
     from cunzhi.ledger.models import WitnessedHead
+
     WitnessedHead.objects.filter(village_code=world.village_a.code).update(head_hash=Period.objects.get().head_hash)
     assert verify(world).problem.kind == "witness_altered"
 
@@ -176,6 +188,7 @@ def test_a_payee_identity_swapped_in_the_people_table_is_found(world, signed):
 
 def test_the_printed_head_is_checked_on_the_public_page(world, signed, client):
     from cunzhi.ledger.selectors import period_verify_url
+
     entries, period = signed
     url = period_verify_url(period=period)
     assert f"head={entries[4].hash}" in url and "seq=5" in url  # the full head, not 16 digits
@@ -183,8 +196,9 @@ def test_the_printed_head_is_checked_on_the_public_page(world, signed, client):
     assert "matches the head printed on the notice" in page
     assert "2 entries after the last sign-off are not yet signed off" in page
     # A head that is not the chain's: the ledger was rewritten after the notice was printed.
-    bad = client.get(reverse("ledger:verify"), {"village": world.village_a.code, "seq": 5,
-                                                "head": "0" * 64}).content.decode()
+    bad = client.get(
+        reverse("ledger:verify"), {"village": world.village_a.code, "seq": 5, "head": "0" * 64}
+    ).content.decode()
     assert "does not verify" in bad and "printed on the notice" in bad
     # Bad input: a clear message, no comparison, no server error.
     r = client.get(reverse("ledger:verify"), {"village": world.village_a.code, "seq": "five", "head": "xyz"})
@@ -197,6 +211,7 @@ def test_the_printed_finance_notice_carries_the_full_witnessed_head(world, signe
     from cunzhi.disclosure import printing
     from cunzhi.disclosure.models import Post
     from cunzhi.ledger.services import period_disclosure_generate
+
     settings.SITE_URL = "https://cunzhi.example.gov.cn"
     entries, period = signed
     post = period_disclosure_generate(period=period, actor=world.cadre_a)
@@ -206,7 +221,9 @@ def test_the_printed_finance_notice_carries_the_full_witnessed_head(world, signe
     real = printing.render_to_string
     monkeypatch.setattr(printing, "render_to_string", lambda name, ctx: rendered.update(ctx) or real(name, ctx))
     pdf = login(world.cadre_a).get(reverse("disclosure:post_pdf", args=[post.public_id])).content
-    text = "".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split())
+    text = "".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split()
+    )
     url = f"https://cunzhi.example.gov.cn/ledger/verify/?village={world.village_a.code}&seq=5&head={head}"
     assert url in text  # printed under the second QR code, which encodes the same address
     assert rendered["ledger_qr"] == printing.qr_data_uri(url)

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from cunzhi.core.idnumbers import id_number_build
-from cunzhi.ledger.models import Entry, Period, Voucher
-from cunzhi.people.tests.factories import full_width
-from cunzhi.ledger.services import period_close
 from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 from cunzhi.disclosure.models import Post, PostStatus
+from cunzhi.ledger.models import Entry, Period, Voucher
+from cunzhi.ledger.services import period_close
+from cunzhi.people.tests.factories import full_width
 
 from .helpers import add, last_month_start
 
@@ -28,8 +28,15 @@ def jpeg() -> SimpleUploadedFile:
 
 
 def form(world, **over):
-    data = {"date": timezone.localdate().isoformat(), "direction": "expenditure", "category": "expenditure",
-            "amount": "1250.50", "counterparty": "安吉县鸿达建材", "payee_id_number": "", "purpose": "购买水泥"}
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "direction": "expenditure",
+        "category": "expenditure",
+        "amount": "1250.50",
+        "counterparty": "安吉县鸿达建材",
+        "payee_id_number": "",
+        "purpose": "购买水泥",
+    }
     data.update(over)
     return data
 
@@ -69,17 +76,20 @@ def test_payee_found_by_a_full_width_id_number(world, login):
     assert r.status_code == 302 and Entry.objects.get().payee == world.villager_a.villager
 
 
-@pytest.mark.parametrize("over, error", [
-    ({"amount": "-5"}, "cannot be negative"),
-    ({"amount": "abc"}, "must be a number"),
-    ({"amount": "1.234"}, "two decimals"),
-    ({"amount": "0"}, "more than zero"),
-    ({"date": "2099-01-01"}, "in the future"),
-    ({"category": "gifts"}, "Select a valid choice"),
-    ({"purpose": ""}, "This field is required"),
-    ({"payee_id_number": "123"}, "18 characters"),
-    ({"payee_id_number": id_number_build("330523", dt.date(1970, 1, 1), 777)}, "No villager of"),
-])
+@pytest.mark.parametrize(
+    "over, error",
+    [
+        ({"amount": "-5"}, "cannot be negative"),
+        ({"amount": "abc"}, "must be a number"),
+        ({"amount": "1.234"}, "two decimals"),
+        ({"amount": "0"}, "more than zero"),
+        ({"date": "2099-01-01"}, "in the future"),
+        ({"category": "gifts"}, "Select a valid choice"),
+        ({"purpose": ""}, "This field is required"),
+        ({"payee_id_number": "123"}, "18 characters"),
+        ({"payee_id_number": id_number_build("330523", dt.date(1970, 1, 1), 777)}, "No villager of"),
+    ],
+)
 def test_record_bad_input_changes_nothing(world, login, over, error):
     r = login(world.cadre_a).post(reverse("ledger:entry_create", args=[world.village_a.code]), form(world, **over))
     assert r.status_code == 200 and error in r.content.decode()
@@ -88,16 +98,18 @@ def test_record_bad_input_changes_nothing(world, login, over, error):
 
 def test_record_bad_voucher_changes_nothing(world, login):
     bad = SimpleUploadedFile("x.jpg", b"<html>not a photo</html>", content_type="image/jpeg")
-    r = login(world.cadre_a).post(reverse("ledger:entry_create", args=[world.village_a.code]),
-                                  form(world, vouchers=[bad]))
+    r = login(world.cadre_a).post(
+        reverse("ledger:entry_create", args=[world.village_a.code]), form(world, vouchers=[bad])
+    )
     assert r.status_code == 200 and "not accepted" in r.content.decode()
     assert not Entry.objects.exists()
 
 
 def test_record_date_in_closed_period_refused(world, login, supervisor_a):
     period_close(village=world.village_a, kind="month", start=last_month_start(), actor=supervisor_a)
-    r = login(world.cadre_a).post(reverse("ledger:entry_create", args=[world.village_a.code]),
-                                  form(world, date=last_month_start().isoformat()))
+    r = login(world.cadre_a).post(
+        reverse("ledger:entry_create", args=[world.village_a.code]), form(world, date=last_month_start().isoformat())
+    )
     assert r.status_code == 200 and "closed up to" in r.content.decode()
     assert not Entry.objects.exists()
 
@@ -115,8 +127,10 @@ def test_record_anonymous_redirects(world, client):
 
 def test_entry_page_and_vouchers_private(world, client, login):
     from django.core.files.base import ContentFile
-    e = add(world, payee=world.villager_a.villager, counterparty="",
-            vouchers=[ContentFile(b"%PDF-1.4 r", name="a.pdf")])
+
+    e = add(
+        world, payee=world.villager_a.villager, counterparty="", vouchers=[ContentFile(b"%PDF-1.4 r", name="a.pdf")]
+    )
     v = Voucher.objects.get()
     url = reverse("ledger:entry", args=[e.public_id])
     r = client.get(url)
@@ -148,8 +162,14 @@ def test_reverse_from_the_page(world, login):
 def test_periods_sign_off_and_generated_disclosure(world, client, login, supervisor_a):
     start = last_month_start()
     add(world, amount=500_000, direction="income", category="income", date=start, purpose="山林租金")
-    add(world, amount=120_000, date=start + dt.timedelta(days=4), payee=world.villager_a.villager, counterparty="",
-        purpose="误工补贴")
+    add(
+        world,
+        amount=120_000,
+        date=start + dt.timedelta(days=4),
+        payee=world.villager_a.villager,
+        counterparty="",
+        purpose="误工补贴",
+    )
     url = reverse("ledger:periods", args=[world.village_a.code])
     assert client.get(url).status_code == 200
     r = login(world.cadre_a).post(url, {"kind": "month", "start": start.isoformat()})
@@ -223,12 +243,16 @@ def test_index_redirects_villager_to_own_village(world, client, login):
     assert r.status_code == 200 and world.village_b.name in r.content.decode()
 
 
-@pytest.mark.parametrize("who, status", [("anonymous", 403), ("villager_a", 403), ("villager_b", 403),
-                                         ("other_township_staff", 403), ("cadre_a", 403)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("anonymous", 403), ("villager_a", 403), ("villager_b", 403), ("other_township_staff", 403), ("cadre_a", 403)],
+)
 def test_sign_off_refused(world, client, login, who, status):
     c = client if who == "anonymous" else login(getattr(world, who))
-    r = c.post(reverse("ledger:periods", args=[world.village_a.code]),
-               {"kind": "month", "start": last_month_start().isoformat()})
+    r = c.post(
+        reverse("ledger:periods", args=[world.village_a.code]),
+        {"kind": "month", "start": last_month_start().isoformat()},
+    )
     assert r.status_code == status and not Period.objects.exists()
 
 
@@ -236,6 +260,7 @@ def test_sign_off_refused(world, client, login, who, status):
 def test_generate_disclosure_refused(world, login, supervisor_a, who):
     add(world, date=last_month_start())
     period = period_close(village=world.village_a, kind="month", start=last_month_start(), actor=supervisor_a)
-    r = login(getattr(world, who)).post(reverse("ledger:period_disclose", args=[world.village_a.code,
-                                                                                period.public_id]))
+    r = login(getattr(world, who)).post(
+        reverse("ledger:period_disclose", args=[world.village_a.code, period.public_id])
+    )
     assert r.status_code == 403 and not Post.objects.exists()

@@ -4,12 +4,27 @@ from django import template
 
 from cunzhi.meetings import law
 from cunzhi.meetings.models import (
-    AttendanceMode, BallotKind, Body, Choice, Matter, MeetingStatus, MotionStatus, QuorumMode,
+    AttendanceMode,
+    BallotKind,
+    Body,
+    Choice,
+    Matter,
+    MeetingStatus,
+    MotionStatus,
+    QuorumMode,
 )
 
 register = template.Library()
-_CHOICES = {"body": Body, "status": MeetingStatus, "ballot": BallotKind, "matter": Matter, "mode": QuorumMode,
-            "attendance": AttendanceMode, "choice": Choice, "motion": MotionStatus}
+_CHOICES = {
+    "body": Body,
+    "status": MeetingStatus,
+    "ballot": BallotKind,
+    "matter": Matter,
+    "mode": QuorumMode,
+    "attendance": AttendanceMode,
+    "choice": Choice,
+    "motion": MotionStatus,
+}
 
 
 @register.filter
@@ -24,5 +39,10 @@ def label(value, kind: str):
 @register.simple_tag
 def quorum_lines(live: dict) -> list:
     """The legal quorum modes of a live state, with translated labels and rules."""
-    return law.quorum_modes(body=live["body"], members=live["members"], present=live["present"],
-                            households=live["households"], households_present=live["households_present"])
+    return law.quorum_modes(
+        body=live["body"],
+        members=live["members"],
+        present=live["present"],
+        households=live["households"],
+        households_present=live["households_present"],
+    )

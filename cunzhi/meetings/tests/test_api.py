@@ -36,8 +36,14 @@ def test_meeting_detail_scope_and_my_members(world, login):
     r = login(world.villager_a).get(f"{API}/meetings/{meeting.public_id}")
     body = r.json()
     assert r.status_code == 200 and body["quorum"]["modes"][0]["mode"] == "persons"
-    assert body["my_members"] == [{"member_id": member_of(meeting, world.villager_a.villager).pk, "name": "张三",
-                                   "self": True, "checked_in": False}]
+    assert body["my_members"] == [
+        {
+            "member_id": member_of(meeting, world.villager_a.villager).pk,
+            "name": "张三",
+            "self": True,
+            "checked_in": False,
+        }
+    ]
     for refused in (world.villager_b, world.other_township_staff):
         r = login(refused).get(f"{API}/meetings/{meeting.public_id}")
         assert r.status_code == 404 and r.json()["code"] == "not_found"
@@ -51,8 +57,9 @@ def test_check_in_and_vote_with_retries(world, login):
     assert r.status_code == 201 and r.json()["attendance"]["mode"] == "remote"
     r = post(c, f"/meetings/{meeting.public_id}/attendance", {})
     assert r.status_code == 200 and r.json()["created"] is False
-    services.attendance_check_in(actor=world.cadre_a, meeting=meeting,
-                                 member=member_of(meeting, world.helper.villager), at_venue=True)
+    services.attendance_check_in(
+        actor=world.cadre_a, meeting=meeting, member=member_of(meeting, world.helper.villager), at_venue=True
+    )
     motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="x", text="…", ballot="secret")
     services.motion_open(actor=world.cadre_a, motion=motion)
     path = f"/meetings/{meeting.public_id}/motions/{motion.public_id}/ballots"
@@ -90,11 +97,13 @@ def test_attendance_list_shows_who_counted(world, login, django_assert_max_num_q
 def test_desk_staff_check_in_through_the_api(world, login):
     meeting = in_session(world)
     me = member_of(meeting, world.villager_a.villager)
-    r = post(login(world.cadre_a), f"/meetings/{meeting.public_id}/attendance", {"member_id": me.pk,
-                                                                                  "at_venue": True})
+    r = post(login(world.cadre_a), f"/meetings/{meeting.public_id}/attendance", {"member_id": me.pk, "at_venue": True})
     assert r.status_code == 201 and r.json()["attendance"]["method"] == "staff_search"
-    r = post(login(world.township_staff), f"/meetings/{meeting.public_id}/attendance",
-             {"member_id": member_of(meeting, world.helper.villager).pk, "at_venue": True})
+    r = post(
+        login(world.township_staff),
+        f"/meetings/{meeting.public_id}/attendance",
+        {"member_id": member_of(meeting, world.helper.villager).pk, "at_venue": True},
+    )
     assert r.status_code == 403
     assert Attendance.objects.count() == 1
 

@@ -22,6 +22,7 @@ MEMBERS = int(os.environ.get("MEETINGS_LOAD_MEMBERS", "2000"))
 def _database_url(tmp_path) -> str:
     if connection.vendor == "sqlite":
         import sqlite3
+
         connection.ensure_connection()
         target = tmp_path / "load.sqlite3"
         dest = sqlite3.connect(target)
@@ -35,14 +36,38 @@ def _database_url(tmp_path) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_members_check_in_and_vote_at_once_counted_exactly_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
-    env.update({"DATABASE_URL": _database_url(tmp_path), "CUNZHI_DATA_DIR": str(tmp_path / "data"),
-                "DJANGO_SETTINGS_MODULE": "cunzhi.settings", "PYTHONPATH": str(ROOT), "RATELIMIT_ENABLE": "0"})
+    env.update(
+        {
+            "DATABASE_URL": _database_url(tmp_path),
+            "CUNZHI_DATA_DIR": str(tmp_path / "data"),
+            "DJANGO_SETTINGS_MODULE": "cunzhi.settings",
+            "PYTHONPATH": str(ROOT),
+            "RATELIMIT_ENABLE": "0",
+        }
+    )
     if connection.vendor == "sqlite":
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "createcachetable"], env=env, cwd=ROOT,
-                       check=True, timeout=120)
-    run = subprocess.run([sys.executable, "-m", "cunzhi.meetings.loadtest", "--members", str(MEMBERS),
-                          "--votes", "1", "--threads", "8", "--json"], env=env, cwd=ROOT, capture_output=True,
-                         text=True, timeout=900)
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "createcachetable"], env=env, cwd=ROOT, check=True, timeout=120
+        )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cunzhi.meetings.loadtest",
+            "--members",
+            str(MEMBERS),
+            "--votes",
+            "1",
+            "--threads",
+            "8",
+            "--json",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
     print(json.dumps(out, indent=1))

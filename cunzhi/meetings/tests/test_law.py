@@ -14,15 +14,20 @@ def test_more_than_half_is_strictly_more(n, need):
     assert law.more_than_half(n) == need
 
 
-@pytest.mark.parametrize("n,need", [(1, 1), (2, 2), (3, 2), (4, 3), (6, 4), (9, 6), (10, 7), (15, 10), (30, 20),
-                                    (31, 21)])
+@pytest.mark.parametrize(
+    "n,need", [(1, 1), (2, 2), (3, 2), (4, 3), (6, 4), (9, 6), (10, 7), (15, 10), (30, 20), (31, 21)]
+)
 def test_two_thirds_includes_the_boundary(n, need):
     assert law.at_least_fraction(n, 2, 3) == need
 
 
 def modes(body, members, present, households=0, households_present=0):
-    return {m.mode: m for m in law.quorum_modes(body=body, members=members, present=present, households=households,
-                                                households_present=households_present)}
+    return {
+        m.mode: m
+        for m in law.quorum_modes(
+            body=body, members=members, present=present, households=households, households_present=households_present
+        )
+    }
 
 
 def test_villagers_meeting_needs_more_than_half_of_adults():
@@ -107,12 +112,19 @@ def test_only_meetings_by_households_count_households():
     assert not law.counts_households(body=Body.REPRESENTATIVES, basis=Basis.HOUSEHOLDS)
 
 
-@pytest.mark.parametrize("kind,eligible,need", [
-    (PetitionKind.VILLAGERS, 95, 10), (PetitionKind.VILLAGERS, 100, 10), (PetitionKind.VILLAGERS, 101, 11),
-    (PetitionKind.VILLAGERS, 5, 1),
-    (PetitionKind.REPS_FOR_VILLAGERS, 15, 5), (PetitionKind.REPS_FOR_VILLAGERS, 16, 6),
-    (PetitionKind.REPS_FOR_REPS, 15, 3), (PetitionKind.REPS_FOR_REPS, 16, 4),
-])
+@pytest.mark.parametrize(
+    "kind,eligible,need",
+    [
+        (PetitionKind.VILLAGERS, 95, 10),
+        (PetitionKind.VILLAGERS, 100, 10),
+        (PetitionKind.VILLAGERS, 101, 11),
+        (PetitionKind.VILLAGERS, 5, 1),
+        (PetitionKind.REPS_FOR_VILLAGERS, 15, 5),
+        (PetitionKind.REPS_FOR_VILLAGERS, 16, 6),
+        (PetitionKind.REPS_FOR_REPS, 15, 3),
+        (PetitionKind.REPS_FOR_REPS, 16, 4),
+    ],
+)
 def test_petition_thresholds(kind, eligible, need):
     assert law.petition_needed(kind=kind, eligible=eligible) == need
 

@@ -9,8 +9,18 @@ from django.utils import timezone
 from cunzhi.core.models import AuditEvent
 from cunzhi.meetings import services
 from cunzhi.meetings.models import (
-    Attendance, AttendanceMode, Ballot, BallotKind, Basis, Body, CheckInMethod, Matter, MeetingStatus,
-    PetitionKind, PetitionStatus, QuorumMode,
+    Attendance,
+    AttendanceMode,
+    Ballot,
+    BallotKind,
+    Basis,
+    Body,
+    CheckInMethod,
+    Matter,
+    MeetingStatus,
+    PetitionKind,
+    PetitionStatus,
+    QuorumMode,
 )
 from cunzhi.notify.models import Delivery, Notice
 from cunzhi.people.models import AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment
@@ -21,12 +31,18 @@ from .helpers import convene, in_session, member_of
 
 
 def grant_meetings(world, scopes=(DelegationScope.MEETINGS,)):
-    return delegation_grant(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
-                            relation=Relation.FAMILY, scopes=list(scopes),
-                            ends_at=timezone.now() + dt.timedelta(days=30))
+    return delegation_grant(
+        villager=world.villager_a.villager,
+        actor=world.villager_a,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=list(scopes),
+        ends_at=timezone.now() + dt.timedelta(days=30),
+    )
 
 
 # --- Convening and rosters --------------------------------------------------------------------
+
 
 def test_cadre_convenes_others_may_not(world):
     meeting = convene(world)
@@ -34,19 +50,41 @@ def test_cadre_convenes_others_may_not(world):
     assert AuditEvent.objects.filter(action="meeting.create", object_id=str(meeting.pk)).exists()
     for outsider in (world.township_staff, world.villager_a, world.other_township_staff):
         with pytest.raises(PermissionDenied):
-            services.meeting_create(actor=outsider, village=world.village_a, body=Body.VILLAGERS, title="x",
-                                    agenda="x", place="x", starts_at=timezone.now() + dt.timedelta(days=11))
+            services.meeting_create(
+                actor=outsider,
+                village=world.village_a,
+                body=Body.VILLAGERS,
+                title="x",
+                agenda="x",
+                place="x",
+                starts_at=timezone.now() + dt.timedelta(days=11),
+            )
 
 
 def test_bad_meeting_input_is_refused_with_field_messages(world):
     with pytest.raises(ValidationError) as exc:
-        services.meeting_create(actor=world.cadre_a, village=world.village_a, body=Body.GROUP, title="x",
-                                agenda="x", place="x", starts_at=timezone.now() - dt.timedelta(hours=1),
-                                stream_url="ftp://x")
+        services.meeting_create(
+            actor=world.cadre_a,
+            village=world.village_a,
+            body=Body.GROUP,
+            title="x",
+            agenda="x",
+            place="x",
+            starts_at=timezone.now() - dt.timedelta(hours=1),
+            stream_url="ftp://x",
+        )
     assert set(exc.value.message_dict) == {"group", "starts_at", "stream_url"}
     with pytest.raises(ValidationError):
-        services.meeting_create(actor=world.cadre_a, village=world.village_a, body=Body.GROUP, group=world.group_b1,
-                                title="x", agenda="x", place="x", starts_at=timezone.now() + dt.timedelta(days=1))
+        services.meeting_create(
+            actor=world.cadre_a,
+            village=world.village_a,
+            body=Body.GROUP,
+            group=world.group_b1,
+            title="x",
+            agenda="x",
+            place="x",
+            starts_at=timezone.now() + dt.timedelta(days=1),
+        )
 
 
 def test_villagers_meeting_roster_is_the_adults_of_the_village(world):
@@ -95,6 +133,7 @@ def test_council_roster_adds_invited_villagers(world):
 
 # --- Notice -----------------------------------------------------------------------------------
 
+
 def test_villagers_meeting_needs_ten_days_notice(world):
     meeting = convene(world, days=9)
     with pytest.raises(ValidationError) as exc:
@@ -108,16 +147,35 @@ def _at(y, m, d, hh, mm=0):
     return timezone.make_aware(dt.datetime(y, m, d, hh, mm))
 
 
-@pytest.mark.parametrize("sent, starts, allowed", [
-    (_at(2026, 3, 1, 18), _at(2026, 3, 11, 9), True),  # 18:00 on day D for 09:00 on D+10: ten days
-    (_at(2026, 3, 1, 23, 59), _at(2026, 3, 11, 0, 30), True),  # the law: a notice on 1 March, a meeting from 11 March
-    (_at(2026, 3, 2, 0, 1), _at(2026, 3, 11, 20), False),  # sent on 2 March: nine days, whatever the hours
-    (_at(2026, 3, 1, 9), _at(2026, 3, 10, 23), False),  # meeting on 10 March: the meeting day counts, the notice day not
-])
+@pytest.mark.parametrize(
+    "sent, starts, allowed",
+    [
+        (_at(2026, 3, 1, 18), _at(2026, 3, 11, 9), True),  # 18:00 on day D for 09:00 on D+10: ten days
+        (
+            _at(2026, 3, 1, 23, 59),
+            _at(2026, 3, 11, 0, 30),
+            True,
+        ),  # the law: a notice on 1 March, a meeting from 11 March
+        (_at(2026, 3, 2, 0, 1), _at(2026, 3, 11, 20), False),  # sent on 2 March: nine days, whatever the hours
+        (
+            _at(2026, 3, 1, 9),
+            _at(2026, 3, 10, 23),
+            False,
+        ),  # meeting on 10 March: the meeting day counts, the notice day not
+    ],
+)
 def test_ten_days_notice_counts_calendar_days_in_china(world, sent, starts, allowed):
     meeting = services.meeting_create(
-        actor=world.cadre_a, village=world.village_a, body=Body.VILLAGERS, basis="persons", title="宅基地使用方案表决",
-        agenda="宅基地使用方案", place="村委会大会议室", starts_at=starts, now=sent)
+        actor=world.cadre_a,
+        village=world.village_a,
+        body=Body.VILLAGERS,
+        basis="persons",
+        title="宅基地使用方案表决",
+        agenda="宅基地使用方案",
+        place="村委会大会议室",
+        starts_at=starts,
+        now=sent,
+    )
     if not allowed:
         with pytest.raises(ValidationError) as exc:
             services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, now=sent)
@@ -138,8 +196,16 @@ def test_the_notice_day_is_the_day_in_china(world):
     # 17:00 UTC on 1 March is 01:00 on 2 March in China: only nine days before a meeting on 11 March.
     sent = dt.datetime(2026, 3, 1, 17, 0, tzinfo=dt.UTC)
     meeting = services.meeting_create(
-        actor=world.cadre_a, village=world.village_a, body=Body.VILLAGERS, basis="persons", title="村民会议",
-        agenda="议程", place="村委会", starts_at=_at(2026, 3, 11, 19), now=sent)
+        actor=world.cadre_a,
+        village=world.village_a,
+        body=Body.VILLAGERS,
+        basis="persons",
+        title="村民会议",
+        agenda="议程",
+        place="村委会",
+        starts_at=_at(2026, 3, 11, 19),
+        now=sent,
+    )
     with pytest.raises(ValidationError):
         services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, now=sent)
 
@@ -149,8 +215,9 @@ def test_urgent_exception_needs_a_reason_and_is_recorded(world):
     with pytest.raises(ValidationError) as exc:
         services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="急")
     assert "urgent_reason" in exc.value.message_dict
-    services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, urgent=True,
-                                 urgent_reason="防汛抢险，须三日内决定转移方案")
+    services.meeting_notice_send(
+        actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="防汛抢险，须三日内决定转移方案"
+    )
     meeting.refresh_from_db()
     assert meeting.urgent and meeting.urgent_reason.startswith("防汛")
     assert meeting.notice.urgency == "urgent"
@@ -167,14 +234,18 @@ def test_notice_goes_to_every_member_with_an_account_with_agenda_ics_and_remote_
     notice = meeting.notice
     assert notice.recipient_count == 2  # 张三 and 张小明 have accounts
     assert set(Delivery.objects.filter(notice=notice, channel="inbox").values_list("recipient_id", flat=True)) == {
-        world.villager_a.pk, world.helper.pk}
+        world.villager_a.pk,
+        world.helper.pk,
+    }
     from cunzhi.notify.services import notice_render
-    subject, body = notice_render(notice, "zh-hans")
+
+    _subject, body = notice_render(notice, "zh-hans")
     assert "宅基地使用方案" in body and "/invite.ics" in body and f"/meetings/{meeting.public_id}/" in body
     assert "meeting.tencent.com" in body
     subject_en, body_en = notice_render(notice, "en")
     assert "Agenda" in body_en and "Villagers' meeting" in subject_en
     from cunzhi.meetings.selectors import members_without_account
+
     assert members_without_account(meeting=meeting).count() == 3
     with pytest.raises(ValidationError):
         services.meeting_notice_send(actor=world.cadre_a, meeting=meeting)
@@ -183,9 +254,9 @@ def test_notice_goes_to_every_member_with_an_account_with_agenda_ics_and_remote_
 def test_notice_subject_fits_a_text_message(world):
     meeting = convene(world, days=11, title="关于本村宅基地使用方案及村道硬化工程资金筹集的表决会议" * 2)
     services.meeting_notice_send(actor=world.cadre_a, meeting=meeting)
-    from cunzhi.notify.services import notice_render
-    from cunzhi.notify.services import notice_link
+    from cunzhi.notify.services import notice_link, notice_render
     from cunzhi.notify.transports import sms_compose
+
     subject, _ = notice_render(meeting.notice, "zh-hans")
     sms = sms_compose(subject, notice_link(meeting.notice))
     local = timezone.localtime(meeting.starts_at)
@@ -197,11 +268,26 @@ def test_after_notice_only_the_stream_can_change(world):
     meeting = convene(world, days=11)
     services.meeting_notice_send(actor=world.cadre_a, meeting=meeting)
     with pytest.raises(ValidationError):
-        services.meeting_update(actor=world.cadre_a, meeting=meeting, title=meeting.title, agenda=meeting.agenda,
-                                place="新地点", starts_at=meeting.starts_at, ends_at=None, stream_url="")
-    services.meeting_update(actor=world.cadre_a, meeting=meeting, title=meeting.title, agenda=meeting.agenda,
-                            place=meeting.place, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
-                            stream_url="https://live.example.cn/a.m3u8")
+        services.meeting_update(
+            actor=world.cadre_a,
+            meeting=meeting,
+            title=meeting.title,
+            agenda=meeting.agenda,
+            place="新地点",
+            starts_at=meeting.starts_at,
+            ends_at=None,
+            stream_url="",
+        )
+    services.meeting_update(
+        actor=world.cadre_a,
+        meeting=meeting,
+        title=meeting.title,
+        agenda=meeting.agenda,
+        place=meeting.place,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        stream_url="https://live.example.cn/a.m3u8",
+    )
     meeting.refresh_from_db()
     assert meeting.stream_is_hls
 
@@ -228,6 +314,7 @@ def test_meeting_opens_only_after_notice_and_near_its_time(world):
 
 
 # --- Attendance -------------------------------------------------------------------------------
+
 
 def test_member_checks_in_remotely_once(world):
     meeting = in_session(world)
@@ -257,34 +344,39 @@ def test_a_notices_delegation_does_not_let_a_helper_check_in(world):
     meeting = in_session(world)
     grant_meetings(world, scopes=(DelegationScope.NOTICES,))
     with pytest.raises(PermissionDenied):
-        services.attendance_check_in(actor=world.helper, meeting=meeting,
-                                     member=member_of(meeting, world.villager_a.villager))
+        services.attendance_check_in(
+            actor=world.helper, meeting=meeting, member=member_of(meeting, world.villager_a.villager)
+        )
 
 
 def test_desk_staff_check_in_at_the_venue_others_may_not(world):
     meeting = in_session(world)
     member = member_of(meeting, world.helper.villager)
-    a, created = services.attendance_check_in(actor=world.cadre_a, meeting=meeting, member=member, at_venue=True,
-                                              by_qr=True)
+    a, created = services.attendance_check_in(
+        actor=world.cadre_a, meeting=meeting, member=member, at_venue=True, by_qr=True
+    )
     assert created and a.mode == AttendanceMode.VENUE and a.method == CheckInMethod.STAFF_QR
     for outsider in (world.township_staff, world.other_township_staff, world.villager_b):
         with pytest.raises(PermissionDenied):
-            services.attendance_check_in(actor=outsider, meeting=meeting,
-                                         member=member_of(meeting, world.villager_a.villager), at_venue=True)
+            services.attendance_check_in(
+                actor=outsider, meeting=meeting, member=member_of(meeting, world.villager_a.villager), at_venue=True
+            )
 
 
 def test_no_check_in_outside_the_session(world):
     meeting = convene(world, days=11)
     services.meeting_notice_send(actor=world.cadre_a, meeting=meeting)
     with pytest.raises(ValidationError):
-        services.attendance_check_in(actor=world.villager_a, meeting=meeting,
-                                     member=member_of(meeting, world.villager_a.villager))
+        services.attendance_check_in(
+            actor=world.villager_a, meeting=meeting, member=member_of(meeting, world.villager_a.villager)
+        )
 
 
 def test_roster_is_fixed_once_members_check_in(world):
     meeting = in_session(world)
-    services.attendance_check_in(actor=world.villager_a, meeting=meeting,
-                                 member=member_of(meeting, world.villager_a.villager))
+    services.attendance_check_in(
+        actor=world.villager_a, meeting=meeting, member=member_of(meeting, world.villager_a.villager)
+    )
     with pytest.raises(ValidationError):
         services.roster_sync(meeting=meeting)
 
@@ -305,6 +397,7 @@ def test_quorum_status_by_each_mode(world):
 
 # --- Motions and ballots ----------------------------------------------------------------------
 
+
 def seated(world, n=8, **kw):
     """A villagers' meeting in session with 10 members, all checked in at the venue."""
     add_villagers(world.village_a, n, per_household=2)
@@ -317,34 +410,48 @@ def seated(world, n=8, **kw):
 def test_reserved_matter_only_before_the_body_the_law_requires(world):
     reps = convene(world, body=Body.REPRESENTATIVES, days=1)
     with pytest.raises(ValidationError) as exc:
-        services.motion_add(actor=world.cadre_a, meeting=reps, title="宅基地使用方案", text="…", matter=Matter.HOMESTEAD)
+        services.motion_add(
+            actor=world.cadre_a, meeting=reps, title="宅基地使用方案", text="…", matter=Matter.HOMESTEAD
+        )
     assert "art. 24" in str(exc.value)
     villagers = convene(world)
-    motion = services.motion_add(actor=world.cadre_a, meeting=villagers, title="宅基地使用方案", text="…",
-                                 matter=Matter.HOMESTEAD)
+    motion = services.motion_add(
+        actor=world.cadre_a, meeting=villagers, title="宅基地使用方案", text="…", matter=Matter.HOMESTEAD
+    )
     assert motion.is_reserved and motion.number == 1
 
 
 def test_representatives_decide_a_reserved_matter_under_a_recorded_delegation(world):
     reps = convene(world, body=Body.REPRESENTATIVES, days=1)
-    a = services.authorisation_record(actor=world.cadre_a, village=world.village_a,
-                                      matters=[Matter.HOMESTEAD, Matter.PUBLIC_WELFARE],
-                                      reference="2024年第1次村民会议决议", granted_on=timezone.localdate())
-    motion = services.motion_add(actor=world.cadre_a, meeting=reps, title="宅基地使用方案", text="…",
-                                 matter=Matter.HOMESTEAD)
+    a = services.authorisation_record(
+        actor=world.cadre_a,
+        village=world.village_a,
+        matters=[Matter.HOMESTEAD, Matter.PUBLIC_WELFARE],
+        reference="2024年第1次村民会议决议",
+        granted_on=timezone.localdate(),
+    )
+    motion = services.motion_add(
+        actor=world.cadre_a, meeting=reps, title="宅基地使用方案", text="…", matter=Matter.HOMESTEAD
+    )
     assert motion.authorisation == a
     with pytest.raises(ValidationError):  # not delegated
-        services.motion_add(actor=world.cadre_a, meeting=reps, title="处置集体资产", text="…",
-                            matter=Matter.PROPERTY_DISPOSAL)
+        services.motion_add(
+            actor=world.cadre_a, meeting=reps, title="处置集体资产", text="…", matter=Matter.PROPERTY_DISPOSAL
+        )
     services.authorisation_revoke(actor=world.cadre_a, authorisation=a)
     with pytest.raises(ValidationError):
         services.motion_add(actor=world.cadre_a, meeting=reps, title="宅基地", text="…", matter=Matter.HOMESTEAD)
 
 
 def test_expired_delegation_does_not_count(world):
-    services.authorisation_record(actor=world.cadre_a, village=world.village_a, matters=[Matter.HOMESTEAD],
-                                  reference="旧决议", granted_on=timezone.localdate() - dt.timedelta(days=400),
-                                  valid_until=timezone.localdate() - dt.timedelta(days=1))
+    services.authorisation_record(
+        actor=world.cadre_a,
+        village=world.village_a,
+        matters=[Matter.HOMESTEAD],
+        reference="旧决议",
+        granted_on=timezone.localdate() - dt.timedelta(days=400),
+        valid_until=timezone.localdate() - dt.timedelta(days=1),
+    )
     reps = convene(world, body=Body.REPRESENTATIVES, days=1)
     with pytest.raises(ValidationError):
         services.motion_add(actor=world.cadre_a, meeting=reps, title="宅基地", text="…", matter=Matter.HOMESTEAD)
@@ -352,26 +459,47 @@ def test_expired_delegation_does_not_count(world):
 
 def test_delegation_input_is_checked(world):
     with pytest.raises(ValidationError):
-        services.authorisation_record(actor=world.cadre_a, village=world.village_a, matters=["general"],
-                                      reference="x", granted_on=timezone.localdate())
+        services.authorisation_record(
+            actor=world.cadre_a,
+            village=world.village_a,
+            matters=["general"],
+            reference="x",
+            granted_on=timezone.localdate(),
+        )
     with pytest.raises(ValidationError):
-        services.authorisation_record(actor=world.cadre_a, village=world.village_a, matters=[Matter.HOMESTEAD],
-                                      reference=" ", granted_on=timezone.localdate())
+        services.authorisation_record(
+            actor=world.cadre_a,
+            village=world.village_a,
+            matters=[Matter.HOMESTEAD],
+            reference=" ",
+            granted_on=timezone.localdate(),
+        )
     with pytest.raises(PermissionDenied):
-        services.authorisation_record(actor=world.township_staff, village=world.village_a,
-                                      matters=[Matter.HOMESTEAD], reference="x", granted_on=timezone.localdate())
+        services.authorisation_record(
+            actor=world.township_staff,
+            village=world.village_a,
+            matters=[Matter.HOMESTEAD],
+            reference="x",
+            granted_on=timezone.localdate(),
+        )
 
 
 def test_group_meeting_decides_the_groups_own_property_only(world):
     group = convene(world, body=Body.GROUP, group=world.group_a1, days=1)
     with pytest.raises(ValidationError):
-        services.motion_add(actor=world.cadre_a, meeting=group, title="土地承包", text="…",
-                            matter=Matter.LAND_CONTRACT)
-    services.motion_add(actor=world.cadre_a, meeting=group, title="本组土地承包方案", text="…",
-                        matter=Matter.LAND_CONTRACT, group_property=True)
+        services.motion_add(actor=world.cadre_a, meeting=group, title="土地承包", text="…", matter=Matter.LAND_CONTRACT)
+    services.motion_add(
+        actor=world.cadre_a,
+        meeting=group,
+        title="本组土地承包方案",
+        text="…",
+        matter=Matter.LAND_CONTRACT,
+        group_property=True,
+    )
     with pytest.raises(ValidationError):
-        services.motion_add(actor=world.cadre_a, meeting=group, title="宅基地", text="…", matter=Matter.HOMESTEAD,
-                            group_property=True)
+        services.motion_add(
+            actor=world.cadre_a, meeting=group, title="宅基地", text="…", matter=Matter.HOMESTEAD, group_property=True
+        )
 
 
 def test_vote_needs_quorum_and_one_motion_at_a_time(world):
@@ -396,6 +524,7 @@ def test_open_ballot_counts_and_passes_by_more_than_half_of_attendees(world):
     members = list(meeting.members.select_related("villager"))
     # Members vote through their own accounts; here the seated villagers have none, so give them one.
     from cunzhi.people.tests.factories import UserFactory
+
     for m in members:
         if m.user_id is None:
             m.user = UserFactory()
@@ -419,8 +548,14 @@ def test_open_ballot_counts_and_passes_by_more_than_half_of_attendees(world):
 
 def test_secret_ballot_keeps_no_choice_with_the_member_and_hides_the_tally(world):
     meeting = seated(world)
-    motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="处置集体资产", text="…",
-                                 matter=Matter.PROPERTY_DISPOSAL, ballot=BallotKind.SECRET)
+    motion = services.motion_add(
+        actor=world.cadre_a,
+        meeting=meeting,
+        title="处置集体资产",
+        text="…",
+        matter=Matter.PROPERTY_DISPOSAL,
+        ballot=BallotKind.SECRET,
+    )
     services.motion_open(actor=world.cadre_a, motion=motion)
     me = member_of(meeting, world.villager_a.villager)
     ballot, created = services.ballot_cast(actor=world.villager_a, motion=motion, member=me, choice="yes")
@@ -430,6 +565,7 @@ def test_secret_ballot_keeps_no_choice_with_the_member_and_hides_the_tally(world
     event = AuditEvent.objects.filter(action="motion.ballot").first()
     assert "choice" not in event.after
     from cunzhi.meetings.selectors import live_state
+
     state = live_state(meeting_id=meeting.pk)
     assert state["floor"]["ballots_cast"] == 2 and "yes" not in state["floor"]
     assert state["results"] == []
@@ -442,8 +578,7 @@ def test_ballot_needs_check_in_and_own_membership(world):
     others = add_villagers(world.village_a, 4)
     meeting = in_session(world)  # 6 members
     for v in others:
-        services.attendance_check_in(actor=world.cadre_a, meeting=meeting, member=member_of(meeting, v),
-                                     at_venue=True)
+        services.attendance_check_in(actor=world.cadre_a, meeting=meeting, member=member_of(meeting, v), at_venue=True)
     motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="x", text="…")
     services.motion_open(actor=world.cadre_a, motion=motion)
     me = member_of(meeting, world.villager_a.villager)
@@ -461,8 +596,9 @@ def test_ballot_needs_check_in_and_own_membership(world):
     with pytest.raises(ValidationError) as exc:
         services.ballot_cast(actor=world.cadre_a, motion=motion, member=me, choice="yes")
     assert "remotely" in str(exc.value)
-    ballot, created = services.ballot_cast(actor=world.cadre_a, motion=motion, member=member_of(meeting, others[0]),
-                                           choice="no")
+    ballot, created = services.ballot_cast(
+        actor=world.cadre_a, motion=motion, member=member_of(meeting, others[0]), choice="no"
+    )
     assert created and ballot.cast_by == world.cadre_a and not ballot.remote
 
 
@@ -474,11 +610,13 @@ def test_households_meeting_lets_only_the_representative_vote_and_counts_househo
     motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="x", text="…")
     services.motion_open(actor=world.cadre_a, motion=motion)
     with pytest.raises(ValidationError) as exc:
-        services.ballot_cast(actor=world.helper, motion=motion, member=member_of(meeting, world.helper.villager),
-                             choice="yes")
+        services.ballot_cast(
+            actor=world.helper, motion=motion, member=member_of(meeting, world.helper.villager), choice="yes"
+        )
     assert "household" in str(exc.value)
-    services.ballot_cast(actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager),
-                         choice="yes")
+    services.ballot_cast(
+        actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager), choice="yes"
+    )
     closed = services.motion_close(actor=world.cadre_a, motion=motion)
     assert closed.attendees == 3 and closed.yes == 1 and not closed.passed
 
@@ -488,12 +626,14 @@ def test_helper_votes_for_the_villager_recorded(world):
     grant_meetings(world)
     motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="x", text="…")
     services.motion_open(actor=world.cadre_a, motion=motion)
-    ballot, _ = services.ballot_cast(actor=world.helper, motion=motion,
-                                     member=member_of(meeting, world.villager_a.villager), choice="yes")
+    ballot, _ = services.ballot_cast(
+        actor=world.helper, motion=motion, member=member_of(meeting, world.villager_a.villager), choice="yes"
+    )
     assert ballot.cast_by == world.helper and ballot.delegation is not None
     # the helper still votes for themself separately
-    _b2, created = services.ballot_cast(actor=world.helper, motion=motion,
-                                        member=member_of(meeting, world.helper.villager), choice="no")
+    _b2, created = services.ballot_cast(
+        actor=world.helper, motion=motion, member=member_of(meeting, world.helper.villager), choice="no"
+    )
     assert created
 
 
@@ -502,9 +642,11 @@ def test_no_quorum_at_close_means_not_decided(world):
     motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="x", text="…")
     services.motion_open(actor=world.cadre_a, motion=motion)
     Attendance.objects.filter(meeting=meeting).exclude(
-        member__villager=world.villager_a.villager).delete()  # members left (simulated)
-    services.ballot_cast(actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager),
-                         choice="yes")
+        member__villager=world.villager_a.villager
+    ).delete()  # members left (simulated)
+    services.ballot_cast(
+        actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager), choice="yes"
+    )
     closed = services.motion_close(actor=world.cadre_a, motion=motion)
     assert closed.quorum_mode == QuorumMode.NONE and closed.passed is False
 
@@ -519,19 +661,23 @@ def test_closing_the_meeting_needs_the_floor_clear(world):
     services.meeting_close(actor=world.cadre_a, meeting=meeting)
     assert meeting.status == MeetingStatus.CLOSED
     with pytest.raises(ValidationError):
-        services.attendance_check_in(actor=world.villager_a, meeting=meeting,
-                                     member=member_of(meeting, world.villager_a.villager))
+        services.attendance_check_in(
+            actor=world.villager_a, meeting=meeting, member=member_of(meeting, world.villager_a.villager)
+        )
 
 
 # --- Minutes ----------------------------------------------------------------------------------
 
+
 def test_minutes_become_a_pdf_and_a_disclosure_post(world):
     meeting = seated(world)
-    motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="宅基地使用方案", text="…",
-                                 matter=Matter.HOMESTEAD)
+    motion = services.motion_add(
+        actor=world.cadre_a, meeting=meeting, title="宅基地使用方案", text="…", matter=Matter.HOMESTEAD
+    )
     services.motion_open(actor=world.cadre_a, motion=motion)
-    services.ballot_cast(actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager),
-                         choice="yes")
+    services.ballot_cast(
+        actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager), choice="yes"
+    )
     services.motion_close(actor=world.cadre_a, motion=motion)
     with pytest.raises(ValidationError):
         services.minutes_publish(actor=world.cadre_a, meeting=meeting)  # still in session
@@ -540,8 +686,12 @@ def test_minutes_become_a_pdf_and_a_disclosure_post(world):
         services.minutes_publish(actor=world.cadre_a, meeting=meeting)  # no minutes yet
     with pytest.raises(PermissionDenied):
         services.minutes_save(actor=world.villager_a, meeting=meeting, minutes="x")
-    services.minutes_save(actor=world.cadre_a, meeting=meeting, minutes="会议由王书记主持。与会村民对方案进行了讨论。",
-                          resolutions={motion.pk: "宅基地使用方案未获通过，村委会修改后再提交。"})
+    services.minutes_save(
+        actor=world.cadre_a,
+        meeting=meeting,
+        minutes="会议由王书记主持。与会村民对方案进行了讨论。",
+        resolutions={motion.pk: "宅基地使用方案未获通过，村委会修改后再提交。"},
+    )
     services.minutes_publish(actor=world.cadre_a, meeting=meeting)
     meeting.refresh_from_db()
     assert meeting.minutes_published_at
@@ -560,12 +710,14 @@ def test_disclosure_is_retried_until_it_works(world, monkeypatch):
     services.minutes_save(actor=world.cadre_a, meeting=meeting, minutes="纪要")
     import sys
     import types
+
     posted = []
     fake = types.ModuleType("cunzhi.disclosure.services")
 
     def post_publish_generated(**kw):
         posted.append(kw)
         return types.SimpleNamespace(public_id="post123")
+
     fake.post_publish_generated = post_publish_generated
     monkeypatch.setitem(sys.modules, "cunzhi.disclosure.services", None)  # not there: import fails
     services.minutes_publish(actor=world.cadre_a, meeting=meeting)
@@ -584,10 +736,16 @@ def test_disclosure_is_retried_until_it_works(world, monkeypatch):
 
 # --- Petitions --------------------------------------------------------------------------------
 
+
 def test_petition_progress_toward_one_tenth_and_the_committee_is_told(world):
     adults = add_villagers(world.village_a, 18, users=True)  # 20 adults: 2 signatures needed
-    petition = services.petition_start(actor=adults[0].user, village=world.village_a, kind=PetitionKind.VILLAGERS,
-                                       title="召开村民会议讨论垃圾分类", reason="村里垃圾无人清运")
+    petition = services.petition_start(
+        actor=adults[0].user,
+        village=world.village_a,
+        kind=PetitionKind.VILLAGERS,
+        title="召开村民会议讨论垃圾分类",
+        reason="村里垃圾无人清运",
+    )
     assert (petition.eligible_count, petition.needed, petition.signature_count) == (20, 2, 1)
     assert petition.status == PetitionStatus.OPEN
     _p, created = services.petition_sign(actor=adults[0].user, petition=petition)
@@ -596,9 +754,16 @@ def test_petition_progress_toward_one_tenth_and_the_committee_is_told(world):
     assert created and petition.status == PetitionStatus.REACHED and petition.reached_at
     told = Notice.objects.get(template="meetings_petition_reached")
     assert Delivery.objects.filter(notice=told, recipient=world.cadre_a).exists()
-    meeting = services.meeting_create(actor=world.cadre_a, village=world.village_a, body=Body.VILLAGERS,
-                                      title="垃圾分类", agenda="…", place="村委会",
-                                      starts_at=timezone.now() + dt.timedelta(days=11), petition=petition)
+    meeting = services.meeting_create(
+        actor=world.cadre_a,
+        village=world.village_a,
+        body=Body.VILLAGERS,
+        title="垃圾分类",
+        agenda="…",
+        place="村委会",
+        starts_at=timezone.now() + dt.timedelta(days=11),
+        petition=petition,
+    )
     petition.refresh_from_db()
     assert petition.status == PetitionStatus.CONVENED and meeting.petition == petition
 
@@ -606,26 +771,43 @@ def test_petition_progress_toward_one_tenth_and_the_committee_is_told(world):
 def test_petition_signers_must_be_entitled(world):
     kids = add_villagers(world.village_a, 1, age=15, users=True)
     with pytest.raises(ValidationError):
-        services.petition_start(actor=kids[0].user, village=world.village_a, kind=PetitionKind.VILLAGERS,
-                                title="x", reason="y")
+        services.petition_start(
+            actor=kids[0].user, village=world.village_a, kind=PetitionKind.VILLAGERS, title="x", reason="y"
+        )
     with pytest.raises(ValidationError):
-        services.petition_start(actor=world.villager_b, village=world.village_a, kind=PetitionKind.VILLAGERS,
-                                title="x", reason="y")
+        services.petition_start(
+            actor=world.villager_b, village=world.village_a, kind=PetitionKind.VILLAGERS, title="x", reason="y"
+        )
     with pytest.raises(ValidationError):  # not a representative
-        services.petition_start(actor=world.villager_a, village=world.village_a,
-                                kind=PetitionKind.REPS_FOR_VILLAGERS, title="x", reason="y")
+        services.petition_start(
+            actor=world.villager_a, village=world.village_a, kind=PetitionKind.REPS_FOR_VILLAGERS, title="x", reason="y"
+        )
 
 
 def test_representatives_request_counts_toward_a_third_of_representatives(world):
     reps = add_villagers(world.village_a, 6, users=True)
     for v in reps:
         RoleAssignment.objects.create(user=v.user, role=Role.REPRESENTATIVE, region=world.village_a)
-    p = services.petition_start(actor=reps[0].user, village=world.village_a, kind=PetitionKind.REPS_FOR_VILLAGERS,
-                                title="召开村民会议", reason="…")
+    p = services.petition_start(
+        actor=reps[0].user,
+        village=world.village_a,
+        kind=PetitionKind.REPS_FOR_VILLAGERS,
+        title="召开村民会议",
+        reason="…",
+    )
     assert (p.eligible_count, p.needed) == (6, 2)
-    p5 = services.petition_start(actor=reps[0].user, village=world.village_a, kind=PetitionKind.REPS_FOR_REPS,
-                                 title="召开代表会议", reason="…")
+    p5 = services.petition_start(
+        actor=reps[0].user, village=world.village_a, kind=PetitionKind.REPS_FOR_REPS, title="召开代表会议", reason="…"
+    )
     assert p5.needed == 2  # 6/5 = 1.2 -> 2
     with pytest.raises(ValidationError):
-        services.meeting_create(actor=world.cadre_a, village=world.village_a, body=Body.VILLAGERS, title="x",
-                                agenda="x", place="x", starts_at=timezone.now() + dt.timedelta(days=11), petition=p)
+        services.meeting_create(
+            actor=world.cadre_a,
+            village=world.village_a,
+            body=Body.VILLAGERS,
+            title="x",
+            agenda="x",
+            place="x",
+            starts_at=timezone.now() + dt.timedelta(days=11),
+            petition=p,
+        )

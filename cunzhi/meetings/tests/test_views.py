@@ -35,8 +35,10 @@ def test_read_pages_for_villagers_and_staff_of_the_village_only(world, client, l
         assert login(refused).get(target).status_code == 404, refused
 
 
-@pytest.mark.parametrize("name,method", [("notice", "get"), ("edit", "get"), ("cancel", "get"),
-                                         ("motion_new", "get"), ("open", "post"), ("close", "post")])
+@pytest.mark.parametrize(
+    "name,method",
+    [("notice", "get"), ("edit", "get"), ("cancel", "get"), ("motion_new", "get"), ("open", "post"), ("close", "post")],
+)
 def test_chair_pages_for_the_village_committee_only(world, client, login, name, method):
     meeting = convene(world)
     target = url(name, meeting)
@@ -59,8 +61,15 @@ def test_desk_for_cadres_and_grid_workers(world, login):
 def test_index_lists_own_village_with_fixed_queries(world, login, django_assert_max_num_queries):
     for i in range(3):
         convene(world, title=f"会议{i}")
-    services.meeting_create(actor=world.cadre_a, village=world.village_a, body=Body.REPRESENTATIVES, title="代表会",
-                            agenda="x", place="x", starts_at=timezone.now() + dt.timedelta(days=2))
+    services.meeting_create(
+        actor=world.cadre_a,
+        village=world.village_a,
+        body=Body.REPRESENTATIVES,
+        title="代表会",
+        agenda="x",
+        place="x",
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )
     c = login(world.villager_a)
     with django_assert_max_num_queries(12):
         r = c.get(reverse("meetings:index"))
@@ -77,11 +86,20 @@ def test_anonymous_index_goes_to_login(client):
 
 # --- Convening through the pages --------------------------------------------------------------
 
+
 def form_data(**kw):
     start = timezone.localtime() + dt.timedelta(days=12)
-    data = {"body": "villagers", "basis": "persons", "title": "村道硬化方案", "agenda": "一、村道硬化",
-            "place": "村委会", "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "stream_url": "", "group": "",
-            "invited": ""}
+    data = {
+        "body": "villagers",
+        "basis": "persons",
+        "title": "村道硬化方案",
+        "agenda": "一、村道硬化",
+        "place": "村委会",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "stream_url": "",
+        "group": "",
+        "invited": "",
+    }
     data.update(kw)
     return data
 
@@ -91,6 +109,7 @@ def test_cadre_convenes_and_sends_the_notice_through_the_pages(world, login):
     assert c.get(reverse("meetings:new")).status_code == 200
     r = c.post(reverse("meetings:new"), form_data())
     from cunzhi.meetings.models import Meeting
+
     meeting = Meeting.objects.get()
     assert r.status_code == 302 and r.url == url("detail", meeting)
     r = c.post(url("notice", meeting), {"urgent_reason": ""})
@@ -111,6 +130,7 @@ def test_convene_bad_input_shows_messages_and_saves_nothing(world, login):
     r = c.post(reverse("meetings:new"), form_data(body="council", invited="不存在的人"))
     assert "不存在的人" in r.content.decode()
     from cunzhi.meetings.models import Meeting
+
     assert not Meeting.objects.exists()
 
 
@@ -127,6 +147,7 @@ def test_short_notice_without_reason_is_refused_on_the_page(world, login):
 
 
 # --- The meeting page, check-in and voting ----------------------------------------------------
+
 
 def test_member_checks_in_and_votes_from_the_page(world, login):
     add_villagers(world.village_a, 2)
@@ -157,8 +178,12 @@ def test_member_checks_in_and_votes_from_the_page(world, login):
     assert r.status_code == 302  # the form is invalid: a message, nothing changed
     other = member_of(meeting, world.helper.villager)
     assert c.post(url("vote", meeting, motion.public_id), {"member": other.pk, "choice": "yes"}).status_code == 403
-    assert login(world.villager_b).post(url("vote", meeting, motion.public_id),
-                                        {"member": me.pk, "choice": "yes"}).status_code == 404
+    assert (
+        login(world.villager_b)
+        .post(url("vote", meeting, motion.public_id), {"member": me.pk, "choice": "yes"})
+        .status_code
+        == 404
+    )
     assert Ballot.objects.count() == 1
 
 
@@ -167,11 +192,18 @@ def test_secret_tally_hidden_on_the_page_until_close(world, login):
     meeting = in_session(world)
     for m in meeting.members.select_related("villager"):
         services.attendance_check_in(actor=world.cadre_a, meeting=meeting, member=m, at_venue=True)
-    motion = services.motion_add(actor=world.cadre_a, meeting=meeting, title="资产处置", text="…",
-                                 matter=Matter.PROPERTY_DISPOSAL, ballot="secret")
+    motion = services.motion_add(
+        actor=world.cadre_a,
+        meeting=meeting,
+        title="资产处置",
+        text="…",
+        matter=Matter.PROPERTY_DISPOSAL,
+        ballot="secret",
+    )
     services.motion_open(actor=world.cadre_a, motion=motion)
-    services.ballot_cast(actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager),
-                         choice="no")
+    services.ballot_cast(
+        actor=world.villager_a, motion=motion, member=member_of(meeting, world.villager_a.villager), choice="no"
+    )
     page = login(world.cadre_a).get(url("detail", meeting)).content.decode()
     assert "1 ballot cast so far" in page and "against 1" not in page
     services.motion_close(actor=world.cadre_a, motion=motion)
@@ -187,8 +219,9 @@ def test_live_fragment_by_signed_token_with_etag(world, client, login):
     assert r.status_code == 200 and "Attendance" in r.content.decode()
     etag = r["ETag"]
     assert client.get(target, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    services.attendance_check_in(actor=world.villager_a, meeting=meeting,
-                                 member=member_of(meeting, world.villager_a.villager))
+    services.attendance_check_in(
+        actor=world.villager_a, meeting=meeting, member=member_of(meeting, world.villager_a.villager)
+    )
     r = client.get(target, HTTP_IF_NONE_MATCH=etag)
     assert r.status_code == 200 and "张三" in r.content.decode()
     assert client.get(url("live", meeting, token[:-2] + "xx")).status_code == 404
@@ -224,6 +257,7 @@ def test_desk_search_by_pinyin_and_check_in_by_qr_code(world, login):
     r = c.get(url("desk", meeting) + "?q=zhangs")
     assert "张三" in r.content.decode() and "张小明" not in r.content.decode()
     from cunzhi.meetings import codes
+
     me = member_of(meeting, world.villager_a.villager)
     code = codes.member_code(meeting=meeting, member=me)
     r = c.post(url("desk", meeting), {"code": codes.member_url(meeting=meeting, member=me)})
@@ -261,6 +295,7 @@ def test_ics_invitation(world, login):
 
 def test_ics_and_check_in_codes_link_to_the_site_address(world, login, settings):
     from cunzhi.meetings import codes
+
     settings.SITE_URL = "https://cunzhi.example.gov.cn:8443"
     meeting = in_session(world)
     event = next(iter(Calendar.from_ical(login(world.villager_a).get(url("ics", meeting)).content).walk("VEVENT")))
@@ -276,8 +311,9 @@ def test_chair_runs_motions_from_the_page(world, login):
     c = login(world.cadre_a)
     r = c.post(url("motion_new", meeting), {"title": "", "text": "", "matter": "homestead", "ballot": "open"})
     assert r.status_code == 200 and "This field is required." in r.content.decode()
-    c.post(url("motion_new", meeting), {"title": "宅基地使用方案", "text": "…", "matter": "homestead",
-                                        "ballot": "open"})
+    c.post(
+        url("motion_new", meeting), {"title": "宅基地使用方案", "text": "…", "matter": "homestead", "ballot": "open"}
+    )
     motion = Motion.objects.get()
     r = c.post(url("motion_open", meeting, motion.public_id), follow=True)
     assert "does not have its quorum" in r.content.decode()
@@ -294,8 +330,9 @@ def test_chair_runs_motions_from_the_page(world, login):
 
 def test_reserved_matter_refused_on_the_representatives_page(world, login):
     meeting = convene(world, body=Body.REPRESENTATIVES, days=2)
-    r = login(world.cadre_a).post(url("motion_new", meeting), {"title": "宅基地使用方案", "text": "…",
-                                                               "matter": "homestead", "ballot": "open"})
+    r = login(world.cadre_a).post(
+        url("motion_new", meeting), {"title": "宅基地使用方案", "text": "…", "matter": "homestead", "ballot": "open"}
+    )
     assert r.status_code == 200 and "art. 24" in r.content.decode()
     assert not Motion.objects.exists()
 
@@ -319,6 +356,7 @@ def test_minutes_page_publishes_a_pdf_members_can_download(world, login):
 
 # --- Petitions and delegations ----------------------------------------------------------------
 
+
 def test_petition_pages(world, login):
     c = login(world.villager_a)
     assert c.get(reverse("meetings:petition_new")).status_code == 200
@@ -335,8 +373,12 @@ def test_petition_pages(world, login):
     assert login(world.villager_b).get(target).status_code == 404
     assert login(world.other_township_staff).get(target).status_code == 404
     assert login(world.township_staff).get(target).status_code == 200
-    assert login(world.villager_b).post(reverse("meetings:petition_new"), {"kind": "reps_reps", "title": "x",
-                                                                          "reason": "y"}).status_code == 200
+    assert (
+        login(world.villager_b)
+        .post(reverse("meetings:petition_new"), {"kind": "reps_reps", "title": "x", "reason": "y"})
+        .status_code
+        == 200
+    )
     assert login(world.cadre_a).get(reverse("meetings:petition_new")).status_code == 403  # no villager record
     assert login(world.villager_a).get(reverse("meetings:petition_list")).status_code == 200
 
@@ -350,6 +392,10 @@ def test_delegation_records_page(world, login):
     assert r.status_code == 302
     page = login(world.villager_a).get(target).content.decode()
     assert "2024年第1次村民会议" in page and "Record a delegation" not in page
-    assert login(world.villager_a).post(target, {"matters": ["homestead"], "reference": "x",
-                                                 "granted_on": "2024-03-01"}).status_code == 403
+    assert (
+        login(world.villager_a)
+        .post(target, {"matters": ["homestead"], "reference": "x", "granted_on": "2024-03-01"})
+        .status_code
+        == 403
+    )
     assert "2024年第1次" not in login(world.villager_b).get(target).content.decode()

@@ -48,8 +48,9 @@ def sms_gateway(settings):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length", 0))
-            state.received.append({"body": self.rfile.read(length).decode("utf-8"),
-                                   "content_type": self.headers.get("Content-Type")})
+            state.received.append(
+                {"body": self.rfile.read(length).decode("utf-8"), "content_type": self.headers.get("Content-Type")}
+            )
             self.send_response(state.status)
             self.end_headers()
             self.wfile.write(b"ok" if state.status == 200 else b"gateway says no")

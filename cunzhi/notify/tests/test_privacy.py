@@ -21,17 +21,28 @@ BODY = {"en": "The medical receipts are missing.", "zh-hans": "缺少医疗票�
 @pytest.fixture
 def household_readers(monkeypatch):
     """Notices may be about a household: read by its members (a stand-in for a domain's own rule)."""
+
     def can_read(user, pk):
         own = getattr(user, "villager", None) if user.is_authenticated else None
         return own is not None and own.household_id == pk
 
-    monkeypatch.setitem(about.READERS, "people.household", about.Reader(
-        can_read=can_read, readable=lambda user: Household.objects.filter(members__user=user)))
+    monkeypatch.setitem(
+        about.READERS,
+        "people.household",
+        about.Reader(can_read=can_read, readable=lambda user: Household.objects.filter(members__user=user)),
+    )
 
 
 def personal(world, **kw):
-    return services.notice_send(kind="direct", users=[world.villager_a], subject=SUBJECT, body=BODY,
-                                region_code=world.village_a.code, sender=world.cadre_a, **kw)
+    return services.notice_send(
+        kind="direct",
+        users=[world.villager_a],
+        subject=SUBJECT,
+        body=BODY,
+        region_code=world.village_a.code,
+        sender=world.cadre_a,
+        **kw,
+    )
 
 
 def test_a_personal_notice_about_nothing_is_for_its_recipients_and_sender_only(world, login, supervisor_a):
@@ -62,9 +73,13 @@ def test_a_notice_about_an_unregistered_kind_of_object_is_refused_at_sending(wor
 def test_helpers_under_a_notices_delegation_read_their_villagers_notices(world, login):
     notice = personal(world)
     target = reverse("notify:notice", args=[notice.public_id])
-    delegation = Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper,
-                                           relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS],
-                                           ends_at=timezone.now() + dt.timedelta(days=9))
+    delegation = Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.CONCERNS],
+        ends_at=timezone.now() + dt.timedelta(days=9),
+    )
     assert login(world.helper).get(target).status_code == 404  # another kind of delegation
     delegation.scopes = [DelegationScope.NOTICES]
     delegation.save()
@@ -75,8 +90,9 @@ def test_helpers_under_a_notices_delegation_read_their_villagers_notices(world, 
 
 
 def test_staff_list_shows_only_notices_they_may_read(world, household_readers, login, supervisor_a):
-    announcement = services.notice_send(kind="announcement", region_code=world.village_a.code,
-                                        sender=world.cadre_a, subject=SUBJECT, body=BODY)
+    announcement = services.notice_send(
+        kind="announcement", region_code=world.village_a.code, sender=world.cadre_a, subject=SUBJECT, body=BODY
+    )
     private = personal(world, about=world.household_b)
     own = {n.pk for n in selectors.notices_visible(user=supervisor_a)}
     assert own == {announcement.pk}

@@ -66,8 +66,9 @@ def test_channels_follow_preferences(world, settings):
     assert inbox.status == DeliveryStatus.SENT and inbox.read_at is None  # the inbox item is there at once
 
 
-def test_sms_waits_for_the_end_of_quiet_hours_unless_urgent(world, settings, monkeypatch,
-                                                            django_capture_on_commit_callbacks):
+def test_sms_waits_for_the_end_of_quiet_hours_unless_urgent(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     clock = [NIGHT]
     monkeypatch.setattr(timezone, "now", lambda: clock[0])  # the worker checks quiet hours at its own "now"
     settings.TASKS = IMMEDIATE
@@ -90,8 +91,9 @@ def test_sms_waits_for_the_end_of_quiet_hours_unless_urgent(world, settings, mon
     assert rows(normal, Channel.SMS).get().status == DeliveryStatus.SENT
 
 
-def test_links_in_texts_and_e_mails_are_absolute_at_the_site_address(world, settings, monkeypatch,
-                                                                     django_capture_on_commit_callbacks):
+def test_links_in_texts_and_e_mails_are_absolute_at_the_site_address(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     """Domains give a path (/concerns/<id>/); every text and e-mail carries the full address from SITE_URL."""
     settings.TASKS = IMMEDIATE
     settings.SMS_BACKEND = "file"
@@ -103,6 +105,7 @@ def test_links_in_texts_and_e_mails_are_absolute_at_the_site_address(world, sett
     class Recording(transports.SmsTransport):
         def send(self, message):
             sent.append(message.sms_text)
+
     monkeypatch.setitem(transports.TRANSPORTS, "sms", Recording)
     with django_capture_on_commit_callbacks(execute=True):
         send([world.villager_a], link="/concerns/9lbmphgNi74p/", urgency=Urgency.URGENT)
@@ -121,8 +124,9 @@ def test_own_quiet_hours(world, settings):
     assert rows(notice, Channel.SMS).get(recipient=world.villager_b).next_try_at > NOON  # leased to a batch task
 
 
-def test_failing_transport_is_retried_with_backoff_then_fails_for_good(world, settings, monkeypatch,
-                                                                      django_capture_on_commit_callbacks):
+def test_failing_transport_is_retried_with_backoff_then_fails_for_good(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.TASKS = IMMEDIATE
     settings.NOTIFY_MAX_TRIES = 3
     settings.NOTIFY_RETRY_BASE_SECONDS = 60
@@ -147,6 +151,7 @@ def test_failing_transport_is_retried_with_backoff_then_fails_for_good(world, se
     assert d.status == DeliveryStatus.PERMANENT_FAILURE and d.next_try_at is None and Broken.calls == 3
     # Visible: staff see it among the failures, and can send again.
     from cunzhi.notify import selectors
+
     assert list(selectors.failures(notice=notice)) == [d]
     monkeypatch.setitem(transports.TRANSPORTS, "sms", transports.SmsTransport)
     settings.SMS_BACKEND = "file"
@@ -162,6 +167,7 @@ def test_unexpected_errors_are_recorded_too(world, settings, monkeypatch, django
     class Crashing(Broken):
         def send(self, message):
             raise RuntimeError("bug in a gateway adapter")
+
     monkeypatch.setitem(transports.TRANSPORTS, "sms", Crashing)
     with django_capture_on_commit_callbacks(execute=True):
         notice = send([world.villager_a], urgency=Urgency.URGENT)
@@ -172,18 +178,35 @@ def test_unexpected_errors_are_recorded_too(world, settings, monkeypatch, django
 def test_helpers_with_a_notices_delegation_get_a_copy(world, settings):
     helper = UserFactory(phone="13900000099", name="王帮办", email="helper@example.org", language="en")
     ends = timezone.now() + dt.timedelta(days=30)
-    Delegation.objects.create(villager=world.villager_a.villager, helper=helper, relation=Relation.STATION,
-                              scopes=[DelegationScope.NOTICES], ends_at=ends)
-    Delegation.objects.create(villager=world.villager_b.villager, helper=world.cadre_a, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.MEETINGS], ends_at=ends)  # not for notices
-    Delegation.objects.create(villager=world.villager_b.villager, helper=world.township_staff,
-                              relation=Relation.FAMILY, scopes=[DelegationScope.NOTICES], ends_at=ends,
-                              revoked_at=timezone.now())  # revoked
+    Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=helper,
+        relation=Relation.STATION,
+        scopes=[DelegationScope.NOTICES],
+        ends_at=ends,
+    )
+    Delegation.objects.create(
+        villager=world.villager_b.villager,
+        helper=world.cadre_a,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.MEETINGS],
+        ends_at=ends,
+    )  # not for notices
+    Delegation.objects.create(
+        villager=world.villager_b.villager,
+        helper=world.township_staff,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.NOTICES],
+        ends_at=ends,
+        revoked_at=timezone.now(),
+    )  # revoked
     notice = send([world.villager_a, world.villager_b], now=timezone.now())
     copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False)
     assert set(copies.values_list("recipient", "copy_for", "channel", "language")) == {
-        (helper.pk, world.villager_a.pk, "inbox", "en"), (helper.pk, world.villager_a.pk, "email", "en"),
-        (helper.pk, world.villager_a.pk, "sms", "en")}
+        (helper.pk, world.villager_a.pk, "inbox", "en"),
+        (helper.pk, world.villager_a.pk, "email", "en"),
+        (helper.pk, world.villager_a.pk, "sms", "en"),
+    }
     assert notice.recipient_count == 2  # copies are not recipients
 
 
@@ -203,19 +226,23 @@ def test_each_recipient_reads_their_own_language(world, settings):
     assert services.notice_render(templated, "en")[0] == "Test notice from Cunzhi"
 
 
-def test_one_task_per_batch_and_a_fixed_number_of_queries(db, settings, django_capture_on_commit_callbacks,
-                                                          django_assert_max_num_queries):
+def test_one_task_per_batch_and_a_fixed_number_of_queries(
+    db, settings, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     settings.NOTIFY_BATCH_SIZE = 10
     users = [UserFactory(email=f"u{i}@example.org") for i in range(30)]
     from cunzhi.people.models import User
+
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         with django_assert_max_num_queries(12):  # notice, recipients, helpers, inserts, count, audit, savepoints
-            notice = services.notice_send(kind="direct", users=User.objects.filter(pk__in=[u.pk for u in users]),
-                                          subject=SUBJECT, body=BODY)
+            notice = services.notice_send(
+                kind="direct", users=User.objects.filter(pk__in=[u.pk for u in users]), subject=SUBJECT, body=BODY
+            )
     assert Delivery.objects.filter(notice=notice).count() == 90
     tokens = set(Delivery.objects.filter(notice=notice).exclude(channel="inbox").values_list("claimed_by", flat=True))
     assert len(tokens) == 6  # 60 e-mails and texts in batches of 10
     from django_tasks_db.models import DBTaskResult
+
     for callback in callbacks:  # the batch tasks, and the recipients' home pages refreshed
         callback()
     assert DBTaskResult.objects.count() == 6
@@ -227,12 +254,15 @@ def test_nothing_is_lost_when_no_worker_runs(world, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.SMS_BACKEND = "file"
     from django_tasks_db.models import DBTaskResult
+
     users = [world.villager_a, world.villager_b, world.cadre_a]
     for u in users:
         u.email = f"{u.phone}@example.org"
         u.save()
-    notices = [services.notice_send(kind="direct", users=users, subject=SUBJECT, body=BODY, urgency=Urgency.URGENT)
-               for _ in range(3)]
+    notices = [
+        services.notice_send(kind="direct", users=users, subject=SUBJECT, body=BODY, urgency=Urgency.URGENT)
+        for _ in range(3)
+    ]
     assert DBTaskResult.objects.count() == 3
     assert not mail.outbox and Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == 18
     call_command(*WORKER)  # the worker starts
@@ -285,6 +315,7 @@ def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_and_sh
             if self.count == die_at.get(name):
                 hung[name].set()
                 release[name].wait()  # killed here: this worker never runs another line of its own
+
     monkeypatch.setitem(transports.TRANSPORTS, "sms", Gateway)
     notice = services.notice_send(kind="direct", users=users, subject=SUBJECT, body=BODY, urgency=Urgency.URGENT)
     tokens = sorted(set(rows(notice, Channel.SMS).values_list("claimed_by", flat=True)))
@@ -295,6 +326,7 @@ def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_and_sh
             services.deliveries_send(token=token)
         finally:
             connection.close()
+
     threads = []
     for name, token in zip(die_at, tokens):
         hung[name] = threading.Event()
@@ -316,6 +348,7 @@ def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_and_sh
         assert all(sms[a].tries == 1 for a in sms if a not in twice)
         assert all(sms[a].interrupted == 1 and sms[a].last_error for a in twice)
         from cunzhi.notify import selectors
+
         assert selectors.notice_report(notice=notice)["sent_twice"] == 2
         # A worker that was only slow, not dead, wakes up after the lease: it records nothing over the
         # new worker's outcome and sends nothing more.
@@ -340,6 +373,7 @@ def test_scheduler_runs_each_slot_once_and_the_worker_records_it(settings):
     assert JobRun.objects.filter(name="notify.retry_due").count() == 1
     JobRun.objects.all().delete()
     from django_tasks_db.models import DBTaskResult
+
     DBTaskResult.objects.all().delete()
     call_command("scheduler", "--once", "-v", "0")
     now = timezone.now()
@@ -353,8 +387,10 @@ def test_scheduler_runs_each_slot_once_and_the_worker_records_it(settings):
 def test_failing_job_is_recorded(db, monkeypatch):
     def boom():
         raise RuntimeError("database on fire")
-    monkeypatch.setitem(jobs.JOBS, "test.boom", jobs.Job("test.boom", dt.timedelta(minutes=1), boom,
-                                                         dt.timedelta(minutes=5)))
+
+    monkeypatch.setitem(
+        jobs.JOBS, "test.boom", jobs.Job("test.boom", dt.timedelta(minutes=1), boom, dt.timedelta(minutes=5))
+    )
     run = JobRun.objects.create(name="test.boom", slot=timezone.now())
     assert jobs.job_execute(run_id=run.pk) == "failed"
     run.refresh_from_db()
@@ -367,6 +403,7 @@ def test_notify_test_command(world, settings, django_capture_on_commit_callbacks
     import io
 
     from django.core.management.base import CommandError
+
     settings.TASKS = IMMEDIATE
     settings.SMS_BACKEND = "file"
     out = io.StringIO()
@@ -389,11 +426,13 @@ def test_template_texts_are_escaped_once_where_shown(world, settings, tmp_path, 
     world.villager_a.email = "zhang@example.org"
     world.villager_a.save()
     title, note = '"美丽乡村" <项目>', "张三's field"
-    notice = send([world.villager_a], subject=None, body=None, template="quoted",
-                  context={"title": title, "note": note})
+    notice = send(
+        [world.villager_a], subject=None, body=None, template="quoted", context={"title": title, "note": note}
+    )
     assert services.notice_render(notice, "en") == (f"关于“{title}”的通知", f"{title} & {note}")
-    for token in set(Delivery.objects.filter(notice=notice).exclude(channel=Channel.INBOX)
-                     .values_list("claimed_by", flat=True)):
+    for token in set(
+        Delivery.objects.filter(notice=notice).exclude(channel=Channel.INBOX).values_list("claimed_by", flat=True)
+    ):
         services.deliveries_send(token=token)
     email = mail.outbox[0]
     assert email.subject == f"关于“{title}”的通知" and f"{title} & {note}" in email.body

@@ -79,15 +79,16 @@ def test_channel_turned_off_after_sending_is_skipped_not_failed(db, settings, dj
     gone.save()
     for callback in callbacks:
         callback()
-    rows = dict(Delivery.objects.filter(notice=notice, channel=Channel.EMAIL)
-                .values_list("recipient_id", "status"))
+    rows = dict(Delivery.objects.filter(notice=notice, channel=Channel.EMAIL).values_list("recipient_id", "status"))
     assert rows == {on.pk: DeliveryStatus.SENT, off.pk: DeliveryStatus.SKIPPED, gone.pk: DeliveryStatus.SKIPPED}
     from django.core import mail
+
     assert [m.to for m in mail.outbox] == [[on.email]]
 
 
 def test_smtp_server_down_is_recorded_and_retried(db, settings, django_capture_on_commit_callbacks):
     from cunzhi.notify.tests.conftest import free_port
+
     settings.TASKS = IMMEDIATE
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
@@ -130,6 +131,7 @@ def test_sms_gateway_errors_are_kept(db, settings, sms_gateway, django_capture_o
 
 def test_sms_gateway_unreachable_raises_transport_error(settings):
     from cunzhi.notify.tests.conftest import free_port
+
     settings.SMS_HTTP_URL = f"http://127.0.0.1:{free_port()}/send"
     with pytest.raises(transports.TransportError, match="unreachable"):
         transports.HttpSmsGateway().send("13800000000", "hi")
@@ -159,9 +161,13 @@ def test_quiet_hours_wrap_past_midnight():
     assert transports.in_quiet_hours(dt.time(23, 30), *q) and transports.in_quiet_hours(dt.time(6, 59), *q)
     assert not transports.in_quiet_hours(dt.time(7, 0), *q) and not transports.in_quiet_hours(dt.time(12), *q)
     late = timezone.make_aware(dt.datetime(2026, 3, 2, 23, 30))
-    assert timezone.localtime(transports.quiet_hours_end(late, *q)) == timezone.make_aware(dt.datetime(2026, 3, 3, 7, 0))
+    assert timezone.localtime(transports.quiet_hours_end(late, *q)) == timezone.make_aware(
+        dt.datetime(2026, 3, 3, 7, 0)
+    )
     early = timezone.make_aware(dt.datetime(2026, 3, 3, 5, 0))
-    assert timezone.localtime(transports.quiet_hours_end(early, *q)) == timezone.make_aware(dt.datetime(2026, 3, 3, 7, 0))
+    assert timezone.localtime(transports.quiet_hours_end(early, *q)) == timezone.make_aware(
+        dt.datetime(2026, 3, 3, 7, 0)
+    )
     assert transports.quiet_hours_end(timezone.make_aware(dt.datetime(2026, 3, 3, 9, 0)), *q) is None
     assert ChannelPreference().quiet_start == dt.time(22, 0) and ChannelPreference().quiet_end == dt.time(7, 0)
 

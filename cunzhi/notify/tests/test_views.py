@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cunzhi.core.idnumbers import mask_phone
-from cunzhi.notify import jobs
-from cunzhi.notify import services
+from cunzhi.notify import jobs, services
 from cunzhi.notify.context_processors import _memo
 from cunzhi.notify.models import Channel, ChannelPreference, Delivery, DeliveryStatus, JobRun
 
@@ -25,8 +24,9 @@ def _fresh_header_memo():
 
 
 def announce(world, **kw):
-    return services.notice_send(kind="announcement", region_code=world.village_a.code, sender=world.cadre_a,
-                                subject=SUBJECT, body=BODY, **kw)
+    return services.notice_send(
+        kind="announcement", region_code=world.village_a.code, sender=world.cadre_a, subject=SUBJECT, body=BODY, **kw
+    )
 
 
 def test_inbox_unread_count_and_reading(world, login):
@@ -64,8 +64,9 @@ def test_notice_page_is_only_for_its_recipients_and_staff(world, login, client):
 def test_preferences(world, login):
     client = login(world.villager_a)
     assert client.get(reverse("notify:preferences")).status_code == 200
-    response = client.post(reverse("notify:preferences"), {"email_on": "on", "quiet_start": "21:00",
-                                                           "quiet_end": "08:00"})
+    response = client.post(
+        reverse("notify:preferences"), {"email_on": "on", "quiet_start": "21:00", "quiet_end": "08:00"}
+    )
     assert response.status_code == 302
     pref = ChannelPreference.objects.get(user=world.villager_a)
     assert pref.email_on and not pref.sms_on and pref.quiet_start == dt.time(21, 0)
@@ -73,15 +74,24 @@ def test_preferences(world, login):
     assert bad.status_code == 200 and ChannelPreference.objects.get(user=world.villager_a).quiet_start == dt.time(21)
 
 
-@pytest.mark.parametrize("persona,status", [("cadre_a", 200), ("township_staff", 200), ("county_admin", 200),
-                                            ("other_township_staff", 404), ("villager_a", 403)])
+@pytest.mark.parametrize(
+    "persona,status",
+    [
+        ("cadre_a", 200),
+        ("township_staff", 200),
+        ("county_admin", 200),
+        ("other_township_staff", 404),
+        ("villager_a", 403),
+    ],
+)
 def test_report_permissions(world, login, persona, status):
     notice = announce(world)
     client = login(getattr(world, persona))
     for name in ("notify:report", "notify:door_list"):
         assert client.get(reverse(name, args=[notice.public_id])).status_code == status
     assert client.post(reverse("notify:resend", args=[notice.public_id])).status_code in (
-        {200: 302}.get(status, status),)
+        {200: 302}.get(status, status),
+    )
 
 
 def test_report_counts_and_door_to_door_list(world, login, settings):
@@ -89,9 +99,11 @@ def test_report_counts_and_door_to_door_list(world, login, settings):
     # 张三 opened it; 张小明's text was accepted; nobody else in village A is reached.
     services.inbox_mark_read(user=world.villager_a, notice=notice)
     Delivery.objects.filter(notice=notice, recipient=world.helper, channel=Channel.SMS).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now())
+        status=DeliveryStatus.SENT, sent_at=timezone.now()
+    )
     Delivery.objects.filter(notice=notice, recipient=world.villager_a, channel=Channel.SMS).update(
-        status=DeliveryStatus.PERMANENT_FAILURE, last_error="number does not exist", tries=5)
+        status=DeliveryStatus.PERMANENT_FAILURE, last_error="number does not exist", tries=5
+    )
     assert notice.recipient_count == 2
     client = login(world.cadre_a)
     page = client.get(reverse("notify:report", args=[notice.public_id])).content.decode()
@@ -103,6 +115,7 @@ def test_report_counts_and_door_to_door_list(world, login, settings):
     assert "1 message may have arrived twice" in page
     # A third villager in village A who is reached by nothing appears on the door-to-door list.
     from cunzhi.people.tests.factories import UserFactory, VillagerFactory
+
     user = UserFactory(phone="13900000077", name="刘大爷")
     VillagerFactory(name="刘大爷", village=world.village_a, household=world.household_a, user=user)
     notice2 = announce(world)
@@ -118,8 +131,14 @@ def test_report_counts_and_door_to_door_list(world, login, settings):
 def test_helper_copy_counts_as_reaching_the_villager(world):
     from cunzhi.notify import selectors
     from cunzhi.people.models import Delegation, DelegationScope, Relation
-    Delegation.objects.create(villager=world.villager_b.villager, helper=world.helper, relation=Relation.FAMILY,
-                              scopes=[DelegationScope.NOTICES], ends_at=timezone.now() + dt.timedelta(days=9))
+
+    Delegation.objects.create(
+        villager=world.villager_b.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.NOTICES],
+        ends_at=timezone.now() + dt.timedelta(days=9),
+    )
     notice = services.notice_send(kind="direct", users=[world.villager_b], subject=SUBJECT, body=BODY)
     assert list(selectors.not_reached(notice=notice)) == [world.villager_b]
     services.inbox_mark_read(user=world.helper, notice=notice)
@@ -131,19 +150,23 @@ def test_resend_from_the_report(world, login, settings, django_capture_on_commit
     settings.SMS_BACKEND = "file"
     notice = announce(world)
     Delivery.objects.filter(notice=notice, channel=Channel.SMS).update(
-        status=DeliveryStatus.PERMANENT_FAILURE, tries=5, claimed_by="", next_try_at=None)
+        status=DeliveryStatus.PERMANENT_FAILURE, tries=5, claimed_by="", next_try_at=None
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = login(world.cadre_a).post(reverse("notify:resend", args=[notice.public_id]))
     assert response.status_code == 302
     assert set(Delivery.objects.filter(notice=notice, channel=Channel.SMS).values_list("status", flat=True)) == {
-        DeliveryStatus.SENT}
+        DeliveryStatus.SENT
+    }
 
 
 def test_notice_list_for_staff(world, login):
     announce(world)
     assert "Village meeting on Sunday" in login(world.cadre_a).get(reverse("notify:notice_list")).content.decode()
-    assert "Village meeting on Sunday" not in login(world.other_township_staff).get(
-        reverse("notify:notice_list")).content.decode()
+    assert (
+        "Village meeting on Sunday"
+        not in login(world.other_township_staff).get(reverse("notify:notice_list")).content.decode()
+    )
     assert login(world.villager_a).get(reverse("notify:notice_list")).status_code == 403
 
 
@@ -170,10 +193,12 @@ def test_jobs_page_and_late_warning_on_staff_home(world, login):
 
 # --- the door-to-door list masks phones as the villager record does (issue 12, item 12) --------------
 
+
 @pytest.mark.parametrize("persona, full", [("cadre_a", True), ("supervisor_a", False), ("county_admin", False)])
 def test_reach_report_and_door_list_mask_phones_like_the_villager_record(world, login, request, persona, full):
-    notice = services.notice_send(kind="announcement", region_code=world.village_a.code, sender=world.cadre_a,
-                                  subject=SUBJECT, body=BODY)
+    notice = services.notice_send(
+        kind="announcement", region_code=world.village_a.code, sender=world.cadre_a, subject=SUBJECT, body=BODY
+    )
     user = getattr(world, persona, None) or request.getfixturevalue(persona)
     client = login(user)
     phone = world.villager_a.villager.phone
@@ -184,10 +209,13 @@ def test_reach_report_and_door_list_mask_phones_like_the_villager_record(world, 
         assert (mask_phone(phone) in main) is not full, view
 
 
-@pytest.mark.parametrize("language, every, description", [
-    ("zh-hans", ["1分钟", "1天", "5分钟", "1小时"], "删除30天前的任务运行记录。"),
-    ("en", ["1 minute", "1 day", "5 minutes", "1 hour"], "Remove job-run records older than 30 days."),
-])
+@pytest.mark.parametrize(
+    "language, every, description",
+    [
+        ("zh-hans", ["1分钟", "1天", "5分钟", "1小时"], "删除30天前的任务运行记录。"),
+        ("en", ["1 minute", "1 day", "5 minutes", "1 hour"], "Remove job-run records older than 30 days."),
+    ],
+)
 def test_jobs_page_speaks_the_readers_language(world, login, language, every, description):
     client = login(world.county_admin)
     client.cookies["django_language"] = language

@@ -1,4 +1,4 @@
-""""Who looked at my data" (issue 12, item 26): one line per access, with who, which office, what,
+""" "Who looked at my data" (issue 12, item 26): one line per access, with who, which office, what,
 why and when; the same person reading again for the same reason soon after is the same access."""
 
 import datetime as dt
@@ -12,8 +12,9 @@ MY_DATA = reverse("people:data_access")
 
 
 def read(world, actor=None, purpose="Looked up the record", kind=AccessKind.STAFF_READ):
-    return services.access_record(actor=actor or world.township_staff, villager=world.villager_a.villager,
-                                  kind=kind, purpose=purpose)
+    return services.access_record(
+        actor=actor or world.township_staff, villager=world.villager_a.villager, kind=kind, purpose=purpose
+    )
 
 
 def test_reading_again_soon_for_the_same_reason_is_the_same_access(world):

@@ -23,8 +23,11 @@ def test_full_width_identifiers_already_stored_are_rewritten_in_ascii(world, cap
     migration = importlib.import_module("cunzhi.people.migrations.0006_fold_full_width_identifiers")
     number = next_id_number()
     fixed = VillagerFactory(village=world.village_a, name="赵六")
-    _store_as_before(fixed, id_number=number[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-                     + number[17], phone=full_width("139 1234 5678"))
+    _store_as_before(
+        fixed,
+        id_number=number[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + number[17],
+        phone=full_width("139 1234 5678"),
+    )
     # The same person was registered again in ASCII: the full-width record is left for a person to merge.
     twin_number = next_id_number()
     VillagerFactory(village=world.village_a, name="钱七", id_number=twin_number)
@@ -34,9 +37,17 @@ def test_full_width_identifiers_already_stored_are_rewritten_in_ascii(world, cap
     payee = VillagerFactory(village=world.village_a, name="孙八")
     payee_number = next_id_number()
     _store_as_before(payee, id_number=full_width(payee_number), phone="")
-    entry_append(village=world.village_a, actor=world.cadre_a, date=timezone.localdate(), direction="expenditure",
-                 category="expenditure", amount_fen=100, counterparty="", purpose="补贴",
-                 payee=Villager.objects.get(pk=payee.pk))
+    entry_append(
+        village=world.village_a,
+        actor=world.cadre_a,
+        date=timezone.localdate(),
+        direction="expenditure",
+        category="expenditure",
+        amount_fen=100,
+        counterparty="",
+        purpose="补贴",
+        payee=Villager.objects.get(pk=payee.pk),
+    )
     account = UserFactory(phone="13900009999")
     User.objects.filter(pk=account.pk).update(phone=full_width("139 0000 8888"))
     taken = UserFactory(phone="13900007777")

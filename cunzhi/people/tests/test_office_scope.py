@@ -22,13 +22,18 @@ def zhang(world):
 @pytest.fixture
 def case_of_zhang(monkeypatch, world, zhang):
     """The civil affairs office of township T handles a case of 张三 (as applications and concerns report)."""
+
     def finder(office_ids):
-        return Villager.objects.filter(pk=zhang.pk if world.office_t.pk in office_ids else -1).values_list("pk", flat=True)
+        return Villager.objects.filter(pk=zhang.pk if world.office_t.pk in office_ids else -1).values_list(
+            "pk", flat=True
+        )
+
     monkeypatch.setattr(rules, "_CASE_FINDERS", [finder])
 
 
 def test_an_office_reads_the_record_masked_and_the_read_is_logged(world, zhang, login, other_office_staff):
     from cunzhi.people.models import DataAccess
+
     client = login(other_office_staff)
     body = client.get(reverse("people:villager_detail", args=[zhang.public_id]), {"full_id": "1"}).content.decode()
     assert zhang.id_number_masked in body and zhang.id_number not in body and PHONE not in body
@@ -45,8 +50,11 @@ def test_only_the_office_with_the_case_sees_id_and_phone(world, zhang, login, ot
     assert not rules.can_see_full_phone(other_office_staff, zhang)
     son = world.helper.villager
     assert not rules.can_see_full_id(world.township_staff, son)  # no case of his
-    body = login(world.township_staff).get(reverse("people:villager_detail", args=[zhang.public_id]),
-                                           {"full_id": "1"}).content.decode()
+    body = (
+        login(world.township_staff)
+        .get(reverse("people:villager_detail", args=[zhang.public_id]), {"full_id": "1"})
+        .content.decode()
+    )
     assert zhang.id_number in body and PHONE in body
     # An office of another township never, case or not.
     assert not rules.can_see_full_id(world.other_township_staff, zhang)

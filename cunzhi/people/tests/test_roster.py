@@ -22,20 +22,46 @@ from cunzhi.people.tests.factories import VillagerFactory, next_id_number
 from cunzhi.regions.models import Grid
 
 HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户代表", "外出务工", "务工城市", "网格"]
-HEADER_EN = ["name", "id_number", "phone", "group", "household", "household_representative", "living_away",
-             "away_city", "grid"]
+HEADER_EN = [
+    "name",
+    "id_number",
+    "phone",
+    "group",
+    "household",
+    "household_representative",
+    "living_away",
+    "away_city",
+    "grid",
+]
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-def person(name="王五", *, id_number=None, phone="13911112222", group="第一村民小组", household="",
-           rep="否", away="否", city="", grid=""):
+def person(
+    name="王五",
+    *,
+    id_number=None,
+    phone="13911112222",
+    group="第一村民小组",
+    household="",
+    rep="否",
+    away="否",
+    city="",
+    grid="",
+):
     return [name, id_number or next_id_number(), phone, group, household, rep, away, city, grid]
 
 
 def people(n, *, household_size=3, prefix="H"):
     """n good rows in households of `household_size`, the first member of each the representative."""
-    return [person(f"村民{i}", household=f"{prefix}{i // household_size:04d}",
-                   rep="是" if i % household_size == 0 else "否", phone=f"137{i:08d}") for i in range(n)]
+    return [
+        person(
+            f"村民{i}",
+            household=f"{prefix}{i // household_size:04d}",
+            rep="是" if i % household_size == 0 else "否",
+            phone=f"137{i:08d}",
+        )
+        for i in range(n)
+    ]
 
 
 def xlsx_bytes(rows, header=HEADER) -> bytes:
@@ -79,13 +105,13 @@ def import_now(world, rows, *, actor=None, name="roster.xlsx"):
 
 # --- good imports ---------------------------------------------------------------------------
 
+
 def test_good_import_creates_villagers_households_and_representatives(world):
     grid = Grid.objects.create(village=world.village_a, name="东片")
     numbers = [next_id_number() for _ in range(5)]
     rows = [
         person("赵一", id_number=numbers[0], household="A0100", rep="是", grid="东片"),
-        person("赵二", id_number=numbers[1].lower(), household="A0100", phone="139 1111 3333", away="是",
-               city="杭州"),
+        person("赵二", id_number=numbers[1].lower(), household="A0100", phone="139 1111 3333", away="是", city="杭州"),
         person("钱三", id_number=numbers[2], household="A0101", rep="yes", group=world.group_a1.code),
         person("孙四", id_number=numbers[3], household="A0001", group=""),  # joins an existing household
         person("李五", id_number=numbers[4], household="", phone="", group=""),
@@ -121,16 +147,19 @@ def test_good_import_creates_villagers_households_and_representatives(world):
 
 def test_english_headers_and_aliases_are_accepted(world):
     rows = [person("周六", household="E1", rep="1", away="0")]
-    ri = import_now(world, [r for r in rows], name="roster.csv")
+    ri = import_now(world, list(rows), name="roster.csv")
     assert ri.status == ImportStatus.DONE
-    data = csv_bytes([person("吴七")], header=["Name", "ID number", "手机", "小组", "户编号", "是否户代表",
-                                                 "外出", "务工地", "网格名称"])
+    data = csv_bytes(
+        [person("吴七")],
+        header=["Name", "ID number", "手机", "小组", "户编号", "是否户代表", "外出", "务工地", "网格名称"],
+    )
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(name="x.csv", data=data))
     assert ri.status == ImportStatus.PREVIEWED and ri.errors == []
 
 
-@pytest.mark.parametrize("name, encoding", [("r.csv", "utf-8"), ("r.csv", "utf-8-sig"), ("r.csv", "gbk"),
-                                            ("r.xlsx", None)])
+@pytest.mark.parametrize(
+    "name, encoding", [("r.csv", "utf-8"), ("r.csv", "utf-8-sig"), ("r.csv", "gbk"), ("r.xlsx", None)]
+)
 def test_csv_in_gbk_and_utf8_and_xlsx(world, name, encoding):
     rows = [person("欧阳修", household="G1", rep="是"), person("诸葛亮", household="G1")]
     data = csv_bytes(rows, encoding=encoding) if encoding else xlsx_bytes(rows)
@@ -144,6 +173,7 @@ def test_csv_in_gbk_and_utf8_and_xlsx(world, name, encoding):
 def _read(data: bytes, *, fast: bool, monkeypatch):
     """core.tabular.read_rows through its fast XLSX reader, or through openpyxl."""
     from cunzhi.core import tabular
+
     with monkeypatch.context() as m:
         if not fast:
             m.setattr(tabular, "_xlsx_fast", lambda fileobj: None)
@@ -164,76 +194,114 @@ def test_fast_xlsx_reader_matches_openpyxl(tmp_path, monkeypatch):
     data = io.BytesIO()
     wb.save(data)
     from cunzhi.core import tabular
+
     assert tabular._xlsx_fast(io.BytesIO(data.getvalue())) is not None
     assert _read(data.getvalue(), fast=True, monkeypatch=monkeypatch) == _read(
-        data.getvalue(), fast=False, monkeypatch=monkeypatch)
+        data.getvalue(), fast=False, monkeypatch=monkeypatch
+    )
 
 
 def _handmade_xlsx(sheet_xml: str, shared_xml: str | None = None) -> bytes:
     """A minimal workbook as other programs write it: first sheet not named sheet1.xml, shared strings
     with rich text and phonetic guides, inline strings, booleans, formula results, cells without refs."""
     import zipfile
+
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rel_ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", (
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/roster.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.worksheet+xml"/>'
-            + ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-               'officedocument.spreadsheetml.sharedStrings+xml"/>' if shared_xml else "") + "</Types>"))
-        z.writestr("_rels/.rels", (
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook {ns} {rel_ns}><sheets>'
-                                      '<sheet name="花名册" sheetId="1" r:id="rId7"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", (
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'relationships"><Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/worksheet" Target="/xl/worksheets/roster.xml"/>'
-            + ('<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-               'sharedStrings" Target="sharedStrings.xml"/>' if shared_xml else "") + "</Relationships>"))
-        z.writestr("xl/worksheets/roster.xml", f'<?xml version="1.0"?><worksheet {ns}><sheetData>{sheet_xml}'
-                                               "</sheetData></worksheet>")
+        z.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                'spreadsheetml.sheet.main+xml"/>'
+                '<Override PartName="/xl/worksheets/roster.xml" ContentType="application/vnd.openxmlformats-'
+                'officedocument.spreadsheetml.worksheet+xml"/>'
+                + (
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                    'officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    if shared_xml
+                    else ""
+                )
+                + "</Types>"
+            ),
+        )
+        z.writestr(
+            "_rels/.rels",
+            (
+                '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+            ),
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0"?><workbook {ns} {rel_ns}><sheets>'
+            '<sheet name="花名册" sheetId="1" r:id="rId7"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            (
+                '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'relationships"><Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/worksheet" Target="/xl/worksheets/roster.xml"/>'
+                + (
+                    '<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                    'sharedStrings" Target="sharedStrings.xml"/>'
+                    if shared_xml
+                    else ""
+                )
+                + "</Relationships>"
+            ),
+        )
+        z.writestr(
+            "xl/worksheets/roster.xml",
+            f'<?xml version="1.0"?><worksheet {ns}><sheetData>{sheet_xml}</sheetData></worksheet>',
+        )
         if shared_xml:
             z.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst {ns}>{shared_xml}</sst>')
     return out.getvalue()
 
 
 def test_fast_xlsx_reader_handles_what_excel_and_wps_write(monkeypatch):
-    shared = ('<si><t>姓名</t></si><si><t>身份证号</t></si><si><t>外出务工</t></si>'
-              '<si><r><t>张</t></r><r><rPr><b/></rPr><t>三</t></r><rPh sb="0" eb="1"><t>zhang</t></rPh></si>')
-    sheet = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
-             '<row r="3"><c t="s"><v>3</v></c><c t="inlineStr"><is><t> 11010519491231002X </t></is></c>'
-             '<c t="b"><v>1</v></c></row>'
-             '<row r="4"><c r="A4" t="str"><f>A3</f><v>张三</v></c><c r="C4"><v>0</v></c></row>')
+    shared = (
+        "<si><t>姓名</t></si><si><t>身份证号</t></si><si><t>外出务工</t></si>"
+        '<si><r><t>张</t></r><r><rPr><b/></rPr><t>三</t></r><rPh sb="0" eb="1"><t>zhang</t></rPh></si>'
+    )
+    sheet = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
+        '<row r="3"><c t="s"><v>3</v></c><c t="inlineStr"><is><t> 11010519491231002X </t></is></c>'
+        '<c t="b"><v>1</v></c></row>'
+        '<row r="4"><c r="A4" t="str"><f>A3</f><v>张三</v></c><c r="C4"><v>0</v></c></row>'
+    )
     data = _handmade_xlsx(sheet, shared)
     keys, fast = _read(data, fast=True, monkeypatch=monkeypatch)
     assert keys == ["name", "id_number", "living_away"]
-    assert fast == [{"name": "张三", "id_number": "11010519491231002X", "living_away": "True", "_row": 3,
-                     "_numbers": set()},
-                    {"name": "张三", "id_number": "", "living_away": "0", "_row": 4, "_numbers": {"living_away"}}]
+    assert fast == [
+        {"name": "张三", "id_number": "11010519491231002X", "living_away": "True", "_row": 3, "_numbers": set()},
+        {"name": "张三", "id_number": "", "living_away": "0", "_row": 4, "_numbers": {"living_away"}},
+    ]
     _keys, slow_rows = _read(data, fast=False, monkeypatch=monkeypatch)
     assert [r["name"] for r in slow_rows] == ["张三", "张三"]  # openpyxl agrees on the rich text
 
 
 def test_damaged_or_oversized_files_are_refused_as_a_whole(world, monkeypatch):
     rows = "".join(f'<row r="{i}"><c t="inlineStr"><is><t>名{i}</t></is></c></row>' for i in range(2, 400))
-    data = _handmade_xlsx('<row r="1"><c t="inlineStr"><is><t>姓名</t></is></c>'
-                          '<c t="inlineStr"><is><t>身份证号</t></is></c></row>' + rows)
+    data = _handmade_xlsx(
+        '<row r="1"><c t="inlineStr"><is><t>姓名</t></is></c><c t="inlineStr"><is><t>身份证号</t></is></c></row>' + rows
+    )
     import zipfile
+
     damaged = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             content = src.read(item.filename)
-            dst.writestr(item.filename, content[: len(content) // 2] if item.filename.endswith("roster.xml")
-                         else content)
+            dst.writestr(
+                item.filename, content[: len(content) // 2] if item.filename.endswith("roster.xml") else content
+            )
     with pytest.raises(ValidationError) as exc:
         roster.roster_check(fileobj=io.BytesIO(damaged.getvalue()), filename="x.xlsx", village=world.village_a)
     assert "could not be read after row" in exc.value.messages[0]
@@ -244,6 +312,7 @@ def test_damaged_or_oversized_files_are_refused_as_a_whole(world, monkeypatch):
 
 
 # --- bad rows: reported with reasons, nothing written --------------------------------------
+
 
 def _bad_rows(world):
     registered = world.villager_a.villager.id_number
@@ -262,26 +331,47 @@ def _bad_rows(world):
         "bad phone": ([person(phone="12345")], "phone", "11 digits"),
         "missing name": ([person(name="")], "name", "missing"),
         "long name": ([person(name="长" * 51)], "name", "50"),
-        "two representatives": ([person(household="T1", rep="是"), person(household="T1", rep="是")],
-                                "household_representative", "row 3"),
-        "existing household has one": ([person(household="A0001", rep="是")], "household_representative",
-                                       "already has a representative"),
+        "two representatives": (
+            [person(household="T1", rep="是"), person(household="T1", rep="是")],
+            "household_representative",
+            "row 3",
+        ),
+        "existing household has one": (
+            [person(household="A0001", rep="是")],
+            "household_representative",
+            "already has a representative",
+        ),
         "representative without household": ([person(rep="是")], "household_representative", "household number"),
         "city without living away": ([person(city="上海")], "away_city", "not marked as working away"),
         "bad yes/no": ([person(away="也许")], "living_away", "也许"),
     }
 
 
-BAD_KINDS = ["checksum", "format", "missing id", "excel number", "duplicate in file", "registered", "unknown group",
-             "other village's group", "unknown grid", "bad phone", "missing name", "long name", "two representatives",
-             "existing household has one", "representative without household", "city without living away",
-             "bad yes/no"]
+BAD_KINDS = [
+    "checksum",
+    "format",
+    "missing id",
+    "excel number",
+    "duplicate in file",
+    "registered",
+    "unknown group",
+    "other village's group",
+    "unknown grid",
+    "bad phone",
+    "missing name",
+    "long name",
+    "two representatives",
+    "existing household has one",
+    "representative without household",
+    "city without living away",
+    "bad yes/no",
+]
 
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(world, kind):
     bad, field, words = _bad_rows(world)[kind]
-    rows = [person("好人", household="OK1", rep="是")] + bad
+    rows = [person("好人", household="OK1", rep="是"), *bad]
     before = counts()
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
     assert ri.status == ImportStatus.REJECTED
@@ -299,12 +389,14 @@ EXCEL_NUMBER = "Excel turned this ID number into a number"
 
 
 @pytest.mark.parametrize("reader", ["fast", "openpyxl"])
-@pytest.mark.parametrize("cell", [330523196808118278, 3.30523196808118e17, 11010519491231002],
-                         ids=["int", "float", "short int"])
+@pytest.mark.parametrize(
+    "cell", [330523196808118278, 3.30523196808118e17, 11010519491231002], ids=["int", "float", "short int"]
+)
 def test_an_id_number_cell_holding_a_number_is_refused_never_converted(world, monkeypatch, reader, cell):
     # 330523196808118278 typed into a cell formatted as a number reads back as 330523196808118016,
     # which passes the checksum: only the cell's type tells that Excel dropped the last digits.
     from cunzhi.core import tabular
+
     if reader == "openpyxl":
         monkeypatch.setattr(tabular, "_xlsx_fast", lambda fileobj: None)
     good = person("好人", phone=13911112222)  # a mobile number stored as a number loses nothing: accepted
@@ -328,6 +420,7 @@ def test_readers_say_which_cells_held_numbers(monkeypatch):
 
 def tabular_csv_rows(data: bytes):
     from cunzhi.core import tabular
+
     keys, rows = tabular.read_rows(io.BytesIO(data), "x.csv", roster.ALIASES)
     return keys, list(rows)
 
@@ -344,27 +437,34 @@ def _id_ending_in_x() -> str:
 def test_full_width_id_numbers_and_phones_are_stored_in_ascii_and_are_the_same_person(world):
     number = _id_ending_in_x()
     # Full-width digits with an ASCII X passed the checksum and were stored as typed.
-    ri = import_now(world, [person("赵六", id_number=number[:17].translate(FULL_WIDTH) + "X",
-                                   phone="１３９１１１１２２２２")])
+    ri = import_now(
+        world, [person("赵六", id_number=number[:17].translate(FULL_WIDTH) + "X", phone="１３９１１１１２２２２")]
+    )
     assert ri.status == ImportStatus.DONE
     zhao = Villager.objects.get(name="赵六")
     assert (zhao.id_number, zhao.phone) == (number, "13911112222")
     assert zhao.id_hash == blind_index(number)
     # The same person typed in ASCII is found as already registered, not imported a second time.
-    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
-                              upload=upload([person("赵六", id_number=number)]))
+    ri = roster.roster_upload(
+        actor=world.cadre_a, village=world.village_a, upload=upload([person("赵六", id_number=number)])
+    )
     assert ri.status == ImportStatus.REJECTED and "already registered" in ri.errors[0]["message"]
     # ...and within one file, the two spellings are one ID number twice.
     other = _id_ending_in_x()
-    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(
-        [person("钱七", id_number=other), person("钱七", id_number=other.translate(FULL_WIDTH))]))
+    ri = roster.roster_upload(
+        actor=world.cadre_a,
+        village=world.village_a,
+        upload=upload([person("钱七", id_number=other), person("钱七", id_number=other.translate(FULL_WIDTH))]),
+    )
     assert ri.status == ImportStatus.REJECTED and "already on row 2" in ri.errors[0]["message"]
 
 
 def test_household_members_in_two_groups_are_refused(world):
     from cunzhi.regions.models import Level, Region
-    Region.objects.create(code=world.village_a.code + "002", name="第二村民小组", level=Level.GROUP,
-                          parent=world.village_a)
+
+    Region.objects.create(
+        code=world.village_a.code + "002", name="第二村民小组", level=Level.GROUP, parent=world.village_a
+    )
     rows = [person(household="T2"), person(household="T2", group="第二村民小组")]
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
     assert ri.status == ImportStatus.REJECTED
@@ -450,6 +550,7 @@ def test_no_query_per_row_when_checking(world, django_assert_max_num_queries, mo
 
 # --- the command ----------------------------------------------------------------------------
 
+
 def test_command_imports_a_file_with_a_progress_bar(world, tmp_path):
     path = tmp_path / "花名册.xlsx"
     path.write_bytes(xlsx_bytes(people(7)))
@@ -464,12 +565,11 @@ def test_command_imports_a_file_with_a_progress_bar(world, tmp_path):
 
 def test_command_prints_rejected_rows_and_exits_non_zero(world, tmp_path):
     path = tmp_path / "r.csv"
-    path.write_bytes(csv_bytes(people(3) + [person(phone="123")], encoding="gbk"))
+    path.write_bytes(csv_bytes([*people(3), person(phone="123")], encoding="gbk"))
     err = io.StringIO()
     before = counts()
     with pytest.raises(CommandError) as exc:
-        call_command("import_roster", str(path), "--village", world.village_a.code, stderr=err,
-                     stdout=io.StringIO())
+        call_command("import_roster", str(path), "--village", world.village_a.code, stderr=err, stdout=io.StringIO())
     assert exc.value.returncode == 1 and "1 of 4 rows have problems" in str(exc.value)
     assert "row 5\t手机号\tA mobile number has 11 digits" in err.getvalue()
     assert counts() == before and not RosterImport.objects.exists()
@@ -479,8 +579,9 @@ def test_command_dry_run_and_bad_arguments(world, tmp_path):
     path = tmp_path / "r.xlsx"
     path.write_bytes(xlsx_bytes(people(2)))
     out = io.StringIO()
-    call_command("import_roster", str(path), "--village", world.village_a.code, "--dry-run", stdout=out,
-                 stderr=io.StringIO())
+    call_command(
+        "import_roster", str(path), "--village", world.village_a.code, "--dry-run", stdout=out, stderr=io.StringIO()
+    )
     assert "2" in out.getvalue() and not RosterImport.objects.exists()
     assert Villager.objects.filter(name__startswith="村民").count() == 0
     with pytest.raises(CommandError):
@@ -489,12 +590,14 @@ def test_command_dry_run_and_bad_arguments(world, tmp_path):
         call_command("import_roster", str(tmp_path / "missing.xlsx"), "--village", world.village_a.code)
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(CommandError) as exc:
-        call_command("import_roster", str(tmp_path / "bad.xlsx"), "--village", world.village_a.code,
-                     stderr=io.StringIO())
+        call_command(
+            "import_roster", str(tmp_path / "bad.xlsx"), "--village", world.village_a.code, stderr=io.StringIO()
+        )
     assert exc.value.returncode == 2
 
 
 # --- background runs ------------------------------------------------------------------------
+
 
 def test_large_files_are_checked_and_imported_by_the_task(world, settings, django_capture_on_commit_callbacks):
     settings.TASKS = IMMEDIATE
@@ -520,15 +623,17 @@ def test_large_files_are_checked_and_imported_by_the_task(world, settings, djang
     assert AuditEvent.objects.get(action="roster.import", object_id=str(ri.pk)).actor == world.cadre_a
 
 
-def test_background_check_reports_problems_in_the_uploaders_language(world, settings,
-                                                                    django_capture_on_commit_callbacks):
+def test_background_check_reports_problems_in_the_uploaders_language(
+    world, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = IMMEDIATE
     settings.ROSTER_BACKGROUND_ROWS = 2
     world.cadre_a.language = "en"
     world.cadre_a.save()
     with django_capture_on_commit_callbacks(execute=True):
-        ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
-                                  upload=upload(people(4) + [person(phone="1")]))
+        ri = roster.roster_upload(
+            actor=world.cadre_a, village=world.village_a, upload=upload([*people(4), person(phone="1")])
+        )
     ri.refresh_from_db()
     assert ri.status == ImportStatus.REJECTED
     assert ri.errors[0]["row"] == 6 and "11 digits" in ri.errors[0]["message"]
@@ -557,6 +662,7 @@ def test_database_task_backend_and_db_worker_run_the_import(world, settings):
 
 # --- progress -------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 def test_progress_is_visible_to_other_connections_during_the_import(world, monkeypatch):
     """Inside the import's transaction its rows are invisible to others; the progress must not be."""
@@ -572,19 +678,22 @@ def test_progress_is_visible_to_other_connections_during_the_import(world, monke
                 other = RosterImport.objects.get(pk=ri.pk)
                 # (The in-memory SQLite test database locks written tables for readers; a real
                 # SQLite file in WAL mode, like PostgreSQL, shows them the last committed state.)
-                invisible = (Villager.objects.filter(name__startswith="村民").count()
-                             if connection.vendor == "postgresql" else 0)
-                seen.append((done, roster.roster_progress(roster_import=other), other.status, invisible,
-                             other.processed_rows))
+                invisible = (
+                    Villager.objects.filter(name__startswith="村民").count() if connection.vendor == "postgresql" else 0
+                )
+                seen.append(
+                    (done, roster.roster_progress(roster_import=other), other.status, invisible, other.processed_rows)
+                )
             finally:
                 connection.close()
+
         thread = threading.Thread(target=read)
         thread.start()
         thread.join()
 
     roster.roster_import_run(roster_import=ri, actor=world.cadre_a, on_progress=look)
     assert [s[0] for s in seen] == [5, 10, 15, 20, 20]
-    middle = [s for s in seen if s[0] == 10][0]
+    middle = next(s for s in seen if s[0] == 10)
     assert middle[1] == 10 and middle[2] == ImportStatus.RUNNING
     assert middle[3] == 0  # the rows themselves stay invisible until the end
     ri.refresh_from_db()
@@ -606,14 +715,17 @@ def test_progress_comes_from_the_cache_while_running(world, settings):
         roster._progress_cache().delete(roster._progress_key(ri.public_id))
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import caches
+
     assert roster._progress_cache() is caches["default"]  # Redis or any shared cache is used as it is
 
 
 # --- the uploaded file: full ID numbers, kept only while it may still be imported -------------
 
+
 def stored_rosters(settings) -> list:
     """Roster files in private storage (the test's own directory)."""
     from pathlib import Path
+
     folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "rosters"
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
@@ -647,15 +759,17 @@ def test_a_large_file_imported_by_the_task_worker_is_deleted(world, settings, dj
     assert stored_rosters(settings) == [] and not ri.file
 
 
-def test_a_file_that_will_never_be_imported_is_not_kept(world, settings, monkeypatch,
-                                                        django_capture_on_commit_callbacks):
+def test_a_file_that_will_never_be_imported_is_not_kept(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     # Problems found during the upload: never stored.
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload([person(phone="1")]))
     assert ri.status == ImportStatus.REJECTED and not ri.file and stored_rosters(settings) == []
     # Problems found by the background check: deleted.
     settings.ROSTER_BACKGROUND_ROWS = 2
-    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
-                              upload=upload(people(3) + [person(phone="1")]))
+    ri = roster.roster_upload(
+        actor=world.cadre_a, village=world.village_a, upload=upload([*people(3), person(phone="1")])
+    )
     assert ri.status == ImportStatus.QUEUED and len(stored_rosters(settings)) == 1
     with django_capture_on_commit_callbacks(execute=True):
         roster.roster_check_run(roster_import=ri)
@@ -678,10 +792,13 @@ def test_a_file_that_will_never_be_imported_is_not_kept(world, settings, monkeyp
     assert ri.status == ImportStatus.FAILED and not ri.file and stored_rosters(settings) == []
 
 
-def test_an_upload_left_unconfirmed_is_deleted_after_the_keeping_time(world, settings,
-                                                                      django_capture_on_commit_callbacks):
+def test_an_upload_left_unconfirmed_is_deleted_after_the_keeping_time(
+    world, settings, django_capture_on_commit_callbacks
+):
     from django.utils import timezone
+
     from cunzhi.notify.jobs import JOBS
+
     settings.ROSTER_FILE_KEEP_DAYS = 3
     User.objects.filter(pk=world.cadre_a.pk).update(language="zh-hans")
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3)))
@@ -715,6 +832,7 @@ def test_the_command_leaves_no_copy_of_the_file(world, tmp_path, settings, djang
     path = tmp_path / "花名册.xlsx"
     path.write_bytes(xlsx_bytes(people(4)))
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_roster", str(path), "--village", world.village_a.code, stdout=io.StringIO(),
-                     stderr=io.StringIO())
+        call_command(
+            "import_roster", str(path), "--village", world.village_a.code, stdout=io.StringIO(), stderr=io.StringIO()
+        )
     assert RosterImport.objects.get().status == ImportStatus.DONE and stored_rosters(settings) == []

@@ -25,6 +25,7 @@ def as_user(client):
         if user is not None:
             client.force_login(user)
         return client
+
     return _as
 
 
@@ -47,8 +48,12 @@ def _requests(world, a):
     return [
         ("home", "get", reverse("people:roster_home"), None),
         ("upload form", "get", reverse("people:roster_upload"), None),
-        ("upload", "post", reverse("people:roster_upload"),
-         {"village": world.village_a.code, "file": upload(people(2, prefix="P"))}),
+        (
+            "upload",
+            "post",
+            reverse("people:roster_upload"),
+            {"village": world.village_a.code, "file": upload(people(2, prefix="P"))},
+        ),
         ("detail", "get", reverse("people:roster_detail", args=[a.public_id]), None),
         ("file", "get", reverse("people:roster_file", args=[a.public_id]), None),  # kept until imported
         ("confirm", "post", reverse("people:roster_confirm", args=[a.public_id]), {}),
@@ -58,8 +63,17 @@ def _requests(world, a):
     ]
 
 
-ALLOWED = {"home": 200, "upload form": 200, "upload": 302, "detail": 200, "confirm": 302, "file": 200,
-           "template xlsx": 200, "template csv": 200, "export": 200}
+ALLOWED = {
+    "home": 200,
+    "upload form": 200,
+    "upload": 302,
+    "detail": 200,
+    "confirm": 302,
+    "file": 200,
+    "template xlsx": 200,
+    "template csv": 200,
+    "export": 200,
+}
 
 
 @pytest.mark.parametrize("who", ["cadre_a", "county_admin"])
@@ -88,14 +102,18 @@ def test_every_view_is_closed_to_everyone_else(world, imports, as_user, who):
 def test_cadre_of_a_cannot_reach_village_b(world, imports, as_user):
     b = imports[1]
     client = as_user(world.cadre_a)
-    for url in (reverse("people:roster_detail", args=[b.public_id]), reverse("people:roster_file", args=[b.public_id]),
-                reverse("people:roster_export") + f"?village={world.village_b.code}"):
+    for url in (
+        reverse("people:roster_detail", args=[b.public_id]),
+        reverse("people:roster_file", args=[b.public_id]),
+        reverse("people:roster_export") + f"?village={world.village_b.code}",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.post(reverse("people:roster_confirm", args=[b.public_id])).status_code == 403
     b.refresh_from_db()
     assert b.status == ImportStatus.PREVIEWED
-    response = client.post(reverse("people:roster_upload"),
-                           {"village": world.village_b.code, "file": upload(people(1))})
+    response = client.post(
+        reverse("people:roster_upload"), {"village": world.village_b.code, "file": upload(people(1))}
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert RosterImport.objects.count() == 2
     # Nor does the list or the village chooser show village B.
@@ -114,10 +132,12 @@ def test_township_staff_may_export_but_not_import(world, imports, as_user):
 
 # --- the flow -------------------------------------------------------------------------------
 
+
 def test_upload_preview_confirm_done(world, as_user):
     client = as_user(world.cadre_a)
-    response = client.post(reverse("people:roster_upload"),
-                           {"village": world.village_a.code, "file": upload(people(4), name="r.csv")})
+    response = client.post(
+        reverse("people:roster_upload"), {"village": world.village_a.code, "file": upload(people(4), name="r.csv")}
+    )
     ri = RosterImport.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("people:roster_detail", args=[ri.public_id])
     page = client.get(response["Location"]).content.decode()
@@ -132,7 +152,7 @@ def test_upload_preview_confirm_done(world, as_user):
 
 
 def test_preview_lists_every_rejected_row_with_its_reason_and_no_confirm(world, as_user):
-    rows = people(3) + [person(phone="12"), person(group="第九组")] + people(2, prefix="Z")
+    rows = [*people(3), person(phone="12"), person(group="第九组"), *people(2, prefix="Z")]
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
     page = as_user(world.cadre_a).get(reverse("people:roster_detail", args=[ri.public_id])).content.decode()
     assert "Confirm and import" not in page and "Nothing has been imported" in page
@@ -194,8 +214,9 @@ def test_checking_in_the_background_shows_an_open_ended_progress_bar(world, as_u
 
 def test_failed_import_shows_why(world, as_user):
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(2)))
-    RosterImport.objects.filter(pk=ri.pk).update(status=ImportStatus.FAILED,
-                                                 errors=[{"row": 0, "field": "", "message": "disk full"}])
+    RosterImport.objects.filter(pk=ri.pk).update(
+        status=ImportStatus.FAILED, errors=[{"row": 0, "field": "", "message": "disk full"}]
+    )
     page = as_user(world.cadre_a).get(reverse("people:roster_detail", args=[ri.public_id])).content.decode()
     assert "Nothing was imported." in page and "disk full" in page
 
@@ -219,29 +240,33 @@ BAD_UPLOADS = {
 @pytest.mark.parametrize("kind", list(BAD_UPLOADS))
 def test_bad_uploads_give_a_clear_message_and_change_nothing(world, as_user, kind):
     name, data, words = BAD_UPLOADS[kind]
-    response = as_user(world.cadre_a).post(reverse("people:roster_upload"), {
-        "village": world.village_a.code, "file": SimpleUploadedFile(name, data)})
+    response = as_user(world.cadre_a).post(
+        reverse("people:roster_upload"), {"village": world.village_a.code, "file": SimpleUploadedFile(name, data)}
+    )
     assert response.status_code == 200
     page = response.content.decode()
-    assert words in page, page[page.find('class="error"') - 200:page.find('class="error"') + 400]
+    assert words in page, page[page.find('class="error"') - 200 : page.find('class="error"') + 400]
     assert not RosterImport.objects.exists()
 
 
 def test_a_too_large_file_is_refused(world, as_user, settings):
     settings.ROSTER_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
     data = xlsx_bytes(people(2)) + b"\0" * (2 * 1024 * 1024)
-    response = as_user(world.cadre_a).post(reverse("people:roster_upload"), {
-        "village": world.village_a.code, "file": SimpleUploadedFile("big.xlsx", data)})
+    response = as_user(world.cadre_a).post(
+        reverse("people:roster_upload"), {"village": world.village_a.code, "file": SimpleUploadedFile("big.xlsx", data)}
+    )
     assert response.status_code == 200 and "larger than 2 MB" in response.content.decode()
     assert not RosterImport.objects.exists()
 
 
 # --- files: original, template, export -----------------------------------------------------
 
+
 def test_original_file_is_served_privately(world, as_user):
     data = csv_bytes(people(2))
-    ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a,
-                              upload=SimpleUploadedFile("村名册.csv", data))
+    ri = roster.roster_upload(
+        actor=world.cadre_a, village=world.village_a, upload=SimpleUploadedFile("村名册.csv", data)
+    )
     response = as_user(world.cadre_a).get(reverse("people:roster_file", args=[ri.public_id]))
     assert b"".join(response.streaming_content) == data
     assert response["Content-Disposition"].startswith("attachment")
@@ -259,8 +284,17 @@ def test_template_has_the_header_and_an_example_row_that_passes_the_check(world,
     else:
         assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(rows[0]) == ["name", "id_number", "phone", "group", "household", "household_representative",
-                             "living_away", "away_city", "grid"]  # English page, English headers
+    assert list(rows[0]) == [
+        "name",
+        "id_number",
+        "phone",
+        "group",
+        "household",
+        "household_representative",
+        "living_away",
+        "away_city",
+        "grid",
+    ]  # English page, English headers
     assert rows[1][0] == "张三" and len(rows) == 2
     check = roster.roster_check(fileobj=io.BytesIO(data), filename=f"t.{fmt}", village=world.village_a)
     assert check.errors == []  # the example itself is a valid row
@@ -300,8 +334,9 @@ def test_export_masks_id_numbers_and_phones_by_role(world, as_user):
 
 
 def test_export_writes_what_villagers_typed_as_text_never_as_a_formula(world, as_user):
-    Villager.objects.filter(pk=world.villager_a.villager.pk).update(name=HOSTILE, living_away=True,
-                                                                     away_city="@SUM(1+1)")
+    Villager.objects.filter(pk=world.villager_a.villager.pk).update(
+        name=HOSTILE, living_away=True, away_city="@SUM(1+1)"
+    )
     response = as_user(world.cadre_a).get(reverse("people:roster_export") + f"?village={world.village_a.code}")
     assert {HOSTILE, "@SUM(1+1)"} <= texts(response.content) and live_cells(response.content) == []
 

@@ -9,7 +9,14 @@ from django.utils import timezone
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules, selectors, services
 from cunzhi.people.models import (
-    AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment, User, Villager,
+    AccessKind,
+    DataAccess,
+    DelegationScope,
+    Relation,
+    Role,
+    RoleAssignment,
+    User,
+    Villager,
 )
 from cunzhi.people.tests.factories import VillagerFactory, full_width, next_id_number
 
@@ -41,8 +48,9 @@ def test_villager_derived_fields(world):
 
 def test_adults_are_derived_from_birth_dates(world):
     today = timezone.localdate()
-    child = VillagerFactory(village=world.village_a, name="小孩",
-                            id_number=next_id_number(birth=today.replace(year=today.year - 10)))
+    child = VillagerFactory(
+        village=world.village_a, name="小孩", id_number=next_id_number(birth=today.replace(year=today.year - 10))
+    )
     adults = selectors.adults_in(region=world.village_a)
     assert child not in adults and world.villager_a.villager in adults
     assert not child.is_adult
@@ -50,15 +58,21 @@ def test_adults_are_derived_from_birth_dates(world):
 
 def test_duplicate_id_number_is_refused(world):
     with pytest.raises(ValidationError):
-        services.villager_create(actor=world.cadre_a, name="重复", id_number=world.villager_a.villager.id_number,
-                                 village=world.village_a)
+        services.villager_create(
+            actor=world.cadre_a, name="重复", id_number=world.villager_a.villager.id_number, village=world.village_a
+        )
     assert Villager.objects.filter(name="重复").count() == 0
 
 
 def test_full_width_numbers_are_stored_in_ascii_on_every_write(world):
     number = next_id_number()
-    villager = services.villager_create(actor=world.cadre_a, name="赵六", id_number=full_width(number),
-                                        village=world.village_a, phone=full_width("139 1234 5678"))
+    villager = services.villager_create(
+        actor=world.cadre_a,
+        name="赵六",
+        id_number=full_width(number),
+        village=world.village_a,
+        phone=full_width("139 1234 5678"),
+    )
     villager.refresh_from_db()
     assert (villager.id_number, villager.phone) == (number, "13912345678")
     with pytest.raises(ValidationError):  # the same person typed in ASCII is the same person
@@ -72,6 +86,7 @@ def test_full_width_numbers_are_stored_in_ascii_on_every_write(world):
 
 def test_admin_account_form_stores_the_phone_in_ascii_and_sees_duplicates(world):
     from cunzhi.people.admin import UserCreationForm
+
     data = {"name": "赵六", "language": "zh-hans", "password1": "pass-word-123", "password2": "pass-word-123"}
     form = UserCreationForm(data={**data, "phone": full_width("139 1234 5678")})
     assert form.is_valid(), form.errors
@@ -83,8 +98,14 @@ def test_admin_account_form_stores_the_phone_in_ascii_and_sees_duplicates(world)
 def test_delegation_grant_use_revoke(world):
     villager = world.villager_a.villager
     ends = timezone.now() + dt.timedelta(days=30)
-    d = services.delegation_grant(villager=villager, actor=world.villager_a, helper=world.helper,
-                                  relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS, "nonsense"], ends_at=ends)
+    d = services.delegation_grant(
+        villager=villager,
+        actor=world.villager_a,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.CONCERNS, "nonsense"],
+        ends_at=ends,
+    )
     assert d.scopes == [DelegationScope.CONCERNS]
     services.delegation_use(helper=world.helper, villager=villager, scope=DelegationScope.CONCERNS, purpose="raise")
     log = DataAccess.objects.get(subject=villager)
@@ -98,15 +119,23 @@ def test_delegation_grant_use_revoke(world):
     assert sorted(actions) == ["delegation.grant", "delegation.revoke"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"scopes": []}, "at least one"),
-    ({"ends_at": "past"}, "future"),
-    ({"relation": Relation.GRID_WORKER}, "grid worker"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"scopes": []}, "at least one"),
+        ({"ends_at": "past"}, "future"),
+        ({"relation": Relation.GRID_WORKER}, "grid worker"),
+    ],
+)
 def test_delegation_bad_input_is_refused(world, kwargs, message):
-    base = dict(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
-                relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS],
-                ends_at=timezone.now() + dt.timedelta(days=3))
+    base = {
+        "villager": world.villager_a.villager,
+        "actor": world.villager_a,
+        "helper": world.helper,
+        "relation": Relation.FAMILY,
+        "scopes": [DelegationScope.CONCERNS],
+        "ends_at": timezone.now() + dt.timedelta(days=3),
+    }
     base.update(kwargs)
     if base["ends_at"] == "past":
         base["ends_at"] = timezone.now() - dt.timedelta(days=1)
@@ -118,23 +147,36 @@ def test_delegation_bad_input_is_refused(world, kwargs, message):
 
 def test_only_the_villager_grants(world):
     with pytest.raises(ValidationError):
-        services.delegation_grant(villager=world.villager_a.villager, actor=world.cadre_a, helper=world.helper,
-                                  relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS],
-                                  ends_at=timezone.now() + dt.timedelta(days=3))
+        services.delegation_grant(
+            villager=world.villager_a.villager,
+            actor=world.cadre_a,
+            helper=world.helper,
+            relation=Relation.FAMILY,
+            scopes=[DelegationScope.CONCERNS],
+            ends_at=timezone.now() + dt.timedelta(days=3),
+        )
 
 
 def test_grid_worker_delegation_needs_the_role(world):
     RoleAssignment.objects.create(user=world.helper, role=Role.GRID_WORKER, region=world.village_a)
-    d = services.delegation_grant(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
-                                  relation=Relation.GRID_WORKER, scopes=[DelegationScope.APPLICATIONS],
-                                  ends_at=timezone.now() + dt.timedelta(days=3))
+    d = services.delegation_grant(
+        villager=world.villager_a.villager,
+        actor=world.villager_a,
+        helper=world.helper,
+        relation=Relation.GRID_WORKER,
+        scopes=[DelegationScope.APPLICATIONS],
+        ends_at=timezone.now() + dt.timedelta(days=3),
+    )
     assert d.is_active
 
 
 def test_access_record_skips_own_reads(world):
     villager = world.villager_a.villager
-    assert services.access_record(actor=world.villager_a, villager=villager, kind=AccessKind.STAFF_READ,
-                                  purpose="self") is None
-    row = services.access_record(actor=world.township_staff, villager=villager, kind=AccessKind.STAFF_READ,
-                                 purpose="check")
+    assert (
+        services.access_record(actor=world.villager_a, villager=villager, kind=AccessKind.STAFF_READ, purpose="self")
+        is None
+    )
+    row = services.access_record(
+        actor=world.township_staff, villager=villager, kind=AccessKind.STAFF_READ, purpose="check"
+    )
     assert row.actor_office.startswith("递铺街道民政办")

@@ -20,17 +20,25 @@ def revoke_url(d):
 
 
 def form_data(phone, **kw):
-    data = {"helper_phone": phone, "relation": Relation.FAMILY,
-            "scopes": [DelegationScope.CONCERNS, DelegationScope.MEETINGS],
-            "ends_on": (timezone.localdate() + dt.timedelta(days=90)).isoformat()}
+    data = {
+        "helper_phone": phone,
+        "relation": Relation.FAMILY,
+        "scopes": [DelegationScope.CONCERNS, DelegationScope.MEETINGS],
+        "ends_on": (timezone.localdate() + dt.timedelta(days=90)).isoformat(),
+    }
     data.update(kw)
     return data
 
 
 def grant(world, helper=None, **kw):
-    return Delegation.objects.create(villager=world.villager_a.villager, helper=helper or world.helper,
-                                     relation=Relation.FAMILY, scopes=[DelegationScope.CONCERNS],
-                                     ends_at=timezone.now() + dt.timedelta(days=30), **kw)
+    return Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=helper or world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.CONCERNS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+        **kw,
+    )
 
 
 def test_anonymous_is_sent_to_login(client, world):
@@ -68,17 +76,20 @@ def test_villager_grants_a_delegation_and_both_see_it(login, client, world):
     assert "张三" in body and "Villagers I help" in body
 
 
-@pytest.mark.parametrize("data, message", [
-    (form_data("13812345678"), "Nobody has an account"),
-    (form_data("12345"), "11 digits"),
-    (form_data("13900000001"), "cannot delegate to yourself"),
-    (form_data("13900000003", scopes=[]), "at least one"),
-    (form_data("13900000003", scopes=["everything"]), "valid choice"),
-    (form_data("13900000003", ends_on=(timezone.localdate() - dt.timedelta(days=1)).isoformat()), "future"),
-    (form_data("13900000003", ends_on=(timezone.localdate() + dt.timedelta(days=5000)).isoformat()), "three years"),
-    (form_data("13900000003", ends_on="not-a-date"), "valid date"),
-    (form_data("13900000003", relation=Relation.GRID_WORKER), "not a grid worker"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (form_data("13812345678"), "Nobody has an account"),
+        (form_data("12345"), "11 digits"),
+        (form_data("13900000001"), "cannot delegate to yourself"),
+        (form_data("13900000003", scopes=[]), "at least one"),
+        (form_data("13900000003", scopes=["everything"]), "valid choice"),
+        (form_data("13900000003", ends_on=(timezone.localdate() - dt.timedelta(days=1)).isoformat()), "future"),
+        (form_data("13900000003", ends_on=(timezone.localdate() + dt.timedelta(days=5000)).isoformat()), "three years"),
+        (form_data("13900000003", ends_on="not-a-date"), "valid date"),
+        (form_data("13900000003", relation=Relation.GRID_WORKER), "not a grid worker"),
+    ],
+)
 def test_bad_input_gets_a_clear_message_and_changes_nothing(login, world, settings, data, message):
     client = login(world.villager_a)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are checked in English
@@ -130,8 +141,7 @@ def test_helper_gives_a_delegation_up(login, world):
     assert d.revoked_at is not None
 
 
-@pytest.mark.parametrize("persona", ["villager_b", "cadre_a", "township_staff", "other_township_staff",
-                                     "county_admin"])
+@pytest.mark.parametrize("persona", ["villager_b", "cadre_a", "township_staff", "other_township_staff", "county_admin"])
 def test_nobody_else_may_revoke(login, world, persona):
     d = grant(world)
     assert login(getattr(world, persona)).post(revoke_url(d)).status_code == 404
@@ -149,8 +159,13 @@ def test_list_query_count_for_a_busy_helper(login, world, django_assert_max_num_
     worker = UserFactory(phone="13700000009", name="网格员")
     for _ in range(30):
         v = VillagerFactory(village=world.village_a)
-        Delegation.objects.create(villager=v, helper=worker, relation=Relation.STATION,
-                                  scopes=[DelegationScope.APPLICATIONS], ends_at=timezone.now() + dt.timedelta(days=9))
+        Delegation.objects.create(
+            villager=v,
+            helper=worker,
+            relation=Relation.STATION,
+            scopes=[DelegationScope.APPLICATIONS],
+            ends_at=timezone.now() + dt.timedelta(days=9),
+        )
     for _ in range(30):
         grant(world, helper=UserFactory())
     client = login(worker)
@@ -165,6 +180,7 @@ def test_list_query_count_for_a_busy_helper(login, world, django_assert_max_num_
 
 def test_the_form_needs_the_csrf_token(world):
     from django.test import Client
+
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.villager_a)
     assert client.post(NEW, form_data("13900000003")).status_code == 403

@@ -25,10 +25,15 @@ def test_villagers_may_not_use_the_staff_list(login, world, persona):
     assert login(getattr(world, persona)).get(LIST).status_code == 403
 
 
-@pytest.mark.parametrize("persona, sees_a, sees_b", [
-    ("cadre_a", True, False), ("township_staff", True, False),
-    ("other_township_staff", False, True), ("county_admin", True, True),
-])
+@pytest.mark.parametrize(
+    "persona, sees_a, sees_b",
+    [
+        ("cadre_a", True, False),
+        ("township_staff", True, False),
+        ("other_township_staff", False, True),
+        ("county_admin", True, True),
+    ],
+)
 def test_list_is_filtered_by_scope(login, world, persona, sees_a, sees_b):
     body = login(getattr(world, persona)).get(LIST).content.decode()
     assert ("A0001" in body) is sees_a

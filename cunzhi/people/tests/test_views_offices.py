@@ -17,12 +17,15 @@ def test_villagers_may_not_use_it(login, world, persona):
     assert login(getattr(world, persona)).get(LIST).status_code == 403
 
 
-@pytest.mark.parametrize("persona, expected", [
-    ("cadre_a", {"递铺街道民政办", "安吉县民政局"}),
-    ("township_staff", {"递铺街道民政办", "安吉县民政局"}),
-    ("other_township_staff", {"天荒坪镇民政办", "安吉县民政局"}),
-    ("county_admin", {"递铺街道民政办", "天荒坪镇民政办", "安吉县民政局"}),
-])
+@pytest.mark.parametrize(
+    "persona, expected",
+    [
+        ("cadre_a", {"递铺街道民政办", "安吉县民政局"}),
+        ("township_staff", {"递铺街道民政办", "安吉县民政局"}),
+        ("other_township_staff", {"天荒坪镇民政办", "安吉县民政局"}),
+        ("county_admin", {"递铺街道民政办", "天荒坪镇民政办", "安吉县民政局"}),
+    ],
+)
 def test_offices_in_and_above_the_scope(login, world, persona, expected):
     body = login(getattr(world, persona)).get(LIST).content.decode()
     shown = {name for name in ("递铺街道民政办", "天荒坪镇民政办", "安吉县民政局") if name in body}

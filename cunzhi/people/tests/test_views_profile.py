@@ -24,8 +24,9 @@ def test_villager_sees_their_full_id_number_without_a_log(login, world):
 
 def test_villager_updates_contact_living_away_and_language(login, world):
     client = login(world.villager_a)
-    response = client.post(URL, {"phone": "+86 137-0000-1234", "living_away": "on", "away_city": "杭州",
-                                 "language": "en"})
+    response = client.post(
+        URL, {"phone": "+86 137-0000-1234", "living_away": "on", "away_city": "杭州", "language": "en"}
+    )
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     villager = world.villager_a.villager

@@ -23,13 +23,21 @@ def populate(village, group, n=30, prefix="1380000"):
     for i in range(n):
         if i % 2 == 0:
             household = HouseholdFactory(village=village, group=group)
-        people.append(VillagerFactory(village=village, group=group, household=household,
-                                      phone=f"{prefix}{i:04d}", living_away=(i % 3 == 0),
-                                      away_city="杭州" if i % 3 == 0 else ""))
+        people.append(
+            VillagerFactory(
+                village=village,
+                group=group,
+                household=household,
+                phone=f"{prefix}{i:04d}",
+                living_away=(i % 3 == 0),
+                away_city="杭州" if i % 3 == 0 else "",
+            )
+        )
     return people
 
 
 # --- who may open the list ---------------------------------------------------------------------
+
 
 def test_anonymous_is_sent_to_login(client, world):
     response = client.get(LIST)
@@ -44,12 +52,15 @@ def test_villagers_may_not_use_the_staff_list(login, world, persona):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("persona, sees_a, sees_b", [
-    ("cadre_a", True, False),
-    ("township_staff", True, False),
-    ("other_township_staff", False, True),
-    ("county_admin", True, True),
-])
+@pytest.mark.parametrize(
+    "persona, sees_a, sees_b",
+    [
+        ("cadre_a", True, False),
+        ("township_staff", True, False),
+        ("other_township_staff", False, True),
+        ("county_admin", True, True),
+    ],
+)
 def test_list_is_filtered_by_scope(login, world, persona, sees_a, sees_b):
     body = login(getattr(world, persona)).get(LIST).content.decode()
     assert ("张三" in body) is sees_a
@@ -93,8 +104,12 @@ def test_no_phone_search_for_roles_that_may_not_see_phones(login, world):
 
 def test_filters_living_away_adult_village_and_group(login, world):
     a, a1 = world.village_a, world.group_a1
-    VillagerFactory(name="王小", village=a, group=a1, id_number=id_number_build(
-        "330523", dt.date.today() - dt.timedelta(days=365 * 10), 11))
+    VillagerFactory(
+        name="王小",
+        village=a,
+        group=a1,
+        id_number=id_number_build("330523", dt.date.today() - dt.timedelta(days=365 * 10), 11),
+    )
     VillagerFactory(name="外出工", village=a, living_away=True, away_city="上海")
     client = login(world.county_admin)
     body = client.get(LIST, {"adult": "no"}).content.decode()
@@ -130,6 +145,7 @@ def test_list_is_paginated_with_a_fixed_number_of_queries(login, world, django_a
 
 
 # --- the record page ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("persona", ["cadre_a", "township_staff", "county_admin"])
 def test_staff_in_scope_read_the_record_and_it_is_logged(login, world, persona):
@@ -171,11 +187,14 @@ def test_full_id_number_for_roles_that_need_it_is_logged(login, world):
     body = login(world.cadre_a).get(detail_url(villager, full_id=1)).content.decode()
     assert villager.id_number in body
     assert list(DataAccess.objects.filter(subject=villager).values_list("purpose", flat=True).order_by("id")) == [
-        "Looked up the record", "Showed the full ID number"]
+        "Looked up the record",
+        "Showed the full ID number",
+    ]
 
 
 def test_grid_worker_never_sees_the_full_id_number_nor_the_birth_date(login, world):
     from cunzhi.people.tests.factories import UserFactory
+
     worker = UserFactory(name="网格员")
     RoleAssignment.objects.create(user=worker, role=Role.GRID_WORKER, region=world.village_a)
     villager = world.villager_a.villager
@@ -195,9 +214,15 @@ def test_the_villager_sees_their_own_record_in_full_without_a_log(login, world):
 
 def _delegate(world, scopes, **kw):
     from django.utils import timezone
-    return Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper,
-                                     relation=Relation.FAMILY, scopes=scopes,
-                                     ends_at=timezone.now() + dt.timedelta(days=30), **kw)
+
+    return Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=scopes,
+        ends_at=timezone.now() + dt.timedelta(days=30),
+        **kw,
+    )
 
 
 def test_helper_with_a_records_delegation_reads_and_the_use_is_logged(login, world):
@@ -212,6 +237,7 @@ def test_helper_with_a_records_delegation_reads_and_the_use_is_logged(login, wor
 
 def test_helper_without_the_records_scope_or_after_revocation_is_refused(login, world):
     from django.utils import timezone
+
     villager = world.villager_a.villager
     d = _delegate(world, [DelegationScope.CONCERNS])
     assert login(world.helper).get(detail_url(villager)).status_code == 404
@@ -246,9 +272,18 @@ def test_my_data_needs_login_and_handles_accounts_without_a_record(client, login
 
 def test_my_data_is_paginated_with_fixed_queries(login, world, django_assert_max_num_queries):
     villager = world.villager_a.villager
-    rows = [DataAccess(subject=villager, actor=world.cadre_a, actor_name="王书记", actor_office="鹤鹿溪村",
-                       kind=AccessKind.STAFF_READ, purpose="Looked up the record", region_code=villager.region_code)
-            for _ in range(30)]
+    rows = [
+        DataAccess(
+            subject=villager,
+            actor=world.cadre_a,
+            actor_name="王书记",
+            actor_office="鹤鹿溪村",
+            kind=AccessKind.STAFF_READ,
+            purpose="Looked up the record",
+            region_code=villager.region_code,
+        )
+        for _ in range(30)
+    ]
     DataAccess.objects.bulk_create(rows)
     client = login(world.villager_a)
     with django_assert_max_num_queries(7):

@@ -24,8 +24,10 @@ GOOD_CSV = (
 @pytest.fixture(autouse=True)
 def private_storage(settings, tmp_path):
     """Uploads waiting for confirmation go to a throw-away folder."""
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
     return tmp_path
 
 
@@ -56,8 +58,7 @@ def test_anonymous_is_sent_to_login(client, world):
     assert not Region.objects.filter(code="330523102000").exists()
 
 
-@pytest.mark.parametrize("persona", ["villager_a", "villager_b", "cadre_a", "township_staff",
-                                     "other_township_staff"])
+@pytest.mark.parametrize("persona", ["villager_a", "villager_b", "cadre_a", "township_staff", "other_township_staff"])
 def test_only_the_county_administrator_imports(login, world, persona):
     client = login(getattr(world, persona))
     assert client.get(URL).status_code == 403
@@ -88,8 +89,9 @@ def test_check_then_confirm(login, world, private_storage):
 
 def test_xlsx_and_gbk_csv(login, world):
     client = login(world.county_admin)
-    response = upload(client, world, xlsx_file([["code", "name"], [330523102000, "孝丰镇"],
-                                                ["330523102201", "横溪坞村"]]))
+    response = upload(
+        client, world, xlsx_file([["code", "name"], [330523102000, "孝丰镇"], ["330523102201", "横溪坞村"]])
+    )
     assert response.context["created"] == 2
     confirm(client, response)
     assert Region.objects.filter(code__in=["330523102000", "330523102201"]).count() == 2
@@ -102,12 +104,12 @@ def test_errors_are_listed_and_nothing_is_written(login, world, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     bad = (
         "code,name,parent\n"
-        "330523102000,孝丰镇,\n"          # fine on its own
-        "33052310220,短码村,\n"             # 11 digits
-        "330524100201,外县村,\n"            # another county
-        "330523100201,鹤鹿溪村,\n"          # already registered
-        "330523102000,孝丰镇二,\n"          # twice in the file
-        "330523102202,,\n"                  # no name
+        "330523102000,孝丰镇,\n"  # fine on its own
+        "33052310220,短码村,\n"  # 11 digits
+        "330524100201,外县村,\n"  # another county
+        "330523100201,鹤鹿溪村,\n"  # already registered
+        "330523102000,孝丰镇二,\n"  # twice in the file
+        "330523102202,,\n"  # no name
         "330523102203,孤村,330523109000\n"  # parent neither registered nor in the file
         "330523102204," + "长" * 120 + ",\n"  # name too long
     )
@@ -116,8 +118,16 @@ def test_errors_are_listed_and_nothing_is_written(login, world, settings):
     errors = response.context["errors"]
     assert [e["row"] for e in errors] == [3, 4, 5, 6, 7, 8, 9]
     body = response.content.decode()
-    for text in ["exactly 12 digits", "not in this county", "already registered", "twice in the file",
-                 "name is required", "neither registered nor in the file", "too long", "Nothing was imported"]:
+    for text in [
+        "exactly 12 digits",
+        "not in this county",
+        "already registered",
+        "twice in the file",
+        "name is required",
+        "neither registered nor in the file",
+        "too long",
+        "Nothing was imported",
+    ]:
         assert text in body, text
     assert "token" not in response.context or not response.context["token"]
     assert not Region.objects.filter(code="330523102000").exists()
@@ -126,8 +136,13 @@ def test_errors_are_listed_and_nothing_is_written(login, world, settings):
 def test_shape_errors_found_while_placing_rows(login, world):
     client = login(world.county_admin)
     # A village code under a township that is not in the tree; a group whose village failed.
-    response = upload(client, world, csv_file("code,name,level\n330523100000,重复镇,township\n"
-                                              "330523104201,无镇村,village\n330523104201001,一组,group\n"))
+    response = upload(
+        client,
+        world,
+        csv_file(
+            "code,name,level\n330523100000,重复镇,township\n330523104201,无镇村,village\n330523104201001,一组,group\n"
+        ),
+    )
     rows = sorted(e["row"] for e in response.context["errors"])
     assert rows == [2, 3]  # the group's error is its village's
     assert Region.objects.count() == 7
@@ -160,6 +175,7 @@ def test_confirm_refuses_a_forged_or_foreign_token(login, client, world):
     # Another county administrator cannot confirm someone else's upload.
     from cunzhi.people.models import Role, RoleAssignment
     from cunzhi.people.tests.factories import UserFactory
+
     other = UserFactory()
     RoleAssignment.objects.create(user=other, role=Role.COUNTY_ADMIN, region=world.county)
     client.force_login(other)

@@ -25,10 +25,17 @@ def test_anonymous_is_sent_to_login(client, world):
     assert not Grid.objects.exists()
 
 
-@pytest.mark.parametrize("persona, sees_a, sees_b", [
-    ("villager_a", True, False), ("villager_b", False, True), ("cadre_a", True, False),
-    ("township_staff", True, False), ("other_township_staff", False, True), ("county_admin", True, True),
-])
+@pytest.mark.parametrize(
+    "persona, sees_a, sees_b",
+    [
+        ("villager_a", True, False),
+        ("villager_b", False, True),
+        ("cadre_a", True, False),
+        ("township_staff", True, False),
+        ("other_township_staff", False, True),
+        ("county_admin", True, True),
+    ],
+)
 def test_tree_shows_the_scope_only(login, world, persona, sees_a, sees_b):
     body = login(getattr(world, persona)).get(TREE).content.decode()
     assert ("鹤鹿溪村" in body) is sees_a
@@ -47,8 +54,9 @@ def test_tree_counts_per_village_for_staff_only(login, client, world):
 
 def test_tree_is_one_query_for_many_villages(login, world, django_assert_max_num_queries):
     for i in range(30):
-        v = Region.objects.create(code=f"330523100{300 + i}", name=f"新村{i}", level=Level.VILLAGE,
-                                  parent=world.township_t)
+        v = Region.objects.create(
+            code=f"330523100{300 + i}", name=f"新村{i}", level=Level.VILLAGE, parent=world.township_t
+        )
         h = HouseholdFactory(village=v)
         VillagerFactory(village=v, household=h, living_away=True)
     client = login(world.county_admin)
@@ -110,6 +118,7 @@ def test_county_and_township_pages(login, world):
 
 # --- drawing grids -----------------------------------------------------------------------------
 
+
 def test_cadre_creates_a_grid_and_the_worker_gets_the_role(login, world):
     worker = UserFactory(phone="13700000005", name="网格员小李")
     client = login(world.cadre_a)
@@ -124,15 +133,17 @@ def test_cadre_creates_a_grid_and_the_worker_gets_the_role(login, world):
 
 def test_grid_worker_found_by_a_full_width_mobile_number(login, world):
     worker = UserFactory(phone="13700000005", name="网格员小李")
-    response = login(world.cadre_a).post(grid_new(world.village_a), {"name": "下庄",
-                                                                      "worker_phone": full_width("137 0000 0005")})
+    response = login(world.cadre_a).post(
+        grid_new(world.village_a), {"name": "下庄", "worker_phone": full_width("137 0000 0005")}
+    )
     assert response.status_code == 302 and Grid.objects.get().worker == worker
 
 
 def test_county_admin_creates_a_grid(login, world):
     UserFactory(phone="13700000006")
-    response = login(world.county_admin).post(grid_new(world.village_b), {"name": "一网格",
-                                                                          "worker_phone": "13700000006"})
+    response = login(world.county_admin).post(
+        grid_new(world.village_b), {"name": "一网格", "worker_phone": "13700000006"}
+    )
     assert response.status_code == 302
     assert Grid.objects.filter(village=world.village_b).exists()
 
@@ -153,9 +164,15 @@ def test_grid_bad_input(login, world, settings):
     assert Grid.objects.count() == 1
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("villager_a", 403), ("township_staff", 403), ("villager_b", 404), ("other_township_staff", 404),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("villager_a", 403),
+        ("township_staff", 403),
+        ("villager_b", 404),
+        ("other_township_staff", 404),
+    ],
+)
 def test_others_may_not_create_grids(login, world, persona, status):
     UserFactory(phone="13700000008")
     client = login(getattr(world, persona))

@@ -39,6 +39,7 @@ def as_user(client):
     def _as(user):
         client.force_login(user)
         return client
+
     return _as
 
 
@@ -49,8 +50,13 @@ def open311_key(cw, capsys):  # noqa: F811
 
 
 def open311_form(cw, key, **kw):  # noqa: F811
-    return {"service_code": "roads", "attribute[village]": cw.village_a.code, "description": "桥头护栏断了",
-            "api_key": key, **kw}
+    return {
+        "service_code": "roads",
+        "attribute[village]": cw.village_a.code,
+        "description": "桥头护栏断了",
+        "api_key": key,
+        **kw,
+    }
 
 
 def assert_nul_refused_json(response):
@@ -68,9 +74,12 @@ def assert_nul_refused_page(response):
 
 # --- NUL characters ------------------------------------------------------------------------------
 
+
 def test_token_endpoint_refuses_nul(client, world):
-    for payload in ({"phone": world.villager_a.phone + NUL, "password": world.password},
-                    {"phone": world.villager_a.phone, "password": world.password, "name": "脚本" + NUL}):
+    for payload in (
+        {"phone": world.villager_a.phone + NUL, "password": world.password},
+        {"phone": world.villager_a.phone, "password": world.password, "name": "脚本" + NUL},
+    ):
         response = client.post("/api/v1/auth/token", payload, content_type="application/json")
         assert_nul_refused_json(response)
     assert not ApiToken.objects.exists()
@@ -78,13 +87,17 @@ def test_token_endpoint_refuses_nul(client, world):
 
 def test_concerns_refuse_nul_in_form_api_and_query(as_user, cw):  # noqa: F811
     c = as_user(cw.villager_a)
-    r = c.post(reverse("concerns:new"), {"category": "roads", "kind": "report", "text": "路灯坏了" + NUL,
-                                         "is_public": "on"})
+    r = c.post(
+        reverse("concerns:new"), {"category": "roads", "kind": "report", "text": "路灯坏了" + NUL, "is_public": "on"}
+    )
     assert_nul_refused_page(r)
     r = c.post(reverse("concerns:new"), {"action": "similar", "category": "roads", "text": "路灯" + NUL})
     assert_nul_refused_page(r)
-    r = c.post("/api/v1/concerns", {"kind": "report", "category": "roads", "text": "路灯坏了" + NUL},
-               content_type="application/json")
+    r = c.post(
+        "/api/v1/concerns",
+        {"kind": "report", "category": "roads", "text": "路灯坏了" + NUL},
+        content_type="application/json",
+    )
     assert_nul_refused_json(r)
     assert_nul_refused_json(c.get("/api/v1/concerns", {"q": "路灯" + NUL}))
     assert_nul_refused_page(c.get(reverse("concerns:similar"), {"village": cw.village_a.code, "text": NUL}))
@@ -94,17 +107,35 @@ def test_concerns_refuse_nul_in_form_api_and_query(as_user, cw):  # noqa: F811
 
 def test_disclosure_posts_refuse_nul_in_form_and_api(as_user, world):
     c = as_user(world.cadre_a)
-    r = c.post(reverse("disclosure:post_create"), {"village": world.village_a.code, "category": "village",
-                                                   "period": "", "title": "低保公示" + NUL, "body": "内容"})
+    r = c.post(
+        reverse("disclosure:post_create"),
+        {
+            "village": world.village_a.code,
+            "category": "village",
+            "period": "",
+            "title": "低保公示" + NUL,
+            "body": "内容",
+        },
+    )
     assert_nul_refused_page(r)
-    r = c.post("/api/v1/disclosure/posts", {"village": world.village_a.code, "category": "village",
-                                            "title": "低保公示", "body": "内容" + NUL,
-                                            "tables": [{"rows": [["张三" + NUL]]}]},
-               content_type="application/json")
+    r = c.post(
+        "/api/v1/disclosure/posts",
+        {
+            "village": world.village_a.code,
+            "category": "village",
+            "title": "低保公示",
+            "body": "内容" + NUL,
+            "tables": [{"rows": [["张三" + NUL]]}],
+        },
+        content_type="application/json",
+    )
     assert_nul_refused_json(r)
     # A NUL hidden in a key of the JSON body, written as an escape, is found too.
-    r = c.post("/api/v1/disclosure/posts", '{"village": "%s", "category": "village", "title": "t", "x\\u0000": 1}'
-               % world.village_a.code, content_type="application/json")
+    r = c.post(
+        "/api/v1/disclosure/posts",
+        f'{{"village": "{world.village_a.code}", "category": "village", "title": "t", "x\\u0000": 1}}',
+        content_type="application/json",
+    )
     assert_nul_refused_json(r)
     assert not Post.objects.exists()
 
@@ -124,8 +155,12 @@ def test_open311_refuses_nul_in_its_own_error_format(client, cw, open311_key):  
 
 
 def test_nul_refusal_speaks_the_callers_language(client, world):
-    r = client.post("/api/v1/auth/token", {"phone": NUL, "password": "x"}, content_type="application/json",
-                    HTTP_ACCEPT_LANGUAGE="zh-hans")
+    r = client.post(
+        "/api/v1/auth/token",
+        {"phone": NUL, "password": "x"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert r.status_code == 400 and "不可见的控制字符" in r.json()["detail"]
     r = client.get("/", {"q": NUL}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert r.status_code == 400 and "不可见的控制字符" in r.content.decode()
@@ -142,13 +177,16 @@ def test_files_may_hold_nul_bytes(as_user, cw):  # noqa: F811
     picture = photo()
     assert b"\x00" in picture.read()
     picture.seek(0)
-    r = c.post(reverse("concerns:new"), {"category": "roads", "kind": "report", "text": "路灯坏了三盏",
-                                         "is_public": "on", "photos": picture})
+    r = c.post(
+        reverse("concerns:new"),
+        {"category": "roads", "kind": "report", "text": "路灯坏了三盏", "is_public": "on", "photos": picture},
+    )
     assert r.status_code == 302
     assert Concern.objects.get().photos.count() == 1
 
 
 # --- Oversized bodies ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def small_limit(settings):
@@ -157,19 +195,29 @@ def small_limit(settings):
 
 
 def test_oversized_api_body_is_413_json(client, world, small_limit):
-    r = client.post("/api/v1/auth/token", json.dumps({"phone": "1" * small_limit, "password": "x"}),
-                    content_type="application/json")
+    r = client.post(
+        "/api/v1/auth/token", json.dumps({"phone": "1" * small_limit, "password": "x"}), content_type="application/json"
+    )
     assert r.status_code == 413
     assert r.json()["code"] == "too_large" and "too large" in r.json()["detail"]
-    r = client.post("/api/v1/auth/token", json.dumps({"phone": "1" * small_limit, "password": "x"}),
-                    content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    r = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"phone": "1" * small_limit, "password": "x"}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert r.status_code == 413 and "过大" in r.json()["detail"]
 
 
 def test_oversized_form_is_413_page(as_user, world, small_limit):
     c = as_user(world.cadre_a)
-    data = {"village": world.village_a.code, "category": "village", "period": "", "title": "t",
-            "body": "长" * small_limit}
+    data = {
+        "village": world.village_a.code,
+        "category": "village",
+        "period": "",
+        "title": "t",
+        "body": "长" * small_limit,
+    }
     r = c.post(reverse("disclosure:post_create"), urlencode(data), content_type="application/x-www-form-urlencoded")
     assert r.status_code == 413 and "too large" in r.content.decode()
     # Sent as multipart (a form with a file field), the text fields count against the limit too.
@@ -188,11 +236,12 @@ def test_oversized_open311_body_is_413_in_its_format(client, cw, open311_key, sm
 
 
 def test_a_broken_form_body_is_a_clear_400(client, world):
-    broken = "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt"
+    broken = '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nt'
     r = client.post("/login/", broken, content_type="multipart/form-data; boundary=")
     assert r.status_code == 400 and "could not be read" in r.content.decode()
-    r = client.post("/api/v1/auth/token", broken, content_type="multipart/form-data; boundary=",
-                    HTTP_ACCEPT_LANGUAGE="zh-hans")
+    r = client.post(
+        "/api/v1/auth/token", broken, content_type="multipart/form-data; boundary=", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert r.status_code == 400 and r.json()["code"] == "bad_request" and "无法读取" in r.json()["detail"]
 
 
@@ -205,6 +254,7 @@ def test_other_bad_requests_get_a_page_in_both_languages(client, db):
 
 def test_nul_in_a_header_is_refused(client, world):
     # django-axes stores the user agent of a failed login; PostgreSQL cannot store a NUL.
-    r = client.post("/login/", {"username": world.villager_a.phone, "password": "wrong"},
-                    HTTP_USER_AGENT="Mozilla" + NUL)
+    r = client.post(
+        "/login/", {"username": world.villager_a.phone, "password": "wrong"}, HTTP_USER_AGENT="Mozilla" + NUL
+    )
     assert_nul_refused_page(r)

@@ -14,16 +14,31 @@ from cunzhi.web.context_processors import nav_links
 
 def access(world, n, name="赵干事"):
     v = world.villager_a.villager
-    return DataAccess.objects.bulk_create([
-        DataAccess(subject=v, actor=world.township_staff, actor_name=f"{name}{i}", actor_office="递铺街道民政办",
-                   kind=AccessKind.STAFF_READ, purpose="Looked up the record", region_code=v.region_code)
-        for i in range(n)])
+    return DataAccess.objects.bulk_create(
+        [
+            DataAccess(
+                subject=v,
+                actor=world.township_staff,
+                actor_name=f"{name}{i}",
+                actor_office="递铺街道民政办",
+                kind=AccessKind.STAFF_READ,
+                purpose="Looked up the record",
+                region_code=v.region_code,
+            )
+            for i in range(n)
+        ]
+    )
 
 
 def delegate(world, **kw):
-    return Delegation.objects.create(villager=world.villager_a.villager, helper=world.helper,
-                                     relation=Relation.FAMILY, scopes=[DelegationScope.MEETINGS],
-                                     ends_at=timezone.now() + dt.timedelta(days=30), **kw)
+    return Delegation.objects.create(
+        villager=world.villager_a.villager,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.MEETINGS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+        **kw,
+    )
 
 
 def test_anonymous_home(client, db):
@@ -41,9 +56,13 @@ def test_anonymous_home_leads_to_a_village_and_its_public_pages(client, world):
     everything = client.get(reverse("villages")).content.decode()
     assert "鹤鹿溪村" in everything and "余村" in everything and "递铺街道" in everything and "天荒坪镇" in everything
     page = client.get(reverse("village", args=[a.code])).content.decode()
-    links = [reverse("disclosure:index") + f"?village={a.code}", reverse("concerns:board", args=[a.code]),
-             reverse("ledger:village", args=[a.code]), reverse("ledger:verify") + f"?village={a.code}",
-             reverse("disclosure:calendar") + f"?village={a.code}"]
+    links = [
+        reverse("disclosure:index") + f"?village={a.code}",
+        reverse("concerns:board", args=[a.code]),
+        reverse("ledger:village", args=[a.code]),
+        reverse("ledger:verify") + f"?village={a.code}",
+        reverse("disclosure:calendar") + f"?village={a.code}",
+    ]
     for link in links:
         assert f'href="{link}"' in page, link
         assert client.get(link).status_code == 200, link  # each works without logging in
@@ -64,7 +83,9 @@ def test_villager_home_shows_what_exists(login, world, django_assert_max_num_que
     delegate(world)
     access(world, 7)
     client = login(world.villager_a)
-    with django_assert_max_num_queries(24):  # built once: session, user, roles, the page's own reads and the domains' cards, cache write
+    with django_assert_max_num_queries(
+        24
+    ):  # built once: session, user, roles, the page's own reads and the domains' cards, cache write
         response = client.get("/")
     with django_assert_max_num_queries(3):  # then served from the cache: session, user, cached page
         again = client.get("/")
@@ -99,9 +120,15 @@ def test_villager_b_sees_nothing_of_a(login, world):
     assert "余村" in body and "鹤鹿溪村" not in body and "张三" not in body and "赵干事" not in body
 
 
-@pytest.mark.parametrize("persona, villagers", [
-    ("cadre_a", 2), ("township_staff", 2), ("other_township_staff", 1), ("county_admin", 3),
-])
+@pytest.mark.parametrize(
+    "persona, villagers",
+    [
+        ("cadre_a", 2),
+        ("township_staff", 2),
+        ("other_township_staff", 1),
+        ("county_admin", 3),
+    ],
+)
 def test_staff_home_counts_in_scope(login, world, persona, villagers, django_assert_max_num_queries):
     for _ in range(30):
         VillagerFactory(village=world.village_b, household=HouseholdFactory(village=world.village_b))
@@ -121,6 +148,7 @@ def test_staff_home_counts_in_scope(login, world, persona, villagers, django_ass
 
 def test_staff_who_are_also_villagers_see_both(login, world):
     from cunzhi.people.models import Role, RoleAssignment
+
     RoleAssignment.objects.create(user=world.villager_a, role=Role.REPRESENTATIVE, region=world.village_a)
     RoleAssignment.objects.create(user=world.helper, role=Role.GRID_WORKER, region=world.village_a)
     body = login(world.helper).get("/").content.decode()
@@ -171,10 +199,19 @@ def test_text_size_switch(login, world):
 def test_pages_carry_no_inline_script_or_style(login, world, persona):
     """The CSP allows scripts and styles from our own files only."""
     client = login(getattr(world, persona))
-    for url in ["/", reverse("people:delegation_list"), reverse("people:delegation_new"),
-                reverse("people:data_access"), reverse("people:profile"), reverse("regions:tree"),
-                reverse("regions:detail", args=[world.village_a.code]), reverse("people:villager_list"),
-                reverse("people:household_list"), reverse("people:office_list"), reverse("regions:import")]:
+    for url in [
+        "/",
+        reverse("people:delegation_list"),
+        reverse("people:delegation_new"),
+        reverse("people:data_access"),
+        reverse("people:profile"),
+        reverse("regions:tree"),
+        reverse("regions:detail", args=[world.village_a.code]),
+        reverse("people:villager_list"),
+        reverse("people:household_list"),
+        reverse("people:office_list"),
+        reverse("regions:import"),
+    ]:
         body = client.get(url).content.decode()
         assert "<script" not in body and " style=" not in body and "<style" not in body, url
 
@@ -182,29 +219,39 @@ def test_pages_carry_no_inline_script_or_style(login, world, persona):
 def test_cached_home_follows_changes_made_through_services(login, world, django_capture_on_commit_callbacks):
     """The home page is cached per user; services that change what it shows drop the copy (after commit)."""
     from cunzhi.people import services
+
     client = login(world.villager_a)
     assert "赵干事" not in client.get("/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        services.access_record(actor=world.township_staff, villager=world.villager_a.villager,
-                               kind=AccessKind.STAFF_READ, purpose="check")
+        services.access_record(
+            actor=world.township_staff, villager=world.villager_a.villager, kind=AccessKind.STAFF_READ, purpose="check"
+        )
     assert "赵干事" in client.get("/").content.decode()
     assert "Nobody is authorised to act for you" in client.get("/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        services.delegation_grant(villager=world.villager_a.villager, actor=world.villager_a, helper=world.helper,
-                                  relation=Relation.FAMILY, scopes=[DelegationScope.MEETINGS],
-                                  ends_at=timezone.now() + dt.timedelta(days=30))
+        services.delegation_grant(
+            villager=world.villager_a.villager,
+            actor=world.villager_a,
+            helper=world.helper,
+            relation=Relation.FAMILY,
+            scopes=[DelegationScope.MEETINGS],
+            ends_at=timezone.now() + dt.timedelta(days=30),
+        )
     assert "Nobody is authorised to act for you" not in client.get("/").content.decode()
 
 
 def test_cached_home_page_gets_a_fresh_csrf_token_each_time(login, world):
     """The whole home page is reused from the cache, but never a CSRF token: each response masks its own."""
     import re
+
     client = login(world.villager_a)
     client.get("/")
-    first, second = (re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/").content.decode())
-                     for _ in range(2))
+    first, second = (
+        re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/").content.decode()) for _ in range(2)
+    )
     assert first and second and first[0] != second[0] and "csrf-slot" not in "".join(first + second)
     from django.test import Client
+
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(world.villager_a)
     strict.get("/")
@@ -219,6 +266,7 @@ def test_cached_home_page_shows_one_off_messages(login, world):
     from django.contrib.messages.storage.base import Message
     from django.contrib.messages.storage.cookie import CookieStorage
     from django.http import HttpRequest
+
     client = login(world.villager_a)
     client.get("/")
     # A message waiting for the next page (as after a redirect) is shown, not hidden behind the cache.
@@ -227,8 +275,9 @@ def test_cached_home_page_shows_one_off_messages(login, world):
     assert "Saved, thanks" not in client.get("/").content.decode()
 
 
-def test_domain_cards_show_and_refresh_when_a_service_says_so(login, world, monkeypatch,
-                                                             django_capture_on_commit_callbacks):
+def test_domain_cards_show_and_refresh_when_a_service_says_so(
+    login, world, monkeypatch, django_capture_on_commit_callbacks
+):
     from cunzhi.core.pagecache import home_invalidate
     from cunzhi.web import cards
 
@@ -285,8 +334,13 @@ def test_the_domains_cards_on_the_demo_homes(db, client, settings, django_captur
     text = "村委会门口的路灯坏了三天了，晚上看不见路。"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        concern_services.concern_submit(actor=villager, category=Category.objects.filter(active=True).first(),
-                                        kind="help", text=text, villager=villager.villager)
+        concern_services.concern_submit(
+            actor=villager,
+            category=Category.objects.filter(active=True).first(),
+            kind="help",
+            text=text,
+            villager=villager.villager,
+        )
     assert text[:20] in client.get("/").content.decode()
     client.force_login(User.objects.get(phone=demo.LOGIN_PHONES["township_staff"]))
     assert "overdue" in client.get("/").content.decode()

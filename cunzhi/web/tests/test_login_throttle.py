@@ -29,16 +29,20 @@ def logged_in(client):
 
 # --- the client address ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("peer, header, trusted, expected", [
-    ("203.0.113.9", "198.51.100.7", [], "203.0.113.9"),  # no proxy configured: the header is ignored
-    ("10.0.0.2", "198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
-    ("10.0.0.2", "1.2.3.4, 198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),  # what the client wrote is not trusted
-    ("10.0.0.2", "198.51.100.7, 10.0.0.5", ["10.0.0.0/8"], "198.51.100.7"),  # two proxies
-    ("203.0.113.9", "198.51.100.7", ["10.0.0.0/8"], "203.0.113.9"),  # the peer is not our proxy: forged
-    ("10.0.0.2", "not-an-address", ["10.0.0.0/8"], "10.0.0.2"),
-    ("10.0.0.2", "", ["10.0.0.0/8"], "10.0.0.2"),
-    ("::1", "2001:db8::7", ["::1"], "2001:db8::7"),
-])
+
+@pytest.mark.parametrize(
+    "peer, header, trusted, expected",
+    [
+        ("203.0.113.9", "198.51.100.7", [], "203.0.113.9"),  # no proxy configured: the header is ignored
+        ("10.0.0.2", "198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
+        ("10.0.0.2", "1.2.3.4, 198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),  # what the client wrote is not trusted
+        ("10.0.0.2", "198.51.100.7, 10.0.0.5", ["10.0.0.0/8"], "198.51.100.7"),  # two proxies
+        ("203.0.113.9", "198.51.100.7", ["10.0.0.0/8"], "203.0.113.9"),  # the peer is not our proxy: forged
+        ("10.0.0.2", "not-an-address", ["10.0.0.0/8"], "10.0.0.2"),
+        ("10.0.0.2", "", ["10.0.0.0/8"], "10.0.0.2"),
+        ("::1", "2001:db8::7", ["::1"], "2001:db8::7"),
+    ],
+)
 def test_client_address_comes_from_a_trusted_proxy_only(settings, peer, header, trusted, expected):
     settings.TRUSTED_PROXIES = trusted
     request = RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=header)
@@ -48,12 +52,14 @@ def test_client_address_comes_from_a_trusted_proxy_only(settings, peer, header, 
 def test_client_address_header_is_configurable(settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     settings.CLIENT_IP_HEADER = "X-Real-IP"
-    request = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.7",
-                                   HTTP_X_FORWARDED_FOR="1.2.3.4")
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4"
+    )
     assert client_ip(request) == "198.51.100.7"
 
 
 # --- behind a proxy ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def behind_proxy(settings):
@@ -62,11 +68,12 @@ def behind_proxy(settings):
 
 
 def test_behind_a_proxy_an_attacker_locks_out_only_himself(client, world, settings, behind_proxy, clock):
-    statuses = [login(client, world.villager_a.phone, "guess", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code
-                for _ in range(settings.AXES_FAILURE_LIMIT)]
+    statuses = [
+        login(client, world.villager_a.phone, "guess", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert statuses[:-1] == [200] * (settings.AXES_FAILURE_LIMIT - 1) and statuses[-1] == 429  # locked at the last
-    assert login(client, world.villager_a.phone, world.password,
-                 HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
+    assert login(client, world.villager_a.phone, world.password, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
     # The villager, through the same proxy from home, logs in.
     villager = Client()
     r = login(villager, world.villager_a.phone, world.password, HTTP_X_FORWARDED_FOR="198.51.100.7")
@@ -75,6 +82,7 @@ def test_behind_a_proxy_an_attacker_locks_out_only_himself(client, world, settin
 
 def test_behind_a_proxy_the_rate_limit_counts_each_client(client, world, behind_proxy, clock):
     from cunzhi.core.ratelimits import LOGIN_RATE
+
     limit = int(LOGIN_RATE.split("/")[0])
     for i in range(limit):
         login(client, f"1380000{i:04d}", "x", HTTP_X_FORWARDED_FOR="203.0.113.5")
@@ -84,6 +92,7 @@ def test_behind_a_proxy_the_rate_limit_counts_each_client(client, world, behind_
 
 
 # --- per account, from many addresses ------------------------------------------------------------
+
 
 def test_guesses_from_many_addresses_are_slowed_per_account(world, settings, clock):
     free, first_wait = settings.LOGIN_ACCOUNT_FREE_FAILURES, settings.LOGIN_ACCOUNT_DELAY_SECONDS
@@ -157,8 +166,12 @@ def test_the_wait_is_told_in_the_users_language(world, settings, clock):
 
 def test_token_endpoint_is_slowed_per_account_too(client, world, settings, clock):
     def issue(password, address):
-        return client.post(TOKEN_URL, {"phone": world.villager_a.phone, "password": password},
-                           content_type="application/json", REMOTE_ADDR=address)
+        return client.post(
+            TOKEN_URL,
+            {"phone": world.villager_a.phone, "password": password},
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
 
     for i in range(settings.LOGIN_ACCOUNT_FREE_FAILURES):
         assert issue("guess", f"198.51.100.{i}").status_code == 401

@@ -56,7 +56,9 @@ def test_wrong_password_gives_a_clear_message(client, world):
     response = client.post("/login/", {"username": world.villager_a.phone, "password": "nope"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert "mobile number or password is wrong" in response.content.decode() or "手机号或密码" in response.content.decode()
+    assert (
+        "mobile number or password is wrong" in response.content.decode() or "手机号或密码" in response.content.decode()
+    )
 
 
 def test_lockout_after_repeated_failures(client, world, settings):
@@ -74,8 +76,9 @@ def test_lockout_after_repeated_failures(client, world, settings):
 def test_login_is_rate_limited_per_address(client, world, clock):
     # Counted on the test's clock (see conftest.clock), so a slow machine cannot open the next window.
     limit = int(LOGIN_RATE.split("/")[0])
-    statuses = [client.post("/login/", {"username": f"1380000{i:04d}", "password": "x"}).status_code
-                for i in range(limit + 1)]
+    statuses = [
+        client.post("/login/", {"username": f"1380000{i:04d}", "password": "x"}).status_code for i in range(limit + 1)
+    ]
     assert statuses[:limit] == [200] * limit  # the first attempts are answered normally
     assert statuses[limit] == 429
     clock.shift(61)
@@ -106,23 +109,35 @@ def test_language_and_text_size_switch(client, db):
 
 def test_production_deploy_check_is_clean():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
-    env.update({
-        "DEBUG": "0", "SECRET_KEY": "x" * 60 + "production-secret-KEY-!@#", "ALLOWED_HOSTS": "cunzhi.example.gov.cn",
-        "FIELD_ENCRYPTION_KEY": "another-long-random-value-for-id-numbers-0123456789",
-        "LEDGER_WITNESS_KEY": "a-third-long-random-value-for-the-ledger-seals-0123456789",
-        "REDIS_URL": "redis://127.0.0.1:6379/1", "CUNZHI_DATA_DIR": str(ROOT / "data" / "deploy-check"),
-        # Whether the holiday calendar knows next year depends on today's date, not on the deployment;
-        # cunzhi/core/tests/test_workdays.py checks that warning with a fixed date.
-        "SILENCED_SYSTEM_CHECKS": "cunzhi.W004",
-    })
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 60 + "production-secret-KEY-!@#",
+            "ALLOWED_HOSTS": "cunzhi.example.gov.cn",
+            "FIELD_ENCRYPTION_KEY": "another-long-random-value-for-id-numbers-0123456789",
+            "LEDGER_WITNESS_KEY": "a-third-long-random-value-for-the-ledger-seals-0123456789",
+            "REDIS_URL": "redis://127.0.0.1:6379/1",
+            "CUNZHI_DATA_DIR": str(ROOT / "data" / "deploy-check"),
+            # Whether the holiday calendar knows next year depends on today's date, not on the deployment;
+            # cunzhi/core/tests/test_workdays.py checks that warning with a fixed date.
+            "SILENCED_SYSTEM_CHECKS": "cunzhi.W004",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_deploy_check_warns_about_the_demo_ledger_witness_key(settings):
     from cunzhi.core.checks import production_secrets
+
     settings.LEDGER_WITNESS_KEY = "insecure-demo-witness-key-set-LEDGER_WITNESS_KEY-in-production"
     assert "cunzhi.W421" in [w.id for w in production_secrets(None)]
     settings.LEDGER_WITNESS_KEY = "a-long-random-value"

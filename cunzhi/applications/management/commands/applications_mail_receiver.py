@@ -35,6 +35,7 @@ class Handler:
             mail = await loop.run_in_executor(None, receive, raw, envelope.mail_from or "")
         except Exception:  # database unavailable: the sending server keeps the mail and retries
             import logging
+
             logging.getLogger("cunzhi.applications.mail").exception("could not store inbound mail")
             return "451 4.3.0 Temporary failure, please try again later"
         return f"250 OK kept as {mail.public_id}"
@@ -42,6 +43,7 @@ class Handler:
 
 def receive(raw: bytes, envelope_from: str):
     from cunzhi.applications.services import mail_receive
+
     close_old_connections()
     try:
         return mail_receive(raw=raw, envelope_from=envelope_from)
@@ -53,9 +55,15 @@ def receive(raw: bytes, envelope_from: str):
 
 def controller(*, host: str, port: int, recipients: set[str]):
     from aiosmtpd.controller import Controller
+
     limit = getattr(settings, "APPLICATIONS_MAIL_MAX_BYTES", 30 * 1024 * 1024)
-    return Controller(Handler(recipients), hostname=host, port=port, data_size_limit=limit,
-                      server_hostname=getattr(settings, "APPLICATIONS_MAIL_HOSTNAME", None) or None)
+    return Controller(
+        Handler(recipients),
+        hostname=host,
+        port=port,
+        data_size_limit=limit,
+        server_hostname=getattr(settings, "APPLICATIONS_MAIL_HOSTNAME", None) or None,
+    )
 
 
 class Command(BaseCommand):
@@ -64,8 +72,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=getattr(settings, "APPLICATIONS_SMTP_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=getattr(settings, "APPLICATIONS_SMTP_PORT", 2525))
-        parser.add_argument("--any-recipient", action="store_true",
-                            help="accept mail for any address (default: only APPLICATIONS_MAIL_ADDRESS)")
+        parser.add_argument(
+            "--any-recipient",
+            action="store_true",
+            help="accept mail for any address (default: only APPLICATIONS_MAIL_ADDRESS)",
+        )
 
     def handle(self, *args, host, port, any_recipient, **options):
         address = getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost").lower()

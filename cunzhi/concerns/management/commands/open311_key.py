@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Issue an Open311 GeoReport v2 API key for another system. Only its hash is stored: copy it now."
 
     def add_arguments(self, parser):
-        parser.add_argument("--name", required=True, help="the system that will use the key, e.g. 'county 12345 hotline'")
+        parser.add_argument(
+            "--name", required=True, help="the system that will use the key, e.g. 'county 12345 hotline'"
+        )
 
     def handle(self, *args, name, **options):
         try:

@@ -28,15 +28,21 @@ DESCRIPTIONS = {
 
 
 class Command(BaseCommand):
-    help = ("Recompute the ledger hash chains and compare them with the stored hashes, the county's witnessed "
-            "sign-off heads and the sealed chain heads.")
+    help = (
+        "Recompute the ledger hash chains and compare them with the stored hashes, the county's witnessed "
+        "sign-off heads and the sealed chain heads."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--village",
-                            help="12-digit area code of one village (default: every village with a ledger)")
+        parser.add_argument(
+            "--village", help="12-digit area code of one village (default: every village with a ledger)"
+        )
         parser.add_argument("--files", action="store_true", help="also re-hash every stored voucher file")
-        parser.add_argument("--printed-head", metavar="SEQ:HASH",
-                            help="with --village: also compare the chain with a head printed on a notice")
+        parser.add_argument(
+            "--printed-head",
+            metavar="SEQ:HASH",
+            help="with --village: also compare the chain with a head printed on a notice",
+        )
 
     def handle(self, *args, village=None, files=False, printed_head=None, **options):
         printed = None
@@ -47,7 +53,9 @@ class Command(BaseCommand):
             try:
                 printed = parse_printed_head(seq, head)
             except ValidationError:
-                raise CommandError("--printed-head must be SEQ:HASH, an entry number and a 64-character hash.")
+                raise CommandError(
+                    "--printed-head must be SEQ:HASH, an entry number and a 64-character hash."
+                ) from None
         if village:
             villages = list(Region.objects.filter(code=village, level=Level.VILLAGE))
             if not villages:
@@ -58,8 +66,10 @@ class Command(BaseCommand):
             codes |= set(WitnessedHead.objects.values_list("village_code", flat=True))
             villages = list(Region.objects.filter(code__in=codes).order_by("code"))
         bad = 0
-        counties = sorted({v.code[:6] for v in villages}
-                          | (set() if village else set(WitnessLog.objects.values_list("county_code", flat=True))))
+        counties = sorted(
+            {v.code[:6] for v in villages}
+            | (set() if village else set(WitnessLog.objects.values_list("county_code", flat=True)))
+        )
         for county in counties:
             problem = witness_log_verify(county_code=county)
             if problem:
@@ -72,10 +82,12 @@ class Command(BaseCommand):
             result = chain_verify(village=v, files=files, printed=printed)
             if result.ok:
                 printed_text = f", printed head #{printed[0]} matches" if printed else ""
-                self.stdout.write(f"OK   {v.code} {v.name}: {result.count} entries, head #{result.head_seq} "
-                                  f"{result.head_hash[:16]}, {result.periods_checked} witnessed sign-offs checked, "
-                                  f"{result.unsigned} entries not yet signed off{printed_text} "
-                                  f"({result.seconds:.2f} s)")
+                self.stdout.write(
+                    f"OK   {v.code} {v.name}: {result.count} entries, head #{result.head_seq} "
+                    f"{result.head_hash[:16]}, {result.periods_checked} witnessed sign-offs checked, "
+                    f"{result.unsigned} entries not yet signed off{printed_text} "
+                    f"({result.seconds:.2f} s)"
+                )
             else:
                 bad += 1
                 p = result.problem

@@ -20,5 +20,7 @@ class Command(BaseCommand):
             raise CommandError(f"No account with the mobile number {phone}.")
         notice = services.notice_send(kind="direct", users=[user], template="test", urgency=Urgency.URGENT)
         channels = ", ".join(sorted(set(notice.deliveries.values_list("channel", flat=True))))
-        self.stdout.write(f"Test notice {notice.public_id} queued for {user} on: {channels}. "
-                          "A running worker (manage.py db_worker) sends it; see /notify/notices/ for the result.")
+        self.stdout.write(
+            f"Test notice {notice.public_id} queued for {user} on: {channels}. "
+            "A running worker (manage.py db_worker) sends it; see /notify/notices/ for the result."
+        )

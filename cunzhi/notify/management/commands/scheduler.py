@@ -21,7 +21,7 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 names = scheduler_tick()
-            except Exception as exc:  # a database hiccup must not stop the scheduler for good
+            except Exception as exc:  # a database hiccup must not stop the scheduler for good  # noqa: BLE001
                 self.stderr.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} scheduler tick failed: {exc!r}")
                 names = []
             if names and options["verbosity"] >= 1:
