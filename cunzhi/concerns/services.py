@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cunzhi.concerns.events import ConcernEvent
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import fold_width, mask_name
@@ -453,7 +454,7 @@ def concern_submit(
         _audit(
             concern,
             actor=actor,
-            action="concern.submit",
+            action=ConcernEvent.SUBMIT,
             on_behalf_of=on_behalf,
             after={
                 "channel": channel,
@@ -500,7 +501,7 @@ def concern_acknowledge(*, actor, concern: Concern, clock: str = "", note: str =
         _audit(
             concern,
             actor=actor,
-            action="concern.acknowledge",
+            action=ConcernEvent.ACKNOWLEDGE,
             before=before,
             after={
                 "status": concern.status,
@@ -552,7 +553,7 @@ def concern_answer(*, actor, concern: Concern, text: str, photos=(), now=None) -
         _audit(
             concern,
             actor=actor,
-            action="concern.answer",
+            action=ConcernEvent.ANSWER,
             before=before,
             after={
                 "status": concern.status,
@@ -611,7 +612,7 @@ def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now
     }
     with transaction.atomic():
         concern.save()
-        _audit(concern, actor=actor, action="concern.transfer", before=before, after=after)
+        _audit(concern, actor=actor, action=ConcernEvent.TRANSFER, before=before, after=after)
         _tell([to_user.pk], "assigned", concern, sender=actor, reason=reason, by=_snapshot_name(actor))
         _tell(
             _villager_user_ids(concern),
@@ -657,7 +658,7 @@ def concern_confirm(*, actor, concern: Concern, rating: str, comment: str = "", 
         _audit(
             concern,
             actor=actor,
-            action="concern.confirm",
+            action=ConcernEvent.CONFIRM,
             on_behalf_of=on_behalf,
             before={"status": Status.ANSWERED},
             after={"status": concern.status, "rating": rating, "comment": comment},
@@ -684,7 +685,7 @@ def concern_reopen(*, actor, concern: Concern, reason: str, rating: str = "", no
         _audit(
             concern,
             actor=actor,
-            action="concern.reopen",
+            action=ConcernEvent.REOPEN,
             on_behalf_of=on_behalf,
             before={"status": Status.ANSWERED},
             after={"status": concern.status, "reason": reason, "rating": rating},
@@ -706,7 +707,7 @@ def concern_me_too(*, actor, concern: Concern) -> MeToo:
             raise ValidationError(_("You have already said “me too” to this concern."))
         Concern.objects.filter(pk=concern.pk).update(me_too_count=F("me_too_count") + 1)
         concern.refresh_from_db(fields=["me_too_count"])
-        _audit(concern, actor=actor, action="concern.me_too", after={"count": concern.me_too_count})
+        _audit(concern, actor=actor, action=ConcernEvent.ME_TOO, after={"count": concern.me_too_count})
         board_touch(concern.region_code)
     return row
 
@@ -739,14 +740,14 @@ def concern_merge(*, actor, source: Concern, target: Concern, now=None) -> Conce
         _audit(
             source,
             actor=actor,
-            action="concern.merge",
+            action=ConcernEvent.MERGE,
             before=before,
             after={"status": source.status, "into": target.number},
         )
         _audit(
             target,
             actor=actor,
-            action="concern.merged_in",
+            action=ConcernEvent.MERGED_IN,
             after={"from": source.number, "me_too": target.me_too_count},
         )
         _tell(told, "merged", source, sender=actor, target=target.number, target_link=_link(target))
@@ -763,7 +764,7 @@ def _escalate_one(concern: Concern, now) -> None:
         concern.escalated_at = now
         _schedule(concern)
         concern.save(update_fields=["escalated_at", "escalate_at", "due_at", "updated_at"])
-        _audit(concern, actor=None, action="concern.overdue", after={"level": concern.level})
+        _audit(concern, actor=None, action=ConcernEvent.OVERDUE, after={"level": concern.level})
         _tell([owner_id], "overdue", concern, urgent=True)
         return
     before = {"escalation_level": concern.escalation_level or concern.level}
@@ -775,7 +776,7 @@ def _escalate_one(concern: Concern, now) -> None:
     _audit(
         concern,
         actor=None,
-        action="concern.escalate",
+        action=ConcernEvent.ESCALATE,
         before=before,
         after={
             "escalation_level": level,
@@ -828,7 +829,7 @@ def concerns_escalate_due(*, now=None, limit: int = 500) -> str:
             _audit(
                 concern,
                 actor=None,
-                action="concern.close_unrated",
+                action=ConcernEvent.CLOSE_UNRATED,
                 before={"status": Status.ANSWERED},
                 after={"status": concern.status},
             )
@@ -896,7 +897,7 @@ def category_save(
     category.save()
     audit_record(
         actor=actor,
-        action="concern_category.save",
+        action=ConcernEvent.CATEGORY_SAVE,
         obj=category,
         before=before,
         after={"code": code, "name": category.name, "clock": clock, "active": active},
@@ -967,7 +968,7 @@ def rule_save(
     rule.save()
     audit_record(
         actor=actor,
-        action="concern_rule.save",
+        action=ConcernEvent.RULE_SAVE,
         obj=rule,
         region_code=region.code,
         before=before,
@@ -988,7 +989,7 @@ def rule_delete(*, actor, rule: RoutingRule) -> None:
         raise ValidationError(_("Only the county administrator configures concerns."))
     audit_record(
         actor=actor,
-        action="concern_rule.delete",
+        action=ConcernEvent.RULE_DELETE,
         obj=rule,
         region_code=rule.region.code,
         before={"category": rule.category.code, "region": rule.region.code},
@@ -1012,7 +1013,9 @@ def open311_key_issue(*, name: str, actor=None) -> tuple[str, Open311Key]:
         key_prefix=key[:8],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit_record(actor=actor, action="open311_key.issue", obj=row, after={"name": name, "prefix": row.key_prefix})
+    audit_record(
+        actor=actor, action=ConcernEvent.OPEN311_KEY_ISSUE, obj=row, after={"name": name, "prefix": row.key_prefix}
+    )
     return key, row
 
 
@@ -1021,7 +1024,7 @@ def open311_key_revoke(*, actor, key: Open311Key) -> Open311Key:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action="open311_key.revoke", obj=key, after={"prefix": key.key_prefix})
+        audit_record(actor=actor, action=ConcernEvent.OPEN311_KEY_REVOKE, obj=key, after={"prefix": key.key_prefix})
     return key
 
 

@@ -18,6 +18,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cunzhi.concerns.events import ConcernEvent
+from cunzhi.core.events import label as event_label
 from cunzhi.core.files import private_file_response
 from cunzhi.core.idnumbers import mask_phone, normalize_phone
 from cunzhi.core.ratelimits import limit_create
@@ -271,53 +273,53 @@ def _timeline_rows(events) -> list[dict]:
         a = e.after or {}
         b = e.before or {}
         detail = ""
-        if e.action == "concern.submit":
+        if e.action == ConcernEvent.SUBMIT:
             what = _("Raised (%(channel)s)") % {"channel": dict(Channel.choices).get(a.get("channel"), "")}
             if a.get("owner"):
                 detail = _("Responsible: %(owner)s") % {"owner": a["owner"]} + (
                     f" · {a['office']}" if a.get("office") else ""
                 )
-        elif e.action == "concern.acknowledge":
+        elif e.action == ConcernEvent.ACKNOWLEDGE:
             what = _("Acknowledged")
             detail = _("Answer time: %(clock)s") % {"clock": clock_names.get(a.get("clock"), "")}
             if a.get("note"):
                 detail += " · " + a["note"]
-        elif e.action == "concern.answer":
+        elif e.action == ConcernEvent.ANSWER:
             what = _("Answered") if a.get("in_time") is not False else _("Answered late")
-        elif e.action == "concern.transfer":
+        elif e.action == ConcernEvent.TRANSFER:
             what = _("Transferred from %(before)s to %(after)s") % {
                 "before": b.get("owner") or "—",
                 "after": a.get("owner"),
             }
             detail = _("Reason: %(reason)s") % {"reason": a.get("reason", "")}
-        elif e.action == "concern.confirm":
+        elif e.action == ConcernEvent.CONFIRM:
             what = _("Confirmed resolved and rated: %(rating)s") % {"rating": rating_names.get(a.get("rating"), "")}
             detail = a.get("comment", "")
-        elif e.action == "concern.reopen":
+        elif e.action == ConcernEvent.REOPEN:
             what = _("Reopened: not resolved")
             detail = a.get("reason", "")
             if a.get("rating"):
                 detail += " · " + str(rating_names.get(a["rating"], ""))
-        elif e.action == "concern.escalate":
+        elif e.action == ConcernEvent.ESCALATE:
             what = _("Late: escalated to the %(level)s") % {
                 "level": str(level_names.get(a.get("escalation_level"), "")).lower()
             }
             if a.get("told"):
                 detail = _("Told: %(names)s") % {"names": join_list(a["told"])}
-        elif e.action == "concern.overdue":
+        elif e.action == ConcernEvent.OVERDUE:
             what = _("Late: the person responsible was reminded")
-        elif e.action == "concern.me_too":
+        elif e.action == ConcernEvent.ME_TOO:
             what = _("Another villager said “me too”")
-        elif e.action == "concern.merge":
+        elif e.action == ConcernEvent.MERGE:
             what = _("Merged into concern %(number)s") % {"number": a.get("into", "")}
-        elif e.action == "concern.merged_in":
+        elif e.action == ConcernEvent.MERGED_IN:
             what = _("Concern %(number)s was merged into this one") % {"number": a.get("from", "")}
-        elif e.action == "concern.close_unrated":
+        elif e.action == ConcernEvent.CLOSE_UNRATED:
             what = _("Closed without rating: no answer from the villager in time")
         else:
-            what = e.action
+            what = event_label(e.action)
         actor = e.actor.name if e.actor_id else _("The platform")
-        if e.action == "concern.me_too":
+        if e.action == ConcernEvent.ME_TOO:
             actor = ""  # a neighbour's name is theirs to keep
         rows.append(
             {

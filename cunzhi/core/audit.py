@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from cunzhi.core import events
 from cunzhi.core.models import AuditEvent
 
 
@@ -15,7 +16,10 @@ def audit_record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    """Store one audit row for a state change of `obj`."""
+    """Store one audit row for a state change of `obj`. `action` must be declared in its domain's
+    `events.py` (core/events.py), so every row can be read back in words."""
+    if not events.is_declared(action):
+        raise ValueError(f"undeclared audit action {action!r}: declare it in the domain's events.py")
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         on_behalf_of=on_behalf_of,

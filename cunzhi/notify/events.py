@@ -1,0 +1,13 @@
+"""The audit actions of notify, with what a person reads for each (core/events.py)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cunzhi.core.events import register
+
+
+@register
+class NotifyEvent(models.TextChoices):
+    NOTICE_SEND = "notice.send", _("Notice sent")
+    NOTICE_RESEND = "notice.resend", _("Notice sent again")
+    NOTIFY_PREFERENCE = "notify.preference", _("Notification preferences changed")
