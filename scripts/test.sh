@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# The whole test suite, on SQLite and then on PostgreSQL (started here if it is not running).
+# The gate, then the whole test suite on SQLite and then on PostgreSQL (started here if it is not
+# running), across both cores (pytest-xdist). On each database the fast lane runs first; the slow
+# lane (browser tests, whole-demo builds, the crawl, real concurrency) follows.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k roster
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+start=$(date +%s)
+scripts/gate.sh
 scripts/ensure_redis.sh  # the Redis task-backend tests need a server (database 14, flushed by them)
 
+WORKERS=${TEST_WORKERS:-2}
+lanes() {
+  # exit status 5 = "no tests collected": a lane may be empty when arguments select a few tests
+  local rc=0
+  "$@" -n "$WORKERS" --dist loadgroup -m "not e2e and not slow" "${ARGS[@]}" || rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || return "$rc"
+  rc=0
+  "$@" -n "$WORKERS" --dist loadgroup -m "e2e or slow" "${ARGS[@]}" || rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || return "$rc"
+}
+ARGS=("$@")
+
 echo "==> tests on SQLite"
-env -u DATABASE_URL .venv/bin/pytest "$@"
+lanes env -u DATABASE_URL .venv/bin/pytest
 
 echo "==> tests on PostgreSQL"
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure_postgres.sh
-DATABASE_URL="$PG_URL" .venv/bin/pytest "$@"
+lanes env DATABASE_URL="$PG_URL" .venv/bin/pytest
+echo "==> gate and both databases in $(( $(date +%s) - start )) s"

@@ -21,6 +21,8 @@ from django.urls import Resolver404, resolve
 
 from cunzhi.core import demo
 
+pytestmark = [pytest.mark.slow]  # every page for every persona
+
 HREF = re.compile(r'href="([^"#][^"]*)"')
 # Not pages: leaving the session, the admin (Django's own), the API's JSON, static files.
 SKIP = re.compile(r"^/(logout|admin|api|static|i18n|open311)/|^/healthz")

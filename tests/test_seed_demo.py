@@ -16,6 +16,8 @@ from cunzhi.core.models import AuditEvent
 from cunzhi.people.models import Delegation, Household, Office, Relation, Role, RoleAssignment, User, Villager
 from cunzhi.regions.models import Grid, Level, Region
 
+pytestmark = [pytest.mark.slow]  # builds the whole demo county
+
 
 def seed(*args) -> str:
     out = io.StringIO()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+pytestmark = [pytest.mark.slow]  # real worker processes racing: the slow lane
+
 ROOT = Path(__file__).resolve().parents[3]
 MEMBERS = int(os.environ.get("MEETINGS_LOAD_MEMBERS", "2000"))
 
