@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from cunzhi.core.env import env_bool, env_int, env_list, env_str, env_time_ranges
+from cunzhi.core.env import env_bool, env_int, env_int_map, env_list, env_map, env_str, env_time_ranges
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CUNZHI_DATA_DIR", str(BASE_DIR / "data")))
@@ -324,3 +324,53 @@ SMS_HTTP_TEMPLATE = env_str("SMS_HTTP_TEMPLATE", '{"phone": "$phone", "text": "$
 SMS_HTTP_CONTENT_TYPE = env_str("SMS_HTTP_CONTENT_TYPE", "application/json")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 SMS_SEGMENT_CHARS = env_int("SMS_SEGMENT_CHARS", 70)
+
+# --- Uploads (cunzhi.core.files) ---------------------------------------------------------------
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+# --- Concerns (cunzhi.concerns; docs/concerns.md) ----------------------------------------------
+CONCERNS_ACK_HOURS = env_int("CONCERNS_ACK_HOURS", 2)  # working hours to acknowledge
+# Hours to answer per clock, overriding the defaults (emergency=2, utilities=24, general=168, complex=360).
+CONCERNS_ANSWER_HOURS = env_int_map("CONCERNS_ANSWER_HOURS")
+CONCERNS_ESCALATION_HOURS = env_int("CONCERNS_ESCALATION_HOURS", 24)  # late this long: one level up
+CONCERNS_CONFIRM_DAYS = env_int("CONCERNS_CONFIRM_DAYS", 7)  # the villager's time to confirm and rate
+CONCERNS_MAX_PHOTOS = env_int("CONCERNS_MAX_PHOTOS", 4)
+CONCERNS_PHOTO_MAX_BYTES = env_int("CONCERNS_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+CONCERNS_DUE_SOON_HOURS = env_int("CONCERNS_DUE_SOON_HOURS", 24)
+CONCERNS_JOB_MINUTES = env_int("CONCERNS_JOB_MINUTES", 5)  # how often clocks are checked
+OPEN311_MAX_REQUESTS = env_int("OPEN311_MAX_REQUESTS", 1000)  # the GeoReport v2 default list bound
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")  # shown in the Open311 discovery document
+
+# --- Services and applications (cunzhi.applications; docs/applications.md) ---------------------
+APPLICATIONS_ACCEPT_DAYS = env_int("APPLICATIONS_ACCEPT_DAYS", 5)  # working days to decide acceptance
+# The address villagers e-mail missing materials to, and the receiver that takes them in.
+APPLICATIONS_MAIL_ADDRESS = env_str("APPLICATIONS_MAIL_ADDRESS", "banshi@localhost")
+APPLICATIONS_MAIL_HOSTNAME = env_str("APPLICATIONS_MAIL_HOSTNAME", "")
+APPLICATIONS_MAIL_MAX_BYTES = env_int("APPLICATIONS_MAIL_MAX_BYTES", 30 * 1024 * 1024)
+APPLICATIONS_SMTP_HOST = env_str("APPLICATIONS_SMTP_HOST", "127.0.0.1")
+APPLICATIONS_SMTP_PORT = env_int("APPLICATIONS_SMTP_PORT", 2525)
+# Signs certificates. Its own key, so rotating SECRET_KEY (sessions) leaves every certificate ever
+# issued verifiable; empty falls back to SECRET_KEY (the demo).
+APPLICATIONS_CERTIFICATE_KEY = env_str("APPLICATIONS_CERTIFICATE_KEY", "")
+
+# --- Meetings (cunzhi.meetings; docs/meetings.md) ----------------------------------------------
+# Days of notice per body, overriding the law's defaults (villagers=10), e.g. "representatives=5".
+MEETINGS_NOTICE_DAYS = env_int_map("MEETINGS_NOTICE_DAYS")
+MEETINGS_OPEN_EARLY_MINUTES = env_int("MEETINGS_OPEN_EARLY_MINUTES", 60)  # check-in opens this early
+MEETINGS_LIVE_CACHE_SECONDS = float(env_str("MEETINGS_LIVE_CACHE_SECONDS", "0.5"))  # live tally reuse
+
+# --- Disclosure (cunzhi.disclosure; docs/disclosure.md) ----------------------------------------
+# Frequency per category overriding the defaults (quarterly), e.g. "finance=monthly".
+DISCLOSURE_DEFAULT_FREQUENCY = env_map("DISCLOSURE_DEFAULT_FREQUENCY")
+DISCLOSURE_GRACE_DAYS = env_int("DISCLOSURE_GRACE_DAYS", 10)  # days after a period before it is late
+DISCLOSURE_CALENDAR_START = env_str("DISCLOSURE_CALENDAR_START", "")  # ISO date; empty: 1 January
+DISCLOSURE_ANNOUNCE = env_bool("DISCLOSURE_ANNOUNCE", True)  # tell villagers of each publication
+DISCLOSURE_REMIND_DAYS_BEFORE = env_int("DISCLOSURE_REMIND_DAYS_BEFORE", 3)
+
+# --- Consultations (cunzhi.consultations; docs/consultations.md) -------------------------------
+CONSULTATIONS_MAX_PARAGRAPHS = env_int("CONSULTATIONS_MAX_PARAGRAPHS", 300)
+CONSULTATIONS_MAX_PARAGRAPH_CHARS = env_int("CONSULTATIONS_MAX_PARAGRAPH_CHARS", 5000)
+CONSULTATIONS_UPLOAD_MAX_BYTES = env_int("CONSULTATIONS_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+CONSULTATIONS_COMMENT_MAX_CHARS = env_int("CONSULTATIONS_COMMENT_MAX_CHARS", 2000)
+CONSULTATIONS_MIN_DAYS = env_int("CONSULTATIONS_MIN_DAYS", 7)
+CONSULTATIONS_MAX_DAYS = env_int("CONSULTATIONS_MAX_DAYS", 90)

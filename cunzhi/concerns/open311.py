@@ -39,7 +39,7 @@ CREATE_RATE = "60/m"
 
 
 def _max_requests() -> int:
-    return getattr(settings, "OPEN311_MAX_REQUESTS", MAX_REQUESTS)
+    return settings.OPEN311_MAX_REQUESTS
 
 
 # --- rendering -------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def discovery(request, fmt):
     changed = Category.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     data = {
         "changeset": _iso(changed or timezone.now()),
-        "contact": getattr(settings, "OPEN311_CONTACT", ""),
+        "contact": settings.OPEN311_CONTACT,
         "key_service": _("API keys are issued by the county administrator."),
         "endpoints": [
             {

@@ -37,7 +37,7 @@ LIST_RELATED = ("category", "village", "owner", "owner_office", "villager")
 
 
 def due_soon_hours() -> float:
-    return getattr(settings, "CONCERNS_DUE_SOON_HOURS", 24)
+    return settings.CONCERNS_DUE_SOON_HOURS
 
 
 def _upper(prefix: str) -> str | None:

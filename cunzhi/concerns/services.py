@@ -61,7 +61,7 @@ STAFF_CHANNELS = (Channel.PHONE, Channel.WINDOW, Channel.PAPER)
 # --- settings (docs/concerns.md) -----------------------------------------------------------------
 def ack_hours() -> float:
     """Working hours to acknowledge (settings.WORKING_HOURS on working days; emergencies: plain hours)."""
-    return getattr(settings, "CONCERNS_ACK_HOURS", 2)
+    return settings.CONCERNS_ACK_HOURS
 
 
 def ack_due(start, clock: str):
@@ -76,26 +76,26 @@ def ack_due(start, clock: str):
 
 def answer_hours(clock: str) -> float:
     hours = {Clock.EMERGENCY: 2, Clock.UTILITIES: 24, Clock.GENERAL: 7 * 24, Clock.COMPLEX: 15 * 24}
-    hours.update(getattr(settings, "CONCERNS_ANSWER_HOURS", {}))
+    hours.update(settings.CONCERNS_ANSWER_HOURS)
     return hours[clock]
 
 
 def escalation_hours() -> float:
     """After an escalation, how long the next level gives before it escalates again."""
-    return getattr(settings, "CONCERNS_ESCALATION_HOURS", 24)
+    return settings.CONCERNS_ESCALATION_HOURS
 
 
 def confirm_days() -> float:
     """How long the villager has to confirm and rate an answer before it closes as unrated."""
-    return getattr(settings, "CONCERNS_CONFIRM_DAYS", 7)
+    return settings.CONCERNS_CONFIRM_DAYS
 
 
 def max_photos() -> int:
-    return getattr(settings, "CONCERNS_MAX_PHOTOS", 4)
+    return settings.CONCERNS_MAX_PHOTOS
 
 
 def photo_max_bytes() -> int:
-    return getattr(settings, "CONCERNS_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+    return settings.CONCERNS_PHOTO_MAX_BYTES
 
 
 # --- small helpers -------------------------------------------------------------------------------

@@ -46,15 +46,15 @@ PURPOSE_HELPER_STANCE = gettext_noop("Gave the villager's view on a draft paragr
 
 
 def max_comment_chars() -> int:
-    return getattr(settings, "CONSULTATIONS_COMMENT_MAX_CHARS", 2000)
+    return settings.CONSULTATIONS_COMMENT_MAX_CHARS
 
 
 def min_days() -> int:
-    return getattr(settings, "CONSULTATIONS_MIN_DAYS", 7)
+    return settings.CONSULTATIONS_MIN_DAYS
 
 
 def max_days() -> int:
-    return getattr(settings, "CONSULTATIONS_MAX_DAYS", 90)
+    return settings.CONSULTATIONS_MAX_DAYS
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 
 
 def max_paragraphs() -> int:
-    return getattr(settings, "CONSULTATIONS_MAX_PARAGRAPHS", 300)
+    return settings.CONSULTATIONS_MAX_PARAGRAPHS
 
 
 def max_paragraph_chars() -> int:
-    return getattr(settings, "CONSULTATIONS_MAX_PARAGRAPH_CHARS", 5000)
+    return settings.CONSULTATIONS_MAX_PARAGRAPH_CHARS
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "CONSULTATIONS_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.CONSULTATIONS_UPLOAD_MAX_BYTES
 
 
 # A DOCX is a zip: its document part is refused above this size unpacked (a "zip bomb" expands

@@ -61,3 +61,23 @@ def env_time_ranges(name: str, default: str) -> tuple[tuple[dt.time, dt.time], .
         if e1 <= s1 or (s2 is not None and s2 < e1):
             raise ValueError(f"{name}: each period must end after it starts and periods may not overlap, got {text!r}")
     return tuple(periods)
+
+
+def env_map(name: str) -> dict[str, str]:
+    """Overrides per key, such as "emergency=4,general=120" (empty: none). A malformed pair stops the
+    start with a clear message instead of being skipped."""
+    raw = os.environ.get(name, "")
+    pairs = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{name} must look like key=value,key=value, got {raw!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def env_int_map(name: str) -> dict[str, int]:
+    try:
+        return {k: int(v) for k, v in env_map(name).items()}
+    except ValueError as exc:
+        raise ValueError(f"{name} must look like key=number,key=number, got {os.environ.get(name)!r}") from exc

@@ -27,7 +27,7 @@ MAX_PIXELS = 40_000_000
 
 
 def _max_bytes() -> int:
-    return getattr(settings, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    return settings.UPLOAD_MAX_BYTES
 
 
 def _reencode(data: bytes) -> tuple[bytes, str, str]:

@@ -114,7 +114,7 @@ def working_days_between(start: dt.datetime | dt.date, end: dt.datetime | dt.dat
 
 def working_hours() -> tuple[tuple[dt.time, dt.time], ...]:
     """The working periods of a working day, in order (settings.WORKING_HOURS)."""
-    periods = getattr(settings, "WORKING_HOURS", None) or DEFAULT_WORKING_HOURS
+    periods = settings.WORKING_HOURS or DEFAULT_WORKING_HOURS
     return tuple(sorted((tuple(p) for p in periods), key=lambda p: p[0]))
 
 

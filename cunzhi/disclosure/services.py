@@ -48,17 +48,17 @@ def default_frequency(category: str) -> str:
         Category.VILLAGE: Frequency.QUARTERLY,
         Category.FINANCE: Frequency.QUARTERLY,
     }
-    defaults.update(getattr(settings, "DISCLOSURE_DEFAULT_FREQUENCY", {}))
+    defaults.update(settings.DISCLOSURE_DEFAULT_FREQUENCY)
     return defaults[category]
 
 
 def default_grace_days() -> int:
-    return int(getattr(settings, "DISCLOSURE_GRACE_DAYS", 10))
+    return int(settings.DISCLOSURE_GRACE_DAYS)
 
 
 def calendar_start(today: dt.date) -> dt.date:
     """The first day the calendar owes disclosures from (setting, else 1 January of this year)."""
-    value = getattr(settings, "DISCLOSURE_CALENDAR_START", None)
+    value = settings.DISCLOSURE_CALENDAR_START
     if value:
         return dt.date.fromisoformat(str(value))
     return dt.date(today.year, 1, 1)
@@ -386,7 +386,7 @@ def _publish(*, post: Post, actor) -> None:
         before={"status": before},
         after={"status": post.status, "masked": len(post.masked_items)},
     )
-    if getattr(settings, "DISCLOSURE_ANNOUNCE", True):
+    if settings.DISCLOSURE_ANNOUNCE:
         from cunzhi.notify.services import notice_send
 
         notice_send(
@@ -624,7 +624,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
     created = due_items_ensure(today=today)
-    soon_days = int(getattr(settings, "DISCLOSURE_REMIND_DAYS_BEFORE", 3))
+    soon_days = int(settings.DISCLOSURE_REMIND_DAYS_BEFORE)
     counts = {"created": created, "due_soon": 0, "overdue": 0}
 
     # Due within a few days, not yet published: the village's cadres.

@@ -150,7 +150,7 @@ def petition_body(kind: str) -> str:
 
 def notice_days(body: str) -> int:
     """Days of notice the body needs (MEETINGS_NOTICE_DAYS overrides the law's defaults per body)."""
-    configured = getattr(settings, "MEETINGS_NOTICE_DAYS", {}) or {}
+    configured = settings.MEETINGS_NOTICE_DAYS or {}
     return int(configured.get(body, DEFAULT_NOTICE_DAYS.get(body, 0)))
 
 

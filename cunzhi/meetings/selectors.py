@@ -112,7 +112,7 @@ _live_cache: dict[int, tuple[float, dict]] = {}
 
 
 def live_ttl() -> float:
-    return float(getattr(settings, "MEETINGS_LIVE_CACHE_SECONDS", 0.5))
+    return float(settings.MEETINGS_LIVE_CACHE_SECONDS)
 
 
 def _live_compute(meeting_id: int) -> dict:

@@ -58,7 +58,7 @@ PURPOSE_VOTE = gettext_noop("Voted at a village meeting for the villager")
 
 
 def _open_early() -> dt.timedelta:
-    return dt.timedelta(minutes=getattr(settings, "MEETINGS_OPEN_EARLY_MINUTES", 60))
+    return dt.timedelta(minutes=settings.MEETINGS_OPEN_EARLY_MINUTES)
 
 
 # --- Convening ------------------------------------------------------------------------------

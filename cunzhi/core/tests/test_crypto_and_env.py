@@ -33,3 +33,55 @@ def test_env_helpers(monkeypatch):
     monkeypatch.setenv("X_BOOL", "maybe")
     with pytest.raises(ValueError):
         env.env_bool("X_BOOL")
+
+
+def test_env_maps(monkeypatch):
+    from cunzhi.core.env import env_int_map, env_map
+
+    monkeypatch.setenv("X_MAP", " emergency=4 , general=120 ")
+    assert env_map("X_MAP") == {"emergency": "4", "general": "120"}
+    assert env_int_map("X_MAP") == {"emergency": 4, "general": 120}
+    monkeypatch.setenv("X_MAP", "")
+    assert env_map("X_MAP") == {}
+    for bad in ("emergency", "=4", "general=", "general=soon"):
+        monkeypatch.setenv("X_MAP", bad)
+        with pytest.raises(ValueError, match="X_MAP"):
+            env_int_map("X_MAP")
+
+
+def test_every_setting_a_domain_reads_is_declared_and_comes_from_the_environment():
+    """The certificate key (and the other domain settings) can be set in production: the settings
+    module reads them from the environment (before issue 13 they were read with getattr defaults and
+    could never be set)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "APPLICATIONS_CERTIFICATE_KEY": "rotated-separately",
+        "APPLICATIONS_MAIL_ADDRESS": "banshi@xiangzhen.example",
+        "CONCERNS_ANSWER_HOURS": "emergency=4",
+        "MEETINGS_NOTICE_DAYS": "representatives=5",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.APPLICATIONS_CERTIFICATE_KEY, s.APPLICATIONS_MAIL_ADDRESS, "
+        "s.CONCERNS_ANSWER_HOURS, s.MEETINGS_NOTICE_DAYS)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "cunzhi.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert out.split() == [
+        "rotated-separately",
+        "banshi@xiangzhen.example",
+        "{'emergency':",
+        "4}",
+        "{'representatives':",
+        "5}",
+    ]
