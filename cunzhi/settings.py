@@ -316,7 +316,7 @@ NOTIFY_HEADER_SECONDS = env_int("NOTIFY_HEADER_SECONDS", 20)
 # notices ignore them.
 NOTIFY_QUIET_START = env_str("NOTIFY_QUIET_START", "22:00")
 NOTIFY_QUIET_END = env_str("NOTIFY_QUIET_END", "07:00")
-SMS_BACKEND = env_str("SMS_BACKEND", "file")  # file (demo: data/sms/) or http
+SMS_BACKEND = env_str("SMS_BACKEND", "file")  # file (data/sms/), http (any gateway) or kannel
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms"))
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
 # string.Template with $phone and $text (JSON-escaped when the content type is JSON).
@@ -374,3 +374,12 @@ CONSULTATIONS_UPLOAD_MAX_BYTES = env_int("CONSULTATIONS_UPLOAD_MAX_BYTES", 5 * 1
 CONSULTATIONS_COMMENT_MAX_CHARS = env_int("CONSULTATIONS_COMMENT_MAX_CHARS", 2000)
 CONSULTATIONS_MIN_DAYS = env_int("CONSULTATIONS_MIN_DAYS", 7)
 CONSULTATIONS_MAX_DAYS = env_int("CONSULTATIONS_MAX_DAYS", 90)
+
+# --- SMS through Kannel (SMS_BACKEND=kannel; cunzhi.notify.kannel; docs/sms.md) ----------------
+KANNEL_SENDSMS_URL = env_str("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms")
+KANNEL_USERNAME = env_str("KANNEL_USERNAME", "cunzhi")
+KANNEL_PASSWORD = env_str("KANNEL_PASSWORD", "")
+KANNEL_SENDER = env_str("KANNEL_SENDER", "")  # the village's or county's service number, if the operator lets us set it
+# Where Kannel reports deliveries and hands incoming texts; the secret proves the caller is our gateway.
+KANNEL_DLR_URL = env_str("KANNEL_DLR_URL", "")
+KANNEL_SECRET = env_str("KANNEL_SECRET", "")

@@ -11,6 +11,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)  # WeasyPrint (PDF notices)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)  # tests look inside generated PDFs
+[ -x /usr/sbin/bearerbox ] || need_apt+=(kannel)  # the SMS gateway (cunzhi/notify/kannel.py)
+[ -x /usr/lib/kannel/test/fakesmsc ] || need_apt+=(kannel-extras)  # fakesmsc: the operator of the demo and the tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
