@@ -383,3 +383,6 @@ KANNEL_SENDER = env_str("KANNEL_SENDER", "")  # the village's or county's servic
 # Where Kannel reports deliveries and hands incoming texts; the secret proves the caller is our gateway.
 KANNEL_DLR_URL = env_str("KANNEL_DLR_URL", "")
 KANNEL_SECRET = env_str("KANNEL_SECRET", "")
+# A text counts as reaching its person on the operator's delivery report (Kannel gives them); with a
+# gateway that gives none, on being accepted by the gateway.
+SMS_DELIVERY_REPORTS = env_bool("SMS_DELIVERY_REPORTS", SMS_BACKEND == "kannel")

@@ -41,6 +41,7 @@ class KannelBox:
     admin_port: int = field(default_factory=free_port)
     operator_port: int = field(default_factory=free_port)  # fakesmsc that receives what we send
     phones_port: int = field(default_factory=free_port)  # fakesmsc runs that send what phones send
+    sender: str = "106900001"  # the service number texts come from unless the request names one
     username: str = "cunzhi"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     processes: list = field(default_factory=list)
@@ -86,6 +87,7 @@ group = smsbox
 bearerbox-host = 127.0.0.1
 sendsms-port = {self.sendsms_port}
 sendsms-interface = 127.0.0.1
+global-sender = {self.sender}
 log-file = "{f}/smsbox.log"
 log-level = 1
 mo-recode = true
@@ -191,7 +193,7 @@ def parse_operator_log(log: str) -> list[tuple[str, str, str]]:
         if len(parts) < 4:
             continue
         sender, receiver, kind, data = parts
-        raw = urllib.parse.unquote_to_bytes(data)
+        raw = urllib.parse.unquote_to_bytes(data.replace("+", "%20"))  # Kannel writes a space as "+"
         text = raw.decode("utf-16-be", "replace") if kind in ("ucs2", "ucs-2") else raw.decode("latin-1")
         out.append((sender, receiver, text))
     return out

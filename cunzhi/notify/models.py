@@ -97,6 +97,10 @@ class Delivery(models.Model):
     claimed_by = models.CharField(max_length=32, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What the operator reported for a text (Kannel's delivery report): on the phone, or not
+    # deliverable. Written by the report alone, never by the worker, whichever arrives first.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    undelivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,5 +1,6 @@
 """Reads for notifications: the inbox, the notice report, the people not reached."""
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -45,10 +46,15 @@ def notices_visible(*, user):
 
 
 def reached_q() -> Q:
-    """A delivery that reached its person: an e-mail or text accepted, or an inbox item opened."""
-    return Q(channel__in=[Channel.EMAIL, Channel.SMS], status=DeliveryStatus.SENT) | Q(
-        channel=Channel.INBOX, read_at__isnull=False
+    """A delivery that reached its person: an e-mail accepted, an inbox item opened, a text on the
+    phone (the operator's delivery report, where the gateway gives reports: SMS_DELIVERY_REPORTS;
+    else accepted by the gateway and not reported undeliverable)."""
+    sms = (
+        Q(channel=Channel.SMS, delivered_at__isnull=False)
+        if settings.SMS_DELIVERY_REPORTS
+        else Q(channel=Channel.SMS, status=DeliveryStatus.SENT, undelivered_at__isnull=True)
     )
+    return Q(channel=Channel.EMAIL, status=DeliveryStatus.SENT) | sms | Q(channel=Channel.INBOX, read_at__isnull=False)
 
 
 def notice_report(*, notice: Notice) -> dict:

@@ -406,7 +406,7 @@ def deliveries_send(*, token: str, now=None) -> dict:
                         html=notice_html(notice, d.language, subject, body, link),
                         key=key,
                     )
-                message = dataclasses.replace(texts[key], to=d.address)
+                message = dataclasses.replace(texts[key], to=d.address, ref=str(d.pk))
                 claimed, done = _claim(d, token=token, done=done), None
                 if not claimed:
                     counts["taken_over"] += 1
@@ -520,3 +520,25 @@ def preference_save(
 
 def unread_filter(user) -> Q:
     return Q(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
+
+
+# Kannel's delivery-report bits (dlr-mask): 1 on the phone, 2 not deliverable to the phone, 16 refused
+# by the operator; 4 (queued) and 8 (at the operator) say nothing about the person yet.
+DLR_DELIVERED, DLR_UNDELIVERABLE = 1, 2 | 16
+
+
+def delivery_report(*, ref: str, status: int, now=None) -> str:
+    """Record what the operator reported for one text. Idempotent: the gateway repeats reports."""
+    now = now or timezone.now()
+    if not ref.isdigit():
+        return "unknown"
+    rows = Delivery.objects.filter(pk=int(ref), channel=Channel.SMS)
+    if status & DLR_DELIVERED:
+        done = rows.filter(delivered_at__isnull=True).update(delivered_at=now, updated_at=now)
+    elif status & DLR_UNDELIVERABLE:
+        done = rows.filter(delivered_at__isnull=True, undelivered_at__isnull=True).update(
+            undelivered_at=now, updated_at=now
+        )
+    else:
+        return "ignored"
+    return "recorded" if done else ("repeated" if rows.exists() else "unknown")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunzhi.notify import views
+from cunzhi.notify import sms_views, views
 
 app_name = "notify"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("notices/<str:public_id>/door-to-door/", views.door_list, name="door_list"),
     path("notices/<str:public_id>/resend/", views.notice_resend, name="resend"),
     path("jobs/", views.job_list, name="jobs"),
+    path("sms/delivery-report/", sms_views.delivery_report, name="sms_delivery_report"),
 ]

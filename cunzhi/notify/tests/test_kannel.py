@@ -7,11 +7,16 @@ import time
 import urllib.parse
 
 import pytest
+from django.urls import reverse
 
+from cunzhi.notify import services
 from cunzhi.notify.kannel import KannelBox, parse_operator_log
+from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Urgency
+from cunzhi.notify.tests.conftest import IMMEDIATE
 from cunzhi.notify.transports import KannelSmsGateway, PermanentTransportError, TransportError
+from cunzhi.people.tests.factories import UserFactory
 
-NOTICE = "村民大会通知：12月10日（周四）上午9时在村委会召开，议题：修路。回复1参加，2远程，3不能参加。"
+NOTICE = "村民大会通知：12月10日（周四）上午9时在村委会召开，议题：修路 + 路灯。回复1参加，2远程，3不能参加。"
 
 
 class Recorder(http.server.ThreadingHTTPServer):
@@ -112,3 +117,89 @@ def test_a_request_kannel_can_never_take_fails_for_good(gateway):
 def test_operator_log_is_decoded():
     log = "x DEBUG: Got message 1: <106 138 ucs-2 %67%51%6C%11>\nnoise\nGot message 2: <1 2 text hello>\n"
     assert parse_operator_log(log) == [("106", "138", "村民"), ("1", "2", "hello")]
+
+
+# --- a notice through Kannel, with the delivery report back to Cunzhi's endpoint --------------------
+
+
+@pytest.fixture
+def kannel_for_live_server(tmp_path, live_server, settings):
+    """A Kannel whose reports reach the live server (its URL is known only once it runs)."""
+    box = KannelBox(folder=tmp_path / "kannel", get_url=live_server.url + "/notify/sms/inbound/?secret=s3cret").start()
+    settings.SMS_BACKEND, settings.SMS_DELIVERY_REPORTS = "kannel", True
+    settings.KANNEL_SENDSMS_URL = box.sendsms_url
+    settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = box.username, box.password
+    settings.KANNEL_DLR_URL = live_server.url + reverse("notify:sms_delivery_report")
+    settings.KANNEL_SECRET = "s3cret"
+    yield box
+    box.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_reaches_phones_through_kannel_and_counts_on_the_delivery_report(kannel_for_live_server, settings):
+    from cunzhi.notify.selectors import notice_report
+
+    settings.TASKS = IMMEDIATE
+    users = [UserFactory(phone=f"1380000100{i}", email="", language="zh-hans") for i in range(3)]
+    notice = services.notice_send(
+        kind="direct",
+        users=users,
+        subject={"zh-hans": "周日召开村民会议", "en": "Village meeting on Sunday"},
+        body={"zh-hans": "上午9点到村委会礼堂。", "en": "Come to the hall at 9."},
+        urgency=Urgency.URGENT,
+    )
+    sms = Delivery.objects.filter(notice=notice, channel=Channel.SMS)
+    deadline = time.monotonic() + 20
+    while sms.filter(delivered_at__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sms.filter(delivered_at__isnull=False, status=DeliveryStatus.SENT).count() == 3, [d.last_error for d in sms]
+    texts = {to: text for _, to, text in kannel_for_live_server.received()}
+    assert set(texts) == {u.phone for u in users}
+    assert all(t.startswith("周日召开村民会议 ") and notice.public_id in t for t in texts.values()), texts
+    assert notice_report(notice=notice)["reached"] == 3  # on the phones: counted as reached
+
+
+@pytest.mark.django_db
+def test_delivery_report_endpoint_records_once_and_refuses_strangers(client, settings):
+    settings.KANNEL_SECRET = "s3cret"
+    user = UserFactory(phone="13800001000")
+    notice = services.notice_send(kind="direct", users=[user], subject={"en": "x"}, body={"en": "y"})
+    d = Delivery.objects.get(notice=notice, channel=Channel.SMS)
+    url = reverse("notify:sms_delivery_report")
+    assert client.get(url, {"ref": d.pk, "status": 1}).status_code == 403  # no secret: not our gateway
+    assert client.get(url, {"ref": d.pk, "status": 1, "secret": "guess"}).status_code == 403
+    assert client.post(url, {"ref": d.pk, "status": 1, "secret": "s3cret"}).status_code == 405
+    d.refresh_from_db()
+    assert d.delivered_at is None
+    for _ in range(3):  # the gateway repeats a report it is not sure we got
+        r = client.get(url, {"ref": d.pk, "status": 1, "secret": "s3cret"})
+        assert r.status_code == 200
+    d.refresh_from_db()
+    first = d.delivered_at
+    assert first is not None
+    assert client.get(url, {"ref": d.pk, "status": 1, "secret": "s3cret"}).content == b"repeated\n"
+    d.refresh_from_db()
+    assert d.delivered_at == first
+    # A later "undeliverable" cannot undo a delivery; an unknown or malformed report changes nothing.
+    assert client.get(url, {"ref": d.pk, "status": 2, "secret": "s3cret"}).content == b"repeated\n"
+    assert client.get(url, {"ref": "999999", "status": 1, "secret": "s3cret"}).content == b"unknown\n"
+    assert client.get(url, {"ref": "x'--", "status": 1, "secret": "s3cret"}).content == b"unknown\n"
+    r = client.get(url, {"ref": d.pk, "status": "delivered", "secret": "s3cret"})
+    assert r.status_code == 400
+    d.refresh_from_db()
+    assert (d.delivered_at, d.undelivered_at) == (first, None)
+
+
+@pytest.mark.django_db
+def test_an_undeliverable_text_is_not_counted_as_reached(client, settings):
+    from cunzhi.notify.selectors import not_reached, notice_report
+
+    settings.KANNEL_SECRET, settings.SMS_DELIVERY_REPORTS = "s3cret", False
+    user = UserFactory(phone="13800001001", email="")
+    notice = services.notice_send(kind="direct", users=[user], subject={"en": "x"}, body={"en": "y"})
+    Delivery.objects.filter(notice=notice, channel=Channel.SMS).update(status=DeliveryStatus.SENT)
+    assert notice_report(notice=notice)["reached"] == 1  # a gateway without reports: accepted counts
+    d = Delivery.objects.get(notice=notice, channel=Channel.SMS)
+    client.get(reverse("notify:sms_delivery_report"), {"ref": d.pk, "status": 16, "secret": "s3cret"})
+    assert notice_report(notice=notice)["reached"] == 0
+    assert list(not_reached(notice=notice)) == [user]  # on the door-to-door list
