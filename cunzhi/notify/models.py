@@ -168,3 +168,65 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.name}@{self.slot:%Y-%m-%d %H:%M}"
+
+
+class InboundStatus(models.TextChoices):
+    HANDLED = "handled", _("Handled")
+    WAITING = "waiting", _("Waiting for staff")
+    CLOSED = "closed", _("Closed by staff")
+
+
+class InboundSms(models.Model):
+    """One text a phone sent to the platform's number, as the gateway handed it over. Kept whatever
+    it says: the gateway's own id makes a repeated hand-over one row (and one effect)."""
+
+    gateway_id = models.CharField(max_length=100, unique=True)
+    sender = models.CharField(_("from"), max_length=32, db_index=True)
+    receiver = models.CharField(_("to"), max_length=32, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    received_at = models.DateTimeField(_("received"))
+    # The sender's village, when the number is a villager's: whose staff see it in their queue.
+    region_code = models.CharField(max_length=15, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=InboundStatus.choices, default=InboundStatus.WAITING)
+    handled_as = models.CharField(max_length=50, blank=True)  # the reply handler that took it
+    # The text sent back, and its sending: claimed before the gateway is called, so never sent twice.
+    answer = models.CharField(max_length=500, blank=True)
+    answer_sent_at = models.DateTimeField(null=True, blank=True)
+    answer_error = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "region_code"], name="inbound_queue")]
+
+    def __str__(self):
+        return f"{self.sender}: {self.text[:30]}"
+
+
+class ConsentSource(models.TextChoices):
+    ROSTER = "roster", _("Roster column")
+    IN_PERSON = "in_person", _("Given in person to a cadre")
+    REPLY = "reply", _("By text message")
+
+
+class SmsConsent(models.Model):
+    """Each change of a number's consent to non-mandatory texts, kept as history (the law asks that
+    a withdrawal be kept at least five months): the newest row per number is what holds."""
+
+    phone = models.CharField(max_length=32, db_index=True)
+    given = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["phone", "-at"], name="consent_latest")]
+
+    def __str__(self):
+        return f"{self.phone} {'yes' if self.given else 'no'} ({self.source})"

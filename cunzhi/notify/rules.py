@@ -13,6 +13,7 @@ work: being one of its recipients is not enough.
 from cunzhi.notify import selectors
 from cunzhi.notify.about import about_reader
 from cunzhi.people import rules as people_rules
+from cunzhi.people.models import Role
 
 ANNOUNCEMENT = "announcement"
 
@@ -61,3 +62,13 @@ def can_list_notices(user) -> bool:
 
 def can_view_jobs(user) -> bool:
     return people_rules.has_role(user, people_rules.REGION_ADMIN_ROLES)
+
+
+# Who reads the texts no automatic reply took: those who keep the village's contact with its people
+# (the village's cadres; the county administrator for numbers no village registered). Office staff
+# do not: a text is nobody's case until someone reads it.
+SMS_QUEUE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
+
+
+def can_view_sms_queue(user) -> bool:
+    return people_rules.has_role(user, SMS_QUEUE_ROLES)

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cunzhi.notify import about
-from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Notice
+from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, InboundSms, InboundStatus, Notice
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import Delegation, DelegationScope, User
 
@@ -120,4 +120,11 @@ def failures(*, notice: Notice):
         Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PERMANENT_FAILURE])
         .select_related("recipient")
         .order_by("status", "recipient__phone")
+    )
+
+
+def inbound_waiting(*, user, roles):
+    """Texts from phones waiting for staff, in the regions where the user holds one of `roles`, oldest first."""
+    return InboundSms.objects.filter(people_rules.scope_q(user, roles), status=InboundStatus.WAITING).order_by(
+        "received_at", "id"
     )

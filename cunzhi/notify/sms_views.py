@@ -1,13 +1,20 @@
-"""What the SMS gateway calls: delivery reports (and, next, incoming texts). Only our gateway may call:
-it proves itself with the shared secret written into the URLs it was given (settings.KANNEL_SECRET)."""
+"""What the SMS gateway calls (delivery reports, incoming texts) and the staff queue of incoming texts.
+Only our gateway may call the first two: it proves itself with the shared secret written into the URLs
+it was given (settings.KANNEL_SECRET)."""
 
 import hmac
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from cunzhi.notify import services
+from cunzhi.notify import rules, selectors, services, sms
 
 
 def _from_gateway(request) -> bool:
@@ -27,3 +34,39 @@ def delivery_report(request):
         return HttpResponseBadRequest("status must be a number\n", content_type="text/plain")
     outcome = services.delivery_report(ref=request.GET.get("ref", ""), status=status)
     return HttpResponse(f"{outcome}\n", content_type="text/plain")
+
+
+@require_GET
+def inbound(request):
+    """Kannel's get-url: ?from=%p&to=%P&text=%a&id=%I. The body is empty: answers go out as their own
+    texts (so they are recorded and retried like every other)."""
+    if not _from_gateway(request):
+        return HttpResponseForbidden("not the configured SMS gateway\n", content_type="text/plain")
+    gateway_id, sender = request.GET.get("id", "").strip(), request.GET.get("from", "").strip()
+    if not gateway_id or not sender:
+        return HttpResponseBadRequest("id and from are required\n", content_type="text/plain")
+    sms.inbound_receive(
+        gateway_id=gateway_id, sender=sender, receiver=request.GET.get("to", ""), text=request.GET.get("text", "")
+    )
+    return HttpResponse("", content_type="text/plain")
+
+
+@login_required
+def queue(request):
+    """Texts from phones that no reply handler took: staff read them and close them."""
+    if not rules.can_view_sms_queue(request.user):
+        raise PermissionDenied
+    waiting = selectors.inbound_waiting(user=request.user, roles=rules.SMS_QUEUE_ROLES)
+    page = Paginator(waiting, 50).get_page(request.GET.get("page"))
+    return render(request, "notify/sms_queue.html", {"page": page})
+
+
+@login_required
+@require_POST
+def queue_close(request, pk: int):
+    if not rules.can_view_sms_queue(request.user):
+        raise PermissionDenied
+    item = get_object_or_404(selectors.inbound_waiting(user=request.user, roles=rules.SMS_QUEUE_ROLES), pk=pk)
+    sms.inbound_close(sms=item, actor=request.user)
+    messages.success(request, _("Marked as dealt with."))
+    return redirect("notify:sms_queue")

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from cunzhi.notify import services
+from cunzhi.notify import services, sms
 
 
 @task()
@@ -17,3 +17,9 @@ def job_run_task(*, run_id: int) -> str:
     from cunzhi.notify.jobs import job_execute
 
     return job_execute(run_id=run_id)
+
+
+@task()
+def sms_answer_task(*, inbound_id: int) -> str:
+    """Send the answer to one text a phone sent (notify/sms.py)."""
+    return sms.inbound_answer_send(inbound_id=inbound_id)

@@ -196,9 +196,10 @@ class KannelSmsGateway:
             "password": settings.KANNEL_PASSWORD,
             "to": phone,
             "text": text,
-            "coding": "2",  # UCS-2: Chinese text (70 characters a segment)
-            "charset": "UTF-8",  # ...which we hand over as UTF-8; smsbox converts
+            "charset": "UTF-8",  # what we hand over; smsbox converts
         }
+        if not text.isascii():
+            params["coding"] = "2"  # UCS-2 for Chinese (70 characters a segment; plain text gets 160)
         if settings.KANNEL_SENDER:
             params["from"] = settings.KANNEL_SENDER
         if ref and settings.KANNEL_DLR_URL:

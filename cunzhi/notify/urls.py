@@ -14,4 +14,7 @@ urlpatterns = [
     path("notices/<str:public_id>/resend/", views.notice_resend, name="resend"),
     path("jobs/", views.job_list, name="jobs"),
     path("sms/delivery-report/", sms_views.delivery_report, name="sms_delivery_report"),
+    path("sms/inbound/", sms_views.inbound, name="sms_inbound"),
+    path("sms/", sms_views.queue, name="sms_queue"),
+    path("sms/<int:pk>/close/", sms_views.queue_close, name="sms_queue_close"),
 ]

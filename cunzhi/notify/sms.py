@@ -1,0 +1,177 @@
+"""Texts that phones send to the platform: received once, handed to the reply handlers, answered.
+
+The gateway (Kannel's get-url) may hand the same text over several times; its message id makes that
+one row and one effect. Every text is kept whatever it says. Handlers are tried in order: stopping
+and restarting texts first (notify's own), then those the domains register in their AppConfig.ready
+(a concern's rating, a meeting reply, a status query). A text no handler takes waits for staff in
+the queue of the sender's village (of the county, for a number nobody registered).
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cunzhi.core.idnumbers import fold_width, normalize_phone
+from cunzhi.notify import transports
+from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, SmsConsent
+from cunzhi.people.models import Villager
+from cunzhi.regions.models import Level, Region
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # longer texts are kept cut here (a concatenated SMS is at most a few hundred characters)
+STOP_WORDS = {"TD", "T", "退订", "N"}
+START_WORDS = {"DY", "订阅"}
+
+
+@dataclass
+class Handled:
+    """What a handler did with a text: its name (shown to staff) and the answer to send back."""
+
+    name: str
+    answer: str = ""
+
+
+@dataclass
+class Incoming:
+    """A text as handlers see it: the row, its words (width folded, trimmed) and who sent it."""
+
+    sms: InboundSms
+    words: str
+    villagers: list[Villager]  # every villager registered with the number (a household may share one)
+
+
+Handler = Callable[[Incoming], Handled | None]
+HANDLERS: list[tuple[str, Handler]] = []
+
+
+def reply_handler_register(name: str, handler: Handler) -> None:
+    """Domains add their handlers at start; each returns None for a text that is not for it."""
+    if all(n != name for n, _h in HANDLERS):
+        HANDLERS.append((name, handler))
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[\s。.!！,，]+$", "", fold_width(text).strip())
+
+
+def consent_given(phone: str) -> bool | None:
+    """The number's newest recorded consent to non-mandatory texts (None: never recorded)."""
+    row = SmsConsent.objects.filter(phone=phone).order_by("-at", "-id").values_list("given", flat=True).first()
+    return row
+
+
+def consent_record(*, phone: str, given: bool, source: str, actor=None, now=None) -> SmsConsent:
+    """Write one change of a number's consent (history kept: withdrawals stay on record)."""
+    return SmsConsent.objects.create(
+        phone=normalize_phone(phone),
+        given=given,
+        source=source,
+        at=now or timezone.now(),
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _stop_or_start(incoming: Incoming) -> Handled | None:
+    word = incoming.words.upper()
+    if word in STOP_WORDS:
+        consent_record(phone=incoming.sms.sender, given=False, source=ConsentSource.REPLY)
+        return Handled(
+            "notify.stop",
+            _("You will get no more texts except notices the law requires. Reply DY to start again."),
+        )
+    if word in START_WORDS:
+        consent_record(phone=incoming.sms.sender, given=True, source=ConsentSource.REPLY)
+        return Handled("notify.start", _("You will get the village's texts again. Reply TD to stop."))
+    return None
+
+
+reply_handler_register("notify.stop", _stop_or_start)
+
+
+def _county_code() -> str:
+    return Region.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", flat=True).first() or ""
+
+
+def inbound_receive(*, gateway_id: str, sender: str, receiver: str, text: str, now=None) -> InboundSms:
+    """Keep one text and act on it once; a repeated hand-over returns the row it made the first time."""
+    now = now or timezone.now()
+    phone = normalize_phone(sender)[:32]
+    villagers = list(Villager.objects.filter(phone=phone).select_related("user").order_by("pk")) if phone else []
+    try:
+        with transaction.atomic():
+            sms = InboundSms.objects.create(
+                gateway_id=gateway_id[:100],
+                sender=phone,
+                receiver=normalize_phone(receiver)[:32],
+                text=text[:MAX_TEXT],
+                received_at=now,
+                region_code=villagers[0].region_code if villagers else _county_code(),
+            )
+    except IntegrityError:
+        return InboundSms.objects.get(gateway_id=gateway_id[:100])
+    language = next((v.user.language for v in villagers if v.user_id and v.user.language), None)
+    with translation.override(language or translation.get_language()):
+        handled = _dispatch(Incoming(sms=sms, words=_words(text), villagers=villagers))
+        if handled is None:
+            sms.status = InboundStatus.WAITING
+            sms.answer = (
+                _("Received. Village staff will read your message.")
+                if villagers
+                else _("Received. This number is not registered with a village; staff will read your message.")
+            )
+        else:
+            sms.status, sms.handled_as, sms.answer = InboundStatus.HANDLED, handled.name, handled.answer
+    sms.save(update_fields=["status", "handled_as", "answer"])
+    if sms.answer:
+        from cunzhi.notify.tasks import sms_answer_task  # tasks.py calls this module (as services do)
+
+        transaction.on_commit(lambda: sms_answer_task.enqueue(inbound_id=sms.pk))
+    return sms
+
+
+def _dispatch(incoming: Incoming) -> Handled | None:
+    if not incoming.words:
+        return None
+    for name, handler in HANDLERS:
+        try:
+            with transaction.atomic():
+                handled = handler(incoming)
+        except Exception:  # a handler's bug must not lose the text: it waits for staff
+            log.exception("reply handler %s failed on inbound text %s", name, incoming.sms.pk)
+            return None
+        if handled is not None:
+            return handled
+    return None
+
+
+def inbound_answer_send(*, inbound_id: int, now=None) -> str:
+    """Send the answer to one text, claimed first so it is never sent twice."""
+    now = now or timezone.now()
+    claimed = (
+        InboundSms.objects.filter(pk=inbound_id, answer_sent_at__isnull=True)
+        .exclude(answer="")
+        .update(answer_sent_at=now)
+    )
+    if not claimed:
+        return "nothing to send"
+    sms = InboundSms.objects.get(pk=inbound_id)
+    try:
+        transports.SmsTransport().send(transports.Message(to=sms.sender, subject="", body="", sms_text=sms.answer))
+    except transports.TransportError as exc:
+        # Not sent: released for the next try, and the error shown in the staff queue.
+        InboundSms.objects.filter(pk=inbound_id).update(answer_sent_at=None, answer_error=str(exc)[:2000])
+        return "failed"
+    InboundSms.objects.filter(pk=inbound_id).update(answer_error="")
+    return "sent"
+
+
+def inbound_close(*, sms: InboundSms, actor, now=None) -> None:
+    """Staff have dealt with a waiting text."""
+    sms.status, sms.closed_by, sms.closed_at = InboundStatus.CLOSED, actor, now or timezone.now()
+    sms.save(update_fields=["status", "closed_by", "closed_at"])
