@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunzhi.core.models import TimeStamped, public_id
 
@@ -181,10 +182,10 @@ class InboundSms(models.Model):
     it says: the gateway's own id makes a repeated hand-over one row (and one effect)."""
 
     gateway_id = models.CharField(max_length=100, unique=True)
-    sender = models.CharField(_("from"), max_length=32, db_index=True)
-    receiver = models.CharField(_("to"), max_length=32, blank=True)
-    text = models.TextField(_("text"), blank=True)
-    received_at = models.DateTimeField(_("received"))
+    sender = models.CharField(pgettext_lazy("sms", "from"), max_length=32, db_index=True)
+    receiver = models.CharField(pgettext_lazy("sms", "to"), max_length=32, blank=True)
+    text = models.TextField(pgettext_lazy("sms", "text"), blank=True)
+    received_at = models.DateTimeField(pgettext_lazy("sms", "received"))
     # The sender's village, when the number is a villager's: whose staff see it in their queue.
     region_code = models.CharField(max_length=15, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=InboundStatus.choices, default=InboundStatus.WAITING)
