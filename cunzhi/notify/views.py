@@ -44,6 +44,7 @@ def inbox(request):
             "items": items,
             "staff": rules.can_list_notices(request.user),
             "county_admin": rules.can_view_jobs(request.user),
+            "sms_queue": rules.can_view_sms_queue(request.user),
         },
     )
 

@@ -174,3 +174,9 @@ def test_a_stop_text_from_a_phone_through_kannel(world, tmp_path, live_server, s
         assert answer[1] == "13900000001" and "DY" in answer[2]
     finally:
         box.stop()
+
+
+def test_the_inbox_links_the_queue_for_those_who_read_it(world, login):
+    url = reverse("notify:sms_queue")
+    assert url in login(world.cadre_a).get(reverse("notify:inbox")).text
+    assert url not in login(world.township_staff).get(reverse("notify:inbox")).text
