@@ -7,7 +7,7 @@ from django.utils import timezone
 from cunzhi.notify import about
 from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, InboundSms, InboundStatus, Notice
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import Delegation, DelegationScope, User
+from cunzhi.people.models import Delegation, DelegationScope, User, Villager
 
 
 def inbox_items(*, user):
@@ -128,3 +128,14 @@ def inbound_waiting(*, user, roles):
     return InboundSms.objects.filter(people_rules.scope_q(user, roles), status=InboundStatus.WAITING).order_by(
         "received_at", "id"
     )
+
+
+def senders(*, phones: set[str]) -> dict[str, str]:
+    """Who registered each number: "name (village)", several names for a number a household shares.
+    One query for a page of texts."""
+    names: dict[str, list[str]] = {}
+    for phone, name, village in (
+        Villager.objects.filter(phone__in=phones).order_by("pk").values_list("phone", "name", "village__name")
+    ):
+        names.setdefault(phone, []).append(f"{name}（{village}）")
+    return {phone: "、".join(n) for phone, n in names.items()}

@@ -58,7 +58,9 @@ def queue(request):
         raise PermissionDenied
     waiting = selectors.inbound_waiting(user=request.user, roles=rules.SMS_QUEUE_ROLES)
     page = Paginator(waiting, 50).get_page(request.GET.get("page"))
-    return render(request, "notify/sms_queue.html", {"page": page})
+    who = selectors.senders(phones={m.sender for m in page})
+    items = [(m, who.get(m.sender, "")) for m in page]
+    return render(request, "notify/sms_queue.html", {"page": page, "items": items})
 
 
 @login_required

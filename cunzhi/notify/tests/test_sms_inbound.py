@@ -180,3 +180,17 @@ def test_the_inbox_links_the_queue_for_those_who_read_it(world, login):
     url = reverse("notify:sms_queue")
     assert url in login(world.cadre_a).get(reverse("notify:inbox")).text
     assert url not in login(world.township_staff).get(reverse("notify:inbox")).text
+
+
+def test_queue_page_queries_do_not_grow_with_the_texts(world, login, gateway_settings, django_assert_max_num_queries):
+    client = login(world.cadre_a)
+    url = reverse("notify:sms_queue")
+    sms.inbound_receive(gateway_id="first", sender="13900000001", receiver="", text="一")
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for n in range(30):
+        sms.inbound_receive(gateway_id=f"g{n}", sender=f"139000000{n % 3 + 1:02d}", receiver="", text=f"第{n}条")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.text.count('<li class="card item">') == 21  # 1 + 20 of village A (the rest: village B)
