@@ -231,3 +231,23 @@ class SmsConsent(models.Model):
 
     def __str__(self):
         return f"{self.phone} {'yes' if self.given else 'no'} ({self.source})"
+
+
+class LoginCode(models.Model):
+    """A 6-digit code sent by text to log in without a password (5 minutes, once). Only its keyed
+    hash is stored; wrong guesses are counted and end the code."""
+
+    phone = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent = models.BooleanField(default=False)  # False: the number has no account, nothing was sent
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "-created_at"], name="login_code_phone")]
+
+    def __str__(self):
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

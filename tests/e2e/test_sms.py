@@ -1,6 +1,8 @@
 """In a real browser, on a phone: a village cadre reads the texts villagers sent that no automatic
 reply took, in normal and larger text, and marks one as dealt with."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -38,3 +40,25 @@ def test_cadre_reads_and_closes_texts_on_a_phone(texts, open_page, live_server, 
     shot(page, f"sms-queue-phone{'-large' if large else ''}")
     rows.first.locator("button[type=submit]").click()
     expect(page.locator("main li.card")).to_have_count(1)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal-text", "large-text"])
+def test_villager_logs_in_with_a_code_by_text_on_a_phone(texts, open_page, live_server, tmp_path, large):
+    world = texts  # the test world, committed, with SMS written to tmp_path
+    page = open_page(PHONE)
+    if large:
+        page.context.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
+    suffix = "-large" if large else ""
+    page.goto(reverse("login"))
+    page.locator(f"a[href='{reverse('code_login')}']").click()
+    page.locator("#id_phone").fill(world.villager_a.phone)
+    assert horizontal_overflow(page) <= 0
+    shot(page, f"code-login-phone{suffix}")
+    page.locator("main form button[type=submit]").click()
+    (text,) = [p.read_text(encoding="utf-8") for p in tmp_path.glob("*.txt")]
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", text).group(0)
+    page.locator("#id_code").fill(code)
+    assert horizontal_overflow(page) <= 0
+    shot(page, f"code-login-enter-phone{suffix}")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text(world.villager_a.name)
