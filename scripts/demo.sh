@@ -8,7 +8,7 @@ PORT=${PORT:-8000}
 # built from SITE_URL: the web server, the worker and seed_demo must all see the demo's own port.
 export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 # SMS through a real gateway: Kannel with Kannel's test operator (fakesmsc) on this machine.
-export SMS_BACKEND=kannel KANNEL_SENDSMS_URL=http://127.0.0.1:13013/cgi-bin/sendsms
+export SMS_BACKEND=kannel KANNEL_SENDSMS_URL=http://127.0.0.1:13013/cgi-bin/sendsms KANNEL_SENDER=106900001
 export KANNEL_PASSWORD="${KANNEL_PASSWORD:-demo-$(head -c6 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export KANNEL_SECRET="${KANNEL_SECRET:-$KANNEL_PASSWORD}" KANNEL_DLR_URL="$SITE_URL/notify/sms/delivery-report/"
 PY=.venv/bin/python

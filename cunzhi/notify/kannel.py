@@ -87,7 +87,6 @@ group = smsbox
 bearerbox-host = 127.0.0.1
 sendsms-port = {self.sendsms_port}
 sendsms-interface = 127.0.0.1
-global-sender = {self.sender}
 log-file = "{f}/smsbox.log"
 log-level = 1
 mo-recode = true
@@ -98,6 +97,9 @@ group = sendsms-user
 username = {self.username}
 password = {self.password}
 forced-smsc = operator
+# Not smsbox's global-sender: that would also overwrite the number phones sent their texts to,
+# which carries the reply code.
+default-sender = {self.sender}
 max-messages = 3
 concatenation = true
 

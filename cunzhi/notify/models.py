@@ -63,6 +63,11 @@ class Notice(TimeStamped):
     about_type = models.CharField(max_length=100, blank=True)
     about_id = models.PositiveBigIntegerField(null=True, blank=True)
     recipient_count = models.PositiveIntegerField(default=0)
+    # A notice that takes an answer by text: the reply handler a domain registered (notify.sms) and
+    # the short code that names this notice. Its texts come from the service number + code, so a
+    # plain reply reaches it; a reply to the bare number may start with the code instead.
+    reply_handler = models.CharField(max_length=50, blank=True)
+    reply_code = models.CharField(max_length=8, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -153,6 +153,7 @@ def notice_send(
     context: dict | None = None,
     link: str = "",
     about=None,
+    reply_handler: str = "",
     now=None,
     **params,
 ) -> Notice:
@@ -160,6 +161,8 @@ def notice_send(
 
     `about` is the object the notice is about (an application, a concern): whoever may read it may read
     the notice. Its type must be registered (notify.about), or nobody but the recipients could read it.
+    `reply_handler` names the handler (notify.sms) that takes the texts recipients send back; the
+    notice then gets a reply code, and its texts come from the service number + that code.
     """
     if not template and not subject:
         raise ValueError("a notice needs a subject (per language) or a template")
@@ -181,6 +184,8 @@ def notice_send(
             link=link,
             about_type=about_type,
             about_id=about.pk if about is not None else None,
+            reply_handler=reply_handler,
+            reply_code=_reply_code_new(now) if reply_handler else "",
         )
         planned = strategy.plan(urgent=urgency == Urgency.URGENT, now=now, region_code=region_code, **params)
         rows, tokens, in_batch, token = [], [], 0, ""
@@ -230,6 +235,20 @@ def notice_send(
         )
         _enqueue_batches(tokens)
     return notice
+
+
+# A reply code names one notice for this long; after it the code may name another notice.
+REPLY_CODE_DAYS = 60
+
+
+def _reply_code_new(now: dt.datetime) -> str:
+    """A short code no notice of the last REPLY_CODE_DAYS uses: 4 digits while they last, then longer."""
+    recent = Notice.objects.filter(created_at__gt=now - dt.timedelta(days=REPLY_CODE_DAYS))
+    for digits in (4, 4, 4, 5, 5, 6, 6, 8):
+        code = f"{secrets.randbelow(10**digits):0{digits}d}"
+        if not recent.filter(reply_code=code).exists():
+            return code
+    raise RuntimeError("no free reply code")  # 8 digits: practically impossible
 
 
 def _backoff(tries: int) -> dt.timedelta:
@@ -406,7 +425,7 @@ def deliveries_send(*, token: str, now=None) -> dict:
                         html=notice_html(notice, d.language, subject, body, link),
                         key=key,
                     )
-                message = dataclasses.replace(texts[key], to=d.address, ref=str(d.pk))
+                message = dataclasses.replace(texts[key], to=d.address, ref=str(d.pk), reply_code=notice.reply_code)
                 claimed, done = _claim(d, token=token, done=done), None
                 if not claimed:
                     counts["taken_over"] += 1

@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.notify import transports
-from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, SmsConsent
+from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, Notice, SmsConsent
 from cunzhi.people.models import Villager
 from cunzhi.regions.models import Level, Region
 
@@ -39,11 +40,27 @@ class Handled:
 
 @dataclass
 class Incoming:
-    """A text as handlers see it: the row, its words (width folded, trimmed) and who sent it."""
+    """A text as handlers see it: the row, its words (width folded, trimmed, the reply code taken off),
+    who sent it, and the notice it answers (by the code), if any."""
 
     sms: InboundSms
     words: str
     villagers: list[Villager]  # every villager registered with the number (a household may share one)
+    notice: Notice | None = None
+
+
+def _answered_notice(receiver: str, words: str) -> tuple[Notice | None, str]:
+    """The notice a reply answers: by the extension of the service number it was sent to (a plain
+    reply), or by the code it starts with ("4721 1", sent to the bare number)."""
+    service, code = settings.KANNEL_SENDER, ""
+    if service and receiver.startswith(service) and len(receiver) > len(service):
+        code = receiver[len(service) :]
+    elif m := re.match(r"^#?(\d{4,8})\s+(\S.*)$", words):
+        code, words = m.group(1), m.group(2)
+    if not code:
+        return None, words
+    notice = Notice.objects.filter(reply_code=code).exclude(reply_handler="").order_by("-created_at").first()
+    return notice, words
 
 
 Handler = Callable[[Incoming], Handled | None]
@@ -117,7 +134,8 @@ def inbound_receive(*, gateway_id: str, sender: str, receiver: str, text: str, n
         return InboundSms.objects.get(gateway_id=gateway_id[:100])
     language = next((v.user.language for v in villagers if v.user_id and v.user.language), None)
     with translation.override(language or translation.get_language()):
-        handled = _dispatch(Incoming(sms=sms, words=_words(text), villagers=villagers))
+        notice, words = _answered_notice(sms.receiver, _words(text))
+        handled = _dispatch(Incoming(sms=sms, words=words, villagers=villagers, notice=notice))
         if handled is None:
             sms.status = InboundStatus.WAITING
             sms.answer = (

@@ -42,6 +42,7 @@ class Message:
     # e-mail transport builds the MIME message once per key instead of once per person.
     key: tuple | None = None
     ref: str = ""  # names the delivery in the gateway's delivery report (SMS through Kannel)
+    reply_code: str = ""  # SMS: sent from the service number + this code, so replies find their notice
 
 
 def sms_compose(text: str, link: str, limit: int | None = None) -> str:
@@ -142,12 +143,13 @@ class EmailTransport:
 class FileSmsGateway:
     """Demo gateway: one text file per message in settings.SMS_FILE_PATH (data/sms/)."""
 
-    def send(self, phone: str, text: str, ref: str = "") -> None:
+    def send(self, phone: str, text: str, ref: str = "", reply_code: str = "") -> None:
         folder = Path(settings.SMS_FILE_PATH)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{timezone.now():%Y%m%d-%H%M%S}-{phone}-{secrets.token_hex(3)}.txt"
-            (folder / name).write_text(f"To: {phone}\n\n{text}\n", encoding="utf-8")
+            head = f"To: {phone}\n" + (f"Reply-Code: {reply_code}\n" if reply_code else "")
+            (folder / name).write_text(f"{head}\n{text}\n", encoding="utf-8")
         except OSError as exc:
             raise TransportError(f"cannot write the SMS file: {exc!r}") from exc
 
@@ -155,7 +157,7 @@ class FileSmsGateway:
 class HttpSmsGateway:
     """Any HTTP SMS gateway: POST settings.SMS_HTTP_TEMPLATE (with $phone, $text) to SMS_HTTP_URL; 2xx is success."""
 
-    def send(self, phone: str, text: str, ref: str = "") -> None:
+    def send(self, phone: str, text: str, ref: str = "", reply_code: str = "") -> None:
         url = settings.SMS_HTTP_URL
         if not url:
             raise TransportError("SMS_HTTP_URL is not set")
@@ -190,7 +192,7 @@ DLR_MASK = 1 | 2 | 16
 class KannelSmsGateway:
     """Kannel's smsbox `sendsms` (notify/kannel.py runs Kannel): UCS-2, with a delivery report URL naming `ref`."""
 
-    def send(self, phone: str, text: str, ref: str = "") -> None:
+    def send(self, phone: str, text: str, ref: str = "", reply_code: str = "") -> None:
         params = {
             "username": settings.KANNEL_USERNAME,
             "password": settings.KANNEL_PASSWORD,
@@ -201,7 +203,8 @@ class KannelSmsGateway:
         if not text.isascii():
             params["coding"] = "2"  # UCS-2 for Chinese (70 characters a segment; plain text gets 160)
         if settings.KANNEL_SENDER:
-            params["from"] = settings.KANNEL_SENDER
+            # The operator routes replies to any extension of the service number back to us.
+            params["from"] = settings.KANNEL_SENDER + reply_code
         if ref and settings.KANNEL_DLR_URL:
             params["dlr-mask"] = str(DLR_MASK)
             params["dlr-url"] = (
@@ -246,7 +249,8 @@ class SmsTransport:
     def send(self, message: Message) -> None:
         if not message.to:
             raise PermanentTransportError("no mobile number")
-        self.gateway.send(message.to, message.sms_text or message.subject, ref=message.ref)
+        text = message.sms_text or message.subject
+        self.gateway.send(message.to, text, ref=message.ref, reply_code=message.reply_code)
 
 
 TRANSPORTS = {"inbox": InboxTransport, "email": EmailTransport, "sms": SmsTransport}

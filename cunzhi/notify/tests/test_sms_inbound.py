@@ -194,3 +194,87 @@ def test_queue_page_queries_do_not_grow_with_the_texts(world, login, gateway_set
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
     assert page.text.count('<li class="card item">') == 21  # 1 + 20 of village A (the rest: village B)
+
+
+# --- replies to a notice, found by its reply code -------------------------------------------------
+
+
+@pytest.fixture
+def echo_handler(monkeypatch):
+    """A domain's handler: takes replies to notices that asked for it, says which notice and what."""
+    seen = []
+
+    def echo(incoming):
+        if incoming.notice is None or incoming.notice.reply_handler != "test.echo":
+            return None
+        seen.append((incoming.notice.pk, incoming.words, [v.name for v in incoming.villagers]))
+        return sms.Handled("test.echo", "ok")
+
+    monkeypatch.setattr(sms, "HANDLERS", [*sms.HANDLERS, ("test.echo", echo)])
+    return seen
+
+
+def test_a_reply_finds_its_notice_by_the_number_it_was_sent_to_or_by_its_code(
+    world, gateway_settings, settings, echo_handler
+):
+    from cunzhi.notify import services
+
+    settings.KANNEL_SENDER = "106900001"
+    notice = services.notice_send(
+        kind="direct", users=[world.villager_a], subject={"en": "Meeting"}, body={"en": "?"}, reply_handler="test.echo"
+    )
+    assert notice.reply_code.isdigit() and len(notice.reply_code) >= 4
+    # A plain reply: the phone answers the number the text came from.
+    sms.inbound_receive(gateway_id="r1", sender="13900000001", receiver="106900001" + notice.reply_code, text="1")
+    # A reply to the bare number, starting with the code.
+    sms.inbound_receive(gateway_id="r2", sender="13900000001", receiver="106900001", text=f"{notice.reply_code} 2")
+    # An unknown code: nobody's notice; it waits for staff.
+    other = sms.inbound_receive(gateway_id="r3", sender="13900000001", receiver="1069000019999999", text="3")
+    assert echo_handler == [(notice.pk, "1", ["张三"]), (notice.pk, "2", ["张三"])]
+    assert other.status == InboundStatus.WAITING
+
+
+def test_reply_codes_stay_unique_among_recent_notices(world, gateway_settings):
+    from cunzhi.notify import services
+
+    codes = {
+        services.notice_send(
+            kind="direct", users=[world.villager_a], subject={"en": "x"}, body={"en": "y"}, reply_handler="test.echo"
+        ).reply_code
+        for _ in range(40)
+    }
+    assert len(codes) == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_from_a_phone_reaches_its_notice_through_kannel(world, tmp_path, live_server, settings, echo_handler):
+    from cunzhi.notify import services
+
+    settings.KANNEL_SECRET, settings.TASKS = SECRET, IMMEDIATE
+    box = KannelBox(
+        folder=tmp_path / "kannel",
+        get_url=f"{live_server.url}{reverse('notify:sms_inbound')}?from=%p&to=%P&text=%a&id=%I&secret={SECRET}",
+    ).start()
+    try:
+        settings.SMS_BACKEND, settings.KANNEL_SENDSMS_URL = "kannel", box.sendsms_url
+        settings.KANNEL_SENDER = box.sender
+        settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = box.username, box.password
+        notice = services.notice_send(
+            kind="direct",
+            users=[world.villager_a],
+            subject={"en": "Meeting on Sunday: reply 1 to come", "zh-hans": "周日开会，回复1参加"},
+            body={"en": "?"},
+            urgency="urgent",
+            reply_handler="test.echo",
+        )
+        deadline = time.monotonic() + 20
+        while not box.received() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ((sender, to, _text),) = box.received()
+        assert (sender, to) == (box.sender + notice.reply_code, "13900000001")
+        box.inject(to, sender, "1")  # the villager presses "reply" and sends 1
+        while not echo_handler and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert echo_handler == [(notice.pk, "1", ["张三"])], list(InboundSms.objects.values())
+    finally:
+        box.stop()
