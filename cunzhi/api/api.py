@@ -2,8 +2,8 @@
 
 from ninja import NinjaAPI
 
-from cunzhi.api import errors
-from cunzhi.api.auth import AUTH
+from cunzhi.core.apikit import errors
+from cunzhi.core.apikit.auth import AUTH
 
 api = NinjaAPI(
     title="Cunzhi API",

@@ -5,3 +5,10 @@ class ApiConfig(AppConfig):
     name = "cunzhi.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self):
+        from cunzhi.api.services import token_check
+        from cunzhi.core.apikit.auth import bearer_lookup_set
+
+        # The kit's bearer check (used by every domain's router) finds tokens here.
+        bearer_lookup_set(token_check)

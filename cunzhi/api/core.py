@@ -9,8 +9,8 @@ from django.utils.translation import ngettext
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
-from cunzhi.api.errors import AUTH_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.api.services import token_issue, token_revoke
+from cunzhi.core.apikit.errors import AUTH_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.core.idnumbers import validate_phone
 from cunzhi.core.ratelimits import LOGIN_RATE
 from cunzhi.people import rules

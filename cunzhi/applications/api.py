@@ -19,9 +19,9 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
-from cunzhi.api.pagination import Pages
 from cunzhi.core import workdays
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind
 from cunzhi.people.services import access_record

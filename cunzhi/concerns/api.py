@@ -21,8 +21,8 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError
-from cunzhi.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pages
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError
+from cunzhi.core.apikit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pages
 from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import User, Villager

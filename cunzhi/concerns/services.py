@@ -8,7 +8,6 @@ Villagers and owners are told through notify.notice_send (templates notify/messa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cunzhi.concerns.events import ConcernEvent
+from cunzhi.core.apikeys import key_end, key_find, key_new
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import fold_width, mask_name
@@ -997,20 +997,16 @@ def rule_delete(*, actor, rule: RoutingRule) -> None:
     rule.delete()
 
 
-def open311_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def open311_key_issue(*, name: str, actor=None) -> tuple[str, Open311Key]:
-    """A new Open311 API key: the plain key is returned once, only its hash is stored."""
+    """A new Open311 API key: the plain key is returned once, only its hash is stored (core/apikeys.py)."""
     name = (name or "").strip()[:100]
     if not name:
         raise ValidationError({"name": _("Name the system that will use the key.")})
-    key = secrets.token_urlsafe(24)
+    key, key_hash, key_prefix = key_new()
     row = Open311Key.objects.create(
         name=name,
-        key_hash=open311_key_hash(key),
-        key_prefix=key[:8],
+        key_hash=key_hash,
+        key_prefix=key_prefix,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit_record(
@@ -1021,20 +1017,11 @@ def open311_key_issue(*, name: str, actor=None) -> tuple[str, Open311Key]:
 
 def open311_key_revoke(*, actor, key: Open311Key) -> Open311Key:
     """End an Open311 key now; revoking twice changes nothing."""
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at", "updated_at"])
+    if key_end(key):
         audit_record(actor=actor, action=ConcernEvent.OPEN311_KEY_REVOKE, obj=key, after={"prefix": key.key_prefix})
     return key
 
 
 def open311_key_check(*, key: str) -> Open311Key | None:
     """The live key with this value (its last use is written at most once a minute)."""
-    if not key:
-        return None
-    row = Open311Key.objects.filter(key_hash=open311_key_hash(key), revoked_at__isnull=True).first()
-    if row is not None:
-        now = timezone.now()
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            Open311Key.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row
+    return key_find(Open311Key.objects.filter(revoked_at__isnull=True), key)

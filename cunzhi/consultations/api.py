@@ -21,10 +21,10 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.pagination import paginate
 
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
-from cunzhi.api.pagination import Pages
 from cunzhi.consultations import rules, selectors, services, texts
 from cunzhi.consultations.models import Adoption, Comment, DraftKind, ResponseReport, Status, Visibility
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.people.models import Office, Villager
 from cunzhi.regions.models import Region

@@ -15,22 +15,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from cunzhi.api.auth import AUTH
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
-from cunzhi.api.pagination import Pages
+from cunzhi.core.apikit.auth import PUBLIC
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure import rules, selectors, services
 from cunzhi.disclosure.models import Category, PostStatus
 
 router = Router(tags=["disclosure"])
 
-
-def _anyone(request):
-    """Public endpoints: a caller without credentials is let in as a visitor."""
-    return True
-
-
-PUBLIC = [*AUTH, _anyone]
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from cunzhi.api.errors import OBJECT_ERRORS, ApiError
+from cunzhi.core.apikit.errors import OBJECT_ERRORS, ApiError
 from cunzhi.insights import periods, rules, selectors
 from cunzhi.regions.models import Region
 

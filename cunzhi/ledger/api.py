@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from cunzhi.api.auth import AUTH
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
-from cunzhi.api.pagination import Pages
+from cunzhi.core.apikit.auth import PUBLIC
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.ledger import rules, selectors, services
 from cunzhi.ledger.models import Direction, Entry, FinanceCategory, PeriodKind
 from cunzhi.people.models import Villager
@@ -24,13 +24,6 @@ router = Router(tags=["ledger"])
 CODE = Path(..., pattern=r"^\d{12}$", description="12-digit area code of the village")
 ID = Path(..., max_length=16)
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
-
-
-def _anyone(request):
-    return True
-
-
-PUBLIC = [*AUTH, _anyone]
 
 
 class EntryIn(Schema):

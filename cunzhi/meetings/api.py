@@ -13,8 +13,8 @@ from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS, ErrorOut, ValidationErrorOut
-from cunzhi.api.pagination import Pages
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ErrorOut, ValidationErrorOut
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.meetings import rules, selectors, services
 from cunzhi.meetings.models import Body, Choice, Meeting, MeetingMember, MeetingStatus, Motion, MotionStatus
 

@@ -22,7 +22,6 @@ import json
 import os
 import queue
 import random
-import secrets
 import sys
 import threading
 import time
@@ -39,7 +38,7 @@ def _setup(*, members: int, seed: int) -> dict:
     from django.utils import timezone
 
     from cunzhi.api.models import ApiToken
-    from cunzhi.api.services import token_hash
+    from cunzhi.core.apikeys import key_new
     from cunzhi.core.idnumbers import id_number_build
     from cunzhi.meetings import services
     from cunzhi.people.models import Household, Role, RoleAssignment, User, Villager
@@ -94,10 +93,10 @@ def _setup(*, members: int, seed: int) -> dict:
         tokens = []
         expires = timezone.now() + dt.timedelta(days=1)
         for u in users:
-            key = secrets.token_urlsafe(24)
+            key, key_hash, key_prefix = key_new()
             keys[u.pk] = key
             tokens.append(
-                ApiToken(user=u, key_hash=token_hash(key), key_prefix=key[:8], name="loadtest", expires_at=expires)
+                ApiToken(user=u, key_hash=key_hash, key_prefix=key_prefix, name="loadtest", expires_at=expires)
             )
         ApiToken.objects.bulk_create(tokens, batch_size=1000)
         meeting = services.meeting_create(

@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS
-from cunzhi.api.pagination import Pages
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.core.idnumbers import mask_phone
 from cunzhi.people import rules
 from cunzhi.people import selectors as people_selectors

@@ -10,8 +10,8 @@ from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
-from cunzhi.api.errors import LIST_ERRORS, OBJECT_ERRORS
-from cunzhi.api.pagination import Pages
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS
+from cunzhi.core.apikit.pagination import Pages
 from cunzhi.people import selectors as people_selectors
 from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level

@@ -1,30 +1,36 @@
-"""API authentication: the browser's session, or a bearer token for scripts and department systems."""
+"""API authentication: the browser's session, or a bearer token for scripts and department systems.
+
+The tokens themselves belong to cunzhi/api (model, issue, revoke): it hands the kit the function that finds
+the live token for a key (`bearer_lookup_set`, called from cunzhi/api/apps.py), so domains can name these
+classes (public endpoints list them before letting anyone in) without importing the API's assembly.
+"""
+
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from ninja.security import HttpBearer, SessionAuth
 
-from cunzhi.api.models import ApiToken
-from cunzhi.api.services import token_hash, token_issue  # noqa: F401  (token_issue kept importable here)
+# key -> the live token row (with `.user`), or None. Set once at start-up.
+_bearer_lookup: Callable[[str], Any] | None = None
+
+
+def bearer_lookup_set(lookup: Callable[[str], Any]) -> None:
+    """Plug in how a bearer key is checked (cunzhi/api does, at start-up)."""
+    global _bearer_lookup
+    _bearer_lookup = lookup
 
 
 class BearerAuth(HttpBearer):
     """`Authorization: Bearer <token>`: a live (not expired, not revoked) token of an active account."""
 
     def authenticate(self, request, token):
-        if not token:
+        if not token or _bearer_lookup is None:
             return None
-        now = timezone.now()
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=token_hash(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
-            .first()
-        )
+        row = _bearer_lookup(token)
         if row is None:
             return None
-        # Write last use at most once a minute: not one write per API call.
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         # DELETE /auth/token revokes the very token the request came with.
         request.api_token = row
@@ -61,3 +67,12 @@ class BrowserSessionAuth(SessionAuth):
 
 # Bearer first: a script's token wins over a stale browser session on the same client.
 AUTH = [BearerAuth(), BrowserSessionAuth()]
+
+
+def anyone(request) -> bool:
+    """Last in a public endpoint's auth list: a caller without credentials is let in as a visitor."""
+    return True
+
+
+# Public endpoints: who the caller is when known (a cadre sees more), else a visitor.
+PUBLIC = [*AUTH, anyone]

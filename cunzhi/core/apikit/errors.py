@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from cunzhi.core.middleware import too_large_message
 from cunzhi.core.text import join_list
 
-logger = logging.getLogger("cunzhi.api")
+logger = logging.getLogger("cunzhi.api")  # the name operators filter on
 
 CODES = {
     400: "bad_request",
