@@ -22,6 +22,7 @@ from cunzhi.core.files import private_file_response
 from cunzhi.core.idnumbers import normalize_id_number
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
+from cunzhi.core.views import add_errors, forbidden
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind, Villager
 from cunzhi.people.services import access_record
@@ -57,26 +58,6 @@ from .models import (
 )
 
 PAGE_SIZE = 20
-
-
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("You may not do this."),
-        },
-        status=403,
-    )
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- my services ---------------------------------------------------------------------------------
@@ -296,7 +277,7 @@ def _choose_villager(request, item):
     if request.method == "POST" and who is not None and who.is_valid():
         try:
             number = normalize_id_number(who.cleaned_data["id_number"])
-        except Exception:  # noqa: BLE001
+        except ValidationError:
             number = ""
         villager = Villager.objects.filter(id_hash=blind_index(number)).first() if number else None
         if villager is not None and rules.apply_channel(user, villager) == Channel.STATION:

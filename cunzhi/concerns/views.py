@@ -13,17 +13,21 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunzhi.concerns.events import ConcernEvent
 from cunzhi.core.events import label as event_label
 from cunzhi.core.files import private_file_response
 from cunzhi.core.idnumbers import mask_phone, normalize_phone
+from cunzhi.core.links import absolute_url
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.text import join_list
+from cunzhi.core.views import add_errors, forbidden_saying, service_action
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import DelegationScope, Office, User, Villager
@@ -37,24 +41,8 @@ from .models import Category, Channel, Clock, Concern, Level, Open311Key, Photo,
 PAGE_SIZE = 20
 
 
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("This page is for village and township staff."),
-        },
-        status=403,
-    )
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("This page is for village and township staff."))
 
 
 def _page(request, qs):
@@ -385,17 +373,15 @@ def _act(request, public_id, form_class, name, do, done_message, **form_kwargs):
     if callable(form_kwargs.get("candidates")):
         form_kwargs["candidates"] = form_kwargs["candidates"](concern)
     form = form_class(request.POST, request.FILES or None, **form_kwargs) if form_class is not None else None
-    if form is None or form.is_valid():
-        try:
-            do(concern, form.cleaned_data if form is not None else {})
-        except ValidationError as exc:
-            if form is None:
-                messages.error(request, " ".join(exc.messages))
-                return redirect("concerns:detail", public_id=concern.public_id)
-            add_errors(form, exc)
-        else:
-            messages.success(request, done_message)
-            return redirect("concerns:detail", public_id=concern.public_id)
+    done = service_action(
+        request,
+        lambda: do(concern, form.cleaned_data if form is not None else {}),
+        done=done_message,
+        to=reverse("concerns:detail", kwargs={"public_id": concern.public_id}),
+        form=form,
+    )
+    if done is not None:
+        return done
     concern = selectors.concern_by_public_id(public_id=public_id)  # unchanged: show it as stored
     return _detail(request, concern, status=400, **{name: form})
 
@@ -737,6 +723,6 @@ def key_list(request):
             "form": form,
             "new_key": new_key,
             "keys": list(Open311Key.objects.select_related("created_by")[:200]),
-            "endpoint": request.build_absolute_uri("/open311/v2/"),
+            "endpoint": absolute_url(reverse("open311:discovery", args=["json"]).rsplit("/", 1)[0] + "/"),
         },
     )

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.consultations import rules, selectors, services, texts
@@ -33,29 +34,13 @@ from cunzhi.consultations.forms import (
 from cunzhi.consultations.models import DraftKind, Outcome, ResponseReport, Stance, Status
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.ratelimits import limit_create
+from cunzhi.core.views import add_errors, forbidden_saying, service_action
 
 PAGE_SIZE = 20
 
 
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("This page is for the draft's owner."),
-        },
-        status=403,
-    )
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("This page is for the draft's owner."))
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -284,13 +269,12 @@ def _owner_action(request, public_id, action, done_message):
     draft = _draft_or_404(request, public_id)
     if not rules.can_manage(request.user, draft):
         return forbidden(request)
-    try:
-        action(draft)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, done_message(draft) if callable(done_message) else done_message)
-    return redirect("consultations:detail", public_id=draft.public_id)
+    return service_action(
+        request,
+        lambda: action(draft),
+        done=(lambda: done_message(draft)) if callable(done_message) else done_message,
+        to=reverse("consultations:detail", kwargs={"public_id": draft.public_id}),
+    )
 
 
 @login_required

@@ -13,14 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.files import private_file_response
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
+from cunzhi.core.views import add_errors, forbidden_saying, service_action
 from cunzhi.disclosure import rules, selectors, services
 from cunzhi.disclosure.forms import (
     AnswerForm,
@@ -41,24 +43,8 @@ PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("This page is for village cadres and their overseers."),
-        },
-        status=403,
-    )
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("This page is for village cadres and their overseers."))
 
 
 def _filters(form) -> dict:
@@ -278,15 +264,14 @@ def _action(request, public_id, allowed, do, done_message):
     if not allowed(request.user, post):
         return forbidden(request)
     try:
-        do(post)
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        return service_action(
+            request,
+            lambda: do(post),
+            done=done_message,
+            to=reverse("disclosure:post", kwargs={"public_id": post.public_id}),
+        )
     except PermissionDenied:
         return forbidden(request)
-    else:
-        messages.success(request, done_message)
-    return redirect("disclosure:post", public_id=post.public_id)
 
 
 @login_required

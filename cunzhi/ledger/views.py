@@ -14,12 +14,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from cunzhi.core.files import file_intake, private_file_response
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
+from cunzhi.core.views import forbidden_saying
 from cunzhi.disclosure import selectors as disclosure_selectors
 from cunzhi.ledger import rules, selectors, services
 from cunzhi.ledger.forms import EntryFilterForm, EntryForm, PeriodCloseForm, ReverseForm
@@ -32,16 +34,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VERIFY_RATE = "10/m"
 
 
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("Only the village's cadres keep the ledger."),
-        },
-        status=403,
-    )
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("Only the village's cadres keep the ledger."))
 
 
 def _village_or_404(code):

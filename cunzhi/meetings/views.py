@@ -16,13 +16,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.text import join_list
+from cunzhi.core.views import add_errors, forbidden_saying, refusal_messages, service_action
 from cunzhi.meetings import calendar, codes, rules, selectors, services
 from cunzhi.meetings.forms import (
     AuthorisationForm,
@@ -38,6 +40,7 @@ from cunzhi.meetings.forms import (
 from cunzhi.meetings.models import (
     Authorisation,
     Body,
+    Meeting,
     MeetingMember,
     MeetingStatus,
     Motion,
@@ -53,28 +56,15 @@ from cunzhi.regions.models import Region
 PAGE_SIZE = 20
 
 
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {"title": _("Not allowed"), "message": message or _("Only the village committee can do this.")},
-        status=403,
-    )
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("Only the village committee can do this."))
 
 
 def _meeting(request, public_id):
     """The meeting if the user may see it; 404 otherwise (existence is not revealed)."""
     try:
         meeting = selectors.meeting_get(public_id=public_id)
-    except Exception:  # noqa: BLE001
+    except Meeting.DoesNotExist:
         raise Http404 from None
     if not rules.can_view(request.user, meeting):
         raise Http404
@@ -87,11 +77,6 @@ def _motion(meeting, public_id) -> Motion:
         raise Http404
     motion.meeting = meeting
     return motion
-
-
-def _refusal(request, exc: ValidationError) -> None:
-    for m in exc.messages:
-        messages.error(request, m)
 
 
 def _convene_villages(user) -> list[Region]:
@@ -269,7 +254,7 @@ def _disclosure_url(meeting) -> str:
         return ""
     try:
         return reverse("disclosure:post", args=[meeting.disclosure_ref])
-    except Exception:  # the disclosure app names its pages differently: the page still works  # noqa: BLE001
+    except NoReverseMatch:  # a reference that is not a disclosure post: the page still works
         return ""
 
 
@@ -307,7 +292,7 @@ def live(request, public_id, token):
         raise Http404 from None
     try:
         state = selectors.live_state(meeting_id=int(meeting_pk))
-    except Exception:  # noqa: BLE001
+    except (Meeting.DoesNotExist, TypeError, ValueError):  # deleted since the token was signed, or a bad pk
         raise Http404 from None
     if state["meeting"] != public_id:
         raise Http404
@@ -383,7 +368,7 @@ def _state_change(request, public_id, service, done_message):
     try:
         service(actor=request.user, meeting=meeting)
     except ValidationError as exc:
-        _refusal(request, exc)
+        refusal_messages(request, exc)
     else:
         selectors.live_forget(meeting.pk)
         messages.success(request, done_message)
@@ -454,7 +439,7 @@ def check_in(request, public_id):
             request, _("You can check in only yourself, or someone who gave you a delegation for meetings.")
         )
     except ValidationError as exc:
-        _refusal(request, exc)
+        refusal_messages(request, exc)
     else:
         selectors.live_forget(meeting.pk)
         messages.success(
@@ -505,7 +490,7 @@ def desk(request, public_id):
                 actor=request.user, meeting=meeting, member=member, at_venue=True, by_qr=by_qr
             )
         except ValidationError as exc:
-            _refusal(request, exc)
+            refusal_messages(request, exc)
         else:
             selectors.live_forget(meeting.pk)
             messages.success(
@@ -550,7 +535,7 @@ def scan(request, public_id, code):
                 actor=request.user, meeting=meeting, member=member, at_venue=True, by_qr=True
             )
         except ValidationError as exc:
-            _refusal(request, exc)
+            refusal_messages(request, exc)
         else:
             selectors.live_forget(meeting.pk)
             messages.success(
@@ -615,14 +600,12 @@ def _motion_action(request, public_id, motion_id, action, done: str):
     if not rules.can_manage(request.user, meeting):
         return forbidden(request)
     motion = _motion(meeting, motion_id)
-    try:
+
+    def act():
         action(actor=request.user, motion=motion)
-    except ValidationError as exc:
-        _refusal(request, exc)
-    else:
         selectors.live_forget(meeting.pk)
-        messages.success(request, done)
-    return redirect(reverse("meetings:detail", args=[meeting.public_id]) + "#chair")
+
+    return service_action(request, act, done=done, to=reverse("meetings:detail", args=[meeting.public_id]) + "#chair")
 
 
 @login_required
@@ -672,7 +655,7 @@ def vote(request, public_id, motion_id):
             ),
         )
     except ValidationError as exc:
-        _refusal(request, exc)
+        refusal_messages(request, exc)
     else:
         selectors.live_forget(meeting.pk)
         messages.success(
@@ -797,7 +780,7 @@ def petition_detail(request, public_id):
         except PermissionDenied:
             return forbidden(request, _("Only the person who started the petition can withdraw it."))
         except ValidationError as exc:
-            _refusal(request, exc)
+            refusal_messages(request, exc)
         return redirect("meetings:petition_detail", public_id=petition.public_id)
     return render(
         request,

@@ -8,9 +8,11 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.idnumbers import mask_phone
+from cunzhi.core.views import forbidden_saying
 from cunzhi.notify import jobs, rules, selectors, services
 from cunzhi.notify.forms import PreferenceForm
 from cunzhi.notify.models import Channel, ChannelPreference, Delivery, Notice
@@ -19,16 +21,8 @@ from cunzhi.people import rules as people_rules
 PAGE_SIZE = 20
 
 
-def forbidden(request, message: str = ""):
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("This page is for village and township staff."),
-        },
-        status=403,
-    )
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("This page is for village and township staff."))
 
 
 @login_required

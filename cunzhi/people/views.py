@@ -14,10 +14,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.idnumbers import mask_phone
 from cunzhi.core.ratelimits import limit_create
+from cunzhi.core.views import add_errors, forbidden_saying
 from cunzhi.people import rules, selectors, services
 from cunzhi.people.forms import (
     DEFAULT_PURPOSE,
@@ -38,26 +40,8 @@ from cunzhi.regions import selectors as region_selectors
 PAGE_SIZE = 20
 
 
-def forbidden(request, message: str = ""):
-    """A 403 page in the reader's language that says why, instead of a bare error."""
-    return render(
-        request,
-        "web/message.html",
-        {
-            "title": _("Not allowed"),
-            "message": message or _("This page is for village and township staff."),
-        },
-        status=403,
-    )
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+# A refusal without its own words says who this page is for.
+forbidden = forbidden_saying(gettext_lazy("This page is for village and township staff."))
 
 
 def _filters(form) -> dict:

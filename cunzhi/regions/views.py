@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cunzhi.core.ratelimits import limit_create
+from cunzhi.core.views import add_errors, forbidden
 from cunzhi.people import selectors as people_selectors
-from cunzhi.people.views import add_errors, forbidden
 from cunzhi.regions import rules, selectors, services
 from cunzhi.regions.forms import GridForm, RegionImportForm
 from cunzhi.regions.models import Level, Region
