@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
 from cunzhi.core.idnumbers import normalize_phone
+from cunzhi.core.links import absolute_url
 from cunzhi.people.models import Villager
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
@@ -105,7 +106,7 @@ def discovery(request, fmt):
     """Where the endpoint is and what it speaks."""
     if request.method != "GET":
         return error(fmt, 405, _("This address does not accept this method."))
-    base = request.build_absolute_uri(reverse("open311:discovery", args=["json"]).rsplit("/", 1)[0] + "/")
+    base = absolute_url(reverse("open311:discovery", args=["json"]).rsplit("/", 1)[0] + "/")
     changed = Category.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     data = {
         "changeset": _iso(changed or timezone.now()),
@@ -209,9 +210,7 @@ def _request_row(request, c: Concern) -> dict:
         "zipcode": "",
         "lat": float(c.lat) if c.lat is not None else None,
         "long": float(c.lon) if c.lon is not None else None,
-        "media_url": request.build_absolute_uri(reverse("concerns:photo", args=[photos[0].public_id]))
-        if photos
-        else "",
+        "media_url": absolute_url(reverse("concerns:photo", args=[photos[0].public_id])) if photos else "",
     }
 
 

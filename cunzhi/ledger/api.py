@@ -201,8 +201,8 @@ def entry_change(request, public_id: str = ID):
         raise ApiError(403, _("Only the village's cadres keep the ledger."), "forbidden")
     try:
         services.entry_edit(entry=entry, actor=request.user)
-    except Exception as exc:  # entry_edit always raises ValidationError with the wording for the user  # noqa: BLE001
-        raise ApiError(409, getattr(exc, "messages", [str(exc)])[0], "append_only") from None
+    except ValidationError as exc:  # entry_edit always refuses, with the wording for the user
+        raise ApiError(409, exc.messages[0], "append_only") from None
 
 
 @router.post("/ledger/entries/{public_id}/reverse", response={201: EntryOut, **WRITE_ERRORS})

@@ -235,7 +235,7 @@ def run(
                     "closed": services.motion_close(actor=world["chair"], motion=motion),
                 }
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # the chair's thread records any failure; the run reports them all  # noqa: BLE001
             errors.append(repr(exc))
         finally:
             connection.close()

@@ -362,7 +362,6 @@ def test_catalogue_pages(world, catalogue, login):
     assert "家庭收入声明" in detail and "村级初审" in detail
 
 
-@pytest.mark.urls("cunzhi.applications.tests.urls_with_verify")
 def test_root_verify_address_when_mounted(client, world, catalogue, county_staff):
     from cunzhi.applications import pdf
 

@@ -42,7 +42,9 @@ def delegate(world, **kw):
 
 
 def test_anonymous_home(client, db):
-    body = client.get("/").content.decode()
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
     assert "Log in" in body and "Who viewed my data" not in body
 
 
@@ -89,6 +91,7 @@ def test_villager_home_shows_what_exists(login, world, django_assert_max_num_que
         response = client.get("/")
     with django_assert_max_num_queries(3):  # then served from the cache: session, user, cached page
         again = client.get("/")
+    assert response.status_code == again.status_code == 200
     main = lambda r: r.content.decode().split("<main")[1]  # noqa: E731  (the header carries fresh CSRF tokens)
     assert main(again) == main(response)
     body = response.content.decode()
@@ -138,7 +141,8 @@ def test_staff_home_counts_in_scope(login, world, persona, villagers, django_ass
     with django_assert_max_num_queries(26):  # built: +1 for the inbox count in the header, +9 for the domains' cards
         response = client.get("/")
     with django_assert_max_num_queries(3):
-        client.get("/")
+        assert client.get("/").status_code == 200
+    assert response.status_code == 200
     counts = response.context["scope_counts"]
     assert counts["villagers"] == villagers
     body = response.content.decode()
