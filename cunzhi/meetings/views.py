@@ -365,14 +365,14 @@ def _state_change(request, public_id, service, done_message):
     meeting = _meeting(request, public_id)
     if not rules.can_manage(request.user, meeting):
         return forbidden(request)
-    try:
+
+    def act():
         service(actor=request.user, meeting=meeting)
-    except ValidationError as exc:
-        refusal_messages(request, exc)
-    else:
         selectors.live_forget(meeting.pk)
-        messages.success(request, done_message)
-    return redirect("meetings:detail", public_id=meeting.public_id)
+
+    return service_action(
+        request, act, done=done_message, to=reverse("meetings:detail", kwargs={"public_id": meeting.public_id})
+    )
 
 
 @login_required
