@@ -9,10 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from hypothesis import settings as hypothesis_settings
 
 from cunzhi.people.models import Office, OfficeKind, Role, RoleAssignment
 from cunzhi.people.tests.factories import TEST_PASSWORD, HouseholdFactory, UserFactory, VillagerFactory
 from cunzhi.regions.models import Level, Region
+
+# Property tests judge results, never speed: no per-example deadline (on a loaded 2-core machine the
+# default 200 ms made them fail at random), and a fixed derandomised run so a failure repeats.
+hypothesis_settings.register_profile("cunzhi", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("cunzhi")
 
 
 @pytest.fixture(autouse=True)

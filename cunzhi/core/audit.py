@@ -2,17 +2,20 @@
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
 from cunzhi.core import events
 from cunzhi.core.models import AuditEvent
 
 
 def audit_record(
     *,
-    actor,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     obj: Any,
     region_code: str = "",
-    on_behalf_of=None,
+    on_behalf_of: Any = None,
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
@@ -21,7 +24,7 @@ def audit_record(
     if not events.is_declared(action):
         raise ValueError(f"undeclared audit action {action!r}: declare it in the domain's events.py")
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,  # type: ignore[misc]  # AUTH_USER_MODEL
         on_behalf_of=on_behalf_of,
         action=action,
         object_type=obj._meta.label_lower,

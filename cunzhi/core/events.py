@@ -20,7 +20,7 @@ _labels: dict[str, str | Promise] = {}
 
 def register(choices: C) -> C:
     """Declare a domain's actions; a value declared twice with another label is a mistake."""
-    for value, text in choices.choices:
+    for value, text in choices.choices:  # type: ignore[misc]  # (value, label) pairs
         if _labels.get(value, text) != text:
             raise ValueError(f"audit action {value!r} declared twice")
         _labels[value] = text

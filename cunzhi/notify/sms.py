@@ -7,6 +7,7 @@ and restarting texts first (notify's own), then those the domains register in th
 the queue of the sender's village (of the county, for a number nobody registered).
 """
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from django.utils.translation import gettext as _
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.notify import transports
 from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, Notice, SmsConsent
-from cunzhi.people.models import Villager
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import User, Villager
 from cunzhi.regions.models import Level, Region
 
 log = logging.getLogger(__name__)
@@ -83,14 +85,16 @@ def consent_given(phone: str) -> bool | None:
     return row
 
 
-def consent_record(*, phone: str, given: bool, source: str, actor=None, now=None) -> SmsConsent:
+def consent_record(
+    *, phone: str, given: bool, source: str, actor: AnyUser | None = None, now: dt.datetime | None = None
+) -> SmsConsent:
     """Write one change of a number's consent (history kept: withdrawals stay on record)."""
     return SmsConsent.objects.create(
         phone=normalize_phone(phone),
         given=given,
         source=source,
         at=now or timezone.now(),
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=actor if isinstance(actor, User) else None,
     )
 
 
@@ -115,7 +119,9 @@ def _county_code() -> str:
     return Region.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", flat=True).first() or ""
 
 
-def inbound_receive(*, gateway_id: str, sender: str, receiver: str, text: str, now=None) -> InboundSms:
+def inbound_receive(
+    *, gateway_id: str, sender: str, receiver: str, text: str, now: dt.datetime | None = None
+) -> InboundSms:
     """Keep one text and act on it once; a repeated hand-over returns the row it made the first time."""
     now = now or timezone.now()
     phone = normalize_phone(sender)[:32]
@@ -132,7 +138,7 @@ def inbound_receive(*, gateway_id: str, sender: str, receiver: str, text: str, n
             )
     except IntegrityError:
         return InboundSms.objects.get(gateway_id=gateway_id[:100])
-    language = next((v.user.language for v in villagers if v.user_id and v.user.language), None)
+    language = next((v.user.language for v in villagers if v.user is not None and v.user.language), None)
     with translation.override(language or translation.get_language()):
         notice, words = _answered_notice(sms.receiver, _words(text))
         handled = _dispatch(Incoming(sms=sms, words=words, villagers=villagers, notice=notice))
@@ -168,7 +174,7 @@ def _dispatch(incoming: Incoming) -> Handled | None:
     return None
 
 
-def inbound_answer_send(*, inbound_id: int, now=None) -> str:
+def inbound_answer_send(*, inbound_id: int, now: dt.datetime | None = None) -> str:
     """Send the answer to one text, claimed first so it is never sent twice."""
     now = now or timezone.now()
     claimed = (
@@ -189,7 +195,8 @@ def inbound_answer_send(*, inbound_id: int, now=None) -> str:
     return "sent"
 
 
-def inbound_close(*, sms: InboundSms, actor, now=None) -> None:
+def inbound_close(*, sms: InboundSms, actor: AnyUser, now: dt.datetime | None = None) -> None:
     """Staff have dealt with a waiting text."""
-    sms.status, sms.closed_by, sms.closed_at = InboundStatus.CLOSED, actor, now or timezone.now()
+    sms.status, sms.closed_at = InboundStatus.CLOSED, now or timezone.now()
+    sms.closed_by = actor if isinstance(actor, User) else None
     sms.save(update_fields=["status", "closed_by", "closed_at"])

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from cunzhi.notify import rules, selectors, services, sms
 
 
-def _from_gateway(request) -> bool:
+def _from_gateway(request: HttpRequest) -> bool:
     secret = settings.KANNEL_SECRET
     return bool(secret) and hmac.compare_digest(request.GET.get("secret", "").encode(), secret.encode())
 
 
 @require_GET
-def delivery_report(request):
+def delivery_report(request: HttpRequest) -> HttpResponse:
     """Kannel's dlr-url: ?ref=<delivery>&status=<bits>. Answers 200 to a repeated or unknown report,
     so the gateway stops repeating it; the outcome is in the body for its log."""
     if not _from_gateway(request):
@@ -37,7 +37,7 @@ def delivery_report(request):
 
 
 @require_GET
-def inbound(request):
+def inbound(request: HttpRequest) -> HttpResponse:
     """Kannel's get-url: ?from=%p&to=%P&text=%a&id=%I. The body is empty: answers go out as their own
     texts (so they are recorded and retried like every other)."""
     if not _from_gateway(request):
@@ -52,7 +52,7 @@ def inbound(request):
 
 
 @login_required
-def queue(request):
+def queue(request: HttpRequest) -> HttpResponse:
     """Texts from phones that no reply handler took: staff read them and close them."""
     if not rules.can_view_sms_queue(request.user):
         raise PermissionDenied
@@ -65,7 +65,7 @@ def queue(request):
 
 @login_required
 @require_POST
-def queue_close(request, pk: int):
+def queue_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not rules.can_view_sms_queue(request.user):
         raise PermissionDenied
     item = get_object_or_404(selectors.inbound_waiting(user=request.user, roles=rules.SMS_QUEUE_ROLES), pk=pk)

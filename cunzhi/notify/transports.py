@@ -11,12 +11,14 @@ import string
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import make_msgid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
@@ -60,10 +62,10 @@ def sms_compose(text: str, link: str, limit: int | None = None) -> str:
 class InboxTransport:
     """The inbox item is the delivery row itself: nothing travels, so it cannot fail."""
 
-    def open(self):
+    def open(self) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
     def send(self, message: Message) -> None:
@@ -77,19 +79,19 @@ PLACEHOLDER_ID = "<message-id-3f9c1e@placeholder.invalid>"
 class EmailTransport:
     """E-mail through settings.EMAIL_BACKEND (SMTP in production), one connection per batch."""
 
-    def __init__(self):
-        self.connection = None
-        self.prepared = {}
+    def __init__(self) -> None:
+        self.connection: BaseEmailBackend | None = None
+        self.prepared: dict[tuple | None, tuple[str, bytes]] = {}
 
-    def open(self):
-        self.connection = get_connection(fail_silently=False)
+    def open(self) -> None:
+        self.connection = connection = get_connection(fail_silently=False)
         try:
-            self.connection.open()
+            connection.open()
         except Exception as exc:  # the server is down: every message of the batch will fail the same way  # noqa: BLE001
             self.connection = None
             self.open_error = exc
 
-    def close(self):
+    def close(self) -> None:
         if self.connection is not None:
             try:
                 self.connection.close()
@@ -111,7 +113,7 @@ class EmailTransport:
             msg["Message-ID"] = PLACEHOLDER_ID
             self.prepared[message.key] = (
                 sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET),
-                msg.as_bytes(linesep="\r\n"),
+                msg.as_bytes(linesep="\r\n"),  # type: ignore[call-arg]  # Django's message takes it
             )
         return self.prepared[message.key]
 
@@ -154,6 +156,10 @@ class FileSmsGateway:
             raise TransportError(f"cannot write the SMS file: {exc!r}") from exc
 
 
+def _json_quote(v: str) -> str:
+    return json.dumps(v, ensure_ascii=False)[1:-1]
+
+
 class HttpSmsGateway:
     """Any HTTP SMS gateway: POST settings.SMS_HTTP_TEMPLATE (with $phone, $text) to SMS_HTTP_URL; 2xx is success."""
 
@@ -162,13 +168,7 @@ class HttpSmsGateway:
         if not url:
             raise TransportError("SMS_HTTP_URL is not set")
         content_type = settings.SMS_HTTP_CONTENT_TYPE
-        if "json" in content_type:
-
-            def quote(v):
-                return json.dumps(v, ensure_ascii=False)[1:-1]
-
-        else:
-            from urllib.parse import quote_plus as quote
+        quote: Callable[[str], str] = _json_quote if "json" in content_type else urllib.parse.quote_plus
         body = string.Template(settings.SMS_HTTP_TEMPLATE).substitute(phone=quote(phone), text=quote(text))
         request = urllib.request.Request(  # noqa: S310
             url, data=body.encode("utf-8"), method="POST", headers={"Content-Type": f"{content_type}; charset=utf-8"}
@@ -230,20 +230,21 @@ class KannelSmsGateway:
             raise TransportError(f"Kannel did not accept the message: {answer}")
 
 
-SMS_GATEWAYS = {"file": FileSmsGateway, "http": HttpSmsGateway, "kannel": KannelSmsGateway}
+SmsGateway = FileSmsGateway | HttpSmsGateway | KannelSmsGateway
+SMS_GATEWAYS: dict[str, type[SmsGateway]] = {"file": FileSmsGateway, "http": HttpSmsGateway, "kannel": KannelSmsGateway}
 
 
 class SmsTransport:
-    def __init__(self):
+    def __init__(self) -> None:
         backend = settings.SMS_BACKEND
         if backend not in SMS_GATEWAYS:
             raise TransportError(f"unknown SMS_BACKEND {backend!r}")
         self.gateway = SMS_GATEWAYS[backend]()
 
-    def open(self):
+    def open(self) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
     def send(self, message: Message) -> None:
@@ -253,10 +254,11 @@ class SmsTransport:
         self.gateway.send(message.to, text, ref=message.ref, reply_code=message.reply_code)
 
 
-TRANSPORTS = {"inbox": InboxTransport, "email": EmailTransport, "sms": SmsTransport}
+Transport = InboxTransport | EmailTransport | SmsTransport
+TRANSPORTS: dict[str, type[Transport]] = {"inbox": InboxTransport, "email": EmailTransport, "sms": SmsTransport}
 
 
-def transport_for(channel: str):
+def transport_for(channel: str) -> Transport:
     """A fresh transport for a channel (tests replace entries of TRANSPORTS to simulate failures)."""
     return TRANSPORTS[channel]()
 
