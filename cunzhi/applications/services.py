@@ -35,6 +35,7 @@ from cunzhi.people.models import AccessKind, DelegationScope, Office, Role, Role
 from cunzhi.people.services import access_record, delegation_use
 
 from . import rules
+from .events import ApplicationEvent
 from .models import (
     Application,
     ApplicationStep,
@@ -187,7 +188,7 @@ def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: li
         raise ValidationError({"code": _("Another service already uses this short code.")}) from None
     audit_record(
         actor=actor,
-        action="application_item.create" if is_new else "application_item.update",
+        action=ApplicationEvent.APPLICATION_ITEM_CREATE if is_new else ApplicationEvent.APPLICATION_ITEM_UPDATE,
         obj=item,
         after={
             "name": item.name,
@@ -506,7 +507,7 @@ def application_submit(
             )
         audit_record(
             actor=actor,
-            action="application.submit",
+            action=ApplicationEvent.APPLICATION_SUBMIT,
             obj=application,
             on_behalf_of=villager if channel != Channel.SELF else None,
             after={
@@ -618,7 +619,7 @@ def application_accept(*, actor, application: Application, now: dt.datetime | No
         _start_review(application, now=now)
         audit_record(
             actor=actor,
-            action="application.accept",
+            action=ApplicationEvent.APPLICATION_ACCEPT,
             obj=application,
             before={"status": Status.SUBMITTED},
             after={"status": Status.IN_REVIEW},
@@ -667,7 +668,7 @@ def application_return(
         application.save()
         audit_record(
             actor=actor,
-            action="application.return",
+            action=ApplicationEvent.APPLICATION_RETURN,
             obj=application,
             before={"status": Status.SUBMITTED},
             after={"status": Status.RETURNED, "corrections": len(items)},
@@ -766,7 +767,7 @@ def application_accept_conditionally(
         _start_review(application, now=now)
         audit_record(
             actor=actor,
-            action="application.accept_conditionally",
+            action=ApplicationEvent.APPLICATION_ACCEPT_CONDITIONALLY,
             obj=application,
             before={"status": Status.SUBMITTED},
             after={"status": Status.IN_REVIEW, "missing": [i["name"] for i in items], "deadline": due.isoformat()},
@@ -837,7 +838,7 @@ def application_resubmit(
         application.save()
         audit_record(
             actor=actor,
-            action="application.resubmit",
+            action=ApplicationEvent.APPLICATION_RESUBMIT,
             obj=application,
             on_behalf_of=application.villager if actor.pk != application.villager.user_id else None,
             before={"status": Status.RETURNED},
@@ -876,7 +877,7 @@ def material_supply(
             _mark_arrived(application, material)
         audit_record(
             actor=actor,
-            action="application.supply",
+            action=ApplicationEvent.APPLICATION_SUPPLY,
             obj=application,
             on_behalf_of=None if getattr(actor, "pk", None) == application.villager.user_id else application.villager,
             before={"material": material.spec.name, "state": before},
@@ -903,7 +904,9 @@ def _after_supply(application: Application, *, actor) -> None:
     )
     application.supply_due_at = None
     application.save(update_fields=["supply_due_at", "updated_at"])
-    audit_record(actor=actor, action="application.supplied_all", obj=application, after={"commitment": "kept"})
+    audit_record(
+        actor=actor, action=ApplicationEvent.APPLICATION_SUPPLIED_ALL, obj=application, after={"commitment": "kept"}
+    )
     _tell(application, "supplied", actor=actor)
     _tell_staff(application, "supplied_staff", office_id=application.accepting_office_id, actor=actor)
 
@@ -949,7 +952,7 @@ def material_not_applicable(
             raise ValidationError(_("This material is not marked as not applicable."))
         material.state = MaterialState.MISSING
         material.not_applicable_reason, material.not_applicable_by, material.not_applicable_at = "", None, None
-        action = "application.material_applicable"
+        action = ApplicationEvent.APPLICATION_MATERIAL_APPLICABLE
     else:
         if material.state != MaterialState.MISSING:
             raise ValidationError(_("Only a missing material can be marked as not applicable."))
@@ -959,7 +962,7 @@ def material_not_applicable(
             )
         material.state = MaterialState.NOT_APPLICABLE
         material.not_applicable_reason, material.not_applicable_by, material.not_applicable_at = reason, actor, now
-        action = "application.material_not_applicable"
+        action = ApplicationEvent.APPLICATION_MATERIAL_NOT_APPLICABLE
     with transaction.atomic():
         material.save(update_fields=["state", "not_applicable_reason", "not_applicable_by", "not_applicable_at"])
         audit_record(
@@ -982,6 +985,14 @@ def material_not_applicable(
 
 def active_step(application: Application) -> ApplicationStep | None:
     return application.steps.filter(state=StepState.ACTIVE).order_by("order").first()
+
+
+# The audit action of each step decision.
+_STEP_EVENTS = {
+    "approve": ApplicationEvent.APPLICATION_STEP_APPROVE,
+    "reject": ApplicationEvent.APPLICATION_STEP_REJECT,
+    "return": ApplicationEvent.APPLICATION_STEP_RETURN,
+}
 
 
 def step_decide(
@@ -1018,7 +1029,7 @@ def step_decide(
         step.save()
         audit_record(
             actor=actor,
-            action=f"application.step_{decision}",
+            action=_STEP_EVENTS[decision],
             obj=application,
             before={"step": step.name},
             after={"state": step.state, "reason": reason},
@@ -1121,7 +1132,7 @@ def certificate_issue(*, application: Application, now=None) -> Certificate:
     )
     cert.signature = _signature(cert, application.number)
     cert.save()
-    audit_record(actor=None, action="application.certificate", obj=application, after={"code": code})
+    audit_record(actor=None, action=ApplicationEvent.APPLICATION_CERTIFICATE, obj=application, after={"code": code})
     return cert
 
 
@@ -1184,7 +1195,7 @@ def applications_terminate_overdue(*, now=None) -> str:
             )
             audit_record(
                 actor=None,
-                action="application.terminate",
+                action=ApplicationEvent.APPLICATION_TERMINATE,
                 obj=application,
                 before={"status": Status.IN_REVIEW},
                 after={"status": Status.TERMINATED, "missing": names, "commitment": "broken"},
@@ -1211,7 +1222,7 @@ def steps_escalate_overdue(*, now=None) -> str:
             above = _supervisors(step.office, application.region_code)
             audit_record(
                 actor=None,
-                action="application.step_overdue",
+                action=ApplicationEvent.APPLICATION_STEP_OVERDUE,
                 obj=application,
                 after={"step": step.name, "due": step.due_at.isoformat()},
             )
@@ -1234,7 +1245,7 @@ def steps_escalate_overdue(*, now=None) -> str:
                 continue
             audit_record(
                 actor=None,
-                action="application.acceptance_overdue",
+                action=ApplicationEvent.APPLICATION_ACCEPTANCE_OVERDUE,
                 obj=application,
                 after={"due": application.due_at.isoformat()},
             )
@@ -1284,14 +1295,18 @@ def supply_reminders(*, now=None) -> str:
         supply_due_at__gt=now, supply_due_at__lte=soon, status=Status.IN_REVIEW
     ).select_related("item", "villager", "accepting_office")[:1000]:
         if AuditEvent.objects.filter(
-            action="application.reminder", object_type="applications.application", object_id=str(application.pk)
+            action=ApplicationEvent.APPLICATION_REMINDER,
+            object_type="applications.application",
+            object_id=str(application.pk),
         ).exists():
             continue
         names = [m.spec.name for m in _missing(application)]
         if not names:
             continue
         with transaction.atomic():
-            audit_record(actor=None, action="application.reminder", obj=application, after={"missing": names})
+            audit_record(
+                actor=None, action=ApplicationEvent.APPLICATION_REMINDER, obj=application, after={"missing": names}
+            )
             _tell(
                 application,
                 "reminder",
@@ -1331,7 +1346,7 @@ def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
         mail.save()
         audit_record(
             actor=None,
-            action="application.mail",
+            action=ApplicationEvent.APPLICATION_MAIL,
             obj=mail,
             region_code=mail.region_code,
             after={"state": mail.state, "reason": reason, "files": sum(1 for r in report if r["ok"])},
@@ -1400,7 +1415,7 @@ def mail_resolve(*, actor, mail: InboundMail, application: Application | None, n
         mail.save()
         audit_record(
             actor=actor,
-            action="application.mail_resolve",
+            action=ApplicationEvent.APPLICATION_MAIL_RESOLVE,
             obj=mail,
             region_code=mail.region_code,
             after={"application": application.number if application else None, "note": note},
@@ -1424,7 +1439,10 @@ def file_assign(*, actor, application: Application, file: MaterialFile, material
         if material.state in (MaterialState.MISSING, MaterialState.NOT_APPLICABLE):
             _mark_arrived(application, material)
         audit_record(
-            actor=actor, action="application.file_assign", obj=application, after={"material": material.spec.name}
+            actor=actor,
+            action=ApplicationEvent.APPLICATION_FILE_ASSIGN,
+            obj=application,
+            after={"material": material.spec.name},
         )
         _after_supply(application, actor=actor)
     return file
