@@ -26,7 +26,7 @@ from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind
 from cunzhi.people.services import access_record
 
-from . import rules, selectors, services
+from . import certificates, rules, selectors, services
 from .models import MaterialState
 
 router = Router(tags=["services"])
@@ -347,7 +347,7 @@ def material_not_applicable(
 )
 def verify(request, code: str = Path(..., max_length=40)):
     """Check a certificate code (no login): genuine, expired, revoked, or invalid."""
-    state, cert = services.certificate_verify(code=code)
+    state, cert = certificates.certificate_verify(code=code)
     if cert is None:
         return Status(404, {"state": state})
     return Status(

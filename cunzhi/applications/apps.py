@@ -12,7 +12,7 @@ class ApplicationsConfig(AppConfig):
         from cunzhi.notify.jobs import job_register
         from cunzhi.people.rules import office_cases_register
 
-        from . import selectors, services
+        from . import jobs, selectors
 
         # Notices about an application are as private as the application itself.
         about_register(
@@ -24,7 +24,7 @@ class ApplicationsConfig(AppConfig):
         office_cases_register(selectors.office_case_villagers)
         job_register(
             "applications.terminate_overdue",
-            lambda: services.applications_terminate_overdue(),
+            lambda: jobs.applications_terminate_overdue(),
             every_minutes=5,
             description=_(
                 "Terminate conditional acceptances whose materials did not "
@@ -33,13 +33,13 @@ class ApplicationsConfig(AppConfig):
         )
         job_register(
             "applications.escalate_overdue",
-            lambda: services.steps_escalate_overdue(),
+            lambda: jobs.steps_escalate_overdue(),
             every_minutes=15,
             description=_("Flag overdue application steps and tell the office and the level above."),
         )
         job_register(
             "applications.supply_reminders",
-            lambda: services.supply_reminders(),
+            lambda: jobs.supply_reminders(),
             every_minutes=60,
             description=_("Remind applicants two days before their missing materials are due."),
         )

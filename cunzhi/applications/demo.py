@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from cunzhi.people.models import Office, OfficeKind, Role, RoleAssignment, Villager
 
-from . import services
+from . import inbound, jobs, services
 from .models import Application, Level, Matter, ServiceItem, Source, StepState
 
 MAIN_VILLAGE = "330523100201"
@@ -401,7 +401,7 @@ def seed(*, rng, today, logins) -> dict:
         if plan == "terminated":
             app.refresh_from_db()
             _backdate(app, 10)  # its supply deadline has passed: the periodic job terminates it
-            services.applications_terminate_overdue()
+            jobs.applications_terminate_overdue()
         elif plan == "township":
             _advance(app, 1)
             _backdate(app, 16)  # the township step is overdue: it shows on the overdue list
@@ -415,7 +415,7 @@ def seed(*, rng, today, logins) -> dict:
         "6KGl5YWF5p2Q5paZ?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         "我妈的低保材料，编号忘记了。\r\n"
     ).encode()
-    services.mail_receive(raw=raw, envelope_from="13957211826@139.com")
+    inbound.mail_receive(raw=raw, envelope_from="13957211826@139.com")
     counts["service_items"] = len(by_code)
     counts["certificates"] = sum(1 for a in Application.objects.filter(status="approved"))
     counts["inbound_mail"] = 1

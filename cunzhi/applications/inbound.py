@@ -1,6 +1,8 @@
 """Inbound e-mail: parsing a message, matching it to an application, choosing the material an
-attachment belongs to, and the receipt sent back. The receiver itself (an SMTP server) is the
-`applications_mail_receiver` management command; services.mail_receive stores and files.
+attachment belongs to, and the receipt sent back; storing a message and filing its attachments
+(mail_receive), staff sorting what could not be matched (mail_resolve, file_assign). The receiver
+itself (an SMTP server) is the `applications_mail_receiver` management command, which calls
+mail_receive.
 
 Matching rules (documented in docs/applications.md):
 - the subject holds the application number (YYYYMMDD-NNNNNN);
@@ -15,21 +17,34 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from cunzhi.core.audit import audit_record
+from cunzhi.core.files import file_intake
 from cunzhi.core.text import render_text
 from cunzhi.people.models import DelegationScope
 from cunzhi.people.rules import active_delegation
 
-from .models import Application, Channel, InboundMail, MaterialState
+from . import rules
+from .events import ApplicationEvent
+from .models import Application, Channel, FileVia, InboundMail, MailState, Material, MaterialFile, MaterialState
+
+# Filing an e-mailed file is supplying a material: the lifecycle's own steps, so that a file that
+# arrives by e-mail moves the application exactly as one uploaded on the page does.
+from .services import _after_supply, _mark_arrived, _store_file, _tell_staff, material_supply
 
 logger = logging.getLogger("cunzhi.applications.mail")
 NUMBER_RE = re.compile(r"(?<!\d)(\d{8}-\d{6})(?!\d)")
@@ -187,3 +202,128 @@ def reply(mail_id: int) -> bool:
         return False
     InboundMail.objects.filter(pk=mail.pk).update(reply_sent=True)
     return True
+
+
+# --- storing and filing -------------------------------------------------------------------------
+
+
+def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
+    """Keep an e-mail whole, then file its valid attachments on the application named in its subject."""
+    parsed = parse(raw)
+    with transaction.atomic():
+        mail = InboundMail(
+            mail_from=parsed.sender[:254],
+            envelope_from=(envelope_from or "")[:254],
+            subject=parsed.subject[:300],
+            state=MailState.UNMATCHED,
+        )
+        mail.raw.save(f"{secrets.token_hex(12)}.eml", ContentFile(raw), save=False)
+        mail.save()
+        application, reason = match(parsed)
+        mail.application = application
+        mail.region_code = application.region_code if application else ""
+        report = []
+        if application is not None and not reason:
+            report, reason = _mail_attach(mail, application, parsed)
+        mail.reason = reason
+        mail.state = MailState.UNMATCHED if reason else MailState.ATTACHED
+        mail.report = report
+        mail.save()
+        audit_record(
+            actor=None,
+            action=ApplicationEvent.APPLICATION_MAIL,
+            obj=mail,
+            region_code=mail.region_code,
+            after={"state": mail.state, "reason": reason, "files": sum(1 for r in report if r["ok"])},
+        )
+        if not parsed.auto:
+            transaction.on_commit(lambda: reply(mail.pk))
+    return mail
+
+
+def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=None) -> tuple[list[dict], str]:
+    """Validate each attachment and file it on the material it names (or the only missing one)."""
+    if not parsed.attachments:
+        return [], "no_files"
+    materials = list(application.materials.select_related("spec"))
+    report, stored = [], 0
+    for att in parsed.attachments:
+        try:
+            content = file_intake(att.as_upload())
+        except ValidationError as exc:
+            report.append({"name": att.filename, "ok": False, "message": " ".join(exc.messages)})
+            continue
+        material = material_for(att.filename, parsed.subject, materials)
+        if material is not None:
+            material_supply(
+                actor=actor,
+                application=application,
+                material=material,
+                files=[content],
+                via=FileVia.EMAIL,
+                checked=True,
+            )
+        else:  # kept on the application; staff file it on the right material
+            _store_file(application=application, material=None, content=content, actor=actor, via=FileVia.EMAIL)
+        report.append({"name": att.filename, "ok": True, "material": material.spec.name if material else ""})
+        stored += 1
+    if not stored:
+        return report, "no_valid_files"
+    if any(r["ok"] and not r["material"] for r in report):
+        _tell_staff(application, "mail_unsorted", office_id=application.accepting_office_id)
+    return report, ""
+
+
+def mail_resolve(*, actor, mail: InboundMail, application: Application | None, note: str = "") -> InboundMail:
+    """Staff handle a kept e-mail: file its attachments on an application, or close it with a note."""
+    if mail.state != MailState.UNMATCHED:
+        raise ValidationError(_("This e-mail has been handled already."))
+    note = (note or "").strip()[:300]
+    if application is None and not note:
+        raise ValidationError({"note": _("Say what was done with it (for example: phoned the sender).")})
+    with transaction.atomic():
+        if application is not None:
+            if not rules.can_sort_mail(actor, application):
+                raise ValidationError({"number": _("No application with this number is handled by your office.")})
+            if not application.is_open:
+                raise ValidationError({"number": _("This application is closed; nothing can be added.")})
+            parsed = parse(mail.raw.open("rb").read())
+            report, reason = _mail_attach(mail, application, parsed, actor=actor)
+            if reason:
+                raise ValidationError(_("The e-mail has no valid attachment to file."))
+            mail.application, mail.region_code, mail.report = application, application.region_code, report
+        mail.state, mail.resolved_by, mail.resolved_note = MailState.RESOLVED, actor, note
+        mail.save()
+        audit_record(
+            actor=actor,
+            action=ApplicationEvent.APPLICATION_MAIL_RESOLVE,
+            obj=mail,
+            region_code=mail.region_code,
+            after={"application": application.number if application else None, "note": note},
+        )
+    return mail
+
+
+def file_assign(*, actor, application: Application, file: MaterialFile, material: Material) -> MaterialFile:
+    """Staff file an unsorted e-mail attachment on the material it belongs to."""
+    if (
+        not rules.can_sort_mail(actor, application)
+        or file.application_id != application.pk
+        or material.application_id != application.pk
+    ):
+        raise ValidationError(_("You may not sort this file."))
+    if file.material_id is not None:
+        raise ValidationError(_("This file is filed already."))
+    with transaction.atomic():
+        file.material = material
+        file.save(update_fields=["material"])
+        if material.state in (MaterialState.MISSING, MaterialState.NOT_APPLICABLE):
+            _mark_arrived(application, material)
+        audit_record(
+            actor=actor,
+            action=ApplicationEvent.APPLICATION_FILE_ASSIGN,
+            obj=application,
+            after={"material": material.spec.name},
+        )
+        _after_supply(application, actor=actor)
+    return file

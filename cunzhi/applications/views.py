@@ -27,7 +27,7 @@ from cunzhi.people import rules as people_rules
 from cunzhi.people.models import AccessKind, Villager
 from cunzhi.people.services import access_record
 
-from . import pdf, rules, selectors, services
+from . import certificates, inbound, pdf, rules, selectors, services
 from .forms import (
     AllFilterForm,
     ApplyForm,
@@ -611,7 +611,7 @@ def assign(request, public_id):
     else:
         material = next(m for m in materials if m.pk == form.cleaned_data["material"])
         try:
-            services.file_assign(actor=request.user, application=application, file=file, material=material)
+            inbound.file_assign(actor=request.user, application=application, file=file, material=material)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -773,14 +773,12 @@ def mail_detail(request, public_id):
             form.add_error("number", _("No application with this number is handled by your office."))
         else:
             try:
-                services.mail_resolve(actor=user, mail=mail, application=application, note=form.cleaned_data["note"])
+                inbound.mail_resolve(actor=user, mail=mail, application=application, note=form.cleaned_data["note"])
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
                 messages.success(request, _("The e-mail is handled."))
                 return redirect("applications:mail_list")
-    from . import inbound
-
     parsed = inbound.parse(mail.raw.open("rb").read())
     return render(request, "applications/mail_detail.html", {"mail": mail, "form": form, "parsed": parsed})
 
@@ -802,7 +800,7 @@ def verify_form(request):
     """Anyone checks a certificate by its code (no login): the QR code leads to verify_check."""
     form = VerifyForm(request.GET or None)
     if form.is_bound and form.is_valid():
-        code = services.code_normalize(form.cleaned_data["code"])
+        code = certificates.code_normalize(form.cleaned_data["code"])
         if code:
             return redirect(pdf.verify_path(code))
         return _verify_render(request, "invalid", None, form.cleaned_data["code"], form)
@@ -810,7 +808,7 @@ def verify_form(request):
 
 
 def verify_check(request, code):
-    state, cert = services.certificate_verify(code=code)
+    state, cert = certificates.certificate_verify(code=code)
     return _verify_render(request, state, cert, code, VerifyForm(initial={"code": code}))
 
 

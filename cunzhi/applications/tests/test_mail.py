@@ -9,7 +9,7 @@ import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
 
-from cunzhi.applications import services
+from cunzhi.applications import inbound, jobs
 from cunzhi.applications.models import CommitmentState, InboundMail, MailState, MaterialState
 
 from .conftest import png
@@ -41,7 +41,7 @@ def conditional_app(world, catalogue, flow):
 
 
 def receive(msg):
-    return services.mail_receive(raw=msg.as_bytes(), envelope_from=str(msg["From"]))
+    return inbound.mail_receive(raw=msg.as_bytes(), envelope_from=str(msg["From"]))
 
 
 def test_attachments_are_filed_by_number_and_a_receipt_goes_back(world, catalogue, conditional_app):
@@ -150,7 +150,7 @@ def test_staff_resolve_kept_mail(world, catalogue, conditional_app, login):
 
 def test_closed_application_mail_is_kept(world, catalogue, conditional_app):
     app = conditional_app
-    services.applications_terminate_overdue(now=app.supply_due_at + __import__("datetime").timedelta(minutes=1))
+    jobs.applications_terminate_overdue(now=app.supply_due_at + __import__("datetime").timedelta(minutes=1))
     kept = receive(message(sender="zhangsan@example.com", subject=app.number, files=[photo("银行卡.png")]))
     assert kept.state == MailState.UNMATCHED and kept.reason == "closed"
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from cunzhi.applications import services
+from cunzhi.applications import jobs, services
 from cunzhi.applications.models import CommitmentState, MaterialState, ServiceItem, Source, Status
 from cunzhi.core.models import AuditEvent
 from cunzhi.people.models import Office, OfficeKind, Role, RoleAssignment
@@ -39,7 +39,7 @@ def test_the_disability_certificate_no_longer_terminates_an_application(world, c
     )
     app.refresh_from_db()
     assert app.supply_due_at is None and app.commitment.state == CommitmentState.KEPT
-    assert services.applications_terminate_overdue(now=timezone.now() + dt.timedelta(days=60)) == "0 terminated"
+    assert jobs.applications_terminate_overdue(now=timezone.now() + dt.timedelta(days=60)) == "0 terminated"
     app.refresh_from_db()
     assert app.status == Status.IN_REVIEW and not services.has_broken_commitment(world.villager_a.villager)
 

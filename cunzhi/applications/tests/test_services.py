@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cunzhi.applications import services
+from cunzhi.applications import certificates, jobs, services
 from cunzhi.applications.models import (
     Application,
     Certificate,
@@ -202,16 +202,16 @@ def test_supplying_the_last_material_keeps_the_commitment(world, catalogue, flow
         MaterialState.SUPPLIED,
     }
     # Nothing to terminate later.
-    assert services.applications_terminate_overdue(now=timezone.now() + dt.timedelta(days=60)) == "0 terminated"
+    assert jobs.applications_terminate_overdue(now=timezone.now() + dt.timedelta(days=60)) == "0 terminated"
 
 
 def test_deadline_passes_terminates_and_bars_conditional_acceptance_next_time(world, catalogue, flow):
     app = flow.submit()
     flow.conditional(app)
-    assert services.applications_terminate_overdue() == "0 terminated"  # not yet due
+    assert jobs.applications_terminate_overdue() == "0 terminated"  # not yet due
     later = app.supply_due_at + dt.timedelta(minutes=1)
-    assert services.applications_terminate_overdue(now=later) == "1 terminated"
-    assert services.applications_terminate_overdue(now=later) == "0 terminated"  # idempotent
+    assert jobs.applications_terminate_overdue(now=later) == "1 terminated"
+    assert jobs.applications_terminate_overdue(now=later) == "0 terminated"  # idempotent
     app.refresh_from_db()
     assert app.status == Status.TERMINATED and app.stage == Stage.DONE
     assert app.commitment.state == CommitmentState.BROKEN
@@ -307,8 +307,8 @@ def test_overdue_steps_escalate_once(world, catalogue, flow, county_staff):
     app.refresh_from_db()
     step = app.steps.get(order=1)
     late = step.due_at + dt.timedelta(hours=1)
-    assert services.steps_escalate_overdue(now=late) == "1 overdue steps escalated"
-    assert services.steps_escalate_overdue(now=late) == "0 overdue steps escalated"
+    assert jobs.steps_escalate_overdue(now=late) == "1 overdue steps escalated"
+    assert jobs.steps_escalate_overdue(now=late) == "0 overdue steps escalated"
     notice = Notice.objects.get(template="applications_overdue")
     recipients = set(notice.deliveries.values_list("recipient_id", flat=True))
     # The village committee and the township office above it are told.
@@ -322,18 +322,18 @@ def test_certificate_verification_fails_for_made_up_or_altered(world, catalogue,
     services.application_accept(actor=county_staff, application=app)
     services.step_decide(actor=county_staff, application=app, decision="approve")
     cert = Certificate.objects.get()
-    assert services.certificate_verify(code=cert.code) == ("genuine", cert)
-    assert services.certificate_verify(code=cert.code.lower().replace("-", " "))[0] == "genuine"
+    assert certificates.certificate_verify(code=cert.code) == ("genuine", cert)
+    assert certificates.certificate_verify(code=cert.code.lower().replace("-", " "))[0] == "genuine"
     body = cert.code.replace("-", "")
     altered = ("1" if body[0] != "1" else "2") + body[1:]
-    assert services.certificate_verify(code=altered) == ("invalid", None)
-    assert services.certificate_verify(code="ABCD-EFGH-JKMN-PQRS") == ("invalid", None)
-    assert services.certificate_verify(code="not a code") == ("invalid", None)
+    assert certificates.certificate_verify(code=altered) == ("invalid", None)
+    assert certificates.certificate_verify(code="ABCD-EFGH-JKMN-PQRS") == ("invalid", None)
+    assert certificates.certificate_verify(code="not a code") == ("invalid", None)
     # A row edited in the database (a different holder) no longer matches its signature.
     Certificate.objects.filter(pk=cert.pk).update(holder_name="李*")
-    assert services.certificate_verify(code=cert.code) == ("invalid", None)
+    assert certificates.certificate_verify(code=cert.code) == ("invalid", None)
     Certificate.objects.filter(pk=cert.pk).update(holder_name=cert.holder_name, revoked_at=timezone.now())
-    assert services.certificate_verify(code=cert.code)[0] == "revoked"
+    assert certificates.certificate_verify(code=cert.code)[0] == "revoked"
 
 
 def test_item_configure_checks_its_input(world):
@@ -358,8 +358,8 @@ def test_supply_reminder_once(world, catalogue, flow):
     app = flow.submit()
     flow.conditional(app, days=1)
     app.refresh_from_db()
-    assert services.supply_reminders() == "1 reminders"
-    assert services.supply_reminders() == "0 reminders"
+    assert jobs.supply_reminders() == "1 reminders"
+    assert jobs.supply_reminders() == "0 reminders"
 
 
 def test_material_in_use_cannot_be_removed_but_can_be_edited(world, catalogue, flow):
@@ -394,8 +394,8 @@ def test_material_in_use_cannot_be_removed_but_can_be_edited(world, catalogue, f
 def test_overdue_acceptance_decision_escalates_once(world, catalogue, flow, county_staff):
     app = flow.submit()
     late = app.due_at + dt.timedelta(hours=1)
-    assert services.steps_escalate_overdue(now=late) == "1 overdue steps escalated"
-    assert services.steps_escalate_overdue(now=late) == "0 overdue steps escalated"
+    assert jobs.steps_escalate_overdue(now=late) == "1 overdue steps escalated"
+    assert jobs.steps_escalate_overdue(now=late) == "0 overdue steps escalated"
     notice = Notice.objects.get(template="applications_overdue")
     recipients = set(notice.deliveries.values_list("recipient_id", flat=True))
     # The township office and the county office of the same kind above it.

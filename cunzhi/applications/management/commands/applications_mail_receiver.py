@@ -3,7 +3,7 @@
 Applicants send missing materials to the service address with the application number in the
 subject. This command runs an SMTP server (aiosmtpd) that accepts every message for the service
 address, stores it whole, files its validated attachments on the application and replies with a
-receipt (services.mail_receive). Put it behind the organisation's mail exchanger (MX relays mail
+receipt (inbound.mail_receive). Put it behind the organisation's mail exchanger (MX relays mail
 for the service address to this host and port), or expose it directly on port 25.
 """
 
@@ -42,7 +42,7 @@ class Handler:
 
 
 def receive(raw: bytes, envelope_from: str):
-    from cunzhi.applications.services import mail_receive
+    from cunzhi.applications.inbound import mail_receive
 
     close_old_connections()
     try:
