@@ -305,7 +305,7 @@ def test_damaged_or_oversized_files_are_refused_as_a_whole(world, monkeypatch):
     with pytest.raises(ValidationError) as exc:
         roster.roster_check(fileobj=io.BytesIO(damaged.getvalue()), filename="x.xlsx", village=world.village_a)
     assert "could not be read after row" in exc.value.messages[0]
-    monkeypatch.setattr(roster, "MAX_ROWS", 3)
+    monkeypatch.setattr(roster.check, "MAX_ROWS", 3)
     with pytest.raises(ValidationError) as exc:
         roster.roster_check(fileobj=io.BytesIO(xlsx_bytes(people(4))), filename="x.xlsx", village=world.village_a)
     assert "more than 3 rows" in exc.value.messages[0]
@@ -492,8 +492,8 @@ def test_register_changed_after_preview_rejects_at_import_and_writes_nothing(wor
 
 
 def test_database_error_half_way_rolls_everything_back(world, monkeypatch):
-    monkeypatch.setattr(roster, "BATCH_ROWS", 4)
-    real = roster._insert_many
+    monkeypatch.setattr(roster.check, "BATCH_ROWS", 4)
+    real = roster.check.objects_insert
     calls = []
 
     def failing(model, objs):
@@ -502,7 +502,7 @@ def test_database_error_half_way_rolls_everything_back(world, monkeypatch):
             raise DatabaseError("disk full")
         return real(model, objs)
 
-    monkeypatch.setattr(roster, "_insert_many", failing)
+    monkeypatch.setattr(roster.check, "objects_insert", failing)
     before = counts()
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(12)))
     roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
@@ -533,14 +533,14 @@ def test_a_confirmed_import_cannot_run_twice(world):
 
 
 def test_many_problems_are_capped_with_a_note(world, monkeypatch):
-    monkeypatch.setattr(roster, "MAX_ERRORS", 5)
+    monkeypatch.setattr(roster.check, "MAX_ERRORS", 5)
     rows = [person(phone="1") for _ in range(8)]
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(rows))
     assert len(ri.errors) == 6 and ri.errors[-1]["row"] == 0 and "3 more" in ri.errors[-1]["message"]
 
 
 def test_no_query_per_row_when_checking(world, django_assert_max_num_queries, monkeypatch):
-    monkeypatch.setattr(roster, "BATCH_ROWS", 1000)
+    monkeypatch.setattr(roster.check, "BATCH_ROWS", 1000)
     data = xlsx_bytes(people(300))
     # groups, grids, households, then one look-up of ID numbers per 900: a handful whatever the rows.
     with django_assert_max_num_queries(5):
@@ -666,7 +666,7 @@ def test_database_task_backend_and_db_worker_run_the_import(world, settings):
 @pytest.mark.django_db(transaction=True)
 def test_progress_is_visible_to_other_connections_during_the_import(world, monkeypatch):
     """Inside the import's transaction its rows are invisible to others; the progress must not be."""
-    monkeypatch.setattr(roster, "BATCH_ROWS", 5)
+    monkeypatch.setattr(roster.check, "BATCH_ROWS", 5)
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(20)))
     RosterImport.objects.filter(pk=ri.pk).update(status=ImportStatus.QUEUED)
     seen = []
@@ -708,15 +708,15 @@ def test_progress_comes_from_the_cache_while_running(world, settings):
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3)))
     RosterImport.objects.filter(pk=ri.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
     ri.refresh_from_db()
-    roster._progress_cache().set(roster._progress_key(ri.public_id), 2)
+    roster.progress._progress_cache().set(roster.progress._progress_key(ri.public_id), 2)
     try:
         assert roster.roster_progress(roster_import=ri) == 2
     finally:
-        roster._progress_cache().delete(roster._progress_key(ri.public_id))
+        roster.progress._progress_cache().delete(roster.progress._progress_key(ri.public_id))
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import caches
 
-    assert roster._progress_cache() is caches["default"]  # Redis or any shared cache is used as it is
+    assert roster.progress._progress_cache() is caches["default"]  # Redis or any shared cache is used as it is
 
 
 # --- the uploaded file: full ID numbers, kept only while it may still be imported -------------
@@ -785,7 +785,9 @@ def test_a_file_that_will_never_be_imported_is_not_kept(
     ri.refresh_from_db()
     assert ri.status == ImportStatus.REJECTED and not ri.file and stored_rosters(settings) == []
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(3, prefix="F")))
-    monkeypatch.setattr(roster, "_insert_many", lambda model, objs: (_ for _ in ()).throw(DatabaseError("disk full")))
+    monkeypatch.setattr(
+        roster.check, "objects_insert", lambda model, objs: (_ for _ in ()).throw(DatabaseError("disk full"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         roster.roster_confirm(actor=world.cadre_a, roster_import=ri)
     ri.refresh_from_db()

@@ -189,12 +189,12 @@ def test_list_page_runs_a_fixed_number_of_queries(world, as_user, django_assert_
 def test_progress_page_refreshes_itself_without_javascript(world, as_user):
     ri = roster.roster_upload(actor=world.cadre_a, village=world.village_a, upload=upload(people(8)))
     RosterImport.objects.filter(pk=ri.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
-    key = roster._progress_key(ri.public_id)
-    roster._progress_cache().set(key, 3)
+    key = roster.progress._progress_key(ri.public_id)
+    roster.progress._progress_cache().set(key, 3)
     try:
         response = as_user(world.cadre_a).get(reverse("people:roster_detail", args=[ri.public_id]))
     finally:
-        roster._progress_cache().delete(key)
+        roster.progress._progress_cache().delete(key)
     page = response.content.decode()
     assert response["Refresh"] == "2" and '<meta http-equiv="refresh" content="2">' in page
     assert '<progress class="progress" value="3" max="8" aria-label="Rows imported">37%' in page
