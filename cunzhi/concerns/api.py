@@ -25,12 +25,12 @@ from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError
 from cunzhi.core.apikit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pages
 from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import User, Villager
+from cunzhi.people.models import User
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
 
 from . import rules, selectors, services
-from .models import OPEN_STATUSES, Category, Channel, Clock, Concern, Kind, Rating, Status
+from .models import OPEN_STATUSES, Channel, Clock, Concern, Kind, Rating, Status
 
 router = Router(tags=["concerns"])
 ID = Path(..., max_length=16)
@@ -456,29 +456,17 @@ def concern_list(
 @router.post("/concerns", response={201: ConcernOut, **OBJECT_ERRORS})
 def concern_create(request, payload: ConcernIn):
     """Raise a concern: for yourself, for a villager you help (`villager`), or as staff (`channel`, `village`)."""
-    user = request.user
-    category = Category.objects.filter(code=payload.category, active=True).first()
-    villager = village = group = None
-    if payload.villager:
-        villager = Villager.objects.select_related("village").filter(public_id=payload.villager).first()
-        if villager is None:
-            raise ApiError(422, _("You have no active delegation from this villager for concerns."), "invalid")
-    if payload.village:
-        village = Region.objects.filter(code=payload.village, level=RegionLevel.VILLAGE).first()
-        if village is None:
-            raise ApiError(422, _("This village is outside the area you work for."), "invalid")
-    if payload.group:
-        group = Region.objects.filter(code=payload.group, level=RegionLevel.GROUP).first()
-    if payload.channel == Channel.OPEN311:
+    if payload.channel == Channel.OPEN311:  # only an Open311 client files through that channel
         raise ApiError(422, _("Choose how the concern was received."), "invalid")
+    # The codes and public id as received: the service resolves them (and says what names nothing).
     concern = services.concern_submit(
-        actor=user,
-        category=category,
+        actor=request.user,
+        category=payload.category,
         kind=payload.kind,
         text=payload.text,
-        villager=villager,
-        village=village,
-        group=group,
+        villager=payload.villager or "",
+        village=payload.village or "",
+        group=payload.group or "",
         place=payload.place,
         lat=payload.lat,
         lon=payload.lon,

@@ -25,9 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
-from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.core.links import absolute_url
-from cunzhi.people.models import Villager
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
 
@@ -305,13 +303,6 @@ def request_create(request, fmt):
         request, group="open311.create", key=lambda g, r: str(key.pk), rate=CREATE_RATE, method="POST", increment=True
     ):
         return error(fmt, 429, _("Too many requests; please wait a minute and try again."))
-    category = Category.objects.filter(code=data.get("service_code", ""), active=True).first()
-    if category is None:
-        return error(fmt, 400, _("Unknown service_code: see services.%(fmt)s.") % {"fmt": fmt})
-    code = data.get("attribute[village]", "").strip()
-    village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).first() if code else None
-    if village is None:
-        return error(fmt, 400, _("attribute[village] must be the area code of a village (see the service definition)."))
     kind = data.get("attribute[kind]", Kind.REPORT) or Kind.REPORT
     public = data.get("attribute[public]", "true").strip().lower() != "false"
     try:
@@ -321,16 +312,15 @@ def request_create(request, fmt):
         return error(fmt, 400, _("lat and long are decimal degrees."))
     name = " ".join(x for x in (data.get("last_name", "").strip(), data.get("first_name", "").strip()) if x)
     phone = data.get("phone", "").strip()[:20]
-    mobile = normalize_phone(phone)
-    villager = Villager.objects.filter(phone=mobile, region_code__startswith=village.code).first() if mobile else None
     try:
+        # The codes as received: the service resolves them, and matches the phone to a villager.
         concern = services.concern_submit(
             actor=None,
-            category=category,
+            category=data.get("service_code", ""),
             kind=kind,
             text=data.get("description", ""),
-            villager=villager,
-            village=village,
+            villager_phone=phone,
+            village=data.get("attribute[village]", "").strip(),
             place=data.get("address_string", ""),
             lat=lat,
             lon=lon,
@@ -341,6 +331,14 @@ def request_create(request, fmt):
             source=key.name,
         )
     except ValidationError as exc:
+        # Open311 words for what its client sent wrong: the code fields by their Open311 names.
+        fields = getattr(exc, "error_dict", {})
+        if "category" in fields:
+            return error(fmt, 400, _("Unknown service_code: see services.%(fmt)s.") % {"fmt": fmt})
+        if "village" in fields:
+            return error(
+                fmt, 400, _("attribute[village] must be the area code of a village (see the service definition).")
+            )
         return error(fmt, 400, " ".join(exc.messages))
     return render(
         [

@@ -24,7 +24,7 @@ from cunzhi.concerns.events import ConcernEvent
 from cunzhi.core.apikeys import key_end, key_find, key_new
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
-from cunzhi.core.idnumbers import fold_width, mask_name
+from cunzhi.core.idnumbers import fold_width, mask_name, normalize_phone
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.workdays import add_working_hours
 from cunzhi.notify.models import Urgency
@@ -328,15 +328,51 @@ def _level_recipients(concern: Concern, level: str) -> list[int]:
 
 
 # --- raising a concern ---------------------------------------------------------------------------
+def _resolve_inputs(errors: dict, *, channel: str, category, villager, villager_phone: str, village, group) -> tuple:
+    """(category, villager, village, group) from codes and ids; what names nothing is an error in `errors`."""
+    if isinstance(category, str):  # an unknown code is None: "Choose one of the listed categories."
+        category = Category.objects.filter(code=category, active=True).first()
+    if isinstance(village, str):
+        code, village = village, None
+        if code:
+            village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).first()
+            if village is None:
+                errors["village"] = _("This village is outside the area you work for.")
+    if isinstance(group, str):
+        code, group = group, None
+        if code:
+            group = Region.objects.filter(code=code, level=RegionLevel.GROUP).first()
+            if group is None:
+                errors["group"] = _("This villager group is not in the chosen village.")
+    if isinstance(villager, str):
+        public_id, villager = villager, None
+        if public_id:
+            villager = Villager.objects.select_related("village").filter(public_id=public_id).first()
+            if villager is None:  # the same answer as a villager one does not help: nothing is revealed
+                errors["villager"] = _("You have no active delegation from this villager for concerns.")
+    if villager is None and villager_phone and village is not None:
+        # Staff and Open311 name the villager by mobile number, looked up in the chosen village. Staff
+        # are told when nobody there has it; for Open311 it is only the caller's contact number.
+        mobile = normalize_phone(villager_phone)
+        if mobile:
+            villager = Villager.objects.filter(phone=mobile, region_code__startswith=village.code).first()
+        if villager is None and channel in STAFF_CHANNELS:
+            errors["villager_phone"] = _(
+                "No villager of this village has this mobile number. Leave it empty and write the name instead."
+            )
+    return category, villager, village, group
+
+
 def concern_submit(
     *,
     actor,
-    category: Category | None,
+    category: Category | str | None,
     kind: str,
     text: str,
-    villager: Villager | None = None,
-    village: Region | None = None,
-    group: Region | None = None,
+    villager: Villager | str | None = None,
+    villager_phone: str = "",
+    village: Region | str | None = None,
+    group: Region | str | None = None,
     place: str = "",
     lat=None,
     lon=None,
@@ -351,9 +387,24 @@ def concern_submit(
     source: str = "",
     now=None,
 ) -> Concern:
-    """Raise a concern: for oneself, for a villager under a delegation, or recorded by staff; routed and clocked."""
+    """Raise a concern: for oneself, for a villager under a delegation, or recorded by staff; routed and clocked.
+
+    The page, the API and Open311 pass what they received: the category's code, the village's and
+    group's area codes, the villager's public id (or, from staff and Open311, a mobile number); they
+    are resolved here, once, with one set of messages. A caller already holding the objects (demo
+    data, tests) may pass them instead.
+    """
     now = now or timezone.now()
     errors = {}
+    category, villager, village, group = _resolve_inputs(
+        errors,
+        channel=channel,
+        category=category,
+        villager=villager,
+        villager_phone=villager_phone,
+        village=village,
+        group=group,
+    )
     if category is None or not category.active:
         errors["category"] = _("Choose one of the listed categories.")
     if kind not in Kind.values:
@@ -389,7 +440,7 @@ def concern_submit(
         elif villager is not None and villager.region_code[:12] != village.code:
             errors["villager"] = _("This villager does not live in the chosen village.")
         contact_name = (contact_name or "").strip()[:50]
-        if villager is None and not contact_name:
+        if villager is None and not contact_name and "villager_phone" not in errors:  # one thing to fix at a time
             errors["contact_name"] = _("Write the name of the person who raised it.")
     elif channel == Channel.OPEN311:
         if village is None:

@@ -30,7 +30,7 @@ from cunzhi.core.text import join_list
 from cunzhi.core.views import add_errors, forbidden_saying, service_action
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
-from cunzhi.people.models import DelegationScope, Office, User, Villager
+from cunzhi.people.models import DelegationScope, Office, User
 from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
@@ -159,15 +159,14 @@ def new(request):
             },
         )
     if request.method == "POST" and form.is_valid():
+        # The codes and public ids the form received go to the service, which resolves them.
         data = form.cleaned_data
-        category = next((c for c in categories if c.code == data["category"]), None)
-        group = next((g for g in groups if g.code == data.get("group")), None)
         kwargs = {
             "actor": user,
-            "category": category,
+            "category": data["category"],
             "kind": data["kind"],
             "text": data["text"],
-            "group": group,
+            "group": data.get("group", ""),
             "place": data["place"],
             "lat": data["lat"],
             "lon": data["lon"],
@@ -177,26 +176,12 @@ def new(request):
             "photos": data["photos"],
         }
         if mode == "helper":
-            kwargs["villager"] = next((v for v in helped if v.public_id == data["for_villager"]), None)
+            kwargs["villager"] = data["for_villager"]
         elif mode == "staff":
-            village = next((v for v in villages if v.code == data["village"]), None)
-            villager = None
-            if data["villager_phone"] and village is not None:
-                villager = Villager.objects.filter(
-                    phone=normalize_phone(data["villager_phone"]), region_code__startswith=village.code
-                ).first()
-                if villager is None:
-                    form.add_error(
-                        "villager_phone",
-                        _(
-                            "No villager of this village has this mobile number. "
-                            "Leave it empty and write the name instead."
-                        ),
-                    )
             kwargs.update(
                 channel=data["channel"],
-                village=village,
-                villager=villager,
+                village=data["village"],
+                villager_phone=data["villager_phone"],
                 contact_name=data["contact_name"],
                 contact_phone=data["contact_phone"],
             )
