@@ -169,7 +169,9 @@ def _xlsx_rows(fileobj: BinaryIO) -> Iterator[tuple[int, list[str | int | float]
     """(row number, cell values) of the first sheet, streamed: what openpyxl gives read_rows, faster."""
     # openpyxl builds an object per cell and first scans the whole sheet when a file has no
     # <dimension> (files openpyxl writes, our template included): 100,000 rows took 11 s there,
-    # 2 s here. Dates are not recognised as dates; a roster has none.
+    # 2 s here. Dates are not recognised as dates; a roster has none. Why it stays rather than openpyxl or
+    # python-calamine (a damaged file named by its row, streaming before memory): bench/xlsx_read.py and
+    # docs/benchmarks.md, "Reading a roster XLSX".
     archive = zipfile.ZipFile(fileobj)
     sheet_path = _xlsx_first_sheet(archive)
     strings = _xlsx_shared_strings(archive)
