@@ -328,7 +328,16 @@ def _level_recipients(concern: Concern, level: str) -> list[int]:
 
 
 # --- raising a concern ---------------------------------------------------------------------------
-def _resolve_inputs(errors: dict, *, channel: str, category, villager, villager_phone: str, village, group) -> tuple:
+def _resolve_inputs(
+    errors: dict[str, str | list[str]],
+    *,
+    channel: str,
+    category: Category | str | None,
+    villager: Villager | str | None,
+    villager_phone: str,
+    village: Region | str | None,
+    group: Region | str | None,
+) -> tuple[Category | None, Villager | None, Region | None, Region | None]:
     """(category, villager, village, group) from codes and ids; what names nothing is an error in `errors`."""
     if isinstance(category, str):  # an unknown code is None: "Choose one of the listed categories."
         category = Category.objects.filter(code=category, active=True).first()
@@ -395,7 +404,7 @@ def concern_submit(
     data, tests) may pass them instead.
     """
     now = now or timezone.now()
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     category, villager, village, group = _resolve_inputs(
         errors,
         channel=channel,

@@ -57,7 +57,9 @@ def objects_insert(model: type[models.Model], objs: Iterable[models.Model]) -> N
     """INSERT unsaved instances of `model`, each value prepared by its field as Django's save would."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     now = timezone.now()
-    plan = []  # (attname, field, constant): how each column's value is found
+    plan: list[
+        tuple[str | None, models.Field | None, object]
+    ] = []  # (attname, field, constant): how each value is found
     for f in fields:
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             plan.append((None, None, f.get_db_prep_save(now, connection)))  # one timestamp for the batch
@@ -83,4 +85,4 @@ def objects_insert(model: type[models.Model], objs: Iterable[models.Model]) -> N
 
     # Prepared before the insert starts: a field's preparation must not run inside a COPY.
     rows = [values(o) for o in objs]
-    rows_insert(table=model._meta.db_table, columns=[f.column for f in fields], rows=rows)
+    rows_insert(table=model._meta.db_table, columns=[column for f in fields if (column := f.column)], rows=rows)
