@@ -25,7 +25,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
 def _key() -> bytes:
-    secret = getattr(settings, "APPLICATIONS_CERTIFICATE_KEY", "") or settings.SECRET_KEY
+    secret = settings.APPLICATIONS_CERTIFICATE_KEY or settings.SECRET_KEY
     return hmac.new(secret.encode(), b"cunzhi-applications-certificates", hashlib.sha256).digest()
 
 

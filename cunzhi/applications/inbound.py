@@ -184,7 +184,7 @@ def reply(mail_id: int) -> bool:
         "number": application.number if (application and known) else "",
         "ok": [r for r in mail.report if r.get("ok")],
         "refused": [r for r in mail.report if not r.get("ok")],
-        "address": getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost"),
+        "address": settings.APPLICATIONS_MAIL_ADDRESS,
     }
     with translation.override(language):
         subject = render_text("applications/mail/receipt.subject.txt", context).strip()

@@ -72,17 +72,13 @@ CONSEQUENCE_TEXT = gettext_noop(
 )
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def accept_days() -> int:
     """Working days an office has for the acceptance decision (domain.md: on the spot or within 5)."""
-    return int(_setting("APPLICATIONS_ACCEPT_DAYS", 5))
+    return settings.APPLICATIONS_ACCEPT_DAYS
 
 
 def mail_address() -> str:
-    return _setting("APPLICATIONS_MAIL_ADDRESS", "banshi@localhost")
+    return settings.APPLICATIONS_MAIL_ADDRESS
 
 
 # --- clocks -------------------------------------------------------------------------------------

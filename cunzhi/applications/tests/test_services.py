@@ -336,6 +336,20 @@ def test_certificate_verification_fails_for_made_up_or_altered(world, catalogue,
     assert certificates.certificate_verify(code=cert.code)[0] == "revoked"
 
 
+def test_certificates_outlive_a_rotated_secret_key_when_they_have_their_own(world, catalogue, county_staff, settings):
+    settings.APPLICATIONS_CERTIFICATE_KEY, settings.SECRET_KEY = "certificates-only", "sessions-2026"
+    app = services.application_submit(
+        actor=world.villager_a, item=catalogue.disability, villager=world.villager_a.villager
+    )
+    services.application_accept(actor=county_staff, application=app)
+    services.step_decide(actor=county_staff, application=app, decision="approve")
+    cert = Certificate.objects.get()
+    settings.SECRET_KEY = "sessions-2027"  # rotated: sessions end, certificates stay genuine
+    assert certificates.certificate_verify(code=cert.code) == ("genuine", cert)
+    settings.APPLICATIONS_CERTIFICATE_KEY = "another"  # the certificate key itself changed: they do not
+    assert certificates.certificate_verify(code=cert.code) == ("invalid", None)
+
+
 def test_item_configure_checks_its_input(world):
     item = ServiceItem(code="x", name="测试", promised_days=5, region_code=world.county.code)
     steps = [{"name": "审核", "level": Level.TOWNSHIP, "office_kind": "civil_affairs", "time_limit_days": 9}]

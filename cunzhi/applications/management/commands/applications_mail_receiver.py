@@ -56,13 +56,13 @@ def receive(raw: bytes, envelope_from: str):
 def controller(*, host: str, port: int, recipients: set[str]):
     from aiosmtpd.controller import Controller
 
-    limit = getattr(settings, "APPLICATIONS_MAIL_MAX_BYTES", 30 * 1024 * 1024)
+    limit = settings.APPLICATIONS_MAIL_MAX_BYTES
     return Controller(
         Handler(recipients),
         hostname=host,
         port=port,
         data_size_limit=limit,
-        server_hostname=getattr(settings, "APPLICATIONS_MAIL_HOSTNAME", None) or None,
+        server_hostname=settings.APPLICATIONS_MAIL_HOSTNAME or None,
     )
 
 
@@ -70,8 +70,8 @@ class Command(BaseCommand):
     help = "Run the inbound SMTP server that files e-mailed materials on applications (Ctrl-C to stop)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=getattr(settings, "APPLICATIONS_SMTP_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=getattr(settings, "APPLICATIONS_SMTP_PORT", 2525))
+        parser.add_argument("--host", default=settings.APPLICATIONS_SMTP_HOST)
+        parser.add_argument("--port", type=int, default=settings.APPLICATIONS_SMTP_PORT)
         parser.add_argument(
             "--any-recipient",
             action="store_true",
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, any_recipient, **options):
-        address = getattr(settings, "APPLICATIONS_MAIL_ADDRESS", "banshi@localhost").lower()
+        address = settings.APPLICATIONS_MAIL_ADDRESS.lower()
         server = controller(host=host, port=port, recipients=set() if any_recipient else {address})
         server.start()
         self.stdout.write(f"Receiving mail for {'any address' if any_recipient else address} on {host}:{port}")
