@@ -11,3 +11,4 @@ class NotifyEvent(models.TextChoices):
     NOTICE_SEND = "notice.send", _("Notice sent")
     NOTICE_RESEND = "notice.resend", _("Notice sent again")
     NOTIFY_PREFERENCE = "notify.preference", _("Notification preferences changed")
+    DOOR_VISIT = "notice.door_visit", _("Door-to-door round recorded")

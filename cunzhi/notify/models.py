@@ -256,3 +256,28 @@ class LoginCode(models.Model):
 
     def __str__(self):
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DoorOutcome(models.TextChoices):
+    TOLD = "told", _("Told in person")
+    NOT_HOME = "not_home", _("Not at home")
+
+
+class DoorVisit(models.Model):
+    """A door-to-door round's tick for one person a notice did not reach: told in person (then the
+    person counts as reached) or not at home (still to be told). Every tick is kept."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="door_visits")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=10, choices=DoorOutcome.choices)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="door_visits_made"
+    )
+    visited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-visited_at", "-id"]
+        indexes = [models.Index(fields=["notice", "person"], name="door_visit_person")]
+
+    def __str__(self):
+        return f"{self.notice_id}:{self.person_id}:{self.outcome}"

@@ -70,5 +70,13 @@ def can_view_jobs(user) -> bool:
 SMS_QUEUE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
 
 
+# Who goes door to door and ticks the list: the village's cadres and the grid workers.
+DOOR_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})
+
+
+def can_record_door_visit(user, notice) -> bool:
+    return people_rules.has_role(user, DOOR_ROLES) and can_view_report(user, notice)
+
+
 def can_view_sms_queue(user) -> bool:
     return people_rules.has_role(user, SMS_QUEUE_ROLES)

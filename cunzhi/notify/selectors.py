@@ -1,11 +1,20 @@
 """Reads for notifications: the inbox, the notice report, the people not reached."""
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cunzhi.notify import about
-from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, InboundSms, InboundStatus, Notice
+from cunzhi.notify.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    DoorOutcome,
+    DoorVisit,
+    InboundSms,
+    InboundStatus,
+    Notice,
+)
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import Delegation, DelegationScope, User, Villager
 
@@ -79,17 +88,25 @@ def notice_report(*, notice: Notice) -> dict:
         ch["read"] += r["read"]
     for ch in channels.values():
         ch["rows"] = [(label, ch["statuses"].get(s, 0)) for s, label in DeliveryStatus.choices if ch["statuses"].get(s)]
-    reached = (
-        Delivery.objects.filter(notice=notice, copy_for__isnull=True)
-        .filter(reached_q())
-        .values("recipient")
+    by_channel = (
+        Delivery.objects.filter(notice=notice, copy_for__isnull=True).filter(reached_q()).values("recipient").distinct()
+    )
+    reached_by_channel = by_channel.count()
+    # Told in person on a door-to-door round, and reached no other way: counted once, shown apart.
+    told = (
+        DoorVisit.objects.filter(notice=notice, outcome=DoorOutcome.TOLD)
+        .exclude(person__in=by_channel)
+        .values("person")
         .distinct()
         .count()
     )
+    reached = reached_by_channel + told
     copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False).values("recipient").distinct().count()
     return {
         "channels": channels,
         "reached": reached,
+        "reached_by_channel": reached_by_channel,
+        "told_in_person": told,
         "recipients": notice.recipient_count,
         "not_reached": max(notice.recipient_count - reached, 0),
         "copies": copies,
@@ -98,17 +115,25 @@ def notice_report(*, notice: Notice) -> dict:
 
 
 def not_reached(*, notice: Notice):
-    """People the notice reached on no channel, with their villager record for the door-to-door list.
+    """People the notice reached on no channel and nobody has told in person yet, with their villager
+    record and the last door-to-door tick (`door_outcome`, `door_at`: "not at home" and when).
 
     A person counts as reached when a helper's copy reached the helper, too (the helper tells them).
     """
     own = Delivery.objects.filter(notice=notice, copy_for__isnull=True)
     reached_self = own.filter(reached_q(), recipient=OuterRef("pk"))
     reached_helper = Delivery.objects.filter(reached_q(), notice=notice, copy_for=OuterRef("pk"))
+    visits = DoorVisit.objects.filter(notice=notice, person=OuterRef("pk"))
+    last_visit = visits.order_by("-visited_at", "-id")
     return (
         User.objects.filter(pk__in=own.values("recipient"))
         .exclude(Exists(reached_self))
         .exclude(Exists(reached_helper))
+        .exclude(Exists(visits.filter(outcome=DoorOutcome.TOLD)))
+        .annotate(
+            door_outcome=Subquery(last_visit.values("outcome")[:1]),
+            door_at=Subquery(last_visit.values("visited_at")[:1]),
+        )
         .select_related("villager__household", "villager__group", "villager__village")
         .order_by("villager__region_code", "villager__household__number", "villager__name_pinyin", "pk")
     )

@@ -8,11 +8,13 @@ import secrets
 from itertools import islice
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.bulk import rows_insert
@@ -21,11 +23,14 @@ from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.text import render_text
 from cunzhi.notify import transports
 from cunzhi.notify.about import about_label, about_reader
+from cunzhi.notify.events import NotifyEvent
 from cunzhi.notify.models import (
     Channel,
     ChannelPreference,
     Delivery,
     DeliveryStatus,
+    DoorOutcome,
+    DoorVisit,
     Notice,
     Urgency,
     default_quiet,
@@ -551,3 +556,19 @@ def delivery_report(*, ref: str, status: int, now=None) -> str:
     else:
         return "ignored"
     return "recorded" if done else ("repeated" if rows.exists() else "unknown")
+
+
+def door_visit_record(*, notice: Notice, person: User, outcome: str, actor: User, now=None) -> DoorVisit:
+    """A tick on the door-to-door list: the person was told in person, or was not at home."""
+    if outcome not in DoorOutcome.values:
+        raise ValidationError(_("Choose “told in person” or “not at home”."))
+    if not Delivery.objects.filter(notice=notice, recipient=person, copy_for__isnull=True).exists():
+        raise ValidationError(_("This person is not among the notice's recipients."))
+    with transaction.atomic():
+        visit = DoorVisit.objects.create(
+            notice=notice, person=person, outcome=outcome, visited_by=actor, visited_at=now or timezone.now()
+        )
+        audit_record(
+            actor=actor, action=NotifyEvent.DOOR_VISIT, obj=notice, after={"person": person.pk, "outcome": outcome}
+        )
+    return visit

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunzhi.notify import sms_views, views
+from cunzhi.notify import door_views, sms_views, views
 
 app_name = "notify"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("notices/", views.notice_list, name="notice_list"),
     path("notices/<str:public_id>/", views.notice_report, name="report"),
     path("notices/<str:public_id>/door-to-door/", views.door_list, name="door_list"),
+    path("notices/<str:public_id>/door-to-door/<int:person_id>/", door_views.door_visit, name="door_visit"),
     path("notices/<str:public_id>/resend/", views.notice_resend, name="resend"),
     path("jobs/", views.job_list, name="jobs"),
     path("sms/delivery-report/", sms_views.delivery_report, name="sms_delivery_report"),

@@ -140,7 +140,17 @@ def door_list(request, public_id):
     n = _notice_for_staff(request, public_id)
     subject, body = services.notice_render(n, request.LANGUAGE_CODE)
     people = _mask_phones(request.user, list(selectors.not_reached(notice=n)[:5000]))
-    return render(request, "notify/door_list.html", {"notice": n, "subject": subject, "body": body, "people": people})
+    return render(
+        request,
+        "notify/door_list.html",
+        {
+            "notice": n,
+            "subject": subject,
+            "body": body,
+            "people": people,
+            "can_tick": rules.can_record_door_visit(request.user, n),
+        },
+    )
 
 
 @login_required

@@ -62,3 +62,24 @@ def test_villager_logs_in_with_a_code_by_text_on_a_phone(texts, open_page, live_
     shot(page, f"code-login-enter-phone{suffix}")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text(world.villager_a.name)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal-text", "large-text"])
+def test_cadre_ticks_the_door_to_door_list_on_a_phone(texts, open_page, live_server, large):
+    from cunzhi.notify import services
+
+    notice = services.notice_send(
+        kind="announcement", region_code=texts.village_a.code, sender=texts.cadre_a, subject={"zh-hans": "周日开会"}
+    )
+    page = open_page(PHONE)
+    if large:
+        page.context.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
+    log_in(page, texts.cadre_a.phone, texts.password)
+    page.goto(reverse("notify:door_list", args=[notice.public_id]))
+    row = page.locator("table.door tbody tr", has_text=texts.villager_a.name)
+    row.locator("button[value=not_home]").click()
+    expect(page.locator("table.door tbody tr", has_text=texts.villager_a.name)).to_contain_text("不在家")
+    assert horizontal_overflow(page) <= 0
+    shot(page, f"door-list-phone{'-large' if large else ''}")
+    page.locator("table.door tbody tr", has_text=texts.villager_a.name).locator("button[value=told]").click()
+    expect(page.locator("table.door tbody tr", has_text=texts.villager_a.name)).to_have_count(0)
