@@ -12,7 +12,6 @@ from django.urls import reverse
 from cunzhi.notify import services
 from cunzhi.notify.kannel import KannelBox, parse_operator_log
 from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Urgency
-from cunzhi.notify.tests.conftest import IMMEDIATE
 from cunzhi.notify.transports import KannelSmsGateway, PermanentTransportError, TransportError
 from cunzhi.people.tests.factories import UserFactory
 
@@ -122,24 +121,10 @@ def test_operator_log_is_decoded():
 # --- a notice through Kannel, with the delivery report back to Cunzhi's endpoint --------------------
 
 
-@pytest.fixture
-def kannel_for_live_server(tmp_path, live_server, settings):
-    """A Kannel whose reports reach the live server (its URL is known only once it runs)."""
-    box = KannelBox(folder=tmp_path / "kannel", get_url=live_server.url + "/notify/sms/inbound/?secret=s3cret").start()
-    settings.SMS_BACKEND, settings.SMS_DELIVERY_REPORTS = "kannel", True
-    settings.KANNEL_SENDSMS_URL = box.sendsms_url
-    settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = box.username, box.password
-    settings.KANNEL_DLR_URL = live_server.url + reverse("notify:sms_delivery_report")
-    settings.KANNEL_SECRET = "s3cret"
-    yield box
-    box.stop()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_notice_reaches_phones_through_kannel_and_counts_on_the_delivery_report(kannel_for_live_server, settings):
+def test_a_notice_reaches_phones_through_kannel_and_counts_on_the_delivery_report(live_kannel):
     from cunzhi.notify.selectors import notice_report
 
-    settings.TASKS = IMMEDIATE
     users = [UserFactory(phone=f"1380000100{i}", email="", language="zh-hans") for i in range(3)]
     notice = services.notice_send(
         kind="direct",
@@ -153,7 +138,7 @@ def test_a_notice_reaches_phones_through_kannel_and_counts_on_the_delivery_repor
     while sms.filter(delivered_at__isnull=True).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert sms.filter(delivered_at__isnull=False, status=DeliveryStatus.SENT).count() == 3, [d.last_error for d in sms]
-    texts = {to: text for _, to, text in kannel_for_live_server.received()}
+    texts = {to: text for _, to, text in live_kannel.received()}
     assert set(texts) == {u.phone for u in users}
     assert all(t.startswith("周日召开村民会议 ") and notice.public_id in t for t in texts.values()), texts
     assert notice_report(notice=notice)["reached"] == 3  # on the phones: counted as reached

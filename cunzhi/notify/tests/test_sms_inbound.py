@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from cunzhi.notify import sms
-from cunzhi.notify.kannel import KannelBox
 from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, SmsConsent
 from cunzhi.notify.tests.conftest import IMMEDIATE
 
@@ -155,25 +154,16 @@ def test_closing_a_text(world, login, waiting, cadre_b):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_stop_text_from_a_phone_through_kannel(world, tmp_path, live_server, settings):
-    settings.KANNEL_SECRET, settings.TASKS = SECRET, IMMEDIATE
-    box = KannelBox(
-        folder=tmp_path / "kannel",
-        get_url=f"{live_server.url}{reverse('notify:sms_inbound')}?from=%p&to=%P&text=%a&id=%I&secret={SECRET}",
-    ).start()
-    try:
-        settings.SMS_BACKEND, settings.KANNEL_SENDSMS_URL = "kannel", box.sendsms_url
-        settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = box.username, box.password
-        box.inject("13900000001", "106900001", "TD")
-        deadline = time.monotonic() + 20
-        while not box.received() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        row = InboundSms.objects.get()
-        assert (row.sender, row.text, row.handled_as) == ("13900000001", "TD", "notify.stop")
-        (answer,) = box.received()  # the answer reached the phone
-        assert answer[1] == "13900000001" and "DY" in answer[2]
-    finally:
-        box.stop()
+def test_a_stop_text_from_a_phone_through_kannel(world, live_kannel):
+    box = live_kannel
+    box.inject("13900000001", "106900001", "TD")
+    deadline = time.monotonic() + 20
+    while not box.received() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    row = InboundSms.objects.get()
+    assert (row.sender, row.text, row.handled_as) == ("13900000001", "TD", "notify.stop")
+    (answer,) = box.received()  # the answer reached the phone
+    assert answer[1] == "13900000001" and "DY" in answer[2]
 
 
 def test_the_inbox_links_the_queue_for_those_who_read_it(world, login):
@@ -247,34 +237,24 @@ def test_reply_codes_stay_unique_among_recent_notices(world, gateway_settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reply_from_a_phone_reaches_its_notice_through_kannel(world, tmp_path, live_server, settings, echo_handler):
+def test_a_reply_from_a_phone_reaches_its_notice_through_kannel(world, live_kannel, echo_handler):
     from cunzhi.notify import services
 
-    settings.KANNEL_SECRET, settings.TASKS = SECRET, IMMEDIATE
-    box = KannelBox(
-        folder=tmp_path / "kannel",
-        get_url=f"{live_server.url}{reverse('notify:sms_inbound')}?from=%p&to=%P&text=%a&id=%I&secret={SECRET}",
-    ).start()
-    try:
-        settings.SMS_BACKEND, settings.KANNEL_SENDSMS_URL = "kannel", box.sendsms_url
-        settings.KANNEL_SENDER = box.sender
-        settings.KANNEL_USERNAME, settings.KANNEL_PASSWORD = box.username, box.password
-        notice = services.notice_send(
-            kind="direct",
-            users=[world.villager_a],
-            subject={"en": "Meeting on Sunday: reply 1 to come", "zh-hans": "周日开会，回复1参加"},
-            body={"en": "?"},
-            urgency="urgent",
-            reply_handler="test.echo",
-        )
-        deadline = time.monotonic() + 20
-        while not box.received() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        ((sender, to, _text),) = box.received()
-        assert (sender, to) == (box.sender + notice.reply_code, "13900000001")
-        box.inject(to, sender, "1")  # the villager presses "reply" and sends 1
-        while not echo_handler and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert echo_handler == [(notice.pk, "1", ["张三"])], list(InboundSms.objects.values())
-    finally:
-        box.stop()
+    box = live_kannel
+    notice = services.notice_send(
+        kind="direct",
+        users=[world.villager_a],
+        subject={"en": "Meeting on Sunday: reply 1 to come", "zh-hans": "周日开会，回复1参加"},
+        body={"en": "?"},
+        urgency="urgent",
+        reply_handler="test.echo",
+    )
+    deadline = time.monotonic() + 20
+    while not box.received() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ((sender, to, _text),) = box.received()
+    assert (sender, to) == (box.sender + notice.reply_code, "13900000001")
+    box.inject(to, sender, "1")  # the villager presses "reply" and sends 1
+    while not echo_handler and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert echo_handler == [(notice.pk, "1", ["张三"])], list(InboundSms.objects.values())
