@@ -9,10 +9,12 @@ import functools
 import hashlib
 import hmac
 import unicodedata
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @functools.cache
@@ -46,9 +48,9 @@ def blind_index(value: str) -> str:
 class EncryptedTextField(models.TextField):
     """A text column stored encrypted; Python code sees the plain value."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> str | None:
         return None if value is None else decrypt(value)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> str | None:
         value = super().get_prep_value(value)
         return None if value is None else encrypt(value)

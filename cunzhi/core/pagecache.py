@@ -16,7 +16,7 @@ def home_key(user_id: int, language: str) -> str:
     return f"home:{user_id}:{language}"
 
 
-def home_invalidate(*user_ids) -> None:
+def home_invalidate(*user_ids: int | None) -> None:
     """Drop the cached home pages of these users (None entries are ignored)."""
     keys = [home_key(uid, lang) for uid in set(user_ids) if uid for lang, _name in settings.LANGUAGES]
     if keys:

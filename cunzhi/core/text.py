@@ -7,18 +7,24 @@ a text message or plain e-mail shows the entities raw. Text is therefore rendere
 whatever shows it as HTML escapes it then.
 """
 
+from collections.abc import Iterable
+from typing import cast
+
 from django.template import Context
+from django.template.backends.django import Template as BackendTemplate
 from django.template.loader import get_template
 from django.utils.translation import gettext_noop, pgettext
 
 
 def render_text(template_name: str, context: dict | None = None) -> str:
     """Render a template as plain text: nothing is HTML-escaped."""
-    template = get_template(template_name).template  # the engine's own Template, which takes a Context
+    # The engine's own Template, which takes a Context: the project's one engine is Django's (settings.TEMPLATES),
+    # whose backend Template holds it; the stubs type get_template's answer as any engine's.
+    template = cast(BackendTemplate, get_template(template_name)).template
     return template.render(Context(context or {}, autoescape=False))
 
 
-def join_list(items) -> str:
+def join_list(items: Iterable[object]) -> str:
     """Items named in a sentence, joined the reader's way: "a, b, c" in English, "甲、乙、丙" in Chinese."""
     return pgettext("list separator", ", ").join(str(item) for item in items)
 

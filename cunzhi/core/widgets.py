@@ -7,6 +7,8 @@ widgets always render ISO, whatever the language; every date field of every form
 (cunzhi/web/tests/test_date_inputs.py walks them all in Chinese).
 """
 
+from typing import Any
+
 from django import forms
 
 ISO_DATE = "%Y-%m-%d"
@@ -20,7 +22,7 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=ISO_DATE)
 
 
@@ -29,5 +31,5 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     input_type = "datetime-local"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=ISO_DATETIME_LOCAL)

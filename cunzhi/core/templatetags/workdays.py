@@ -1,6 +1,8 @@
 """{% load workdays %}{% estimate_note deadline %}: says when a deadline was counted Monday to Friday
 because the holiday calendar does not know its year yet (domain.md: such a limit says so)."""
 
+import datetime as dt
+
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -11,9 +13,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def estimate_note(deadline, short: bool = False) -> str:
+def estimate_note(deadline: dt.datetime | dt.date | None, short: bool = False) -> str:
     """The note after a computed deadline; `short` for table cells."""
-    if not workdays.is_estimated(deadline):
+    if deadline is None or not workdays.is_estimated(deadline):
         return ""
     if short:
         return format_html(' <span class="muted small estimate">{}</span>', _("(estimated)"))
