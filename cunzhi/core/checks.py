@@ -1,15 +1,18 @@
 """System checks of our own: deployment secrets (`manage.py check --deploy`), the holiday calendar, the site address."""
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 from django.utils import timezone
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def production_secrets(app_configs, **kwargs):
-    problems = []
+def production_secrets(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[checks.CheckMessage]:
+    problems: list[checks.CheckMessage] = []
     if "insecure-demo-key" in settings.SECRET_KEY:
         problems.append(checks.Warning("SECRET_KEY is not set; the demo key is public.", id="cunzhi.W001"))
     if not settings.FIELD_ENCRYPTION_KEY:
@@ -61,12 +64,12 @@ def holiday_calendar_problems(today: dt.date) -> list[checks.CheckMessage]:
 
 
 @checks.register()
-def holiday_calendar(app_configs, **kwargs):
+def holiday_calendar(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[checks.CheckMessage]:
     return holiday_calendar_problems(timezone.localdate())
 
 
 @checks.register()
-def site_url_check(app_configs, **kwargs):
+def site_url_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[checks.CheckMessage]:
     """SITE_URL builds every link in texts, e-mails and PDFs: without scheme and host they all break."""
     from urllib.parse import urlsplit
 

@@ -15,25 +15,29 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.http import HttpRequest
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @lru_cache(maxsize=8)
-def _networks(trusted: tuple[str, ...]):
+def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted if entry.strip())
 
 
-def _address(text: str):
+def _address(text: str) -> Address | None:
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:
         return None
 
 
-def _trusted(address, networks) -> bool:
+def _trusted(address: Address | None, networks: tuple[Network, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the proxy's header when REMOTE_ADDR is a trusted proxy."""
     peer = request.META.get("REMOTE_ADDR", "")
     networks = _networks(tuple(settings.TRUSTED_PROXIES))

@@ -11,7 +11,8 @@ import secrets
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -26,6 +27,13 @@ MAX_SIDE = 2560  # pixels: enough to read a receipt, small enough for a slow net
 MAX_PIXELS = 40_000_000
 
 
+class IntakeFile(ContentFile):
+    """A checked copy of an upload, ready to store, with what the record keeps about it."""
+
+    content_type: str
+    original_name: str  # the name the user gave, for display
+
+
 def _max_bytes() -> int:
     return settings.UPLOAD_MAX_BYTES
 
@@ -36,14 +44,14 @@ def _reencode(data: bytes) -> tuple[bytes, str, str]:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
                 raise ValidationError(_("The picture is too large (more than 40 megapixels)."), code="too_large")
-            img = ImageOps.exif_transpose(img)  # keep the orientation the phone meant, then drop EXIF
-            img.thumbnail((MAX_SIDE, MAX_SIDE))
+            upright = ImageOps.exif_transpose(img)  # keep the orientation the phone meant, then drop EXIF
+            upright.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
-            transparent = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
+            transparent = upright.mode in ("RGBA", "LA") or (upright.mode == "P" and "transparency" in upright.info)
             if transparent:
-                img.save(out, "PNG", optimize=True)
+                upright.save(out, "PNG", optimize=True)
                 return out.getvalue(), "image/png", "png"
-            img.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+            upright.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
             return out.getvalue(), "image/jpeg", "jpg"
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
         raise ValidationError(
@@ -51,10 +59,10 @@ def _reencode(data: bytes) -> tuple[bytes, str, str]:
         ) from None
 
 
-def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None) -> ContentFile:
+def file_intake(upload: File, *, kinds: tuple[str, ...] = ("image", "pdf"), max_bytes: int | None = None) -> IntakeFile:
     """Check an uploaded file by its content and return a safe copy to store (images re-encoded, random name).
 
-    The returned ContentFile carries `content_type` and `original_name` (the name the user gave, for display).
+    The returned file carries `content_type` and `original_name` (the name the user gave, for display).
     Raises ValidationError with a message in the user's language.
     """
     limit = max_bytes or _max_bytes()
@@ -86,20 +94,22 @@ def file_intake(upload, *, kinds=("image", "pdf"), max_bytes: int | None = None)
         ext = guess.extension
         if not data.startswith(b"%PDF-"):
             raise ValidationError(_("The PDF file is damaged."), code="unreadable")
-    out = ContentFile(data, name=f"{secrets.token_hex(12)}.{ext}")
+    out = IntakeFile(data, name=f"{secrets.token_hex(12)}.{ext}")
     out.content_type = mime
     out.original_name = (getattr(upload, "name", "") or "")[-200:]
     return out
 
 
-def private_file_response(fieldfile, *, filename: str = "", inline: bool = True) -> FileResponse:
+def private_file_response(fieldfile: FieldFile, *, filename: str = "", inline: bool = True) -> FileResponse:
     """Hand out a stored file; the caller has checked permission. Never cached by shared caches."""
     try:
         handle = fieldfile.open("rb")
     except (FileNotFoundError, ValueError):
         # The record outlived its file (a restore without the data folder): "not found", never a server error.
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=not inline, filename=filename or fieldfile.name.rsplit("/", 1)[-1])
+    # A file that opened has a name (an empty field raises ValueError above); "" only satisfies the type.
+    stored_name = fieldfile.name or ""
+    response = FileResponse(handle, as_attachment=not inline, filename=filename or stored_name.rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     # A stored file is never a page: no script may run even if a browser sniffed it as HTML.

@@ -17,15 +17,19 @@ The count lives in the cache (Redis in production, shared by every server). Two 
 same instant may be counted once; that costs one guess, not the limit.
 """
 
+import datetime as dt
 import hashlib
 import math
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -75,7 +79,7 @@ def _device_mark(username: str) -> str:
     return salted_hmac(DEVICE_SALT, username).hexdigest()[:20]
 
 
-def _device_marks(request) -> list[str]:
+def _device_marks(request: HttpRequest) -> list[str]:
     raw = request.COOKIES.get(settings.LOGIN_DEVICE_COOKIE)
     if not raw:
         return []
@@ -86,12 +90,12 @@ def _device_marks(request) -> list[str]:
     return [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
 
 
-def known_device(request, username: str) -> bool:
+def known_device(request: HttpRequest, username: str) -> bool:
     """Whether this browser logged in to the account before."""
     return _device_mark(username) in _device_marks(request)
 
 
-def device_remember(request, response, username: str) -> None:
+def device_remember(request: HttpRequest, response: HttpResponse, username: str) -> None:
     """After a login by password: this browser is the owner's for the account from now on."""
     mark = _device_mark(username)
     marks = [mark, *[m for m in _device_marks(request) if m != mark][: DEVICE_ACCOUNTS - 1]]
@@ -117,7 +121,10 @@ class AccountDelayBackend(ModelBackend):
     and its middleware answers with `lockout_response` below.
     """
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    # The stubs type the answer as AUTH_USER_MODEL (people.User), which core may not name (import-linter).
+    def authenticate(  # type: ignore[override]
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> AbstractBaseUser | None:
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if not username:
@@ -125,8 +132,9 @@ class AccountDelayBackend(ModelBackend):
         if request is not None and not known_device(request, username):
             wait = wait_seconds(username)
             if wait:
-                request.login_wait_seconds = wait
-                request.axes_locked_out = True
+                # Marks on the request, read by lockout_response below and by django-axes.
+                request.login_wait_seconds = wait  # type: ignore[attr-defined]  # our own mark
+                request.axes_locked_out = True  # type: ignore[attr-defined]  # axes' mark
                 raise PermissionDenied
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
@@ -137,12 +145,14 @@ class AccountDelayBackend(ModelBackend):
         return user
 
 
-def lockout_response(request, original_response=None, credentials=None):
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """The page for a refused login: the account's wait, or axes' lockout of this phone at this address."""
     wait = getattr(request, "login_wait_seconds", None)
     context = {
         "wait_seconds": wait,
-        "until": timezone.localtime(timezone.now() + timezone.timedelta(seconds=wait)) if wait else None,
+        "until": timezone.localtime(timezone.now() + dt.timedelta(seconds=wait)) if wait else None,
         "cooloff_minutes": round(settings.AXES_COOLOFF_TIME * 60),
     }
     response = render(request, "registration/locked_out.html", context, status=429)

@@ -6,10 +6,11 @@ people, `{"detail", "code"}` JSON under /api/, and GeoReport v2's error list und
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
@@ -21,7 +22,7 @@ NUL = "\x00"
 BINARY_TYPES = ("image/", "audio/", "video/", "application/octet-stream", "application/pdf")
 
 
-def refusal(request, status: int, code: str, title: str, message: str):
+def refusal(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
     """One refusal in the shape the caller reads (see the module notes)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(message), "code": code}, status=status)
@@ -46,7 +47,7 @@ def refusal(request, status: int, code: str, title: str, message: str):
     return render(request, "web/message.html", {"title": title, "message": message}, status=status)
 
 
-def ratelimited(request, exception=None):
+def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The view django-ratelimit calls when a limit is hit."""
     return refusal(
         request,
@@ -63,11 +64,11 @@ def too_large_message() -> str:
     ) % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
 
 
-def _pairs_hold_nul(pairs) -> bool:
+def _pairs_hold_nul(pairs: Iterable[tuple[str, list[str]]]) -> bool:
     return any(NUL in key or any(NUL in value for value in values) for key, values in pairs)
 
 
-def _json_holds_nul(data) -> bool:
+def _json_holds_nul(data: object) -> bool:
     stack = [data]
     while stack:  # a loop, not recursion: a deeply nested body must not exhaust the stack
         item = stack.pop()
@@ -82,7 +83,7 @@ def _json_holds_nul(data) -> bool:
     return False
 
 
-def _submitted_nul(request) -> bool:
+def _submitted_nul(request: HttpRequest) -> bool:
     """Whether any text the request carries holds a NUL: address, query, headers, cookies, form
     fields, JSON.
 
@@ -129,10 +130,10 @@ class EdgeMiddleware:
     that reads the session, the user or the form: a NUL in a cookie is refused, never looked up.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             nul = _submitted_nul(request)
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):

@@ -8,15 +8,18 @@ template every page's skin already comes from.
 
 from collections.abc import Callable
 from functools import partial
+from typing import Protocol
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 
-def forbidden(request, message: str = "", *, default: str = "") -> HttpResponse:
+def forbidden(request: HttpRequest, message: str | Promise = "", *, default: str | Promise = "") -> HttpResponse:
     """A 403 page in the reader's language that says why, instead of a bare error."""
     return render(
         request,
@@ -26,12 +29,18 @@ def forbidden(request, message: str = "", *, default: str = "") -> HttpResponse:
     )
 
 
-def forbidden_saying(default: str) -> Callable[..., HttpResponse]:
+class Forbidden(Protocol):
+    """A domain's forbidden page: `forbidden` with the domain's words as the default."""
+
+    def __call__(self, request: HttpRequest, message: str | Promise = "") -> HttpResponse: ...
+
+
+def forbidden_saying(default: str | Promise) -> Forbidden:
     """A domain's forbidden(request, message=""): its own words (a lazy translation) when none are given."""
     return partial(forbidden, default=default)
 
 
-def add_errors(form, exc: ValidationError) -> None:
+def add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: by field where the form has it, else on top."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -40,13 +49,20 @@ def add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def refusal_messages(request, exc: ValidationError) -> None:
+def refusal_messages(request: HttpRequest, exc: ValidationError) -> None:
     """A service's refusal as error messages on the next page, one per reason."""
     for message in exc.messages:
         messages.error(request, message)
 
 
-def service_action(request, do: Callable[[], object], *, done: str | Callable[[], str], to: str, form=None):
+def service_action(
+    request: HttpRequest,
+    do: Callable[[], object],
+    *,
+    done: str | Callable[[], str],
+    to: str,
+    form: forms.BaseForm | None = None,
+) -> HttpResponseRedirect | None:
     """A POST action: call the service `do`; on success say `done` and redirect to `to`.
 
     With a form, `do` runs only when the form is valid, and a refusal lands on the form: the answer is then
