@@ -6,9 +6,11 @@ classes (public endpoints list them before letting anyone in) without importing 
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 from django.utils import translation
 from ninja.security import HttpBearer, SessionAuth
 
@@ -22,10 +24,16 @@ def bearer_lookup_set(lookup: Callable[[str], Any]) -> None:
     _bearer_lookup = lookup
 
 
+class Speaker(Protocol):
+    """An account with a chosen language (the project's User, which the kit may not name)."""
+
+    language: str
+
+
 class BearerAuth(HttpBearer):
     """`Authorization: Bearer <token>`: a live (not expired, not revoked) token of an active account."""
 
-    def authenticate(self, request, token):
+    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
         if not token or _bearer_lookup is None:
             return None
         row = _bearer_lookup(token)
@@ -33,12 +41,12 @@ class BearerAuth(HttpBearer):
             return None
         request.user = row.user
         # DELETE /auth/token revokes the very token the request came with.
-        request.api_token = row
+        request.api_token = row  # type: ignore[attr-defined]  # our own mark on the request
         _use_account_language(request, row.user)
         return row.user
 
 
-def _use_account_language(request, user) -> None:
+def _use_account_language(request: HttpRequest, user: Speaker) -> None:
     """Scripts rarely send Accept-Language: answer them in the language chosen on the account."""
     if "HTTP_ACCEPT_LANGUAGE" in request.META or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return
@@ -54,12 +62,12 @@ class BrowserSessionAuth(SessionAuth):
     # only runs when the cookie is present: a script with a dead bearer token then gets a clear
     # 401, not a puzzling "CSRF failed" 403.
 
-    def _get_key(self, request):
+    def _get_key(self, request: HttpRequest) -> str | None:
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None
         return super()._get_key(request)
 
-    def authenticate(self, request, key):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
         if key is None:
             return None
         return super().authenticate(request, key)
@@ -69,7 +77,7 @@ class BrowserSessionAuth(SessionAuth):
 AUTH = [BearerAuth(), BrowserSessionAuth()]
 
 
-def anyone(request) -> bool:
+def anyone(request: HttpRequest) -> bool:
     """Last in a public endpoint's auth list: a caller without credentials is let in as a visitor."""
     return True
 

@@ -7,13 +7,14 @@ account's language for bearer tokens).
 
 import logging
 import re
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
-from ninja import Schema
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cunzhi.core.middleware import too_large_message
@@ -38,7 +39,7 @@ CODES = {
 class ApiError(HttpError):
     """A refusal whose message is already written for the user (translated) and has a stable code."""
 
-    def __init__(self, status_code: int, message: str, code: str = "", headers: dict | None = None):
+    def __init__(self, status_code: int, message: str, code: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(status_code, str(message))
         self.code = code or CODES.get(status_code, "error")
         self.headers = headers or {}
@@ -57,6 +58,14 @@ class FieldErrorOut(Schema):
 
 class ValidationErrorOut(ErrorOut):
     errors: list[FieldErrorOut] = []
+
+
+class FieldError(TypedDict):
+    """One entry of a 422's "errors", as FieldErrorOut documents it."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
 
 
 def _generic_message(status: int) -> str:
@@ -126,7 +135,7 @@ _PLAIN = {
 }
 
 
-def field_message(error: dict) -> str:
+def field_message(error: dict[str, Any]) -> str:
     """One field's problem in the request's language, from pydantic's error type and context (pydantic's
     own texts are English only). A validator's own message, already written for the user, is kept."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
@@ -142,31 +151,31 @@ def field_message(error: dict) -> str:
     return str(_PLAIN.get(kind, gettext_lazy("This value is not valid.")))
 
 
-def error_body(status: int, detail: str | None = None, code: str | None = None, **extra) -> dict:
+def error_body(status: int, detail: str | None = None, code: str | None = None, **extra: object) -> dict[str, object]:
     return {"detail": str(detail or _generic_message(status)), "code": code or CODES.get(status, "error"), **extra}
 
 
-def install(api) -> None:
+def install(api: NinjaAPI) -> None:
     """Register the handlers on the NinjaAPI (replacing ninja's English-only defaults)."""
 
-    def respond(request, status, body, headers=None):
+    def respond(request: HttpRequest, status: int, body: object, headers: dict[str, str] | None = None) -> HttpResponse:
         response = api.create_response(request, body, status=status)
         for key, value in (headers or {}).items():
             response[key] = value
         return response
 
     @api.exception_handler(ApiError)
-    def api_error(request, exc: ApiError):
+    def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         headers = {**({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}), **exc.headers}
         return respond(request, exc.status_code, error_body(exc.status_code, exc.message, exc.code), headers)
 
     @api.exception_handler(AuthenticationError)
-    def not_authenticated(request, exc):
+    def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         # Ninja raises this when no auth method accepted the request: no or dead token, no session.
         return respond(request, 401, error_body(401), {"WWW-Authenticate": "Bearer"})
 
     @api.exception_handler(HttpError)
-    def http_error(request, exc: HttpError):
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Ninja's own HttpErrors carry English-only texts ("CSRF check Failed"); give ours instead.
         detail = None
         if exc.status_code == 403 and "CSRF" in exc.message:
@@ -176,18 +185,18 @@ def install(api) -> None:
         return respond(request, exc.status_code, error_body(exc.status_code, detail))
 
     @api.exception_handler(Http404)
-    def not_found(request, exc):
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         # Objects outside the caller's scope also end here: existence is not revealed.
         return respond(request, 404, error_body(404))
 
     @api.exception_handler(PermissionDenied)
-    def permission_denied(request, exc):
+    def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, 403, error_body(403))
 
     @api.exception_handler(ValidationError)
-    def invalid_input(request, exc: ValidationError):
+    def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         # Only location, message and type: never the submitted value (it may be a password).
-        errors = [
+        errors: list[FieldError] = [
             {
                 "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
                 "msg": field_message(e),
@@ -198,10 +207,10 @@ def install(api) -> None:
         return respond(request, 422, error_body(422, errors=errors))
 
     @api.exception_handler(DjangoValidationError)
-    def service_refused(request, exc: DjangoValidationError):
+    def service_refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         # Services raise Django's ValidationError with messages already written for the user.
         if hasattr(exc, "error_dict"):
-            errors = [
+            errors: list[FieldError] = [
                 {"loc": ["body", field], "msg": str(m), "type": "value_error"}
                 for field, items in exc.message_dict.items()
                 for m in items
@@ -211,12 +220,12 @@ def install(api) -> None:
         return respond(request, 422, error_body(422, errors[0]["msg"] if errors else None, errors=errors))
 
     @api.exception_handler(RequestDataTooBig)
-    def too_large(request, exc):
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         # The edge middleware answers most of these; a body it leaves unread (declared binary) ends here.
         return respond(request, 413, error_body(413, too_large_message()))
 
     @api.exception_handler(Exception)
-    def server_error(request, exc):
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Logged in full for operators; the caller gets no stack trace, whatever DEBUG says.
         logger.exception("API error on %s %s", request.method, request.path)
         return respond(
