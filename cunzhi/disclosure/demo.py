@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cunzhi.core.periods import previous_period
 from cunzhi.disclosure.models import DueItem, Post
-from cunzhi.disclosure.periods import previous_period
 from cunzhi.disclosure.services import (
     due_items_ensure,
     post_create,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cunzhi.disclosure import periods
+from cunzhi.core import periods
 from cunzhi.disclosure.models import Category, Frequency
 
 STATUS_CHOICES = [

@@ -57,6 +57,16 @@ def home_village(*, user) -> Region | None:
     return village_for_user(user)
 
 
+def finance_posts_of(*, periods) -> dict[int, Post]:
+    """The finance disclosure of each ledger period that has one (a returned post no longer counts), one query."""
+    posts = (
+        Post.objects.filter(ledger_period__in=periods)
+        .exclude(status=PostStatus.RETURNED)
+        .only("public_id", "status", "ledger_period_id")
+    )
+    return {p.ledger_period_id: p for p in posts}
+
+
 def posts_published(*, village: Region | None = None, category: str = "", user=None):
     """Published posts, newest first; optionally one village and one category."""
     qs = Post.objects.filter(status=PostStatus.PUBLISHED).select_related("village").only(*POST_LIST_FIELDS)

@@ -10,12 +10,14 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cunzhi.core import periods
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
-from cunzhi.disclosure import periods, privacy, rules
+from cunzhi.core.money import yuan
+from cunzhi.disclosure import privacy, rules
 from cunzhi.disclosure.models import (
     Approval,
     Category,
@@ -28,6 +30,9 @@ from cunzhi.disclosure.models import (
     Question,
     Schedule,
 )
+from cunzhi.ledger import selectors as ledger_selectors
+from cunzhi.ledger.models import FinanceCategory
+from cunzhi.ledger.models import Period as LedgerPeriod
 from cunzhi.people.models import Role, RoleAssignment
 from cunzhi.people.rules import own_villager
 from cunzhi.regions.models import Level, Region
@@ -695,6 +700,98 @@ def reminders_send(*, now: dt.datetime | None = None) -> dict:
             DueItem.objects.filter(pk__in=[i.pk for i in items]).update(reminded_overdue_at=now)
         counts["overdue"] += len(items)
     return counts
+
+
+# ---------------------------------------------------------------- the finance disclosure from the ledger
+
+
+def finance_disclosure_generate(*, period: LedgerPeriod, actor) -> Post:
+    """Draft the finance disclosure of a signed-off ledger period from the ledger (no retyping), then send it for
+    review. Disclosure reads the ledger through its selectors; the ledger knows nothing of disclosure."""
+    if not rules.can_author(actor, period.region_code):
+        raise PermissionDenied
+    if Post.objects.filter(ledger_period=period).exclude(status=PostStatus.RETURNED).exists():
+        raise ValidationError(_("A disclosure for this period already exists."))
+    # The notice is for the village's board: written in the site's language, whatever the cadre's screen shows.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _period_disclosure(period=period, actor=actor, report=ledger_selectors.period_report(period=period))
+
+
+def _period_disclosure(*, period: LedgerPeriod, actor, report: dict) -> Post:
+    category_labels = dict(FinanceCategory.choices)
+    totals = {
+        "title": _("Totals by category"),
+        "header": [_("Category"), _("Income (yuan)"), _("Expenditure (yuan)")],
+        "rows": [
+            [str(category_labels[c]), yuan(v["income"]), yuan(v["expenditure"])]
+            for c, v in report["by_category"].items()
+        ]
+        + [[_("Total"), yuan(report["income"]), yuan(report["expenditure"])]],
+    }
+    entries = {
+        "title": _("Every entry"),
+        "header": [
+            _("No."),
+            _("Date"),
+            _("Category"),
+            _("Income or expenditure"),
+            _("Amount (yuan)"),
+            _("Counterparty"),
+            _("Purpose"),
+        ],
+        "rows": [
+            [
+                str(e.seq),
+                e.date.isoformat(),
+                str(category_labels[e.category]),
+                e.get_direction_display(),
+                yuan(e.amount_fen),
+                e.public_counterparty,
+                e.purpose,
+            ]
+            for e in report["entries"]
+        ],
+    }
+    body = _(
+        "Income and expenditure of %(village)s from %(start)s to %(end)s, generated from the village ledger.\n"
+        "Income %(income)s yuan, expenditure %(expenditure)s yuan; balance at the start %(opening)s yuan, "
+        "closing balance %(closing)s yuan.\n"
+        "Signed off by %(signer)s (supervision committee) on %(signed)s. Ledger chain head at sign-off: "
+        "entry #%(seq)s, hash %(hash)s, also recorded in the county's witness log. Scan the QR code at the "
+        "foot of this notice to check the ledger against it."
+    ) % {
+        "village": period.village.name,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "income": yuan(report["income"]),
+        "expenditure": yuan(report["expenditure"]),
+        "opening": yuan(report["opening_balance"]),
+        "closing": yuan(period.closing_balance_fen),
+        "signer": period.signed_by_name,
+        "signed": timezone.localtime(period.signed_at).date().isoformat(),
+        "seq": period.head_seq,
+        "hash": period.head_hash,
+    }
+    title = _("%(village)s financial disclosure %(start)s to %(end)s") % {
+        "village": period.village.name,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+    }
+    with transaction.atomic():
+        post = post_create(
+            village=period.village,
+            category=Category.FINANCE,
+            title=title,
+            body=body,
+            tables=[totals, entries],
+            period_start=period.start,
+            period_end=period.end,
+            actor=actor,
+            generated=True,
+            ledger_period=period,
+        )
+        post_submit(post=post, actor=actor)
+    return post
 
 
 def village_for_user(user) -> Region | None:

@@ -19,4 +19,5 @@ urlpatterns = [
     path("p/<str:public_id>/review/", views.post_review, name="post_review"),
     path("p/<str:public_id>/ask/", views.question_ask, name="question_ask"),
     path("q/<str:public_id>/answer/", views.question_answer, name="question_answer"),
+    path("ledger/<str:code>/<str:public_id>/generate/", views.finance_generate, name="finance_generate"),
 ]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from cunzhi.disclosure.forms import (
 from cunzhi.disclosure.models import Category, PostStatus, Question
 from cunzhi.disclosure.printing import post_pdf, tables_view
 from cunzhi.disclosure.privacy import where_label
+from cunzhi.ledger import selectors as ledger_selectors
 from cunzhi.regions import selectors as region_selectors
 
 PAGE_SIZE = 20
@@ -363,6 +365,46 @@ def question_answer(request, public_id):
 
 def post_url(post) -> str:
     return services.post_link(post)
+
+
+# ---------------------------------------------------------------- the finance disclosure of a ledger period
+
+
+@login_required
+@require_POST
+def finance_generate(request, code, public_id):
+    """Generate a signed-off ledger period's finance disclosure from the ledger and send it to the committee."""
+    village = ledger_selectors.village_by_code(code=code)
+    period = ledger_selectors.periods_of(village=village).filter(public_id=public_id).first() if village else None
+    if period is None:
+        raise Http404
+    if not rules.can_author(request.user, village.code):
+        return forbidden(request)
+    try:
+        post = services.finance_disclosure_generate(period=period, actor=request.user)
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+        return redirect("ledger:periods", code=village.code)
+    messages.success(
+        request, _("The disclosure was generated from the ledger and sent to the supervision committee for approval.")
+    )
+    return redirect("disclosure:post", public_id=post.public_id)
+
+
+def ledger_period_cells(*, periods, request, village) -> dict[int, str]:
+    """The ledger's periods page, column "Disclosure": the period's post, or the button that generates it."""
+    posts = selectors.finance_posts_of(periods=periods)
+    can_generate = rules.can_author(request.user, village.code)
+    return {
+        p.pk: render_to_string(
+            "disclosure/_ledger_period.html",
+            {"post": posts.get(p.pk), "period": p, "village": village, "can_generate": can_generate},
+            request=request,
+        )
+        for p in periods
+        if p.pk in posts or can_generate
+    }
 
 
 # ---------------------------------------------------------------- calendar and schedules

@@ -4,8 +4,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from cunzhi.core import periods
 from cunzhi.core.apikit.errors import OBJECT_ERRORS, ApiError
-from cunzhi.insights import periods, rules, selectors
+from cunzhi.insights import rules, selectors
 from cunzhi.regions.models import Region
 
 router = Router(tags=["insights"])
@@ -57,7 +58,7 @@ def figures(request, query: Query[FiguresIn]):
         raise Http404
     period = query.period or periods.current_quarter()
     try:
-        start, end = periods.period_bounds(period)
+        start, end = periods.label_bounds(period)
     except ValueError as exc:
         raise ApiError(422, str(exc), code="bad_period") from None
     table = selectors.figures(region=region, start=start, end=end)

@@ -7,8 +7,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
-from cunzhi.insights import periods, rules, selectors
+from cunzhi.insights import rules, selectors
 from cunzhi.regions.models import Region
 from cunzhi.regions.selectors import region_ancestors
 
@@ -26,11 +27,11 @@ def _region_and_period(request):
             raise PermissionDenied
     period = request.GET.get("period") or periods.current_quarter()
     try:
-        start, end = periods.period_bounds(period)
+        start, end = periods.label_bounds(period)
     except ValueError as exc:
         messages.error(request, str(exc))
         period = periods.current_quarter()
-        start, end = periods.period_bounds(period)
+        start, end = periods.label_bounds(period)
     return region, period, start, end
 
 
@@ -55,7 +56,7 @@ def index(request):
         {
             "region": region,
             "period": period,
-            "periods": periods.recent_periods(),
+            "periods": periods.recent_labels(),
             "table": table,
             "total_display": [(_percent(c), c) for c in table["total"]],
             "ancestors": ancestors,

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.links import absolute_url
-from cunzhi.disclosure.privacy import mask_text
+from cunzhi.core.masking import mask_text
 from cunzhi.ledger import rules
 from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Period, WitnessedHead
-from cunzhi.people.rules import own_villager
+from cunzhi.people.rules import own_villager, prefixes
 from cunzhi.regions.models import Level, Region
 
 ENTRY_FIELDS = (
@@ -37,9 +37,18 @@ ENTRY_FIELDS = (
 )
 
 
-def villages_with_ledgers():
-    """Villages for the public pickers, with their chain heads (one query)."""
-    return Region.objects.filter(level=Level.VILLAGE).order_by("code")
+def villages_all() -> list[Region]:
+    """Every village, for the public pickers (one query; a county has a few hundred)."""
+    return list(Region.objects.filter(level=Level.VILLAGE).only("code", "name", "prefix", "level").order_by("code"))
+
+
+def home_village(*, user) -> Region | None:
+    """The village a reader most likely wants: their own as a villager, else the one village they keep books for."""
+    villager = own_villager(user)
+    if villager is not None:
+        return villager.village
+    codes = [p for p in prefixes(user, rules.RECORD_ROLES) if len(p) == 12]
+    return Region.objects.filter(code=codes[0]).first() if len(codes) == 1 else None
 
 
 def entries_of(

@@ -10,7 +10,6 @@ urlpatterns = [
     path("v/<str:code>/", views.village, name="village"),
     path("v/<str:code>/new/", views.entry_create, name="entry_create"),
     path("v/<str:code>/periods/", views.periods, name="periods"),
-    path("v/<str:code>/periods/<str:public_id>/disclose/", views.period_disclose, name="period_disclose"),
     path("v/<str:code>/ledger.xlsx", views.export, name="export"),
     path("e/<str:public_id>/", views.entry_detail, name="entry"),
     path("e/<str:public_id>/reverse/", views.entry_reverse, name="entry_reverse"),

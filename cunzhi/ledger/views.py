@@ -22,8 +22,7 @@ from cunzhi.core.files import file_intake, private_file_response
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.core.views import forbidden_saying
-from cunzhi.disclosure import selectors as disclosure_selectors
-from cunzhi.ledger import rules, selectors, services
+from cunzhi.ledger import readers, rules, selectors, services
 from cunzhi.ledger.forms import EntryFilterForm, EntryForm, PeriodCloseForm, ReverseForm
 from cunzhi.ledger.models import FinanceCategory, Voucher
 from cunzhi.people.rules import own_villager
@@ -57,14 +56,14 @@ def index(request):
     user = request.user
     code = request.GET.get("village", "")
     if not code and "all" not in request.GET:
-        home = disclosure_selectors.home_village(user=user)
+        home = selectors.home_village(user=user)
         if home is not None:
             return redirect("ledger:village", code=home.code)
     if code:
         return (
             redirect("ledger:village", code=code) if selectors.village_by_code(code=code) else redirect("ledger:index")
         )
-    villages = disclosure_selectors.villages_all()
+    villages = selectors.villages_all()
     heads = selectors.chain_heads(codes=[v.code for v in villages])
     for v in villages:
         v.head = heads.get(v.code)
@@ -243,9 +242,11 @@ def periods(request, code):
                     % {"start": period.start, "end": period.end, "seq": period.head_seq},
                 )
                 return redirect("ledger:periods", code=village.code)
-    rows = list(selectors.periods_of(village=village).prefetch_related("disclosures"))
+    rows = list(selectors.periods_of(village=village))
+    # Readers of the ledger (disclosure) add their own columns: the ledger does not know them.
+    headings, cells = readers.period_columns(periods=rows, request=request, village=village)
     for p in rows:
-        p.post = next((d for d in p.disclosures.all() if d.status != "returned"), None)
+        p.reader_cells = cells[p.pk]
     chain = selectors.chain_of(village=village)
     return render(
         request,
@@ -255,42 +256,20 @@ def periods(request, code):
             "periods": rows,
             "form": form,
             "chain": chain,
-            "can_record": rules.can_record(user, village.code),
+            "reader_headings": headings,
         },
     )
-
-
-@login_required
-@require_POST
-def period_disclose(request, code, public_id):
-    """Generate the period's finance disclosure from the ledger and send it to the committee."""
-    village = _village_or_404(code)
-    period = selectors.periods_of(village=village).filter(public_id=public_id).first()
-    if period is None:
-        raise Http404
-    if not rules.can_record(request.user, village.code):
-        return forbidden(request)
-    try:
-        post = services.period_disclosure_generate(period=period, actor=request.user)
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-        return redirect("ledger:periods", code=village.code)
-    messages.success(
-        request, _("The disclosure was generated from the ledger and sent to the supervision committee for approval.")
-    )
-    return redirect("disclosure:post", public_id=post.public_id)
 
 
 @ratelimit(key="ip", rate=VERIFY_RATE, method="GET", block=True)
 def verify(request):
     """Anyone recomputes a village's chain, checks it against the county's witnessed heads (and the head
     printed on a notice, from its QR code: ?seq=&head=), and sees the first bad entry, if any."""
-    villages = disclosure_selectors.villages_all()
+    villages = selectors.villages_all()
     code = request.GET.get("village", "")
     village = next((v for v in villages if v.code == code), None)
     if village is None and not code:
-        home = disclosure_selectors.home_village(user=request.user)
+        home = selectors.home_village(user=request.user)
         village = home
     printed = printed_error = None
     if "seq" in request.GET or "head" in request.GET:

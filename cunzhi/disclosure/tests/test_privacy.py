@@ -7,7 +7,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from cunzhi.core.idnumbers import id_number_build
-from cunzhi.disclosure.privacy import guard, mask_text, where_label
+from cunzhi.core.masking import mask_text
+from cunzhi.disclosure.privacy import guard, where_label
 
 ID_X = "11010519491231002X"
 

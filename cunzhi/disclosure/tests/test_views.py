@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cunzhi.core.periods import previous_period
 from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
 from cunzhi.disclosure import services
 from cunzhi.disclosure.models import DueItem, Post, PostRead, PostStatus, Question
-from cunzhi.disclosure.periods import previous_period
 
 
 def make(world, category="village", publish=True, **kw):

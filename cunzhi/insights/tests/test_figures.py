@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cunzhi.api.services import token_issue
+from cunzhi.core import periods
 from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
-from cunzhi.insights import periods
 from cunzhi.insights.registry import indicators
 from cunzhi.notify.models import Channel, Delivery, Notice
 from cunzhi.notify.services import notice_send
@@ -30,14 +30,14 @@ NOON = timezone.make_aware(dt.datetime(2026, 11, 10, 12, 0))
     ],
 )
 def test_periods(period, start, end):
-    s, e = periods.period_bounds(period)
+    s, e = periods.label_bounds(period)
     assert (timezone.localtime(s).date().isoformat(), timezone.localtime(e).date().isoformat()) == (start, end)
 
 
 @pytest.mark.parametrize("bad", ["", "2026-13", "2026-Q5", "26", "2026-1", "x; drop table"])
 def test_bad_periods_are_refused_with_a_message(bad):
     with pytest.raises(ValueError, match="quarter"):
-        periods.period_bounds(bad)
+        periods.label_bounds(bad)
 
 
 def _notices(world):

@@ -2,7 +2,7 @@
 
 from django import template
 
-from cunzhi.ledger.services import yuan as _yuan
+from cunzhi.core.money import yuan as _yuan
 
 register = template.Library()
 

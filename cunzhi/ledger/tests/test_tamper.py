@@ -210,11 +210,11 @@ def test_the_printed_finance_notice_carries_the_full_witnessed_head(world, signe
 
     from cunzhi.disclosure import printing
     from cunzhi.disclosure.models import Post
-    from cunzhi.ledger.services import period_disclosure_generate
+    from cunzhi.disclosure.services import finance_disclosure_generate
 
     settings.SITE_URL = "https://cunzhi.example.gov.cn"
     entries, period = signed
-    post = period_disclosure_generate(period=period, actor=world.cadre_a)
+    post = finance_disclosure_generate(period=period, actor=world.cadre_a)
     head = entries[4].hash
     assert f"entry #5, hash {head}" in Post.objects.get(pk=post.pk).body  # all 64 digits, not 16
     rendered = {}

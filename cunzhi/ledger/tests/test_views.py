@@ -182,13 +182,13 @@ def test_periods_sign_off_and_generated_disclosure(world, client, login, supervi
     assert r.status_code == 302 and period.head_seq == 2
     # The cadre generates the finance disclosure from the ledger; it waits for the committee.
     c = login(world.cadre_a)
-    r = c.post(reverse("ledger:period_disclose", args=[world.village_a.code, period.public_id]))
+    r = c.post(reverse("disclosure:finance_generate", args=[world.village_a.code, period.public_id]))
     post = Post.objects.get()
     assert post.status == PostStatus.IN_REVIEW and post.ledger_period == period and post.category == "finance"
     assert post.tables[0]["rows"][-1][1:] == ["5,000.00", "1,200.00"]
     assert [row[0] for row in post.tables[1]["rows"]] == ["1", "2"] and post.tables[1]["rows"][1][5] == "张*"
     assert "1,200.00" in post.body or "3,800.00" in post.body
-    r = c.post(reverse("ledger:period_disclose", args=[world.village_a.code, period.public_id]), follow=True)
+    r = c.post(reverse("disclosure:finance_generate", args=[world.village_a.code, period.public_id]), follow=True)
     assert "already exists" in r.content.decode() and Post.objects.count() == 1
     # Typed over? Never.
     r = c.post(reverse("disclosure:post_edit", args=[post.public_id]), {"title": "x", "body": "y"})
@@ -261,6 +261,6 @@ def test_generate_disclosure_refused(world, login, supervisor_a, who):
     add(world, date=last_month_start())
     period = period_close(village=world.village_a, kind="month", start=last_month_start(), actor=supervisor_a)
     r = login(getattr(world, who)).post(
-        reverse("ledger:period_disclose", args=[world.village_a.code, period.public_id])
+        reverse("disclosure:finance_generate", args=[world.village_a.code, period.public_id])
     )
     assert r.status_code == 403 and not Post.objects.exists()
