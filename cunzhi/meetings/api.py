@@ -206,7 +206,7 @@ def _meeting(request, public_id: str, *, lean: bool = False):
 
 
 def _quorum(meeting) -> dict:
-    q = services.quorum_status(meeting=meeting)
+    q = selectors.quorum_status(meeting=meeting)
     return {
         **q,
         "modes": [

@@ -213,13 +213,14 @@ def run(
 
     def chair(k, out):
         """Open the vote once the quorum is there; close it when every member has voted."""
+        from cunzhi.meetings import selectors
         from cunzhi.meetings.models import Meeting
 
         try:
             m = Meeting.objects.get(pk=meeting.pk)
             motion = Motion.objects.select_related("meeting").get(pk=motions[k].pk)
             end = time.perf_counter() + deadline
-            while not services.quorum_status(meeting=m)["met"]:
+            while not selectors.quorum_status(meeting=m)["met"]:
                 time.sleep(0.02)
                 if time.perf_counter() > end:
                     raise RuntimeError("no quorum")

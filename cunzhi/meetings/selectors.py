@@ -7,14 +7,17 @@ import threading
 import time
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from cunzhi.meetings import rules, services
+from cunzhi.meetings import law, rules
 from cunzhi.meetings.models import (
     Attendance,
+    AttendanceMode,
     Authorisation,
     Ballot,
+    BallotKind,
+    Choice,
     Meeting,
     MeetingMember,
     MeetingStatus,
@@ -26,6 +29,57 @@ from cunzhi.meetings.models import (
 from cunzhi.people import rules as people_rules
 
 RECENT_CHECK_INS = 8
+
+
+# ---------------------------------------------------------------- counting
+
+
+def attendance_counts(*, meeting_id: int) -> dict:
+    """present, remote, households_present, in one query."""
+    return Attendance.objects.filter(meeting_id=meeting_id).aggregate(
+        present=Count("id"),
+        remote=Count("id", filter=Q(mode=AttendanceMode.REMOTE)),
+        households_present=Count("id", filter=Q(household_rep=True)),
+    )
+
+
+def quorum_status(*, meeting: Meeting, counts: dict | None = None) -> dict:
+    """Every legal quorum mode with its figures, whether the meeting has its quorum, and by which mode."""
+    counts = counts or attendance_counts(meeting_id=meeting.pk)
+    modes = law.quorum_modes(
+        body=meeting.body,
+        members=meeting.member_count,
+        present=counts["present"] or 0,
+        households=meeting.household_count,
+        households_present=counts["households_present"] or 0,
+    )
+    met, mode = law.quorum_reached(body=meeting.body, basis=meeting.basis, modes=modes)
+    by_households = law.counts_households(body=meeting.body, basis=meeting.basis)
+    return {
+        "modes": modes,
+        "met": met,
+        "mode": mode,
+        "present": counts["present"] or 0,
+        "remote": counts["remote"] or 0,
+        "households_present": counts["households_present"] or 0,
+        "attendees": (counts["households_present"] if by_households else counts["present"]) or 0,
+        "by_households": by_households,
+    }
+
+
+def tally(*, motion: Motion) -> dict:
+    """yes/no/abstain/ballots of a motion, from the rows (open vote) or the counters (secret ballot)."""
+    ballots = Ballot.objects.filter(motion=motion).count()
+    if motion.ballot == BallotKind.SECRET:
+        fresh = Motion.objects.only("secret_yes", "secret_no", "secret_abstain").get(pk=motion.pk)
+        return {"yes": fresh.secret_yes, "no": fresh.secret_no, "abstain": fresh.secret_abstain, "ballots": ballots}
+    rows = dict(Ballot.objects.filter(motion=motion).values_list("choice").annotate(n=Count("id")).order_by())
+    return {
+        "yes": rows.get(Choice.YES, 0),
+        "no": rows.get(Choice.NO, 0),
+        "abstain": rows.get(Choice.ABSTAIN, 0),
+        "ballots": ballots,
+    }
 
 
 def _village_q(user, field: str = "region_code") -> Q:
@@ -89,7 +143,7 @@ def personal_state(*, meeting: Meeting, user) -> list[dict]:
     voted = {}
     if floor is not None:
         voted = {b.member_id: b for b in Ballot.objects.filter(motion=floor, member_id__in=ids)}
-    by_households = services.law.counts_households(body=meeting.body, basis=meeting.basis)
+    by_households = law.counts_households(body=meeting.body, basis=meeting.basis)
     out = []
     for m in members:
         out.append(
@@ -119,7 +173,7 @@ def _live_compute(meeting_id: int) -> dict:
     meeting = Meeting.objects.only(
         "pk", "public_id", "status", "body", "basis", "member_count", "household_count", "village_id"
     ).get(pk=meeting_id)
-    quorum = services.quorum_status(meeting=meeting)
+    quorum = quorum_status(meeting=meeting)
     motions = list(
         Motion.objects.filter(meeting_id=meeting_id).exclude(status=MotionStatus.WITHDRAWN).order_by("number")
     )
@@ -277,7 +331,7 @@ def motions_of(*, meeting: Meeting) -> list[Motion]:
 
 def result_context(*, meeting: Meeting) -> dict:
     """Everything the minutes PDF, the disclosure post and the result page show."""
-    quorum = services.quorum_status(meeting=meeting)
+    quorum = quorum_status(meeting=meeting)
     motions = [m for m in motions_of(meeting=meeting) if m.status == MotionStatus.CLOSED]
     return {
         "meeting": meeting,

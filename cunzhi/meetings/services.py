@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.core.text import render_text
-from cunzhi.meetings import law, rules
+from cunzhi.meetings import law, rules, selectors
 from cunzhi.meetings.models import (
     Attendance,
     AttendanceMode,
@@ -46,8 +46,11 @@ from cunzhi.meetings.models import (
     PetitionStatus,
     QuorumMode,
 )
+from cunzhi.notify.models import Urgency
+from cunzhi.notify.services import notice_send
 from cunzhi.people.models import DelegationScope, Role, RoleAssignment, Villager
 from cunzhi.people.selectors import adult_cutoff
+from cunzhi.people.services import delegation_use
 
 # Members of the representatives' meeting: committee members (cadres, the Party secretary) and representatives.
 REPS_MEETING_ROLES = (Role.REPRESENTATIVE, Role.CADRE, Role.PARTY_SECRETARY)
@@ -310,9 +313,6 @@ def _notice_context(meeting: Meeting) -> dict:
 
 def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent_reason: str = "", now=None):
     """Tell every member (the law's notice period, or an urgent exception recorded with its reason)."""
-    from cunzhi.notify.models import Urgency
-    from cunzhi.notify.services import notice_send
-
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
     if meeting.status != MeetingStatus.DRAFT:
@@ -434,8 +434,6 @@ def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
 
 def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
     """Call a meeting off before it opens; members who were told are told again."""
-    from cunzhi.notify.services import notice_send
-
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.NOTICED):
@@ -476,8 +474,6 @@ def attendance_check_in(
 
     Returns (attendance, created); a duplicate or retried check-in returns the first one.
     """
-    from cunzhi.people.services import delegation_use
-
     if member.meeting_id != meeting.pk:
         raise PermissionDenied
     how = rules.acts_for(actor, member)
@@ -529,37 +525,7 @@ def attendance_check_in(
 # --- Counting -------------------------------------------------------------------------------
 
 
-def attendance_counts(*, meeting_id: int) -> dict:
-    """present, remote, households_present, in one query."""
-    return Attendance.objects.filter(meeting_id=meeting_id).aggregate(
-        present=Count("id"),
-        remote=Count("id", filter=Q(mode=AttendanceMode.REMOTE)),
-        households_present=Count("id", filter=Q(household_rep=True)),
-    )
-
-
-def quorum_status(*, meeting: Meeting, counts: dict | None = None) -> dict:
-    """Every legal quorum mode with its figures, whether the meeting has its quorum, and by which mode."""
-    counts = counts or attendance_counts(meeting_id=meeting.pk)
-    modes = law.quorum_modes(
-        body=meeting.body,
-        members=meeting.member_count,
-        present=counts["present"] or 0,
-        households=meeting.household_count,
-        households_present=counts["households_present"] or 0,
-    )
-    met, mode = law.quorum_reached(body=meeting.body, basis=meeting.basis, modes=modes)
-    by_households = law.counts_households(body=meeting.body, basis=meeting.basis)
-    return {
-        "modes": modes,
-        "met": met,
-        "mode": mode,
-        "present": counts["present"] or 0,
-        "remote": counts["remote"] or 0,
-        "households_present": counts["households_present"] or 0,
-        "attendees": (counts["households_present"] if by_households else counts["present"]) or 0,
-        "by_households": by_households,
-    }
+# attendance_counts and quorum_status are reads: they live in selectors.py.
 
 
 # --- Motions --------------------------------------------------------------------------------
@@ -650,7 +616,7 @@ def motion_open(*, actor, motion: Motion, now=None) -> Motion:
     if motion.status != MotionStatus.DRAFT:
         raise ValidationError(_("This motion has already been put to the vote."))
     motion.authorisation = _decision_check(meeting=meeting, matter=motion.matter, group_property=motion.group_property)
-    status = quorum_status(meeting=meeting)
+    status = selectors.quorum_status(meeting=meeting)
     if not status["met"]:
         raise ValidationError(_("The meeting does not have its quorum; a vote cannot be taken."))
     now = now or timezone.now()
@@ -681,21 +647,6 @@ def motion_withdraw(*, actor, motion: Motion) -> Motion:
     return motion
 
 
-def tally(*, motion: Motion) -> dict:
-    """yes/no/abstain/ballots of a motion, from the rows (open vote) or the counters (secret ballot)."""
-    ballots = Ballot.objects.filter(motion=motion).count()
-    if motion.ballot == BallotKind.SECRET:
-        fresh = Motion.objects.only("secret_yes", "secret_no", "secret_abstain").get(pk=motion.pk)
-        return {"yes": fresh.secret_yes, "no": fresh.secret_no, "abstain": fresh.secret_abstain, "ballots": ballots}
-    rows = dict(Ballot.objects.filter(motion=motion).values_list("choice").annotate(n=Count("id")).order_by())
-    return {
-        "yes": rows.get(Choice.YES, 0),
-        "no": rows.get(Choice.NO, 0),
-        "abstain": rows.get(Choice.ABSTAIN, 0),
-        "ballots": ballots,
-    }
-
-
 def motion_close(*, actor, motion: Motion, now=None) -> Motion:
     """Close the vote and fix the result: more than half of the attendees (households where it counts them)."""
     meeting = motion.meeting
@@ -706,8 +657,8 @@ def motion_close(*, actor, motion: Motion, now=None) -> Motion:
         locked = Motion.objects.select_for_update().get(pk=motion.pk)
         if locked.status != MotionStatus.OPEN:
             raise ValidationError(_("The vote on this motion is not open."))
-        status = quorum_status(meeting=meeting)
-        counted = tally(motion=locked)
+        status = selectors.quorum_status(meeting=meeting)
+        counted = selectors.tally(motion=locked)
         if counted["yes"] + counted["no"] + counted["abstain"] != counted["ballots"]:
             # Counters and receipts are written in one transaction; a mismatch means tampering.
             raise RuntimeError(f"ballot count mismatch on motion {locked.pk}")
@@ -766,8 +717,6 @@ def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) ->
     ballot the choice goes into the motion's counters in the same transaction and is not stored
     with the member.
     """
-    from cunzhi.people.services import delegation_use
-
     if choice not in Choice.values:
         raise ValidationError({"choice": _("Choose for, against or abstain.")})
     if member.meeting_id != motion.meeting_id:
@@ -862,16 +811,12 @@ def minutes_pdf_bytes(*, meeting: Meeting) -> bytes:
     """The minutes and results as a PDF for the notice board (official language, Noto Sans CJK SC)."""
     from weasyprint import HTML
 
-    from cunzhi.meetings import selectors
-
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string("meetings/minutes_pdf.html", selectors.result_context(meeting=meeting))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
 def _disclosure_body(meeting: Meeting) -> str:
-    from cunzhi.meetings import selectors
-
     with translation.override(settings.LANGUAGE_CODE):
         return render_text("meetings/disclosure_body.txt", selectors.result_context(meeting=meeting)).strip()
 
@@ -1007,8 +952,6 @@ def petition_sign(*, actor, petition: Petition) -> tuple[Petition, bool]:
 
 
 def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
-    from cunzhi.notify.services import notice_send
-
     locked = Petition.objects.select_for_update().get(pk=petition.pk)
     if PetitionSignature.objects.filter(petition=locked, villager=villager).exists():
         return False

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cunzhi.core.models import AuditEvent
-from cunzhi.meetings import services
+from cunzhi.meetings import selectors, services
 from cunzhi.meetings.models import (
     Attendance,
     AttendanceMode,
@@ -388,7 +388,7 @@ def test_quorum_status_by_each_mode(world):
     reps = list(meeting.members.filter(is_household_rep=True).select_related("villager"))
     for m in reps[:4]:
         services.attendance_check_in(actor=world.cadre_a, meeting=meeting, member=m, at_venue=True)
-    status = services.quorum_status(meeting=meeting)
+    status = selectors.quorum_status(meeting=meeting)
     modes = {m.mode: m for m in status["modes"]}
     assert (modes["persons"].have, modes["persons"].need, modes["persons"].met) == (4, 6, False)
     assert (modes["households"].have, modes["households"].need, modes["households"].met) == (4, 4, True)
