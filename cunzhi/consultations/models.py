@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -272,12 +273,5 @@ class Adoption(TimeStamped):
 
     @property
     def disclosure_url(self) -> str:
-        """The disclosure post's page, when the disclosure domain offers one."""
-        if not self.disclosure_post_id:
-            return ""
-        from django.urls import NoReverseMatch, reverse
-
-        try:
-            return reverse("disclosure:post", args=[self.disclosure_post_id])
-        except NoReverseMatch:
-            return ""
+        """The disclosure post's page, once the rule is published."""
+        return reverse("disclosure:post", args=[self.disclosure_post_id]) if self.disclosure_post_id else ""

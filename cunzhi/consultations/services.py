@@ -33,6 +33,8 @@ from cunzhi.consultations.models import (
 )
 from cunzhi.consultations.texts import clean_text, paragraphs_check
 from cunzhi.core.audit import audit_record
+from cunzhi.disclosure import services as disclosure_services
+from cunzhi.disclosure.models import Category as DisclosureCategory
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
 from cunzhi.people.models import DelegationScope, Role, User
@@ -850,17 +852,11 @@ def adoption_publish(*, actor, adoption: Adoption) -> bool:
         return True
     title, body = _publication_text(adoption)
     try:
-        from cunzhi.disclosure.services import post_publish_generated
-    except ImportError as exc:  # the disclosure domain is not installed here: retried from the draft page
-        logger.warning("disclosure board not available: %s", exc)
-        adoption.publish_error = _("The disclosure board is not available.")
-        adoption.save(update_fields=["publish_error", "updated_at"])
-        return False
-    try:
         with transaction.atomic():
-            post = post_publish_generated(
+            post = disclosure_services.post_publish_about(
+                about=adoption,
                 village=adoption.draft.scope,
-                category="village",
+                category=DisclosureCategory.VILLAGE,
                 title=title,
                 body=body,
                 actor=actor,
@@ -871,7 +867,7 @@ def adoption_publish(*, actor, adoption: Adoption) -> bool:
         adoption.publish_error = (str(exc) or exc.__class__.__name__)[:300]
         adoption.save(update_fields=["publish_error", "updated_at"])
         return False
-    adoption.disclosure_post_id = str(getattr(post, "public_id", "") or getattr(post, "pk", ""))[:32]
+    adoption.disclosure_post_id = post.public_id
     adoption.published_at, adoption.publish_error = timezone.now(), ""
     adoption.save(update_fields=["disclosure_post_id", "published_at", "publish_error", "updated_at"])
     audit_record(

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,10 @@ class Post(TimeStamped):
     )
     # Generated posts (meeting resolutions, adopted village rules, ledger periods) link to their source.
     source_url = models.CharField(max_length=300, blank=True)
+    # The object a generated post is about (a meeting, an adopted rule): its model's "app_label.model_name"
+    # and primary key, as notify's notices name theirs. One post per object: publishing twice is refused.
+    about_type = models.CharField(max_length=100, blank=True)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
     generated = models.BooleanField(default=False)
     attachment = models.FileField(upload_to="disclosure/%Y/%m/", blank=True)
     ledger_period = models.ForeignKey(
@@ -84,6 +89,11 @@ class Post(TimeStamped):
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
         indexes = [models.Index(fields=["region_code", "status", "-published_at"], name="disclosure_post_list")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["about_type", "about_id"], condition=Q(about_id__isnull=False), name="disclosure_post_about"
+            )
+        ]
 
     def __str__(self):
         return self.title

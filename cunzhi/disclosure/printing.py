@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cunzhi.disclosure.models import Post
+from cunzhi.ledger.selectors import period_head, period_verify_url
 
 
 def qr_data_uri(url: str) -> str:
@@ -47,8 +48,6 @@ def post_pdf(*, post: Post, url: str, approvals=(), extra: dict | None = None) -
     if post.ledger_period_id:
         # A finance notice from the ledger carries the full chain head signed off, in a second QR code:
         # the board's paper copy is a witness the database cannot reach.
-        from cunzhi.ledger.selectors import period_head, period_verify_url
-
         verify_url = period_verify_url(period=post.ledger_period)
         seq, head = period_head(period=post.ledger_period)
         extra.update(ledger_verify_url=verify_url, ledger_qr=qr_data_uri(verify_url), ledger_seq=seq, ledger_head=head)

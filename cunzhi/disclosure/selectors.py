@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from cunzhi.disclosure import rules
-from cunzhi.disclosure.models import Category, DueItem, Post, PostRead, PostStatus, Question
-from cunzhi.people.rules import own_villager, scope_q
+from cunzhi.disclosure.models import Category, DueItem, Frequency, Post, PostRead, PostStatus, Question, Schedule
+from cunzhi.people.rules import own_villager, prefixes, scope_q
 from cunzhi.regions.models import Level, Region
 
 POST_LIST_FIELDS = (
@@ -52,9 +53,7 @@ def home_village(*, user) -> Region | None:
     villager = own_villager(user)
     if villager is not None:
         return villager.village
-    from cunzhi.disclosure.services import village_for_user
-
-    return village_for_user(user)
+    return village_for_user(user=user)
 
 
 def finance_posts_of(*, periods) -> dict[int, Post]:
@@ -215,10 +214,44 @@ def open_due_items(*, village: Region, category: str = ""):
 
 def schedules_of(*, village: Region) -> list[dict]:
     """The village's schedule per category, defaults filled in."""
-    from cunzhi.disclosure.services import schedule_of
-
     out = []
     for value, label in Category.choices:
         frequency, grace = schedule_of(village=village, category=value)
         out.append({"category": value, "label": label, "frequency": frequency, "grace_days": grace})
     return out
+
+
+def village_for_user(*, user) -> Region | None:
+    """The single village an author works in, when there is exactly one (forms preselect it)."""
+    codes = [p for p in prefixes(user, rules.AUTHOR_ROLES) if len(p) == 12]
+    if len(codes) == 1:
+        return Region.objects.filter(code=codes[0]).first()
+    return None
+
+
+def post_about(about) -> Post | None:
+    """The post published about this object, if there is one."""
+    return Post.objects.filter(about_type=about._meta.label_lower, about_id=about.pk).first()
+
+
+def default_frequency(category: str) -> str:
+    """domain.md: general affairs at least quarterly; finances monthly where transactions are many, else quarterly."""
+    defaults = {
+        Category.PARTY: Frequency.QUARTERLY,
+        Category.VILLAGE: Frequency.QUARTERLY,
+        Category.FINANCE: Frequency.QUARTERLY,
+    }
+    defaults.update(settings.DISCLOSURE_DEFAULT_FREQUENCY)
+    return defaults[category]
+
+
+def default_grace_days() -> int:
+    return int(settings.DISCLOSURE_GRACE_DAYS)
+
+
+def schedule_of(*, village, category: str) -> tuple[str, int]:
+    """(frequency, grace days) the village follows for a category."""
+    row = Schedule.objects.filter(village=village, category=category).first()
+    if row:
+        return row.frequency, row.grace_days
+    return default_frequency(category), default_grace_days()

@@ -17,7 +17,7 @@ from cunzhi.core import periods
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.core.money import yuan
-from cunzhi.disclosure import privacy, rules
+from cunzhi.disclosure import privacy, rules, selectors
 from cunzhi.disclosure.models import (
     Approval,
     Category,
@@ -33,6 +33,7 @@ from cunzhi.disclosure.models import (
 from cunzhi.ledger import selectors as ledger_selectors
 from cunzhi.ledger.models import FinanceCategory
 from cunzhi.ledger.models import Period as LedgerPeriod
+from cunzhi.notify.services import notice_send
 from cunzhi.people.models import Role, RoleAssignment
 from cunzhi.people.rules import own_villager
 from cunzhi.regions.models import Level, Region
@@ -44,21 +45,6 @@ MAX_QUESTION = 1_000
 
 
 # ---------------------------------------------------------------- settings with defaults
-
-
-def default_frequency(category: str) -> str:
-    """domain.md: general affairs at least quarterly; finances monthly where transactions are many, else quarterly."""
-    defaults = {
-        Category.PARTY: Frequency.QUARTERLY,
-        Category.VILLAGE: Frequency.QUARTERLY,
-        Category.FINANCE: Frequency.QUARTERLY,
-    }
-    defaults.update(settings.DISCLOSURE_DEFAULT_FREQUENCY)
-    return defaults[category]
-
-
-def default_grace_days() -> int:
-    return int(settings.DISCLOSURE_GRACE_DAYS)
 
 
 def calendar_start(today: dt.date) -> dt.date:
@@ -91,8 +77,6 @@ def users_with_roles(*, village_code: str, roles) -> list[int]:
 def _notify(
     *, template: str, user_ids, context: dict, link: str, sender=None, region_code: str = "", about=None
 ) -> None:
-    from cunzhi.notify.services import notice_send
-
     ids = sorted({uid for uid in user_ids if uid and (sender is None or uid != getattr(sender, "pk", None))})
     if ids:
         notice_send(
@@ -191,6 +175,7 @@ def post_create(
     source_url: str = "",
     generated: bool = False,
     ledger_period=None,
+    about=None,
 ) -> Post:
     """Save a draft disclosure; the privacy guard masks personal numbers before anything is stored."""
     _check_village(village)
@@ -215,6 +200,8 @@ def post_create(
         source_url=source_url[:300],
         generated=generated,
         ledger_period=ledger_period,
+        about_type=about._meta.label_lower if about is not None else "",
+        about_id=about.pk if about is not None else None,
     )
     audit_record(
         actor=actor,
@@ -392,8 +379,6 @@ def _publish(*, post: Post, actor) -> None:
         after={"status": post.status, "masked": len(post.masked_items)},
     )
     if settings.DISCLOSURE_ANNOUNCE:
-        from cunzhi.notify.services import notice_send
-
         notice_send(
             kind="announcement",
             region_code=post.region_code,
@@ -418,14 +403,27 @@ def _fulfil_due_items(post: Post) -> int:
     ).update(post=post, published_at=post.published_at, updated_at=timezone.now())
 
 
-def post_publish_generated(
-    *, village, category: str, title: str, body: str, actor, source_url: str = "", pdf: bytes | None = None
+def post_publish_about(
+    *,
+    about,
+    village,
+    category: str,
+    title: str,
+    body: str,
+    actor,
+    source_url: str = "",
+    pdf: bytes | None = None,
 ) -> Post:
-    """Publish at once a post another domain generated (meeting resolutions, adopted village rules).
+    """Publish at once a post about another domain's object (a meeting's result, an adopted village rule).
 
-    The privacy guard still runs. Financial disclosures need the supervision committee's approval,
-    so they are refused here with ValueError (a programming error of the caller, not user input).
+    The one path by which meetings and consultations publish: the post records the object it is about
+    (about_type, about_id), so the object has one post and a second call returns it unchanged. The privacy
+    guard still runs. Financial disclosures need the supervision committee's approval, so they are
+    refused here with ValueError (a programming error of the caller, not user input).
     """
+    existing = selectors.post_about(about)
+    if existing is not None:
+        return existing
     _check_village(village)
     if category not in Category.values:
         raise ValueError(f"unknown disclosure category {category!r}: use party, village or finance")
@@ -444,6 +442,7 @@ def post_publish_generated(
             actor=actor,
             source_url=source_url,
             generated=True,
+            about=about,
         )
         if pdf is not None:
             post.attachment.save(f"{post.public_id}.pdf", ContentFile(bytes(pdf)), save=False)
@@ -529,14 +528,6 @@ def post_read_record(*, post: Post, user) -> bool:
 # ---------------------------------------------------------------- schedules and the calendar
 
 
-def schedule_of(*, village, category: str) -> tuple[str, int]:
-    """(frequency, grace days) the village follows for a category."""
-    row = Schedule.objects.filter(village=village, category=category).first()
-    if row:
-        return row.frequency, row.grace_days
-    return default_frequency(category), default_grace_days()
-
-
 def schedule_set(*, village, category: str, frequency: str, grace_days: int, actor, today=None) -> Schedule:
     """Set how often a village discloses a category; unpublished due items of current and later periods follow."""
     _check_village(village)
@@ -593,8 +584,8 @@ def due_items_ensure(*, today: dt.date | None = None, villages=None) -> int:
     for village in villages:
         for category in Category.values:
             s = schedules.get((village.pk, category))
-            frequency = s.frequency if s else default_frequency(category)
-            grace = s.grace_days if s else default_grace_days()
+            frequency = s.frequency if s else selectors.default_frequency(category)
+            grace = s.grace_days if s else selectors.default_grace_days()
             if frequency == Frequency.IMMEDIATELY:
                 continue
             for p_start, p_end in periods.periods_between(frequency, start, today):
@@ -792,13 +783,3 @@ def _period_disclosure(*, period: LedgerPeriod, actor, report: dict) -> Post:
         )
         post_submit(post=post, actor=actor)
     return post
-
-
-def village_for_user(user) -> Region | None:
-    """The single village an author works in, when there is exactly one (forms preselect it)."""
-    from cunzhi.people.rules import prefixes
-
-    codes = [p for p in prefixes(user, rules.AUTHOR_ROLES) if len(p) == 12]
-    if len(codes) == 1:
-        return Region.objects.filter(code=codes[0]).first()
-    return None

@@ -9,6 +9,7 @@ row that is already there instead of an error.
 """
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,8 @@ from django.utils.translation import gettext_noop
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.core.text import render_text
+from cunzhi.disclosure import services as disclosure_services
+from cunzhi.disclosure.models import Category as DisclosureCategory
 from cunzhi.meetings import law, rules, selectors
 from cunzhi.meetings.models import (
     Attendance,
@@ -51,6 +54,8 @@ from cunzhi.notify.services import notice_send
 from cunzhi.people.models import DelegationScope, Role, RoleAssignment, Villager
 from cunzhi.people.selectors import adult_cutoff
 from cunzhi.people.services import delegation_use
+
+logger = logging.getLogger(__name__)
 
 # Members of the representatives' meeting: committee members (cadres, the Party secretary) and representatives.
 REPS_MEETING_ROLES = (Role.REPRESENTATIVE, Role.CADRE, Role.PARTY_SECRETARY)
@@ -838,33 +843,34 @@ def minutes_publish(*, actor, meeting: Meeting, now=None) -> Meeting:
         meeting.minutes_published_at = now
         meeting.save(update_fields=["minutes_pdf", "minutes_published_at", "updated_at"])
         audit_record(actor=actor, action="meeting.minutes_publish", obj=meeting, after={"pdf_bytes": len(pdf)})
-    disclosure_post(meeting=meeting, actor=actor, pdf=pdf)
+    try:
+        disclosure_post(meeting=meeting, actor=actor, pdf=pdf)
+    except Exception:  # the minutes stand published; the post is retried by the meetings.disclosure_retry job
+        logger.exception("disclosure post for meeting %s failed; retried later", meeting.pk)
     return meeting
 
 
 def disclosure_post(*, meeting: Meeting, actor=None, pdf: bytes | None = None) -> bool:
-    """Post the published result to the village's disclosure; False (retried later by a job) if unavailable."""
+    """Post the published result to the village's disclosure (one post about the meeting); True once it exists."""
     if meeting.disclosure_ref or not meeting.minutes_published_at:
         return bool(meeting.disclosure_ref)
-    try:
-        from cunzhi.disclosure.services import post_publish_generated
-    except ImportError:
-        return False
     if pdf is None:
         with meeting.minutes_pdf.open("rb") as fh:
             pdf = fh.read()
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Result of the %(body)s: %(title)s") % {"body": meeting.get_body_display(), "title": meeting.title}
-    post = post_publish_generated(
+    post = disclosure_services.post_publish_about(
+        about=meeting,
         village=meeting.village,
-        category="village",
+        category=DisclosureCategory.VILLAGE,
         title=title[:200],
         body=_disclosure_body(meeting),
         actor=actor or meeting.convened_by,
         source_url=reverse("meetings:detail", args=[meeting.public_id]),
         pdf=pdf,
     )
-    ref = str(getattr(post, "public_id", None) or getattr(post, "pk", None) or "posted")[:100]
+    # The post's public id, kept on the meeting so its page links the post and the retry job skips it.
+    ref = post.public_id
     Meeting.objects.filter(pk=meeting.pk).update(disclosure_ref=ref)
     meeting.disclosure_ref = ref
     audit_record(actor=actor, action="meeting.disclosure", obj=meeting, after={"post": ref})

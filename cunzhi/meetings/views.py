@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -250,12 +250,8 @@ def _page_context(request, meeting) -> dict:
 
 
 def _disclosure_url(meeting) -> str:
-    if not meeting.disclosure_ref:
-        return ""
-    try:
-        return reverse("disclosure:post", args=[meeting.disclosure_ref])
-    except NoReverseMatch:  # a reference that is not a disclosure post: the page still works
-        return ""
+    """The disclosure post of the meeting's result, once it is posted."""
+    return reverse("disclosure:post", args=[meeting.disclosure_ref]) if meeting.disclosure_ref else ""
 
 
 @login_required

@@ -553,17 +553,16 @@ def test_adoption_publishes_on_the_disclosure_board(world, draft):
 
 
 def test_a_failed_publication_is_recorded_and_can_be_retried(world, draft, monkeypatch):
-    import sys
     import types
 
+    from cunzhi.disclosure import services as disclosure_services
+
     _responded(world, draft)
-    broken = types.ModuleType("cunzhi.disclosure.services")
 
     def fail(**kwargs):
         raise RuntimeError("board down")
 
-    broken.post_publish_generated = fail
-    monkeypatch.setitem(sys.modules, "cunzhi.disclosure.services", broken)
+    monkeypatch.setattr(disclosure_services, "post_publish_about", fail)
     adoption = services.adoption_record(
         actor=world.cadre_a, draft=draft, adopted_on=timezone.localdate(), meeting_reference="村民会议"
     )
@@ -574,10 +573,11 @@ def test_a_failed_publication_is_recorded_and_can_be_retried(world, draft, monke
         calls.append(kwargs)
         return types.SimpleNamespace(public_id="post123")
 
-    broken.post_publish_generated = ok
+    monkeypatch.setattr(disclosure_services, "post_publish_about", ok)
     assert services.adoption_publish(actor=world.cadre_a, adoption=adoption)
     assert adoption.disclosure_post_id == "post123" and adoption.publish_error == ""
     assert calls[0]["village"] == world.village_a and calls[0]["category"] == "village"
+    assert calls[0]["about"] == adoption
     assert calls[0]["source_url"].endswith(f"/consultations/{draft.public_id}/")
 
 

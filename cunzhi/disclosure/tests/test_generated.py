@@ -1,4 +1,4 @@
-"""post_publish_generated: the entry point meetings and consultations call."""
+"""post_publish_about: the one entry point meetings and consultations call (any saved object can be the source)."""
 
 import datetime as dt
 
@@ -8,14 +8,15 @@ from django.core.exceptions import ValidationError
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.core.models import AuditEvent
 from cunzhi.disclosure.models import Category, DueItem, Post, PostStatus
-from cunzhi.disclosure.services import post_publish_generated
+from cunzhi.disclosure.services import post_publish_about
 from cunzhi.notify.models import Notice
 
 ID = id_number_build("330523", dt.date(1961, 3, 9), 123)
 
 
 def test_publishes_at_once_and_masks(world):
-    post = post_publish_generated(
+    post = post_publish_about(
+        about=world.village_a,
         village=world.village_a,
         category="village",
         title="村民代表会议决议",
@@ -35,7 +36,8 @@ def test_publishes_at_once_and_masks(world):
 
 
 def test_attaches_pdf(world):
-    post = post_publish_generated(
+    post = post_publish_about(
+        about=world.village_a,
         village=world.village_a,
         category="party",
         title="党员大会决议",
@@ -49,23 +51,40 @@ def test_attaches_pdf(world):
 @pytest.mark.parametrize("category", ["finance", "nonsense", ""])
 def test_refuses_finance_and_unknown_categories(world, category):
     with pytest.raises(ValueError):
-        post_publish_generated(village=world.village_a, category=category, title="t", body="b", actor=world.cadre_a)
+        post_publish_about(
+            about=world.village_a, village=world.village_a, category=category, title="t", body="b", actor=world.cadre_a
+        )
     assert not Post.objects.exists()
 
 
 def test_refuses_non_village_and_bad_pdf(world):
     with pytest.raises(ValueError):
-        post_publish_generated(village=world.township_t, category="village", title="t", body="b", actor=world.cadre_a)
+        post_publish_about(
+            about=world.village_a,
+            village=world.township_t,
+            category="village",
+            title="t",
+            body="b",
+            actor=world.cadre_a,
+        )
     with pytest.raises(ValueError):
-        post_publish_generated(
-            village=world.village_a, category="village", title="t", body="b", actor=world.cadre_a, pdf=b"<html>"
+        post_publish_about(
+            about=world.village_a,
+            village=world.village_a,
+            category="village",
+            title="t",
+            body="b",
+            actor=world.cadre_a,
+            pdf=b"<html>",
         )
     assert not Post.objects.exists()
 
 
 def test_empty_text_is_refused(world):
     with pytest.raises(ValidationError):
-        post_publish_generated(village=world.village_a, category="village", title="", body="", actor=world.cadre_a)
+        post_publish_about(
+            about=world.village_a, village=world.village_a, category="village", title="", body="", actor=world.cadre_a
+        )
     assert not Post.objects.exists()
 
 
@@ -74,5 +93,34 @@ def test_category_values_are_the_documented_ones():
 
 
 def test_does_not_fulfil_calendar_without_period(world):
-    post_publish_generated(village=world.village_a, category="village", title="决议", body="内容", actor=world.cadre_a)
+    post_publish_about(
+        about=world.village_a,
+        village=world.village_a,
+        category="village",
+        title="决议",
+        body="内容",
+        actor=world.cadre_a,
+    )
     assert not DueItem.objects.filter(post__isnull=False).exists()
+
+
+def test_one_post_per_source_object(world):
+    """The post names the object it is about; publishing about it again returns the same post."""
+    first = post_publish_about(
+        about=world.village_a,
+        village=world.village_a,
+        category="village",
+        title="决议",
+        body="内容",
+        actor=world.cadre_a,
+    )
+    again = post_publish_about(
+        about=world.village_a,
+        village=world.village_a,
+        category="village",
+        title="决议",
+        body="内容",
+        actor=world.cadre_a,
+    )
+    assert again.pk == first.pk and Post.objects.count() == 1
+    assert (first.about_type, first.about_id) == ("regions.region", world.village_a.pk)

@@ -386,7 +386,8 @@ def test_post_actions_refused(world, client, login, action, who, status):
 
 
 def test_attachment_of_a_generated_post(world, client, login):
-    post = services.post_publish_generated(
+    post = services.post_publish_about(
+        about=world.village_a,
         village=world.village_a,
         category="village",
         title="决议",

@@ -708,22 +708,24 @@ def test_disclosure_is_retried_until_it_works(world, monkeypatch):
     meeting = seated(world)
     services.meeting_close(actor=world.cadre_a, meeting=meeting)
     services.minutes_save(actor=world.cadre_a, meeting=meeting, minutes="纪要")
-    import sys
     import types
 
-    posted = []
-    fake = types.ModuleType("cunzhi.disclosure.services")
+    from cunzhi.disclosure import services as disclosure_services
 
-    def post_publish_generated(**kw):
+    posted = []
+
+    def unavailable(**kw):
+        raise RuntimeError("disclosure unavailable")
+
+    def post_publish_about(**kw):
         posted.append(kw)
         return types.SimpleNamespace(public_id="post123")
 
-    fake.post_publish_generated = post_publish_generated
-    monkeypatch.setitem(sys.modules, "cunzhi.disclosure.services", None)  # not there: import fails
+    monkeypatch.setattr(disclosure_services, "post_publish_about", unavailable)  # fails: retried later
     services.minutes_publish(actor=world.cadre_a, meeting=meeting)
     meeting.refresh_from_db()
     assert meeting.disclosure_ref == ""
-    monkeypatch.setitem(sys.modules, "cunzhi.disclosure.services", fake)
+    monkeypatch.setattr(disclosure_services, "post_publish_about", post_publish_about)
     assert services.disclosure_retry() == 1
     meeting.refresh_from_db()
     assert meeting.disclosure_ref == "post123"
@@ -731,6 +733,7 @@ def test_disclosure_is_retried_until_it_works(world, monkeypatch):
     assert kw["village"] == world.village_a and kw["category"] == "village" and kw["pdf"][:5] == b"%PDF-"
     assert "纪要" not in kw["title"] and meeting.title in kw["title"]
     assert "10" in kw["body"]  # members present
+    assert kw["about"] == meeting  # a real reference to the meeting, not a string
     assert services.disclosure_retry() == 0  # idempotent
 
 
