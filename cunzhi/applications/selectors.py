@@ -2,9 +2,10 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
+from cunzhi.core.figures import as_rates, grouped
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import DelegationScope, Villager
@@ -185,3 +186,18 @@ def mail_visible(*, user, state: str = MailState.UNMATCHED):
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-received_at", "-id")
+
+
+# ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
+
+
+def figures_on_time(*, prefix, length, start, end):
+    """Applications decided in the period within the promised time, of all decided in the period."""
+    qs = Application.objects.filter(
+        region_code__startswith=prefix,
+        finished_at__gte=start,
+        finished_at__lt=end,
+        status__in=[Status.APPROVED, Status.REJECTED],
+    )
+    on_time = Q(finished_at__lte=F("promised_due_at"))
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=on_time), d=Count("id")))

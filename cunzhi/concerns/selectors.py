@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from cunzhi.core.figures import as_rates, grouped
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
@@ -421,3 +422,32 @@ def offices_for_rules(*, user) -> list[Office]:
         .select_related("region")
         .order_by("region_code", "name")
     )
+
+
+# ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
+
+
+def _dispatched_in(prefix, start, end):
+    """Concerns dispatched in the period under a region (merged duplicates do not count)."""
+    return Concern.objects.filter(
+        region_code__startswith=prefix, dispatched_at__gte=start, dispatched_at__lt=end
+    ).exclude(status=Status.MERGED)
+
+
+def figures_response(*, prefix, length, start, end):
+    """Response rate: dispatched in the period and answered before the deadline, of all dispatched."""
+    qs = _dispatched_in(prefix, start, end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(answered_in_time=True)), d=Count("id")))
+
+
+def figures_resolution(*, prefix, length, start, end):
+    """Resolution rate: confirmed resolved by the villager, of all dispatched in the period."""
+    qs = _dispatched_in(prefix, start, end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(status=Status.RESOLVED)), d=Count("id")))
+
+
+def figures_satisfaction(*, prefix, length, start, end):
+    """Satisfaction rate: rated satisfied or basically satisfied, of the rated concerns dispatched in the period."""
+    qs = _dispatched_in(prefix, start, end).exclude(rating="")
+    satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=satisfied), d=Count("id")))

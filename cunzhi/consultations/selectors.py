@@ -15,6 +15,7 @@ from cunzhi.consultations.models import (
     StanceKind,
     Visibility,
 )
+from cunzhi.core.figures import as_counts, as_rates, grouped
 from cunzhi.people.models import Role
 from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, scope_q
 
@@ -279,3 +280,21 @@ def creatable_owners(*, user) -> list:
         elif role == Role.COUNTY_ADMIN:
             q |= Q(region_code__startswith=prefix)
     return list(Office.objects.filter(q).order_by("region_code", "name"))
+
+
+# ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
+
+
+def figures_participants(*, prefix, length, start, end):
+    """Villagers who commented on a draft in the period, each counted once in their own village."""
+    qs = Comment.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end)
+    return as_counts(grouped(qs, "region_code", length, n=Count("villager", distinct=True)))
+
+
+def figures_adoption(*, prefix, length, start, end):
+    """Comments adopted in full or in part, of the comments answered in the period's response reports."""
+    qs = Comment.objects.filter(region_code__startswith=prefix, outcome_at__gte=start, outcome_at__lt=end).exclude(
+        outcome=""
+    )
+    adopted = Q(outcome__in=[Outcome.ADOPTED, Outcome.PARTLY])
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=adopted), d=Count("id")))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from cunzhi.core.figures import as_rates, grouped
 from cunzhi.disclosure import rules
 from cunzhi.disclosure.models import Category, DueItem, Frequency, Post, PostRead, PostStatus, Question, Schedule
 from cunzhi.people.rules import own_villager, prefixes, scope_q
@@ -192,8 +193,6 @@ def item_status(item: DueItem, today: dt.date | None = None) -> str:
 
 def calendar_counts(*, user=None, village: Region | None = None, today: dt.date | None = None) -> dict:
     """How many items are due, overdue and published, in one query."""
-    from django.db.models import Count
-
     today = today or timezone.localdate()
     qs = DueItem.objects.all()
     qs = qs.filter(region_code=village.code) if village is not None else qs.filter(scope_q(user, rules.OVERSIGHT_ROLES))
@@ -255,3 +254,16 @@ def schedule_of(*, village, category: str) -> tuple[str, int]:
     if row:
         return row.frequency, row.grace_days
     return default_frequency(category), default_grace_days()
+
+
+# ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
+
+
+def figures_on_time(*, prefix, length, start, end):
+    """Disclosures due in the period (deadline reached) published by their deadline, of all those due."""
+    last = min(timezone.localtime(end).date(), timezone.localdate() + dt.timedelta(days=1))
+    qs = DueItem.objects.filter(
+        region_code__startswith=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
+    )
+    on_time = Q(published_at__date__lte=F("due_date"))
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=on_time), d=Count("id")))

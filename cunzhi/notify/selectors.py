@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from cunzhi.core.figures import as_rates, grouped
 from cunzhi.notify import about
 from cunzhi.notify.models import (
     Channel,
@@ -164,3 +165,25 @@ def senders(*, phones: set[str]) -> dict[str, str]:
     ):
         names.setdefault(phone, []).append(f"{name}（{village}）")
     return {phone: "、".join(n) for phone, n in names.items()}
+
+
+# ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
+
+
+def figures_reach(*, prefix, length, start, end):
+    """People reached (e-mail or text accepted, or inbox item opened) of those a notice was meant for."""
+    sent_elsewhere = Delivery.objects.filter(
+        notice=OuterRef("notice"),
+        recipient=OuterRef("recipient"),
+        channel__in=[Channel.EMAIL, Channel.SMS],
+        status=DeliveryStatus.SENT,
+    )
+    qs = Delivery.objects.filter(
+        channel=Channel.INBOX,
+        copy_for__isnull=True,
+        notice__region_code__startswith=prefix,
+        notice__created_at__gte=start,
+        notice__created_at__lt=end,
+    ).annotate(elsewhere=Exists(sent_elsewhere))
+    reached = Q(read_at__isnull=False) | Q(elsewhere=True)
+    return as_rates(grouped(qs, "notice__region_code", length, n=Count("id", filter=reached), d=Count("id")))
