@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cunzhi.consultations import rules
+from cunzhi.consultations.events import ConsultationEvent
 from cunzhi.consultations.models import (
     EDITABLE_STATUSES,
     Adoption,
@@ -42,7 +43,11 @@ from cunzhi.regions.models import Level
 
 logger = logging.getLogger(__name__)
 
-PARTICIPATION_ACTIONS = ("consultation.comment", "consultation.reply", "consultation.stance")
+PARTICIPATION_ACTIONS = (
+    ConsultationEvent.CONSULTATION_COMMENT,
+    ConsultationEvent.CONSULTATION_REPLY,
+    ConsultationEvent.CONSULTATION_STANCE,
+)
 PURPOSE_HELPER_COMMENT = gettext_noop("Commented on a draft for the villager")
 PURPOSE_HELPER_STANCE = gettext_noop("Gave the villager's view on a draft paragraph")
 
@@ -157,7 +162,7 @@ def draft_create(
         _paragraphs_write(draft, paragraphs)
         audit_record(
             actor=actor,
-            action="consultation.create",
+            action=ConsultationEvent.CONSULTATION_CREATE,
             obj=draft,
             after={"title": title, "scope": scope.code, "paragraphs": len(paragraphs), "version": draft.version},
         )
@@ -212,7 +217,7 @@ def draft_update(
             _paragraphs_write(draft, paragraphs)
         audit_record(
             actor=actor,
-            action="consultation.update",
+            action=ConsultationEvent.CONSULTATION_UPDATE,
             obj=draft,
             before=before,
             after={
@@ -239,7 +244,7 @@ def draft_publish(*, actor, draft: Draft, now=None) -> Draft:
         draft.status = Status.SCHEDULED
         audit_record(
             actor=actor,
-            action="consultation.publish",
+            action=ConsultationEvent.CONSULTATION_PUBLISH,
             obj=draft,
             before={"status": Status.DRAFT},
             after={"status": Status.SCHEDULED},
@@ -261,7 +266,7 @@ def draft_open(*, draft: Draft, actor=None, now=None) -> bool:
         draft.status, draft.opened_at = Status.OPEN, now
         audit_record(
             actor=actor,
-            action="consultation.open",
+            action=ConsultationEvent.CONSULTATION_OPEN,
             obj=draft,
             before={"status": Status.SCHEDULED},
             after={"status": Status.OPEN},
@@ -299,7 +304,7 @@ def draft_close(*, draft: Draft, actor=None, now=None) -> bool:
         draft.status, draft.closed_at = Status.CLOSED, now
         audit_record(
             actor=actor,
-            action="consultation.close",
+            action=ConsultationEvent.CONSULTATION_CLOSE,
             obj=draft,
             before={"status": Status.OPEN},
             after={"status": Status.CLOSED, "early": now < draft.closes_at},
@@ -461,7 +466,7 @@ def comment_add(
         )
         audit_record(
             actor=actor,
-            action="consultation.reply" if parent else "consultation.comment",
+            action=ConsultationEvent.CONSULTATION_REPLY if parent else ConsultationEvent.CONSULTATION_COMMENT,
             obj=comment,
             region_code=villager.region_code,
             on_behalf_of=villager if delegation else None,
@@ -513,7 +518,7 @@ def stance_set(*, actor, draft: Draft, paragraph: Paragraph, stance: str, for_vi
         _record_helper(actor, villager, delegation, PURPOSE_HELPER_STANCE)
         audit_record(
             actor=actor,
-            action="consultation.stance",
+            action=ConsultationEvent.CONSULTATION_STANCE,
             obj=paragraph,
             region_code=villager.region_code,
             on_behalf_of=villager if delegation else None,
@@ -560,7 +565,7 @@ def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
         )
         audit_record(
             actor=actor,
-            action="consultation.comment_hide",
+            action=ConsultationEvent.CONSULTATION_COMMENT_HIDE,
             obj=comment,
             region_code=comment.region_code,
             after={"reason": reason},
@@ -596,7 +601,11 @@ def comment_restore(*, actor, comment: Comment) -> Comment:
     comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
     comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "updated_at"])
     audit_record(
-        actor=actor, action="consultation.comment_restore", obj=comment, region_code=comment.region_code, before=before
+        actor=actor,
+        action=ConsultationEvent.CONSULTATION_COMMENT_RESTORE,
+        obj=comment,
+        region_code=comment.region_code,
+        before=before,
     )
     return comment
 
@@ -633,7 +642,7 @@ def comment_set_outcome(*, actor, comment: Comment, outcome: str, reason: str) -
     comment.save(update_fields=["outcome", "outcome_reason", "outcome_by", "outcome_at", "updated_at"])
     audit_record(
         actor=actor,
-        action="consultation.outcome",
+        action=ConsultationEvent.CONSULTATION_OUTCOME,
         obj=comment,
         region_code=comment.region_code,
         before=before,
@@ -713,7 +722,7 @@ def report_publish(*, actor, draft: Draft, now=None) -> ResponseReport:
         report.save(update_fields=["published_at", "published_by", "notified", "updated_at"])
         audit_record(
             actor=actor,
-            action="consultation.report_publish",
+            action=ConsultationEvent.CONSULTATION_REPORT_PUBLISH,
             obj=draft,
             before={"status": Status.CLOSED},
             after={"status": Status.RESPONDED, "notified": len(by_user)},
@@ -785,7 +794,7 @@ def adoption_record(
         )
         audit_record(
             actor=actor,
-            action="consultation.adopt",
+            action=ConsultationEvent.CONSULTATION_ADOPT,
             obj=draft,
             before={"status": before},
             after={
@@ -796,7 +805,7 @@ def adoption_record(
         )
         audit_record(
             actor=actor,
-            action="consultation.file",
+            action=ConsultationEvent.CONSULTATION_FILE,
             obj=adoption,
             region_code=draft.region_code,
             after={"filed_to": township.code, "draft": draft.public_id},
@@ -871,7 +880,10 @@ def adoption_publish(*, actor, adoption: Adoption) -> bool:
     adoption.published_at, adoption.publish_error = timezone.now(), ""
     adoption.save(update_fields=["disclosure_post_id", "published_at", "publish_error", "updated_at"])
     audit_record(
-        actor=actor, action="consultation.adoption_publish", obj=adoption, after={"post": adoption.disclosure_post_id}
+        actor=actor,
+        action=ConsultationEvent.CONSULTATION_ADOPTION_PUBLISH,
+        obj=adoption,
+        after={"post": adoption.disclosure_post_id},
     )
     return True
 
@@ -883,5 +895,5 @@ def adoption_acknowledge(*, actor, adoption: Adoption) -> Adoption:
     if adoption.acknowledged_at is None:
         adoption.acknowledged_at, adoption.acknowledged_by = timezone.now(), actor
         adoption.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
-        audit_record(actor=actor, action="consultation.filing_acknowledge", obj=adoption)
+        audit_record(actor=actor, action=ConsultationEvent.CONSULTATION_FILING_ACKNOWLEDGE, obj=adoption)
     return adoption

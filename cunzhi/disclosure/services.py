@@ -18,6 +18,7 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.core.money import yuan
 from cunzhi.disclosure import privacy, rules, selectors
+from cunzhi.disclosure.events import DisclosureEvent
 from cunzhi.disclosure.models import (
     Approval,
     Category,
@@ -205,7 +206,7 @@ def post_create(
     )
     audit_record(
         actor=actor,
-        action="disclosure.post.create",
+        action=DisclosureEvent.DISCLOSURE_POST_CREATE,
         obj=post,
         after={"category": category, "title": title, "masked": len(masked)},
     )
@@ -240,7 +241,7 @@ def post_update(
     post.save()
     audit_record(
         actor=actor,
-        action="disclosure.post.update",
+        action=DisclosureEvent.DISCLOSURE_POST_UPDATE,
         obj=post,
         before=before,
         after={"title": title, "body_chars": len(body), "masked": len(masked)},
@@ -266,7 +267,11 @@ def post_submit(*, post: Post, actor) -> Post:
     post.status = PostStatus.IN_REVIEW
     post.save(update_fields=["status", "updated_at"])
     audit_record(
-        actor=actor, action="disclosure.post.submit", obj=post, before={"status": before}, after={"status": post.status}
+        actor=actor,
+        action=DisclosureEvent.DISCLOSURE_POST_SUBMIT,
+        obj=post,
+        before={"status": before},
+        after={"status": post.status},
     )
     _notify(
         template="disclosure_review",
@@ -296,7 +301,9 @@ def post_approve(*, post: Post, actor, comment: str = "") -> Post:
             decision=Decision.APPROVED,
             comment=(comment or "").strip()[:2000],
         )
-        audit_record(actor=actor, action="disclosure.post.approve", obj=post, after={"comment": comment[:200]})
+        audit_record(
+            actor=actor, action=DisclosureEvent.DISCLOSURE_POST_APPROVE, obj=post, after={"comment": comment[:200]}
+        )
         _publish(post=post, actor=actor)
     _notify(
         template="disclosure_approved",
@@ -327,7 +334,7 @@ def post_return(*, post: Post, actor, comment: str) -> Post:
         post.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
-            action="disclosure.post.return",
+            action=DisclosureEvent.DISCLOSURE_POST_RETURN,
             obj=post,
             before={"status": PostStatus.IN_REVIEW},
             after={"status": post.status, "comment": comment[:200]},
@@ -373,7 +380,7 @@ def _publish(*, post: Post, actor) -> None:
     _fulfil_due_items(post)
     audit_record(
         actor=actor,
-        action="disclosure.post.publish",
+        action=DisclosureEvent.DISCLOSURE_POST_PUBLISH,
         obj=post,
         before={"status": before},
         after={"status": post.status, "masked": len(post.masked_items)},
@@ -466,7 +473,9 @@ def question_ask(*, post: Post, actor, text: str) -> Question:
     with transaction.atomic():
         question = Question.objects.create(post=post, asker=actor, asker_name=actor.name, text=text)
         Post.objects.filter(pk=post.pk).update(question_count=F("question_count") + 1)
-        audit_record(actor=actor, action="disclosure.question.ask", obj=question, after={"post": post.public_id})
+        audit_record(
+            actor=actor, action=DisclosureEvent.DISCLOSURE_QUESTION_ASK, obj=question, after={"post": post.public_id}
+        )
     _notify(
         template="disclosure_question",
         user_ids=users_with_roles(village_code=post.region_code, roles=rules.AUTHOR_ROLES),
@@ -495,7 +504,11 @@ def question_answer(*, question: Question, actor, answer: str) -> Question:
     question.answered_at = timezone.now()
     question.save()
     audit_record(
-        actor=actor, action="disclosure.question.answer", obj=question, before=before, after={"answer": answer[:200]}
+        actor=actor,
+        action=DisclosureEvent.DISCLOSURE_QUESTION_ANSWER,
+        obj=question,
+        before=before,
+        after={"answer": answer[:200]},
     )
     _notify(
         template="disclosure_answer",
@@ -558,7 +571,7 @@ def schedule_set(*, village, category: str, frequency: str, grace_days: int, act
         DueItem.objects.filter(village=village, category=category, post__isnull=True, period_end__gte=today).delete()
         audit_record(
             actor=actor,
-            action="disclosure.schedule.set",
+            action=DisclosureEvent.DISCLOSURE_SCHEDULE_SET,
             obj=row,
             before=before,
             after={"frequency": frequency, "grace_days": grace_days},

@@ -22,6 +22,7 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.money import yuan
 from cunzhi.ledger import chain as chainlib
 from cunzhi.ledger import rules
+from cunzhi.ledger.events import LedgerEvent
 from cunzhi.ledger.models import (
     AppendOnly,
     Chain,
@@ -214,7 +215,7 @@ def _append(
         if audit:
             audit_record(
                 actor=actor,
-                action="ledger.entry.reverse" if reverses else "ledger.entry.append",
+                action=LedgerEvent.LEDGER_ENTRY_REVERSE if reverses else LedgerEvent.LEDGER_ENTRY_APPEND,
                 obj=entry,
                 after={
                     "seq": entry.seq,
@@ -387,7 +388,7 @@ def period_close(*, village, kind: str, start: dt.date, actor, comment: str = ""
         witness = _witness_append(period)
         audit_record(
             actor=actor,
-            action="ledger.period.close",
+            action=LedgerEvent.LEDGER_PERIOD_CLOSE,
             obj=period,
             after={
                 "start": first.isoformat(),

@@ -28,6 +28,7 @@ from cunzhi.core.text import render_text
 from cunzhi.disclosure import services as disclosure_services
 from cunzhi.disclosure.models import Category as DisclosureCategory
 from cunzhi.meetings import law, rules, selectors
+from cunzhi.meetings.events import MeetingEvent
 from cunzhi.meetings.models import (
     Attendance,
     AttendanceMode,
@@ -150,10 +151,12 @@ def meeting_create(
     )
     if petition is not None:
         Petition.objects.filter(pk=petition.pk).update(status=PetitionStatus.CONVENED, updated_at=now)
-        audit_record(actor=actor, action="petition.convened", obj=petition, after={"meeting": meeting.public_id})
+        audit_record(
+            actor=actor, action=MeetingEvent.PETITION_CONVENED, obj=petition, after={"meeting": meeting.public_id}
+        )
     audit_record(
         actor=actor,
-        action="meeting.create",
+        action=MeetingEvent.MEETING_CREATE,
         obj=meeting,
         after={"body": body, "title": meeting.title, "starts_at": starts_at.isoformat()},
     )
@@ -219,7 +222,7 @@ def meeting_update(
     meeting.save()
     audit_record(
         actor=actor,
-        action="meeting.update",
+        action=MeetingEvent.MEETING_UPDATE,
         obj=meeting,
         before=before,
         after={"starts_at": meeting.starts_at.isoformat(), "place": meeting.place, "stream_url": meeting.stream_url},
@@ -381,7 +384,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
         meeting.save()
         audit_record(
             actor=actor,
-            action="meeting.notice",
+            action=MeetingEvent.MEETING_NOTICE,
             obj=meeting,
             after={
                 "members": meeting.member_count,
@@ -412,7 +415,7 @@ def meeting_open(*, actor, meeting: Meeting, now=None) -> Meeting:
         meeting.save(update_fields=["status", "opened_at", "updated_at"])
         audit_record(
             actor=actor,
-            action="meeting.open",
+            action=MeetingEvent.MEETING_OPEN,
             obj=meeting,
             after={"members": meeting.member_count, "households": meeting.household_count},
         )
@@ -432,7 +435,9 @@ def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         locked.status, locked.closed_at = MeetingStatus.CLOSED, now
         locked.save(update_fields=["status", "closed_at", "updated_at"])
-        audit_record(actor=actor, action="meeting.close", obj=locked, after={"present": locked.attendances.count()})
+        audit_record(
+            actor=actor, action=MeetingEvent.MEETING_CLOSE, obj=locked, after={"present": locked.attendances.count()}
+        )
     meeting.status, meeting.closed_at = locked.status, locked.closed_at
     return meeting
 
@@ -465,7 +470,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
                 region_code=meeting.region_code,
                 about=meeting,
             )
-        audit_record(actor=actor, action="meeting.cancel", obj=meeting, after={"reason": reason})
+        audit_record(actor=actor, action=MeetingEvent.MEETING_CANCEL, obj=meeting, after={"reason": reason})
     return meeting
 
 
@@ -515,7 +520,7 @@ def attendance_check_in(
             )
             audit_record(
                 actor=actor,
-                action="meeting.check_in",
+                action=MeetingEvent.MEETING_CHECK_IN,
                 obj=attendance,
                 region_code=meeting.region_code,
                 on_behalf_of=member.villager if how != "self" else None,
@@ -597,7 +602,7 @@ def motion_add(
         )
         audit_record(
             actor=actor,
-            action="motion.add",
+            action=MeetingEvent.MOTION_ADD,
             obj=motion,
             region_code=meeting.region_code,
             after={
@@ -633,7 +638,7 @@ def motion_open(*, actor, motion: Motion, now=None) -> Motion:
         motion.save(update_fields=["status", "opened_at", "authorisation", "updated_at"])
         audit_record(
             actor=actor,
-            action="motion.open",
+            action=MeetingEvent.MOTION_OPEN,
             obj=motion,
             region_code=meeting.region_code,
             after={"present": status["present"], "quorum_mode": status["mode"]},
@@ -648,7 +653,7 @@ def motion_withdraw(*, actor, motion: Motion) -> Motion:
         raise ValidationError(_("Only a motion not yet put to the vote can be withdrawn."))
     motion.status = MotionStatus.WITHDRAWN
     motion.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="motion.withdraw", obj=motion, region_code=motion.meeting.region_code)
+    audit_record(actor=actor, action=MeetingEvent.MOTION_WITHDRAW, obj=motion, region_code=motion.meeting.region_code)
     return motion
 
 
@@ -677,7 +682,7 @@ def motion_close(*, actor, motion: Motion, now=None) -> Motion:
         locked.save()
         audit_record(
             actor=actor,
-            action="motion.close",
+            action=MeetingEvent.MOTION_CLOSE,
             obj=locked,
             region_code=meeting.region_code,
             after={
@@ -773,7 +778,7 @@ def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) ->
                 Motion.objects.filter(pk=motion.pk).update(**{field: F(field) + 1})
             audit_record(
                 actor=actor,
-                action="motion.ballot",
+                action=MeetingEvent.MOTION_BALLOT,
                 obj=ballot,
                 region_code=meeting.region_code,
                 on_behalf_of=member.villager if how in ("helper", "teller") else None,
@@ -808,7 +813,9 @@ def minutes_save(*, actor, meeting: Meeting, minutes: str, resolutions: dict[int
             if text and text != motion.resolution_text:
                 motion.resolution_text = text
                 motion.save(update_fields=["resolution_text", "updated_at"])
-        audit_record(actor=actor, action="meeting.minutes", obj=meeting, after={"length": len(meeting.minutes)})
+        audit_record(
+            actor=actor, action=MeetingEvent.MEETING_MINUTES, obj=meeting, after={"length": len(meeting.minutes)}
+        )
     return meeting
 
 
@@ -842,7 +849,9 @@ def minutes_publish(*, actor, meeting: Meeting, now=None) -> Meeting:
         meeting.minutes_pdf.save(f"{meeting.public_id}.pdf", ContentFile(pdf), save=False)
         meeting.minutes_published_at = now
         meeting.save(update_fields=["minutes_pdf", "minutes_published_at", "updated_at"])
-        audit_record(actor=actor, action="meeting.minutes_publish", obj=meeting, after={"pdf_bytes": len(pdf)})
+        audit_record(
+            actor=actor, action=MeetingEvent.MEETING_MINUTES_PUBLISH, obj=meeting, after={"pdf_bytes": len(pdf)}
+        )
     try:
         disclosure_post(meeting=meeting, actor=actor, pdf=pdf)
     except Exception:  # the minutes stand published; the post is retried by the meetings.disclosure_retry job
@@ -873,7 +882,7 @@ def disclosure_post(*, meeting: Meeting, actor=None, pdf: bytes | None = None) -
     ref = post.public_id
     Meeting.objects.filter(pk=meeting.pk).update(disclosure_ref=ref)
     meeting.disclosure_ref = ref
-    audit_record(actor=actor, action="meeting.disclosure", obj=meeting, after={"post": ref})
+    audit_record(actor=actor, action=MeetingEvent.MEETING_DISCLOSURE, obj=meeting, after={"post": ref})
     return True
 
 
@@ -925,7 +934,7 @@ def petition_start(*, actor, village, kind: str, title: str, reason: str) -> Pet
         )
         audit_record(
             actor=actor,
-            action="petition.start",
+            action=MeetingEvent.PETITION_START,
             obj=petition,
             after={"kind": kind, "eligible": eligible, "needed": petition.needed},
         )
@@ -971,7 +980,9 @@ def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
     if just_reached:
         locked.status, locked.reached_at = PetitionStatus.REACHED, timezone.now()
     locked.save(update_fields=["signature_count", "status", "reached_at", "updated_at"])
-    audit_record(actor=actor, action="petition.sign", obj=locked, after={"signatures": locked.signature_count})
+    audit_record(
+        actor=actor, action=MeetingEvent.PETITION_SIGN, obj=locked, after={"signatures": locked.signature_count}
+    )
     if just_reached:
         cadres = RoleAssignment.objects.filter(role__in=rules.CONVENE_ROLES, region_id=locked.village_id).values_list(
             "user_id", flat=True
@@ -1000,7 +1011,7 @@ def petition_withdraw(*, actor, petition: Petition) -> Petition:
         raise ValidationError(_("Only a petition still collecting signatures can be withdrawn."))
     petition.status = PetitionStatus.WITHDRAWN
     petition.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="petition.withdraw", obj=petition)
+    audit_record(actor=actor, action=MeetingEvent.PETITION_WITHDRAW, obj=petition)
     return petition
 
 
@@ -1046,7 +1057,7 @@ def authorisation_record(
     )
     audit_record(
         actor=actor,
-        action="authorisation.record",
+        action=MeetingEvent.AUTHORISATION_RECORD,
         obj=a,
         after={"matters": matters, "reference": a.reference, "valid_until": str(valid_until or "")},
     )
@@ -1059,5 +1070,5 @@ def authorisation_revoke(*, actor, authorisation: Authorisation) -> Authorisatio
     if authorisation.revoked_at is None:
         authorisation.revoked_at = timezone.now()
         authorisation.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action="authorisation.revoke", obj=authorisation)
+        audit_record(actor=actor, action=MeetingEvent.AUTHORISATION_REVOKE, obj=authorisation)
     return authorisation
