@@ -9,6 +9,7 @@
   (recorded), or staff at the venue checking a member in.
 """
 
+from cunzhi.meetings.models import MeetingStatus, MotionStatus
 from cunzhi.people import rules as people_rules
 from cunzhi.people.models import Delegation, DelegationScope, Role
 from cunzhi.people.rules import has_role, in_scope, own_villager
@@ -105,3 +106,76 @@ def can_record_authorisation(user, village) -> bool:
 
 def has_staff_role(user) -> bool:
     return has_role(user, people_rules.STAFF_ROLES)
+
+
+# --- Lifecycle: what a meeting or motion in its present state allows (services and pages ask these) ---
+
+
+def can_change(meeting) -> bool:
+    """A meeting changes until it is over (after the notice, only its stream address: services decide that)."""
+    return meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED)
+
+
+def can_send_notice(meeting) -> bool:
+    return meeting.status == MeetingStatus.DRAFT
+
+
+def can_open(meeting) -> bool:
+    return meeting.status == MeetingStatus.NOTICED
+
+
+def can_close(meeting) -> bool:
+    return meeting.status == MeetingStatus.IN_SESSION
+
+
+def can_cancel(meeting) -> bool:
+    """Only a meeting that has not started is cancelled (after notice, members are told)."""
+    return meeting.status in (MeetingStatus.DRAFT, MeetingStatus.NOTICED)
+
+
+def can_check_in(meeting) -> bool:
+    return meeting.status == MeetingStatus.IN_SESSION
+
+
+def can_add_motion(meeting) -> bool:
+    return meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED)
+
+
+def can_take_minutes(meeting) -> bool:
+    """Minutes are written once the meeting is in session and until they are published."""
+    return meeting.status in (MeetingStatus.IN_SESSION, MeetingStatus.CLOSED)
+
+
+def can_open_vote(motion, meeting) -> bool:
+    return motion.status == MotionStatus.DRAFT and meeting.status == MeetingStatus.IN_SESSION
+
+
+def can_close_vote(motion) -> bool:
+    return motion.status == MotionStatus.OPEN
+
+
+def can_withdraw(motion) -> bool:
+    return motion.status == MotionStatus.DRAFT
+
+
+def meeting_actions(user, meeting) -> dict[str, bool]:
+    """What this user may do now on the meeting's page: role and lifecycle together, asked by the template."""
+    manage, desk = can_manage(user, meeting), can_staff_desk(user, meeting)
+    return {
+        "send_notice": manage and can_send_notice(meeting),
+        "open": manage and can_open(meeting),
+        "close": manage and can_close(meeting),
+        "cancel": manage and can_cancel(meeting),
+        "add_motion": manage and can_add_motion(meeting),
+        "desk": desk and can_check_in(meeting),
+        "minutes": can_write_minutes(user, meeting) and can_take_minutes(meeting),
+    }
+
+
+def motion_actions(motion, meeting) -> dict[str, bool]:
+    """What the chair may do now with a motion (the page shows these to those who manage the meeting)."""
+    return {
+        "open_vote": can_open_vote(motion, meeting),
+        "close_vote": can_close_vote(motion),
+        "withdraw": can_withdraw(motion),
+    }

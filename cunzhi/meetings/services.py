@@ -181,7 +181,7 @@ def meeting_update(
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
     now = now or timezone.now()
-    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED):
+    if not rules.can_change(meeting):
         raise ValidationError(_("This meeting is over; it can no longer be changed."))
     before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place, "stream_url": meeting.stream_url}
     if meeting.status != MeetingStatus.DRAFT:
@@ -323,7 +323,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
     """Tell every member (the law's notice period, or an urgent exception recorded with its reason)."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
-    if meeting.status != MeetingStatus.DRAFT:
+    if not rules.can_send_notice(meeting):
         raise ValidationError(_("The notice of this meeting has already been sent."))
     now = now or timezone.now()
     days = law.notice_days(meeting.body)
@@ -402,7 +402,7 @@ def meeting_open(*, actor, meeting: Meeting, now=None) -> Meeting:
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
     now = now or timezone.now()
-    if meeting.status != MeetingStatus.NOTICED:
+    if not rules.can_open(meeting):
         raise ValidationError(_("Only a meeting whose notice has been sent can be opened."))
     if now < meeting.starts_at - _open_early():
         raise ValidationError(
@@ -426,7 +426,7 @@ def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
     """End the session; motions still open must be closed first."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
-    if meeting.status != MeetingStatus.IN_SESSION:
+    if not rules.can_close(meeting):
         raise ValidationError(_("This meeting is not in session."))
     if meeting.motions.filter(status=MotionStatus.OPEN).exists():
         raise ValidationError(_("Close the vote on the motion on the floor first."))
@@ -446,7 +446,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
     """Call a meeting off before it opens; members who were told are told again."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.NOTICED):
+    if not rules.can_cancel(meeting):
         raise ValidationError(_("Only a meeting that has not opened can be cancelled."))
     reason = (reason or "").strip()
     if not reason:
@@ -500,7 +500,7 @@ def attendance_check_in(
     try:
         with transaction.atomic():
             locked = Meeting.objects.select_for_update().only("pk", "status").get(pk=meeting.pk)
-            if locked.status != MeetingStatus.IN_SESSION:
+            if not rules.can_check_in(locked):
                 raise ValidationError(_("Check-in is open only while the meeting is in session."))
             existing = Attendance.objects.filter(meeting_id=meeting.pk, member_id=member.pk).first()
             if existing is not None:
@@ -579,7 +579,7 @@ def motion_add(
     """Put a motion on the agenda; a reserved matter only before the body the law lets decide it."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
-    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED):
+    if not rules.can_add_motion(meeting):
         raise ValidationError(_("This meeting is over; no more motions can be added."))
     if matter not in Matter.values:
         raise ValidationError({"matter": _("Choose what the motion decides.")})
@@ -649,7 +649,7 @@ def motion_open(*, actor, motion: Motion, now=None) -> Motion:
 def motion_withdraw(*, actor, motion: Motion) -> Motion:
     if not rules.can_manage(actor, motion.meeting):
         raise PermissionDenied
-    if motion.status != MotionStatus.DRAFT:
+    if not rules.can_withdraw(motion):
         raise ValidationError(_("Only a motion not yet put to the vote can be withdrawn."))
     motion.status = MotionStatus.WITHDRAWN
     motion.save(update_fields=["status", "updated_at"])
@@ -665,7 +665,7 @@ def motion_close(*, actor, motion: Motion, now=None) -> Motion:
     now = now or timezone.now()
     with transaction.atomic():
         locked = Motion.objects.select_for_update().get(pk=motion.pk)
-        if locked.status != MotionStatus.OPEN:
+        if not rules.can_close_vote(locked):
             raise ValidationError(_("The vote on this motion is not open."))
         status = selectors.quorum_status(meeting=meeting)
         counted = selectors.tally(motion=locked)
@@ -803,7 +803,7 @@ def minutes_save(*, actor, meeting: Meeting, minutes: str, resolutions: dict[int
         raise PermissionDenied
     if meeting.minutes_published_at:
         raise ValidationError(_("The minutes are published; they can no longer be changed."))
-    if meeting.status not in (MeetingStatus.IN_SESSION, MeetingStatus.CLOSED):
+    if not rules.can_take_minutes(meeting):
         raise ValidationError(_("Minutes are written once the meeting has opened."))
     with transaction.atomic():
         meeting.minutes = (minutes or "").strip()

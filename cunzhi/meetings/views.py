@@ -237,7 +237,10 @@ def _page_context(request, meeting) -> dict:
         "meeting": meeting,
         "live": live,
         "mine": selectors.personal_state(meeting=meeting, user=user),
-        "motions": selectors.motions_of(meeting=meeting) if rules.can_manage(user, meeting) else None,
+        "motions": _with_actions(selectors.motions_of(meeting=meeting), meeting)
+        if rules.can_manage(user, meeting)
+        else None,
+        "actions": rules.meeting_actions(user, meeting),
         "can_manage": rules.can_manage(user, meeting),
         "can_desk": rules.can_staff_desk(user, meeting),
         "can_minutes": rules.can_write_minutes(user, meeting),
@@ -247,6 +250,14 @@ def _page_context(request, meeting) -> dict:
         "vote_choices": VoteForm.base_fields["choice"].choices,
         "disclosure_url": _disclosure_url(meeting),
     }
+
+
+def _with_actions(motions, meeting) -> list:
+    """Each motion with what the chair may do with it now (rules.motion_actions), for the template."""
+    motions = list(motions)
+    for m in motions:
+        m.actions = rules.motion_actions(m, meeting)
+    return motions
 
 
 def _disclosure_url(meeting) -> str:
