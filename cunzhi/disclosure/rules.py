@@ -1,5 +1,6 @@
 """Who may do what with disclosures. Published posts are public; the rest follows roles in regions."""
 
+from cunzhi.disclosure.models import PostStatus
 from cunzhi.people.models import Role
 from cunzhi.people.rules import has_role, in_scope, own_villager
 
@@ -44,9 +45,7 @@ def can_view_post(user, post) -> bool:
 
 
 def can_edit_post(user, post) -> bool:
-    from cunzhi.disclosure.models import PostStatus
-
-    return post.status in (PostStatus.DRAFT, PostStatus.RETURNED) and can_author(user, post.region_code)
+    return can_change(post) and can_author(user, post.region_code)
 
 
 def can_ask(user, post) -> bool:
@@ -64,3 +63,30 @@ def can_answer(user, post) -> bool:
 def can_see_asker(user, post) -> bool:
     """Askers' full names: the village's officials; everyone else sees 张*."""
     return can_oversee(user, post.region_code)
+
+
+# ---------------------------------------------------------------- lifecycle (services and pages ask these)
+
+
+def can_change(post) -> bool:
+    """Drafts and posts returned by the reviewers change; published posts are never rewritten."""
+    return post.status in (PostStatus.DRAFT, PostStatus.RETURNED)
+
+
+def can_submit(post) -> bool:
+    """A finance disclosure goes to the supervision committee from a draft or after a return."""
+    return post.needs_approval and can_change(post)
+
+
+def can_publish(post) -> bool:
+    """Other disclosures publish straight from a draft (finance ones only by the committee's approval)."""
+    return not post.needs_approval and can_change(post)
+
+
+def is_in_review(post) -> bool:
+    return post.status == PostStatus.IN_REVIEW
+
+
+def may_review(user, post) -> bool:
+    """A supervision committee member of the village reviews a post waiting for review, never their own."""
+    return is_in_review(post) and can_review(user, post.region_code) and post.author_id != getattr(user, "pk", None)

@@ -224,7 +224,7 @@ def post_update(
     period_end: dt.date | None = None,
 ) -> Post:
     """Change a draft (or a post returned by the reviewers); published posts are never rewritten."""
-    if post.status not in (PostStatus.DRAFT, PostStatus.RETURNED):
+    if not rules.can_change(post):
         raise ValidationError(
             _("Only drafts and returned posts can be changed; this one is %(status)s.")
             % {"status": post.get_status_display()}
@@ -253,7 +253,7 @@ def post_submit(*, post: Post, actor) -> Post:
     """Send a finance disclosure to the supervision committee for review."""
     if not post.needs_approval:
         raise ValidationError(_("Only financial disclosures go to the supervision committee; publish this one."))
-    if post.status not in (PostStatus.DRAFT, PostStatus.RETURNED):
+    if not rules.can_submit(post):
         raise ValidationError(_("This disclosure is not a draft; it cannot be sent for review."))
     reviewers = users_with_roles(village_code=post.region_code, roles=rules.REVIEW_ROLES)
     if not reviewers:
@@ -289,7 +289,7 @@ def post_approve(*, post: Post, actor, comment: str = "") -> Post:
     """The supervision committee approves a finance disclosure: the approval is recorded and the post publishes."""
     if not rules.can_review(actor, post.region_code):
         raise PermissionDenied
-    if post.status != PostStatus.IN_REVIEW:
+    if not rules.is_in_review(post):
         raise ValidationError(_("This disclosure is not waiting for review."))
     if post.author_id and post.author_id == actor.pk:
         raise ValidationError(_("The author of a disclosure cannot approve it."))
@@ -321,7 +321,7 @@ def post_return(*, post: Post, actor, comment: str) -> Post:
     """The supervision committee sends a finance disclosure back with a reason (recorded)."""
     if not rules.can_review(actor, post.region_code):
         raise PermissionDenied
-    if post.status != PostStatus.IN_REVIEW:
+    if not rules.is_in_review(post):
         raise ValidationError(_("This disclosure is not waiting for review."))
     comment = (comment or "").strip()
     if not comment:
@@ -360,7 +360,7 @@ def post_publish(*, post: Post, actor) -> Post:
                 "published. Send it for review."
             )
         )
-    if post.status not in (PostStatus.DRAFT, PostStatus.RETURNED):
+    if not rules.can_publish(post):
         raise ValidationError(
             _("This disclosure cannot be published from its present state (%(status)s).")
             % {"status": post.get_status_display()}

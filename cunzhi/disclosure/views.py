@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.files import private_file_response
+from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.core.views import add_errors, forbidden_saying, service_action
@@ -119,8 +120,6 @@ def post_detail(request, public_id):
         post.reach += 1
     questions = selectors.post_questions(post=post)
     see_askers = rules.can_see_asker(user, post)
-    from cunzhi.core.idnumbers import mask_name
-
     for q in questions:
         q.asker_shown = (
             q.asker_name if (see_askers or q.asker_id == getattr(user, "pk", None)) else mask_name(q.asker_name)
@@ -141,9 +140,9 @@ def post_detail(request, public_id):
             "approvals": selectors.post_approvals(post=post) if post.needs_approval else [],
             "masked": masked,
             "can_edit": rules.can_edit_post(user, post),
-            "can_review": post.status == PostStatus.IN_REVIEW
-            and rules.can_review(user, post.region_code)
-            and post.author_id != user.pk,
+            "can_review": rules.may_review(user, post),
+            "can_submit": rules.can_edit_post(user, post) and rules.can_submit(post),
+            "can_publish": rules.can_edit_post(user, post) and rules.can_publish(post),
             "can_ask": rules.can_ask(user, post),
             "can_answer": rules.can_answer(user, post),
             "question_form": QuestionForm(),

@@ -47,3 +47,11 @@ def can_see_vouchers(user, entry) -> bool:
         return True
     villager = own_villager(user)
     return villager is not None and entry.payee_id is not None and villager.pk == entry.payee_id
+
+
+# ---------------------------------------------------------------- lifecycle (services and pages ask these)
+
+
+def can_reverse(entry, *, reversed_by) -> bool:
+    """An entry is corrected once, by a reversing entry; a reversal itself is never reversed."""
+    return not entry.reverses_id and reversed_by is None

@@ -297,10 +297,13 @@ def entry_reverse(*, entry: Entry, actor, reason: str, date: dt.date | None = No
     reason = _clean(reason, 300)
     if not reason:
         raise ValidationError({"reason": _("Say why the entry is reversed.")})
-    if entry.reverses_id:
-        raise ValidationError(_("This entry is itself a reversal; record a new entry instead."))
-    if Entry.objects.filter(reverses=entry).exists():
-        raise ValidationError(_("This entry has already been reversed."))
+    reversed_by = Entry.objects.filter(reverses=entry).first()
+    if not rules.can_reverse(entry, reversed_by=reversed_by):
+        raise ValidationError(
+            _("This entry is itself a reversal; record a new entry instead.")
+            if entry.reverses_id
+            else _("This entry has already been reversed.")
+        )
     date = date or timezone.localdate()
     date_check_open(village=entry.village, date=date)
     return _append(

@@ -161,7 +161,7 @@ def entry_detail(request, public_id):
         raise Http404
     selectors.entries_mask([entry], user=user)
     reversed_by = type(entry).objects.filter(reverses=entry).only("public_id", "seq").first()
-    can_reverse = rules.can_record(user, entry.region_code) and not entry.reverses_id and reversed_by is None
+    can_reverse = rules.can_record(user, entry.region_code) and rules.can_reverse(entry, reversed_by=reversed_by)
     return render(
         request,
         "ledger/entry_detail.html",
