@@ -25,7 +25,6 @@ from cunzhi.consultations import rules, selectors, services, texts
 from cunzhi.consultations.models import Adoption, Comment, DraftKind, ResponseReport, Status, Visibility
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.core.apikit.pagination import Pages
-from cunzhi.core.idnumbers import mask_name
 from cunzhi.people.models import Office, Villager
 from cunzhi.regions.models import Region
 
@@ -41,12 +40,14 @@ def _reader(request, draft) -> dict:
     """The caller's standing on one draft, computed once per request for the schema resolvers."""
     cached = getattr(request, "_consult_reader", None)
     if cached is None or cached["draft"] != draft.pk:
+        comments = selectors.comment_reader(user=request.user, draft=draft)
         cached = {
             "draft": draft.pk,
-            "leader": rules.is_leader(request.user, draft),
-            "own_ids": rules.own_villager_ids(request.user),
+            "comments": comments,  # selectors.comment_shown masks with it, as the pages do
+            "leader": comments.leader,
+            "own_ids": set(comments.own_ids),
             "manage": rules.can_manage(request.user, draft),
-            "published": draft.status in (Status.RESPONDED, Status.ADOPTED),
+            "published": rules.is_answered(draft),
         }
         request._consult_reader = cached
     return cached
@@ -182,14 +183,12 @@ class CommentOut(Schema):
         return obj.parent.public_id if obj.parent_id else None
 
     @staticmethod
-    def _mine(obj, context) -> bool:
-        r = context["request"]._consult_reader
-        return obj.villager_id in r["own_ids"] or obj.written_by_id == _user(context).pk
+    def _shown(obj, context) -> selectors.CommentShown:
+        return selectors.comment_shown(obj, reader=context["request"]._consult_reader["comments"])
 
     @staticmethod
     def resolve_author(obj, context):
-        r = context["request"]._consult_reader
-        return obj.villager.name if r["leader"] or CommentOut._mine(obj, context) else mask_name(obj.villager.name)
+        return CommentOut._shown(obj, context).author
 
     @staticmethod
     def resolve_village(obj):
@@ -201,9 +200,7 @@ class CommentOut(Schema):
 
     @staticmethod
     def resolve_body(obj, context):
-        if obj.is_hidden and not (context["request"]._consult_reader["leader"] or CommentOut._mine(obj, context)):
-            return None
-        return obj.body
+        return obj.body if CommentOut._shown(obj, context).show_body else None
 
     @staticmethod
     def resolve_hidden(obj):

@@ -13,6 +13,7 @@
 
 from django.utils import timezone
 
+from cunzhi.consultations.models import EDITABLE_STATUSES, Status
 from cunzhi.people.models import Delegation, DelegationScope, Role
 from cunzhi.people.rules import STAFF_ROLES, in_scope, own_villager, prefixes, role_rows
 from cunzhi.regions.models import Level
@@ -172,3 +173,50 @@ def can_see_filings(user) -> bool:
 def can_acknowledge_filing(user, adoption) -> bool:
     """Township office staff (or county administrators) over the township the rule was filed to."""
     return in_scope(user, adoption.filed_to.code, FILING_ROLES)
+
+
+# ---------------------------------------------------------------- lifecycle (services and pages ask these)
+
+
+def can_change(draft) -> bool:
+    """The text changes until comments open (a draft, or scheduled to open)."""
+    return draft.status in EDITABLE_STATUSES
+
+
+def can_publish(draft) -> bool:
+    return draft.status == Status.DRAFT
+
+
+def can_close(draft) -> bool:
+    return draft.status == Status.OPEN
+
+
+def is_answered(draft) -> bool:
+    """The response report is published (and the rule perhaps adopted): outcomes are public, comments fixed."""
+    return draft.status in (Status.RESPONDED, Status.ADOPTED)
+
+
+def can_write_report(draft) -> bool:
+    """The response report is written once comments are closed, until it is published."""
+    return draft.status == Status.CLOSED
+
+
+def can_start_next_version(draft) -> bool:
+    return is_answered(draft)
+
+
+def can_moderate_now(draft) -> bool:
+    """Comments are hidden or shown again until the response report fixes them."""
+    return not is_answered(draft)
+
+
+def draft_actions(user, draft) -> dict[str, bool]:
+    """What the owner may do now on the draft's page: role and lifecycle together, asked by the template."""
+    manage = can_manage(user, draft)
+    return {
+        "change": manage and can_change(draft),
+        "publish": manage and can_publish(draft),
+        "close": manage and can_close(draft),
+        "write_report": manage and can_write_report(draft),
+        "next_version": manage and can_start_next_version(draft),
+    }

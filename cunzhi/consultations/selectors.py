@@ -1,5 +1,7 @@
 """Reads for consultations. Every list is filtered by the reader's scope and runs a fixed number of queries."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -16,6 +18,7 @@ from cunzhi.consultations.models import (
     Visibility,
 )
 from cunzhi.core.figures import as_counts, as_rates, grouped
+from cunzhi.core.idnumbers import mask_name
 from cunzhi.people.models import Role
 from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, scope_q
 
@@ -280,6 +283,49 @@ def creatable_owners(*, user) -> list:
         elif role == Role.COUNTY_ADMIN:
             q |= Q(region_code__startswith=prefix)
     return list(Office.objects.filter(q).order_by("region_code", "name"))
+
+
+# ---------------------------------------------------------------- comments as one reader sees them
+
+
+@dataclass(frozen=True)
+class CommentReader:
+    """Who reads the comments of one draft (computed once per request): pages and the API mask alike."""
+
+    user_pk: int | None
+    leader: bool
+    own_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class CommentShown:
+    mine: bool  # written by or for the reader
+    author: str  # in full for the leaders and the author; masked (张*) for other villagers
+    helper_name: str  # the helper who wrote it for the villager, to the same readers; else ""
+    show_body: bool  # a hidden comment's text: only the leaders and the author
+
+
+def comment_reader(*, user, draft) -> CommentReader:
+    return CommentReader(
+        user_pk=user.pk if getattr(user, "is_authenticated", False) else None,
+        leader=rules.is_leader(user, draft),
+        own_ids=frozenset(rules.own_villager_ids(user)),
+    )
+
+
+def comment_shown(comment, *, reader: CommentReader) -> CommentShown:
+    """The one place that decides what of a comment a reader sees (names masked, hidden text withheld)."""
+    mine = comment.villager_id in reader.own_ids or (
+        reader.user_pk is not None and comment.written_by_id == reader.user_pk
+    )
+    full = reader.leader or mine
+    by_helper = comment.delegation_id is not None
+    return CommentShown(
+        mine=mine,
+        author=comment.villager.name if full else mask_name(comment.villager.name),
+        helper_name=comment.written_by.name if (by_helper and comment.written_by_id and full) else "",
+        show_body=not comment.is_hidden or full,
+    )
 
 
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)

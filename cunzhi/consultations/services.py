@@ -20,7 +20,6 @@ from django.utils.translation import gettext_noop
 from cunzhi.consultations import rules
 from cunzhi.consultations.events import ConsultationEvent
 from cunzhi.consultations.models import (
-    EDITABLE_STATUSES,
     Adoption,
     Comment,
     Draft,
@@ -182,7 +181,7 @@ def draft_update(
     owner_committee: str | None = None,
 ) -> Draft:
     """Change a draft that nobody could comment on yet (in preparation, or published but not open)."""
-    if draft.status not in EDITABLE_STATUSES:
+    if not rules.can_change(draft):
         raise ValidationError(
             _(
                 "Comments may already have been made: the text can no longer change. "
@@ -233,7 +232,7 @@ def draft_update(
 def draft_publish(*, actor, draft: Draft, now=None) -> Draft:
     """Publish a draft in preparation: it opens (and everyone in scope is told) on its opening date."""
     now = now or timezone.now()
-    if draft.status != Status.DRAFT:
+    if not rules.can_publish(draft):
         raise ValidationError(_("This draft has already been published."))
     if draft.closes_at <= now:
         raise ValidationError({"closes_on": _("The closing date has already passed.")})
@@ -346,7 +345,7 @@ def drafts_open_and_close_due(*, now=None) -> str:
 
 def draft_new_version(*, actor, draft: Draft) -> Draft:
     """Start the next version from a consulted draft: same scope and owner, the text copied to revise."""
-    if draft.status not in (Status.RESPONDED, Status.ADOPTED):
+    if not rules.can_start_next_version(draft):
         raise ValidationError(_("A new version can be started once the response report is published."))
     existing = draft.next_versions.first()
     if existing is not None:
@@ -554,7 +553,7 @@ def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
         raise ValidationError({"reason": _("The reason is too long: at most 300 characters.")})
     if comment.is_hidden:
         raise ValidationError(_("This comment is hidden already."))
-    if draft.status in (Status.RESPONDED, Status.ADOPTED):
+    if not rules.can_moderate_now(draft):
         raise ValidationError(_("The response report is published: its comments can no longer be hidden."))
     now = timezone.now()
     with transaction.atomic():
@@ -595,7 +594,7 @@ def comment_restore(*, actor, comment: Comment) -> Comment:
         raise ValidationError(_("Only the draft's owner and the leaders of the area may hide comments."))
     if not comment.is_hidden:
         return comment
-    if comment.draft.status in (Status.RESPONDED, Status.ADOPTED):
+    if not rules.can_moderate_now(comment.draft):
         raise ValidationError(_("The response report is published: its comments can no longer change."))
     before = {"reason": comment.hidden_reason}
     comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
@@ -616,9 +615,9 @@ def comment_restore(*, actor, comment: Comment) -> Comment:
 def _check_reporting(actor, draft: Draft) -> None:
     if not rules.can_manage(actor, draft):
         raise ValidationError(_("Only the draft's owner writes the response report."))
-    if draft.status in (Status.RESPONDED, Status.ADOPTED):
+    if rules.is_answered(draft):
         raise ValidationError(_("The response report is published and can no longer change."))
-    if draft.status != Status.CLOSED:
+    if not rules.can_write_report(draft):
         raise ValidationError(_("The response report is written after the consultation closes."))
 
 

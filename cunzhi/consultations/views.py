@@ -32,7 +32,6 @@ from cunzhi.consultations.forms import (
     default_dates,
 )
 from cunzhi.consultations.models import DraftKind, Outcome, ResponseReport, Stance, Status
-from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden_saying, service_action
 
@@ -81,23 +80,23 @@ def _draft_or_404(request, public_id):
 
 
 def _decorate(comments, *, access: Access, draft, user, replies: bool = False) -> None:
-    """Names shown by reader (full to leaders and the author; 张* to other villagers), and allowed actions.
-    With `replies`, the prefetched replies of each comment too."""
+    """What each reader sees (selectors.comment_shown: full names to leaders and the author, 张* to other
+    villagers) and the allowed actions. With `replies`, the prefetched replies of each comment too."""
+    # The reader's standing is already in `access`: no second look-up.
+    reader = selectors.CommentReader(
+        user_pk=user.pk if user.is_authenticated else None, leader=access.leader, own_ids=frozenset(access.own_ids)
+    )
+    moderate_now = access.moderate and rules.can_moderate_now(draft)
     for c in comments:
         for item in [c, *c.replies.all()] if replies else [c]:
-            mine = item.villager_id in access.own_ids or item.written_by_id == user.pk
-            item.shown_name = item.villager.name if (access.leader or mine) else mask_name(item.villager.name)
-            item.mine = mine
+            shown = selectors.comment_shown(item, reader=reader)
+            item.shown_name, item.mine, item.helper_name = shown.author, shown.mine, shown.helper_name
             item.by_helper = item.delegation_id is not None
-            item.helper_name = (
-                item.written_by.name if (item.by_helper and item.written_by_id and (access.leader or mine)) else ""
-            )
-            item.show_body = not item.is_hidden or access.leader or mine
-            item.can_hide = (
-                access.moderate and not item.is_hidden and draft.status not in (Status.RESPONDED, Status.ADOPTED)
-            )
+            item.show_body = shown.show_body
+            item.can_hide = moderate_now and not item.is_hidden
+            item.can_restore = moderate_now and item.is_hidden
             item.can_reply = access.can_comment and not item.is_hidden
-            item.show_outcome = draft.status in (Status.RESPONDED, Status.ADOPTED) and bool(item.outcome)
+            item.show_outcome = rules.is_answered(draft) and bool(item.outcome)
 
 
 def _options_villager(options, public_id: str):
@@ -386,6 +385,7 @@ def detail(request, public_id):
         {
             "draft": draft,
             "access": access,
+            "actions": rules.draft_actions(user, draft),
             "paragraphs": paragraphs,
             "page": page,
             "form": form,
