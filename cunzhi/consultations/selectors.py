@@ -19,8 +19,9 @@ from cunzhi.consultations.models import (
 )
 from cunzhi.core.figures import as_counts, as_rates, grouped
 from cunzhi.core.idnumbers import mask_name
-from cunzhi.people.models import Role
+from cunzhi.people.models import Office, Role
 from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, scope_q
+from cunzhi.regions.models import Level, Region
 
 
 def _count(qs, field: str):
@@ -260,8 +261,6 @@ def status_counts(*, user) -> dict:
 
 def creatable_scopes(*, user) -> list:
     """Regions the user may consult: a cadre's village; an office's region and the regions just below it."""
-    from cunzhi.regions.models import Level, Region
-
     q = Q(pk__in=[])
     for role, prefix, _office in rules.creatable_prefixes(user):
         q |= Q(prefix=prefix)
@@ -274,8 +273,6 @@ def creatable_scopes(*, user) -> list:
 
 def creatable_owners(*, user) -> list:
     """Offices the user may start a draft for: their own; for a county administrator, those of the county."""
-    from cunzhi.people.models import Office
-
     q = Q(pk__in=[])
     for role, prefix, office_id in rules.creatable_prefixes(user):
         if role == Role.OFFICE_STAFF:

@@ -23,6 +23,7 @@ from cunzhi.consultations.models import (
     Adoption,
     Comment,
     Draft,
+    DraftKind,
     Outcome,
     Paragraph,
     ResponseReport,
@@ -38,6 +39,7 @@ from cunzhi.disclosure.models import Category as DisclosureCategory
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
 from cunzhi.people.models import DelegationScope, Role, User
+from cunzhi.people.services import delegation_use
 from cunzhi.regions.models import Level
 
 logger = logging.getLogger(__name__)
@@ -81,8 +83,6 @@ def _short(text: str, n: int = 24) -> str:
 def _check_fields(
     *, title: str, owner_office, owner_committee: str, opens_on: dt.date, closes_on: dt.date, kind: str
 ) -> tuple[str, str]:
-    from cunzhi.consultations.models import DraftKind
-
     title = " ".join((title or "").split())
     owner_committee = " ".join((owner_committee or "").split())
     errors = {}
@@ -397,8 +397,6 @@ def _check_open(draft: Draft, now) -> None:
 
 def _record_helper(actor, villager, delegation, purpose: str) -> None:
     if delegation is not None:
-        from cunzhi.people.services import delegation_use
-
         delegation_use(helper=actor, villager=villager, scope=DelegationScope.CONSULTATIONS, purpose=purpose)
 
 

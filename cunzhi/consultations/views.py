@@ -31,7 +31,7 @@ from cunzhi.consultations.forms import (
     SummaryForm,
     default_dates,
 )
-from cunzhi.consultations.models import DraftKind, Outcome, ResponseReport, Stance, Status
+from cunzhi.consultations.models import Adoption, DraftKind, Outcome, ResponseReport, Stance, Status
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden_saying, service_action
 
@@ -809,8 +809,6 @@ def filings(request):
 @login_required
 @require_POST
 def filing_acknowledge(request, public_id):
-    from cunzhi.consultations.models import Adoption
-
     adoption = Adoption.objects.select_related("filed_to", "draft").filter(public_id=public_id).first()
     if adoption is None or not rules.in_scope(request.user, adoption.region_code):
         raise Http404

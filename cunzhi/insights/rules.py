@@ -1,6 +1,7 @@
 """Who sees the figures: staff of a region (any staff role) see it and everything under it."""
 
 from cunzhi.people import rules as people_rules
+from cunzhi.regions.models import Region
 
 
 def can_view_figures(user, region) -> bool:
@@ -9,8 +10,6 @@ def can_view_figures(user, region) -> bool:
 
 def home_region(user):
     """The widest region the user holds a staff role in (their default view), or None."""
-    from cunzhi.regions.models import Region
-
     prefixes = sorted(people_rules.prefixes(user), key=len)
     if not prefixes:
         return None

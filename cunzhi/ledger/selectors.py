@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
+from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.links import absolute_url
 from cunzhi.core.masking import mask_text
 from cunzhi.ledger import rules
 from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Period, WitnessedHead
+from cunzhi.people.models import Villager
 from cunzhi.people.rules import own_villager, prefixes
 from cunzhi.regions.models import Level, Region
 
@@ -194,9 +196,6 @@ def village_by_code(*, code: str) -> Region | None:
 
 def villager_by_id_number(*, village, id_number: str):
     """The villager of this village with this ID number (found by its keyed hash, never decrypting)."""
-    from cunzhi.core.crypto import blind_index
-    from cunzhi.people.models import Villager
-
     return Villager.objects.filter(id_hash=blind_index(id_number), region_code=village.code).first()
 
 

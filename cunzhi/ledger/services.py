@@ -35,6 +35,7 @@ from cunzhi.ledger.models import (
     WitnessedHead,
     WitnessLog,
 )
+from cunzhi.people.models import Villager
 from cunzhi.regions.models import Level, Region
 
 MAX_AMOUNT_FEN = 10_000_000_000_00  # ten billion yuan: far above any village's turnover, catches typos of units
@@ -603,8 +604,6 @@ def _chain_rows(code: str):
     the two-second target. The reversed entry's number and the payee's identity are joined in:
     the hash binds them, not the database ids that point at them.
     """
-    from cunzhi.people.models import Villager
-
     q = connection.ops.quote_name
 
     def col(alias, model, name):

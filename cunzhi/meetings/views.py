@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cunzhi.core.files import private_file_response
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.text import join_list
 from cunzhi.core.views import add_errors, forbidden_saying, refusal_messages, service_action
@@ -37,6 +38,7 @@ from cunzhi.meetings.forms import (
     PetitionForm,
     VoteForm,
 )
+from cunzhi.meetings.law import notice_days
 from cunzhi.meetings.models import (
     Authorisation,
     Body,
@@ -353,8 +355,6 @@ def notice(request, public_id):
         else:
             messages.success(request, _("The notice has gone to every member with an account. Visit the others."))
             return redirect("meetings:notice", public_id=meeting.public_id)
-    from cunzhi.meetings.law import notice_days
-
     offline = (
         Paginator(selectors.members_without_account(meeting=meeting), PAGE_SIZE).get_page(request.GET.get("page"))
         if meeting.status != MeetingStatus.DRAFT
@@ -719,8 +719,6 @@ def minutes(request, public_id):
 @login_required
 @require_GET
 def minutes_pdf(request, public_id):
-    from cunzhi.core.files import private_file_response
-
     meeting = _meeting(request, public_id)
     if not meeting.minutes_pdf:
         raise Http404

@@ -594,3 +594,23 @@ def test_filings_acknowledged_only_by_office_staff_of_that_township(world, draft
     RoleAssignment.objects.create(user=other, role=Role.OFFICE_STAFF, region=world.township_u, office=world.office_u)
     assert not rules.can_acknowledge_filing(other, adoption)
     assert rules.can_acknowledge_filing(world.county_admin, adoption)
+
+
+def test_comment_masking_is_one_selector_for_pages_and_api(world, draft):
+    """Names in full for the leaders and the author, 张* for others; a comment whose writer account is gone
+    is nobody's own, so an anonymous reader still sees the name masked."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from cunzhi.consultations import selectors
+    from cunzhi.core.idnumbers import mask_name
+
+    comment = services.comment_add(actor=world.villager_a, draft=draft, body="同意")
+    name = world.villager_a.villager.name
+    shown = {
+        who: selectors.comment_shown(comment, reader=selectors.comment_reader(user=user, draft=draft)).author
+        for who, user in [("author", world.villager_a), ("leader", world.cadre_a), ("other", world.villager_b)]
+    }
+    assert shown == {"author": name, "leader": name, "other": mask_name(name)}
+    comment.written_by_id = None
+    anonymous = selectors.comment_reader(user=AnonymousUser(), draft=draft)
+    assert selectors.comment_shown(comment, reader=anonymous).author == mask_name(name)
