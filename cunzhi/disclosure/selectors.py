@@ -64,7 +64,7 @@ def finance_posts_of(*, periods) -> dict[int, Post]:
         .exclude(status=PostStatus.RETURNED)
         .only("public_id", "status", "ledger_period_id")
     )
-    return {p.ledger_period_id: p for p in posts}
+    return {p.ledger_period_id: p for p in posts if p.ledger_period_id is not None}
 
 
 def posts_published(*, village: Region | None = None, category: str = "", user=None):
@@ -235,7 +235,7 @@ def post_about(about) -> Post | None:
 
 def default_frequency(category: str) -> str:
     """domain.md: general affairs at least quarterly; finances monthly where transactions are many, else quarterly."""
-    defaults = {
+    defaults: dict[str, str] = {
         Category.PARTY: Frequency.QUARTERLY,
         Category.VILLAGE: Frequency.QUARTERLY,
         Category.FINANCE: Frequency.QUARTERLY,

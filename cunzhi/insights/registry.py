@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.applications import selectors as applications
@@ -27,12 +28,12 @@ from cunzhi.notify import selectors as notify
 @dataclass(frozen=True)
 class Indicator:
     key: str
-    label: str  # lazy translation
-    help: str  # what is counted, in one sentence (lazy translation)
+    label: str | Promise  # lazy translation
+    help: str | Promise  # what is counted, in one sentence (lazy translation)
     compute: Callable[..., dict[str, tuple[int, int | None]]]
     kind: str = "rate"  # "rate" (numerator / denominator) or "count"
     higher_is_better: bool | None = True
-    domain: str = ""
+    domain: str | Promise = ""
 
 
 # Kept in one place so that the figures table is defined here; each follows the counting rules of domain.md.

@@ -30,7 +30,8 @@ def period_column_register(*, heading: Callable[[], str], cells: Cells) -> None:
 
 def period_columns(*, periods: Sequence, request, village) -> tuple[list[str], dict[int, list[str]]]:
     """The registered columns' headings, and each period's cells in that order ("" where a column has none)."""
-    headings, cells = [], {p.pk: [] for p in periods}
+    headings: list[str] = []
+    cells: dict[int, list[str]] = {p.pk: [] for p in periods}
     for column in _columns:
         filled = column.cells(periods=periods, request=request, village=village)
         headings.append(column.heading())
