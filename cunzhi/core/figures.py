@@ -6,16 +6,18 @@ the subtree (rates), or {prefix: (count, None)} (counts). Insights adds numerato
 a rate is never an average of rates.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
 
 
-def group_key(field: str, length: int):
+def group_key(field: str, length: int) -> Substr:
     """The expression grouping rows by the first `length` characters of a region-code field."""
     return Substr(field, 1, length)
 
 
-def grouped(qs: QuerySet, field: str, length: int, **aggregates) -> list[dict]:
+def grouped(qs: QuerySet[Any], field: str, length: int, **aggregates: Any) -> list[dict]:
     """One row per child region (key "k") with the aggregates asked for, in one query."""
     return list(qs.values(k=group_key(field, length)).annotate(**aggregates).order_by())
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
+from cunzhi.ledger.models import Period
+from cunzhi.regions.models import Region
+
 # cells(periods=[Period, …], request=HttpRequest, village=Region) -> {period.pk: html}: one cell per period it fills.
 Cells = Callable[..., dict[int, str]]
 
@@ -28,7 +33,9 @@ def period_column_register(*, heading: Callable[[], str], cells: Cells) -> None:
     _columns.append(PeriodColumn(heading=heading, cells=cells))
 
 
-def period_columns(*, periods: Sequence, request, village) -> tuple[list[str], dict[int, list[str]]]:
+def period_columns(
+    *, periods: Sequence[Period], request: HttpRequest, village: Region
+) -> tuple[list[str], dict[int, list[str]]]:
     """The registered columns' headings, and each period's cells in that order ("" where a column has none)."""
     headings: list[str] = []
     cells: dict[int, list[str]] = {p.pk: [] for p in periods}
