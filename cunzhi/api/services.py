@@ -1,5 +1,7 @@
 """Writes for the API app: issuing, checking and revoking bearer tokens (the key mechanism is core's)."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -7,9 +9,11 @@ from cunzhi.api.events import ApiEvent
 from cunzhi.api.models import ApiToken
 from cunzhi.core.apikeys import key_end, key_find, key_new
 from cunzhi.core.audit import audit_record
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import User
 
 
-def token_issue(*, user, name: str = "") -> tuple[str, ApiToken]:
+def token_issue(*, user: User, name: str = "") -> tuple[str, ApiToken]:
     """Create a bearer token; the plain key is returned once and only its hash is stored."""
     key, key_hash, key_prefix = key_new()
     token = ApiToken.objects.create(
@@ -17,7 +21,7 @@ def token_issue(*, user, name: str = "") -> tuple[str, ApiToken]:
         key_hash=key_hash,
         key_prefix=key_prefix,
         name=name[:100],
-        expires_at=timezone.now() + timezone.timedelta(days=settings.API_TOKEN_DAYS),
+        expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
     )
     audit_record(
         actor=user,
@@ -36,9 +40,10 @@ def token_check(key: str) -> ApiToken | None:
     return key_find(live, key)
 
 
-def token_revoke(*, token: ApiToken, actor) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """End a bearer token now; revoking twice changes nothing."""
     if key_end(token):
+        assert token.revoked_at is not None  # key_end has just set it
         audit_record(
             actor=actor,
             action=ApiEvent.API_TOKEN_REVOKE,

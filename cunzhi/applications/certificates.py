@@ -37,7 +37,7 @@ def _check_chars(body: str) -> str:
 def code_normalize(raw: str) -> str:
     """What a person typed (spaces, dashes, lower case, O for 0) as a stored code, or "" if malformed."""
     text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
-    text = text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    text = text.translate(str.maketrans("OIL", "011"))
     if len(text) != 16 or any(ch not in ALPHABET for ch in text):
         return ""
     return "-".join(text[i : i + 4] for i in range(0, 16, 4))
@@ -59,7 +59,7 @@ def _signature(cert: Certificate, number: str) -> str:
     return hmac.new(_key(), facts.encode(), hashlib.sha256).hexdigest()
 
 
-def certificate_issue(*, application: Application, now=None) -> Certificate:
+def certificate_issue(*, application: Application, now: dt.datetime | None = None) -> Certificate:
     """Issue the approval certificate: a code with a check part, and a signature over its facts."""
     now = (now or timezone.now()).replace(microsecond=0)
     while True:
@@ -74,7 +74,7 @@ def certificate_issue(*, application: Application, now=None) -> Certificate:
         holder_name=mask_name(application.villager.name),
         holder_id=mask_id_number(application.villager.id_number),
         item_name=item.name,
-        office_name=application.accepting_office.name if application.accepting_office_id else "",
+        office_name=application.accepting_office.name if application.accepting_office else "",
         issued_at=now,
         valid_until=(timezone.localtime(now).date() + dt.timedelta(days=item.valid_days)) if item.valid_days else None,
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,7 +36,8 @@ from django.utils.translation import gettext as _
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.text import render_text
-from cunzhi.people.models import DelegationScope
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import DelegationScope, User
 from cunzhi.people.rules import active_delegation
 
 from . import rules
@@ -93,7 +95,8 @@ def parse(raw: bytes) -> Parsed:
             filename = part.get_filename()
             if not filename and part.get_content_disposition() != "attachment":
                 continue  # the text of the message itself
-            data = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)  # bytes (or None) for a part that is not multipart
+            data = payload if isinstance(payload, bytes) else b""
             out.attachments.append(
                 Attachment(
                     filename=str(filename or "attachment")[-200:], data=data, content_type=part.get_content_type()
@@ -114,7 +117,7 @@ def sender_allowed(sender: str, application: Application) -> bool:
     if user is not None and user.email and user.email.strip().lower() == sender:
         return True
     helper = application.submitted_by
-    return (
+    return bool(
         application.channel == Channel.HELPER
         and helper is not None
         and helper.email
@@ -143,10 +146,10 @@ def match(parsed: Parsed) -> tuple[Application | None, str]:
     return application, ""
 
 
-def material_for(filename: str, subject: str, materials):
+def material_for(filename: str, subject: str, materials: list[Material]) -> Material | None:
     """The material an attachment belongs to, or None when it cannot be told."""
 
-    def named(text):
+    def named(text: str) -> Material | None:
         found = [m for m in materials if m.spec.name and m.spec.name in (text or "")]
         return found[0] if len(found) == 1 else None
 
@@ -175,10 +178,10 @@ def reply(mail_id: int) -> bool:
         return False
     application = mail.application
     language = settings.LANGUAGE_CODE
-    if application is not None and not mail.reason and application.villager.user_id:
+    if application is not None and not mail.reason and application.villager.user is not None:
         language = application.villager.user.language or language
     known = mail.reason not in ("unknown_sender",)
-    context = {
+    context: dict[str, Any] = {
         "mail": mail,
         "application": application if known else None,
         "number": application.number if (application and known) else "",
@@ -222,7 +225,7 @@ def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
         application, reason = match(parsed)
         mail.application = application
         mail.region_code = application.region_code if application else ""
-        report = []
+        report: list[dict[str, Any]] = []
         if application is not None and not reason:
             report, reason = _mail_attach(mail, application, parsed)
         mail.reason = reason
@@ -241,12 +244,15 @@ def mail_receive(*, raw: bytes, envelope_from: str = "") -> InboundMail:
     return mail
 
 
-def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=None) -> tuple[list[dict], str]:
+def _mail_attach(
+    mail: InboundMail, application: Application, parsed: Parsed, *, actor: Actor = None
+) -> tuple[list[dict[str, Any]], str]:
     """Validate each attachment and file it on the material it names (or the only missing one)."""
     if not parsed.attachments:
         return [], "no_files"
     materials = list(application.materials.select_related("spec"))
-    report, stored = [], 0
+    report: list[dict[str, Any]] = []
+    stored = 0
     for att in parsed.attachments:
         try:
             content = file_intake(att.as_upload())
@@ -274,7 +280,7 @@ def _mail_attach(mail: InboundMail, application: Application, parsed, *, actor=N
     return report, ""
 
 
-def mail_resolve(*, actor, mail: InboundMail, application: Application | None, note: str = "") -> InboundMail:
+def mail_resolve(*, actor: User, mail: InboundMail, application: Application | None, note: str = "") -> InboundMail:
     """Staff handle a kept e-mail: file its attachments on an application, or close it with a note."""
     if mail.state != MailState.UNMATCHED:
         raise ValidationError(_("This e-mail has been handled already."))
@@ -304,7 +310,7 @@ def mail_resolve(*, actor, mail: InboundMail, application: Application | None, n
     return mail
 
 
-def file_assign(*, actor, application: Application, file: MaterialFile, material: Material) -> MaterialFile:
+def file_assign(*, actor: User, application: Application, file: MaterialFile, material: Material) -> MaterialFile:
     """Staff file an unsorted e-mail attachment on the material it belongs to."""
     if (
         not rules.can_sort_mail(actor, application)

@@ -33,6 +33,7 @@ from .models import (
 # decision taken by staff does.
 from .services import (
     CONSEQUENCE_TEXT,
+    _accepting_office,
     _after_supply,
     _finish,
     _fmt_day,
@@ -44,7 +45,7 @@ from .services import (
 )
 
 
-def applications_terminate_overdue(*, now=None) -> str:
+def applications_terminate_overdue(*, now: dt.datetime | None = None) -> str:
     """Terminate conditional acceptances whose deadline passed with materials missing (idempotent)."""
     now = now or timezone.now()
     done = 0
@@ -76,7 +77,7 @@ def applications_terminate_overdue(*, now=None) -> str:
             DecisionNotice.objects.create(
                 application=application,
                 kind=NoticeKind.TERMINATION,
-                office_name=application.accepting_office.name,
+                office_name=_accepting_office(application).name,
                 items=[{"name": n, "form": "", "note": ""} for n in names],
                 message=_official(CONSEQUENCE_TEXT),
             )
@@ -95,7 +96,7 @@ def applications_terminate_overdue(*, now=None) -> str:
     return f"{done} terminated"
 
 
-def steps_escalate_overdue(*, now=None) -> str:
+def steps_escalate_overdue(*, now: dt.datetime | None = None) -> str:
     """Flag overdue steps and acceptance decisions once each: tell the office and the level above."""
     now = now or timezone.now()
     count = 0
@@ -106,6 +107,7 @@ def steps_escalate_overdue(*, now=None) -> str:
             if not ApplicationStep.objects.filter(pk=step.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue
             application = step.application
+            assert step.due_at is not None  # selected by due_at__lt
             above = _supervisors(step.office, application.region_code)
             audit_record(
                 actor=None,
@@ -130,6 +132,7 @@ def steps_escalate_overdue(*, now=None) -> str:
                 pk=application.pk, escalated_at__isnull=True, stage=Stage.ACCEPTANCE
             ).update(escalated_at=now):
                 continue
+            assert application.due_at is not None  # selected by due_at__lt
             audit_record(
                 actor=None,
                 action=ApplicationEvent.APPLICATION_ACCEPTANCE_OVERDUE,
@@ -171,7 +174,7 @@ def _supervisors(office: Office | None, region_code: str) -> list[int]:
     return ids
 
 
-def supply_reminders(*, now=None) -> str:
+def supply_reminders(*, now: dt.datetime | None = None) -> str:
     """Remind applicants two days before a supply deadline (once: recorded in the audit trail)."""
     now = now or timezone.now()
     soon = now + dt.timedelta(days=2)

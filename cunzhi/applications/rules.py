@@ -11,9 +11,10 @@ Roles are read once per request (people.rules caches them on the user object).
 """
 
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import DelegationScope, Role
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import DelegationScope, Role, Villager
 
-from .models import Application, ApplicationStep, Channel, Stage, StepState
+from .models import Application, ApplicationStep, Channel, ServiceItem, Stage, StepState
 
 STATION_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})
 VILLAGE_STEP_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
@@ -23,24 +24,24 @@ ADMIN_ROLES = frozenset({Role.COUNTY_ADMIN})
 VILLAGE_READ_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER, Role.COUNTY_ADMIN})
 
 
-def office_ids(user) -> set[int]:
+def office_ids(user: AnyUser) -> set[int]:
     """Offices the user works in (office staff roles), from the cached role rows."""
     return {office for role, _p, office in people_rules.role_rows(user) if role == Role.OFFICE_STAFF and office}
 
 
-def is_staff(user) -> bool:
+def is_staff(user: AnyUser) -> bool:
     return bool(office_ids(user)) or people_rules.has_role(user, VILLAGE_READ_ROLES)
 
 
-def can_configure(user) -> bool:
+def can_configure(user: AnyUser) -> bool:
     return people_rules.has_role(user, ADMIN_ROLES)
 
 
-def can_configure_item(user, item) -> bool:
+def can_configure_item(user: AnyUser, item: ServiceItem) -> bool:
     return people_rules.in_scope(user, item.region_code, ADMIN_ROLES)
 
 
-def apply_channel(user, villager) -> str | None:
+def apply_channel(user: AnyUser, villager: Villager | None) -> str | None:
     """How this user may apply for this villager: themself, as a helper, at the station; None if not at all."""
     if villager is None or not getattr(user, "is_authenticated", False):
         return None
@@ -53,7 +54,7 @@ def apply_channel(user, villager) -> str | None:
     return None
 
 
-def can_view(user, application: Application, step_offices: set[int] | None = None) -> bool:
+def can_view(user: AnyUser, application: Application, step_offices: set[int] | None = None) -> bool:
     """The applicant's side, the offices that handle it, the village committee, the county administrator."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -71,11 +72,11 @@ def can_view(user, application: Application, step_offices: set[int] | None = Non
     return bool(mine & step_offices)
 
 
-def is_applicant_side(user, application: Application) -> bool:
+def is_applicant_side(user: AnyUser, application: Application) -> bool:
     return apply_channel(user, application.villager) is not None
 
 
-def can_decide_acceptance(user, application: Application) -> bool:
+def can_decide_acceptance(user: AnyUser, application: Application) -> bool:
     return (
         application.stage == Stage.ACCEPTANCE
         and application.accepting_office_id is not None
@@ -83,7 +84,7 @@ def can_decide_acceptance(user, application: Application) -> bool:
     )
 
 
-def can_decide_step(user, application: Application, step: ApplicationStep | None) -> bool:
+def can_decide_step(user: AnyUser, application: Application, step: ApplicationStep | None) -> bool:
     if step is None or step.state != StepState.ACTIVE or application.stage != Stage.STEP:
         return False
     if step.office_id is None:
@@ -91,23 +92,23 @@ def can_decide_step(user, application: Application, step: ApplicationStep | None
     return step.office_id in office_ids(user)
 
 
-def is_handler(user, application: Application, step: ApplicationStep | None = None) -> bool:
+def is_handler(user: AnyUser, application: Application, step: ApplicationStep | None = None) -> bool:
     """Staff who must act on the application now (acceptance or the active step)."""
     return can_decide_acceptance(user, application) or can_decide_step(user, application, step)
 
 
-def can_sort_mail(user, application: Application) -> bool:
+def can_sort_mail(user: AnyUser, application: Application) -> bool:
     """Staff who may file an e-mail's attachments on this application: its offices and the county administrator."""
     return application.accepting_office_id in office_ids(user) or people_rules.in_scope(
         user, application.region_code, ADMIN_ROLES
     )
 
 
-def can_see_mail(user) -> bool:
+def can_see_mail(user: AnyUser) -> bool:
     return bool(office_ids(user)) or people_rules.has_role(user, ADMIN_ROLES)
 
 
-def not_applicable_role(user, application: Application) -> str | None:
+def not_applicable_role(user: AnyUser, application: Application) -> str | None:
     """Who may mark a conditional material not applicable on an open application: "staff" (the accepting
     office), "applicant" (the villager, their helper, the station: with a reason), or None."""
     if not application.is_open or not getattr(user, "is_authenticated", False):

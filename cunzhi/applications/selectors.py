@@ -1,13 +1,15 @@
 """Reads for service applications. Lists are scoped to the reader and run a fixed number of queries."""
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.core.figures import as_rates, grouped
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import DelegationScope, Villager
 
 from . import rules
@@ -28,7 +30,7 @@ DUE_SOON_DAYS = 2
 WORK_FILTERS = ("all", "soon", "overdue")
 
 
-def catalogue(*, user, include_unpublished: bool = False):
+def catalogue(*, user: AnyUser, include_unpublished: bool = False) -> QuerySet[ServiceItem]:
     """Items on the list (the county administrator also sees unpublished ones), with steps and materials."""
     qs = ServiceItem.objects.prefetch_related("steps", "materials")
     if not include_unpublished:
@@ -40,29 +42,29 @@ def item_by_public_id(*, public_id: str) -> ServiceItem | None:
     return ServiceItem.objects.prefetch_related("steps", "materials__source_item").filter(public_id=public_id).first()
 
 
-def villagers_i_help(*, user) -> list[Villager]:
+def villagers_i_help(*, user: AnyUser) -> list[Villager]:
     """Villagers who gave this user an active delegation to apply for services for them."""
     return people_selectors.villagers_helped(user=user, scope=DelegationScope.APPLICATIONS)
 
 
-def _list_related(qs):
+def _list_related(qs: QuerySet[Application]) -> QuerySet[Application]:
     # Lists show names only: the encrypted ID number is not loaded (nor decrypted) for each row.
     return qs.select_related("item", "villager", "accepting_office", "handler_office").defer(
         "villager__id_number", "villager__id_hash", "item__description", "note", "result_note"
     )
 
 
-def applications_of(*, villagers: list[Villager]):
+def applications_of(*, villagers: list[Villager]) -> QuerySet[Application]:
     """Applications of these villagers (the villager's own, and those of villagers they help), newest first."""
     return _list_related(Application.objects.filter(villager__in=villagers)).order_by("-submitted_at", "-id")
 
 
-def matters_of(*, villager: Villager) -> list[dict]:
+def matters_of(*, villager: Villager) -> list[dict[str, Any]]:
     """For "my services": per matter (pension, homestead...), the latest application and any valid certificate."""
-    latest = {}
+    latest: dict[str, Application] = {}
     for app in Application.objects.filter(villager=villager).select_related("item").order_by("-submitted_at")[:50]:
         latest.setdefault(app.item.matter, app)
-    certs = {}
+    certs: dict[str, Certificate] = {}
     for cert in (
         Certificate.objects.filter(application__villager=villager, revoked_at__isnull=True)
         .select_related("application__item")
@@ -75,7 +77,7 @@ def matters_of(*, villager: Villager) -> list[dict]:
     return out
 
 
-def worklist(*, user, due: str = "all", now=None):
+def worklist(*, user: AnyUser, due: str = "all", now: dt.datetime | None = None) -> QuerySet[Application]:
     """What the user's offices (or village committee) must act on now, most urgent first."""
     now = now or timezone.now()
     parts = []
@@ -98,7 +100,7 @@ def worklist(*, user, due: str = "all", now=None):
     return _list_related(qs).order_by("due_at", "id")
 
 
-def applications_in_scope(*, user, status: str = "", number: str = ""):
+def applications_in_scope(*, user: AnyUser, status: str = "", number: str = "") -> QuerySet[Application]:
     """Every application a cadre or county administrator may read in their regions (office staff: theirs)."""
     parts = [Q(region_code__startswith=p) for p in people_rules.prefixes(user, rules.VILLAGE_READ_ROLES)]
     offices = sorted(rules.office_ids(user))
@@ -120,18 +122,18 @@ def applications_in_scope(*, user, status: str = "", number: str = ""):
 # --- registered with notify (notices about an application) and people (an office's cases) ------------
 
 
-def application_readable(user, pk: int) -> bool:
+def application_readable(user: AnyUser, pk: int) -> bool:
     """Whoever may open the application may read the notices about it."""
     application = Application.objects.select_related("villager").filter(pk=pk).first()
     return application is not None and rules.can_view(user, application)
 
 
-def applications_readable(user):
+def applications_readable(user: AnyUser) -> QuerySet[Application]:
     """Applications whose notices a staff member's list of notices shows: those of their own list."""
     return applications_in_scope(user=user)
 
 
-def office_case_villagers(office_ids: set[int]):
+def office_case_villagers(office_ids: set[int]) -> QuerySet[Application, int]:
     """Villagers who applied for something these offices accept or handle a step of."""
     return (
         Application.objects.filter(Q(accepting_office_id__in=office_ids) | Q(steps__office_id__in=office_ids))
@@ -174,7 +176,7 @@ def certificate_of(*, application: Application) -> Certificate | None:
     return Certificate.objects.filter(application=application).first()
 
 
-def mail_visible(*, user, state: str = MailState.UNMATCHED):
+def mail_visible(*, user: AnyUser, state: str = MailState.UNMATCHED) -> QuerySet[InboundMail]:
     """Kept e-mail for staff: matched to an application in their county, or not matched to any."""
     if people_rules.has_role(user, rules.ADMIN_ROLES):
         q = people_rules.scope_q(user, rules.ADMIN_ROLES) | Q(region_code="")

@@ -29,7 +29,8 @@ from cunzhi.core.text import join_list
 from cunzhi.core.workdays import add_working_days, end_of_day
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
-from cunzhi.people.models import AccessKind, DelegationScope, Office, Role, RoleAssignment, Villager
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import AccessKind, DelegationScope, Office, Role, RoleAssignment, User, Villager
 from cunzhi.people.services import access_record, delegation_use
 
 from . import rules
@@ -99,7 +100,7 @@ def _clean_rows(rows: list[dict], required: tuple[str, ...], label: str) -> list
     return rows
 
 
-def item_configure(*, actor, item: ServiceItem, steps: list[dict], materials: list[dict]) -> ServiceItem:
+def item_configure(*, actor: User, item: ServiceItem, steps: list[dict], materials: list[dict]) -> ServiceItem:
     """Save an item with its steps and checklist, all or nothing (the county administrator's form)."""
     steps = _clean_rows(steps, ("name", "level", "time_limit_days"), _("Steps"))
     materials = _clean_rows(materials, ("name", "forms"), _("Materials"))
@@ -214,14 +215,19 @@ def _office_staff_ids(office_id: int | None, region_code: str = "") -> list[int]
     return list(qs.values_list("user_id", flat=True).distinct())
 
 
-def _official(text: str, **params) -> str:
+def _official(text: str, **params: object) -> str:
     """A stored text in the platform's official language (settings.LANGUAGE_CODE)."""
     with translation.override(settings.LANGUAGE_CODE):
         return _(text) % params if params else _(text)
 
 
 def _tell(
-    application: Application, event: str, *, actor=None, extra: dict | None = None, urgency: str = Urgency.NORMAL
+    application: Application,
+    event: str,
+    *,
+    actor: Actor = None,
+    extra: dict | None = None,
+    urgency: str = Urgency.NORMAL,
 ) -> None:
     """Tell the applicant (and the helper who filed it) about a decision, in their own language."""
     ids = []
@@ -234,7 +240,7 @@ def _tell(
     context = {
         "number": application.number,
         "item": application.item.name,
-        "office": application.accepting_office.name if application.accepting_office_id else "",
+        "office": application.accepting_office.name if application.accepting_office else "",
     }
     context.update(extra or {})
     notice_send(
@@ -255,7 +261,7 @@ def _tell_staff(
     event: str,
     *,
     office_id: int | None,
-    actor=None,
+    actor: Actor = None,
     extra: dict | None = None,
     urgency: str = Urgency.NORMAL,
     also: list[int] | None = None,
@@ -279,6 +285,13 @@ def _tell_staff(
     )
 
 
+def _accepting_office(application: Application) -> Office:
+    """The office an application was submitted to: application_submit refuses one without it."""
+    office = application.accepting_office
+    assert office is not None  # application_submit never creates an application without an office
+    return office
+
+
 def _fmt_day(when: dt.datetime | None) -> str:
     return timezone.localtime(when).date().isoformat() if when else ""
 
@@ -296,9 +309,9 @@ def source_snapshot(*, spec: MaterialSpec, villager: Villager) -> dict | None:
             "birth_date": villager.birth_date.isoformat(),
         }
     if spec.source == Source.HOUSEHOLD:
-        if not villager.household_id:
-            return None
         household = villager.household
+        if household is None:
+            return None
         members = list(household.members.order_by("birth_date").values_list("name", flat=True)[:20])
         return {"household": household.number, "address": household.address, "members": members}
     if spec.source == Source.CERTIFICATE and spec.source_item_id:
@@ -347,7 +360,8 @@ def _number() -> str:
 
 def _intake_all(uploads: dict[int, list]) -> dict[int, list[ContentFile]]:
     """Validate every uploaded file first: one bad file refuses the whole form and nothing is stored."""
-    checked, errors = {}, {}
+    checked: dict[int, list[ContentFile]] = {}
+    errors: dict[str, list[str]] = {}
     for spec_id, files in uploads.items():
         for upload in files:
             try:
@@ -360,12 +374,19 @@ def _intake_all(uploads: dict[int, list]) -> dict[int, list[ContentFile]]:
     return checked
 
 
-def _store_file(*, application, material, content: ContentFile, actor, via=FileVia.UPLOAD) -> MaterialFile:
+def _store_file(
+    *,
+    application: Application,
+    material: Material | None,
+    content: ContentFile,
+    actor: Actor,
+    via: str = FileVia.UPLOAD,
+) -> MaterialFile:
     return MaterialFile.objects.create(
         application=application,
         material=material,
         file=content,
-        content_type=content.content_type,
+        content_type=content.content_type,  # type: ignore[attr-defined]  # set by core.files.file_intake
         original_name=getattr(content, "original_name", "") or "",
         size=content.size,
         via=via,
@@ -379,7 +400,7 @@ def has_broken_commitment(villager: Villager) -> bool:
 
 def application_submit(
     *,
-    actor,
+    actor: User,
     item: ServiceItem,
     villager: Villager,
     uploads: dict[int, list] | None = None,
@@ -517,7 +538,7 @@ def application_submit(
     return application
 
 
-def _not_applicable_reasons(specs, reasons: dict[int, str] | None, uploads: dict) -> dict[int, str]:
+def _not_applicable_reasons(specs: list[MaterialSpec], reasons: dict[int, str] | None, uploads: dict) -> dict[int, str]:
     """The applicant's "does not apply to me" per conditional material, each with its reason (checked)."""
     by_pk = {s.pk: s for s in specs}
     out, errors = {}, {}
@@ -537,7 +558,7 @@ def _not_applicable_reasons(specs, reasons: dict[int, str] | None, uploads: dict
     return out
 
 
-def reuse_purpose(application: Application, specs) -> str:
+def reuse_purpose(application: Application, specs: list[MaterialSpec]) -> str:
     """The line a villager reads on "who viewed my data" for a reuse: what, from where, on what basis."""
     # Records reused on the same basis are named together, so each basis is cited once.
     by_basis: dict[str, list[str]] = {}
@@ -559,12 +580,12 @@ def _missing(application: Application) -> list[Material]:
 # --- the acceptance decision --------------------------------------------------------------------
 
 
-def _check_acceptance(actor, application: Application) -> None:
+def _check_acceptance(actor: User, application: Application) -> None:
     if not rules.can_decide_acceptance(actor, application) or application.status != Status.SUBMITTED:
         raise ValidationError(_("This application is not waiting for your acceptance decision."))
 
 
-def _start_review(application: Application, *, now) -> None:
+def _start_review(application: Application, *, now: dt.datetime) -> None:
     """Accepted: the promised clock starts, the steps are created and the first one starts."""
     application.status = Status.IN_REVIEW
     application.accepted_at = now
@@ -583,10 +604,16 @@ def _start_review(application: Application, *, now) -> None:
             )
         )
     ApplicationStep.objects.bulk_create(steps)
-    _activate(application, application.steps.order_by("order").first(), now=now)
+    _activate(application, _first_step(application), now=now)
 
 
-def _activate(application: Application, step: ApplicationStep, *, now) -> None:
+def _first_step(application: Application) -> ApplicationStep:
+    step = application.steps.order_by("order").first()
+    assert step is not None  # _start_review made them, and every item has a step (item_configure)
+    return step
+
+
+def _activate(application: Application, step: ApplicationStep, *, now: dt.datetime) -> None:
     step.state, step.started_at = StepState.ACTIVE, now
     step.due_at = add_working_days(now, step.time_limit_days)
     step.decided_at, step.decided_by, step.escalated_at = None, None, None
@@ -595,7 +622,7 @@ def _activate(application: Application, step: ApplicationStep, *, now) -> None:
     application.save()
 
 
-def application_accept(*, actor, application: Application, now: dt.datetime | None = None) -> Application:
+def application_accept(*, actor: User, application: Application, now: dt.datetime | None = None) -> Application:
     """Accept a complete application: review starts at its first step."""
     _check_acceptance(actor, application)
     missing = _missing(application)
@@ -618,7 +645,7 @@ def application_accept(*, actor, application: Application, now: dt.datetime | No
             after={"status": Status.IN_REVIEW},
         )
         _tell(application, "accepted", actor=actor, extra={"promised": _fmt_day(application.promised_due_at)})
-        first = application.steps.order_by("order").first()
+        first = _first_step(application)
         _tell_staff(
             application,
             "step",
@@ -630,7 +657,12 @@ def application_accept(*, actor, application: Application, now: dt.datetime | No
 
 
 def application_return(
-    *, actor, application: Application, corrections: dict[int, str], message: str = "", now: dt.datetime | None = None
+    *,
+    actor: User,
+    application: Application,
+    corrections: dict[int, str],
+    message: str = "",
+    now: dt.datetime | None = None,
 ) -> DecisionNotice:
     """Return the application with ONE notice listing every correction the applicant must make."""
     _check_acceptance(actor, application)
@@ -651,7 +683,7 @@ def application_return(
         notice = DecisionNotice.objects.create(
             application=application,
             kind=NoticeKind.RETURN,
-            office_name=application.accepting_office.name,
+            office_name=_accepting_office(application).name,
             issued_by=actor,
             items=items,
             message=message,
@@ -675,14 +707,14 @@ def application_return(
     return notice
 
 
-def conditional_deadline_limit(application: Application, now=None) -> dt.datetime:
+def conditional_deadline_limit(application: Application, now: dt.datetime | None = None) -> dt.datetime:
     """The latest allowed supply deadline: the item's promised processing time from acceptance (now)."""
     return add_working_days(now or timezone.now(), application.item.promised_days)
 
 
 def application_accept_conditionally(
     *,
-    actor,
+    actor: User,
     application: Application,
     deadline: dt.date,
     forms: dict[int, str] | None = None,
@@ -741,7 +773,7 @@ def application_accept_conditionally(
         notice = DecisionNotice.objects.create(
             application=application,
             kind=NoticeKind.CONDITIONAL,
-            office_name=application.accepting_office.name,
+            office_name=_accepting_office(application).name,
             issued_by=actor,
             items=items,
             deadline=due,
@@ -777,7 +809,7 @@ def application_accept_conditionally(
                 "pdf": absolute_url(reverse("applications:notice_pdf", args=[application.public_id, notice.public_id])),
             },
         )
-        first = application.steps.order_by("order").first()
+        first = _first_step(application)
         _tell_staff(
             application,
             "step",
@@ -790,7 +822,7 @@ def application_accept_conditionally(
 
 def application_resubmit(
     *,
-    actor,
+    actor: User,
     application: Application,
     uploads: dict[int, list] | None = None,
     consents: set[int] | frozenset = frozenset(),
@@ -846,7 +878,7 @@ def application_resubmit(
 
 def material_supply(
     *,
-    actor,
+    actor: Actor,
     application: Application,
     material: Material,
     files: list,
@@ -887,7 +919,7 @@ def _mark_arrived(application: Application, material: Material) -> None:
     material.save(update_fields=["state", "not_applicable_reason", "not_applicable_by", "not_applicable_at"])
 
 
-def _after_supply(application: Application, *, actor) -> None:
+def _after_supply(application: Application, *, actor: Actor) -> None:
     """When the last missing material of a conditional acceptance arrives, the commitment is kept."""
     if application.supply_due_at is None or _missing(application):
         return
@@ -906,7 +938,7 @@ def _after_supply(application: Application, *, actor) -> None:
 
 def material_not_applicable(
     *,
-    actor,
+    actor: User,
     application: Application,
     material: Material,
     reason: str = "",
@@ -989,11 +1021,11 @@ _STEP_EVENTS = {
 
 
 def step_decide(
-    *, actor, application: Application, decision: str, reason: str = "", now: dt.datetime | None = None
+    *, actor: User, application: Application, decision: str, reason: str = "", now: dt.datetime | None = None
 ) -> Application:
     """Approve, reject with reasons, or return to the previous step; the last approval issues the certificate."""
     step = active_step(application)
-    if not rules.can_decide_step(actor, application, step):
+    if step is None or not rules.can_decide_step(actor, application, step):
         raise ValidationError(_("This step is not waiting for your decision."))
     reason = (reason or "").strip()[:2000]
     if decision not in ("approve", "reject", "return"):
@@ -1038,6 +1070,7 @@ def step_decide(
                 extra={"step": later.name, "due": _fmt_day(later.due_at)},
             )
         elif decision == "return":
+            assert earlier is not None  # refused above
             _activate(application, earlier, now=now)
             _tell_staff(
                 application,
@@ -1056,7 +1089,7 @@ def step_decide(
     return application
 
 
-def _finish(application: Application, status: str, *, now, note: str = "") -> None:
+def _finish(application: Application, status: str, *, now: dt.datetime, note: str = "") -> None:
     application.status, application.stage = status, Stage.DONE
     application.handler_office, application.due_at, application.finished_at = None, None, now
     application.supply_due_at = None
