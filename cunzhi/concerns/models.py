@@ -38,7 +38,7 @@ class Level(models.TextChoices):
     COUNTY = "county", _("County")
 
 
-LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
+LEVEL_ORDER: list[str] = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
 
 
 class Channel(models.TextChoices):

@@ -16,10 +16,11 @@
 """
 
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import DelegationScope, Role
 from cunzhi.people.rules import STAFF_ROLES, has_role, in_scope, own_villager
 
-from .models import LEVEL_ORDER, OPEN_STATUSES, WORKING_STATUSES, Level, Status
+from .models import LEVEL_ORDER, OPEN_STATUSES, WORKING_STATUSES, Concern, Level, Status
 
 HANDLER_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 # Staff roles that see every concern of their regions whole; office staff are scoped by their office.
@@ -32,16 +33,16 @@ LIST_ROLES = STAFF_ROLES | {Role.REPRESENTATIVE}
 ADMIN_ROLES = frozenset({Role.COUNTY_ADMIN})
 
 
-def _authenticated(user) -> bool:
+def _authenticated(user: AnyUser) -> bool:
     return getattr(user, "is_authenticated", False)
 
 
-def is_subject(user, concern) -> bool:
+def is_subject(user: AnyUser, concern: Concern) -> bool:
     """The villager the concern is for."""
-    return _authenticated(user) and concern.villager_id is not None and concern.villager.user_id == user.pk
+    return _authenticated(user) and concern.villager is not None and concern.villager.user_id == user.pk
 
 
-def helps(user, concern) -> bool:
+def helps(user: AnyUser, concern: Concern) -> bool:
     return (
         _authenticated(user)
         and concern.villager_id is not None
@@ -49,13 +50,13 @@ def helps(user, concern) -> bool:
     )
 
 
-def reached_level(concern) -> str:
+def reached_level(concern: Concern) -> str:
     """The highest level the concern is at: where it was routed, or where escalation took it."""
     levels = [concern.level] + ([concern.escalation_level] if concern.escalation_level else [])
     return max(levels, key=LEVEL_ORDER.index)
 
 
-def office_reaches(user, concern) -> bool:
+def office_reaches(user: AnyUser, concern: Concern) -> bool:
     """Office staff of the concern's region whose office it is, or (no office named) whose level's queue it is in."""
     for role, prefix, office_id in people_rules.role_rows(user):
         if role != Role.OFFICE_STAFF or not concern.region_code.startswith(prefix):
@@ -68,7 +69,7 @@ def office_reaches(user, concern) -> bool:
     return False
 
 
-def is_staff_in_scope(user, concern) -> bool:
+def is_staff_in_scope(user: AnyUser, concern: Concern) -> bool:
     """Staff who see the concern whole for their work (and whose reading is logged for the villager)."""
     if in_scope(user, concern.region_code, FULL_VIEW_ROLES):
         return True
@@ -77,14 +78,14 @@ def is_staff_in_scope(user, concern) -> bool:
     return office_reaches(user, concern)
 
 
-def _handler_reaches(user, concern) -> bool:
+def _handler_reaches(user: AnyUser, concern: Concern) -> bool:
     """A handling role in scope that also sees the concern whole (office staff: their office's)."""
     if in_scope(user, concern.region_code, HANDLER_ROLES - {Role.OFFICE_STAFF}):
         return True
     return in_scope(user, concern.region_code, {Role.OFFICE_STAFF}) and office_reaches(user, concern)
 
 
-def can_see_phone(user, concern) -> bool:
+def can_see_phone(user: AnyUser, concern: Concern) -> bool:
     """The contact phone in full: the villager, village roles that call back, the office handling it."""
     return (
         is_subject(user, concern)
@@ -94,7 +95,7 @@ def can_see_phone(user, concern) -> bool:
     )
 
 
-def can_view_full(user, concern) -> bool:
+def can_view_full(user: AnyUser, concern: Concern) -> bool:
     """Names, contact, private text and the timeline."""
     if not _authenticated(user):
         return False
@@ -106,11 +107,11 @@ def can_view_full(user, concern) -> bool:
     )
 
 
-def can_view(user, concern) -> bool:
+def can_view(user: AnyUser, concern: Concern) -> bool:
     return (concern.is_public and concern.status != Status.MERGED) or can_view_full(user, concern)
 
 
-def can_handle(user, concern) -> bool:
+def can_handle(user: AnyUser, concern: Concern) -> bool:
     """Acknowledge and answer: the owner; anyone of the handling roles in scope when nobody owns it yet."""
     if not _authenticated(user) or concern.status not in WORKING_STATUSES:
         return False
@@ -119,17 +120,17 @@ def can_handle(user, concern) -> bool:
     return concern.owner_id is None and _handler_reaches(user, concern)
 
 
-def can_answer(user, concern) -> bool:
+def can_answer(user: AnyUser, concern: Concern) -> bool:
     return can_handle(user, concern) and concern.owner_id == user.pk and concern.status != Status.OPEN
 
 
-def _above_village(user, concern) -> bool:
+def _above_village(user: AnyUser, concern: Concern) -> bool:
     """A handler whose role region contains the concern's village but is not the village itself."""
     village = concern.region_code[:12]
     return any(village.startswith(p) and len(p) < 12 for p in people_rules.prefixes(user, HANDLER_ROLES))
 
 
-def can_transfer(user, concern) -> bool:
+def can_transfer(user: AnyUser, concern: Concern) -> bool:
     if not _authenticated(user) or concern.status not in OPEN_STATUSES:
         return False
     if concern.owner_id == user.pk and in_scope(user, concern.region_code, HANDLER_ROLES):
@@ -139,16 +140,16 @@ def can_transfer(user, concern) -> bool:
     return _handler_reaches(user, concern)
 
 
-def can_merge(user, concern) -> bool:
+def can_merge(user: AnyUser, concern: Concern) -> bool:
     return _authenticated(user) and concern.status in OPEN_STATUSES and _handler_reaches(user, concern)
 
 
-def can_close_loop(user, concern) -> bool:
+def can_close_loop(user: AnyUser, concern: Concern) -> bool:
     """Confirm, reopen and rate: the villager themself or their helper, never staff alone."""
     return concern.status == Status.ANSWERED and (is_subject(user, concern) or helps(user, concern))
 
 
-def can_me_too(user, concern) -> bool:
+def can_me_too(user: AnyUser, concern: Concern) -> bool:
     villager = own_villager(user)
     return (
         villager is not None
@@ -159,26 +160,26 @@ def can_me_too(user, concern) -> bool:
     )
 
 
-def can_raise_as_staff(user) -> bool:
+def can_raise_as_staff(user: AnyUser) -> bool:
     return has_role(user, HANDLER_ROLES | {Role.GRID_WORKER})
 
 
-def can_record_in(user, village_code: str) -> bool:
+def can_record_in(user: AnyUser, village_code: str) -> bool:
     """Staff recording a concern received by phone, at the window or on paper, for a village in scope."""
     return in_scope(user, village_code, HANDLER_ROLES | {Role.GRID_WORKER})
 
 
-def can_list(user) -> bool:
+def can_list(user: AnyUser) -> bool:
     return has_role(user, LIST_ROLES)
 
 
-def sees_private(user) -> bool:
+def sees_private(user: AnyUser) -> bool:
     return has_role(user, STAFF_ROLES)
 
 
-def can_see_rates(user) -> bool:
+def can_see_rates(user: AnyUser) -> bool:
     return has_role(user, STAFF_ROLES)
 
 
-def can_configure(user) -> bool:
+def can_configure(user: AnyUser) -> bool:
     return has_role(user, ADMIN_ROLES)

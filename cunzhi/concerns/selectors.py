@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -18,7 +20,8 @@ from cunzhi.core.figures import as_rates, grouped
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
-from cunzhi.people.models import DelegationScope, Office, Role
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import DelegationScope, Office, Role, User, Villager
 from cunzhi.people.rules import STAFF_ROLES
 from cunzhi.regions.models import Region
 
@@ -26,9 +29,11 @@ from . import rules
 from .models import (
     OPEN_STATUSES,
     WORKING_STATUSES,
+    Answer,
     Category,
     Concern,
     MeToo,
+    Photo,
     Rating,
     RoutingRule,
     Status,
@@ -48,11 +53,11 @@ def _upper(prefix: str) -> str | None:
     return str(int(prefix) + 1).zfill(len(prefix))
 
 
-def prefix_q(prefixes, field: str = "region_code") -> Q:
+def prefix_q(prefixes: Iterable[str], field: str = "region_code") -> Q:
     """Rows whose code starts with one of the prefixes, as index-friendly ranges."""
-    prefixes = sorted(set(prefixes))
+    ordered = sorted(set(prefixes))
     # A prefix inside another adds nothing.
-    prefixes = [p for p in prefixes if not any(p != o and p.startswith(o) for o in prefixes)]
+    prefixes = [p for p in ordered if not any(p != o and p.startswith(o) for o in prefixes)]
     if not prefixes:
         return Q(pk__in=[])
     q = Q()
@@ -67,11 +72,11 @@ def prefix_q(prefixes, field: str = "region_code") -> Q:
     return q
 
 
-def scope_q(user, roles=STAFF_ROLES) -> Q:
+def scope_q(user: AnyUser, roles: frozenset[str] = STAFF_ROLES) -> Q:
     return prefix_q(people_rules.prefixes(user, roles))
 
 
-def full_view_q(user) -> Q:
+def full_view_q(user: AnyUser) -> Q:
     """Concerns the user sees whole as staff (rules.is_staff_in_scope, as a filter): every concern of
     their regions for village roles, supervisors and county administrators; for office staff those of
     their office, and the shared queue of their level (no office named, at or escalated to it)."""
@@ -90,18 +95,18 @@ def full_view_q(user) -> Q:
 
 
 # --- registered with notify (notices about a concern) and people (an office's cases) --------------
-def concern_readable(user, pk: int) -> bool:
+def concern_readable(user: AnyUser, pk: int) -> bool:
     """Notices about a concern carry its private details: for those who see it whole."""
     concern = Concern.objects.select_related("villager").filter(pk=pk).first()
     return concern is not None and rules.can_view_full(user, concern)
 
 
-def concerns_readable(user):
+def concerns_readable(user: AnyUser) -> QuerySet[Concern]:
     """Concerns whose notices a staff member's list of notices shows: those they see whole."""
     return Concern.objects.filter(full_view_q(user))
 
 
-def office_case_villagers(office_ids: set[int]):
+def office_case_villagers(office_ids: set[int]) -> QuerySet[Concern, int]:
     """Villagers whose concern is with one of these offices."""
     return (
         Concern.objects.filter(owner_office_id__in=office_ids, villager__isnull=False)
@@ -127,12 +132,12 @@ def concern_by_public_id(*, public_id: str) -> Concern | None:
     )
 
 
-def categories_active():
+def categories_active() -> QuerySet[Category]:
     return Category.objects.filter(active=True)
 
 
 # --- lists ---------------------------------------------------------------------------------------
-def _listable_q(user) -> Q:
+def _listable_q(user: AnyUser) -> Q:
     """Concerns on a staff list: the public ones of the user's regions, and the private ones they see
     whole (a representative who is staff elsewhere sees private concerns only where they are staff;
     an office, only its own)."""
@@ -144,15 +149,15 @@ def _listable_q(user) -> Q:
 
 def concerns_in_scope(
     *,
-    user,
+    user: AnyUser,
     status: str = "",
     village: str = "",
     category: str = "",
     due: str = "",
-    owner=None,
+    owner: User | None = None,
     search: str = "",
-    now=None,
-):
+    now: dt.datetime | None = None,
+) -> QuerySet[Concern]:
     """Concerns the user may list as staff (private ones only for staff roles), newest first."""
     now = now or timezone.now()
     qs = Concern.objects.filter(_listable_q(user))
@@ -179,7 +184,7 @@ def concerns_in_scope(
     return qs.select_related(*LIST_RELATED)
 
 
-def due_counts(*, user, now=None) -> dict:
+def due_counts(*, user: AnyUser, now: dt.datetime | None = None) -> dict[str, int]:
     """How many concerns in the user's scope are overdue and due soon (two counts on the due index)."""
     now = now or timezone.now()
     base = Concern.objects.filter(_listable_q(user), due_at__isnull=False)
@@ -189,7 +194,7 @@ def due_counts(*, user, now=None) -> dict:
     }
 
 
-def concerns_of_villager_q(user) -> Q:
+def concerns_of_villager_q(user: User) -> Q:
     """Concerns the user raised, that are for them, or for a villager they help with concerns."""
     q = Q(raised_by=user)
     own = people_rules.own_villager(user)
@@ -208,19 +213,19 @@ def concerns_of_villager_q(user) -> Q:
     return q
 
 
-def concerns_mine(*, user):
+def concerns_mine(*, user: User) -> QuerySet[Concern]:
     # The list says who raised each one (the villager, or a helper for them), so the raiser is loaded too.
     return Concern.objects.filter(concerns_of_villager_q(user)).select_related(*LIST_RELATED, "raised_by")
 
 
-def concerns_supported(*, user):
+def concerns_supported(*, user: AnyUser) -> QuerySet[Concern]:
     own = people_rules.own_villager(user)
     if own is None:
         return Concern.objects.none()
     return Concern.objects.filter(supporters__villager=own).select_related(*LIST_RELATED)
 
 
-def board(*, region: Region):
+def board(*, region: Region) -> QuerySet[Concern]:
     """Public concerns of a village or township for its board (names masked at submission), newest first."""
     return (
         Concern.objects.filter(prefix_q([region.prefix]), is_public=True)
@@ -248,7 +253,7 @@ def board(*, region: Region):
     )
 
 
-def helped_villagers(*, user) -> list:
+def helped_villagers(*, user: AnyUser) -> list[Villager]:
     """Villagers who gave this user an active delegation covering concerns."""
     return people_selectors.villagers_helped(user=user, scope=DelegationScope.CONCERNS)
 
@@ -259,7 +264,7 @@ _WORD = re.compile(r"\w+")
 
 def bigrams(text: str) -> set[str]:
     """Character bigrams of each run of letters/digits/CJK: enough to tell "路灯坏了" from "低保申请"."""
-    out = set()
+    out: set[str] = set()
     for run in _WORD.findall((text or "").lower()):
         if len(run) == 1:
             continue
@@ -267,15 +272,18 @@ def bigrams(text: str) -> set[str]:
     return out
 
 
-def similar_open(*, village_code: str, text: str, limit: int = 5, exclude_pk=None, pool: int = 300) -> list:
+def similar_open(
+    *, village_code: str, text: str, limit: int = 5, exclude_pk: int | None = None, pool: int = 300
+) -> list[Concern]:
     """Open public concerns of the village that share the most bigrams with `text` (Dice coefficient)."""
     query = bigrams(text)
     if len(query) < 2:
         return []
+    candidates = Concern.objects.filter(prefix_q([village_code[:12]]), is_public=True, status__in=OPEN_STATUSES)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
     rows = list(
-        Concern.objects.filter(prefix_q([village_code[:12]]), is_public=True, status__in=OPEN_STATUSES)
-        .exclude(pk=exclude_pk)
-        .select_related("category")
+        candidates.select_related("category")
         .only(
             "public_id",
             "number",
@@ -289,7 +297,7 @@ def similar_open(*, village_code: str, text: str, limit: int = 5, exclude_pk=Non
         )
         .order_by("-dispatched_at")[:pool]
     )
-    scored = []
+    scored: list[tuple[float, Concern]] = []
     for c in rows:
         other = bigrams(c.text)
         shared = len(query & other)
@@ -297,10 +305,9 @@ def similar_open(*, village_code: str, text: str, limit: int = 5, exclude_pk=Non
             continue
         score = 2 * shared / (len(query) + len(other))
         if score >= 0.12:
-            c.score = score
-            scored.append(c)
-    scored.sort(key=lambda c: -c.score)
-    return scored[:limit]
+            scored.append((score, c))
+    scored.sort(key=lambda sc: -sc[0])
+    return [c for _score, c in scored[:limit]]
 
 
 # --- timeline ------------------------------------------------------------------------------------
@@ -311,17 +318,17 @@ def timeline(*, concern: Concern) -> list[AuditEvent]:
         .select_related("actor", "on_behalf_of")
         .order_by("created_at", "id")
     )
-    answers = {a.pk: a for a in concern.answers.prefetch_related("photos")}
+    answers: dict[object, Answer] = {a.pk: a for a in concern.answers.prefetch_related("photos")}
     for e in events:
-        e.answer = answers.get((e.after or {}).get("answer"))
+        e.answer = answers.get((e.after or {}).get("answer"))  # type: ignore[attr-defined]  # shown in the timeline
     return events
 
 
-def concern_photos(*, concern: Concern) -> list:
+def concern_photos(*, concern: Concern) -> list[Photo]:
     return [p for p in concern.photos.all() if p.answer_id is None]
 
 
-def is_supporter(*, user, concern: Concern) -> bool:
+def is_supporter(*, user: AnyUser, concern: Concern) -> bool:
     own = people_rules.own_villager(user)
     return own is not None and MeToo.objects.filter(concern=concern, villager=own).exists()
 
@@ -330,7 +337,7 @@ def is_supporter(*, user, concern: Concern) -> bool:
 GROUPS = ("office", "village", "township")
 
 
-def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> list[dict]:
+def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Response, resolution and satisfaction rates per office, village or township for concerns
     dispatched in [start, end] (local dates), inside the given region prefixes. One grouped query."""
     tz = timezone.get_current_timezone()
@@ -353,12 +360,13 @@ def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> l
         )
         .order_by(key)
     )
+    names: dict[Any, str]  # office pk, or region code
     if group == "office":
         names = dict(Office.objects.filter(pk__in=[r[key] for r in rows if r[key]]).values_list("pk", "name"))
     else:
         codes = [r[key] if group == "village" else r[key] + "000" for r in rows]
         names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-    out = []
+    out: list[dict[str, Any]] = []
     for r in rows:
         k = r[key]
         name = names.get(k if group != "township" else k + "000", "") if k else ""
@@ -381,7 +389,7 @@ def rates(*, prefixes: list[str], group: str, start: dt.date, end: dt.date) -> l
     return out
 
 
-def rates_total(rows: list[dict]) -> dict:
+def rates_total(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n = sum(r["dispatched"] for r in rows)
     rated = sum(r["rated"] for r in rows)
     in_time, resolved = sum(r["answered_in_time"] for r in rows), sum(r["resolved"] for r in rows)
@@ -399,14 +407,14 @@ def rates_total(rows: list[dict]) -> dict:
 
 
 # --- configuration pages -------------------------------------------------------------------------
-def rules_visible(*, user):
+def rules_visible(*, user: AnyUser) -> QuerySet[RoutingRule]:
     return RoutingRule.objects.filter(
         prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "region_prefix")
         | Q(region_prefix__in=[p[:6] for p in people_rules.prefixes(user, rules.ADMIN_ROLES)])
     ).select_related("category", "region", "office", "responsible")
 
 
-def regions_for_rules(*, user) -> list[Region]:
+def regions_for_rules(*, user: AnyUser) -> list[Region]:
     """The county, townships and villages in the administrator's scope (for the rule form)."""
     return list(
         Region.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES), "code"))
@@ -416,7 +424,7 @@ def regions_for_rules(*, user) -> list[Region]:
     )
 
 
-def offices_for_rules(*, user) -> list[Office]:
+def offices_for_rules(*, user: AnyUser) -> list[Office]:
     return list(
         Office.objects.filter(prefix_q(people_rules.prefixes(user, rules.ADMIN_ROLES)))
         .select_related("region")
