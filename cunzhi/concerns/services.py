@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,12 +28,14 @@ from cunzhi.core.apikeys import key_end, key_find, key_new
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
 from cunzhi.core.idnumbers import fold_width, mask_name, normalize_phone
+from cunzhi.core.models import AuditEvent
 from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.workdays import add_working_hours
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import AccessKind, DelegationScope, Role, RoleAssignment, User, Villager
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import AccessKind, DelegationScope, Office, Role, RoleAssignment, User, Villager
 from cunzhi.people.services import access_record, delegation_use
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
@@ -64,7 +69,7 @@ def ack_hours() -> float:
     return settings.CONCERNS_ACK_HOURS
 
 
-def ack_due(start, clock: str):
+def ack_due(start: dt.datetime, clock: str) -> dt.datetime:
     """When acknowledging is due: within working hours (domain.md), on plain hours for emergencies, and
     never later than the answer itself (a utilities concern raised on Friday evening is answered by
     Saturday evening, so it cannot wait for Monday to be acknowledged)."""
@@ -75,7 +80,7 @@ def ack_due(start, clock: str):
 
 
 def answer_hours(clock: str) -> float:
-    hours = {Clock.EMERGENCY: 2, Clock.UTILITIES: 24, Clock.GENERAL: 7 * 24, Clock.COMPLEX: 15 * 24}
+    hours: dict[str, float] = {Clock.EMERGENCY: 2, Clock.UTILITIES: 24, Clock.GENERAL: 7 * 24, Clock.COMPLEX: 15 * 24}
     hours.update(settings.CONCERNS_ANSWER_HOURS)
     return hours[clock]
 
@@ -103,7 +108,7 @@ def _level_of_prefix(prefix: str) -> str:
     return {6: Level.COUNTY, 9: Level.TOWNSHIP}.get(len(prefix), Level.VILLAGE)
 
 
-def _office_of(user, region_code: str):
+def _office_of(user: User, region_code: str) -> Office | None:
     """The office the user works in for this region (their role whose region holds it), or None."""
     ra = (
         RoleAssignment.objects.filter(
@@ -116,13 +121,13 @@ def _office_of(user, region_code: str):
     return ra.office if ra else None
 
 
-def _handler_level(user, region_code: str) -> str:
+def _handler_level(user: User, region_code: str) -> str:
     """The level a handler works at for this concern: the narrowest of their handling roles that holds it."""
     ps = [p for p in people_rules.prefixes(user, rules.HANDLER_ROLES) if region_code.startswith(p)]
     return _level_of_prefix(max(ps, key=len)) if ps else Level.VILLAGE
 
 
-def _new_number(now) -> str:
+def _new_number(now: dt.datetime) -> str:
     """Digits a villager can read out on the phone: the date and five random digits."""
     day = timezone.localtime(now).strftime("%y%m%d")
     for _attempt in range(20):
@@ -132,7 +137,7 @@ def _new_number(now) -> str:
     return f"{day}{secrets.randbelow(10**9):09d}"
 
 
-def _snapshot_name(user) -> str:
+def _snapshot_name(user: User | None) -> str:
     return (user.name or user.phone) if user is not None else ""
 
 
@@ -150,9 +155,17 @@ def board_touch(region_code: str) -> None:
     )
 
 
-def _audit(concern, *, actor, action: str, on_behalf_of=None, before=None, after=None):
+def _audit(
+    concern: Concern,
+    *,
+    actor: Actor,
+    action: str,
+    on_behalf_of: Villager | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
     # The villager's and the actor's home pages list their open concerns (concerns/home.py).
-    home_invalidate(getattr(actor, "pk", None), concern.villager.user_id if concern.villager_id else None)
+    home_invalidate(getattr(actor, "pk", None), concern.villager.user_id if concern.villager else None)
     return audit_record(
         actor=actor,
         action=action,
@@ -164,7 +177,7 @@ def _audit(concern, *, actor, action: str, on_behalf_of=None, before=None, after
     )
 
 
-def _context(concern, **extra) -> dict:
+def _context(concern: Concern, **extra: object) -> dict[str, object]:
     c = concern.category
     return {
         "number": concern.number,
@@ -175,13 +188,21 @@ def _context(concern, **extra) -> dict:
     }
 
 
-def _link(concern) -> str:
+def _link(concern: Concern) -> str:
     from django.urls import reverse
 
     return reverse("concerns:detail", args=[concern.public_id])
 
 
-def _tell(user_ids, template: str, concern, *, sender=None, urgent: bool = False, **extra) -> None:
+def _tell(
+    user_ids: Iterable[int | None],
+    template: str,
+    concern: Concern,
+    *,
+    sender: Actor = None,
+    urgent: bool = False,
+    **extra: object,
+) -> None:
     ids = sorted({i for i in user_ids if i})
     if not ids:
         return
@@ -199,9 +220,9 @@ def _tell(user_ids, template: str, concern, *, sender=None, urgent: bool = False
     )
 
 
-def _villager_user_ids(concern, *, supporters: bool = False) -> list[int]:
-    ids = []
-    if concern.villager_id and concern.villager.user_id:
+def _villager_user_ids(concern: Concern, *, supporters: bool = False) -> list[int]:
+    ids: list[int] = []
+    if concern.villager is not None and concern.villager.user_id:
         ids.append(concern.villager.user_id)
     if supporters:
         ids += list(
@@ -212,12 +233,13 @@ def _villager_user_ids(concern, *, supporters: bool = False) -> list[int]:
     return ids
 
 
-def _photos_intake(uploads, *, existing: int = 0) -> list:
+def _photos_intake(uploads: Iterable[Any] | None, *, existing: int = 0) -> list[ContentFile]:
     """Check every photo before anything is stored: one bad file refuses the whole submission."""
     uploads = [u for u in (uploads or []) if u]
     if existing + len(uploads) > max_photos():
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": max_photos()}})
-    out, errors = [], []
+    out: list[ContentFile] = []
+    errors: list[str] = []
     for upload in uploads:
         try:
             out.append(file_intake(upload, kinds=("image",), max_bytes=photo_max_bytes()))
@@ -229,9 +251,13 @@ def _photos_intake(uploads, *, existing: int = 0) -> list:
     return out
 
 
-def _photos_store(files, *, concern, answer=None, user=None) -> None:
+def _photos_store(
+    files: list[ContentFile], *, concern: Concern, answer: Answer | None = None, user: User | None = None
+) -> None:
     for f in files:
-        photo = Photo(concern=concern, answer=answer, content_type=f.content_type, uploaded_by=user)
+        content_type = f.content_type  # type: ignore[attr-defined]  # set by core.files.file_intake
+        photo = Photo(concern=concern, answer=answer, content_type=content_type, uploaded_by=user)
+        assert f.name is not None  # file_intake names every file it returns
         photo.file.save(f.name, f, save=False)
         photo.save()
 
@@ -270,7 +296,7 @@ def _next_level(concern: Concern) -> str | None:
 
 
 # --- routing -------------------------------------------------------------------------------------
-def _village_leader(village_code: str):
+def _village_leader(village_code: str) -> User | None:
     """The village's Party secretary (else a cadre): named for village-level matters without a named person."""
     ra = (
         RoleAssignment.objects.filter(region_prefix=village_code, role__in=[Role.PARTY_SECRETARY, Role.CADRE])
@@ -281,7 +307,7 @@ def _village_leader(village_code: str):
     return ra.user if ra else None
 
 
-def route(*, category: Category, village: Region) -> dict:
+def route(*, category: Category, village: Region) -> dict[str, Any]:
     """Who handles a concern of this category in this village: level, office and named person."""
     code = village.code
     rule = (
@@ -304,7 +330,8 @@ def route(*, category: Category, village: Region) -> dict:
 def _level_recipients(concern: Concern, level: str) -> list[int]:
     """Who is told when a concern escalates to `level`: the named person of that level's rule, else its leaders."""
     code = concern.region_code
-    prefix = {Level.TOWNSHIP: code[:9], Level.COUNTY: code[:6]}.get(level, code[:12])
+    prefixes: dict[str, str] = {Level.TOWNSHIP: code[:9], Level.COUNTY: code[:6]}
+    prefix = prefixes.get(level, code[:12])
     rule = (
         RoutingRule.objects.filter(
             category=concern.category_id,
@@ -315,11 +342,13 @@ def _level_recipients(concern: Concern, level: str) -> list[int]:
         .order_by("-region_prefix")
         .first()
     )
-    if rule is not None:
+    if rule is not None and rule.responsible_id is not None:  # always set: the filter asks for it
         return [rule.responsible_id]
-    roles = {Level.TOWNSHIP: [Role.OFFICE_STAFF], Level.COUNTY: [Role.COUNTY_ADMIN, Role.OFFICE_STAFF]}.get(
-        level, [Role.PARTY_SECRETARY, Role.CADRE]
-    )
+    roles_of: dict[str, list[str]] = {
+        Level.TOWNSHIP: [Role.OFFICE_STAFF],
+        Level.COUNTY: [Role.COUNTY_ADMIN, Role.OFFICE_STAFF],
+    }
+    roles = roles_of.get(level, [Role.PARTY_SECRETARY, Role.CADRE])
     return list(
         RoleAssignment.objects.filter(region_prefix=prefix, role__in=roles)
         .order_by("role", "id")
@@ -374,7 +403,7 @@ def _resolve_inputs(
 
 def concern_submit(
     *,
-    actor,
+    actor: Actor,
     category: Category | str | None,
     kind: str,
     text: str,
@@ -383,18 +412,18 @@ def concern_submit(
     village: Region | str | None = None,
     group: Region | str | None = None,
     place: str = "",
-    lat=None,
-    lon=None,
+    lat: float | None = None,
+    lon: float | None = None,
     is_public: bool = True,
     is_anonymous: bool = False,
     urgent: bool = False,
-    photos=(),
+    photos: Iterable[Any] = (),
     channel: str = Channel.ONLINE,
     contact_name: str = "",
     contact_phone: str = "",
     clock: str = "",
     source: str = "",
-    now=None,
+    now: dt.datetime | None = None,
 ) -> Concern:
     """Raise a concern: for oneself, for a villager under a delegation, or recorded by staff; routed and clocked.
 
@@ -425,10 +454,12 @@ def concern_submit(
     place = (place or "").strip()[:120]
     # A landline keeps its dashes (0572-5123456): only the width is folded, not the mobile rules.
     contact_phone = fold_width(contact_phone).strip()[:20]
-    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
+    if (lat is None) != (lon is None) or (
+        lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
         errors["place"] = _("The point on the map is not valid.")
     on_behalf = None
-    own = people_rules.own_villager(actor)
+    own: Villager | None = people_rules.own_villager(actor)
     if channel == Channel.ONLINE:
         if villager is None:
             villager = own
@@ -444,7 +475,7 @@ def concern_submit(
         if villager is not None and village is not None and village.code != villager.region_code[:12]:
             errors["village"] = _("A concern is raised in your own village.")
     elif channel in STAFF_CHANNELS:
-        if village is None or not rules.can_record_in(actor, village.code):
+        if village is None or actor is None or not rules.can_record_in(actor, village.code):
             errors["village"] = _("This village is outside the area you work for.")
         elif villager is not None and villager.region_code[:12] != village.code:
             errors["villager"] = _("This villager does not live in the chosen village.")
@@ -465,6 +496,7 @@ def concern_submit(
     if errors:
         raise ValidationError(errors)
     files = _photos_intake(photos)  # before any write: a bad photo stores nothing
+    assert category is not None and village is not None  # each is an error above when missing
 
     routed = route(category=category, village=village)
     clock = clock or (Clock.EMERGENCY if urgent else category.clock)
@@ -497,6 +529,7 @@ def concern_submit(
     )
     if channel in STAFF_CHANNELS:
         # First contact: whoever received it owns it, and receiving it in person is acknowledging it.
+        assert actor is not None  # staff channels are refused above without an account in scope
         concern.owner, concern.owner_office = actor, _office_of(actor, village.code)
         concern.level = _handler_level(actor, village.code)
         concern.status, concern.acknowledged_at = Status.ACKNOWLEDGED, now
@@ -531,14 +564,20 @@ def concern_submit(
         )
         if concern.owner_id and concern.owner_id != getattr(actor, "pk", None):
             _tell([concern.owner_id], "new", concern, sender=actor, urgent=clock == Clock.EMERGENCY)
-        if concern.villager_id and concern.villager.user_id and concern.villager.user_id != getattr(actor, "pk", None):
+        if (
+            concern.villager is not None
+            and concern.villager.user_id
+            and concern.villager.user_id != getattr(actor, "pk", None)
+        ):
             _tell([concern.villager.user_id], "received", concern, sender=actor)
         board_touch(concern.region_code)
     return concern
 
 
 # --- handling ------------------------------------------------------------------------------------
-def concern_acknowledge(*, actor, concern: Concern, clock: str = "", note: str = "", now=None) -> Concern:
+def concern_acknowledge(
+    *, actor: User, concern: Concern, clock: str = "", note: str = "", now: dt.datetime | None = None
+) -> Concern:
     """The owner (or the first handler to take an unowned concern) says it is being handled."""
     now = now or timezone.now()
     if not rules.can_handle(actor, concern) or concern.status != Status.OPEN:
@@ -584,7 +623,9 @@ def concern_acknowledge(*, actor, concern: Concern, clock: str = "", note: str =
     return concern
 
 
-def concern_answer(*, actor, concern: Concern, text: str, photos=(), now=None) -> Answer:
+def concern_answer(
+    *, actor: User, concern: Concern, text: str, photos: Iterable[Any] = (), now: dt.datetime | None = None
+) -> Answer:
     """The owner answers (text, photos); the villager is asked to confirm and rate."""
     now = now or timezone.now()
     if not rules.can_handle(actor, concern):
@@ -603,7 +644,7 @@ def concern_answer(*, actor, concern: Concern, text: str, photos=(), now=None) -
     concern.status, concern.answer_text = Status.ANSWERED, text
     concern.confirm_due_at = now + dt.timedelta(days=confirm_days())
     _schedule(concern)
-    office = concern.owner_office.name if concern.owner_office_id else ""
+    office = concern.owner_office.name if concern.owner_office else ""
     with transaction.atomic():
         answer = Answer.objects.create(
             concern=concern, author=actor, author_name=_snapshot_name(actor), office_name=office, text=text
@@ -644,7 +685,9 @@ def transfer_candidates(*, concern: Concern) -> list[User]:
     )
 
 
-def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now=None) -> Concern:
+def concern_transfer(
+    *, actor: User, concern: Concern, to_user: User, reason: str, now: dt.datetime | None = None
+) -> Concern:
     """Hand the concern to another responsible person, on record with a reason; both sides are told."""
     now = now or timezone.now()
     if not rules.can_transfer(actor, concern):
@@ -656,7 +699,7 @@ def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now
         raise ValidationError({"to_user": _("This person is already responsible.")})
     before = {
         "owner": _snapshot_name(concern.owner),
-        "office": concern.owner_office.name if concern.owner_office_id else "",
+        "office": concern.owner_office.name if concern.owner_office else "",
     }
     concern.owner, concern.owner_office = to_user, _office_of(to_user, concern.region_code)
     concern.level = _handler_level(to_user, concern.region_code)
@@ -666,7 +709,7 @@ def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now
     _schedule(concern)
     after = {
         "owner": _snapshot_name(to_user),
-        "office": concern.owner_office.name if concern.owner_office_id else "",
+        "office": concern.owner_office.name if concern.owner_office else "",
         "reason": reason,
         "level": concern.level,
     }
@@ -687,12 +730,13 @@ def concern_transfer(*, actor, concern: Concern, to_user: User, reason: str, now
 
 
 # --- closing the loop ----------------------------------------------------------------------------
-def _closer(actor, concern):
+def _closer(actor: User, concern: Concern) -> Villager | None:
     """The villager themself or a helper acting for them; returns the villager acted for (or None)."""
     if not rules.can_close_loop(actor, concern):
         raise ValidationError(_("Only the villager who raised this concern (or their helper) can do this now."))
     if rules.is_subject(actor, concern):
         return None
+    assert concern.villager is not None  # a helper closes the loop only for a concern's villager
     delegation_use(
         helper=actor,
         villager=concern.villager,
@@ -702,7 +746,9 @@ def _closer(actor, concern):
     return concern.villager
 
 
-def concern_confirm(*, actor, concern: Concern, rating: str, comment: str = "", now=None) -> Concern:
+def concern_confirm(
+    *, actor: User, concern: Concern, rating: str, comment: str = "", now: dt.datetime | None = None
+) -> Concern:
     """The villager confirms the answer resolved it and rates it: the concern is closed as resolved."""
     now = now or timezone.now()
     if rating not in Rating.values:
@@ -728,7 +774,9 @@ def concern_confirm(*, actor, concern: Concern, rating: str, comment: str = "", 
     return concern
 
 
-def concern_reopen(*, actor, concern: Concern, reason: str, rating: str = "", now=None) -> Concern:
+def concern_reopen(
+    *, actor: User, concern: Concern, reason: str, rating: str = "", now: dt.datetime | None = None
+) -> Concern:
     """The villager says the answer did not resolve it: back to the owner with a new answer clock."""
     now = now or timezone.now()
     reason = _clean_text(reason, "reason", limit=300)
@@ -756,7 +804,7 @@ def concern_reopen(*, actor, concern: Concern, reason: str, rating: str = "", no
 
 
 # --- me too and merging --------------------------------------------------------------------------
-def concern_me_too(*, actor, concern: Concern) -> MeToo:
+def concern_me_too(*, actor: User, concern: Concern) -> MeToo:
     """A villager of the same village says they have the same concern; they are told of its answer."""
     if not rules.can_me_too(actor, concern):
         raise ValidationError(_("You can add “me too” only to open public concerns of your own village."))
@@ -772,7 +820,7 @@ def concern_me_too(*, actor, concern: Concern) -> MeToo:
     return row
 
 
-def concern_merge(*, actor, source: Concern, target: Concern, now=None) -> Concern:
+def concern_merge(*, actor: User, source: Concern, target: Concern, now: dt.datetime | None = None) -> Concern:
     """Close a duplicate into another concern; its villager and supporters follow the target and are told."""
     now = now or timezone.now()
     if source.pk == target.pk:
@@ -817,7 +865,7 @@ def concern_merge(*, actor, source: Concern, target: Concern, now=None) -> Conce
 
 
 # --- the periodic job ----------------------------------------------------------------------------
-def _escalate_one(concern: Concern, now) -> None:
+def _escalate_one(concern: Concern, now: dt.datetime) -> None:
     level = _next_level(concern)
     owner_id = concern.owner_id
     if level is None:
@@ -849,7 +897,7 @@ def _escalate_one(concern: Concern, now) -> None:
     board_touch(concern.region_code)
 
 
-def concerns_escalate_due(*, now=None, limit: int = 500) -> str:
+def concerns_escalate_due(*, now: dt.datetime | None = None, limit: int = 500) -> str:
     """Escalate late concerns one level up and close answers left unrated too long. Idempotent."""
     now = now or timezone.now()
     escalated = closed = 0
@@ -899,9 +947,10 @@ def concerns_escalate_due(*, now=None, limit: int = 500) -> str:
 
 
 # --- reading a concern's personal data -------------------------------------------------------------
-def concern_read_record(*, actor, concern: Concern) -> None:
+def concern_read_record(*, actor: User, concern: Concern) -> None:
     """Staff opening a concern see the villager's name and phone: logged on "who viewed my data"."""
     if concern.villager_id and rules.is_staff_in_scope(actor, concern) and not rules.is_subject(actor, concern):
+        assert concern.villager is not None  # villager_id is set
         access_record(
             actor=actor,
             villager=concern.villager,
@@ -916,7 +965,7 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 
 def category_save(
     *,
-    actor,
+    actor: User,
     category: Category | None = None,
     code: str,
     name: str,
@@ -931,10 +980,13 @@ def category_save(
     if not rules.can_configure(actor):
         raise ValidationError(_("Only the county administrator configures concerns."))
     code = (code or "").strip().lower()
-    errors = {}
+    errors: dict[str, str] = {}
+    same_code = Category.objects.filter(code=code)
+    if category is not None:
+        same_code = same_code.exclude(pk=category.pk)
     if not CODE_RE.match(code):
         errors["code"] = _("2–40 lower-case letters, digits, - or _.")
-    elif Category.objects.filter(code=code).exclude(pk=getattr(category, "pk", None)).exists():
+    elif same_code.exists():
         errors["code"] = _("Another category has this code.")
     elif category is not None and category.code != code and category.concerns.exists():
         errors["code"] = _("The code of a category in use cannot change: other systems know it.")
@@ -967,12 +1019,12 @@ def category_save(
 
 def rule_save(
     *,
-    actor,
+    actor: User,
     rule: RoutingRule | None = None,
     category: Category,
-    region: Region,
+    region: Region | None,
     level: str,
-    office=None,
+    office: Office | None = None,
     responsible: User | None = None,
 ) -> RoutingRule:
     """Create or change a routing rule: category x region -> level, office and named person."""
@@ -980,7 +1032,7 @@ def rule_save(
         region is not None and not people_rules.in_scope(actor, region.code, rules.ADMIN_ROLES)
     ):
         raise ValidationError(_("Only the county administrator configures concerns."))
-    errors = {}
+    errors: dict[str, str] = {}
     if region is None or region.level not in (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
         errors["region"] = _("Choose the county, a township or a village.")
     if level not in Level.values:
@@ -1006,13 +1058,14 @@ def rule_save(
         )
     ):
         errors["responsible"] = _("This person has no role that handles concerns in the chosen region.")
-    if (
-        region is not None
-        and RoutingRule.objects.filter(category=category, region=region).exclude(pk=getattr(rule, "pk", None)).exists()
-    ):
+    same_place = RoutingRule.objects.filter(category=category, region=region)
+    if rule is not None:
+        same_place = same_place.exclude(pk=rule.pk)
+    if region is not None and same_place.exists():
         errors["region"] = _("There is already a rule for this category and region; change that one.")
     if errors:
         raise ValidationError(errors)
+    assert region is not None  # an error above when missing
     before = None
     if rule is None:
         rule = RoutingRule()
@@ -1043,7 +1096,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(*, actor, rule: RoutingRule) -> None:
+def rule_delete(*, actor: User, rule: RoutingRule) -> None:
     """Remove a routing rule; concerns already routed keep their owner."""
     if not rules.can_configure(actor):
         raise ValidationError(_("Only the county administrator configures concerns."))
@@ -1057,7 +1110,7 @@ def rule_delete(*, actor, rule: RoutingRule) -> None:
     rule.delete()
 
 
-def open311_key_issue(*, name: str, actor=None) -> tuple[str, Open311Key]:
+def open311_key_issue(*, name: str, actor: Actor = None) -> tuple[str, Open311Key]:
     """A new Open311 API key: the plain key is returned once, only its hash is stored (core/apikeys.py)."""
     name = (name or "").strip()[:100]
     if not name:
@@ -1075,7 +1128,7 @@ def open311_key_issue(*, name: str, actor=None) -> tuple[str, Open311Key]:
     return key, row
 
 
-def open311_key_revoke(*, actor, key: Open311Key) -> Open311Key:
+def open311_key_revoke(*, actor: User, key: Open311Key) -> Open311Key:
     """End an Open311 key now; revoking twice changes nothing."""
     if key_end(key):
         audit_record(actor=actor, action=ConcernEvent.OPEN311_KEY_REVOKE, obj=key, after={"prefix": key.key_prefix})
