@@ -14,7 +14,6 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError, Q
 from django.urls import reverse
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cunzhi.core.audit import audit_record
-from cunzhi.core.files import file_intake
+from cunzhi.core.files import IntakeFile, file_intake
 from cunzhi.core.links import absolute_url
 from cunzhi.core.text import join_list
 from cunzhi.core.workdays import add_working_days, end_of_day
@@ -358,9 +357,9 @@ def _number() -> str:
     raise RuntimeError("no free application number")  # a million a day: does not happen
 
 
-def _intake_all(uploads: dict[int, list]) -> dict[int, list[ContentFile]]:
+def _intake_all(uploads: dict[int, list]) -> dict[int, list[IntakeFile]]:
     """Validate every uploaded file first: one bad file refuses the whole form and nothing is stored."""
-    checked: dict[int, list[ContentFile]] = {}
+    checked: dict[int, list[IntakeFile]] = {}
     errors: dict[str, list[str]] = {}
     for spec_id, files in uploads.items():
         for upload in files:
@@ -378,7 +377,7 @@ def _store_file(
     *,
     application: Application,
     material: Material | None,
-    content: ContentFile,
+    content: IntakeFile,
     actor: Actor,
     via: str = FileVia.UPLOAD,
 ) -> MaterialFile:
@@ -386,7 +385,7 @@ def _store_file(
         application=application,
         material=material,
         file=content,
-        content_type=content.content_type,  # type: ignore[attr-defined]  # set by core.files.file_intake
+        content_type=content.content_type,
         original_name=getattr(content, "original_name", "") or "",
         size=content.size,
         via=via,

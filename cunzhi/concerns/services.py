@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_noop
 from cunzhi.concerns.events import ConcernEvent
 from cunzhi.core.apikeys import key_end, key_find, key_new
 from cunzhi.core.audit import audit_record
-from cunzhi.core.files import file_intake
+from cunzhi.core.files import IntakeFile, file_intake
 from cunzhi.core.idnumbers import fold_width, mask_name, normalize_phone
 from cunzhi.core.models import AuditEvent
 from cunzhi.core.pagecache import home_invalidate
@@ -233,12 +232,12 @@ def _villager_user_ids(concern: Concern, *, supporters: bool = False) -> list[in
     return ids
 
 
-def _photos_intake(uploads: Iterable[Any] | None, *, existing: int = 0) -> list[ContentFile]:
+def _photos_intake(uploads: Iterable[Any] | None, *, existing: int = 0) -> list[IntakeFile]:
     """Check every photo before anything is stored: one bad file refuses the whole submission."""
     uploads = [u for u in (uploads or []) if u]
     if existing + len(uploads) > max_photos():
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": max_photos()}})
-    out: list[ContentFile] = []
+    out: list[IntakeFile] = []
     errors: list[str] = []
     for upload in uploads:
         try:
@@ -252,11 +251,10 @@ def _photos_intake(uploads: Iterable[Any] | None, *, existing: int = 0) -> list[
 
 
 def _photos_store(
-    files: list[ContentFile], *, concern: Concern, answer: Answer | None = None, user: User | None = None
+    files: list[IntakeFile], *, concern: Concern, answer: Answer | None = None, user: User | None = None
 ) -> None:
     for f in files:
-        content_type = f.content_type  # type: ignore[attr-defined]  # set by core.files.file_intake
-        photo = Photo(concern=concern, answer=answer, content_type=content_type, uploaded_by=user)
+        photo = Photo(concern=concern, answer=answer, content_type=f.content_type, uploaded_by=user)
         assert f.name is not None  # file_intake names every file it returns
         photo.file.save(f.name, f, save=False)
         photo.save()
