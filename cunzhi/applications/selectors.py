@@ -193,7 +193,9 @@ def mail_visible(*, user: AnyUser, state: str = MailState.UNMATCHED) -> QuerySet
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
-def figures_on_time(*, prefix, length, start, end):
+def figures_on_time(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Applications decided in the period within the promised time, of all decided in the period."""
     qs = Application.objects.filter(
         region_code__startswith=prefix,

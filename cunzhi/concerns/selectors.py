@@ -435,26 +435,32 @@ def offices_for_rules(*, user: AnyUser) -> list[Office]:
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
-def _dispatched_in(prefix, start, end):
+def _dispatched_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Concern]:
     """Concerns dispatched in the period under a region (merged duplicates do not count)."""
     return Concern.objects.filter(
         region_code__startswith=prefix, dispatched_at__gte=start, dispatched_at__lt=end
     ).exclude(status=Status.MERGED)
 
 
-def figures_response(*, prefix, length, start, end):
+def figures_response(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Response rate: dispatched in the period and answered before the deadline, of all dispatched."""
     qs = _dispatched_in(prefix, start, end)
     return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(answered_in_time=True)), d=Count("id")))
 
 
-def figures_resolution(*, prefix, length, start, end):
+def figures_resolution(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Resolution rate: confirmed resolved by the villager, of all dispatched in the period."""
     qs = _dispatched_in(prefix, start, end)
     return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(status=Status.RESOLVED)), d=Count("id")))
 
 
-def figures_satisfaction(*, prefix, length, start, end):
+def figures_satisfaction(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Satisfaction rate: rated satisfied or basically satisfied, of the rated concerns dispatched in the period."""
     qs = _dispatched_in(prefix, start, end).exclude(rating="")
     satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])
