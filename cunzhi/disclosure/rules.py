@@ -1,6 +1,7 @@
 """Who may do what with disclosures. Published posts are public; the rest follows roles in regions."""
 
-from cunzhi.disclosure.models import PostStatus
+from cunzhi.disclosure.models import Post, PostStatus
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Role
 from cunzhi.people.rules import has_role, in_scope, own_villager
 
@@ -15,40 +16,40 @@ TOWNSHIP_ROLES = frozenset({Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 SCHEDULE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 
 
-def can_author(user, village_code: str) -> bool:
+def can_author(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, AUTHOR_ROLES)
 
 
-def can_author_anywhere(user) -> bool:
+def can_author_anywhere(user: AnyUser) -> bool:
     return has_role(user, AUTHOR_ROLES)
 
 
-def can_review(user, village_code: str) -> bool:
+def can_review(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, REVIEW_ROLES)
 
 
-def can_oversee(user, village_code: str) -> bool:
+def can_oversee(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, OVERSIGHT_ROLES)
 
 
-def can_oversee_anywhere(user) -> bool:
+def can_oversee_anywhere(user: AnyUser) -> bool:
     return has_role(user, OVERSIGHT_ROLES)
 
 
-def can_set_schedule(user, village_code: str) -> bool:
+def can_set_schedule(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, SCHEDULE_ROLES)
 
 
-def can_view_post(user, post) -> bool:
+def can_view_post(user: AnyUser, post: Post) -> bool:
     """Published posts are public (they hang on the notice board); drafts only for the village's officials."""
     return post.is_published or can_oversee(user, post.region_code)
 
 
-def can_edit_post(user, post) -> bool:
+def can_edit_post(user: AnyUser, post: Post) -> bool:
     return can_change(post) and can_author(user, post.region_code)
 
 
-def can_ask(user, post) -> bool:
+def can_ask(user: AnyUser, post: Post) -> bool:
     """A villager of the post's village (or an official of it) asks on a published post."""
     if not post.is_published or not getattr(user, "is_authenticated", False):
         return False
@@ -56,11 +57,11 @@ def can_ask(user, post) -> bool:
     return (villager is not None and villager.region_code == post.region_code) or can_oversee(user, post.region_code)
 
 
-def can_answer(user, post) -> bool:
+def can_answer(user: AnyUser, post: Post) -> bool:
     return post.is_published and can_author(user, post.region_code)
 
 
-def can_see_asker(user, post) -> bool:
+def can_see_asker(user: AnyUser, post: Post) -> bool:
     """Askers' full names: the village's officials; everyone else sees 张*."""
     return can_oversee(user, post.region_code)
 
@@ -68,25 +69,25 @@ def can_see_asker(user, post) -> bool:
 # ---------------------------------------------------------------- lifecycle (services and pages ask these)
 
 
-def can_change(post) -> bool:
+def can_change(post: Post) -> bool:
     """Drafts and posts returned by the reviewers change; published posts are never rewritten."""
     return post.status in (PostStatus.DRAFT, PostStatus.RETURNED)
 
 
-def can_submit(post) -> bool:
+def can_submit(post: Post) -> bool:
     """A finance disclosure goes to the supervision committee from a draft or after a return."""
     return post.needs_approval and can_change(post)
 
 
-def can_publish(post) -> bool:
+def can_publish(post: Post) -> bool:
     """Other disclosures publish straight from a draft (finance ones only by the committee's approval)."""
     return not post.needs_approval and can_change(post)
 
 
-def is_in_review(post) -> bool:
+def is_in_review(post: Post) -> bool:
     return post.status == PostStatus.IN_REVIEW
 
 
-def may_review(user, post) -> bool:
+def may_review(user: AnyUser, post: Post) -> bool:
     """A supervision committee member of the village reviews a post waiting for review, never their own."""
     return is_in_review(post) and can_review(user, post.region_code) and post.author_id != getattr(user, "pk", None)

@@ -1,5 +1,7 @@
 """Who may do what with the ledger. Entries are public (payees masked); writing and sign-off follow roles."""
 
+from cunzhi.ledger.models import Entry
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Role
 from cunzhi.people.rules import has_role, in_scope, own_villager
 
@@ -11,27 +13,27 @@ SIGNOFF_ROLES = frozenset({Role.SUPERVISOR})
 OFFICIAL_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
 
 
-def can_record(user, village_code: str) -> bool:
+def can_record(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, RECORD_ROLES)
 
 
-def can_record_anywhere(user) -> bool:
+def can_record_anywhere(user: AnyUser) -> bool:
     return has_role(user, RECORD_ROLES)
 
 
-def can_sign_off(user, village_code: str) -> bool:
+def can_sign_off(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, SIGNOFF_ROLES)
 
 
-def is_official(user, village_code: str) -> bool:
+def is_official(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, OFFICIAL_ROLES)
 
 
-def is_official_anywhere(user) -> bool:
+def is_official_anywhere(user: AnyUser) -> bool:
     return has_role(user, OFFICIAL_ROLES)
 
 
-def can_see_payee(user, entry_region_code: str, payee_id: int | None) -> bool:
+def can_see_payee(user: AnyUser, entry_region_code: str, payee_id: int | None) -> bool:
     """Officials of the village, and the payee themself; everyone else sees the payee masked."""
     if payee_id is None:
         return True
@@ -41,7 +43,7 @@ def can_see_payee(user, entry_region_code: str, payee_id: int | None) -> bool:
     return villager is not None and villager.pk == payee_id
 
 
-def can_see_vouchers(user, entry) -> bool:
+def can_see_vouchers(user: AnyUser, entry: Entry) -> bool:
     """Voucher photos may show personal data: officials of the village and the payee."""
     if is_official(user, entry.region_code):
         return True
@@ -52,6 +54,6 @@ def can_see_vouchers(user, entry) -> bool:
 # ---------------------------------------------------------------- lifecycle (services and pages ask these)
 
 
-def can_reverse(entry, *, reversed_by) -> bool:
+def can_reverse(entry: Entry, *, reversed_by: Entry | None) -> bool:
     """An entry is corrected once, by a reversing entry; a reversal itself is never reversed."""
     return not entry.reverses_id and reversed_by is None
