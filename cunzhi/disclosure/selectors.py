@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from cunzhi.core.figures import as_rates, grouped
 from cunzhi.disclosure import rules
-from cunzhi.disclosure.models import Category, DueItem, Frequency, Post, PostRead, PostStatus, Question, Schedule
+from cunzhi.disclosure.models import (
+    Approval,
+    Category,
+    DueItem,
+    Frequency,
+    Post,
+    PostRead,
+    PostStatus,
+    Question,
+    Schedule,
+)
+from cunzhi.ledger.models import Period
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.rules import own_villager, prefixes, scope_q
 from cunzhi.regions.models import Level, Region
 
@@ -38,7 +65,7 @@ class CalendarStatus:
     OVERDUE = "overdue"
 
 
-def villages_all():
+def villages_all() -> list[Region]:
     """Every village, for the public pickers (one query; a county has a few hundred)."""
     return list(Region.objects.filter(level=Level.VILLAGE).only("code", "name", "prefix", "level").order_by("code"))
 
@@ -49,7 +76,7 @@ def village_by_code(*, code: str) -> Region | None:
     return Region.objects.filter(code=code, level=Level.VILLAGE).first()
 
 
-def home_village(*, user) -> Region | None:
+def home_village(*, user: AnyUser) -> Region | None:
     """The village a reader most likely wants: their own as a villager, else the one they work in."""
     villager = own_villager(user)
     if villager is not None:
@@ -57,7 +84,7 @@ def home_village(*, user) -> Region | None:
     return village_for_user(user=user)
 
 
-def finance_posts_of(*, periods) -> dict[int, Post]:
+def finance_posts_of(*, periods: Iterable[Period]) -> dict[int, Post]:
     """The finance disclosure of each ledger period that has one (a returned post no longer counts), one query."""
     posts = (
         Post.objects.filter(ledger_period__in=periods)
@@ -67,7 +94,9 @@ def finance_posts_of(*, periods) -> dict[int, Post]:
     return {p.ledger_period_id: p for p in posts if p.ledger_period_id is not None}
 
 
-def posts_published(*, village: Region | None = None, category: str = "", user=None):
+def posts_published(
+    *, village: Region | None = None, category: str = "", user: AnyUser | None = None
+) -> QuerySet[Post]:
     """Published posts, newest first; optionally one village and one category."""
     qs = Post.objects.filter(status=PostStatus.PUBLISHED).select_related("village").only(*POST_LIST_FIELDS)
     if village is not None:
@@ -81,7 +110,7 @@ def posts_published(*, village: Region | None = None, category: str = "", user=N
     return qs.order_by("-published_at", "-id")
 
 
-def posts_in_work(*, user, status: str = ""):
+def posts_in_work(*, user: AnyUser, status: str = "") -> QuerySet[Post]:
     """Drafts, posts in review and returned posts the user may see (authors, reviewers, oversight)."""
     qs = (
         Post.objects.filter(scope_q(user, rules.OVERSIGHT_ROLES))
@@ -103,13 +132,13 @@ def posts_in_work(*, user, status: str = ""):
     )
 
 
-def post_readable(user, pk: int) -> bool:
+def post_readable(user: AnyUser, pk: int) -> bool:
     """Notices about a post are read by whoever may open the post (registered with notify)."""
     post = Post.objects.filter(pk=pk).first()
     return post is not None and rules.can_view_post(user, post)
 
 
-def posts_readable(user):
+def posts_readable(user: AnyUser) -> QuerySet[Post]:
     """Posts whose notices a staff member's list of notices shows: published ones of their regions and
     the ones they oversee."""
     return Post.objects.filter((Q(status=PostStatus.PUBLISHED) & scope_q(user)) | scope_q(user, rules.OVERSIGHT_ROLES))
@@ -123,17 +152,22 @@ def post_by_public_id(*, public_id: str) -> Post | None:
     )
 
 
-def post_approvals(*, post: Post):
+def post_approvals(*, post: Post) -> list[Approval]:
     return list(post.approvals.all())
 
 
-def post_questions(*, post: Post):
+def post_questions(*, post: Post) -> list[Question]:
     return list(Question.objects.filter(post=post).order_by("created_at", "id"))
 
 
 def calendar_items(
-    *, user=None, village: Region | None = None, status: str = "", category: str = "", today: dt.date | None = None
-):
+    *,
+    user: AnyUser | None = None,
+    village: Region | None = None,
+    status: str = "",
+    category: str = "",
+    today: dt.date | None = None,
+) -> QuerySet[DueItem]:
     """Due items with their status, overdue first, then by deadline.
 
     One village (public: anyone may see what their village owes and when), or every village in the
@@ -191,7 +225,9 @@ def item_status(item: DueItem, today: dt.date | None = None) -> str:
     return CalendarStatus.OVERDUE if item.due_date < today else CalendarStatus.DUE
 
 
-def calendar_counts(*, user=None, village: Region | None = None, today: dt.date | None = None) -> dict:
+def calendar_counts(
+    *, user: AnyUser | None = None, village: Region | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
     """How many items are due, overdue and published, in one query."""
     today = today or timezone.localdate()
     qs = DueItem.objects.all()
@@ -203,7 +239,7 @@ def calendar_counts(*, user=None, village: Region | None = None, today: dt.date 
     )
 
 
-def open_due_items(*, village: Region, category: str = ""):
+def open_due_items(*, village: Region, category: str = "") -> list[DueItem]:
     """Unpublished due items of a village: the periods a new post can cover."""
     qs = DueItem.objects.filter(region_code=village.code, post__isnull=True)
     if category:
@@ -220,7 +256,7 @@ def schedules_of(*, village: Region) -> list[dict]:
     return out
 
 
-def village_for_user(*, user) -> Region | None:
+def village_for_user(*, user: AnyUser) -> Region | None:
     """The single village an author works in, when there is exactly one (forms preselect it)."""
     codes = [p for p in prefixes(user, rules.AUTHOR_ROLES) if len(p) == 12]
     if len(codes) == 1:
@@ -228,7 +264,7 @@ def village_for_user(*, user) -> Region | None:
     return None
 
 
-def post_about(about) -> Post | None:
+def post_about(about: Model) -> Post | None:
     """The post published about this object, if there is one."""
     return Post.objects.filter(about_type=about._meta.label_lower, about_id=about.pk).first()
 
@@ -248,7 +284,7 @@ def default_grace_days() -> int:
     return int(settings.DISCLOSURE_GRACE_DAYS)
 
 
-def schedule_of(*, village, category: str) -> tuple[str, int]:
+def schedule_of(*, village: Region, category: str) -> tuple[str, int]:
     """(frequency, grace days) the village follows for a category."""
     row = Schedule.objects.filter(village=village, category=category).first()
     if row:
@@ -259,7 +295,9 @@ def schedule_of(*, village, category: str) -> tuple[str, int]:
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
-def figures_on_time(*, prefix, length, start, end):
+def figures_on_time(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Disclosures due in the period (deadline reached) published by their deadline, of all those due."""
     last = min(timezone.localtime(end).date(), timezone.localdate() + dt.timedelta(days=1))
     qs = DueItem.objects.filter(

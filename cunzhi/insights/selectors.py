@@ -1,19 +1,27 @@
 """The figures table: one row per child region (townships of a county, villages of a township), one
 column per indicator; one grouped query per indicator whatever the number of regions."""
 
-from cunzhi.insights.registry import indicators
+import datetime as dt
+from typing import Any
+
+from cunzhi.insights.registry import Indicator, indicators
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
-CHILD_LEVEL = {Level.COUNTY: Level.TOWNSHIP, Level.TOWNSHIP: Level.VILLAGE, Level.VILLAGE: Level.VILLAGE}
+# Keyed by plain level codes: a region's `level` is the stored string.
+CHILD_LEVEL: dict[str, str] = {
+    Level.COUNTY: Level.TOWNSHIP,
+    Level.TOWNSHIP: Level.VILLAGE,
+    Level.VILLAGE: Level.VILLAGE,
+}
 
 
-def _cell(ind, num, den):
+def _cell(ind: Indicator, num: int, den: int | None) -> dict[str, Any]:
     if ind.kind == "count":
         return {"value": num, "num": num, "den": None}
     return {"value": (num / den) if den else None, "num": num, "den": den}
 
 
-def figures(*, region: Region, start, end) -> dict:
+def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """{"columns", "rows": [{"region", "cells"}], "total"} for the region's children in [start, end)."""
     child_level = CHILD_LEVEL[region.level]
     length = PREFIX_LENGTH[child_level]

@@ -97,6 +97,11 @@ class Entry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
+    # Not stored: what this reader may see, set by selectors.entries_mask (period_report sets the first).
+    public_counterparty: str
+    public_purpose: str
+    payee_visible: bool
+
     class Meta:
         ordering = ["region_code", "seq"]
         verbose_name = _("ledger entry")

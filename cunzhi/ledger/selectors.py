@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 
 from cunzhi.core.crypto import blind_index
@@ -14,6 +15,7 @@ from cunzhi.core.links import absolute_url
 from cunzhi.core.masking import mask_text
 from cunzhi.ledger import rules
 from cunzhi.ledger.models import Chain, Direction, Entry, FinanceCategory, Period, WitnessedHead
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Villager
 from cunzhi.people.rules import own_villager, prefixes
 from cunzhi.regions.models import Level, Region
@@ -44,7 +46,7 @@ def villages_all() -> list[Region]:
     return list(Region.objects.filter(level=Level.VILLAGE).only("code", "name", "prefix", "level").order_by("code"))
 
 
-def home_village(*, user) -> Region | None:
+def home_village(*, user: AnyUser) -> Region | None:
     """The village a reader most likely wants: their own as a villager, else the one village they keep books for."""
     villager = own_villager(user)
     if villager is not None:
@@ -55,13 +57,13 @@ def home_village(*, user) -> Region | None:
 
 def entries_of(
     *,
-    village,
+    village: Region,
     direction: str = "",
     category: str = "",
     start: dt.date | None = None,
     end: dt.date | None = None,
-    payee=None,
-):
+    payee: Villager | None = None,
+) -> QuerySet[Entry]:
     """A village's entries, newest first, optionally filtered; reversals carry the number they reverse."""
     qs = (
         Entry.objects.filter(region_code=village.code)
@@ -82,7 +84,7 @@ def entries_of(
     return qs.order_by("-seq")
 
 
-def entries_mask(entries, *, user) -> list[Entry]:
+def entries_mask(entries: Iterable[Entry], *, user: AnyUser) -> list[Entry]:
     """Set `public_counterparty` and `public_purpose` on each entry as this reader may see them (no queries)."""
     entries = list(entries)
     own = own_villager(user)
@@ -97,13 +99,13 @@ def entries_mask(entries, *, user) -> list[Entry]:
     return entries
 
 
-def entry_counterparty_public(entry) -> str:
+def entry_counterparty_public(entry: Entry) -> str:
     """The counterparty as the public sees it: a villager payee's name masked (张*), numbers masked."""
     text = mask_name(entry.counterparty) if entry.payee_id else entry.counterparty
     return mask_text(text)[0]
 
 
-def totals_of(*, village, start: dt.date | None = None, end: dt.date | None = None) -> dict:
+def totals_of(*, village: Region, start: dt.date | None = None, end: dt.date | None = None) -> dict:
     """Income, expenditure and balance (all in fen) over a date range, in one query."""
     q = Q(region_code=village.code)
     if start:
@@ -151,7 +153,7 @@ def period_report(*, period: Period) -> dict:
     }
 
 
-def periods_of(*, village):
+def periods_of(*, village: Region) -> QuerySet[Period]:
     return Period.objects.filter(village=village).order_by("-start")
 
 
@@ -172,7 +174,7 @@ def period_verify_url(*, period: Period) -> str:
     return absolute_url(f"{reverse('ledger:verify')}?{query}")
 
 
-def chain_of(*, village) -> Chain | None:
+def chain_of(*, village: Region) -> Chain | None:
     return Chain.objects.filter(village=village).first()
 
 
@@ -180,7 +182,7 @@ def entry_by_public_id(*, public_id: str) -> Entry | None:
     return Entry.objects.select_related("village", "reverses", "payee").filter(public_id=public_id).first()
 
 
-def my_payments(*, villager):
+def my_payments(*, villager: Villager) -> QuerySet[Entry]:
     """Subsidies and payments the village ledger recorded to this villager (and their reversals)."""
     return (
         Entry.objects.filter(payee=villager)
@@ -194,7 +196,7 @@ def village_by_code(*, code: str) -> Region | None:
     return Region.objects.filter(code=code, level=Level.VILLAGE).first()
 
 
-def villager_by_id_number(*, village, id_number: str):
+def villager_by_id_number(*, village: Region, id_number: str) -> Villager | None:
     """The villager of this village with this ID number (found by its keyed hash, never decrypting)."""
     return Villager.objects.filter(id_hash=blind_index(id_number), region_code=village.code).first()
 
@@ -203,7 +205,7 @@ def chain_heads(*, codes: list[str]) -> dict[str, Chain]:
     return {c.region_code: c for c in Chain.objects.filter(region_code__in=codes)}
 
 
-def my_payments_total(*, villager) -> int:
+def my_payments_total(*, villager: Villager) -> int:
     """Fen the ledger paid to this villager, net of reversals (one query)."""
     return (
         Entry.objects.filter(payee=villager, direction=Direction.EXPENDITURE).aggregate(total=Sum("amount_fen"))[
