@@ -9,16 +9,19 @@ import hashlib
 import re
 import time
 import unicodedata
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Field, Model, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhi.core import periods
 from cunzhi.core.audit import audit_record
+from cunzhi.core.files import IntakeFile
 from cunzhi.core.money import yuan
 from cunzhi.ledger import chain as chainlib
 from cunzhi.ledger import rules
@@ -35,7 +38,8 @@ from cunzhi.ledger.models import (
     WitnessedHead,
     WitnessLog,
 )
-from cunzhi.people.models import Villager
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import User, Villager
 from cunzhi.regions.models import Level, Region
 
 MAX_AMOUNT_FEN = 10_000_000_000_00  # ten billion yuan: far above any village's turnover, catches typos of units
@@ -46,7 +50,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # ---------------------------------------------------------------- input
 
 
-def parse_amount(raw) -> int:
+def parse_amount(raw: object) -> int:
     """An amount typed in yuan ("1,234.5", "１２３元", "¥80") as integer fen; refuses anything else."""
     text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).strip()
     text = text.replace(",", "").replace(" ", "").removeprefix("¥").removeprefix("￥").removesuffix("元")
@@ -66,7 +70,7 @@ def parse_amount(raw) -> int:
     return fen
 
 
-def _check_amount(fen) -> None:
+def _check_amount(fen: object) -> None:
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise ValidationError({"amount": _("The amount must be a whole number of fen.")})
     if fen < 0:
@@ -95,11 +99,11 @@ def period_bounds(kind: str, start: dt.date) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _closed_through(village) -> dt.date | None:
+def _closed_through(village: Region) -> dt.date | None:
     return Chain.objects.filter(village=village).values_list("closed_through", flat=True).first()
 
 
-def date_check_open(*, village, date: dt.date) -> None:
+def date_check_open(*, village: Region, date: dt.date) -> None:
     """Refuse a date inside a signed-off period (or after today)."""
     if not isinstance(date, dt.date):
         raise ValidationError({"date": _("Enter the date of the transaction.")})
@@ -122,7 +126,7 @@ def date_check_open(*, village, date: dt.date) -> None:
 # ---------------------------------------------------------------- entries
 
 
-def _lock_chain(village) -> Chain:
+def _lock_chain(village: Region) -> Chain:
     """The village's chain head, locked until the transaction ends (created on the first entry)."""
     head = Chain.objects.select_for_update().filter(village=village).first()
     if head is None:
@@ -136,17 +140,17 @@ def _lock_chain(village) -> Chain:
 
 def _append(
     *,
-    village,
-    actor,
-    date,
-    direction,
-    category,
-    amount_fen,
-    counterparty,
-    purpose,
-    payee=None,
+    village: Region,
+    actor: Actor,
+    date: dt.date,
+    direction: str,
+    category: str,
+    amount_fen: int,
+    counterparty: str,
+    purpose: str,
+    payee: Villager | None = None,
     reverses: Entry | None = None,
-    files=(),
+    files: Iterable[IntakeFile] = (),
     audit: bool = True,
 ) -> Entry:
     files = list(files)
@@ -203,6 +207,7 @@ def _append(
                 sha256=digest,
                 original_name=(getattr(f, "original_name", "") or "")[:200],
             )
+            assert f.name is not None  # file_intake names every file it returns
             voucher.file.save(f.name, f, save=False)
             voucher.save()
         signed = amount_fen if direction == Direction.INCOME else -amount_fen
@@ -229,7 +234,7 @@ def _append(
     return entry
 
 
-def _read(f) -> bytes:
+def _read(f: IntakeFile) -> bytes:
     f.seek(0)
     data = f.read()
     f.seek(0)
@@ -238,22 +243,22 @@ def _read(f) -> bytes:
 
 def entry_append(
     *,
-    village,
-    actor,
+    village: Region,
+    actor: Actor,
     date: dt.date,
     direction: str,
     category: str,
     amount_fen: int,
     counterparty: str = "",
     purpose: str,
-    payee=None,
-    vouchers=(),
+    payee: Villager | None = None,
+    vouchers: Iterable[IntakeFile] = (),
     audit: bool = True,
 ) -> Entry:
     """Record one income or expenditure at the end of the village's chain (vouchers: files from file_intake)."""
     if not isinstance(village, Region) or village.level != Level.VILLAGE:
         raise ValueError("village must be a regions.Region of level village")
-    errors = {}
+    errors: dict[str, Any] = {}
     if direction not in Direction.values:
         errors["direction"] = _("Choose income or expenditure.")
     if category not in FinanceCategory.values:
@@ -293,7 +298,7 @@ def entry_append(
     )
 
 
-def entry_reverse(*, entry: Entry, actor, reason: str, date: dt.date | None = None) -> Entry:
+def entry_reverse(*, entry: Entry, actor: Actor, reason: str, date: dt.date | None = None) -> Entry:
     """Correct an entry the only way the ledger allows: a new entry with the negated amount."""
     reason = _clean(reason, 300)
     if not reason:
@@ -321,7 +326,7 @@ def entry_reverse(*, entry: Entry, actor, reason: str, date: dt.date | None = No
     )
 
 
-def entry_edit(*, entry: Entry, actor, **changes) -> None:
+def entry_edit(*, entry: Entry, actor: Actor, **changes: Any) -> None:
     """Always refused: an entry is never edited, signed off or not. Kept so the refusal has one wording."""
     signed = _closed_through(entry.village)
     if signed and entry.date <= signed:
@@ -341,7 +346,9 @@ def entry_edit(*, entry: Entry, actor, **changes) -> None:
 # ---------------------------------------------------------------- periods
 
 
-def period_close(*, village, kind: str, start: dt.date, actor, comment: str = "", today=None) -> Period:
+def period_close(
+    *, village: Region, kind: str, start: dt.date, actor: User, comment: str = "", today: dt.date | None = None
+) -> Period:
     """The supervision committee signs off a month or quarter; the chain head at that moment is recorded."""
     if not rules.can_sign_off(actor, village.code):
         raise PermissionDenied
@@ -419,7 +426,7 @@ def _witness_append(period: Period) -> WitnessedHead:
     if not chainlib.seal_ok(log.seal, chainlib.log_seal(county, log.head_seq, log.head_mac)):
         # Never seal over a log someone altered: the evidence stays as it was found.
         raise ValidationError(_witness_refusal())
-    fields = {
+    fields: dict[str, Any] = {
         "county_code": county,
         "seq": log.head_seq + 1,
         "village_code": period.region_code,
@@ -454,7 +461,7 @@ def witness_log_verify(*, county_code: str) -> chainlib.Problem | None:
     prev, seq = chainlib.GENESIS, 0
     for w in WitnessedHead.objects.filter(county_code=county_code).order_by("seq"):
         seq += 1
-        fields = {
+        fields: dict[str, Any] = {
             "county_code": w.county_code,
             "seq": w.seq,
             "village_code": w.village_code,
@@ -482,7 +489,7 @@ def witness_log_verify(*, county_code: str) -> chainlib.Problem | None:
     return None
 
 
-def parse_printed_head(seq, head) -> tuple[int, str]:
+def parse_printed_head(seq: object, head: object) -> tuple[int, str]:
     """The chain head printed on a finance notice (entry number and full hash), or a clear refusal."""
     text = str(head or "").strip().lower()
     try:
@@ -499,7 +506,9 @@ def parse_printed_head(seq, head) -> tuple[int, str]:
     return number, text
 
 
-def chain_verify(*, village, files: bool = False, printed: tuple[int, str] | None = None) -> chainlib.VerifyResult:
+def chain_verify(
+    *, village: Region, files: bool = False, printed: tuple[int, str] | None = None
+) -> chainlib.VerifyResult:
     """Recompute the village's chain from the stored rows and compare it with the county's witnessed heads
     (and a head printed on a notice); name the first bad entry."""
     started = time.perf_counter()
@@ -534,7 +543,9 @@ def _public_id(code: str, seq: int) -> str:
     return Entry.objects.filter(region_code=code, seq=seq).values_list("public_id", flat=True).first() or ""
 
 
-def _witnessed_problem(result, witnessed, hashes) -> chainlib.Problem | None:
+def _witnessed_problem(
+    result: chainlib.VerifyResult, witnessed: list[WitnessedHead], hashes: dict[int, str]
+) -> chainlib.Problem | None:
     """The chain must pass through every head the county witnessed."""
     for w in witnessed:
         period = f"{w.start}–{w.end}"
@@ -549,7 +560,7 @@ def _witnessed_problem(result, witnessed, hashes) -> chainlib.Problem | None:
     return None
 
 
-def _head_problem(village, result) -> chainlib.Problem | None:
+def _head_problem(village: Region, result: chainlib.VerifyResult) -> chainlib.Problem | None:
     """The chain head row must be sealed, and must end where the entries end."""
     head = Chain.objects.filter(village=village).values_list("head_seq", "head_hash", "head_seal").first()
     if head is None:
@@ -568,7 +579,7 @@ def _head_problem(village, result) -> chainlib.Problem | None:
     return None
 
 
-def _signoff_records_problem(village, witnessed) -> chainlib.Problem | None:
+def _signoff_records_problem(village: Region, witnessed: list[WitnessedHead]) -> chainlib.Problem | None:
     """The village's own record of its sign-offs must be what the county witnessed."""
     signed = {
         p[0]: p[1:]
@@ -587,7 +598,9 @@ def _signoff_records_problem(village, witnessed) -> chainlib.Problem | None:
     return None
 
 
-def _printed_problem(result, printed, hashes) -> chainlib.Problem | None:
+def _printed_problem(
+    result: chainlib.VerifyResult, printed: tuple[int, str] | None, hashes: dict[int, str]
+) -> chainlib.Problem | None:
     if printed is None:
         return None
     seq, head = printed
@@ -596,7 +609,7 @@ def _printed_problem(result, printed, hashes) -> chainlib.Problem | None:
     return None
 
 
-def _chain_rows(code: str):
+def _chain_rows(code: str) -> Iterator[tuple[Any, ...]]:
     """(id, hash, *HASH_FIELDS, payee_id, the payee's current key) in sequence order, straight from the cursor.
 
     Django's per-row converters (dates and times parsed into objects) cost more than the hashing
@@ -606,8 +619,11 @@ def _chain_rows(code: str):
     """
     q = connection.ops.quote_name
 
-    def col(alias, model, name):
-        return f"{alias}.{q(model._meta.get_field(name).column)}"
+    def col(alias: str, model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        # Every name asked for is a concrete field of the model (never a reverse relation): it has a column.
+        assert isinstance(field, Field) and field.column is not None
+        return f"{alias}.{q(field.column)}"
 
     exprs = []
     for name in ("id", "hash", *chainlib.HASH_FIELDS, "payee_id"):
