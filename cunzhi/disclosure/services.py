@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,7 +37,8 @@ from cunzhi.ledger import selectors as ledger_selectors
 from cunzhi.ledger.models import FinanceCategory
 from cunzhi.ledger.models import Period as LedgerPeriod
 from cunzhi.notify.services import notice_send
-from cunzhi.people.models import Role, RoleAssignment
+from cunzhi.people.actors import Actor, AnyUser
+from cunzhi.people.models import Role, RoleAssignment, User
 from cunzhi.people.rules import own_villager
 from cunzhi.regions.models import Level, Region
 
@@ -64,7 +67,7 @@ def _village_prefixes(code: str) -> list[str]:
     return [code[:6], code[:9], code[:12]]
 
 
-def users_with_roles(*, village_code: str, roles) -> list[int]:
+def users_with_roles(*, village_code: str, roles: Iterable[str]) -> list[int]:
     """Ids of active accounts holding one of `roles` in a region that contains the village."""
     return list(
         RoleAssignment.objects.filter(
@@ -76,7 +79,14 @@ def users_with_roles(*, village_code: str, roles) -> list[int]:
 
 
 def _notify(
-    *, template: str, user_ids, context: dict, link: str, sender=None, region_code: str = "", about=None
+    *,
+    template: str,
+    user_ids: Iterable[int | None],
+    context: dict[str, Any],
+    link: str,
+    sender: Actor = None,
+    region_code: str = "",
+    about: Model | None = None,
 ) -> None:
     ids = sorted({uid for uid in user_ids if uid and (sender is None or uid != getattr(sender, "pk", None))})
     if ids:
@@ -101,7 +111,7 @@ def post_absolute_url(post: Post) -> str:
     return absolute_url(post_link(post))
 
 
-def _check_village(village) -> None:
+def _check_village(village: Region) -> None:
     if not isinstance(village, Region) or village.level != Level.VILLAGE:
         raise ValueError("village must be a regions.Region of level village")
 
@@ -128,10 +138,10 @@ def _clean_text(
     return title, body, tables
 
 
-def _check_period(period_start, period_end) -> None:
+def _check_period(period_start: dt.date | None, period_end: dt.date | None) -> None:
     if bool(period_start) != bool(period_end):
         raise ValidationError({"period": _("Give both the first and the last day of the period, or neither.")})
-    if period_start and period_end < period_start:
+    if period_start and period_end and period_end < period_start:
         raise ValidationError({"period": _("The period ends before it starts.")})
 
 
@@ -165,18 +175,18 @@ def guard_preview(*, title: str, body: str, tables: list[dict] | None = None) ->
 
 def post_create(
     *,
-    village,
+    village: Region,
     category: str,
     title: str,
     body: str,
-    actor,
+    actor: Actor,
     tables: list[dict] | None = None,
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
     source_url: str = "",
     generated: bool = False,
-    ledger_period=None,
-    about=None,
+    ledger_period: LedgerPeriod | None = None,
+    about: Model | None = None,
 ) -> Post:
     """Save a draft disclosure; the privacy guard masks personal numbers before anything is stored."""
     _check_village(village)
@@ -216,7 +226,7 @@ def post_create(
 def post_update(
     *,
     post: Post,
-    actor,
+    actor: User,
     title: str,
     body: str,
     tables: list[dict] | None = None,
@@ -249,7 +259,7 @@ def post_update(
     return post
 
 
-def post_submit(*, post: Post, actor) -> Post:
+def post_submit(*, post: Post, actor: User) -> Post:
     """Send a finance disclosure to the supervision committee for review."""
     if not post.needs_approval:
         raise ValidationError(_("Only financial disclosures go to the supervision committee; publish this one."))
@@ -285,7 +295,7 @@ def post_submit(*, post: Post, actor) -> Post:
     return post
 
 
-def post_approve(*, post: Post, actor, comment: str = "") -> Post:
+def post_approve(*, post: Post, actor: User, comment: str = "") -> Post:
     """The supervision committee approves a finance disclosure: the approval is recorded and the post publishes."""
     if not rules.can_review(actor, post.region_code):
         raise PermissionDenied
@@ -317,7 +327,7 @@ def post_approve(*, post: Post, actor, comment: str = "") -> Post:
     return post
 
 
-def post_return(*, post: Post, actor, comment: str) -> Post:
+def post_return(*, post: Post, actor: User, comment: str) -> Post:
     """The supervision committee sends a finance disclosure back with a reason (recorded)."""
     if not rules.can_review(actor, post.region_code):
         raise PermissionDenied
@@ -351,7 +361,7 @@ def post_return(*, post: Post, actor, comment: str) -> Post:
     return post
 
 
-def post_publish(*, post: Post, actor) -> Post:
+def post_publish(*, post: Post, actor: Actor) -> Post:
     """Publish a draft; financial disclosures publish only through the supervision committee's approval."""
     if post.needs_approval:
         raise ValidationError(
@@ -370,7 +380,7 @@ def post_publish(*, post: Post, actor) -> Post:
     return post
 
 
-def _publish(*, post: Post, actor) -> None:
+def _publish(*, post: Post, actor: Actor) -> None:
     before = post.status
     now = timezone.now()
     post.status = PostStatus.PUBLISHED
@@ -412,12 +422,12 @@ def _fulfil_due_items(post: Post) -> int:
 
 def post_publish_about(
     *,
-    about,
-    village,
+    about: Model,
+    village: Region,
     category: str,
     title: str,
     body: str,
-    actor,
+    actor: Actor,
     source_url: str = "",
     pdf: bytes | None = None,
 ) -> Post:
@@ -461,7 +471,7 @@ def post_publish_about(
 # ---------------------------------------------------------------- questions and reach
 
 
-def question_ask(*, post: Post, actor, text: str) -> Question:
+def question_ask(*, post: Post, actor: User, text: str) -> Question:
     """A villager asks in public on a published post; the village's cadres are told."""
     if not rules.can_ask(actor, post):
         raise PermissionDenied
@@ -488,7 +498,7 @@ def question_ask(*, post: Post, actor, text: str) -> Question:
     return question
 
 
-def question_answer(*, question: Question, actor, answer: str) -> Question:
+def question_answer(*, question: Question, actor: User, answer: str) -> Question:
     """A cadre answers in public; the asker is told. A later answer replaces the earlier one (audited)."""
     if not rules.can_answer(actor, question.post):
         raise PermissionDenied
@@ -522,7 +532,7 @@ def question_answer(*, question: Question, actor, answer: str) -> Question:
     return question
 
 
-def post_read_record(*, post: Post, user) -> bool:
+def post_read_record(*, post: Post, user: AnyUser) -> bool:
     """Count a villager's first reading of a published post (reach = distinct villagers); True if new."""
     if not post.is_published:
         return False
@@ -541,7 +551,9 @@ def post_read_record(*, post: Post, user) -> bool:
 # ---------------------------------------------------------------- schedules and the calendar
 
 
-def schedule_set(*, village, category: str, frequency: str, grace_days: int, actor, today=None) -> Schedule:
+def schedule_set(
+    *, village: Region, category: str, frequency: str, grace_days: int, actor: User, today: dt.date | None = None
+) -> Schedule:
     """Set how often a village discloses a category; unpublished due items of current and later periods follow."""
     _check_village(village)
     if category not in Category.values:
@@ -580,7 +592,7 @@ def schedule_set(*, village, category: str, frequency: str, grace_days: int, act
     return row
 
 
-def due_items_ensure(*, today: dt.date | None = None, villages=None) -> int:
+def due_items_ensure(*, today: dt.date | None = None, villages: Iterable[Region] | None = None) -> int:
     """Create the due items every village owes, from the calendar start to the current period (idempotent)."""
     today = today or timezone.localdate()
     start = calendar_start(today)
@@ -625,7 +637,7 @@ def due_items_ensure(*, today: dt.date | None = None, villages=None) -> int:
     return len(new)
 
 
-def reminders_send(*, now: dt.datetime | None = None) -> dict:
+def reminders_send(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The periodic job: owe items for every village, remind cadres of what falls due, township staff of what is late.
 
     Idempotent: each due item is reminded once before its deadline and once when it is overdue.
@@ -709,7 +721,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> dict:
 # ---------------------------------------------------------------- the finance disclosure from the ledger
 
 
-def finance_disclosure_generate(*, period: LedgerPeriod, actor) -> Post:
+def finance_disclosure_generate(*, period: LedgerPeriod, actor: User) -> Post:
     """Draft the finance disclosure of a signed-off ledger period from the ledger (no retyping), then send it for
     review. Disclosure reads the ledger through its selectors; the ledger knows nothing of disclosure."""
     if not rules.can_author(actor, period.region_code):
@@ -721,7 +733,7 @@ def finance_disclosure_generate(*, period: LedgerPeriod, actor) -> Post:
         return _period_disclosure(period=period, actor=actor, report=ledger_selectors.period_report(period=period))
 
 
-def _period_disclosure(*, period: LedgerPeriod, actor, report: dict) -> Post:
+def _period_disclosure(*, period: LedgerPeriod, actor: User, report: dict[str, Any]) -> Post:
     category_labels = dict(FinanceCategory.choices)
     totals = {
         "title": _("Totals by category"),
