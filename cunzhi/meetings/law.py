@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cunzhi.core.workdays import local_date
 from cunzhi.meetings.models import Basis, Body, Matter, PetitionKind, QuorumMode
 
-DEFAULT_NOTICE_DAYS = {Body.VILLAGERS: 10, Body.REPRESENTATIVES: 0, Body.GROUP: 0, Body.COUNCIL: 0}
+DEFAULT_NOTICE_DAYS: dict[str, int] = {Body.VILLAGERS: 10, Body.REPRESENTATIVES: 0, Body.GROUP: 0, Body.COUNCIL: 0}
 # Reserved matters a villager group meeting may decide for the group's own collective property (art. 28).
 GROUP_PROPERTY_MATTERS = frozenset(
     {

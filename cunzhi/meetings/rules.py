@@ -9,16 +9,18 @@
   (recorded), or staff at the venue checking a member in.
 """
 
-from cunzhi.meetings.models import MeetingStatus, MotionStatus
+from cunzhi.meetings.models import Meeting, MeetingMember, MeetingStatus, Motion, MotionStatus
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Delegation, DelegationScope, Role
 from cunzhi.people.rules import has_role, in_scope, own_villager
+from cunzhi.regions.models import Region
 
 CONVENE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
 DESK_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})
 
 
-def _helped_villagers(user) -> list:
+def _helped_villagers(user: AnyUser) -> list[Delegation]:
     """Villagers who gave this user an active "meetings" delegation (cached on the user object)."""
     cached = getattr(user, "_meetings_helped", None)
     if cached is None:
@@ -36,32 +38,32 @@ def _helped_villagers(user) -> list:
             if user.is_authenticated
             else []
         )
-        user._meetings_helped = cached
+        user._meetings_helped = cached  # type: ignore[union-attr]  # a cache on the request user, no field
     return cached
 
 
-def helped_delegations(user) -> list:
+def helped_delegations(user: AnyUser) -> list[Delegation]:
     return _helped_villagers(user)
 
 
-def can_convene(user, village) -> bool:
+def can_convene(user: AnyUser, village: Region) -> bool:
     return in_scope(user, village.code, CONVENE_ROLES)
 
 
-def can_manage(user, meeting) -> bool:
+def can_manage(user: AnyUser, meeting: Meeting) -> bool:
     """Convene, notify, open, put motions, close: the village's cadres."""
     return in_scope(user, meeting.region_code, CONVENE_ROLES)
 
 
-def can_staff_desk(user, meeting) -> bool:
+def can_staff_desk(user: AnyUser, meeting: Meeting) -> bool:
     return in_scope(user, meeting.region_code, DESK_ROLES)
 
 
-def can_write_minutes(user, meeting) -> bool:
+def can_write_minutes(user: AnyUser, meeting: Meeting) -> bool:
     return (getattr(user, "is_authenticated", False) and meeting.secretary_id == user.pk) or can_manage(user, meeting)
 
 
-def can_view(user, meeting) -> bool:
+def can_view(user: AnyUser, meeting: Meeting) -> bool:
     """Staff in scope, villagers of the village, helpers of a villager of the village."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -73,14 +75,14 @@ def can_view(user, meeting) -> bool:
     return any(d.villager.region_code == meeting.region_code for d in _helped_villagers(user))
 
 
-def can_view_village(user, village_code: str) -> bool:
+def can_view_village(user: AnyUser, village_code: str) -> bool:
     if in_scope(user, village_code):
         return True
     own = own_villager(user)
     return own is not None and own.region_code == village_code
 
 
-def acts_for(user, member) -> str:
+def acts_for(user: AnyUser, member: MeetingMember) -> str:
     """How this user may act for a member: "self", "helper" or "" (not at all)."""
     if not getattr(user, "is_authenticated", False):
         return ""
@@ -91,74 +93,74 @@ def acts_for(user, member) -> str:
     return ""
 
 
-def can_petition(user, village_code: str) -> bool:
+def can_petition(user: AnyUser, village_code: str) -> bool:
     own = own_villager(user)
     return own is not None and own.region_code == village_code
 
 
-def is_representative(user, village_code: str) -> bool:
+def is_representative(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, {Role.REPRESENTATIVE})
 
 
-def can_record_authorisation(user, village) -> bool:
+def can_record_authorisation(user: AnyUser, village: Region) -> bool:
     return can_convene(user, village)
 
 
-def has_staff_role(user) -> bool:
+def has_staff_role(user: AnyUser) -> bool:
     return has_role(user, people_rules.STAFF_ROLES)
 
 
 # --- Lifecycle: what a meeting or motion in its present state allows (services and pages ask these) ---
 
 
-def can_change(meeting) -> bool:
+def can_change(meeting: Meeting) -> bool:
     """A meeting changes until it is over (after the notice, only its stream address: services decide that)."""
     return meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED)
 
 
-def can_send_notice(meeting) -> bool:
+def can_send_notice(meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.DRAFT
 
 
-def can_open(meeting) -> bool:
+def can_open(meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.NOTICED
 
 
-def can_close(meeting) -> bool:
+def can_close(meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.IN_SESSION
 
 
-def can_cancel(meeting) -> bool:
+def can_cancel(meeting: Meeting) -> bool:
     """Only a meeting that has not started is cancelled (after notice, members are told)."""
     return meeting.status in (MeetingStatus.DRAFT, MeetingStatus.NOTICED)
 
 
-def can_check_in(meeting) -> bool:
+def can_check_in(meeting: Meeting) -> bool:
     return meeting.status == MeetingStatus.IN_SESSION
 
 
-def can_add_motion(meeting) -> bool:
+def can_add_motion(meeting: Meeting) -> bool:
     return meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED)
 
 
-def can_take_minutes(meeting) -> bool:
+def can_take_minutes(meeting: Meeting) -> bool:
     """Minutes are written once the meeting is in session and until they are published."""
     return meeting.status in (MeetingStatus.IN_SESSION, MeetingStatus.CLOSED)
 
 
-def can_open_vote(motion, meeting) -> bool:
+def can_open_vote(motion: Motion, meeting: Meeting) -> bool:
     return motion.status == MotionStatus.DRAFT and meeting.status == MeetingStatus.IN_SESSION
 
 
-def can_close_vote(motion) -> bool:
+def can_close_vote(motion: Motion) -> bool:
     return motion.status == MotionStatus.OPEN
 
 
-def can_withdraw(motion) -> bool:
+def can_withdraw(motion: Motion) -> bool:
     return motion.status == MotionStatus.DRAFT
 
 
-def meeting_actions(user, meeting) -> dict[str, bool]:
+def meeting_actions(user: AnyUser, meeting: Meeting) -> dict[str, bool]:
     """What this user may do now on the meeting's page: role and lifecycle together, asked by the template."""
     manage, desk = can_manage(user, meeting), can_staff_desk(user, meeting)
     return {
@@ -172,7 +174,7 @@ def meeting_actions(user, meeting) -> dict[str, bool]:
     }
 
 
-def motion_actions(motion, meeting) -> dict[str, bool]:
+def motion_actions(motion: Motion, meeting: Meeting) -> dict[str, bool]:
     """What the chair may do now with a motion (the page shows these to those who manage the meeting)."""
     return {
         "open_vote": can_open_vote(motion, meeting),
