@@ -7,7 +7,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.meetings import law, rules
@@ -27,6 +27,7 @@ from cunzhi.meetings.models import (
     PetitionSignature,
 )
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import AnyUser
 
 RECENT_CHECK_INS = 8
 
@@ -82,7 +83,7 @@ def tally(*, motion: Motion) -> dict:
     }
 
 
-def _village_q(user, field: str = "region_code") -> Q:
+def _village_q(user: AnyUser, field: str = "region_code") -> Q:
     """Meetings a user may list: staff scope, their own village, villages of those they help."""
     q = people_rules.scope_q(user, field=field)
     own = people_rules.own_villager(user)
@@ -93,7 +94,7 @@ def _village_q(user, field: str = "region_code") -> Q:
     return q
 
 
-def meetings_visible(*, user, status: str = "", body: str = ""):
+def meetings_visible(*, user: AnyUser, status: str = "", body: str = "") -> QuerySet[Meeting]:
     qs = Meeting.objects.filter(_village_q(user)).select_related("village", "group")
     if status:
         qs = qs.filter(status=status)
@@ -102,13 +103,13 @@ def meetings_visible(*, user, status: str = "", body: str = ""):
     return qs.order_by("-starts_at", "-id")
 
 
-def meeting_readable(user, pk: int) -> bool:
+def meeting_readable(user: AnyUser, pk: int) -> bool:
     """Notices about a meeting are read by whoever may open the meeting (registered with notify)."""
     meeting = Meeting.objects.filter(pk=pk).first()
     return meeting is not None and rules.can_view(user, meeting)
 
 
-def meetings_readable(user):
+def meetings_readable(user: AnyUser) -> QuerySet[Meeting]:
     """Meetings whose notices a staff member's list of notices shows: the meetings they may list."""
     return meetings_visible(user=user)
 
@@ -119,7 +120,7 @@ def meeting_get(*, public_id: str) -> Meeting:
     )
 
 
-def members_acted_for(*, meeting: Meeting, user) -> list[MeetingMember]:
+def members_acted_for(*, meeting: Meeting, user: AnyUser) -> list[MeetingMember]:
     """The user's own membership first, then members who gave them a "meetings" delegation."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -132,7 +133,7 @@ def members_acted_for(*, meeting: Meeting, user) -> list[MeetingMember]:
     return sorted(rows, key=lambda m: (m.user_id != user.pk, m.name_pinyin))
 
 
-def personal_state(*, meeting: Meeting, user) -> list[dict]:
+def personal_state(*, meeting: Meeting, user: AnyUser) -> list[dict]:
     """For each member the user acts for: attendance and ballot on the motion on the floor (3 queries)."""
     members = members_acted_for(meeting=meeting, user=user)
     if not members:
@@ -275,7 +276,7 @@ def live_forget(meeting_id: int) -> None:
 # --- Lists ----------------------------------------------------------------------------------
 
 
-def attendance_list(*, meeting: Meeting, search: str = ""):
+def attendance_list(*, meeting: Meeting, search: str = "") -> QuerySet[Attendance]:
     """Who counted: every attendance with how and by whom it was recorded, newest first."""
     qs = (
         Attendance.objects.filter(meeting=meeting)
@@ -309,14 +310,12 @@ def desk_search(*, meeting: Meeting, term: str, limit: int = 20) -> list[Meeting
         else set()
     )
     for m in rows:
-        m.present = m.pk in present
-        m.at_venue = present.get(m.pk) == "venue"
-        m.voted = m.pk in voted
-        m.floor = floor
+        # Marks the desk template reads on each row; they are not fields of the model.
+        vars(m).update(present=m.pk in present, at_venue=present.get(m.pk) == "venue", voted=m.pk in voted, floor=floor)
     return rows
 
 
-def members_without_account(*, meeting: Meeting):
+def members_without_account(*, meeting: Meeting) -> QuerySet[MeetingMember]:
     """Members the notification system cannot reach at all: they are told door to door."""
     return (
         MeetingMember.objects.filter(meeting=meeting, user__isnull=True)
@@ -344,19 +343,19 @@ def result_context(*, meeting: Meeting) -> dict:
     }
 
 
-def petitions_visible(*, user, status: str = ""):
+def petitions_visible(*, user: AnyUser, status: str = "") -> QuerySet[Petition]:
     qs = Petition.objects.filter(_village_q(user)).select_related("village")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
 
 
-def petition_signed(*, petition: Petition, user) -> bool:
+def petition_signed(*, petition: Petition, user: AnyUser) -> bool:
     own = people_rules.own_villager(user)
     return own is not None and PetitionSignature.objects.filter(petition=petition, villager=own).exists()
 
 
-def authorisations_of(*, village_code: str):
+def authorisations_of(*, village_code: str) -> QuerySet[Authorisation]:
     return (
         Authorisation.objects.filter(region_code=village_code)
         .select_related("created_by")
@@ -364,7 +363,7 @@ def authorisations_of(*, village_code: str):
     )
 
 
-def upcoming_for(*, user, limit: int = 5) -> list[Meeting]:
+def upcoming_for(*, user: AnyUser, limit: int = 5) -> list[Meeting]:
     """Meetings of the user's village(s) still to come or in session."""
     return list(
         meetings_visible(user=user)
