@@ -10,12 +10,14 @@ row that is already there instead of an error.
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -52,9 +54,11 @@ from cunzhi.meetings.models import (
 )
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
-from cunzhi.people.models import DelegationScope, Role, RoleAssignment, Villager
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import DelegationScope, Role, RoleAssignment, User, Villager
 from cunzhi.people.selectors import adult_cutoff
 from cunzhi.people.services import delegation_use
+from cunzhi.regions.models import Region
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +77,16 @@ def _open_early() -> dt.timedelta:
 # --- Convening ------------------------------------------------------------------------------
 
 
-def _clean_meeting(*, village, body: str, group, starts_at, ends_at, stream_url: str, now) -> dict:
+def _clean_meeting(
+    *,
+    village: Region,
+    body: str,
+    group: Region | None,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    stream_url: str,
+    now: dt.datetime,
+) -> dict:
     errors = {}
     if body not in Body.values:
         errors["body"] = _("Choose which body meets.")
@@ -95,7 +108,7 @@ def _clean_meeting(*, village, body: str, group, starts_at, ends_at, stream_url:
     return {}
 
 
-def _invited_ids(*, village, invited) -> list[int]:
+def _invited_ids(*, village: Region, invited: Iterable[Villager]) -> list[int]:
     ids = sorted({v.pk for v in invited})
     if ids and Villager.objects.filter(pk__in=ids, village=village).count() != len(ids):
         raise ValidationError({"invited": _("Everyone invited must be a villager of this village.")})
@@ -104,8 +117,8 @@ def _invited_ids(*, village, invited) -> list[int]:
 
 def meeting_create(
     *,
-    actor,
-    village,
+    actor: User,
+    village: Region,
     body: str,
     title: str,
     agenda: str,
@@ -113,12 +126,12 @@ def meeting_create(
     starts_at: dt.datetime,
     ends_at: dt.datetime | None = None,
     basis: str = "persons",
-    group=None,
+    group: Region | None = None,
     stream_url: str = "",
-    secretary=None,
+    secretary: User | None = None,
     petition: Petition | None = None,
-    invited=(),
-    now=None,
+    invited: Iterable[Villager] = (),
+    now: dt.datetime | None = None,
 ) -> Meeting:
     """Convene a meeting (as a draft until its notice is sent)."""
     if not rules.can_convene(actor, village):
@@ -128,6 +141,7 @@ def meeting_create(
     _clean_meeting(
         village=village, body=body, group=group, starts_at=starts_at, ends_at=ends_at, stream_url=stream_url, now=now
     )
+    assert ends_at is not None  # _clean_meeting refused a missing start, and the end defaults from the start
     if petition is not None:
         if petition.region_code != village.code or petition.status != PetitionStatus.REACHED:
             raise ValidationError({"petition": _("This petition has not reached its signatures in this village.")})
@@ -165,7 +179,7 @@ def meeting_create(
 
 def meeting_update(
     *,
-    actor,
+    actor: User,
     meeting: Meeting,
     title: str,
     agenda: str,
@@ -174,8 +188,8 @@ def meeting_update(
     ends_at: dt.datetime | None,
     stream_url: str,
     basis: str | None = None,
-    secretary=None,
-    now=None,
+    secretary: User | None = None,
+    now: dt.datetime | None = None,
 ) -> Meeting:
     """Change a meeting before its notice goes out; the stream address may change until it closes."""
     if not rules.can_manage(actor, meeting):
@@ -230,7 +244,7 @@ def meeting_update(
     return meeting
 
 
-def _roster_rows(meeting: Meeting):
+def _roster_rows(meeting: Meeting) -> QuerySet[Villager, tuple[Any, ...]]:
     """(villager id, user id, household id, household representative id, name, pinyin, away) of the body."""
     day = timezone.localtime(meeting.starts_at).date()
     qs = Villager.objects.filter(village_id=meeting.village_id)
@@ -319,7 +333,9 @@ def _notice_context(meeting: Meeting) -> dict:
     }
 
 
-def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent_reason: str = "", now=None):
+def meeting_notice_send(
+    *, actor: User, meeting: Meeting, urgent: bool = False, urgent_reason: str = "", now: dt.datetime | None = None
+) -> Meeting:
     """Tell every member (the law's notice period, or an urgent exception recorded with its reason)."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
@@ -397,7 +413,7 @@ def meeting_notice_send(*, actor, meeting: Meeting, urgent: bool = False, urgent
     return meeting
 
 
-def meeting_open(*, actor, meeting: Meeting, now=None) -> Meeting:
+def meeting_open(*, actor: User, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
     """Open the session: the roster is fixed and check-in starts."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
@@ -422,7 +438,7 @@ def meeting_open(*, actor, meeting: Meeting, now=None) -> Meeting:
     return meeting
 
 
-def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
+def meeting_close(*, actor: User, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
     """End the session; motions still open must be closed first."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
@@ -442,7 +458,7 @@ def meeting_close(*, actor, meeting: Meeting, now=None) -> Meeting:
     return meeting
 
 
-def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     """Call a meeting off before it opens; members who were told are told again."""
     if not rules.can_manage(actor, meeting):
         raise PermissionDenied
@@ -478,7 +494,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
 
 
 def attendance_check_in(
-    *, actor, meeting: Meeting, member: MeetingMember, at_venue: bool = False, by_qr: bool = False
+    *, actor: User, meeting: Meeting, member: MeetingMember, at_venue: bool = False, by_qr: bool = False
 ) -> tuple[Attendance, bool]:
     """Count a member present, identified: themself, their helper (delegation) or desk staff at the venue.
 
@@ -568,7 +584,7 @@ def _decision_check(*, meeting: Meeting, matter: str, group_property: bool) -> A
 
 def motion_add(
     *,
-    actor,
+    actor: User,
     meeting: Meeting,
     title: str,
     text: str,
@@ -616,7 +632,7 @@ def motion_add(
     return motion
 
 
-def motion_open(*, actor, motion: Motion, now=None) -> Motion:
+def motion_open(*, actor: User, motion: Motion, now: dt.datetime | None = None) -> Motion:
     """Put a motion to the vote: the meeting in session, its quorum present, nothing else on the floor."""
     meeting = motion.meeting
     if not rules.can_manage(actor, meeting):
@@ -646,7 +662,7 @@ def motion_open(*, actor, motion: Motion, now=None) -> Motion:
     return motion
 
 
-def motion_withdraw(*, actor, motion: Motion) -> Motion:
+def motion_withdraw(*, actor: User, motion: Motion) -> Motion:
     if not rules.can_manage(actor, motion.meeting):
         raise PermissionDenied
     if not rules.can_withdraw(motion):
@@ -657,7 +673,7 @@ def motion_withdraw(*, actor, motion: Motion) -> Motion:
     return motion
 
 
-def motion_close(*, actor, motion: Motion, now=None) -> Motion:
+def motion_close(*, actor: User, motion: Motion, now: dt.datetime | None = None) -> Motion:
     """Close the vote and fix the result: more than half of the attendees (households where it counts them)."""
     meeting = motion.meeting
     if not rules.can_manage(actor, meeting):
@@ -717,7 +733,7 @@ def resolution_default(*, motion: Motion, meeting: Meeting) -> str:
 # --- Ballots --------------------------------------------------------------------------------
 
 
-def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) -> tuple[Ballot, bool]:
+def ballot_cast(*, actor: User, motion: Motion, member: MeetingMember, choice: str) -> tuple[Ballot, bool]:
     """One ballot per eligible member and motion, while the vote is open; (ballot, created).
 
     Cast by the member, by their helper under a "meetings" delegation, or — for a member at the
@@ -797,7 +813,7 @@ def ballot_cast(*, actor, motion: Motion, member: MeetingMember, choice: str) ->
 # --- Minutes --------------------------------------------------------------------------------
 
 
-def minutes_save(*, actor, meeting: Meeting, minutes: str, resolutions: dict[int, str] | None = None) -> Meeting:
+def minutes_save(*, actor: User, meeting: Meeting, minutes: str, resolutions: dict[int, str] | None = None) -> Meeting:
     """The secretary records the minutes and the wording of each resolution (until they are published)."""
     if not rules.can_write_minutes(actor, meeting):
         raise PermissionDenied
@@ -805,10 +821,11 @@ def minutes_save(*, actor, meeting: Meeting, minutes: str, resolutions: dict[int
         raise ValidationError(_("The minutes are published; they can no longer be changed."))
     if not rules.can_take_minutes(meeting):
         raise ValidationError(_("Minutes are written once the meeting has opened."))
+    resolutions = resolutions or {}
     with transaction.atomic():
         meeting.minutes = (minutes or "").strip()
         meeting.save(update_fields=["minutes", "updated_at"])
-        for motion in meeting.motions.filter(pk__in=list(resolutions or {})):
+        for motion in meeting.motions.filter(pk__in=list(resolutions)):
             text = (resolutions[motion.pk] or "").strip()
             if text and text != motion.resolution_text:
                 motion.resolution_text = text
@@ -833,7 +850,7 @@ def _disclosure_body(meeting: Meeting) -> str:
         return render_text("meetings/disclosure_body.txt", selectors.result_context(meeting=meeting)).strip()
 
 
-def minutes_publish(*, actor, meeting: Meeting, now=None) -> Meeting:
+def minutes_publish(*, actor: User, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
     """Fix the minutes, make the PDF and post the result for the village (disclosure)."""
     if not rules.can_write_minutes(actor, meeting):
         raise PermissionDenied
@@ -859,7 +876,7 @@ def minutes_publish(*, actor, meeting: Meeting, now=None) -> Meeting:
     return meeting
 
 
-def disclosure_post(*, meeting: Meeting, actor=None, pdf: bytes | None = None) -> bool:
+def disclosure_post(*, meeting: Meeting, actor: Actor = None, pdf: bytes | None = None) -> bool:
     """Post the published result to the village's disclosure (one post about the meeting); True once it exists."""
     if meeting.disclosure_ref or not meeting.minutes_published_at:
         return bool(meeting.disclosure_ref)
@@ -902,19 +919,19 @@ def disclosure_retry() -> int:
 # --- Petitions ------------------------------------------------------------------------------
 
 
-def _representative_villagers(village_id: int):
+def _representative_villagers(village_id: int) -> QuerySet[Villager]:
     holders = RoleAssignment.objects.filter(role=Role.REPRESENTATIVE, region_id=village_id).values("user_id")
     return Villager.objects.filter(village_id=village_id, user_id__in=holders)
 
 
-def petition_eligible(*, kind: str, village):
+def petition_eligible(*, kind: str, village: Region) -> QuerySet[Villager]:
     """The villagers who may sign a petition of this kind."""
     if kind == PetitionKind.VILLAGERS:
         return Villager.objects.filter(village=village, birth_date__lte=adult_cutoff())
     return _representative_villagers(village.pk)
 
 
-def petition_start(*, actor, village, kind: str, title: str, reason: str) -> Petition:
+def petition_start(*, actor: User, village: Region, kind: str, title: str, reason: str) -> Petition:
     """A villager (or a representative) starts a petition for a meeting, and signs it first."""
     if kind not in PetitionKind.values:
         raise ValidationError({"kind": _("Choose what kind of request this is.")})
@@ -943,7 +960,7 @@ def petition_start(*, actor, village, kind: str, title: str, reason: str) -> Pet
     return petition
 
 
-def _signer(*, actor, village, kind: str) -> Villager:
+def _signer(*, actor: User, village: Region, kind: str) -> Villager:
     villager = rules.own_villager(actor)
     if villager is None or villager.region_code != village.code:
         raise ValidationError(_("Only villagers of this village can sign."))
@@ -955,7 +972,7 @@ def _signer(*, actor, village, kind: str) -> Villager:
     return villager
 
 
-def petition_sign(*, actor, petition: Petition) -> tuple[Petition, bool]:
+def petition_sign(*, actor: User, petition: Petition) -> tuple[Petition, bool]:
     """Add the actor's signature once; when enough have signed, the committee is told it must convene."""
     if petition.status not in (PetitionStatus.OPEN, PetitionStatus.REACHED):
         raise ValidationError(_("This petition no longer takes signatures."))
@@ -966,7 +983,7 @@ def petition_sign(*, actor, petition: Petition) -> tuple[Petition, bool]:
     return petition, created
 
 
-def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
+def _sign(*, actor: User, petition: Petition, villager: Villager) -> bool:
     locked = Petition.objects.select_for_update().get(pk=petition.pk)
     if PetitionSignature.objects.filter(petition=locked, villager=villager).exists():
         return False
@@ -1004,7 +1021,7 @@ def _sign(*, actor, petition: Petition, villager: Villager) -> bool:
     return True
 
 
-def petition_withdraw(*, actor, petition: Petition) -> Petition:
+def petition_withdraw(*, actor: User, petition: Petition) -> Petition:
     if petition.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if petition.status != PetitionStatus.OPEN:
@@ -1020,8 +1037,8 @@ def petition_withdraw(*, actor, petition: Petition) -> Petition:
 
 def authorisation_record(
     *,
-    actor,
-    village,
+    actor: User,
+    village: Region,
     matters: list[str],
     reference: str,
     granted_on: dt.date,
@@ -1064,7 +1081,7 @@ def authorisation_record(
     return a
 
 
-def authorisation_revoke(*, actor, authorisation: Authorisation) -> Authorisation:
+def authorisation_revoke(*, actor: User, authorisation: Authorisation) -> Authorisation:
     if not rules.can_record_authorisation(actor, authorisation.village):
         raise PermissionDenied
     if authorisation.revoked_at is None:
