@@ -13,10 +13,11 @@
 
 from django.utils import timezone
 
-from cunzhi.consultations.models import EDITABLE_STATUSES, Status
-from cunzhi.people.models import Delegation, DelegationScope, Role
+from cunzhi.consultations.models import EDITABLE_STATUSES, Adoption, Comment, Draft, Status
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import Delegation, DelegationScope, Office, Role, Villager
 from cunzhi.people.rules import STAFF_ROLES, in_scope, own_villager, prefixes, role_rows
-from cunzhi.regions.models import Level
+from cunzhi.regions.models import Level, Region
 
 VILLAGE_OWNER_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
 MODERATE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.OFFICE_STAFF, Role.COUNTY_ADMIN})
@@ -31,9 +32,9 @@ def ancestor_prefixes(code: str) -> list[str]:
     return out
 
 
-def delegated_villagers(user) -> list:
+def delegated_villagers(user: AnyUser) -> list[Delegation]:
     """Villagers who let this user comment for them now (active "consultations" delegations); cached per user."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:  # every AnyUser answers it; this also tells mypy the user is an account
         return []
     cached = getattr(user, "_consult_delegations", None)
     if cached is None:
@@ -45,15 +46,15 @@ def delegated_villagers(user) -> list:
             ).select_related("villager")
             if DelegationScope.CONSULTATIONS in (d.scopes or [])
         ]
-        user._consult_delegations = cached
+        user._consult_delegations = cached  # type: ignore[attr-defined]  # a cache on the request user, no field
     return cached
 
 
-def is_county_admin_for(user, draft) -> bool:
+def is_county_admin_for(user: AnyUser, draft: Draft) -> bool:
     return in_scope(user, draft.region_code, {Role.COUNTY_ADMIN})
 
 
-def can_manage(user, draft) -> bool:
+def can_manage(user: AnyUser, draft: Draft) -> bool:
     """The owner: staff of the owner office, or cadres of the scope region for a committee; county admins."""
     if is_county_admin_for(user, draft):
         return True
@@ -66,19 +67,19 @@ def can_manage(user, draft) -> bool:
     return False
 
 
-def staff_reaches(user, draft) -> bool:
+def staff_reaches(user: AnyUser, draft: Draft) -> bool:
     """Staff whose region lies inside the draft's scope or contains it."""
     return any(p.startswith(draft.scope_prefix) or draft.region_code.startswith(p) for p in prefixes(user, STAFF_ROLES))
 
 
-def villager_in_scope(villager, draft) -> bool:
+def villager_in_scope(villager: Villager | None, draft: Draft) -> bool:
     return villager is not None and villager.region_code.startswith(draft.scope_prefix)
 
 
-def commenters(user, draft) -> list[tuple]:
+def commenters(user: AnyUser, draft: Draft) -> list[tuple[Villager, Delegation | None]]:
     """(villager, delegation or None) for each villager this user may comment as on the draft: themself
     if they live in scope, and every villager in scope who delegated consultations to them."""
-    out = []
+    out: list[tuple[Villager, Delegation | None]] = []
     own = own_villager(user)
     if villager_in_scope(own, draft):
         out.append((own, None))
@@ -88,7 +89,7 @@ def commenters(user, draft) -> list[tuple]:
     return out
 
 
-def can_view(user, draft) -> bool:
+def can_view(user: AnyUser, draft: Draft) -> bool:
     if can_manage(user, draft):
         return True
     if not draft.is_public:
@@ -100,20 +101,20 @@ def can_view(user, draft) -> bool:
     )
 
 
-def can_comment(user, draft) -> bool:
+def can_comment(user: AnyUser, draft: Draft) -> bool:
     return draft.is_open and bool(commenters(user, draft))
 
 
-def can_moderate(user, draft) -> bool:
+def can_moderate(user: AnyUser, draft: Draft) -> bool:
     return draft.is_public and (can_manage(user, draft) or in_scope(user, draft.region_code, MODERATE_ROLES))
 
 
-def is_leader(user, draft) -> bool:
+def is_leader(user: AnyUser, draft: Draft) -> bool:
     """Who reads comments addressed only to the leaders: the owner and the moderators."""
     return can_manage(user, draft) or in_scope(user, draft.region_code, MODERATE_ROLES)
 
 
-def own_villager_ids(user) -> set[int]:
+def own_villager_ids(user: AnyUser) -> set[int]:
     """Villagers whose comments this user reads as their own: themself and those they help."""
     own = own_villager(user)
     ids = {d.villager_id for d in delegated_villagers(user)}
@@ -122,7 +123,7 @@ def own_villager_ids(user) -> set[int]:
     return ids
 
 
-def can_read_comment(user, comment, *, leader: bool, own_ids: set[int]) -> bool:
+def can_read_comment(user: AnyUser, comment: Comment, *, leader: bool, own_ids: set[int]) -> bool:
     """Public comments: everyone who sees the draft; leaders-only: the leaders, the author and their helper."""
     if comment.visibility == "public" or leader:
         return True
@@ -131,7 +132,7 @@ def can_read_comment(user, comment, *, leader: bool, own_ids: set[int]) -> bool:
     )
 
 
-def creatable_prefixes(user) -> list[tuple[str, str, int | None]]:
+def creatable_prefixes(user: AnyUser) -> list[tuple[str, str, int | None]]:
     """(role, region prefix, office id) of the roles that may start a draft."""
     return [
         (r, p, o)
@@ -140,11 +141,11 @@ def creatable_prefixes(user) -> list[tuple[str, str, int | None]]:
     ]
 
 
-def can_create(user) -> bool:
+def can_create(user: AnyUser) -> bool:
     return bool(creatable_prefixes(user))
 
 
-def can_create_for(user, *, scope, owner_office=None) -> bool:
+def can_create_for(user: AnyUser, *, scope: Region, owner_office: Office | None = None) -> bool:
     """May this user start a draft consulting `scope`, owned by `owner_office` (or a committee when None)?"""
     for role, prefix, office_id in creatable_prefixes(user):
         if role == Role.COUNTY_ADMIN and scope.code.startswith(prefix):
@@ -161,16 +162,16 @@ def can_create_for(user, *, scope, owner_office=None) -> bool:
     return False
 
 
-def can_adopt(user, draft) -> bool:
+def can_adopt(user: AnyUser, draft: Draft) -> bool:
     """Recording a villagers' meeting adoption: the owner of a village-scope draft."""
     return draft.scope.level == Level.VILLAGE and can_manage(user, draft)
 
 
-def can_see_filings(user) -> bool:
+def can_see_filings(user: AnyUser) -> bool:
     return bool(prefixes(user, STAFF_ROLES))
 
 
-def can_acknowledge_filing(user, adoption) -> bool:
+def can_acknowledge_filing(user: AnyUser, adoption: Adoption) -> bool:
     """Township office staff (or county administrators) over the township the rule was filed to."""
     return in_scope(user, adoption.filed_to.code, FILING_ROLES)
 
@@ -178,39 +179,39 @@ def can_acknowledge_filing(user, adoption) -> bool:
 # ---------------------------------------------------------------- lifecycle (services and pages ask these)
 
 
-def can_change(draft) -> bool:
+def can_change(draft: Draft) -> bool:
     """The text changes until comments open (a draft, or scheduled to open)."""
     return draft.status in EDITABLE_STATUSES
 
 
-def can_publish(draft) -> bool:
+def can_publish(draft: Draft) -> bool:
     return draft.status == Status.DRAFT
 
 
-def can_close(draft) -> bool:
+def can_close(draft: Draft) -> bool:
     return draft.status == Status.OPEN
 
 
-def is_answered(draft) -> bool:
+def is_answered(draft: Draft) -> bool:
     """The response report is published (and the rule perhaps adopted): outcomes are public, comments fixed."""
     return draft.status in (Status.RESPONDED, Status.ADOPTED)
 
 
-def can_write_report(draft) -> bool:
+def can_write_report(draft: Draft) -> bool:
     """The response report is written once comments are closed, until it is published."""
     return draft.status == Status.CLOSED
 
 
-def can_start_next_version(draft) -> bool:
+def can_start_next_version(draft: Draft) -> bool:
     return is_answered(draft)
 
 
-def can_moderate_now(draft) -> bool:
+def can_moderate_now(draft: Draft) -> bool:
     """Comments are hidden or shown again until the response report fixes them."""
     return not is_answered(draft)
 
 
-def draft_actions(user, draft) -> dict[str, bool]:
+def draft_actions(user: AnyUser, draft: Draft) -> dict[str, bool]:
     """What the owner may do now on the draft's page: role and lifecycle together, asked by the template."""
     manage = can_manage(user, draft)
     return {

@@ -12,6 +12,7 @@ import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.utils.translation import gettext as _
 
 
@@ -125,7 +126,7 @@ def _decode_text(data: bytes) -> str:
     raise ValidationError({"file": _("The text file could not be read: save it as UTF-8 text and try again.")})
 
 
-def paragraphs_from_upload(upload) -> list[str]:
+def paragraphs_from_upload(upload: File) -> list[str]:
     """Paragraphs of an uploaded DOCX or plain-text file, by its content (not its name)."""
     limit = max_upload_bytes()
     if getattr(upload, "size", 0) and upload.size > limit:
