@@ -1,8 +1,11 @@
 """Reads for consultations. Every list is filtered by the reader's scope and runs a fixed number of queries."""
 
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from cunzhi.consultations import rules
@@ -19,19 +22,20 @@ from cunzhi.consultations.models import (
 )
 from cunzhi.core.figures import as_counts, as_rates, grouped
 from cunzhi.core.idnumbers import mask_name
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Office, Role
 from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, scope_q
 from cunzhi.regions.models import Level, Region
 
 
-def _count(qs, field: str):
+def _count(qs: QuerySet[Any], field: str) -> Coalesce:
     """A correlated COUNT subquery (one query for the whole page, no GROUP BY over joined rows)."""
     return Coalesce(
         Subquery(qs.values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), Value(0)
     )
 
 
-def drafts_visible_q(user) -> Q:
+def drafts_visible_q(user: AnyUser) -> Q:
     """Drafts a user may read: published ones whose scope holds them (or that they work in), and the ones they own."""
     scope_prefixes = set()
     own = own_villager(user)
@@ -57,7 +61,7 @@ def drafts_visible_q(user) -> Q:
     return q | managed
 
 
-def drafts_visible(*, user, status: str = "", kind: str = ""):
+def drafts_visible(*, user: AnyUser, status: str = "", kind: str = "") -> QuerySet[Draft]:
     """Drafts the user may read, open ones first, with their comment counts (one query per page)."""
     qs = (
         Draft.objects.filter(drafts_visible_q(user))
@@ -71,14 +75,14 @@ def drafts_visible(*, user, status: str = "", kind: str = ""):
     return qs.order_by("-opens_at", "-id")
 
 
-def draft_readable(user, pk: int) -> bool:
+def draft_readable(user: AnyUser, pk: int) -> bool:
     """Notices about a draft are read by whoever may open the draft (registered with notify). Notices
     about one person's comment (hidden, the report's answers) are not about the draft: theirs alone."""
     draft = Draft.objects.filter(pk=pk).first()
     return draft is not None and rules.can_view(user, draft)
 
 
-def drafts_readable(user):
+def drafts_readable(user: AnyUser) -> QuerySet[Draft]:
     """Drafts whose notices a staff member's list of notices shows: the drafts they may read."""
     return Draft.objects.filter(drafts_visible_q(user))
 
@@ -91,7 +95,9 @@ def draft_by_public_id(*, public_id: str) -> Draft | None:
     )
 
 
-def paragraphs_with_counts(*, draft: Draft, user=None, leader: bool = False, own_ids=frozenset()) -> list[Paragraph]:
+def paragraphs_with_counts(
+    *, draft: Draft, user: AnyUser | None = None, leader: bool = False, own_ids: Iterable[int] = frozenset()
+) -> list[Paragraph]:
     """The draft's paragraphs with the number of comments the reader can see, and support/oppose counts."""
     readable = Comment.objects.filter(paragraph=OuterRef("pk"), hidden_at__isnull=True)
     if not leader:
@@ -106,7 +112,7 @@ def paragraphs_with_counts(*, draft: Draft, user=None, leader: bool = False, own
     )
 
 
-def _readable(qs, *, user, leader: bool, own_ids):
+def _readable(qs: QuerySet[Comment], *, user: AnyUser, leader: bool, own_ids: Iterable[int]) -> QuerySet[Comment]:
     if leader:
         return qs
     q = Q(visibility=Visibility.PUBLIC) | Q(villager_id__in=list(own_ids))
@@ -116,8 +122,14 @@ def _readable(qs, *, user, leader: bool, own_ids):
 
 
 def comments_thread(
-    *, draft: Draft, user, leader: bool, own_ids, paragraph: Paragraph | None = None, whole: bool = False
-):
+    *,
+    draft: Draft,
+    user: AnyUser,
+    leader: bool,
+    own_ids: Iterable[int],
+    paragraph: Paragraph | None = None,
+    whole: bool = False,
+) -> QuerySet[Comment]:
     """Top-level comments (a paragraph's, or on the whole draft) the reader can see, replies prefetched."""
     qs = draft.comments.filter(parent__isnull=True)
     if paragraph is not None:
@@ -138,7 +150,7 @@ def comments_thread(
     )
 
 
-def comments_for_report(*, draft: Draft, user, leader: bool, own_ids):
+def comments_for_report(*, draft: Draft, user: AnyUser, leader: bool, own_ids: Iterable[int]) -> QuerySet[Comment]:
     """Every visible comment with its outcome, in paragraph order (the published report)."""
     qs = _readable(draft.comments.filter(hidden_at__isnull=True), user=user, leader=leader, own_ids=own_ids)
     return qs.select_related("villager__village", "paragraph", "parent").order_by(
@@ -146,7 +158,7 @@ def comments_for_report(*, draft: Draft, user, leader: bool, own_ids):
     )
 
 
-def comments_to_answer(*, draft: Draft):
+def comments_to_answer(*, draft: Draft) -> QuerySet[Comment]:
     """The comments the owner answers in the report, unanswered first, then in paragraph order."""
     return (
         draft.comments.filter(hidden_at__isnull=True)
@@ -163,7 +175,7 @@ def comment_by_public_id(*, public_id: str) -> Comment | None:
     )
 
 
-def comments_mine(*, user):
+def comments_mine(*, user: AnyUser) -> QuerySet[Comment]:
     """Comments the user made or wrote for a villager they help, newest first, with drafts and reports."""
     ids = rules.own_villager_ids(user)
     return (
@@ -183,13 +195,13 @@ def figures(*, draft: Draft) -> dict:
         .values_list("villager_id", "away")
     )
     stance_people = set(Stance.objects.filter(draft=draft).values_list("villager_id", flat=True))
-    per_paragraph = {
+    per_paragraph: dict[int | None, Mapping[str, Any]] = {
         row["paragraph_id"]: row
         for row in visible.values("paragraph_id").annotate(
             n=Count("pk"), top=Count("pk", filter=Q(parent__isnull=True))
         )
     }
-    stance_rows = {
+    stance_rows: dict[int | None, Mapping[str, Any]] = {
         row["paragraph_id"]: row
         for row in Stance.objects.filter(draft=draft)
         .values("paragraph_id")
@@ -236,7 +248,7 @@ def figures(*, draft: Draft) -> dict:
     }
 
 
-def filings_visible(*, user):
+def filings_visible(*, user: AnyUser) -> QuerySet[Adoption]:
     """Adopted village rules filed to townships in the reader's scope (township staff see their villages')."""
     return (
         Adoption.objects.filter(scope_q(user, STAFF_ROLES, field="region_code"))
@@ -255,11 +267,11 @@ def version_chain(*, draft: Draft) -> list[Draft]:
     return chain[::-1]
 
 
-def status_counts(*, user) -> dict:
+def status_counts(*, user: AnyUser) -> dict:
     return dict(Draft.objects.filter(drafts_visible_q(user)).values_list("status").annotate(n=Count("pk")))
 
 
-def creatable_scopes(*, user) -> list:
+def creatable_scopes(*, user: AnyUser) -> list[Region]:
     """Regions the user may consult: a cadre's village; an office's region and the regions just below it."""
     q = Q(pk__in=[])
     for role, prefix, _office in rules.creatable_prefixes(user):
@@ -271,7 +283,7 @@ def creatable_scopes(*, user) -> list:
     return list(Region.objects.filter(q).exclude(level=Level.GROUP).order_by("code"))
 
 
-def creatable_owners(*, user) -> list:
+def creatable_owners(*, user: AnyUser) -> list[Office]:
     """Offices the user may start a draft for: their own; for a county administrator, those of the county."""
     q = Q(pk__in=[])
     for role, prefix, office_id in rules.creatable_prefixes(user):
@@ -302,7 +314,7 @@ class CommentShown:
     show_body: bool  # a hidden comment's text: only the leaders and the author
 
 
-def comment_reader(*, user, draft) -> CommentReader:
+def comment_reader(*, user: AnyUser, draft: Draft) -> CommentReader:
     return CommentReader(
         user_pk=user.pk if getattr(user, "is_authenticated", False) else None,
         leader=rules.is_leader(user, draft),
@@ -310,7 +322,7 @@ def comment_reader(*, user, draft) -> CommentReader:
     )
 
 
-def comment_shown(comment, *, reader: CommentReader) -> CommentShown:
+def comment_shown(comment: Comment, *, reader: CommentReader) -> CommentShown:
     """The one place that decides what of a comment a reader sees (names masked, hidden text withheld)."""
     mine = comment.villager_id in reader.own_ids or (
         reader.user_pk is not None and comment.written_by_id == reader.user_pk
@@ -320,7 +332,7 @@ def comment_shown(comment, *, reader: CommentReader) -> CommentShown:
     return CommentShown(
         mine=mine,
         author=comment.villager.name if full else mask_name(comment.villager.name),
-        helper_name=comment.written_by.name if (by_helper and comment.written_by_id and full) else "",
+        helper_name=comment.written_by.name if (by_helper and full and comment.written_by is not None) else "",
         show_body=not comment.is_hidden or full,
     )
 
@@ -328,13 +340,17 @@ def comment_shown(comment, *, reader: CommentReader) -> CommentShown:
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
-def figures_participants(*, prefix, length, start, end):
+def figures_participants(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Villagers who commented on a draft in the period, each counted once in their own village."""
     qs = Comment.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end)
     return as_counts(grouped(qs, "region_code", length, n=Count("villager", distinct=True)))
 
 
-def figures_adoption(*, prefix, length, start, end):
+def figures_adoption(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """Comments adopted in full or in part, of the comments answered in the period's response reports."""
     qs = Comment.objects.filter(region_code__startswith=prefix, outcome_at__gte=start, outcome_at__lt=end).exclude(
         outcome=""
