@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,9 +39,10 @@ from cunzhi.disclosure import services as disclosure_services
 from cunzhi.disclosure.models import Category as DisclosureCategory
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
-from cunzhi.people.models import DelegationScope, Role, User
+from cunzhi.people.actors import Actor
+from cunzhi.people.models import Delegation, DelegationScope, Office, Role, User, Villager
 from cunzhi.people.services import delegation_use
-from cunzhi.regions.models import Level
+from cunzhi.regions.models import Level, Region
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ def _short(text: str, n: int = 24) -> str:
 
 
 def _check_fields(
-    *, title: str, owner_office, owner_committee: str, opens_on: dt.date, closes_on: dt.date, kind: str
+    *, title: str, owner_office: Office | None, owner_committee: str, opens_on: dt.date, closes_on: dt.date, kind: str
 ) -> tuple[str, str]:
     title = " ".join((title or "").split())
     owner_committee = " ".join((owner_committee or "").split())
@@ -117,11 +119,11 @@ def _paragraphs_write(draft: Draft, paragraphs: list[str]) -> None:
 
 def draft_create(
     *,
-    actor,
+    actor: User,
     title: str,
     kind: str,
-    scope,
-    owner_office=None,
+    scope: Region,
+    owner_office: Office | None = None,
     owner_committee: str = "",
     opens_on: dt.date,
     closes_on: dt.date,
@@ -170,7 +172,7 @@ def draft_create(
 
 def draft_update(
     *,
-    actor,
+    actor: User,
     draft: Draft,
     title: str,
     kind: str,
@@ -229,7 +231,7 @@ def draft_update(
     return draft
 
 
-def draft_publish(*, actor, draft: Draft, now=None) -> Draft:
+def draft_publish(*, actor: User, draft: Draft, now: dt.datetime | None = None) -> Draft:
     """Publish a draft in preparation: it opens (and everyone in scope is told) on its opening date."""
     now = now or timezone.now()
     if not rules.can_publish(draft):
@@ -253,7 +255,7 @@ def draft_publish(*, actor, draft: Draft, now=None) -> Draft:
     return draft
 
 
-def draft_open(*, draft: Draft, actor=None, now=None) -> bool:
+def draft_open(*, draft: Draft, actor: Actor = None, now: dt.datetime | None = None) -> bool:
     """Open a published draft for comments and tell everyone in scope; does nothing if it is open already."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -292,7 +294,7 @@ def draft_open(*, draft: Draft, actor=None, now=None) -> bool:
     return True
 
 
-def draft_close(*, draft: Draft, actor=None, now=None) -> bool:
+def draft_close(*, draft: Draft, actor: Actor = None, now: dt.datetime | None = None) -> bool:
     """Stop taking comments; the owner is asked for the response report. Does nothing if closed already."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -326,7 +328,7 @@ def draft_close(*, draft: Draft, actor=None, now=None) -> bool:
     return True
 
 
-def drafts_open_and_close_due(*, now=None) -> str:
+def drafts_open_and_close_due(*, now: dt.datetime | None = None) -> str:
     """The periodic job: open published drafts whose day has come, close open drafts whose time is up."""
     now = now or timezone.now()
     opened = closed = 0
@@ -343,7 +345,7 @@ def drafts_open_and_close_due(*, now=None) -> str:
     return f"{opened} opened, {closed} closed"
 
 
-def draft_new_version(*, actor, draft: Draft) -> Draft:
+def draft_new_version(*, actor: User, draft: Draft) -> Draft:
     """Start the next version from a consulted draft: same scope and owner, the text copied to revise."""
     if not rules.can_start_next_version(draft):
         raise ValidationError(_("A new version can be started once the response report is published."))
@@ -369,7 +371,7 @@ def draft_new_version(*, actor, draft: Draft) -> Draft:
 # --- Taking part ------------------------------------------------------------------------------
 
 
-def _acting_as(actor, draft: Draft, for_villager) -> tuple:
+def _acting_as(actor: User, draft: Draft, for_villager: Villager | None) -> tuple[Villager, Delegation | None]:
     """(villager, delegation or None) the actor speaks for; refuses anyone not consulted."""
     options = rules.commenters(actor, draft)
     if not options:
@@ -387,7 +389,7 @@ def _acting_as(actor, draft: Draft, for_villager) -> tuple:
     raise ValidationError({"for_villager": _("You have no active delegation from this villager for consultations.")})
 
 
-def _check_open(draft: Draft, now) -> None:
+def _check_open(draft: Draft, now: dt.datetime) -> None:
     if draft.status == Status.OPEN and now < draft.closes_at:
         return
     if draft.status in (Status.DRAFT, Status.SCHEDULED):
@@ -395,21 +397,21 @@ def _check_open(draft: Draft, now) -> None:
     raise ValidationError(_("This consultation is closed: comments are no longer accepted."))
 
 
-def _record_helper(actor, villager, delegation, purpose: str) -> None:
+def _record_helper(actor: User, villager: Villager, delegation: Delegation | None, purpose: str) -> None:
     if delegation is not None:
         delegation_use(helper=actor, villager=villager, scope=DelegationScope.CONSULTATIONS, purpose=purpose)
 
 
 def comment_add(
     *,
-    actor,
+    actor: User,
     draft: Draft,
     body: str,
     paragraph: Paragraph | None = None,
     parent: Comment | None = None,
     visibility: str = Visibility.PUBLIC,
-    for_villager=None,
-    now=None,
+    for_villager: Villager | None = None,
+    now: dt.datetime | None = None,
 ) -> Comment:
     """A villager's comment (or a helper's for them) on the draft, a paragraph, or as a reply."""
     now = now or timezone.now()
@@ -433,6 +435,7 @@ def comment_add(
         if parent.draft_id != draft.pk or parent.is_hidden:
             raise ValidationError({"parent": _("The comment you reply to is not available.")})
         parent = parent if parent.parent_id is None else parent.parent  # one level of replies
+        assert parent is not None  # a reply's parent_id names its parent
         paragraph = parent.paragraph
         if parent.visibility == Visibility.LEADERS:
             visibility = Visibility.LEADERS  # a reply must not make a private comment's thread public
@@ -478,7 +481,15 @@ def comment_add(
     return comment
 
 
-def stance_set(*, actor, draft: Draft, paragraph: Paragraph, stance: str, for_villager=None, now=None) -> Stance | None:
+def stance_set(
+    *,
+    actor: User,
+    draft: Draft,
+    paragraph: Paragraph,
+    stance: str,
+    for_villager: Villager | None = None,
+    now: dt.datetime | None = None,
+) -> Stance | None:
     """Support or oppose a paragraph (again to change it); "withdraw" removes the stance."""
     now = now or timezone.now()
     _check_open(draft, now)
@@ -539,7 +550,7 @@ def _author_user_id(comment: Comment) -> int | None:
     return comment.villager.user_id or comment.written_by_id
 
 
-def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
+def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     """Hide a comment from readers with a reason; the author is told why."""
     draft = comment.draft
     if not rules.can_moderate(actor, draft):
@@ -586,7 +597,7 @@ def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
     return comment
 
 
-def comment_restore(*, actor, comment: Comment) -> Comment:
+def comment_restore(*, actor: User, comment: Comment) -> Comment:
     """Show a hidden comment again (a moderator's mistake)."""
     if not rules.can_moderate(actor, comment.draft):
         raise ValidationError(_("Only the draft's owner and the leaders of the area may hide comments."))
@@ -610,7 +621,7 @@ def comment_restore(*, actor, comment: Comment) -> Comment:
 # --- Response report --------------------------------------------------------------------------
 
 
-def _check_reporting(actor, draft: Draft) -> None:
+def _check_reporting(actor: User, draft: Draft) -> None:
     if not rules.can_manage(actor, draft):
         raise ValidationError(_("Only the draft's owner writes the response report."))
     if rules.is_answered(draft):
@@ -619,7 +630,7 @@ def _check_reporting(actor, draft: Draft) -> None:
         raise ValidationError(_("The response report is written after the consultation closes."))
 
 
-def comment_set_outcome(*, actor, comment: Comment, outcome: str, reason: str) -> Comment:
+def comment_set_outcome(*, actor: User, comment: Comment, outcome: str, reason: str) -> Comment:
     """Record what became of one comment: adopted, partly adopted or not adopted, with a reason."""
     _check_reporting(actor, comment.draft)
     if comment.is_hidden:
@@ -648,7 +659,7 @@ def comment_set_outcome(*, actor, comment: Comment, outcome: str, reason: str) -
     return comment
 
 
-def report_save(*, actor, draft: Draft, summary: str) -> ResponseReport:
+def report_save(*, actor: User, draft: Draft, summary: str) -> ResponseReport:
     """Write (or rewrite) the response report's summary before it is published."""
     _check_reporting(actor, draft)
     summary = clean_text(summary)
@@ -660,12 +671,12 @@ def report_save(*, actor, draft: Draft, summary: str) -> ResponseReport:
     return report
 
 
-def unanswered(draft: Draft):
+def unanswered(draft: Draft) -> QuerySet[Comment]:
     """Comments that still need an outcome: every visible comment that is not a reply."""
     return draft.comments.filter(hidden_at__isnull=True, parent__isnull=True, outcome="")
 
 
-def report_publish(*, actor, draft: Draft, now=None) -> ResponseReport:
+def report_publish(*, actor: User, draft: Draft, now: dt.datetime | None = None) -> ResponseReport:
     """Publish the response report: every comment has its outcome; each commenter is told what became of theirs."""
     now = now or timezone.now()
     _check_reporting(actor, draft)
@@ -692,7 +703,7 @@ def report_publish(*, actor, draft: Draft, now=None) -> ResponseReport:
             if user_id:
                 by_user.setdefault(user_id, []).append(
                     {
-                        "paragraph": c.paragraph.number if c.paragraph_id else None,
+                        "paragraph": c.paragraph.number if c.paragraph is not None else None,
                         "outcome": c.outcome,
                         "reason": _short(c.outcome_reason, 200),
                         "excerpt": _short(c.body, 40),
@@ -736,13 +747,19 @@ def _adoptable(draft: Draft) -> bool:
     # A revised final text, put straight to the villagers' meeting after the consultation on the last version.
     return (
         draft.status in (Status.DRAFT, Status.SCHEDULED)
-        and draft.previous_id is not None
+        and draft.previous is not None
         and draft.previous.status in (Status.RESPONDED, Status.ADOPTED)
     )
 
 
 def adoption_record(
-    *, actor, draft: Draft, adopted_on: dt.date, meeting_reference: str, resolution_url: str = "", now=None
+    *,
+    actor: User,
+    draft: Draft,
+    adopted_on: dt.date,
+    meeting_reference: str,
+    resolution_url: str = "",
+    now: dt.datetime | None = None,
 ) -> Adoption:
     """Record a villagers' meeting adoption, publish the rule with its resolution, file it to the township."""
     now = now or timezone.now()
@@ -773,6 +790,7 @@ def adoption_record(
     if errors:
         raise ValidationError(errors)
     township = draft.scope.parent
+    assert township is not None  # can_adopt allows only a village's draft, and a village lies in a township
     with transaction.atomic():
         before = draft.status
         Draft.objects.filter(pk=draft.pk).update(status=Status.ADOPTED, updated_at=now)
@@ -852,7 +870,7 @@ def _publication_text(adoption: Adoption) -> tuple[str, str]:
     return title, "\n\n".join(lines)
 
 
-def adoption_publish(*, actor, adoption: Adoption) -> bool:
+def adoption_publish(*, actor: User, adoption: Adoption) -> bool:
     """Publish the adopted rule on the village's disclosure board; a failure is recorded to retry, never lost."""
     if adoption.disclosure_post_id:
         return True
@@ -885,7 +903,7 @@ def adoption_publish(*, actor, adoption: Adoption) -> bool:
     return True
 
 
-def adoption_acknowledge(*, actor, adoption: Adoption) -> Adoption:
+def adoption_acknowledge(*, actor: User, adoption: Adoption) -> Adoption:
     """The township records that it received the filed rule (备案)."""
     if not rules.can_acknowledge_filing(actor, adoption):
         raise ValidationError(_("Only the township's office staff acknowledge a filed rule."))
