@@ -663,8 +663,9 @@ def _time_breakdown(phone: str, n: int = 300) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
 
-    from cunzhi.people import rules, selectors
+    from cunzhi.people import rules
     from cunzhi.people.models import User
+    from cunzhi.web import selectors
 
     user = User.objects.get(phone=phone)
     c = Client()

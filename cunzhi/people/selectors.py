@@ -271,8 +271,11 @@ def roles_of(*, user):
     return RoleAssignment.objects.filter(user=user).select_related("region", "office")
 
 
-def home_context(*, user) -> dict:
-    """What the home page shows: the villager's own things, and the staff member's region and work."""
+def home_people(*, user) -> dict:
+    """The people part of the home page: the villager's own things, and the staff member's region and work.
+
+    `is_staff` says which home this is; web.selectors.home_context adds the domains' cards.
+    """
     now = timezone.now()
     villager = own_villager_with_relations(user=user)
     context = {"villager": villager, "now": now}
@@ -291,9 +294,7 @@ def home_context(*, user) -> dict:
     roles = list(roles_of(user=user)) if rules.role_rows(user) else []
     context["roles"] = roles
     is_staff = any(r.role in rules.STAFF_ROLES for r in roles)
-    from cunzhi.web.cards import home_cards  # the domains' cards; web depends on every domain, not the reverse
-
-    context["cards"] = home_cards(user=user, villager=villager, is_staff=is_staff)
+    context["is_staff"] = is_staff
     if is_staff:
         scope = rules.scope_q(user)
         counts = Villager.objects.filter(scope).aggregate(

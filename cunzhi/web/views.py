@@ -21,8 +21,8 @@ from cunzhi.core import logins, pagecache
 from cunzhi.core.ratelimits import limit_login
 from cunzhi.notify import context_processors as notify_header
 from cunzhi.people import rules as people_rules
-from cunzhi.people import selectors as people_selectors
 from cunzhi.regions import selectors as region_selectors
+from cunzhi.web import selectors as web_selectors
 from cunzhi.web.forms import PhoneLoginForm
 
 
@@ -58,7 +58,7 @@ def home(request):
         staff = people_rules.has_role(user)
         template = "web/home_staff.html" if staff else "web/home_villager.html"
         page = {
-            "body": render_to_string(template, people_selectors.home_context(user=user), request),
+            "body": render_to_string(template, web_selectors.home_context(user=user), request),
             "nav": render_to_string("web/_nav.html", request=request),
             # Staff counts are not invalidated one by one: a minute old is fine for them.
             "ttl": 60 if staff else pagecache.HOME_SECONDS,
