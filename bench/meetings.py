@@ -3,7 +3,7 @@
     .venv/bin/python bench/meetings.py [--members 1000] [--seconds 10]
 
 1. A fresh SQLite database gets a village with `--members` adults with accounts and API tokens,
-   and a villagers' meeting in session (cunzhi.meetings.loadtest sets it up through the services).
+   and a villagers' meeting in session (bench/meeting_load.py sets it up through the services).
 2. Check-ins per second: every member checks in remotely (POST /api/v1/meetings/{id}/attendance),
    from 2 forked client processes x 16 threads.
 3. Ballots per second: the chair opens a secret ballot; every member but five votes
@@ -46,10 +46,10 @@ def _prepare(members: int) -> dict:
     import django
 
     django.setup()
-    from cunzhi.meetings import loadtest
+    from bench import meeting_load
     from cunzhi.meetings.views import live_token
 
-    w = loadtest._setup(members=members, seed=7)
+    w = meeting_load._setup(members=members, seed=7)
     meeting = w["meeting"]
     return {
         "meeting": meeting.public_id,

@@ -1,7 +1,7 @@
 """2,000 members check in and vote at once, with duplicate submissions and retries mixed in: every member
 is counted once, no ballot is lost, the tallies equal the truth. On SQLite and on PostgreSQL.
 
-The load runs in a child process (cunzhi.meetings.loadtest) with real concurrent connections: on
+The load runs in a child process (bench/meeting_load.py) with real concurrent connections: on
 SQLite against a file in WAL mode (as in production; the in-memory test database cannot take
 concurrent writers), made from this test database; on PostgreSQL against the test database itself.
 """
@@ -55,7 +55,7 @@ def test_members_check_in_and_vote_at_once_counted_exactly_once(tmp_path):
         [
             sys.executable,
             "-m",
-            "cunzhi.meetings.loadtest",
+            "bench.meeting_load",
             "--members",
             str(MEMBERS),
             "--votes",

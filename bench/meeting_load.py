@@ -1,7 +1,7 @@
 """A villagers' meeting under load: N members check in and vote through the API, concurrently, with
 duplicate submissions and retries mixed in; then every count is checked against the truth.
 
-    DATABASE_URL=sqlite:////tmp/load.sqlite3 python -m cunzhi.meetings.loadtest --members 2000 [--json]
+    DATABASE_URL=sqlite:////tmp/load.sqlite3 python -m bench.meeting_load --members 2000 [--json]
 
 Run it only against a scratch database (a test database or a copy): it adds a synthetic county
 "压测县" (code 999999…) with N villagers and accounts. The test suite runs it on SQLite (a file in WAL
@@ -205,7 +205,7 @@ def run(
                         counters["requeued"] += 1
                     time.sleep(0.02)
                     jobs_q.put(job)
-            except Exception as exc:  # recorded and re-raised after the run: nothing is silently lost  # noqa: BLE001
+            except Exception as exc:  # recorded and re-raised after the run: nothing is silently lost
                 errors.append(repr(exc))
             finally:
                 jobs_q.task_done()
@@ -236,7 +236,7 @@ def run(
                     "closed": services.motion_close(actor=world["chair"], motion=motion),
                 }
             )
-        except Exception as exc:  # the chair's thread records any failure; the run reports them all  # noqa: BLE001
+        except Exception as exc:  # the chair's thread records any failure; the run reports them all
             errors.append(repr(exc))
         finally:
             connection.close()
@@ -341,9 +341,9 @@ def main(argv=None) -> int:
     # Tasks (notice delivery) are not run here; the database backend only stores them.
     out = run(members=args.members, threads=args.threads, seed=args.seed, votes=args.votes)
     if args.json:
-        print(json.dumps(out, default=str))  # noqa: T201
+        print(json.dumps(out, default=str))
     else:
-        print(json.dumps(out, indent=2, default=str))  # noqa: T201
+        print(json.dumps(out, indent=2, default=str))
     return 0
 
 
