@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cunzhi.insights",
     "cunzhi.api",
     "cunzhi.web",
+    "cunzhi.demo",
 ]
 
 MIDDLEWARE = [

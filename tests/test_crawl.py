@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
-from cunzhi.core import demo
+from cunzhi.demo import county as demo
 
 pytestmark = [pytest.mark.slow]  # every page for every persona
 

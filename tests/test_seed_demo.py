@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from cunzhi.core import demo
 from cunzhi.core.idnumbers import validate_id_number
 from cunzhi.core.models import AuditEvent
+from cunzhi.demo import county as demo
 from cunzhi.people.models import Delegation, Household, Office, Relation, Role, RoleAssignment, User, Villager
 from cunzhi.regions.models import Grid, Level, Region
 

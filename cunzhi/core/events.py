@@ -11,7 +11,6 @@ from typing import TypeVar
 
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 C = TypeVar("C", bound=type[models.TextChoices])
 
@@ -38,8 +37,3 @@ def label(action: str) -> str | Promise:
 
 def declared() -> dict[str, str | Promise]:
     return dict(_labels)
-
-
-@register
-class CoreEvent(models.TextChoices):
-    DEMO_SEED = "demo.seed", _("Demo county built")

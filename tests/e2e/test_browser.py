@@ -117,7 +117,7 @@ def test_demo_county_pages_look_right(transactional_db, open_page):
 
     from django.core.management import call_command
 
-    from cunzhi.core import demo
+    from cunzhi.demo import county as demo
 
     call_command("seed_demo", stdout=io.StringIO())
     page = open_page(PHONE)

@@ -115,7 +115,7 @@ def _walk(page, *, limit=MAX_PAGES):
 @pytest.fixture
 def demo_county(transactional_db, settings):
     settings.RATELIMIT_ENABLE = False
-    from cunzhi.core import demo
+    from cunzhi.demo import county as demo
 
     call_command("seed_demo", stdout=io.StringIO())
     return demo

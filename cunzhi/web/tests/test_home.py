@@ -327,7 +327,7 @@ def test_the_domains_cards_on_the_demo_homes(db, client, settings, django_captur
 
     from cunzhi.concerns import services as concern_services
     from cunzhi.concerns.models import Category
-    from cunzhi.core import demo
+    from cunzhi.demo import county as demo
     from cunzhi.people.models import User
 
     call_command("seed_demo", stdout=io.StringIO())

@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cunzhi.core import demo
+from cunzhi.demo import county as demo
 
 
 class Command(BaseCommand):

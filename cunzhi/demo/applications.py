@@ -12,10 +12,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from cunzhi.applications import inbound, jobs, services
+from cunzhi.applications.models import Application, Level, Matter, ServiceItem, Source, StepState
 from cunzhi.people.models import Office, OfficeKind, Role, RoleAssignment, Villager
-
-from . import inbound, jobs, services
-from .models import Application, Level, Matter, ServiceItem, Source, StepState
 
 MAIN_VILLAGE = "330523100201"
 # The national rule behind once-only reuse (国发〔2016〕55号: materials that can be shared are not asked again).

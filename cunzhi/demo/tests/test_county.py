@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from cunzhi.core import demo
 from cunzhi.core.idnumbers import validate_id_number
+from cunzhi.demo import county as demo
 
 TODAY = dt.date(2025, 6, 1)
 

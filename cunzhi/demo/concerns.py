@@ -10,12 +10,11 @@ import random
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cunzhi.concerns import services
+from cunzhi.concerns.models import Category, Channel, Clock, Kind, Level, Rating
 from cunzhi.people.models import Delegation, DelegationScope, Office, Relation, Role, RoleAssignment, Villager
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
-
-from . import services
-from .models import Category, Channel, Clock, Kind, Level, Rating
 
 MAIN_VILLAGE = "330523100201"
 
