@@ -9,7 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("regions/", include("cunzhi.regions.urls")),
+    path("regions/", include("cunzhi.people.urls_regions")),
     path("people/", include("cunzhi.people.urls")),
     path("notify/", include("cunzhi.notify.urls")),
     path("concerns/", include("cunzhi.concerns.urls")),

@@ -12,8 +12,9 @@ from django.utils import timezone
 from cunzhi.core.idnumbers import validate_id_number
 from cunzhi.core.models import AuditEvent
 from cunzhi.demo import county as demo
-from cunzhi.people.models import Delegation, Household, Office, Relation, Role, RoleAssignment, User, Villager
-from cunzhi.regions.models import Grid, Level, Region
+from cunzhi.people.models import Delegation, Grid, Household, Office, Relation, Role, RoleAssignment, User, Villager
+from cunzhi.people.tests.factories import VillagerFactory
+from cunzhi.regions.models import Level, Region
 
 pytestmark = [pytest.mark.slow]  # builds the whole demo county
 
@@ -160,7 +161,7 @@ def test_rerun_prints_the_logins_and_adds_nothing(seeded):
         Delegation.objects.count(),
     ) == before
     # A villager added while people use the demo does not make the rerun refuse.
-    Villager.objects.create(
+    VillagerFactory(
         name="新村民", id_number="330523199001010016", village=Region.objects.get(code=demo.MAIN_VILLAGE_CODE)
     )
     assert "already built" in seed()

@@ -13,7 +13,7 @@ from cunzhi.insights.api import router as insights_router
 from cunzhi.ledger.api import router as ledger_router
 from cunzhi.meetings.api import router as meetings_router
 from cunzhi.people.api import router as people_router
-from cunzhi.regions.api import router as regions_router
+from cunzhi.people.api_regions import router as regions_router
 
 api.add_router("", core_router)
 api.add_router("", regions_router)

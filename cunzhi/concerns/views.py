@@ -31,7 +31,6 @@ from cunzhi.core.views import add_errors, forbidden_saying, service_action
 from cunzhi.people import rules as people_rules
 from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import DelegationScope, Office, User
-from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
 
@@ -114,7 +113,7 @@ def new(request):
     if mode is None:
         return forbidden(request, _("Only villagers on the roster, their helpers and staff can raise a concern."))
     categories = _categories()
-    villages = region_selectors.villages_in_scope(user=user) if mode == "staff" else []
+    villages = people_selectors.villages_in_scope(user=user) if mode == "staff" else []
     if mode == "staff":
         villages = [v for v in villages if rules.can_record_in(user, v.code)]
     home_villages = {own.village_id} if mode == "self" else {v.village_id for v in helped}

@@ -36,6 +36,7 @@ from cunzhi.demo.events import DemoEvent
 from cunzhi.people.models import (
     Delegation,
     DelegationScope,
+    Grid,
     Household,
     Office,
     OfficeKind,
@@ -46,7 +47,7 @@ from cunzhi.people.models import (
     Villager,
 )
 from cunzhi.people.services import villager_derive_fields
-from cunzhi.regions.models import Grid, Level, Region, region_prefix
+from cunzhi.regions.models import Level, Region, region_prefix
 
 DEMO_PASSWORD = "cunzhi-demo"  # noqa: S105
 BASE_SUMMARY_KEYS = {

@@ -40,7 +40,7 @@ from cunzhi.disclosure.models import Category, PostStatus, Question
 from cunzhi.disclosure.printing import post_pdf, tables_view
 from cunzhi.disclosure.privacy import where_label
 from cunzhi.ledger import selectors as ledger_selectors
-from cunzhi.regions import selectors as region_selectors
+from cunzhi.people import selectors as people_selectors
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -180,7 +180,7 @@ def post_create(request):
     user = request.user
     if not rules.can_author_anywhere(user):
         return forbidden(request, _("Only village cadres write disclosures."))
-    villages = [v for v in region_selectors.villages_in_scope(user=user) if rules.can_author(user, v.code)]
+    villages = [v for v in people_selectors.villages_in_scope(user=user) if rules.can_author(user, v.code)]
     initial = {"category": request.GET.get("category", Category.VILLAGE)}
     if request.GET.get("village"):
         initial["village"] = request.GET["village"]

@@ -51,6 +51,7 @@ from cunzhi.meetings.models import (
     PetitionKind,
     PetitionStatus,
 )
+from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import Villager
 from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Region
@@ -82,7 +83,7 @@ def _motion(meeting, public_id) -> Motion:
 
 
 def _convene_villages(user) -> list[Region]:
-    return [v for v in region_selectors.villages_in_scope(user=user) if rules.can_convene(user, v)]
+    return [v for v in people_selectors.villages_in_scope(user=user) if rules.can_convene(user, v)]
 
 
 # --- List and convening ----------------------------------------------------------------------
@@ -807,7 +808,7 @@ def petition_detail(request, public_id):
 def authorisations(request):
     """Reserved matters the villagers' meeting delegated to the representatives' meeting, on record."""
     user = request.user
-    villages = list(region_selectors.villages_in_scope(user=user))
+    villages = list(people_selectors.villages_in_scope(user=user))
     own = rules.own_villager(user)
     if own is not None and all(v.code != own.region_code for v in villages):
         villages.append(own.village)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cunzhi.people.models import (
     DataAccess,
     Delegation,
+    Grid,
     Household,
     Office,
     RoleAssignment,
@@ -19,6 +20,7 @@ from cunzhi.people.models import (
     User,
     Villager,
 )
+from cunzhi.people.services import villager_derive_fields
 
 
 class UserCreationForm(forms.ModelForm):
@@ -109,6 +111,10 @@ class VillagerAdmin(admin.ModelAdmin):
     def id_number_masked(self, obj):
         return obj.id_number_masked
 
+    def save_model(self, request, obj, form, change):
+        villager_derive_fields(obj)  # sex, birth date, pinyin, blind index, region code
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Household)
 class HouseholdAdmin(admin.ModelAdmin):
@@ -173,3 +179,12 @@ class RosterImportAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "village", "original_name", "status", "total_rows", "created_villagers")
     list_filter = ("status",)
     list_select_related = ("village",)
+
+
+@admin.register(Grid)
+class GridAdmin(admin.ModelAdmin):
+    list_display = ("name", "village", "worker")
+    search_fields = ("name", "village__name", "region_code")
+    list_select_related = ("village", "worker")
+    readonly_fields = ("region_code",)
+    autocomplete_fields = ("village", "worker")

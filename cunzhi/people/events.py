@@ -13,6 +13,7 @@ class PeopleEvent(models.TextChoices):
     HOUSEHOLD_CREATE = "household.create", _("Household registered")
     HOUSEHOLD_REPRESENTATIVE = "household.representative", _("Household representative changed")
     ROLE_ASSIGN = "role.assign", _("Role assigned")
+    GRID_CREATE = "grid.create", _("Grid created")
     DELEGATION_GRANT = "delegation.grant", _("Helper authorised")
     DELEGATION_REVOKE = "delegation.revoke", _("Helper authorisation revoked")
     ROSTER_UPLOAD = "roster.upload", _("Roster uploaded")

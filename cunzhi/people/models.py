@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from cunzhi.core.crypto import EncryptedTextField
 from cunzhi.core.idnumbers import mask_id_number, normalize_phone
 from cunzhi.core.models import TimeStamped, public_id
+from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
 
 ADULT_AGE = 18
@@ -101,7 +102,51 @@ class Household(TimeStamped):
         super().save(*args, **kwargs)
 
 
+class Grid(TimeStamped):
+    """A grid (网格) inside a village: a natural village or about 300 households, with a grid worker.
+
+    It belongs to people, which owns roles (its worker holds the grid-worker role); its table keeps the
+    name it had when grids lived in regions (moved without touching the data, migration 0007).
+    """
+
+    village = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        related_name="grids",
+        limit_choices_to={"level": RegionLevel.VILLAGE},
+        verbose_name=_("village"),
+    )
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grids",
+        verbose_name=_("grid worker"),
+    )
+
+    class Meta:
+        db_table = "regions_grid"
+        ordering = ["region_code", "name"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        constraints = [models.UniqueConstraint(fields=["village", "name"], name="grid_unique_name_in_village")]
+
+    def __str__(self):
+        return f"{self.village.name} · {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+
 class Villager(TimeStamped):
+    """A registered villager. The fields that follow from the ID number and the name (sex, birth date,
+    pinyin, blind index) are filled by people.services.villager_derive_fields, which every path that
+    registers or corrects a villager calls (services, admin, roster import, demo): a model calls no service."""
+
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -125,7 +170,7 @@ class Villager(TimeStamped):
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("villager group")
     )
     grid = models.ForeignKey(
-        "regions.Grid",
+        Grid,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -153,9 +198,11 @@ class Villager(TimeStamped):
         return self.name
 
     def save(self, *args, **kwargs):
-        from cunzhi.people.services import villager_derive_fields
-
-        villager_derive_fields(self)
+        # What every write keeps, whoever writes (the admin site, a test, a script): the phone in its
+        # normal form and the region code of the village, from core helpers only. The fields derived
+        # from the ID number and the name are the services' work (villager_derive_fields).
+        self.phone = normalize_phone(self.phone)
+        self.region_code = self.village.code
         super().save(*args, **kwargs)
 
     @property

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.people.models import Delegation, DelegationScope, Role
+from cunzhi.regions.models import Level as RegionLevel
 
 # Roles that work with villagers' records (a villager representative is a villager role).
 STAFF_ROLES = frozenset(
@@ -170,6 +171,42 @@ def can_export_roster(user, village) -> bool:
 
 def can_admin_regions(user) -> bool:
     return has_role(user, REGION_ADMIN_ROLES)
+
+
+# --- The region tree as people see it (moved from regions, which knows no roles) ----------------
+
+# Grids are drawn by the village itself (cadres, Party secretary) or the county administrator.
+GRID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
+
+
+def can_view_region(user, region) -> bool:
+    """Staff see their regions' subtrees; a villager sees their own line: county, township, village, groups.
+
+    The same rule as people.selectors.regions_visible (lists and API).
+    """
+    if in_scope(user, region.code, STAFF_ROLES):
+        return True
+    own = own_villager(user)
+    return own is not None and (region.code.startswith(own.region_code) or own.region_code.startswith(region.prefix))
+
+
+def can_see_counts(user, region) -> bool:
+    """Head counts are working figures for staff of the region."""
+    return in_scope(user, region.code, STAFF_ROLES)
+
+
+def can_create_grid(user, village) -> bool:
+    return village.level == RegionLevel.VILLAGE and in_scope(user, village.code, GRID_ROLES)
+
+
+def import_counties(user) -> list[str]:
+    """County prefixes (6 digits) into which the user may import regions."""
+    return [p for p in prefixes(user, REGION_ADMIN_ROLES) if len(p) == 6]
+
+
+def can_import_regions(user, county=None) -> bool:
+    counties = import_counties(user)
+    return bool(counties) if county is None else (county.level == RegionLevel.COUNTY and county.prefix in counties)
 
 
 def can_grant_delegation(user, villager) -> bool:

@@ -1,10 +1,11 @@
-"""Writes for people: accounts, villagers, households, roles, delegations, access records."""
+"""Writes for people: accounts, villagers, households, roles, delegations, grids, access records."""
 
 import datetime as dt
 import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,11 +15,13 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import id_birth_date, id_sex, normalize_phone, validate_id_number
 from cunzhi.core.pagecache import home_invalidate
+from cunzhi.people.events import PeopleEvent
 from cunzhi.people.models import (
     AccessKind,
     DataAccess,
     Delegation,
     DelegationScope,
+    Grid,
     Household,
     Office,
     Relation,
@@ -28,6 +31,8 @@ from cunzhi.people.models import (
     Villager,
 )
 from cunzhi.people.rules import active_delegation, is_self, role_rows
+from cunzhi.regions.models import Level as RegionLevel
+from cunzhi.regions.models import Region
 
 MAX_DELEGATION_DAYS = 366 * 3
 
@@ -87,15 +92,16 @@ def villager_create(
         away_city=away_city if living_away else "",
         grid=grid,
     )
+    villager_derive_fields(villager)
     villager.save()
-    audit_record(actor=actor, action="villager.create", obj=villager, after={"name": name})
+    audit_record(actor=actor, action=PeopleEvent.VILLAGER_CREATE, obj=villager, after={"name": name})
     return villager
 
 
 def household_create(*, actor, village, number: str, group=None, address: str = "") -> Household:
     """Register a household in a village."""
     household = Household.objects.create(village=village, number=number, group=group, address=address)
-    audit_record(actor=actor, action="household.create", obj=household, after={"number": number})
+    audit_record(actor=actor, action=PeopleEvent.HOUSEHOLD_CREATE, obj=household, after={"number": number})
     return household
 
 
@@ -108,7 +114,7 @@ def household_set_representative(*, actor, household: Household, villager: Villa
     household.save(update_fields=["representative", "updated_at"])
     audit_record(
         actor=actor,
-        action="household.representative",
+        action=PeopleEvent.HOUSEHOLD_REPRESENTATIVE,
         obj=household,
         before={"representative": before},
         after={"representative": villager.pk},
@@ -129,7 +135,7 @@ def role_assign(
     user.__dict__.pop("_cunzhi_roles", None)
     audit_record(
         actor=actor,
-        action="role.assign",
+        action=PeopleEvent.ROLE_ASSIGN,
         obj=assignment,
         region_code=region.code,
         after={"user": user.pk, "role": role},
@@ -166,7 +172,7 @@ def delegation_grant(
     )
     audit_record(
         actor=actor,
-        action="delegation.grant",
+        action=PeopleEvent.DELEGATION_GRANT,
         obj=delegation,
         after={"helper": helper.pk, "scopes": scopes, "ends_at": ends_at.isoformat()},
     )
@@ -181,7 +187,7 @@ def delegation_revoke(*, delegation: Delegation, actor) -> Delegation:
         delegation.save(update_fields=["revoked_at", "updated_at"])
         audit_record(
             actor=actor,
-            action="delegation.revoke",
+            action=PeopleEvent.DELEGATION_REVOKE,
             obj=delegation,
             after={"revoked_at": delegation.revoked_at.isoformat()},
         )
@@ -275,7 +281,7 @@ def villager_update_contact(
     villager.save(update_fields=["phone", "living_away", "away_city", "updated_at"])
     audit_record(
         actor=actor,
-        action="villager.contact",
+        action=PeopleEvent.VILLAGER_CONTACT,
         obj=villager,
         before=before,
         after={"phone": mask_phone(phone), "living_away": living_away, "away_city": away_city},
@@ -292,3 +298,28 @@ def user_set_language(*, user: User, language: str) -> User:
         user.language = language
         user.save(update_fields=["language"])
     return user
+
+
+def grid_create(*, actor, village: Region, name: str, worker: User | None = None) -> Grid:
+    """Add a grid to a village with its grid worker, who then holds the grid-worker role in the village."""
+    if village.level != RegionLevel.VILLAGE:
+        raise ValidationError(_("Grids belong to villages."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("A name is required.")]})
+    if len(name) > Grid._meta.get_field("name").max_length:
+        raise ValidationError({"name": [_("The name is too long.")]})
+    if Grid.objects.filter(village=village, name=name).exists():
+        raise ValidationError({"name": [_("This village already has a grid with this name.")]})
+    with transaction.atomic():
+        grid = Grid.objects.create(village=village, name=name, worker=worker)
+        if worker is not None:
+            # The grid worker acts for villagers of this village (delegations check this role).
+            role_assign(actor=actor, user=worker, role=Role.GRID_WORKER, region=village)
+        audit_record(
+            actor=actor,
+            action=PeopleEvent.GRID_CREATE,
+            obj=grid,
+            after={"name": name, "worker": worker.pk if worker else None},
+        )
+    return grid

@@ -67,7 +67,7 @@ def villager_list(request):
     user = request.user
     if not rules.has_role(user):
         return forbidden(request)
-    villages = region_selectors.villages_in_scope(user=user)
+    villages = selectors.villages_in_scope(user=user)
     village = _pick(villages, request.GET.get("village", ""))
     groups = region_selectors.groups_of(village=village) if village else []
     form = VillagerFilterForm(request.GET or None, villages=villages, groups=groups)
@@ -164,7 +164,7 @@ def household_list(request):
     user = request.user
     if not rules.has_role(user):
         return forbidden(request)
-    villages = region_selectors.villages_in_scope(user=user)
+    villages = selectors.villages_in_scope(user=user)
     form = HouseholdFilterForm(request.GET or None, villages=villages)
     data = _filters(form)
     qs = selectors.households_visible(

@@ -9,5 +9,4 @@ from cunzhi.core.events import register
 @register
 class RegionEvent(models.TextChoices):
     REGION_CREATE = "region.create", _("Region created")
-    GRID_CREATE = "grid.create", _("Grid created")
     REGIONS_IMPORT = "regions.import", _("Region tree imported")

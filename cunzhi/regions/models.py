@@ -1,12 +1,10 @@
-"""The administrative tree (county -> township -> village -> villager group) and grids.
+"""The administrative tree (county -> township -> village -> villager group): only the tree.
 
 Region codes are paths: the 12-digit statistical code is a prefix tree, so a region's subtree
 is every code starting with its `prefix` (an indexed range scan). Groups get a 3-digit suffix
 after their village's code.
 """
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,13 +57,6 @@ class Region(TimeStamped):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        from cunzhi.regions.services import region_code_problems
-
-        problems = region_code_problems(code=self.code, level=self.level, parent=self.parent)
-        if problems:
-            raise ValidationError({"code": problems})
-
     def save(self, *args, **kwargs):
         self.prefix = region_prefix(self.code, self.level)
         super().save(*args, **kwargs)
@@ -76,38 +67,3 @@ class Region(TimeStamped):
     @property
     def village_code(self) -> str:
         return self.code[:12]
-
-
-class Grid(TimeStamped):
-    """A grid (网格) inside a village: a natural village or about 300 households, with a grid worker."""
-
-    village = models.ForeignKey(
-        Region,
-        on_delete=models.CASCADE,
-        related_name="grids",
-        limit_choices_to={"level": Level.VILLAGE},
-        verbose_name=_("village"),
-    )
-    region_code = models.CharField(max_length=15, db_index=True, editable=False)
-    name = models.CharField(_("name"), max_length=100)
-    worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="grids",
-        verbose_name=_("grid worker"),
-    )
-
-    class Meta:
-        ordering = ["region_code", "name"]
-        verbose_name = _("grid")
-        verbose_name_plural = _("grids")
-        constraints = [models.UniqueConstraint(fields=["village", "name"], name="grid_unique_name_in_village")]
-
-    def __str__(self):
-        return f"{self.village.name} · {self.name}"
-
-    def save(self, *args, **kwargs):
-        self.region_code = self.village.code
-        super().save(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""Writes for the region tree: creating regions and grids, importing them from a spreadsheet."""
+"""Writes for the region tree: creating regions, importing them from a spreadsheet. Grids are people's."""
 
 import re
 
@@ -10,7 +10,8 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.idnumbers import AREA_CODE_RE
 from cunzhi.core.tabular import read_rows
 from cunzhi.core.text import join_list
-from cunzhi.regions.models import PARENT_LEVEL, Grid, Level, Region, level_of_code, region_prefix
+from cunzhi.regions.events import RegionEvent
+from cunzhi.regions.models import PARENT_LEVEL, Level, Region, level_of_code, region_prefix
 
 GROUP_CODE_RE = re.compile(r"^\d{15}$")
 
@@ -53,33 +54,8 @@ def region_create(*, actor, code: str, name: str, level: str, parent: Region | N
     if not name.strip():
         raise ValidationError({"name": [_("A name is required.")]})
     region = Region.objects.create(code=code, name=name.strip(), level=level, parent=parent)
-    audit_record(actor=actor, action="region.create", obj=region, region_code=code, after={"name": name})
+    audit_record(actor=actor, action=RegionEvent.REGION_CREATE, obj=region, region_code=code, after={"name": name})
     return region
-
-
-def grid_create(*, actor, village: Region, name: str, worker=None) -> Grid:
-    """Add a grid to a village with its grid worker, who then holds the grid-worker role in the village."""
-    if village.level != Level.VILLAGE:
-        raise ValidationError(_("Grids belong to villages."))
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": [_("A name is required.")]})
-    if len(name) > Grid._meta.get_field("name").max_length:
-        raise ValidationError({"name": [_("The name is too long.")]})
-    if Grid.objects.filter(village=village, name=name).exists():
-        raise ValidationError({"name": [_("This village already has a grid with this name.")]})
-    with transaction.atomic():
-        grid = Grid.objects.create(village=village, name=name, worker=worker)
-        if worker is not None:
-            # The grid worker acts for villagers of this village (delegations check this role).
-            from cunzhi.people.models import Role
-            from cunzhi.people.services import role_assign
-
-            role_assign(actor=actor, user=worker, role=Role.GRID_WORKER, region=village)
-        audit_record(
-            actor=actor, action="grid.create", obj=grid, after={"name": name, "worker": worker.pk if worker else None}
-        )
-    return grid
 
 
 REGION_ALIASES = {
@@ -204,7 +180,7 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
             return 0 if (errors or failed_codes) else created, errors
         audit_record(
             actor=actor,
-            action="regions.import",
+            action=RegionEvent.REGIONS_IMPORT,
             obj=county,
             region_code=county.code,
             after={"created": created, "file": filename},

@@ -3,9 +3,8 @@
 import pytest
 
 from cunzhi.api.services import token_issue
-from cunzhi.people.models import Role, RoleAssignment
+from cunzhi.people.models import Grid, Role, RoleAssignment
 from cunzhi.people.tests.factories import HouseholdFactory, UserFactory, VillagerFactory
-from cunzhi.regions.models import Grid
 
 ROWS = 30  # rows per list in the query-count tests
 

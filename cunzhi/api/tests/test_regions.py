@@ -2,8 +2,9 @@
 
 import pytest
 
+from cunzhi.people.models import Grid
 from cunzhi.people.tests.factories import RegionFactory
-from cunzhi.regions.models import Grid, Level
+from cunzhi.regions.models import Level
 
 URL = "/api/v1/regions"
 

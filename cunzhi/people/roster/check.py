@@ -16,9 +16,9 @@ from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import validate_id_number, validate_phone
 from cunzhi.core.tabular import read_rows
 from cunzhi.core.text import join_list
-from cunzhi.people.models import Household, Villager
+from cunzhi.people.models import Grid, Household, Villager
 from cunzhi.people.services import villager_derive_fields
-from cunzhi.regions.models import Grid, Level, Region
+from cunzhi.regions.models import Level, Region
 
 from .columns import ALIASES, COLUMN_LABELS, COLUMNS, HEADERS, REQUIRED
 

@@ -7,6 +7,7 @@ import factory
 
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.people.models import Household, User, Villager
+from cunzhi.people.services import villager_derive_fields
 from cunzhi.regions.models import Level, Region
 
 _seq = itertools.count(1)
@@ -63,3 +64,11 @@ class VillagerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"村民{n}")
     id_number = factory.LazyFunction(next_id_number)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the services do: the derived fields are filled before the row is written.
+        villager = model_class(*args, **kwargs)
+        villager_derive_fields(villager)
+        villager.save()
+        return villager

@@ -17,9 +17,8 @@ from openpyxl import Workbook
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import roster
-from cunzhi.people.models import Household, ImportStatus, RosterImport, User, Villager
+from cunzhi.people.models import Grid, Household, ImportStatus, RosterImport, User, Villager
 from cunzhi.people.tests.factories import VillagerFactory, next_id_number
-from cunzhi.regions.models import Grid
 
 HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户代表", "外出务工", "务工城市", "网格"]
 HEADER_EN = [

@@ -1,14 +1,12 @@
-"""Region services: code format rules, the import's ordering and the grid rules."""
+"""Region services: code format rules and the import's ordering."""
 
 import io
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from cunzhi.people.models import Role, RoleAssignment
-from cunzhi.people.tests.factories import UserFactory
-from cunzhi.regions.models import Grid, Level, Region
-from cunzhi.regions.services import grid_create, region_code_problems, regions_import
+from cunzhi.regions.models import Level, Region
+from cunzhi.regions.services import region_code_problems, regions_import
 
 
 def test_code_format_rules(world):
@@ -62,21 +60,3 @@ def test_import_caps_the_error_list(world):
         county=world.county,
     )
     assert created == 0 and len(errors) == 501 and "200 more" in str(errors[-1]["message"])
-
-
-def test_grid_create_rules(world):
-    worker = UserFactory()
-    grid = grid_create(actor=world.cadre_a, village=world.village_a, name=" 上庄 ", worker=worker)
-    assert grid.name == "上庄"
-    assert RoleAssignment.objects.filter(user=worker, role=Role.GRID_WORKER, region=world.village_a).count() == 1
-    grid_create(actor=world.cadre_a, village=world.village_a, name="下庄", worker=worker)  # role not doubled
-    assert RoleAssignment.objects.filter(user=worker, role=Role.GRID_WORKER).count() == 1
-    for kwargs in [
-        {"village": world.township_t, "name": "x"},
-        {"village": world.village_a, "name": "  "},
-        {"village": world.village_a, "name": "上庄"},
-        {"village": world.village_a, "name": "长" * 101},
-    ]:
-        with pytest.raises(ValidationError):
-            grid_create(actor=world.cadre_a, worker=None, **kwargs)
-    assert Grid.objects.count() == 2

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from cunzhi.people.models import Role, RoleAssignment
+from cunzhi.people.models import Grid, Role, RoleAssignment
 from cunzhi.people.tests.factories import HouseholdFactory, UserFactory, VillagerFactory, full_width
-from cunzhi.regions.models import Grid, Level, Region
+from cunzhi.regions.models import Level, Region
 
 TREE = reverse("regions:tree")
 

@@ -1,4 +1,8 @@
-"""Region pages: the tree within the reader's scope, one region, importing the tree, drawing grids."""
+"""Region pages: the tree within the reader's scope, one region, importing the tree, drawing grids.
+
+They live in people because what a reader sees of the tree depends on their roles, and grids have
+grid workers; the tree itself (regions) knows no people. The URLs keep their /regions/ paths.
+"""
 
 import secrets
 from pathlib import PurePosixPath
@@ -15,9 +19,10 @@ from django.views.decorators.http import require_http_methods
 
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden
-from cunzhi.people import selectors as people_selectors
-from cunzhi.regions import rules, selectors, services
-from cunzhi.regions.forms import GridForm, RegionImportForm
+from cunzhi.people import rules, selectors, services
+from cunzhi.people.forms_regions import GridForm, RegionImportForm
+from cunzhi.regions import selectors as region_selectors
+from cunzhi.regions import services as region_services
 from cunzhi.regions.models import Level, Region
 
 IMPORT_DIR = "imports/regions"
@@ -51,7 +56,7 @@ def tree(request):
 
 def _region_or_404(user, code) -> Region:
     try:
-        region = selectors.region_by_code(code=code)
+        region = region_selectors.region_by_code(code=code)
     except Region.DoesNotExist:
         raise Http404 from None
     if not rules.can_view_region(user, region):
@@ -66,7 +71,7 @@ def detail(request, code):
     region = _region_or_404(user, code)
     is_village = region.level == Level.VILLAGE
     show_counts = rules.can_see_counts(user, region)
-    ancestors = selectors.region_ancestors(region)
+    ancestors = region_selectors.region_ancestors(region)
     for a in ancestors:
         a.viewable = rules.can_view_region(user, a)
     children = selectors.region_children(region=region) if region.level != Level.GROUP else []
@@ -104,7 +109,7 @@ def grid_new(request, code):
         return forbidden(request, _("Grids are drawn by the village committee or the county administrator."))
     form = GridForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        worker = people_selectors.user_by_phone(phone=form.cleaned_data["worker_phone"])
+        worker = selectors.user_by_phone(phone=form.cleaned_data["worker_phone"])
         if worker is None:
             form.add_error(
                 "worker_phone",
@@ -126,7 +131,7 @@ def grid_new(request, code):
 
 
 def _import_counties(user) -> list[Region]:
-    return selectors.counties_by_prefix(prefixes=rules.import_counties(user))
+    return region_selectors.counties_by_prefix(prefixes=rules.import_counties(user))
 
 
 def _drop_old_uploads(user) -> None:
@@ -157,7 +162,7 @@ def region_import(request):
         county = next(c for c in counties if c.code == form.cleaned_data["county"])
         upload = form.cleaned_data["file"]
         try:
-            created, errors = services.regions_import(
+            created, errors = region_services.regions_import(
                 actor=user, fileobj=upload, filename=upload.name, county=county, commit=False
             )
         except ValidationError as exc:
@@ -191,7 +196,7 @@ def _import_confirm(request, counties):
         return redirect("regions:import")
     try:
         with default_storage.open(data["f"], "rb") as fileobj:
-            created, errors = services.regions_import(
+            created, errors = region_services.regions_import(
                 actor=user, fileobj=fileobj, filename=data["n"], county=county, commit=True
             )
     except ValidationError as exc:

@@ -13,7 +13,6 @@ from ninja.pagination import paginate
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.people import selectors as people_selectors
-from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level
 
 router = Router(tags=["regions"])
@@ -99,5 +98,5 @@ def region_detail(request, code: str = Path(..., pattern=CODE_PATTERN)):
     if region is None:
         raise Http404
     region.visible_children = list(visible.filter(parent=region).select_related("parent"))
-    region.village_grids = region_selectors.village_grids(village=region) if region.level == Level.VILLAGE else []
+    region.village_grids = people_selectors.village_grids(village=region) if region.level == Level.VILLAGE else []
     return region

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from cunzhi.regions import views
+from cunzhi.people import views_regions as views
 
 app_name = "regions"
 # A region code is 12 digits (county, township, village) or 15 (villager group).
