@@ -8,8 +8,8 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Government services")
 
     def ready(self):
+        from cunzhi.core.jobs import register_job
         from cunzhi.notify.about import about_register
-        from cunzhi.notify.jobs import job_register
         from cunzhi.people.rules import office_cases_register
 
         from . import jobs, selectors
@@ -22,7 +22,7 @@ class ApplicationsConfig(AppConfig):
         )
         # An office sees the ID number and phone of the villagers whose applications it handles.
         office_cases_register(selectors.office_case_villagers)
-        job_register(
+        register_job(
             "applications.terminate_overdue",
             lambda: jobs.applications_terminate_overdue(),
             every_minutes=5,
@@ -31,13 +31,13 @@ class ApplicationsConfig(AppConfig):
                 "arrive by the deadline; record the broken commitment."
             ),
         )
-        job_register(
+        register_job(
             "applications.escalate_overdue",
             lambda: jobs.steps_escalate_overdue(),
             every_minutes=15,
             description=_("Flag overdue application steps and tell the office and the level above."),
         )
-        job_register(
+        register_job(
             "applications.supply_reminders",
             lambda: jobs.supply_reminders(),
             every_minutes=60,

@@ -9,8 +9,8 @@ class ConcernsConfig(AppConfig):
     verbose_name = _("Concerns")
 
     def ready(self):
+        from cunzhi.core.jobs import register_job
         from cunzhi.notify.about import about_register
-        from cunzhi.notify.jobs import job_register
         from cunzhi.people.rules import office_cases_register
 
         from . import selectors, services
@@ -19,7 +19,7 @@ class ConcernsConfig(AppConfig):
         about_register("concerns.concern", can_read=selectors.concern_readable, readable=selectors.concerns_readable)
         # An office sees the ID number and phone of the villagers whose concerns it handles.
         office_cases_register(selectors.office_case_villagers)
-        job_register(
+        register_job(
             "concerns.escalate",
             lambda: services.concerns_escalate_due(),
             every_minutes=getattr(settings, "CONCERNS_JOB_MINUTES", 5),

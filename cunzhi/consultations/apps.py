@@ -9,8 +9,8 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self):
         from cunzhi.consultations import selectors
+        from cunzhi.core.jobs import register_job
         from cunzhi.notify.about import about_register
-        from cunzhi.notify.jobs import job_register
 
         # Notices about a draft (opened, closed, filed) are for whoever may open the draft.
         about_register("consultations.draft", can_read=selectors.draft_readable, readable=selectors.drafts_readable)
@@ -20,7 +20,7 @@ class ConsultationsConfig(AppConfig):
 
             return drafts_open_and_close_due()
 
-        job_register(
+        register_job(
             "consultations.open_and_close",
             tick,
             every_minutes=5,

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -12,3 +13,14 @@ class CoreConfig(AppConfig):
 
         # Every domain's declared audit actions, so any page can label any event (core/events.py).
         autodiscover_modules("events")
+
+        from cunzhi.core import jobs
+
+        # The job keeps the name it had when the scheduler lived in notify: its runs are recorded under it,
+        # and a new name would show as "never ran" (a late-job warning) until its first daily run.
+        jobs.register_job(
+            "notify.prune_job_runs",
+            lambda: jobs.job_runs_prune(),
+            every_minutes=24 * 60,
+            description=_("Remove job-run records older than 30 days."),
+        )

@@ -8,13 +8,13 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Village meetings")
 
     def ready(self):
+        from cunzhi.core.jobs import register_job
         from cunzhi.meetings import selectors, services
-        from cunzhi.notify import jobs
         from cunzhi.notify.about import about_register
 
         # Meeting notices (and their reach, the door-to-door list) are for whoever may open the meeting.
         about_register("meetings.meeting", can_read=selectors.meeting_readable, readable=selectors.meetings_readable)
-        jobs.job_register(
+        register_job(
             "meetings.disclosure_retry",
             services.disclosure_retry,
             every_minutes=10,

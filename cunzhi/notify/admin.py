@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cunzhi.notify.models import ChannelPreference, Delivery, JobRun, Notice
+from cunzhi.notify.models import ChannelPreference, Delivery, Notice
 
 
 @admin.register(Notice)
@@ -23,9 +23,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 class ChannelPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "email_on", "sms_on", "quiet_start", "quiet_end"]
     raw_id_fields = ["user"]
-
-
-@admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
-    list_display = ["name", "slot", "started_at", "finished_at", "ok", "result"]
-    list_filter = ["name", "ok"]

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from cunzhi.core import jobs
+
 _memo: dict = {}
 
 
@@ -52,9 +54,7 @@ def late_jobs(request) -> list[str]:
 
     if not _remember(_user_key(user, "staff"), lambda: rules.has_role(user)):
         return []
-    from cunzhi.notify.jobs import jobs_late_names
-
-    return _remember(("late_jobs",), jobs_late_names)
+    return _remember(("late_jobs",), jobs.jobs_late_names)
 
 
 def notify(request):

@@ -155,27 +155,6 @@ class ChannelPreference(TimeStamped):
         verbose_name_plural = _("notification preferences")
 
 
-class JobRun(models.Model):
-    """One run of a periodic job in one time slot; unique, so several schedulers never run a slot twice."""
-
-    name = models.CharField(max_length=100)
-    slot = models.DateTimeField()
-    enqueued_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    ok = models.BooleanField(null=True)
-    error = models.TextField(blank=True)
-    result = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-slot", "name"]
-        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="jobrun_unique_slot")]
-        indexes = [models.Index(fields=["name", "ok", "-finished_at"], name="jobrun_last_ok")]
-
-    def __str__(self):
-        return f"{self.name}@{self.slot:%Y-%m-%d %H:%M}"
-
-
 class InboundStatus(models.TextChoices):
     HANDLED = "handled", _("Handled")
     WAITING = "waiting", _("Waiting for staff")

@@ -1,4 +1,4 @@
-"""Background work for notifications: delivery batches and periodic job runs (django-tasks)."""
+"""Background work for notifications: delivery batches, answers to texts (django-tasks). Periodic jobs run from core.jobs."""
 
 from django_tasks import task
 
@@ -9,14 +9,6 @@ from cunzhi.notify import services, sms
 def deliver_batch_task(*, token: str) -> dict:
     """Send one batch of deliveries (those claimed under `token`)."""
     return services.deliveries_send(token=token)
-
-
-@task()
-def job_run_task(*, run_id: int) -> str:
-    """Run one periodic job slot and record the outcome on its JobRun row."""
-    from cunzhi.notify.jobs import job_execute
-
-    return job_execute(run_id=run_id)
 
 
 @task()

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cunzhi.core import jobs
 from cunzhi.core.idnumbers import mask_phone
 from cunzhi.core.views import forbidden_saying
-from cunzhi.notify import jobs, rules, selectors, services
+from cunzhi.notify import rules, selectors, services
 from cunzhi.notify.forms import PreferenceForm
 from cunzhi.notify.models import Channel, ChannelPreference, Delivery, Notice
 from cunzhi.people import rules as people_rules

@@ -9,8 +9,8 @@ from django.utils import timezone
 from cunzhi.consultations import rules, selectors, services
 from cunzhi.consultations.models import Adoption, Comment, Draft, Outcome, Stance, Status, Visibility
 from cunzhi.consultations.tests.conftest import make_draft
+from cunzhi.core.jobs import JOBS
 from cunzhi.core.models import AuditEvent
-from cunzhi.notify.jobs import JOBS
 from cunzhi.notify.models import Channel, Delivery, Notice
 from cunzhi.people.models import AccessKind, DataAccess, Role, RoleAssignment
 from cunzhi.people.tests.factories import UserFactory, VillagerFactory

@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from cunzhi.core.jobs import JOBS
 from cunzhi.core.models import AuditEvent
 from cunzhi.core.periods import month_bounds, periods_between, previous_period, quarter_bounds
 from cunzhi.disclosure import services
 from cunzhi.disclosure.models import Approval, DueItem, Post, PostStatus, Schedule
-from cunzhi.notify.jobs import JOBS
 from cunzhi.notify.models import Delivery, Notice
 
 

@@ -7,13 +7,14 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from cunzhi.notify import jobs, services, transports
+from cunzhi.core import jobs
+from cunzhi.core.models import JobRun
+from cunzhi.notify import services, transports
 from cunzhi.notify.models import (
     Channel,
     ChannelPreference,
     Delivery,
     DeliveryStatus,
-    JobRun,
     Notice,
     Urgency,
 )
@@ -382,21 +383,6 @@ def test_scheduler_runs_each_slot_once_and_the_worker_records_it(settings):
     assert run.ok is True and run.finished_at and run.result.startswith("0 due")
     assert "notify.retry_due" not in jobs.jobs_late_names()
     assert "notify.retry_due" in jobs.jobs_late_names(now=now + dt.timedelta(minutes=10))
-
-
-def test_failing_job_is_recorded(db, monkeypatch):
-    def boom():
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setitem(
-        jobs.JOBS, "test.boom", jobs.Job("test.boom", dt.timedelta(minutes=1), boom, dt.timedelta(minutes=5))
-    )
-    run = JobRun.objects.create(name="test.boom", slot=timezone.now())
-    assert jobs.job_execute(run_id=run.pk) == "failed"
-    run.refresh_from_db()
-    assert run.ok is False and "database on fire" in run.error
-    status = {s["name"]: s for s in jobs.jobs_status()}
-    assert status["test.boom"]["late"] and status["test.boom"]["last"] == run
 
 
 def test_notify_test_command(world, settings, django_capture_on_commit_callbacks):

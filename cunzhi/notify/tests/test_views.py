@@ -7,10 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cunzhi.core import jobs
 from cunzhi.core.idnumbers import mask_phone
-from cunzhi.notify import jobs, services
+from cunzhi.core.models import JobRun
+from cunzhi.notify import services
 from cunzhi.notify.context_processors import _memo
-from cunzhi.notify.models import Channel, ChannelPreference, Delivery, DeliveryStatus, JobRun
+from cunzhi.notify.models import Channel, ChannelPreference, Delivery, DeliveryStatus
 
 SUBJECT = {"en": "Village meeting on Sunday", "zh-hans": "周日召开村民会议"}
 BODY = {"en": "Come to the hall at 9.", "zh-hans": "上午9点到村委会礼堂。"}

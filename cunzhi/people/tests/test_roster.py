@@ -798,7 +798,7 @@ def test_an_upload_left_unconfirmed_is_deleted_after_the_keeping_time(
 ):
     from django.utils import timezone
 
-    from cunzhi.notify.jobs import JOBS
+    from cunzhi.core.jobs import JOBS
 
     settings.ROSTER_FILE_KEEP_DAYS = 3
     User.objects.filter(pk=world.cadre_a.pk).update(language="zh-hans")

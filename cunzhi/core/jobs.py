@@ -1,5 +1,7 @@
 """Periodic jobs: a registry, the scheduler's tick, and each job's last successful run.
 
+Any app registers its jobs with `register_job(...)` from its AppConfig.ready(): notify its retries,
+people the roster files' expiry, the feature domains their deadlines; core knows none of them.
 `manage.py scheduler` calls `scheduler_tick` every minute. A job's time slot is written as a
 JobRun row that is unique per (job, slot), so several schedulers on several machines never run
 one slot twice; the worker then runs the job and records whether it succeeded. Jobs must be
@@ -11,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import ngettext
+from django_tasks import task
 
-from cunzhi.notify.models import JobRun
+from cunzhi.core.models import JobRun
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,10 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 
-def job_register(
+def register_job(
     name: str, func, *, every_minutes: int = 1, late_minutes: int | None = None, description: str = ""
 ) -> Job:
-    """Add a periodic job (other domains call this from their AppConfig.ready)."""
+    """Add a periodic job (apps call this from their AppConfig.ready)."""
     every = dt.timedelta(minutes=every_minutes)
     job = Job(
         name=name,
@@ -67,8 +71,6 @@ def slot_of(job: Job, now: dt.datetime) -> dt.datetime:
 
 def scheduler_tick(*, now=None) -> list[str]:
     """Enqueue every job whose current slot has not been claimed yet; returns the names enqueued."""
-    from cunzhi.notify.tasks import job_run_task
-
     now = now or timezone.now()
     started = []
     for job in JOBS.values():
@@ -102,6 +104,12 @@ def job_execute(*, run_id: int) -> str:
     return "ok" if run.ok else "failed"
 
 
+@task()
+def job_run_task(*, run_id: int) -> str:
+    """Run one periodic job slot and record the outcome on its JobRun row (enqueued by scheduler_tick)."""
+    return job_execute(run_id=run_id)
+
+
 def jobs_status(*, now=None) -> list[dict]:
     """For each job: its last successful run, its last run, and whether it is late."""
     now = now or timezone.now()
@@ -123,8 +131,6 @@ def job_runs_prune(*, days: int = 30) -> str:
 def jobs_late_names(*, now=None) -> list[str]:
     """Names of jobs whose last successful run is too old (or that never ran): one query."""
     now = now or timezone.now()
-    from django.db.models import Max
-
     last = dict(
         JobRun.objects.filter(name__in=list(JOBS), ok=True)
         .values("name")

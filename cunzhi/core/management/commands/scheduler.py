@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from cunzhi.notify.jobs import scheduler_tick
+from cunzhi.core.jobs import scheduler_tick
 
 
 class Command(BaseCommand):

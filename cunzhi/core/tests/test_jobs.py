@@ -1,0 +1,46 @@
+"""The periodic-job registry: a failing job is recorded, not lost (the scheduler's slots are tested with
+notify's retry job in notify/tests/test_services.py)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from cunzhi.core import jobs
+from cunzhi.core.models import JobRun
+
+
+def test_failing_job_is_recorded(db, monkeypatch):
+    def boom():
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setitem(
+        jobs.JOBS, "test.boom", jobs.Job("test.boom", dt.timedelta(minutes=1), boom, dt.timedelta(minutes=5))
+    )
+    run = JobRun.objects.create(name="test.boom", slot=timezone.now())
+    assert jobs.job_execute(run_id=run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.ok is False and "database on fire" in run.error
+    status = {s["name"]: s for s in jobs.jobs_status()}
+    assert status["test.boom"]["late"] and status["test.boom"]["last"] == run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_runs_keep_their_rows_when_the_model_moves_to_core():
+    before = [("notify", "0004_delivery_claim_before_send"), ("core", "0003_cache_table")]
+    after = [("core", "0004_jobrun_from_notify"), ("notify", "0007_jobrun_to_core")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("notify", "JobRun")
+    run = old.objects.create(name="notify.retry_due", slot=timezone.now(), ok=True)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    moved = executor.loader.project_state(after).apps.get_model("core", "JobRun").objects.get()
+    assert (moved.pk, moved.name, moved.ok) == (run.pk, "notify.retry_due", True)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # leave the database as the other tests expect
