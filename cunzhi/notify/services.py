@@ -223,7 +223,7 @@ def notice_send(
         notice.save(update_fields=["recipient_count", "updated_at"])
         audit_record(
             actor=sender,
-            action="notice.send",
+            action=NotifyEvent.NOTICE_SEND,
             obj=notice,
             region_code=region_code,
             after={"kind": kind, "recipients": notice.recipient_count, "deliveries": len(rows)},
@@ -493,7 +493,7 @@ def notice_resend(*, notice: Notice, actor, now=None) -> int:
             notice=notice, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PERMANENT_FAILURE]
         )
         count = rows.update(status=DeliveryStatus.PENDING, tries=0, next_try_at=now, claimed_by="")
-        audit_record(actor=actor, action="notice.resend", obj=notice, after={"deliveries": count})
+        audit_record(actor=actor, action=NotifyEvent.NOTICE_RESEND, obj=notice, after={"deliveries": count})
     if count:
         deliveries_enqueue_due(now=now)
     return count
@@ -524,7 +524,7 @@ def preference_save(
     pref.save()
     audit_record(
         actor=user,
-        action="notify.preference",
+        action=NotifyEvent.NOTIFY_PREFERENCE,
         obj=pref,
         before=before,
         after={"email_on": email_on, "sms_on": sms_on, "quiet": f"{quiet_start}-{quiet_end}"},
