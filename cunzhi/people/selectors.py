@@ -336,7 +336,7 @@ def scope_regions_q(user) -> Q:
     own = rules.own_villager(user)
     if own is not None:
         code = own.region_code
-        # Same line as people.selectors.regions_visible and rules.can_view_region.
+        # Same line as regions_visible (above) and rules.can_view_region.
         q |= Q(code__startswith=code) | Q(code=code[:9] + "000") | Q(code=code[:6] + "000000")
     return q
 
