@@ -1,4 +1,7 @@
-"""Background work for notifications: delivery batches, answers to texts (django-tasks). Periodic jobs run from core.jobs."""
+"""Background work for notifications: delivery batches, answers to texts (django-tasks).
+
+Periodic jobs run from core.jobs.
+"""
 
 from django_tasks import task
 
