@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify", "0006_inbound_sms_and_consent"),
+        ("notify", "0008_notice_reply_code"),
         ("core", "0004_jobrun_from_notify"),
     ]
 
