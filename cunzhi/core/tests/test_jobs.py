@@ -30,7 +30,7 @@ def test_failing_job_is_recorded(db, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_job_runs_keep_their_rows_when_the_model_moves_to_core():
     before = [("notify", "0004_delivery_claim_before_send"), ("core", "0003_cache_table")]
-    after = [("core", "0004_jobrun_from_notify"), ("notify", "0009_jobrun_to_core")]
+    after = [("core", "0004_jobrun_from_notify"), ("notify", "0010_jobrun_to_core")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("notify", "JobRun")

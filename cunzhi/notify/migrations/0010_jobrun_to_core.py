@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify", "0008_notice_reply_code"),
+        ("notify", "0009_door_visit"),
         ("core", "0004_jobrun_from_notify"),
     ]
 
