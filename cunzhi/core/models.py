@@ -66,5 +66,5 @@ class JobRun(models.Model):
         constraints = [models.UniqueConstraint(fields=["name", "slot"], name="jobrun_unique_slot")]
         indexes = [models.Index(fields=["name", "ok", "-finished_at"], name="jobrun_last_ok")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name}@{self.slot:%Y-%m-%d %H:%M}"
