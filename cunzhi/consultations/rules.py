@@ -81,7 +81,7 @@ def commenters(user: AnyUser, draft: Draft) -> list[tuple[Villager, Delegation |
     if they live in scope, and every villager in scope who delegated consultations to them."""
     out: list[tuple[Villager, Delegation | None]] = []
     own = own_villager(user)
-    if villager_in_scope(own, draft):
+    if own is not None and villager_in_scope(own, draft):  # `is not None` for mypy: the call checks it too
         out.append((own, None))
     for d in delegated_villagers(user):
         if villager_in_scope(d.villager, draft) and (own is None or d.villager_id != own.pk):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def about_register(label: str, *, can_read: Callable[[Any, int], bool], readable
     READERS[label] = Reader(can_read=can_read, readable=readable)
 
 
-def about_label(obj) -> str:
+def about_label(obj: Model) -> str:
     return obj._meta.label_lower
 
 

@@ -12,17 +12,19 @@ work: being one of its recipients is not enough.
 
 from cunzhi.notify import selectors
 from cunzhi.notify.about import about_reader
+from cunzhi.notify.models import Notice
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Role
 
 ANNOUNCEMENT = "announcement"
 
 
-def _authenticated(user) -> bool:
+def _authenticated(user: AnyUser) -> bool:
     return getattr(user, "is_authenticated", False)
 
 
-def reads_for_work(user, notice) -> bool:
+def reads_for_work(user: AnyUser, notice: Notice) -> bool:
     """The sender; staff of the region for an announcement; whoever may read what the notice is about."""
     if not _authenticated(user):
         return False
@@ -37,7 +39,7 @@ def reads_for_work(user, notice) -> bool:
     return False
 
 
-def can_read(user, notice) -> bool:
+def can_read(user: AnyUser, notice: Notice) -> bool:
     if not _authenticated(user):
         return False
     return (
@@ -47,20 +49,20 @@ def can_read(user, notice) -> bool:
     )
 
 
-def can_view_report(user, notice) -> bool:
+def can_view_report(user: AnyUser, notice: Notice) -> bool:
     """Staff who may read the notice for their work see who it reached."""
     return can_list_notices(user) and reads_for_work(user, notice)
 
 
-def can_resend(user, notice) -> bool:
+def can_resend(user: AnyUser, notice: Notice) -> bool:
     return can_view_report(user, notice)
 
 
-def can_list_notices(user) -> bool:
+def can_list_notices(user: AnyUser) -> bool:
     return people_rules.has_role(user)
 
 
-def can_view_jobs(user) -> bool:
+def can_view_jobs(user: AnyUser) -> bool:
     return people_rules.has_role(user, people_rules.REGION_ADMIN_ROLES)
 
 
@@ -74,9 +76,9 @@ SMS_QUEUE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN
 DOOR_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})
 
 
-def can_record_door_visit(user, notice) -> bool:
+def can_record_door_visit(user: AnyUser, notice: Notice) -> bool:
     return people_rules.has_role(user, DOOR_ROLES) and can_view_report(user, notice)
 
 
-def can_view_sms_queue(user) -> bool:
+def can_view_sms_queue(user: AnyUser) -> bool:
     return people_rules.has_role(user, SMS_QUEUE_ROLES)

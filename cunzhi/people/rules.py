@@ -4,14 +4,17 @@ All checks read the user's roles once per request (cached on the user object), s
 asks the database for roles once, not once per row.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cunzhi.people.models import Delegation, DelegationScope, Role
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import Delegation, DelegationScope, Household, Role, User, Villager
 from cunzhi.regions.models import Level as RegionLevel
+from cunzhi.regions.models import Region
 
 # Roles that work with villagers' records (a villager representative is a villager role).
 STAFF_ROLES = frozenset(
@@ -32,39 +35,41 @@ OFFICE_ROLES = frozenset({Role.OFFICE_STAFF})
 # Domains that route cases to offices register a finder: office ids -> a queryset of the ids of the
 # villagers those offices have a case with (values_list of one column). people knows no feature domain;
 # the finders' querysets are read together in one UNION query.
-_CASE_FINDERS: list[Callable[[set[int]], QuerySet]] = []
+_CASE_FINDERS: list[Callable[[set[int]], QuerySet[Any, Any]]] = []
 
 
-def office_cases_register(finder: Callable[[set[int]], QuerySet]) -> None:
+def office_cases_register(finder: Callable[[set[int]], QuerySet[Any, Any]]) -> None:
     """Tell people how to find the villagers an office has a case with (called from a domain's ready())."""
     if finder not in _CASE_FINDERS:
         _CASE_FINDERS.append(finder)
 
 
-def role_rows(user) -> list[tuple[str, str, int | None]]:
+# The readers below also take None: services pass their actor, and the platform (None) holds no role.
+def role_rows(user: AnyUser | None) -> list[tuple[str, str, int | None]]:
     """(role, region prefix, office id) for every role the user holds; cached per user object."""
     if not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_cunzhi_roles", None)
+    assert isinstance(user, User)  # only an account is authenticated
+    cached: list[tuple[str, str, int | None]] | None = getattr(user, "_cunzhi_roles", None)
     if cached is None:
         cached = list(user.roles.values_list("role", "region_prefix", "office_id"))
-        user._cunzhi_roles = cached
+        vars(user)["_cunzhi_roles"] = cached  # the cache lives as long as the request's user object
     return cached
 
 
-def prefixes(user, roles=STAFF_ROLES) -> list[str]:
+def prefixes(user: AnyUser | None, roles: Collection[str] = STAFF_ROLES) -> list[str]:
     return sorted({prefix for role, prefix, _ in role_rows(user) if role in roles})
 
 
-def has_role(user, roles=STAFF_ROLES) -> bool:
+def has_role(user: AnyUser | None, roles: Collection[str] = STAFF_ROLES) -> bool:
     return bool(prefixes(user, roles))
 
 
-def in_scope(user, region_code: str, roles=STAFF_ROLES) -> bool:
+def in_scope(user: AnyUser | None, region_code: str, roles: Collection[str] = STAFF_ROLES) -> bool:
     return any(region_code.startswith(p) for p in prefixes(user, roles))
 
 
-def scope_q(user, roles=STAFF_ROLES, field: str = "region_code") -> Q:
+def scope_q(user: AnyUser | None, roles: Collection[str] = STAFF_ROLES, field: str = "region_code") -> Q:
     """A filter for list queries: rows whose region code lies under one of the user's regions."""
     ps = prefixes(user, roles)
     if not ps:
@@ -75,20 +80,22 @@ def scope_q(user, roles=STAFF_ROLES, field: str = "region_code") -> Q:
     return q
 
 
-def own_villager(user):
+def own_villager(user: AnyUser | None) -> Villager | None:
     """The user's own villager record, or None (staff from outside the county have none)."""
     if not getattr(user, "is_authenticated", False):
         return None
+    assert isinstance(user, User)  # only an account is authenticated
     try:
         return user.villager
     except ObjectDoesNotExist:
         return None
 
 
-def active_delegation(user, villager, scope: str):
+def active_delegation(user: AnyUser | None, villager: Villager | None, scope: str) -> Delegation | None:
     """The helper's active delegation from this villager covering `scope`, or None."""
     if not getattr(user, "is_authenticated", False):
         return None
+    assert isinstance(user, User)  # only an account is authenticated
     now = timezone.now()
     for d in Delegation.objects.filter(
         villager=villager, helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
@@ -98,11 +105,11 @@ def active_delegation(user, villager, scope: str):
     return None
 
 
-def is_self(user, villager) -> bool:
+def is_self(user: AnyUser, villager: Villager) -> bool:
     return getattr(user, "is_authenticated", False) and villager.user_id == user.pk
 
 
-def can_view_villager(user, villager) -> bool:
+def can_view_villager(user: AnyUser, villager: Villager) -> bool:
     return (
         is_self(user, villager)
         or in_scope(user, villager.region_code)
@@ -110,15 +117,15 @@ def can_view_villager(user, villager) -> bool:
     )
 
 
-def office_ids(user) -> set[int]:
+def office_ids(user: AnyUser) -> set[int]:
     """Offices the user works in (office staff roles), from the cached role rows."""
     return {office for role, _p, office in role_rows(user) if role in OFFICE_ROLES and office}
 
 
-def office_case_villager_ids(user) -> frozenset[int]:
+def office_case_villager_ids(user: AnyUser) -> frozenset[int]:
     """Ids of the villagers whose case one of the user's offices handles: one query, the first time it
     is asked for this user object (a list page asks once, not once per row)."""
-    cached = getattr(user, "_cunzhi_office_cases", None)
+    cached: frozenset[int] | None = getattr(user, "_cunzhi_office_cases", None)
     if cached is None:
         offices = office_ids(user)
         found: set[int] = set()
@@ -126,16 +133,16 @@ def office_case_villager_ids(user) -> frozenset[int]:
             first, *rest = [finder(offices).order_by() for finder in _CASE_FINDERS]
             found = {pk for pk in (first.union(*rest) if rest else first) if pk is not None}
         cached = frozenset(found)
-        user._cunzhi_office_cases = cached
+        vars(user)["_cunzhi_office_cases"] = cached  # per request's user object, as role_rows
     return cached
 
 
-def has_office_case(user, villager) -> bool:
+def has_office_case(user: AnyUser, villager: Villager) -> bool:
     """Office staff of the villager's region whose office handles a case of this villager."""
     return in_scope(user, villager.region_code, OFFICE_ROLES) and villager.pk in office_case_villager_ids(user)
 
 
-def can_see_full_id(user, villager) -> bool:
+def can_see_full_id(user: AnyUser, villager: Villager) -> bool:
     """The villager; roster keepers of the region; an office handling the villager's case."""
     return (
         is_self(user, villager)
@@ -144,7 +151,7 @@ def can_see_full_id(user, villager) -> bool:
     )
 
 
-def can_see_full_phone(user, villager) -> bool:
+def can_see_full_phone(user: AnyUser, villager: Villager) -> bool:
     """The villager themself, or someone who needs to call them: a village role of their region, or
     an office handling their case."""
     return (
@@ -152,7 +159,7 @@ def can_see_full_phone(user, villager) -> bool:
     )
 
 
-def can_view_household(user, household) -> bool:
+def can_view_household(user: AnyUser, household: Household) -> bool:
     """Staff whose scope holds the household, or one of its own members."""
     if in_scope(user, household.region_code):
         return True
@@ -160,16 +167,16 @@ def can_view_household(user, household) -> bool:
     return own is not None and own.household_id == household.pk
 
 
-def can_manage_roster(user, village) -> bool:
+def can_manage_roster(user: AnyUser, village: Region) -> bool:
     return in_scope(user, village.code, ROSTER_ROLES)
 
 
-def can_export_roster(user, village) -> bool:
+def can_export_roster(user: AnyUser, village: Region) -> bool:
     """Staff who may list a village's villagers may export them; masking follows FULL_ID_ROLES and PHONE_ROLES."""
     return in_scope(user, village.code)
 
 
-def can_admin_regions(user) -> bool:
+def can_admin_regions(user: AnyUser) -> bool:
     return has_role(user, REGION_ADMIN_ROLES)
 
 
@@ -179,7 +186,7 @@ def can_admin_regions(user) -> bool:
 GRID_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.COUNTY_ADMIN})
 
 
-def can_view_region(user, region) -> bool:
+def can_view_region(user: AnyUser, region: Region) -> bool:
     """Staff see their regions' subtrees; a villager sees their own line: county, township, village, groups.
 
     The same rule as people.selectors.regions_visible (lists and API).
@@ -190,31 +197,31 @@ def can_view_region(user, region) -> bool:
     return own is not None and (region.code.startswith(own.region_code) or own.region_code.startswith(region.prefix))
 
 
-def can_see_counts(user, region) -> bool:
+def can_see_counts(user: AnyUser, region: Region) -> bool:
     """Head counts are working figures for staff of the region."""
     return in_scope(user, region.code, STAFF_ROLES)
 
 
-def can_create_grid(user, village) -> bool:
+def can_create_grid(user: AnyUser, village: Region) -> bool:
     return village.level == RegionLevel.VILLAGE and in_scope(user, village.code, GRID_ROLES)
 
 
-def import_counties(user) -> list[str]:
+def import_counties(user: AnyUser) -> list[str]:
     """County prefixes (6 digits) into which the user may import regions."""
     return [p for p in prefixes(user, REGION_ADMIN_ROLES) if len(p) == 6]
 
 
-def can_import_regions(user, county=None) -> bool:
+def can_import_regions(user: AnyUser, county: Region | None = None) -> bool:
     counties = import_counties(user)
     return bool(counties) if county is None else (county.level == RegionLevel.COUNTY and county.prefix in counties)
 
 
-def can_grant_delegation(user, villager) -> bool:
+def can_grant_delegation(user: AnyUser, villager: Villager) -> bool:
     """Only the villager grants a delegation of their own affairs."""
     return is_self(user, villager)
 
 
-def can_revoke_delegation(user, delegation) -> bool:
+def can_revoke_delegation(user: AnyUser, delegation: Delegation) -> bool:
     """The villager revokes; the helper may also give a delegation up."""
     return is_self(user, delegation.villager) or (
         getattr(user, "is_authenticated", False) and delegation.helper_id == user.pk

@@ -1,7 +1,9 @@
 """Writes for the region tree: creating regions, importing them from a spreadsheet. Grids are people's."""
 
 import re
+from typing import Any, BinaryIO
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,6 +17,10 @@ from cunzhi.regions.models import PARENT_LEVEL, Level, Region, level_of_code, re
 
 GROUP_CODE_RE = re.compile(r"^\d{15}$")
 
+# Who acts: an account, or None for the platform. regions sits below people (DESIGN.md layers), so it
+# cannot name people.actors.Actor; AbstractBaseUser is what core.audit takes.
+Actor = AbstractBaseUser | None
+
 
 def region_code_problems(*, code: str, level: str, parent: Region | None) -> list[str]:
     """Why this code cannot name a region at this level under this parent (empty if it can). Format only."""
@@ -23,15 +29,16 @@ def region_code_problems(*, code: str, level: str, parent: Region | None) -> lis
             return [_("A villager group's code is its village's 12-digit code followed by 3 digits.")]
     elif not AREA_CODE_RE.match(code or ""):
         return [_("An area code has exactly 12 digits.")]
-    shape_ok = {
+    shapes: dict[str, bool] = {
         Level.COUNTY: code[6:] == "000000",
         Level.TOWNSHIP: code[6:9] != "000" and code[9:] == "000",
         Level.VILLAGE: code[9:12] != "000",
         Level.GROUP: code[12:] != "000",
-    }.get(level, False)
+    }
+    shape_ok = shapes.get(level, False)  # `level` may be any string here
     if not shape_ok:
         return [_("This code does not have the shape of a %(level)s code.") % {"level": Level(level).label}]
-    wanted = PARENT_LEVEL.get(level)
+    wanted = PARENT_LEVEL.get(Level(level))  # level is valid here: shape_ok was False otherwise
     if wanted:
         if parent is None or parent.level != wanted:
             return [
@@ -46,7 +53,7 @@ def region_code_problems(*, code: str, level: str, parent: Region | None) -> lis
     return []
 
 
-def region_create(*, actor, code: str, name: str, level: str, parent: Region | None = None) -> Region:
+def region_create(*, actor: Actor, code: str, name: str, level: str, parent: Region | None = None) -> Region:
     """Add a region to the tree after checking its code's format against its parent."""
     problems = region_code_problems(code=code, level=level, parent=parent)
     if problems:
@@ -86,7 +93,9 @@ LEVEL_WORDS = {
 MAX_IMPORT_ERRORS = 500
 
 
-def regions_import(*, actor, fileobj, filename: str, county: Region, commit: bool = True) -> tuple[int, list[dict]]:
+def regions_import(
+    *, actor: Actor, fileobj: BinaryIO, filename: str, county: Region, commit: bool = True
+) -> tuple[int, list[dict[str, Any]]]:
     """Import townships, villages and groups under a county from CSV/XLSX (code, name[, parent, level]).
 
     All-or-nothing: returns (created, errors); with any error nothing is written. A file that cannot
@@ -101,14 +110,15 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
             _("The first row must name the columns; missing: %(cols)s.") % {"cols": join_list(missing)}
         )
     name_max = Region._meta.get_field("name").max_length
+    assert name_max is not None  # Region.name is a CharField with a max_length
     existing = {r.code: r for r in Region.objects.filter(prefix__startswith=county.prefix)}
-    planned: list[tuple[dict, str]] = []
-    errors: list[dict] = []
+    planned: list[tuple[dict[str, Any], str]] = []
+    errors: list[dict[str, Any]] = []
     seen: set[str] = set()
     failed_codes: set[str] = set()
     hidden = 0
 
-    def fail(row, field, message):
+    def fail(row: dict[str, Any], field: str, message: str) -> None:
         nonlocal hidden
         failed_codes.add(row.get("code", ""))
         if len(errors) < MAX_IMPORT_ERRORS:
@@ -145,7 +155,7 @@ def regions_import(*, actor, fileobj, filename: str, county: Region, commit: boo
         seen.add(code)
         planned.append((row, level))
     # Parents may come later in the file: create level by level.
-    order = [Level.TOWNSHIP, Level.VILLAGE, Level.GROUP]
+    order: list[str] = [Level.TOWNSHIP, Level.VILLAGE, Level.GROUP]
     planned.sort(key=lambda item: (order.index(item[1]), item[0]["code"]))
     created = 0
     with transaction.atomic():
