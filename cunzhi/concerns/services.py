@@ -536,6 +536,7 @@ def concern_submit(
         concern.save()
         _photos_store(files, concern=concern, user=concern.raised_by)
         if on_behalf is not None:
+            assert actor is not None  # on_behalf is set only when the actor holds a delegation
             delegation_use(
                 helper=actor,
                 villager=on_behalf,

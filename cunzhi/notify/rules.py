@@ -10,17 +10,20 @@ Staff see a notice's reach (report, door-to-door list, re-sending) when they may
 work: being one of its recipients is not enough.
 """
 
+from typing import TypeGuard
+
 from cunzhi.notify import selectors
 from cunzhi.notify.about import about_reader
 from cunzhi.notify.models import Notice
 from cunzhi.people import rules as people_rules
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import Role
+from cunzhi.people.models import Role, User
 
 ANNOUNCEMENT = "announcement"
 
 
-def _authenticated(user: AnyUser) -> bool:
+def _authenticated(user: AnyUser) -> TypeGuard[User]:
+    """An account logged in (TypeGuard: mypy then knows `user` is a User)."""
     return getattr(user, "is_authenticated", False)
 
 

@@ -1,7 +1,11 @@
 """Reads for notifications: the inbox, the notice report, the people not reached."""
 
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cunzhi.core.figures import as_rates, grouped
@@ -17,10 +21,11 @@ from cunzhi.notify.models import (
     Notice,
 )
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Delegation, DelegationScope, User, Villager
 
 
-def inbox_items(*, user):
+def inbox_items(*, user: User) -> QuerySet[Delivery]:
     """The user's inbox items, newest first, with their notice (one query per page)."""
     return (
         Delivery.objects.filter(recipient=user, channel=Channel.INBOX)
@@ -29,12 +34,12 @@ def inbox_items(*, user):
     )
 
 
-def is_recipient(*, user, notice: Notice) -> bool:
+def is_recipient(*, user: User, notice: Notice) -> bool:
     """The user was sent the notice (or a helper's copy of it)."""
     return Delivery.objects.filter(notice=notice, recipient=user).exists()
 
 
-def helps_a_recipient(*, user, notice: Notice) -> bool:
+def helps_a_recipient(*, user: User, notice: Notice) -> bool:
     """The user holds an active "notices" delegation from a villager the notice was sent to."""
     now = timezone.now()
     recipients = Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("recipient")
@@ -44,7 +49,7 @@ def helps_a_recipient(*, user, notice: Notice) -> bool:
     return any(DelegationScope.NOTICES in (s or []) for s in scopes)
 
 
-def notices_visible(*, user):
+def notices_visible(*, user: AnyUser) -> QuerySet[Notice]:
     """Notices a staff member may read for their work (notify.rules.reads_for_work), newest first:
     those they sent, announcements to their regions, and those about objects they may list."""
     if not getattr(user, "is_authenticated", False):
@@ -67,7 +72,7 @@ def reached_q() -> Q:
     return Q(channel=Channel.EMAIL, status=DeliveryStatus.SENT) | sms | Q(channel=Channel.INBOX, read_at__isnull=False)
 
 
-def notice_report(*, notice: Notice) -> dict:
+def notice_report(*, notice: Notice) -> dict[str, Any]:
     """Counts per channel and status, and how many people were reached by any channel."""
     rows = (
         Delivery.objects.filter(notice=notice, copy_for__isnull=True)
@@ -78,7 +83,9 @@ def notice_report(*, notice: Notice) -> dict:
             twice=Count("id", filter=Q(interrupted__gt=0)),
         )
     )
-    channels = {c: {"label": label, "total": 0, "statuses": {}, "read": 0} for c, label in Channel.choices}
+    channels: dict[str, dict[str, Any]] = {
+        c: {"label": label, "total": 0, "statuses": {}, "read": 0} for c, label in Channel.choices
+    }
     # Sent again after a worker stopped mid-send: the person may have had the message twice.
     sent_twice = 0
     for r in rows:
@@ -115,7 +122,7 @@ def notice_report(*, notice: Notice) -> dict:
     }
 
 
-def not_reached(*, notice: Notice):
+def not_reached(*, notice: Notice) -> QuerySet[User]:
     """People the notice reached on no channel and nobody has told in person yet, with their villager
     record and the last door-to-door tick (`door_outcome`, `door_at`: "not at home" and when).
 
@@ -140,7 +147,7 @@ def not_reached(*, notice: Notice):
     )
 
 
-def failures(*, notice: Notice):
+def failures(*, notice: Notice) -> QuerySet[Delivery]:
     """Deliveries that failed (waiting for a retry or for good), with the error, for staff."""
     return (
         Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PERMANENT_FAILURE])
@@ -149,7 +156,7 @@ def failures(*, notice: Notice):
     )
 
 
-def inbound_waiting(*, user, roles):
+def inbound_waiting(*, user: AnyUser, roles: Collection[str]) -> QuerySet[InboundSms]:
     """Texts from phones waiting for staff, in the regions where the user holds one of `roles`, oldest first."""
     return InboundSms.objects.filter(people_rules.scope_q(user, roles), status=InboundStatus.WAITING).order_by(
         "received_at", "id"
@@ -170,7 +177,9 @@ def senders(*, phones: set[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
-def figures_reach(*, prefix, length, start, end):
+def figures_reach(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
     """People reached (e-mail or text accepted, or inbox item opened) of those a notice was meant for."""
     sent_elsewhere = Delivery.objects.filter(
         notice=OuterRef("notice"),

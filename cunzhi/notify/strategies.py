@@ -6,7 +6,10 @@ recipient's preferences; helpers with an active "notices" delegation get a copy.
 """
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cunzhi.notify.models import Channel, default_quiet
@@ -30,13 +33,15 @@ class Strategy:
     kind = ""
     helper_copies = True
 
-    def recipients(self, **params):
+    def recipients(self, **params: Any) -> QuerySet[User]:
         """A queryset of User: who is told."""
         raise NotImplementedError
 
-    def channels(self, row: dict, *, urgent: bool, now: dt.datetime) -> list[tuple[str, str, dt.datetime | None]]:
+    def channels(
+        self, row: dict[str, Any], *, urgent: bool, now: dt.datetime
+    ) -> list[tuple[str, str, dt.datetime | None]]:
         """(channel, address, first try time) for one recipient row; the inbox always."""
-        out = [(Channel.INBOX, "", None)]
+        out: list[tuple[str, str, dt.datetime | None]] = [(Channel.INBOX, "", None)]
         if row["email"] and row["notify_pref__email_on"] is not False:
             out.append((Channel.EMAIL, row["email"], now))
         if row["phone"] and row["notify_pref__sms_on"] is not False:
@@ -48,12 +53,13 @@ class Strategy:
             out.append((Channel.SMS, row["phone"], later or now))
         return out
 
-    def plan(self, *, urgent: bool, now=None, **params) -> list[dict]:
+    def plan(self, *, urgent: bool, now: dt.datetime | None = None, **params: Any) -> list[dict[str, Any]]:
         """Every delivery to create: dicts of recipient_id, copy_for_id, channel, address, language, next_try_at."""
         now = now or timezone.now()
         users = self.recipients(**params).filter(is_active=True)
         rows = list(users.values(*RECIPIENT_FIELDS))
-        planned, seen = [], set()
+        planned: list[dict[str, Any]] = []
+        seen: set[tuple[int, str]] = set()
         for row in rows:
             for channel, address, when in self.channels(row, urgent=urgent, now=now):
                 seen.add((row["id"], channel))
@@ -71,8 +77,10 @@ class Strategy:
             planned += self._helper_copies(users, urgent=urgent, now=now, seen=seen)
         return planned
 
-    def _helper_copies(self, users, *, urgent, now, seen) -> list[dict]:
-        pairs = {}  # helper id -> the first villager account they get a copy for
+    def _helper_copies(
+        self, users: QuerySet[User], *, urgent: bool, now: dt.datetime, seen: set[tuple[int, str]]
+    ) -> list[dict[str, Any]]:
+        pairs: dict[int, int] = {}  # helper id -> the first villager account they get a copy for
         for helper_id, villager_user_id, scopes in Delegation.objects.filter(
             villager__user__in=users.values("pk"), revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
         ).values_list("helper_id", "villager__user_id", "scopes"):
@@ -80,7 +88,7 @@ class Strategy:
                 pairs.setdefault(helper_id, villager_user_id)
         if not pairs:
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         # One copy per helper and channel (unique per notice); a helper who is a recipient already
         # gets nothing more on the channels they already have.
         for row in User.objects.filter(pk__in=list(pairs), is_active=True).values(*RECIPIENT_FIELDS):
@@ -105,9 +113,17 @@ class DirectStrategy(Strategy):
 
     kind = "direct"
 
-    def recipients(self, *, users=None, user_ids=None, **_ignored):
+    def recipients(
+        self,
+        *,
+        users: QuerySet[User] | Iterable[User] | None = None,
+        user_ids: Iterable[int] | None = None,
+        **_ignored: Any,
+    ) -> QuerySet[User]:
         if users is not None:
-            return users if hasattr(users, "values") else User.objects.filter(pk__in=[u.pk for u in users])
+            if isinstance(users, QuerySet):  # a queryset as it is; otherwise a list of accounts
+                return users
+            return User.objects.filter(pk__in=[u.pk for u in users])
         return User.objects.filter(pk__in=user_ids or [])
 
 
@@ -116,7 +132,10 @@ class AnnouncementStrategy(Strategy):
 
     kind = "announcement"
 
-    def recipients(self, *, region_code: str, **_ignored):
+    # region_code is required, but a default keeps the signature compatible with Strategy.recipients.
+    def recipients(self, *, region_code: str | None = None, **_ignored: Any) -> QuerySet[User]:
+        if region_code is None:
+            raise TypeError("AnnouncementStrategy.recipients() needs region_code")
         from cunzhi.regions.models import Region
 
         prefix = Region.objects.values_list("prefix", flat=True).get(code=region_code)

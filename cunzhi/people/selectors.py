@@ -1,13 +1,15 @@
 """Reads for people. Every list is filtered by the reader's scope and runs a fixed number of queries."""
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.people import rules
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import (
     ADULT_AGE,
     DataAccess,
@@ -17,6 +19,7 @@ from cunzhi.people.models import (
     Office,
     RoleAssignment,
     RosterImport,
+    User,
     Villager,
 )
 from cunzhi.regions.models import PREFIX_LENGTH, Region
@@ -34,13 +37,13 @@ def adult_cutoff(day: dt.date | None = None) -> dt.date:
 
 def villagers_visible(
     *,
-    user,
+    user: AnyUser,
     search: str = "",
     region: Region | None = None,
     group: Region | None = None,
     living_away: bool | None = None,
     adult: bool | None = None,
-):
+) -> QuerySet[Villager]:
     """Villagers the user may list; `search` matches name, pinyin or phone; filters are optional."""
     qs = Villager.objects.filter(rules.scope_q(user)).select_related("village", "group", "household")
     if region is not None:
@@ -62,7 +65,7 @@ def villagers_visible(
     return qs
 
 
-def households_visible(*, user, region: Region | None = None, search: str = ""):
+def households_visible(*, user: AnyUser, region: Region | None = None, search: str = "") -> QuerySet[Household]:
     """Households in the user's scope with their member count; `search` matches number or address."""
     qs = (
         Household.objects.filter(rules.scope_q(user))
@@ -78,7 +81,7 @@ def households_visible(*, user, region: Region | None = None, search: str = ""):
     return qs
 
 
-def household_members(*, household):
+def household_members(*, household: Household) -> list[Villager]:
     """Members of a household, the representative first, then by birth date."""
     return sorted(
         Villager.objects.filter(household=household).select_related("group"),
@@ -86,18 +89,18 @@ def household_members(*, household):
     )
 
 
-def villager_with_relations(*, public_id: str):
+def villager_with_relations(*, public_id: str) -> Villager:
     """One villager with everything the record page shows, in one query (or DoesNotExist)."""
     return Villager.objects.select_related(
         "village__parent", "group", "grid__worker", "household__representative", "user"
     ).get(public_id=public_id)
 
 
-def household_with_relations(*, public_id: str):
+def household_with_relations(*, public_id: str) -> Household:
     return Household.objects.select_related("village__parent", "group", "representative").get(public_id=public_id)
 
 
-def offices_visible(*, user):
+def offices_visible(*, user: AnyUser) -> QuerySet[Office]:
     """Offices serving the user's regions: those inside their scope and those above it (township, county)."""
     ps = rules.prefixes(user)
     if not ps:
@@ -120,7 +123,7 @@ def offices_visible(*, user):
     )
 
 
-def _count(qs, key: str):
+def _count(qs: QuerySet[Any], key: str) -> Coalesce:
     """A correlated COUNT subquery on an indexed foreign key: one query for a whole list, not one per row.
 
     (A JOIN with GROUP BY would group every row in scope before paginating: slow at county scale.)
@@ -131,10 +134,10 @@ def _count(qs, key: str):
     )
 
 
-def village_count_annotations() -> dict:
+def village_count_annotations() -> dict[str, Expression]:
     """Subquery annotations for a Region queryset: villagers, households and people living away per village."""
 
-    def count(qs):
+    def count(qs: QuerySet[Any]) -> Coalesce:
         return _count(qs, "village")
 
     return {
@@ -144,10 +147,10 @@ def village_count_annotations() -> dict:
     }
 
 
-def group_count_annotations() -> dict:
+def group_count_annotations() -> dict[str, Expression]:
     """Subquery annotations for villager groups: villagers and households in each group."""
 
-    def count(qs):
+    def count(qs: QuerySet[Any]) -> Coalesce:
         return _count(qs, "group")
 
     return {
@@ -157,7 +160,7 @@ def group_count_annotations() -> dict:
     }
 
 
-def grid_count_annotations() -> dict:
+def grid_count_annotations() -> dict[str, Expression]:
     """Subquery annotation for grids: how many villagers each grid covers."""
     qs = Villager.objects.filter(grid=OuterRef("pk")).order_by().values("grid").annotate(c=Count("pk")).values("c")
     return {"villager_count": Coalesce(Subquery(qs[:1], output_field=IntegerField()), Value(0))}
@@ -177,14 +180,12 @@ def villager_counts_by_prefix(*, prefix: str, length: int) -> dict[str, int]:
     return {row["part"]: row["c"] for row in rows}
 
 
-def user_by_phone(*, phone: str):
+def user_by_phone(*, phone: str) -> User | None:
     """The active account with this mobile number, or None."""
-    from cunzhi.people.models import User
-
     return User.objects.filter(phone=normalize_phone(phone), is_active=True).first()
 
 
-def regions_visible(*, user, level: str | None = None):
+def regions_visible(*, user: AnyUser, level: str | None = None) -> QuerySet[Region]:
     """Regions in the user's scope (a villager sees their own village's line of the tree)."""
     ps = rules.prefixes(user)
     own = rules.own_villager(user)
@@ -201,28 +202,29 @@ def regions_visible(*, user, level: str | None = None):
 
 def _ancestor_ids(region: Region) -> list[int]:
     ids = []
-    node = region
+    node: Region | None = region
     while node is not None:
         ids.append(node.pk)
         node = node.parent
     return ids
 
 
-def delegations_granted(*, villager):
+def delegations_granted(*, villager: Villager) -> QuerySet[Delegation]:
     return Delegation.objects.filter(villager=villager).select_related("helper")
 
 
-def delegations_held(*, user):
+def delegations_held(*, user: User) -> QuerySet[Delegation]:
     return Delegation.objects.filter(helper=user).select_related("villager", "villager__village")
 
 
-def villagers_helped(*, user, scope: str) -> list[Villager]:
+def villagers_helped(*, user: AnyUser, scope: str) -> list[Villager]:
     """Villagers who gave this user a delegation in force now covering `scope`, with their village.
 
     Every page that acts "for whom?" (raise a concern, apply for a service) offers these beside the
     user's own record, so one helper sees the same choice everywhere."""
     if not getattr(user, "is_authenticated", False):
         return []
+    assert isinstance(user, User)  # only an account is authenticated
     now = timezone.now()
     out: list[Villager] = []
     for d in (
@@ -235,7 +237,7 @@ def villagers_helped(*, user, scope: str) -> list[Villager]:
     return out
 
 
-def for_whom(*, user, key: str, scope: str) -> Villager | None:
+def for_whom(*, user: AnyUser, key: str, scope: str) -> Villager | None:
     """The villager a "?for=" choice names, if the user may act for them in `scope`: themselves or a
     villager who delegated `scope` to them; None otherwise (pages answer 404, as for any hidden record)."""
     own = rules.own_villager(user)
@@ -244,12 +246,12 @@ def for_whom(*, user, key: str, scope: str) -> Villager | None:
     return next((v for v in villagers_helped(user=user, scope=scope) if v.public_id == key), None)
 
 
-def delegation_by_public_id(*, public_id: str):
+def delegation_by_public_id(*, public_id: str) -> Delegation | None:
     """One delegation with both parties, or None."""
     return Delegation.objects.select_related("villager", "helper").filter(public_id=public_id).first()
 
 
-def own_villager_with_relations(*, user):
+def own_villager_with_relations(*, user: User) -> Villager | None:
     """The user's own villager record with village, group, household and grid loaded, or None."""
     return (
         Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
@@ -258,32 +260,32 @@ def own_villager_with_relations(*, user):
     )
 
 
-def data_accesses(*, villager, limit: int | None = 50):
+def data_accesses(*, villager: Villager, limit: int | None = 50) -> QuerySet[DataAccess]:
     """Who read or used the villager's data, newest first (all of it when limit is None, for paging)."""
     qs = DataAccess.objects.filter(subject=villager)
     return qs if limit is None else qs[:limit]
 
 
-def adults_in(*, region: Region, on=None):
+def adults_in(*, region: Region, on: dt.date | None = None) -> QuerySet[Villager]:
     """Villagers aged 18 or more on a day (default today): derived from birth dates, never typed."""
     return Villager.objects.filter(region_code__startswith=region.prefix, birth_date__lte=adult_cutoff(on))
 
 
-def roles_of(*, user):
+def roles_of(*, user: User) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(user=user).select_related("region", "office")
 
 
-def home_people(*, user) -> dict:
+def home_people(*, user: User) -> dict[str, Any]:
     """The people part of the home page: the villager's own things, and the staff member's region and work.
 
     `is_staff` says which home this is; web.selectors.home_context adds the domains' cards.
     """
     now = timezone.now()
     villager = own_villager_with_relations(user=user)
-    context = {"villager": villager, "now": now}
+    context: dict[str, Any] = {"villager": villager, "now": now}
     if villager is not None:
         context.update(
-            household_members=household_members(household=villager.household) if villager.household_id else [],
+            household_members=household_members(household=villager.household) if villager.household else [],
             delegations=list(
                 delegations_granted(villager=villager).filter(revoked_at__isnull=True, ends_at__gt=now)[:10]
             ),
@@ -328,7 +330,7 @@ def home_people(*, user) -> dict:
 # --- The region tree as people see it: scope, head counts, grids (regions knows no people) ------
 
 
-def scope_regions_q(user) -> Q:
+def scope_regions_q(user: AnyUser) -> Q:
     """Regions a user may see: staff prefixes' subtrees, or a villager's own village, its groups and ancestors."""
     q = Q(pk__in=[])
     for p in rules.prefixes(user):
@@ -341,7 +343,7 @@ def scope_regions_q(user) -> Q:
     return q
 
 
-def region_tree(*, user) -> list:
+def region_tree(*, user: AnyUser) -> list[Region]:
     """Root nodes of the tree the user may see (county, township, village levels), each with `.kids`.
 
     Villages carry villager/household/away counts from one annotated query; townships and counties
@@ -353,8 +355,8 @@ def region_tree(*, user) -> list:
         .annotate(**village_count_annotations())
         .order_by("code")
     )
-    by_pk = {n.pk: n for n in nodes}
-    roots = []
+    by_pk: dict[int | None, Region] = {n.pk: n for n in nodes}
+    roots: list[Region] = []
     for n in nodes:
         n.kids = []
         n.show_counts = rules.can_see_counts(user, n)
@@ -394,17 +396,17 @@ def village_grids(*, village: Region) -> list[Grid]:
     return list(Grid.objects.filter(village=village).select_related("worker").annotate(**grid_count_annotations()))
 
 
-def village_counts(*, village: Region) -> dict:
+def village_counts(*, village: Region) -> dict[str, Any]:
     row = (
         Region.objects.filter(pk=village.pk)
         .annotate(**village_count_annotations())
-        .values("villager_count", "household_count", "away_count")
+        .values("villager_count", "household_count", "away_count")  # type: ignore[misc]  # the plugin cannot see **annotations
         .first()
     )
     return row or {}
 
 
-def villages_in_scope(*, user) -> list[Region]:
+def villages_in_scope(*, user: AnyUser) -> list[Region]:
     """Villages inside the user's staff scope, for filter menus (one query)."""
     return list(
         Region.objects.filter(rules.scope_q(user, field="code"), level=RegionLevel.VILLAGE).only(

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from cunzhi.core.audit import audit_record
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import id_birth_date, id_sex, normalize_phone, validate_id_number
 from cunzhi.core.pagecache import home_invalidate
+from cunzhi.people.actors import Actor
 from cunzhi.people.events import PeopleEvent
 from cunzhi.people.models import (
     AccessKind,
@@ -66,16 +68,16 @@ def user_create(*, phone: str, name: str, password: str | None, language: str = 
 
 def villager_create(
     *,
-    actor,
+    actor: Actor,
     name: str,
     id_number: str,
-    village,
-    group=None,
-    household=None,
+    village: Region,
+    group: Region | None = None,
+    household: Household | None = None,
     phone: str = "",
     living_away: bool = False,
     away_city: str = "",
-    grid=None,
+    grid: Grid | None = None,
 ) -> Villager:
     """Register one villager; refuses a second record for the same ID number."""
     number = validate_id_number(id_number)
@@ -98,14 +100,16 @@ def villager_create(
     return villager
 
 
-def household_create(*, actor, village, number: str, group=None, address: str = "") -> Household:
+def household_create(
+    *, actor: Actor, village: Region, number: str, group: Region | None = None, address: str = ""
+) -> Household:
     """Register a household in a village."""
     household = Household.objects.create(village=village, number=number, group=group, address=address)
     audit_record(actor=actor, action=PeopleEvent.HOUSEHOLD_CREATE, obj=household, after={"number": number})
     return household
 
 
-def household_set_representative(*, actor, household: Household, villager: Villager) -> Household:
+def household_set_representative(*, actor: Actor, household: Household, villager: Villager) -> Household:
     """Name the member who represents the household (counts toward the household quorum)."""
     if villager.household_id != household.pk:
         raise ValidationError(_("The representative must be a member of the household."))
@@ -124,7 +128,7 @@ def household_set_representative(*, actor, household: Household, villager: Villa
 
 
 def role_assign(
-    *, actor, user: User, role: str, region, office: Office | None = None, title: str = ""
+    *, actor: Actor, user: User, role: str, region: Region, office: Office | None = None, title: str = ""
 ) -> RoleAssignment:
     """Give a user a role in a region (and office, for office staff)."""
     if role == Role.OFFICE_STAFF and office is None:
@@ -145,7 +149,7 @@ def role_assign(
 
 
 def delegation_grant(
-    *, villager: Villager, actor, helper: User, relation: str, scopes: list[str], ends_at: dt.datetime
+    *, villager: Villager, actor: User, helper: User, relation: str, scopes: list[str], ends_at: dt.datetime
 ) -> Delegation:
     """The villager authorises a helper to act for them in the listed kinds of action, until ends_at."""
     if not is_self(actor, villager):
@@ -180,7 +184,7 @@ def delegation_grant(
     return delegation
 
 
-def delegation_revoke(*, delegation: Delegation, actor) -> Delegation:
+def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
     """End a delegation now (by the villager, or the helper giving it up)."""
     if delegation.revoked_at is None:
         delegation.revoked_at = timezone.now()
@@ -195,7 +199,7 @@ def delegation_revoke(*, delegation: Delegation, actor) -> Delegation:
     return delegation
 
 
-def _actor_office(user) -> str:
+def _actor_office(user: User) -> str:
     """A short description of where a staff member works, kept with each access record."""
     roles = list(user.roles.select_related("office", "region")[:3])
     if not roles:
@@ -210,7 +214,7 @@ def _actor_office(user) -> str:
 ACCESS_REPEAT_WINDOW = dt.timedelta(hours=1)
 
 
-def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> DataAccess | None:
+def access_record(*, actor: User, villager: Villager, kind: str, purpose: str) -> DataAccess | None:
     """Log a read or use of a villager's personal data by someone else (nothing when they read their own).
     A repeat by the same person for the same reason within the hour is counted on the row of the first
     (one UPDATE, and None is returned); otherwise the new row is returned."""
@@ -234,7 +238,7 @@ def access_record(*, actor, villager: Villager, kind: str, purpose: str) -> Data
     )
 
 
-def access_record_many(*, actor, villagers, kind: str, purpose: str) -> int:
+def access_record_many(*, actor: User, villagers: Iterable[Villager], kind: str, purpose: str) -> int:
     """Log one access row per villager in a single insert (exports)."""
     office = _actor_office(actor)
     rows = [
@@ -255,7 +259,7 @@ def access_record_many(*, actor, villagers, kind: str, purpose: str) -> int:
     return len(rows)
 
 
-def delegation_use(*, helper, villager: Villager, scope: str, purpose: str) -> Delegation:
+def delegation_use(*, helper: User, villager: Villager, scope: str, purpose: str) -> Delegation:
     """Check that a helper may act for a villager now, and record the use. Raises if not allowed."""
     delegation = active_delegation(helper, villager, scope)
     if delegation is None:
@@ -265,7 +269,7 @@ def delegation_use(*, helper, villager: Villager, scope: str, purpose: str) -> D
 
 
 def villager_update_contact(
-    *, actor, villager: Villager, phone: str, living_away: bool, away_city: str = ""
+    *, actor: User, villager: Villager, phone: str, living_away: bool, away_city: str = ""
 ) -> Villager:
     """The villager corrects their own contact phone and whether (and where) they live away."""
     from cunzhi.core.idnumbers import mask_phone, validate_phone
@@ -300,14 +304,16 @@ def user_set_language(*, user: User, language: str) -> User:
     return user
 
 
-def grid_create(*, actor, village: Region, name: str, worker: User | None = None) -> Grid:
+def grid_create(*, actor: Actor, village: Region, name: str, worker: User | None = None) -> Grid:
     """Add a grid to a village with its grid worker, who then holds the grid-worker role in the village."""
     if village.level != RegionLevel.VILLAGE:
         raise ValidationError(_("Grids belong to villages."))
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("A name is required.")]})
-    if len(name) > Grid._meta.get_field("name").max_length:
+    name_max = Grid._meta.get_field("name").max_length
+    assert name_max is not None  # Grid.name is a CharField with a max_length
+    if len(name) > name_max:
         raise ValidationError({"name": [_("The name is too long.")]})
     if Grid.objects.filter(village=village, name=name).exists():
         raise ValidationError({"name": [_("This village already has a grid with this name.")]})

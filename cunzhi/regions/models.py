@@ -49,6 +49,16 @@ class Region(TimeStamped):
     # The code's leading part that every descendant shares; scope filters use startswith on it.
     prefix = models.CharField(max_length=15, db_index=True, editable=False)
 
+    # Not stored: head counts and tree links people.selectors sets or annotates for the region pages
+    # (region_tree, region_children, village_count_annotations); absent unless a selector set them.
+    kids: list["Region"]
+    show_counts: bool
+    viewable: bool
+    villager_count: int
+    household_count: int
+    away_count: int
+    village_total: int
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("region")
