@@ -5,12 +5,14 @@ import dataclasses
 import datetime as dt
 import functools
 import secrets
+from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,6 +38,7 @@ from cunzhi.notify.models import (
     default_quiet,
 )
 from cunzhi.notify.strategies import strategy_for
+from cunzhi.people.actors import Actor, AnyUser
 from cunzhi.people.models import User
 
 # Waiting for a worker; "sending" rows are due again only once their lease has passed (a lost worker).
@@ -43,7 +46,10 @@ DUE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING)
 HOME_REFRESH_MAX = 1000
 
 
-def _chunks(items, size):
+_T = TypeVar("_T")
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -55,7 +61,7 @@ def _enqueue_batches(tokens: list[str]) -> None:
         return
     from cunzhi.notify.tasks import deliver_batch_task
 
-    def go():
+    def go() -> None:
         for token in tokens:
             deliver_batch_task.enqueue(token=token)
 
@@ -72,7 +78,7 @@ def notice_render(notice: Notice, language: str) -> tuple[str, str]:
             body = render_text(f"notify/messages/{notice.template}.body.txt", ctx).strip()
         return subject, body
 
-    def pick(texts):
+    def pick(texts: dict[str, str]) -> str:
         return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
 
     return pick(notice.subject), pick(notice.body)
@@ -112,21 +118,21 @@ _INSERT_COLUMNS = (
 )
 
 
-def _deliveries_insert(rows: list[tuple]) -> None:
+def _deliveries_insert(rows: list[tuple[Any, ...]]) -> None:
     """Insert delivery rows through core.bulk: a notice to 100,000 people is 300,000 rows, and
     bulk_create's per-field preparation would take most of the time. Datetimes repeat (a handful
     of distinct values), so each is adapted once."""
     ops = connection.ops
-    adapted = {}
+    adapted: dict[dt.datetime, Any] = {}
 
-    def adapt(value):
+    def adapt(value: dt.datetime | None) -> Any:
         if value is None:
             return None
         if value not in adapted:
             adapted[value] = ops.adapt_datetimefield_value(value)
         return adapted[value]
 
-    def values(r):
+    def values(r: tuple[Any, ...]) -> tuple[Any, ...]:
         return (*r[:8], adapt(r[8]), r[9], adapt(r[10]), adapt(r[11]), "", 0, adapt(r[11]))
 
     rows_insert(
@@ -139,18 +145,18 @@ def _deliveries_insert(rows: list[tuple]) -> None:
 def notice_send(
     *,
     kind: str,
-    sender=None,
+    sender: Actor = None,
     region_code: str = "",
     urgency: str = Urgency.NORMAL,
-    subject: dict | None = None,
-    body: dict | None = None,
+    subject: dict[str, str] | None = None,
+    body: dict[str, str] | None = None,
     template: str = "",
-    context: dict | None = None,
+    context: dict[str, Any] | None = None,
     link: str = "",
-    about=None,
+    about: Model | None = None,
     reply_handler: str = "",
-    now=None,
-    **params,
+    now: dt.datetime | None = None,
+    **params: Any,
 ) -> Notice:
     """Create a notice and all its deliveries in one transaction; delivery tasks are enqueued after commit.
 
@@ -183,7 +189,9 @@ def notice_send(
             reply_code=_reply_code_new(now) if reply_handler else "",
         )
         planned = strategy.plan(urgent=urgency == Urgency.URGENT, now=now, region_code=region_code, **params)
-        rows, tokens, in_batch, token = [], [], 0, ""
+        rows: list[tuple[Any, ...]] = []
+        tokens: list[str] = []
+        in_batch, token = 0, ""
         lease = now + dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
         for p in planned:
             status, sent_at, tries, when, claim = DeliveryStatus.PENDING, None, 0, p["next_try_at"], ""
@@ -256,7 +264,7 @@ INTERRUPTED = "sent again: the worker sending it stopped before recording the ou
 
 
 @contextlib.contextmanager
-def _cheap_commits():
+def _cheap_commits() -> Iterator[None]:
     """Commit without waiting for the disk while a batch claims its deliveries one by one.
 
     Every message costs one commit (claim before the gateway is called, outcome with the next
@@ -284,7 +292,8 @@ def _sql(template: str) -> str:
     """A statement on the delivery table with its quoted names filled in ({t}, {c[column]}), in the
     driver's own parameter style (it runs on the driver's cursor: see _claim)."""
     quote = connection.ops.quote_name
-    columns = {f.column: quote(f.column) for f in Delivery._meta.concrete_fields}
+    # Concrete fields all have a column (the test is for mypy: Field.column is optional in general).
+    columns = {f.column: quote(f.column) for f in Delivery._meta.concrete_fields if f.column is not None}
     sql = template.format(t=quote(Delivery._meta.db_table), c=columns)
     return sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
 
@@ -304,11 +313,11 @@ _OUTCOME = (
 )
 
 
-def _when(value):
+def _when(value: dt.datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _outcome_record(cursor, d: Delivery, token: str) -> None:
+def _outcome_record(cursor: Any, d: Delivery, token: str) -> None:
     """Write what the gateway answered, unless another worker took the row over meanwhile (lease expired)."""
     cursor.execute(
         _sql(_OUTCOME),
@@ -354,7 +363,7 @@ def _claim(d: Delivery, *, token: str, done: Delivery | None) -> bool:
     return taken
 
 
-def deliveries_send(*, token: str, now=None) -> dict:
+def deliveries_send(*, token: str, now: dt.datetime | None = None) -> dict[str, int]:
     """Send the deliveries of one batch, each claimed before it is sent; record status, error and every try."""
     now = now or timezone.now()
     # Take the rows: the lease is pushed out, so a worker killed half-way hands them to the retry job.
@@ -378,9 +387,10 @@ def deliveries_send(*, token: str, now=None) -> dict:
         if users
         else {}
     )
-    opened, texts = {}, {}
-    settled = []  # rows decided without sending (skipped, deferred): written together at the end
-    done = None  # the row just sent: its outcome is committed with the next claim
+    opened: dict[str, transports.Transport] = {}
+    texts: dict[tuple[int, str], transports.Message] = {}
+    settled: list[Delivery] = []  # rows decided without sending (skipped, deferred): written together at the end
+    done: Delivery | None = None  # the row just sent: its outcome is committed with the next claim
     try:
         with _cheap_commits():
             for d in rows:
@@ -454,7 +464,7 @@ def deliveries_send(*, token: str, now=None) -> dict:
             with transaction.atomic():
                 _outcome_record(connection.connection.cursor(), done, token)
         # Rows of a batch mostly end alike: one UPDATE per distinct outcome, not one per row.
-        groups = {}
+        groups: dict[tuple[str, str, dt.datetime | None], list[int]] = {}
         for d in settled:
             groups.setdefault((d.status, d.last_error, d.next_try_at), []).append(d.pk)
         for (status, last_error, next_try_at), pks in groups.items():
@@ -464,7 +474,7 @@ def deliveries_send(*, token: str, now=None) -> dict:
     return counts
 
 
-def deliveries_enqueue_due(*, now=None, limit: int = 100_000) -> str:
+def deliveries_enqueue_due(*, now: dt.datetime | None = None, limit: int = 100_000) -> str:
     """Give every due delivery (failed and waiting, deferred, or from a lost task) to new batch tasks."""
     now = now or timezone.now()
     ids = list(
@@ -472,7 +482,7 @@ def deliveries_enqueue_due(*, now=None, limit: int = 100_000) -> str:
         .order_by("next_try_at")
         .values_list("pk", flat=True)[:limit]
     )
-    tokens = []
+    tokens: list[str] = []
     with transaction.atomic():
         for chunk in _chunks(ids, settings.NOTIFY_BATCH_SIZE):
             token = secrets.token_hex(8)
@@ -485,7 +495,7 @@ def deliveries_enqueue_due(*, now=None, limit: int = 100_000) -> str:
     return f"{len(ids)} due in {len(tokens)} batches"
 
 
-def notice_resend(*, notice: Notice, actor, now=None) -> int:
+def notice_resend(*, notice: Notice, actor: User, now: dt.datetime | None = None) -> int:
     """Try again every failed e-mail and SMS of a notice (also those failed for good), now."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -499,7 +509,13 @@ def notice_resend(*, notice: Notice, actor, now=None) -> int:
     return count
 
 
-def inbox_mark_read(*, user, delivery_ids=None, notice=None, now=None) -> int:
+def inbox_mark_read(
+    *,
+    user: User,
+    delivery_ids: Iterable[int] | None = None,
+    notice: Notice | None = None,
+    now: dt.datetime | None = None,
+) -> int:
     """Mark the user's inbox items read (some, those of one notice, or all)."""
     qs = Delivery.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
     if notice is not None:
@@ -515,7 +531,7 @@ def inbox_mark_read(*, user, delivery_ids=None, notice=None, now=None) -> int:
 
 
 def preference_save(
-    *, user, email_on: bool, sms_on: bool, quiet_start: dt.time, quiet_end: dt.time
+    *, user: User, email_on: bool, sms_on: bool, quiet_start: dt.time, quiet_end: dt.time
 ) -> ChannelPreference:
     """Store how a person wants to be told."""
     pref, _created = ChannelPreference.objects.get_or_create(user=user)
@@ -532,7 +548,7 @@ def preference_save(
     return pref
 
 
-def unread_filter(user) -> Q:
+def unread_filter(user: AnyUser) -> Q:
     return Q(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
 
 
@@ -541,7 +557,7 @@ def unread_filter(user) -> Q:
 DLR_DELIVERED, DLR_UNDELIVERABLE = 1, 2 | 16
 
 
-def delivery_report(*, ref: str, status: int, now=None) -> str:
+def delivery_report(*, ref: str, status: int, now: dt.datetime | None = None) -> str:
     """Record what the operator reported for one text. Idempotent: the gateway repeats reports."""
     now = now or timezone.now()
     if not ref.isdigit():
@@ -558,7 +574,9 @@ def delivery_report(*, ref: str, status: int, now=None) -> str:
     return "recorded" if done else ("repeated" if rows.exists() else "unknown")
 
 
-def door_visit_record(*, notice: Notice, person: User, outcome: str, actor: User, now=None) -> DoorVisit:
+def door_visit_record(
+    *, notice: Notice, person: User, outcome: str, actor: User, now: dt.datetime | None = None
+) -> DoorVisit:
     """A tick on the door-to-door list: the person was told in person, or was not at home."""
     if outcome not in DoorOutcome.values:
         raise ValidationError(_("Choose “told in person” or “not at home”."))
