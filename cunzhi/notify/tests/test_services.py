@@ -228,8 +228,9 @@ def test_each_recipient_reads_their_own_language(world, settings):
 
 
 def test_one_task_per_batch_and_a_fixed_number_of_queries(
-    db, settings, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    db, settings, clock, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
+    # `clock`: the working day, so no text waits for the end of quiet hours whenever the suite runs.
     settings.NOTIFY_BATCH_SIZE = 10
     users = [UserFactory(email=f"u{i}@example.org") for i in range(30)]
     from cunzhi.people.models import User

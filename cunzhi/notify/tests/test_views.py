@@ -146,7 +146,8 @@ def test_helper_copy_counts_as_reaching_the_villager(world):
     assert list(selectors.not_reached(notice=notice)) == []
 
 
-def test_resend_from_the_report(world, login, settings, django_capture_on_commit_callbacks):
+def test_resend_from_the_report(world, login, settings, clock, django_capture_on_commit_callbacks):
+    # `clock`: the working day, so the texts are not held for quiet hours whenever the suite runs.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.SMS_BACKEND = "file"
     notice = announce(world)
