@@ -324,7 +324,9 @@ SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
 SMS_HTTP_TEMPLATE = env_str("SMS_HTTP_TEMPLATE", '{"phone": "$phone", "text": "$text"}')
 SMS_HTTP_CONTENT_TYPE = env_str("SMS_HTTP_CONTENT_TYPE", "application/json")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
-SMS_SEGMENT_CHARS = env_int("SMS_SEGMENT_CHARS", 70)
+# A notice's text: its words, the link to the full text and how to stop, in at most this many
+# characters — two segments of a concatenated Chinese (UCS-2) text, 67 characters each.
+SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 134)
 
 # --- Uploads (cunzhi.core.files) ---------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
@@ -380,6 +382,8 @@ CONSULTATIONS_MAX_DAYS = env_int("CONSULTATIONS_MAX_DAYS", 90)
 KANNEL_SENDSMS_URL = env_str("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms")
 KANNEL_USERNAME = env_str("KANNEL_USERNAME", "cunzhi")
 KANNEL_PASSWORD = env_str("KANNEL_PASSWORD", "")
+# The language villagers without an account are told in (those with one choose their own).
+NOTIFY_ROSTER_LANGUAGE = env_str("NOTIFY_ROSTER_LANGUAGE", "zh-hans")
 KANNEL_SENDER = env_str("KANNEL_SENDER", "")  # the village's or county's service number, if the operator lets us set it
 # Where Kannel reports deliveries and hands incoming texts; the secret proves the caller is our gateway.
 KANNEL_DLR_URL = env_str("KANNEL_DLR_URL", "")

@@ -228,14 +228,12 @@ def _tell(
     extra: dict | None = None,
     urgency: str = Urgency.NORMAL,
 ) -> None:
-    """Tell the applicant (and the helper who filed it) about a decision, in their own language."""
+    """Tell the applicant (and the helper who filed it) about a decision, in their own language. An
+    applicant without an account is told by text: a decision on one's own case (a deadline to supply
+    a material above all) needs no consent to other texts."""
     ids = []
-    if application.villager.user_id:
-        ids.append(application.villager.user_id)
-    if application.channel == Channel.HELPER and application.submitted_by_id and application.submitted_by_id not in ids:
+    if application.channel == Channel.HELPER and application.submitted_by_id:
         ids.append(application.submitted_by_id)
-    if not ids:
-        return  # a villager without an account is told by the station that filed for them
     context = {
         "number": application.number,
         "item": application.item.name,
@@ -245,6 +243,8 @@ def _tell(
     notice_send(
         kind="direct",
         user_ids=ids,
+        villager_ids=[application.villager_id],
+        mandatory=True,
         template=f"applications_{event}",
         context=context,
         link=reverse("applications:detail", args=[application.public_id]),
@@ -274,6 +274,8 @@ def _tell_staff(
     notice_send(
         kind="direct",
         user_ids=ids,
+        villager_ids=[application.villager_id],
+        mandatory=True,
         template=f"applications_{event}",
         context=context,
         link=reverse("applications:detail", args=[application.public_id]),

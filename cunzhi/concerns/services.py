@@ -198,17 +198,23 @@ def _tell(
     template: str,
     concern: Concern,
     *,
+    villager_ids: Iterable[int] = (),
     sender: Actor = None,
     urgent: bool = False,
     **extra: object,
 ) -> None:
+    """Tell staff (accounts) or the concern's villagers (on the roster, account or not: by text when
+    they have no account — an answer about their own case needs no consent to other texts)."""
     ids = sorted({i for i in user_ids if i})
-    if not ids:
+    villagers = sorted(set(villager_ids))
+    if not ids and not villagers:
         return
     sender = sender if getattr(sender, "is_authenticated", False) else None
     notice_send(
         kind="direct",
         user_ids=ids,
+        villager_ids=villagers,
+        mandatory=bool(villagers),
         template=f"concerns_{template}",
         context=_context(concern, **extra),
         link=_link(concern),
@@ -219,16 +225,11 @@ def _tell(
     )
 
 
-def _villager_user_ids(concern: Concern, *, supporters: bool = False) -> list[int]:
-    ids: list[int] = []
-    if concern.villager is not None and concern.villager.user_id:
-        ids.append(concern.villager.user_id)
+def _villagers_told(concern: Concern, *, supporters: bool = False) -> list[int]:
+    """The concern's villager (and those who said "me too"): told of its progress, account or not."""
+    ids = [concern.villager_id] if concern.villager_id else []
     if supporters:
-        ids += list(
-            MeToo.objects.filter(concern=concern, villager__user__isnull=False).values_list(
-                "villager__user_id", flat=True
-            )
-        )
+        ids += list(MeToo.objects.filter(concern=concern).values_list("villager_id", flat=True))
     return ids
 
 
@@ -563,12 +564,9 @@ def concern_submit(
         )
         if concern.owner_id and concern.owner_id != getattr(actor, "pk", None):
             _tell([concern.owner_id], "new", concern, sender=actor, urgent=clock == Clock.EMERGENCY)
-        if (
-            concern.villager is not None
-            and concern.villager.user_id
-            and concern.villager.user_id != getattr(actor, "pk", None)
-        ):
-            _tell([concern.villager.user_id], "received", concern, sender=actor)
+        # The villager is told the number, account or not (by text), unless they raised it themselves.
+        if concern.villager is not None and concern.villager.user_id != getattr(actor, "pk", None):
+            _tell((), "received", concern, villager_ids=[concern.villager.pk], sender=actor)
         board_touch(concern.region_code)
     return concern
 
@@ -611,9 +609,10 @@ def concern_acknowledge(
             },
         )
         _tell(
-            _villager_user_ids(concern),
+            (),
             "acknowledged",
             concern,
+            villager_ids=_villagers_told(concern),
             sender=actor,
             owner=_snapshot_name(actor),
             due=timezone.localtime(concern.answer_due_at).strftime("%Y-%m-%d %H:%M"),
@@ -664,7 +663,12 @@ def concern_answer(
             },
         )
         _tell(
-            _villager_user_ids(concern, supporters=True), "answered", concern, sender=actor, owner=_snapshot_name(actor)
+            (),
+            "answered",
+            concern,
+            villager_ids=_villagers_told(concern, supporters=True),
+            sender=actor,
+            owner=_snapshot_name(actor),
         )
         board_touch(concern.region_code)
     return answer
@@ -717,9 +721,10 @@ def concern_transfer(
         _audit(concern, actor=actor, action=ConcernEvent.TRANSFER, before=before, after=after)
         _tell([to_user.pk], "assigned", concern, sender=actor, reason=reason, by=_snapshot_name(actor))
         _tell(
-            _villager_user_ids(concern),
+            (),
             "transferred",
             concern,
+            villager_ids=_villagers_told(concern),
             sender=actor,
             owner=after["owner"],
             office=after["office"],
@@ -829,7 +834,7 @@ def concern_merge(*, actor: User, source: Concern, target: Concern, now: dt.date
     if source.region_code[:9] != target.region_code[:9]:
         raise ValidationError({"target": _("Only duplicates in the same township can be merged.")})
     with transaction.atomic():
-        told = _villager_user_ids(source, supporters=True)
+        told = _villagers_told(source, supporters=True)
         followers = set(MeToo.objects.filter(concern=source).values_list("villager_id", flat=True))
         if source.villager_id:
             followers.add(source.villager_id)
@@ -857,7 +862,7 @@ def concern_merge(*, actor: User, source: Concern, target: Concern, now: dt.date
             action=ConcernEvent.MERGED_IN,
             after={"from": source.number, "me_too": target.me_too_count},
         )
-        _tell(told, "merged", source, sender=actor, target=target.number, target_link=_link(target))
+        _tell((), "merged", source, villager_ids=told, sender=actor, target=target.number, target_link=_link(target))
         board_touch(source.region_code)
         board_touch(target.region_code)
     return target
@@ -892,7 +897,7 @@ def _escalate_one(concern: Concern, now: dt.datetime) -> None:
         },
     )
     _tell([owner_id, *above], "escalated_staff", concern, urgent=True, level=level)
-    _tell(_villager_user_ids(concern), "escalated", concern, level=level)
+    _tell((), "escalated", concern, villager_ids=_villagers_told(concern), level=level)
     board_touch(concern.region_code)
 
 

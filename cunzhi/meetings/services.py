@@ -378,14 +378,14 @@ def meeting_notice_send(
         meeting.urgent, meeting.urgent_reason = urgent, urgent_reason
         meeting.notice_sent_at, meeting.notice_due_by = now, due_by
         meeting.status = MeetingStatus.NOTICED
-        user_ids = list(
-            MeetingMember.objects.filter(meeting=meeting, user__isnull=False, user__is_active=True).values_list(
-                "user_id", flat=True
-            )
-        )
+        members = MeetingMember.objects.filter(meeting=meeting)
+        user_ids = list(members.filter(user__isnull=False, user__is_active=True).values_list("user_id", flat=True))
+        # Every member, account or not: by text to the roster's number (the law requires the notice,
+        # so no consent to other texts is needed), and the door-to-door list for the rest.
         notice = notice_send(
             kind="direct",
-            user_ids=user_ids,
+            villager_ids=members.values_list("villager_id", flat=True),
+            mandatory=True,
             template="meetings_notice",
             context=_notice_context(meeting),
             link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
@@ -473,12 +473,11 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
         meeting.sequence += 1
         meeting.save()
         if told:
-            user_ids = list(
-                MeetingMember.objects.filter(meeting=meeting, user__isnull=False).values_list("user_id", flat=True)
-            )
+            # Whoever the notice reached hears of the cancellation the same way (account or not).
             notice_send(
                 kind="direct",
-                user_ids=user_ids,
+                villager_ids=MeetingMember.objects.filter(meeting=meeting).values_list("villager_id", flat=True),
+                mandatory=True,
                 template="meetings_cancelled",
                 context={**_notice_context(meeting), "reason": reason},
                 link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),

@@ -11,22 +11,22 @@ from django.views.decorators.http import require_POST
 
 from cunzhi.notify import rules, services
 from cunzhi.notify.models import DoorOutcome, Notice
-from cunzhi.people.models import User
+from cunzhi.people.models import User, Villager
 
 
 @login_required
 @require_POST
-def door_visit(request: HttpRequest, public_id: str, person_id: int) -> HttpResponse:
+def door_visit(request: HttpRequest, public_id: str, villager_id: str) -> HttpResponse:
     notice = get_object_or_404(Notice, public_id=public_id)
     if not rules.can_view_report(request.user, notice):
         raise Http404  # as the report itself: a notice one may not read does not exist for them
     if not rules.can_record_door_visit(request.user, notice):
         raise PermissionDenied
     assert isinstance(request.user, User)  # login_required
-    person = get_object_or_404(User, pk=person_id)
+    villager = get_object_or_404(Villager, public_id=villager_id)
     try:
         services.door_visit_record(
-            notice=notice, person=person, outcome=request.POST.get("outcome", ""), actor=request.user
+            notice=notice, villager=villager, outcome=request.POST.get("outcome", ""), actor=request.user
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -36,6 +36,6 @@ def door_visit(request: HttpRequest, public_id: str, person_id: int) -> HttpResp
         messages.success(
             request,
             (_("%(name)s: told in person.") if told else _("%(name)s: not at home; still on the list."))
-            % {"name": person.name},
+            % {"name": villager.name},
         )
     return redirect("notify:door_list", public_id=notice.public_id)

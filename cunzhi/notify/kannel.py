@@ -184,9 +184,30 @@ omit-empty = true
         self.processes.clear()
 
 
+def _concat_header(udh: bytes) -> tuple[int, int, int] | None:
+    """(reference, parts, this part) of a concatenated text's user data header, if it has one."""
+    i = 1  # udh[0] is the header's length
+    while i + 1 < len(udh):
+        iei, size = udh[i], udh[i + 1]
+        data = udh[i + 2 : i + 2 + size]
+        if iei == 0x00 and size == 3:
+            return data[0], data[1], data[2]
+        if iei == 0x08 and size == 4:
+            return data[0] << 8 | data[1], data[2], data[3]
+        i += 2 + size
+    return None
+
+
 def parse_operator_log(log: str) -> list[tuple[str, str, str]]:
-    """fakesmsc prints `Got message N: <from to ucs2 urlencoded-UCS-2>` (or `text`) per message."""
-    out = []
+    """fakesmsc prints `Got message N: <from to ucs2 urlencoded-UCS-2>` (or `text`) per message, and
+    `<from to udh HEADER data BYTES>` per segment of a long text: segments are joined again."""
+
+    def unquote(data: str) -> bytes:
+        return urllib.parse.unquote_to_bytes(data.replace("+", "%20"))  # Kannel writes a space as "+"
+
+    out: list[tuple[str, str, str]] = []
+    pending: dict[tuple[str, str, int, int], dict[int, bytes]] = {}
+    slots: dict[tuple[str, str, int, int], int] = {}
     for line in log.splitlines():
         if "Got message" not in line or "<" not in line:
             continue
@@ -195,10 +216,30 @@ def parse_operator_log(log: str) -> list[tuple[str, str, str]]:
         if len(parts) < 4:
             continue
         sender, receiver, kind, data = parts
-        raw = urllib.parse.unquote_to_bytes(data.replace("+", "%20"))  # Kannel writes a space as "+"
+        if kind == "udh" and " data " in data:
+            header, payload = data.split(" data ", 1)
+            concat = _concat_header(unquote(header))
+            if concat is not None:
+                ref, total, seq = concat
+                key = (sender, receiver, ref, total)
+                if key not in pending:
+                    pending[key], slots[key] = {}, len(out)
+                    out.append((sender, receiver, ""))
+                pending[key][seq] = unquote(payload)
+                if len(pending[key]) == total:
+                    segments = pending.pop(key)
+                    raw = b"".join(segments[n] for n in range(1, total + 1))
+                    # The segments do not say their coding: UCS-2 has zero bytes (Latin letters) or
+                    # bytes above 0x7F (Chinese punctuation); 7-bit text has neither.
+                    ucs2 = any(b == 0 or b > 0x7F for b in raw)
+                    out[slots.pop(key)] = (sender, receiver, raw.decode("utf-16-be" if ucs2 else "latin-1", "replace"))
+                continue
+            kind, data = "data", payload
+        raw = unquote(data)
         text = raw.decode("utf-16-be", "replace") if kind in ("ucs2", "ucs-2") else raw.decode("latin-1")
         out.append((sender, receiver, text))
-    return out
+    # A long text whose segments have not all arrived yet is not a message yet.
+    return [m for i, m in enumerate(out) if i not in slots.values()]
 
 
 def _wait_port(port: int, timeout: float) -> None:

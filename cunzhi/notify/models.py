@@ -20,6 +20,9 @@ class Channel(models.TextChoices):
     INBOX = "inbox", _("Inbox")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("Text message")
+    # No channel could carry it (no number, no account, no consent): the person is on the door-to-door
+    # list from the start. The row records that they were meant to be told; it is never sent.
+    DOOR = "door", _("Door to door")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -62,7 +65,11 @@ class Notice(TimeStamped):
     # its primary key. Whoever may read that object may read the notice (notify.about, notify.rules).
     about_type = models.CharField(max_length=100, blank=True)
     about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Everyone the notice is meant for, account or not (the denominator of its reach).
     recipient_count = models.PositiveIntegerField(default=0)
+    # Required by law (a meeting notice, a deadline of a conditional acceptance): it goes by text without
+    # a villager's consent to other texts, and says how to stop those.
+    mandatory = models.BooleanField(default=False)
     # A notice that takes an answer by text: the reply handler a domain registered (notify.sms) and
     # the short code that names this notice. Its texts come from the service number + code, so a
     # plain reply reaches it; a reply to the bare number may start with the code instead.
@@ -80,14 +87,21 @@ class Notice(TimeStamped):
 
 
 class Delivery(models.Model):
-    """One recipient on one channel: its status, tries and last error. The inbox row is the inbox item."""
+    """One recipient on one channel: its status, tries and last error. The inbox row is the inbox item.
+
+    A recipient is an account, a villager on the roster, or both: a villager without an account is
+    told by text (recipient empty), and `villager` is what reach is counted by (one person, however
+    many channels)."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
-    # A helper's copy: the account of the villager whose notice this is (delegation scope "notices").
-    copy_for = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
+    villager = models.ForeignKey(
+        "people.Villager", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # A helper's copy: the villager whose notice this is (delegation scope "notices").
+    copy_for = models.ForeignKey("people.Villager", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=10)
     # The e-mail address or mobile number used, as it was when the notice was sent.
@@ -112,7 +126,19 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["notice", "recipient", "channel"], name="delivery_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "recipient", "channel"], condition=Q(recipient__isnull=False), name="delivery_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["notice", "villager", "channel"],
+                condition=Q(recipient__isnull=True),
+                name="delivery_unique_villager",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(villager__isnull=False), name="delivery_has_someone"
+            ),
+        ]
         indexes = [
             # The retry scan: due rows only, so the index stays small.
             models.Index(
@@ -121,10 +147,11 @@ class Delivery(models.Model):
             # The unread count in every page header.
             models.Index(fields=["recipient", "read_at"], condition=Q(channel="inbox"), name="delivery_inbox"),
             models.Index(fields=["notice", "channel", "status"], name="delivery_report"),
+            models.Index(fields=["notice", "villager"], name="delivery_notice_villager"),
         ]
 
     def __str__(self):
-        return f"{self.notice_id}:{self.recipient_id}:{self.channel}:{self.status}"
+        return f"{self.notice_id}:{self.recipient_id or 'v' + str(self.villager_id)}:{self.channel}:{self.status}"
 
 
 def default_quiet() -> tuple[dt.time, dt.time]:
@@ -243,11 +270,11 @@ class DoorOutcome(models.TextChoices):
 
 
 class DoorVisit(models.Model):
-    """A door-to-door round's tick for one person a notice did not reach: told in person (then the
+    """A door-to-door round's tick for one villager a notice did not reach: told in person (then the
     person counts as reached) or not at home (still to be told). Every tick is kept."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="door_visits")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    villager = models.ForeignKey("people.Villager", on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(max_length=10, choices=DoorOutcome.choices)
     visited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="door_visits_made"
@@ -256,7 +283,7 @@ class DoorVisit(models.Model):
 
     class Meta:
         ordering = ["-visited_at", "-id"]
-        indexes = [models.Index(fields=["notice", "person"], name="door_visit_person")]
+        indexes = [models.Index(fields=["notice", "villager"], name="door_visit_villager")]
 
     def __str__(self):
-        return f"{self.notice_id}:{self.person_id}:{self.outcome}"
+        return f"{self.notice_id}:{self.villager_id}:{self.outcome}"

@@ -5,7 +5,8 @@ from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cunzhi.core.figures import as_rates, grouped
@@ -35,16 +36,17 @@ def inbox_items(*, user: User) -> QuerySet[Delivery]:
 
 
 def is_recipient(*, user: User, notice: Notice) -> bool:
-    """The user was sent the notice (or a helper's copy of it)."""
-    return Delivery.objects.filter(notice=notice, recipient=user).exists()
+    """The user was sent the notice (or a helper's copy of it), or is a villager it was meant for
+    (told by text or in person before they had an account)."""
+    return Delivery.objects.filter(Q(recipient=user) | Q(villager__user=user), notice=notice).exists()
 
 
 def helps_a_recipient(*, user: User, notice: Notice) -> bool:
     """The user holds an active "notices" delegation from a villager the notice was sent to."""
     now = timezone.now()
-    recipients = Delivery.objects.filter(notice=notice, copy_for__isnull=True).values("recipient")
+    told = Delivery.objects.filter(notice=notice, copy_for__isnull=True, villager__isnull=False).values("villager")
     scopes = Delegation.objects.filter(
-        helper=user, villager__user__in=recipients, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+        helper=user, villager__in=told, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
     ).values_list("scopes", flat=True)
     return any(DelegationScope.NOTICES in (s or []) for s in scopes)
 
@@ -72,19 +74,26 @@ def reached_q() -> Q:
     return Q(channel=Channel.EMAIL, status=DeliveryStatus.SENT) | sms | Q(channel=Channel.INBOX, read_at__isnull=False)
 
 
+def _persons(deliveries: QuerySet[Delivery]) -> int:
+    """How many people the rows are for: villagers counted once whatever the channel, and accounts
+    without a roster record (staff told of a case) counted by account."""
+    villagers = deliveries.filter(villager__isnull=False).values("villager").distinct().count()
+    accounts = deliveries.filter(villager__isnull=True).values("recipient").distinct().count()
+    return villagers + accounts
+
+
 def notice_report(*, notice: Notice) -> dict[str, Any]:
-    """Counts per channel and status, and how many people were reached by any channel."""
-    rows = (
-        Delivery.objects.filter(notice=notice, copy_for__isnull=True)
-        .values("channel", "status")
-        .annotate(
-            n=Count("id"),
-            read=Count("id", filter=Q(read_at__isnull=False)),
-            twice=Count("id", filter=Q(interrupted__gt=0)),
-        )
+    """Counts per channel and status, and how many of everyone the notice was meant for (account or
+    not) it reached by any channel, with each channel's part."""
+    own = Delivery.objects.filter(notice=notice, copy_for__isnull=True)
+    rows = own.values("channel", "status").annotate(
+        n=Count("id"),
+        read=Count("id", filter=Q(read_at__isnull=False)),
+        twice=Count("id", filter=Q(interrupted__gt=0)),
+        reached=Count("id", filter=reached_q()),
     )
     channels: dict[str, dict[str, Any]] = {
-        c: {"label": label, "total": 0, "statuses": {}, "read": 0} for c, label in Channel.choices
+        c: {"label": label, "total": 0, "statuses": {}, "read": 0, "reached": 0} for c, label in Channel.choices
     }
     # Sent again after a worker stopped mid-send: the person may have had the message twice.
     sent_twice = 0
@@ -94,47 +103,49 @@ def notice_report(*, notice: Notice) -> dict[str, Any]:
         ch["total"] += r["n"]
         ch["statuses"][r["status"]] = r["n"]
         ch["read"] += r["read"]
+        ch["reached"] += r["reached"]
     for ch in channels.values():
         ch["rows"] = [(label, ch["statuses"].get(s, 0)) for s, label in DeliveryStatus.choices if ch["statuses"].get(s)]
-    by_channel = (
-        Delivery.objects.filter(notice=notice, copy_for__isnull=True).filter(reached_q()).values("recipient").distinct()
-    )
-    reached_by_channel = by_channel.count()
+    by_channel = own.filter(reached_q())
+    reached_by_channel = _persons(by_channel)
     # Told in person on a door-to-door round, and reached no other way: counted once, shown apart.
     told = (
         DoorVisit.objects.filter(notice=notice, outcome=DoorOutcome.TOLD)
-        .exclude(person__in=by_channel)
-        .values("person")
+        .exclude(villager__in=by_channel.filter(villager__isnull=False).values("villager"))
+        .values("villager")
         .distinct()
         .count()
     )
     reached = reached_by_channel + told
+    everyone = notice.recipient_count
     copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False).values("recipient").distinct().count()
     return {
         "channels": channels,
         "reached": reached,
+        # Over everyone the notice was meant for, account or not: never over account holders only.
+        "reached_percent": round(100 * reached / everyone) if everyone else None,
         "reached_by_channel": reached_by_channel,
         "told_in_person": told,
-        "recipients": notice.recipient_count,
-        "not_reached": max(notice.recipient_count - reached, 0),
+        "recipients": everyone,
+        "not_reached": max(everyone - reached, 0),
         "copies": copies,
         "sent_twice": sent_twice,
     }
 
 
-def not_reached(*, notice: Notice) -> QuerySet[User]:
-    """People the notice reached on no channel and nobody has told in person yet, with their villager
-    record and the last door-to-door tick (`door_outcome`, `door_at`: "not at home" and when).
+def not_reached(*, notice: Notice) -> QuerySet[Villager]:
+    """Villagers the notice reached on no channel and nobody has told in person yet, with the last
+    door-to-door tick (`door_outcome`, `door_at`: "not at home" and when), by household.
 
-    A person counts as reached when a helper's copy reached the helper, too (the helper tells them).
+    A villager counts as reached when a helper's copy reached the helper, too (the helper tells them).
     """
-    own = Delivery.objects.filter(notice=notice, copy_for__isnull=True)
-    reached_self = own.filter(reached_q(), recipient=OuterRef("pk"))
+    own = Delivery.objects.filter(notice=notice, copy_for__isnull=True, villager__isnull=False)
+    reached_self = own.filter(reached_q(), villager=OuterRef("pk"))
     reached_helper = Delivery.objects.filter(reached_q(), notice=notice, copy_for=OuterRef("pk"))
-    visits = DoorVisit.objects.filter(notice=notice, person=OuterRef("pk"))
+    visits = DoorVisit.objects.filter(notice=notice, villager=OuterRef("pk"))
     last_visit = visits.order_by("-visited_at", "-id")
     return (
-        User.objects.filter(pk__in=own.values("recipient"))
+        Villager.objects.filter(pk__in=own.values("villager"))
         .exclude(Exists(reached_self))
         .exclude(Exists(reached_helper))
         .exclude(Exists(visits.filter(outcome=DoorOutcome.TOLD)))
@@ -142,8 +153,8 @@ def not_reached(*, notice: Notice) -> QuerySet[User]:
             door_outcome=Subquery(last_visit.values("outcome")[:1]),
             door_at=Subquery(last_visit.values("visited_at")[:1]),
         )
-        .select_related("villager__household", "villager__group", "villager__village")
-        .order_by("villager__region_code", "villager__household__number", "villager__name_pinyin", "pk")
+        .select_related("household", "group", "village")
+        .order_by("region_code", "household__number", "name_pinyin", "pk")
     )
 
 
@@ -151,8 +162,8 @@ def failures(*, notice: Notice) -> QuerySet[Delivery]:
     """Deliveries that failed (waiting for a retry or for good), with the error, for staff."""
     return (
         Delivery.objects.filter(notice=notice, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PERMANENT_FAILURE])
-        .select_related("recipient")
-        .order_by("status", "recipient__phone")
+        .select_related("recipient", "villager")
+        .order_by("status", "address", "pk")
     )
 
 
@@ -177,22 +188,32 @@ def senders(*, phones: set[str]) -> dict[str, str]:
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
+def _reached_people() -> Coalesce:
+    """Per notice (an outer Notice row): the people it reached by any channel or in person, each once."""
+    own = Delivery.objects.filter(reached_q(), notice=OuterRef("pk"), copy_for__isnull=True).order_by()
+
+    def count(qs: QuerySet[Any], field: str) -> Coalesce:
+        return Coalesce(Subquery(qs.values("notice").annotate(c=Count(field, distinct=True)).values("c")), 0)
+
+    told = DoorVisit.objects.filter(notice=OuterRef("pk"), outcome=DoorOutcome.TOLD).exclude(
+        villager__in=Delivery.objects.filter(
+            reached_q(), notice=OuterRef(OuterRef("pk")), copy_for__isnull=True, villager__isnull=False
+        ).values("villager")
+    )
+    return Coalesce(
+        count(own.filter(villager__isnull=False), "villager")
+        + count(own.filter(villager__isnull=True), "recipient")
+        + count(told.order_by(), "villager"),
+        0,
+    )
+
+
 def figures_reach(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
-    """People reached (e-mail or text accepted, or inbox item opened) of those a notice was meant for."""
-    sent_elsewhere = Delivery.objects.filter(
-        notice=OuterRef("notice"),
-        recipient=OuterRef("recipient"),
-        channel__in=[Channel.EMAIL, Channel.SMS],
-        status=DeliveryStatus.SENT,
+    """People the notices of the period reached (notice_report's rule), of everyone they were meant for,
+    account or not: the door-to-door list's people are in the denominator."""
+    qs = Notice.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end).annotate(
+        reached=_reached_people()
     )
-    qs = Delivery.objects.filter(
-        channel=Channel.INBOX,
-        copy_for__isnull=True,
-        notice__region_code__startswith=prefix,
-        notice__created_at__gte=start,
-        notice__created_at__lt=end,
-    ).annotate(elsewhere=Exists(sent_elsewhere))
-    reached = Q(read_at__isnull=False) | Q(elsewhere=True)
-    return as_rates(grouped(qs, "notice__region_code", length, n=Count("id", filter=reached), d=Count("id")))
+    return as_rates(grouped(qs, "region_code", length, n=Sum("reached"), d=Sum("recipient_count")))

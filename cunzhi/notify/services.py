@@ -25,6 +25,7 @@ from cunzhi.core.pagecache import home_invalidate
 from cunzhi.core.text import render_text
 from cunzhi.notify import transports
 from cunzhi.notify.about import about_label, about_reader
+from cunzhi.notify.consent import consents
 from cunzhi.notify.events import NotifyEvent
 from cunzhi.notify.models import (
     Channel,
@@ -39,7 +40,7 @@ from cunzhi.notify.models import (
 )
 from cunzhi.notify.strategies import strategy_for
 from cunzhi.people.actors import Actor, AnyUser
-from cunzhi.people.models import User
+from cunzhi.people.models import User, Villager
 
 # Waiting for a worker; "sending" rows are due again only once their lease has passed (a lost worker).
 DUE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING)
@@ -84,6 +85,18 @@ def notice_render(notice: Notice, language: str) -> tuple[str, str]:
     return pick(notice.subject), pick(notice.body)
 
 
+def notice_sms(notice: Notice, language: str, subject: str, link: str) -> str:
+    """The text message: the event's own `<template>.sms.txt` (which says how to answer, for a notice
+    that takes replies) or the subject, the link, and how to stop texts (every text says it)."""
+    with translation.override(language):
+        text = subject
+        if notice.template:
+            with contextlib.suppress(TemplateDoesNotExist):
+                ctx = dict(notice.context, notice=notice)
+                text = render_text(f"notify/messages/{notice.template}.sms.txt", ctx).strip() or subject
+        return transports.sms_compose(text, link, footer=_("Reply TD to stop"))
+
+
 def notice_html(notice: Notice, language: str, subject: str, body: str, link: str) -> str:
     """The HTML part of an e-mail: the event's own `<template>.body.html` if it has one, else the text laid out."""
     with translation.override(language):
@@ -105,6 +118,7 @@ def notice_link(notice: Notice) -> str:
 _INSERT_COLUMNS = (
     "notice_id",
     "recipient_id",
+    "villager_id",
     "copy_for_id",
     "channel",
     "language",
@@ -133,7 +147,7 @@ def _deliveries_insert(rows: list[tuple[Any, ...]]) -> None:
         return adapted[value]
 
     def values(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (*r[:8], adapt(r[8]), r[9], adapt(r[10]), adapt(r[11]), "", 0, adapt(r[11]))
+        return (*r[:9], adapt(r[9]), r[10], adapt(r[11]), adapt(r[12]), "", 0, adapt(r[12]))
 
     rows_insert(
         table=Delivery._meta.db_table,
@@ -155,6 +169,7 @@ def notice_send(
     link: str = "",
     about: Model | None = None,
     reply_handler: str = "",
+    mandatory: bool = False,
     now: dt.datetime | None = None,
     **params: Any,
 ) -> Notice:
@@ -164,6 +179,8 @@ def notice_send(
     the notice. Its type must be registered (notify.about), or nobody but the recipients could read it.
     `reply_handler` names the handler (notify.sms) that takes the texts recipients send back; the
     notice then gets a reply code, and its texts come from the service number + that code.
+    `mandatory`: the law requires the notice (a meeting notice, a deadline): texts go to villagers
+    without their consent to other texts (notify.consent).
     """
     if not template and not subject:
         raise ValueError("a notice needs a subject (per language) or a template")
@@ -187,8 +204,11 @@ def notice_send(
             about_id=about.pk if about is not None else None,
             reply_handler=reply_handler,
             reply_code=_reply_code_new(now) if reply_handler else "",
+            mandatory=mandatory,
         )
-        planned = strategy.plan(urgent=urgency == Urgency.URGENT, now=now, region_code=region_code, **params)
+        planned = strategy.plan(
+            urgent=urgency == Urgency.URGENT, mandatory=mandatory, now=now, region_code=region_code, **params
+        )
         rows: list[tuple[Any, ...]] = []
         tokens: list[str] = []
         in_batch, token = 0, ""
@@ -198,6 +218,8 @@ def notice_send(
             if p["channel"] == Channel.INBOX:
                 # The row is the inbox item: it is there as soon as the transaction commits.
                 status, sent_at, tries, when = DeliveryStatus.SENT, now, 1, None
+            elif p["channel"] == Channel.DOOR:
+                pass  # waits for the door-to-door round: never due, never sent
             elif when <= now:
                 # Due now: give it to a batch task; the lease lets the retry job take over if the task is lost.
                 if in_batch == 0:
@@ -209,6 +231,7 @@ def notice_send(
                 (
                     notice.pk,
                     p["recipient_id"],
+                    p["villager_id"],
                     p["copy_for_id"],
                     p["channel"],
                     p["language"],
@@ -222,8 +245,15 @@ def notice_send(
                 )
             )
         _deliveries_insert(rows)
-        recipients = {p["recipient_id"] for p in planned}
-        notice.recipient_count = len({p["recipient_id"] for p in planned if p["copy_for_id"] is None})
+        recipients = {p["recipient_id"] for p in planned} - {None}
+        # People, not channels or accounts: a villager is one person whatever carries the notice.
+        notice.recipient_count = len(
+            {
+                ("v", p["villager_id"]) if p["villager_id"] else ("u", p["recipient_id"])
+                for p in planned
+                if p["copy_for_id"] is None
+            }
+        )
         if len(recipients) <= HOME_REFRESH_MAX:
             # A notice to a few people is about their own affairs (an answer, a decision): their home
             # pages show it. Announcements to a whole village do not change anyone's cards.
@@ -375,7 +405,9 @@ def deliveries_send(*, token: str, now: dt.datetime | None = None) -> dict[str, 
     )
     counts = {"sent": 0, "failed": 0, "permanent_failure": 0, "deferred": 0, "skipped": 0, "taken_over": 0}
     # The recipient's situation now, not when the notice was planned: one query for the whole batch.
-    users = {d.recipient_id for d in rows}
+    users = {d.recipient_id for d in rows if d.recipient_id is not None}
+    # "TD" stops every text the law does not require at once, even one already waiting for the morning.
+    said = consents({d.address for d in rows if d.channel == Channel.SMS and not d.notice.mandatory})
     active = set(User.objects.filter(pk__in=users, is_active=True).values_list("pk", flat=True)) if users else set()
     prefs = (
         {
@@ -395,13 +427,15 @@ def deliveries_send(*, token: str, now: dt.datetime | None = None) -> dict[str, 
         with _cheap_commits():
             for d in rows:
                 notice = d.notice
-                email_on, sms_on, *quiet = prefs.get(d.recipient_id, (True, True, *default_quiet()))
+                email_on, sms_on, *quiet = prefs.get(d.recipient_id or 0, (True, True, *default_quiet()))
                 # Skipped, not failed: nobody should be chased door to door for a channel they turned off.
                 reason = (
                     "account deactivated"
-                    if d.recipient_id not in active
+                    if d.recipient_id is not None and d.recipient_id not in active
                     else "turned off by the recipient"
                     if not (email_on if d.channel == Channel.EMAIL else sms_on)
+                    else "the number replied TD (stop)"
+                    if said.get(d.address) is False and d.channel == Channel.SMS and not notice.mandatory
                     else ""
                 )
                 if reason:
@@ -426,7 +460,7 @@ def deliveries_send(*, token: str, now: dt.datetime | None = None) -> dict[str, 
                         to="",
                         subject=subject,
                         body=f"{body}\n\n{link}",
-                        sms_text=transports.sms_compose(subject, link),
+                        sms_text=notice_sms(notice, d.language, subject, link),
                         html=notice_html(notice, d.language, subject, body, link),
                         key=key,
                     )
@@ -575,18 +609,21 @@ def delivery_report(*, ref: str, status: int, now: dt.datetime | None = None) ->
 
 
 def door_visit_record(
-    *, notice: Notice, person: User, outcome: str, actor: User, now: dt.datetime | None = None
+    *, notice: Notice, villager: Villager, outcome: str, actor: User, now: dt.datetime | None = None
 ) -> DoorVisit:
-    """A tick on the door-to-door list: the person was told in person, or was not at home."""
+    """A tick on the door-to-door list: the villager was told in person, or was not at home."""
     if outcome not in DoorOutcome.values:
         raise ValidationError(_("Choose “told in person” or “not at home”."))
-    if not Delivery.objects.filter(notice=notice, recipient=person, copy_for__isnull=True).exists():
+    if not Delivery.objects.filter(notice=notice, villager=villager, copy_for__isnull=True).exists():
         raise ValidationError(_("This person is not among the notice's recipients."))
     with transaction.atomic():
         visit = DoorVisit.objects.create(
-            notice=notice, person=person, outcome=outcome, visited_by=actor, visited_at=now or timezone.now()
+            notice=notice, villager=villager, outcome=outcome, visited_by=actor, visited_at=now or timezone.now()
         )
         audit_record(
-            actor=actor, action=NotifyEvent.DOOR_VISIT, obj=notice, after={"person": person.pk, "outcome": outcome}
+            actor=actor,
+            action=NotifyEvent.DOOR_VISIT,
+            obj=notice,
+            after={"villager": villager.public_id, "outcome": outcome},
         )
     return visit

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.notify import transports
-from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, Notice, SmsConsent
+from cunzhi.notify.consent import consent_given, consent_record  # noqa: F401  (consent_given: part of this API)
+from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, Notice
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import User, Villager
 from cunzhi.regions.models import Level, Region
@@ -77,25 +78,6 @@ def reply_handler_register(name: str, handler: Handler) -> None:
 
 def _words(text: str) -> str:
     return re.sub(r"[\s。.!！,，]+$", "", fold_width(text).strip())
-
-
-def consent_given(phone: str) -> bool | None:
-    """The number's newest recorded consent to non-mandatory texts (None: never recorded)."""
-    row = SmsConsent.objects.filter(phone=phone).order_by("-at", "-id").values_list("given", flat=True).first()
-    return row
-
-
-def consent_record(
-    *, phone: str, given: bool, source: str, actor: AnyUser | None = None, now: dt.datetime | None = None
-) -> SmsConsent:
-    """Write one change of a number's consent (history kept: withdrawals stay on record)."""
-    return SmsConsent.objects.create(
-        phone=normalize_phone(phone),
-        given=given,
-        source=source,
-        at=now or timezone.now(),
-        recorded_by=actor if isinstance(actor, User) else None,
-    )
 
 
 def _stop_or_start(incoming: Incoming) -> Handled | None:

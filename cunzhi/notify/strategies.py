@@ -1,20 +1,27 @@
 """Who is told, in which language, through which channels: one strategy per kind of notice.
 
 Other domains register a Strategy for each event they send (a meeting notice, an answer to a
-concern). The strategy returns recipients as a User queryset; the channels follow each
-recipient's preferences; helpers with an active "notices" delegation get a copy.
+concern). A strategy names accounts (a User queryset) and roster villagers (a Villager queryset):
+villagers with an account are told as accounts; the others by text to the roster's number, when
+they have one and the text may go to them (consent, or a notice the law requires); whoever no
+channel can carry is put on the door-to-door list from the start. Helpers with an active
+"notices" delegation get a copy.
 """
 
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cunzhi.notify.consent import consents
 from cunzhi.notify.models import Channel, default_quiet
 from cunzhi.notify.transports import quiet_hours_end
-from cunzhi.people.models import Delegation, DelegationScope, User
+from cunzhi.people.models import Delegation, DelegationScope, Household, User, Villager
+from cunzhi.people.selectors import adults_in
+from cunzhi.regions.models import Region
 
 # What each recipient row carries: one query with the preference joined (no query per recipient).
 RECIPIENT_FIELDS = (
@@ -22,11 +29,35 @@ RECIPIENT_FIELDS = (
     "language",
     "email",
     "phone",
+    "villager__id",
     "notify_pref__email_on",
     "notify_pref__sms_on",
     "notify_pref__quiet_start",
     "notify_pref__quiet_end",
 )
+
+Planned = dict[str, Any]
+
+
+def _planned(
+    *,
+    user: int | None,
+    villager: int | None,
+    copy_for: int | None,
+    channel: str,
+    address: str,
+    language: str,
+    when: dt.datetime | None,
+) -> Planned:
+    return {
+        "recipient_id": user,
+        "villager_id": villager,
+        "copy_for_id": copy_for,
+        "channel": channel,
+        "address": address,
+        "language": language,
+        "next_try_at": when,
+    }
 
 
 class Strategy:
@@ -34,61 +65,107 @@ class Strategy:
     helper_copies = True
 
     def recipients(self, **params: Any) -> QuerySet[User]:
-        """A queryset of User: who is told."""
+        """A queryset of User: the accounts told."""
         raise NotImplementedError
 
+    def villagers(self, **params: Any) -> QuerySet[Villager] | None:
+        """Roster villagers told, account or not (None: the notice is for accounts only)."""
+        return None
+
+    def _sms_time(self, start: dt.time | None, end: dt.time | None, *, urgent: bool, now: dt.datetime) -> dt.datetime:
+        if start is None or end is None:
+            start, end = default_quiet()
+        # Quiet hours: a non-urgent text waits until morning; urgent ones go now.
+        return (None if urgent else quiet_hours_end(now, start, end)) or now
+
     def channels(
-        self, row: dict[str, Any], *, urgent: bool, now: dt.datetime
+        self, row: dict[str, Any], *, urgent: bool, now: dt.datetime, texts_allowed: bool = True
     ) -> list[tuple[str, str, dt.datetime | None]]:
-        """(channel, address, first try time) for one recipient row; the inbox always."""
+        """(channel, address, first try time) for one account row; the inbox always."""
         out: list[tuple[str, str, dt.datetime | None]] = [(Channel.INBOX, "", None)]
         if row["email"] and row["notify_pref__email_on"] is not False:
             out.append((Channel.EMAIL, row["email"], now))
-        if row["phone"] and row["notify_pref__sms_on"] is not False:
-            start, end = row["notify_pref__quiet_start"], row["notify_pref__quiet_end"]
-            if start is None or end is None:
-                start, end = default_quiet()
-            # Quiet hours: a non-urgent text waits until morning; urgent ones go now.
-            later = None if urgent else quiet_hours_end(now, start, end)
-            out.append((Channel.SMS, row["phone"], later or now))
+        if row["phone"] and row["notify_pref__sms_on"] is not False and texts_allowed:
+            when = self._sms_time(
+                row["notify_pref__quiet_start"], row["notify_pref__quiet_end"], urgent=urgent, now=now
+            )
+            out.append((Channel.SMS, row["phone"], when))
         return out
 
-    def plan(self, *, urgent: bool, now: dt.datetime | None = None, **params: Any) -> list[dict[str, Any]]:
-        """Every delivery to create: dicts of recipient_id, copy_for_id, channel, address, language, next_try_at."""
+    def plan(
+        self, *, urgent: bool, mandatory: bool = False, now: dt.datetime | None = None, **params: Any
+    ) -> list[Planned]:
+        """Every delivery to create: dicts of recipient_id, villager_id, copy_for_id, channel, address,
+        language, next_try_at. One query for the accounts, one for the roster, one per 5,000 numbers
+        for consent: none per person."""
         now = now or timezone.now()
         users = self.recipients(**params).filter(is_active=True)
-        rows = list(users.values(*RECIPIENT_FIELDS))
-        planned: list[dict[str, Any]] = []
+        roster = self.villagers(**params)
+        account_q = Q(pk__in=users.values("pk"))
+        off_roster: list[Any] = []  # {"id", "phone"} rows
+        if roster is not None:
+            account_q |= Q(villager__in=roster.values("pk"), is_active=True)
+            off_roster = list(
+                roster.filter(Q(user__isnull=True) | Q(user__is_active=False)).values("id", "phone").order_by("pk")
+            )
+        rows = list(User.objects.filter(account_q).values(*RECIPIENT_FIELDS).order_by("pk"))
+        # A number that said "TD" gets only the texts the law requires.
+        said = consents(({r["phone"] for r in rows} | {v["phone"] for v in off_roster}) - {""})
+        planned: list[Planned] = []
         seen: set[tuple[int, str]] = set()
         for row in rows:
-            for channel, address, when in self.channels(row, urgent=urgent, now=now):
+            allowed = mandatory or said.get(row["phone"]) is not False
+            for channel, address, when in self.channels(row, urgent=urgent, now=now, texts_allowed=allowed):
                 seen.add((row["id"], channel))
                 planned.append(
-                    {
-                        "recipient_id": row["id"],
-                        "copy_for_id": None,
-                        "channel": channel,
-                        "address": address,
-                        "language": row["language"],
-                        "next_try_at": when,
-                    }
+                    _planned(
+                        user=row["id"],
+                        villager=row["villager__id"],
+                        copy_for=None,
+                        channel=channel,
+                        address=address,
+                        language=row["language"],
+                        when=when,
+                    )
                 )
+        language = settings.NOTIFY_ROSTER_LANGUAGE
+        sms_when = self._sms_time(None, None, urgent=urgent, now=now)
+        for v in off_roster:
+            # Without an account, a text needs the number's consent unless the law requires the notice.
+            texts = bool(v["phone"]) and (mandatory or said.get(v["phone"]) is True)
+            channel, address, when = (Channel.SMS, v["phone"], sms_when) if texts else (Channel.DOOR, "", None)
+            planned.append(
+                _planned(
+                    user=None,
+                    villager=v["id"],
+                    copy_for=None,
+                    channel=channel,
+                    address=address,
+                    language=language,
+                    when=when,
+                )
+            )
         if self.helper_copies:
-            planned += self._helper_copies(users, urgent=urgent, now=now, seen=seen)
+            told = [r["villager__id"] for r in rows if r["villager__id"]] + [v["id"] for v in off_roster]
+            planned += self._helper_copies(told, urgent=urgent, now=now, seen=seen)
         return planned
 
     def _helper_copies(
-        self, users: QuerySet[User], *, urgent: bool, now: dt.datetime, seen: set[tuple[int, str]]
-    ) -> list[dict[str, Any]]:
-        pairs: dict[int, int] = {}  # helper id -> the first villager account they get a copy for
-        for helper_id, villager_user_id, scopes in Delegation.objects.filter(
-            villager__user__in=users.values("pk"), revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-        ).values_list("helper_id", "villager__user_id", "scopes"):
+        self, villager_ids: list[int], *, urgent: bool, now: dt.datetime, seen: set[tuple[int, str]]
+    ) -> list[Planned]:
+        pairs: dict[int, int] = {}  # helper id -> the first villager they get a copy for
+        for helper_id, villager_id, scopes in (
+            Delegation.objects.filter(
+                villager__in=villager_ids, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+            )
+            .order_by("villager_id", "pk")
+            .values_list("helper_id", "villager_id", "scopes")
+        ):
             if DelegationScope.NOTICES in (scopes or []):
-                pairs.setdefault(helper_id, villager_user_id)
+                pairs.setdefault(helper_id, villager_id)
         if not pairs:
             return []
-        out: list[dict[str, Any]] = []
+        out: list[Planned] = []
         # One copy per helper and channel (unique per notice); a helper who is a recipient already
         # gets nothing more on the channels they already have.
         for row in User.objects.filter(pk__in=list(pairs), is_active=True).values(*RECIPIENT_FIELDS):
@@ -96,20 +173,21 @@ class Strategy:
                 if (row["id"], channel) in seen:
                     continue
                 out.append(
-                    {
-                        "recipient_id": row["id"],
-                        "copy_for_id": pairs[row["id"]],
-                        "channel": channel,
-                        "address": address,
-                        "language": row["language"],
-                        "next_try_at": when,
-                    }
+                    _planned(
+                        user=row["id"],
+                        villager=None,
+                        copy_for=pairs[row["id"]],
+                        channel=channel,
+                        address=address,
+                        language=row["language"],
+                        when=when,
+                    )
                 )
         return out
 
 
 class DirectStrategy(Strategy):
-    """Named accounts (an answer to the person who asked, a missing-material notice)."""
+    """Named accounts and villagers (an answer to the person who asked, a meeting's members)."""
 
     kind = "direct"
 
@@ -126,20 +204,36 @@ class DirectStrategy(Strategy):
             return User.objects.filter(pk__in=[u.pk for u in users])
         return User.objects.filter(pk__in=user_ids or [])
 
+    def villagers(
+        self,
+        *,
+        villager_ids: Iterable[int] | None = None,
+        household_ids: Iterable[int] | None = None,
+        **_ignored: Any,
+    ) -> QuerySet[Villager] | None:
+        """Named villagers, and for a household's notice its representative (whose phone the
+        household gave)."""
+        if villager_ids is None and household_ids is None:
+            return None
+        q = Q(pk__in=list(villager_ids or []))
+        if household_ids is not None:
+            q |= Q(pk__in=Household.objects.filter(pk__in=list(household_ids)).values("representative"))
+        return Villager.objects.filter(q)
+
 
 class AnnouncementStrategy(Strategy):
-    """Every villager with an account in a region (a village, a township, the county)."""
+    """Every adult villager in a region (a village, a township, the county), account or not."""
 
     kind = "announcement"
 
-    # region_code is required, but a default keeps the signature compatible with Strategy.recipients.
-    def recipients(self, *, region_code: str | None = None, **_ignored: Any) -> QuerySet[User]:
-        if region_code is None:
-            raise TypeError("AnnouncementStrategy.recipients() needs region_code")
-        from cunzhi.regions.models import Region
+    def recipients(self, **_ignored: Any) -> QuerySet[User]:
+        return User.objects.none()  # the accounts are those of the villagers
 
-        prefix = Region.objects.values_list("prefix", flat=True).get(code=region_code)
-        return User.objects.filter(villager__region_code__startswith=prefix)
+    # region_code is required, but a default keeps the signature compatible with Strategy.villagers.
+    def villagers(self, *, region_code: str | None = None, **_ignored: Any) -> QuerySet[Villager]:
+        if region_code is None:
+            raise TypeError("AnnouncementStrategy.villagers() needs region_code")
+        return adults_in(region=Region.objects.get(code=region_code))
 
 
 STRATEGIES: dict[str, Strategy] = {}

@@ -47,16 +47,18 @@ class Message:
     reply_code: str = ""  # SMS: sent from the service number + this code, so replies find their notice
 
 
-def sms_compose(text: str, link: str, limit: int | None = None) -> str:
-    """One SMS segment: the text shortened to fit, then the link to the full text."""
-    limit = limit or settings.SMS_SEGMENT_CHARS
+def sms_compose(text: str, link: str, limit: int | None = None, footer: str = "") -> str:
+    """One text message (settings.SMS_MAX_CHARS: two segments the gateway joins): the text shortened
+    to fit, then the link to the full text, then the footer (how to stop), which are never cut."""
+    limit = limit or settings.SMS_MAX_CHARS
     text = " ".join(text.split())
-    room = limit - len(link) - 1 if link else limit
+    tail = " ".join(part for part in (link, footer) if part)
+    room = limit - len(tail) - 1 if tail else limit
     if room < 1:
-        return link[:limit]
+        return tail[:limit]
     if len(text) > room:
         text = text[: room - 1] + "…"
-    return f"{text} {link}" if link else text
+    return f"{text} {tail}" if tail else text
 
 
 class InboxTransport:

@@ -104,10 +104,9 @@ def _notice_for_staff(request, public_id):
 
 
 def _mask_phones(user, people):
-    """Each person's phone as the reader may see it: the villager record's rule (people.rules)."""
+    """Each villager's phone as the reader may see it: the villager record's rule (people.rules)."""
     for p in people:
-        villager = getattr(p, "villager", None)
-        full = p.pk == user.pk or (villager is not None and people_rules.can_see_full_phone(user, villager))
+        full = p.user_id == user.pk or people_rules.can_see_full_phone(user, p)
         p.phone_shown = p.phone if full else mask_phone(p.phone)
     return people
 

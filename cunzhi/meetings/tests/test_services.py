@@ -23,7 +23,7 @@ from cunzhi.meetings.models import (
     QuorumMode,
 )
 from cunzhi.notify.models import Delivery, Notice
-from cunzhi.people.models import AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment
+from cunzhi.people.models import AccessKind, DataAccess, DelegationScope, Relation, Role, RoleAssignment, Villager
 from cunzhi.people.services import delegation_grant
 
 from .conftest import add_villagers
@@ -225,18 +225,23 @@ def test_urgent_exception_needs_a_reason_and_is_recorded(world):
     assert event.after["urgent"] is True and event.after["urgent_reason"].startswith("防汛")
 
 
-def test_notice_goes_to_every_member_with_an_account_with_agenda_ics_and_remote_link(world):
-    add_villagers(world.village_a, 3)  # no accounts: door to door
+def test_notice_goes_to_every_member_by_what_each_can_receive_with_agenda_ics_and_remote_link(world):
+    add_villagers(world.village_a, 3)  # no accounts
+    texted = Villager.objects.filter(user__isnull=True, village=world.village_a).order_by("pk").first()
+    Villager.objects.filter(pk=texted.pk).update(phone="13950000077")  # no consent recorded: the law requires it
     meeting = convene(world, days=11, stream_url="https://meeting.tencent.com/dm/abc")
     services.meeting_notice_send(actor=world.cadre_a, meeting=meeting)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.NOTICED and not meeting.urgent
     notice = meeting.notice
-    assert notice.recipient_count == 2  # 张三 and 张小明 have accounts
+    assert notice.recipient_count == 5  # every member, account or not
     assert set(Delivery.objects.filter(notice=notice, channel="inbox").values_list("recipient_id", flat=True)) == {
         world.villager_a.pk,
         world.helper.pk,
     }
+    sms = Delivery.objects.get(notice=notice, channel="sms", villager=texted)
+    assert (sms.recipient_id, sms.address) == (None, "13950000077")
+    assert Delivery.objects.filter(notice=notice, channel="door").count() == 2  # no phone: door to door
     from cunzhi.notify.services import notice_render
 
     _subject, body = notice_render(notice, "zh-hans")
@@ -254,14 +259,13 @@ def test_notice_goes_to_every_member_with_an_account_with_agenda_ics_and_remote_
 def test_notice_subject_fits_a_text_message(world):
     meeting = convene(world, days=11, title="关于本村宅基地使用方案及村道硬化工程资金筹集的表决会议" * 2)
     services.meeting_notice_send(actor=world.cadre_a, meeting=meeting)
-    from cunzhi.notify.services import notice_link, notice_render
-    from cunzhi.notify.transports import sms_compose
+    from cunzhi.notify.services import notice_link, notice_render, notice_sms
 
     subject, _ = notice_render(meeting.notice, "zh-hans")
-    sms = sms_compose(subject, notice_link(meeting.notice))
+    sms = notice_sms(meeting.notice, "zh-hans", subject, notice_link(meeting.notice))
     local = timezone.localtime(meeting.starts_at)
-    # The body and the date survive the shortening to one 70-character text.
-    assert sms.startswith("村民会议 " + local.strftime("%m-%d %H:%M")) and len(sms) <= 70
+    # The body and the date survive the shortening to one text of two segments.
+    assert sms.startswith("村民会议 " + local.strftime("%m-%d %H:%M")) and len(sms) <= 134
 
 
 def test_after_notice_only_the_stream_can_change(world):

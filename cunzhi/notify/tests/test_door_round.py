@@ -27,21 +27,23 @@ def grid_worker(world):
 
 
 def tick(client, notice, person, outcome):
-    return client.post(reverse("notify:door_visit", args=[notice.public_id, person.pk]), {"outcome": outcome})
+    """`person`: an account of a villager, or a villager record."""
+    villager = getattr(person, "villager", person)
+    return client.post(reverse("notify:door_visit", args=[notice.public_id, villager.public_id]), {"outcome": outcome})
 
 
 def test_told_in_person_counts_as_reached_and_leaves_the_list(world, login, notice, grid_worker, settings):
     settings.SMS_DELIVERY_REPORTS = True
     before = notice_report(notice=notice)
-    assert before["reached"] == 0 and world.villager_a in not_reached(notice=notice)
+    assert before["reached"] == 0 and world.villager_a.villager in not_reached(notice=notice)
     client = login(grid_worker)
     assert tick(client, notice, world.villager_a, "not_home").status_code == 302
-    (row,) = [p for p in not_reached(notice=notice) if p == world.villager_a]
+    (row,) = [p for p in not_reached(notice=notice) if p == world.villager_a.villager]
     assert row.door_outcome == "not_home" and row.door_at is not None
     page = client.get(reverse("notify:door_list", args=[notice.public_id]))
     assert "not at home" in page.text
     tick(client, notice, world.villager_a, "told")
-    assert world.villager_a not in not_reached(notice=notice)
+    assert world.villager_a.villager not in not_reached(notice=notice)
     after = notice_report(notice=notice)
     assert (after["reached"], after["told_in_person"]) == (1, 1)
     assert DoorVisit.objects.count() == 2  # every tick kept
@@ -70,5 +72,6 @@ def test_bad_ticks_change_nothing(world, login, notice):
     messages = [m.message for m in r.wsgi_request._messages]
     assert messages
     assert not DoorVisit.objects.exists()
-    assert client.get(reverse("notify:door_visit", args=[notice.public_id, world.villager_a.pk])).status_code == 405
-    assert tick(client, notice, type("P", (), {"pk": 999999})(), "told").status_code == 404
+    door = reverse("notify:door_visit", args=[notice.public_id, world.villager_a.villager.public_id])
+    assert client.get(door).status_code == 405
+    assert tick(client, notice, type("P", (), {"public_id": "nobody"})(), "told").status_code == 404

@@ -13,7 +13,7 @@ from cunzhi.notify import services
 from cunzhi.notify.kannel import KannelBox, parse_operator_log
 from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Urgency
 from cunzhi.notify.transports import KannelSmsGateway, PermanentTransportError, TransportError
-from cunzhi.people.tests.factories import UserFactory
+from cunzhi.people.tests.factories import UserFactory, VillagerFactory
 
 NOTICE = "村民大会通知：12月10日（周四）上午9时在村委会召开，议题：修路 + 路灯。回复1参加，2远程，3不能参加。"
 
@@ -176,15 +176,18 @@ def test_delivery_report_endpoint_records_once_and_refuses_strangers(client, set
 
 
 @pytest.mark.django_db
-def test_an_undeliverable_text_is_not_counted_as_reached(client, settings):
+def test_an_undeliverable_text_is_not_counted_as_reached(world, client, settings):
     from cunzhi.notify.selectors import not_reached, notice_report
 
     settings.KANNEL_SECRET, settings.SMS_DELIVERY_REPORTS = "s3cret", False
-    user = UserFactory(phone="13800001001", email="")
-    notice = services.notice_send(kind="direct", users=[user], subject={"en": "x"}, body={"en": "y"})
+    villager = VillagerFactory(village=world.village_a, phone="13950001001")
+    notice = services.notice_send(
+        kind="direct", villager_ids=[villager.pk], mandatory=True, subject={"en": "x"}, body={"en": "y"}
+    )
+    assert notice_report(notice=notice)["reached"] == 0
     Delivery.objects.filter(notice=notice, channel=Channel.SMS).update(status=DeliveryStatus.SENT)
     assert notice_report(notice=notice)["reached"] == 1  # a gateway without reports: accepted counts
     d = Delivery.objects.get(notice=notice, channel=Channel.SMS)
     client.get(reverse("notify:sms_delivery_report"), {"ref": d.pk, "status": 16, "secret": "s3cret"})
     assert notice_report(notice=notice)["reached"] == 0
-    assert list(not_reached(notice=notice)) == [user]  # on the door-to-door list
+    assert list(not_reached(notice=notice)) == [villager]  # on the door-to-door list

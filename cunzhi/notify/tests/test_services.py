@@ -112,8 +112,8 @@ def test_links_in_texts_and_e_mails_are_absolute_at_the_site_address(
         send([world.villager_a], link="/concerns/9lbmphgNi74p/", urgency=Urgency.URGENT)
         plain = send([world.villager_a], urgency=Urgency.URGENT)  # no link of its own: the notice page
     full = "https://cunzhi.example.gov.cn:8443/concerns/9lbmphgNi74p/"
-    assert sent[0].endswith(" " + full)
-    assert sent[1].endswith(f" https://cunzhi.example.gov.cn:8443/notify/n/{plain.public_id}/")
+    assert sent[0].endswith(f" {full} 回TD退订")  # and how to stop texts, in the villager's language
+    assert sent[1].endswith(f" https://cunzhi.example.gov.cn:8443/notify/n/{plain.public_id}/ 回TD退订")
     email = mail.outbox[0]
     assert email.body.endswith(full) and f'href="{full}"' in email.alternatives[0][0]
 

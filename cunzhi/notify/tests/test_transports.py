@@ -109,7 +109,7 @@ def test_sms_http_gateway(db, settings, sms_gateway, django_capture_on_commit_ca
     assert len(sms_gateway.received) == 1
     payload = json.loads(sms_gateway.received[0]["body"])
     assert payload["phone"] == "13812345678"
-    assert len(payload["text"]) <= 70 and payload["text"].endswith("/notify/n/" + notice.public_id + "/")
+    assert len(payload["text"]) <= 134 and payload["text"].endswith(f"/notify/n/{notice.public_id}/ 回TD退订")
     assert payload["text"].startswith("关于2026年")
     assert Delivery.objects.get(notice=notice, channel=Channel.SMS).status == DeliveryStatus.SENT
 
@@ -150,10 +150,10 @@ def test_file_sms_backend_writes_the_text(tmp_path, settings):
 
 
 @pytest.mark.parametrize("text", ["短通知", "长" * 200, "word " * 80])
-def test_sms_text_fits_one_segment_with_the_link(text):
+def test_sms_text_fits_two_segments_with_the_link_and_how_to_stop(text):
     link = "https://cunzhi.example.gov.cn/notify/n/AbCdEfGhIjKl/"
-    sms = transports.sms_compose(text, link)
-    assert len(sms) <= 70 and sms.endswith(link) and sms.startswith(text.split()[0][:5])
+    sms = transports.sms_compose(text, link, footer="回TD退订")
+    assert len(sms) <= 134 and sms.endswith(f" {link} 回TD退订") and sms.startswith(text.split()[0][:5])
 
 
 def test_quiet_hours_wrap_past_midnight():

@@ -1,0 +1,51 @@
+"""Consent to texts, per mobile number: each change kept as history (a withdrawal stays on record at
+least five months, as the law asks); the newest row is what holds. Texts the law requires (a
+meeting notice, a deadline) go without it; every other text needs it from villagers without an
+account, and stops at once for any number that replied "TD"."""
+
+import datetime as dt
+from collections.abc import Collection
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from cunzhi.core.idnumbers import normalize_phone
+from cunzhi.notify.models import SmsConsent
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import User
+
+CHUNK = 5000  # numbers per query: a county notice asks about 100,000
+
+
+def consents(phones: Collection[str]) -> dict[str, bool]:
+    """The newest recorded consent of each number that has one (absent: never recorded)."""
+    out: dict[str, bool] = {}
+    numbers = sorted(phones)
+    for i in range(0, len(numbers), CHUNK):
+        newest = (
+            SmsConsent.objects.filter(phone__in=numbers[i : i + CHUNK])
+            .annotate(n=Window(RowNumber(), partition_by=[F("phone")], order_by=[F("at").desc(), F("id").desc()]))
+            .filter(n=1)
+            .values_list("phone", "given")
+        )
+        out.update(newest)
+    return out
+
+
+def consent_given(phone: str) -> bool | None:
+    """The number's newest recorded consent to non-mandatory texts (None: never recorded)."""
+    return consents([normalize_phone(phone)]).get(normalize_phone(phone))
+
+
+def consent_record(
+    *, phone: str, given: bool, source: str, actor: AnyUser | None = None, now: dt.datetime | None = None
+) -> SmsConsent:
+    """Write one change of a number's consent (history kept: withdrawals stay on record)."""
+    return SmsConsent.objects.create(
+        phone=normalize_phone(phone),
+        given=given,
+        source=source,
+        at=now or timezone.now(),
+        recorded_by=actor if isinstance(actor, User) else None,
+    )
