@@ -4,7 +4,9 @@
   vote), minutes published as a PDF and posted for the village;
 - a representatives' meeting in session now (urgent notice recorded), members checking in, a motion
   on the floor: log in as the representative or the villager living away to check in and vote;
-- a villagers' meeting in twelve days, notice sent, with a live-stream address;
+- a villagers' meeting in twelve days, notice sent to every member (by text to those without an
+  account), with a live-stream address; the grid worker's door-to-door round for members without a
+  mobile number done but for a few not at home;
 - a petition collecting signatures, and the villagers' meeting's delegation of public-welfare
   projects to the representatives.
 """
@@ -16,6 +18,8 @@ from django.utils import timezone
 
 from cunzhi.meetings import law, services
 from cunzhi.meetings.models import Body, Meeting, PetitionKind
+from cunzhi.notify.models import Channel, Delivery, DoorOutcome
+from cunzhi.notify.services import door_visit_record
 from cunzhi.people.models import Role, Villager
 
 MAIN_VILLAGE = "330523100201"
@@ -31,6 +35,20 @@ def _backdate(meeting: Meeting, starts_at: dt.datetime) -> Meeting:
     )
     meeting.refresh_from_db()
     return meeting
+
+
+def _door_round(meeting: Meeting, worker) -> int:
+    """The grid worker's round for the members no text can reach (no mobile number): most told in
+    person, a few not at home yet — they stay on the door-to-door list."""
+    door = list(
+        Delivery.objects.filter(notice=meeting.notice, channel=Channel.DOOR)
+        .select_related("villager")
+        .order_by("villager__name_pinyin", "pk")
+    )
+    for i, d in enumerate(door):
+        outcome = DoorOutcome.NOT_HOME if i % 8 == 7 else DoorOutcome.TOLD
+        door_visit_record(notice=meeting.notice, villager=d.villager, outcome=outcome, actor=worker)
+    return len(door)
 
 
 def seed(*, rng, today, logins) -> dict:
@@ -150,6 +168,7 @@ def seed(*, rng, today, logins) -> dict:
     )
     services.meeting_notice_send(actor=cadre, meeting=nxt)
     counts["meetings"] += 1
+    counts["door_visits"] = _door_round(nxt, logins.get("grid_worker") or cadre)
 
     # --- a petition and a recorded delegation ---------------------------------------------------
     signers = [
