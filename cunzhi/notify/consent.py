@@ -6,14 +6,17 @@ account, and stops at once for any number that replied "TD"."""
 import datetime as dt
 from collections.abc import Collection
 
+from django.db import transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from cunzhi.core.audit import audit_record
 from cunzhi.core.idnumbers import normalize_phone
-from cunzhi.notify.models import SmsConsent
+from cunzhi.notify.events import NotifyEvent
+from cunzhi.notify.models import ConsentSource, SmsConsent
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import User
+from cunzhi.people.models import User, Villager
 
 CHUNK = 5000  # numbers per query: a county notice asks about 100,000
 
@@ -49,3 +52,18 @@ def consent_record(
         at=now or timezone.now(),
         recorded_by=actor if isinstance(actor, User) else None,
     )
+
+
+def consent_in_person(*, actor: User, villager: Villager, given: bool, now: dt.datetime | None = None) -> SmsConsent:
+    """A villager's consent given (or withdrawn) in person to a cadre or grid worker, for the number
+    on their record, audited under the villager's village."""
+    with transaction.atomic():
+        row = consent_record(phone=villager.phone, given=given, source=ConsentSource.IN_PERSON, actor=actor, now=now)
+        audit_record(
+            actor=actor,
+            action=NotifyEvent.SMS_CONSENT,
+            obj=row,
+            region_code=villager.region_code,
+            after={"villager": villager.public_id, "given": given},
+        )
+    return row

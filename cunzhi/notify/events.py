@@ -12,3 +12,4 @@ class NotifyEvent(models.TextChoices):
     NOTICE_RESEND = "notice.resend", _("Notice sent again")
     NOTIFY_PREFERENCE = "notify.preference", _("Notification preferences changed")
     DOOR_VISIT = "notice.door_visit", _("Door-to-door round recorded")
+    SMS_CONSENT = "notify.sms_consent", _("Consent to texts recorded in person")

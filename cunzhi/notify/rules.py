@@ -85,3 +85,8 @@ def can_record_door_visit(user: AnyUser, notice: Notice) -> bool:
 
 def can_view_sms_queue(user: AnyUser) -> bool:
     return people_rules.has_role(user, SMS_QUEUE_ROLES)
+
+
+def can_record_consent(user: AnyUser) -> bool:
+    """Consent given in person is taken on the door-to-door round: by those who make it."""
+    return people_rules.has_role(user, DOOR_ROLES)

@@ -15,6 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cunzhi.notify import rules, selectors, services, sms
+from cunzhi.notify.consent import consent_in_person
+from cunzhi.notify.forms import ConsentForm
+from cunzhi.notify.models import SmsConsent
+from cunzhi.people import rules as people_rules
+from cunzhi.people.models import User, Villager
 
 
 def _from_gateway(request: HttpRequest) -> bool:
@@ -72,3 +77,35 @@ def queue_close(request: HttpRequest, pk: int) -> HttpResponse:
     sms.inbound_close(sms=item, actor=request.user)
     messages.success(request, _("Marked as dealt with."))
     return redirect("notify:sms_queue")
+
+
+@login_required
+def consent(request: HttpRequest) -> HttpResponse:
+    """Record a villager's consent to texts given in person, for a number of a villager of one's own
+    villages; show that number's history (the law asks that withdrawals be kept)."""
+    if not rules.can_record_consent(request.user):
+        raise PermissionDenied
+    assert isinstance(request.user, User)  # login_required
+    mine = Villager.objects.filter(people_rules.scope_q(request.user, rules.DOOR_ROLES))
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None, initial={"phone": request.GET.get("phone", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        villager = mine.filter(phone=phone).order_by("pk").first()
+        if villager is None:
+            form.add_error("phone", _("No villager of your villages has this mobile number."))
+        else:
+            consent_in_person(actor=request.user, villager=villager, given=form.cleaned_data["given"])
+            messages.success(request, _("Recorded for %(name)s.") % {"name": villager.name})
+            return redirect(f"{request.path}?phone={phone}")
+    phone = request.GET.get("phone", "").strip()
+    owners = list(mine.filter(phone=phone).order_by("pk")) if phone else []
+    history = (
+        SmsConsent.objects.filter(phone=phone).select_related("recorded_by").order_by("-at", "-id")[:50]
+        if owners
+        else []
+    )
+    return render(
+        request, "notify/sms_consent.html", {"form": form, "phone": phone, "owners": owners, "history": history}
+    )

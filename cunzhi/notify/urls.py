@@ -17,5 +17,6 @@ urlpatterns = [
     path("sms/delivery-report/", sms_views.delivery_report, name="sms_delivery_report"),
     path("sms/inbound/", sms_views.inbound, name="sms_inbound"),
     path("sms/", sms_views.queue, name="sms_queue"),
+    path("sms/consent/", sms_views.consent, name="sms_consent"),
     path("sms/<int:pk>/close/", sms_views.queue_close, name="sms_queue_close"),
 ]
