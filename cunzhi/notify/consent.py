@@ -4,36 +4,16 @@ meeting notice, a deadline) go without it; every other text needs it from villag
 account, and stops at once for any number that replied "TD"."""
 
 import datetime as dt
-from collections.abc import Collection
 
 from django.db import transaction
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.notify.events import NotifyEvent
-from cunzhi.notify.models import ConsentSource, SmsConsent
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import User, Villager
-
-CHUNK = 5000  # numbers per query: a county notice asks about 100,000
-
-
-def consents(phones: Collection[str]) -> dict[str, bool]:
-    """The newest recorded consent of each number that has one (absent: never recorded)."""
-    out: dict[str, bool] = {}
-    numbers = sorted(phones)
-    for i in range(0, len(numbers), CHUNK):
-        newest = (
-            SmsConsent.objects.filter(phone__in=numbers[i : i + CHUNK])
-            .annotate(n=Window(RowNumber(), partition_by=[F("phone")], order_by=[F("at").desc(), F("id").desc()]))
-            .filter(n=1)
-            .values_list("phone", "given")
-        )
-        out.update(newest)
-    return out
+from cunzhi.people.models import ConsentSource, SmsConsent, User, Villager
+from cunzhi.people.selectors import consents
 
 
 def consent_given(phone: str) -> bool | None:

@@ -218,32 +218,6 @@ class InboundSms(models.Model):
         return f"{self.sender}: {self.text[:30]}"
 
 
-class ConsentSource(models.TextChoices):
-    ROSTER = "roster", _("Roster column")
-    IN_PERSON = "in_person", _("Given in person to a cadre")
-    REPLY = "reply", _("By text message")
-
-
-class SmsConsent(models.Model):
-    """Each change of a number's consent to non-mandatory texts, kept as history (the law asks that
-    a withdrawal be kept at least five months): the newest row per number is what holds."""
-
-    phone = models.CharField(max_length=32, db_index=True)
-    given = models.BooleanField()
-    source = models.CharField(max_length=20, choices=ConsentSource.choices)
-    at = models.DateTimeField()
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["phone", "-at"], name="consent_latest")]
-
-    def __str__(self):
-        return f"{self.phone} {'yes' if self.given else 'no'} ({self.source})"
-
-
 class LoginCode(models.Model):
     """A 6-digit code sent by text to log in without a password (5 minutes, once). Only its keyed
     hash is stored; wrong guesses are counted and end the code."""

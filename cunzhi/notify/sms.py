@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.notify import transports
 from cunzhi.notify.consent import consent_given, consent_record  # noqa: F401  (consent_given: part of this API)
-from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, Notice
+from cunzhi.notify.models import InboundSms, InboundStatus, Notice
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import User, Villager
+from cunzhi.people.models import ConsentSource, User, Villager
 from cunzhi.regions.models import Level, Region
 
 log = logging.getLogger(__name__)

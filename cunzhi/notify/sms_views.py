@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from cunzhi.notify import rules, selectors, services, sms
 from cunzhi.notify.consent import consent_in_person
 from cunzhi.notify.forms import ConsentForm
-from cunzhi.notify.models import SmsConsent
 from cunzhi.people import rules as people_rules
-from cunzhi.people.models import User, Villager
+from cunzhi.people.models import SmsConsent, User, Villager
 
 
 def _from_gateway(request: HttpRequest) -> bool:

@@ -373,6 +373,34 @@ class Delegation(TimeStamped):
         return [labels.get(s, s) for s in self.scopes]
 
 
+class ConsentSource(models.TextChoices):
+    ROSTER = "roster", _("Roster column")
+    IN_PERSON = "in_person", _("Given in person to a cadre")
+    REPLY = "reply", _("By text message")
+
+
+class SmsConsent(models.Model):
+    """Each change of a number's consent to non-mandatory texts, kept as history (the law asks that
+    a withdrawal be kept at least five months): the newest row per number is what holds. Here, with
+    the people, because the roster brings it; notify reads it (notify.consent)."""
+
+    phone = models.CharField(max_length=32, db_index=True)
+    given = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "notify_smsconsent"  # where it was created (notify migration 0006)
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["phone", "-at"], name="consent_latest")]
+
+    def __str__(self):
+        return f"{self.phone} {'yes' if self.given else 'no'} ({self.source})"
+
+
 class AccessKind(models.TextChoices):
     STAFF_READ = "staff_read", _("Staff read the record")
     EXPORT = "export", _("Included in an export")

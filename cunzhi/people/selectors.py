@@ -1,10 +1,11 @@
 """Reads for people. Every list is filtered by the reader's scope and runs a fixed number of queries."""
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Count, Expression, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Expression, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from cunzhi.core.idnumbers import fold_width, normalize_phone
@@ -19,6 +20,7 @@ from cunzhi.people.models import (
     Office,
     RoleAssignment,
     RosterImport,
+    SmsConsent,
     User,
     Villager,
 )
@@ -413,3 +415,21 @@ def villages_in_scope(*, user: AnyUser) -> list[Region]:
             "code", "name", "prefix", "level"
         )
     )
+
+
+CONSENT_CHUNK = 5000  # numbers per query: a county notice asks about 100,000
+
+
+def consents(phones: Collection[str]) -> dict[str, bool]:
+    """The newest recorded consent of each number that has one (absent: never recorded)."""
+    out: dict[str, bool] = {}
+    numbers = sorted(phones)
+    for i in range(0, len(numbers), CONSENT_CHUNK):
+        newest = (
+            SmsConsent.objects.filter(phone__in=numbers[i : i + CONSENT_CHUNK])
+            .annotate(n=Window(RowNumber(), partition_by=[F("phone")], order_by=[F("at").desc(), F("id").desc()]))
+            .filter(n=1)
+            .values_list("phone", "given")
+        )
+        out.update(newest)
+    return out

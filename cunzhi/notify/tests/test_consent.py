@@ -7,8 +7,8 @@ from django.urls import reverse
 from cunzhi.core.models import AuditEvent
 from cunzhi.notify import services
 from cunzhi.notify.consent import consent_given
-from cunzhi.notify.models import Channel, ConsentSource, Delivery, SmsConsent
-from cunzhi.people.models import Role, RoleAssignment
+from cunzhi.notify.models import Channel, Delivery
+from cunzhi.people.models import ConsentSource, Role, RoleAssignment, SmsConsent
 from cunzhi.people.tests.factories import UserFactory, VillagerFactory
 
 pytestmark = pytest.mark.usefixtures("clock")

@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from cunzhi.notify import services, transports
 from cunzhi.notify.consent import consent_record
-from cunzhi.notify.models import Channel, ConsentSource, Delivery, DeliveryStatus, Urgency
+from cunzhi.notify.models import Channel, Delivery, DeliveryStatus, Urgency
 from cunzhi.notify.selectors import figures_reach, not_reached, notice_report
 from cunzhi.notify.tests.conftest import IMMEDIATE
+from cunzhi.people.models import ConsentSource
 from cunzhi.people.tests.factories import HouseholdFactory, VillagerFactory
 
 pytestmark = pytest.mark.usefixtures("clock")  # the working day: no quiet hours

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from cunzhi.notify import sms
-from cunzhi.notify.models import ConsentSource, InboundSms, InboundStatus, SmsConsent
+from cunzhi.notify.models import InboundSms, InboundStatus
 from cunzhi.notify.tests.conftest import IMMEDIATE
+from cunzhi.people.models import ConsentSource, SmsConsent
 
 SECRET = "s3cret"
 

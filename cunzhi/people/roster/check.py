@@ -16,7 +16,7 @@ from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import validate_id_number, validate_phone
 from cunzhi.core.tabular import read_rows
 from cunzhi.core.text import join_list
-from cunzhi.people.models import Grid, Household, Villager
+from cunzhi.people.models import ConsentSource, Grid, Household, SmsConsent, Villager
 from cunzhi.people.services import villager_derive_fields
 from cunzhi.regions.models import Level, Region
 
@@ -101,6 +101,7 @@ class _Row:
     living_away: bool
     away_city: str
     grid_id: int | None
+    sms_consent: bool | None  # None: the roster does not say
 
 
 class _RosterPass:
@@ -206,6 +207,17 @@ class _RosterPass:
                 self._fail(number, column, _("Write 是 or 否 (yes or no), not “%(value)s”.") % {"value": _short(value)})
         representative, living_away = bool(flags["household_representative"]), bool(flags["living_away"])
 
+        consent_value = raw.get("sms_consent", "").strip()
+        sms_consent = _flag(consent_value) if consent_value else None
+        if consent_value and sms_consent is None:
+            self._fail(
+                number,
+                "sms_consent",
+                _("Write 是 or 否 (yes or no), not “%(value)s”.") % {"value": _short(consent_value)},
+            )
+        elif sms_consent is not None and not phone:
+            self._fail(number, "sms_consent", _("Consent to texts is given, but there is no mobile number."))
+
         away_city = raw.get("away_city", "").strip()
         if away_city and flags["living_away"] is False:
             self._fail(
@@ -229,7 +241,17 @@ class _RosterPass:
         elif id_number:
             self.batch.append(
                 _Row(
-                    number, name, id_number, phone, group_id, household, representative, living_away, away_city, grid_id
+                    number,
+                    name,
+                    id_number,
+                    phone,
+                    group_id,
+                    household,
+                    representative,
+                    living_away,
+                    away_city,
+                    grid_id,
+                    sms_consent,
                 )
             )
         if self.result.rows % BATCH_ROWS == 0:
@@ -331,6 +353,15 @@ class _RosterPass:
                 self.representatives.append((v.household_id, v.id_hash))
         objects_insert(Villager, villagers)
         self.result.created_villagers += len(villagers)
+        # The roster's answer on texts becomes the number's consent on record (kept as history).
+        now = timezone.now()
+        consents = [
+            SmsConsent(phone=r.phone, given=r.sms_consent, source=ConsentSource.ROSTER, at=now)
+            for r in batch
+            if r.sms_consent is not None and r.phone
+        ]
+        if consents:
+            objects_insert(SmsConsent, consents)
 
     def _set_representatives(self) -> None:
         """Point each household at its representative, found by ID hash among its own members."""

@@ -13,6 +13,7 @@ COLUMNS = (
     "living_away",
     "away_city",
     "grid",
+    "sms_consent",
 )
 HEADERS = {
     "name": ("姓名", "name"),
@@ -24,6 +25,7 @@ HEADERS = {
     "living_away": ("外出务工", "living_away"),
     "away_city": ("务工城市", "away_city"),
     "grid": ("网格", "grid"),
+    "sms_consent": ("同意接收短信", "sms_consent"),
 }
 # Every header spelling we accept -> column key. English keys are lower case (read_rows lowers them).
 ALIASES = {
@@ -57,6 +59,10 @@ ALIASES = {
     "away city": "away_city",
     "work city": "away_city",
     "网格名称": "grid",
+    "短信同意": "sms_consent",
+    "接收短信": "sms_consent",
+    "consent to texts": "sms_consent",
+    "sms consent": "sms_consent",
 }
 REQUIRED = ("name", "id_number")
 # Labels the preview shows for each column (translated when shown).
@@ -71,8 +77,11 @@ COLUMN_LABELS = {
     "living_away": gettext_lazy("Working away"),
     "away_city": gettext_lazy("City where they work"),
     "grid": gettext_lazy("Grid"),
+    # Blank: not asked (only texts the law requires reach a number without an account); 是 or 否:
+    # the villager's answer, kept as the number's consent (people.SmsConsent, source "roster").
+    "sms_consent": gettext_lazy("Consent to texts"),
 }
-EXAMPLE_ROW = ["张三", "11010519491231002X", "13800000000", "第一村民小组", "0001", "是", "是", "杭州", ""]
+EXAMPLE_ROW = ["张三", "11010519491231002X", "13800000000", "第一村民小组", "0001", "是", "是", "杭州", "", "是"]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCEPTED_SUFFIXES = (".xlsx", ".csv")

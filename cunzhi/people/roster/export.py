@@ -13,6 +13,7 @@ from cunzhi.core.idnumbers import mask_id_number, mask_phone
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.people import rules
 from cunzhi.people.models import AccessKind, Villager
+from cunzhi.people.selectors import consents
 from cunzhi.people.services import access_record_many
 from cunzhi.regions.models import Region
 
@@ -46,6 +47,8 @@ def roster_export_rows(*, viewer, village: Region) -> tuple[list[str], list[list
         .select_related("group", "household", "grid")
         .order_by("group__code", "household__number", "id")
     )
+    # The consent each number has on record (one query per 5,000 numbers): blank when never asked.
+    said = consents({v.phone for v in villagers if v.phone})
     rows = []
     for v in villagers:
         household = v.household
@@ -61,6 +64,7 @@ def roster_export_rows(*, viewer, village: Region) -> tuple[list[str], list[list
                 yes if v.living_away else no,
                 v.away_city,
                 v.grid.name if v.grid else "",
+                {True: yes, False: no}.get(said.get(v.phone), "") if v.phone else "",
             ]
         )
     return roster_headers(), rows, villagers

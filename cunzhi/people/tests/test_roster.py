@@ -20,7 +20,7 @@ from cunzhi.people import roster
 from cunzhi.people.models import Grid, Household, ImportStatus, RosterImport, User, Villager
 from cunzhi.people.tests.factories import VillagerFactory, next_id_number
 
-HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户代表", "外出务工", "务工城市", "网格"]
+HEADER = ["姓名", "身份证号", "手机号", "村民小组", "户号", "户代表", "外出务工", "务工城市", "网格", "同意接收短信"]
 HEADER_EN = [
     "name",
     "id_number",
@@ -31,6 +31,7 @@ HEADER_EN = [
     "living_away",
     "away_city",
     "grid",
+    "sms_consent",
 ]
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -46,8 +47,9 @@ def person(
     away="否",
     city="",
     grid="",
+    consent="",
 ):
-    return [name, id_number or next_id_number(), phone, group, household, rep, away, city, grid]
+    return [name, id_number or next_id_number(), phone, group, household, rep, away, city, grid, consent]
 
 
 def people(n, *, household_size=3, prefix="H"):
@@ -144,6 +146,25 @@ def test_good_import_creates_villagers_households_and_representatives(world):
     assert event.actor == world.cadre_a and event.after["villagers"] == 5
 
 
+def test_the_consent_column_becomes_each_numbers_consent_on_record(world):
+    from cunzhi.people.models import ConsentSource, SmsConsent
+    from cunzhi.people.roster.export import roster_export_rows
+
+    rows = [
+        person("甲", phone="13950000041", consent="是"),
+        person("乙", phone="13950000042", consent="否"),
+        person("丙", phone="13950000043"),  # not asked: nothing recorded
+    ]
+    import_now(world, rows)
+    assert set(SmsConsent.objects.values_list("phone", "given", "source")) == {
+        ("13950000041", True, ConsentSource.ROSTER),
+        ("13950000042", False, ConsentSource.ROSTER),
+    }
+    _header, exported, villagers = roster_export_rows(viewer=world.cadre_a, village=world.village_a)
+    said = {v.name: row[-1] for v, row in zip(villagers, exported)}
+    assert (said["甲"], said["乙"], said["丙"]) == ("是", "否", "")
+
+
 def test_english_headers_and_aliases_are_accepted(world):
     rows = [person("周六", household="E1", rep="1", away="0")]
     ri = import_now(world, list(rows), name="roster.csv")
@@ -184,7 +205,7 @@ def test_fast_xlsx_reader_matches_openpyxl(tmp_path, monkeypatch):
     """The fast XLSX reader gives what openpyxl gives, also for numbers and odd cells."""
     wb = Workbook()
     ws = wb.active
-    ws.append(HEADER)
+    ws.append(HEADER[:9])
     ws.append(["张三", "11010519491231002X", 13900000001, "第一村民小组", 12, True, None, " 杭州 ", ""])
     ws.append([None, None, None])  # an empty row is skipped, numbering continues
     ws["A5"] = "李四"  # a sparse row further down
@@ -343,6 +364,8 @@ def _bad_rows(world):
         "representative without household": ([person(rep="是")], "household_representative", "household number"),
         "city without living away": ([person(city="上海")], "away_city", "not marked as working away"),
         "bad yes/no": ([person(away="也许")], "living_away", "也许"),
+        "bad consent": ([person(consent="看情况")], "sms_consent", "看情况"),
+        "consent without phone": ([person(phone="", consent="是")], "sms_consent", "no mobile number"),
     }
 
 
@@ -364,6 +387,8 @@ BAD_KINDS = [
     "representative without household",
     "city without living away",
     "bad yes/no",
+    "bad consent",
+    "consent without phone",
 ]
 
 

@@ -294,6 +294,7 @@ def test_template_has_the_header_and_an_example_row_that_passes_the_check(world,
         "living_away",
         "away_city",
         "grid",
+        "sms_consent",
     ]  # English page, English headers
     assert rows[1][0] == "张三" and len(rows) == 2
     check = roster.roster_check(fileobj=io.BytesIO(data), filename=f"t.{fmt}", village=world.village_a)
