@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cunzhi.regions",
     "cunzhi.people",
     "cunzhi.notify",
+    "cunzhi.voice",
     "cunzhi.concerns",
     "cunzhi.applications",
     "cunzhi.meetings",
@@ -369,6 +370,15 @@ DISCLOSURE_GRACE_DAYS = env_int("DISCLOSURE_GRACE_DAYS", 10)  # days after a per
 DISCLOSURE_CALENDAR_START = env_str("DISCLOSURE_CALENDAR_START", "")  # ISO date; empty: 1 January
 DISCLOSURE_ANNOUNCE = env_bool("DISCLOSURE_ANNOUNCE", True)  # tell villagers of each publication
 DISCLOSURE_REMIND_DAYS_BEFORE = env_int("DISCLOSURE_REMIND_DAYS_BEFORE", 3)
+
+# --- Voice (cunzhi.voice; docs/voice.md) ---------------------------------------------------------
+VOICE_ESPEAK = env_str("VOICE_ESPEAK", "espeak-ng")  # program names or paths; missing: no listen control
+VOICE_FFMPEG = env_str("VOICE_FFMPEG", "ffmpeg")
+VOICE_NAME = env_str("VOICE_NAME", "cmn-latn-pinyin")  # an espeak-ng voice that reads tone-numbered pinyin
+VOICE_RATE = env_int("VOICE_RATE", 150)  # words (syllables) a minute; espeak-ng's default 175 is fast for elders
+VOICE_MAX_CHARS = env_int("VOICE_MAX_CHARS", 1500)  # longer texts: only the beginning is read, and the page says so
+VOICE_LINK_HOURS = env_int("VOICE_LINK_HOURS", 24)  # a listen link works for the account it was shown to, this long
+VOICE_KEEP_DAYS = env_int("VOICE_KEEP_DAYS", 30)  # clips older than this are deleted; made again when asked
 
 # --- Consultations (cunzhi.consultations; docs/consultations.md) -------------------------------
 CONSULTATIONS_MAX_PARAGRAPHS = env_int("CONSULTATIONS_MAX_PARAGRAPHS", 300)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("regions/", include("cunzhi.people.urls_regions")),
     path("people/", include("cunzhi.people.urls")),
     path("notify/", include("cunzhi.notify.urls")),
+    path("voice/", include("cunzhi.voice.urls")),
     path("concerns/", include("cunzhi.concerns.urls")),
     path("open311/v2/", include("cunzhi.concerns.open311_urls")),
     path("services/", include("cunzhi.applications.urls")),

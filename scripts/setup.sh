@@ -13,6 +13,8 @@ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need_apt+=(libpango-1.0-0 l
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)  # tests look inside generated PDFs
 [ -x /usr/sbin/bearerbox ] || need_apt+=(kannel)  # the SMS gateway (cunzhi/notify/kannel.py)
 [ -x /usr/lib/kannel/test/fakesmsc ] || need_apt+=(kannel-extras)  # fakesmsc: the operator of the demo and the tests
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)  # speech: the listen control and the loudspeaker (cunzhi/voice)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)  # speech encoded to MP3 and phone WAV (cunzhi/voice); meetings' stream
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
