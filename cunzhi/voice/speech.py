@@ -29,7 +29,7 @@ load_phrases_dict(PHRASES)
 
 # Punctuation becomes the pause espeak-ng makes for it; anything else not pinyin is dropped.
 # (`normalise` folded full-width punctuation to ASCII; both forms are mapped.)
-_PAUSES = str.maketrans(dict.fromkeys("，、；：（）;:()", ",") | dict.fromkeys("。！？!?", "."))
+_PAUSES = str.maketrans(dict.fromkeys("，、；：（）;:()", " , ") | dict.fromkeys("。！？!?", " . "))
 _NOT_SPOKEN = re.compile(r"[^a-z0-9,. ]+")
 
 
