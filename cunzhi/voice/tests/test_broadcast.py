@@ -16,7 +16,11 @@ DAY = dt.date(2026, 6, 16)  # the clock fixture's day
 
 def announce(region, subject, body="请各户准时参加。", sender=None):
     return notify_services.notice_send(
-        kind="announcement", region_code=region.code, sender=sender, subject={"zh-hans": subject}, body={"zh-hans": body}
+        kind="announcement",
+        region_code=region.code,
+        sender=sender,
+        subject={"zh-hans": subject},
+        body={"zh-hans": body},
     )
 
 
@@ -54,7 +58,7 @@ def test_cadre_plays_downloads_and_marks(world, login, client, day_news, clock, 
     assert f'src="{file_url}?play=1"' in body and 'preload="none"' in body
     download = client.get(file_url)
     assert download.status_code == 200 and download["Content-Type"] == "audio/mpeg"
-    assert 'attachment; filename="broadcast-330523100201-2026-06-16.mp3"' == download["Content-Disposition"]
+    assert download["Content-Disposition"] == 'attachment; filename="broadcast-330523100201-2026-06-16.mp3"'
     assert len(b"".join(download.streaming_content)) > 1000
     clock.move_to(dt.datetime(2026, 6, 16, 18, 45, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     response = client.post(page_url(world), {"day": "2026-06-16", "at": "18:30"})
