@@ -14,8 +14,10 @@ BODY = "村道修缮工程于2026-06-20 08:30开工，预算¥125,050.50，县�
 PLAY = """async () => {
   const a = document.querySelector('.listen audio');
   a.preload = 'auto'; a.load();
-  await new Promise((ok, fail) => { a.addEventListener('loadedmetadata', ok, {once: true});
-                                   a.addEventListener('error', () => fail(String(a.error && a.error.code)), {once: true}); });
+  await new Promise((ok, fail) => {
+    a.addEventListener('loadedmetadata', ok, {once: true});
+    a.addEventListener('error', () => fail(String(a.error && a.error.code)), {once: true});
+  });
   return {duration: a.duration, src: a.currentSrc, width: a.getBoundingClientRect().width};
 }"""
 
