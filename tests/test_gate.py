@@ -17,6 +17,8 @@ PLANTED = {
     "core knows no domain": ("cunzhi/core/planted.py", "cunzhi.concerns.models", "layers"),
     "the region tree knows no people": ("cunzhi/regions/planted.py", "cunzhi.people.models", "layers"),
     "notify knows no feature domain": ("cunzhi/notify/planted.py", "cunzhi.meetings.models", "layers"),
+    "voice knows no feature domain": ("cunzhi/voice/planted.py", "cunzhi.disclosure.models", "layers"),
+    "notify knows nothing of voice": ("cunzhi/notify/planted.py", "cunzhi.voice.models", "layers"),
     "no domain imports insights": ("cunzhi/concerns/planted.py", "cunzhi.insights", "layers"),
     "no domain imports web": ("cunzhi/applications/planted.py", "cunzhi.web", "layers"),
     "no domain imports the API assembly": ("cunzhi/people/planted.py", "cunzhi.api.routes", "layers"),
