@@ -130,3 +130,9 @@ def test_page_queries_do_not_grow_with_items(world, login, client, day_news, dja
         announce(world.village_a, f"更多通知{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         page(client, world)
+
+
+def test_the_staff_home_links_the_villages_cadres_to_it(world, login):
+    link = reverse("voice:broadcast", args=[world.village_a.code])
+    assert link in login(world.cadre_a).get("/").content.decode()
+    assert "/voice/broadcast/" not in login(world.township_staff).get("/").content.decode()
