@@ -5,6 +5,7 @@ control is signed for the page's reader (voice.rules), so the page's own permiss
 """
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django import template
@@ -13,6 +14,7 @@ from django.utils import timezone
 from cunzhi.voice import rules, services, speech
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 
 def _spoken(part: Any) -> str:
@@ -27,7 +29,11 @@ def _spoken(part: Any) -> str:
 def listen(context: template.Context, *parts: Any) -> dict[str, Any]:
     if not speech.available():
         return {"voice": None}  # the system check warns; the page works without the control
-    clip = services.clip_register(text="。".join(_spoken(p) for p in parts if p not in (None, "")))
+    try:
+        clip = services.clip_register(text="。".join(_spoken(p) for p in parts if p not in (None, "")))
+    except OSError:  # the file storage is full or read-only: the page is shown, without the control
+        logger.exception("voice: the words of a clip could not be stored")
+        return {"voice": None}
     request = context.get("request")
     user = getattr(request, "user", None)
     return {"voice": clip, "token": rules.listen_token(clip.key, user) if clip.key else ""}

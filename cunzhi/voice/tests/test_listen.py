@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
@@ -135,3 +135,11 @@ def test_clips_expire(world):
     render("旧的通知")
     assert services.clips_expire() == 0
     assert services.clips_expire(now=timezone.now() + dt.timedelta(days=31)) == 1
+
+
+def test_a_storage_failure_leaves_the_page_without_the_control(world, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "save", full)
+    assert render("存储满了").strip() == ""
