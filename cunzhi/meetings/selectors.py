@@ -315,15 +315,6 @@ def desk_search(*, meeting: Meeting, term: str, limit: int = 20) -> list[Meeting
     return rows
 
 
-def members_without_account(*, meeting: Meeting) -> QuerySet[MeetingMember]:
-    """Members the notification system cannot reach at all: they are told door to door."""
-    return (
-        MeetingMember.objects.filter(meeting=meeting, user__isnull=True)
-        .select_related("household")
-        .order_by("name_pinyin", "id")
-    )
-
-
 def motions_of(*, meeting: Meeting) -> list[Motion]:
     return list(meeting.motions.select_related("authorisation").order_by("number"))
 

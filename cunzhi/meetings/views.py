@@ -51,6 +51,7 @@ from cunzhi.meetings.models import (
     PetitionKind,
     PetitionStatus,
 )
+from cunzhi.notify.selectors import notice_report
 from cunzhi.people import selectors as people_selectors
 from cunzhi.people.models import Villager
 from cunzhi.regions import selectors as region_selectors
@@ -354,17 +355,19 @@ def notice(request, public_id):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("The notice has gone to every member with an account. Visit the others."))
+            messages.success(
+                request,
+                _(
+                    "The notice is on its way to every member: by text to those without an account. Those "
+                    "no channel can reach are on the door-to-door list."
+                ),
+            )
             return redirect("meetings:notice", public_id=meeting.public_id)
-    offline = (
-        Paginator(selectors.members_without_account(meeting=meeting), PAGE_SIZE).get_page(request.GET.get("page"))
-        if meeting.status != MeetingStatus.DRAFT
-        else None
-    )
+    reach = notice_report(notice=meeting.notice) if meeting.notice else None
     return render(
         request,
         "meetings/notice.html",
-        {"meeting": meeting, "form": form, "offline": offline, "days": notice_days(meeting.body)},
+        {"meeting": meeting, "form": form, "reach": reach, "days": notice_days(meeting.body)},
     )
 
 
