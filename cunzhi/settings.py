@@ -342,6 +342,9 @@ CONCERNS_MAX_PHOTOS = env_int("CONCERNS_MAX_PHOTOS", 4)
 CONCERNS_PHOTO_MAX_BYTES = env_int("CONCERNS_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 CONCERNS_DUE_SOON_HOURS = env_int("CONCERNS_DUE_SOON_HOURS", 24)
 CONCERNS_JOB_MINUTES = env_int("CONCERNS_JOB_MINUTES", 5)  # how often clocks are checked
+# The category a free text sent by SMS is filed under until staff triage it (its code); without an
+# active category of this code such texts wait in the staff queue instead (docs/sms.md).
+CONCERNS_SMS_CATEGORY = env_str("CONCERNS_SMS_CATEGORY", "other")
 OPEN311_MAX_REQUESTS = env_int("OPEN311_MAX_REQUESTS", 1000)  # the GeoReport v2 default list bound
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")  # shown in the Open311 discovery document
 

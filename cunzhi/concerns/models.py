@@ -47,6 +47,7 @@ class Channel(models.TextChoices):
     WINDOW = "window", _("At the service window")
     PAPER = "paper", _("On paper")
     OPEN311 = "open311", _("Through another system (Open311)")
+    SMS = "sms", _("By text message")
 
 
 class Status(models.TextChoices):

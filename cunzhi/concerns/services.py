@@ -201,6 +201,7 @@ def _tell(
     villager_ids: Iterable[int] = (),
     sender: Actor = None,
     urgent: bool = False,
+    reply_handler: str = "",
     **extra: object,
 ) -> None:
     """Tell staff (accounts) or the concern's villagers (on the roster, account or not: by text when
@@ -222,6 +223,7 @@ def _tell(
         sender=sender,
         region_code=concern.region_code,
         about=concern,
+        reply_handler=reply_handler,
     )
 
 
@@ -484,6 +486,12 @@ def concern_submit(
     elif channel == Channel.OPEN311:
         if village is None:
             errors["village"] = _("Choose the village.")
+    elif channel == Channel.SMS:
+        # A text from a registered number (concerns/replies.py found the villager by it): the villager's own.
+        if villager is None:
+            errors["villager"] = _("Only villagers on the roster (or their helpers) can raise a concern online.")
+        elif village is None:
+            village = villager.village
     else:
         errors["channel"] = _("Choose how the concern was received.")
     if village is not None and village.level != RegionLevel.VILLAGE:
@@ -669,6 +677,7 @@ def concern_answer(
             villager_ids=_villagers_told(concern, supporters=True),
             sender=actor,
             owner=_snapshot_name(actor),
+            reply_handler="concerns.rate",  # "1" satisfied … "0" not resolved (concerns/replies.py)
         )
         board_touch(concern.region_code)
     return answer
@@ -734,9 +743,16 @@ def concern_transfer(
 
 
 # --- closing the loop ----------------------------------------------------------------------------
-def _closer(actor: User, concern: Concern) -> Villager | None:
-    """The villager themself or a helper acting for them; returns the villager acted for (or None)."""
-    if not rules.can_close_loop(actor, concern):
+def _closer(actor: Actor, concern: Concern, texted_by: Villager | None = None) -> Villager | None:
+    """The villager themself or a helper acting for them; returns the villager acted for (or None).
+
+    `texted_by`: the villager whose registered number sent a reply by text (notify.sms found the
+    villagers by the number); it stands for the villager, who may have no account."""
+    if texted_by is not None:
+        if concern.status != Status.ANSWERED or texted_by.pk != concern.villager_id:
+            raise ValidationError(_("Only the villager who raised this concern (or their helper) can do this now."))
+        return None
+    if actor is None or not rules.can_close_loop(actor, concern):
         raise ValidationError(_("Only the villager who raised this concern (or their helper) can do this now."))
     if rules.is_subject(actor, concern):
         return None
@@ -750,16 +766,29 @@ def _closer(actor: User, concern: Concern) -> Villager | None:
     return concern.villager
 
 
+def _via(texted_by: Villager | None) -> dict[str, str]:
+    """What the timeline shows of a reply by text: that it came by text, and from whom (the villager
+    may have no account, so the audit row's actor is empty)."""
+    return {"via": "sms", "villager": texted_by.name} if texted_by is not None else {}
+
+
 def concern_confirm(
-    *, actor: User, concern: Concern, rating: str, comment: str = "", now: dt.datetime | None = None
+    *,
+    actor: Actor,
+    concern: Concern,
+    rating: str,
+    comment: str = "",
+    texted_by: Villager | None = None,
+    now: dt.datetime | None = None,
 ) -> Concern:
-    """The villager confirms the answer resolved it and rates it: the concern is closed as resolved."""
+    """The villager confirms the answer resolved it and rates it: the concern is closed as resolved.
+    By text (`texted_by`, see _closer) the actor is the villager's account, if any."""
     now = now or timezone.now()
     if rating not in Rating.values:
         raise ValidationError({"rating": _("Choose how satisfied you are.")})
     comment = _clean_text(comment, "comment", required=False, limit=300)
     with transaction.atomic():
-        on_behalf = _closer(actor, concern)
+        on_behalf = _closer(actor, concern, texted_by)
         concern.status, concern.closed_at = Status.RESOLVED, now
         concern.rating, concern.rating_comment, concern.rated_at = rating, comment, now
         concern.confirm_due_at = None
@@ -771,7 +800,7 @@ def concern_confirm(
             action=ConcernEvent.CONFIRM,
             on_behalf_of=on_behalf,
             before={"status": Status.ANSWERED},
-            after={"status": concern.status, "rating": rating, "comment": comment},
+            after={"status": concern.status, "rating": rating, "comment": comment, **_via(texted_by)},
         )
         _tell([concern.owner_id], "rated", concern, sender=actor, rating=rating)
         board_touch(concern.region_code)
@@ -779,7 +808,13 @@ def concern_confirm(
 
 
 def concern_reopen(
-    *, actor: User, concern: Concern, reason: str, rating: str = "", now: dt.datetime | None = None
+    *,
+    actor: Actor,
+    concern: Concern,
+    reason: str,
+    rating: str = "",
+    texted_by: Villager | None = None,
+    now: dt.datetime | None = None,
 ) -> Concern:
     """The villager says the answer did not resolve it: back to the owner with a new answer clock."""
     now = now or timezone.now()
@@ -787,7 +822,7 @@ def concern_reopen(
     if rating and rating not in Rating.values:
         raise ValidationError({"rating": _("Choose how satisfied you are.")})
     with transaction.atomic():
-        on_behalf = _closer(actor, concern)
+        on_behalf = _closer(actor, concern, texted_by)
         concern.status, concern.confirm_due_at = Status.REOPENED, None
         concern.answer_due_at = now + dt.timedelta(hours=answer_hours(concern.clock))
         if rating:
@@ -800,7 +835,7 @@ def concern_reopen(
             action=ConcernEvent.REOPEN,
             on_behalf_of=on_behalf,
             before={"status": Status.ANSWERED},
-            after={"status": concern.status, "reason": reason, "rating": rating},
+            after={"status": concern.status, "reason": reason, "rating": rating, **_via(texted_by)},
         )
         _tell([concern.owner_id], "reopened", concern, sender=actor, reason=reason)
         board_touch(concern.region_code)

@@ -291,6 +291,9 @@ def _timeline_rows(events) -> list[dict]:
         else:
             what = event_label(e.action)
         actor = e.actor.name if e.actor_id else _("The platform")
+        if a.get("via") == "sms":  # a reply by text from the villager's registered number
+            what += " " + _("(by text message)")
+            actor = a.get("villager") or actor
         if e.action == ConcernEvent.ME_TOO:
             actor = ""  # a neighbour's name is theirs to keep
         rows.append(

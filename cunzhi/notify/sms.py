@@ -3,8 +3,9 @@
 The gateway (Kannel's get-url) may hand the same text over several times; its message id makes that
 one row and one effect. Every text is kept whatever it says. Handlers are tried in order: stopping
 and restarting texts first (notify's own), then those the domains register in their AppConfig.ready
-(a concern's rating, a meeting reply, a status query). A text no handler takes waits for staff in
-the queue of the sender's village (of the county, for a number nobody registered).
+(a concern's rating, a meeting reply, a status query), then the fallbacks (a status query nobody
+answered; free text that becomes a concern). A text no handler takes waits for staff in the queue of
+the sender's village (of the county, for a number nobody registered).
 """
 
 import datetime as dt
@@ -68,12 +69,28 @@ def _answered_notice(receiver: str, words: str) -> tuple[Notice | None, str]:
 
 Handler = Callable[[Incoming], Handled | None]
 HANDLERS: list[tuple[str, Handler]] = []
+# Tried after every handler of HANDLERS, whatever order the apps start in: those that take any text
+# (free text becoming a concern) must not shadow a specific one registered by a later app.
+FALLBACKS: list[tuple[str, Handler]] = []
 
 
-def reply_handler_register(name: str, handler: Handler) -> None:
-    """Domains add their handlers at start; each returns None for a text that is not for it."""
-    if all(n != name for n, _h in HANDLERS):
-        HANDLERS.append((name, handler))
+def reply_handler_register(name: str, handler: Handler, *, fallback: bool = False) -> None:
+    """Domains add their handlers at start; each returns None for a text that is not for it. A
+    `fallback` handler is tried only after all the others."""
+    handlers = FALLBACKS if fallback else HANDLERS
+    if all(n != name for n, _h in (*HANDLERS, *FALLBACKS)):
+        handlers.append((name, handler))
+
+
+# "CX 260616123456", "cx260616123456", "查询 20260616-000123": the status of one's own case. The
+# domains that have numbered cases answer it; a number none of them finds for the phone gets one answer.
+_STATUS_QUERY = re.compile(r"^(?:CX|查询)\s*[:：#]?\s*(\d[\d-]{3,24})?$", re.IGNORECASE)
+
+
+def status_query(words: str) -> str | None:
+    """The case number a status query asks about ("" for a query without a number), None if it is not one."""
+    m = _STATUS_QUERY.match(words)
+    return None if m is None else (m.group(1) or "")
 
 
 def _words(text: str) -> str:
@@ -95,6 +112,20 @@ def _stop_or_start(incoming: Incoming) -> Handled | None:
 
 
 reply_handler_register("notify.stop", _stop_or_start)
+
+
+def _status_unknown(incoming: Incoming) -> Handled | None:
+    """A status query no domain answered: the same words whether the case does not exist or is
+    someone else's, so a phone cannot find out whose numbers are in use."""
+    number = status_query(incoming.words)
+    if number is None:
+        return None
+    if not number:
+        return Handled("notify.status", _("Send CX and the number of your concern or application, e.g. CX 26061612345."))
+    return Handled("notify.status", _("There is no case with this number for your phone."))
+
+
+reply_handler_register("notify.status", _status_unknown, fallback=True)
 
 
 def _county_code() -> str:
@@ -144,7 +175,7 @@ def inbound_receive(
 def _dispatch(incoming: Incoming) -> Handled | None:
     if not incoming.words:
         return None
-    for name, handler in HANDLERS:
+    for name, handler in (*HANDLERS, *FALLBACKS):
         try:
             with transaction.atomic():
                 handled = handler(incoming)
