@@ -9,11 +9,14 @@ class MeetingsConfig(AppConfig):
 
     def ready(self):
         from cunzhi.core.jobs import register_job
-        from cunzhi.meetings import selectors, services
+        from cunzhi.meetings import replies, selectors, services
         from cunzhi.notify.about import about_register
+        from cunzhi.notify.sms import reply_handler_register
 
         # Meeting notices (and their reach, the door-to-door list) are for whoever may open the meeting.
         about_register("meetings.meeting", can_read=selectors.meeting_readable, readable=selectors.meetings_readable)
+        # "1" will attend, "2" remotely, "3" cannot: a reply by text to the meeting notice.
+        reply_handler_register(replies.RSVP, replies.rsvp)
         register_job(
             "meetings.disclosure_retry",
             services.disclosure_retry,

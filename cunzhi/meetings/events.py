@@ -15,6 +15,7 @@ class MeetingEvent(models.TextChoices):
     MEETING_CLOSE = "meeting.close", _("Meeting closed")
     MEETING_CANCEL = "meeting.cancel", _("Meeting cancelled")
     MEETING_CHECK_IN = "meeting.check_in", _("Attendance recorded")
+    MEETING_RSVP = "meeting.rsvp", _("Answer to the notice recorded")
     MEETING_MINUTES = "meeting.minutes", _("Minutes written")
     MEETING_MINUTES_PUBLISH = "meeting.minutes_publish", _("Minutes published")
     MEETING_DISCLOSURE = "meeting.disclosure", _("Decisions published")

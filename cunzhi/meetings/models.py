@@ -89,6 +89,19 @@ class CheckInMethod(models.TextChoices):
     STAFF_QR = "staff_qr", _("Checked in at the desk by QR code")
 
 
+class Rsvp(models.TextChoices):
+    """A member's answer to the notice: what they plan, not a vote and not attendance (counted on the day)."""
+
+    ATTEND = "attend", _("Will attend")
+    REMOTE = "remote", _("Will attend remotely")
+    ABSENT = "absent", _("Cannot attend")
+
+
+class RsvpVia(models.TextChoices):
+    SMS = "sms", _("By text message")
+    WEB = "web", _("On the meeting page")
+
+
 class PetitionKind(models.TextChoices):
     VILLAGERS = "villagers", _("Villagers ask for a villagers' meeting (1/10 of adult villagers)")
     REPS_FOR_VILLAGERS = "reps_villagers", _("Representatives ask for a villagers' meeting (1/3 of representatives)")
@@ -280,6 +293,10 @@ class MeetingMember(models.Model):
     name = models.CharField(max_length=50)
     name_pinyin = models.CharField(max_length=200, blank=True)
     living_away = models.BooleanField(default=False)
+    # The member's latest answer to the notice (meetings/replies.py by text, or the meeting page).
+    rsvp = models.CharField(max_length=10, choices=Rsvp.choices, blank=True)
+    rsvp_at = models.DateTimeField(null=True, blank=True)
+    rsvp_via = models.CharField(max_length=5, choices=RsvpVia.choices, blank=True)
 
     class Meta:
         ordering = ["name_pinyin", "id"]

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from cunzhi.meetings import law, rules
 from cunzhi.meetings.models import (
+    Rsvp,
+    RsvpVia,
     Attendance,
     AttendanceMode,
     Authorisation,
@@ -42,6 +44,20 @@ def attendance_counts(*, meeting_id: int) -> dict:
         remote=Count("id", filter=Q(mode=AttendanceMode.REMOTE)),
         households_present=Count("id", filter=Q(household_rep=True)),
     )
+
+
+def rsvp_counts(*, meeting: Meeting) -> dict[str, int]:
+    """The members' answers to the notice, over every member (those who did not answer included), in one query."""
+    counts = MeetingMember.objects.filter(meeting=meeting).aggregate(
+        members=Count("id"),
+        attend=Count("id", filter=Q(rsvp=Rsvp.ATTEND)),
+        remote=Count("id", filter=Q(rsvp=Rsvp.REMOTE)),
+        absent=Count("id", filter=Q(rsvp=Rsvp.ABSENT)),
+        by_sms=Count("id", filter=Q(rsvp_via=RsvpVia.SMS)),
+    )
+    counts = {k: v or 0 for k, v in counts.items()}
+    counts["none"] = counts["members"] - counts["attend"] - counts["remote"] - counts["absent"]
+    return counts
 
 
 def quorum_status(*, meeting: Meeting, counts: dict | None = None) -> dict:

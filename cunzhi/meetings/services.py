@@ -51,6 +51,8 @@ from cunzhi.meetings.models import (
     PetitionSignature,
     PetitionStatus,
     QuorumMode,
+    Rsvp,
+    RsvpVia,
 )
 from cunzhi.notify.models import Urgency
 from cunzhi.notify.services import notice_send
@@ -67,6 +69,7 @@ REPS_MEETING_ROLES = (Role.REPRESENTATIVE, Role.CADRE, Role.PARTY_SECRETARY)
 DEFAULT_LENGTH = dt.timedelta(hours=2)
 # Stored in English with the villager's access record and translated when they read it.
 PURPOSE_CHECK_IN = gettext_noop("Checked in at a village meeting for the villager")
+PURPOSE_RSVP = gettext_noop("Answered a meeting notice for the villager")
 PURPOSE_VOTE = gettext_noop("Voted at a village meeting for the villager")
 
 
@@ -386,6 +389,7 @@ def meeting_notice_send(
             kind="direct",
             villager_ids=members.values_list("villager_id", flat=True),
             mandatory=True,
+            reply_handler="meetings.rsvp",  # "1" will attend, "2" remotely, "3" cannot (meetings/replies.py)
             template="meetings_notice",
             context=_notice_context(meeting),
             link=absolute_url(reverse("meetings:detail", args=[meeting.public_id])),
@@ -411,6 +415,56 @@ def meeting_notice_send(
             },
         )
     return meeting
+
+
+def member_rsvp(
+    *,
+    actor: Actor,
+    meeting: Meeting,
+    member: MeetingMember,
+    answer: str,
+    texted_by: Villager | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Record a member's answer to the notice (will attend, remotely, cannot): by the member or their
+    helper on the meeting page, or by a text from the number registered to the member (`texted_by`,
+    found by notify.sms; the villager may have no account). Not a vote, not attendance. Returns
+    whether it changed (the same answer again changes nothing and writes nothing)."""
+    if member.meeting_id != meeting.pk:
+        raise PermissionDenied
+    if texted_by is not None:
+        if texted_by.pk != member.villager_id:
+            raise PermissionDenied
+        via = RsvpVia.SMS
+    elif how := rules.acts_for(actor, member):
+        via = RsvpVia.WEB
+    else:
+        raise PermissionDenied
+    if answer not in Rsvp.values:
+        raise ValidationError({"answer": _("Choose whether you will attend.")})
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().only("pk", "status").get(pk=meeting.pk)
+        if locked.status != MeetingStatus.NOTICED:
+            raise ValidationError(_("Answers to the notice are taken only until the meeting opens."))
+        before = MeetingMember.objects.filter(pk=member.pk).values_list("rsvp", flat=True).get()
+        if before == answer:
+            return False
+        helped = texted_by is None and how == "helper"
+        if helped:
+            assert isinstance(actor, User)  # acts_for is "" for anyone without an account
+            delegation_use(helper=actor, villager=member.villager, scope=DelegationScope.MEETINGS, purpose=PURPOSE_RSVP)
+        MeetingMember.objects.filter(pk=member.pk).update(rsvp=answer, rsvp_at=now, rsvp_via=via)
+        member.rsvp, member.rsvp_at, member.rsvp_via = answer, now, via
+        audit_record(
+            actor=actor if isinstance(actor, User) else None,
+            action=MeetingEvent.MEETING_RSVP,
+            obj=meeting,
+            on_behalf_of=member.villager if helped else None,
+            after={"member": member.name, "rsvp": answer, "via": via},
+            before={"rsvp": before},
+        )
+    return True
 
 
 def meeting_open(*, actor: User, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:

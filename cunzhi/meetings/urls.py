@@ -20,6 +20,7 @@ urlpatterns = [
     path("<str:public_id>/live/<str:token>/", views.live, name="live"),
     path("<str:public_id>/mine/", views.mine, name="mine"),
     path("<str:public_id>/check-in/", views.check_in, name="check_in"),
+    path("<str:public_id>/rsvp/", views.rsvp, name="rsvp"),
     path("<str:public_id>/my-code/", views.my_code, name="my_code"),
     path("<str:public_id>/desk/", views.desk, name="desk"),
     path("<str:public_id>/scan/<str:code>/", views.scan, name="scan"),

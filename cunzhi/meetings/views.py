@@ -50,6 +50,7 @@ from cunzhi.meetings.models import (
     Petition,
     PetitionKind,
     PetitionStatus,
+    Rsvp,
 )
 from cunzhi.notify.selectors import notice_report
 from cunzhi.people import selectors as people_selectors
@@ -253,6 +254,11 @@ def _page_context(request, meeting) -> dict:
         "mine_url": reverse("meetings:mine", args=[meeting.public_id]),
         "vote_choices": VoteForm.base_fields["choice"].choices,
         "disclosure_url": _disclosure_url(meeting),
+        # The members' answers to the notice, for the chair and the secretary (over all members).
+        "rsvp": selectors.rsvp_counts(meeting=meeting)
+        if meeting.notice_sent_at and rules.can_write_minutes(user, meeting)
+        else None,
+        "rsvp_choices": Rsvp.choices,
     }
 
 
@@ -458,6 +464,28 @@ def check_in(request, public_id):
             _("%(name)s is checked in and counts toward the quorum.") % {"name": member.name}
             if created
             else _("%(name)s was already checked in.") % {"name": member.name},
+        )
+    return redirect(reverse("meetings:detail", args=[meeting.public_id]) + "#mine")
+
+
+@login_required
+@require_POST
+def rsvp(request, public_id):
+    """A member (or their helper) answers the notice on the meeting page: will attend, remotely, or cannot."""
+    meeting = _meeting(request, public_id)
+    member = _member(meeting, request.POST.get("member"))
+    answer = request.POST.get("answer", "")
+    try:
+        services.member_rsvp(actor=request.user, meeting=meeting, member=member, answer=answer)
+    except PermissionDenied:
+        return forbidden(
+            request, _("You can answer only for yourself, or for someone who gave you a delegation for meetings.")
+        )
+    except ValidationError as exc:
+        refusal_messages(request, exc)
+    else:
+        messages.success(
+            request, _("Answer recorded for %(name)s: %(answer)s.") % {"name": member.name, "answer": Rsvp(answer).label}
         )
     return redirect(reverse("meetings:detail", args=[meeting.public_id]) + "#mine")
 
