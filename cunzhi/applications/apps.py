@@ -10,9 +10,10 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from cunzhi.core.jobs import register_job
         from cunzhi.notify.about import about_register
+        from cunzhi.notify.sms import reply_handler_register
         from cunzhi.people.rules import office_cases_register
 
-        from . import jobs, selectors
+        from . import jobs, replies, selectors
 
         # Notices about an application are as private as the application itself.
         about_register(
@@ -22,6 +23,8 @@ class ApplicationsConfig(AppConfig):
         )
         # An office sees the ID number and phone of the villagers whose applications it handles.
         office_cases_register(selectors.office_case_villagers)
+        # "CX <number>" by text: the status of one's own application.
+        reply_handler_register(replies.STATUS, replies.status)
         register_job(
             "applications.terminate_overdue",
             lambda: jobs.applications_terminate_overdue(),
