@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunzhi.core.models import TimeStamped, public_id
 
@@ -47,7 +48,7 @@ class Channel(models.TextChoices):
     WINDOW = "window", _("At the service window")
     PAPER = "paper", _("On paper")
     OPEN311 = "open311", _("Through another system (Open311)")
-    SMS = "sms", _("By text message")
+    SMS = "sms", pgettext_lazy("concern channel", "By text message")
 
 
 class Status(models.TextChoices):

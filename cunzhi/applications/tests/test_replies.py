@@ -8,6 +8,15 @@ from cunzhi.applications.models import Status
 from cunzhi.notify import sms
 
 
+@pytest.fixture(autouse=True)
+def _english_accounts(world):
+    """Answers go out in the account's language (Chinese by default): these tests read the English ones;
+    test_an_answer_is_in_the_accounts_language checks the Chinese."""
+    from cunzhi.people.models import User
+
+    User.objects.update(language="en")
+
+
 def ask(sender, text, gid=None):
     return sms.inbound_receive(gateway_id=gid or f"{sender}-{text}", sender=sender, receiver="106900001", text=text)
 

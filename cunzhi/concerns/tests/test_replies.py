@@ -14,6 +14,15 @@ from cunzhi.people.tests.factories import VillagerFactory
 SERVICE = "106900001"
 
 
+@pytest.fixture(autouse=True)
+def _english_accounts(world):
+    """Answers go out in the account's language (Chinese by default): these tests read the English ones;
+    test_an_answer_is_in_the_accounts_language checks the Chinese."""
+    from cunzhi.people.models import User
+
+    User.objects.update(language="en")
+
+
 @pytest.fixture
 def answered(cw, raise_concern, settings, clock):
     """Village A's roads concern of 张三 (13900000001), answered by the cadre: its notice asks for a rating."""
@@ -217,3 +226,13 @@ def test_the_specific_handlers_come_before_free_text():
     assert names.index("concerns.new") == len(names) - 1
     assert names.index("notify.status") < names.index("concerns.new")
     assert {"concerns.rate", "concerns.status", "meetings.rsvp", "applications.status"} <= set(names)
+
+
+def test_an_answer_is_in_the_accounts_language(answered):
+    from cunzhi.people.models import User
+
+    concern, notice = answered
+    User.objects.update(language="zh-hans")
+    row = reply(notice, "1")
+    assert row.answer == f"谢谢！诉求{concern.number}已办结，评价：满意。"
+    assert status_text("13900000001", "CX 99999999999").answer == "您的手机号下没有这个编号的事项。"

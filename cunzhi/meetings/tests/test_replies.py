@@ -16,6 +16,15 @@ from cunzhi.people.tests.factories import VillagerFactory
 SERVICE = "106900001"
 
 
+@pytest.fixture(autouse=True)
+def _english_accounts(world):
+    """Answers go out in the account's language (Chinese by default): these tests read the English ones;
+    test_an_answer_is_in_the_accounts_language checks the Chinese."""
+    from cunzhi.people.models import User
+
+    User.objects.update(language="en")
+
+
 @pytest.fixture
 def noticed(world, settings, clock):
     settings.KANNEL_SENDER = SERVICE
