@@ -1,4 +1,4 @@
-""""CX" + number by text (registered in apps.py with notify.sms; docs/sms.md): the status of one's own
+""" "CX" + number by text (registered in apps.py with notify.sms; docs/sms.md): the status of one's own
 application, in one SMS segment. A number that is not the sender's application is left to notify's
 single answer, so a phone cannot tell another person's case from a number never used."""
 
@@ -29,14 +29,14 @@ def status_answer(application: Application) -> str:
         Status.REJECTED: pgettext("application sms", "rejected"),
         Status.TERMINATED: pgettext("application sms", "terminated"),
     }
-    text = _("Application %(number)s: %(status)s.") % {
+    values = {
         "number": application.number,
         "status": words.get(Status(application.status), application.get_status_display()),
     }
     if application.status == Status.IN_REVIEW and application.conditional and application.supply_due_at:
-        due = timezone.localtime(application.supply_due_at).strftime("%m-%d")
-        text += " " + _("Materials due %(date)s.") % {"date": due}
-    return text
+        values["date"] = timezone.localtime(application.supply_due_at).strftime("%m-%d")
+        return _("Application %(number)s: %(status)s. Materials due %(date)s.") % values
+    return _("Application %(number)s: %(status)s.") % values
 
 
 def status(incoming: Incoming) -> Handled | None:

@@ -47,7 +47,7 @@ def rate(incoming: Incoming) -> Handled | None:
         return None
     concern = (
         Concern.objects.select_related("villager__user", "category", "owner").filter(pk=notice.about_id).first()
-        if notice.about_type == "concerns.concern"
+        if notice.about_type == "concerns.concern" and notice.about_id is not None
         else None
     )
     villager = _texted_by(incoming, concern) if concern is not None else None
@@ -97,11 +97,11 @@ def _status_words(concern: Concern) -> str:
 
 def status_answer(concern: Concern) -> str:
     """The SMS answer to "CX <number>" for the concern's own villager (≤ 70 characters)."""
-    text = _("Concern %(number)s: %(status)s.") % {"number": concern.number, "status": _status_words(concern)}
+    values = {"number": concern.number, "status": _status_words(concern)}
     if concern.status in (Status.ACKNOWLEDGED, Status.REOPENED) and concern.answer_due_at:
-        due = timezone.localtime(concern.answer_due_at).strftime("%m-%d")
-        text += " " + _("Answer by %(date)s.") % {"date": due}
-    return text
+        values["date"] = timezone.localtime(concern.answer_due_at).strftime("%m-%d")
+        return _("Concern %(number)s: %(status)s. Answer by %(date)s.") % values
+    return _("Concern %(number)s: %(status)s.") % values
 
 
 def status(incoming: Incoming) -> Handled | None:

@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from cunzhi.meetings import law, rules
 from cunzhi.meetings.models import (
-    Rsvp,
-    RsvpVia,
     Attendance,
     AttendanceMode,
     Authorisation,
@@ -27,6 +25,8 @@ from cunzhi.meetings.models import (
     MotionStatus,
     Petition,
     PetitionSignature,
+    Rsvp,
+    RsvpVia,
 )
 from cunzhi.people import rules as people_rules
 from cunzhi.people.actors import AnyUser

@@ -432,11 +432,12 @@ def member_rsvp(
     whether it changed (the same answer again changes nothing and writes nothing)."""
     if member.meeting_id != meeting.pk:
         raise PermissionDenied
+    how = ""
     if texted_by is not None:
         if texted_by.pk != member.villager_id:
             raise PermissionDenied
         via = RsvpVia.SMS
-    elif how := rules.acts_for(actor, member):
+    elif actor is not None and (how := rules.acts_for(actor, member)):
         via = RsvpVia.WEB
     else:
         raise PermissionDenied

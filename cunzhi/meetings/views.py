@@ -485,7 +485,8 @@ def rsvp(request, public_id):
         refusal_messages(request, exc)
     else:
         messages.success(
-            request, _("Answer recorded for %(name)s: %(answer)s.") % {"name": member.name, "answer": Rsvp(answer).label}
+            request,
+            _("Answer recorded for %(name)s: %(answer)s.") % {"name": member.name, "answer": Rsvp(answer).label},
         )
     return redirect(reverse("meetings:detail", args=[meeting.public_id]) + "#mine")
 

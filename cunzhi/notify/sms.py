@@ -121,7 +121,9 @@ def _status_unknown(incoming: Incoming) -> Handled | None:
     if number is None:
         return None
     if not number:
-        return Handled("notify.status", _("Send CX and the number of your concern or application, e.g. CX 26061612345."))
+        return Handled(
+            "notify.status", _("Send CX and the number of your concern or application, e.g. CX 26061612345.")
+        )
     return Handled("notify.status", _("There is no case with this number for your phone."))
 
 

@@ -1,4 +1,4 @@
-""""CX" + number by text: the status of one's own application, never of another's (applications/replies.py)."""
+""" "CX" + number by text: the status of one's own application, never of another's (applications/replies.py)."""
 
 import pytest
 from django.utils import translation

@@ -5,8 +5,8 @@ import pytest
 
 from cunzhi.concerns import replies, services
 from cunzhi.concerns.models import Category, Channel, Clock, Concern, Level, Rating, Status
-from cunzhi.concerns.views import _timeline_rows
 from cunzhi.concerns.selectors import timeline
+from cunzhi.concerns.views import _timeline_rows
 from cunzhi.notify import sms
 from cunzhi.notify.models import InboundStatus, Notice
 from cunzhi.people.tests.factories import VillagerFactory
@@ -41,7 +41,9 @@ def reply(notice, text, *, sender="13900000001", gid=None):
     )
 
 
-@pytest.mark.parametrize(("text", "rating"), [("1", Rating.SATISFIED), ("２", Rating.BASICALLY), ("3。", Rating.UNSATISFIED)])
+@pytest.mark.parametrize(
+    ("text", "rating"), [("1", Rating.SATISFIED), ("２", Rating.BASICALLY), ("3。", Rating.UNSATISFIED)]
+)
 def test_a_reply_rates_the_answer_and_closes_the_concern(answered, text, rating):
     concern, notice = answered
     row = reply(notice, text)
@@ -108,15 +110,24 @@ def test_a_villager_without_an_account_rates_from_the_roster_number(cw, settings
     settings.KANNEL_SENDER = SERVICE
     elder = VillagerFactory(name="王奶奶", village=cw.village_a, phone="13950000001")
     concern = services.concern_submit(
-        actor=cw.cadre_a, channel=Channel.PHONE, category=cw.roads, kind="report", text="井盖丢了", villager=elder,
+        actor=cw.cadre_a,
+        channel=Channel.PHONE,
+        category=cw.roads,
+        kind="report",
+        text="井盖丢了",
+        villager=elder,
         village=cw.village_a,
     )
     services.concern_answer(actor=cw.cadre_a, concern=concern, text="已补上")
     # Until notices reach villagers without accounts (issue 14, notify), the reply code comes from a notice
     # about the concern that asks for a rating.
     notice = Notice.objects.create(
-        kind="direct", subject={"en": "x"}, about_type="concerns.concern", about_id=concern.pk,
-        reply_handler=replies.RATE, reply_code="5831",
+        kind="direct",
+        subject={"en": "x"},
+        about_type="concerns.concern",
+        about_id=concern.pk,
+        reply_handler=replies.RATE,
+        reply_code="5831",
     )
     row = reply(notice, "2", sender="13950000001")
     concern.refresh_from_db()
