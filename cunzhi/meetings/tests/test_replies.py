@@ -109,7 +109,7 @@ def test_the_member_answers_on_the_page(world, noticed, login):
     assert r.status_code == 302
     member.refresh_from_db()
     assert (member.rsvp, member.rsvp_via) == (Rsvp.REMOTE, RsvpVia.WEB)
-    assert "Your answer: Will attend remotely." in client.get(r.url).text
+    assert "Your answer: Will attend remotely. You can change it:" in client.get(r.url).text
 
 
 def test_a_bad_answer_is_refused_clearly_and_changes_nothing(world, noticed, login):
