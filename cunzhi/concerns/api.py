@@ -456,7 +456,8 @@ def concern_list(
 @router.post("/concerns", response={201: ConcernOut, **OBJECT_ERRORS})
 def concern_create(request, payload: ConcernIn):
     """Raise a concern: for yourself, for a villager you help (`villager`), or as staff (`channel`, `village`)."""
-    if payload.channel == Channel.OPEN311:  # only an Open311 client files through that channel
+    # Only an Open311 client files through that channel, and only a text from a phone through "sms".
+    if payload.channel in (Channel.OPEN311, Channel.SMS):
         raise ApiError(422, _("Choose how the concern was received."), "invalid")
     # The codes and public id as received: the service resolves them (and says what names nothing).
     concern = services.concern_submit(

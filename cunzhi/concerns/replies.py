@@ -140,7 +140,7 @@ def free_text(incoming: Incoming) -> Handled | None:
         category=category,
         kind=Kind.REPORT,
         text=incoming.sms.text[: services.MAX_TEXT].strip(),
-        villager=villager,
+        texted_by=villager,
         is_public=False,  # the sender chose nothing: a text stays between them and the staff
         source=f"sms:{incoming.sms.pk}",
     )

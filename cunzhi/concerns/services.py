@@ -424,9 +424,11 @@ def concern_submit(
     contact_phone: str = "",
     clock: str = "",
     source: str = "",
+    texted_by: Villager | None = None,
     now: dt.datetime | None = None,
 ) -> Concern:
     """Raise a concern: for oneself, for a villager under a delegation, or recorded by staff; routed and clocked.
+    By text (channel sms): `texted_by` is the villager registered with the sending number (notify.sms).
 
     The page, the API and Open311 pass what they received: the category's code, the village's and
     group's area codes, the villager's public id (or, from staff and Open311, a mobile number); they
@@ -487,11 +489,12 @@ def concern_submit(
         if village is None:
             errors["village"] = _("Choose the village.")
     elif channel == Channel.SMS:
-        # A text from a registered number (concerns/replies.py found the villager by it): the villager's own.
-        if villager is None:
-            errors["villager"] = _("Only villagers on the roster (or their helpers) can raise a concern online.")
-        elif village is None:
-            village = villager.village
+        # Only a text from a registered number (concerns/replies.py, which found the villager by the
+        # number and passes them as `texted_by`): a page or the API cannot name a villager this way.
+        if texted_by is None:
+            errors["channel"] = _("Choose how the concern was received.")
+        else:
+            villager, village = texted_by, texted_by.village
     else:
         errors["channel"] = _("Choose how the concern was received.")
     if village is not None and village.level != RegionLevel.VILLAGE:

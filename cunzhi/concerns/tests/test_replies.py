@@ -247,3 +247,16 @@ def test_an_answer_is_in_the_accounts_language(answered):
     row = reply(notice, "1")
     assert row.answer == f"谢谢！诉求{concern.number}已办结，评价：满意。"
     assert status_text("13900000001", "CX 99999999999").answer == "您的手机号下没有这个编号的事项。"
+
+
+def test_only_a_text_raises_a_concern_by_text(cw, sms_category, login, raise_concern):
+    """A page or the API cannot use the "sms" channel to raise a concern in another villager's name."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        raise_concern(channel=Channel.SMS, villager=cw.villager_b.villager, actor=cw.cadre_a)
+    payload = {"kind": "help", "category": "other", "text": "x", "channel": "sms", "villager": "x"}
+    for persona in (cw.villager_a, cw.cadre_a):
+        response = login(persona).post("/api/v1/concerns", payload, content_type="application/json")
+        assert response.status_code == 422 and "detail" in response.json()
+    assert not Concern.objects.exists()
