@@ -46,7 +46,11 @@ def rate(incoming: Incoming) -> Handled | None:
     if notice is None or notice.reply_handler != RATE:
         return None
     concern = (
-        Concern.objects.select_related("villager__user", "category", "owner").filter(pk=notice.about_id).first()
+        # Locked: two texts at once ("1" and "0") must not both act on an answered concern.
+        Concern.objects.select_for_update(of=("self",))
+        .select_related("villager__user", "category", "owner")
+        .filter(pk=notice.about_id)
+        .first()
         if notice.about_type == "concerns.concern" and notice.about_id is not None
         else None
     )
