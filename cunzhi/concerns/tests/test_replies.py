@@ -12,6 +12,7 @@ from cunzhi.notify.models import InboundStatus, Notice
 from cunzhi.people.tests.factories import VillagerFactory
 
 SERVICE = "106900001"
+ONE_SEGMENT = 70  # characters of one Chinese (UCS-2) text message
 
 
 @pytest.fixture(autouse=True)
@@ -119,16 +120,8 @@ def test_a_villager_without_an_account_rates_from_the_roster_number(cw, settings
         village=cw.village_a,
     )
     services.concern_answer(actor=cw.cadre_a, concern=concern, text="已补上")
-    # Until notices reach villagers without accounts (issue 14, notify), the reply code comes from a notice
-    # about the concern that asks for a rating.
-    notice = Notice.objects.create(
-        kind="direct",
-        subject={"en": "x"},
-        about_type="concerns.concern",
-        about_id=concern.pk,
-        reply_handler=replies.RATE,
-        reply_code="5831",
-    )
+    notice = Notice.objects.get(reply_handler=replies.RATE)  # told by text: the villager has no account
+    assert notice.deliveries.filter(address="13950000001").exists()
     row = reply(notice, "2", sender="13950000001")
     concern.refresh_from_db()
     assert (concern.status, concern.rating, row.handled_as) == (Status.RESOLVED, Rating.BASICALLY, replies.RATE)
@@ -170,7 +163,7 @@ def test_every_status_answer_fits_one_segment(answered, language, settings):
         with translation.override(language):
             text = replies.status_answer(concern)
         # The answer goes out alone (no link): one segment, with room for the operator's signature 【村治】.
-        assert len(text) <= settings.SMS_SEGMENT_CHARS - 4, (status, text)
+        assert len(text) <= ONE_SEGMENT - 4, (status, text)
         if language == "zh-hans":
             assert "诉求" in text, text
 

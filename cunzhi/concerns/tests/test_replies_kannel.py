@@ -9,7 +9,6 @@ import pytest
 from cunzhi.concerns import services
 from cunzhi.concerns.models import Rating, Status
 from cunzhi.notify.models import Notice
-from cunzhi.notify.tests.conftest import live_kannel  # noqa: F401  (the fixture, for this module)
 from cunzhi.people.models import User
 
 PHONE = "13900000001"
@@ -27,7 +26,7 @@ def answers_to(box, phone, count, timeout=30):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_phone_rates_an_answer_and_asks_for_the_status_through_kannel(cw, raise_concern, live_kannel):  # noqa: F811
+def test_a_phone_rates_an_answer_and_asks_for_the_status_through_kannel(cw, raise_concern, live_kannel):
     box = live_kannel
     User.objects.update(language="zh-hans")
     concern = raise_concern(now=None)
