@@ -86,15 +86,16 @@ def notice_render(notice: Notice, language: str) -> tuple[str, str]:
 
 
 def notice_sms(notice: Notice, language: str, subject: str, link: str) -> str:
-    """The text message: the event's own `<template>.sms.txt` (which says how to answer, for a notice
-    that takes replies) or the subject, the link, and how to stop texts (every text says it)."""
+    """The text message: the subject, the link, then — never cut — how to answer (the event's own
+    `<template>.reply.txt`, for a notice that takes replies) and how to stop texts (every text says it)."""
     with translation.override(language):
-        text = subject
-        if notice.template:
+        ask = ""
+        if notice.template and notice.reply_handler:
             with contextlib.suppress(TemplateDoesNotExist):
                 ctx = dict(notice.context, notice=notice)
-                text = render_text(f"notify/messages/{notice.template}.sms.txt", ctx).strip() or subject
-        return transports.sms_compose(text, link, footer=_("Reply TD to stop"))
+                ask = " ".join(render_text(f"notify/messages/{notice.template}.reply.txt", ctx).split())
+        footer = f"{ask} {_('Reply TD to stop')}" if ask else _("Reply TD to stop")
+        return transports.sms_compose(subject, link, footer=footer)
 
 
 def notice_html(notice: Notice, language: str, subject: str, body: str, link: str) -> str:

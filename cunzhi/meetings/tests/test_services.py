@@ -263,6 +263,8 @@ def test_notice_subject_fits_a_text_message(world):
     local = timezone.localtime(meeting.starts_at)
     # The body and the date survive the shortening to one text of two segments.
     assert sms.startswith("村民会议 " + local.strftime("%m-%d %H:%M")) and len(sms) <= 134
+    # Never cut: how to answer (the notice takes replies) and how to stop texts.
+    assert sms.endswith(" 回1参加，2远程参加，3不能参加。 回TD退订")
 
 
 def test_after_notice_only_the_stream_can_change(world):
