@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "cunzhi.disclosure",
     "cunzhi.ledger",
     "cunzhi.consultations",
+    "cunzhi.points",
     "cunzhi.insights",
     "cunzhi.api",
     "cunzhi.web",
@@ -382,6 +383,11 @@ VOICE_RATE = env_int("VOICE_RATE", 150)  # words (syllables) a minute; espeak-ng
 VOICE_MAX_CHARS = env_int("VOICE_MAX_CHARS", 1500)  # longer texts: only the beginning is read, and the page says so
 VOICE_LINK_HOURS = env_int("VOICE_LINK_HOURS", 24)  # a listen link works for the account it was shown to, this long
 VOICE_KEEP_DAYS = env_int("VOICE_KEEP_DAYS", 30)  # clips older than this are deleted; made again when asked
+
+# --- Points (cunzhi.points; docs/points.md) ----------------------------------------------------
+# Kinds of township office that keep the township's points catalogue (people.models.OfficeKind values):
+# civil affairs guides villagers' self-governance; small townships keep it in the government office.
+POINTS_OFFICE_KINDS = env_list("POINTS_OFFICE_KINDS", ["civil_affairs", "government"])
 
 # --- Consultations (cunzhi.consultations; docs/consultations.md) -------------------------------
 CONSULTATIONS_MAX_PARAGRAPHS = env_int("CONSULTATIONS_MAX_PARAGRAPHS", 300)

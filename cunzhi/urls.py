@@ -20,6 +20,7 @@ urlpatterns = [
     path("disclosure/", include("cunzhi.disclosure.urls")),
     path("ledger/", include("cunzhi.ledger.urls")),
     path("consultations/", include("cunzhi.consultations.urls")),
+    path("points/", include("cunzhi.points.urls")),
     path("figures/", include("cunzhi.insights.urls")),
     path("verify/", include("cunzhi.applications.urls_verify")),
     path("", include("cunzhi.web.urls")),

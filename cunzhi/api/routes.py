@@ -14,6 +14,7 @@ from cunzhi.ledger.api import router as ledger_router
 from cunzhi.meetings.api import router as meetings_router
 from cunzhi.people.api import router as people_router
 from cunzhi.people.api_regions import router as regions_router
+from cunzhi.points.api import router as points_router
 
 api.add_router("", core_router)
 api.add_router("", regions_router)
@@ -24,6 +25,7 @@ api.add_router("", meetings_router)
 api.add_router("", disclosure_router)
 api.add_router("", ledger_router)
 api.add_router("", consultations_router)
+api.add_router("", points_router)
 api.add_router("", insights_router)
 
 # Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.

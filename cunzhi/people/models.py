@@ -324,6 +324,7 @@ class DelegationScope(models.TextChoices):
     CONSULTATIONS = "consultations", _("Comment on drafts")
     RECORDS = "records", _("See my personal record")
     NOTICES = "notices", _("Receive copies of my notices")
+    POINTS = "points", _("Declare points for my household")
 
 
 class Relation(models.TextChoices):

@@ -30,6 +30,7 @@ def nav_links(request) -> list[dict]:
         ("disclosure:index", _("Disclosure")),
         ("ledger:index", _("Accounts")),
         ("consultations:index", _("Consultations")),
+        ("points:index", _("Points")),
     ]
     if rules.has_role(user):
         links += [

@@ -1,0 +1,281 @@
+"""Points API: the township catalogue (public), a village's board and items, household files, declarations,
+review, objections and redemptions, with the same rules as the pages.
+
+- A village's board, a household file or an entry outside the caller's reach answers 404, like one that
+  does not exist.
+- Refusals are JSON {"detail", "code"}: 403 for a role the caller lacks, 409 for a state that forbids the
+  action (already reviewed, objection period over), 422 for bad input (balance too low, over the cap).
+- Evidence photos are taken by the page (file intake); JSON declarations carry none.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Router, Schema, Status
+from ninja.pagination import paginate
+
+from cunzhi.core.apikit.auth import PUBLIC
+from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.core.apikit.pagination import Pages
+from cunzhi.points import rules, selectors, services
+
+router = Router(tags=["points"])
+
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+CODE = Path(..., pattern=r"^\d{12}$")
+PUBLIC_ID = Path(..., max_length=16)
+
+
+class ItemOut(Schema):
+    id: str = Field(alias="public_id")
+    title: str
+    sign: str
+    points: int
+    min_points: int
+    max_points: int
+    evidence: str
+    yearly_cap: int
+    status: str
+    village_code: str | None = None
+
+    @staticmethod
+    def resolve_village_code(obj):
+        return obj.village.code if obj.village_id else None
+
+
+class AdoptionOut(Schema):
+    id: int
+    item: str
+    points: int = Field(description="Signed: deductions are negative.")
+    yearly_cap: int
+    evidence: str
+
+    @staticmethod
+    def resolve_item(obj):
+        return obj.item.title
+
+    @staticmethod
+    def resolve_points(obj):
+        return obj.signed_points
+
+    @staticmethod
+    def resolve_evidence(obj):
+        return obj.item.evidence
+
+
+class EntryOut(Schema):
+    id: str = Field(alias="public_id")
+    item: str
+    kind: str
+    household: str = Field(description="The household head's name, masked (张*).")
+    points: int
+    occurred_on: dt.date
+    description: str
+    status: str
+    reviewed_by: str = Field(alias="reviewed_by_name")
+    review_reason: str
+    objection_until: dt.datetime | None
+
+    @staticmethod
+    def resolve_item(obj):
+        return obj.title
+
+    @staticmethod
+    def resolve_household(obj):
+        return selectors.shown([obj])[0].shown_household
+
+
+class RangeOut(Schema):
+    lo: int
+    hi: int | None
+    households: int
+
+
+class SummaryOut(Schema):
+    households: int = Field(description="All households of the village (the n).")
+    taking_part: int = Field(description="Households with counted points earned for an item.")
+    points_counted: int
+    ranges: list[RangeOut]
+
+
+class HouseholdOut(Schema):
+    id: str
+    number: str
+    balance: int
+
+
+class DeclarationIn(Schema):
+    adoption: int
+    household: str = Field(..., max_length=16)
+    person: str | None = Field(None, max_length=16)
+    occurred_on: dt.date
+    description: str = Field(..., max_length=500)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+class ReviewIn(ReasonIn):
+    approve: bool
+
+
+class DecideIn(ReasonIn):
+    uphold: bool
+
+
+class ObjectionOut(Schema):
+    id: str = Field(alias="public_id")
+    status: str
+    reason: str
+    decision_reason: str
+
+
+class RedemptionIn(Schema):
+    household: str = Field(..., max_length=16)
+    goods: str = Field(..., max_length=200)
+    points: int = Field(..., ge=1, le=100_000)
+
+
+def _village(request, code):
+    village = selectors.village_by_code(code=code)
+    if village is None or not rules.can_see_village(request.user, village.code):
+        raise Http404
+    return village
+
+
+def _write(do):
+    """Call a service: its refusals become 403 (role) or 422 (input) with the message in the caller's language."""
+    try:
+        return do()
+    except PermissionDenied:
+        raise ApiError(403, _("You may not do this with these points."), "forbidden") from None
+    except ValidationError as exc:
+        raise ApiError(422, exc.messages[0], "invalid") from None
+
+
+@router.get("/points/townships/{code}/items", auth=PUBLIC, response={200: list[ItemOut], **LIST_ERRORS})
+@paginate(Pages)
+def township_items(request, code: str = CODE):
+    """The township's catalogue (public: it is what every village adopts from)."""
+    town = selectors.township_by_code(code=code)
+    if town is None:
+        raise Http404
+    return selectors.catalogue(township=town).filter(status="approved")
+
+
+@router.get("/points/villages/{code}/items", response={200: list[AdoptionOut], **LIST_ERRORS})
+def village_items(request, code: str = CODE):
+    """The items the village uses, with its points (villagers of the village and staff in scope)."""
+    return list(selectors.adoptions(village=_village(request, code)))
+
+
+@router.get("/points/villages/{code}/summary", response={200: SummaryOut, **OBJECT_ERRORS})
+def village_summary(request, code: str = CODE):
+    """Taking part (households with counted points of all households) and balance ranges; no bottom list."""
+    return selectors.board_summary(village=_village(request, code))
+
+
+@router.get("/points/villages/{code}/board", response={200: list[EntryOut], **LIST_ERRORS})
+@paginate(Pages)
+def village_board(request, code: str = CODE):
+    """Posted decisions, newest first, with the household head's name masked."""
+    return selectors.board(village=_village(request, code))
+
+
+@router.get("/points/households/{public_id}", response={200: HouseholdOut, **OBJECT_ERRORS})
+def household(request, public_id: str = PUBLIC_ID):
+    house = selectors.household_by_public_id(public_id=public_id)
+    if house is None or not rules.can_see_household(request.user, house):
+        raise Http404
+    return {"id": house.public_id, "number": house.number, "balance": selectors.balance(household=house)}
+
+
+@router.get("/points/households/{public_id}/entries", response={200: list[EntryOut], **LIST_ERRORS})
+@paginate(Pages)
+def household_entries(request, public_id: str = PUBLIC_ID):
+    """Every entry of the household's points file, newest first."""
+    house = selectors.household_by_public_id(public_id=public_id)
+    if house is None or not rules.can_see_household(request.user, house):
+        raise Http404
+    return selectors.household_entries(household=house)
+
+
+@router.post("/points/villages/{code}/declarations", response={201: EntryOut, **WRITE_ERRORS})
+def declare(request, payload: DeclarationIn, code: str = CODE):
+    """Declare (a member of the household) or propose (a cadre or representative) points for review."""
+    village = _village(request, code)
+    adoption = selectors.adoption_by_id(village=village, pk=payload.adoption)
+    house = selectors.household_by_public_id(public_id=payload.household)
+    if adoption is None or house is None or house.region_code != village.code:
+        raise ApiError(422, _("Choose an item the village uses and a household of the village."), "invalid")
+    person = None
+    if payload.person:
+        person = next((p for p in selectors.persons_of(village=village, household_ids=[house.pk]) if p.public_id == payload.person), None)
+    entry = _write(
+        lambda: services.entry_declare(
+            adoption=adoption,
+            household=house,
+            person=person,
+            occurred_on=payload.occurred_on,
+            description=payload.description,
+            actor=request.user,
+        )
+    )
+    return Status(201, entry)
+
+
+def _entry(request, public_id):
+    entry = selectors.entry_by_public_id(public_id=public_id)
+    if entry is None or not rules.can_see_entry(request.user, entry):
+        raise Http404
+    return entry
+
+
+@router.post("/points/entries/{public_id}/review", response={200: EntryOut, **WRITE_ERRORS})
+def review(request, payload: ReviewIn, public_id: str = PUBLIC_ID):
+    """The review group approves (posted for objections) or rejects, with a reason."""
+    entry = _entry(request, public_id)
+    if entry.status != "declared":
+        raise ApiError(409, _("This declaration has already been reviewed."), "conflict")
+    _write(lambda: services.entry_review(entry=entry, approve=payload.approve, reason=payload.reason, actor=request.user))
+    return selectors.entry_by_public_id(public_id=public_id)
+
+
+@router.post("/points/entries/{public_id}/objections", response={201: ObjectionOut, **WRITE_ERRORS})
+def object_to(request, payload: ReasonIn, public_id: str = PUBLIC_ID):
+    """A villager of the village objects while the objection period runs."""
+    entry = _entry(request, public_id)
+    if not rules.is_member(request.user, entry.region_code):
+        raise ApiError(403, _("Villagers of the village may object."), "forbidden")
+    if not entry.open_for_objection:
+        raise ApiError(409, _("These points are not open for objections."), "conflict")
+    return Status(201, _write(lambda: services.objection_raise(entry=entry, reason=payload.reason, actor=request.user)))
+
+
+@router.post("/points/objections/{public_id}/decide", response={200: ObjectionOut, **WRITE_ERRORS})
+def decide(request, payload: DecideIn, public_id: str = PUBLIC_ID):
+    """The review group or the supervision committee decides, with a reason."""
+    objection = selectors.objection_by_public_id(public_id=public_id)
+    if objection is None or not rules.can_see_village(request.user, objection.region_code):
+        raise Http404
+    if objection.status != "open":
+        raise ApiError(409, _("This objection has already been decided."), "conflict")
+    return _write(
+        lambda: services.objection_decide(objection=objection, uphold=payload.uphold, reason=payload.reason, actor=request.user)
+    )
+
+
+@router.post("/points/villages/{code}/redemptions", response={201: EntryOut, **WRITE_ERRORS})
+def redeem(request, payload: RedemptionIn, code: str = CODE):
+    """A cadre records goods taken at the points supermarket; the balance never goes below zero."""
+    village = _village(request, code)
+    house = selectors.household_by_public_id(public_id=payload.household)
+    if house is None or house.region_code != village.code:
+        raise ApiError(422, _("Choose a household of the village."), "invalid")
+    entry = _write(
+        lambda: services.redemption_record(household=house, goods=payload.goods, points=payload.points, actor=request.user)
+    )
+    return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PointsConfig(AppConfig):
+    name = "cunzhi.points"
+    label = "points"
+    verbose_name = _("Points")
+
+    def ready(self) -> None:
+        from cunzhi.core.jobs import register_job
+        from cunzhi.points import services
+
+        # Posted points count once their objection period has passed without an open objection; each
+        # change is an audit row, so it is a job's write, not a computed view of the clock.
+        register_job(
+            "points.count",
+            lambda: services.entries_count_due(),
+            every_minutes=60,
+            description=_("Count posted points whose objection period has ended without an open objection."),
+        )

@@ -1,0 +1,90 @@
+"""Forms for points pages: they parse input; services check and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from cunzhi.people.models import Role
+from cunzhi.points.models import Holder, Sign
+
+MAX_PHOTO_HINT = _("A photo from your phone (optional); place and camera data are removed.")
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(label=_("Item"), max_length=100)
+    sign = forms.ChoiceField(label=pgettext_lazy("points item", "Kind"), choices=Sign.choices)
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=1000)
+    min_points = forms.IntegerField(label=_("Fewest points a village may set"), min_value=1, max_value=1000)
+    max_points = forms.IntegerField(label=_("Most points a village may set"), min_value=1, max_value=1000)
+    evidence = forms.CharField(label=_("Evidence asked"), max_length=200, required=False)
+    yearly_cap = forms.IntegerField(
+        label=_("Yearly cap per holder"), min_value=0, max_value=100_000, initial=0, help_text=_("0: no cap.")
+    )
+
+
+class DecideForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class RuleForm(forms.Form):
+    holder = forms.ChoiceField(label=_("Points belong to"), choices=Holder.choices)
+    base_grant = forms.IntegerField(label=_("One-time base points"), min_value=0, max_value=1000, initial=0)
+    exclude_away = forms.BooleanField(label=_("Leave out households whose members all live away"), required=False)
+    objection_days = forms.IntegerField(label=_("Days for objections"), min_value=1, max_value=30, initial=7)
+    review_roles = forms.MultipleChoiceField(
+        label=_("Review group"),
+        choices=[
+            (Role.CADRE, _("Village committee members")),
+            (Role.PARTY_SECRETARY, _("Village Party secretary")),
+            (Role.REPRESENTATIVE, _("Villager representatives")),
+            (Role.SUPERVISOR, _("Supervision committee members")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class AdoptForm(forms.Form):
+    item = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=1000)
+    yearly_cap = forms.IntegerField(label=_("Yearly cap per holder"), min_value=0, max_value=100_000)
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+
+class DeclareForm(forms.Form):
+    adoption = forms.TypedChoiceField(label=_("Item"), coerce=int)
+    household = forms.ChoiceField(label=_("Household"))
+    person = forms.ChoiceField(label=_("Person"), required=False)
+    occurred_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(
+        label=_("What was done"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = forms.ImageField(label=_("Evidence photo"), required=False, help_text=MAX_PHOTO_HINT)
+
+    def __init__(self, *args, adoptions, households, persons, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["adoption"].choices = [
+            (a.pk, f"{a.item.title} ({'+' if a.signed_points > 0 else ''}{a.signed_points})") for a in adoptions
+        ]
+        self.fields["household"].choices = [(h.public_id, f"{h.number} {h.shown_name}") for h in households]
+        if persons:
+            self.fields["person"].choices = [("", "—")] + [(v.public_id, v.name) for v in persons]
+        else:
+            del self.fields["person"]
+        self.fields["occurred_on"].initial = timezone.localdate()
+
+
+class RedeemForm(forms.Form):
+    household = forms.ChoiceField(label=_("Household"))
+    goods = forms.CharField(label=_("Goods"), max_length=200)
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=100_000)
+
+    def __init__(self, *args, households, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["household"].choices = [(h.public_id, f"{h.number} {h.shown_name}") for h in households]

@@ -1,0 +1,222 @@
+"""Points-based participation (积分制): the township's catalogue, each village's rule and adopted items, and
+the entries of points, kept like a ledger.
+
+An entry is declared, reviewed, posted for objections, then counted; once counted it is never changed (a
+correction is a new entry), and a balance is the sum of counted entries. Every change is an audit row.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cunzhi.core.models import TimeStamped, public_id
+from cunzhi.people.models import Household, Role, Villager
+from cunzhi.regions.models import Region
+
+
+class Sign(models.TextChoices):
+    POSITIVE = "positive", _("Earns points")
+    NEGATIVE = "negative", _("Deducts points")
+
+
+class ItemStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for the township")
+    APPROVED = "approved", _("In the catalogue")
+    REFUSED = "refused", _("Refused by the township")
+
+
+class Item(TimeStamped):
+    """One item of a township's catalogue (village=None), or a village's own item for the township's approval.
+
+    `points` is the township's default; a village adopting the item chooses within [min_points, max_points].
+    Points are stored as positive numbers: `sign` says whether an entry of the item adds or deducts.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("township"))
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    village = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    title = models.CharField(_("item"), max_length=100)
+    sign = models.CharField(_("kind"), max_length=10, choices=Sign.choices, default=Sign.POSITIVE)
+    points = models.PositiveSmallIntegerField(_("points"))
+    min_points = models.PositiveSmallIntegerField(_("fewest points a village may set"))
+    max_points = models.PositiveSmallIntegerField(_("most points a village may set"))
+    evidence = models.CharField(_("evidence asked"), max_length=200, blank=True)
+    # Most points one holder may get from this item in a calendar year; 0 = no cap.
+    yearly_cap = models.PositiveIntegerField(_("yearly cap per holder"), default=0)
+    status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.APPROVED)
+    decided_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["region_code", "sign", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = (self.village or self.township).code
+        super().save(*args, **kwargs)
+
+
+class Holder(models.TextChoices):
+    HOUSEHOLD = "household", _("The household (usual practice)")
+    PERSON = "person", _("Each person")
+
+
+def default_review_roles() -> list[str]:
+    # domain.md: "the village committees and representatives review".
+    return [Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE]
+
+
+class VillageRule(TimeStamped):
+    """How a village runs points: who holds them, the one-time base grant, who reviews, the objection period."""
+
+    village = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    holder = models.CharField(_("points belong to"), max_length=10, choices=Holder.choices, default=Holder.HOUSEHOLD)
+    base_grant = models.PositiveSmallIntegerField(_("one-time base points"), default=0)
+    exclude_away = models.BooleanField(_("leave out households whose members all live away"), default=False)
+    objection_days = models.PositiveSmallIntegerField(_("days for objections"), default=7)
+    review_roles = models.JSONField(_("review group"), default=default_review_roles)
+
+    class Meta:
+        ordering = ["region_code"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+
+class Adoption(TimeStamped):
+    """A village's rule for one catalogue item: its own points (within the township's bounds) and cap."""
+
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="adoptions")
+    points = models.PositiveSmallIntegerField(_("points"))
+    yearly_cap = models.PositiveIntegerField(_("yearly cap per holder"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["region_code", "item__sign", "item__title"]
+        constraints = [models.UniqueConstraint(fields=["village", "item"], name="points_adoption_once")]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+    @property
+    def signed_points(self) -> int:
+        return self.points if self.item.sign == Sign.POSITIVE else -self.points
+
+
+class EntryKind(models.TextChoices):
+    EARNED = "earned", _("Earned or deducted for an item")
+    BASE = "base", _("Base grant")
+    REDEMPTION = "redemption", _("Redeemed at the points supermarket")
+    CORRECTION = "correction", _("Correction")
+
+
+class EntryStatus(models.TextChoices):
+    DECLARED = "declared", _("Waiting for review")
+    REJECTED = "rejected", _("Rejected")
+    POSTED = "posted", _("Posted for objections")
+    OBJECTED = "objected", _("Objection being decided")
+    COUNTED = "counted", _("Counted")
+    OVERTURNED = "overturned", _("Overturned on objection")
+
+
+class Entry(TimeStamped):
+    """One line of a holder's points: signed points with their reason, review and posting.
+
+    Counted entries are never changed or deleted (a correction is a new entry); a balance is their sum.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # The person who holds the points where the village's rule gives them to persons; else None.
+    person = models.ForeignKey(Villager, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices, default=EntryKind.EARNED)
+    adoption = models.ForeignKey(Adoption, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    points = models.IntegerField(_("points"))  # signed: deductions and redemptions are negative
+    year = models.PositiveSmallIntegerField(db_index=True)
+    occurred_on = models.DateField(_("when"))
+    description = models.CharField(_("what was done"), max_length=500)
+    evidence = models.FileField(upload_to="points/%Y/%m/", blank=True)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DECLARED)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    declared_by_name = models.CharField(max_length=50, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by_name = models.CharField(max_length=50, blank=True)
+    review_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    objection_until = models.DateTimeField(null=True, blank=True, db_index=True)  # stored when posted
+    counted_at = models.DateTimeField(null=True, blank=True)
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    # Set by selectors for pages (not fields): the household's name as the public may see it.
+    shown_household: str
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["region_code", "status", "-created_at"], name="points_entry_board"),
+            models.Index(fields=["household", "status"], name="points_entry_household"),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+    @property
+    def title(self) -> str:
+        if self.adoption_id:
+            return self.adoption.item.title  # type: ignore[union-attr]  # adoption_id set
+        return str(self.get_kind_display())  # type: ignore[attr-defined]  # Django's choices display
+
+    @property
+    def open_for_objection(self) -> bool:
+        return (
+            self.status == EntryStatus.POSTED
+            and self.objection_until is not None
+            and timezone.now() < self.objection_until
+        )
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("Being decided")
+    UPHELD = "upheld", _("Upheld: the points do not count")
+    DISMISSED = "dismissed", _("Dismissed: the points count")
+
+
+class Objection(TimeStamped):
+    """A villager's objection to posted points, with its decision and reason (both public on the board)."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="objections")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    raised_by_name = models.CharField(max_length=50)
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=50, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.entry.region_code
+        super().save(*args, **kwargs)

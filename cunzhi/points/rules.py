@@ -1,0 +1,150 @@
+"""Who may do what with points. Built on people.rules (roles held in regions).
+
+- The township's catalogue is kept by the township offices named in POINTS_OFFICE_KINDS (civil affairs by
+  default: it guides villagers' self-governance), and by county administrators. Another office of the same
+  township has no part in it.
+- A village's cadres set its rule and adopt items; its review group (the village rule's roles: cadres and
+  villager representatives by default) approves or rejects declarations and decides objections, never for
+  their own household. The supervision committee oversees and may decide objections too (domain.md).
+- Villagers of the village declare for their own household (a helper under a "points" delegation for the
+  villager's); cadres and representatives (who lead the villager groups) propose for any household.
+- The board is the village's: its villagers and the staff whose region holds it see it. Masked names are
+  still personal data, and nobody outside the village has a purpose for them (PIPL: the minimum).
+"""
+
+from django.conf import settings
+
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import DelegationScope, Household, Office, Role, Villager
+from cunzhi.people.rules import STAFF_ROLES, active_delegation, in_scope, own_villager, role_rows
+from cunzhi.points.models import Entry, EntryStatus, Item, Objection, ObjectionStatus, VillageRule, default_review_roles
+from cunzhi.regions.models import Region
+
+CADRE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
+PROPOSE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE})
+OBJECTION_EXTRA_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def catalogue_keeper(user: AnyUser, township_code: str) -> bool:
+    """Staff of a points office of the township, or a county administrator above it."""
+    if in_scope(user, township_code, {Role.COUNTY_ADMIN}):
+        return True
+    kinds = set(settings.POINTS_OFFICE_KINDS)
+    offices = {office for role, prefix, office in role_rows(user) if role == Role.OFFICE_STAFF and office}
+    if not offices or not in_scope(user, township_code, {Role.OFFICE_STAFF}):
+        return False
+    return Office.objects.filter(pk__in=offices, kind__in=kinds, region_code=township_code).exists()
+
+
+def is_member(user: AnyUser, village_code: str) -> bool:
+    own = own_villager(user)
+    return own is not None and own.region_code == village_code
+
+
+def can_see_village(user: AnyUser, village_code: str) -> bool:
+    """The board, rules and figures of a village: its villagers and staff whose region holds it."""
+    return is_member(user, village_code) or in_scope(user, village_code, STAFF_ROLES | {Role.REPRESENTATIVE})
+
+
+def can_set_rules(user: AnyUser, village_code: str) -> bool:
+    return in_scope(user, village_code, CADRE_ROLES)
+
+
+def can_redeem(user: AnyUser, village_code: str) -> bool:
+    """A cadre records a redemption at the counter of the points supermarket."""
+    return in_scope(user, village_code, CADRE_ROLES)
+
+
+def review_roles(rule: VillageRule | None) -> set[str]:
+    if rule is None:
+        return set(default_review_roles())
+    return set(rule.review_roles)
+
+
+def in_review_group(user: AnyUser, village_code: str, rule: VillageRule | None) -> bool:
+    return in_scope(user, village_code, review_roles(rule))
+
+
+def can_open_review(user: AnyUser, village_code: str, rule: VillageRule | None) -> bool:
+    """The review queue: the review group, and the supervision committee for objections."""
+    return in_scope(user, village_code, review_roles(rule) | OBJECTION_EXTRA_ROLES)
+
+
+def can_propose(user: AnyUser, village_code: str) -> bool:
+    return in_scope(user, village_code, PROPOSE_ROLES)
+
+
+def declarable_households(user: AnyUser, village: Region) -> list[Household]:
+    """Households this user may declare for in the village: all (a proposer), else their own and delegators'."""
+    if can_propose(user, village.code):
+        return list(Household.objects.filter(village=village).select_related("representative").order_by("number"))
+    out: list[Household] = []
+    own = own_villager(user)
+    if own is not None and own.region_code == village.code and own.household_id:
+        out.append(Household.objects.select_related("representative").get(pk=own.household_id))
+    return out
+
+
+def can_declare_for(user: AnyUser, household: Household, person: Villager | None = None) -> bool:
+    """The household's own members, a helper of one of them ("points" delegation), or a proposer."""
+    if can_propose(user, household.region_code):
+        return True
+    own = own_villager(user)
+    if own is not None and own.household_id == household.pk:
+        return True
+    return person is not None and person.household_id == household.pk and bool(
+        active_delegation(user, person, DelegationScope.POINTS)
+    )
+
+
+def own_household_id(user: AnyUser) -> int | None:
+    own = own_villager(user)
+    return own.household_id if own is not None else None
+
+
+def may_review(user: AnyUser, entry: Entry, rule: VillageRule | None) -> bool:
+    """The review group reviews a declaration, never one for their own household nor one they declared."""
+    return (
+        entry.status == EntryStatus.DECLARED
+        and in_review_group(user, entry.region_code, rule)
+        and own_household_id(user) != entry.household_id
+        and entry.declared_by_id != getattr(user, "pk", None)
+    )
+
+
+def may_object(user: AnyUser, entry: Entry) -> bool:
+    """Any villager of the village, while the objection period runs."""
+    return entry.open_for_objection and is_member(user, entry.region_code)
+
+
+def may_decide(user: AnyUser, objection: Objection, rule: VillageRule | None) -> bool:
+    """The review group or the supervision committee decides, never about their own household's points."""
+    return (
+        objection.status == ObjectionStatus.OPEN
+        and in_scope(user, objection.region_code, review_roles(rule) | OBJECTION_EXTRA_ROLES)
+        and own_household_id(user) != objection.entry.household_id
+        and objection.raised_by_id != getattr(user, "pk", None)
+    )
+
+
+def can_see_household(user: AnyUser, household: Household) -> bool:
+    """A household's points file: its members, the village's review group and staff in scope."""
+    return own_household_id(user) == household.pk or in_scope(
+        user, household.region_code, STAFF_ROLES | {Role.REPRESENTATIVE}
+    )
+
+
+def can_see_evidence(user: AnyUser, entry: Entry) -> bool:
+    """An evidence photo may show people: the household, reviewers and staff; not the whole village."""
+    return can_see_household(user, entry.household)
+
+
+def can_see_entry(user: AnyUser, entry: Entry) -> bool:
+    """Posted and later entries are on the village's board; declarations and rejections only for the file."""
+    if entry.status in (EntryStatus.DECLARED, EntryStatus.REJECTED):
+        return can_see_household(user, entry.household) or entry.declared_by_id == getattr(user, "pk", None)
+    return can_see_village(user, entry.region_code)
+
+
+def is_township_item_for(item: Item, township_code: str) -> bool:
+    return item.township.code == township_code

@@ -1,0 +1,262 @@
+"""Reads for points: catalogue, village rules, the public board, review queues, household files, figures.
+
+Every list runs a fixed number of queries whatever its rows (select_related, one aggregate per list).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from cunzhi.core.models import AuditEvent
+from cunzhi.core.idnumbers import mask_name
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import Household, Villager
+from cunzhi.people.rules import STAFF_ROLES, own_villager, scope_q
+from cunzhi.points.models import (
+    Adoption,
+    Entry,
+    EntryKind,
+    EntryStatus,
+    Holder,
+    Item,
+    ItemStatus,
+    Objection,
+    ObjectionStatus,
+    VillageRule,
+)
+from cunzhi.regions.models import Level, Region
+
+# What the public board shows: reviewed decisions from the moment they are posted.
+BOARD_STATUSES = (EntryStatus.POSTED, EntryStatus.OBJECTED, EntryStatus.COUNTED, EntryStatus.OVERTURNED)
+# Balance ranges on the board. Deliberately no list of the lowest households: a "bottom list" is the
+# shaming the national guidance warns against (domain.md); the public sees decisions and how many
+# households fall in each range, never whose balance is smallest.
+RANGES = ((0, 0), (1, 19), (20, 49), (50, 99), (100, None))
+
+
+def village_by_code(*, code: str) -> Region | None:
+    return Region.objects.filter(code=code, level=Level.VILLAGE).select_related("parent").first()
+
+
+def township_by_code(*, code: str) -> Region | None:
+    return Region.objects.filter(code=code, level=Level.TOWNSHIP).first()
+
+
+def rule_for(village: Region) -> VillageRule | None:
+    return VillageRule.objects.filter(village=village).first()
+
+
+def home_village(*, user: AnyUser) -> Region | None:
+    own = own_villager(user)
+    return own.village if own is not None else None
+
+
+def villages_in_scope(*, user: AnyUser) -> QuerySet[Region]:
+    return Region.objects.filter(scope_q(user, STAFF_ROLES, field="code"), level=Level.VILLAGE).order_by("code")
+
+
+def townships_in_scope(*, user: AnyUser) -> QuerySet[Region]:
+    return Region.objects.filter(scope_q(user, STAFF_ROLES, field="code"), level=Level.TOWNSHIP).order_by("code")
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+def catalogue(*, township: Region) -> QuerySet[Item]:
+    """The township's own items and the village items it approved or has to decide."""
+    return Item.objects.filter(township=township).select_related("village")
+
+
+def item_by_public_id(*, public_id: str) -> Item | None:
+    return Item.objects.filter(public_id=public_id).select_related("township", "village").first()
+
+
+def adoptable_items(*, village: Region) -> list[Item]:
+    """Items the village may adopt, each with `.adoption` (the village's own setting, or None)."""
+    items = list(
+        Item.objects.filter(
+            Q(village__isnull=True) | Q(village=village), township_id=village.parent_id, status=ItemStatus.APPROVED
+        )
+    )
+    adopted = {a.item_id: a for a in Adoption.objects.filter(village=village)}
+    for item in items:
+        item.adoption = adopted.get(item.pk)  # type: ignore[attr-defined]  # for the page
+    return items
+
+
+def adoptions(*, village: Region, active: bool = True) -> QuerySet[Adoption]:
+    return Adoption.objects.filter(village=village, active=active, item__status=ItemStatus.APPROVED).select_related(
+        "item", "village"
+    )
+
+
+def adoption_by_id(*, village: Region, pk: int) -> Adoption | None:
+    return adoptions(village=village).filter(pk=pk).first()
+
+
+def proposed_items(*, village: Region) -> QuerySet[Item]:
+    return Item.objects.filter(village=village).exclude(status=ItemStatus.APPROVED)
+
+
+# ---------------------------------------------------------------- holders
+
+
+def eligible_holders(*, village: Region, rule: VillageRule) -> list[tuple[int, int | None]]:
+    """(household id, person id or None) of every holder under the rule; whole-away households left out if so set."""
+    rows = list(Villager.objects.filter(village=village, household__isnull=False).values_list(
+        "household_id", "pk", "living_away"
+    ))
+    at_home = {h for h, _p, away in rows if not away}
+    keep = (lambda h: h in at_home) if rule.exclude_away else (lambda h: True)
+    if rule.holder == Holder.PERSON:
+        return sorted((h, p) for h, p, _away in rows if keep(h))
+    return sorted({(h, None) for h, _p, _away in rows if keep(h)})
+
+
+def households_named(households: list[Household]) -> list[Household]:
+    """Households with `.shown_name`: the head's full name, for the village's own forms (cadres know them)."""
+    for h in households:
+        rep = h.representative
+        h.shown_name = rep.name if rep is not None else ""  # type: ignore[attr-defined]  # for the form
+    return households
+
+
+def households_of(*, village: Region) -> list[Household]:
+    return households_named(list(Household.objects.filter(village=village).select_related("representative")))
+
+
+def persons_of(*, village: Region, household_ids: list[int] | None = None) -> list[Villager]:
+    qs = Villager.objects.filter(village=village, household__isnull=False)
+    if household_ids is not None:
+        qs = qs.filter(household_id__in=household_ids)
+    return list(qs.only("public_id", "name", "household_id").order_by("household_id", "name"))
+
+
+def household_by_public_id(*, public_id: str) -> Household | None:
+    return Household.objects.filter(public_id=public_id).select_related("village", "representative").first()
+
+
+def household_by_pk(*, pk: int) -> Household | None:
+    return Household.objects.filter(pk=pk).only("public_id", "number").first()
+
+
+def balance(*, household: Household, person: Villager | None = None) -> int:
+    filters: dict[str, Any] = {"household": household, "status": EntryStatus.COUNTED}
+    if person is not None:
+        filters["person"] = person
+    return int(Entry.objects.filter(**filters).aggregate(n=Sum("points"))["n"] or 0)
+
+
+# ---------------------------------------------------------------- entries
+
+
+def _entries() -> QuerySet[Entry]:
+    return Entry.objects.select_related("adoption__item", "household__representative", "person", "village")
+
+
+def entry_by_public_id(*, public_id: str) -> Entry | None:
+    return _entries().filter(public_id=public_id).first()
+
+
+def objection_by_public_id(*, public_id: str) -> Objection | None:
+    return Objection.objects.filter(public_id=public_id).select_related("entry__household", "entry__village").first()
+
+
+def shown(entries: list[Entry]) -> list[Entry]:
+    """Each entry with `.shown_household`: the household head's name masked (张*), as disclosure masks askers."""
+    for e in entries:
+        rep = e.household.representative
+        e.shown_household = mask_name(rep.name) if rep is not None else "—"
+    return entries
+
+
+def board(*, village: Region) -> QuerySet[Entry]:
+    """Posted decisions of the village, newest first (earned, deducted and corrections; not redemptions)."""
+    return (
+        _entries()
+        .filter(village=village, status__in=BOARD_STATUSES, kind__in=(EntryKind.EARNED, EntryKind.CORRECTION))
+        .order_by("-reviewed_at", "-id")
+    )
+
+
+def board_summary(*, village: Region) -> dict[str, Any]:
+    """Totals and ranges for the board: households with counted points of all, and how many in each range."""
+    total = Household.objects.filter(village=village).count()
+    sums = dict(
+        Entry.objects.filter(village=village, status=EntryStatus.COUNTED)
+        .values("household")
+        .annotate(n=Sum("points"))
+        .values_list("household", "n")
+    )
+    earned = set(
+        Entry.objects.filter(village=village, status=EntryStatus.COUNTED, kind=EntryKind.EARNED)
+        .values_list("household", flat=True)
+        .distinct()
+    )
+    buckets: Counter[int] = Counter()
+    for n in list(sums.values()) + [0] * max(0, total - len(sums)):
+        for i, (lo, hi) in enumerate(RANGES):
+            if n >= lo and (hi is None or n <= hi):
+                buckets[i] += 1
+                break
+    ranges = [{"lo": lo, "hi": hi, "households": buckets[i]} for i, (lo, hi) in enumerate(RANGES)]
+    return {
+        "households": total,
+        "taking_part": len(earned),
+        "points_counted": sum(n for n in sums.values() if n > 0),
+        "ranges": ranges,
+    }
+
+
+def figures_participation(*, village: Region) -> tuple[int, int]:
+    """(households with any counted points earned for an item, all households of the village): outcomes only."""
+    summary = board_summary(village=village)
+    return summary["taking_part"], summary["households"]
+
+
+def review_queue(*, village: Region) -> QuerySet[Entry]:
+    return _entries().filter(village=village, status=EntryStatus.DECLARED).order_by("created_at", "id")
+
+
+def open_objections(*, village: Region) -> QuerySet[Objection]:
+    return (
+        Objection.objects.filter(entry__village=village, status=ObjectionStatus.OPEN)
+        .select_related("entry__adoption__item", "entry__household__representative")
+        .order_by("created_at", "id")
+    )
+
+
+def household_entries(*, household: Household) -> QuerySet[Entry]:
+    return _entries().filter(household=household).order_by("-created_at", "-id")
+
+
+def entry_objections(*, entry: Entry) -> list[Objection]:
+    return list(entry.objections.all())
+
+
+def entry_history(*, entry: Entry, objections: list[Objection]) -> list[AuditEvent]:
+    """Every audit row of the entry and its objections, oldest first."""
+    q = Q(object_type="points.entry", object_id=str(entry.pk))
+    if objections:
+        q |= Q(object_type="points.objection", object_id__in=[str(o.pk) for o in objections])
+    return list(AuditEvent.objects.filter(q).select_related("actor").order_by("created_at", "id"))
+
+
+def counts_waiting(*, village: Region) -> dict[str, int]:
+    return {
+        "declared": Entry.objects.filter(village=village, status=EntryStatus.DECLARED).count(),
+        "objections": Objection.objects.filter(entry__village=village, status=ObjectionStatus.OPEN).count(),
+    }
+
+
+def declarations_of(*, user: AnyUser) -> QuerySet[Entry]:
+    return _entries().filter(declared_by_id=getattr(user, "pk", None)).order_by("-created_at")
+
+
+def status_counts(*, village: Region) -> dict[str, int]:
+    return dict(
+        Entry.objects.filter(village=village).values("status").annotate(n=Count("id")).values_list("status", "n")
+    )

@@ -1,0 +1,502 @@
+"""Writes for points: the catalogue, village rules and adoptions, declarations, review, objections, counting,
+base grants and redemptions. Each state change writes one audit row.
+
+Points come only from declared and reviewed contributions, a village rule's base grant and redemptions: never
+from log-ins, clicks, time online or uploads (domain.md, "against formalism").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Abs
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunzhi.core.audit import audit_record
+from cunzhi.core.files import file_intake
+from cunzhi.people.actors import User
+from cunzhi.people.models import Household, Role, Villager
+from cunzhi.points import rules, selectors
+from cunzhi.points.events import PointsEvent
+from cunzhi.points.models import (
+    Adoption,
+    Entry,
+    EntryKind,
+    EntryStatus,
+    Holder,
+    Item,
+    ItemStatus,
+    Objection,
+    ObjectionStatus,
+    Sign,
+    VillageRule,
+)
+from cunzhi.regions.models import Level, Region
+
+MAX_POINTS = 1000  # one item's points: a typo (5000 for 50) is refused rather than posted
+MAX_TEXT = 500
+REVIEW_ROLE_CHOICES = (Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE, Role.SUPERVISOR)
+
+
+def _text(value: str, field: str, message: str, *, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": limit}})
+    return value
+
+
+def _village(village: Region) -> None:
+    if village.level != Level.VILLAGE:
+        raise ValueError("a village is needed")
+
+
+# ---------------------------------------------------------------- catalogue and rules
+
+
+def _check_item_numbers(*, points: int, min_points: int, max_points: int, yearly_cap: int) -> None:
+    errors = {}
+    if not 1 <= points <= MAX_POINTS:
+        errors["points"] = _("Points must be between 1 and %(n)s.") % {"n": MAX_POINTS}
+    elif not 1 <= min_points <= points <= max_points <= MAX_POINTS:
+        errors["min_points"] = _("The village bounds must hold the points: fewest ≤ points ≤ most.")
+    if yearly_cap < 0 or (yearly_cap and yearly_cap < points):
+        errors["yearly_cap"] = _("The yearly cap is 0 (none) or at least the item's points.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def item_create(
+    *,
+    township: Region,
+    title: str,
+    sign: str,
+    points: int,
+    min_points: int,
+    max_points: int,
+    evidence: str = "",
+    yearly_cap: int = 0,
+    actor: User,
+    village: Region | None = None,
+) -> Item:
+    """Add an item to a township's catalogue (village=None), or propose a village's own item to the township."""
+    if township.level != Level.TOWNSHIP:
+        raise ValueError("a township is needed")
+    if village is None and not rules.catalogue_keeper(actor, township.code):
+        raise PermissionDenied
+    if village is not None and (village.parent_id != township.pk or not rules.can_set_rules(actor, village.code)):
+        raise PermissionDenied
+    title = _text(title, "title", _("Name the item."), limit=100)
+    if sign not in Sign.values:
+        raise ValidationError({"sign": _("Choose whether the item earns or deducts points.")})
+    _check_item_numbers(points=points, min_points=min_points, max_points=max_points, yearly_cap=yearly_cap)
+    item = Item.objects.create(
+        township=township,
+        village=village,
+        title=title,
+        sign=sign,
+        points=points,
+        min_points=min_points,
+        max_points=max_points,
+        evidence=(evidence or "").strip()[:200],
+        yearly_cap=yearly_cap,
+        status=ItemStatus.PROPOSED if village else ItemStatus.APPROVED,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=PointsEvent.ITEM_PROPOSE if village else PointsEvent.ITEM_CREATE,
+        obj=item,
+        after={"title": title, "sign": sign, "points": points, "bounds": [min_points, max_points], "cap": yearly_cap},
+    )
+    return item
+
+
+@transaction.atomic
+def item_decide(*, item: Item, approve: bool, reason: str, actor: User) -> Item:
+    """The township approves a village's own item into its catalogue (for that village only), or refuses it."""
+    if not rules.catalogue_keeper(actor, item.township.code):
+        raise PermissionDenied
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    if item.status != ItemStatus.PROPOSED:
+        raise ValidationError(_("This item has already been decided."))
+    reason = (reason or "").strip()[:300]
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Say why the item is refused.")})
+    item.status = ItemStatus.APPROVED if approve else ItemStatus.REFUSED
+    item.decided_reason = reason
+    item.save(update_fields=["status", "decided_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=PointsEvent.ITEM_APPROVE if approve else PointsEvent.ITEM_REJECT,
+        obj=item,
+        before={"status": ItemStatus.PROPOSED},
+        after={"status": item.status, "reason": reason},
+    )
+    return item
+
+
+def rule_set(
+    *,
+    village: Region,
+    holder: str,
+    base_grant: int,
+    exclude_away: bool,
+    objection_days: int,
+    review_roles: list[str],
+    actor: User,
+) -> VillageRule:
+    """Set how the village runs points (cadres of the village)."""
+    _village(village)
+    if not rules.can_set_rules(actor, village.code):
+        raise PermissionDenied
+    errors = {}
+    if holder not in Holder.values:
+        errors["holder"] = _("Choose who holds the points.")
+    if not 0 <= base_grant <= MAX_POINTS:
+        errors["base_grant"] = _("Base points must be between 0 and %(n)s.") % {"n": MAX_POINTS}
+    if not 1 <= objection_days <= 30:
+        errors["objection_days"] = _("The objection period is between 1 and 30 days.")
+    roles = sorted({r for r in review_roles if r in REVIEW_ROLE_CHOICES})
+    if not roles or len(roles) != len(set(review_roles)):
+        errors["review_roles"] = _("Choose who reviews: village committee members, representatives or both.")
+    if errors:
+        raise ValidationError(errors)
+    old = selectors.rule_for(village)
+    before = None
+    if old is not None:
+        before = {"holder": old.holder, "base_grant": old.base_grant, "exclude_away": old.exclude_away}
+        before |= {"objection_days": old.objection_days, "review_roles": old.review_roles}
+    rule, _created = VillageRule.objects.update_or_create(
+        village=village,
+        defaults={
+            "holder": holder,
+            "base_grant": base_grant,
+            "exclude_away": exclude_away,
+            "objection_days": objection_days,
+            "review_roles": roles,
+        },
+    )
+    after = {"holder": holder, "base_grant": base_grant, "exclude_away": exclude_away}
+    audit_record(
+        actor=actor,
+        action=PointsEvent.RULE_SET,
+        obj=rule,
+        before=before,
+        after=after | {"objection_days": objection_days, "review_roles": roles},
+    )
+    return rule
+
+
+def adoption_set(*, village: Region, item: Item, points: int, yearly_cap: int, actor: User, active: bool = True) -> Adoption:
+    """The village adopts (or re-sets, or stops using) an item, within the township's bounds."""
+    _village(village)
+    if not rules.can_set_rules(actor, village.code):
+        raise PermissionDenied
+    if item.status != ItemStatus.APPROVED or item.township_id != village.parent_id or item.village_id not in (
+        None,
+        village.pk,
+    ):
+        raise ValidationError(_("This item is not in your township's catalogue."))
+    errors = {}
+    if not item.min_points <= points <= item.max_points:
+        errors["points"] = _("The township allows %(lo)s to %(hi)s points for this item.") % {
+            "lo": item.min_points,
+            "hi": item.max_points,
+        }
+    if yearly_cap < 0 or (item.yearly_cap and not 0 < yearly_cap <= item.yearly_cap):
+        errors["yearly_cap"] = _("The township caps this item at %(n)s points a year.") % {"n": item.yearly_cap}
+    elif yearly_cap and yearly_cap < points:
+        errors["yearly_cap"] = _("The yearly cap is 0 (none) or at least the item's points.")
+    if errors:
+        raise ValidationError(errors)
+    adoption, _created = Adoption.objects.update_or_create(
+        village=village, item=item, defaults={"points": points, "yearly_cap": yearly_cap, "active": active}
+    )
+    audit_record(
+        actor=actor,
+        action=PointsEvent.ADOPTION_SET,
+        obj=adoption,
+        after={"item": item.title, "points": points, "yearly_cap": yearly_cap, "active": active},
+    )
+    return adoption
+
+
+# ---------------------------------------------------------------- declarations and review
+
+
+def _holder(household: Household, person: Villager | None, rule: VillageRule | None) -> Villager | None:
+    """The person who holds the points under a per-person rule (required then), else None."""
+    if rule is not None and rule.holder == Holder.PERSON:
+        if person is None or person.household_id != household.pk:
+            raise ValidationError({"person": _("Points go to persons in this village: choose who in the household.")})
+        return person
+    return None
+
+
+def _used_this_year(*, adoption: Adoption, household: Household, person: Villager | None, year: int) -> int:
+    qs = Entry.objects.filter(adoption=adoption, household=household, person=person, year=year).exclude(
+        status__in=(EntryStatus.REJECTED, EntryStatus.OVERTURNED)
+    )
+    return int(qs.aggregate(n=Sum(Abs("points")))["n"] or 0)
+
+
+def _check_cap(*, adoption: Adoption, household: Household, person: Villager | None, year: int, exclude: int = 0) -> None:
+    if not adoption.yearly_cap:
+        return
+    used = _used_this_year(adoption=adoption, household=household, person=person, year=year) - exclude
+    if used + adoption.points > adoption.yearly_cap:
+        raise ValidationError(
+            _("This item is capped at %(cap)s points a year, and %(used)s are already declared or counted.")
+            % {"cap": adoption.yearly_cap, "used": used}
+        )
+
+
+def entry_declare(
+    *,
+    adoption: Adoption,
+    household: Household,
+    occurred_on: dt.date,
+    description: str,
+    actor: User,
+    person: Villager | None = None,
+    evidence: File | None = None,
+) -> Entry:
+    """Declare points for a household (its member or helper), or propose them (cadre, representative)."""
+    if household.region_code != adoption.region_code:
+        raise ValidationError(_("The household is not in this village."))
+    if not rules.can_declare_for(actor, household, person):
+        raise PermissionDenied
+    if not adoption.active or adoption.item.status != ItemStatus.APPROVED:
+        raise ValidationError({"adoption": _("The village does not use this item now.")})
+    description = _text(description, "description", _("Say what was done."))
+    today = timezone.localdate()
+    if occurred_on > today:
+        raise ValidationError({"occurred_on": _("The day cannot be in the future.")})
+    if occurred_on.year != today.year:
+        raise ValidationError({"occurred_on": _("Only this year's contributions can be declared.")})
+    rule = selectors.rule_for(adoption.village)
+    holder = _holder(household, person, rule)
+    stored = file_intake(evidence, kinds=("image",)) if evidence else None
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=household.pk).first()  # caps checked one at a time
+        _check_cap(adoption=adoption, household=household, person=holder, year=occurred_on.year)
+        entry = Entry(
+            village=adoption.village,
+            household=household,
+            person=holder,
+            adoption=adoption,
+            points=adoption.signed_points,
+            year=occurred_on.year,
+            occurred_on=occurred_on,
+            description=description,
+            declared_by=actor,
+            declared_by_name=actor.name,
+        )
+        if stored is not None:
+            entry.evidence.save(stored.name or "evidence.jpg", stored, save=False)
+        entry.save()
+        on_behalf = person.user if person is not None and person.user_id and person.user_id != actor.pk else None
+        audit_record(
+            actor=actor,
+            action=PointsEvent.ENTRY_DECLARE,
+            obj=entry,
+            on_behalf_of=on_behalf,
+            after={"item": adoption.item.title, "points": entry.points, "household": household.number},
+        )
+    return entry
+
+
+@transaction.atomic
+def entry_review(*, entry: Entry, approve: bool, reason: str, actor: User) -> Entry:
+    """The review group approves (the points are posted for objections) or rejects, always with a reason."""
+    entry = Entry.objects.select_for_update().select_related("household", "adoption__item").get(pk=entry.pk)
+    rule = selectors.rule_for(entry.village)
+    if not rules.may_review(actor, entry, rule):
+        if entry.status != EntryStatus.DECLARED:
+            raise ValidationError(_("This declaration has already been reviewed."))
+        raise PermissionDenied
+    reason = _text(reason, "reason", _("Give the reason for the decision."))
+    if approve and entry.adoption is not None:
+        _check_cap(
+            adoption=entry.adoption, household=entry.household, person=entry.person, year=entry.year, exclude=abs(entry.points)
+        )
+    now = timezone.now()
+    entry.status = EntryStatus.POSTED if approve else EntryStatus.REJECTED
+    entry.reviewed_by, entry.reviewed_by_name, entry.review_reason, entry.reviewed_at = actor, actor.name, reason, now
+    if approve:
+        days = rule.objection_days if rule is not None else 7
+        entry.objection_until = now + dt.timedelta(days=days)
+    entry.save()
+    audit_record(
+        actor=actor,
+        action=PointsEvent.ENTRY_APPROVE if approve else PointsEvent.ENTRY_REJECT,
+        obj=entry,
+        before={"status": EntryStatus.DECLARED},
+        after={"status": entry.status, "reason": reason, "objection_until": str(entry.objection_until or "")},
+    )
+    return entry
+
+
+@transaction.atomic
+def objection_raise(*, entry: Entry, reason: str, actor: User) -> Objection:
+    """A villager of the village objects to posted points, with a reason, inside the objection period."""
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == EntryStatus.POSTED and not entry.open_for_objection:
+        raise ValidationError(_("The objection period for these points has ended."))
+    if entry.status != EntryStatus.POSTED:
+        raise ValidationError(_("These points are not open for objections."))
+    if not rules.may_object(actor, entry):
+        raise PermissionDenied
+    reason = _text(reason, "reason", _("Say why you object."))
+    objection = Objection.objects.create(entry=entry, raised_by=actor, raised_by_name=actor.name, reason=reason)
+    entry.status = EntryStatus.OBJECTED
+    entry.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=PointsEvent.OBJECTION_RAISE, obj=objection, after={"entry": entry.public_id})
+    return objection
+
+
+@transaction.atomic
+def objection_decide(*, objection: Objection, uphold: bool, reason: str, actor: User) -> Objection:
+    """Upheld: the points never count. Dismissed: they count when the objection period is over."""
+    objection = Objection.objects.select_for_update().select_related("entry").get(pk=objection.pk)
+    entry = objection.entry
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError(_("This objection has already been decided."))
+    if not rules.may_decide(actor, objection, selectors.rule_for(entry.village)):
+        raise PermissionDenied
+    reason = _text(reason, "reason", _("Give the reason for the decision."))
+    objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
+    objection.decided_by, objection.decided_by_name = actor, actor.name
+    objection.decision_reason, objection.decided_at = reason, timezone.now()
+    objection.save()
+    audit_record(
+        actor=actor,
+        action=PointsEvent.OBJECTION_DECIDE,
+        obj=objection,
+        before={"status": ObjectionStatus.OPEN},
+        after={"status": objection.status, "reason": reason},
+    )
+    if uphold:
+        entry.status = EntryStatus.OVERTURNED
+        entry.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action=PointsEvent.ENTRY_OVERTURN, obj=entry, after={"objection": objection.public_id})
+    elif not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
+        entry.status = EntryStatus.POSTED
+        entry.save(update_fields=["status", "updated_at"])
+        entries_count_due(ids=[entry.pk])
+    return objection
+
+
+def entries_count_due(*, now: dt.datetime | None = None, ids: list[int] | None = None) -> int:
+    """Count posted points whose objection period is over (the job, and a dismissed objection's last step)."""
+    now = now or timezone.now()
+    qs = Entry.objects.filter(status=EntryStatus.POSTED, objection_until__lte=now)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    done = 0
+    for entry in qs.order_by("pk")[:5000]:
+        with transaction.atomic():
+            n = Entry.objects.filter(pk=entry.pk, status=EntryStatus.POSTED).update(
+                status=EntryStatus.COUNTED, counted_at=now
+            )
+            if n:
+                audit_record(actor=None, action=PointsEvent.ENTRY_COUNT, obj=entry, after={"points": entry.points})
+                done += 1
+    return done
+
+
+# ---------------------------------------------------------------- base grant and redemption
+
+
+def _counted(**holder: Any) -> int:
+    return int(Entry.objects.filter(status=EntryStatus.COUNTED, **holder).aggregate(n=Sum("points"))["n"] or 0)
+
+
+def base_grant_apply(*, village: Region, actor: User) -> int:
+    """Give the rule's one-time base points to every holder who has none yet (away households left out per rule)."""
+    _village(village)
+    if not rules.can_set_rules(actor, village.code):
+        raise PermissionDenied
+    rule = selectors.rule_for(village)
+    if rule is None or not rule.base_grant:
+        raise ValidationError(_("The village rule gives no base points."))
+    holders = selectors.eligible_holders(village=village, rule=rule)
+    granted = set(
+        Entry.objects.filter(village=village, kind=EntryKind.BASE).values_list("household_id", "person_id")
+    )
+    today = timezone.localdate()
+    made = 0
+    with transaction.atomic():
+        for household_id, person_id in holders:
+            if (household_id, person_id) in granted:
+                continue
+            entry = Entry.objects.create(
+                village=village,
+                household_id=household_id,
+                person_id=person_id,
+                kind=EntryKind.BASE,
+                points=rule.base_grant,
+                year=today.year,
+                occurred_on=today,
+                description=_("Base points of the village rule"),
+                status=EntryStatus.COUNTED,
+                declared_by=actor,
+                declared_by_name=actor.name,
+                counted_at=timezone.now(),
+            )
+            audit_record(actor=actor, action=PointsEvent.ENTRY_BASE, obj=entry, after={"points": rule.base_grant})
+            made += 1
+    return made
+
+
+def redemption_record(
+    *, household: Household, goods: str, points: int, actor: User, person: Villager | None = None
+) -> Entry:
+    """Deduct points for goods taken at the points supermarket; the balance never goes below zero."""
+    village = household.village
+    if not rules.can_redeem(actor, village.code):
+        raise PermissionDenied
+    goods = _text(goods, "goods", _("Say what goods were taken."), limit=200)
+    if not 1 <= points <= 100_000:
+        raise ValidationError({"points": _("Points must be a whole number of at least 1.")})
+    holder = _holder(household, person, selectors.rule_for(village))
+    with transaction.atomic():
+        # The household row is the lock: two redemptions at once are taken one after the other, and the
+        # second sees the first's deduction (on SQLite the IMMEDIATE transaction locks the whole database).
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        balance = _counted(household=household, person=holder)
+        if points > balance:
+            raise ValidationError(
+                {"points": _("Not enough points: the balance is %(n)s.") % {"n": balance}}
+            )
+        today = timezone.localdate()
+        entry = Entry.objects.create(
+            village=village,
+            household=household,
+            person=holder,
+            kind=EntryKind.REDEMPTION,
+            points=-points,
+            year=today.year,
+            occurred_on=today,
+            description=goods,
+            status=EntryStatus.COUNTED,
+            declared_by=actor,
+            declared_by_name=actor.name,
+            counted_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action=PointsEvent.ENTRY_REDEEM,
+            obj=entry,
+            before={"balance": balance},
+            after={"balance": balance - points, "goods": goods},
+        )
+    return entry

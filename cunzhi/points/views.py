@@ -1,0 +1,392 @@
+"""Points pages: the township catalogue, a village's rules, declaring, reviewing, the board, objections, the
+household file and the points supermarket. Views parse input, ask points.rules, call a service, render.
+
+Pages of a village answer 404 outside it (its existence is not hidden, but its households are): villagers
+of the village and staff whose region holds it see its board; actions need their role.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cunzhi.core import events
+from cunzhi.core.files import private_file_response
+from cunzhi.core.views import forbidden_saying, refusal_messages, service_action
+from cunzhi.points import rules, selectors, services
+from cunzhi.points.forms import AdoptForm, DecideForm, DeclareForm, ItemForm, OptionalReasonForm, RedeemForm, RuleForm
+from cunzhi.points.models import Holder
+from cunzhi.regions.models import Region
+
+PAGE_SIZE = 20
+
+forbidden = forbidden_saying(gettext_lazy("This page is for the village's review group and cadres."))
+
+
+def _village(request: HttpRequest, code: str) -> Region:
+    village = selectors.village_by_code(code=code)
+    if village is None or not rules.can_see_village(request.user, village.code):
+        raise Http404
+    return village
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """A villager goes to their village's board; staff choose a village or a township catalogue."""
+    home = selectors.home_village(user=request.user)
+    villages = list(selectors.villages_in_scope(user=request.user)[:400])
+    if home is not None and not villages:
+        return redirect("points:board", home.code)
+    townships = [t for t in selectors.townships_in_scope(user=request.user) if rules.catalogue_keeper(request.user, t.code)]
+    return render(request, "points/index.html", {"villages": villages, "townships": townships, "home": home})
+
+
+# ---------------------------------------------------------------- township catalogue
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def township(request: HttpRequest, code: str) -> HttpResponse:
+    """The township's catalogue; its keepers add items and decide the villages' own items."""
+    town = selectors.township_by_code(code=code)
+    if town is None:
+        raise Http404
+    if not rules.catalogue_keeper(request.user, town.code):
+        return forbidden(request, _("The township's points catalogue is kept by its civil affairs office."))
+    form = ItemForm(request.POST or None)
+    if request.method == "POST":
+        done = service_action(
+            request,
+            lambda: services.item_create(township=town, actor=request.user, **form.cleaned_data),
+            done=_("Item added to the catalogue."),
+            to=request.path,
+            form=form,
+        )
+        if done:
+            return done
+    items = list(selectors.catalogue(township=town))
+    return render(
+        request, "points/township.html", {"township": town, "items": items, "form": form, "decide": OptionalReasonForm()}
+    )
+
+
+@login_required
+@require_POST
+def item_decide(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = selectors.item_by_public_id(public_id=public_id)
+    if item is None:
+        raise Http404
+    if not rules.catalogue_keeper(request.user, item.township.code):
+        return forbidden(request)
+    form = OptionalReasonForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("decision") == "approve"
+    return service_action(  # type: ignore[return-value]  # without a form it always redirects
+        request,
+        lambda: services.item_decide(item=item, approve=approve, reason=form.cleaned_data.get("reason", ""), actor=request.user),
+        done=_("Item approved.") if approve else _("Item refused."),
+        to=reverse("points:township", args=[item.township.code]),
+    )
+
+
+# ---------------------------------------------------------------- village rules
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def village_rules(request: HttpRequest, code: str) -> HttpResponse:
+    """The village's rule and adopted items (anyone of the village reads them; cadres change them)."""
+    village = _village(request, code)
+    can_set = rules.can_set_rules(request.user, village.code)
+    rule = selectors.rule_for(village)
+    initial = {"holder": Holder.HOUSEHOLD, "objection_days": 7, "review_roles": sorted(rules.review_roles(rule))}
+    if rule is not None:
+        initial |= {"holder": rule.holder, "base_grant": rule.base_grant, "exclude_away": rule.exclude_away}
+        initial["objection_days"] = rule.objection_days
+    action = request.POST.get("action", "")
+    if request.method == "POST" and not can_set:
+        return forbidden(request)
+    rule_form = RuleForm(request.POST if action == "rule" else None, initial=initial)
+    item_form = ItemForm(request.POST if action == "propose" else None, prefix="p")
+    here = request.path
+    if action == "rule":
+        done = service_action(
+            request,
+            lambda: services.rule_set(village=village, actor=request.user, **rule_form.cleaned_data),
+            done=_("Village rule saved."),
+            to=here,
+            form=rule_form,
+        )
+        if done:
+            return done
+    elif action == "adopt":
+        form = AdoptForm(request.POST)
+        item = selectors.item_by_public_id(public_id=request.POST.get("item", ""))
+        if not form.is_valid() or item is None:
+            messages.error(request, _("Give the points and the yearly cap as whole numbers."))
+            return redirect(here)
+        data = form.cleaned_data
+        return service_action(  # type: ignore[return-value]  # without a form it always redirects
+            request,
+            lambda: services.adoption_set(
+                village=village,
+                item=item,
+                points=data["points"],
+                yearly_cap=data["yearly_cap"],
+                active=data["active"],
+                actor=request.user,
+            ),
+            done=_("Item adopted."),
+            to=here,
+        )
+    elif action == "propose":
+        done = service_action(
+            request,
+            lambda: services.item_create(
+                township=village.parent, village=village, actor=request.user, **item_form.cleaned_data
+            ),
+            done=_("Item sent to the township for approval."),
+            to=here,
+            form=item_form,
+        )
+        if done:
+            return done
+    elif action == "base":
+        return service_action(  # type: ignore[return-value]  # without a form it always redirects
+            request,
+            lambda: services.base_grant_apply(village=village, actor=request.user),
+            done=_("Base points granted."),
+            to=here,
+        )
+    items = selectors.adoptable_items(village=village) if can_set else []
+    return render(
+        request,
+        "points/rules.html",
+        {
+            "village": village,
+            "rule": rule,
+            "adoptions": list(selectors.adoptions(village=village)),
+            "items": items,
+            "proposed": list(selectors.proposed_items(village=village)) if can_set else [],
+            "can_set": can_set,
+            "rule_form": rule_form,
+            "item_form": item_form,
+        },
+    )
+
+
+# ---------------------------------------------------------------- board, declaring, review
+
+
+@login_required
+def board(request: HttpRequest, code: str) -> HttpResponse:
+    """The village's public board: posted decisions with reasons, totals and ranges (no list of the lowest)."""
+    village = _village(request, code)
+    page = Paginator(selectors.board(village=village), PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.shown(list(page.object_list))
+    own = rules.own_household_id(request.user)
+    return render(
+        request,
+        "points/board.html",
+        {
+            "village": village,
+            "page": page,
+            "summary": selectors.board_summary(village=village),
+            "own_household": selectors.household_by_pk(pk=own) if own else None,
+            "can_review": rules.in_review_group(request.user, village.code, selectors.rule_for(village)),
+            "can_redeem": rules.can_redeem(request.user, village.code),
+            "can_declare": rules.is_member(request.user, village.code) or rules.can_propose(request.user, village.code),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest, code: str) -> HttpResponse:
+    village = _village(request, code)
+    households = selectors.households_named(rules.declarable_households(request.user, village))
+    if not households:
+        return forbidden(request, _("Villagers of the village declare for their own household."))
+    rule = selectors.rule_for(village)
+    persons = []
+    if rule is not None and rule.holder == Holder.PERSON:
+        persons = selectors.persons_of(village=village, household_ids=[h.pk for h in households])
+    adoptions = list(selectors.adoptions(village=village))
+    form = DeclareForm(
+        request.POST or None, request.FILES or None, adoptions=adoptions, households=households, persons=persons
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household = next(h for h in households if h.public_id == data["household"])
+        adoption = next(a for a in adoptions if a.pk == data["adoption"])
+        person = next((p for p in persons if p.public_id == data.get("person")), None)
+        done = service_action(
+            request,
+            lambda: services.entry_declare(
+                adoption=adoption,
+                household=household,
+                person=person,
+                occurred_on=data["occurred_on"],
+                description=data["description"],
+                evidence=data.get("evidence"),
+                actor=request.user,
+            ),
+            done=_("Declared. The review group will decide and give a reason."),
+            to=reverse("points:household", args=[household.public_id]),
+            form=form,
+        )
+        if done:
+            return done
+    return render(request, "points/declare.html", {"village": village, "form": form, "adoptions": adoptions})
+
+
+@login_required
+def review(request: HttpRequest, code: str) -> HttpResponse:
+    """Declarations waiting for the review group, and open objections."""
+    village = _village(request, code)
+    rule = selectors.rule_for(village)
+    if not rules.can_open_review(request.user, village.code, rule):
+        return forbidden(request)
+    entries = selectors.shown(list(selectors.review_queue(village=village)[:200]))
+    objections = list(selectors.open_objections(village=village)[:200])
+    selectors.shown([o.entry for o in objections])
+    return render(request, "points/review.html", {"village": village, "entries": entries, "objections": objections})
+
+
+def _entry(request: HttpRequest, public_id: str):  # type: ignore[no-untyped-def]
+    entry = selectors.entry_by_public_id(public_id=public_id)
+    if entry is None or not rules.can_see_entry(request.user, entry):
+        raise Http404
+    return entry
+
+
+@login_required
+def entry_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One entry: item, points, reason, reviewer, posting, objections and every change (audit rows)."""
+    entry = _entry(request, public_id)
+    selectors.shown([entry])
+    rule = selectors.rule_for(entry.village)
+    objections = selectors.entry_objections(entry=entry)
+    history = [
+        {"when": e.created_at, "what": events.label(e.action), "who": e.actor.name if e.actor else _("the platform")}
+        for e in selectors.entry_history(entry=entry, objections=objections)
+    ]
+    user = request.user
+    return render(
+        request,
+        "points/entry.html",
+        {
+            "entry": entry,
+            "objections": [
+                {"o": o, "can_decide": rules.may_decide(user, o, rule)} for o in objections
+            ],
+            "history": history,
+            "can_review": rules.may_review(user, entry, rule),
+            "can_object": rules.may_object(user, entry),
+            "can_see_evidence": bool(entry.evidence) and rules.can_see_evidence(user, entry),
+            "form": DecideForm(),
+        },
+    )
+
+
+def _decide(request: HttpRequest, entry_public_id: str, do) -> HttpResponse:  # type: ignore[no-untyped-def]
+    form = DecideForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "") if hasattr(form, "cleaned_data") else ""
+    try:
+        do(reason)
+    except PermissionDenied:
+        return forbidden(request)
+    except ValidationError as exc:
+        refusal_messages(request, exc)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("points:entry", entry_public_id)
+
+
+@login_required
+@require_POST
+def entry_review(request: HttpRequest, public_id: str) -> HttpResponse:
+    entry = _entry(request, public_id)
+    approve = request.POST.get("decision") == "approve"
+    return _decide(
+        request, public_id, lambda reason: services.entry_review(entry=entry, approve=approve, reason=reason, actor=request.user)
+    )
+
+
+@login_required
+@require_POST
+def entry_object(request: HttpRequest, public_id: str) -> HttpResponse:
+    entry = _entry(request, public_id)
+    return _decide(request, public_id, lambda reason: services.objection_raise(entry=entry, reason=reason, actor=request.user))
+
+
+@login_required
+@require_POST
+def objection_decide(request: HttpRequest, public_id: str) -> HttpResponse:
+    objection = selectors.objection_by_public_id(public_id=public_id)
+    if objection is None or not rules.can_see_village(request.user, objection.region_code):
+        raise Http404
+    uphold = request.POST.get("decision") == "uphold"
+    return _decide(
+        request,
+        objection.entry.public_id,
+        lambda reason: services.objection_decide(objection=objection, uphold=uphold, reason=reason, actor=request.user),
+    )
+
+
+@login_required
+def evidence(request: HttpRequest, public_id: str) -> HttpResponse:
+    entry = _entry(request, public_id)
+    if not entry.evidence or not rules.can_see_evidence(request.user, entry):
+        raise Http404
+    return private_file_response(entry.evidence)
+
+
+# ---------------------------------------------------------------- household file and redemption
+
+
+@login_required
+def household(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A household's points file: every entry with its reason, reviewer and posting; the balance."""
+    house = selectors.household_by_public_id(public_id=public_id)
+    if house is None or not rules.can_see_household(request.user, house):
+        raise Http404
+    page = Paginator(selectors.household_entries(household=house), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "points/household.html",
+        {"household": house, "page": page, "balance": selectors.balance(household=house)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def redeem(request: HttpRequest, code: str) -> HttpResponse:
+    """The points supermarket's counter: a cadre records goods taken for points."""
+    village = _village(request, code)
+    if not rules.can_redeem(request.user, village.code):
+        return forbidden(request, _("Village cadres record redemptions."))
+    households = selectors.households_of(village=village)
+    form = RedeemForm(request.POST or None, households=households)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        house = next(h for h in households if h.public_id == data["household"])
+        done = service_action(
+            request,
+            lambda: services.redemption_record(household=house, goods=data["goods"], points=data["points"], actor=request.user),
+            done=_("Redemption recorded."),
+            to=reverse("points:household", args=[house.public_id]),
+            form=form,
+        )
+        if done:
+            return done
+    return render(request, "points/redeem.html", {"village": village, "form": form})
