@@ -16,24 +16,41 @@ from django.conf import settings
 
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import DelegationScope, Household, Office, Role, Villager
-from cunzhi.people.rules import STAFF_ROLES, active_delegation, in_scope, own_villager, role_rows
+from cunzhi.people.rules import active_delegation, in_scope, own_villager, role_rows
 from cunzhi.points.models import Entry, EntryStatus, Item, Objection, ObjectionStatus, VillageRule, default_review_roles
 from cunzhi.regions.models import Region
 
 CADRE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
 PROPOSE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE})
 OBJECTION_EXTRA_ROLES = frozenset({Role.SUPERVISOR})
+# Roles held in the village (or the county's administrators) that see its points without being villagers.
+VILLAGE_ROLES = frozenset(
+    {Role.CADRE, Role.PARTY_SECRETARY, Role.SUPERVISOR, Role.REPRESENTATIVE, Role.GRID_WORKER, Role.COUNTY_ADMIN}
+)
 
 
 def catalogue_keeper(user: AnyUser, township_code: str) -> bool:
-    """Staff of a points office of the township, or a county administrator above it."""
+    """Staff of a points office of the township (POINTS_OFFICE_KINDS), or a county administrator above it."""
     if in_scope(user, township_code, {Role.COUNTY_ADMIN}):
         return True
-    kinds = set(settings.POINTS_OFFICE_KINDS)
-    offices = {office for role, prefix, office in role_rows(user) if role == Role.OFFICE_STAFF and office}
-    if not offices or not in_scope(user, township_code, {Role.OFFICE_STAFF}):
+    if not in_scope(user, township_code, {Role.OFFICE_STAFF}):
         return False
-    return Office.objects.filter(pk__in=offices, kind__in=kinds, region_code=township_code).exists()
+    # One query per request, the first time it is asked (lists ask once, not per row), as people.rules does.
+    kinds: dict[int, str] | None = getattr(user, "_points_office_kinds", None)
+    if kinds is None:
+        ids = {office for role, _p, office in role_rows(user) if role == Role.OFFICE_STAFF and office}
+        kinds = {
+            pk: code
+            for pk, code in Office.objects.filter(pk__in=ids, kind__in=settings.POINTS_OFFICE_KINDS).values_list(
+                "pk", "region_code"
+            )
+        }
+        vars(user)["_points_office_kinds"] = kinds
+    return any(township_code.startswith(code[:9]) for code in kinds.values())
+
+
+def township_of(village_code: str) -> str:
+    return village_code[:9] + "000"
 
 
 def is_member(user: AnyUser, village_code: str) -> bool:
@@ -42,8 +59,13 @@ def is_member(user: AnyUser, village_code: str) -> bool:
 
 
 def can_see_village(user: AnyUser, village_code: str) -> bool:
-    """The board, rules and figures of a village: its villagers and staff whose region holds it."""
-    return is_member(user, village_code) or in_scope(user, village_code, STAFF_ROLES | {Role.REPRESENTATIVE})
+    """The board, rules and figures of a village: its villagers, its village roles, the county administrators
+    and the township's points office. Other township offices have no part in points (least privilege)."""
+    return (
+        is_member(user, village_code)
+        or in_scope(user, village_code, VILLAGE_ROLES)
+        or catalogue_keeper(user, township_of(village_code))
+    )
 
 
 def can_set_rules(user: AnyUser, village_code: str) -> bool:
@@ -129,8 +151,10 @@ def may_decide(user: AnyUser, objection: Objection, rule: VillageRule | None) ->
 
 def can_see_household(user: AnyUser, household: Household) -> bool:
     """A household's points file: its members, the village's review group and staff in scope."""
-    return own_household_id(user) == household.pk or in_scope(
-        user, household.region_code, STAFF_ROLES | {Role.REPRESENTATIVE}
+    return (
+        own_household_id(user) == household.pk
+        or in_scope(user, household.region_code, VILLAGE_ROLES)
+        or catalogue_keeper(user, township_of(household.region_code))
     )
 
 

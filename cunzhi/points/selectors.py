@@ -193,6 +193,7 @@ def board_summary(*, village: Region) -> dict[str, Any]:
     )
     earned = set(
         Entry.objects.filter(village=village, status=EntryStatus.COUNTED, kind=EntryKind.EARNED)
+        .order_by()
         .values_list("household", flat=True)
         .distinct()
     )

@@ -42,7 +42,7 @@ def _village(request: HttpRequest, code: str) -> Region:
 def index(request: HttpRequest) -> HttpResponse:
     """A villager goes to their village's board; staff choose a village or a township catalogue."""
     home = selectors.home_village(user=request.user)
-    villages = list(selectors.villages_in_scope(user=request.user)[:400])
+    villages = [v for v in selectors.villages_in_scope(user=request.user)[:400] if rules.can_see_village(request.user, v.code)]
     if home is not None and not villages:
         return redirect("points:board", home.code)
     townships = [t for t in selectors.townships_in_scope(user=request.user) if rules.catalogue_keeper(request.user, t.code)]
@@ -191,7 +191,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     """The village's public board: posted decisions with reasons, totals and ranges (no list of the lowest)."""
     village = _village(request, code)
     page = Paginator(selectors.board(village=village), PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.shown(list(page.object_list))
+    page.object_list = selectors.shown(list(page.object_list))
     own = rules.own_household_id(request.user)
     return render(
         request,
