@@ -54,14 +54,14 @@ class AdoptForm(forms.Form):
     item = forms.CharField(widget=forms.HiddenInput, max_length=16)
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=1000)
     yearly_cap = forms.IntegerField(label=_("Yearly cap per holder"), min_value=0, max_value=100_000)
-    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("points", "In use"), required=False, initial=True)
 
 
 class DeclareForm(forms.Form):
     adoption = forms.TypedChoiceField(label=_("Item"), coerce=int)
-    household = forms.ChoiceField(label=_("Household"))
-    person = forms.ChoiceField(label=_("Person"), required=False)
-    occurred_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+    household = forms.ChoiceField(label=pgettext_lazy("points", "Household"))
+    person = forms.ChoiceField(label=pgettext_lazy("points", "Person"), required=False)
+    occurred_on = forms.DateField(label=pgettext_lazy("points", "When"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
         label=_("What was done"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -81,7 +81,7 @@ class DeclareForm(forms.Form):
 
 
 class RedeemForm(forms.Form):
-    household = forms.ChoiceField(label=_("Household"))
+    household = forms.ChoiceField(label=pgettext_lazy("points", "Household"))
     goods = forms.CharField(label=_("Goods"), max_length=200)
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=100_000)
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunzhi.core.models import TimeStamped, public_id
 from cunzhi.people.models import Household, Role, Villager
@@ -99,7 +100,7 @@ class Adoption(TimeStamped):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="adoptions")
     points = models.PositiveSmallIntegerField(_("points"))
     yearly_cap = models.PositiveIntegerField(_("yearly cap per holder"), default=0)
-    active = models.BooleanField(_("in use"), default=True)
+    active = models.BooleanField(pgettext_lazy("points", "in use"), default=True)
 
     class Meta:
         ordering = ["region_code", "item__sign", "item__title"]
@@ -118,12 +119,12 @@ class EntryKind(models.TextChoices):
     EARNED = "earned", _("Earned or deducted for an item")
     BASE = "base", _("Base grant")
     REDEMPTION = "redemption", _("Redeemed at the points supermarket")
-    CORRECTION = "correction", _("Correction")
+    CORRECTION = "correction", pgettext_lazy("points", "Correction")
 
 
 class EntryStatus(models.TextChoices):
-    DECLARED = "declared", _("Waiting for review")
-    REJECTED = "rejected", _("Rejected")
+    DECLARED = "declared", _("Waiting for the review group")
+    REJECTED = "rejected", pgettext_lazy("points", "Rejected")
     POSTED = "posted", _("Posted for objections")
     OBJECTED = "objected", _("Objection being decided")
     COUNTED = "counted", _("Counted")
