@@ -40,26 +40,49 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     secretary, representative = logins["party_secretary"], logins["representative"]
     items = [
         services.item_create(
-            township=township, title=t, sign=s, points=p, min_points=lo, max_points=hi, evidence=ev, yearly_cap=cap,
+            township=township,
+            title=t,
+            sign=s,
+            points=p,
+            min_points=lo,
+            max_points=hi,
+            evidence=ev,
+            yearly_cap=cap,
             actor=staff,
         )
         for t, s, p, lo, hi, ev, cap in CATALOGUE
     ]
     services.rule_set(
-        village=village, holder="household", base_grant=20, exclude_away=True, objection_days=7,
-        review_roles=[Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE], actor=cadre,
+        village=village,
+        holder="household",
+        base_grant=20,
+        exclude_away=True,
+        objection_days=7,
+        review_roles=[Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE],
+        actor=cadre,
     )
     adopted = {
         item.title: services.adoption_set(
-            village=village, item=item, points=min(item.max_points, item.points + (1 if i == 0 else 0)),
-            yearly_cap=item.yearly_cap, actor=cadre,
+            village=village,
+            item=item,
+            points=min(item.max_points, item.points + (1 if i == 0 else 0)),
+            yearly_cap=item.yearly_cap,
+            actor=cadre,
         )
         for i, item in enumerate(items)
         if item.title != "子女考上大学"  # 余村 did not adopt every item: the catalogue is a menu
     }
     services.item_create(
-        township=township, village=village, title="照料孤寡老人（每月）", sign="positive", points=4, min_points=2,
-        max_points=6, evidence="老人或网格员证明", yearly_cap=48, actor=cadre,
+        township=township,
+        village=village,
+        title="照料孤寡老人（每月）",
+        sign="positive",
+        points=4,
+        min_points=2,
+        max_points=6,
+        evidence="老人或网格员证明",
+        yearly_cap=48,
+        actor=cadre,
     )
     base = services.base_grant_apply(village=village, actor=cadre)
 
@@ -111,7 +134,9 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     )
 
     # In review: the printed villager's own declaration and a helper's one for the same household.
-    declare(main_house, "参加村庄环境整治", "清理村道两侧落叶和垃圾", logins["villager"], when=today - dt.timedelta(days=1))
+    declare(
+        main_house, "参加村庄环境整治", "清理村道两侧落叶和垃圾", logins["villager"], when=today - dt.timedelta(days=1)
+    )
     declare(main_house, "庭院整洁、垃圾分类到位", "家中垃圾分类，庭院整洁", logins["helper"], when=today)
 
     # The points supermarket: the printed villager's household takes goods for points.

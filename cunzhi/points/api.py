@@ -213,7 +213,14 @@ def declare(request, payload: DeclarationIn, code: str = CODE):
         raise ApiError(422, _("Choose an item the village uses and a household of the village."), "invalid")
     person = None
     if payload.person:
-        person = next((p for p in selectors.persons_of(village=village, household_ids=[house.pk]) if p.public_id == payload.person), None)
+        person = next(
+            (
+                p
+                for p in selectors.persons_of(village=village, household_ids=[house.pk])
+                if p.public_id == payload.person
+            ),
+            None,
+        )
     entry = _write(
         lambda: services.entry_declare(
             adoption=adoption,
@@ -240,7 +247,9 @@ def review(request, payload: ReviewIn, public_id: str = PUBLIC_ID):
     entry = _entry(request, public_id)
     if entry.status != "declared":
         raise ApiError(409, _("This declaration has already been reviewed."), "conflict")
-    _write(lambda: services.entry_review(entry=entry, approve=payload.approve, reason=payload.reason, actor=request.user))
+    _write(
+        lambda: services.entry_review(entry=entry, approve=payload.approve, reason=payload.reason, actor=request.user)
+    )
     return selectors.entry_by_public_id(public_id=public_id)
 
 
@@ -264,7 +273,9 @@ def decide(request, payload: DecideIn, public_id: str = PUBLIC_ID):
     if objection.status != "open":
         raise ApiError(409, _("This objection has already been decided."), "conflict")
     return _write(
-        lambda: services.objection_decide(objection=objection, uphold=payload.uphold, reason=payload.reason, actor=request.user)
+        lambda: services.objection_decide(
+            objection=objection, uphold=payload.uphold, reason=payload.reason, actor=request.user
+        )
     )
 
 
@@ -276,6 +287,8 @@ def redeem(request, payload: RedemptionIn, code: str = CODE):
     if house is None or house.region_code != village.code:
         raise ApiError(422, _("Choose a household of the village."), "invalid")
     entry = _write(
-        lambda: services.redemption_record(household=house, goods=payload.goods, points=payload.points, actor=request.user)
+        lambda: services.redemption_record(
+            household=house, goods=payload.goods, points=payload.points, actor=request.user
+        )
     )
     return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))

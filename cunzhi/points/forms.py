@@ -61,10 +61,10 @@ class DeclareForm(forms.Form):
     adoption = forms.TypedChoiceField(label=_("Item"), coerce=int)
     household = forms.ChoiceField(label=pgettext_lazy("points", "Household"))
     person = forms.ChoiceField(label=pgettext_lazy("points", "Person"), required=False)
-    occurred_on = forms.DateField(label=pgettext_lazy("points", "When"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    description = forms.CharField(
-        label=_("What was done"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    occurred_on = forms.DateField(
+        label=pgettext_lazy("points", "When"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    description = forms.CharField(label=_("What was done"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.ImageField(label=_("Evidence photo"), required=False, help_text=MAX_PHOTO_HINT)
 
     def __init__(self, *args, adoptions, households, persons, **kwargs):  # type: ignore[no-untyped-def]

@@ -39,12 +39,9 @@ def catalogue_keeper(user: AnyUser, township_code: str) -> bool:
     kinds: dict[int, str] | None = getattr(user, "_points_office_kinds", None)
     if kinds is None:
         ids = {office for role, _p, office in role_rows(user) if role == Role.OFFICE_STAFF and office}
-        kinds = {
-            pk: code
-            for pk, code in Office.objects.filter(pk__in=ids, kind__in=settings.POINTS_OFFICE_KINDS).values_list(
-                "pk", "region_code"
-            )
-        }
+        kinds = dict(
+            Office.objects.filter(pk__in=ids, kind__in=settings.POINTS_OFFICE_KINDS).values_list("pk", "region_code")
+        )
         vars(user)["_points_office_kinds"] = kinds
     return any(township_code.startswith(code[:9]) for code in kinds.values())
 
@@ -114,8 +111,10 @@ def can_declare_for(user: AnyUser, household: Household, person: Villager | None
     own = own_villager(user)
     if own is not None and own.household_id == household.pk:
         return True
-    return person is not None and person.household_id == household.pk and bool(
-        active_delegation(user, person, DelegationScope.POINTS)
+    return (
+        person is not None
+        and person.household_id == household.pk
+        and bool(active_delegation(user, person, DelegationScope.POINTS))
     )
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from cunzhi.core.models import AuditEvent
 from cunzhi.core.idnumbers import mask_name
+from cunzhi.core.models import AuditEvent
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Household, Villager
 from cunzhi.people.rules import STAFF_ROLES, own_villager, scope_q
@@ -106,9 +106,11 @@ def proposed_items(*, village: Region) -> QuerySet[Item]:
 
 def eligible_holders(*, village: Region, rule: VillageRule) -> list[tuple[int, int | None]]:
     """(household id, person id or None) of every holder under the rule; whole-away households left out if so set."""
-    rows = list(Villager.objects.filter(village=village, household__isnull=False).values_list(
-        "household_id", "pk", "living_away"
-    ))
+    rows = list(
+        Villager.objects.filter(village=village, household__isnull=False).values_list(
+            "household_id", "pk", "living_away"
+        )
+    )
     at_home = {h for h, _p, away in rows if not away}
     keep = (lambda h: h in at_home) if rule.exclude_away else (lambda h: True)
     if rule.holder == Holder.PERSON:

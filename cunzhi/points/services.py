@@ -195,14 +195,21 @@ def rule_set(
     return rule
 
 
-def adoption_set(*, village: Region, item: Item, points: int, yearly_cap: int, actor: User, active: bool = True) -> Adoption:
+def adoption_set(
+    *, village: Region, item: Item, points: int, yearly_cap: int, actor: User, active: bool = True
+) -> Adoption:
     """The village adopts (or re-sets, or stops using) an item, within the township's bounds."""
     _village(village)
     if not rules.can_set_rules(actor, village.code):
         raise PermissionDenied
-    if item.status != ItemStatus.APPROVED or item.township_id != village.parent_id or item.village_id not in (
-        None,
-        village.pk,
+    if (
+        item.status != ItemStatus.APPROVED
+        or item.township_id != village.parent_id
+        or item.village_id
+        not in (
+            None,
+            village.pk,
+        )
     ):
         raise ValidationError(_("This item is not in your township's catalogue."))
     errors = {}
@@ -248,7 +255,9 @@ def _used_this_year(*, adoption: Adoption, household: Household, person: Village
     return int(qs.aggregate(n=Sum(Abs("points")))["n"] or 0)
 
 
-def _check_cap(*, adoption: Adoption, household: Household, person: Villager | None, year: int, exclude: int = 0) -> None:
+def _check_cap(
+    *, adoption: Adoption, household: Household, person: Villager | None, year: int, exclude: int = 0
+) -> None:
     if not adoption.yearly_cap:
         return
     used = _used_this_year(adoption=adoption, household=household, person=person, year=year) - exclude
@@ -326,7 +335,11 @@ def entry_review(*, entry: Entry, approve: bool, reason: str, actor: User) -> En
     reason = _text(reason, "reason", _("Give the reason for the decision."))
     if approve and entry.adoption is not None:
         _check_cap(
-            adoption=entry.adoption, household=entry.household, person=entry.person, year=entry.year, exclude=abs(entry.points)
+            adoption=entry.adoption,
+            household=entry.household,
+            person=entry.person,
+            year=entry.year,
+            exclude=abs(entry.points),
         )
     now = timezone.now()
     entry.status = EntryStatus.POSTED if approve else EntryStatus.REJECTED
@@ -387,7 +400,9 @@ def objection_decide(*, objection: Objection, uphold: bool, reason: str, actor: 
     if uphold:
         entry.status = EntryStatus.OVERTURNED
         entry.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action=PointsEvent.ENTRY_OVERTURN, obj=entry, after={"objection": objection.public_id})
+        audit_record(
+            actor=actor, action=PointsEvent.ENTRY_OVERTURN, obj=entry, after={"objection": objection.public_id}
+        )
     elif not entry.objections.filter(status=ObjectionStatus.OPEN).exists():
         entry.status = EntryStatus.POSTED
         entry.save(update_fields=["status", "updated_at"])
@@ -429,9 +444,7 @@ def base_grant_apply(*, village: Region, actor: User) -> int:
     if rule is None or not rule.base_grant:
         raise ValidationError(_("The village rule gives no base points."))
     holders = selectors.eligible_holders(village=village, rule=rule)
-    granted = set(
-        Entry.objects.filter(village=village, kind=EntryKind.BASE).values_list("household_id", "person_id")
-    )
+    granted = set(Entry.objects.filter(village=village, kind=EntryKind.BASE).values_list("household_id", "person_id"))
     today = timezone.localdate()
     made = 0
     with transaction.atomic():
@@ -474,9 +487,7 @@ def redemption_record(
         Household.objects.select_for_update().filter(pk=household.pk).first()
         balance = _counted(household=household, person=holder)
         if points > balance:
-            raise ValidationError(
-                {"points": _("Not enough points: the balance is %(n)s.") % {"n": balance}}
-            )
+            raise ValidationError({"points": _("Not enough points: the balance is %(n)s.") % {"n": balance}})
         today = timezone.localdate()
         entry = Entry.objects.create(
             village=village,

@@ -42,10 +42,14 @@ def _village(request: HttpRequest, code: str) -> Region:
 def index(request: HttpRequest) -> HttpResponse:
     """A villager goes to their village's board; staff choose a village or a township catalogue."""
     home = selectors.home_village(user=request.user)
-    villages = [v for v in selectors.villages_in_scope(user=request.user)[:400] if rules.can_see_village(request.user, v.code)]
+    villages = [
+        v for v in selectors.villages_in_scope(user=request.user)[:400] if rules.can_see_village(request.user, v.code)
+    ]
     if home is not None and not villages:
         return redirect("points:board", home.code)
-    townships = [t for t in selectors.townships_in_scope(user=request.user) if rules.catalogue_keeper(request.user, t.code)]
+    townships = [
+        t for t in selectors.townships_in_scope(user=request.user) if rules.catalogue_keeper(request.user, t.code)
+    ]
     return render(request, "points/index.html", {"villages": villages, "townships": townships, "home": home})
 
 
@@ -74,7 +78,9 @@ def township(request: HttpRequest, code: str) -> HttpResponse:
             return done
     items = list(selectors.catalogue(township=town))
     return render(
-        request, "points/township.html", {"township": town, "items": items, "form": form, "decide": OptionalReasonForm()}
+        request,
+        "points/township.html",
+        {"township": town, "items": items, "form": form, "decide": OptionalReasonForm()},
     )
 
 
@@ -91,7 +97,9 @@ def item_decide(request: HttpRequest, public_id: str) -> HttpResponse:
     approve = request.POST.get("decision") == "approve"
     return service_action(  # type: ignore[return-value]  # without a form it always redirects
         request,
-        lambda: services.item_decide(item=item, approve=approve, reason=form.cleaned_data.get("reason", ""), actor=request.user),
+        lambda: services.item_decide(
+            item=item, approve=approve, reason=form.cleaned_data.get("reason", ""), actor=request.user
+        ),
         done=_("Item approved.") if approve else _("Item refused."),
         to=reverse("points:township", args=[item.township.code]),
     )
@@ -285,9 +293,7 @@ def entry_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "points/entry.html",
         {
             "entry": entry,
-            "objections": [
-                {"o": o, "can_decide": rules.may_decide(user, o, rule)} for o in objections
-            ],
+            "objections": [{"o": o, "can_decide": rules.may_decide(user, o, rule)} for o in objections],
             "history": history,
             "can_review": rules.may_review(user, entry, rule),
             "can_object": rules.may_object(user, entry),
@@ -318,7 +324,9 @@ def entry_review(request: HttpRequest, public_id: str) -> HttpResponse:
     entry = _entry(request, public_id)
     approve = request.POST.get("decision") == "approve"
     return _decide(
-        request, public_id, lambda reason: services.entry_review(entry=entry, approve=approve, reason=reason, actor=request.user)
+        request,
+        public_id,
+        lambda reason: services.entry_review(entry=entry, approve=approve, reason=reason, actor=request.user),
     )
 
 
@@ -326,7 +334,9 @@ def entry_review(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def entry_object(request: HttpRequest, public_id: str) -> HttpResponse:
     entry = _entry(request, public_id)
-    return _decide(request, public_id, lambda reason: services.objection_raise(entry=entry, reason=reason, actor=request.user))
+    return _decide(
+        request, public_id, lambda reason: services.objection_raise(entry=entry, reason=reason, actor=request.user)
+    )
 
 
 @login_required
@@ -382,7 +392,9 @@ def redeem(request: HttpRequest, code: str) -> HttpResponse:
         house = next(h for h in households if h.public_id == data["household"])
         done = service_action(
             request,
-            lambda: services.redemption_record(household=house, goods=data["goods"], points=data["points"], actor=request.user),
+            lambda: services.redemption_record(
+                household=house, goods=data["goods"], points=data["points"], actor=request.user
+            ),
             done=_("Redemption recorded."),
             to=reverse("points:household", args=[house.public_id]),
             form=form,

@@ -3,8 +3,6 @@ reason, they are posted on the board (names masked), a neighbour objects, the re
 period ends and the points count; the cadre records a redemption at the points supermarket. Screenshots of
 each page in normal and elder mode: test-artifacts/screenshots/points-*."""
 
-import io
-
 import pytest
 from PIL import Image
 

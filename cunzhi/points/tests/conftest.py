@@ -48,7 +48,9 @@ def pw(world, clock):
     adopt_cleanup = services.adoption_set(
         village=world.village_a, item=cleanup, points=6, yearly_cap=18, actor=world.cadre_a
     )
-    adopt_litter = services.adoption_set(village=world.village_a, item=litter, points=5, yearly_cap=0, actor=world.cadre_a)
+    adopt_litter = services.adoption_set(
+        village=world.village_a, item=litter, points=5, yearly_cap=0, actor=world.cadre_a
+    )
     house2 = HouseholdFactory(village=world.village_a, group=world.group_a1, number="A0002")
     user2 = UserFactory(phone="13950000002", name="王五")
     neighbour = VillagerFactory(name="王五", village=world.village_a, household=house2, user=user2, phone=user2.phone)

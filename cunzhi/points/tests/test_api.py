@@ -17,7 +17,12 @@ def objects(world, pw):
     services.base_grant_apply(village=world.village_a, actor=world.cadre_a)
     entry = posted(world, pw)
     objection = services.objection_raise(entry=entry, reason="那天他不在村里", actor=pw.neighbour)
-    return {"entry": entry, "objection": objection, "waiting": declare(world, pw, text="清理河道"), "open": posted(world, pw, text="修路")}
+    return {
+        "entry": entry,
+        "objection": objection,
+        "waiting": declare(world, pw, text="清理河道"),
+        "open": posted(world, pw, text="修路"),
+    }
 
 
 def endpoints(world, pw, o):
@@ -28,11 +33,40 @@ def endpoints(world, pw, o):
         ("get", f"{API}/villages/{a}/board", None, world.villager_a, 200),
         ("get", f"{API}/households/{world.household_a.public_id}", None, world.villager_a, 200),
         ("get", f"{API}/households/{world.household_a.public_id}/entries", None, world.villager_a, 200),
-        ("post", f"{API}/villages/{a}/declarations", {"adoption": pw.adopt_litter.pk, "household": world.household_a.public_id, "occurred_on": TODAY.isoformat(), "description": "乱倒垃圾"}, world.villager_a, 201),
-        ("post", f"{API}/entries/{o['waiting'].public_id}/review", {"approve": True, "reason": "属实"}, world.cadre_a, 200),
+        (
+            "post",
+            f"{API}/villages/{a}/declarations",
+            {
+                "adoption": pw.adopt_litter.pk,
+                "household": world.household_a.public_id,
+                "occurred_on": TODAY.isoformat(),
+                "description": "乱倒垃圾",
+            },
+            world.villager_a,
+            201,
+        ),
+        (
+            "post",
+            f"{API}/entries/{o['waiting'].public_id}/review",
+            {"approve": True, "reason": "属实"},
+            world.cadre_a,
+            200,
+        ),
         ("post", f"{API}/entries/{o['open'].public_id}/objections", {"reason": "不对"}, pw.neighbour, 201),
-        ("post", f"{API}/objections/{o['objection'].public_id}/decide", {"uphold": False, "reason": "属实"}, pw.representative, 200),
-        ("post", f"{API}/villages/{a}/redemptions", {"household": world.household_a.public_id, "goods": "洗衣粉", "points": 3}, world.cadre_a, 201),
+        (
+            "post",
+            f"{API}/objections/{o['objection'].public_id}/decide",
+            {"uphold": False, "reason": "属实"},
+            pw.representative,
+            200,
+        ),
+        (
+            "post",
+            f"{API}/villages/{a}/redemptions",
+            {"household": world.household_a.public_id, "goods": "洗衣粉", "points": 3},
+            world.cadre_a,
+            201,
+        ),
     ]
 
 
@@ -62,20 +96,48 @@ def test_catalogue_is_public(world, pw, client):
 
 def test_refusals_are_clear_and_change_nothing(world, pw, objects, login):
     c = login(world.cadre_a)
-    r = c.post(f"{API}/villages/{world.village_a.code}/redemptions", {"household": world.household_a.public_id, "goods": "米", "points": 999}, content_type="application/json")
+    r = c.post(
+        f"{API}/villages/{world.village_a.code}/redemptions",
+        {"household": world.household_a.public_id, "goods": "米", "points": 999},
+        content_type="application/json",
+    )
     assert r.status_code == 422 and "Not enough points" in r.json()["detail"]
-    r = c.post(f"{API}/entries/{objects['entry'].public_id}/review", {"approve": True, "reason": "x"}, content_type="application/json")
+    r = c.post(
+        f"{API}/entries/{objects['entry'].public_id}/review",
+        {"approve": True, "reason": "x"},
+        content_type="application/json",
+    )
     assert r.status_code == 409
-    r = c.post(f"{API}/villages/{world.village_a.code}/declarations", {"adoption": 9999, "household": world.household_a.public_id, "occurred_on": TODAY.isoformat(), "description": "x"}, content_type="application/json")
+    r = c.post(
+        f"{API}/villages/{world.village_a.code}/declarations",
+        {
+            "adoption": 9999,
+            "household": world.household_a.public_id,
+            "occurred_on": TODAY.isoformat(),
+            "description": "x",
+        },
+        content_type="application/json",
+    )
     assert r.status_code == 422
-    r = login(world.villager_a).post(f"{API}/villages/{world.village_a.code}/declarations", {"adoption": pw.adopt_cleanup.pk, "household": pw.house2.public_id, "occurred_on": TODAY.isoformat(), "description": "x"}, content_type="application/json")
+    r = login(world.villager_a).post(
+        f"{API}/villages/{world.village_a.code}/declarations",
+        {
+            "adoption": pw.adopt_cleanup.pk,
+            "household": pw.house2.public_id,
+            "occurred_on": TODAY.isoformat(),
+            "description": "x",
+        },
+        content_type="application/json",
+    )
     assert r.status_code == 403
     assert Entry.objects.filter(status=EntryStatus.DECLARED).count() == 1
 
 
 def test_objection_after_the_period(world, pw, objects, login, clock):
     clock.shift(8 * 86400)
-    r = login(pw.neighbour).post(f"{API}/entries/{objects['open'].public_id}/objections", {"reason": "晚了"}, content_type="application/json")
+    r = login(pw.neighbour).post(
+        f"{API}/entries/{objects['open'].public_id}/objections", {"reason": "晚了"}, content_type="application/json"
+    )
     assert r.status_code == 409
 
 

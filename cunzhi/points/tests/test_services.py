@@ -16,7 +16,14 @@ from .conftest import TODAY, declare, posted
 
 
 def test_only_the_points_office_of_the_township_keeps_the_catalogue(world, other_office_staff, clock):
-    args = dict(township=world.township_t, title="x", sign="positive", points=1, min_points=1, max_points=2)
+    args = {
+        "township": world.township_t,
+        "title": "x",
+        "sign": "positive",
+        "points": 1,
+        "min_points": 1,
+        "max_points": 2,
+    }
     for who in (other_office_staff, world.other_township_staff, world.cadre_a, world.villager_a):
         with pytest.raises(PermissionDenied):
             services.item_create(actor=who, **args)
@@ -26,7 +33,12 @@ def test_only_the_points_office_of_the_township_keeps_the_catalogue(world, other
 def test_item_bounds_must_hold_the_points(world, clock):
     with pytest.raises(ValidationError) as exc:
         services.item_create(
-            township=world.township_t, title="x", sign="positive", points=5, min_points=6, max_points=8,
+            township=world.township_t,
+            title="x",
+            sign="positive",
+            points=5,
+            min_points=6,
+            max_points=8,
             actor=world.township_staff,
         )
     assert "fewest" in str(exc.value)
@@ -45,8 +57,14 @@ def test_village_adopts_within_bounds_only(world, pw):
 
 def test_village_item_needs_the_townships_approval(world, pw, other_office_staff):
     item = services.item_create(
-        township=world.township_t, village=world.village_a, title="照顾孤寡老人", sign="positive", points=4,
-        min_points=2, max_points=6, actor=world.cadre_a,
+        township=world.township_t,
+        village=world.village_a,
+        title="照顾孤寡老人",
+        sign="positive",
+        points=4,
+        min_points=2,
+        max_points=6,
+        actor=world.cadre_a,
     )
     assert item.status == ItemStatus.PROPOSED
     with pytest.raises(ValidationError):
@@ -73,7 +91,11 @@ def test_declare_review_post_count(world, pw, clock):
     entry.refresh_from_db()
     assert entry.status == EntryStatus.COUNTED
     assert selectors.balance(household=world.household_a) == 6
-    actions = list(AuditEvent.objects.filter(object_type="points.entry", object_id=str(entry.pk)).order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_type="points.entry", object_id=str(entry.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["points.entry.declare", "points.entry.approve", "points.entry.count"]
 
 
@@ -95,7 +117,9 @@ def test_no_review_of_ones_own_household_nor_ones_own_proposal(world, pw):
     # The representative of A is a villager of household A0002: he may not review its points.
     from cunzhi.people.tests.factories import VillagerFactory
 
-    VillagerFactory(name="陈代表", village=world.village_a, household=pw.house2, user=pw.representative, phone="13950000009")
+    VillagerFactory(
+        name="陈代表", village=world.village_a, household=pw.house2, user=pw.representative, phone="13950000009"
+    )
     entry = declare(world, pw, actor=pw.neighbour, household=pw.house2)
     with pytest.raises(PermissionDenied):
         services.entry_review(entry=entry, approve=True, reason="好", actor=pw.representative)
@@ -181,19 +205,30 @@ def test_redemption_never_below_zero(world, pw):
     with pytest.raises(PermissionDenied):
         services.redemption_record(household=world.household_a, goods="盐", points=1, actor=world.villager_a)
     # The ledger holds: the balance is the sum of counted entries.
-    assert sum(Entry.objects.filter(status="counted", household=world.household_a).values_list("points", flat=True)) == 2
+    assert (
+        sum(Entry.objects.filter(status="counted", household=world.household_a).values_list("points", flat=True)) == 2
+    )
 
 
 def test_points_per_person_rule(world, pw):
     services.rule_set(
-        village=world.village_a, holder="person", base_grant=3, exclude_away=False, objection_days=3,
-        review_roles=[Role.CADRE], actor=world.cadre_a,
+        village=world.village_a,
+        holder="person",
+        base_grant=3,
+        exclude_away=False,
+        objection_days=3,
+        review_roles=[Role.CADRE],
+        actor=world.cadre_a,
     )
     with pytest.raises(ValidationError):
         declare(world, pw)  # no person named
     entry = services.entry_declare(
-        adoption=pw.adopt_cleanup, household=world.household_a, person=world.helper.villager, occurred_on=TODAY,
-        description="义务巡河", actor=world.helper,
+        adoption=pw.adopt_cleanup,
+        household=world.household_a,
+        person=world.helper.villager,
+        occurred_on=TODAY,
+        description="义务巡河",
+        actor=world.helper,
     )
     assert entry.person == world.helper.villager
     assert services.base_grant_apply(village=world.village_a, actor=world.cadre_a) == 3  # 张三, 张小明, 王五
@@ -207,14 +242,22 @@ def test_evidence_photo_goes_through_file_intake(world, pw):
     buf = io.BytesIO()
     Image.new("RGB", (20, 20), "green").save(buf, "PNG")
     entry = services.entry_declare(
-        adoption=pw.adopt_cleanup, household=world.household_a, occurred_on=TODAY, description="清理",
-        evidence=SimpleUploadedFile("x.png", buf.getvalue()), actor=world.villager_a,
+        adoption=pw.adopt_cleanup,
+        household=world.household_a,
+        occurred_on=TODAY,
+        description="清理",
+        evidence=SimpleUploadedFile("x.png", buf.getvalue()),
+        actor=world.villager_a,
     )
     assert entry.evidence.name.endswith(".jpg")
     with pytest.raises(ValidationError):
         services.entry_declare(
-            adoption=pw.adopt_cleanup, household=world.household_a, occurred_on=TODAY, description="清理",
-            evidence=SimpleUploadedFile("x.png", b"not a picture"), actor=world.villager_a,
+            adoption=pw.adopt_cleanup,
+            household=world.household_a,
+            occurred_on=TODAY,
+            description="清理",
+            evidence=SimpleUploadedFile("x.png", b"not a picture"),
+            actor=world.villager_a,
         )
     assert Entry.objects.count() == 1
 

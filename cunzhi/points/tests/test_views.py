@@ -33,8 +33,14 @@ def objects(world, pw):
     waiting = declare(world, pw, text="清理河道")
     open_entry = posted(world, pw, text="修路")
     item = services.item_create(
-        township=world.township_t, village=world.village_a, title="照顾孤寡老人", sign="positive", points=4,
-        min_points=2, max_points=6, actor=world.cadre_a,
+        township=world.township_t,
+        village=world.village_a,
+        title="照顾孤寡老人",
+        sign="positive",
+        points=4,
+        min_points=2,
+        max_points=6,
+        actor=world.cadre_a,
     )
     return {"entry": entry, "objection": objection, "waiting": waiting, "open": open_entry, "item": item}
 
@@ -45,7 +51,14 @@ def pages(world, objects):
     e, o, w = objects["entry"], objects["objection"], objects["waiting"]
     return [
         ("township", "get", reverse("points:township", args=[world.township_t.code]), None, "township_staff", 200),
-        ("item_decide", "post", reverse("points:item_decide", args=[objects["item"].public_id]), {"decision": "approve"}, "township_staff", 302),
+        (
+            "item_decide",
+            "post",
+            reverse("points:item_decide", args=[objects["item"].public_id]),
+            {"decision": "approve"},
+            "township_staff",
+            302,
+        ),
         ("board", "get", reverse("points:board", args=[a]), None, "villager_a", 200),
         ("rules", "get", reverse("points:rules", args=[a]), None, "villager_a", 200),
         ("rules_post", "post", reverse("points:rules", args=[a]), {"action": "base"}, "cadre_a", 302),
@@ -53,9 +66,30 @@ def pages(world, objects):
         ("review", "get", reverse("points:review", args=[a]), None, "cadre_a", 200),
         ("redeem", "get", reverse("points:redeem", args=[a]), None, "cadre_a", 200),
         ("entry", "get", reverse("points:entry", args=[e.public_id]), None, "villager_a", 200),
-        ("entry_review", "post", reverse("points:entry_review", args=[w.public_id]), {"decision": "approve", "reason": "属实"}, "cadre_a", 302),
-        ("entry_object", "post", reverse("points:entry_object", args=[objects["open"].public_id]), {"reason": "不对"}, "neighbour", 302),
-        ("objection_decide", "post", reverse("points:objection_decide", args=[o.public_id]), {"decision": "dismiss", "reason": "属实"}, "representative", 302),
+        (
+            "entry_review",
+            "post",
+            reverse("points:entry_review", args=[w.public_id]),
+            {"decision": "approve", "reason": "属实"},
+            "cadre_a",
+            302,
+        ),
+        (
+            "entry_object",
+            "post",
+            reverse("points:entry_object", args=[objects["open"].public_id]),
+            {"reason": "不对"},
+            "neighbour",
+            302,
+        ),
+        (
+            "objection_decide",
+            "post",
+            reverse("points:objection_decide", args=[o.public_id]),
+            {"decision": "dismiss", "reason": "属实"},
+            "representative",
+            302,
+        ),
         ("household", "get", reverse("points:household", args=[world.household_a.public_id]), None, "villager_a", 200),
     ]
 
@@ -79,7 +113,9 @@ def test_each_page_allowed_and_refused(world, pw, objects, client, login, reques
 
 def test_refusals_changed_nothing(world, pw, objects, login, other_office_staff):
     for user in (world.villager_b, world.other_township_staff, other_office_staff, world.villager_a):
-        login(user).post(reverse("points:entry_review", args=[objects["waiting"].public_id]), {"decision": "approve", "reason": "x"})
+        login(user).post(
+            reverse("points:entry_review", args=[objects["waiting"].public_id]), {"decision": "approve", "reason": "x"}
+        )
     objects["waiting"].refresh_from_db()
     assert objects["waiting"].status == EntryStatus.DECLARED
 
@@ -98,8 +134,13 @@ def test_declare_with_photo_then_review_object_decide(world, pw, login, clock):
     buf.seek(0)
     r = c.post(
         reverse("points:declare", args=[world.village_a.code]),
-        {"adoption": pw.adopt_cleanup.pk, "household": world.household_a.public_id, "occurred_on": TODAY.isoformat(),
-         "description": "清理村口垃圾", "evidence": buf},
+        {
+            "adoption": pw.adopt_cleanup.pk,
+            "household": world.household_a.public_id,
+            "occurred_on": TODAY.isoformat(),
+            "description": "清理村口垃圾",
+            "evidence": buf,
+        },
     )
     assert r.status_code == 302, r.content.decode()[:2000]
     entry = Entry.objects.get()
@@ -108,10 +149,14 @@ def test_declare_with_photo_then_review_object_decide(world, pw, login, clock):
     assert login(pw.neighbour).get(reverse("points:evidence", args=[entry.public_id])).status_code == 404
     # Declarations are not on the board, nor visible to neighbours, until reviewed.
     assert login(pw.neighbour).get(reverse("points:entry", args=[entry.public_id])).status_code == 404
-    r = login(world.cadre_a).post(reverse("points:entry_review", args=[entry.public_id]), {"decision": "approve", "reason": ""})
+    r = login(world.cadre_a).post(
+        reverse("points:entry_review", args=[entry.public_id]), {"decision": "approve", "reason": ""}
+    )
     entry.refresh_from_db()
     assert entry.status == EntryStatus.DECLARED  # no reason, nothing changed
-    login(world.cadre_a).post(reverse("points:entry_review", args=[entry.public_id]), {"decision": "approve", "reason": "照片属实"})
+    login(world.cadre_a).post(
+        reverse("points:entry_review", args=[entry.public_id]), {"decision": "approve", "reason": "照片属实"}
+    )
     entry.refresh_from_db()
     assert entry.status == EntryStatus.POSTED
     body = login(pw.neighbour).get(reverse("points:board", args=[world.village_a.code])).content.decode()
@@ -126,7 +171,13 @@ def test_declare_with_photo_then_review_object_decide(world, pw, login, clock):
     body = c.get(reverse("points:household", args=[world.household_a.public_id])).content.decode()
     assert "+6" in body and "Counted" in body
     history = c.get(reverse("points:entry", args=[entry.public_id])).content.decode()
-    for label in ("Points declared", "Points approved and posted", "Objection raised", "Objection decided", "Points counted"):
+    for label in (
+        "Points declared",
+        "Points approved and posted",
+        "Objection raised",
+        "Objection decided",
+        "Points counted",
+    ):
         assert label in history
 
 
@@ -134,8 +185,12 @@ def test_bad_input_gets_a_message_and_changes_nothing(world, pw, login):
     c = login(world.villager_a)
     r = c.post(
         reverse("points:declare", args=[world.village_a.code]),
-        {"adoption": pw.adopt_cleanup.pk, "household": world.household_a.public_id, "occurred_on": "2026-13-45",
-         "description": ""},
+        {
+            "adoption": pw.adopt_cleanup.pk,
+            "household": world.household_a.public_id,
+            "occurred_on": "2026-13-45",
+            "description": "",
+        },
     )
     assert r.status_code == 200 and "Enter a valid date" in r.content.decode()
     r = login(world.cadre_a).post(
@@ -178,8 +233,12 @@ def test_board_and_file_queries_do_not_grow_with_rows(world, pw, login, django_a
         h.representative = VillagerFactory(village=world.village_a, household=h, name=f"刘{i}")
         h.save()
         services.entry_review(
-            entry=services.entry_declare(adoption=pw.adopt_litter, household=h, occurred_on=TODAY, description="乱倒", actor=world.cadre_a),
-            approve=True, reason="属实", actor=pw.representative,
+            entry=services.entry_declare(
+                adoption=pw.adopt_litter, household=h, occurred_on=TODAY, description="乱倒", actor=world.cadre_a
+            ),
+            approve=True,
+            reason="属实",
+            actor=pw.representative,
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         r = c.get(url)
