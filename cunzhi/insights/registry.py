@@ -23,6 +23,7 @@ from cunzhi.concerns import selectors as concerns
 from cunzhi.consultations import selectors as consultations
 from cunzhi.disclosure import selectors as disclosure
 from cunzhi.notify import selectors as notify
+from cunzhi.points import selectors as points
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,16 @@ INDICATORS = [
         help=_(
             "Party, village and finance disclosures due in the period (deadline reached) that were "
             "published by their deadline, out of all those due."
+        ),
+    ),
+    Indicator(
+        key="points_taking_part",
+        label=_("Households earning points"),
+        compute=points.figures_taking_part,
+        domain=_("Points"),
+        help=_(
+            "Households whose points for a contribution were reviewed, posted without a standing objection and "
+            "counted in the period, out of all households. Log-ins and clicks never earn points."
         ),
     ),
     Indicator(

@@ -5,11 +5,13 @@ Every list runs a fixed number of queries whatever its rows (select_related, one
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from cunzhi.core.figures import as_rates, grouped
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.models import AuditEvent
 from cunzhi.people.actors import AnyUser
@@ -218,6 +220,25 @@ def figures_participation(*, village: Region) -> tuple[int, int]:
     """(households with any counted points earned for an item, all households of the village): outcomes only."""
     summary = board_summary(village=village)
     return summary["taking_part"], summary["households"]
+
+
+def figures_taking_part(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Households whose points for a contribution were counted in the period, of all households (insights).
+
+    Outcomes only: a reviewed, posted and unchallenged contribution. Base grants and redemptions do not count.
+    """
+    earned = Entry.objects.filter(
+        household=OuterRef("pk"),
+        kind=EntryKind.EARNED,
+        status=EntryStatus.COUNTED,
+        points__gt=0,
+        counted_at__gte=start,
+        counted_at__lt=end,
+    )
+    qs = Household.objects.filter(region_code__startswith=prefix).annotate(took=Exists(earned))
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(took=True)), d=Count("id")))
 
 
 def review_queue(*, village: Region) -> QuerySet[Entry]:

@@ -270,3 +270,19 @@ def test_board_summary_has_ranges_not_a_bottom_list(world, pw, clock):
     assert summary["households"] == 2 and summary["taking_part"] == 1
     assert [r["households"] for r in summary["ranges"]] == [1, 1, 0, 0, 0]
     assert selectors.figures_participation(village=world.village_a) == (1, 2)
+
+
+def test_figures_for_insights_count_outcomes_per_village(world, pw, clock):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = timezone.now() - dt.timedelta(days=1)
+    posted(world, pw)
+    services.base_grant_apply(village=world.village_a, actor=world.cadre_a)  # not a contribution
+    clock.shift(8 * 86400)
+    services.entries_count_due()
+    end = timezone.now() + dt.timedelta(days=1)
+    rows = selectors.figures_taking_part(prefix=world.county.prefix, length=12, start=start, end=end)
+    assert rows[world.village_a.code] == (1, 2)
+    assert rows[world.village_b.code] == (0, 1)
