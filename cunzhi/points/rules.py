@@ -13,10 +13,11 @@
 """
 
 from django.conf import settings
+from django.utils import timezone
 
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import DelegationScope, Household, Office, Role, Villager
-from cunzhi.people.rules import active_delegation, in_scope, own_villager, role_rows
+from cunzhi.people.models import Delegation, DelegationScope, Household, Office, Role, Villager
+from cunzhi.people.rules import in_scope, own_villager, role_rows
 from cunzhi.points.models import Entry, EntryStatus, Item, Objection, ObjectionStatus, VillageRule, default_review_roles
 from cunzhi.regions.models import Region
 
@@ -93,29 +94,45 @@ def can_propose(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, PROPOSE_ROLES)
 
 
+def delegators(user: AnyUser) -> list[Villager]:
+    """Villagers who let this user declare points for them now (an active "points" delegation); cached per user."""
+    if not user.is_authenticated:
+        return []
+    cached: list[Villager] | None = getattr(user, "_points_delegators", None)
+    if cached is None:
+        now = timezone.now()
+        cached = [
+            d.villager
+            for d in Delegation.objects.filter(
+                helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+            ).select_related("villager")
+            if DelegationScope.POINTS in (d.scopes or [])
+        ]
+        vars(user)["_points_delegators"] = cached
+    return cached
+
+
 def declarable_households(user: AnyUser, village: Region) -> list[Household]:
-    """Households this user may declare for in the village: all (a proposer), else their own and delegators'."""
+    """Households this user may declare for in the village: all (a proposer), else their own and their
+    delegators' (a helper's)."""
+    qs = Household.objects.filter(village=village).select_related("representative").order_by("number")
     if can_propose(user, village.code):
-        return list(Household.objects.filter(village=village).select_related("representative").order_by("number"))
-    out: list[Household] = []
+        return list(qs)
     own = own_villager(user)
-    if own is not None and own.region_code == village.code and own.household_id:
-        out.append(Household.objects.select_related("representative").get(pk=own.household_id))
-    return out
+    ids = {v.household_id for v in delegators(user) if v.region_code == village.code}
+    if own is not None and own.region_code == village.code:
+        ids.add(own.household_id)
+    return list(qs.filter(pk__in=[i for i in ids if i]))
 
 
-def can_declare_for(user: AnyUser, household: Household, person: Villager | None = None) -> bool:
+def can_declare_for(user: AnyUser, household: Household) -> bool:
     """The household's own members, a helper of one of them ("points" delegation), or a proposer."""
     if can_propose(user, household.region_code):
         return True
     own = own_villager(user)
     if own is not None and own.household_id == household.pk:
         return True
-    return (
-        person is not None
-        and person.household_id == household.pk
-        and bool(active_delegation(user, person, DelegationScope.POINTS))
-    )
+    return any(v.household_id == household.pk for v in delegators(user))
 
 
 def own_household_id(user: AnyUser) -> int | None:

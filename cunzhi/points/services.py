@@ -281,7 +281,7 @@ def entry_declare(
     """Declare points for a household (its member or helper), or propose them (cadre, representative)."""
     if household.region_code != adoption.region_code:
         raise ValidationError(_("The household is not in this village."))
-    if not rules.can_declare_for(actor, household, person):
+    if not rules.can_declare_for(actor, household):
         raise PermissionDenied
     if not adoption.active or adoption.item.status != ItemStatus.APPROVED:
         raise ValidationError({"adoption": _("The village does not use this item now.")})
@@ -312,7 +312,9 @@ def entry_declare(
         if stored is not None:
             entry.evidence.save(stored.name or "evidence.jpg", stored, save=False)
         entry.save()
-        on_behalf = person.user if person is not None and person.user_id and person.user_id != actor.pk else None
+        # A helper acts for the delegating member of the household: both are on the audit row.
+        helped = next((v for v in rules.delegators(actor) if v.household_id == household.pk), None)
+        on_behalf = helped if helped is not None and rules.own_household_id(actor) != household.pk else None
         audit_record(
             actor=actor,
             action=PointsEvent.ENTRY_DECLARE,

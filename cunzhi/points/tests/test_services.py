@@ -286,3 +286,28 @@ def test_figures_for_insights_count_outcomes_per_village(world, pw, clock):
     rows = selectors.figures_taking_part(prefix=world.county.prefix, length=12, start=start, end=end)
     assert rows[world.village_a.code] == (1, 2)
     assert rows[world.village_b.code] == (0, 1)
+
+
+def test_a_helper_with_a_points_delegation_declares_for_the_household(world, pw):
+    from django.utils import timezone
+
+    from cunzhi.people.models import Delegation, DelegationScope, Relation
+
+    with pytest.raises(PermissionDenied):
+        services.entry_declare(
+            adoption=pw.adopt_cleanup, household=pw.house2, occurred_on=TODAY, description="x", actor=world.helper
+        )
+    neighbour = pw.house2.representative
+    Delegation.objects.create(
+        villager=neighbour,
+        helper=world.helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.POINTS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+    )
+    world.helper.__dict__.pop("_points_delegators", None)
+    entry = services.entry_declare(
+        adoption=pw.adopt_cleanup, household=pw.house2, occurred_on=TODAY, description="帮邻居申报", actor=world.helper
+    )
+    row = AuditEvent.objects.get(object_type="points.entry", object_id=str(entry.pk))
+    assert row.actor == world.helper and row.on_behalf_of == neighbour
