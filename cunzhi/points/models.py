@@ -148,7 +148,7 @@ class Entry(TimeStamped):
     points = models.IntegerField(_("points"))  # signed: deductions and redemptions are negative
     year = models.PositiveSmallIntegerField(db_index=True)
     occurred_on = models.DateField(_("when"))
-    description = models.CharField(_("what was done"), max_length=500)
+    description = models.CharField(_("what was done"), max_length=500, blank=True)
     evidence = models.FileField(upload_to="points/%Y/%m/", blank=True)
     status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DECLARED)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -461,7 +461,7 @@ def base_grant_apply(*, village: Region, actor: User) -> int:
                 points=rule.base_grant,
                 year=today.year,
                 occurred_on=today,
-                description=_("Base points of the village rule"),
+                description="",  # the kind says it, in the reader's language
                 status=EntryStatus.COUNTED,
                 declared_by=actor,
                 declared_by_name=actor.name,
