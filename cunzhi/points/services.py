@@ -328,7 +328,7 @@ def entry_declare(
 @transaction.atomic
 def entry_review(*, entry: Entry, approve: bool, reason: str, actor: User) -> Entry:
     """The review group approves (the points are posted for objections) or rejects, always with a reason."""
-    entry = Entry.objects.select_for_update().select_related("household", "adoption__item").get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(of=("self",)).select_related("household", "adoption__item").get(pk=entry.pk)
     rule = selectors.rule_for(entry.village)
     if not rules.may_review(actor, entry, rule):
         if entry.status != EntryStatus.DECLARED:
@@ -381,7 +381,7 @@ def objection_raise(*, entry: Entry, reason: str, actor: User) -> Objection:
 @transaction.atomic
 def objection_decide(*, objection: Objection, uphold: bool, reason: str, actor: User) -> Objection:
     """Upheld: the points never count. Dismissed: they count when the objection period is over."""
-    objection = Objection.objects.select_for_update().select_related("entry").get(pk=objection.pk)
+    objection = Objection.objects.select_for_update(of=("self",)).select_related("entry").get(pk=objection.pk)
     entry = objection.entry
     if objection.status != ObjectionStatus.OPEN:
         raise ValidationError(_("This objection has already been decided."))
