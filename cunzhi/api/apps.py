@@ -6,7 +6,7 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "API"
 
-    def ready(self):
+    def ready(self) -> None:
         from cunzhi.api.services import token_check
         from cunzhi.core.apikit.auth import bearer_lookup_set
 

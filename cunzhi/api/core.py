@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.core import is_ratelimited
@@ -15,6 +16,7 @@ from cunzhi.core.idnumbers import validate_phone
 from cunzhi.core.ratelimits import LOGIN_RATE
 from cunzhi.people import rules
 from cunzhi.people import selectors as people_selectors
+from cunzhi.people.actors import UserRequest
 
 router = Router(tags=["auth"])
 
@@ -32,7 +34,7 @@ class TokenOut(Schema):
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut})
-def auth_token(request, payload: TokenIn):
+def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, object]:
     """Exchange a phone number and password for a bearer token (failures count toward lockout)."""
     # Per address, like the login form: slows password guessing across many phone numbers.
     if is_ratelimited(request, group="api.auth_token", key="ip", rate=LOGIN_RATE, method="POST", increment=True):
@@ -47,7 +49,7 @@ def auth_token(request, payload: TokenIn):
         wait = getattr(request, "login_wait_seconds", None)
         if wait:
             # The account's wait (cunzhi/core/logins.py): the password was not checked.
-            request.axes_locked_out = False
+            request.axes_locked_out = False  # type: ignore[attr-defined]  # axes' mark
             raise ApiError(
                 429,
                 ngettext(
@@ -63,7 +65,7 @@ def auth_token(request, payload: TokenIn):
             )
         if getattr(request, "axes_locked_out", False):
             # Answer in JSON ourselves; left set, the flag makes AxesMiddleware swap in its HTML page.
-            request.axes_locked_out = False
+            request.axes_locked_out = False  # type: ignore[attr-defined]  # axes' mark
             raise ApiError(
                 429,
                 _(
@@ -84,7 +86,7 @@ def auth_token(request, payload: TokenIn):
 
 
 @router.delete("/auth/token", response={204: None, 400: ErrorOut, 401: ErrorOut})
-def auth_token_revoke(request):
+def auth_token_revoke(request: UserRequest) -> Status:
     """Revoke the bearer token this request was sent with."""
     token = getattr(request, "api_token", None)
     if token is None:
@@ -113,7 +115,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response={200: MeOut, **AUTH_ERRORS})
-def me(request):
+def me(request: UserRequest) -> dict[str, object]:
     """Who the caller is: account, own villager record, roles in regions."""
     user = request.user
     v = rules.own_villager(user)
@@ -123,7 +125,7 @@ def me(request):
         "language": user.language,
         "villager_id": v.public_id if v else None,
         "village_code": v.region_code if v else None,
-        "household_id": v.household.public_id if v and v.household_id else None,
+        "household_id": v.household.public_id if v and v.household else None,
         "is_staff_role": rules.has_role(user),
         "roles": [
             {

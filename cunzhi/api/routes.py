@@ -1,6 +1,8 @@
 """Mount each domain's router on the API."""
 
-from django.http import Http404
+from typing import NoReturn
+
+from django.http import Http404, HttpRequest
 from ninja import Router
 
 from cunzhi.api.api import api
@@ -33,7 +35,7 @@ fallback = Router()
 
 
 @fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False)
-def not_found(request, rest: str):
+def not_found(request: HttpRequest, rest: str) -> NoReturn:
     """No such endpoint."""
     raise Http404
 

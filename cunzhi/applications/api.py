@@ -12,17 +12,20 @@ and the public certificate check.
 
 import datetime as dt
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from cunzhi.applications.models import Application, ApplicationStep, Material, MaterialSpec, ServiceItem, ServiceStep
 from cunzhi.core import workdays
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import AccessKind
 from cunzhi.people.services import access_record
 
@@ -69,11 +72,11 @@ class ItemOut(Schema):
     materials: list[MaterialSpecOut]
 
     @staticmethod
-    def resolve_steps(obj):
+    def resolve_steps(obj: ServiceItem) -> list[ServiceStep]:
         return list(obj.steps.all())
 
     @staticmethod
-    def resolve_materials(obj):
+    def resolve_materials(obj: ServiceItem) -> list[MaterialSpec]:
         return list(obj.materials.all())
 
 
@@ -96,28 +99,28 @@ class ApplicationRowOut(Schema):
     handler_office: str | None
 
     @staticmethod
-    def resolve_item(obj):
+    def resolve_item(obj: Application) -> str:
         return obj.item.name
 
     @staticmethod
-    def resolve_applicant(obj):
+    def resolve_applicant(obj: Application) -> str:
         return obj.villager.name
 
     @staticmethod
-    def resolve_status_label(obj):
+    def resolve_status_label(obj: Application) -> str:
         return str(obj.get_status_display())
 
     @staticmethod
-    def resolve_due_estimated(obj):
+    def resolve_due_estimated(obj: Application) -> bool:
         return workdays.is_estimated(obj.due_at)
 
     @staticmethod
-    def resolve_overdue(obj):
+    def resolve_overdue(obj: Application) -> bool:
         return bool(obj.is_open and obj.due_at and obj.due_at < timezone.now())
 
     @staticmethod
-    def resolve_handler_office(obj):
-        return obj.handler_office.name if obj.handler_office_id else None
+    def resolve_handler_office(obj: Application) -> str | None:
+        return obj.handler_office.name if obj.handler_office else None
 
 
 class StepOut(Schema):
@@ -131,8 +134,8 @@ class StepOut(Schema):
     reason: str
 
     @staticmethod
-    def resolve_office(obj):
-        return obj.office.name if obj.office_id else None
+    def resolve_office(obj: ApplicationStep) -> str | None:
+        return obj.office.name if obj.office else None
 
 
 class MaterialOut(Schema):
@@ -148,23 +151,23 @@ class MaterialOut(Schema):
     not_applicable_reason: str
 
     @staticmethod
-    def resolve_conditional(obj):
+    def resolve_conditional(obj: Material) -> bool:
         return obj.spec.conditional
 
     @staticmethod
-    def resolve_order(obj):
+    def resolve_order(obj: Material) -> int:
         return obj.spec.order
 
     @staticmethod
-    def resolve_name(obj):
+    def resolve_name(obj: Material) -> str:
         return obj.spec.name
 
     @staticmethod
-    def resolve_core(obj):
+    def resolve_core(obj: Material) -> bool:
         return obj.spec.core
 
     @staticmethod
-    def resolve_files(obj):
+    def resolve_files(obj: Material) -> int:
         return len(obj.files.all())
 
 
@@ -183,23 +186,23 @@ class ApplicationOut(ApplicationRowOut):
     certificate_code: str | None
 
     @staticmethod
-    def resolve_promised_due_estimated(obj):
+    def resolve_promised_due_estimated(obj: Application) -> bool:
         return workdays.is_estimated(obj.promised_due_at)
 
     @staticmethod
-    def resolve_accepting_office(obj):
-        return obj.accepting_office.name if obj.accepting_office_id else None
+    def resolve_accepting_office(obj: Application) -> str | None:
+        return obj.accepting_office.name if obj.accepting_office else None
 
     @staticmethod
-    def resolve_steps(obj):
+    def resolve_steps(obj: Application) -> list[ApplicationStep]:
         return list(obj.steps.all())
 
     @staticmethod
-    def resolve_materials(obj):
+    def resolve_materials(obj: Application) -> list[Material]:
         return list(obj.materials.all())
 
     @staticmethod
-    def resolve_certificate_code(obj):
+    def resolve_certificate_code(obj: Application) -> str | None:
         cert = selectors.certificate_of(application=obj) if obj.status == "approved" else None
         return cert.code if cert else None
 
@@ -231,13 +234,13 @@ class WorkFilters(Schema):
 
 @router.get("/services/catalogue", response={200: list[ItemOut], **LIST_ERRORS})
 @paginate(Pages)
-def catalogue(request):
+def catalogue(request: UserRequest) -> QuerySet[ServiceItem]:
     """Published service items with their steps and checklists."""
     return selectors.catalogue(user=request.user)
 
 
 @router.get("/services/catalogue/{public_id}", response={200: ItemOut, **OBJECT_ERRORS})
-def catalogue_item(request, public_id: str = Path(..., max_length=16)):
+def catalogue_item(request: UserRequest, public_id: str = Path(..., max_length=16)) -> ServiceItem:
     """One published item."""
     item = selectors.item_by_public_id(public_id=public_id)
     if item is None or not item.published:
@@ -247,7 +250,7 @@ def catalogue_item(request, public_id: str = Path(..., max_length=16)):
 
 @router.get("/services/applications", response={200: list[ApplicationRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def my_applications(request):
+def my_applications(request: UserRequest) -> QuerySet[Application]:
     """The caller's own applications and those of villagers who delegated applying to them."""
     own = people_rules.own_villager(request.user)
     return selectors.applications_of(villagers=([own] if own else []) + selectors.villagers_i_help(user=request.user))
@@ -255,12 +258,12 @@ def my_applications(request):
 
 @router.get("/services/work", response={200: list[ApplicationRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def work(request, filters: WorkFilters = Query(...)):
+def work(request: UserRequest, filters: WorkFilters = Query(...)) -> QuerySet[Application]:
     """What the caller's offices (or village committee) must decide now, most urgent first."""
     return selectors.worklist(user=request.user, due=filters.due)
 
 
-def _get(request, public_id):
+def _get(request: HttpRequest, public_id: str) -> Application:
     application = selectors.application_detail(public_id=public_id)
     if application is None or not rules.can_view(
         request.user, application, {s.office_id for s in application.steps.all()}
@@ -270,7 +273,7 @@ def _get(request, public_id):
 
 
 @router.get("/services/applications/{public_id}", response={200: ApplicationOut, **OBJECT_ERRORS})
-def application_detail(request, public_id: str = Path(..., max_length=16)):
+def application_detail(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Application:
     """One application's status, steps and materials (staff reads are logged for the villager)."""
     application = _get(request, public_id)
     if not rules.is_applicant_side(request.user, application):
@@ -289,7 +292,7 @@ def application_detail(request, public_id: str = Path(..., max_length=16)):
 @router.post(
     "/services/applications/{public_id}/accept", response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS}
 )
-def application_accept(request, public_id: str = Path(..., max_length=16)):
+def application_accept(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Application:
     """The accepting office accepts a complete application (422 with the reason when materials are missing)."""
     application = _get(request, public_id)
     if not rules.can_decide_acceptance(request.user, application):
@@ -299,7 +302,9 @@ def application_accept(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/services/applications/{public_id}/step", response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS})
-def application_step(request, payload: StepDecisionIn, public_id: str = Path(..., max_length=16)):
+def application_step(
+    request: UserRequest, payload: StepDecisionIn, public_id: str = Path(..., max_length=16)
+) -> Application:
     """The office (or village committee) of the active step approves, rejects with reasons, or returns it."""
     application = _get(request, public_id)
     if not rules.can_decide_step(request.user, application, services.active_step(application)):
@@ -313,8 +318,11 @@ def application_step(request, payload: StepDecisionIn, public_id: str = Path(...
     response={200: ApplicationOut, 403: ErrorOut, **OBJECT_ERRORS},
 )
 def material_not_applicable(
-    request, payload: NotApplicableIn, public_id: str = Path(..., max_length=16), order: int = Path(..., ge=1, le=100)
-):
+    request: UserRequest,
+    payload: NotApplicableIn,
+    public_id: str = Path(..., max_length=16),
+    order: int = Path(..., ge=1, le=100),
+) -> Application:
     """A conditional material does not apply to this applicant: the accepting office, or the applicant's side
     with a reason. It then leaves the missing materials, the notices and the supply deadline."""
     application = _get(request, public_id)
@@ -345,7 +353,7 @@ def material_not_applicable(
     auth=None,
     response={200: CertificateVerifyOut, 404: CertificateVerifyOut, 422: ValidationErrorOut},
 )
-def verify(request, code: str = Path(..., max_length=40)):
+def verify(request: HttpRequest, code: str = Path(..., max_length=40)) -> Status:
     """Check a certificate code (no login): genuine, expired, revoked, or invalid."""
     state, cert = certificates.certificate_verify(code=code)
     if cert is None:

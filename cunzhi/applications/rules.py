@@ -54,7 +54,7 @@ def apply_channel(user: AnyUser, villager: Villager | None) -> str | None:
     return None
 
 
-def can_view(user: AnyUser, application: Application, step_offices: set[int] | None = None) -> bool:
+def can_view(user: AnyUser, application: Application, step_offices: set[int | None] | None = None) -> bool:
     """The applicant's side, the offices that handle it, the village committee, the county administrator."""
     if not getattr(user, "is_authenticated", False):
         return False

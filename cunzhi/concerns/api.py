@@ -9,11 +9,13 @@ reach answers 404. Photos are added on the pages (multipart); the API lists thei
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,10 +23,12 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
+from cunzhi.concerns.models import Category
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError
 from cunzhi.core.apikit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Pages
 from cunzhi.core.idnumbers import normalize_phone
 from cunzhi.people import rules as people_rules
+from cunzhi.people.actors import AnyUser, UserRequest
 from cunzhi.people.models import User
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
@@ -74,39 +78,39 @@ class ConcernRowOut(Schema):
     rating: str
 
     @staticmethod
-    def resolve_category(obj):
+    def resolve_category(obj: Concern) -> str:
         return obj.category.code
 
     @staticmethod
-    def resolve_category_name(obj):
+    def resolve_category_name(obj: Concern) -> str:
         return obj.category.label_text
 
     @staticmethod
-    def resolve_status_label(obj):
+    def resolve_status_label(obj: Concern) -> str:
         return str(obj.get_status_display())
 
     @staticmethod
-    def resolve_village_code(obj):
+    def resolve_village_code(obj: Concern) -> str:
         return obj.region_code[:12]
 
     @staticmethod
-    def resolve_village_name(obj):
+    def resolve_village_name(obj: Concern) -> str:
         return obj.village.name
 
     @staticmethod
-    def resolve_owner_name(obj):
-        return obj.owner.name if obj.owner_id else None
+    def resolve_owner_name(obj: Concern) -> str | None:
+        return obj.owner.name if obj.owner else None
 
     @staticmethod
-    def resolve_office_name(obj):
-        return obj.owner_office.name if obj.owner_office_id else None
+    def resolve_office_name(obj: Concern) -> str | None:
+        return obj.owner_office.name if obj.owner_office else None
 
     @staticmethod
-    def resolve_overdue(obj):
+    def resolve_overdue(obj: Concern) -> bool:
         return obj.due_at is not None and obj.due_at < timezone.now()
 
     @staticmethod
-    def resolve_answer(obj):
+    def resolve_answer(obj: Concern) -> str:
         return obj.answer_text
 
 
@@ -229,15 +233,15 @@ class ListFilters(Schema):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def _get(request, public_id) -> Concern:
+def _get(request: HttpRequest, public_id: str) -> Concern:
     concern = selectors.concern_by_public_id(public_id=public_id)
     if concern is None or not rules.can_view(request.user, concern):
         raise Http404
     return concern
 
 
-def _allowed(user, c) -> list[str]:
-    out = []
+def _allowed(user: AnyUser, c: Concern) -> list[str]:
+    out: list[str] = []
     if rules.can_handle(user, c):
         out += (["acknowledge"] if c.status == Status.OPEN else []) + ["answer"]
     if rules.can_transfer(user, c):
@@ -251,7 +255,7 @@ def _allowed(user, c) -> list[str]:
     return out
 
 
-def _out(request, c: Concern) -> dict:
+def _out(request: HttpRequest, c: Concern) -> "_Out":
     """A concern for this caller: whole, or the public view with the name masked."""
     user = request.user
     full = rules.can_view_full(user, c)
@@ -271,8 +275,8 @@ def _out(request, c: Concern) -> dict:
             {
                 "at": e.created_at,
                 "action": e.action,
-                "actor": e.actor.name if e.actor_id else None,
-                "acting_for": e.on_behalf_of.name if e.on_behalf_of_id else None,
+                "actor": e.actor.name if e.actor else None,
+                "acting_for": e.on_behalf_of.name if e.on_behalf_of else None,
                 "data": {k: v for k, v in (e.after or {}).items() if k != "answer"},
             }
             for e in selectors.timeline(concern=c)
@@ -280,17 +284,17 @@ def _out(request, c: Concern) -> dict:
     return _Out(
         c,
         {
-            "raised_by_name": (c.villager.name if c.villager_id else c.contact_name) if full else None,
+            "raised_by_name": (c.villager.name if c.villager else c.contact_name) if full else None,
             "channel": c.channel,
             "clock": c.clock,
             "place": c.place,
-            "group_code": c.group.code if c.group_id else None,
+            "group_code": c.group.code if c.group else None,
             "lat": float(c.lat) if c.lat is not None else None,
             "lon": float(c.lon) if c.lon is not None else None,
             "photos": [reverse("concerns:photo", args=[p.public_id]) for p in selectors.concern_photos(concern=c)],
             "answers": answers,
             "timeline": events,
-            "merged_into": c.merged_into.number if c.merged_into_id else None,
+            "merged_into": c.merged_into.number if c.merged_into else None,
             "rating_comment": c.rating_comment,
             "allowed": _allowed(user, c),
         },
@@ -300,10 +304,10 @@ def _out(request, c: Concern) -> dict:
 class _Out:
     """The concern with the computed fields of ConcernOut laid over it (the row resolvers still apply)."""
 
-    def __init__(self, concern, extra: dict):
+    def __init__(self, concern: Concern, extra: dict[str, Any]) -> None:
         self._concern, self._extra = concern, extra
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         extra = self.__dict__.get("_extra", {})
         if name in extra:
             return extra[name]
@@ -312,7 +316,7 @@ class _Out:
 
 # --- endpoints -------------------------------------------------------------------------------------
 @router.get("/concern-categories", response={200: list[CategoryOut]}, auth=None)
-def category_list(request):
+def category_list(request: HttpRequest) -> list[Category]:
     """The categories a concern can be about (also the Open311 services)."""
     return list(selectors.categories_active())
 
@@ -355,7 +359,7 @@ ROW_VALUES = (
 LIST_CACHE_SECONDS = 30
 
 
-def _rows_json(qs, *, page: int, size: int) -> HttpResponse:
+def _rows_json(qs: QuerySet[Concern], *, page: int, size: int) -> HttpResponse:
     """A list page serialised straight from `.values()`: the same fields as ConcernRowOut, without building
     model instances and schema objects per row (the list is the API's most read address)."""
     english = translation.get_language() == "en"
@@ -403,11 +407,11 @@ def _rows_json(qs, *, page: int, size: int) -> HttpResponse:
 
 @router.get("/concerns", response={200: ConcernPageOut, **LIST_ERRORS})
 def concern_list(
-    request,
+    request: UserRequest,
     filters: ListFilters = Query(...),
     page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-):
+) -> HttpResponse:
     """Concerns in the caller's scope (or the caller's own), newest first; overdue and due-soon lists by `due`."""
     user = request.user
     can_list = rules.can_list(user)
@@ -454,7 +458,7 @@ def concern_list(
 
 
 @router.post("/concerns", response={201: ConcernOut, **OBJECT_ERRORS})
-def concern_create(request, payload: ConcernIn):
+def concern_create(request: UserRequest, payload: ConcernIn) -> HttpStatus:
     """Raise a concern: for yourself, for a villager you help (`villager`), or as staff (`channel`, `village`)."""
     # Only an Open311 client files through that channel, and only a text from a phone through "sms".
     if payload.channel in (Channel.OPEN311, Channel.SMS):
@@ -478,16 +482,16 @@ def concern_create(request, payload: ConcernIn):
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
     )
-    return HttpStatus(201, _out(request, selectors.concern_by_public_id(public_id=concern.public_id)))
+    return HttpStatus(201, _out(request, _reread(concern)))
 
 
 @router.get("/concerns/rates", response={200: RatesOut, **LIST_ERRORS})
 def concern_rates(
-    request,
+    request: UserRequest,
     group: str = Query("office", pattern=r"^(office|village|township)$"),
     start: dt.date | None = None,
     end: dt.date | None = None,
-):
+) -> dict[str, object]:
     """The three rates (response, resolution, satisfaction) per office, village or township for a period."""
     if not rules.can_see_rates(request.user):
         raise ApiError(403, _("The rates are for village, township and county staff."), "forbidden")
@@ -502,7 +506,7 @@ def concern_rates(
 
 @router.get("/concerns/board/{code}", response={200: list[ConcernRowOut], **OBJECT_ERRORS}, auth=None)
 @paginate(Pages)
-def concern_board(request, code: str = Path(..., pattern=r"^\d{12}$")):
+def concern_board(request: HttpRequest, code: str = Path(..., pattern=r"^\d{12}$")) -> QuerySet[Concern]:
     """The public board of a village or township (anyone): public concerns, names masked."""
     region = Region.objects.filter(code=code, level__in=[RegionLevel.VILLAGE, RegionLevel.TOWNSHIP]).first()
     if region is None:
@@ -511,19 +515,27 @@ def concern_board(request, code: str = Path(..., pattern=r"^\d{12}$")):
 
 
 @router.get("/concerns/{public_id}", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_detail(request, public_id: str = ID):
+def concern_detail(request: UserRequest, public_id: str = ID) -> _Out:
     """One concern: public view for anyone logged in, whole with timeline for those involved and staff in scope."""
     concern = _get(request, public_id)
     services.concern_read_record(actor=request.user, concern=concern)
     return _out(request, concern)
 
 
-def _then(request, concern):
-    return _out(request, selectors.concern_by_public_id(public_id=concern.public_id))
+def _reread(concern: Concern) -> Concern:
+    """The concern as the action left it, with everything its answer shows."""
+    fresh = selectors.concern_by_public_id(public_id=concern.public_id)
+    if fresh is None:  # concerns are never deleted; merged ones stay readable
+        raise Http404
+    return fresh
+
+
+def _then(request: HttpRequest, concern: Concern) -> _Out:
+    return _out(request, _reread(concern))
 
 
 @router.post("/concerns/{public_id}/acknowledge", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_acknowledge(request, payload: AcknowledgeIn, public_id: str = ID):
+def concern_acknowledge(request: UserRequest, payload: AcknowledgeIn, public_id: str = ID) -> _Out:
     """The owner (or first handler, for an unowned concern) acknowledges; may set the answer time."""
     c = _get(request, public_id)
     services.concern_acknowledge(actor=request.user, concern=c, clock=payload.clock or "", note=payload.note)
@@ -531,7 +543,7 @@ def concern_acknowledge(request, payload: AcknowledgeIn, public_id: str = ID):
 
 
 @router.post("/concerns/{public_id}/answer", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_answer(request, payload: AnswerIn, public_id: str = ID):
+def concern_answer(request: UserRequest, payload: AnswerIn, public_id: str = ID) -> _Out:
     """The person responsible answers; the villager is asked to confirm and rate."""
     c = _get(request, public_id)
     services.concern_answer(actor=request.user, concern=c, text=payload.text)
@@ -539,7 +551,7 @@ def concern_answer(request, payload: AnswerIn, public_id: str = ID):
 
 
 @router.post("/concerns/{public_id}/transfer", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_transfer(request, payload: TransferIn, public_id: str = ID):
+def concern_transfer(request: UserRequest, payload: TransferIn, public_id: str = ID) -> _Out:
     """Hand it to another responsible person, with a reason, on record."""
     c = _get(request, public_id)
     to = User.objects.filter(phone=normalize_phone(payload.to_phone)).first()
@@ -548,7 +560,7 @@ def concern_transfer(request, payload: TransferIn, public_id: str = ID):
 
 
 @router.post("/concerns/{public_id}/confirm", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_confirm(request, payload: ConfirmIn, public_id: str = ID):
+def concern_confirm(request: UserRequest, payload: ConfirmIn, public_id: str = ID) -> _Out:
     """The villager (or helper) confirms it resolved and rates the answer."""
     c = _get(request, public_id)
     services.concern_confirm(actor=request.user, concern=c, rating=payload.rating, comment=payload.comment)
@@ -556,7 +568,7 @@ def concern_confirm(request, payload: ConfirmIn, public_id: str = ID):
 
 
 @router.post("/concerns/{public_id}/reopen", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_reopen(request, payload: ReopenIn, public_id: str = ID):
+def concern_reopen(request: UserRequest, payload: ReopenIn, public_id: str = ID) -> _Out:
     """The villager (or helper) says it is not resolved: back to the person responsible."""
     c = _get(request, public_id)
     services.concern_reopen(actor=request.user, concern=c, reason=payload.reason, rating=payload.rating or "")
@@ -564,7 +576,7 @@ def concern_reopen(request, payload: ReopenIn, public_id: str = ID):
 
 
 @router.post("/concerns/{public_id}/me-too", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_me_too(request, public_id: str = ID):
+def concern_me_too(request: UserRequest, public_id: str = ID) -> _Out:
     """A villager of the same village has the same concern."""
     c = _get(request, public_id)
     services.concern_me_too(actor=request.user, concern=c)
@@ -572,7 +584,7 @@ def concern_me_too(request, public_id: str = ID):
 
 
 @router.post("/concerns/{public_id}/merge", response={200: ConcernOut, **OBJECT_ERRORS})
-def concern_merge(request, payload: MergeIn, public_id: str = ID):
+def concern_merge(request: UserRequest, payload: MergeIn, public_id: str = ID) -> _Out:
     """Staff merge this duplicate into another concern; everyone who followed it is told."""
     c = _get(request, public_id)
     target = Concern.objects.select_related("category", "villager").filter(number=payload.into.strip()).first()

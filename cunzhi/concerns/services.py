@@ -701,7 +701,7 @@ def transfer_candidates(*, concern: Concern) -> list[User]:
 
 
 def concern_transfer(
-    *, actor: User, concern: Concern, to_user: User, reason: str, now: dt.datetime | None = None
+    *, actor: User, concern: Concern, to_user: User | None, reason: str, now: dt.datetime | None = None
 ) -> Concern:
     """Hand the concern to another responsible person, on record with a reason; both sides are told."""
     now = now or timezone.now()

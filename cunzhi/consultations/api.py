@@ -14,17 +14,29 @@ Who sees what follows consultations.rules, as on the pages:
 """
 
 import datetime as dt
+from typing import Any
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.pagination import paginate
 
 from cunzhi.consultations import rules, selectors, services, texts
-from cunzhi.consultations.models import Adoption, Comment, DraftKind, ResponseReport, Status, Visibility
+from cunzhi.consultations.models import (
+    Adoption,
+    Comment,
+    Draft,
+    DraftKind,
+    Paragraph,
+    ResponseReport,
+    Status,
+    Visibility,
+)
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.core.apikit.pagination import Pages
+from cunzhi.people.actors import AnyUser, UserRequest
 from cunzhi.people.models import Office, Villager
 from cunzhi.regions.models import Region
 
@@ -32,11 +44,11 @@ router = Router(tags=["consultations"])
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
-def _user(context):
+def _user(context: dict[str, Any]) -> AnyUser:
     return context["request"].user
 
 
-def _reader(request, draft) -> dict:
+def _reader(request: HttpRequest, draft: Draft) -> dict[str, Any]:
     """The caller's standing on one draft, computed once per request for the schema resolvers."""
     cached = getattr(request, "_consult_reader", None)
     if cached is None or cached["draft"] != draft.pk:
@@ -49,18 +61,18 @@ def _reader(request, draft) -> dict:
             "manage": rules.can_manage(request.user, draft),
             "published": rules.is_answered(draft),
         }
-        request._consult_reader = cached
+        request._consult_reader = cached  # type: ignore[attr-defined]  # our own mark on the request
     return cached
 
 
-def _draft(request, public_id: str):
+def _draft(request: HttpRequest, public_id: str) -> Draft:
     draft = selectors.draft_by_public_id(public_id=public_id)
     if draft is None or not rules.can_view(request.user, draft):
         raise Http404
     return draft
 
 
-def _local_day(when, end=False):
+def _local_day(when: dt.datetime, end: bool = False) -> dt.date:
     from django.utils import timezone
 
     return timezone.localtime(when - dt.timedelta(seconds=1) if end else when).date()
@@ -89,19 +101,19 @@ class DraftRowOut(Schema):
     comment_count: int = 0
 
     @staticmethod
-    def resolve_status_label(obj):
+    def resolve_status_label(obj: Draft) -> str:
         return str(obj.get_status_display())
 
     @staticmethod
-    def resolve_owner(obj):
+    def resolve_owner(obj: Draft) -> str:
         return obj.owner_name
 
     @staticmethod
-    def resolve_opens_on(obj):
+    def resolve_opens_on(obj: Draft) -> dt.date:
         return _local_day(obj.opens_at)
 
     @staticmethod
-    def resolve_closes_on(obj):
+    def resolve_closes_on(obj: Draft) -> dt.date:
         return _local_day(obj.closes_at, end=True)
 
 
@@ -113,23 +125,23 @@ class DraftOut(DraftRowOut):
     can_manage: bool
 
     @staticmethod
-    def resolve_previous_id(obj):
-        return obj.previous.public_id if obj.previous_id else None
+    def resolve_previous_id(obj: Draft) -> str | None:
+        return obj.previous.public_id if obj.previous else None
 
     @staticmethod
-    def resolve_paragraph_count(obj):
+    def resolve_paragraph_count(obj: Draft) -> int:
         return obj.paragraphs.count()
 
     @staticmethod
-    def resolve_can_comment(obj, context):
+    def resolve_can_comment(obj: Draft, context: dict[str, Any]) -> bool:
         return rules.can_comment(_user(context), obj)
 
     @staticmethod
-    def resolve_can_manage(obj, context):
+    def resolve_can_manage(obj: Draft, context: dict[str, Any]) -> bool:
         return rules.can_manage(_user(context), obj)
 
     @staticmethod
-    def resolve_comment_count(obj):
+    def resolve_comment_count(obj: Draft) -> int:
         return obj.comments.filter(hidden_at__isnull=True).count()
 
 
@@ -175,52 +187,52 @@ class CommentOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
-    def resolve_paragraph(obj):
-        return obj.paragraph.number if obj.paragraph_id else None
+    def resolve_paragraph(obj: Comment) -> int | None:
+        return obj.paragraph.number if obj.paragraph else None
 
     @staticmethod
-    def resolve_parent_id(obj):
-        return obj.parent.public_id if obj.parent_id else None
+    def resolve_parent_id(obj: Comment) -> str | None:
+        return obj.parent.public_id if obj.parent else None
 
     @staticmethod
-    def _shown(obj, context) -> selectors.CommentShown:
+    def _shown(obj: Comment, context: dict[str, Any]) -> selectors.CommentShown:
         return selectors.comment_shown(obj, reader=context["request"]._consult_reader["comments"])
 
     @staticmethod
-    def resolve_author(obj, context):
+    def resolve_author(obj: Comment, context: dict[str, Any]) -> str:
         return CommentOut._shown(obj, context).author
 
     @staticmethod
-    def resolve_village(obj):
+    def resolve_village(obj: Comment) -> str:
         return obj.villager.village.name
 
     @staticmethod
-    def resolve_written_for_by_helper(obj):
+    def resolve_written_for_by_helper(obj: Comment) -> bool:
         return obj.delegation_id is not None
 
     @staticmethod
-    def resolve_body(obj, context):
+    def resolve_body(obj: Comment, context: dict[str, Any]) -> str | None:
         return obj.body if CommentOut._shown(obj, context).show_body else None
 
     @staticmethod
-    def resolve_hidden(obj):
+    def resolve_hidden(obj: Comment) -> bool:
         return obj.is_hidden
 
     @staticmethod
-    def _outcome_shown(obj, context) -> bool:
+    def _outcome_shown(obj: Comment, context: dict[str, Any]) -> bool:
         r = context["request"]._consult_reader
         return bool(obj.outcome) and (r["published"] or r["manage"])
 
     @staticmethod
-    def resolve_outcome(obj, context):
+    def resolve_outcome(obj: Comment, context: dict[str, Any]) -> str | None:
         return obj.outcome if CommentOut._outcome_shown(obj, context) else None
 
     @staticmethod
-    def resolve_outcome_label(obj, context):
+    def resolve_outcome_label(obj: Comment, context: dict[str, Any]) -> str | None:
         return str(obj.get_outcome_display()) if CommentOut._outcome_shown(obj, context) else None
 
     @staticmethod
-    def resolve_outcome_reason(obj, context):
+    def resolve_outcome_reason(obj: Comment, context: dict[str, Any]) -> str | None:
         return obj.outcome_reason if CommentOut._outcome_shown(obj, context) else None
 
 
@@ -317,23 +329,23 @@ class AdoptionOut(Schema):
     disclosure_post_id: str
 
     @staticmethod
-    def resolve_draft_id(obj):
+    def resolve_draft_id(obj: Adoption) -> str:
         return obj.draft.public_id
 
     @staticmethod
-    def resolve_title(obj):
+    def resolve_title(obj: Adoption) -> str:
         return obj.draft.title
 
     @staticmethod
-    def resolve_village(obj):
+    def resolve_village(obj: Adoption) -> str:
         return obj.draft.scope.name
 
     @staticmethod
-    def resolve_filed_to(obj):
+    def resolve_filed_to(obj: Adoption) -> str:
         return obj.filed_to.name
 
     @staticmethod
-    def resolve_published(obj):
+    def resolve_published(obj: Adoption) -> bool:
         return bool(obj.disclosure_post_id)
 
 
@@ -353,7 +365,7 @@ class CommentFilters(Schema):
 
 @router.get("/consultations/drafts", response={200: list[DraftRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def draft_list(request, filters: DraftFilters = Query(...)):
+def draft_list(request: UserRequest, filters: DraftFilters = Query(...)) -> QuerySet[Draft]:
     """Drafts the caller may read (published, in scope) or manage, newest opening first."""
     status = filters.status if filters.status in Status.values else ""
     kind = filters.kind if filters.kind in DraftKind.values else ""
@@ -363,7 +375,7 @@ def draft_list(request, filters: DraftFilters = Query(...)):
 
 
 @router.post("/consultations/drafts", response={201: DraftOut, **WRITE_ERRORS})
-def draft_create(request, payload: DraftIn):
+def draft_create(request: UserRequest, payload: DraftIn) -> Reply:
     """Start a draft in preparation (cadres for their village, office staff for their office)."""
     if not rules.can_create(request.user):
         raise ApiError(403, _("Village cadres and office staff start consultations."))
@@ -388,12 +400,12 @@ def draft_create(request, payload: DraftIn):
 
 
 @router.get("/consultations/drafts/{public_id}", response={200: DraftOut, **OBJECT_ERRORS})
-def draft_detail(request, public_id: str = Path(..., max_length=16)):
+def draft_detail(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Draft:
     """One draft: scope, owner, dates, status, what the caller may do."""
     return _draft(request, public_id)
 
 
-def _owner_only(request, public_id):
+def _owner_only(request: HttpRequest, public_id: str) -> Draft:
     draft = _draft(request, public_id)
     if not rules.can_manage(request.user, draft):
         raise ApiError(403, _("This is for the draft's owner."))
@@ -401,7 +413,7 @@ def _owner_only(request, public_id):
 
 
 @router.post("/consultations/drafts/{public_id}/publish", response={200: DraftOut, **WRITE_ERRORS})
-def draft_publish(request, public_id: str = Path(..., max_length=16)):
+def draft_publish(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Draft | None:
     """Publish a draft in preparation; it opens (and everyone in scope is told) on its opening day."""
     draft = _owner_only(request, public_id)
     services.draft_publish(actor=request.user, draft=draft)
@@ -409,7 +421,7 @@ def draft_publish(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/consultations/drafts/{public_id}/close", response={200: DraftOut, **WRITE_ERRORS})
-def draft_close(request, public_id: str = Path(..., max_length=16)):
+def draft_close(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Draft | None:
     """Close an open consultation now (the owner); then the response report is written."""
     draft = _owner_only(request, public_id)
     if not services.draft_close(draft=draft, actor=request.user):
@@ -421,14 +433,14 @@ def draft_close(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.get("/consultations/drafts/{public_id}/paragraphs", response={200: list[ParagraphOut], **OBJECT_ERRORS})
-def paragraph_list(request, public_id: str = Path(..., max_length=16)):
+def paragraph_list(request: UserRequest, public_id: str = Path(..., max_length=16)) -> list[Paragraph]:
     """The numbered paragraphs with the comments the caller can see and support/oppose counts (at most 300)."""
     draft = _draft(request, public_id)
     r = _reader(request, draft)
     return selectors.paragraphs_with_counts(draft=draft, leader=r["leader"], own_ids=r["own_ids"])
 
 
-def _for_villager(request, draft, public_id):
+def _for_villager(request: HttpRequest, draft: Draft, public_id: str | None) -> Villager | None:
     if not public_id:
         return None
     for villager, _d in rules.commenters(request.user, draft):
@@ -440,7 +452,9 @@ def _for_villager(request, draft, public_id):
 
 
 @router.post("/consultations/drafts/{public_id}/paragraphs/{number}/stance", response={200: StanceOut, **WRITE_ERRORS})
-def stance_set(request, payload: StanceIn, public_id: str = Path(..., max_length=16), number: int = Path(..., ge=1)):
+def stance_set(
+    request: UserRequest, payload: StanceIn, public_id: str = Path(..., max_length=16), number: int = Path(..., ge=1)
+) -> dict[str, object]:
     """Support or oppose a paragraph (again to change it; "withdraw" removes it)."""
     draft = _draft(request, public_id)
     paragraph = draft.paragraphs.filter(number=number).first()
@@ -461,7 +475,9 @@ def stance_set(request, payload: StanceIn, public_id: str = Path(..., max_length
 
 @router.get("/consultations/drafts/{public_id}/comments", response={200: list[CommentOut], **OBJECT_ERRORS})
 @paginate(Pages)
-def comment_list(request, public_id: str = Path(..., max_length=16), filters: CommentFilters = Query(...)):
+def comment_list(
+    request: UserRequest, public_id: str = Path(..., max_length=16), filters: CommentFilters = Query(...)
+) -> QuerySet[Comment]:
     """Comments and replies the caller can read, oldest first (replies carry parent_id)."""
     draft = _draft(request, public_id)
     r = _reader(request, draft)
@@ -476,7 +492,7 @@ def comment_list(request, public_id: str = Path(..., max_length=16), filters: Co
 
 
 @router.post("/consultations/drafts/{public_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
-def comment_create(request, payload: DraftCommentIn, public_id: str = Path(..., max_length=16)):
+def comment_create(request: UserRequest, payload: DraftCommentIn, public_id: str = Path(..., max_length=16)) -> Reply:
     """Comment on the whole draft, a paragraph, or reply to a comment (for oneself or a villager one helps)."""
     draft = _draft(request, public_id)
     paragraph = parent = None
@@ -504,7 +520,7 @@ def comment_create(request, payload: DraftCommentIn, public_id: str = Path(..., 
     return Reply(201, Comment.objects.select_related("villager__village", "paragraph", "parent").get(pk=comment.pk))
 
 
-def _comment(request, public_id):
+def _comment(request: HttpRequest, public_id: str) -> Comment:
     comment = selectors.comment_by_public_id(public_id=public_id)
     if comment is None or not rules.can_view(request.user, comment.draft):
         raise Http404
@@ -515,7 +531,7 @@ def _comment(request, public_id):
 
 
 @router.post("/consultations/comments/{public_id}/hide", response={200: CommentOut, **WRITE_ERRORS})
-def comment_hide(request, payload: HideIn, public_id: str = Path(..., max_length=16)):
+def comment_hide(request: UserRequest, payload: HideIn, public_id: str = Path(..., max_length=16)) -> Comment:
     """Hide a comment with a reason (moderators); the author is told why."""
     comment = _comment(request, public_id)
     if not rules.can_moderate(request.user, comment.draft):
@@ -525,7 +541,7 @@ def comment_hide(request, payload: HideIn, public_id: str = Path(..., max_length
 
 
 @router.put("/consultations/comments/{public_id}/outcome", response={200: CommentOut, **WRITE_ERRORS})
-def comment_outcome(request, payload: OutcomeIn, public_id: str = Path(..., max_length=16)):
+def comment_outcome(request: UserRequest, payload: OutcomeIn, public_id: str = Path(..., max_length=16)) -> Comment:
     """The owner records what became of a comment (after the consultation closes, before the report is published)."""
     comment = _comment(request, public_id)
     if not rules.can_manage(request.user, comment.draft):
@@ -537,7 +553,7 @@ def comment_outcome(request, payload: OutcomeIn, public_id: str = Path(..., max_
 # --- Response report, figures, changes ------------------------------------------------------
 
 
-def _report_out(draft, report):
+def _report_out(draft: Draft, report: ResponseReport | None) -> dict[str, Any]:
     return {
         "draft_id": draft.public_id,
         "summary": report.summary if report else "",
@@ -549,7 +565,7 @@ def _report_out(draft, report):
 
 
 @router.get("/consultations/drafts/{public_id}/report", response={200: ReportOut, **OBJECT_ERRORS})
-def report_detail(request, public_id: str = Path(..., max_length=16)):
+def report_detail(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """The response report: published for every reader; the owner also sees it while writing."""
     draft = _draft(request, public_id)
     report = ResponseReport.objects.filter(draft=draft).first()
@@ -559,7 +575,7 @@ def report_detail(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.put("/consultations/drafts/{public_id}/report", response={200: ReportOut, **WRITE_ERRORS})
-def report_save(request, payload: ReportIn, public_id: str = Path(..., max_length=16)):
+def report_save(request: UserRequest, payload: ReportIn, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """Write the report's summary (the owner, after the consultation closes)."""
     draft = _owner_only(request, public_id)
     report = services.report_save(actor=request.user, draft=draft, summary=payload.summary)
@@ -567,7 +583,7 @@ def report_save(request, payload: ReportIn, public_id: str = Path(..., max_lengt
 
 
 @router.post("/consultations/drafts/{public_id}/report/publish", response={200: ReportOut, **WRITE_ERRORS})
-def report_publish(request, public_id: str = Path(..., max_length=16)):
+def report_publish(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """Publish the report once every comment has an outcome; each commenter is told what became of theirs."""
     draft = _owner_only(request, public_id)
     report = services.report_publish(actor=request.user, draft=draft)
@@ -575,13 +591,13 @@ def report_publish(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.get("/consultations/drafts/{public_id}/figures", response={200: DraftFiguresOut, **OBJECT_ERRORS})
-def draft_figures(request, public_id: str = Path(..., max_length=16)):
+def draft_figures(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """Participants, comments per paragraph, share of commenters living away, adoption rate."""
     return selectors.figures(draft=_draft(request, public_id))
 
 
 @router.get("/consultations/drafts/{public_id}/changes", response={200: ChangesOut, **OBJECT_ERRORS})
-def draft_changes(request, public_id: str = Path(..., max_length=16)):
+def draft_changes(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, object]:
     """What changed from the previous version, paragraph by paragraph and word by word (404 for a first version)."""
     draft = _draft(request, public_id)
     if draft.previous is None:
@@ -604,7 +620,7 @@ def draft_changes(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/consultations/drafts/{public_id}/adoption", response={201: AdoptionOut, **WRITE_ERRORS})
-def adoption_create(request, payload: AdoptionIn, public_id: str = Path(..., max_length=16)):
+def adoption_create(request: UserRequest, payload: AdoptionIn, public_id: str = Path(..., max_length=16)) -> Reply:
     """Record a village rule's adoption by the villagers' meeting: published and filed to the township."""
     draft = _draft(request, public_id)
     if not rules.can_adopt(request.user, draft):
@@ -621,7 +637,7 @@ def adoption_create(request, payload: AdoptionIn, public_id: str = Path(..., max
 
 @router.get("/consultations/filings", response={200: list[AdoptionOut], **LIST_ERRORS})
 @paginate(Pages)
-def filing_list(request):
+def filing_list(request: UserRequest) -> QuerySet[Adoption]:
     """Adopted village rules filed to the townships in the caller's scope (staff); not acknowledged first."""
     if not rules.can_see_filings(request.user):
         return Adoption.objects.none()

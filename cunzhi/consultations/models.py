@@ -185,6 +185,23 @@ class Comment(TimeStamped):
     )
     outcome_at = models.DateTimeField(null=True, blank=True)
 
+    # Not stored: what the pages show this reader of the comment (views._decorate and the report and
+    # "my comments" pages set them): the author as they may see them, and the actions open to them.
+    shown_name: str
+    helper_name: str
+    mine: bool
+    by_helper: bool
+    show_body: bool
+    show_outcome: bool
+    can_hide: bool
+    can_restore: bool
+    can_reply: bool
+    url: str
+    # The response report's form as posted (kept when another row had an error), and this row's error.
+    posted_outcome: str
+    posted_reason: str
+    error: str
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
@@ -267,6 +284,9 @@ class Adoption(TimeStamped):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # Not stored: whether this reader may acknowledge the filing now, set by the filings page.
+    can_ack: bool
 
     class Meta:
         ordering = ["-filed_at", "-id"]

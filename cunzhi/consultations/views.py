@@ -6,13 +6,16 @@ Views parse input, ask consultations.rules, call a service or a selector, and re
 comment outside the reader's reach answers 404 (its existence is not revealed).
 """
 
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,9 +34,21 @@ from cunzhi.consultations.forms import (
     SummaryForm,
     default_dates,
 )
-from cunzhi.consultations.models import Adoption, DraftKind, Outcome, ResponseReport, Stance, Status
+from cunzhi.consultations.models import (
+    Adoption,
+    Comment,
+    Draft,
+    DraftKind,
+    Outcome,
+    Paragraph,
+    ResponseReport,
+    Stance,
+    Status,
+)
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden_saying, service_action
+from cunzhi.people.actors import AnyUser, UserRequest
+from cunzhi.people.models import Delegation, Villager
 
 PAGE_SIZE = 20
 
@@ -61,7 +76,7 @@ class Access:
         return bool(self.options)
 
 
-def _access(user, draft) -> Access:
+def _access(user: AnyUser, draft: Draft) -> Access:
     manage = rules.can_manage(user, draft)
     return Access(
         manage=manage,
@@ -72,14 +87,16 @@ def _access(user, draft) -> Access:
     )
 
 
-def _draft_or_404(request, public_id):
+def _draft_or_404(request: HttpRequest, public_id: str) -> Draft:
     draft = selectors.draft_by_public_id(public_id=public_id)
     if draft is None or not rules.can_view(request.user, draft):
         raise Http404
     return draft
 
 
-def _decorate(comments, *, access: Access, draft, user, replies: bool = False) -> None:
+def _decorate(
+    comments: Iterable[Comment], *, access: Access, draft: Draft, user: AnyUser, replies: bool = False
+) -> None:
     """What each reader sees (selectors.comment_shown: full names to leaders and the author, 张* to other
     villagers) and the allowed actions. With `replies`, the prefetched replies of each comment too."""
     # The reader's standing is already in `access`: no second look-up.
@@ -99,7 +116,7 @@ def _decorate(comments, *, access: Access, draft, user, replies: bool = False) -
             item.show_outcome = rules.is_answered(draft) and bool(item.outcome)
 
 
-def _options_villager(options, public_id: str):
+def _options_villager(options: list[tuple[Villager, Delegation | None]], public_id: str) -> Villager | None:
     """The villager picked in a "writing as" field, among those the user may write for (None: themself)."""
     if not public_id:
         return None
@@ -123,7 +140,7 @@ STATUS_TABS = [
 
 
 @login_required
-def index(request):
+def index(request: UserRequest) -> HttpResponse:
     """Drafts the reader may read or manage: open ones to comment on, then the rest, 20 a page."""
     user = request.user
     status = request.GET.get("status", "")
@@ -153,7 +170,7 @@ def index(request):
     )
 
 
-def _draft_paragraphs(form) -> list[str]:
+def _draft_paragraphs(form: forms.Form) -> list[str]:
     upload = form.cleaned_data.get("file")
     if upload:
         return texts.paragraphs_from_upload(upload)
@@ -163,7 +180,7 @@ def _draft_paragraphs(form) -> list[str]:
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def draft_new(request):
+def draft_new(request: UserRequest) -> HttpResponse:
     """Start a draft: title, scope, owner, dates, and the text pasted or uploaded."""
     user = request.user
     if not rules.can_create(user):
@@ -205,7 +222,7 @@ def draft_new(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def draft_edit(request, public_id):
+def draft_edit(request: UserRequest, public_id: str) -> HttpResponse:
     """Change a draft before it opens: title, dates, text."""
     draft = _draft_or_404(request, public_id)
     if not rules.can_manage(request.user, draft):
@@ -253,10 +270,8 @@ def draft_edit(request, public_id):
     return render(request, "consultations/draft_form.html", {"form": form, "draft": draft})
 
 
-def _local_day(when, end: bool = False):
+def _local_day(when: dt.datetime, end: bool = False) -> dt.date:
     """The local calendar day of a stored time; a closing time (midnight after the last day) gives the last day."""
-    import datetime as dt
-
     from django.utils import timezone
 
     if end:
@@ -264,7 +279,12 @@ def _local_day(when, end: bool = False):
     return timezone.localtime(when).date()
 
 
-def _owner_action(request, public_id, action, done_message):
+def _owner_action(
+    request: HttpRequest,
+    public_id: str,
+    action: Callable[[Draft], object],
+    done_message: str | Callable[[Draft], str],
+) -> HttpResponse:
     draft = _draft_or_404(request, public_id)
     if not rules.can_manage(request.user, draft):
         return forbidden(request)
@@ -278,8 +298,8 @@ def _owner_action(request, public_id, action, done_message):
 
 @login_required
 @require_POST
-def draft_publish(request, public_id):
-    def message(draft):
+def draft_publish(request: UserRequest, public_id: str) -> HttpResponse:
+    def message(draft: Draft) -> str:
         if draft.status == Status.OPEN:
             return _("The consultation is open. Everyone consulted has been told.")
         return _("The draft is published. It opens, and everyone consulted is told, on %(day)s.") % {
@@ -291,8 +311,8 @@ def draft_publish(request, public_id):
 
 @login_required
 @require_POST
-def draft_close(request, public_id):
-    def close(draft):
+def draft_close(request: UserRequest, public_id: str) -> HttpResponse:
+    def close(draft: Draft) -> None:
         if not services.draft_close(draft=draft, actor=request.user):
             raise ValidationError(_("Only an open consultation can be closed."))
 
@@ -303,7 +323,7 @@ def draft_close(request, public_id):
 
 @login_required
 @require_POST
-def draft_new_version(request, public_id):
+def draft_new_version(request: UserRequest, public_id: str) -> HttpResponse:
     draft = _draft_or_404(request, public_id)
     if not rules.can_manage(request.user, draft):
         return forbidden(request)
@@ -323,7 +343,15 @@ def draft_new_version(request, public_id):
 # --- A draft, its paragraphs and comments ------------------------------------------------------
 
 
-def _comment_post(request, draft, access: Access, form, *, paragraph=None, parent=None):
+def _comment_post(
+    request: UserRequest,
+    draft: Draft,
+    access: Access,
+    form: forms.Form,
+    *,
+    paragraph: Paragraph | None = None,
+    parent: Comment | None = None,
+) -> Comment | None:
     """Handle a posted comment form; returns the new comment or None (errors are on the form)."""
     if not form.is_valid():
         return None
@@ -347,7 +375,7 @@ def _comment_post(request, draft, access: Access, form, *, paragraph=None, paren
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def detail(request, public_id):
+def detail(request: UserRequest, public_id: str) -> HttpResponse:
     """A draft: its numbered paragraphs with counts, comments on the whole draft, and the owner's actions."""
     user = request.user
     draft = _draft_or_404(request, public_id)
@@ -358,7 +386,7 @@ def detail(request, public_id):
         else None
     )
     if request.method == "POST":
-        if not access.can_comment:
+        if form is None or not access.can_comment:  # a POST always has its form
             messages.error(
                 request,
                 _("This consultation is closed: comments are no longer accepted.")
@@ -400,7 +428,7 @@ def detail(request, public_id):
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def paragraph(request, public_id, number):
+def paragraph(request: UserRequest, public_id: str, number: int) -> HttpResponse:
     """One paragraph: support or oppose it, its comments and replies, and a comment form."""
     user = request.user
     draft = _draft_or_404(request, public_id)
@@ -414,7 +442,7 @@ def paragraph(request, public_id, number):
         else None
     )
     if request.method == "POST":
-        if not access.can_comment:
+        if form is None or not access.can_comment:  # a POST always has its form
             messages.error(request, _("This consultation is closed: comments are no longer accepted."))
             return redirect("consultations:paragraph", public_id=draft.public_id, number=number)
         comment = _comment_post(request, draft, access, form, paragraph=para)
@@ -458,7 +486,7 @@ def paragraph(request, public_id, number):
 @login_required
 @limit_create
 @require_POST
-def stance(request, public_id, number):
+def stance(request: UserRequest, public_id: str, number: int) -> HttpResponse:
     """Support or oppose one paragraph (for oneself or a villager one helps)."""
     draft = _draft_or_404(request, public_id)
     para = draft.paragraphs.filter(number=number).first()
@@ -489,7 +517,7 @@ def stance(request, public_id, number):
     return redirect(target)
 
 
-def _comment_or_404(request, public_id):
+def _comment_or_404(request: HttpRequest, public_id: str) -> Comment:
     comment = selectors.comment_by_public_id(public_id=public_id)
     if comment is None or not rules.can_view(request.user, comment.draft):
         raise Http404
@@ -499,8 +527,8 @@ def _comment_or_404(request, public_id):
     return comment
 
 
-def _comment_url(comment) -> str:
-    if comment.paragraph_id:
+def _comment_url(comment: Comment) -> str:
+    if comment.paragraph:
         url = reverse("consultations:paragraph", args=[comment.draft.public_id, comment.paragraph.number])
     else:
         url = reverse("consultations:detail", args=[comment.draft.public_id])
@@ -510,7 +538,7 @@ def _comment_url(comment) -> str:
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def reply(request, public_id):
+def reply(request: UserRequest, public_id: str) -> HttpResponse:
     """Reply to another villager's comment."""
     parent = _comment_or_404(request, public_id)
     draft = parent.draft
@@ -539,7 +567,7 @@ def reply(request, public_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hide(request, public_id):
+def hide(request: UserRequest, public_id: str) -> HttpResponse:
     """A moderator hides a comment with a reason; the author is told."""
     comment = _comment_or_404(request, public_id)
     if not rules.can_moderate(request.user, comment.draft):
@@ -564,7 +592,7 @@ def hide(request, public_id):
 
 @login_required
 @require_POST
-def restore(request, public_id):
+def restore(request: UserRequest, public_id: str) -> HttpResponse:
     comment = _comment_or_404(request, public_id)
     if not rules.can_moderate(request.user, comment.draft):
         return forbidden(request, _("Only the draft's owner and the leaders of the area may hide comments."))
@@ -582,7 +610,7 @@ def restore(request, public_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def response(request, public_id):
+def response(request: UserRequest, public_id: str) -> HttpResponse:
     """The owner answers each comment (20 a page) and writes the summary, then publishes the report."""
     user = request.user
     draft = _draft_or_404(request, public_id)
@@ -645,7 +673,7 @@ def response(request, public_id):
 
 @login_required
 @require_POST
-def report_publish(request, public_id):
+def report_publish(request: UserRequest, public_id: str) -> HttpResponse:
     draft = _draft_or_404(request, public_id)
     if not rules.can_manage(request.user, draft):
         return forbidden(request, _("Only the draft's owner writes the response report."))
@@ -663,7 +691,7 @@ def report_publish(request, public_id):
 
 
 @login_required
-def report(request, public_id):
+def report(request: UserRequest, public_id: str) -> HttpResponse:
     """The published response report: the summary and what became of each comment."""
     user = request.user
     draft = _draft_or_404(request, public_id)
@@ -704,14 +732,14 @@ def report(request, public_id):
 
 
 @login_required
-def figures(request, public_id):
+def figures(request: UserRequest, public_id: str) -> HttpResponse:
     """Participants, comments per paragraph, share of commenters living away, adoption rate."""
     draft = _draft_or_404(request, public_id)
     return render(request, "consultations/figures.html", {"draft": draft, "f": selectors.figures(draft=draft)})
 
 
 @login_required
-def changes(request, public_id):
+def changes(request: UserRequest, public_id: str) -> HttpResponse:
     """What changed from the previous version: paragraphs added, removed and changed, word by word."""
     draft = _draft_or_404(request, public_id)
     previous = draft.previous
@@ -741,7 +769,7 @@ def changes(request, public_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def adopt(request, public_id):
+def adopt(request: UserRequest, public_id: str) -> HttpResponse:
     """Record the villagers' meeting's adoption of a village rule: it is published and filed to the township."""
     draft = _draft_or_404(request, public_id)
     if not rules.can_adopt(request.user, draft):
@@ -781,7 +809,7 @@ def adopt(request, public_id):
 
 @login_required
 @require_POST
-def adoption_publish(request, public_id):
+def adoption_publish(request: UserRequest, public_id: str) -> HttpResponse:
     draft = _draft_or_404(request, public_id)
     adoption = getattr(draft, "adoption", None)
     if adoption is None or not rules.can_adopt(request.user, draft):
@@ -796,7 +824,7 @@ def adoption_publish(request, public_id):
 
 
 @login_required
-def filings(request):
+def filings(request: UserRequest) -> HttpResponse:
     """Village rules adopted and filed to the townships in the reader's scope; unacknowledged first."""
     if not rules.can_see_filings(request.user):
         return forbidden(request, _("This page is for township and village staff."))
@@ -808,7 +836,7 @@ def filings(request):
 
 @login_required
 @require_POST
-def filing_acknowledge(request, public_id):
+def filing_acknowledge(request: UserRequest, public_id: str) -> HttpResponse:
     adoption = Adoption.objects.select_related("filed_to", "draft").filter(public_id=public_id).first()
     if adoption is None or not rules.in_scope(request.user, adoption.region_code):
         raise Http404
@@ -825,7 +853,7 @@ def filing_acknowledge(request, public_id):
 
 
 @login_required
-def mine(request):
+def mine(request: UserRequest) -> HttpResponse:
     """My comments (and those I wrote for villagers I help) and what became of them."""
     page = Paginator(selectors.comments_mine(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     for c in page:

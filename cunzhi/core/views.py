@@ -8,7 +8,7 @@ template every page's skin already comes from.
 
 from collections.abc import Callable
 from functools import partial
-from typing import Protocol
+from typing import Protocol, overload
 
 from django import forms
 from django.contrib import messages
@@ -55,6 +55,14 @@ def refusal_messages(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+@overload
+def service_action(
+    request: HttpRequest, do: Callable[[], object], *, done: str | Callable[[], str], to: str, form: None = None
+) -> HttpResponseRedirect: ...
+@overload
+def service_action(
+    request: HttpRequest, do: Callable[[], object], *, done: str | Callable[[], str], to: str, form: forms.BaseForm
+) -> HttpResponseRedirect | None: ...
 def service_action(
     request: HttpRequest,
     do: Callable[[], object],

@@ -8,9 +8,12 @@
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -20,7 +23,9 @@ from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, Erro
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure import rules, selectors, services
-from cunzhi.disclosure.models import Category, PostStatus
+from cunzhi.disclosure.models import Category, DueItem, Post, PostStatus
+from cunzhi.people.actors import UserRequest
+from cunzhi.people.models import User
 
 router = Router(tags=["disclosure"])
 
@@ -74,11 +79,11 @@ class _PostFields(Schema):
 
 class PostRowOut(_PostFields):
     @staticmethod
-    def resolve_village_name(obj):
+    def resolve_village_name(obj: Post) -> str:
         return obj.village.name
 
     @staticmethod
-    def resolve_url(obj):
+    def resolve_url(obj: Post) -> str:
         return services.post_absolute_url(obj)
 
 
@@ -119,16 +124,16 @@ class CalendarItemOut(Schema):
     )
 
     @staticmethod
-    def resolve_village_name(obj):
+    def resolve_village_name(obj: DueItem) -> str:
         return obj.village.name
 
     @staticmethod
-    def resolve_status(obj):
+    def resolve_status(obj: DueItem) -> str:
         return selectors.item_status(obj)
 
     @staticmethod
-    def resolve_post_id(obj):
-        return obj.post.public_id if obj.post_id else None
+    def resolve_post_id(obj: DueItem) -> str | None:
+        return obj.post.public_id if obj.post else None
 
 
 class PostFilters(Schema):
@@ -145,7 +150,7 @@ class CalendarFilters(Schema):
     category: Category | None = None
 
 
-def _post_out(request, post) -> dict:
+def _post_out(request: HttpRequest, post: Post) -> dict[str, Any]:
     """The full post as the caller may see it (askers masked, masked-number list for officials only)."""
     from django.urls import reverse
 
@@ -188,7 +193,7 @@ def _post_out(request, post) -> dict:
     }
 
 
-def _get_post(request, public_id):
+def _get_post(request: HttpRequest, public_id: str) -> Post:
     post = selectors.post_by_public_id(public_id=public_id)
     if post is None or not rules.can_view_post(request.user, post):
         raise Http404
@@ -197,7 +202,7 @@ def _get_post(request, public_id):
 
 @router.get("/disclosure/posts", auth=PUBLIC, response={200: list[PostRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def post_list(request, filters: PostFilters = Query(...)):
+def post_list(request: HttpRequest, filters: PostFilters = Query(...)) -> QuerySet[Post] | list[Post]:
     """Published posts, newest first (anyone). With `status`, officials list drafts and reviews in their scope."""
     village = selectors.village_by_code(code=filters.village) if filters.village else None
     if filters.village and village is None:
@@ -213,7 +218,7 @@ def post_list(request, filters: PostFilters = Query(...)):
 
 
 @router.get("/disclosure/posts/{public_id}", auth=PUBLIC, response={200: PostOut, **OBJECT_ERRORS})
-def post_detail(request, public_id: str = Path(..., max_length=16)):
+def post_detail(request: HttpRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """One post with its tables and public questions; a villager reading it counts toward its reach."""
     post = _get_post(request, public_id)
     if services.post_read_record(post=post, user=request.user):
@@ -222,7 +227,7 @@ def post_detail(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/disclosure/posts", response={201: PostOut, **WRITE_ERRORS})
-def post_create(request, payload: PostIn):
+def post_create(request: UserRequest, payload: PostIn) -> Status:
     """Save a draft (authors of the village); the privacy guard masks ID and bank numbers first."""
     village = selectors.village_by_code(code=payload.village)
     if village is None or not rules.can_author(request.user, village.code):
@@ -240,7 +245,9 @@ def post_create(request, payload: PostIn):
     return Status(201, _post_out(request, post))
 
 
-def _act(request, public_id, allowed, do):
+def _act(
+    request: UserRequest, public_id: str, allowed: Callable[[User, Post], bool], do: Callable[[Post], object]
+) -> dict[str, Any]:
     post = _get_post(request, public_id)
     if not allowed(request.user, post):
         raise ApiError(403, _("You may not do this with this disclosure."), "forbidden")
@@ -249,11 +256,14 @@ def _act(request, public_id, allowed, do):
     except ValidationError as exc:
         code = "approval_required" if post.needs_approval and post.status != PostStatus.IN_REVIEW else "conflict"
         raise ApiError(409, exc.messages[0], code) from None
-    return _post_out(request, selectors.post_by_public_id(public_id=public_id))
+    fresh = selectors.post_by_public_id(public_id=public_id)  # as the action left it
+    if fresh is None:
+        raise Http404
+    return _post_out(request, fresh)
 
 
 @router.post("/disclosure/posts/{public_id}/publish", response={200: PostOut, **WRITE_ERRORS})
-def post_publish(request, public_id: str = Path(..., max_length=16)):
+def post_publish(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """Publish a party or village affairs draft. Finance posts answer 409 approval_required."""
     return _act(
         request,
@@ -264,7 +274,7 @@ def post_publish(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/disclosure/posts/{public_id}/submit", response={200: PostOut, **WRITE_ERRORS})
-def post_submit(request, public_id: str = Path(..., max_length=16)):
+def post_submit(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """Send a finance draft to the supervision committee."""
     return _act(
         request,
@@ -275,7 +285,9 @@ def post_submit(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.post("/disclosure/posts/{public_id}/approve", response={200: PostOut, **WRITE_ERRORS})
-def post_approve(request, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)):
+def post_approve(
+    request: UserRequest, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)
+) -> dict[str, Any]:
     """The supervision committee approves (recorded) and the post publishes."""
     return _act(
         request,
@@ -286,7 +298,9 @@ def post_approve(request, payload: ReviewCommentIn, public_id: str = Path(..., m
 
 
 @router.post("/disclosure/posts/{public_id}/return", response={200: PostOut, **WRITE_ERRORS})
-def post_return(request, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)):
+def post_return(
+    request: UserRequest, payload: ReviewCommentIn, public_id: str = Path(..., max_length=16)
+) -> dict[str, Any]:
     """The supervision committee returns it with a comment (required)."""
     return _act(
         request,
@@ -297,7 +311,7 @@ def post_return(request, payload: ReviewCommentIn, public_id: str = Path(..., ma
 
 
 @router.post("/disclosure/posts/{public_id}/questions", response={201: QuestionOut, **WRITE_ERRORS})
-def question_ask(request, payload: QuestionIn, public_id: str = Path(..., max_length=16)):
+def question_ask(request: UserRequest, payload: QuestionIn, public_id: str = Path(..., max_length=16)) -> Status:
     """A villager of the village asks in public."""
     post = _get_post(request, public_id)
     if not rules.can_ask(request.user, post):
@@ -319,7 +333,7 @@ def question_ask(request, payload: QuestionIn, public_id: str = Path(..., max_le
 
 @router.get("/disclosure/calendar", auth=PUBLIC, response={200: list[CalendarItemOut], **LIST_ERRORS})
 @paginate(Pages)
-def calendar(request, filters: CalendarFilters = Query(...)):
+def calendar(request: HttpRequest, filters: CalendarFilters = Query(...)) -> QuerySet[DueItem] | list[DueItem]:
     """Due, overdue and published items, overdue first: one village for anyone, or the caller's whole scope."""
     village = selectors.village_by_code(code=filters.village) if filters.village else None
     if filters.village and village is None:

@@ -182,6 +182,9 @@ class Question(TimeStamped):
     answered_by_name = models.CharField(max_length=50, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    # Not stored: the asker's name as this reader may see it (full or masked), set by the post page.
+    asker_shown: str
+
     class Meta:
         ordering = ["created_at", "id"]
 

@@ -7,11 +7,16 @@ scope answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,11 +41,15 @@ from cunzhi.disclosure.forms import (
     ScheduleForm,
     period_value,
 )
-from cunzhi.disclosure.models import Category, PostStatus, Question
+from cunzhi.disclosure.models import Category, DueItem, Post, PostStatus, Question
 from cunzhi.disclosure.printing import post_pdf, tables_view
 from cunzhi.disclosure.privacy import where_label
 from cunzhi.ledger import selectors as ledger_selectors
+from cunzhi.ledger.models import Period
 from cunzhi.people import selectors as people_selectors
+from cunzhi.people.actors import UserRequest
+from cunzhi.people.models import User
+from cunzhi.regions.models import Region
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,14 +59,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 forbidden = forbidden_saying(gettext_lazy("This page is for village cadres and their overseers."))
 
 
-def _filters(form) -> dict:
+def _filters(form: forms.Form) -> dict[str, Any]:
     if not form.is_bound:
         return {}
     form.is_valid()
     return form.cleaned_data
 
 
-def _post_or_404(request, public_id):
+def _post_or_404(request: HttpRequest, public_id: str) -> Post:
     post = selectors.post_by_public_id(public_id=public_id)
     if post is None or not rules.can_view_post(request.user, post):
         raise Http404
@@ -67,7 +76,7 @@ def _post_or_404(request, public_id):
 # ---------------------------------------------------------------- lists
 
 
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     """Published disclosures, newest first; a villager starts on their own village."""
     user = request.user
     villages = selectors.villages_all()
@@ -95,7 +104,7 @@ def index(request):
 
 
 @login_required
-def work(request):
+def work(request: UserRequest) -> HttpResponse:
     """Drafts, the supervision committee's review queue and returned posts, in the reader's scope."""
     user = request.user
     if not rules.can_oversee_anywhere(user):
@@ -112,7 +121,7 @@ def work(request):
 # ---------------------------------------------------------------- one post
 
 
-def post_detail(request, public_id):
+def post_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One post: text, tables, printed notice, questions and answers; the reader counts toward reach."""
     user = request.user
     post = _post_or_404(request, public_id)
@@ -152,7 +161,7 @@ def post_detail(request, public_id):
     )
 
 
-def post_pdf_view(request, public_id):
+def post_pdf_view(request: HttpRequest, public_id: str) -> HttpResponse:
     """The A4 notice for the board, with the QR code to this post online."""
     post = _post_or_404(request, public_id)
     approvals = [a for a in selectors.post_approvals(post=post) if a.decision == "approved"]
@@ -164,7 +173,7 @@ def post_pdf_view(request, public_id):
     return response
 
 
-def post_attachment(request, public_id):
+def post_attachment(request: HttpRequest, public_id: str) -> FileResponse:
     """A generated post's own PDF (minutes, adopted rules), as the source domain produced it."""
     post = _post_or_404(request, public_id)
     if not post.attachment:
@@ -175,7 +184,7 @@ def post_attachment(request, public_id):
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def post_create(request):
+def post_create(request: UserRequest) -> HttpResponse:
     """A cadre writes a disclosure; it is saved as a draft so they see what the privacy guard masked."""
     user = request.user
     if not rules.can_author_anywhere(user):
@@ -208,7 +217,7 @@ def post_create(request):
     return render(request, "disclosure/post_form.html", {"form": form, "post": None})
 
 
-def _masked_message(request, post) -> None:
+def _masked_message(request: HttpRequest, post: Post) -> None:
     if post.masked_items:
         messages.warning(
             request,
@@ -221,7 +230,7 @@ def _masked_message(request, post) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def post_edit(request, public_id):
+def post_edit(request: UserRequest, public_id: str) -> HttpResponse:
     user = request.user
     post = _post_or_404(request, public_id)
     if not rules.can_edit_post(user, post):
@@ -259,7 +268,13 @@ def post_edit(request, public_id):
     return render(request, "disclosure/post_form.html", {"form": form, "post": post})
 
 
-def _action(request, public_id, allowed, do, done_message):
+def _action(
+    request: UserRequest,
+    public_id: str,
+    allowed: Callable[[User, Post], bool],
+    do: Callable[[Post], object],
+    done_message: str,
+) -> HttpResponse:
     """Run one POST action on a post with a clear refusal and nothing changed when it is not allowed."""
     post = _post_or_404(request, public_id)
     if not allowed(request.user, post):
@@ -277,7 +292,7 @@ def _action(request, public_id, allowed, do, done_message):
 
 @login_required
 @require_POST
-def post_publish(request, public_id):
+def post_publish(request: UserRequest, public_id: str) -> HttpResponse:
     return _action(
         request,
         public_id,
@@ -289,7 +304,7 @@ def post_publish(request, public_id):
 
 @login_required
 @require_POST
-def post_submit(request, public_id):
+def post_submit(request: UserRequest, public_id: str) -> HttpResponse:
     return _action(
         request,
         public_id,
@@ -301,7 +316,7 @@ def post_submit(request, public_id):
 
 @login_required
 @require_POST
-def post_review(request, public_id):
+def post_review(request: UserRequest, public_id: str) -> HttpResponse:
     """The supervision committee approves (and so publishes) or returns a finance disclosure."""
     form = ReviewForm(request.POST)
     comment = form.cleaned_data.get("comment", "") if form.is_valid() else ""
@@ -325,7 +340,7 @@ def post_review(request, public_id):
 @login_required
 @limit_create
 @require_POST
-def question_ask(request, public_id):
+def question_ask(request: UserRequest, public_id: str) -> HttpResponse:
     post = _post_or_404(request, public_id)
     if not rules.can_ask(request.user, post):
         return forbidden(request, _("Villagers of this village can ask questions on its published disclosures."))
@@ -340,14 +355,14 @@ def question_ask(request, public_id):
             messages.success(request, _("Your question is posted. The village committee answers here in public."))
     else:
         for errors in form.errors.values():
-            for m in errors:
-                messages.error(request, m)
+            for error in errors:
+                messages.error(request, str(error))
     return redirect(f"{post_url(post)}#questions")
 
 
 @login_required
 @require_POST
-def question_answer(request, public_id):
+def question_answer(request: UserRequest, public_id: str) -> HttpResponse:
     question = Question.objects.select_related("post__village").filter(public_id=public_id).first()
     if question is None or not rules.can_view_post(request.user, question.post):
         raise Http404
@@ -362,7 +377,7 @@ def question_answer(request, public_id):
     return redirect(f"{post_url(question.post)}#q-{question.public_id}")
 
 
-def post_url(post) -> str:
+def post_url(post: Post) -> str:
     return services.post_link(post)
 
 
@@ -371,11 +386,11 @@ def post_url(post) -> str:
 
 @login_required
 @require_POST
-def finance_generate(request, code, public_id):
+def finance_generate(request: UserRequest, code: str, public_id: str) -> HttpResponse:
     """Generate a signed-off ledger period's finance disclosure from the ledger and send it to the committee."""
     village = ledger_selectors.village_by_code(code=code)
     period = ledger_selectors.periods_of(village=village).filter(public_id=public_id).first() if village else None
-    if period is None:
+    if village is None or period is None:
         raise Http404
     if not rules.can_author(request.user, village.code):
         return forbidden(request)
@@ -391,7 +406,7 @@ def finance_generate(request, code, public_id):
     return redirect("disclosure:post", public_id=post.public_id)
 
 
-def ledger_period_cells(*, periods, request, village) -> dict[int, str]:
+def ledger_period_cells(*, periods: Sequence[Period], request: HttpRequest, village: Region) -> dict[int, str]:
     """The ledger's periods page, column "Disclosure": the period's post, or the button that generates it."""
     posts = selectors.finance_posts_of(periods=periods)
     can_generate = rules.can_author(request.user, village.code)
@@ -409,7 +424,7 @@ def ledger_period_cells(*, periods, request, village) -> dict[int, str]:
 # ---------------------------------------------------------------- calendar and schedules
 
 
-def _calendar_scope(request):
+def _calendar_scope(request: HttpRequest) -> tuple[CalendarFilterForm, Region | None, dict[str, Any]]:
     """(form, village, filters, error): one village for anyone, or all in scope for officials."""
     user = request.user
     villages = selectors.villages_all()
@@ -424,11 +439,13 @@ def _calendar_scope(request):
     return form, village, filters
 
 
-def calendar(request):
+def calendar(request: HttpRequest) -> HttpResponse:
     """Due / published / overdue per village; officials see every village in scope, overdue first."""
     user = request.user
     form, village, filters = _calendar_scope(request)
     needs_village = village is None and not rules.can_oversee_anywhere(user)
+    qs: QuerySet[DueItem] | list[DueItem]
+    counts: dict[str, Any]
     if needs_village:
         qs, counts = [], {}
         page = None
@@ -458,7 +475,7 @@ def published_late(days: int) -> str:
     return ngettext("Published late (%(days)s day)", "Published late (%(days)s days)", days) % {"days": days}
 
 
-def calendar_export(request):
+def calendar_export(request: HttpRequest) -> HttpResponse:
     """The calendar as XLSX with the same filters (a village for anyone, the whole scope for officials)."""
     user = request.user
     _form, village, filters = _calendar_scope(request)
@@ -491,7 +508,7 @@ def calendar_export(request):
             i.due_date,
             published_late(i.days_late) if i.days_late else str(labels[selectors.item_status(i, today)]),
             timezone.localtime(i.published_at).strftime("%Y-%m-%d %H:%M") if i.published_at else "",
-            i.post.title if i.post_id else "",
+            i.post.title if i.post else "",
         ]
         for i in items.iterator(chunk_size=2000)
     )
@@ -504,7 +521,7 @@ def calendar_export(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def schedule(request, code):
+def schedule(request: UserRequest, code: str) -> HttpResponse:
     """A village's disclosure schedule per category (cadres of the village, township and county staff)."""
     user = request.user
     village = selectors.village_by_code(code=code)

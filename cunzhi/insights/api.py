@@ -1,5 +1,7 @@
 """Figures for other software (a county's own dashboard, a province's roll-up)."""
 
+from typing import Any
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -7,6 +9,8 @@ from ninja import Query, Router, Schema
 from cunzhi.core import periods
 from cunzhi.core.apikit.errors import OBJECT_ERRORS, ApiError
 from cunzhi.insights import rules, selectors
+from cunzhi.insights.registry import Indicator
+from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
 
 router = Router(tags=["insights"])
@@ -41,7 +45,7 @@ class FiguresIn(Schema):
     period: str = ""
 
 
-def _cells(columns, cells) -> list[Cell]:
+def _cells(columns: list[Indicator], cells: list[dict[str, Any]]) -> list[Cell]:
     return [
         Cell(indicator=ind.key, value=c["value"], numerator=c["num"], denominator=c["den"])
         for ind, c in zip(columns, cells)
@@ -49,7 +53,7 @@ def _cells(columns, cells) -> list[Cell]:
 
 
 @router.get("/insights/figures", response={200: FiguresOut, **OBJECT_ERRORS})
-def figures(request, query: Query[FiguresIn]):
+def figures(request: UserRequest, query: Query[FiguresIn]) -> dict[str, object]:
     """Every domain's indicators for the children of a region (townships of a county, villages of a
     township) in a period: a year (2026), a quarter (2026-Q4) or a month (2026-11); default this quarter.
     Rates carry their numerator and denominator; totals add them up."""

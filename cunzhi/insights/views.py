@@ -1,5 +1,8 @@
 """The figures page: one table per region and period, drill-down to the children, XLSX export."""
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,11 +13,12 @@ from django.utils.translation import gettext as _
 from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.insights import rules, selectors
+from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
 from cunzhi.regions.selectors import region_ancestors
 
 
-def _region_and_period(request):
+def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, dt.datetime]:
     user = request.user
     code = request.GET.get("region", "")
     if code:
@@ -35,14 +39,14 @@ def _region_and_period(request):
     return region, period, start, end
 
 
-def _percent(cell) -> str:
+def _percent(cell: dict[str, Any]) -> str:
     if cell["den"] is None:
         return str(cell["num"])
     return "—" if cell["value"] is None else f"{cell['value'] * 100:.1f} %"
 
 
 @login_required
-def index(request):
+def index(request: UserRequest) -> HttpResponse:
     """Indicators of every domain for the children of a region, in one period."""
     region, period, start, end = _region_and_period(request)
     table = selectors.figures(region=region, start=start, end=end)
@@ -65,7 +69,7 @@ def index(request):
 
 
 @login_required
-def export(request):
+def export(request: UserRequest) -> HttpResponse:
     """The same table as an XLSX file: numerators and denominators in their own columns."""
     region, period, start, end = _region_and_period(request)
     table = selectors.figures(region=region, start=start, end=end)
@@ -75,8 +79,8 @@ def export(request):
             [str(ind.label)] if ind.kind == "count" else [f"{ind.label} (%)", f"{ind.label}: n", f"{ind.label}: N"]
         )
 
-    def cells(cs):
-        out = []
+    def cells(cs: list[dict[str, Any]]) -> list[object]:
+        out: list[object] = []
         for ind, c in zip(table["columns"], cs):
             if ind.kind == "count":
                 out.append(c["num"])

@@ -5,9 +5,11 @@ Amounts are integer fen. An entry's `amount_fen` is negative only for a reversin
 """
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -16,9 +18,11 @@ from cunzhi.core.apikit.auth import PUBLIC
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.ledger import rules, selectors, services
-from cunzhi.ledger.models import Direction, Entry, FinanceCategory, PeriodKind
+from cunzhi.ledger.models import Direction, Entry, FinanceCategory, Period, PeriodKind
+from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Villager
 from cunzhi.people.rules import own_villager
+from cunzhi.regions.models import Region
 
 router = Router(tags=["ledger"])
 CODE = Path(..., pattern=r"^\d{12}$", description="12-digit area code of the village")
@@ -69,8 +73,8 @@ class EntryOut(Schema):
     prev_hash: str
 
     @staticmethod
-    def resolve_reverses_seq(obj):
-        return obj.reverses.seq if obj.reverses_id else None
+    def resolve_reverses_seq(obj: Entry) -> int | None:
+        return obj.reverses.seq if obj.reverses else None
 
 
 class PeriodOut(Schema):
@@ -118,21 +122,21 @@ class EntryFilters(Schema):
     end: dt.date | None = None
 
 
-def _village(code):
+def _village(code: str) -> Region:
     village = selectors.village_by_code(code=code)
     if village is None:
         raise Http404
     return village
 
 
-def _entry(public_id):
+def _entry(public_id: str) -> Entry:
     entry = selectors.entry_by_public_id(public_id=public_id)
     if entry is None:
         raise Http404
     return entry
 
 
-def _one(request, entry) -> Entry:
+def _one(request: HttpRequest, entry: Entry) -> Entry:
     entry = selectors.entries_of(village=entry.village).get(pk=entry.pk)
     selectors.entries_mask([entry], user=request.user)
     return entry
@@ -141,7 +145,9 @@ def _one(request, entry) -> Entry:
 class MaskedPages(Pages):
     """Pages whose rows are masked for the caller after the page is cut (no query per row)."""
 
-    def paginate_queryset(self, queryset, pagination, request, **params):
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Pages.Input, request: HttpRequest, **params: Any
+    ) -> dict[str, Any]:
         out = super().paginate_queryset(queryset, pagination, request, **params)
         out["items"] = selectors.entries_mask(out["items"], user=request.user)
         return out
@@ -149,7 +155,7 @@ class MaskedPages(Pages):
 
 @router.get("/ledger/villages/{code}/entries", auth=PUBLIC, response={200: list[EntryOut], **OBJECT_ERRORS})
 @paginate(MaskedPages)
-def entry_list(request, code: str = CODE, filters: EntryFilters = Query(...)):
+def entry_list(request: HttpRequest, code: str = CODE, filters: EntryFilters = Query(...)) -> QuerySet[Entry]:
     """A village's entries, newest first (anyone; payees masked)."""
     village = _village(code)
     return selectors.entries_of(
@@ -162,7 +168,7 @@ def entry_list(request, code: str = CODE, filters: EntryFilters = Query(...)):
 
 
 @router.post("/ledger/villages/{code}/entries", response={201: EntryOut, **WRITE_ERRORS})
-def entry_create(request, payload: EntryIn, code: str = CODE):
+def entry_create(request: UserRequest, payload: EntryIn, code: str = CODE) -> Status:
     """Record an entry at the end of the chain (the village's cadres). Vouchers are added on the web form."""
     village = _village(code)
     if not rules.can_record(request.user, village.code):
@@ -187,14 +193,14 @@ def entry_create(request, payload: EntryIn, code: str = CODE):
 
 
 @router.get("/ledger/entries/{public_id}", auth=PUBLIC, response={200: EntryOut, **OBJECT_ERRORS})
-def entry_detail(request, public_id: str = ID):
+def entry_detail(request: HttpRequest, public_id: str = ID) -> Entry:
     return _one(request, _entry(public_id))
 
 
 @router.api_operation(
     ["PATCH", "PUT", "DELETE"], "/ledger/entries/{public_id}", response={409: ErrorOut, 403: ErrorOut, **OBJECT_ERRORS}
 )
-def entry_change(request, public_id: str = ID):
+def entry_change(request: UserRequest, public_id: str = ID) -> None:
     """Always refused: entries are append-only. Reverse the entry instead."""
     entry = _entry(public_id)
     if not rules.can_record(request.user, entry.region_code):
@@ -206,7 +212,7 @@ def entry_change(request, public_id: str = ID):
 
 
 @router.post("/ledger/entries/{public_id}/reverse", response={201: EntryOut, **WRITE_ERRORS})
-def entry_reverse(request, payload: ReverseIn, public_id: str = ID):
+def entry_reverse(request: UserRequest, payload: ReverseIn, public_id: str = ID) -> Status:
     """Correct an entry with a reversing entry (negated amount, dated in an open period)."""
     entry = _entry(public_id)
     if not rules.can_record(request.user, entry.region_code):
@@ -217,13 +223,13 @@ def entry_reverse(request, payload: ReverseIn, public_id: str = ID):
 
 @router.get("/ledger/villages/{code}/periods", auth=PUBLIC, response={200: list[PeriodOut], **OBJECT_ERRORS})
 @paginate(Pages)
-def period_list(request, code: str = CODE):
+def period_list(request: HttpRequest, code: str = CODE) -> QuerySet[Period]:
     """Signed-off periods with the chain head recorded at each sign-off (anyone)."""
     return selectors.periods_of(village=_village(code))
 
 
 @router.post("/ledger/villages/{code}/periods", response={201: PeriodOut, **WRITE_ERRORS})
-def period_close(request, payload: PeriodIn, code: str = CODE):
+def period_close(request: UserRequest, payload: PeriodIn, code: str = CODE) -> Status:
     """The supervision committee signs off a month or quarter."""
     village = _village(code)
     try:
@@ -236,7 +242,9 @@ def period_close(request, payload: PeriodIn, code: str = CODE):
 
 
 @router.get("/ledger/villages/{code}/verify", auth=PUBLIC, response={200: LedgerVerifyOut, **OBJECT_ERRORS})
-def verify(request, code: str = CODE, seq: str | None = None, head: str | None = None):
+def verify(
+    request: HttpRequest, code: str = CODE, seq: str | None = None, head: str | None = None
+) -> dict[str, object]:
     """Recompute the chain and check it against the county's witnessed heads (and a printed head: `seq`
     and `head`); `ok` false names the first bad entry."""
     village = _village(code)
@@ -271,7 +279,7 @@ def verify(request, code: str = CODE, seq: str | None = None, head: str | None =
 
 @router.get("/ledger/my-payments", response={200: list[EntryOut], **LIST_ERRORS})
 @paginate(MaskedPages)
-def my_payments(request):
+def my_payments(request: UserRequest) -> QuerySet[Entry]:
     """What the village ledger recorded to the caller (empty without a villager record)."""
     villager = own_villager(request.user)
     if villager is None:

@@ -163,6 +163,9 @@ class Period(models.Model):
     expenditure_fen = models.BigIntegerField(default=0)
     closing_balance_fen = models.BigIntegerField(default=0)
 
+    # Not stored: the columns other domains add to the periods page (readers.period_columns), set by that page.
+    reader_cells: list[str]
+
     class Meta:
         ordering = ["region_code", "-start"]
         constraints = [models.UniqueConstraint(fields=["village", "start", "end"], name="ledger_period_unique")]

@@ -6,11 +6,14 @@ Views parse input, ask ledger.rules, call a service or a selector, and render.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +27,10 @@ from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.core.views import forbidden_saying
 from cunzhi.ledger import readers, rules, selectors, services
 from cunzhi.ledger.forms import EntryFilterForm, EntryForm, PeriodCloseForm, ReverseForm
-from cunzhi.ledger.models import FinanceCategory, Voucher
+from cunzhi.ledger.models import Entry, FinanceCategory, Voucher
+from cunzhi.people.actors import UserRequest
 from cunzhi.people.rules import own_villager
+from cunzhi.regions.models import Region
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,21 +42,21 @@ VERIFY_RATE = "10/m"
 forbidden = forbidden_saying(gettext_lazy("Only the village's cadres keep the ledger."))
 
 
-def _village_or_404(code):
+def _village_or_404(code: str) -> Region:
     village = selectors.village_by_code(code=code)
     if village is None:
         raise Http404
     return village
 
 
-def _filters(request) -> tuple[EntryFilterForm, dict]:
+def _filters(request: HttpRequest) -> tuple[EntryFilterForm, dict[str, Any]]:
     form = EntryFilterForm(request.GET or None)
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data
     return form, {}
 
 
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     """Pick a village; a villager or a village's cadre goes straight to their own ledger."""
     user = request.user
     code = request.GET.get("village", "")
@@ -70,7 +75,7 @@ def index(request):
     return render(request, "ledger/index.html", {"villages": villages, "has_payments": own_villager(user) is not None})
 
 
-def village(request, code):
+def village(request: HttpRequest, code: str) -> HttpResponse:
     """A village's entries, newest first, with totals; payees masked except for officials and the payee."""
     user = request.user
     village = _village_or_404(code)
@@ -104,7 +109,7 @@ def village(request, code):
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def entry_create(request, code):
+def entry_create(request: UserRequest, code: str) -> HttpResponse:
     """A cadre records an income or expenditure with its voucher photos."""
     user = request.user
     village = _village_or_404(code)
@@ -153,7 +158,7 @@ def entry_create(request, code):
     return render(request, "ledger/entry_form.html", {"form": form, "village": village})
 
 
-def entry_detail(request, public_id):
+def entry_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One entry with its hash and link, vouchers for those allowed, and the reversal form for cadres."""
     user = request.user
     entry = selectors.entry_by_public_id(public_id=public_id)
@@ -178,7 +183,7 @@ def entry_detail(request, public_id):
 
 @login_required
 @require_POST
-def entry_reverse(request, public_id):
+def entry_reverse(request: UserRequest, public_id: str) -> HttpResponse:
     entry = selectors.entry_by_public_id(public_id=public_id)
     if entry is None:
         raise Http404
@@ -203,26 +208,27 @@ def entry_reverse(request, public_id):
 
 
 @login_required
-def voucher(request, public_id, voucher_id):
+def voucher(request: UserRequest, public_id: str, voucher_id: int) -> FileResponse:
     entry = selectors.entry_by_public_id(public_id=public_id)
     if entry is None or not rules.can_see_vouchers(request.user, entry):
         raise Http404
     v = Voucher.objects.filter(entry=entry, pk=voucher_id).first()
     if v is None:
         raise Http404
-    ext = v.file.name.rsplit(".", 1)[-1]
+    ext = (v.file.name or "").rsplit(".", 1)[-1]
     return private_file_response(v.file, filename=f"voucher-{entry.seq}-{v.pk}.{ext}")
 
 
 @require_http_methods(["GET", "POST"])
-def periods(request, code):
+def periods(request: HttpRequest, code: str) -> HttpResponse:
     """Signed-off periods with their chain heads; the committee signs off here, cadres generate the disclosure."""
     user = request.user
     village = _village_or_404(code)
     can_sign_off = rules.can_sign_off(user, village.code)
     form = PeriodCloseForm(request.POST or None) if can_sign_off else None
     if request.method == "POST":
-        if form is None:
+        # Only the committee gets the form, and only an account is on the committee.
+        if form is None or not user.is_authenticated:
             return forbidden(request, _("Only the supervision committee signs periods off."))
         if form.is_valid():
             d = form.cleaned_data
@@ -262,7 +268,7 @@ def periods(request, code):
 
 
 @ratelimit(key="ip", rate=VERIFY_RATE, method="GET", block=True)
-def verify(request):
+def verify(request: HttpRequest) -> HttpResponse:
     """Anyone recomputes a village's chain, checks it against the county's witnessed heads (and the head
     printed on a notice, from its QR code: ?seq=&head=), and sees the first bad entry, if any."""
     villages = selectors.villages_all()
@@ -298,7 +304,7 @@ def verify(request):
 
 
 @login_required
-def mine(request):
+def mine(request: UserRequest) -> HttpResponse:
     """My payments: what the village ledger recorded to me."""
     villager = own_villager(request.user)
     if villager is None:
@@ -315,7 +321,7 @@ def mine(request):
     return render(request, "ledger/mine.html", {"page": page, "villager": villager, "total": total})
 
 
-def export(request, code):
+def export(request: HttpRequest, code: str) -> HttpResponse:
     """The village's ledger as XLSX (with the filters), masked as the reader sees it on screen."""
     user = request.user
     village = _village_or_404(code)
@@ -345,8 +351,8 @@ def export(request, code):
         _("Previous hash"),
     ]
 
-    def rows():
-        chunk = []
+    def rows() -> Iterator[list[object]]:
+        chunk: list[Entry] = []
         for e in qs.iterator(chunk_size=2000):
             chunk.append(e)
             if len(chunk) == 2000:
@@ -354,7 +360,7 @@ def export(request, code):
                 chunk = []
         yield from _rows(selectors.entries_mask(chunk, user=user))
 
-    def _rows(entries):
+    def _rows(entries: list[Entry]) -> Iterator[list[object]]:
         for e in entries:
             yield [
                 e.seq,
@@ -365,8 +371,8 @@ def export(request, code):
                 e.amount_fen,
                 e.public_counterparty,
                 e.public_purpose,
-                e.reverses.seq if e.reverses_id else "",
-                e.voucher_count,
+                e.reverses.seq if e.reverses else "",
+                e.voucher_count,  # type: ignore[attr-defined]  # annotated by selectors.entries_of
                 e.recorded_by_name,
                 timezone.localtime(e.recorded_at).strftime("%Y-%m-%d %H:%M:%S"),
                 e.hash,

@@ -8,15 +8,19 @@ safely. Secret ballot tallies appear only once the vote is closed.
 """
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ErrorOut, ValidationErrorOut
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.meetings import rules, selectors, services
-from cunzhi.meetings.models import Body, Choice, Meeting, MeetingMember, MeetingStatus, Motion, MotionStatus
+from cunzhi.meetings.models import Attendance, Body, Choice, Meeting, MeetingMember, MeetingStatus, Motion, MotionStatus
+from cunzhi.people.actors import UserRequest
 
 router = Router(tags=["meetings"])
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
@@ -38,20 +42,20 @@ class MeetingRowOut(Schema):
     urgent: bool
 
     @staticmethod
-    def resolve_body_label(obj):
+    def resolve_body_label(obj: Meeting) -> str:
         return str(obj.get_body_display())
 
     @staticmethod
-    def resolve_status_label(obj):
+    def resolve_status_label(obj: Meeting) -> str:
         return str(obj.get_status_display())
 
     @staticmethod
-    def resolve_village_name(obj):
+    def resolve_village_name(obj: Meeting) -> str:
         return obj.village.name
 
     @staticmethod
-    def resolve_group_code(obj):
-        return obj.group.code if obj.group_id else None
+    def resolve_group_code(obj: Meeting) -> str | None:
+        return obj.group.code if obj.group else None
 
 
 class QuorumModeOut(Schema):
@@ -110,23 +114,23 @@ class AttendanceOut(Schema):
     at: dt.datetime = Field(alias="created_at")
 
     @staticmethod
-    def resolve_member_id(obj):
+    def resolve_member_id(obj: Attendance) -> int:
         return obj.member_id
 
     @staticmethod
-    def resolve_name(obj):
+    def resolve_name(obj: Attendance) -> str:
         return obj.member.name
 
     @staticmethod
-    def resolve_method_label(obj):
+    def resolve_method_label(obj: Attendance) -> str:
         return str(obj.get_method_display())
 
     @staticmethod
-    def resolve_recorded_by(obj):
-        return obj.recorded_by.name if obj.recorded_by_id else ""
+    def resolve_recorded_by(obj: Attendance) -> str:
+        return obj.recorded_by.name if obj.recorded_by else ""
 
     @staticmethod
-    def resolve_via_delegation(obj):
+    def resolve_via_delegation(obj: Attendance) -> bool:
         return obj.delegation_id is not None
 
 
@@ -161,12 +165,12 @@ class MotionOut(Schema):
     resolution: str = Field(alias="resolution_text")
 
     @staticmethod
-    def resolve_reserved(obj):
+    def resolve_reserved(obj: Motion) -> bool:
         return obj.is_reserved
 
     @staticmethod
-    def resolve_ballots_cast(obj):
-        return obj.ballot_count
+    def resolve_ballots_cast(obj: Motion) -> int:
+        return obj.ballot_count  # type: ignore[attr-defined]  # annotated by _motions
 
 
 class BallotIn(Schema):
@@ -194,7 +198,7 @@ class MeetingFilters(Schema):
     body: Body | None = None
 
 
-def _meeting(request, public_id: str, *, lean: bool = False):
+def _meeting(request: HttpRequest, public_id: str, *, lean: bool = False) -> Meeting:
     """The meeting if the caller may see it, else 404. `lean`: no joins (check-in and ballots, the hot path)."""
     try:
         meeting = Meeting.objects.get(public_id=public_id) if lean else selectors.meeting_get(public_id=public_id)
@@ -205,7 +209,7 @@ def _meeting(request, public_id: str, *, lean: bool = False):
     return meeting
 
 
-def _quorum(meeting) -> dict:
+def _quorum(meeting: Meeting) -> dict[str, Any]:
     q = selectors.quorum_status(meeting=meeting)
     return {
         **q,
@@ -216,7 +220,7 @@ def _quorum(meeting) -> dict:
     }
 
 
-def _member(request, meeting, member_id: int | None) -> MeetingMember:
+def _member(request: UserRequest, meeting: Meeting, member_id: int | None) -> MeetingMember:
     if member_id is None:
         member = (
             MeetingMember.objects.filter(meeting=meeting, user_id=request.user.pk).select_related("villager").first()
@@ -228,7 +232,7 @@ def _member(request, meeting, member_id: int | None) -> MeetingMember:
     return member
 
 
-def _motions(meeting) -> list[Motion]:
+def _motions(meeting: Meeting) -> Sequence[Motion]:
     from django.db.models import Count
 
     rows = list(
@@ -241,13 +245,13 @@ def _motions(meeting) -> list[Motion]:
 
 @router.get("/meetings", response={200: list[MeetingRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def meeting_list(request, filters: MeetingFilters = Query(...)):
+def meeting_list(request: UserRequest, filters: MeetingFilters = Query(...)) -> QuerySet[Meeting]:
     """Meetings of the caller's village (villagers, helpers) or scope (staff), newest first."""
     return selectors.meetings_visible(user=request.user, status=filters.status or "", body=filters.body or "")
 
 
 @router.get("/meetings/{public_id}", response={200: MeetingOut, **OBJECT_ERRORS})
-def meeting_detail(request, public_id: str = Path(..., max_length=16)):
+def meeting_detail(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Meeting:
     """One meeting with its live quorum status and the members the caller may check in and vote for."""
     meeting = _meeting(request, public_id)
     mine = selectors.personal_state(meeting=meeting, user=request.user)
@@ -266,7 +270,7 @@ def meeting_detail(request, public_id: str = Path(..., max_length=16)):
 
 
 @router.get("/meetings/{public_id}/live", response={200: dict, **OBJECT_ERRORS})
-def meeting_live(request, public_id: str = Path(..., max_length=16)):
+def meeting_live(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, Any]:
     """The state remote attendees poll: attendance, quorum by mode, the motion on the floor, closed results."""
     meeting = _meeting(request, public_id)
     return selectors.live_state(meeting_id=meeting.pk)
@@ -274,13 +278,13 @@ def meeting_live(request, public_id: str = Path(..., max_length=16)):
 
 @router.get("/meetings/{public_id}/attendance", response={200: list[AttendanceOut], **OBJECT_ERRORS})
 @paginate(Pages)
-def attendance_list(request, public_id: str = Path(..., max_length=16)):
+def attendance_list(request: UserRequest, public_id: str = Path(..., max_length=16)) -> QuerySet[Attendance]:
     """Who counted: every identified attendee, how (venue/remote, self/helper/desk) and who recorded it."""
     return selectors.attendance_list(meeting=_meeting(request, public_id))
 
 
 @router.post("/meetings/{public_id}/attendance", response={200: CheckInOut, 201: CheckInOut, **WRITE_ERRORS})
-def attendance_check_in(request, data: CheckInIn, public_id: str = Path(..., max_length=16)):
+def attendance_check_in(request: UserRequest, data: CheckInIn, public_id: str = Path(..., max_length=16)) -> Status:
     """Check in (remote by default): yourself, a member you help, or — desk staff, at_venue — any member."""
     meeting = _meeting(request, public_id, lean=True)
     member = _member(request, meeting, data.member_id)
@@ -293,7 +297,7 @@ def attendance_check_in(request, data: CheckInIn, public_id: str = Path(..., max
 
 
 @router.get("/meetings/{public_id}/motions", response={200: list[MotionOut], **OBJECT_ERRORS})
-def motion_list(request, public_id: str = Path(..., max_length=16)):
+def motion_list(request: UserRequest, public_id: str = Path(..., max_length=16)) -> Sequence[Motion]:
     """The motions in order, with ballots cast so far and, once closed, the tally and the result."""
     return _motions(_meeting(request, public_id))
 
@@ -302,8 +306,11 @@ def motion_list(request, public_id: str = Path(..., max_length=16)):
     "/meetings/{public_id}/motions/{motion_id}/ballots", response={200: BallotOut, 201: BallotOut, **WRITE_ERRORS}
 )
 def ballot_cast(
-    request, data: BallotIn, public_id: str = Path(..., max_length=16), motion_id: str = Path(..., max_length=16)
-):
+    request: UserRequest,
+    data: BallotIn,
+    public_id: str = Path(..., max_length=16),
+    motion_id: str = Path(..., max_length=16),
+) -> Status:
     """Cast one ballot (for, against, abstain) while the vote is open; a retry returns the first ballot."""
     meeting = _meeting(request, public_id, lean=True)
     motion = Motion.objects.filter(meeting=meeting, public_id=motion_id).first()
@@ -319,7 +326,7 @@ def ballot_cast(
 
 
 @router.get("/meetings/{public_id}/results", response={200: ResultsOut, **OBJECT_ERRORS})
-def results(request, public_id: str = Path(..., max_length=16)):
+def results(request: UserRequest, public_id: str = Path(..., max_length=16)) -> dict[str, object]:
     """Attendance, quorum and every closed vote with its result and resolution."""
     meeting = _meeting(request, public_id)
     return {

@@ -7,6 +7,8 @@ Uniqueness that the law depends on lives in database constraints: one attendance
 ballot per member and motion, one signature per villager and petition.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -251,6 +253,11 @@ class Meeting(TimeStamped):
     # Set once the disclosure post exists; empty while it is still to be made (retried by a job).
     disclosure_ref = models.CharField(max_length=100, blank=True)
     sequence = models.PositiveIntegerField(default=0)  # iCalendar SEQUENCE: bumped on every change
+
+    # Not stored: what the API's meeting detail adds for its caller (live quorum, the members they act for).
+    quorum: dict[str, Any]
+    my_members: list[dict[str, Any]]
+    minutes_published: bool
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -19,7 +19,9 @@ Who sees what:
 """
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +33,7 @@ from cunzhi.core.apikit.pagination import Pages
 from cunzhi.core.idnumbers import mask_phone
 from cunzhi.people import rules
 from cunzhi.people import selectors as people_selectors
+from cunzhi.people.actors import AnyUser, UserRequest
 from cunzhi.people.models import AccessKind, DataAccess, Delegation, Household, Villager
 from cunzhi.people.services import access_record, access_record_many
 from cunzhi.regions.models import Level, Region
@@ -41,7 +44,7 @@ MAX_DELEGATIONS = 100  # per direction in /me/delegations; the counts tell when 
 PURPOSE_HELP = "Why you are reading the record; shown to the villager on “who looked at my data”."
 
 
-def _user(context):
+def _user(context: dict[str, Any]) -> AnyUser:
     """The caller, inside a schema resolver: masking depends on who asks."""
     return context["request"].user
 
@@ -70,20 +73,21 @@ class VillagerRowOut(Schema):
     away_city: str
 
     @staticmethod
-    def resolve_id_number(obj):
+    def resolve_id_number(obj: Villager, context: dict[str, Any]) -> str:
+        # Always masked in lists; `context` keeps the signature VillagerOut's unmasking resolver overrides.
         return obj.id_number_masked
 
     @staticmethod
-    def resolve_phone(obj, context):
+    def resolve_phone(obj: Villager, context: dict[str, Any]) -> str:
         return obj.phone if rules.can_see_full_phone(_user(context), obj) else mask_phone(obj.phone)
 
     @staticmethod
-    def resolve_household_id(obj):
-        return obj.household.public_id if obj.household_id else None
+    def resolve_household_id(obj: Villager) -> str | None:
+        return obj.household.public_id if obj.household else None
 
     @staticmethod
-    def resolve_household_number(obj):
-        return obj.household.number if obj.household_id else None
+    def resolve_household_number(obj: Villager) -> str | None:
+        return obj.household.number if obj.household else None
 
 
 class VillagerOut(VillagerRowOut):
@@ -95,28 +99,28 @@ class VillagerOut(VillagerRowOut):
     is_household_representative: bool
 
     @staticmethod
-    def resolve_id_number(obj, context):
+    def resolve_id_number(obj: Villager, context: dict[str, Any]) -> str:
         return obj.id_number if rules.can_see_full_id(_user(context), obj) else obj.id_number_masked
 
     @staticmethod
-    def resolve_id_number_masked(obj, context):
+    def resolve_id_number_masked(obj: Villager, context: dict[str, Any]) -> bool:
         return not rules.can_see_full_id(_user(context), obj)
 
     @staticmethod
-    def resolve_birth_date(obj, context):
+    def resolve_birth_date(obj: Villager, context: dict[str, Any]) -> dt.date | None:
         return obj.birth_date if rules.can_see_full_id(_user(context), obj) else None
 
     @staticmethod
-    def resolve_sex_label(obj):
+    def resolve_sex_label(obj: Villager) -> str:
         return str(obj.get_sex_display())
 
     @staticmethod
-    def resolve_grid(obj):
-        return obj.grid.name if obj.grid_id else None
+    def resolve_grid(obj: Villager) -> str | None:
+        return obj.grid.name if obj.grid else None
 
     @staticmethod
-    def resolve_is_household_representative(obj):
-        return obj.household_id is not None and obj.household.representative_id == obj.pk
+    def resolve_is_household_representative(obj: Villager) -> bool:
+        return obj.household is not None and obj.household.representative_id == obj.pk
 
 
 class HouseholdRowOut(Schema):
@@ -129,8 +133,8 @@ class HouseholdRowOut(Schema):
     representative_name: str | None
 
     @staticmethod
-    def resolve_representative_name(obj):
-        return obj.representative.name if obj.representative_id else None
+    def resolve_representative_name(obj: Household) -> str | None:
+        return obj.representative.name if obj.representative else None
 
 
 class MemberOut(Schema):
@@ -147,11 +151,11 @@ class HouseholdOut(HouseholdRowOut):
     members: list[MemberOut]
 
     @staticmethod
-    def resolve_member_count(obj):
+    def resolve_member_count(obj: Household) -> int:
         return len(obj.member_list)
 
     @staticmethod
-    def resolve_members(obj):
+    def resolve_members(obj: Household) -> list[dict[str, object]]:
         return [
             {
                 "public_id": m.public_id,
@@ -182,27 +186,27 @@ class DelegationOut(Schema):
     is_active: bool
 
     @staticmethod
-    def resolve_villager_id(obj):
+    def resolve_villager_id(obj: Delegation) -> str:
         return obj.villager.public_id
 
     @staticmethod
-    def resolve_villager_name(obj):
+    def resolve_villager_name(obj: Delegation) -> str:
         return obj.villager.name
 
     @staticmethod
-    def resolve_helper_name(obj):
+    def resolve_helper_name(obj: Delegation) -> str:
         return obj.helper.name or mask_phone(obj.helper.phone)
 
     @staticmethod
-    def resolve_helper_phone(obj):
+    def resolve_helper_phone(obj: Delegation) -> str:
         return mask_phone(obj.helper.phone)
 
     @staticmethod
-    def resolve_relation_label(obj):
+    def resolve_relation_label(obj: Delegation) -> str:
         return str(obj.get_relation_display())
 
     @staticmethod
-    def resolve_scope_labels(obj):
+    def resolve_scope_labels(obj: Delegation) -> list[str]:
         return [str(label) for label in obj.scope_labels()]
 
 
@@ -224,7 +228,7 @@ class DataAccessOut(Schema):
     last_at: dt.datetime | None = Field(description="The last of those reads (when more than one).")
 
     @staticmethod
-    def resolve_kind_label(obj):
+    def resolve_kind_label(obj: DataAccess) -> str:
         return str(obj.get_kind_display())
 
 
@@ -264,7 +268,7 @@ def _region(code: str | None, level: str) -> Region | None:
 
 @router.get("/households", response={200: list[HouseholdRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def household_list(request, filters: HouseholdFilters = Query(...)):
+def household_list(request: UserRequest, filters: HouseholdFilters = Query(...)) -> QuerySet[Household]:
     """Households in the caller's scope with member count and representative; filter by village or text."""
     village = _region(filters.village, Level.VILLAGE)
     if filters.village and village is None:
@@ -274,10 +278,10 @@ def household_list(request, filters: HouseholdFilters = Query(...)):
 
 @router.get("/households/{public_id}", response={200: HouseholdOut, **OBJECT_ERRORS})
 def household_detail(
-    request,
+    request: UserRequest,
     public_id: str = Path(..., max_length=16),
     purpose: str = Query("", max_length=200, description=PURPOSE_HELP),
-):
+) -> Household:
     """One household with its members (staff in scope, or a member of it); staff reads are logged."""
     try:
         household = people_selectors.household_with_relations(public_id=public_id)
@@ -299,7 +303,7 @@ def household_detail(
 
 @router.get("/villagers", response={200: list[VillagerRowOut], **LIST_ERRORS})
 @paginate(Pages)
-def villager_list(request, filters: VillagerFilters = Query(...)):
+def villager_list(request: UserRequest, filters: VillagerFilters = Query(...)) -> QuerySet[Villager]:
     """Villagers in the caller's scope (IDs masked); filter by village, group, text, living away, adult."""
     search = (filters.q or "").strip()
     if search and _looks_like_phone(search) and not rules.has_role(request.user, rules.PHONE_ROLES):
@@ -322,10 +326,10 @@ def villager_list(request, filters: VillagerFilters = Query(...)):
 
 @router.get("/villagers/{public_id}", response={200: VillagerOut, **OBJECT_ERRORS})
 def villager_detail(
-    request,
+    request: UserRequest,
     public_id: str = Path(..., max_length=16),
     purpose: str = Query("", max_length=200, description=PURPOSE_HELP),
-):
+) -> Villager:
     """One villager's record, masked by role; every read by someone else is logged for the villager."""
     try:
         villager = people_selectors.villager_with_relations(public_id=public_id)
@@ -345,7 +349,9 @@ def villager_detail(
 
 
 @router.get("/me/delegations", response={200: DelegationsOut, **LIST_ERRORS})
-def my_delegations(request, active: bool = Query(False, description="Only delegations in force now.")):
+def my_delegations(
+    request: UserRequest, active: bool = Query(False, description="Only delegations in force now.")
+) -> dict[str, object]:
     """Delegations the caller granted as a villager and those they hold as a helper (at most 100 each)."""
     own = rules.own_villager(request.user)
     granted = (
@@ -368,7 +374,7 @@ def my_delegations(request, active: bool = Query(False, description="Only delega
 
 @router.get("/me/data-access", response={200: list[DataAccessOut], **LIST_ERRORS})
 @paginate(Pages)
-def my_data_access(request):
+def my_data_access(request: UserRequest) -> QuerySet[DataAccess]:
     """Who read or used the caller's own villager record, newest first (empty without a villager record)."""
     own = rules.own_villager(request.user)
     if own is None:

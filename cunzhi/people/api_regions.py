@@ -5,7 +5,7 @@ a villager sees their own village's line (county, township, village, its groups)
 the caller's scope answers 404, the same as one that does not exist.
 """
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
@@ -13,7 +13,9 @@ from ninja.pagination import paginate
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.people import selectors as people_selectors
-from cunzhi.regions.models import Level
+from cunzhi.people.actors import UserRequest
+from cunzhi.people.models import Grid, User
+from cunzhi.regions.models import Level, Region
 
 router = Router(tags=["regions"])
 
@@ -28,12 +30,12 @@ class RegionOut(Schema):
     parent_code: str | None
 
     @staticmethod
-    def resolve_level_label(obj):
+    def resolve_level_label(obj: Region) -> str:
         return str(obj.get_level_display())
 
     @staticmethod
-    def resolve_parent_code(obj):
-        return obj.parent.code if obj.parent_id else None
+    def resolve_parent_code(obj: Region) -> str | None:
+        return obj.parent.code if obj.parent else None
 
 
 class GridOut(Schema):
@@ -42,8 +44,8 @@ class GridOut(Schema):
     worker_name: str | None
 
     @staticmethod
-    def resolve_worker_name(obj):
-        return obj.worker.name if obj.worker_id else None
+    def resolve_worker_name(obj: Grid) -> str | None:
+        return obj.worker.name if obj.worker else None
 
 
 class RegionDetailOut(RegionOut):
@@ -52,17 +54,17 @@ class RegionDetailOut(RegionOut):
     grids: list[GridOut] = Field(description="The village's grids (网格) and their grid workers; empty above villages.")
 
     @staticmethod
-    def resolve_parent_name(obj):
-        return obj.parent.name if obj.parent_id else None
+    def resolve_parent_name(obj: Region) -> str | None:
+        return obj.parent.name if obj.parent else None
 
     # `children` and `grids` are reverse relations on Region: the endpoint fetches the visible
     # ones into plain attributes, never touching the related managers (one query each).
     @staticmethod
-    def resolve_children(obj):
+    def resolve_children(obj: Region) -> list[Region]:
         return obj.visible_children
 
     @staticmethod
-    def resolve_grids(obj):
+    def resolve_grids(obj: Region) -> list[GridOut]:
         return obj.village_grids
 
 
@@ -72,7 +74,7 @@ class RegionFilters(Schema):
     q: str | None = Field(None, max_length=50, description="Part of the name, or the start of the code.")
 
 
-def _regions(*, user, filters: RegionFilters):
+def _regions(*, user: User, filters: RegionFilters) -> QuerySet[Region]:
     """The caller's visible regions narrowed by the list filters (two queries per page with paging)."""
     qs = people_selectors.regions_visible(user=user, level=filters.level).select_related("parent")
     if filters.parent:
@@ -85,13 +87,13 @@ def _regions(*, user, filters: RegionFilters):
 
 @router.get("/regions", response={200: list[RegionOut], **LIST_ERRORS})
 @paginate(Pages)
-def region_list(request, filters: RegionFilters = Query(...)):
+def region_list(request: UserRequest, filters: RegionFilters = Query(...)) -> QuerySet[Region]:
     """Regions in the caller's scope, by code; filter by level, parent code or name."""
     return _regions(user=request.user, filters=filters)
 
 
 @router.get("/regions/{code}", response={200: RegionDetailOut, **OBJECT_ERRORS})
-def region_detail(request, code: str = Path(..., pattern=CODE_PATTERN)):
+def region_detail(request: UserRequest, code: str = Path(..., pattern=CODE_PATTERN)) -> Region:
     """One region with its visible children and, for a village, its grids."""
     visible = people_selectors.regions_visible(user=request.user)
     region = visible.select_related("parent").filter(code=code).first()

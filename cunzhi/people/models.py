@@ -88,6 +88,9 @@ class Household(TimeStamped):
         verbose_name=_("household representative"),
     )
 
+    # Not stored: the members in order, set by the API's household detail (one query for the page).
+    member_list: list["Villager"]
+
     class Meta:
         ordering = ["region_code", "number"]
         verbose_name = _("household")
@@ -183,6 +186,9 @@ class Villager(TimeStamped):
     )
     living_away = models.BooleanField(_("living away"), default=False)
     away_city = models.CharField(_("city where they work"), max_length=50, blank=True)
+
+    # Not stored: the phone as this reader may see it (full or masked), set by the villager list page.
+    phone_shown: str
 
     class Meta:
         # Pinyin order is the order Chinese readers expect (character codes are not).
@@ -428,6 +434,9 @@ class DataAccess(models.Model):
     # handling it) is one access: counted here, so the villager reads one line, not a column of copies.
     times = models.PositiveIntegerField(default=1)
     last_at = models.DateTimeField(null=True, blank=True)
+
+    # Not stored: the purpose in the reader's language, set by the data-access page.
+    purpose_display: str
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,13 +4,17 @@ Views parse input, ask people.rules, call a service or a selector, and render. O
 reader's scope answer 404 (their existence is not revealed); pages a role may never use answer 403.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,6 +25,7 @@ from cunzhi.core.idnumbers import mask_phone
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden_saying
 from cunzhi.people import rules, selectors, services
+from cunzhi.people.actors import UserRequest
 from cunzhi.people.forms import (
     DEFAULT_PURPOSE,
     PURPOSE_FULL_ID,
@@ -36,6 +41,7 @@ from cunzhi.people.forms import (
 )
 from cunzhi.people.models import AccessKind, DelegationScope, Household, Villager
 from cunzhi.regions import selectors as region_selectors
+from cunzhi.regions.models import Region
 
 PAGE_SIZE = 20
 
@@ -44,7 +50,7 @@ PAGE_SIZE = 20
 forbidden = forbidden_saying(gettext_lazy("This page is for village and township staff."))
 
 
-def _filters(form) -> dict:
+def _filters(form: forms.Form) -> dict[str, Any]:
     """The filter values that are valid; an unknown value in the address is ignored, not an error page."""
     if not form.is_bound:
         return {}
@@ -57,12 +63,12 @@ def _looks_like_phone(term: str) -> bool:
     return bool(compact) and compact.isdigit()
 
 
-def _pick(regions, code):
+def _pick(regions: Iterable[Region], code: str) -> Region | None:
     return next((r for r in regions if r.code == code), None) if code else None
 
 
 @login_required
-def villager_list(request):
+def villager_list(request: UserRequest) -> HttpResponse:
     """Villagers in the staff member's scope: search, filters, 20 a page, ID numbers masked."""
     user = request.user
     if not rules.has_role(user):
@@ -106,7 +112,7 @@ def villager_list(request):
 
 
 @login_required
-def villager_detail(request, public_id):
+def villager_detail(request: UserRequest, public_id: str) -> HttpResponse:
     """One villager's record. Every read by someone else is logged for the villager to see."""
     user = request.user
     try:
@@ -159,7 +165,7 @@ def villager_detail(request, public_id):
 
 
 @login_required
-def household_list(request):
+def household_list(request: UserRequest) -> HttpResponse:
     """Households in the staff member's scope with member counts and representatives."""
     user = request.user
     if not rules.has_role(user):
@@ -176,7 +182,7 @@ def household_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_detail(request, public_id):
+def household_detail(request: UserRequest, public_id: str) -> HttpResponse:
     """A household: members and representative; a cadre of the village may name the representative."""
     user = request.user
     try:
@@ -222,7 +228,7 @@ def household_detail(request, public_id):
 
 
 @login_required
-def office_list(request):
+def office_list(request: UserRequest) -> HttpResponse:
     """Township and county offices that serve the staff member's regions."""
     user = request.user
     if not rules.has_role(user):
@@ -232,7 +238,7 @@ def office_list(request):
 
 
 @login_required
-def delegation_list(request):
+def delegation_list(request: UserRequest) -> HttpResponse:
     """Delegations I granted (as a villager) and those I hold (as a helper)."""
     user = request.user
     villager = rules.own_villager(user)
@@ -253,7 +259,7 @@ def delegation_list(request):
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def delegation_new(request):
+def delegation_new(request: UserRequest) -> HttpResponse:
     """A villager lets a helper act for them: who (by mobile number), what, and until when."""
     user = request.user
     villager = rules.own_villager(user)
@@ -294,7 +300,7 @@ def delegation_new(request):
 
 @login_required
 @require_POST
-def delegation_revoke(request, public_id):
+def delegation_revoke(request: UserRequest, public_id: str) -> HttpResponse:
     """End a delegation now: the villager who granted it, or the helper giving it up."""
     user = request.user
     delegation = selectors.delegation_by_public_id(public_id=public_id)
@@ -307,7 +313,7 @@ def delegation_revoke(request, public_id):
 
 
 @login_required
-def data_access(request):
+def data_access(request: UserRequest) -> HttpResponse:
     """Who looked at my data: every read by staff and every use of a delegation, newest first."""
     villager = rules.own_villager(request.user)
     page = None
@@ -323,11 +329,11 @@ def data_access(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request):
+def profile(request: UserRequest) -> HttpResponse:
     """My own record (full ID number for myself) and the few things I may change myself."""
     user = request.user
     villager = selectors.own_villager_with_relations(user=user)
-    initial = {"language": user.language}
+    initial: dict[str, object] = {"language": user.language}
     if villager is not None:
         initial.update(phone=villager.phone, living_away=villager.living_away, away_city=villager.away_city)
     form = ProfileForm(request.POST or None, initial=initial, with_villager=villager is not None)

@@ -6,13 +6,14 @@ grid workers; the tree itself (regions) knows no people. The URLs keep their /re
 
 import secrets
 from pathlib import PurePosixPath
+from typing import BinaryIO, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,7 +21,9 @@ from django.views.decorators.http import require_http_methods
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden
 from cunzhi.people import rules, selectors, services
+from cunzhi.people.actors import AnyUser, UserRequest
 from cunzhi.people.forms_regions import GridForm, RegionImportForm
+from cunzhi.people.models import User
 from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions import services as region_services
 from cunzhi.regions.models import Level, Region
@@ -41,7 +44,7 @@ def _label_errors(errors: list[dict]) -> list[dict]:
 
 
 @login_required
-def tree(request):
+def tree(request: UserRequest) -> HttpResponse:
     """County → township → village within the reader's scope, with head counts for staff."""
     user = request.user
     return render(
@@ -54,7 +57,7 @@ def tree(request):
     )
 
 
-def _region_or_404(user, code) -> Region:
+def _region_or_404(user: AnyUser, code: str) -> Region:
     try:
         region = region_selectors.region_by_code(code=code)
     except Region.DoesNotExist:
@@ -65,7 +68,7 @@ def _region_or_404(user, code) -> Region:
 
 
 @login_required
-def detail(request, code):
+def detail(request: UserRequest, code: str) -> HttpResponse:
     """One region: its line up the tree, its children with counts, and a village's grids and workers."""
     user = request.user
     region = _region_or_404(user, code)
@@ -101,7 +104,7 @@ def detail(request, code):
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def grid_new(request, code):
+def grid_new(request: UserRequest, code: str) -> HttpResponse:
     """A cadre of the village (or the county administrator) draws a grid and names its grid worker."""
     user = request.user
     village = _region_or_404(user, code)
@@ -130,11 +133,11 @@ def grid_new(request, code):
     return render(request, "regions/grid_form.html", {"village": village, "form": form})
 
 
-def _import_counties(user) -> list[Region]:
+def _import_counties(user: User) -> list[Region]:
     return region_selectors.counties_by_prefix(prefixes=rules.import_counties(user))
 
 
-def _drop_old_uploads(user) -> None:
+def _drop_old_uploads(user: User) -> None:
     """Forget this person's earlier, unconfirmed previews (one pending import per person)."""
     try:
         _dirs, files = default_storage.listdir(IMPORT_DIR)
@@ -148,7 +151,7 @@ def _drop_old_uploads(user) -> None:
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def region_import(request):
+def region_import(request: UserRequest) -> HttpResponse:
     """County administrator: upload townships/villages/groups, see every error, then confirm. All or nothing."""
     user = request.user
     counties = _import_counties(user)
@@ -180,7 +183,7 @@ def region_import(request):
     return render(request, "regions/import.html", context)
 
 
-def _import_confirm(request, counties):
+def _import_confirm(request: UserRequest, counties: list[Region]) -> HttpResponse:
     user = request.user
     try:
         data = signing.loads(request.POST["token"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
@@ -197,7 +200,12 @@ def _import_confirm(request, counties):
     try:
         with default_storage.open(data["f"], "rb") as fileobj:
             created, errors = region_services.regions_import(
-                actor=user, fileobj=fileobj, filename=data["n"], county=county, commit=True
+                # Django's File hands every read to the binary file it wraps.
+                actor=user,
+                fileobj=cast(BinaryIO, fileobj),
+                filename=data["n"],
+                county=county,
+                commit=True,
             )
     except ValidationError as exc:
         created, errors = 0, [{"row": "", "field": "", "message": " ".join(exc.messages)}]

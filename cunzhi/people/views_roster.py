@@ -1,11 +1,14 @@
 """Roster pages: upload, preview, confirm, progress, template, export, original file (see people.roster)."""
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy
@@ -14,24 +17,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.people import roster, rules
-from cunzhi.people.models import ImportStatus, RosterImport
+from cunzhi.people.actors import UserRequest
+from cunzhi.people.models import ImportStatus, RosterImport, User
 from cunzhi.regions.models import Level, Region
 
 ERRORS_PER_PAGE = 100
 IMPORTS_PER_PAGE = 20
 
 
-def _villages_managed(user):
+def _villages_managed(user: User) -> QuerySet[Region]:
     """Villages whose roster this user may import into (and export)."""
     return Region.objects.filter(rules.scope_q(user, rules.ROSTER_ROLES, field="code"), level=Level.VILLAGE)
 
 
-def _require_roster_role(user) -> None:
+def _require_roster_role(user: User) -> None:
     if not rules.has_role(user, rules.ROSTER_ROLES):
         raise PermissionDenied
 
 
-def _import_for(user, public_id: str) -> RosterImport:
+def _import_for(user: User, public_id: str) -> RosterImport:
     roster_import = get_object_or_404(
         RosterImport.objects.select_related("village", "uploaded_by"), public_id=public_id
     )
@@ -48,15 +52,16 @@ class UploadForm(forms.Form):
         label=gettext_lazy("Roster file (.xlsx or .csv)"), widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"})
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = _villages_managed(user)
-        self.fields["village"].label_from_instance = lambda region: f"{region.name} ({region.code})"
+        village = cast(forms.ModelChoiceField, self.fields["village"])  # declared just above
+        village.queryset = _villages_managed(user)
+        village.label_from_instance = lambda obj: f"{obj.name} ({obj.code})"  # type: ignore[method-assign]
 
 
 @login_required
 @require_GET
-def roster_home(request):
+def roster_home(request: UserRequest) -> HttpResponse:
     """This user's villages' roster imports, newest first, with links to upload, template and export."""
     _require_roster_role(request.user)
     imports = (
@@ -79,7 +84,7 @@ def roster_home(request):
 @login_required
 @limit_create
 @require_http_methods(["GET", "POST"])
-def roster_upload(request):
+def roster_upload(request: UserRequest) -> HttpResponse:
     """Upload a roster; it is checked at once (small files) or by the task worker, then previewed."""
     _require_roster_role(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -106,7 +111,7 @@ def roster_upload(request):
 @never_cache
 @login_required
 @require_GET
-def roster_detail(request, public_id: str):
+def roster_detail(request: UserRequest, public_id: str) -> HttpResponse:
     """Preview with every problem (before confirming), progress while running, the result when done."""
     roster_import = _import_for(request.user, public_id)
     if roster_import.status in (ImportStatus.PREVIEWED, ImportStatus.REJECTED):
@@ -147,7 +152,7 @@ def roster_detail(request, public_id: str):
 @login_required
 @limit_create
 @require_POST
-def roster_confirm(request, public_id: str):
+def roster_confirm(request: UserRequest, public_id: str) -> HttpResponse:
     """Import a checked roster without problems: at once when small, in the background when large."""
     roster_import = _import_for(request.user, public_id)
     try:
@@ -161,7 +166,7 @@ def roster_confirm(request, public_id: str):
 @never_cache
 @login_required
 @require_GET
-def roster_file(request, public_id: str):
+def roster_file(request: UserRequest, public_id: str) -> FileResponse:
     """The uploaded file as it came, only to those who manage that village (never a public URL)."""
     roster_import = _import_for(request.user, public_id)
     if not roster_import.file:  # deleted once imported, rejected, failed or expired (people.roster)
@@ -177,7 +182,7 @@ def roster_file(request, public_id: str):
 
 @login_required
 @require_GET
-def roster_template(request, fmt: str):
+def roster_template(request: UserRequest, fmt: str) -> HttpResponse:
     """An empty roster with the header row and one example row (XLSX or CSV)."""
     _require_roster_role(request.user)
     data = roster.roster_template_bytes(fmt=fmt)
@@ -192,7 +197,7 @@ def roster_template(request, fmt: str):
 @never_cache
 @login_required
 @require_GET
-def roster_export(request):
+def roster_export(request: UserRequest) -> HttpResponse:
     """The village roster as XLSX; ID numbers masked unless the viewer's role may see them; logged."""
     village = get_object_or_404(Region, code=request.GET.get("village", ""), level=Level.VILLAGE)
     if not rules.can_export_roster(request.user, village):

@@ -5,6 +5,8 @@ is every code starting with its `prefix` (an indexed range scan). Groups get a 3
 after their village's code.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +60,12 @@ class Region(TimeStamped):
     household_count: int
     away_count: int
     village_total: int
+    # Set by people's region API for one region's detail: its visible children, and a village's grids
+    # (people's Grid rows; the tree may not name people).
+    visible_children: list["Region"]
+    village_grids: list[Any]
+    # Set by the ledger's index page: the village's chain head (ledger's Chain; the tree names no domain).
+    head: Any
 
     class Meta:
         ordering = ["code"]

@@ -14,6 +14,9 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.utils.safestring import SafeString, mark_safe
 
+from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import Villager
+
 
 @cache
 def _providers() -> list:
@@ -24,7 +27,7 @@ def _providers() -> list:
     return out
 
 
-def home_cards(*, user, villager, is_staff: bool) -> list[SafeString]:
+def home_cards(*, user: AnyUser, villager: Villager | None, is_staff: bool) -> list[SafeString]:
     """The cards every domain has for this person, in app order."""
     cards = []
     for card in _providers():

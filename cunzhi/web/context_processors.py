@@ -4,6 +4,7 @@ The links are built lazily (only when a template shows them) from the user's rol
 people.rules reads once and caches on the user object: no query beyond that one per page.
 """
 
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ def _url(name: str) -> str:
         return ""
 
 
-def nav_links(request) -> list[dict]:
+def nav_links(request: HttpRequest) -> list[dict]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
@@ -56,7 +57,7 @@ def nav_links(request) -> list[dict]:
     return out
 
 
-def ui(request):
+def ui(request: HttpRequest) -> dict[str, object]:
     return {
         "large_text": request.COOKIES.get("text_size") == "large",
         "nav_links": SimpleLazyObject(lambda: nav_links(request)),

@@ -21,7 +21,7 @@ class PhoneLoginForm(AuthenticationForm):
         "inactive": _("This account is disabled. Ask your village committee."),
     }
 
-    def clean_username(self):
+    def clean_username(self) -> str:
         raw = self.cleaned_data["username"]
         try:
             return validate_phone(raw)

@@ -5,9 +5,11 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -22,12 +24,13 @@ from cunzhi.core.ratelimits import limit_login
 from cunzhi.notify import context_processors as notify_header
 from cunzhi.people import rules as people_rules
 from cunzhi.regions import selectors as region_selectors
+from cunzhi.regions.models import Region
 from cunzhi.web import selectors as web_selectors
 from cunzhi.web.forms import PhoneLoginForm
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness and database check for load balancers and monitoring."""
     started = time.perf_counter()
     try:
@@ -45,7 +48,7 @@ def healthz(request):
 CSRF_SLOT = "csrf-slot-3f9c1e"
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """One address for everyone: visitors see what the platform is; villagers and staff their own work."""
     user = request.user
     if not user.is_authenticated:
@@ -88,11 +91,11 @@ def home(request):
 VILLAGES_SHOWN = 400
 
 
-def villages(request):
+def villages(request: HttpRequest) -> HttpResponse:
     """The village finder: anyone, logged in or not, finds a village by name and goes to its public pages."""
     text = request.GET.get("q", "").strip()[:50]
     found = region_selectors.villages_find(text=text, limit=VILLAGES_SHOWN + 1)
-    townships = []  # [(township, [village, ...])] in code order
+    townships: list[tuple[Region | None, list[Region]]] = []  # [(township, [village, ...])] in code order
     for village in found[:VILLAGES_SHOWN]:
         if not townships or townships[-1][0] != village.parent:
             townships.append((village.parent, []))
@@ -102,7 +105,7 @@ def villages(request):
     )
 
 
-def village(request, code):
+def village(request: HttpRequest, code: str) -> HttpResponse:
     """A village's public pages in one place: notice board, concern board, accounts and their check."""
     region = region_selectors.village_public(code=code)
     if region is None:
@@ -116,7 +119,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = PhoneLoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, form.get_user().language, max_age=365 * 24 * 3600, samesite="Lax"
@@ -130,12 +133,12 @@ login_view = limit_login(LoginView.as_view())
 
 
 @require_POST
-def logout_view(request):
+def logout_view(request: HttpRequest) -> HttpResponseBase:
     return auth_views.LogoutView.as_view()(request)
 
 
 @require_POST
-def text_size(request):
+def text_size(request: HttpRequest) -> HttpResponse:
     """Switch larger text on or off; a cookie so it works before logging in too."""
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
