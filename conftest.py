@@ -215,3 +215,110 @@ def live_kannel(tmp_path, live_server, settings):
     settings.KANNEL_SECRET = secret
     yield box
     box.stop()
+
+
+# --- The demo county, built once per test process -----------------------------------------------------
+# Building it (`manage.py seed_demo`) takes 20–30 s; the crawl, the seed, home-card, indicator and browser
+# tests all read it. It is built once per process (each xdist worker has its own database), its rows are
+# copied aside next to the test database and the database is flushed (as after any transactional test);
+# `demo_county(...)` then copies the rows back in well under a second, inside the test's transaction
+# where it has one (rolled back after the test) or committed (flushed after a transactional test).
+
+DEMO_SNAPSHOT = "demo_snapshot"  # an attached database on SQLite, a schema on PostgreSQL
+# Not copied: migration records (the same in both) and the database cache (a test starts with it empty).
+_DEMO_NOT_COPIED = {"django_migrations", "cunzhi_cache"}
+
+
+def _storage_settings(folder):
+    from django.conf import settings
+
+    return {
+        "DATA_DIR": folder,
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(folder / "private")},
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo county built once in this process: (printed output, its files, the copied tables)."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("demo-county")
+    out = io.StringIO()
+    # Built as the crawl always built it: in the product's language (zh-hans), with the tests' fast password
+    # hasher (see _fast_password_hashing: the printed password must open the accounts in every test).
+    fast = {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "SMS_FILE_PATH": str(folder / "sms"),
+        "EMAIL_FILE_PATH": str(folder / "mail"),
+    }
+    with django_db_blocker.unblock():
+        with override_settings(**_storage_settings(folder), **fast):
+            call_command("seed_demo", stdout=out)
+        with connection.cursor() as cursor:
+            tables = [t for t in connection.introspection.table_names(cursor) if t not in _DEMO_NOT_COPIED]
+            if connection.vendor == "sqlite":
+                path = tmp_path_factory.mktemp("demo-snapshot") / "rows.sqlite3"
+                cursor.execute(f"ATTACH DATABASE '{path}' AS {DEMO_SNAPSHOT}")
+            else:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {DEMO_SNAPSHOT} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {DEMO_SNAPSHOT}")
+            for table in tables:
+                cursor.execute(f'CREATE TABLE {DEMO_SNAPSHOT}."{table}" AS SELECT * FROM "{table}"')
+        call_command("flush", "--no-input", verbosity=0)
+    snapshot = SimpleNamespace(output=out.getvalue(), folder=folder, tables=tables)
+    snapshot.restore = lambda into: demo_restore(snapshot, into)
+    return snapshot
+
+
+def demo_restore(snapshot, folder):
+    """Put the demo county into the test database (replacing what is there) and its files into `folder`;
+    the caller points the storage at `folder` (see `demo_county`)."""
+    import shutil
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    shutil.copytree(snapshot.folder, folder, dirs_exist_ok=True)
+    tables = snapshot.tables
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for table in tables:  # foreign keys are deferred: checked at commit, when all rows are back
+                cursor.execute(f'DELETE FROM "{table}"')
+        else:
+            cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+        for table in tables:
+            cursor.execute(f'INSERT INTO "{table}" SELECT * FROM {DEMO_SNAPSHOT}."{table}"')
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)  # PostgreSQL: new rows continue after the copied ids (SQLite does it itself)
+    ContentType.objects.clear_cache()  # the copied content types may have other ids than the flushed ones
+
+
+@pytest.fixture
+def demo_county(request, demo_snapshot, settings, tmp_path):
+    """The demo county in this test's database and its files in this test's folder; the printed output of
+    `seed_demo`. In the test's transaction (rolled back) unless the test asks for `transactional_db`."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
+    folder = tmp_path / "demo"
+    for name, value in _storage_settings(folder).items():
+        setattr(settings, name, value)
+    demo_restore(demo_snapshot, folder)
+    yield demo_snapshot.output
+    ContentType.objects.clear_cache()

@@ -16,7 +16,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import Resolver404, resolve
 
 from cunzhi.demo import county as demo
@@ -103,9 +103,10 @@ def _private_files(settings, crawl_dir):
 
 
 @pytest.fixture(scope="module")
-def demo_county(django_db_setup, django_db_blocker, crawl_dir):
-    with django_db_blocker.unblock(), override_settings(DATA_DIR=crawl_dir, **_storage(crawl_dir)):
-        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def demo_county(demo_snapshot, django_db_blocker, crawl_dir):
+    """The demo county (built once per process, see the root conftest) for the whole module."""
+    with django_db_blocker.unblock():
+        demo_snapshot.restore(crawl_dir)
         yield
         call_command("flush", "--no-input", verbosity=0)
 

@@ -26,9 +26,11 @@ def seed(*args) -> str:
 
 
 @pytest.fixture
-def seeded(db):
-    # Its speed is measured in bench/, not asserted here: a wall-clock limit fails on a busy machine.
-    return seed()
+def seeded(db, demo_county):
+    """The county `seed_demo` built on an empty database (once per test process, then copied into each
+    test's transaction: see the root conftest) and what it printed. Its speed is measured in bench/, not
+    asserted here: a wall-clock limit fails on a busy machine."""
+    return demo_county
 
 
 def test_builds_the_county_tree_with_codes_of_the_right_shape(seeded):

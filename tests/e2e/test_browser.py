@@ -111,15 +111,10 @@ def test_cadre_lists_the_villagers_of_their_own_village(people, open_page):
         shot(page, f"cadre-villager-list-{name}")
 
 
-def test_demo_county_pages_look_right(transactional_db, open_page):
+def test_demo_county_pages_look_right(transactional_db, demo_county, open_page):
     """The demo as `make demo` shows it: the printed villager sees their family helper; the cadre lists 余村."""
-    import io
-
-    from django.core.management import call_command
-
     from cunzhi.demo import county as demo
 
-    call_command("seed_demo", stdout=io.StringIO())
     page = open_page(PHONE)
     log_in(page, demo.LOGIN_PHONES["villager"], demo.DEMO_PASSWORD)
     expect(page.locator("h1")).to_contain_text("陈国强")

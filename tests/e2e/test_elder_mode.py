@@ -7,13 +7,11 @@ every link, as the printed villager, the helper, the villager living away, and a
 logged in. Normal text mode is measured too, for what it promises (nothing sticks out of the screen).
 """
 
-import io
 import re
 from collections import deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
 from .helpers import PHONE, horizontal_overflow, log_in, shot, slug
@@ -113,19 +111,19 @@ def _walk(page, *, limit=MAX_PAGES):
 
 
 @pytest.fixture
-def demo_county(transactional_db, settings):
+def demo(transactional_db, demo_county, settings):
+    """The demo county (copied in, see the root conftest) and its printed logins."""
     settings.RATELIMIT_ENABLE = False
-    from cunzhi.demo import county as demo
+    from cunzhi.demo import county
 
-    call_command("seed_demo", stdout=io.StringIO())
-    return demo
+    return county
 
 
 @pytest.mark.parametrize("persona", [None, "villager", "helper", "villager_away"])
-def test_elder_mode_meets_the_age_friendly_sizes_on_every_villager_page(demo_county, open_page, live_server, persona):
+def test_elder_mode_meets_the_age_friendly_sizes_on_every_villager_page(demo, open_page, live_server, persona):
     page = open_page(PHONE)
     if persona:
-        log_in(page, demo_county.LOGIN_PHONES[persona], demo_county.DEMO_PASSWORD)
+        log_in(page, demo.LOGIN_PHONES[persona], demo.DEMO_PASSWORD)
     page.context.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
     problems, pages = [], 0
     for url in _walk(page):

@@ -2,10 +2,8 @@
 agree with the concerns domain's own rate table (computed independently, for its staff pages)."""
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cunzhi.concerns import selectors as concern_selectors
@@ -15,8 +13,8 @@ from cunzhi.regions.models import Level, Region
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(db, demo_county):
+    """The demo county, copied in (built once per process: see the root conftest)."""
 
 
 def test_every_indicator_computes_and_concern_rates_match_the_concerns_domain(demo):

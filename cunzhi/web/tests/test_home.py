@@ -318,19 +318,14 @@ def test_direct_notice_refreshes_the_recipients_home(login, world, monkeypatch, 
     assert "answered" in client.get("/").content.decode()
 
 
-def test_the_domains_cards_on_the_demo_homes(db, client, settings, django_capture_on_commit_callbacks):
+def test_the_domains_cards_on_the_demo_homes(db, demo_county, client, settings, django_capture_on_commit_callbacks):
     """The real cards: the demo villager sees their open concerns, meetings and open drafts; the township
     officer sees the overdue count; raising a concern shows on the villager's home at once."""
-    import io
-
-    from django.core.management import call_command
-
     from cunzhi.concerns import services as concern_services
     from cunzhi.concerns.models import Category
     from cunzhi.demo import county as demo
     from cunzhi.people.models import User
 
-    call_command("seed_demo", stdout=io.StringIO())
     villager = User.objects.get(phone=demo.LOGIN_PHONES["villager"])
     client.force_login(villager)
     page = client.get("/").content.decode()
