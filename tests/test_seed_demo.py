@@ -173,9 +173,15 @@ def test_rerun_prints_the_logins_and_adds_nothing(seeded):
     assert "(changed)" in output
 
 
-def test_password_option_sets_every_demo_account(db):
+def test_an_unrelated_account_does_not_block_the_demo_and_the_password_option_sets_every_demo_account(db):
+    # One build for both (each is a whole county): an account the demo did not make is left alone...
+    other = User.objects.create_superuser(phone="13700000000", name="管理员", password="x-long-password")
     seed("--password", "village-2025")
-    assert all(u.check_password("village-2025") for u in User.objects.all())
+    assert Villager.objects.exists()
+    other.refresh_from_db()
+    assert other.check_password("x-long-password")
+    # ...and every account the demo made opens with the password given.
+    assert all(u.check_password("village-2025") for u in User.objects.exclude(pk=other.pk))
 
 
 def test_refuses_a_database_with_regions_outside_the_demo_county(db):
@@ -201,12 +207,6 @@ def test_refuses_when_a_demo_login_number_is_taken(db):
     with pytest.raises(CommandError, match="13800000001"):
         seed()
     assert not Region.objects.exists()
-
-
-def test_an_unrelated_account_does_not_block_the_demo(db):
-    User.objects.create_superuser(phone="13700000000", name="管理员", password="x-long-password")
-    seed()
-    assert Villager.objects.exists()
 
 
 def _new_database_url(tmp_path):

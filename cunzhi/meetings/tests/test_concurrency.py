@@ -1,5 +1,11 @@
-"""2,000 members check in and vote at once, with duplicate submissions and retries mixed in: every member
-is counted once, no ballot is lost, the tallies equal the truth. On SQLite and on PostgreSQL.
+"""Members check in and vote at once, with duplicate submissions and retries mixed in: every member is
+counted once, no ballot is lost, the tallies equal the truth. On SQLite and on PostgreSQL.
+
+500 members by default (MEETINGS_LOAD_MEMBERS=2000 for the full meeting of issue 6): what is proved is
+exactly-once under races, and that needs the eight threads racing over the same mix of duplicates,
+desk check-ins and retries, not a count of members. With fewer members, the copies of one member's
+request lie closer together in the shuffled queue, so more of them are in flight at the same moment.
+The 2,000-member meeting's time and rates are measured by bench/meetings.py (docs/benchmarks.md).
 
 The load runs in a child process (bench/meeting_load.py) with real concurrent connections: on
 SQLite against a file in WAL mode (as in production; the in-memory test database cannot take
@@ -18,7 +24,7 @@ from django.db import connection
 pytestmark = [pytest.mark.slow]  # real worker processes racing: the slow lane
 
 ROOT = Path(__file__).resolve().parents[3]
-MEMBERS = int(os.environ.get("MEETINGS_LOAD_MEMBERS", "2000"))
+MEMBERS = int(os.environ.get("MEETINGS_LOAD_MEMBERS", "500"))
 
 
 def _database_url(tmp_path) -> str:
