@@ -267,18 +267,29 @@ def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
             call_command("seed_demo", stdout=out)
         with connection.cursor() as cursor:
             tables = [t for t in connection.introspection.table_names(cursor) if t not in _DEMO_NOT_COPIED]
+            path = None
             if connection.vendor == "sqlite":
                 path = tmp_path_factory.mktemp("demo-snapshot") / "rows.sqlite3"
-                cursor.execute(f"ATTACH DATABASE '{path}' AS {DEMO_SNAPSHOT}")
+                _demo_attach(cursor, path)
             else:
                 cursor.execute(f"DROP SCHEMA IF EXISTS {DEMO_SNAPSHOT} CASCADE")
                 cursor.execute(f"CREATE SCHEMA {DEMO_SNAPSHOT}")
             for table in tables:
                 cursor.execute(f'CREATE TABLE {DEMO_SNAPSHOT}."{table}" AS SELECT * FROM "{table}"')
         call_command("flush", "--no-input", verbosity=0)
-    snapshot = SimpleNamespace(output=out.getvalue(), folder=folder, tables=tables)
+    snapshot = SimpleNamespace(output=out.getvalue(), folder=folder, tables=tables, path=path)
     snapshot.restore = lambda into: demo_restore(snapshot, into)
     return snapshot
+
+
+def _demo_attach(cursor, path):
+    """SQLite: the copied rows are a database file attached to the connection. A connection is attached
+    once; the browser tests' connection is another one (Playwright's event loop gives them their own),
+    to the same in-memory test database, and is attached when it first restores."""
+    cursor.execute("PRAGMA database_list")
+    attached = {row[1] for row in cursor.fetchall()}
+    if DEMO_SNAPSHOT not in attached:
+        cursor.execute(f"ATTACH DATABASE '{path}' AS {DEMO_SNAPSHOT}")
 
 
 def demo_restore(snapshot, folder):
@@ -293,6 +304,9 @@ def demo_restore(snapshot, folder):
 
     shutil.copytree(snapshot.folder, folder, dirs_exist_ok=True)
     tables = snapshot.tables
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            _demo_attach(cursor, snapshot.path)  # before the transaction: SQLite attaches outside one
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             for table in tables:  # foreign keys are deferred: checked at commit, when all rows are back

@@ -12,12 +12,15 @@ scripts/ensure_redis.sh  # the Redis task-backend tests need a server (database 
 
 WORKERS=${TEST_WORKERS:-2}
 lanes() {
-  # exit status 5 = "no tests collected": a lane may be empty when arguments select a few tests
-  local rc=0
-  "$@" -n "$WORKERS" --dist loadgroup -m "not e2e and not slow" "${ARGS[@]}" || rc=$?
+  # exit status 5 = "no tests collected": a lane may be empty when arguments select a few tests.
+  # The fast lane makes fresh test databases and keeps them; the slow lane reuses them (on PostgreSQL
+  # that spares each worker a second run of every migration; SQLite's are in memory, made each time).
+  local rc=0 db=--reuse-db
+  "$@" -n "$WORKERS" --dist loadgroup --create-db --reuse-db -m "not e2e and not slow" "${ARGS[@]}" || rc=$?
   [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || return "$rc"
+  [ "$rc" -eq 0 ] || db=--create-db  # the fast lane made none: no older database is trusted
   rc=0
-  "$@" -n "$WORKERS" --dist loadgroup -m "e2e or slow" "${ARGS[@]}" || rc=$?
+  "$@" -n "$WORKERS" --dist loadgroup "$db" -m "e2e or slow" "${ARGS[@]}" || rc=$?
   [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || return "$rc"
 }
 ARGS=("$@")
