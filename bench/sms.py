@@ -218,9 +218,9 @@ def _outbound(args, box, deadline: float) -> dict:
 def _inbound(args, box, base_url: str, deadline: float) -> dict:
     """Part 2: a notice that takes replies; REPLIES villagers answer "TD", each text handed over three
     times with one gateway id; then --inject texts through Kannel, replayed twice more."""
-    from cunzhi.notify.models import InboundSms, SmsConsent, Urgency
+    from cunzhi.notify.models import InboundSms, Urgency
     from cunzhi.notify.services import notice_send
-    from cunzhi.people.models import Villager
+    from cunzhi.people.models import SmsConsent, Villager
 
     n = min(REPLIES, args.villagers // 2)
     ids, phones = zip(*Villager.objects.order_by("pk").values_list("pk", "phone")[: n + args.inject], strict=True)
