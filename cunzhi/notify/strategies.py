@@ -96,8 +96,8 @@ class Strategy:
         self, *, urgent: bool, mandatory: bool = False, now: dt.datetime | None = None, **params: Any
     ) -> list[Planned]:
         """Every delivery to create: dicts of recipient_id, villager_id, copy_for_id, channel, address,
-        language, next_try_at. One query for the accounts, one for the roster, one per 5,000 numbers
-        for consent: none per person."""
+        language, next_try_at. One query each for the accounts, the roster, consent and helpers: none
+        per person."""
         now = now or timezone.now()
         users = self.recipients(**params).filter(is_active=True)
         roster = self.villagers(**params)
@@ -108,9 +108,16 @@ class Strategy:
             off_roster = list(
                 roster.filter(Q(user__isnull=True) | Q(user__is_active=False)).values("id", "phone").order_by("pk")
             )
-        rows = list(User.objects.filter(account_q).values(*RECIPIENT_FIELDS).order_by("pk"))
-        # A number that said "TD" gets only the texts the law requires.
-        said = consents(({r["phone"] for r in rows} | {v["phone"] for v in off_roster}) - {""})
+        accounts = User.objects.filter(account_q)
+        rows = list(accounts.values(*RECIPIENT_FIELDS).order_by("pk"))
+        # A number that said "TD" gets only the texts the law requires (which need no look-up). The
+        # numbers are asked for as a query, not a list: a county's notice names 100,000 of them.
+        said: dict[str, bool] = {}
+        if not mandatory:
+            numbers = Q(phone__in=accounts.values("phone"))
+            if roster is not None:
+                numbers |= Q(phone__in=roster.values("phone"))
+            said = consents(numbers)
         planned: list[Planned] = []
         seen: set[tuple[int, str]] = set()
         for row in rows:
@@ -146,18 +153,17 @@ class Strategy:
                 )
             )
         if self.helper_copies:
-            told = [r["villager__id"] for r in rows if r["villager__id"]] + [v["id"] for v in off_roster]
+            told = Q(villager__user__in=accounts.values("pk"))
+            if roster is not None:
+                told |= Q(villager__in=roster.values("pk"))
             planned += self._helper_copies(told, urgent=urgent, now=now, seen=seen)
         return planned
 
-    def _helper_copies(
-        self, villager_ids: list[int], *, urgent: bool, now: dt.datetime, seen: set[tuple[int, str]]
-    ) -> list[Planned]:
+    def _helper_copies(self, told: Q, *, urgent: bool, now: dt.datetime, seen: set[tuple[int, str]]) -> list[Planned]:
+        """`told`: the villagers the notice is for, as a filter on Delegation (subqueries, not lists)."""
         pairs: dict[int, int] = {}  # helper id -> the first villager they get a copy for
         for helper_id, villager_id, scopes in (
-            Delegation.objects.filter(
-                villager__in=villager_ids, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-            )
+            Delegation.objects.filter(told, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
             .order_by("villager_id", "pk")
             .values_list("helper_id", "villager_id", "scopes")
         ):
@@ -215,7 +221,8 @@ class DirectStrategy(Strategy):
         household gave)."""
         if villager_ids is None and household_ids is None:
             return None
-        q = Q(pk__in=list(villager_ids or []))
+        # A query stays a subquery (a meeting's 2,000 members); anything else is a list of ids.
+        q = Q(pk__in=villager_ids if isinstance(villager_ids, QuerySet) else list(villager_ids or []))
         if household_ids is not None:
             q |= Q(pk__in=Household.objects.filter(pk__in=list(household_ids)).values("representative"))
         return Villager.objects.filter(q)

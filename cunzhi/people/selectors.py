@@ -420,16 +420,17 @@ def villages_in_scope(*, user: AnyUser) -> list[Region]:
 CONSENT_CHUNK = 5000  # numbers per query: a county notice asks about 100,000
 
 
-def consents(phones: Collection[str]) -> dict[str, bool]:
-    """The newest recorded consent of each number that has one (absent: never recorded)."""
+def consents(phones: Collection[str] | Q) -> dict[str, bool]:
+    """The newest recorded consent of each number that has one (absent: never recorded). `phones`: a
+    few numbers, or a filter naming them by subqueries (a notice to a county: one statement, the
+    100,000 numbers stay in the database)."""
+    newest = SmsConsent.objects.annotate(
+        n=Window(RowNumber(), partition_by=[F("phone")], order_by=[F("at").desc(), F("id").desc()])
+    )
+    if isinstance(phones, Q):
+        return dict(newest.filter(phones, n=1).values_list("phone", "given"))
     out: dict[str, bool] = {}
     numbers = sorted(phones)
     for i in range(0, len(numbers), CONSENT_CHUNK):
-        newest = (
-            SmsConsent.objects.filter(phone__in=numbers[i : i + CONSENT_CHUNK])
-            .annotate(n=Window(RowNumber(), partition_by=[F("phone")], order_by=[F("at").desc(), F("id").desc()]))
-            .filter(n=1)
-            .values_list("phone", "given")
-        )
-        out.update(newest)
+        out.update(newest.filter(phone__in=numbers[i : i + CONSENT_CHUNK], n=1).values_list("phone", "given"))
     return out
