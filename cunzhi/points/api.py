@@ -28,7 +28,7 @@ CODE = Path(..., pattern=r"^\d{12}$")
 PUBLIC_ID = Path(..., max_length=16)
 
 
-class ItemOut(Schema):
+class PointsItemOut(Schema):
     id: str = Field(alias="public_id")
     title: str
     sign: str
@@ -45,7 +45,7 @@ class ItemOut(Schema):
         return obj.village.code if obj.village_id else None
 
 
-class AdoptionOut(Schema):
+class PointsAdoptionOut(Schema):
     id: int
     item: str
     points: int = Field(description="Signed: deductions are negative.")
@@ -65,7 +65,7 @@ class AdoptionOut(Schema):
         return obj.item.evidence
 
 
-class EntryOut(Schema):
+class PointsEntryOut(Schema):
     id: str = Field(alias="public_id")
     item: str
     kind: str
@@ -100,7 +100,7 @@ class SummaryOut(Schema):
     ranges: list[RangeOut]
 
 
-class HouseholdOut(Schema):
+class PointsHouseholdOut(Schema):
     id: str
     number: str
     balance: int
@@ -156,7 +156,7 @@ def _write(do):
         raise ApiError(422, exc.messages[0], "invalid") from None
 
 
-@router.get("/points/townships/{code}/items", auth=PUBLIC, response={200: list[ItemOut], **LIST_ERRORS})
+@router.get("/points/townships/{code}/items", auth=PUBLIC, response={200: list[PointsItemOut], **LIST_ERRORS})
 @paginate(Pages)
 def township_items(request, code: str = CODE):
     """The township's catalogue (public: it is what every village adopts from)."""
@@ -166,7 +166,7 @@ def township_items(request, code: str = CODE):
     return selectors.catalogue(township=town).filter(status="approved")
 
 
-@router.get("/points/villages/{code}/items", response={200: list[AdoptionOut], **LIST_ERRORS})
+@router.get("/points/villages/{code}/items", response={200: list[PointsAdoptionOut], **LIST_ERRORS})
 def village_items(request, code: str = CODE):
     """The items the village uses, with its points (villagers of the village and staff in scope)."""
     return list(selectors.adoptions(village=_village(request, code)))
@@ -178,14 +178,14 @@ def village_summary(request, code: str = CODE):
     return selectors.board_summary(village=_village(request, code))
 
 
-@router.get("/points/villages/{code}/board", response={200: list[EntryOut], **LIST_ERRORS})
+@router.get("/points/villages/{code}/board", response={200: list[PointsEntryOut], **LIST_ERRORS})
 @paginate(Pages)
 def village_board(request, code: str = CODE):
     """Posted decisions, newest first, with the household head's name masked."""
     return selectors.board(village=_village(request, code))
 
 
-@router.get("/points/households/{public_id}", response={200: HouseholdOut, **OBJECT_ERRORS})
+@router.get("/points/households/{public_id}", response={200: PointsHouseholdOut, **OBJECT_ERRORS})
 def household(request, public_id: str = PUBLIC_ID):
     house = selectors.household_by_public_id(public_id=public_id)
     if house is None or not rules.can_see_household(request.user, house):
@@ -193,7 +193,7 @@ def household(request, public_id: str = PUBLIC_ID):
     return {"id": house.public_id, "number": house.number, "balance": selectors.balance(household=house)}
 
 
-@router.get("/points/households/{public_id}/entries", response={200: list[EntryOut], **LIST_ERRORS})
+@router.get("/points/households/{public_id}/entries", response={200: list[PointsEntryOut], **LIST_ERRORS})
 @paginate(Pages)
 def household_entries(request, public_id: str = PUBLIC_ID):
     """Every entry of the household's points file, newest first."""
@@ -203,7 +203,7 @@ def household_entries(request, public_id: str = PUBLIC_ID):
     return selectors.household_entries(household=house)
 
 
-@router.post("/points/villages/{code}/declarations", response={201: EntryOut, **WRITE_ERRORS})
+@router.post("/points/villages/{code}/declarations", response={201: PointsEntryOut, **WRITE_ERRORS})
 def declare(request, payload: DeclarationIn, code: str = CODE):
     """Declare (a member of the household) or propose (a cadre or representative) points for review."""
     village = _village(request, code)
@@ -241,7 +241,7 @@ def _entry(request, public_id):
     return entry
 
 
-@router.post("/points/entries/{public_id}/review", response={200: EntryOut, **WRITE_ERRORS})
+@router.post("/points/entries/{public_id}/review", response={200: PointsEntryOut, **WRITE_ERRORS})
 def review(request, payload: ReviewIn, public_id: str = PUBLIC_ID):
     """The review group approves (posted for objections) or rejects, with a reason."""
     entry = _entry(request, public_id)
@@ -279,7 +279,7 @@ def decide(request, payload: DecideIn, public_id: str = PUBLIC_ID):
     )
 
 
-@router.post("/points/villages/{code}/redemptions", response={201: EntryOut, **WRITE_ERRORS})
+@router.post("/points/villages/{code}/redemptions", response={201: PointsEntryOut, **WRITE_ERRORS})
 def redeem(request, payload: RedemptionIn, code: str = CODE):
     """A cadre records goods taken at the points supermarket; the balance never goes below zero."""
     village = _village(request, code)
