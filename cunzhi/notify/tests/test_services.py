@@ -204,9 +204,10 @@ def test_helpers_with_a_notices_delegation_get_a_copy(world, settings):
     notice = send([world.villager_a, world.villager_b], now=timezone.now())
     copies = Delivery.objects.filter(notice=notice, copy_for__isnull=False)
     assert set(copies.values_list("recipient", "copy_for", "channel", "language")) == {
-        (helper.pk, world.villager_a.pk, "inbox", "en"),
-        (helper.pk, world.villager_a.pk, "email", "en"),
-        (helper.pk, world.villager_a.pk, "sms", "en"),
+        # copy_for names the villager (an account or not) whose notice it is
+        (helper.pk, world.villager_a.villager.pk, "inbox", "en"),
+        (helper.pk, world.villager_a.villager.pk, "email", "en"),
+        (helper.pk, world.villager_a.villager.pk, "sms", "en"),
     }
     assert notice.recipient_count == 2  # copies are not recipients
 
