@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('concerns', '0001_initial'),
+        ("concerns", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='concern',
-            name='channel',
-            field=models.CharField(choices=[('online', 'Online'), ('phone', 'By phone'), ('window', 'At the service window'), ('paper', 'On paper'), ('open311', 'Through another system (Open311)'), ('sms', 'By text message')], default='online', max_length=10, verbose_name='received'),
+            model_name="concern",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("online", "Online"),
+                    ("phone", "By phone"),
+                    ("window", "At the service window"),
+                    ("paper", "On paper"),
+                    ("open311", "Through another system (Open311)"),
+                    ("sms", "By text message"),
+                ],
+                default="online",
+                max_length=10,
+                verbose_name="received",
+            ),
         ),
     ]
