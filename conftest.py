@@ -21,6 +21,42 @@ hypothesis_settings.register_profile("cunzhi", deadline=None, derandomize=True)
 hypothesis_settings.load_profile("cunzhi")
 
 
+# The fixtures through which a test reaches the test database (directly or through the demo county).
+_DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "demo_county",
+    "demo_snapshot",
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the test database (scripts/test.sh, on the second database: the "
+        "others—pure functions, child processes with their own SQLite file—ran on the first already)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # The long non-browser tests (whole-demo builds, child processes, real concurrency) first, so that
+    # neither xdist worker is left running one of them alone at the end of the slow lane.
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") and not item.get_closest_marker("e2e")))
+    if not config.getoption("--database-tests-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(item.fixturenames)
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
@@ -105,9 +141,7 @@ def _staff(name, phone, role, region, office=None):
     return user
 
 
-@pytest.fixture
-def world(db):
-    """The fixed test world. Personas are accounts (User); their villager records hang off `.villager`."""
+def _build_world():
     county = _region("330523000000", "安吉县", Level.COUNTY)
     t = _region("330523100000", "递铺街道", Level.TOWNSHIP, county)
     u = _region("330523101000", "天荒坪镇", Level.TOWNSHIP, county)
@@ -153,6 +187,61 @@ def world(db):
         county_admin=county_admin,
         password=TEST_PASSWORD,
     )
+
+
+@pytest.fixture(scope="session")
+def world_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The test world's rows, made once per process (34 ORM saves per test were a large share of the fast
+    lane) and copied back for each test: which tables, and which model and primary key each persona is.
+    Made on the test clock with the tests' password hasher, as a test would make it."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Model
+    from django.test import override_settings
+
+    from tests import dbcache
+
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+
+    def filled():
+        with connection.cursor() as cursor:
+            names = connection.introspection.table_names(cursor)
+            return {t for t in names if cursor.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()}
+
+    with django_db_blocker.unblock(), fast, time_machine.travel(CLOCK_START, tick=False):
+        before = filled()  # content types and permissions, made by the migrations (and again by a flush)
+        built = _build_world()
+        tables = sorted(filled() - before)
+        path = tmp_path_factory.mktemp("world") / "rows.sqlite3"
+        dbcache.copy_rows("world_snapshot", tables, path)
+        call_command("flush", "--no-input", verbosity=0)
+    personas = {k: (type(v), v.pk) for k, v in vars(built).items() if isinstance(v, Model)}
+    return SimpleNamespace(tables=tables, path=path, personas=personas)
+
+
+@pytest.fixture
+def world(request, world_snapshot, db):
+    """The fixed test world. Personas are accounts (User); their villager records hang off `.villager`.
+
+    Copied from `world_snapshot`; built afresh with the ORM where a copy would not do: beside the demo
+    county (its rows take the same ids) and where the real Argon2 hasher must open the accounts."""
+    if "argon2" in request.keywords or "demo_county" in request.fixturenames:
+        return _build_world()
+    from django.contrib.auth import get_user_model
+
+    from tests import dbcache
+
+    snapshot = world_snapshot
+    dbcache.restore_rows("world_snapshot", snapshot.tables, snapshot.path, replace=False)
+    by_model = {}
+    for model, pk in snapshot.personas.values():
+        by_model.setdefault(model, []).append(pk)
+    found = {}
+    for model, pks in by_model.items():
+        rows = model.objects.select_related("villager") if model is get_user_model() else model.objects
+        found[model] = rows.in_bulk(pks)
+    personas = {name: found[model][pk] for name, (model, pk) in snapshot.personas.items()}
+    return SimpleNamespace(**personas, password=TEST_PASSWORD)
 
 
 @pytest.fixture
@@ -217,16 +306,34 @@ def live_kannel(tmp_path, live_server, settings):
     box.stop()
 
 
-# --- The demo county, built once per test process -----------------------------------------------------
-# Building it (`manage.py seed_demo`) takes 20–30 s; the crawl, the seed, home-card, indicator and browser
-# tests all read it. It is built once per process (each xdist worker has its own database), its rows are
-# copied aside next to the test database and the database is flushed (as after any transactional test);
-# `demo_county(...)` then copies the rows back in well under a second, inside the test's transaction
-# where it has one (rolled back after the test) or committed (flushed after a transactional test).
+# --- Test databases and the demo county, built once per run ---------------------------------------------
+# Migrating a new database and building the demo county (`manage.py seed_demo`) each take tens of seconds;
+# tests/dbcache.py builds each once per run of the suite (under a file lock, shared by the xdist workers
+# and both lanes) and copies it into each process's test database. `demo_county(...)` copies the demo's
+# rows into the test's database in well under a second, inside the test's transaction where it has one
+# (rolled back after the test) or committed (flushed after a transactional test).
 
-DEMO_SNAPSHOT = "demo_snapshot"  # an attached database on SQLite, a schema on PostgreSQL
-# Not copied: migration records (the same in both) and the database cache (a test starts with it empty).
-_DEMO_NOT_COPIED = {"django_migrations", "cunzhi_cache"}
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's own fixture, with the migrated database copied from a template (tests/dbcache.py)."""
+    from django.db import connection
+
+    from tests import dbcache
+
+    with django_db_blocker.unblock():
+        old_name = dbcache.create_test_database(connection, keepdb=django_db_keepdb and not django_db_createdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
 
 def _storage_settings(folder):
@@ -244,80 +351,35 @@ def _storage_settings(folder):
     }
 
 
-@pytest.fixture(scope="session")
-def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo county built once in this process: (printed output, its files, the copied tables)."""
+def _build_demo(folder):
+    """`seed_demo` into the empty test database, its files in `folder`; returns what it printed. Built as the
+    crawl always built it: in the product's language (zh-hans), with the tests' fast password hasher (see
+    _fast_password_hashing: the printed password must open the accounts in every test)."""
     import io
 
     from django.core.management import call_command
-    from django.db import connection
     from django.test import override_settings
 
-    folder = tmp_path_factory.mktemp("demo-county")
     out = io.StringIO()
-    # Built as the crawl always built it: in the product's language (zh-hans), with the tests' fast password
-    # hasher (see _fast_password_hashing: the printed password must open the accounts in every test).
     fast = {
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "SMS_FILE_PATH": str(folder / "sms"),
         "EMAIL_FILE_PATH": str(folder / "mail"),
     }
+    with override_settings(**_storage_settings(folder), **fast):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo county built once per run: its printed output, its files, its rows; `.restore(folder)`."""
+    from tests import dbcache
+
     with django_db_blocker.unblock():
-        with override_settings(**_storage_settings(folder), **fast):
-            call_command("seed_demo", stdout=out)
-        with connection.cursor() as cursor:
-            tables = [t for t in connection.introspection.table_names(cursor) if t not in _DEMO_NOT_COPIED]
-            path = None
-            if connection.vendor == "sqlite":
-                path = tmp_path_factory.mktemp("demo-snapshot") / "rows.sqlite3"
-                _demo_attach(cursor, path)
-            else:
-                cursor.execute(f"DROP SCHEMA IF EXISTS {DEMO_SNAPSHOT} CASCADE")
-                cursor.execute(f"CREATE SCHEMA {DEMO_SNAPSHOT}")
-            for table in tables:
-                cursor.execute(f'CREATE TABLE {DEMO_SNAPSHOT}."{table}" AS SELECT * FROM "{table}"')
-        call_command("flush", "--no-input", verbosity=0)
-    snapshot = SimpleNamespace(output=out.getvalue(), folder=folder, tables=tables, path=path)
-    snapshot.restore = lambda into: demo_restore(snapshot, into)
+        snapshot = dbcache.demo_snapshot(_build_demo, tmp_path_factory.mktemp("demo-rows"))
+    snapshot.restore = lambda into: dbcache.demo_restore(snapshot, into)
     return snapshot
-
-
-def _demo_attach(cursor, path):
-    """SQLite: the copied rows are a database file attached to the connection. A connection is attached
-    once; the browser tests' connection is another one (Playwright's event loop gives them their own),
-    to the same in-memory test database, and is attached when it first restores."""
-    cursor.execute("PRAGMA database_list")
-    attached = {row[1] for row in cursor.fetchall()}
-    if DEMO_SNAPSHOT not in attached:
-        cursor.execute(f"ATTACH DATABASE '{path}' AS {DEMO_SNAPSHOT}")
-
-
-def demo_restore(snapshot, folder):
-    """Put the demo county into the test database (replacing what is there) and its files into `folder`;
-    the caller points the storage at `folder` (see `demo_county`)."""
-    import shutil
-
-    from django.apps import apps
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
-
-    shutil.copytree(snapshot.folder, folder, dirs_exist_ok=True)
-    tables = snapshot.tables
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            _demo_attach(cursor, snapshot.path)  # before the transaction: SQLite attaches outside one
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for table in tables:  # foreign keys are deferred: checked at commit, when all rows are back
-                cursor.execute(f'DELETE FROM "{table}"')
-        else:
-            cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
-        for table in tables:
-            cursor.execute(f'INSERT INTO "{table}" SELECT * FROM {DEMO_SNAPSHOT}."{table}"')
-        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
-            cursor.execute(sql)  # PostgreSQL: new rows continue after the copied ids (SQLite does it itself)
-    ContentType.objects.clear_cache()  # the copied content types may have other ids than the flushed ones
 
 
 @pytest.fixture
@@ -333,6 +395,6 @@ def demo_county(request, demo_snapshot, settings, tmp_path):
     folder = tmp_path / "demo"
     for name, value in _storage_settings(folder).items():
         setattr(settings, name, value)
-    demo_restore(demo_snapshot, folder)
+    demo_snapshot.restore(folder)
     yield demo_snapshot.output
     ContentType.objects.clear_cache()

@@ -2,6 +2,7 @@
 # The gate, then the whole test suite on SQLite and then on PostgreSQL (started here if it is not
 # running), across both cores (pytest-xdist). On each database the fast lane runs first; the slow
 # lane (browser tests, whole-demo builds, the crawl, real concurrency) follows.
+# Migrated databases and the demo county are built once per run and shared (tests/dbcache.py).
 # Extra arguments go to pytest, e.g. scripts/test.sh -k roster
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,8 @@ ARGS=("$@")
 echo "==> tests on SQLite"
 lanes env -u DATABASE_URL .venv/bin/pytest
 
-echo "==> tests on PostgreSQL"
+echo "==> tests on PostgreSQL (those that use the database: the others ran on SQLite just now)"
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure_postgres.sh
-lanes env DATABASE_URL="$PG_URL" .venv/bin/pytest
+lanes env DATABASE_URL="$PG_URL" .venv/bin/pytest --database-tests-only
 echo "==> gate and both databases in $(( $(date +%s) - start )) s"
