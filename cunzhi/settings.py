@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "cunzhi.ledger",
     "cunzhi.consultations",
     "cunzhi.points",
+    "cunzhi.learning",
     "cunzhi.insights",
     "cunzhi.api",
     "cunzhi.web",

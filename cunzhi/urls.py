@@ -21,6 +21,7 @@ urlpatterns = [
     path("ledger/", include("cunzhi.ledger.urls")),
     path("consultations/", include("cunzhi.consultations.urls")),
     path("points/", include("cunzhi.points.urls")),
+    path("learning/", include("cunzhi.learning.urls")),
     path("figures/", include("cunzhi.insights.urls")),
     path("verify/", include("cunzhi.applications.urls_verify")),
     path("", include("cunzhi.web.urls")),

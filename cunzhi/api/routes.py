@@ -16,6 +16,7 @@ from cunzhi.ledger.api import router as ledger_router
 from cunzhi.meetings.api import router as meetings_router
 from cunzhi.people.api import router as people_router
 from cunzhi.people.api_regions import router as regions_router
+from cunzhi.learning.api import router as learning_router
 from cunzhi.points.api import router as points_router
 
 api.add_router("", core_router)
@@ -28,6 +29,7 @@ api.add_router("", disclosure_router)
 api.add_router("", ledger_router)
 api.add_router("", consultations_router)
 api.add_router("", points_router)
+api.add_router("", learning_router)
 api.add_router("", insights_router)
 
 # Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.

@@ -22,6 +22,7 @@ from cunzhi.applications import selectors as applications
 from cunzhi.concerns import selectors as concerns
 from cunzhi.consultations import selectors as consultations
 from cunzhi.disclosure import selectors as disclosure
+from cunzhi.learning import selectors as learning
 from cunzhi.notify import selectors as notify
 from cunzhi.points import selectors as points
 
@@ -128,6 +129,17 @@ INDICATORS = [
         help=_(
             "People a notice of the period reached by any channel (e-mail or text accepted, or read "
             "in the inbox), out of everyone it was meant for. The rest are on door-to-door lists."
+        ),
+    ),
+    Indicator(
+        key="learning_alone",
+        label=_("Trained villagers who now do it alone"),
+        compute=learning.figures_does_it_alone,
+        domain=_("Learning"),
+        help=_(
+            "Villagers trained in the period on a task, out of everyone trained (the n), who then did the task "
+            "with their own account, not through a helper or staff, within 90 days of the session. Never lesson "
+            "views, clicks or time spent."
         ),
     ),
 ]

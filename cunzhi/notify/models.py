@@ -23,6 +23,9 @@ class Channel(models.TextChoices):
     # No channel could carry it (no number, no account, no consent): the person is on the door-to-door
     # list from the start. The row records that they were meant to be told; it is never sent.
     DOOR = "door", _("Door to door")
+    # The village loudspeaker aired the notice (voice marks a day's broadcast): every member of that
+    # village the notice was meant for heard it. Rows are written as sent; no worker ever sends them.
+    LOUDSPEAKER = "loudspeaker", _("Loudspeaker")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -102,7 +105,7 @@ class Delivery(models.Model):
     )
     # A helper's copy: the villager whose notice this is (delegation scope "notices").
     copy_for = models.ForeignKey("people.Villager", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
     language = models.CharField(max_length=10)
     # The e-mail address or mobile number used, as it was when the notice was sent.
     address = models.CharField(max_length=254, blank=True)

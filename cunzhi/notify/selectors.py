@@ -71,7 +71,12 @@ def reached_q() -> Q:
         if settings.SMS_DELIVERY_REPORTS
         else Q(channel=Channel.SMS, status=DeliveryStatus.SENT, undelivered_at__isnull=True)
     )
-    return Q(channel=Channel.EMAIL, status=DeliveryStatus.SENT) | sms | Q(channel=Channel.INBOX, read_at__isnull=False)
+    return (
+        Q(channel=Channel.EMAIL, status=DeliveryStatus.SENT)
+        | sms
+        | Q(channel=Channel.INBOX, read_at__isnull=False)
+        | Q(channel=Channel.LOUDSPEAKER, status=DeliveryStatus.SENT)
+    )
 
 
 def _persons(deliveries: QuerySet[Delivery]) -> int:

@@ -628,3 +628,30 @@ def door_visit_record(
             after={"villager": villager.public_id, "outcome": outcome},
         )
     return visit
+
+
+def loudspeaker_record(*, notice_ids: Iterable[str], village_id: int, at: dt.datetime) -> int:
+    """The village loudspeaker aired these notices at `at`: one sent "loudspeaker" row for each member of
+    that village each notice was meant for, so the reach report and the figures count them. Called by
+    voice when its operator marks a broadcast; airing a notice again adds nobody twice. Returns the rows made.
+    """
+    ids = list(notice_ids)
+    own = Delivery.objects.filter(notice__public_id__in=ids, copy_for__isnull=True, villager__village_id=village_id)
+    aired = set(own.filter(channel=Channel.LOUDSPEAKER).values_list("notice_id", "villager_id"))
+    wanted = set(own.values_list("notice_id", "villager_id").distinct()) - aired
+    language = settings.LANGUAGE_CODE
+    rows = [
+        Delivery(
+            notice_id=notice_id,
+            villager_id=villager_id,
+            channel=Channel.LOUDSPEAKER,
+            language=language,
+            status=DeliveryStatus.SENT,
+            sent_at=at,
+        )
+        for notice_id, villager_id in sorted(wanted)
+    ]
+    # Two operators marking at once: the partial unique constraint (notice, villager, channel) keeps
+    # the second from counting anybody twice.
+    Delivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    return len(rows)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhi.core.audit import audit_record
-from cunzhi.notify.services import notice_render
+from cunzhi.notify.services import loudspeaker_record, notice_render
 from cunzhi.people.models import User
 from cunzhi.regions.models import Region
 from cunzhi.voice import selectors, speech
@@ -145,11 +145,13 @@ def broadcast_mark(*, village: Region, day: dt.date, at: dt.time, actor: User) -
     row = VoiceBroadcast.objects.create(
         village=village, date=day, items=items, file_hash=clip.key, broadcast_at=aired, by=actor
     )
+    # Each notice aired counts the loudspeaker as a reach channel for the village's members it concerns.
+    heard = loudspeaker_record(notice_ids=[i["id"] for i in items], village_id=village.pk, at=aired)
     audit_record(
         actor=actor,
         action=VoiceEvent.BROADCAST_MARK,
         obj=row,
         region_code=village.code,
-        after={"date": day.isoformat(), "at": at.strftime("%H:%M"), "items": len(items)},
+        after={"date": day.isoformat(), "at": at.strftime("%H:%M"), "items": len(items), "heard": heard},
     )
     return row

@@ -32,6 +32,7 @@ def nav_links(request: HttpRequest) -> list[dict]:
         ("ledger:index", _("Accounts")),
         ("consultations:index", _("Consultations")),
         ("points:index", _("Points")),
+        ("learning:index", _("Learning")),
     ]
     if rules.has_role(user):
         links += [

@@ -136,3 +136,76 @@ def test_the_staff_home_links_the_villages_cadres_to_it(world, login):
     link = reverse("voice:broadcast", args=[world.village_a.code])
     assert link in login(world.cadre_a).get("/").content.decode()
     assert "/voice/broadcast/" not in login(world.township_staff).get("/").content.decode()
+
+
+def test_an_aired_broadcast_counts_as_reach_for_the_villages_members(world, day_news, clock):
+    """Issue 15: "broadcast at 18:30" counts the loudspeaker as a reach channel of each notice aired, for
+    every member of the village the notice concerns — not another village's, not twice when aired again."""
+    from cunzhi.notify import selectors as notify_selectors
+    from cunzhi.notify.models import Channel, Delivery, Notice
+
+    county_notice = by_subject("县医保缴费提醒")
+    members_a = set(
+        Delivery.objects.filter(notice=county_notice, copy_for__isnull=True, villager__village=world.village_a)
+        .values_list("villager", flat=True)
+    )
+    members_b = Delivery.objects.filter(notice=county_notice, villager__village=world.village_b).values("villager")
+    assert members_a and members_b.exists()
+    before = notify_selectors.notice_report(notice=county_notice)
+    start = dt.datetime(2026, 6, 15, 16, tzinfo=dt.UTC)  # 2026-06-16 00:00 in Shanghai
+    span = {"prefix": world.county.code, "length": 6, "start": start, "end": start + dt.timedelta(days=1)}
+    figure_before = total(notify_selectors.figures_reach(**span))
+    clock.move_to(dt.datetime(2026, 6, 16, 18, 45, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    services.broadcast_mark(village=world.village_a, day=DAY, at=dt.time(18, 30), actor=world.cadre_a)
+    report = notify_selectors.notice_report(notice=county_notice)
+    speaker = report["channels"][Channel.LOUDSPEAKER]
+    assert speaker["total"] == speaker["reached"] == len(members_a)
+    assert set(
+        Delivery.objects.filter(notice=county_notice, channel=Channel.LOUDSPEAKER).values_list("villager", flat=True)
+    ) == members_a
+    assert report["reached"] == before["reached"] + len(members_a) - before_reached_of(county_notice, members_a)
+    assert report["recipients"] == before["recipients"]  # the denominator stays everyone concerned
+    # Village B's own notice was never aired in A: nobody there heard it.
+    b_notice = by_subject("余村的通知")
+    assert not Delivery.objects.filter(notice=b_notice, channel=Channel.LOUDSPEAKER).exists()
+    # Aired again the same evening: nobody counted twice.
+    services.broadcast_mark(village=world.village_a, day=DAY, at=dt.time(18, 40), actor=world.cadre_a)
+    assert Delivery.objects.filter(notice=county_notice, channel=Channel.LOUDSPEAKER).count() == len(members_a)
+    # The reach figure counts them the same way, over the same denominator (everyone concerned).
+    figure_after = total(notify_selectors.figures_reach(**span))
+    assert figure_after[1] == figure_before[1] and figure_after[0] > figure_before[0]
+
+
+def before_reached_of(notice, villagers):
+    """How many of `villagers` the notice had reached already on another channel (counted once)."""
+    from cunzhi.notify.models import Delivery
+    from cunzhi.notify.selectors import reached_q
+
+    return (
+        Delivery.objects.filter(reached_q(), notice=notice, copy_for__isnull=True, villager__in=villagers)
+        .exclude(channel="loudspeaker")
+        .values("villager")
+        .distinct()
+        .count()
+    )
+
+
+def test_the_report_page_shows_the_loudspeaker(world, login, client, day_news, clock):
+    from cunzhi.notify.models import Notice
+
+    notice = by_subject("村民代表会议通知")
+    clock.move_to(dt.datetime(2026, 6, 16, 18, 45, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    services.broadcast_mark(village=world.village_a, day=DAY, at=dt.time(18, 30), actor=world.cadre_a)
+    body = login(world.cadre_a).get(reverse("notify:report", args=[notice.public_id])).content.decode()
+    assert "Loudspeaker" in body
+
+
+def by_subject(subject):
+    from cunzhi.notify.models import Notice
+
+    return next(n for n in Notice.objects.all() if n.subject.get("zh-hans") == subject)
+
+
+def total(figure):
+    """A figure's numerator and denominator added up over its regions (a rate is never an average)."""
+    return sum(n for n, _d in figure.values()), sum(d or 0 for _n, d in figure.values())
