@@ -32,6 +32,7 @@ from cunzhi.demo import consultations as demo_consultations
 from cunzhi.demo import disclosure as demo_disclosure
 from cunzhi.demo import ledger as demo_ledger
 from cunzhi.demo import meetings as demo_meetings
+from cunzhi.demo import learning as demo_learning
 from cunzhi.demo import points as demo_points
 from cunzhi.demo.events import DemoEvent
 from cunzhi.people.models import (
@@ -643,6 +644,7 @@ DOMAIN_SEEDS = (
     demo_ledger,
     demo_consultations,
     demo_points,
+    demo_learning,
 )
 
 
