@@ -62,7 +62,7 @@ LESSONS: tuple[Lesson, ...] = (
             Step(_("Read or listen to the answer."), "rate-2.png"),
             Step(_("Choose “Resolved” or “Not resolved” and how satisfied you are, then send."), "rate-3.png"),
         ),
-        try_url="concerns:list",
+        try_url="concerns:index",
         proof=("concern.confirm", "concern.reopen"),
     ),
     Lesson(
