@@ -115,7 +115,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603  (our own manage.py, fixed arguments)
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
         cwd=ROOT,
         env={**os.environ, "SITE_URL": base},
@@ -162,7 +162,9 @@ def main() -> None:
                 if box:
                     y = box["y"] + box["height"] + 12 - HEIGHT if at_bottom else box["y"] - 12
                 y = max(0.0, min(y, full - HEIGHT))
-                data = compress(page.screenshot(full_page=True, clip={"x": 0, "y": y, "width": WIDTH, "height": HEIGHT}))
+                data = compress(
+                    page.screenshot(full_page=True, clip={"x": 0, "y": y, "width": WIDTH, "height": HEIGHT})
+                )
                 (OUT / name).write_bytes(data)
                 total += len(data)
                 print(f"{name:16} {path:40} {len(data) / 1024:5.1f} KB")

@@ -12,11 +12,11 @@ from cunzhi.concerns.api import router as concerns_router
 from cunzhi.consultations.api import router as consultations_router
 from cunzhi.disclosure.api import router as disclosure_router
 from cunzhi.insights.api import router as insights_router
+from cunzhi.learning.api import router as learning_router
 from cunzhi.ledger.api import router as ledger_router
 from cunzhi.meetings.api import router as meetings_router
 from cunzhi.people.api import router as people_router
 from cunzhi.people.api_regions import router as regions_router
-from cunzhi.learning.api import router as learning_router
 from cunzhi.points.api import router as points_router
 
 api.add_router("", core_router)

@@ -30,9 +30,9 @@ from cunzhi.demo import applications as demo_applications
 from cunzhi.demo import concerns as demo_concerns
 from cunzhi.demo import consultations as demo_consultations
 from cunzhi.demo import disclosure as demo_disclosure
+from cunzhi.demo import learning as demo_learning
 from cunzhi.demo import ledger as demo_ledger
 from cunzhi.demo import meetings as demo_meetings
-from cunzhi.demo import learning as demo_learning
 from cunzhi.demo import points as demo_points
 from cunzhi.demo.events import DemoEvent
 from cunzhi.people.models import (

@@ -143,7 +143,9 @@ def lesson_detail(request: HttpRequest, key: str = KEY) -> dict[str, object]:
 @paginate(Pages)
 def session_list(request: HttpRequest, code: str = CODE) -> list[dict[str, object]]:
     """The village's sessions, newest first (its cadres, grid workers, supervisors; county administrators)."""
-    return [_session_out(s, s.attendees) for s in selectors.sessions_of(village=_village(request, code))]
+    rows = selectors.sessions_of(village=_village(request, code))
+    # `attendees` is the count sessions_of annotates.
+    return [_session_out(s, s.attendees) for s in rows]  # type: ignore[attr-defined]
 
 
 @router.post("/learning/villages/{code}/sessions", response={201: LearningSessionOut, **WRITE_ERRORS})
@@ -169,7 +171,12 @@ def session_detail(request: HttpRequest, public_id: str = PUBLIC_ID) -> dict[str
 
 def _attendees(session: TrainingSession) -> list[dict[str, object]]:
     return [
-        {"villager": a.villager.public_id, "name": a.villager.name, "checked_in_at": a.created_at, "alone": vars(a)["alone"]}
+        {
+            "villager": a.villager.public_id,
+            "name": a.villager.name,
+            "checked_in_at": a.created_at,
+            "alone": vars(a)["alone"],
+        }
         for a in selectors.attendees(session=session)
     ]
 

@@ -12,7 +12,6 @@ from cunzhi.core.models import TimeStamped, public_id
 from cunzhi.learning import lessons
 from cunzhi.regions.models import Region
 
-
 # Issue 15: whether a trained villager did the task themselves within 90 days of the session.
 OUTCOME_DAYS = 90
 

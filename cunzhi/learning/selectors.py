@@ -20,8 +20,8 @@ from django.db.models.lookups import Exact
 from cunzhi.core.figures import as_rates, grouped
 from cunzhi.core.models import AuditEvent
 from cunzhi.learning import lessons
-from cunzhi.learning.rules import SEE_ROLES
 from cunzhi.learning.models import TrainingAttendance, TrainingSession
+from cunzhi.learning.rules import SEE_ROLES
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Villager
 from cunzhi.people.rules import scope_q

@@ -84,7 +84,7 @@ def test_unmeasured_lessons_are_not_in_the_figure(lw, session_of):
 
 def test_check_in_rules(lw, session_of):
     s = session_of([lw.villager_a])
-    again, created = services.attendance_check_in(session=s, villager=lw.villager_a.villager, actor=lw.grid_a)
+    _again, created = services.attendance_check_in(session=s, villager=lw.villager_a.villager, actor=lw.grid_a)
     assert not created and TrainingAttendance.objects.filter(session=s).count() == 1
     with pytest.raises(ValidationError):
         services.attendance_check_in(session=s, villager=lw.villager_b.villager, actor=lw.cadre_a)

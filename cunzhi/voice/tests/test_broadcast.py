@@ -142,12 +142,13 @@ def test_an_aired_broadcast_counts_as_reach_for_the_villages_members(world, day_
     """Issue 15: "broadcast at 18:30" counts the loudspeaker as a reach channel of each notice aired, for
     every member of the village the notice concerns — not another village's, not twice when aired again."""
     from cunzhi.notify import selectors as notify_selectors
-    from cunzhi.notify.models import Channel, Delivery, Notice
+    from cunzhi.notify.models import Channel, Delivery
 
     county_notice = by_subject("县医保缴费提醒")
     members_a = set(
-        Delivery.objects.filter(notice=county_notice, copy_for__isnull=True, villager__village=world.village_a)
-        .values_list("villager", flat=True)
+        Delivery.objects.filter(
+            notice=county_notice, copy_for__isnull=True, villager__village=world.village_a
+        ).values_list("villager", flat=True)
     )
     members_b = Delivery.objects.filter(notice=county_notice, villager__village=world.village_b).values("villager")
     assert members_a and members_b.exists()
@@ -160,9 +161,14 @@ def test_an_aired_broadcast_counts_as_reach_for_the_villages_members(world, day_
     report = notify_selectors.notice_report(notice=county_notice)
     speaker = report["channels"][Channel.LOUDSPEAKER]
     assert speaker["total"] == speaker["reached"] == len(members_a)
-    assert set(
-        Delivery.objects.filter(notice=county_notice, channel=Channel.LOUDSPEAKER).values_list("villager", flat=True)
-    ) == members_a
+    assert (
+        set(
+            Delivery.objects.filter(notice=county_notice, channel=Channel.LOUDSPEAKER).values_list(
+                "villager", flat=True
+            )
+        )
+        == members_a
+    )
     assert report["reached"] == before["reached"] + len(members_a) - before_reached_of(county_notice, members_a)
     assert report["recipients"] == before["recipients"]  # the denominator stays everyone concerned
     # Village B's own notice was never aired in A: nobody there heard it.
@@ -191,7 +197,6 @@ def before_reached_of(notice, villagers):
 
 
 def test_the_report_page_shows_the_loudspeaker(world, login, client, day_news, clock):
-    from cunzhi.notify.models import Notice
 
     notice = by_subject("村民代表会议通知")
     clock.move_to(dt.datetime(2026, 6, 16, 18, 45, tzinfo=dt.timezone(dt.timedelta(hours=8))))
