@@ -12,7 +12,7 @@ from cunzhi.learning.models import TrainerKind
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     topic = forms.ChoiceField(label=_("Lesson taught"), choices=lessons.choices)
     trainer_kind = forms.ChoiceField(label=_("The trainer is a"), choices=TrainerKind.choices)
     trainer_name = forms.CharField(label=_("Trainer's name"), max_length=50)
