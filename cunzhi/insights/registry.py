@@ -127,8 +127,9 @@ INDICATORS = [
         compute=notify.figures_reach,
         domain=_("Notifications"),
         help=_(
-            "People a notice of the period reached by any channel (e-mail or text accepted, or read "
-            "in the inbox), out of everyone it was meant for. The rest are on door-to-door lists."
+            "People a notice of the period reached by any channel (e-mail or text accepted, read in the "
+            "inbox, or aired on the village loudspeaker), out of everyone it was meant for. The rest are on "
+            "door-to-door lists."
         ),
     ),
     Indicator(
