@@ -164,3 +164,19 @@ def test_index_lists_lessons_villages_and_own_sessions(lw, login, session_of):
     assert reverse("learning:my_code", args=[s.public_id]) in body
     assert reverse("learning:village", args=[lw.village_a.code]) not in body
     assert str(DAY) in body
+
+
+def test_session_page_queries_do_not_grow_with_attendees(lw, login, session_of, django_assert_max_num_queries):
+    s = session_of([lw.villager_a])
+    c = login(lw.cadre_a)
+    url = reverse("learning:session", args=[s.public_id])
+    c.get(url, {"q": "张"})
+    with django_assert_max_num_queries(14) as few:
+        c.get(url, {"q": "张"})
+    from cunzhi.learning import services
+
+    for user in (lw.helper, lw.wangwu):
+        services.attendance_check_in(session=s, villager=user.villager, actor=lw.cadre_a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = c.get(url, {"q": "张"}).content.decode()
+    assert "3 attendees" in body
