@@ -227,7 +227,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "media-src": ["'self'", "https:"],
+        "media-src": ["'self'", "https:", "blob:"],  # blob: hls.js plays the meeting stream through MediaSource
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
@@ -261,6 +261,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": env_str("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")},
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Front-end libraries from the npm registry (package.json, `npm ci` in scripts/setup.sh), served as static
+# files under their own prefix. Missing (npm ci not run): a system check warns (cunzhi/meetings/live/checks.py).
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / name / "dist") for name in ("hls.js",) if (NODE_MODULES / name / "dist").is_dir()
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_MB", 50) * 1024 * 1024
@@ -367,6 +373,15 @@ APPLICATIONS_CERTIFICATE_KEY = env_str("APPLICATIONS_CERTIFICATE_KEY", "")
 MEETINGS_NOTICE_DAYS = env_int_map("MEETINGS_NOTICE_DAYS")
 MEETINGS_OPEN_EARLY_MINUTES = env_int("MEETINGS_OPEN_EARLY_MINUTES", 60)  # check-in opens this early
 MEETINGS_LIVE_CACHE_SECONDS = float(env_str("MEETINGS_LIVE_CACHE_SECONDS", "0.5"))  # live tally reuse
+# The meeting's own live stream (cunzhi/meetings/live): chunks, HLS and recordings under this folder.
+MEETINGS_LIVE_ROOT = Path(env_str("MEETINGS_LIVE_ROOT", str(DATA_DIR / "private" / "live")))
+MEETINGS_LIVE_FFMPEG = env_str("MEETINGS_LIVE_FFMPEG", "ffmpeg")  # missing: no streaming (a system check warns)
+MEETINGS_LIVE_CHUNK_MAX_BYTES = env_int("MEETINGS_LIVE_CHUNK_MAX_MB", 4) * 1024 * 1024  # one MediaRecorder chunk
+MEETINGS_LIVE_MIN_FREE_MB = env_int("MEETINGS_LIVE_MIN_FREE_MB", 500)  # below this free space, chunks are refused
+MEETINGS_LIVE_SEGMENT_LINK_SECONDS = env_int("MEETINGS_LIVE_SEGMENT_LINK_SECONDS", 60)  # a signed segment link
+MEETINGS_LIVE_PLAYLIST_LINK_MINUTES = env_int("MEETINGS_LIVE_PLAYLIST_LINK_MINUTES", 240)  # a playlist link
+# The RTMP ingest (nginx with libnginx-mod-rtmp, scripts/rtmp.sh): where encoders publish, and its callback.
+MEETINGS_LIVE_RTMP_URL = env_str("MEETINGS_LIVE_RTMP_URL", "rtmp://127.0.0.1:1935/live")
 
 # --- Disclosure (cunzhi.disclosure; docs/disclosure.md) ----------------------------------------
 # Frequency per category overriding the defaults (quarterly), e.g. "finance=monthly".

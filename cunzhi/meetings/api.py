@@ -336,3 +336,9 @@ def results(request: UserRequest, public_id: str = Path(..., max_length=16)) -> 
         "motions": [m for m in _motions(meeting) if m.status == MotionStatus.CLOSED],
         "minutes_published": meeting.minutes_published_at is not None,
     }
+
+
+# The meeting's own live stream and the remote members' questions (meetings/live/api.py).
+from cunzhi.meetings.live.api import router as live_router  # noqa: E402
+
+router.add_router("", live_router)

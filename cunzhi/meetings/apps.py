@@ -10,6 +10,8 @@ class MeetingsConfig(AppConfig):
     def ready(self):
         from cunzhi.core.jobs import register_job
         from cunzhi.meetings import replies, selectors, services
+        from cunzhi.meetings.live import checks as live_checks  # noqa: F401  # registers the system check
+        from cunzhi.meetings.live import services as live_services
         from cunzhi.notify.about import about_register
         from cunzhi.notify.sms import reply_handler_register
 
@@ -24,4 +26,10 @@ class MeetingsConfig(AppConfig):
             description=_(
                 "Post published meeting results to the village disclosure where that could not be done at once."
             ),
+        )
+        register_job(
+            "meetings.live_recordings",
+            live_services.live_finish_pending,
+            every_minutes=1,
+            description=_("Make the recording of each live stream that has ended."),
         )

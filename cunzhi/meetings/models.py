@@ -399,3 +399,7 @@ class Ballot(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["motion", "member"], name="ballot_once")]
+
+
+# The live stream's models are declared in their sub-package and registered with this app here.
+from cunzhi.meetings.live.models import LiveQuestion, LiveStream, LiveView  # noqa: E402, F401

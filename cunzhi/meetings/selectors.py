@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.meetings import law, rules
+from cunzhi.meetings.live import selectors as live_selectors
 from cunzhi.meetings.models import (
     Attendance,
     AttendanceMode,
@@ -347,6 +348,10 @@ def result_context(*, meeting: Meeting) -> dict:
         "venue": quorum["present"] - quorum["remote"],
         "village": meeting.village,
         "generated_at": timezone.localtime(),
+        # Remote members' questions with their outcome, and how many followed the stream (meetings/live).
+        "questions": list(live_selectors.questions_of(meeting=meeting)),
+        "reach": live_selectors.reach(meeting=meeting),
+        "recording": live_selectors.stream_get(meeting=meeting),
     }
 
 

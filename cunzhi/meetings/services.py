@@ -510,6 +510,10 @@ def meeting_close(*, actor: User, meeting: Meeting, now: dt.datetime | None = No
             actor=actor, action=MeetingEvent.MEETING_CLOSE, obj=locked, after={"present": locked.attendances.count()}
         )
     meeting.status, meeting.closed_at = locked.status, locked.closed_at
+    # The stream ends with the meeting; its recording is made once the transcoder has drained.
+    from cunzhi.meetings.live.services import live_stop
+
+    live_stop(actor=None, meeting=meeting, now=now)
     return meeting
 
 

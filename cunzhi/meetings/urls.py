@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cunzhi.meetings import views
+from cunzhi.meetings.live import urls as live_urls
 
 app_name = "meetings"
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("petitions/new/", views.petition_new, name="petition_new"),
     path("petitions/<str:public_id>/", views.petition_detail, name="petition_detail"),
     path("delegations/", views.authorisations, name="authorisations"),
+    *live_urls.rtmp_urlpatterns,
     path("<str:public_id>/", views.detail, name="detail"),
     path("<str:public_id>/edit/", views.meeting_edit, name="edit"),
     path("<str:public_id>/notice/", views.notice, name="notice"),
@@ -32,4 +34,6 @@ urlpatterns = [
     path("<str:public_id>/motions/<str:motion_id>/vote/", views.vote, name="vote"),
     path("<str:public_id>/minutes/", views.minutes, name="minutes"),
     path("<str:public_id>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),
+    # The meeting's own live stream, its recording and the remote members' questions (meetings/live).
+    *live_urls.urlpatterns,
 ]

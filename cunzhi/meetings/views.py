@@ -39,6 +39,7 @@ from cunzhi.meetings.forms import (
     VoteForm,
 )
 from cunzhi.meetings.law import notice_days
+from cunzhi.meetings.live import views as live_views
 from cunzhi.meetings.models import (
     Authorisation,
     Body,
@@ -259,6 +260,8 @@ def _page_context(request, meeting) -> dict:
         if meeting.notice_sent_at and rules.can_write_minutes(user, meeting)
         else None,
         "rsvp_choices": Rsvp.choices,
+        # The meeting's own live stream, its questions and recording (meetings/live).
+        "live_stream": live_views.stream_context(request, meeting),
     }
 
 

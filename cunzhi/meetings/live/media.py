@@ -1,0 +1,181 @@
+"""Files and programs of a live stream, without the database: where a stream's files are, what a chunk
+must look like, the ffmpeg command, and joining the segments into the recording.
+
+A stream's folder (settings.MEETINGS_LIVE_ROOT / <meeting public id>/):
+
+    takes/0001/000000.webm …  the chunks as received, one folder per "take" (each start of the
+                               broadcaster's recorder is a new WebM with its own header)
+    state.json                 what the transcoder has fed to ffmpeg (take, next sequence number)
+    runner.pid                 the transcoder's process id while it runs
+    ended                      written when the broadcaster stops: the transcoder drains and exits
+    v/ a/                      HLS: low video (360p) and audio only, index.m3u8 and 000000.ts …
+    recording.mp4 recording.m4a  the segments joined, once the stream ended
+
+Nothing received is ever deleted here: a crash of ffmpeg or of the transcoder loses no chunk, and the
+recording is made from whatever segments exist.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# The first bytes of a WebM (Matroska) file: the EBML header.
+EBML = b"\x1a\x45\xdf\xa3"
+CLUSTER = b"\x1f\x43\xb6\x75"
+# A chunk after the first continues the stream: it starts with a Matroska element of a Segment's body
+# (a Cluster, its Timestamp, a SimpleBlock or BlockGroup, Cues, Tags) — MediaRecorder cuts its
+# chunks at these. Anything else (a photo, a PDF, text) is not this stream's media.
+CONTINUATIONS = (CLUSTER, b"\xe7", b"\xa3", b"\xa0", b"\x1c\x53\xbb\x6b", b"\x12\x54\xc3\x67", b"\xec")
+RENDITIONS = ("v", "a")
+SEGMENT_RE = re.compile(r"^\d{6}\.ts$")
+SEGMENT_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str
+    bandwidth: int  # bits per second, for the master playlist
+    codecs: str
+    resolution: str
+
+
+LOW = Rendition("v", 460_000, "avc1.42e01e,mp4a.40.2", "640x360")
+AUDIO = Rendition("a", 40_000, "mp4a.40.2", "")
+
+
+def stream_dir(root: Path, public_id: str) -> Path:
+    return root / public_id
+
+
+def take_dir(folder: Path, take: int) -> Path:
+    return folder / "takes" / f"{take:04d}"
+
+
+def chunk_path(folder: Path, take: int, seq: int) -> Path:
+    return take_dir(folder, take) / f"{seq:06d}.webm"
+
+
+def chunk_is_media(data: bytes, *, first: bool) -> bool:
+    """The first chunk of a take is a WebM header; later chunks continue a Matroska segment."""
+    if not data:
+        return False
+    if first:
+        return data.startswith(EBML) and (b"webm" in data[:64] or b"matroska" in data[:64])
+    return data.startswith(CONTINUATIONS)
+
+
+def init_bytes(first_chunk: bytes) -> bytes:
+    """The header part of a take's first chunk (up to its first Cluster): fed to a restarted ffmpeg
+    before the chunk it stopped at, so it can read the stream again without replaying the first second."""
+    at = first_chunk.find(CLUSTER)
+    return first_chunk[:at] if at > 0 else first_chunk
+
+
+def free_bytes(path: Path) -> int:
+    path.mkdir(parents=True, exist_ok=True)
+    return shutil.disk_usage(path).free
+
+
+def ffmpeg_command(ffmpeg: str, folder: Path, source: str = "pipe:0") -> list[str]:
+    """One ffmpeg reading the WebM on its standard input and writing both HLS renditions.
+
+    Keyframes every SEGMENT_SECONDS (fixed frame rate, scene cuts off) so segments come out at the length
+    asked; `append_list` continues the numbering and playlist after a restart, `discont_start` marks the
+    restart for players. Audio only is mono AAC at 32 kbit/s: with MPEG-TS overhead under 48 kbit/s."""
+    hls = ("-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_list_size", "10")
+    flags = "append_list+discont_start+independent_segments+program_date_time"
+    gop = str(SEGMENT_SECONDS * 25)
+    return [
+        *(ffmpeg, "-hide_banner", "-loglevel", "error", "-fflags", "+genpts+discardcorrupt"),
+        *("-thread_queue_size", "512", "-i", source),
+        # Low video: 360p, at most 400 kbit/s of video.
+        *("-map", "0:v:0?", "-map", "0:a:0?", "-vf", "scale=-2:360", "-r", "25"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "baseline"),
+        *("-b:v", "350k", "-maxrate", "400k", "-bufsize", "400k", "-g", gop, "-keyint_min", gop),
+        *("-sc_threshold", "0", "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-ar", "44100"),
+        *hls,
+        *("-hls_flags", flags, "-hls_segment_filename", str(folder / "v" / "%06d.ts"), str(folder / "v" / "index.m3u8")),
+        # Audio only.
+        *("-map", "0:a:0?", "-c:a", "aac", "-b:a", "32k", "-ac", "1", "-ar", "22050"),
+        *hls,
+        *("-hls_flags", flags, "-hls_segment_filename", str(folder / "a" / "%06d.ts"), str(folder / "a" / "index.m3u8")),
+    ]
+
+
+def segments(folder: Path, rendition: str) -> list[Path]:
+    """A rendition's segments in order (numbers continue across restarts: `append_list`)."""
+    where = folder / rendition
+    if not where.is_dir():
+        return []
+    return sorted(p for p in where.iterdir() if SEGMENT_RE.match(p.name))
+
+
+def recording_join(ffmpeg: str, folder: Path) -> dict[str, Path]:
+    """Join each rendition's segments (stream copy, no re-encoding): MP4 from the video, M4A from the audio.
+
+    The concat demuxer reads a list of the segment files, so a playlist cut short by a crash (no
+    ENDLIST, or older segments out of its window) still gives every segment that exists."""
+    made: dict[str, Path] = {}
+    for rendition, name, extra in (("v", "recording.mp4", ()), ("a", "recording.m4a", ("-vn",))):
+        parts = segments(folder, rendition)
+        if not parts:
+            continue
+        # The list names the files relative to itself, so it sits beside them.
+        listing = folder / rendition / "concat.txt"
+        listing.write_text("".join(f"file '{p.name}'\n" for p in parts))
+        target = folder / name
+        partial = folder / f".part-{name}"
+        result = subprocess.run(  # noqa: S603  # the program named in settings, fixed arguments
+            [
+                *(ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0"),
+                *("-i", str(listing), "-c", "copy", *extra, "-bsf:a", "aac_adtstoasc"),
+                *("-movflags", "+faststart", str(partial)),
+            ],
+            capture_output=True,
+            timeout=3600,
+            check=False,
+        )
+        if result.returncode == 0 and partial.exists() and partial.stat().st_size > 0:
+            os.replace(partial, target)
+            made[rendition] = target
+        else:
+            partial.unlink(missing_ok=True)
+    return made
+
+
+def state_load(folder: Path) -> dict[str, int]:
+    try:
+        state = json.loads((folder / "state.json").read_text())
+        return {"take": int(state["take"]), "seq": int(state["seq"]), "restarts": int(state.get("restarts", 0))}
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return {"take": 1, "seq": 0, "restarts": 0}
+
+
+def state_save(folder: Path, state: dict[str, int]) -> None:
+    tmp = folder / "state.json.tmp"
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, folder / "state.json")
+
+
+def runner_alive(folder: Path) -> bool:
+    """Whether the transcoder of this folder runs (its pid file names a live process)."""
+    try:
+        pid = int((folder / "runner.pid").read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by the web process that started it) is not running.
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return True
+    return status != "Z"

@@ -1,0 +1,40 @@
+"""Shortcuts for the live-stream tests: a real WebM cut as MediaRecorder cuts it, and a stream started."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cunzhi.meetings.live import media
+
+FFMPEG = shutil.which("ffmpeg")
+needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed (scripts/setup.sh installs it)")
+
+
+def webm_sample(folder: Path, seconds: int = 5) -> bytes:
+    """A WebM (VP8 + Opus, 640x360, a cluster a second) like the browser's recorder makes."""
+    out = folder / "sample.webm"
+    if not out.exists():
+        subprocess.run(
+            [
+                *(FFMPEG or "ffmpeg", "-hide_banner", "-loglevel", "error", "-y"),
+                *("-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440"),
+                *("-t", str(seconds), "-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime", "-cpu-used", "8"),
+                *("-g", "25", "-c:a", "libopus", "-cluster_time_limit", "1000", "-f", "webm", str(out)),
+            ],
+            check=True,
+            timeout=120,
+        )
+    return out.read_bytes()
+
+
+def chunks_of(data: bytes) -> list[bytes]:
+    """Cut at Cluster starts: the first chunk holds the header and the first cluster, as MediaRecorder's does."""
+    starts = []
+    at = data.find(media.CLUSTER)
+    while at >= 0:
+        starts.append(at)
+        at = data.find(media.CLUSTER, at + 4)
+    cuts = [0, *starts[1:], len(data)]
+    return [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]

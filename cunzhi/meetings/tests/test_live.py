@@ -1,0 +1,454 @@
+"""The meeting's own live stream: chunks from the broadcaster only, refusals that store nothing, ffmpeg
+turning chunks into HLS (and restarted when it stops), signed playlists and segments for those who may
+watch, the recording, who watched, and the remote members' questions."""
+
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from django.core import checks
+from django.urls import reverse
+
+from cunzhi.meetings.live import links, media, services, transcode
+from cunzhi.meetings.live.models import LiveQuestion, LiveStream, LiveView, QuestionStatus, StreamStatus
+from cunzhi.meetings.models import MeetingMember
+from cunzhi.notify.models import Notice
+from cunzhi.people.models import DelegationScope, Relation
+from cunzhi.people.services import delegation_grant
+
+from .helpers import in_session
+from .live_helpers import FFMPEG, chunks_of, needs_ffmpeg, webm_sample
+
+
+@pytest.fixture(autouse=True)
+def _live_folder(settings, tmp_path, monkeypatch):
+    """Streams under the test's private folder; the transcoder is run by the test, not as a process."""
+    settings.MEETINGS_LIVE_ROOT = tmp_path / "private" / "live"
+    settings.MEETINGS_LIVE_MIN_FREE_MB = 1
+    started: list[Path] = []
+    monkeypatch.setattr(services, "runner_start", started.append)
+    from cunzhi.meetings.live import views
+
+    views._decisions.clear()
+    views._pk_of.clear()
+    services._touched.clear()
+    return started
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    if FFMPEG is None:
+        pytest.skip("ffmpeg is not installed")
+    return chunks_of(webm_sample(tmp_path_factory.mktemp("webm")))
+
+
+def chunk_url(meeting, take=1, seq=0):
+    return reverse("meetings:live_chunk", args=[meeting.public_id]) + f"?take={take}&seq={seq}"
+
+
+def post_chunk(client, meeting, data, take=1, seq=0):
+    return client.post(chunk_url(meeting, take, seq), data=data, content_type="video/webm")
+
+
+def started(world):
+    meeting = in_session(world, stream_url="")
+    services.live_start(actor=world.cadre_a, meeting=meeting)
+    return meeting
+
+
+HEADER = media.EBML + b"\x42\x82\x84webm" + b"\x00" * 20 + media.CLUSTER + b"\x00" * 40
+
+
+# --- Chunks: the broadcaster only, media only, never a server error -------------------------------
+
+
+def test_chunks_from_the_broadcaster_only(world, client, login, other_office_staff):
+    meeting = started(world)
+    assert post_chunk(client, meeting, HEADER).status_code == 302  # anonymous: to the login page
+    # A member; staff of the township (both offices) who may read the meeting.
+    for refused in (world.villager_a, world.township_staff, other_office_staff):
+        response = post_chunk(login(refused), meeting, HEADER)
+        assert response.status_code == 403, refused
+    for hidden in (world.villager_b, world.other_township_staff):
+        assert post_chunk(login(hidden), meeting, HEADER).status_code == 404, hidden
+    folder = services.folder_of(meeting)
+    assert not media.chunk_path(folder, 1, 0).exists()
+    response = post_chunk(login(world.cadre_a), meeting, HEADER)
+    assert response.status_code == 200
+    assert response.json() == {"take": 1, "seq": 0, "duplicate": False}
+    assert media.chunk_path(folder, 1, 0).read_bytes() == HEADER
+
+
+def test_the_secretary_broadcasts(world, login):
+    meeting = in_session(world, stream_url="")
+    meeting.secretary = world.villager_a
+    meeting.save()
+    assert login(world.villager_a).post(reverse("meetings:live_start", args=[meeting.public_id])).status_code == 302
+    assert post_chunk(login(world.villager_a), meeting, HEADER).status_code == 200
+
+
+def test_not_media_is_refused_and_nothing_stored(world, login):
+    meeting = started(world)
+    cadre = login(world.cadre_a)
+    response = post_chunk(cadre, meeting, b"hello, this is text")
+    assert response.status_code == 415
+    assert response.json()["code"] == "not_media"
+    assert "not a part of a video stream" in response.json()["detail"]
+    assert post_chunk(cadre, meeting, b"%PDF-1.4 ...", seq=0).status_code == 415
+    assert post_chunk(cadre, meeting, HEADER).status_code == 200
+    assert post_chunk(cadre, meeting, b"\x89PNG\r\n\x1a\n....", seq=1).status_code == 415
+    assert post_chunk(cadre, meeting, b"", seq=1).status_code == 415
+    folder = services.folder_of(meeting)
+    assert sorted(p.name for p in media.take_dir(folder, 1).iterdir()) == ["000000.webm"]
+    assert LiveStream.objects.get(meeting=meeting).chunks == 1
+
+
+def test_bad_numbers_old_takes_and_a_stream_not_started(world, login):
+    meeting = in_session(world, stream_url="")
+    cadre = login(world.cadre_a)
+    assert post_chunk(cadre, meeting, HEADER).status_code == 409  # not started
+    services.live_start(actor=world.cadre_a, meeting=meeting)
+    services.live_start(actor=world.cadre_a, meeting=meeting)  # take 2
+    assert post_chunk(cadre, meeting, HEADER, take=1).json()["code"] == "old_take"
+    bad = cadre.post(reverse("meetings:live_chunk", args=[meeting.public_id]) + "?take=x&seq=1", data=HEADER,
+                     content_type="video/webm")
+    assert bad.status_code == 400
+    assert post_chunk(cadre, meeting, HEADER, take=2, seq=-1).status_code == 400
+
+
+def test_a_chunk_sent_again_is_taken_once(world, login, _live_folder):
+    meeting = started(world)
+    cadre = login(world.cadre_a)
+    assert post_chunk(cadre, meeting, HEADER).json()["duplicate"] is False
+    assert post_chunk(cadre, meeting, HEADER).json()["duplicate"] is True
+    stream = LiveStream.objects.get(meeting=meeting)
+    assert (stream.chunks, stream.last_seq, stream.bytes_received) == (1, 0, len(HEADER))
+    assert _live_folder == [services.folder_of(meeting)] * 2  # the transcoder is asked to run
+
+
+def test_a_nearly_full_disk_refuses_and_keeps_what_was_received(world, login, settings):
+    meeting = started(world)
+    cadre = login(world.cadre_a)
+    assert post_chunk(cadre, meeting, HEADER).status_code == 200
+    settings.MEETINGS_LIVE_MIN_FREE_MB = 10**9  # more than any disk has
+    response = post_chunk(cadre, meeting, media.CLUSTER + b"\x01" * 100, seq=1)
+    assert response.status_code == 507
+    assert "disk is nearly full" in response.json()["detail"]
+    folder = services.folder_of(meeting)
+    assert media.chunk_path(folder, 1, 0).exists() and not media.chunk_path(folder, 1, 1).exists()
+
+
+def test_a_closed_meeting_takes_no_chunk(world, login):
+    meeting = started(world)
+    from cunzhi.meetings import services as meeting_services
+
+    meeting_services.meeting_close(actor=world.cadre_a, meeting=meeting)
+    assert LiveStream.objects.get(meeting=meeting).status in (StreamStatus.ENDING, StreamStatus.ENDED)
+    assert post_chunk(login(world.cadre_a), meeting, HEADER).status_code == 409
+
+
+# --- ffmpeg: chunks to HLS, restarts, gaps, the recording ------------------------------------------
+
+
+def _upload(client, meeting, parts, take=1, skip=()):
+    for seq, data in enumerate(parts):
+        if seq in skip:
+            continue
+        response = post_chunk(client, meeting, data, take=take, seq=seq)
+        assert response.status_code == 200, response.content
+
+
+def _end_and_transcode(meeting, ffmpeg=None, **kw):
+    folder = services.folder_of(meeting)
+    (folder / "ended").write_text("test")
+    return transcode.run(folder, ffmpeg or FFMPEG, poll=0.01, **kw)
+
+
+@needs_ffmpeg
+def test_chunks_become_hls_and_the_recording(world, login, sample, clock):
+    meeting = started(world)
+    _upload(login(world.cadre_a), meeting, sample)
+    state = _end_and_transcode(meeting)
+    assert state == {"take": 1, "seq": len(sample), "restarts": 0}
+    folder = services.folder_of(meeting)
+    for rendition in media.RENDITIONS:
+        assert media.segments(folder, rendition), rendition
+        assert "#EXT-X-ENDLIST" in (folder / rendition / "index.m3u8").read_text()
+    # The audio-only rendition stays under 48 kbit/s (segments of 2 s, MPEG-TS overhead included).
+    audio = media.segments(folder, "a")
+    assert sum(p.stat().st_size for p in audio) * 8 / (len(audio) * media.SEGMENT_SECONDS) < 48_000
+    services.live_stop(actor=world.cadre_a, meeting=meeting)
+    stream = LiveStream.objects.get(meeting=meeting)
+    assert stream.status == StreamStatus.ENDED
+    assert stream.recording.name.endswith("recording.mp4") and stream.recording_audio.name.endswith(".m4a")
+    assert stream.recording_seconds >= 4
+    # Linked from the meeting page, served to those who may read the meeting only.
+    page = login(world.villager_a).get(reverse("meetings:detail", args=[meeting.public_id]))
+    assert reverse("meetings:live_recording", args=[meeting.public_id, "mp4"]) in page.content.decode()
+    mp4 = login(world.villager_a).get(reverse("meetings:live_recording", args=[meeting.public_id, "mp4"]))
+    assert mp4.status_code == 200 and b"ftyp" in b"".join(mp4.streaming_content)[:64]
+    assert login(world.villager_b).get(reverse("meetings:live_recording", args=[meeting.public_id, "m4a"])).status_code == 404
+
+
+@needs_ffmpeg
+def test_ffmpeg_stopping_is_restarted_and_a_missing_chunk_skipped(world, login, sample, tmp_path):
+    """An ffmpeg that dies on its first run (a crash mid-stream) is started again from the take's header;
+    a chunk never received is waited for, then skipped: nothing after it is lost."""
+    meeting = started(world)
+    _upload(login(world.cadre_a), meeting, sample, skip={2})
+    crashy = tmp_path / "ffmpeg-crashes-once"
+    marker = tmp_path / "crashed"
+    crashy.write_text(
+        f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; head -c 100 >/dev/null; exit 1; fi\nexec {FFMPEG} \"$@\"\n"
+    )
+    crashy.chmod(crashy.stat().st_mode | stat.S_IEXEC)
+    ticks = iter(range(10**6))
+    state = _end_and_transcode(meeting, ffmpeg=str(crashy), gap_seconds=3, monotonic=lambda: float(next(ticks)))
+    assert state["seq"] == len(sample) and state["restarts"] >= 1
+    folder = services.folder_of(meeting)
+    assert media.segments(folder, "v") and media.segments(folder, "a")
+    assert json.loads((folder / "state.json").read_text())["seq"] == len(sample)
+
+
+# --- Watching: signed playlists and segments, for those allowed ------------------------------------
+
+
+def _hls_ready(meeting):
+    """A playlist and a segment on disk, as ffmpeg writes them."""
+    folder = services.folder_of(meeting)
+    for r in media.RENDITIONS:
+        (folder / r).mkdir(parents=True, exist_ok=True)
+        (folder / r / "000000.ts").write_bytes(b"G" + b"\x00" * 187)
+        (folder / r / "index.m3u8").write_text(
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.0,\n000000.ts\n"
+        )
+
+
+def _playlist(client, meeting, user, rendition="v"):
+    token = links.playlist_token(meeting.pk, links.reader_of(user) if user else 0)
+    url = reverse("meetings:live_playlist", args=[meeting.public_id, rendition])
+    return client.get(f"{url}?t={token}")
+
+
+def test_who_may_watch_a_closed_stream(world, client, login, other_office_staff):
+    meeting = started(world)
+    _hls_ready(meeting)
+    member = login(world.villager_a)
+    response = _playlist(member, meeting, world.villager_a)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert "000000.ts?u=" in response.content.decode()
+    client.logout()
+    assert _playlist(client, meeting, None).status_code == 403  # anonymous, closed stream
+    for refused in (world.township_staff, other_office_staff, world.villager_b, world.other_township_staff):
+        assert _playlist(login(refused), meeting, refused).status_code == 403, refused
+    assert _playlist(login(world.cadre_a), meeting, world.cadre_a).status_code == 200
+
+
+def test_a_helper_watches_for_the_member(world, login):
+    meeting = started(world)
+    _hls_ready(meeting)
+    helper = world.helper
+    MeetingMember.objects.filter(meeting=meeting, user=helper).delete()  # the son is not a member himself
+    assert _playlist(login(helper), meeting, helper).status_code == 403
+    delegation_grant(
+        villager=world.villager_a.villager,
+        actor=world.villager_a,
+        helper=helper,
+        relation=Relation.FAMILY,
+        scopes=[DelegationScope.MEETINGS],
+        ends_at=meeting.starts_at + dt.timedelta(days=30),
+    )
+    from cunzhi.meetings.live import views
+
+    views._decisions.clear()
+    helper.refresh_from_db()
+    assert _playlist(login(helper), meeting, helper).status_code == 200
+
+
+def test_a_public_stream_is_for_anyone(world, client):
+    meeting = started(world)
+    _hls_ready(meeting)
+    services.live_settings_save(actor=world.cadre_a, meeting=meeting, public=True)
+    assert _playlist(client, meeting, None).status_code == 200
+    master = client.get(
+        reverse("meetings:live_master", args=[meeting.public_id]) + "?t=" + links.playlist_token(meeting.pk, 0)
+    )
+    text = master.content.decode()
+    assert master.status_code == 200 and "v/index.m3u8?t=" in text and "a/index.m3u8?t=" in text
+    assert "BANDWIDTH=40000" in text
+
+
+def test_segment_links_are_signed_for_the_reader_and_expire(world, login, clock):
+    meeting = started(world)
+    _hls_ready(meeting)
+    member = login(world.villager_a)
+    line = next(x for x in _playlist(member, meeting, world.villager_a).content.decode().splitlines() if ".ts?" in x)
+    base = reverse("meetings:live_playlist", args=[meeting.public_id, "v"]).rsplit("/", 1)[0]
+    ok = member.get(f"{base}/{line}")
+    assert ok.status_code == 200 and ok["Content-Type"] == "video/mp2t"
+    assert member.get(f"{base}/{line.replace('s=', 's=x')}").status_code == 403  # tampered
+    assert member.get(f"{base}/{line.replace('000000.ts?', '000001.ts?')}").status_code == 403  # another segment
+    # Copied to another member's browser: refused, it names its reader.
+    other = world.cadre_a
+    assert login(other).get(f"{base}/{line}").status_code == 403
+    # A minute later the copied link is dead for everyone.
+    login(world.villager_a)
+    clock.shift(61)
+    assert member.get(f"{base}/{line}").status_code == 403
+
+
+def test_a_playlist_link_is_for_its_reader_and_is_checked_again(world, login, client):
+    meeting = started(world)
+    _hls_ready(meeting)
+    token = links.playlist_token(meeting.pk, world.villager_a.pk)
+    url = reverse("meetings:live_playlist", args=[meeting.public_id, "a"]) + f"?t={token}"
+    assert client.get(url).status_code == 200  # the phone's own player: no session, the token stands
+    assert login(world.cadre_a).get(url).status_code == 403  # another account's link
+    client.logout()
+    assert client.get(url.replace("?t=", "?t=x")).status_code == 403
+    other_meeting = in_session(world, stream_url="", title="另一个会")
+    assert client.get(reverse("meetings:live_playlist", args=[other_meeting.public_id, "a"]) + f"?t={token}").status_code == 403
+
+
+def test_watching_counts_as_reach_not_attendance(world, login):
+    meeting = started(world)
+    _hls_ready(meeting)
+    for _ in range(3):
+        assert _playlist(login(world.villager_a), meeting, world.villager_a).status_code == 200
+    assert LiveView.objects.filter(meeting=meeting).count() == 1
+    assert meeting.attendances.count() == 0
+    from cunzhi.meetings.live import selectors
+
+    reach = selectors.reach(meeting=meeting)
+    assert reach["watched"] == 1 and reach["members"] == meeting.members.count() and reach["asked"] == 0
+
+
+def test_the_page_shows_the_player_to_members_and_the_controls_to_the_chair(world, login, django_assert_max_num_queries):
+    meeting = started(world)
+    page = login(world.villager_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert 'id="live-player"' in page and "a/index.m3u8?t=" in page and 'id="broadcast"' not in page
+    assert 'id="ask-form"' in page
+    chair = login(world.cadre_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert 'id="broadcast-start"' in chair and LiveStream.objects.get(meeting=meeting).key in chair
+    staff = login(world.township_staff).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert 'id="live-player"' not in staff and "stream-key" not in staff
+
+
+# --- Questions ------------------------------------------------------------------------------------
+
+
+def ask_url(meeting):
+    return reverse("meetings:live_ask", args=[meeting.public_id])
+
+
+def test_members_ask_and_the_chair_marks_the_asker_is_told(world, client, login, other_office_staff):
+    meeting = started(world)
+    assert client.post(ask_url(meeting), {"text": "路灯什么时候修？"}).status_code == 302  # to the login page
+    assert login(world.villager_b).post(ask_url(meeting), {"text": "x"}).status_code == 404
+    assert login(world.other_township_staff).post(ask_url(meeting), {"text": "x"}).status_code == 404
+    assert login(world.township_staff).post(ask_url(meeting), {"text": "x"}).status_code == 403
+    assert login(other_office_staff).post(ask_url(meeting), {"text": "x"}).status_code == 403
+    assert login(world.villager_a).post(ask_url(meeting), {"text": "  "}).status_code == 302
+    assert not LiveQuestion.objects.exists()  # empty: a message, nothing stored
+    assert login(world.villager_a).post(ask_url(meeting), {"text": "路灯什么时候修？"}).status_code == 302
+    assert login(world.villager_a).post(ask_url(meeting), {"text": "建议修到村口", "kind": "suggestion"}).status_code == 302
+    first, second = LiveQuestion.objects.order_by("number")
+    assert (first.number, second.number, second.kind) == (1, 2, "suggestion")
+    mark = reverse("meetings:live_mark", args=[meeting.public_id, first.public_id])
+    assert login(world.villager_a).post(mark, {"status": "answered"}).status_code == 403
+    assert login(world.township_staff).post(mark, {"status": "answered"}).status_code == 403
+    assert login(world.villager_b).post(mark, {"status": "answered"}).status_code == 404
+    assert login(world.cadre_a).post(mark, {"status": "nonsense"}).status_code == 302
+    first.refresh_from_db()
+    assert first.status == QuestionStatus.WAITING
+    assert login(world.cadre_a).post(mark, {"status": "answered", "outcome": "下周一修好"}).status_code == 302
+    first.refresh_from_db()
+    assert (first.status, first.outcome) == (QuestionStatus.ANSWERED, "下周一修好")
+    notice = Notice.objects.filter(template="meetings_live_question").get()
+    assert notice.deliveries.filter(recipient=world.villager_a).exists()
+    page = login(world.cadre_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert "路灯什么时候修？" in page and "建议修到村口" in page
+
+
+def test_questions_go_into_the_minutes_with_their_outcome(world, login):
+    meeting = started(world)
+    member = meeting.members.get(user=world.villager_a)
+    q = services.question_ask(actor=world.villager_a, meeting=meeting, member=member, text="垃圾车几点来？")
+    services.question_handle(actor=world.cadre_a, question=q, status=QuestionStatus.TAKEN_UP, outcome="列入下次议程")
+    from cunzhi.meetings import selectors as meeting_selectors
+    from django.template.loader import render_to_string
+
+    context = meeting_selectors.result_context(meeting=meeting)
+    html = render_to_string("meetings/minutes_pdf.html", context)
+    assert "垃圾车几点来？" in html and "列入下次议程" in html
+
+
+def test_questions_only_while_in_session(world, login):
+    from .helpers import convene
+
+    meeting = convene(world)
+    assert login(world.villager_a).post(ask_url(meeting), {"text": "x"}).status_code in (302, 403)
+    assert not LiveQuestion.objects.exists()
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_api_stream_state_and_links(world, client, login, other_office_staff):
+    meeting = started(world)
+    url = f"/api/v1/meetings/{meeting.public_id}/stream"
+    assert client.get(url).status_code == 401
+    body = login(world.villager_a).get(url).json()
+    assert body["status"] == "live" and body["audio_url"].startswith(f"/meetings/{meeting.public_id}/stream/hls/")
+    assert "key" not in body
+    staff = login(world.township_staff).get(url).json()
+    assert staff["master_url"] == ""  # may read the meeting, not watch a closed stream
+    for hidden in (world.villager_b, world.other_township_staff):
+        assert login(hidden).get(url).status_code == 404
+    assert login(other_office_staff).get(url).json()["audio_url"] == ""
+
+
+def test_api_start_stop_for_the_broadcaster_only(world, login, other_office_staff):
+    meeting = in_session(world, stream_url="")
+    start = f"/api/v1/meetings/{meeting.public_id}/stream/start"
+    for refused in (world.villager_a, world.township_staff, other_office_staff):
+        assert login(refused).post(start).status_code == 403
+    assert login(world.villager_b).post(start).status_code == 404
+    assert login(world.cadre_a).post(start).json()["take"] == 1
+    assert login(world.cadre_a).post(f"/api/v1/meetings/{meeting.public_id}/stream/stop").json()["status"] in (
+        "ending", "ended")
+
+
+def test_api_questions(world, login, other_office_staff):
+    meeting = started(world)
+    url = f"/api/v1/meetings/{meeting.public_id}/questions"
+    ask = login(world.villager_a).post(url, {"text": "能否延长水费缴纳期限？"}, content_type="application/json")
+    assert ask.status_code == 201 and ask.json()["number"] == 1
+    assert login(world.villager_a).post(url, {"text": ""}, content_type="application/json").status_code == 422
+    assert login(world.township_staff).post(url, {"text": "x"}, content_type="application/json").status_code == 403
+    assert login(other_office_staff).post(url, {"text": "x"}, content_type="application/json").status_code == 403
+    assert login(world.villager_b).post(url, {"text": "x"}, content_type="application/json").status_code == 404
+    qid = ask.json()["id"]
+    mark = f"{url}/{qid}/mark"
+    assert login(world.villager_a).post(mark, {"status": "answered"}, content_type="application/json").status_code == 403
+    done = login(world.cadre_a).post(mark, {"status": "taken_up", "outcome": "下次会议讨论"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["status"] == "taken_up"
+    assert len(login(world.villager_a).get(url).json()) == 1
+    assert login(world.township_staff).get(url).json() == []
+    reach = login(world.cadre_a).get(f"/api/v1/meetings/{meeting.public_id}/stream/reach")
+    assert reach.status_code == 200 and reach.json()["asked"] == 1
+    assert login(world.villager_a).get(f"/api/v1/meetings/{meeting.public_id}/stream/reach").status_code == 403
+
+
+# --- The system check -----------------------------------------------------------------------------
+
+
+def test_a_missing_ffmpeg_is_a_warning(settings):
+    from cunzhi.meetings.live.checks import live_programs
+
+    settings.MEETINGS_LIVE_FFMPEG = "no-such-ffmpeg-here"
+    found = live_programs(None)
+    assert [m.id for m in found if isinstance(m, checks.Warning)][0] == "cunzhi.W601"
