@@ -98,11 +98,23 @@ def ffmpeg_command(ffmpeg: str, folder: Path, source: str = "pipe:0") -> list[st
         *("-b:v", "350k", "-maxrate", "400k", "-bufsize", "400k", "-g", gop, "-keyint_min", gop),
         *("-sc_threshold", "0", "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-ar", "44100"),
         *hls,
-        *("-hls_flags", flags, "-hls_segment_filename", str(folder / "v" / "%06d.ts"), str(folder / "v" / "index.m3u8")),
+        *(
+            "-hls_flags",
+            flags,
+            "-hls_segment_filename",
+            str(folder / "v" / "%06d.ts"),
+            str(folder / "v" / "index.m3u8"),
+        ),
         # Audio only.
         *("-map", "0:a:0?", "-c:a", "aac", "-b:a", "32k", "-ac", "1", "-ar", "22050"),
         *hls,
-        *("-hls_flags", flags, "-hls_segment_filename", str(folder / "a" / "%06d.ts"), str(folder / "a" / "index.m3u8")),
+        *(
+            "-hls_flags",
+            flags,
+            "-hls_segment_filename",
+            str(folder / "a" / "%06d.ts"),
+            str(folder / "a" / "index.m3u8"),
+        ),
     ]
 
 

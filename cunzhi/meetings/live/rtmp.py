@@ -36,7 +36,10 @@ def publish_accept(*, stream: LiveStream) -> None:
             locked.ended_at = None
             locked.save()
             audit_record(
-                actor=None, action=MeetingEvent.LIVE_START, obj=meeting, region_code=meeting.region_code,
+                actor=None,
+                action=MeetingEvent.LIVE_START,
+                obj=meeting,
+                region_code=meeting.region_code,
                 after={"take": locked.take, "via": "rtmp"},
             )
     folder = services.folder_of(meeting)

@@ -37,7 +37,7 @@ def is_member_side(user: AnyUser, meeting: Meeting) -> bool:
         return False
     helped = [d.villager_id for d in meeting_rules.helped_delegations(user)]
     members = MeetingMember.objects.filter(meeting=meeting)
-    if members.filter(user_id=user.pk).exists():
+    if members.filter(user_id=int(user.pk or 0)).exists():
         return True
     return bool(helped) and members.filter(villager_id__in=helped).exists()
 

@@ -97,7 +97,10 @@ def live_start(*, actor: User, meeting: Meeting, now: dt.datetime | None = None)
         stream.ended_at = None
         stream.save()
         audit_record(
-            actor=actor, action=MeetingEvent.LIVE_START, obj=meeting, region_code=meeting.region_code,
+            actor=actor,
+            action=MeetingEvent.LIVE_START,
+            obj=meeting,
+            region_code=meeting.region_code,
             after={"take": stream.take},
         )
     folder = folder_of(meeting)
@@ -178,7 +181,10 @@ def live_stop(*, actor: User | None, meeting: Meeting, now: dt.datetime | None =
         stream.status, stream.ended_at = StreamStatus.ENDING, now
         stream.save(update_fields=["status", "ended_at", "updated_at"])
         audit_record(
-            actor=actor, action=MeetingEvent.LIVE_STOP, obj=meeting, region_code=meeting.region_code,
+            actor=actor,
+            action=MeetingEvent.LIVE_STOP,
+            obj=meeting,
+            region_code=meeting.region_code,
             after={"chunks": stream.chunks, "bytes": stream.bytes_received},
         )
     folder = folder_of(meeting)
@@ -222,9 +228,15 @@ def live_finish(*, stream: LiveStream) -> bool:
         locked.status = StreamStatus.ENDED
         locked.save()
         audit_record(
-            actor=None, action=MeetingEvent.LIVE_RECORDING, obj=meeting, region_code=meeting.region_code,
-            after={"video": bool(locked.recording), "audio": bool(locked.recording_audio),
-                   "seconds": locked.recording_seconds},
+            actor=None,
+            action=MeetingEvent.LIVE_RECORDING,
+            obj=meeting,
+            region_code=meeting.region_code,
+            after={
+                "video": bool(locked.recording),
+                "audio": bool(locked.recording_audio),
+                "seconds": locked.recording_seconds,
+            },
         )
     stream.refresh_from_db()
     return True
@@ -290,11 +302,19 @@ def question_ask(
             )
         number = (LiveQuestion.objects.filter(meeting_id=meeting.pk).aggregate(n=Max("number"))["n"] or 0) + 1
         question = LiveQuestion.objects.create(
-            meeting_id=meeting.pk, number=number, member=member, asked_by=actor, delegation=delegation,
-            kind=kind, text=text,
+            meeting_id=meeting.pk,
+            number=number,
+            member=member,
+            asked_by=actor,
+            delegation=delegation,
+            kind=kind,
+            text=text,
         )
         audit_record(
-            actor=actor, action=MeetingEvent.LIVE_QUESTION, obj=question, region_code=meeting.region_code,
+            actor=actor,
+            action=MeetingEvent.LIVE_QUESTION,
+            obj=question,
+            region_code=meeting.region_code,
             on_behalf_of=member.villager if how == "helper" else None,
             after={"meeting": meeting.public_id, "number": number, "kind": kind},
         )
@@ -320,8 +340,12 @@ def question_handle(
         locked.status, locked.outcome, locked.handled_by, locked.handled_at = status, outcome, actor, now
         locked.save(update_fields=["status", "outcome", "handled_by", "handled_at", "updated_at"])
         audit_record(
-            actor=actor, action=MeetingEvent.LIVE_QUESTION_HANDLE, obj=locked, region_code=meeting.region_code,
-            before={"status": before}, after={"status": status},
+            actor=actor,
+            action=MeetingEvent.LIVE_QUESTION_HANDLE,
+            obj=locked,
+            region_code=meeting.region_code,
+            before={"status": before},
+            after={"status": status},
         )
         recipients = {u for u in (locked.member.user_id, locked.asked_by_id) if u}
         if recipients:

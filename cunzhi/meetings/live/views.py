@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -193,7 +194,7 @@ def _reader(request: HttpRequest, meeting_pk: int) -> int:
     reader = links.playlist_reader(request.GET.get("t", ""), meeting_pk)
     if reader is None:
         raise PermissionDenied
-    if "sessionid" in request.COOKIES or request.user.is_authenticated:
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or request.user.is_authenticated:
         session_reader = links.reader_of(request.user)
         if session_reader and session_reader != reader:
             raise PermissionDenied
@@ -227,7 +228,7 @@ def master(request: HttpRequest, public_id: str) -> HttpResponse:
     token = links.playlist_token(pk, reader)
     lines = ["#EXTM3U", "#EXT-X-VERSION:3"]
     for r in (media.LOW, media.AUDIO):
-        attrs = f"BANDWIDTH={r.bandwidth},CODECS=\"{r.codecs}\""
+        attrs = f'BANDWIDTH={r.bandwidth},CODECS="{r.codecs}"'
         if r.resolution:
             attrs += f",RESOLUTION={r.resolution}"
         lines += [f"#EXT-X-STREAM-INF:{attrs}", f"{r.name}/index.m3u8?t={token}"]
@@ -264,7 +265,7 @@ def playlist(request: HttpRequest, public_id: str, rendition: str) -> HttpRespon
 
 
 @require_GET
-def segment(request: HttpRequest, public_id: str, rendition: str, name: str) -> HttpResponse:
+def segment(request: HttpRequest, public_id: str, rendition: str, name: str) -> HttpResponseBase:
     """A segment, for the reader its link was signed for, within a minute of the playlist that gave it."""
     if rendition not in media.RENDITIONS or not NAME_RE.match(name):
         raise Http404
@@ -272,7 +273,7 @@ def segment(request: HttpRequest, public_id: str, rendition: str, name: str) -> 
     raw = request.GET.get("u", "")
     if not raw.isdigit() or not links.segment_valid(pk, int(raw), rendition, name, request.GET.get("s", "")):
         return _refused()
-    if "sessionid" in request.COOKIES:
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
         session_reader = links.reader_of(request.user)
         if session_reader and session_reader != int(raw):
             return _refused()
@@ -290,7 +291,7 @@ def segment(request: HttpRequest, public_id: str, rendition: str, name: str) -> 
 
 @login_required
 @require_GET
-def recording(request: UserRequest, public_id: str, kind: str) -> HttpResponse:
+def recording(request: UserRequest, public_id: str, kind: str) -> HttpResponseBase:
     """The recording (MP4 video, M4A sound only): as private as the meeting's minutes."""
     meeting = _meeting(request, public_id)
     stream = selectors.stream_get(meeting=meeting)
@@ -421,5 +422,7 @@ def stream_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
             (QuestionStatus.NOT_TAKEN, QuestionStatus.NOT_TAKEN.label),
         ],
         "recording_ready": stream is not None and bool(stream.recording or stream.recording_audio),
-        "reach": selectors.reach(meeting=meeting) if broadcaster or meeting_rules.can_write_minutes(user, meeting) else None,
+        "reach": selectors.reach(meeting=meeting)
+        if broadcaster or meeting_rules.can_write_minutes(user, meeting)
+        else None,
     }

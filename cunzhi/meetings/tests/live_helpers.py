@@ -1,5 +1,6 @@
 """Shortcuts for the live-stream tests: a real WebM cut as MediaRecorder cuts it, and a stream started."""
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,4 +38,4 @@ def chunks_of(data: bytes) -> list[bytes]:
         starts.append(at)
         at = data.find(media.CLUSTER, at + 4)
     cuts = [0, *starts[1:], len(data)]
-    return [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(cuts) if b > a]

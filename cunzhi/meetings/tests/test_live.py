@@ -112,8 +112,11 @@ def test_bad_numbers_old_takes_and_a_stream_not_started(world, login):
     services.live_start(actor=world.cadre_a, meeting=meeting)
     services.live_start(actor=world.cadre_a, meeting=meeting)  # take 2
     assert post_chunk(cadre, meeting, HEADER, take=1).json()["code"] == "old_take"
-    bad = cadre.post(reverse("meetings:live_chunk", args=[meeting.public_id]) + "?take=x&seq=1", data=HEADER,
-                     content_type="video/webm")
+    bad = cadre.post(
+        reverse("meetings:live_chunk", args=[meeting.public_id]) + "?take=x&seq=1",
+        data=HEADER,
+        content_type="video/webm",
+    )
     assert bad.status_code == 400
     assert post_chunk(cadre, meeting, HEADER, take=2, seq=-1).status_code == 400
 
@@ -189,7 +192,10 @@ def test_chunks_become_hls_and_the_recording(world, login, sample, clock):
     assert reverse("meetings:live_recording", args=[meeting.public_id, "mp4"]) in page.content.decode()
     mp4 = login(world.villager_a).get(reverse("meetings:live_recording", args=[meeting.public_id, "mp4"]))
     assert mp4.status_code == 200 and b"ftyp" in b"".join(mp4.streaming_content)[:64]
-    assert login(world.villager_b).get(reverse("meetings:live_recording", args=[meeting.public_id, "m4a"])).status_code == 404
+    assert (
+        login(world.villager_b).get(reverse("meetings:live_recording", args=[meeting.public_id, "m4a"])).status_code
+        == 404
+    )
 
 
 @needs_ffmpeg
@@ -201,7 +207,8 @@ def test_ffmpeg_stopping_is_restarted_and_a_missing_chunk_skipped(world, login, 
     crashy = tmp_path / "ffmpeg-crashes-once"
     marker = tmp_path / "crashed"
     crashy.write_text(
-        f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; head -c 100 >/dev/null; exit 1; fi\nexec {FFMPEG} \"$@\"\n"
+        f"#!/bin/sh\nif [ ! -e {marker} ]; then touch {marker}; head -c 100 >/dev/null; exit 1; fi\n"
+        f'exec {FFMPEG} "$@"\n'
     )
     crashy.chmod(crashy.stat().st_mode | stat.S_IEXEC)
     ticks = iter(range(10**6))
@@ -310,7 +317,10 @@ def test_a_playlist_link_is_for_its_reader_and_is_checked_again(world, login, cl
     client.logout()
     assert client.get(url.replace("?t=", "?t=x")).status_code == 403
     other_meeting = in_session(world, stream_url="", title="另一个会")
-    assert client.get(reverse("meetings:live_playlist", args=[other_meeting.public_id, "a"]) + f"?t={token}").status_code == 403
+    assert (
+        client.get(reverse("meetings:live_playlist", args=[other_meeting.public_id, "a"]) + f"?t={token}").status_code
+        == 403
+    )
 
 
 def test_watching_counts_as_reach_not_attendance(world, login):
@@ -326,7 +336,9 @@ def test_watching_counts_as_reach_not_attendance(world, login):
     assert reach["watched"] == 1 and reach["members"] == meeting.members.count() and reach["asked"] == 0
 
 
-def test_the_page_shows_the_player_to_members_and_the_controls_to_the_chair(world, login, django_assert_max_num_queries):
+def test_the_page_shows_the_player_to_members_and_the_controls_to_the_chair(
+    world, login, django_assert_max_num_queries
+):
     meeting = started(world)
     page = login(world.villager_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
     assert 'id="live-player"' in page and "a/index.m3u8?t=" in page and 'id="broadcast"' not in page
@@ -354,7 +366,10 @@ def test_members_ask_and_the_chair_marks_the_asker_is_told(world, client, login,
     assert login(world.villager_a).post(ask_url(meeting), {"text": "  "}).status_code == 302
     assert not LiveQuestion.objects.exists()  # empty: a message, nothing stored
     assert login(world.villager_a).post(ask_url(meeting), {"text": "路灯什么时候修？"}).status_code == 302
-    assert login(world.villager_a).post(ask_url(meeting), {"text": "建议修到村口", "kind": "suggestion"}).status_code == 302
+    assert (
+        login(world.villager_a).post(ask_url(meeting), {"text": "建议修到村口", "kind": "suggestion"}).status_code
+        == 302
+    )
     first, second = LiveQuestion.objects.order_by("number")
     assert (first.number, second.number, second.kind) == (1, 2, "suggestion")
     mark = reverse("meetings:live_mark", args=[meeting.public_id, first.public_id])
@@ -378,8 +393,9 @@ def test_questions_go_into_the_minutes_with_their_outcome(world, login):
     member = meeting.members.get(user=world.villager_a)
     q = services.question_ask(actor=world.villager_a, meeting=meeting, member=member, text="垃圾车几点来？")
     services.question_handle(actor=world.cadre_a, question=q, status=QuestionStatus.TAKEN_UP, outcome="列入下次议程")
-    from cunzhi.meetings import selectors as meeting_selectors
     from django.template.loader import render_to_string
+
+    from cunzhi.meetings import selectors as meeting_selectors
 
     context = meeting_selectors.result_context(meeting=meeting)
     html = render_to_string("meetings/minutes_pdf.html", context)
@@ -419,7 +435,9 @@ def test_api_start_stop_for_the_broadcaster_only(world, login, other_office_staf
     assert login(world.villager_b).post(start).status_code == 404
     assert login(world.cadre_a).post(start).json()["take"] == 1
     assert login(world.cadre_a).post(f"/api/v1/meetings/{meeting.public_id}/stream/stop").json()["status"] in (
-        "ending", "ended")
+        "ending",
+        "ended",
+    )
 
 
 def test_api_questions(world, login, other_office_staff):
@@ -433,8 +451,12 @@ def test_api_questions(world, login, other_office_staff):
     assert login(world.villager_b).post(url, {"text": "x"}, content_type="application/json").status_code == 404
     qid = ask.json()["id"]
     mark = f"{url}/{qid}/mark"
-    assert login(world.villager_a).post(mark, {"status": "answered"}, content_type="application/json").status_code == 403
-    done = login(world.cadre_a).post(mark, {"status": "taken_up", "outcome": "下次会议讨论"}, content_type="application/json")
+    assert (
+        login(world.villager_a).post(mark, {"status": "answered"}, content_type="application/json").status_code == 403
+    )
+    done = login(world.cadre_a).post(
+        mark, {"status": "taken_up", "outcome": "下次会议讨论"}, content_type="application/json"
+    )
     assert done.status_code == 200 and done.json()["status"] == "taken_up"
     assert len(login(world.villager_a).get(url).json()) == 1
     assert login(world.township_staff).get(url).json() == []
@@ -451,4 +473,4 @@ def test_a_missing_ffmpeg_is_a_warning(settings):
 
     settings.MEETINGS_LIVE_FFMPEG = "no-such-ffmpeg-here"
     found = live_programs(None)
-    assert [m.id for m in found if isinstance(m, checks.Warning)][0] == "cunzhi.W601"
+    assert next(m.id for m in found if isinstance(m, checks.Warning)) == "cunzhi.W601"
