@@ -749,7 +749,9 @@ def minutes(request, public_id):
                 return redirect("meetings:detail", public_id=meeting.public_id)
             messages.success(request, _("The minutes are saved."))
             return redirect("meetings:minutes", public_id=meeting.public_id)
-    return render(request, "meetings/minutes.html", {"meeting": meeting, "form": form})
+    return render(
+        request, "meetings/minutes.html", {"meeting": meeting, "form": form, **live_views.minutes_context(meeting)}
+    )
 
 
 @login_required

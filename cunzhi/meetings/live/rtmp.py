@@ -5,9 +5,12 @@ same HLS renditions into the stream's folder as the browser path does (media.ffm
 nginx is run by the project (scripts/rtmp.sh writes its configuration, bound to 127.0.0.1).
 """
 
+import os
+import signal
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -63,5 +66,65 @@ def publish_accept(*, stream: LiveStream) -> None:
 
 
 def publish_done(*, stream: LiveStream) -> None:
-    """The encoder stopped: ffmpeg ends with the stream (nginx closes it); the recording follows."""
+    """The encoder stopped: the pulling ffmpeg is told to finish (SIGTERM: it writes its last segments and
+    ENDLIST), the stream stops, and the recording follows once it has exited."""
+    folder = services.folder_of(stream.meeting)
+    try:
+        pid = int((folder / "runner.pid").read_text().strip())
+    except (FileNotFoundError, ValueError):
+        pid = 0
+    if pid and media.runner_alive(folder):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass  # it ended by itself meanwhile
     services.live_stop(actor=None, meeting=stream.meeting)
+
+
+MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")  # Debian's libnginx-mod-rtmp
+
+
+def nginx_config(*, folder: Path, rtmp_url: str, callback_base: str) -> str:
+    """nginx.conf for the RTMP ingest: one `live` application on the host and port of `rtmp_url`
+    (127.0.0.1 by default), publishing checked by Cunzhi's on_publish, playing only from this machine
+    (the transcoder's ffmpeg)."""
+    where = urlsplit(rtmp_url)
+    app = where.path.strip("/") or "live"
+    listen = f"{where.hostname or '127.0.0.1'}:{where.port or 1935}"
+    callback = callback_base.rstrip("/")
+    return f"""load_module {MODULE};
+daemon off;
+master_process off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 256; }}
+rtmp {{
+    server {{
+        listen {listen};
+        chunk_size 4096;
+        application {app} {{
+            live on;
+            record off;
+            # The stream key is checked by Cunzhi; a wrong key or a closed meeting is refused.
+            on_publish {callback}/meetings/stream/rtmp/publish/;
+            on_publish_done {callback}/meetings/stream/rtmp/done/;
+            allow play 127.0.0.1;
+            deny play all;
+        }}
+    }}
+}}
+"""
+
+
+def nginx_start(*, folder: Path, rtmp_url: str, callback_base: str, nginx: str = "nginx") -> subprocess.Popen[bytes]:
+    """Write the configuration into `folder` and start nginx on it in the foreground (the caller stops it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = folder / "nginx.conf"
+    conf.write_text(nginx_config(folder=folder, rtmp_url=rtmp_url, callback_base=callback_base))
+    return subprocess.Popen(  # noqa: S603  # nginx with the configuration just written
+        [nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -360,12 +360,19 @@ def mark(request: UserRequest, public_id: str, question_id: str) -> HttpResponse
 # --- RTMP ingest ----------------------------------------------------------------------------------
 
 
+def _from_this_machine(request: HttpRequest) -> bool:
+    """nginx runs beside Cunzhi and calls it on the loopback address; nobody else may."""
+    return request.META.get("REMOTE_ADDR", "") in ("127.0.0.1", "::1")
+
+
 @csrf_exempt
 @require_POST
 def rtmp_publish(request: HttpRequest) -> HttpResponse:
     """nginx-rtmp's on_publish: a camera or OBS publishing with a meeting's stream key (docs/live.md)."""
     from cunzhi.meetings.live import rtmp
 
+    if not _from_this_machine(request):
+        return HttpResponse("refused", status=403, content_type="text/plain")
     key = request.POST.get("name", "")
     stream = LiveStream.objects.select_related("meeting__village").filter(key=key).first() if key else None
     if stream is None or not live_rules.can_stream(stream.meeting):
@@ -380,11 +387,25 @@ def rtmp_done(request: HttpRequest) -> HttpResponse:
     """nginx-rtmp's on_publish_done: the encoder stopped."""
     from cunzhi.meetings.live import rtmp
 
+    if not _from_this_machine(request):
+        return HttpResponse("refused", status=403, content_type="text/plain")
     key = request.POST.get("name", "")
     stream = LiveStream.objects.select_related("meeting").filter(key=key).first() if key else None
     if stream is not None:
         rtmp.publish_done(stream=stream)
     return HttpResponse("ok", content_type="text/plain")
+
+
+def minutes_context(meeting: Meeting) -> dict[str, Any]:
+    """The recording and the questions with their outcome, for the minutes page."""
+    stream = selectors.stream_get(meeting=meeting)
+    if stream is not None and stream.status == StreamStatus.ENDING:
+        services.live_finish(stream=stream)
+    return {
+        "stream": stream,
+        "questions": list(selectors.questions_of(meeting=meeting)),
+        "reach": selectors.reach(meeting=meeting),
+    }
 
 
 # --- The meeting page's part ------------------------------------------------------------------------
@@ -421,6 +442,8 @@ def stream_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
             (QuestionStatus.TAKEN_UP, QuestionStatus.TAKEN_UP.label),
             (QuestionStatus.NOT_TAKEN, QuestionStatus.NOT_TAKEN.label),
         ],
+        # Published minutes show the questions with their outcome to every reader of the meeting.
+        "minutes_questions": list(selectors.questions_of(meeting=meeting)) if meeting.minutes_published_at else [],
         "recording_ready": stream is not None and bool(stream.recording or stream.recording_audio),
         "reach": selectors.reach(meeting=meeting)
         if broadcaster or meeting_rules.can_write_minutes(user, meeting)

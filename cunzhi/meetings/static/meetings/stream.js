@@ -64,7 +64,8 @@
       play();
     };
 
-    if (video.canPlayType("application/vnd.apple.mpegurl") || !player.dataset.hls) {
+    // hls.js needs Media Source Extensions; a browser without them (older iPhones) plays HLS itself.
+    if (!(window.MediaSource || window.ManagedMediaSource) || !player.dataset.hls) {
       start();
     } else {
       var s = document.createElement("script");
@@ -94,7 +95,7 @@
       headers: { "Content-Type": "video/webm", "X-CSRFToken": csrf() }
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
-        if (r.ok) { queue.shift(); sent += 1; say(box.dataset.sentLabel ? "" : ("✓ " + sent)); return; }
+        if (r.ok) { queue.shift(); sent += 1; say("✓ " + sent); return; }
         if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
           // Refused for good (not media, not the broadcaster, stream stopped): say why and stop.
           queue = []; say(body.detail || String(r.status)); stop(false); return;

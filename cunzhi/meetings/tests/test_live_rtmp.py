@@ -1,0 +1,81 @@
+"""The RTMP ingest: nginx-rtmp run by the test (its configuration generated, bound to 127.0.0.1), ffmpeg
+pushing a generated test stream with the meeting's stream key; the key is checked by Cunzhi's on_publish
+and the same HLS renditions come out. A wrong key is refused."""
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from cunzhi.meetings.live import media, rtmp, services
+from cunzhi.meetings.live.models import LiveStream, StreamStatus
+
+from .helpers import in_session
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("ffmpeg") is None or not rtmp.MODULE.exists() or shutil.which("nginx") is None,
+        reason="ffmpeg, nginx and libnginx-mod-rtmp are needed (scripts/setup.sh installs them)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def nginx_rtmp(live_server, settings, tmp_path):
+    port = _free_port()
+    settings.MEETINGS_LIVE_RTMP_URL = f"rtmp://127.0.0.1:{port}/live"
+    settings.MEETINGS_LIVE_ROOT = tmp_path / "private" / "live"
+    proc = rtmp.nginx_start(
+        folder=tmp_path / "nginx", rtmp_url=settings.MEETINGS_LIVE_RTMP_URL, callback_base=live_server.url
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield settings.MEETINGS_LIVE_RTMP_URL
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _push(url: str, seconds: int) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [
+            *("ffmpeg", "-hide_banner", "-loglevel", "error", "-re"),
+            *("-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440"),
+            *("-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-c:a", "aac"),
+            *("-f", "flv", url),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_camera_pushes_with_the_stream_key_and_gets_the_same_hls(transactional_db, world, nginx_rtmp):
+    meeting = in_session(world, stream_url="")
+    stream = services.live_settings_save(actor=world.cadre_a, meeting=meeting, public=False)
+    wrong = _push(f"{nginx_rtmp}/not-a-key", 2)
+    assert wrong.returncode != 0  # refused by on_publish
+    pushed = _push(f"{nginx_rtmp}/{stream.key}", 7)
+    assert pushed.returncode == 0, pushed.stderr
+    folder = services.folder_of(meeting)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and media.runner_alive(folder):
+        time.sleep(0.5)
+    assert media.segments(folder, "v") and media.segments(folder, "a")
+    stream = LiveStream.objects.get(pk=stream.pk)
+    assert stream.take == 1 and stream.status in (StreamStatus.ENDING, StreamStatus.ENDED)
+    services.live_finish(stream=stream)
+    assert LiveStream.objects.get(pk=stream.pk).recording
