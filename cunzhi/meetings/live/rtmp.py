@@ -65,6 +65,26 @@ def publish_accept(*, stream: LiveStream) -> None:
     threading.Thread(target=proc.wait, daemon=True).start()
 
 
+def _stop(pid: int, folder: Path, grace: float = 10.0) -> None:
+    """SIGTERM (ffmpeg then finishes its playlists), and SIGKILL after `grace` seconds if it is still
+    blocked reading from nginx: the segments already written make the recording either way."""
+
+    def later() -> None:
+        if media.runner_alive(folder):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # it ended meanwhile
+
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return  # it ended by itself
+    timer = threading.Timer(grace, later)
+    timer.daemon = True
+    timer.start()
+
+
 def publish_done(*, stream: LiveStream) -> None:
     """The encoder stopped: the pulling ffmpeg is told to finish (SIGTERM: it writes its last segments and
     ENDLIST), the stream stops, and the recording follows once it has exited."""
@@ -74,10 +94,7 @@ def publish_done(*, stream: LiveStream) -> None:
     except (FileNotFoundError, ValueError):
         pid = 0
     if pid and media.runner_alive(folder):
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass  # it ended by itself meanwhile
+        _stop(pid, folder)
     services.live_stop(actor=None, meeting=stream.meeting)
 
 

@@ -71,11 +71,12 @@ def test_a_camera_pushes_with_the_stream_key_and_gets_the_same_hls(transactional
     pushed = _push(f"{nginx_rtmp}/{stream.key}", 7)
     assert pushed.returncode == 0, pushed.stderr
     folder = services.folder_of(meeting)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a bound, not a speed: the puller ends once nginx's on_publish_done stops it
     while time.monotonic() < deadline and media.runner_alive(folder):
         time.sleep(0.5)
+    assert not media.runner_alive(folder), (folder / "ffmpeg.log").read_text()
     assert media.segments(folder, "v") and media.segments(folder, "a")
     stream = LiveStream.objects.get(pk=stream.pk)
     assert stream.take == 1 and stream.status in (StreamStatus.ENDING, StreamStatus.ENDED)
-    services.live_finish(stream=stream)
+    assert services.live_finish(stream=stream)
     assert LiveStream.objects.get(pk=stream.pk).recording
