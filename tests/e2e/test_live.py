@@ -48,7 +48,7 @@ def live_world(transactional_db, world, settings, tmp_path):
         place="鹤鹿溪村村委会",
         starts_at=timezone.now() + dt.timedelta(minutes=15),
     )
-    services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="汛期将至")
+    services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="汛期将至，工程须在雨季前开工")
     services.meeting_open(actor=world.cadre_a, meeting=meeting)
     world.meeting = meeting
     return world
@@ -81,7 +81,11 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     chair.locator("#broadcast-start").click()
     expect(chair.locator("#broadcast-stop")).to_be_visible()
     folder = services.folder_of(meeting)
-    _wait(lambda: len(media.segments(folder, "v")) >= 2 and len(media.segments(folder, "a")) >= 2, 60, "HLS segments")
+    try:
+        _wait(lambda: len(media.segments(folder, "v")) >= 2 and len(media.segments(folder, "a")) >= 2, 60, "segments")
+    except AssertionError:
+        chair.screenshot(path=str(folder.parent / "chair.png"))
+        raise AssertionError(f"no HLS: page says {chair.locator('#broadcast-info').text_content()!r}") from None
     assert LiveStream.objects.get(meeting=meeting).status == StreamStatus.LIVE
 
     member_ctx = media_browser.new_context(

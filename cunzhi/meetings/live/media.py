@@ -23,13 +23,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import filetype
+
 # The first bytes of a WebM (Matroska) file: the EBML header.
 EBML = b"\x1a\x45\xdf\xa3"
 CLUSTER = b"\x1f\x43\xb6\x75"
-# A chunk after the first continues the stream: it starts with a Matroska element of a Segment's body
-# (a Cluster, its Timestamp, a SimpleBlock or BlockGroup, Cues, Tags) — MediaRecorder cuts its
-# chunks at these. Anything else (a photo, a PDF, text) is not this stream's media.
-CONTINUATIONS = (CLUSTER, b"\xe7", b"\xa3", b"\xa0", b"\x1c\x53\xbb\x6b", b"\x12\x54\xc3\x67", b"\xec")
+# A chunk after the first continues the stream at any byte (MediaRecorder cuts where its buffer ends,
+# even inside a block: checked in Chromium), so it cannot be parsed alone. It is refused when its bytes
+# are recognisably something else: a file of a known kind (a photo, a PDF, an archive), or text.
 RENDITIONS = ("v", "a")
 SEGMENT_RE = re.compile(r"^\d{6}\.ts$")
 SEGMENT_SECONDS = 2
@@ -60,12 +61,21 @@ def chunk_path(folder: Path, take: int, seq: int) -> Path:
 
 
 def chunk_is_media(data: bytes, *, first: bool) -> bool:
-    """The first chunk of a take is a WebM header; later chunks continue a Matroska segment."""
+    """The first chunk of a take is a WebM header; a later chunk is neither another file nor text."""
     if not data:
         return False
     if first:
         return data.startswith(EBML) and (b"webm" in data[:64] or b"matroska" in data[:64])
-    return data.startswith(CONTINUATIONS)
+    if data.startswith(EBML):
+        return False  # a new recording: it starts a new take, not the middle of this one
+    kind = filetype.guess(data[:8192])
+    if kind is not None and kind.mime not in ("video/webm", "video/x-matroska"):
+        return False
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return True  # compressed media is never valid UTF-8 for long
+    return False
 
 
 def init_bytes(first_chunk: bytes) -> bytes:

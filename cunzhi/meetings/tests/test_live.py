@@ -98,7 +98,9 @@ def test_not_media_is_refused_and_nothing_stored(world, login):
     assert "not a part of a video stream" in response.json()["detail"]
     assert post_chunk(cadre, meeting, b"%PDF-1.4 ...", seq=0).status_code == 415
     assert post_chunk(cadre, meeting, HEADER).status_code == 200
-    assert post_chunk(cadre, meeting, b"\x89PNG\r\n\x1a\n....", seq=1).status_code == 415
+    assert post_chunk(cadre, meeting, b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, seq=1).status_code == 415
+    assert post_chunk(cadre, meeting, "一段文字，不是视频。".encode() * 50, seq=1).status_code == 415
+    assert post_chunk(cadre, meeting, HEADER, seq=1).status_code == 415  # a new recording mid-take
     assert post_chunk(cadre, meeting, b"", seq=1).status_code == 415
     folder = services.folder_of(meeting)
     assert sorted(p.name for p in media.take_dir(folder, 1).iterdir()) == ["000000.webm"]
