@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, log_in, shot
+from .helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, horizontal_overflow, log_in, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")]
 FAKE_MEDIA = [
@@ -48,7 +48,9 @@ def live_world(transactional_db, world, settings, tmp_path):
         place="鹤鹿溪村村委会",
         starts_at=timezone.now() + dt.timedelta(minutes=15),
     )
-    services.meeting_notice_send(actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="汛期将至，工程须在雨季前开工")
+    services.meeting_notice_send(
+        actor=world.cadre_a, meeting=meeting, urgent=True, urgent_reason="汛期将至，工程须在雨季前开工"
+    )
     services.meeting_open(actor=world.cadre_a, meeting=meeting)
     world.meeting = meeting
     return world
@@ -138,5 +140,10 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     member.goto(detail)
     expect(member.locator("#recording-links")).to_be_visible()
     shot(member, "live-member-recording-360")
+    # Elder mode (large text) at 360 px: the stream's section and the questions fit the screen.
+    member_ctx.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
+    member.goto(detail)
+    assert horizontal_overflow(member) <= 0
+    shot(member, "live-member-elder-360")
     chair_ctx.close()
     member_ctx.close()

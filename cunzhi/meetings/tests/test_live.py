@@ -476,3 +476,31 @@ def test_a_missing_ffmpeg_is_a_warning(settings):
     settings.MEETINGS_LIVE_FFMPEG = "no-such-ffmpeg-here"
     found = live_programs(None)
     assert next(m.id for m in found if isinstance(m, checks.Warning)) == "cunzhi.W601"
+
+
+def test_the_chair_page_reads_questions_in_fixed_queries(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import add_villagers
+
+    meeting = started(world)
+    add_villagers(world.village_a, 12, users=True)
+    from cunzhi.meetings import services as meeting_services
+
+    meeting_services.roster_sync(meeting=meeting)
+    members = list(meeting.members.exclude(user=None)[:12])
+
+    def count() -> int:
+        cadre = login(world.cadre_a)
+        with CaptureQueriesContext(connection) as ctx:
+            assert cadre.get(reverse("meetings:detail", args=[meeting.public_id])).status_code == 200
+        return len(ctx.captured_queries)
+
+    for m in members[:2]:
+        services.question_ask(actor=m.user, meeting=meeting, member=m, text="问题")
+    count()  # the first visit also records the login's session
+    few = count()
+    for m in members[2:]:
+        services.question_ask(actor=m.user, meeting=meeting, member=m, text="问题")
+    assert count() == few
