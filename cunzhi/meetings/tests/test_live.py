@@ -504,3 +504,36 @@ def test_the_chair_page_reads_questions_in_fixed_queries(world, login):
     for m in members[2:]:
         services.question_ask(actor=m.user, meeting=meeting, member=m, text="问题")
     assert count() == few
+
+
+@pytest.mark.parametrize("name", ["live_start", "live_stop", "live_access"])
+def test_the_chair_s_stream_actions(world, client, login, other_office_staff, name):
+    meeting = started(world)
+    target = reverse(f"meetings:{name}", args=[meeting.public_id])
+    data = {"public": "1"}
+    assert client.post(target, data).status_code == 302 and "/login" in client.post(target, data)["Location"]
+    for refused in (world.villager_a, world.township_staff, other_office_staff):
+        assert login(refused).post(target, data).status_code == 403, refused
+    for hidden in (world.villager_b, world.other_township_staff):
+        assert login(hidden).post(target, data).status_code == 404, hidden
+    assert login(world.cadre_a).post(target, data).status_code == 302
+
+
+def test_who_may_fetch_the_recording(world, client, login, other_office_staff, tmp_path):
+    from django.core.files.base import ContentFile
+
+    meeting = started(world)
+    stream = LiveStream.objects.get(meeting=meeting)
+    stream.recording_audio.save("r.m4a", ContentFile(b"\x00\x00\x00\x18ftypM4A "), save=False)
+    stream.status = StreamStatus.ENDED
+    stream.save()
+    target = reverse("meetings:live_recording", args=[meeting.public_id, "m4a"])
+    assert client.get(target).status_code == 302  # anonymous: to the login page
+    for allowed in (world.villager_a, world.cadre_a, world.township_staff, other_office_staff):
+        assert login(allowed).get(target).status_code == 200, allowed
+    for hidden in (world.villager_b, world.other_township_staff):
+        assert login(hidden).get(target).status_code == 404, hidden
+    assert (
+        login(world.villager_a).get(reverse("meetings:live_recording", args=[meeting.public_id, "mp4"])).status_code
+        == 404
+    )
