@@ -193,15 +193,21 @@ def mail_visible(*, user: AnyUser, state: str = MailState.UNMATCHED) -> QuerySet
 # ---------------------------------------------------------------- figures (insights reads these; core/figures.py)
 
 
-def figures_on_time(
-    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
-) -> dict[str, tuple[int, int | None]]:
-    """Applications decided in the period within the promised time, of all decided in the period."""
+def figures_on_time_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Application], Q]:
+    """The applications the on-time figure counts (decided in the period) and its numerator's condition
+    (within the promised time): one definition for insights' figure and its drill-through."""
     qs = Application.objects.filter(
         region_code__startswith=prefix,
         finished_at__gte=start,
         finished_at__lt=end,
         status__in=[Status.APPROVED, Status.REJECTED],
     )
-    on_time = Q(finished_at__lte=F("promised_due_at"))
+    return qs, Q(finished_at__lte=F("promised_due_at"))
+
+
+def figures_on_time(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Applications decided in the period within the promised time, of all decided in the period."""
+    qs, on_time = figures_on_time_cases(prefix=prefix, start=start, end=end)
     return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=on_time), d=Count("id")))

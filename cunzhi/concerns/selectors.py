@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -442,26 +442,46 @@ def _dispatched_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySe
     ).exclude(status=Status.MERGED)
 
 
+def figures_cases(*, figure: str, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Concern], Q]:
+    """The concerns a figure counts (its denominator) and the condition of its numerator, for insights'
+    figures and for its drill-through to the cases: one definition for both."""
+    qs = _dispatched_in(prefix, start, end)
+    if figure == "satisfaction":
+        return qs.exclude(rating=""), Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])
+    if figure == "resolution":
+        return qs, Q(status=Status.RESOLVED)
+    if figure == "unconfirmed":  # closed without the villager's confirmation, of those closed
+        return qs.filter(status__in=[Status.RESOLVED, Status.CLOSED_UNRATED]), Q(status=Status.CLOSED_UNRATED)
+    if figure == "last_hour":  # answered in the last hour before the answer deadline, of those answered
+        return qs.filter(answered_at__isnull=False), Q(
+            answered_at__lte=F("answer_due_at"), answered_at__gt=F("answer_due_at") - dt.timedelta(hours=1)
+        )
+    return qs, Q(answered_in_time=True)
+
+
+def _figure(
+    figure: str, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    qs, counted = figures_cases(figure=figure, prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=counted), d=Count("id")))
+
+
 def figures_response(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Response rate: dispatched in the period and answered before the deadline, of all dispatched."""
-    qs = _dispatched_in(prefix, start, end)
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(answered_in_time=True)), d=Count("id")))
+    return _figure("response", prefix, length, start, end)
 
 
 def figures_resolution(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Resolution rate: confirmed resolved by the villager, of all dispatched in the period."""
-    qs = _dispatched_in(prefix, start, end)
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(status=Status.RESOLVED)), d=Count("id")))
+    return _figure("resolution", prefix, length, start, end)
 
 
 def figures_satisfaction(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Satisfaction rate: rated satisfied or basically satisfied, of the rated concerns dispatched in the period."""
-    qs = _dispatched_in(prefix, start, end).exclude(rating="")
-    satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=satisfied), d=Count("id")))
+    return _figure("satisfaction", prefix, length, start, end)

@@ -357,3 +357,14 @@ def figures_adoption(
     )
     adopted = Q(outcome__in=[Outcome.ADOPTED, Outcome.PARTLY])
     return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=adopted), d=Count("id")))
+
+
+def figures_silent_drafts(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Draft]:
+    """Drafts whose comment period closed in [start, end) without a single comment (insights' surface-use
+    flag: a consultation nobody took part in is a question to ask, not a result)."""
+    return (
+        Draft.objects.filter(region_code__startswith=prefix, closed_at__gte=start, closed_at__lt=end)
+        .annotate(n_comments=Count("comments"))
+        .filter(n_comments=0)
+        .order_by("closed_at", "id")
+    )

@@ -30,6 +30,7 @@ from cunzhi.demo import applications as demo_applications
 from cunzhi.demo import concerns as demo_concerns
 from cunzhi.demo import consultations as demo_consultations
 from cunzhi.demo import disclosure as demo_disclosure
+from cunzhi.demo import insights as demo_insights
 from cunzhi.demo import learning as demo_learning
 from cunzhi.demo import ledger as demo_ledger
 from cunzhi.demo import meetings as demo_meetings
@@ -645,6 +646,7 @@ DOMAIN_SEEDS = (
     demo_consultations,
     demo_points,
     demo_learning,
+    demo_insights,  # last: the roll-ups of what the others wrote
 )
 
 

@@ -36,12 +36,19 @@ class Indicator:
     kind: str = "rate"  # "rate" (numerator / denominator) or "count"
     higher_is_better: bool | None = True
     domain: str | Promise = ""
+    # Counts of cases can be summed over days and villages; a count of distinct people or households over a
+    # period cannot (the same household on two days is one household), so those are computed directly.
+    additive: bool = True
+    # Drill-through: "concerns", "applications", "notices", "comments" (see cases.py), or "" when the
+    # figure has no list of cases a viewer could open.
+    cases: str = ""
 
 
 # Kept in one place so that the figures table is defined here; each follows the counting rules of domain.md.
 INDICATORS = [
     Indicator(
         key="concerns_response",
+        cases="concerns",
         label=_("Concerns answered on time"),
         compute=concerns.figures_response,
         domain=_("Concerns"),
@@ -52,6 +59,7 @@ INDICATORS = [
     ),
     Indicator(
         key="concerns_resolution",
+        cases="concerns",
         label=_("Concerns resolved"),
         compute=concerns.figures_resolution,
         domain=_("Concerns"),
@@ -62,6 +70,7 @@ INDICATORS = [
     ),
     Indicator(
         key="concerns_satisfaction",
+        cases="concerns",
         label=_("Satisfied with the answer"),
         compute=concerns.figures_satisfaction,
         domain=_("Concerns"),
@@ -72,6 +81,7 @@ INDICATORS = [
     ),
     Indicator(
         key="consultation_participants",
+        additive=False,
         label=_("Villagers commenting on drafts"),
         kind="count",
         compute=consultations.figures_participants,
@@ -93,6 +103,7 @@ INDICATORS = [
     ),
     Indicator(
         key="applications_on_time",
+        cases="applications",
         label=_("Applications decided on time"),
         compute=applications.figures_on_time,
         domain=_("Services"),
@@ -113,6 +124,7 @@ INDICATORS = [
     ),
     Indicator(
         key="points_taking_part",
+        additive=False,
         label=_("Households earning points"),
         compute=points.figures_taking_part,
         domain=_("Points"),
@@ -123,6 +135,7 @@ INDICATORS = [
     ),
     Indicator(
         key="notice_reach",
+        cases="notices",
         label=_("Notices reached"),
         compute=notify.figures_reach,
         domain=_("Notifications"),
@@ -149,3 +162,7 @@ INDICATORS = [
 def indicators() -> tuple[Indicator, ...]:
     """Every indicator of the figures table, in order."""
     return tuple(INDICATORS)
+
+
+def indicator(key: str) -> Indicator | None:
+    return next((i for i in INDICATORS if i.key == key), None)

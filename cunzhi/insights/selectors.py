@@ -1,10 +1,22 @@
-"""The figures table: one row per child region (townships of a county, villages of a township), one
-column per indicator; one grouped query per indicator whatever the number of regions."""
+"""The figures table, trends and the monthly series, read from the stored daily roll-ups.
+
+One row per child region (townships of a county, villages of a township), one column per indicator.
+Additive indicators are sums of roll-up rows (one grouped query for the whole table) plus the running
+day counted directly; distinct counts (people, households) are counted directly over the period, one
+grouped query each. A rate over fewer than MIN_CASES cases is shown as "too few", not as a percentage.
+"""
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
-from cunzhi.insights.registry import Indicator, indicators
+from django.db.models import Sum
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+
+from cunzhi.insights.models import Rollup
+from cunzhi.insights.registry import Indicator, indicator, indicators
+from cunzhi.insights.services import day_bounds
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
 # Keyed by plain level codes: a region's `level` is the stored string.
@@ -13,12 +25,59 @@ CHILD_LEVEL: dict[str, str] = {
     Level.TOWNSHIP: Level.VILLAGE,
     Level.VILLAGE: Level.VILLAGE,
 }
+# Below this many cases a rate says more about chance than about the village (issue 17, domain.md).
+MIN_CASES = 5
+
+__all__ = ["indicator", "indicators"]  # re-exported for the views
+
+Counts = dict[str, dict[str, tuple[int, int | None]]]  # indicator key -> child code -> (numerator, denominator)
 
 
-def _cell(ind: Indicator, num: int, den: int | None) -> dict[str, Any]:
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _add(into: dict[str, tuple[int, int | None]], key: str, num: int, den: int | None) -> None:
+    old_n, old_d = into.get(key, (0, None))
+    into[key] = (old_n + (num or 0), None if den is None and old_d is None else (old_d or 0) + (den or 0))
+
+
+def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime) -> Counts:
+    """Numerators and denominators per indicator and child code for [start, end)."""
+    out: Counts = {ind.key: {} for ind in indicators()}
+    if end <= start:
+        return out
+    today = timezone.localdate()
+    first, stop = _local_date(start), _local_date(end)
+    rolled_stop = min(stop, today)  # days before today are stored; today is counted directly
+    if first < rolled_stop:
+        rows = (
+            Rollup.objects.filter(region_code__startswith=prefix, day__gte=first, day__lt=rolled_stop)
+            .values("indicator", k=Substr("region_code", 1, length))
+            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .order_by()
+        )
+        for r in rows:
+            if r["indicator"] in out:
+                _add(out[r["indicator"]], r["k"], r["n"], r["d"])
+    live_start = max(start, day_bounds(today)[0])
+    for ind in indicators():
+        if ind.additive and live_start < end:
+            for k, (n, d) in ind.compute(prefix=prefix, length=length, start=live_start, end=end).items():
+                _add(out[ind.key], k, n, d)
+        elif not ind.additive:
+            for k, (n, d) in ind.compute(prefix=prefix, length=length, start=start, end=end).items():
+                _add(out[ind.key], k, n, d)
+    return out
+
+
+def cell(ind: Indicator, num: int, den: int | None) -> dict[str, Any]:
+    """A figure: value (a share, or a count), n, N, and whether there are too few cases for a rate."""
     if ind.kind == "count":
-        return {"value": num, "num": num, "den": None}
-    return {"value": (num / den) if den else None, "num": num, "den": den}
+        return {"value": num, "num": num, "den": None, "too_few": False}
+    den = den or 0
+    too_few = 0 < den < MIN_CASES
+    return {"value": (num / den) if den and not too_few else None, "num": num, "den": den, "too_few": too_few}
 
 
 def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
@@ -30,7 +89,8 @@ def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str
     else:
         children = list(Region.objects.filter(parent=region, level=child_level).only("code", "name", "prefix", "level"))
     columns = list(indicators())
-    results = [ind.compute(prefix=region.prefix, length=length, start=start, end=end) for ind in columns]
+    data = counts(prefix=region.prefix, length=length, start=start, end=end)
+    results = [data[ind.key] for ind in columns]
     by_prefix = {c.code[:length]: c for c in children}
     # Rows owned by the region itself (a township office's own concerns, say) get a row of their own.
     own_key = region.code[:length]
@@ -41,7 +101,8 @@ def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str
             {
                 "region": child,
                 "own": False,
-                "cells": [_cell(ind, *res.get(child.code[:length], (0, 0))) for ind, res in zip(columns, results)],
+                "key": child.code[:length],
+                "cells": [cell(ind, *res.get(child.code[:length], (0, 0))) for ind, res in zip(columns, results)],
             }
         )
     for key in extra_keys:
@@ -50,12 +111,83 @@ def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str
                 "region": region if key == own_key else None,
                 "own": True,
                 "key": key,
-                "cells": [_cell(ind, *res.get(key, (0, 0))) for ind, res in zip(columns, results)],
+                "cells": [cell(ind, *res.get(key, (0, 0))) for ind, res in zip(columns, results)],
             }
         )
     total = []
     for ind, res in zip(columns, results):
         num = sum(v[0] for v in res.values())
         den = sum(v[1] or 0 for v in res.values())
-        total.append(_cell(ind, num, den))
+        total.append(cell(ind, num, den))
     return {"columns": columns, "rows": rows, "total": total, "child_level": child_level}
+
+
+def rank(rows: list[dict[str, Any]], columns: list[Indicator], key: str) -> list[dict[str, Any]]:
+    """Rows ordered on one outcome indicator, best first; "too few" and empty rows last, unranked."""
+    col = next((i for i, ind in enumerate(columns) if ind.key == key), None)
+    if col is None:
+        return rows
+    sign = -1 if columns[col].higher_is_better is not False else 1
+    ranked = [r for r in rows if r["cells"][col]["value"] is not None and not r["own"]]
+    rest = [r for r in rows if r not in ranked]
+    ranked.sort(key=lambda r: (sign * r["cells"][col]["value"], r["key"]))
+    for i, r in enumerate(ranked, start=1):
+        r["rank"] = i
+    return ranked + rest
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    m = day.year * 12 + day.month - 1 + months
+    return dt.date(m // 12, m % 12 + 1, 1)
+
+
+def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> dict[str, list[dict[str, Any]]]:
+    """For each additive indicator, one figure per month for the region as a whole, oldest first, ending
+    with the month of `last_month`: one grouped query over the roll-ups (plus today, counted directly)."""
+    first = _month_add(last_month.replace(day=1), -(months - 1))
+    stop = _month_add(last_month.replace(day=1), 1)
+    today = timezone.localdate()
+    sums: dict[str, dict[dt.date, list[int | None]]] = defaultdict(dict)
+    rows = (
+        Rollup.objects.filter(region_code__startswith=region.prefix, day__gte=first, day__lt=min(stop, today))
+        .annotate(m=TruncMonth("day"))
+        .values("indicator", "m")
+        .annotate(n=Sum("numerator"), d=Sum("denominator"))
+        .order_by()
+    )
+    for r in rows:
+        month = r["m"] if isinstance(r["m"], dt.date) and not isinstance(r["m"], dt.datetime) else r["m"].date()
+        sums[r["indicator"]][month] = [r["n"], r["d"]]
+    if first <= today < stop:  # the running day, counted directly
+        this_month = today.replace(day=1)
+        start, end = day_bounds(today)
+        for ind in indicators():
+            if ind.additive:
+                for n, d in ind.compute(prefix=region.prefix, length=len(region.prefix), start=start, end=end).values():
+                    old = sums[ind.key].get(this_month, [0, None])
+                    sums[ind.key][this_month] = [
+                        (old[0] or 0) + (n or 0),
+                        None if d is None and old[1] is None else (old[1] or 0) + (d or 0),
+                    ]
+    out = {}
+    for ind in indicators():
+        if not ind.additive:
+            continue
+        series = []
+        for i in range(months):
+            month = _month_add(first, i)
+            n, d = sums[ind.key].get(month, [0, 0])
+            series.append({"month": month, **cell(ind, n or 0, d)})
+        out[ind.key] = series
+    return out
+
+
+def totals(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str, dict[str, Any]]:
+    """The region's own total per indicator for [start, end)."""
+    data = counts(prefix=region.prefix, length=len(region.prefix), start=start, end=end)
+    out = {}
+    for ind in indicators():
+        num = sum(v[0] for v in data[ind.key].values())
+        den = sum(v[1] or 0 for v in data[ind.key].values())
+        out[ind.key] = cell(ind, num, den)
+    return out

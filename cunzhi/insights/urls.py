@@ -5,5 +5,7 @@ from cunzhi.insights import views
 app_name = "insights"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("cases/", views.case_list, name="cases"),
     path("export.xlsx", views.export, name="export"),
+    path("report.pdf", views.export_pdf, name="report_pdf"),
 ]

@@ -1,4 +1,5 @@
-"""The figures page: one table per region and period, drill-down to the children, XLSX export."""
+"""The figures page (trends, the table, surface-use flags), drill-through to the cases, and the county's
+one table (XLSX and PDF): every number is read from the roll-ups through selectors.py."""
 
 import datetime as dt
 from typing import Any
@@ -8,11 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
+from cunzhi.insights import cases as cases_mod
 from cunzhi.insights import rules, selectors
+from cunzhi.insights.sparkline import sparkline
 from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
 from cunzhi.regions.selectors import region_ancestors
@@ -20,7 +27,7 @@ from cunzhi.regions.selectors import region_ancestors
 
 def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, dt.datetime]:
     user = request.user
-    code = request.GET.get("region", "")
+    code = request.GET.get("region", "")[:20]
     if code:
         region = Region.objects.select_related("parent__parent").filter(code=code).exclude(level="group").first()
         if region is None or not rules.can_view_figures(user, region):
@@ -29,7 +36,7 @@ def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, 
         region = rules.home_region(user)
         if region is None:
             raise PermissionDenied
-    period = request.GET.get("period") or periods.current_quarter()
+    period = request.GET.get("period", "")[:10] or periods.current_quarter()
     try:
         start, end = periods.label_bounds(period)
     except ValueError as exc:
@@ -39,20 +46,103 @@ def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, 
     return region, period, start, end
 
 
-def _percent(cell: dict[str, Any]) -> str:
+def shifted(label: str, *, years: int = 0, steps: int = 0) -> str:
+    """The label `steps` periods (of the label's own length) and `years` years away: 2026-11 → 2026-10."""
+    if "-Q" in label:
+        y, q = int(label[:4]), int(label[-1])
+        n = y * 4 + q - 1 + steps + 4 * years
+        return f"{n // 4}-Q{n % 4 + 1}"
+    if "-" in label:
+        y, m = int(label[:4]), int(label[5:7])
+        n = y * 12 + m - 1 + steps + 12 * years
+        return f"{n // 12}-{n % 12 + 1:02d}"
+    return str(int(label) + steps + years)
+
+
+def percent(cell: dict[str, Any]) -> str:
     if cell["den"] is None:
         return str(cell["num"])
+    if cell["too_few"]:
+        return _("too few")
     return "—" if cell["value"] is None else f"{cell['value'] * 100:.1f} %"
+
+
+def _change(now: dict[str, Any], before: dict[str, Any], kind: str) -> str:
+    """The difference in percentage points (rates) or in numbers (counts); empty when either is unknown."""
+    if now["value"] is None or before["value"] is None:
+        return ""
+    if kind == "count":
+        return f"{now['value'] - before['value']:+d}"
+    return _("%(points)s points") % {"points": f"{(now['value'] - before['value']) * 100:+.1f}"}
+
+
+def _cases_link(what: str, code: str, period: str, counted: bool = False) -> str:
+    query = {"what": what, "region": code, "period": period}
+    if counted:
+        query["counted"] = "1"
+    return reverse("insights:cases") + "?" + urlencode(query)
+
+
+def trends(region: Region, period: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Per indicator: this period with n, the previous period, the same period a year before, 12 months."""
+    previous, last_year = shifted(period, steps=-1), shifted(period, years=-1)
+    now = selectors.totals(region=region, start=start, end=end)
+    p_start, p_end = periods.label_bounds(previous)
+    before = selectors.totals(region=region, start=p_start, end=p_end)
+    y_start, y_end = periods.label_bounds(last_year)
+    year_ago = before if last_year == previous else selectors.totals(region=region, start=y_start, end=y_end)
+    last_month = min(timezone.localtime(end - dt.timedelta(seconds=1)).date(), timezone.localdate())
+    series = selectors.monthly_series(region=region, last_month=last_month)
+    out = []
+    for ind in selectors.indicators():
+        out.append(
+            {
+                "ind": ind,
+                "now": now[ind.key],
+                "now_text": percent(now[ind.key]),
+                "previous": previous,
+                "before_text": percent(before[ind.key]),
+                "change": _change(now[ind.key], before[ind.key], ind.kind),
+                "last_year": last_year,
+                "year_text": percent(year_ago[ind.key]),
+                "year_change": _change(now[ind.key], year_ago[ind.key], ind.kind),
+                "spark": sparkline(series[ind.key], kind=ind.kind, label=str(ind.label)) if ind.key in series else "",
+                "link": _cases_link(ind.key, region.code, period) if ind.cases else "",
+                "counted_link": _cases_link(ind.key, region.code, period, counted=True) if ind.cases else "",
+            }
+        )
+    return out
+
+
+def _table(region: Region, period: str, start: dt.datetime, end: dt.datetime, sort: str) -> dict[str, Any]:
+    table = selectors.figures(region=region, start=start, end=end)
+    if sort:
+        table["rows"] = selectors.rank(table["rows"], table["columns"], sort)
+    for row in table["rows"]:
+        code = row["region"].code if row["region"] is not None else row["key"]
+        row["display"] = [
+            (percent(c), c, _cases_link(ind.key, code, period) if ind.cases and (c["den"] or c["num"]) else "")
+            for ind, c in zip(table["columns"], row["cells"])
+        ]
+        row["link"] = not row["own"] and row["region"] != region  # drill down into a child
+    table["total_display"] = [
+        (percent(c), c, _cases_link(ind.key, region.code, period) if ind.cases and (c["den"] or c["num"]) else "")
+        for ind, c in zip(table["columns"], table["total"])
+    ]
+    return table
 
 
 @login_required
 def index(request: UserRequest) -> HttpResponse:
-    """Indicators of every domain for the children of a region, in one period."""
+    """Trends, the table for the children of a region, and the surface-use flags, in one period."""
     region, period, start, end = _region_and_period(request)
-    table = selectors.figures(region=region, start=start, end=end)
-    for row in table["rows"]:
-        row["display"] = [(_percent(c), c) for c in row["cells"]]
-        row["link"] = not row["own"] and row["region"] != region  # drill down into a child
+    keys = {ind.key for ind in selectors.indicators()}
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in keys else ""
+    flags = cases_mod.flags(region=region, start=start, end=end)
+    for village in flags:
+        for flag in village["flags"]:
+            flag["link"] = _cases_link(flag["what"], village["village"].code, period)
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
     return render(
         request,
@@ -61,18 +151,46 @@ def index(request: UserRequest) -> HttpResponse:
             "region": region,
             "period": period,
             "periods": periods.recent_labels(),
-            "table": table,
-            "total_display": [(_percent(c), c) for c in table["total"]],
+            "table": _table(region, period, start, end, sort),
+            "sort": sort,
+            "trends": trends(region, period, start, end),
+            "flags": flags,
             "ancestors": ancestors,
+            "min_cases": selectors.MIN_CASES,
         },
     )
 
 
 @login_required
-def export(request: UserRequest) -> HttpResponse:
-    """The same table as an XLSX file: numerators and denominators in their own columns."""
+def case_list(request: UserRequest) -> HttpResponse:
+    """The cases behind one number of the figures page (or a flag), as far as the viewer may open them."""
     region, period, start, end = _region_and_period(request)
-    table = selectors.figures(region=region, start=start, end=end)
+    what = request.GET.get("what", "")
+    if what not in cases_mod.SOURCES:
+        raise Http404
+    counted = request.GET.get("counted") == "1"
+    ind = selectors.indicator(what)
+    title = ind.label if ind is not None else cases_mod.SOURCES[what].label
+    result = cases_mod.cases(what=what, region=region, start=start, end=end, user=request.user, counted=counted)
+    return render(
+        request,
+        "insights/cases.html",
+        {"region": region, "period": period, "title": title, "counted": counted, "what": what, **result},
+    )
+
+
+def _report_rows(region: Region, period: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    table = _table(region, period, start, end, "")
+    flags = cases_mod.flags(region=region, start=start, end=end)
+    return {"table": table, "flags": flags}
+
+
+@login_required
+def export(request: UserRequest) -> HttpResponse:
+    """The county's one table as an XLSX file: the figures (n and N in their own columns), then the flags."""
+    region, period, start, end = _region_and_period(request)
+    data = _report_rows(region, period, start, end)
+    table = data["table"]
     header = [_("Region"), _("Area code")]
     for ind in table["columns"]:
         header += (
@@ -85,18 +203,51 @@ def export(request: UserRequest) -> HttpResponse:
             if ind.kind == "count":
                 out.append(c["num"])
             else:
-                out += [round(c["value"] * 100, 1) if c["value"] is not None else None, c["num"], c["den"]]
+                value = round(c["value"] * 100, 1) if c["value"] is not None else (_("too few") if c["too_few"] else None)
+                out += [value, c["num"], c["den"]]
         return out
 
-    rows = []
+    rows: list[list[object]] = []
     for row in table["rows"]:
         name = row["region"].name if row["region"] is not None else row["key"]
         if row["own"]:
             name = _("%(name)s (own)") % {"name": name}
         rows.append([name, row["region"].code if row["region"] is not None else row["key"], *cells(row["cells"])])
     rows.append([_("Total"), region.code, *cells(table["total"])])
-    data = xlsx_response_bytes(header, rows, sheet_title=f"{region.code} {period}")
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if data["flags"]:
+        rows.append([])
+        rows.append([_("Surface-use flags (questions to look at, not scores)")])
+        for village in data["flags"]:
+            for flag in village["flags"]:
+                count = f"{flag['n']}/{flag['den']}" if flag["den"] else str(flag["n"])
+                rows.append([village["village"].name, village["village"].code, str(flag["label"]), count])
+    content = xlsx_response_bytes(header, rows, sheet_title=f"{region.code} {period}")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="figures-{region.code}-{period}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def export_pdf(request: UserRequest) -> HttpResponse:
+    """The same one table as a printable A4 PDF (WeasyPrint), with each indicator's 12-month line."""
+    from weasyprint import HTML
+
+    region, period, start, end = _region_and_period(request)
+    data = _report_rows(region, period, start, end)
+    html = render_to_string(
+        "insights/report.html",
+        {
+            "region": region,
+            "period": period,
+            "trends": trends(region, period, start, end),
+            "generated": timezone.localtime(),
+            **data,
+        },
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="figures-{region.code}-{period}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -218,7 +218,13 @@ def figures_reach(
 ) -> dict[str, tuple[int, int | None]]:
     """People the notices of the period reached (notice_report's rule), of everyone they were meant for,
     account or not: the door-to-door list's people are in the denominator."""
-    qs = Notice.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end).annotate(
+    qs = figures_reach_cases(prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Sum("reached"), d=Sum("recipient_count")))
+
+
+def figures_reach_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Notice]:
+    """The notices the reach figure counts, each annotated with `reached` (people): insights' figure and
+    its drill-through (and its surface-use flag on notices few received) share this definition."""
+    return Notice.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end).annotate(
         reached=_reached_people()
     )
-    return as_rates(grouped(qs, "region_code", length, n=Sum("reached"), d=Sum("recipient_count")))

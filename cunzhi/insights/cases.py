@@ -1,0 +1,192 @@
+"""Drill-through and surface-use flags: the cases behind a number, as far as the viewer may open them.
+
+Each figure's cases come from the domain selector that also counts them (one definition for both), and
+are then narrowed to what the viewer may list in that domain (the readers the domains register with
+notify.about, or notify's own rule for notices). What the viewer may not open is counted, not listed,
+so the list never pretends the number is smaller than it is.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from cunzhi.applications import selectors as applications
+from cunzhi.concerns import selectors as concerns
+from cunzhi.consultations import selectors as consultations
+from cunzhi.notify import selectors as notify
+from cunzhi.notify.about import about_reader
+from cunzhi.people.actors import AnyUser
+from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
+
+VILLAGE = PREFIX_LENGTH["village"]
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # concerns, applications, notices, drafts
+    figure: str = ""  # the domain's name for the figure (concerns.figures_cases)
+    label: str | Promise = ""
+
+
+# What a drill-through link may ask for: every indicator with cases, and every flag.
+SOURCES: dict[str, Source] = {
+    "concerns_response": Source("concerns", "response"),
+    "concerns_resolution": Source("concerns", "resolution"),
+    "concerns_satisfaction": Source("concerns", "satisfaction"),
+    "applications_on_time": Source("applications"),
+    "notice_reach": Source("notices"),
+    "flag_unreached": Source("notices", "unreached", _("Notices that 80 % or more of the people never received")),
+    "flag_unconfirmed": Source("concerns", "unconfirmed", _("Concerns closed without the villager's confirmation")),
+    "flag_last_hour": Source("concerns", "last_hour", _("Concerns answered in the last hour before the deadline")),
+    "flag_silent": Source("drafts", "silent", _("Consultations that closed without a single comment")),
+}
+
+
+def _queryset(source: Source, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Any], Q | None]:
+    if source.kind == "concerns":
+        return concerns.figures_cases(figure=source.figure, prefix=prefix, start=start, end=end)
+    if source.kind == "applications":
+        return applications.figures_on_time_cases(prefix=prefix, start=start, end=end)
+    if source.kind == "drafts":
+        return consultations.figures_silent_drafts(prefix=prefix, start=start, end=end), None
+    qs = notify.figures_reach_cases(prefix=prefix, start=start, end=end)
+    if source.figure == "unreached":
+        qs = _unreached(qs)
+    return qs, None
+
+
+def _unreached(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Notices meant for at least 5 people of which 80 % or more were never reached."""
+    return qs.filter(recipient_count__gte=5, reached__lte=F("recipient_count") * 0.2)
+
+
+def _visible(source: Source, user: AnyUser) -> QuerySet[Any]:
+    label = {
+        "concerns": "concerns.concern",
+        "applications": "applications.application",
+        "drafts": "consultations.draft",
+    }.get(source.kind)
+    if label is None:
+        return notify.notices_visible(user=user)
+    reader = about_reader(label)
+    if reader is None:  # the domain is not installed: nothing to open
+        return Region.objects.none()
+    return reader.readable(user)
+
+
+def _row(source: Source, obj: Any) -> dict[str, Any]:
+    if source.kind == "concerns":
+        return {
+            "title": str(obj),
+            "ref": obj.public_id,
+            "url": reverse("concerns:detail", args=[obj.public_id]),
+            "when": obj.dispatched_at,
+            "status": obj.get_status_display(),
+        }
+    if source.kind == "applications":
+        return {
+            "title": str(obj),
+            "ref": obj.public_id,
+            "url": reverse("applications:detail", args=[obj.public_id]),
+            "when": obj.finished_at,
+            "status": obj.get_status_display(),
+        }
+    if source.kind == "drafts":
+        return {
+            "title": obj.title,
+            "ref": obj.public_id,
+            "url": reverse("consultations:detail", args=[obj.public_id]),
+            "when": obj.closed_at,
+            "status": obj.get_status_display(),
+        }
+    subject = obj.subject or {}
+    title = subject.get(get_language() or "", "") or next(iter(subject.values()), "") or obj.kind
+    return {
+        "title": title,
+        "ref": obj.public_id,
+        "url": reverse("notify:report", args=[obj.public_id]),
+        "when": obj.created_at,
+        "status": f"{obj.reached}/{obj.recipient_count}",
+    }
+
+
+def cases(*, what: str, region: Region, start: dt.datetime, end: dt.datetime, user: AnyUser, counted: bool) -> dict:
+    """{"rows", "total", "hidden", "more"}: the cases of a figure (its numerator when `counted`)."""
+    source = SOURCES[what]
+    qs, numerator = _queryset(source, region.prefix, start, end)
+    if counted and numerator is not None:
+        qs = qs.filter(numerator)
+    total = qs.count()
+    visible = qs.filter(pk__in=_visible(source, user).order_by().values("pk")).order_by("pk")
+    shown = list(visible[: LIST_LIMIT + 1])
+    n_visible = len(shown) if len(shown) <= LIST_LIMIT else visible.count()
+    return {
+        "rows": [_row(source, o) for o in shown[:LIST_LIMIT]],
+        "total": total,
+        "hidden": total - n_visible,
+        "more": max(n_visible - LIST_LIMIT, 0),
+    }
+
+
+# ---------------------------------------------------------------------------------- surface-use flags
+
+
+def _share_flags(what: str, prefix: str, start: dt.datetime, end: dt.datetime, share: float) -> dict[str, tuple]:
+    """Villages where the numerator's share of at least 5 cases reaches `share`: {code: (n, N)}."""
+    qs, numerator = _queryset(SOURCES[what], prefix, start, end)
+    rows = (
+        qs.values(k=Substr("region_code", 1, VILLAGE))
+        .annotate(n=Count("id", filter=numerator), d=Count("id"))
+        .order_by()
+    )
+    return {r["k"]: (r["n"], r["d"]) for r in rows if r["d"] >= 5 and r["n"] >= share * r["d"]}
+
+
+def _any_flags(what: str, prefix: str, start: dt.datetime, end: dt.datetime) -> dict[str, tuple]:
+    qs, _n = _queryset(SOURCES[what], prefix, start, end)
+    rows = qs.values(k=Substr("region_code", 1, VILLAGE)).annotate(n=Count("id")).order_by()
+    return {r["k"]: (r["n"], None) for r in rows if r["n"]}
+
+
+FLAG_QUESTIONS = {
+    "flag_unreached": _("Were these notices only posted, not delivered? Who goes door to door?"),
+    "flag_unconfirmed": _("Did the villagers agree the problem was solved? Most closures had no confirmation."),
+    "flag_last_hour": _("Are answers written to beat the clock rather than to solve the problem?"),
+    "flag_silent": _("Did the villagers know about the consultation, and could they take part?"),
+}
+
+
+def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
+    Four grouped queries whatever the number of villages."""
+    prefix = region.prefix
+    found: dict[str, dict[str, tuple]] = {
+        "flag_unreached": _any_flags("flag_unreached", prefix, start, end),
+        "flag_unconfirmed": _share_flags(
+            "flag_unconfirmed", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_UNCONFIRMED_SHARE", 0.5)
+        ),
+        "flag_last_hour": _share_flags(
+            "flag_last_hour", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_LAST_HOUR_SHARE", 0.3)
+        ),
+        "flag_silent": _any_flags("flag_silent", prefix, start, end),
+    }
+    codes = {code for f in found.values() for code in f}
+    villages = {r.code: r for r in Region.objects.filter(code__in=codes, level=Level.VILLAGE)}
+    by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for what, hits in found.items():
+        for code, (n, d) in hits.items():
+            if code in villages:  # a township office's own cases are not a village's
+                by_village[code].append(
+                    {"what": what, "label": SOURCES[what].label, "question": FLAG_QUESTIONS[what], "n": n, "den": d}
+                )
+    return [{"village": villages[c], "flags": by_village[c]} for c in sorted(by_village)]
