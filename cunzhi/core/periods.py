@@ -61,6 +61,8 @@ def label_bounds(label: str) -> tuple[dt.datetime, dt.datetime]:
     if not m:
         raise ValueError(_("A period is a year (2026), a quarter (2026-Q4) or a month (2026-11)."))
     year, month, quarter = int(m.group(1)), m.group(2), m.group(3)
+    if not 1900 <= year <= 9000:  # 9999-12 would end in the year 10000, which no date can hold
+        raise ValueError(_("A period is a year (2026), a quarter (2026-Q4) or a month (2026-11)."))
     if month:
         first, last = month_bounds(dt.date(year, int(month), 1))
     elif quarter:

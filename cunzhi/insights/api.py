@@ -21,6 +21,7 @@ class Cell(Schema):
     value: float | None
     numerator: int
     denominator: int | None
+    too_few: bool = False  # a rate over fewer than 5 cases: value is null, read n and N instead
 
 
 class Row(Schema):
@@ -47,7 +48,7 @@ class FiguresIn(Schema):
 
 def _cells(columns: list[Indicator], cells: list[dict[str, Any]]) -> list[Cell]:
     return [
-        Cell(indicator=ind.key, value=c["value"], numerator=c["num"], denominator=c["den"])
+        Cell(indicator=ind.key, value=c["value"], numerator=c["num"], denominator=c["den"], too_few=c["too_few"])
         for ind, c in zip(columns, cells)
     ]
 

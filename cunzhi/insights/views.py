@@ -25,6 +25,10 @@ from cunzhi.regions.models import Region
 from cunzhi.regions.selectors import region_ancestors
 
 
+# No platform data before this year; a period of 1926 or 9999 is a typing mistake, not a question.
+FIRST_YEAR = 2000
+
+
 def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, dt.datetime]:
     user = request.user
     code = request.GET.get("region", "")[:20]
@@ -39,6 +43,8 @@ def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, 
     period = request.GET.get("period", "")[:10] or periods.current_quarter()
     try:
         start, end = periods.label_bounds(period)
+        if not FIRST_YEAR <= start.year <= timezone.localdate().year + 1:
+            raise ValueError(_("Figures start in %(first)s and end next year.") % {"first": FIRST_YEAR})
     except ValueError as exc:
         messages.error(request, str(exc))
         period = periods.current_quarter()

@@ -1,0 +1,158 @@
+"""Stored daily roll-ups: equal to a direct count after any day is recomputed, idempotent, summed (never
+averaged) over days and villages; the "too few" rule; trends, flags, drill-through and their permissions."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from cunzhi.insights import selectors, services
+from cunzhi.insights.models import Rollup
+from cunzhi.insights.registry import indicators
+from cunzhi.insights.views import shifted
+from cunzhi.notify.models import Channel, Delivery, Notice
+from cunzhi.notify.services import notice_send
+from cunzhi.people.tests.factories import UserFactory, VillagerFactory
+
+DAY1 = dt.date(2026, 5, 10)  # the clock fixture stands at 2026-06-16
+DAY2 = dt.date(2026, 5, 20)
+
+
+@pytest.fixture
+def notices(world, settings, clock):
+    """Village A: on DAY1 a notice to 6 people, 4 reached; on DAY2 one to 6 people, 1 reached (a flag:
+    80 % or more never reached). Village B: on DAY1 a notice to 2 people, 1 reached (too few for a rate)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    people = [VillagerFactory(village=world.village_a, user=UserFactory()).user for _i in range(6)]
+
+    def send(region, users, reached, day):
+        at = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+        n = notice_send(kind="direct", region_code=region.code, users=users, subject={"en": f"N {day}"}, now=at)
+        for u in users[:reached]:
+            Delivery.objects.filter(notice=n, channel=Channel.INBOX, recipient=u).update(read_at=at)
+        Notice.objects.filter(pk=n.pk).update(created_at=at)
+        return n
+
+    send(world.village_a, people, 4, DAY1)
+    send(world.village_a, people, 1, DAY2)
+    send(world.village_b, [world.villager_b, UserFactory()], 1, DAY1)
+
+
+def _direct(ind, region, start, end):
+    res = ind.compute(prefix=region.prefix, length=len(region.prefix), start=start, end=end)
+    return sum(v[0] for v in res.values()), sum(v[1] or 0 for v in res.values())
+
+
+def test_rollups_equal_a_direct_count_after_any_day_is_recomputed(world, notices):
+    start, end = services.day_bounds(dt.date(2026, 5, 1))[0], services.day_bounds(dt.date(2026, 6, 1))[0]
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    first = sorted(Rollup.objects.values_list("region_code", "day", "indicator", "numerator", "denominator"))
+    for region in (world.county, world.township_t, world.village_a, world.village_b):
+        stored = selectors.totals(region=region, start=start, end=end)
+        for ind in indicators():
+            assert (stored[ind.key]["num"], stored[ind.key]["den"] or 0) == _direct(ind, region, start, end), ind.key
+    # Recomputing is idempotent: the same rows, not twice as many.
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert sorted(Rollup.objects.values_list("region_code", "day", "indicator", "numerator", "denominator")) == first
+    # A late read on DAY2 changes that day once it is recomputed; the other days are untouched.
+    n2 = Notice.objects.get(created_at__date=DAY2)
+    Delivery.objects.filter(notice=n2, channel=Channel.INBOX, read_at__isnull=True).update(read_at=timezone.now())
+    assert services.rollup_day(DAY2) >= 1
+    stored = selectors.totals(region=world.village_a, start=start, end=end)["notice_reach"]
+    assert (stored["num"], stored["den"]) == _direct(selectors.indicator("notice_reach"), world.village_a, start, end)
+    assert (stored["num"], stored["den"]) == (4 + 6, 12)
+
+
+def test_rates_are_sums_of_counts_against_a_hand_count(world, notices):
+    services.rollup_range(DAY1, DAY2)
+    start, end = services.day_bounds(DAY1)[0], services.day_bounds(DAY2 + dt.timedelta(days=1))[0]
+    table = selectors.figures(region=world.township_t, start=start, end=end)
+    col = [i.key for i in table["columns"]].index("notice_reach")
+    a = next(r for r in table["rows"] if r["region"] == world.village_a)["cells"][col]
+    # Hand count: 4 of 6 and 1 of 6 → 5 of 12 = 41.7 %, not the average of 66.7 % and 16.7 %.
+    assert (a["num"], a["den"], a["too_few"]) == (5, 12, False) and a["value"] == pytest.approx(5 / 12)
+    county = selectors.totals(region=world.county, start=start, end=end)["notice_reach"]
+    assert (county["num"], county["den"]) == (6, 14)  # village B's 1 of 2 added, not averaged
+    b = selectors.totals(region=world.village_b, start=start, end=end)["notice_reach"]
+    assert b["too_few"] and b["value"] is None and (b["num"], b["den"]) == (1, 2)
+
+
+def test_the_running_day_is_never_stored_and_is_counted_directly(world, notices, clock):
+    assert services.rollup_day(timezone.localdate()) == 0
+    notice_send(kind="direct", region_code=world.village_a.code, users=[world.villager_a], subject={"en": "today"})
+    start, end = services.day_bounds(timezone.localdate())
+    assert selectors.totals(region=world.village_a, start=start, end=end)["notice_reach"]["den"] == 1
+
+
+def test_command_recomputes_and_refuses_bad_ranges(world, notices):
+    out = io.StringIO()
+    call_command("insights_rollup", "--from", "2026-05-01", "--to", "2026-05-31", stdout=out)
+    assert "31 days" in out.getvalue() and Rollup.objects.filter(day=DAY1).exists()
+    from django.core.management.base import CommandError
+
+    for args in (["--from", "2026-05-31", "--to", "2026-05-01"], ["--from", "1926-01-01"], ["--day", "31/05/2026"]):
+        with pytest.raises(CommandError):
+            call_command("insights_rollup", *args, stdout=out)
+
+
+def test_nightly_job_is_registered():
+    from cunzhi.core.jobs import JOBS
+
+    assert JOBS["insights.rollup"].every == dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "label,prev,year", [("2026-01", "2025-12", "2025-01"), ("2026-Q1", "2025-Q4", "2025-Q1"), ("2026", "2025", "2025")]
+)
+def test_period_shifts(label, prev, year):
+    assert (shifted(label, steps=-1), shifted(label, years=-1)) == (prev, year)
+
+
+def test_page_shows_trends_sparkline_flags_and_links_to_the_cases(world, notices, login):
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 6, 15))
+    client = login(world.township_staff)
+    response = client.get(reverse("insights:index"), {"period": "2026-05", "sort": "notice_reach"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<svg class="sparkline"' in page and "<script" not in page.split("<main", 1)[-1].split("</main>")[0]
+    flags = response.context["flags"]
+    assert [f["what"] for v in flags if v["village"] == world.village_a for f in v["flags"]] == ["flag_unreached"]
+    link = next(t["link"] for t in response.context["trends"] if t["ind"].key == "notice_reach")
+    cases = client.get(link)
+    # Village B is in township U; direct notices to villagers are not township staff's to open: counted, not listed.
+    assert cases.status_code == 200 and cases.context["total"] == 2 and cases.context["hidden"] == 2
+    flagged = client.get(flags[0]["flags"][0]["link"])
+    assert flagged.context["total"] == 1  # only the DAY2 notice: 1 of 6 reached
+
+
+def test_drill_through_permissions(world, notices, login, client):
+    url = reverse("insights:cases")
+    q = {"what": "notice_reach", "region": world.village_a.code, "period": "2026-05"}
+    assert client.get(url, q).status_code == 302  # anonymous
+    assert login(world.villager_b).get(url, q).status_code in (403, 404)  # a villager of another village
+    assert login(world.other_township_staff).get(url, q).status_code == 404  # staff of another township
+    assert login(world.township_staff).get(url, {**q, "what": "nonsense"}).status_code == 404
+    ok = login(world.township_staff).get(url, q)
+    assert ok.status_code == 200 and ok.context["rows"] == [] and ok.context["hidden"] == 2
+
+
+def test_bad_input_gives_a_clear_page(world, login):
+    client = login(world.county_admin)
+    for period in ("1926", "2026-Q9", "9999", ""):
+        response = client.get(reverse("insights:index"), {"period": period})
+        assert response.status_code == 200
+    # A region with no cases: dashes and "no flags", never 0 %.
+    response = client.get(reverse("insights:index"), {"region": world.township_u.code, "period": "2026-05"})
+    assert response.status_code == 200 and "0.0 %" not in response.content.decode()
+
+
+def test_one_table_pdf_downloads(world, notices, login):
+    services.rollup_range(DAY1, DAY2)
+    response = login(world.township_staff).get(reverse("insights:report_pdf"), {"period": "2026-05"})
+    assert response.status_code == 200 and response.content[:4] == b"%PDF"
+    assert login(world.other_township_staff).get(
+        reverse("insights:report_pdf"), {"region": world.township_t.code}
+    ).status_code == 404
