@@ -176,8 +176,8 @@ def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> 
         series = []
         for i in range(months):
             month = _month_add(first, i)
-            n, d = sums[ind.key].get(month, [0, 0])
-            series.append({"month": month, **cell(ind, n or 0, d)})
+            pair = sums[ind.key].get(month, [0, 0])
+            series.append({"month": month, **cell(ind, pair[0] or 0, pair[1])})
         out[ind.key] = series
     return out
 

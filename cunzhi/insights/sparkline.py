@@ -40,13 +40,18 @@ def sparkline(points: list[dict[str, Any]], *, kind: str, label: str) -> SafeStr
         dots.append((f"{x:.1f}", f"{y:.1f}", f"{points[i]['month']:%Y-%m}: {_text(points[i], kind)}"))
     summary = "; ".join(f"{p['month']:%Y-%m} {_text(p, kind)}" for p in points)
     lines = format_html_join(
-        "", '<polyline points="{}" fill="none" stroke="currentColor" stroke-width="1.5"/>', ((" ".join(s),) for s in segments if len(s) > 1)
+        "",
+        '<polyline points="{}" fill="none" stroke="currentColor" stroke-width="1.5"/>',
+        ((" ".join(s),) for s in segments if len(s) > 1),
     )
-    circles = format_html_join("", '<circle cx="{}" cy="{}" r="1.8" fill="currentColor"><title>{}</title></circle>', dots)
+    circles = format_html_join(
+        "", '<circle cx="{}" cy="{}" r="1.8" fill="currentColor"><title>{}</title></circle>', dots
+    )
     return format_html(
         '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">'
-        '<title>{label}: {summary}</title>'
-        '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="currentColor" stroke-opacity=".25"/>{lines}{circles}</svg>',
+        "<title>{label}: {summary}</title>"
+        '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="currentColor" stroke-opacity=".25"/>'
+        "{lines}{circles}</svg>",
         w=WIDTH,
         h=HEIGHT,
         base=HEIGHT - PAD,

@@ -24,7 +24,6 @@ from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
 from cunzhi.regions.selectors import region_ancestors
 
-
 # No platform data before this year; a period of 1926 or 9999 is a typing mistake, not a question.
 FIRST_YEAR = 2000
 
@@ -209,7 +208,9 @@ def export(request: UserRequest) -> HttpResponse:
             if ind.kind == "count":
                 out.append(c["num"])
             else:
-                value = round(c["value"] * 100, 1) if c["value"] is not None else (_("too few") if c["too_few"] else None)
+                value = (
+                    round(c["value"] * 100, 1) if c["value"] is not None else (_("too few") if c["too_few"] else None)
+                )
                 out += [value, c["num"], c["den"]]
         return out
 

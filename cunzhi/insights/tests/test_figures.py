@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from cunzhi.api.services import token_issue
 from cunzhi.core import periods
 from cunzhi.core.tests.xlsx import HOSTILE, live_cells, texts
-from cunzhi.insights.registry import indicators
 from cunzhi.insights.services import rollup_range
 from cunzhi.notify.models import Channel, Delivery, Notice
 from cunzhi.notify.services import notice_send

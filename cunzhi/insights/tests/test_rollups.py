@@ -153,6 +153,9 @@ def test_one_table_pdf_downloads(world, notices, login):
     services.rollup_range(DAY1, DAY2)
     response = login(world.township_staff).get(reverse("insights:report_pdf"), {"period": "2026-05"})
     assert response.status_code == 200 and response.content[:4] == b"%PDF"
-    assert login(world.other_township_staff).get(
-        reverse("insights:report_pdf"), {"region": world.township_t.code}
-    ).status_code == 404
+    assert (
+        login(world.other_township_staff)
+        .get(reverse("insights:report_pdf"), {"region": world.township_t.code})
+        .status_code
+        == 404
+    )
