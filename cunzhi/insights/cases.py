@@ -160,7 +160,7 @@ def _any_flags(what: str, prefix: str, start: dt.datetime, end: dt.datetime) -> 
 
 FLAG_QUESTIONS = {
     "flag_unreached": _("Were these notices only posted, not delivered? Who goes door to door?"),
-    "flag_unconfirmed": _("Did the villagers agree the problem was solved? Most closures had no confirmation."),
+    "flag_unconfirmed": _("Did the villagers agree the problem was solved? Many closures had no confirmation."),
     "flag_last_hour": _("Are answers written to beat the clock rather than to solve the problem?"),
     "flag_silent": _("Did the villagers know about the consultation, and could they take part?"),
 }
@@ -173,7 +173,7 @@ def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[
     found: dict[str, dict[str, tuple]] = {
         "flag_unreached": _any_flags("flag_unreached", prefix, start, end),
         "flag_unconfirmed": _share_flags(
-            "flag_unconfirmed", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_UNCONFIRMED_SHARE", 0.5)
+            "flag_unconfirmed", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_UNCONFIRMED_SHARE", 0.3)
         ),
         "flag_last_hour": _share_flags(
             "flag_last_hour", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_LAST_HOUR_SHARE", 0.3)

@@ -10,16 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.insights import cases as cases_mod
 from cunzhi.insights import rules, selectors
-from cunzhi.insights.sparkline import sparkline
+from cunzhi.insights.trends import cases_link, percent, trends
 from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
 from cunzhi.regions.selectors import region_ancestors
@@ -51,74 +49,6 @@ def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, 
     return region, period, start, end
 
 
-def shifted(label: str, *, years: int = 0, steps: int = 0) -> str:
-    """The label `steps` periods (of the label's own length) and `years` years away: 2026-11 → 2026-10."""
-    if "-Q" in label:
-        y, q = int(label[:4]), int(label[-1])
-        n = y * 4 + q - 1 + steps + 4 * years
-        return f"{n // 4}-Q{n % 4 + 1}"
-    if "-" in label:
-        y, m = int(label[:4]), int(label[5:7])
-        n = y * 12 + m - 1 + steps + 12 * years
-        return f"{n // 12}-{n % 12 + 1:02d}"
-    return str(int(label) + steps + years)
-
-
-def percent(cell: dict[str, Any]) -> str:
-    if cell["den"] is None:
-        return str(cell["num"])
-    if cell["too_few"]:
-        return _("too few")
-    return "—" if cell["value"] is None else f"{cell['value'] * 100:.1f} %"
-
-
-def _change(now: dict[str, Any], before: dict[str, Any], kind: str) -> str:
-    """The difference in percentage points (rates) or in numbers (counts); empty when either is unknown."""
-    if now["value"] is None or before["value"] is None:
-        return ""
-    if kind == "count":
-        return f"{now['value'] - before['value']:+d}"
-    return _("%(points)s points") % {"points": f"{(now['value'] - before['value']) * 100:+.1f}"}
-
-
-def _cases_link(what: str, code: str, period: str, counted: bool = False) -> str:
-    query = {"what": what, "region": code, "period": period}
-    if counted:
-        query["counted"] = "1"
-    return reverse("insights:cases") + "?" + urlencode(query)
-
-
-def trends(region: Region, period: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Per indicator: this period with n, the previous period, the same period a year before, 12 months."""
-    previous, last_year = shifted(period, steps=-1), shifted(period, years=-1)
-    now = selectors.totals(region=region, start=start, end=end)
-    p_start, p_end = periods.label_bounds(previous)
-    before = selectors.totals(region=region, start=p_start, end=p_end)
-    y_start, y_end = periods.label_bounds(last_year)
-    year_ago = before if last_year == previous else selectors.totals(region=region, start=y_start, end=y_end)
-    last_month = min(timezone.localtime(end - dt.timedelta(seconds=1)).date(), timezone.localdate())
-    series = selectors.monthly_series(region=region, last_month=last_month)
-    out = []
-    for ind in selectors.indicators():
-        out.append(
-            {
-                "ind": ind,
-                "now": now[ind.key],
-                "now_text": percent(now[ind.key]),
-                "previous": previous,
-                "before_text": percent(before[ind.key]),
-                "change": _change(now[ind.key], before[ind.key], ind.kind),
-                "last_year": last_year,
-                "year_text": percent(year_ago[ind.key]),
-                "year_change": _change(now[ind.key], year_ago[ind.key], ind.kind),
-                "spark": sparkline(series[ind.key], kind=ind.kind, label=str(ind.label)) if ind.key in series else "",
-                "link": _cases_link(ind.key, region.code, period) if ind.cases else "",
-                "counted_link": _cases_link(ind.key, region.code, period, counted=True) if ind.cases else "",
-            }
-        )
-    return out
-
-
 def _table(region: Region, period: str, start: dt.datetime, end: dt.datetime, sort: str) -> dict[str, Any]:
     table = selectors.figures(region=region, start=start, end=end)
     if sort:
@@ -126,12 +56,12 @@ def _table(region: Region, period: str, start: dt.datetime, end: dt.datetime, so
     for row in table["rows"]:
         code = row["region"].code if row["region"] is not None else row["key"]
         row["display"] = [
-            (percent(c), c, _cases_link(ind.key, code, period) if ind.cases and (c["den"] or c["num"]) else "")
+            (percent(c), c, cases_link(ind.key, code, period) if ind.cases and (c["den"] or c["num"]) else "")
             for ind, c in zip(table["columns"], row["cells"])
         ]
         row["link"] = not row["own"] and row["region"] != region  # drill down into a child
     table["total_display"] = [
-        (percent(c), c, _cases_link(ind.key, region.code, period) if ind.cases and (c["den"] or c["num"]) else "")
+        (percent(c), c, cases_link(ind.key, region.code, period) if ind.cases and (c["den"] or c["num"]) else "")
         for ind, c in zip(table["columns"], table["total"])
     ]
     return table
@@ -147,7 +77,7 @@ def index(request: UserRequest) -> HttpResponse:
     flags = cases_mod.flags(region=region, start=start, end=end)
     for village in flags:
         for flag in village["flags"]:
-            flag["link"] = _cases_link(flag["what"], village["village"].code, period)
+            flag["link"] = cases_link(flag["what"], village["village"].code, period)
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
     return render(
         request,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cunzhi.insights import selectors, services
 from cunzhi.insights.models import Rollup
 from cunzhi.insights.registry import indicators
-from cunzhi.insights.views import shifted
+from cunzhi.insights.trends import shifted
 from cunzhi.notify.models import Channel, Delivery, Notice
 from cunzhi.notify.services import notice_send
 from cunzhi.people.tests.factories import UserFactory, VillagerFactory
@@ -159,3 +159,25 @@ def test_one_table_pdf_downloads(world, notices, login):
         .status_code
         == 404
     )
+
+
+def test_api_trends_and_flags(world, notices, client):
+    from cunzhi.api.services import token_issue
+
+    services.rollup_range(DAY1, DAY2)
+    q = {"region": world.township_t.code, "period": "2026-05"}
+    for path in ("/api/v1/insights/trends", "/api/v1/insights/flags"):
+        assert client.get(path, q).status_code == 401  # anonymous
+        key_b, _t = token_issue(user=world.villager_b, name="t")
+        assert client.get(path, q, HTTP_AUTHORIZATION=f"Bearer {key_b}").status_code == 404
+        key_u, _t = token_issue(user=world.other_township_staff, name="t")
+        assert client.get(path, q, HTTP_AUTHORIZATION=f"Bearer {key_u}").status_code == 404
+    key, _t = token_issue(user=world.township_staff, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    reach = next(t for t in client.get("/api/v1/insights/trends", q, **auth).json() if t["indicator"] == "notice_reach")
+    assert (reach["numerator"], reach["denominator"], reach["previous_period"]) == (5, 12, "2026-04")
+    assert len(reach["months"]) == 12 and reach["months"][-1]["month"] == "2026-05"
+    flags = client.get("/api/v1/insights/flags", q, **auth).json()
+    assert [(f["village"], f["kind"], f["numerator"]) for f in flags] == [(world.village_a.code, "flag_unreached", 1)]
+    bad = client.get("/api/v1/insights/flags", {**q, "period": "2026-Q9"}, **auth)
+    assert bad.status_code == 422
