@@ -45,7 +45,9 @@ SOURCES: dict[str, Source] = {
     "concerns_satisfaction": Source("concerns", "satisfaction"),
     "applications_on_time": Source("applications"),
     "notice_reach": Source("notices"),
-    "flag_unreached": Source("notices", "unreached", _("Notices that four in five of their people or more never received")),
+    "flag_unreached": Source(
+        "notices", "unreached", _("Notices that four in five of their people or more never received")
+    ),
     "flag_unconfirmed": Source("concerns", "unconfirmed", _("Concerns closed without the villager's confirmation")),
     "flag_last_hour": Source("concerns", "last_hour", _("Concerns answered in the last hour before the deadline")),
     "flag_silent": Source("drafts", "silent", _("Consultations that closed without a single comment")),
