@@ -3,6 +3,7 @@ sparkline, a number opens the cases behind it, a flag opens its cases, and the o
 page's numbers. Screenshots in normal and elder mode: test-artifacts/screenshots/insights-*."""
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -48,7 +49,7 @@ def test_figures_sparkline_drill_through_and_one_table(transactional_db, world, 
     page.goto(f"/figures/?region={world.township_t.code}&period=2026-05")
     with page.expect_download() as info:
         page.locator("a[href*='export.xlsx']").click()
-    rows = list(load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active.values)
+    rows = list(load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active.values)
     col = rows[0].index("通知送达率 (%)")
     village_a = next(r for r in rows if r[1] == world.village_a.code)
     assert village_a[col : col + 3] == (41.7, 5, 12)  # the page's 41.7 % and 5/12
