@@ -9,6 +9,7 @@ from cunzhi.applications import services
 from cunzhi.applications.models import Level, ServiceItem, Source, Status
 from cunzhi.core import workdays
 from cunzhi.insights.selectors import figures
+from cunzhi.insights.services import rollup_range
 from cunzhi.people.models import OfficeKind
 
 from .conftest import BASIS
@@ -68,6 +69,7 @@ def test_spring_festival_week_stops_every_clock_and_figures_agree(world):
     services.step_decide(actor=world.township_staff, application=app, decision="approve", now=moment(2026, 2, 25))
     app.refresh_from_db()
     assert app.status == Status.APPROVED
+    rollup_range(dt.date(2026, 2, 1), dt.date(2026, 2, 28))  # the nightly job's stored figures
     table = figures(region=world.county, start=moment(2026, 2, 1, 0), end=moment(2026, 3, 1, 0))
     col = [c.key for c in table["columns"]].index("applications_on_time")
     assert (table["total"][col]["num"], table["total"][col]["den"]) == (1, 1)
