@@ -6,6 +6,7 @@ app_name = "insights"
 urlpatterns = [
     path("", views.index, name="index"),
     path("cases/", views.case_list, name="cases"),
+    path("factors/", views.factors, name="factors"),
     path("export.xlsx", views.export, name="export"),
     path("report.pdf", views.export_pdf, name="report_pdf"),
 ]

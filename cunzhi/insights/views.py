@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
@@ -188,3 +189,52 @@ def export_pdf(request: UserRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="figures-{region.code}-{period}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# The four factors of seed 003, each with the existing indicators that describe it and what is not yet measured.
+FACTORS = [
+    (
+        gettext_lazy("Rural environment"),
+        gettext_lazy("Can villagers be reached and take part: channels that work, people who can use them."),
+        ["notice_reach"],
+        [gettext_lazy("villagers trained to use the platform")],
+    ),
+    (
+        gettext_lazy("Government system"),
+        gettext_lazy(
+            "Whether the rules let services be done: promised times kept, data reused instead of asked again."
+        ),
+        ["applications_on_time"],
+        [gettext_lazy("items on the conditional-acceptance list"), gettext_lazy("data reused instead of asked again")],
+    ),
+    (
+        gettext_lazy("Government governance"),
+        gettext_lazy("How the offices and village committees answer, decide and disclose."),
+        ["concerns_response", "concerns_resolution", "disclosure_on_time"],
+        [],
+    ),
+    (
+        gettext_lazy("Social organisation"),
+        gettext_lazy("How far villagers organise and take part themselves."),
+        ["consultation_participants", "consultation_adoption", "points_taking_part"],
+        [gettext_lazy("organisations, activities and volunteer hours")],
+    ),
+    (
+        gettext_lazy("Effect"),
+        gettext_lazy("What villagers themselves say of the result."),
+        ["concerns_satisfaction"],
+        [gettext_lazy("the villagers' quarterly survey")],
+    ),
+]
+
+
+@login_required
+def factors(request: UserRequest) -> HttpResponse:
+    """The four-factor view of a region: existing indicators grouped, no composite score."""
+    region, period, start, end = _region_and_period(request)
+    by_key = {t["ind"].key: t for t in trends(region, period, start, end)}
+    groups = [
+        {"title": title, "about": about, "trends": [by_key[k] for k in keys if k in by_key], "missing": missing}
+        for title, about, keys, missing in FACTORS
+    ]
+    return render(request, "insights/factors.html", {"region": region, "period": period, "factors": groups})

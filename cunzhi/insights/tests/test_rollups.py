@@ -181,3 +181,19 @@ def test_api_trends_and_flags(world, notices, client):
     assert [(f["village"], f["kind"], f["numerator"]) for f in flags] == [(world.village_a.code, "flag_unreached", 1)]
     bad = client.get("/api/v1/insights/flags", {**q, "period": "2026-Q9"}, **auth)
     assert bad.status_code == 422
+
+
+def test_four_factor_page_groups_indicators_without_a_score(world, notices, login, client):
+    services.rollup_range(DAY1, DAY2)
+    url = reverse("insights:factors")
+    q = {"region": world.township_t.code, "period": "2026-05"}
+    assert client.get(url, q).status_code == 302  # anonymous
+    response = login(world.township_staff).get(url, q)
+    assert response.status_code == 200
+    groups = response.context["factors"]
+    assert [len(g["trends"]) for g in groups] == [1, 1, 3, 3, 1]
+    reach = groups[0]["trends"][0]
+    assert reach["ind"].key == "notice_reach" and (reach["now"]["num"], reach["now"]["den"]) == (5, 12)
+    assert any(g["missing"] for g in groups)  # what is not measured is said, not hidden
+    assert login(world.villager_b).get(url, q).status_code in (403, 404)
+    assert login(world.other_township_staff).get(url, q).status_code == 404
