@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 WIDTH, HEIGHT, PAD = 120, 28, 3
 
@@ -37,8 +38,13 @@ def sparkline(points: list[dict[str, Any]], *, kind: str, label: str) -> SafeStr
         x = PAD + i * step
         y = HEIGHT - PAD - (float(v) / top) * (HEIGHT - 2 * PAD)
         segments[-1].append(f"{x:.1f},{y:.1f}")
-        dots.append((f"{x:.1f}", f"{y:.1f}", f"{points[i]['month']:%Y-%m}: {_text(points[i], kind)}"))
-    summary = "; ".join(f"{p['month']:%Y-%m} {_text(p, kind)}" for p in points)
+        month_value = {"month": f"{points[i]['month']:%Y-%m}", "value": _text(points[i], kind)}
+        dots.append((f"{x:.1f}", f"{y:.1f}", _("%(month)s: %(value)s") % month_value))
+    # Separators are translated: Chinese text takes full-width punctuation.
+    summary = pgettext("list separator", "; ").join(
+        _("%(month)s: %(value)s") % {"month": f"{p['month']:%Y-%m}", "value": _text(p, kind)} for p in points
+    )
+    title = _("%(label)s: %(summary)s") % {"label": label, "summary": summary}
     lines = format_html_join(
         "",
         '<polyline points="{}" fill="none" stroke="currentColor" stroke-width="1.5"/>',
@@ -49,14 +55,14 @@ def sparkline(points: list[dict[str, Any]], *, kind: str, label: str) -> SafeStr
     )
     return format_html(
         '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">'
-        "<title>{label}: {summary}</title>"
+        "<title>{title}</title>"
         '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="currentColor" stroke-opacity=".25"/>'
         "{lines}{circles}</svg>",
         w=WIDTH,
         h=HEIGHT,
         base=HEIGHT - PAD,
         label=label,
-        summary=summary,
+        title=title,
         lines=lines,
         circles=circles,
     )

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
@@ -79,6 +79,8 @@ def index(request: UserRequest) -> HttpResponse:
     for village in flags:
         for flag in village["flags"]:
             flag["link"] = cases_link(flag["what"], village["village"].code, period)
+            count = f"{flag['n']}/{flag['den']}" if flag["den"] else str(flag["n"])
+            flag["text"] = _("%(label)s: %(count)s") % {"label": flag["label"], "count": count}
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
     return render(
         request,
@@ -234,7 +236,12 @@ def factors(request: UserRequest) -> HttpResponse:
     region, period, start, end = _region_and_period(request)
     by_key = {t["ind"].key: t for t in trends(region, period, start, end)}
     groups = [
-        {"title": title, "about": about, "trends": [by_key[k] for k in keys if k in by_key], "missing": missing}
+        {
+            "title": title,
+            "about": about,
+            "trends": [by_key[k] for k in keys if k in by_key],
+            "missing": pgettext("list separator", "; ").join(str(m) for m in missing),
+        }
         for title, about, keys, missing in FACTORS
     ]
     return render(request, "insights/factors.html", {"region": region, "period": period, "factors": groups})
