@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cunzhi.consultations",
     "cunzhi.points",
     "cunzhi.learning",
+    "cunzhi.organisations",
     "cunzhi.insights",
     "cunzhi.api",
     "cunzhi.web",
@@ -404,6 +405,11 @@ VOICE_KEEP_DAYS = env_int("VOICE_KEEP_DAYS", 30)  # clips older than this are de
 # Kinds of township office that keep the township's points catalogue (people.models.OfficeKind values):
 # civil affairs guides villagers' self-governance; small townships keep it in the government office.
 POINTS_OFFICE_KINDS = env_list("POINTS_OFFICE_KINDS", ["civil_affairs", "government"])
+
+# --- Village organisations (cunzhi.organisations; docs/organisations.md) ----------------------------------
+# Kinds of township office that register the township's organisations (civil affairs registers social
+# organisations); a village's organisations are registered by its cadres.
+ORGANISATIONS_OFFICE_KINDS = env_list("ORGANISATIONS_OFFICE_KINDS", ["civil_affairs"])
 
 # --- Consultations (cunzhi.consultations; docs/consultations.md) -------------------------------
 CONSULTATIONS_MAX_PARAGRAPHS = env_int("CONSULTATIONS_MAX_PARAGRAPHS", 300)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("consultations/", include("cunzhi.consultations.urls")),
     path("points/", include("cunzhi.points.urls")),
     path("learning/", include("cunzhi.learning.urls")),
+    path("organisations/", include("cunzhi.organisations.urls")),
     path("figures/", include("cunzhi.insights.urls")),
     path("verify/", include("cunzhi.applications.urls_verify")),
     path("", include("cunzhi.web.urls")),

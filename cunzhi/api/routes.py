@@ -17,6 +17,7 @@ from cunzhi.ledger.api import router as ledger_router
 from cunzhi.meetings.api import router as meetings_router
 from cunzhi.people.api import router as people_router
 from cunzhi.people.api_regions import router as regions_router
+from cunzhi.organisations.api import router as organisations_router
 from cunzhi.points.api import router as points_router
 
 api.add_router("", core_router)
@@ -30,6 +31,7 @@ api.add_router("", ledger_router)
 api.add_router("", consultations_router)
 api.add_router("", points_router)
 api.add_router("", learning_router)
+api.add_router("", organisations_router)
 api.add_router("", insights_router)
 
 # Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.

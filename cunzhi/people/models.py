@@ -331,6 +331,7 @@ class DelegationScope(models.TextChoices):
     RECORDS = "records", _("See my personal record")
     NOTICES = "notices", _("Receive copies of my notices")
     POINTS = "points", _("Declare points for my household")
+    ORGANISATIONS = "organisations", _("Sign me up for activities of village organisations")
 
 
 class Relation(models.TextChoices):

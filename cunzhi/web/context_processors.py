@@ -33,6 +33,7 @@ def nav_links(request: HttpRequest) -> list[dict]:
         ("consultations:index", _("Consultations")),
         ("points:index", _("Points")),
         ("learning:index", _("Learning")),
+        ("organisations:index", _("Organisations")),
     ]
     if rules.has_role(user):
         links += [
