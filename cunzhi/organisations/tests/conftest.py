@@ -16,7 +16,11 @@ SERVICE = "106900001"
 def org(world, clock, settings):
     settings.KANNEL_SENDER = SERVICE
     team = services.organisation_register(
-        region=world.village_a, kind="volunteers", name="鹤鹿溪村志愿服务队", description="环境整治", actor=world.cadre_a
+        region=world.village_a,
+        kind="volunteers",
+        name="鹤鹿溪村志愿服务队",
+        description="环境整治",
+        actor=world.cadre_a,
     )
     house = HouseholdFactory(village=world.village_a, group=world.group_a1, number="A0009")
     user = UserFactory(phone="13950000077", name="刘队长")
