@@ -15,9 +15,9 @@ from cunzhi.insights.api import router as insights_router
 from cunzhi.learning.api import router as learning_router
 from cunzhi.ledger.api import router as ledger_router
 from cunzhi.meetings.api import router as meetings_router
+from cunzhi.organisations.api import router as organisations_router
 from cunzhi.people.api import router as people_router
 from cunzhi.people.api_regions import router as regions_router
-from cunzhi.organisations.api import router as organisations_router
 from cunzhi.points.api import router as points_router
 
 api.add_router("", core_router)

@@ -32,6 +32,7 @@ from .models import (
     Answer,
     Category,
     Concern,
+    Kind,
     MeToo,
     Photo,
     Rating,
@@ -485,3 +486,34 @@ def figures_satisfaction(
 ) -> dict[str, tuple[int, int | None]]:
     """Satisfaction rate: rated satisfied or basically satisfied, of the rated concerns dispatched in the period."""
     return _figure("satisfaction", prefix, length, start, end)
+    qs = _dispatched_in(prefix, start, end).exclude(rating="")
+    satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=satisfied), d=Count("id")))
+
+
+def resolved_public_since(*, since: dt.datetime) -> list[dict[str, Any]]:
+    """Public reports and suggestions about the village that the villager who raised them confirmed resolved
+    since `since`: the outcome points may be proposed from (points/outcomes.py). One plain row per concern."""
+    rows = (
+        Concern.objects.filter(
+            status=Status.RESOLVED,
+            closed_at__gte=since,
+            is_public=True,
+            kind__in=[Kind.REPORT, Kind.SUGGESTION],
+            villager__isnull=False,
+            villager__household__isnull=False,
+        )
+        .values("public_id", "number", "region_code", "villager_id", "villager__household_id", "closed_at")
+        .order_by("closed_at", "pk")[:20000]
+    )
+    return [
+        {
+            "key": f"concern:{r['public_id']}",
+            "village_code": r["region_code"][:12],
+            "household_id": r["villager__household_id"],
+            "villager_id": r["villager_id"],
+            "day": timezone.localdate(r["closed_at"]),
+            "title": r["number"],
+        }
+        for r in rows
+    ]

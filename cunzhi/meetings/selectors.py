@@ -1,10 +1,12 @@
 """Reads for meetings: lists by scope, one meeting, the members a user acts for, the live state that
 remote attendees poll, who counted, the desk search, and the result for minutes and disclosure."""
 
+import datetime as dt
 import hashlib
 import json
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -382,3 +384,33 @@ def upcoming_for(*, user: AnyUser, limit: int = 5) -> list[Meeting]:
         .filter(status__in=[MeetingStatus.NOTICED, MeetingStatus.IN_SESSION])
         .order_by("starts_at")[:limit]
     )
+
+
+def attended_since(*, since: dt.datetime) -> list[dict[str, Any]]:
+    """Who attended closed meetings that started since `since` (in person or remotely): the outcome points
+    may be proposed from (points/outcomes.py). One plain row per attendance; a stable `key` per row."""
+    rows = (
+        Attendance.objects.filter(meeting__status=MeetingStatus.CLOSED, meeting__starts_at__gte=since)
+        .values(
+            "meeting__public_id",
+            "meeting__title",
+            "meeting__starts_at",
+            "meeting__region_code",
+            "member__villager_id",
+            "member__household_id",
+            "mode",
+        )
+        .order_by("meeting__starts_at", "pk")[:20000]
+    )
+    return [
+        {
+            "key": f"meeting:{r['meeting__public_id']}:{r['member__villager_id']}",
+            "village_code": r["meeting__region_code"][:12],
+            "household_id": r["member__household_id"],
+            "villager_id": r["member__villager_id"],
+            "day": timezone.localdate(r["meeting__starts_at"]),
+            "title": r["meeting__title"],
+            "mode": r["mode"],
+        }
+        for r in rows
+    ]

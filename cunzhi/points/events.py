@@ -15,6 +15,7 @@ class PointsEvent(models.TextChoices):
     RULE_SET = "points.rule.set", _("Village points rule set")
     ADOPTION_SET = "points.adoption.set", _("Village adopted a points item")
     ENTRY_DECLARE = "points.entry.declare", _("Points declared")
+    ENTRY_PROPOSE = "points.entry.propose", _("Points proposed from an outcome")
     ENTRY_APPROVE = "points.entry.approve", _("Points approved and posted")
     ENTRY_REJECT = "points.entry.reject", _("Points rejected")
     ENTRY_COUNT = "points.entry.count", _("Points counted")

@@ -92,6 +92,14 @@ class VillageRule(TimeStamped):
         super().save(*args, **kwargs)
 
 
+class Outcome(models.TextChoices):
+    """Real outcomes in the platform an adopted item may be proposed from (never log-ins, clicks, time online)."""
+
+    ACTIVITY = "activity", _("A volunteer activity, hours confirmed by the organiser")
+    MEETING = "meeting", _("A villagers' meeting attended, in person or remotely")
+    CONCERN = "concern", _("A public report or suggestion the household raised, confirmed resolved")
+
+
 class Adoption(TimeStamped):
     """A village's rule for one catalogue item: its own points (within the township's bounds) and cap."""
 
@@ -101,10 +109,17 @@ class Adoption(TimeStamped):
     points = models.PositiveSmallIntegerField(_("points"))
     yearly_cap = models.PositiveIntegerField(_("yearly cap per holder"), default=0)
     active = models.BooleanField(pgettext_lazy("points", "in use"), default=True)
+    # Proposed automatically from this outcome (points/outcomes.py); the proposal is reviewed like any other.
+    outcome = models.CharField(_("proposed from"), max_length=10, choices=Outcome.choices, blank=True)
 
     class Meta:
         ordering = ["region_code", "item__sign", "item__title"]
-        constraints = [models.UniqueConstraint(fields=["village", "item"], name="points_adoption_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "item"], name="points_adoption_once"),
+            models.UniqueConstraint(
+                fields=["village", "outcome"], condition=~models.Q(outcome=""), name="points_adoption_outcome_once"
+            ),
+        ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
         self.region_code = self.village.code
@@ -162,6 +177,8 @@ class Entry(TimeStamped):
     objection_until = models.DateTimeField(null=True, blank=True, db_index=True)  # stored when posted
     counted_at = models.DateTimeField(null=True, blank=True)
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The outcome a proposal came from ("activity:<id>:<villager>", "meeting:…", "concern:…"): proposed once.
+    source = models.CharField(max_length=80, blank=True)
 
     # Set by selectors for pages (not fields): the household's name as the public may see it.
     shown_household: str
@@ -171,6 +188,9 @@ class Entry(TimeStamped):
         indexes = [
             models.Index(fields=["region_code", "status", "-created_at"], name="points_entry_board"),
             models.Index(fields=["household", "status"], name="points_entry_household"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""), name="points_entry_source_once")
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature

@@ -34,6 +34,7 @@ from cunzhi.points.models import (
     ItemStatus,
     Objection,
     ObjectionStatus,
+    Outcome,
     Sign,
     VillageRule,
 )
@@ -196,7 +197,14 @@ def rule_set(
 
 
 def adoption_set(
-    *, village: Region, item: Item, points: int, yearly_cap: int, actor: User, active: bool = True
+    *,
+    village: Region,
+    item: Item,
+    points: int,
+    yearly_cap: int,
+    actor: User,
+    active: bool = True,
+    outcome: str | None = None,
 ) -> Adoption:
     """The village adopts (or re-sets, or stops using) an item, within the township's bounds."""
     _village(village)
@@ -222,16 +230,25 @@ def adoption_set(
         errors["yearly_cap"] = _("The township caps this item at %(n)s points a year.") % {"n": item.yearly_cap}
     elif yearly_cap and yearly_cap < points:
         errors["yearly_cap"] = _("The yearly cap is 0 (none) or at least the item's points.")
+    defaults: dict[str, Any] = {"points": points, "yearly_cap": yearly_cap, "active": active}
+    if outcome is not None:
+        # One item per outcome in a village: proposing twice for one meeting would count it twice.
+        if outcome and outcome not in Outcome.values:
+            errors["outcome"] = _("Choose an outcome the item is proposed from.")
+        elif outcome and item.sign != Sign.POSITIVE:
+            errors["outcome"] = _("Only items that earn points are proposed from outcomes.")
+        elif outcome and Adoption.objects.filter(village=village, outcome=outcome).exclude(item=item).exists():
+            errors["outcome"] = _("Another item of the village is already proposed from this outcome.")
+        defaults["outcome"] = outcome
     if errors:
         raise ValidationError(errors)
-    adoption, _created = Adoption.objects.update_or_create(
-        village=village, item=item, defaults={"points": points, "yearly_cap": yearly_cap, "active": active}
-    )
+    adoption, _created = Adoption.objects.update_or_create(village=village, item=item, defaults=defaults)
     audit_record(
         actor=actor,
         action=PointsEvent.ADOPTION_SET,
         obj=adoption,
-        after={"item": item.title, "points": points, "yearly_cap": yearly_cap, "active": active},
+        after={"item": item.title, "points": points, "yearly_cap": yearly_cap, "active": active}
+        | ({"outcome": outcome} if outcome is not None else {}),
     )
     return adoption
 
@@ -321,6 +338,60 @@ def entry_declare(
             obj=entry,
             on_behalf_of=on_behalf,
             after={"item": adoption.item.title, "points": entry.points, "household": household.number},
+        )
+    return entry
+
+
+def entry_propose_from_outcome(
+    *,
+    adoption: Adoption,
+    household_id: int,
+    villager_id: int,
+    occurred_on: dt.date,
+    description: str,
+    source: str,
+    proposer: str,
+) -> Entry | None:
+    """Propose points for a real outcome (an activity's confirmed hours, a meeting attended, a public concern
+    confirmed resolved): a declaration like any other, waiting for the review group. Made once per `source`;
+    None when not proposed (already proposed, another year, over the yearly cap, or the rule leaves the holder
+    out). The job is the actor: no person declared it, the outcome did."""
+    if not adoption.active or adoption.item.status != ItemStatus.APPROVED:
+        return None
+    if occurred_on.year != timezone.localdate().year or occurred_on > timezone.localdate():
+        return None
+    rule = selectors.rule_for(adoption.village)
+    person_id = villager_id if rule is not None and rule.holder == Holder.PERSON else None
+    household = Household.objects.filter(pk=household_id, village_id=adoption.village_id).first()
+    if household is None:
+        return None
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=household.pk).first()  # caps checked one at a time
+        if Entry.objects.filter(source=source).exists():
+            return None
+        person = Villager.objects.filter(pk=person_id).first() if person_id else None
+        try:
+            _check_cap(adoption=adoption, household=household, person=person, year=occurred_on.year)
+        except ValidationError:
+            return None  # the cap is reached: the outcome stands, it earns no more this year
+        entry = Entry.objects.create(
+            village=adoption.village,
+            household=household,
+            person=person,
+            adoption=adoption,
+            points=adoption.signed_points,
+            year=occurred_on.year,
+            occurred_on=occurred_on,
+            description=description[:MAX_TEXT],
+            declared_by=None,
+            declared_by_name=proposer[:50],
+            source=source[:80],
+        )
+        audit_record(
+            actor=None,
+            action=PointsEvent.ENTRY_PROPOSE,
+            obj=entry,
+            after={"item": adoption.item.title, "points": entry.points, "household": household.number, "from": source},
         )
     return entry
 

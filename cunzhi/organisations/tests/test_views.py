@@ -45,7 +45,7 @@ def test_public_pages_open_to_everyone(client, world, org, django_assert_max_num
     assert client.get(reverse("organisations:region", args=["330523999999"])).status_code == 404
 
 
-@pytest.mark.parametrize("who", REFUSED + ("villager_a",))
+@pytest.mark.parametrize("who", (*REFUSED, "villager_a"))
 def test_registering_is_refused_to_others(as_, world, who):
     url = reverse("organisations:register", args=[world.village_a.code])
     assert _refused(as_(who).get(url))
@@ -77,14 +77,14 @@ MANAGE = ("members", "activity_new")
 ACT_MANAGE = ("desk", "hours")
 
 
-@pytest.mark.parametrize("who", REFUSED + ("villager_a",))
+@pytest.mark.parametrize("who", (*REFUSED, "villager_a"))
 @pytest.mark.parametrize("name", MANAGE)
 def test_organiser_pages_refused(as_, org, who, name):
     assert _refused(as_(who).get(reverse(f"organisations:{name}", args=[org.team.public_id])))
 
 
-@pytest.mark.parametrize("who", REFUSED + ("villager_a",))
-@pytest.mark.parametrize("name", ACT_MANAGE + ("cancel",))
+@pytest.mark.parametrize("who", (*REFUSED, "villager_a"))
+@pytest.mark.parametrize("name", (*ACT_MANAGE, "cancel"))
 def test_activity_organiser_pages_refused(as_, org, who, name):
     url = reverse(f"organisations:{name}", args=[org.activity.public_id])
     assert _refused(as_(who).post(url, {"reason": "x", "q": ""}))
