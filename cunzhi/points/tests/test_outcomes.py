@@ -101,7 +101,7 @@ def test_a_meeting_attended_remotely_proposes_points(world, pw, clock):
     assert entry.points == 2 and entry.source.startswith("meeting:") and "村民会议" in entry.description
 
 
-def test_a_public_report_confirmed_resolved_proposes_points(world, pw, raise_concern):  # noqa: F811
+def test_a_public_report_confirmed_resolved_proposes_points(world, pw, raise_concern):
     item = services.item_create(
         township=world.township_t,
         title="反映公共问题并解决",
