@@ -51,6 +51,7 @@ class PointsAdoptionOut(Schema):
     points: int = Field(description="Signed: deductions are negative.")
     yearly_cap: int
     evidence: str
+    outcome: str = Field(description="The outcome proposals are made from (activity, meeting, concern), or empty.")
 
     @staticmethod
     def resolve_item(obj):

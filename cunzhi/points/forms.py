@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cunzhi.people.models import Role
-from cunzhi.points.models import Holder, Sign
+from cunzhi.points.models import Holder, Outcome, Sign
 
 MAX_PHOTO_HINT = _("A photo from your phone (optional); place and camera data are removed.")
 
@@ -55,6 +55,11 @@ class AdoptForm(forms.Form):
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=1000)
     yearly_cap = forms.IntegerField(label=_("Yearly cap per holder"), min_value=0, max_value=100_000)
     active = forms.BooleanField(label=pgettext_lazy("points", "In use"), required=False, initial=True)
+    outcome = forms.ChoiceField(
+        label=_("Proposed automatically from"),
+        choices=[("", _("Nothing: declared by villagers")), *Outcome.choices],
+        required=False,
+    )
 
 
 class DeclareForm(forms.Form):

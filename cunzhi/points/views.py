@@ -23,7 +23,7 @@ from cunzhi.core.files import private_file_response
 from cunzhi.core.views import forbidden_saying, refusal_messages, service_action
 from cunzhi.points import rules, selectors, services
 from cunzhi.points.forms import AdoptForm, DecideForm, DeclareForm, ItemForm, OptionalReasonForm, RedeemForm, RuleForm
-from cunzhi.points.models import Holder
+from cunzhi.points.models import Holder, Outcome
 from cunzhi.regions.models import Region
 
 PAGE_SIZE = 20
@@ -150,6 +150,7 @@ def village_rules(request: HttpRequest, code: str) -> HttpResponse:
                 points=data["points"],
                 yearly_cap=data["yearly_cap"],
                 active=data["active"],
+                outcome=data["outcome"],
                 actor=request.user,
             ),
             done=_("Item adopted."),
@@ -187,6 +188,7 @@ def village_rules(request: HttpRequest, code: str) -> HttpResponse:
             "can_set": can_set,
             "rule_form": rule_form,
             "item_form": item_form,
+            "outcomes": Outcome.choices,
         },
     )
 
