@@ -24,6 +24,7 @@ from cunzhi.consultations import selectors as consultations
 from cunzhi.disclosure import selectors as disclosure
 from cunzhi.learning import selectors as learning
 from cunzhi.notify import selectors as notify
+from cunzhi.organisations import selectors as organisations
 from cunzhi.points import selectors as points
 
 
@@ -132,6 +133,40 @@ INDICATORS = [
             "Households whose points for a contribution were reviewed, posted without a standing objection and "
             "counted in the period, out of all households. Log-ins and clicks never earn points."
         ),
+    ),
+    # Village organisations (organisations/selectors.py): confirmed hours only, never sign-ups or clicks.
+    Indicator(
+        key="organisations_volunteers",
+        label=_("Volunteers per 100 adults"),
+        compute=organisations.figures_volunteers,
+        domain=_("Organisations"),
+        help=_(
+            "Adults whose hours at an activity of a village organisation were confirmed by its organiser in the "
+            "period, out of all adults (shown per 100). Signing up alone does not count."
+        ),
+    ),
+    Indicator(
+        key="organisations_households",
+        label=_("Households volunteering"),
+        compute=organisations.figures_households,
+        domain=_("Organisations"),
+        help=_("Households with a member whose activity hours were confirmed in the period, out of all households."),
+    ),
+    Indicator(
+        key="organisations_activities",
+        label=_("Activities held"),
+        kind="count",
+        compute=organisations.figures_activities,
+        domain=_("Organisations"),
+        help=_("Activities of village organisations whose hours the organiser confirmed in the period."),
+    ),
+    Indicator(
+        key="organisations_hours",
+        label=_("Volunteer hours confirmed"),
+        kind="count",
+        compute=organisations.figures_hours,
+        domain=_("Organisations"),
+        help=_("Hours the organisers confirmed in the period for the villagers of each place (whole hours)."),
     ),
     Indicator(
         key="notice_reach",

@@ -7,11 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from cunzhi.core.figures import as_counts, as_rates, grouped
 from cunzhi.organisations.models import Activity, ActivityStatus, Membership, Organisation, Participant
-from cunzhi.people.models import Villager
+from cunzhi.people.models import Household, Villager
+from cunzhi.people.selectors import adult_cutoff
 from cunzhi.regions.models import Level, Region
 
 
@@ -103,6 +105,9 @@ def villager_candidates(*, organisation: Organisation, term: str, limit: int = 1
 # ---------------------------------------------------------------- what other domains read
 
 
+Figures = dict[str, tuple[int, int | None]]  # core/figures.py: {child code: (numerator, denominator)}
+
+
 @dataclass(frozen=True)
 class ConfirmedParticipation:
     """One villager's confirmed participation in an activity (hours > 0), for points and figures."""
@@ -166,3 +171,55 @@ def figures(*, region_code: str, since: dt.datetime | None = None) -> OrgFigures
         volunteers=agg["volunteers"] or 0,
         households=agg["households"] or 0,
     )
+
+
+# ---------------------------------------------------------------- figures for insights (core/figures.py)
+
+
+def _confirmed_in(start: dt.datetime, end: dt.datetime) -> QuerySet[Participant]:
+    return Participant.objects.filter(
+        hours__gt=0,
+        activity__status=ActivityStatus.DONE,
+        withdrawn_at__isnull=True,
+        confirmed_at__gte=start,
+        confirmed_at__lt=end,
+    )
+
+
+def figures_activities(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Activities whose hours the organiser confirmed in the period (by the organisation's region)."""
+    qs = Activity.objects.filter(
+        region_code__startswith=prefix, status=ActivityStatus.DONE, confirmed_at__gte=start, confirmed_at__lt=end
+    )
+    return as_counts(grouped(qs, "region_code", length, n=Count("id")))
+
+
+def figures_hours(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Hours confirmed in the period, whole hours, by the volunteers' villages."""
+    qs = _confirmed_in(start, end).filter(villager__region_code__startswith=prefix)
+    rows = grouped(qs, "villager__region_code", length, n=Sum("hours"))
+    return {r["k"]: (int(r["n"] or 0), None) for r in rows}
+
+
+def figures_volunteers(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Volunteers per 100 adults: adults with confirmed hours in the period, of all adults (the n)."""
+    gave = _confirmed_in(start, end).filter(villager=OuterRef("pk"))
+    qs = Villager.objects.filter(region_code__startswith=prefix, birth_date__lte=adult_cutoff(end.date())).annotate(
+        gave=Exists(gave)
+    )
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(gave=True)), d=Count("id")))
+
+
+def figures_households(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Households with a member whose hours were confirmed in the period, of all households."""
+    gave = _confirmed_in(start, end).filter(household=OuterRef("pk"))
+    qs = Household.objects.filter(region_code__startswith=prefix).annotate(gave=Exists(gave))
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(gave=True)), d=Count("id")))

@@ -193,3 +193,25 @@ def test_a_cancelled_activity_takes_no_sign_up(world, org):
     with pytest.raises(ValidationError):
         services.sign_up(activity=org.activity, villager=world.villager_a.villager, actor=world.villager_a)
     assert Notice.objects.count() == 1
+
+
+def test_figures_for_insights(world, org, clock):
+    import datetime as dt
+
+    act = org.activity
+    a, _ = services.sign_up(activity=act, villager=world.villager_a.villager, actor=world.villager_a)
+    services.sign_up(activity=act, villager=world.helper.villager, actor=world.helper)  # never checked in
+    to_activity_day(clock, org)
+    services.check_in(activity=act, participant=a, actor=org.leader)
+    services.hours_confirm(activity=act, hours={a.pk: Decimal("2.5")}, actor=org.leader)
+    from django.utils import timezone
+
+    start, end = timezone.now() - dt.timedelta(days=30), timezone.now() + dt.timedelta(minutes=1)
+    code = world.village_a.code
+    args = {"prefix": world.county.code[:6], "length": 12, "start": start, "end": end}
+    assert selectors.figures_activities(**args)[code] == (1, None)
+    assert selectors.figures_hours(**args)[code] == (2, None)
+    volunteers = selectors.figures_volunteers(**args)[code]
+    assert volunteers[0] == 1 and volunteers[1] >= 3  # 张三 of all adults of the village (the n)
+    households = selectors.figures_households(**args)[code]
+    assert households[0] == 1 and households[1] >= 2
