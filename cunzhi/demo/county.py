@@ -34,6 +34,7 @@ from cunzhi.demo import insights as demo_insights
 from cunzhi.demo import learning as demo_learning
 from cunzhi.demo import ledger as demo_ledger
 from cunzhi.demo import meetings as demo_meetings
+from cunzhi.demo import organisations as demo_organisations
 from cunzhi.demo import points as demo_points
 from cunzhi.demo.events import DemoEvent
 from cunzhi.people.models import (
@@ -647,6 +648,7 @@ DOMAIN_SEEDS = (
     demo_points,
     demo_learning,
     demo_insights,  # last: the roll-ups of what the others wrote
+    demo_organisations,  # after points: its clean-up proposes points under 余村's rule
 )
 
 

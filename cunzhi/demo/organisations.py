@@ -1,0 +1,155 @@
+"""Demo data for village organisations (issue 16): 余村's volunteer team (led by the printed helper, 陈浩), its
+elder association and mediation committee; a clean-up three days ago with sign-ups (web, helper, text, the
+organiser), check-ins at the desk (by name and by QR code) and hours confirmed; the points proposed from it by
+the outcomes job, reviewed, posted, one objection decided, then counted; a redemption; and a visit to the old
+people's home next week that is open for sign-up.
+
+Everything goes through the services. A past activity cannot be posted (it must start in the future), so the
+clean-up is posted for tomorrow and its times moved three days back once sign-ups are in — the one step the
+services cannot take for a demo — as points' demo moves objection deadlines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from cunzhi.organisations import codes
+from cunzhi.organisations import services as org
+from cunzhi.organisations.models import Activity, Participant, SignUpVia
+from cunzhi.people.models import Household
+from cunzhi.points import outcomes
+from cunzhi.points import services as points
+from cunzhi.points.models import Adoption, Entry, EntryStatus
+from cunzhi.regions.models import Region
+
+MAIN_VILLAGE = "330523100201"  # 余村
+VOLUNTEER_ITEM = "参加志愿服务（每半天）"  # demo/points.py's catalogue
+
+
+def seed(*, rng, today: dt.date, logins: dict) -> dict:
+    """The organisations of 余村 and the clean-up whose outcome proposes points; returns counts for the summary."""
+    village = Region.objects.get(code=MAIN_VILLAGE)
+    cadre, secretary = logins["cadre"], logins["party_secretary"]
+    representative, supervisor = logins["representative"], logins["supervisor"]
+    main = logins["villager"].villager
+    leader = logins["helper"]
+    team = org.organisation_register(
+        region=village,
+        kind="volunteers",
+        name="余村志愿服务队",
+        description="环境整治、敬老助残、防汛巡查。每月第一个周六集中活动，欢迎报名。",
+        actor=cadre,
+    )
+    org.organisation_register(
+        region=village,
+        kind="elders",
+        name="余村老年协会",
+        description="组织老年人文体活动，调解邻里小事。",
+        actor=cadre,
+    )
+    org.organisation_register(
+        region=village,
+        kind="mediation",
+        name="余村人民调解委员会",
+        description="调解邻里、婚姻家庭、土地纠纷，依《人民调解法》免费调解。",
+        actor=cadre,
+    )
+    org.member_add(organisation=team, villager=leader.villager, is_leader=True, actor=cadre)
+    officials = {
+        u.villager.household_id for u in (cadre, secretary, representative, supervisor) if hasattr(u, "villager")
+    }
+    houses = list(
+        Household.objects.filter(village=village, representative__isnull=False)
+        .exclude(pk__in=officials | {main.household_id})
+        .select_related("representative")
+        .order_by("number")[10:16]
+    )
+    volunteers = [main] + [h.representative for h in houses]
+    for v in volunteers:
+        org.member_add(organisation=team, villager=v, is_leader=False, actor=leader)
+
+    # The clean-up: posted (members told, reply 1 to sign up), signed up, then moved three days back.
+    start = timezone.now() + dt.timedelta(days=1)
+    cleanup = org.activity_create(
+        organisation=team,
+        title="竹林步道垃圾清理",
+        place="矿山遗址公园入口集合",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        places=12,
+        description="清理竹林步道两侧垃圾，自带手套，村里提供夹子和垃圾袋。",
+        actor=leader,
+    )
+    org.sign_up(activity=cleanup, villager=main, actor=logins["villager"])
+    for i, v in enumerate(volunteers[1:]):
+        via = SignUpVia.SMS if i % 2 else None
+        org.sign_up(activity=cleanup, villager=v, actor=None if via else leader, **({"via": via} if via else {}))
+    past = timezone.localtime() - dt.timedelta(days=3)
+    past = past.replace(hour=8, minute=30, second=0, microsecond=0)
+    Activity.objects.filter(pk=cleanup.pk).update(starts_at=past, ends_at=past + dt.timedelta(hours=3))
+    cleanup.refresh_from_db()
+    rows = list(Participant.objects.filter(activity=cleanup).order_by("pk"))
+    present = rows[:-1]  # the last one signed up but did not come: no check-in, no hours, no points
+    for i, p in enumerate(present):
+        if i % 2:
+            token = codes.participant_code(activity=cleanup, participant=p)
+            found = codes.participant_from_code(activity=cleanup, code=token)
+            org.check_in(activity=cleanup, participant=found or p, actor=leader, by_qr=True)
+        else:
+            org.check_in(activity=cleanup, participant=p, actor=leader)
+    org.hours_confirm(
+        activity=cleanup,
+        hours={p.pk: Decimal("3") if i else Decimal("2.5") for i, p in enumerate(present)},
+        actor=leader,
+    )
+
+    # Points: 余村's rule proposes its volunteer item from confirmed activity hours.
+    adoption = Adoption.objects.select_related("item").get(village=village, item__title=VOLUNTEER_ITEM)
+    points.adoption_set(
+        village=village,
+        item=adoption.item,
+        points=adoption.points,
+        yearly_cap=adoption.yearly_cap,
+        active=True,
+        outcome="activity",
+        actor=cadre,
+    )
+    proposed = outcomes.propose_from_outcomes()
+    entries = list(Entry.objects.filter(village=village, source__startswith="activity:").order_by("pk"))
+    for e in entries:
+        points.entry_review(entry=e, approve=True, reason="志愿队签到和组织者确认的工时属实", actor=representative)
+    # One objection, decided (dismissed) by the supervision committee with its reason.
+    objection = points.objection_raise(
+        entry=entries[-1], reason="那天上午我在步道，没看到他。", actor=logins["villager"]
+    )
+    points.objection_decide(
+        objection=objection,
+        uphold=False,
+        reason="签到记录和照片显示他在下午的一组，工时属实。",
+        actor=supervisor,
+    )
+    # The objection period is over (moved, as points' demo does), so the counting job counts them.
+    Entry.objects.filter(pk__in=[e.pk for e in entries], status=EntryStatus.POSTED).update(
+        objection_until=timezone.now() - dt.timedelta(minutes=1)
+    )
+    points.entries_count_due()
+    points.redemption_record(household=houses[0], goods="大米一袋（5公斤）", points=15, actor=cadre)
+
+    # Next week: elder visits, open for sign-up (the printed villager may sign up).
+    soon = (timezone.localtime() + dt.timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
+    visit = org.activity_create(
+        organisation=team,
+        title="敬老院探访",
+        place="天荒坪镇敬老院",
+        starts_at=soon,
+        ends_at=soon + dt.timedelta(hours=2),
+        places=8,
+        description="陪老人聊天、打扫房间。",
+        tell_members=False,
+        actor=leader,
+    )
+    org.sign_up(activity=visit, villager=houses[1].representative, actor=leader)
+    return {"organisations": 3, "organisation_activities": 2, "points_proposed_from_outcomes": proposed}
