@@ -78,8 +78,8 @@ class Activity(TimeStamped):
     title = models.CharField(_("activity"), max_length=100)
     description = models.TextField(_("what will be done"), max_length=2000, blank=True)
     place = models.CharField(_("place"), max_length=100)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(pgettext_lazy("activity", "starts"))
+    ends_at = models.DateTimeField(pgettext_lazy("activity", "ends"))
     places = models.PositiveSmallIntegerField(_("places available"))
     status = models.CharField(max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.OPEN)
     # The text sent to the members: replying "1" signs up, "2" withdraws (organisations/replies.py).
@@ -102,7 +102,7 @@ class Activity(TimeStamped):
 class SignUpVia(models.TextChoices):
     WEB = "web", _("On the activity page")
     HELPER = "helper", _("By their helper (delegation)")
-    SMS = "sms", _("By text message")
+    SMS = "sms", pgettext_lazy("sign-up", "By text message")
     ORGANISER = "organiser", _("By the organiser")
 
 
