@@ -293,3 +293,37 @@ def redeem(request, payload: RedemptionIn, code: str = CODE):
         )
     )
     return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))
+
+
+class PointsGoodsOut(Schema):
+    id: str = Field(alias="public_id")
+    name: str
+    points: int
+    stock: int
+    active: bool
+
+
+class CounterIn(Schema):
+    household: str = Field(..., max_length=16)
+    goods: str = Field(..., max_length=16)
+    quantity: int = Field(1, ge=1, le=100)
+
+
+@router.get("/points/villages/{code}/goods", response={200: list[PointsGoodsOut], **LIST_ERRORS})
+def village_goods(request, code: str = CODE):
+    """The goods of the village's points supermarket, with price and stock (as the board)."""
+    return list(selectors.goods_of(village=_village(request, code)))
+
+
+@router.post("/points/villages/{code}/counter", response={201: PointsEntryOut, **WRITE_ERRORS})
+def counter_redeem(request, payload: CounterIn, code: str = CODE):
+    """Goods taken at the counter: points and stock deducted together (422 beyond the balance or stock)."""
+    village = _village(request, code)
+    house = selectors.household_by_public_id(public_id=payload.household)
+    goods = selectors.goods_by_public_id(village=village, public_id=payload.goods)
+    if house is None or goods is None or house.region_code != village.code:
+        raise ApiError(422, _("Choose a household of the village and goods on the shelf."), "invalid")
+    entry = _write(
+        lambda: services.counter_redeem(household=house, goods=goods, quantity=payload.quantity, actor=request.user)
+    )
+    return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))

@@ -93,3 +93,10 @@ class RedeemForm(forms.Form):
     def __init__(self, *args, households, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["household"].choices = [(h.public_id, f"{h.number} {h.shown_name}") for h in households]
+
+
+class GoodsForm(forms.Form):
+    name = forms.CharField(label=_("Goods"), max_length=100)
+    points = forms.IntegerField(label=_("Price in points"), min_value=1, max_value=100_000)
+    stock = forms.IntegerField(label=_("In stock"), min_value=0, max_value=100_000)
+    active = forms.BooleanField(label=pgettext_lazy("points", "In use"), required=False, initial=True)

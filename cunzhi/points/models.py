@@ -130,6 +130,32 @@ class Adoption(TimeStamped):
         return self.points if self.item.sign == Sign.POSITIVE else -self.points
 
 
+class Goods(TimeStamped):
+    """Goods of a village's points supermarket, with their price in points and the stock on the shelf.
+
+    The shop keeps stock, not money: goods bought or donated that cost money go to the village ledger.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    name = models.CharField(_("goods"), max_length=100)
+    points = models.PositiveIntegerField(_("price in points"))
+    stock = models.PositiveIntegerField(_("in stock"), default=0)
+    active = models.BooleanField(pgettext_lazy("points", "in use"), default=True)
+
+    class Meta:
+        ordering = ["region_code", "points", "name"]
+        constraints = [models.UniqueConstraint(fields=["village", "name"], name="points_goods_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+
 class EntryKind(models.TextChoices):
     EARNED = "earned", _("Earned or deducted for an item")
     BASE = "base", _("Base grant")
@@ -179,6 +205,9 @@ class Entry(TimeStamped):
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The outcome a proposal came from ("activity:<id>:<villager>", "meeting:…", "concern:…"): proposed once.
     source = models.CharField(max_length=80, blank=True)
+    # A redemption at the counter: which goods and how many (stock was deducted in the same transaction).
+    goods = models.ForeignKey(Goods, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveSmallIntegerField(default=0)
 
     # Set by selectors for pages (not fields): the household's name as the public may see it.
     shown_household: str

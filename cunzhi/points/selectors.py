@@ -22,6 +22,7 @@ from cunzhi.points.models import (
     Entry,
     EntryKind,
     EntryStatus,
+    Goods,
     Holder,
     Item,
     ItemStatus,
@@ -284,3 +285,43 @@ def status_counts(*, village: Region) -> dict[str, int]:
     return dict(
         Entry.objects.filter(village=village).values("status").annotate(n=Count("id")).values_list("status", "n")
     )
+
+
+def goods_of(*, village: Region, active_only: bool = False) -> QuerySet[Goods]:
+    qs = Goods.objects.filter(village=village)
+    return qs.filter(active=True) if active_only else qs
+
+
+def goods_by_public_id(*, village: Region, public_id: str) -> Goods | None:
+    return Goods.objects.filter(village=village, public_id=public_id).first()
+
+
+def counter_search(*, village: Region, term: str, limit: int = 20) -> list[Household]:
+    """Households of the village for the counter: a member's name or the start of its pinyin, the last digits
+    of a member's phone, the household number, or the household's code (its QR code carries it)."""
+    term = (term or "").strip()
+    if not term:
+        return []
+    compact = term.lower().replace(" ", "")
+    members = Villager.objects.filter(village=village).filter(
+        Q(name__contains=term)
+        | Q(name_pinyin__startswith=compact)
+        | (Q(phone__endswith=term) if term.isdigit() and len(term) >= 4 else Q(pk__in=[]))
+    )
+    code = term.rstrip("/").rsplit("/", 1)[-1]
+    qs = (
+        Household.objects.filter(village=village)
+        .filter(Q(pk__in=members.values("household_id")) | Q(number=term) | Q(public_id=code))
+        .select_related("representative")
+        .order_by("number")[:limit]
+    )
+    houses = households_named(list(qs))
+    balances = dict(
+        Entry.objects.filter(household__in=houses, status=EntryStatus.COUNTED)
+        .values_list("household_id")
+        .annotate(n=Sum("points"))
+        .values_list("household_id", "n")
+    )
+    for h in houses:
+        h.balance = int(balances.get(h.pk) or 0)  # type: ignore[attr-defined]  # shown by the counter page
+    return houses

@@ -29,6 +29,7 @@ from cunzhi.points.models import (
     Entry,
     EntryKind,
     EntryStatus,
+    Goods,
     Holder,
     Item,
     ItemStatus,
@@ -582,5 +583,94 @@ def redemption_record(
             obj=entry,
             before={"balance": balance},
             after={"balance": balance - points, "goods": goods},
+        )
+    return entry
+
+
+# ---------------------------------------------------------------- goods and the counter
+
+
+def goods_set(*, village: Region, name: str, points: int, stock: int, actor: User, active: bool = True) -> Goods:
+    """Add goods to the village's points supermarket, or set the price, stock and use of goods of that name."""
+    _village(village)
+    if not rules.can_redeem(actor, village.code):
+        raise PermissionDenied
+    name = _text(name, "name", _("Name the goods."), limit=100)
+    errors = {}
+    if not 1 <= points <= 100_000:
+        errors["points"] = _("Points must be a whole number of at least 1.")
+    if not 0 <= stock <= 100_000:
+        errors["stock"] = _("Stock is a whole number between 0 and 100000.")
+    if errors:
+        raise ValidationError(errors)
+    old = Goods.objects.filter(village=village, name=name).first()
+    goods, _created = Goods.objects.update_or_create(
+        village=village, name=name, defaults={"points": points, "stock": stock, "active": active}
+    )
+    audit_record(
+        actor=actor,
+        action=PointsEvent.GOODS_SET,
+        obj=goods,
+        before={"points": old.points, "stock": old.stock, "active": old.active} if old else None,
+        after={"name": name, "points": points, "stock": stock, "active": active},
+    )
+    return goods
+
+
+def counter_redeem(
+    *, household: Household, goods: Goods, quantity: int, actor: User, person: Villager | None = None
+) -> Entry:
+    """Goods taken at the counter: points and stock are deducted in one transaction. The goods row and the
+    household row are locked, so two counters selling the last item at once: exactly one succeeds."""
+    village = household.village
+    if not rules.can_redeem(actor, village.code):
+        raise PermissionDenied
+    if goods.village_id != village.pk:
+        raise ValidationError(_("These goods are not in this village's points supermarket."))
+    if not 1 <= quantity <= 100:
+        raise ValidationError({"quantity": _("Quantity is between 1 and 100.")})
+    holder = _holder(household, person, selectors.rule_for(village))
+    with transaction.atomic():
+        # Always goods first, then the household: one lock order, so two counters never deadlock.
+        locked = Goods.objects.select_for_update().get(pk=goods.pk)
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        if not locked.active:
+            raise ValidationError(_("These goods are no longer offered."))
+        if locked.stock < quantity:
+            raise ValidationError({"quantity": _("Only %(n)s left in stock.") % {"n": locked.stock}})
+        cost = locked.points * quantity
+        balance = _counted(household=household, person=holder)
+        if cost > balance:
+            raise ValidationError(
+                {
+                    "quantity": _("Not enough points: %(cost)s needed, the balance is %(n)s.")
+                    % {"cost": cost, "n": balance}
+                }
+            )
+        locked.stock -= quantity
+        locked.save(update_fields=["stock", "updated_at"])
+        today = timezone.localdate()
+        entry = Entry.objects.create(
+            village=village,
+            household=household,
+            person=holder,
+            kind=EntryKind.REDEMPTION,
+            points=-cost,
+            year=today.year,
+            occurred_on=today,
+            description=f"{locked.name} × {quantity}",
+            status=EntryStatus.COUNTED,
+            declared_by=actor,
+            declared_by_name=actor.name,
+            counted_at=timezone.now(),
+            goods=locked,
+            quantity=quantity,
+        )
+        audit_record(
+            actor=actor,
+            action=PointsEvent.ENTRY_REDEEM,
+            obj=entry,
+            before={"balance": balance, "stock": locked.stock + quantity},
+            after={"balance": balance - cost, "stock": locked.stock, "goods": locked.name, "quantity": quantity},
         )
     return entry

@@ -12,6 +12,7 @@ urlpatterns = [
     path("v/<str:code>/declare/", views.declare, name="declare"),
     path("v/<str:code>/review/", views.review, name="review"),
     path("v/<str:code>/redeem/", views.redeem, name="redeem"),
+    path("v/<str:code>/counter/", views.counter, name="counter"),
     path("e/<str:public_id>/", views.entry_detail, name="entry"),
     path("e/<str:public_id>/review/", views.entry_review, name="entry_review"),
     path("e/<str:public_id>/object/", views.entry_object, name="entry_object"),

@@ -7,6 +7,8 @@ of the village and staff whose region holds it see its board; actions need their
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +24,16 @@ from cunzhi.core import events
 from cunzhi.core.files import private_file_response
 from cunzhi.core.views import forbidden_saying, refusal_messages, service_action
 from cunzhi.points import rules, selectors, services
-from cunzhi.points.forms import AdoptForm, DecideForm, DeclareForm, ItemForm, OptionalReasonForm, RedeemForm, RuleForm
+from cunzhi.points.forms import (
+    AdoptForm,
+    DecideForm,
+    DeclareForm,
+    GoodsForm,
+    ItemForm,
+    OptionalReasonForm,
+    RedeemForm,
+    RuleForm,
+)
 from cunzhi.points.models import Holder, Outcome
 from cunzhi.regions.models import Region
 
@@ -404,3 +415,54 @@ def redeem(request: HttpRequest, code: str) -> HttpResponse:
         if done:
             return done
     return render(request, "points/redeem.html", {"village": village, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counter(request: HttpRequest, code: str) -> HttpResponse:
+    """The points supermarket's counter: find the household (name, pinyin, phone, number or its QR code), pick
+    goods on the shelf; points and stock are deducted together. The shop-keeper also keeps the goods here."""
+    village = _village(request, code)
+    if not rules.can_redeem(request.user, village.code):
+        return forbidden(request, _("Village cadres keep the points supermarket."))
+    term = request.GET.get("q", "")
+    goods_form = GoodsForm(request.POST if request.POST.get("action") == "goods" else None)
+    if request.method == "POST":
+        here = reverse("points:counter", args=[village.code]) + "?" + urlencode({"q": request.POST.get("q", "")})
+        if request.POST.get("action") == "goods":
+            done = service_action(
+                request,
+                lambda: services.goods_set(village=village, actor=request.user, **goods_form.cleaned_data),
+                done=_("Goods saved."),
+                to=here,
+                form=goods_form,
+            )
+            if done:
+                return done
+        else:
+            house = selectors.household_by_public_id(public_id=request.POST.get("household", ""))
+            goods = selectors.goods_by_public_id(village=village, public_id=request.POST.get("goods", ""))
+            try:
+                quantity = int(request.POST.get("quantity", "1"))
+            except ValueError:
+                quantity = 0
+            if house is None or goods is None or house.region_code != village.code:
+                messages.error(request, _("Choose a household of the village and goods on the shelf."))
+                return redirect(here)
+            return service_action(
+                request,
+                lambda: services.counter_redeem(household=house, goods=goods, quantity=quantity, actor=request.user),
+                done=_("Redeemed: points and stock deducted."),
+                to=here,
+            )
+    return render(
+        request,
+        "points/counter.html",
+        {
+            "village": village,
+            "term": term,
+            "households": selectors.counter_search(village=village, term=term),
+            "goods": list(selectors.goods_of(village=village)),
+            "goods_form": goods_form,
+        },
+    )
