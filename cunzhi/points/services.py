@@ -429,7 +429,42 @@ def entry_review(*, entry: Entry, approve: bool, reason: str, actor: User) -> En
         before={"status": EntryStatus.DECLARED},
         after={"status": entry.status, "reason": reason, "objection_until": str(entry.objection_until or "")},
     )
+    _tell_household(entry)
     return entry
+
+
+def _tell_household(entry: Entry) -> None:
+    """The household hears when its points are reviewed: approved (posted, until when objections run) or rejected,
+    with the reason. Sent to the household's representative (notify's direct strategy), by inbox or text."""
+    from django.urls import reverse
+
+    from cunzhi.core.links import absolute_url
+    from cunzhi.notify.services import notice_send
+
+    title = entry.title
+    if entry.status == EntryStatus.POSTED:
+        until = timezone.localtime(entry.objection_until).strftime("%Y-%m-%d") if entry.objection_until else ""
+        subject = {"zh-hans": f"积分已通过评议：{title}", "en": f"Points approved: {title}"}
+        body = {
+            "zh-hans": f"{title} {entry.points:+d}分已通过评议并公示，{until}前无异议即计入。"
+            f"理由：{entry.review_reason}",
+            "en": f"{title} {entry.points:+d} points were approved and posted; they count if no objection stands by "
+            f"{until}. Reason: {entry.review_reason}",
+        }
+    else:
+        subject = {"zh-hans": f"积分申报未通过：{title}", "en": f"Points not approved: {title}"}
+        body = {
+            "zh-hans": f"{title}的申报未通过评议。理由：{entry.review_reason}",
+            "en": f"The declaration for {title} was not approved. Reason: {entry.review_reason}",
+        }
+    notice_send(
+        kind="direct",
+        household_ids=[entry.household_id],
+        subject=subject,
+        body=body,
+        link=absolute_url(reverse("points:entry", args=[entry.public_id])),
+        region_code=entry.region_code,
+    )
 
 
 @transaction.atomic

@@ -311,3 +311,16 @@ def test_a_helper_with_a_points_delegation_declares_for_the_household(world, pw)
     )
     row = AuditEvent.objects.get(object_type="points.entry", object_id=str(entry.pk))
     assert row.actor == world.helper and row.on_behalf_of == neighbour
+
+
+def test_the_household_hears_when_its_points_are_reviewed(world, pw):
+    from cunzhi.notify.models import Notice
+    from cunzhi.points.tests.conftest import declare
+
+    entry = declare(world, pw)
+    services.entry_review(entry=entry, approve=True, reason="照片属实", actor=world.cadre_a)
+    other = declare(world, pw, household=pw.house2, actor=pw.neighbour, text="清理河道")
+    services.entry_review(entry=other, approve=False, reason="没有照片", actor=world.cadre_a)
+    notices = list(Notice.objects.order_by("pk"))
+    assert [n.subject["zh-hans"][:6] for n in notices] == ["积分已通过评", "积分申报未通"]
+    assert "没有照片" in notices[1].body["zh-hans"] and notices[0].recipient_count == 1
