@@ -52,6 +52,7 @@ class PointsAdoptionOut(Schema):
     yearly_cap: int
     evidence: str
     outcome: str = Field(description="The outcome proposals are made from (activity, meeting, concern), or empty.")
+    suspends_redemption: bool = Field(description="A counted deduction suspends redemption this year and next.")
 
     @staticmethod
     def resolve_item(obj):

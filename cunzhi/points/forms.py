@@ -60,6 +60,7 @@ class AdoptForm(forms.Form):
         choices=[("", _("Nothing: declared by villagers")), *Outcome.choices],
         required=False,
     )
+    suspends_redemption = forms.BooleanField(label=_("A serious violation: suspends redemption"), required=False)
 
 
 class DeclareForm(forms.Form):

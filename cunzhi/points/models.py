@@ -111,6 +111,9 @@ class Adoption(TimeStamped):
     active = models.BooleanField(pgettext_lazy("points", "in use"), default=True)
     # Proposed automatically from this outcome (points/outcomes.py); the proposal is reviewed like any other.
     outcome = models.CharField(_("proposed from"), max_length=10, choices=Outcome.choices, blank=True)
+    # A serious violation: a counted deduction of this item suspends the household's redemption for the
+    # current and the next year (domain.md; the village's rule says which items are serious).
+    suspends_redemption = models.BooleanField(_("suspends redemption this year and next"), default=False)
 
     class Meta:
         ordering = ["region_code", "item__sign", "item__title"]

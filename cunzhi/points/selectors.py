@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from cunzhi.core.figures import as_rates, grouped
 from cunzhi.core.idnumbers import mask_name
@@ -325,3 +326,17 @@ def counter_search(*, village: Region, term: str, limit: int = 20) -> list[House
     for h in houses:
         h.balance = int(balances.get(h.pk) or 0)  # type: ignore[attr-defined]  # shown by the counter page
     return houses
+
+
+def redemption_suspended_until(*, household: Household) -> int | None:
+    """The last year the household's redemption is suspended (a counted deduction of an item the village marks
+    as serious, this year or last), or None."""
+    today = timezone.localdate()
+    years = Entry.objects.filter(
+        household=household,
+        status=EntryStatus.COUNTED,
+        adoption__suspends_redemption=True,
+        year__gte=today.year - 1,
+    ).values_list("year", flat=True)
+    last = max(years, default=None)
+    return last + 1 if last is not None else None

@@ -206,6 +206,7 @@ def adoption_set(
     actor: User,
     active: bool = True,
     outcome: str | None = None,
+    suspends_redemption: bool | None = None,
 ) -> Adoption:
     """The village adopts (or re-sets, or stops using) an item, within the township's bounds."""
     _village(village)
@@ -241,6 +242,10 @@ def adoption_set(
         elif outcome and Adoption.objects.filter(village=village, outcome=outcome).exclude(item=item).exists():
             errors["outcome"] = _("Another item of the village is already proposed from this outcome.")
         defaults["outcome"] = outcome
+    if suspends_redemption is not None:
+        if suspends_redemption and item.sign != Sign.NEGATIVE:
+            errors["suspends_redemption"] = _("Only a deduction can suspend redemption.")
+        defaults["suspends_redemption"] = suspends_redemption
     if errors:
         raise ValidationError(errors)
     adoption, _created = Adoption.objects.update_or_create(village=village, item=item, defaults=defaults)
@@ -540,6 +545,15 @@ def entries_count_due(*, now: dt.datetime | None = None, ids: list[int] | None =
 # ---------------------------------------------------------------- base grant and redemption
 
 
+def _check_not_suspended(household: Household) -> None:
+    """A counted serious deduction this year or last suspends redemption (the current and the next year)."""
+    year = selectors.redemption_suspended_until(household=household)
+    if year is not None:
+        raise ValidationError(
+            _("Redemption is suspended until the end of %(year)s after a serious violation.") % {"year": year}
+        )
+
+
 def _counted(**holder: Any) -> int:
     return int(Entry.objects.filter(status=EntryStatus.COUNTED, **holder).aggregate(n=Sum("points"))["n"] or 0)
 
@@ -594,6 +608,7 @@ def redemption_record(
         # The household row is the lock: two redemptions at once are taken one after the other, and the
         # second sees the first's deduction (on SQLite the IMMEDIATE transaction locks the whole database).
         Household.objects.select_for_update().filter(pk=household.pk).first()
+        _check_not_suspended(household)
         balance = _counted(household=household, person=holder)
         if points > balance:
             raise ValidationError({"points": _("Not enough points: the balance is %(n)s.") % {"n": balance}})
@@ -671,6 +686,7 @@ def counter_redeem(
         Household.objects.select_for_update().filter(pk=household.pk).first()
         if not locked.active:
             raise ValidationError(_("These goods are no longer offered."))
+        _check_not_suspended(household)
         if locked.stock < quantity:
             raise ValidationError({"quantity": _("Only %(n)s left in stock.") % {"n": locked.stock}})
         cost = locked.points * quantity

@@ -162,6 +162,7 @@ def village_rules(request: HttpRequest, code: str) -> HttpResponse:
                 yearly_cap=data["yearly_cap"],
                 active=data["active"],
                 outcome=data["outcome"],
+                suspends_redemption=data["suspends_redemption"],
                 actor=request.user,
             ),
             done=_("Item adopted."),

@@ -129,3 +129,37 @@ def test_the_last_item_sold_at_two_counters_at_once_goes_once(world, pw, clock):
     assert Entry.objects.filter(goods=rice).count() == 1
     total = sum(selectors.balance(household=h) for h in (world.household_a, pw.house2))
     assert total == 20 - 8  # balances equal the sum of entries: no double spend
+
+
+def test_a_serious_violation_suspends_redemption_this_year_and_next(world, pw, shop, clock):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError):  # only a deduction suspends
+        services.adoption_set(
+            village=world.village_a,
+            item=pw.cleanup,
+            points=6,
+            yearly_cap=18,
+            actor=world.cadre_a,
+            suspends_redemption=True,
+        )
+    services.adoption_set(
+        village=world.village_a, item=pw.litter, points=5, yearly_cap=0, actor=world.cadre_a, suspends_redemption=True
+    )
+    entry = services.entry_declare(
+        adoption=pw.adopt_litter,
+        household=pw.house2,
+        occurred_on=timezone.localdate(),
+        description="焚烧秸秆",
+        actor=pw.representative,
+    )
+    services.entry_review(entry=entry, approve=True, reason="执法记录为证", actor=world.cadre_a)
+    services.entries_count_due(now=timezone.now() + dt.timedelta(days=8))
+    assert selectors.redemption_suspended_until(household=pw.house2) == timezone.localdate().year + 1
+    with pytest.raises(ValidationError, match="suspended"):
+        services.counter_redeem(household=pw.house2, goods=shop[0], quantity=1, actor=world.cadre_a)
+    with pytest.raises(ValidationError, match="suspended"):
+        services.redemption_record(household=pw.house2, goods="肥皂", points=1, actor=world.cadre_a)
+    services.counter_redeem(household=world.household_a, goods=shop[0], quantity=1, actor=world.cadre_a)
