@@ -7,6 +7,7 @@ of the village and staff whose region holds it see its board; actions need their
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -466,4 +468,20 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
             "goods": list(selectors.goods_of(village=village)),
             "goods_form": goods_form,
         },
+    )
+
+
+def board_print(request: HttpRequest, code: str) -> HttpResponse:
+    """The board to print and post on the village notice board: what was reviewed in the last days, masked."""
+    village = _village(request, code)
+    try:
+        days = min(max(int(request.GET.get("days", "31")), 1), 92)
+    except ValueError:
+        days = 31
+    start = timezone.now() - dt.timedelta(days=days)
+    entries = selectors.shown(list(selectors.board(village=village).filter(reviewed_at__gte=start)[:500]))
+    return render(
+        request,
+        "points/board_print.html",
+        {"village": village, "entries": entries, "days": days, "start": start, "today": timezone.now()},
     )

@@ -163,3 +163,24 @@ def test_a_serious_violation_suspends_redemption_this_year_and_next(world, pw, s
     with pytest.raises(ValidationError, match="suspended"):
         services.redemption_record(household=pw.house2, goods="肥皂", points=1, actor=world.cadre_a)
     services.counter_redeem(household=world.household_a, goods=shop[0], quantity=1, actor=world.cadre_a)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "villager_b", "other_township_staff", "other_office_staff"])
+def test_the_printable_board_is_the_villages(client, world, pw, who, request):
+    from cunzhi.points.tests.conftest import posted
+
+    posted(world, pw)
+    user = request.getfixturevalue("other_office_staff") if who == "other_office_staff" else getattr(world, who, None)
+    if user is not None:
+        client.force_login(user)
+    assert client.get(reverse("points:board_print", args=[world.village_a.code])).status_code in (302, 404)
+
+
+def test_the_printable_board_shows_masked_names(client, world, pw):
+    from cunzhi.points.tests.conftest import posted
+
+    posted(world, pw)
+    client.force_login(world.villager_a)
+    page = client.get(reverse("points:board_print", args=[world.village_a.code]) + "?days=abc")
+    body = page.content.decode()
+    assert page.status_code == 200 and "张*" in body and "照片属实" in body and "张三" not in body.split("<main")[-1]
