@@ -21,6 +21,7 @@ class PointsEvent(models.TextChoices):
     ENTRY_COUNT = "points.entry.count", _("Points counted")
     ENTRY_OVERTURN = "points.entry.overturn", _("Points overturned on objection")
     ENTRY_BASE = "points.entry.base", _("Base points granted")
+    YEAR_CLOSE = "points.year.close", _("Points year closed")
     GOODS_SET = "points.goods.set", _("Points supermarket goods set")
     ENTRY_REDEEM = "points.entry.redeem", _("Points redeemed")
     OBJECTION_RAISE = "points.objection.raise", _("Objection raised")

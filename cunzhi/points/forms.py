@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cunzhi.people.models import Role
-from cunzhi.points.models import Holder, Outcome, Sign
+from cunzhi.points.models import Holder, Outcome, Sign, YearEnd
 
 MAX_PHOTO_HINT = _("A photo from your phone (optional); place and camera data are removed.")
 
@@ -38,6 +38,9 @@ class RuleForm(forms.Form):
     base_grant = forms.IntegerField(label=_("One-time base points"), min_value=0, max_value=1000, initial=0)
     exclude_away = forms.BooleanField(label=_("Leave out households whose members all live away"), required=False)
     objection_days = forms.IntegerField(label=_("Days for objections"), min_value=1, max_value=30, initial=7)
+    year_end = forms.TypedChoiceField(
+        label=_("At the year's close, points are"), choices=YearEnd.choices, required=False, empty_value=YearEnd.CARRY
+    )
     review_roles = forms.MultipleChoiceField(
         label=_("Review group"),
         choices=[

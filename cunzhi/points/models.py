@@ -73,6 +73,11 @@ def default_review_roles() -> list[str]:
     return [Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE]
 
 
+class YearEnd(models.TextChoices):
+    CARRY = "carry", _("Carried over to the next year")
+    RESET = "reset", _("Reset to zero at the year's close")
+
+
 class VillageRule(TimeStamped):
     """How a village runs points: who holds them, the one-time base grant, who reviews, the objection period."""
 
@@ -83,6 +88,10 @@ class VillageRule(TimeStamped):
     exclude_away = models.BooleanField(_("leave out households whose members all live away"), default=False)
     objection_days = models.PositiveSmallIntegerField(_("days for objections"), default=7)
     review_roles = models.JSONField(_("review group"), default=default_review_roles)
+    year_end = models.CharField(
+        _("at the year's close, points are"), max_length=5, choices=YearEnd.choices, default=YearEnd.CARRY
+    )
+    closed_years = models.JSONField(default=list, blank=True)  # years already closed (services.year_close)
 
     class Meta:
         ordering = ["region_code"]
@@ -164,6 +173,7 @@ class EntryKind(models.TextChoices):
     BASE = "base", _("Base grant")
     REDEMPTION = "redemption", _("Redeemed at the points supermarket")
     CORRECTION = "correction", pgettext_lazy("points", "Correction")
+    CLOSE = "close", _("Yearly close (points reset)")
 
 
 class EntryStatus(models.TextChoices):

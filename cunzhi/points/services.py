@@ -38,6 +38,7 @@ from cunzhi.points.models import (
     Outcome,
     Sign,
     VillageRule,
+    YearEnd,
 )
 from cunzhi.regions.models import Level, Region
 
@@ -154,6 +155,7 @@ def rule_set(
     objection_days: int,
     review_roles: list[str],
     actor: User,
+    year_end: str = YearEnd.CARRY,
 ) -> VillageRule:
     """Set how the village runs points (cadres of the village)."""
     _village(village)
@@ -164,6 +166,8 @@ def rule_set(
         errors["holder"] = _("Choose who holds the points.")
     if not 0 <= base_grant <= MAX_POINTS:
         errors["base_grant"] = _("Base points must be between 0 and %(n)s.") % {"n": MAX_POINTS}
+    if year_end not in YearEnd.values:
+        errors["year_end"] = _("Choose whether points carry over or reset at the year's close.")
     if not 1 <= objection_days <= 30:
         errors["objection_days"] = _("The objection period is between 1 and 30 days.")
     roles = sorted({r for r in review_roles if r in REVIEW_ROLE_CHOICES})
@@ -184,6 +188,7 @@ def rule_set(
             "exclude_away": exclude_away,
             "objection_days": objection_days,
             "review_roles": roles,
+            "year_end": year_end,
         },
     )
     after = {"holder": holder, "base_grant": base_grant, "exclude_away": exclude_away}
@@ -192,7 +197,7 @@ def rule_set(
         action=PointsEvent.RULE_SET,
         obj=rule,
         before=before,
-        after=after | {"objection_days": objection_days, "review_roles": roles},
+        after=after | {"objection_days": objection_days, "review_roles": roles, "year_end": year_end},
     )
     return rule
 
@@ -725,3 +730,53 @@ def counter_redeem(
             after={"balance": balance - cost, "stock": locked.stock, "goods": locked.name, "quantity": quantity},
         )
     return entry
+
+
+def year_close(*, village: Region, year: int, actor: User) -> int:
+    """Close a past year per the village's rule: "carry" keeps balances; "reset" writes, for every holder with a
+    balance, one counted closing entry bringing the year's balance to zero. Once per year. Returns the entries."""
+    _village(village)
+    if not rules.can_set_rules(actor, village.code):
+        raise PermissionDenied
+    if year >= timezone.localdate().year:
+        raise ValidationError(_("Only a past year can be closed."))
+    with transaction.atomic():
+        rule = VillageRule.objects.select_for_update().filter(village=village).first()
+        if rule is None:
+            raise ValidationError(_("Set the village's points rule first."))
+        if year in (rule.closed_years or []):
+            raise ValidationError(_("%(year)s is already closed.") % {"year": year})
+        made = 0
+        if rule.year_end == YearEnd.RESET:
+            balances = (
+                Entry.objects.filter(village=village, status=EntryStatus.COUNTED, year__lte=year)
+                .values("household_id", "person_id")
+                .annotate(n=Sum("points"))
+                .exclude(n=0)
+            )
+            end = dt.date(year, 12, 31)
+            for row in balances:
+                entry = Entry.objects.create(
+                    village=village,
+                    household_id=row["household_id"],
+                    person_id=row["person_id"],
+                    kind=EntryKind.CLOSE,
+                    points=-row["n"],
+                    year=year,
+                    occurred_on=end,
+                    status=EntryStatus.COUNTED,
+                    declared_by=actor,
+                    declared_by_name=actor.name,
+                    counted_at=timezone.now(),
+                )
+                audit_record(actor=actor, action=PointsEvent.YEAR_CLOSE, obj=entry, after={"points": entry.points})
+                made += 1
+        rule.closed_years = sorted({*(rule.closed_years or []), year})
+        rule.save(update_fields=["closed_years", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=PointsEvent.YEAR_CLOSE,
+            obj=rule,
+            after={"year": year, "rule": rule.year_end, "entries": made},
+        )
+    return made

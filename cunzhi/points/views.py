@@ -132,6 +132,7 @@ def village_rules(request: HttpRequest, code: str) -> HttpResponse:
     if rule is not None:
         initial |= {"holder": rule.holder, "base_grant": rule.base_grant, "exclude_away": rule.exclude_away}
         initial["objection_days"] = rule.objection_days
+        initial["year_end"] = rule.year_end
     action = request.POST.get("action", "")
     if request.method == "POST" and not can_set:
         return forbidden(request)
@@ -182,6 +183,14 @@ def village_rules(request: HttpRequest, code: str) -> HttpResponse:
         )
         if done:
             return done
+    elif action == "close":
+        last = timezone.localdate().year - 1
+        return service_action(  # type: ignore[return-value]  # without a form it always redirects
+            request,
+            lambda: services.year_close(village=village, year=last, actor=request.user),
+            done=_("%(year)s closed.") % {"year": last},
+            to=here,
+        )
     elif action == "base":
         return service_action(  # type: ignore[return-value]  # without a form it always redirects
             request,

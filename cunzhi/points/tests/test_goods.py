@@ -184,3 +184,23 @@ def test_the_printable_board_shows_masked_names(client, world, pw):
     page = client.get(reverse("points:board_print", args=[world.village_a.code]) + "?days=abc")
     body = page.content.decode()
     assert page.status_code == 200 and "张*" in body and "照片属实" in body and "张三" not in body.split("<main")[-1]
+
+
+def test_yearly_close_resets_or_carries_per_rule_once(world, pw, shop, clock):
+    import datetime as dt
+
+    from cunzhi.points.models import VillageRule
+
+    with pytest.raises(ValidationError):  # the current year is not over
+        services.year_close(village=world.village_a, year=2026, actor=world.cadre_a)
+    clock.move_to(dt.datetime(2027, 1, 3, 9, 0, tzinfo=dt.UTC))
+    assert services.year_close(village=world.village_a, year=2026, actor=world.cadre_a) == 0  # carry: kept
+    assert selectors.balance(household=world.household_a) == 10
+    with pytest.raises(ValidationError):
+        services.year_close(village=world.village_a, year=2026, actor=world.cadre_a)
+    VillageRule.objects.filter(village=world.village_a).update(year_end="reset", closed_years=[])
+    with pytest.raises(PermissionDenied):
+        services.year_close(village=world.village_a, year=2026, actor=world.villager_a)
+    assert services.year_close(village=world.village_a, year=2026, actor=world.cadre_a) >= 2
+    assert selectors.balance(household=world.household_a) == 0
+    assert Entry.objects.filter(kind=EntryKind.CLOSE, year=2026).count() >= 2
