@@ -136,7 +136,11 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
         objection_until=timezone.now() - dt.timedelta(minutes=1)
     )
     points.entries_count_due()
-    points.redemption_record(household=houses[0], goods="大米一袋（5公斤）", points=15, actor=cadre)
+    # The points supermarket's shelf, and a redemption at the counter: points and stock deducted together.
+    rice = points.goods_set(village=village, name="大米一袋（5公斤）", points=15, stock=20, actor=cadre)
+    points.goods_set(village=village, name="洗衣液一瓶", points=6, stock=30, actor=cadre)
+    points.goods_set(village=village, name="毛巾两条", points=4, stock=1, actor=cadre)  # the last one
+    points.counter_redeem(household=houses[0], goods=rice, quantity=1, actor=cadre)
 
     # Next week: elder visits, open for sign-up (the printed villager may sign up).
     soon = (timezone.localtime() + dt.timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
