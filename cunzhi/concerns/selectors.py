@@ -486,9 +486,6 @@ def figures_satisfaction(
 ) -> dict[str, tuple[int, int | None]]:
     """Satisfaction rate: rated satisfied or basically satisfied, of the rated concerns dispatched in the period."""
     return _figure("satisfaction", prefix, length, start, end)
-    qs = _dispatched_in(prefix, start, end).exclude(rating="")
-    satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY])
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=satisfied), d=Count("id")))
 
 
 def resolved_public_since(*, since: dt.datetime) -> list[dict[str, Any]]:

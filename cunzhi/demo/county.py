@@ -647,8 +647,8 @@ DOMAIN_SEEDS = (
     demo_consultations,
     demo_points,
     demo_learning,
-    demo_insights,  # last: the roll-ups of what the others wrote
     demo_organisations,  # after points: its clean-up proposes points under 余村's rule
+    demo_insights,  # last: the roll-ups of what the others wrote
 )
 
 
