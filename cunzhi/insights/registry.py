@@ -137,6 +137,7 @@ INDICATORS = [
     # Village organisations (organisations/selectors.py): confirmed hours only, never sign-ups or clicks.
     Indicator(
         key="organisations_volunteers",
+        additive=False,
         label=_("Volunteers per 100 adults"),
         compute=organisations.figures_volunteers,
         domain=_("Organisations"),
@@ -147,6 +148,7 @@ INDICATORS = [
     ),
     Indicator(
         key="organisations_households",
+        additive=False,
         label=_("Households volunteering"),
         compute=organisations.figures_households,
         domain=_("Organisations"),
