@@ -15,6 +15,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
     "--disable-sync",
+    # The meetings' live stream (test_live.py): Chromium's test pattern and beep as camera and microphone,
+    # the permission granted, the video playing without a click. One Chromium serves every browser test:
+    # Playwright's sync API cannot start a second one beside it in the same process.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 860}

@@ -12,25 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, horizontal_overflow, log_in, shot
+from .helpers import DESKTOP, PHONE, horizontal_overflow, log_in, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")]
-FAKE_MEDIA = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-@pytest.fixture
-def media_browser(_allow_orm_beside_playwright):
-    """A Chromium whose camera and microphone are Chromium's test pattern and beep."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *FAKE_MEDIA], headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -69,13 +53,13 @@ def _current_time(page) -> float:
     return page.evaluate("document.getElementById('live-video').currentTime")
 
 
-def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world, media_browser, live_server):
+def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world, browser, live_server):
     from cunzhi.meetings.live import media, services
     from cunzhi.meetings.live.models import LiveQuestion, LiveStream, StreamStatus
 
     w, meeting = live_world, live_world.meeting
     detail = reverse("meetings:detail", args=[meeting.public_id])
-    chair_ctx = media_browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN")
+    chair_ctx = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="zh-CN")
     chair_ctx.set_default_timeout(15_000)
     chair = chair_ctx.new_page()
     log_in(chair, w.cadre_a.phone, w.password)
@@ -90,7 +74,7 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
         raise AssertionError(f"no HLS: page says {chair.locator('#broadcast-info').text_content()!r}") from None
     assert LiveStream.objects.get(meeting=meeting).status == StreamStatus.LIVE
 
-    member_ctx = media_browser.new_context(
+    member_ctx = browser.new_context(
         base_url=live_server.url, viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
     )
     member_ctx.set_default_timeout(15_000)
