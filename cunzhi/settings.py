@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cunzhi.points",
     "cunzhi.learning",
     "cunzhi.organisations",
+    "cunzhi.elections",
     "cunzhi.insights",
     "cunzhi.api",
     "cunzhi.web",
@@ -410,6 +411,14 @@ POINTS_OFFICE_KINDS = env_list("POINTS_OFFICE_KINDS", ["civil_affairs", "governm
 # Kinds of township office that register the township's organisations (civil affairs registers social
 # organisations); a village's organisations are registered by its cadres.
 ORGANISATIONS_OFFICE_KINDS = env_list("ORGANISATIONS_OFFICE_KINDS", ["civil_affairs"])
+
+# --- Elections (cunzhi.elections; docs/elections.md) ------------------------------------------------
+# Most written proxies one voter may hold (art. 15 leaves the number to the province; most say 3).
+ELECTIONS_PROXY_LIMIT = env_int("ELECTIONS_PROXY_LIMIT", 3)
+# The province reserves a committee seat for a woman (妇女委员专职专选); the composition rule holds anyway.
+ELECTIONS_WOMEN_SEAT = env_bool("ELECTIONS_WOMEN_SEAT", True)
+# Township offices that guide village elections and may watch them (people.models.OfficeKind values).
+ELECTIONS_OFFICE_KINDS = env_list("ELECTIONS_OFFICE_KINDS", ["civil_affairs", "government"])
 
 # --- Consultations (cunzhi.consultations; docs/consultations.md) -------------------------------
 CONSULTATIONS_MAX_PARAGRAPHS = env_int("CONSULTATIONS_MAX_PARAGRAPHS", 300)

@@ -1,0 +1,945 @@
+"""Writes for village elections. Every state change writes one audit row; nothing is deleted (a wrong
+registration is taken off the list by a new change with its reason, a proxy is withdrawn, a count is
+entered again).
+
+Dates are days in Asia/Shanghai (timezone.localdate). Each refusal of a date or threshold says the
+article it comes from (Organic Law of the Villagers' Committees, 2018 text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunzhi.core.audit import audit_record
+from cunzhi.core.files import file_intake
+from cunzhi.elections import law, rules
+from cunzhi.elections.events import ElectionEvent
+from cunzhi.elections.models import (
+    Basis,
+    Candidate,
+    ChangeKind,
+    CommitteeMember,
+    CountEntry,
+    Election,
+    Nomination,
+    Objection,
+    ObjectionKind,
+    ObjectionStatus,
+    Proxy,
+    Round,
+    Stage,
+    Station,
+    StationCount,
+    Voter,
+    VoterChange,
+)
+from cunzhi.people.actors import User
+from cunzhi.people.models import Sex, Villager
+from cunzhi.regions.models import Level, Region
+
+VOTING_AGE = 18  # art. 13
+LIST_DAYS_BEFORE = 20  # art. 14: the list is published at least 20 days before election day
+OBJECTION_DAYS = 5  # art. 14: objections within 5 days of publication
+DECISION_DAYS = 3  # art. 14: the committee decides within 3 days
+RESIDENCE_YEARS = 1  # art. 13: registered elsewhere, living here a year or more
+MAX_BALLOTS = 100_000
+
+
+def _text(value: str, field: str, message: str, *, limit: int = 300) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": limit}})
+    return value
+
+
+def _manage(actor: User, election: Election) -> None:
+    if not rules.can_manage(actor, election):
+        raise PermissionDenied
+
+
+def _stage(election: Election, *stages: str) -> None:
+    if election.stage not in stages:
+        raise ValidationError(
+            _("Not at this stage of the election (now: %(stage)s).") % {"stage": election.get_stage_display()}
+        )
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - RESIDENCE_YEARS)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - RESIDENCE_YEARS, day=28)
+
+
+# ---------------------------------------------------------------- the election and its committee
+
+
+@transaction.atomic
+def election_create(
+    *,
+    village: Region,
+    title: str,
+    election_day: dt.date,
+    seats: int,
+    women_seat: bool | None = None,
+    multi_ethnic: bool = False,
+    proxy_limit: int | None = None,
+    actor: User,
+) -> Election:
+    """Set up an election of the village committee (art. 6: 3–7 seats)."""
+    if village.level != Level.VILLAGE:
+        raise ValueError("a village is needed")
+    if not rules.can_create(actor, village.code):
+        raise PermissionDenied
+    title = _text(title, "title", _("Name the election."), limit=100)
+    if not law.MIN_SEATS <= seats <= law.MAX_SEATS:
+        raise ValidationError({"seats": _("The committee has 3 to 7 members (art. 6).")})
+    if election_day <= _today():
+        raise ValidationError({"election_day": _("Election day must be in the future.")})
+    if proxy_limit is not None and not 1 <= proxy_limit <= 10:
+        raise ValidationError({"proxy_limit": _("A voter may hold between 1 and 10 proxies.")})
+    if Election.objects.filter(village=village).exclude(stage=Stage.ARCHIVED).exists():
+        raise ValidationError(_("The village already has an election under way."))
+    election = Election(
+        village=village,
+        title=title,
+        election_day=election_day,
+        seats=seats,
+        multi_ethnic=multi_ethnic,
+        created_by=actor,
+    )
+    if women_seat is not None:
+        election.women_seat = women_seat
+    if proxy_limit is not None:
+        election.proxy_limit = proxy_limit
+    election.save()
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.CREATE,
+        obj=election,
+        after={"day": election_day.isoformat(), "seats": seats, "women_seat": election.women_seat},
+    )
+    return election
+
+
+@transaction.atomic
+def committee_member_add(
+    *, election: Election, villager: Villager, resolution: str, is_chair: bool = False, actor: User
+) -> CommitteeMember:
+    """Record a member of the election committee with the meeting resolution that chose them (art. 12)."""
+    if not rules.can_create(actor, election.region_code) and not rules.can_manage(actor, election):
+        raise PermissionDenied
+    _stage(election, Stage.PREPARING, Stage.LIST_PUBLISHED, Stage.LIST_FINAL, Stage.CANDIDATES, Stage.COUNTED)
+    resolution = _text(resolution, "resolution", _("Give the meeting's resolution that chose the member."), limit=200)
+    if villager.region_code != election.region_code:
+        raise ValidationError({"villager": _("Committee members are villagers of the village.")})
+    if Candidate.objects.filter(election=election, voter__villager=villager).exists():
+        raise ValidationError(
+            {
+                "villager": _("%(name)s is a candidate and may not sit on the election committee (art. 12).")
+                % {"name": villager.name}
+            }
+        )
+    if election.committee.filter(villager=villager, left_on__isnull=True).exists():
+        raise ValidationError({"villager": _("%(name)s already sits on the committee.") % {"name": villager.name}})
+    member = CommitteeMember.objects.create(
+        election=election, villager=villager, resolution=resolution, is_chair=is_chair
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.COMMITTEE_ADD,
+        obj=member,
+        region_code=election.region_code,
+        after={"villager": villager.public_id, "chair": is_chair, "resolution": resolution},
+    )
+    return member
+
+
+def _committee_leave(member: CommitteeMember, reason: str, actor: User) -> None:
+    member.left_on = _today()
+    member.left_reason = reason
+    member.save(update_fields=["left_on", "left_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.COMMITTEE_LEAVE,
+        obj=member,
+        region_code=member.election.region_code,
+        after={"reason": reason},
+    )
+
+
+@transaction.atomic
+def committee_member_leave(*, member: CommitteeMember, reason: str, actor: User) -> CommitteeMember:
+    """A member leaves the election committee, with the reason."""
+    _manage(actor, member.election)
+    reason = _text(reason, "reason", _("Say why the member leaves."))
+    if member.left_on is not None:
+        raise ValidationError(_("This member has already left the committee."))
+    _committee_leave(member, reason, actor)
+    return member
+
+
+# ---------------------------------------------------------------- voter registration (art. 13)
+
+
+def _one_village(election: Election, villager: Villager) -> None:
+    """One village per person across the county, by the ID number's blind index (art. 13)."""
+    elsewhere = (
+        Voter.objects.filter(id_hash=villager.id_hash, active=True, region_code__startswith=election.region_code[:6])
+        .exclude(election=election)
+        .exclude(election__stage=Stage.ARCHIVED)
+        .select_related("election__village")
+        .first()
+    )
+    if elsewhere is not None:
+        raise ValidationError(
+            {
+                "villager": _("%(name)s is already a voter in %(village)s: one village only (art. 13).")
+                % {"name": villager.name, "village": elsewhere.election.village.name}
+            }
+        )
+
+
+def _eligible(
+    election: Election, villager: Villager, basis: str, living_here_since: dt.date | None, approval: str
+) -> None:
+    if villager.age_on(election.election_day) < VOTING_AGE:
+        raise ValidationError(
+            {"villager": _("%(name)s is not 18 on election day (art. 13).") % {"name": villager.name}}
+        )
+    here = villager.region_code == election.region_code
+    if basis in (Basis.RESIDENT, Basis.AWAY) and not here:
+        raise ValidationError(
+            {
+                "basis": _("%(name)s's household registration is not in this village (art. 13).")
+                % {"name": villager.name}
+            }
+        )
+    if basis == Basis.ELSEWHERE:
+        if here:
+            raise ValidationError({"basis": _("This villager is registered here: choose that basis.")})
+        if living_here_since is None or living_here_since > _year_before(election.election_day):
+            raise ValidationError(
+                {"living_here_since": _("Registered elsewhere: living here a year or more by election day (art. 13).")}
+            )
+        if not (approval or "").strip():
+            raise ValidationError(
+                {"approval": _("Registered elsewhere: give the villagers' meeting approval (art. 13).")}
+            )
+    if basis not in Basis.values:
+        raise ValidationError({"basis": _("Choose the basis of the registration.")})
+    _one_village(election, villager)
+
+
+def _change(voter: Voter, kind: str, reason: str, actor: User) -> None:
+    VoterChange.objects.create(voter=voter, kind=kind, reason=reason, by=actor)
+    action = {
+        ChangeKind.ADD: ElectionEvent.VOTER_ADD,
+        ChangeKind.REMOVE: ElectionEvent.VOTER_REMOVE,
+        ChangeKind.RESTORE: ElectionEvent.VOTER_RESTORE,
+    }[ChangeKind(kind)]
+    audit_record(actor=actor, action=action, obj=voter, after={"reason": reason, "basis": voter.basis})
+
+
+def _register(
+    election: Election,
+    villager: Villager,
+    basis: str,
+    reason: str,
+    actor: User,
+    living_here_since: dt.date | None = None,
+    approval: str = "",
+) -> Voter:
+    _eligible(election, villager, basis, living_here_since, approval)
+    voter = Voter.objects.filter(election=election, villager=villager).first()
+    if voter is not None and voter.active:
+        raise ValidationError({"villager": _("%(name)s is already on the list.") % {"name": villager.name}})
+    if voter is not None:
+        voter.active = True
+        voter.basis = basis
+        voter.save(update_fields=["active", "basis", "updated_at"])
+        _change(voter, ChangeKind.RESTORE, reason, actor)
+        return voter
+    voter = Voter.objects.create(
+        election=election,
+        villager=villager,
+        id_hash=villager.id_hash,
+        basis=basis,
+        living_here_since=living_here_since,
+        approval=(approval or "").strip()[:200],
+    )
+    _change(voter, ChangeKind.ADD, reason, actor)
+    return voter
+
+
+@transaction.atomic
+def voter_register(
+    *,
+    election: Election,
+    villager: Villager,
+    basis: str,
+    reason: str,
+    living_here_since: dt.date | None = None,
+    approval: str = "",
+    actor: User,
+) -> Voter:
+    """Register one voter (art. 13), before the list is published; afterwards only an objection changes it."""
+    _manage(actor, election)
+    _stage(election, Stage.PREPARING)
+    reason = _text(reason, "reason", _("Say why the voter is registered."))
+    return _register(election, villager, basis, reason, actor, living_here_since, approval)
+
+
+@dataclass
+class RosterOutcome:
+    added: int
+    too_young: int
+    elsewhere: list[str]
+
+
+@transaction.atomic
+def voters_register_roster(*, election: Election, actor: User) -> RosterOutcome:
+    """Register from the roster every villager of the village who is 18 on election day (art. 13): those
+    living here and those away (who vote by coming back or by proxy). Those already a voter in another
+    village of the county are left off and named."""
+    _manage(actor, election)
+    _stage(election, Stage.PREPARING)
+    day = election.election_day
+    born_by = (
+        day.replace(year=day.year - VOTING_AGE)
+        if not (day.month == 2 and day.day == 29)
+        else day.replace(year=day.year - VOTING_AGE, day=28)
+    )
+    roster = Villager.objects.filter(village=election.village)
+    too_young = roster.filter(birth_date__gt=born_by).count()
+    candidates = list(
+        roster.filter(birth_date__lte=born_by)
+        .exclude(pk__in=Voter.objects.filter(election=election).values("villager_id"))
+        .only("id", "id_hash", "living_away", "region_code", "name")
+    )
+    taken = dict(
+        Voter.objects.filter(
+            id_hash__in=[v.id_hash for v in candidates],
+            active=True,
+            region_code__startswith=election.region_code[:6],
+        )
+        .exclude(election=election)
+        .exclude(election__stage=Stage.ARCHIVED)
+        .values_list("id_hash", "election__village__name")
+    )
+    new = [
+        Voter(
+            election=election,
+            villager=v,
+            id_hash=v.id_hash,
+            basis=Basis.AWAY if v.living_away else Basis.RESIDENT,
+            region_code=election.region_code,
+        )
+        for v in candidates
+        if v.id_hash not in taken
+    ]
+    Voter.objects.bulk_create(new, batch_size=500)
+    reason = _("Registered from the roster: 18 or over on election day, household registration here.")
+    made = list(Voter.objects.filter(election=election, villager_id__in=[v.villager_id for v in new]))
+    VoterChange.objects.bulk_create(
+        [VoterChange(voter=v, kind=ChangeKind.ADD, reason=reason, by=actor) for v in made], batch_size=500
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.VOTER_ADD,
+        obj=election,
+        after={"roster": len(made), "left_off_elsewhere": len(candidates) - len(new)},
+    )
+    names = [v.name for v in candidates if v.id_hash in taken]
+    return RosterOutcome(added=len(made), too_young=too_young, elsewhere=names)
+
+
+def _remove(voter: Voter, reason: str, actor: User) -> Voter:
+    if not voter.active:
+        raise ValidationError(_("This voter is already off the list."))
+    voter.active = False
+    voter.save(update_fields=["active", "updated_at"])
+    _change(voter, ChangeKind.REMOVE, reason, actor)
+    return voter
+
+
+@transaction.atomic
+def voter_remove(*, voter: Voter, reason: str, actor: User) -> Voter:
+    """Take a voter off the list before it is published, with the reason (the row and its history stay)."""
+    _manage(actor, voter.election)
+    _stage(voter.election, Stage.PREPARING)
+    reason = _text(reason, "reason", _("Say why the voter is taken off the list."))
+    return _remove(voter, reason, actor)
+
+
+# ---------------------------------------------------------------- the list: publication and objections (art. 14)
+
+
+def objection_deadline(election: Election) -> dt.date | None:
+    """The last day for objections: 5 days from publication (the day of publication not counted)."""
+    if election.list_published_on is None:
+        return None
+    return election.list_published_on + dt.timedelta(days=OBJECTION_DAYS)
+
+
+def latest_publication_day(election: Election) -> dt.date:
+    return election.election_day - dt.timedelta(days=LIST_DAYS_BEFORE)
+
+
+@transaction.atomic
+def list_publish(*, election: Election, actor: User) -> Election:
+    """Publish the voter list, at least 20 days before election day (art. 14)."""
+    _manage(actor, election)
+    _stage(election, Stage.PREPARING)
+    today = _today()
+    if today > latest_publication_day(election):
+        raise ValidationError(
+            _(
+                "The voter list must be published at least 20 days before election day: the last day was %(day)s "
+                "(art. 14). Move election day."
+            )
+            % {"day": latest_publication_day(election).isoformat()}
+        )
+    if not election.voters.filter(active=True).exists():
+        raise ValidationError(_("Register the voters before publishing the list."))
+    election.stage = Stage.LIST_PUBLISHED
+    election.list_published_on = today
+    election.save(update_fields=["stage", "list_published_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.LIST_PUBLISH,
+        obj=election,
+        after={"on": today.isoformat(), "voters": election.voters.filter(active=True).count()},
+    )
+    return election
+
+
+@transaction.atomic
+def objection_raise(*, election: Election, kind: str, villager: Villager, text: str, actor: User) -> Objection:
+    """Object to the published list, within 5 days of its publication (art. 14)."""
+    if not rules.can_object(actor, election):
+        raise PermissionDenied
+    _stage(election, Stage.LIST_PUBLISHED)
+    today = _today()
+    last = objection_deadline(election)
+    assert last is not None
+    if today > last:
+        raise ValidationError(
+            _(
+                "Objections to the voter list are taken within 5 days of its publication: the last day was %(day)s "
+                "(art. 14)."
+            )
+            % {"day": last.isoformat()}
+        )
+    if kind not in ObjectionKind.values:
+        raise ValidationError({"kind": _("Say whether someone is missing or should not be on the list.")})
+    text = _text(text, "text", _("Say what is wrong with the list."), limit=500)
+    on_list = election.voters.filter(villager=villager, active=True).exists()
+    if kind == ObjectionKind.LEFT_OFF and on_list:
+        raise ValidationError({"villager": _("%(name)s is on the list.") % {"name": villager.name}})
+    if kind == ObjectionKind.WRONGLY_ON and not on_list:
+        raise ValidationError({"villager": _("%(name)s is not on the list.") % {"name": villager.name}})
+    objection = Objection.objects.create(
+        election=election,
+        kind=kind,
+        villager=villager,
+        text=text,
+        raised_by=actor,
+        raised_on=today,
+        decide_by=today + dt.timedelta(days=DECISION_DAYS),
+    )
+    audit_record(actor=actor, action=ElectionEvent.OBJECTION_RAISE, obj=objection, after={"kind": kind})
+    return objection
+
+
+@transaction.atomic
+def objection_decide(
+    *,
+    objection: Objection,
+    uphold: bool,
+    reason: str,
+    basis: str = "",
+    living_here_since: dt.date | None = None,
+    actor: User,
+) -> Objection:
+    """The committee decides an objection with its reason (art. 14: within 3 days; a later decision is
+    taken, so no objection is left without an answer, and is marked late for all to see). Upheld, the list
+    is corrected by a new change carrying the decision as its reason."""
+    election = objection.election
+    _manage(actor, election)
+    _stage(election, Stage.LIST_PUBLISHED)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.status != ObjectionStatus.OPEN:
+        raise ValidationError(_("This objection has already been decided."))
+    reason = _text(reason, "reason", _("Give the committee's reason."), limit=500)
+    if uphold:
+        change = _("Objection upheld: %(reason)s") % {"reason": reason}
+        if objection.kind == ObjectionKind.LEFT_OFF:
+            villager = objection.villager
+            here = villager.region_code == election.region_code
+            if here:
+                chosen = basis or (Basis.AWAY if villager.living_away else Basis.RESIDENT)
+            else:
+                chosen = Basis.ELSEWHERE  # the committee's decision stands for the meeting's approval
+            approval = "" if here else reason[:200]
+            _register(election, villager, chosen, change[:300], actor, living_here_since, approval)
+        else:
+            _remove(election.voters.get(villager=objection.villager), change[:300], actor)
+    objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.REJECTED
+    objection.decision_reason = reason
+    objection.decided_by = actor
+    objection.decided_on = _today()
+    objection.save(update_fields=["status", "decision_reason", "decided_by", "decided_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.OBJECTION_DECIDE,
+        obj=objection,
+        before={"status": ObjectionStatus.OPEN},
+        after={"status": objection.status, "reason": reason, "late": objection.late},
+    )
+    return objection
+
+
+@transaction.atomic
+def list_finalise(*, election: Election, actor: User) -> Election:
+    """The list becomes final once the objection period is over and every objection is decided (art. 14)."""
+    _manage(actor, election)
+    _stage(election, Stage.LIST_PUBLISHED)
+    last = objection_deadline(election)
+    assert last is not None
+    if _today() <= last:
+        raise ValidationError(
+            _("Objections may be raised until %(day)s (art. 14): the list is final only after that.")
+            % {"day": last.isoformat()}
+        )
+    if election.objections.filter(status=ObjectionStatus.OPEN).exists():
+        raise ValidationError(_("Decide every objection first (art. 14)."))
+    election.stage = Stage.LIST_FINAL
+    election.list_final_on = _today()
+    election.save(update_fields=["stage", "list_final_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.LIST_FINAL,
+        obj=election,
+        after={"voters": election.voters.filter(active=True).count()},
+    )
+    return election
+
+
+# ---------------------------------------------------------------- proxies (art. 15)
+
+
+@transaction.atomic
+def proxy_register(
+    *, election: Election, grantor: Voter, holder: Voter, relation: str, form_photo: File, actor: User
+) -> Proxy:
+    """Register a written proxy to a near relative who has a vote (art. 15), with the signed form's photo.
+
+    Near relatives are found in the roster's household records: the holder lives in the grantor's household.
+    """
+    _manage(actor, election)
+    _stage(election, Stage.LIST_FINAL, Stage.CANDIDATES)
+    if _today() > election.election_day:
+        raise ValidationError(_("Proxies are registered before election day (art. 15)."))
+    relation = _text(relation, "relation", _("Say how the holder is related to the voter."), limit=30)
+    voters = Voter.objects.select_for_update().filter(pk__in=[grantor.pk, holder.pk], election=election, active=True)
+    if voters.count() != 2:
+        raise ValidationError(_("Both the voter and the holder must be voters of this election (art. 15)."))
+    grantor_v = Villager.objects.get(pk=grantor.villager_id)
+    holder_v = Villager.objects.get(pk=holder.villager_id)
+    if grantor_v.household_id is None or grantor_v.household_id != holder_v.household_id:
+        raise ValidationError(
+            {
+                "holder": _(
+                    "%(holder)s is not a near relative of %(voter)s in the household records: a proxy goes "
+                    "only to a near relative who has a vote (art. 15)."
+                )
+                % {"holder": holder_v.name, "voter": grantor_v.name}
+            }
+        )
+    active = Proxy.objects.filter(election=election, active=True)
+    if active.filter(grantor=grantor).exists():
+        raise ValidationError(_("%(name)s has already given a proxy.") % {"name": grantor_v.name})
+    if active.filter(holder=grantor).exists():
+        raise ValidationError(_("%(name)s holds proxies and so votes in person.") % {"name": grantor_v.name})
+    if active.filter(grantor=holder).exists():
+        raise ValidationError(_("%(name)s has given a proxy and cannot hold one.") % {"name": holder_v.name})
+    held = active.filter(holder=holder).count()
+    if held >= election.proxy_limit:
+        raise ValidationError(
+            {
+                "holder": _("%(name)s already holds %(n)s proxies, the most allowed (art. 15).")
+                % {"name": holder_v.name, "n": held}
+            }
+        )
+    photo = file_intake(form_photo, kinds=("image", "pdf"))
+    proxy = Proxy.objects.create(
+        election=election, grantor=grantor, holder=holder, relation=relation, registered_by=actor
+    )
+    proxy.form_photo.save(photo.name or "proxy", photo, save=True)
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.PROXY_REGISTER,
+        obj=proxy,
+        after={"grantor": grantor.public_id, "holder": holder.public_id, "relation": relation},
+    )
+    return proxy
+
+
+@transaction.atomic
+def proxy_withdraw(*, proxy: Proxy, reason: str, actor: User) -> Proxy:
+    """The voter takes the proxy back (it stays on record, marked withdrawn)."""
+    _manage(actor, proxy.election)
+    reason = _text(reason, "reason", _("Say why the proxy is withdrawn."))
+    if not proxy.active:
+        raise ValidationError(_("This proxy is already withdrawn."))
+    proxy.active = False
+    proxy.withdrawn_reason = reason
+    proxy.save(update_fields=["active", "withdrawn_reason", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.PROXY_WITHDRAW, obj=proxy, after={"reason": reason})
+    return proxy
+
+
+# ---------------------------------------------------------------- nominations and candidates (arts. 6, 12, 15)
+
+
+@transaction.atomic
+def nomination_record(*, election: Election, nominator: Voter, nominees: Iterable[Voter], actor: User) -> int:
+    """Record one voter's nomination slip (海选): up to as many names as there are seats, each a voter."""
+    _manage(actor, election)
+    _stage(election, Stage.LIST_FINAL)
+    chosen = {v.pk: v for v in nominees}
+    if not chosen:
+        raise ValidationError({"nominees": _("Name at least one person.")})
+    if len(chosen) > election.seats:
+        raise ValidationError(
+            {"nominees": _("A slip names at most %(n)s people, the number of seats.") % {"n": election.seats}}
+        )
+    ids = [nominator.pk, *chosen]
+    if election.voters.filter(pk__in=ids, active=True).count() != len(set(ids)):
+        raise ValidationError(_("The nominator and every nominee must be voters of this election (art. 15)."))
+    if Nomination.objects.filter(election=election, nominator=nominator).exists():
+        raise ValidationError({"nominator": _("This voter's slip is already recorded.")})
+    Nomination.objects.bulk_create(
+        [Nomination(election=election, nominator=nominator, nominee=v, recorded_by=actor) for v in chosen.values()]
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.NOMINATION_RECORD,
+        obj=election,
+        after={"nominator": nominator.public_id, "nominees": [v.public_id for v in chosen.values()]},
+    )
+    return len(chosen)
+
+
+@transaction.atomic
+def candidates_fix(
+    *, election: Election, voters: Iterable[Voter], minority: Iterable[Voter] = (), actor: User
+) -> list[Candidate]:
+    """Publish the formal candidates: more than the seats (差额, art. 15), from the nominations, with a
+    woman (art. 6) and, in a multi-ethnic village, a member of the minority group. A member of the
+    election committee who becomes a candidate leaves the committee (art. 12)."""
+    _manage(actor, election)
+    _stage(election, Stage.LIST_FINAL)
+    chosen = {v.pk: v for v in voters}
+    minority_ids = {v.pk for v in minority} & set(chosen)
+    if len(chosen) <= election.seats:
+        raise ValidationError(
+            {
+                "voters": _("There must be more formal candidates than seats (%(n)s) (差额, art. 15).")
+                % {"n": election.seats}
+            }
+        )
+    if len(chosen) > 2 * election.seats:
+        raise ValidationError(
+            {"voters": _("At most twice as many candidates as seats (%(n)s).") % {"n": 2 * election.seats}}
+        )
+    rows = list(
+        election.voters.filter(pk__in=chosen, active=True)
+        .select_related("villager")
+        .annotate(n=Count("nominations_received"))
+    )
+    if len(rows) != len(chosen):
+        raise ValidationError({"voters": _("Every candidate must be a voter of this election (art. 15).")})
+    if not any(v.villager.sex == Sex.FEMALE for v in rows):
+        raise ValidationError({"voters": _("The candidates must include a woman (art. 6).")})
+    unnamed = [v.villager.name for v in rows if v.n == 0]
+    if unnamed:
+        raise ValidationError(
+            {"voters": _("Not nominated by any voter: %(names)s (art. 15).") % {"names": "、".join(unnamed)}}
+        )
+    if election.multi_ethnic and not minority_ids:
+        raise ValidationError(
+            {"minority": _("In a multi-ethnic village the candidates include a member of the minority group (art. 6).")}
+        )
+    for member in election.committee.filter(villager_id__in=[v.villager_id for v in rows], left_on__isnull=True):
+        _committee_leave(member, _("Became a formal candidate (art. 12)."), actor)
+    made = [
+        Candidate.objects.create(election=election, voter=v, nominations=v.n, minority=v.pk in minority_ids)
+        for v in sorted(rows, key=lambda r: (-r.n, r.pk))
+    ]
+    election.stage = Stage.CANDIDATES
+    election.save(update_fields=["stage", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.CANDIDATES_FIX,
+        obj=election,
+        after={"candidates": [c.public_id for c in made]},
+    )
+    return made
+
+
+# ---------------------------------------------------------------- polling stations and the count
+
+
+@transaction.atomic
+def station_set(
+    *, election: Election, name: str, ballots: int, mobile: bool = False, staff: str = "", actor: User
+) -> Station:
+    """A polling station or a mobile ballot box, with the ballots it is issued (numbered on from the last)."""
+    _manage(actor, election)
+    _stage(election, Stage.LIST_FINAL, Stage.CANDIDATES)
+    name = _text(name, "name", _("Name the polling station."), limit=100)
+    if not 1 <= ballots <= MAX_BALLOTS:
+        raise ValidationError({"ballots": _("Issue between 1 and %(n)s ballots.") % {"n": MAX_BALLOTS}})
+    last = election.stations.order_by("-first_number").first()
+    first = (last.first_number + last.ballots) if last else 1
+    station = Station.objects.create(
+        election=election,
+        name=name,
+        ballots=ballots,
+        mobile=mobile,
+        staff=(staff or "").strip()[:200],
+        first_number=first,
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.STATION_SET,
+        obj=station,
+        region_code=election.region_code,
+        after={"name": name, "ballots": ballots, "first": first, "mobile": mobile},
+    )
+    return station
+
+
+def round_candidates(election: Election, round_: int) -> list[Candidate]:
+    qs = election.candidates.select_related("voter__villager")
+    if round_ == Round.RUNOFF:
+        qs = qs.filter(in_runoff=True)
+    return list(qs)
+
+
+@dataclass
+class CountOutcome:
+    entry: CountEntry
+    accepted: bool
+    differences: list[str]  # the fields where this entry and another teller's differ
+
+
+def _check_count(
+    election: Election,
+    station: Station,
+    round_: int,
+    returned: int,
+    unused: int,
+    invalid: int,
+    votes: Mapping[str, int],
+) -> None:
+    if min(returned, unused, invalid, *votes.values(), 0) < 0:
+        raise ValidationError(_("Counts cannot be negative."))
+    if returned + unused != station.ballots:
+        raise ValidationError(
+            {
+                "returned": _("Ballots returned (%(r)s) and unused (%(u)s) must add up to the ballots issued (%(i)s).")
+                % {"r": returned, "u": unused, "i": station.ballots}
+            }
+        )
+    if invalid > returned:
+        raise ValidationError({"invalid": _("More invalid ballots than ballots returned.")})
+    valid = returned - invalid
+    seats = election.seats if round_ == Round.FIRST else int(election.result.get("first", {}).get("empty_seats", 0))
+    over = [k for k, n in votes.items() if n > valid]
+    if over:
+        raise ValidationError(_("A candidate has more votes than valid ballots."))
+    if sum(votes.values()) > valid * seats:
+        raise ValidationError(_("More votes than valid ballots times the seats to fill."))
+
+
+@transaction.atomic
+def count_enter(
+    *,
+    station: Station,
+    round_: int = Round.FIRST,
+    returned: int,
+    unused: int,
+    invalid: int,
+    votes: Mapping[str, int],
+    actor: User,
+) -> CountOutcome:
+    """One teller's count of a station. It is accepted when another teller's latest entry agrees on every
+    number; otherwise both stay unaccepted and the differences are named."""
+    election = Election.objects.get(pk=station.election_id)  # its stage now, not as the caller loaded it
+    _manage(actor, election)
+    if round_ == Round.FIRST:
+        _stage(election, Stage.CANDIDATES)
+    else:
+        _stage(election, Stage.COUNTED)
+        if not election.runoff_needed:
+            raise ValidationError(_("No runoff is needed."))
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if StationCount.objects.filter(station=station, round=round_).exists():
+        raise ValidationError(_("This station's count is already accepted."))
+    ids = {c.public_id for c in round_candidates(election, round_)}
+    if set(votes) != ids:
+        raise ValidationError(_("Enter a number for every candidate of this round."))
+    _check_count(election, station, round_, returned, unused, invalid, votes)
+    entry = CountEntry.objects.create(
+        station=station,
+        round=round_,
+        teller=actor,
+        returned=returned,
+        unused=unused,
+        invalid=invalid,
+        votes=dict(votes),
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.COUNT_ENTER,
+        obj=entry,
+        region_code=election.region_code,
+        after=entry.numbers(),
+    )
+    others: dict[int, CountEntry] = {}
+    for other in CountEntry.objects.filter(station=station, round=round_).exclude(teller=actor).order_by("at", "id"):
+        others[other.teller_id] = other  # each other teller's latest entry
+    differences: list[str] = []
+    mine = entry.numbers()
+    for other in others.values():
+        theirs = other.numbers()
+        diff = sorted(k for k in mine if mine[k] != theirs.get(k))
+        if not diff:
+            StationCount.objects.create(station=station, round=round_, first=other, second=entry)
+            audit_record(
+                actor=actor,
+                action=ElectionEvent.COUNT_ACCEPT,
+                obj=station,
+                region_code=election.region_code,
+                after={"round": round_, **mine},
+            )
+            return CountOutcome(entry=entry, accepted=True, differences=[])
+        differences = diff
+    return CountOutcome(entry=entry, accepted=False, differences=differences)
+
+
+def _plain(outcome: law.Outcome) -> dict[str, object]:
+    """The outcome as stored in JSON (lists, not tuples), the same before and after a reload."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(outcome).items()}
+
+
+def _totals(election: Election, round_: int) -> tuple[int, dict[str, int]]:
+    counts = list(StationCount.objects.filter(station__election=election, round=round_).select_related("second"))
+    if len(counts) != election.stations.count() or not counts:
+        raise ValidationError(_("Every station's count must be accepted first."))
+    cast = sum(c.second.returned for c in counts)
+    votes: dict[str, int] = {}
+    for c in counts:
+        for k, n in c.second.votes.items():
+            votes[k] = votes.get(k, 0) + n
+    return cast, votes
+
+
+@transaction.atomic
+def result_compute(*, election: Election, actor: User) -> Election:
+    """Compute the result of the round whose counts are all accepted (art. 15), and mark the runoff's candidates."""
+    _manage(actor, election)
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    registered = election.voters.filter(active=True).count()
+    candidates = round_candidates(election, Round.FIRST)
+    women = [c.public_id for c in candidates if c.voter.villager.sex == Sex.FEMALE]
+    if election.stage == Stage.CANDIDATES:
+        cast, votes = _totals(election, Round.FIRST)
+        outcome = law.first_round(
+            registered=registered,
+            cast=cast,
+            votes=votes,
+            seats=election.seats,
+            women=women,
+            women_seat=election.women_seat,
+        )
+        election.result = {"registered": registered, "first": {"cast": cast, "votes": votes, **_plain(outcome)}}
+        election.runoff_needed = outcome.valid and outcome.empty_seats > 0 and bool(outcome.runoff)
+        election.candidates.filter(public_id__in=outcome.runoff).update(in_runoff=True)
+        election.stage = Stage.COUNTED
+    elif election.stage == Stage.COUNTED and election.runoff_needed and "runoff" not in election.result:
+        first = election.result["first"]
+        cast, votes = _totals(election, Round.RUNOFF)
+        outcome = law.runoff(
+            registered=registered,
+            cast=cast,
+            votes=votes,
+            empty_seats=first["empty_seats"],
+            women=women,
+            women_seat_open=first["women_seat_open"],
+        )
+        election.result = {**election.result, "runoff": {"cast": cast, "votes": votes, **_plain(outcome)}}
+    else:
+        raise ValidationError(_("There is no round waiting for its result."))
+    election.save(update_fields=["result", "runoff_needed", "stage", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.RESULT, obj=election, after=election.result)
+    return election
+
+
+def elected_ids(election: Election) -> list[str]:
+    result = election.result
+    ids = list(result.get("first", {}).get("elected", []))
+    ids += result.get("runoff", {}).get("elected", [])
+    return ids
+
+
+@transaction.atomic
+def announce(*, election: Election, actor: User) -> Election:
+    """Announce the result on the notice board (the committee takes office; handover within 10 days)."""
+    _manage(actor, election)
+    _stage(election, Stage.COUNTED)
+    if election.runoff_needed and "runoff" not in election.result:
+        raise ValidationError(_("Hold the runoff for the empty seats first (art. 15)."))
+    names = dict(election.candidates.values_list("public_id", "voter__villager__name"))
+    elected = [names[i] for i in elected_ids(election)]
+    first = election.result.get("first", {})
+    if not first.get("valid"):
+        text = _("The election was not valid: fewer than half of the registered voters voted (art. 15).")
+    else:
+        text = _("Elected to the villagers' committee: %(names)s.") % {"names": "、".join(elected) or "—"}
+    election.stage = Stage.ANNOUNCED
+    election.announced_at = timezone.now()
+    election.announcement = text
+    election.save(update_fields=["stage", "announced_at", "announcement", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.ANNOUNCE, obj=election, after={"elected": elected})
+    return election
+
+
+@transaction.atomic
+def archive(*, election: Election, actor: User) -> Election:
+    """Archive an announced election: everything stays readable, nothing changes any more."""
+    _manage(actor, election)
+    _stage(election, Stage.ANNOUNCED)
+    election.stage = Stage.ARCHIVED
+    election.archived_at = timezone.now()
+    election.save(update_fields=["stage", "archived_at", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.ARCHIVE, obj=election)
+    return election

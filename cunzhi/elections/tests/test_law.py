@@ -1,0 +1,120 @@
+"""Art. 15's arithmetic, against an independent reference written another way: the reference decides each
+candidate's fate by counting who beats them, never by sorting and slicing."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cunzhi.elections import law
+
+
+def reference_first_round(registered, cast, votes, seats, women, women_seat):
+    """Returns (valid, set elected, empty seats, women seat open)."""
+    if not (registered > 0 and 2 * cast > registered):
+        return False, set(), seats, False
+    majority = {c for c, n in votes.items() if 2 * n > cast}
+    elected = set()
+    for c in majority:
+        better = sum(1 for d in majority if votes[d] > votes[c])
+        tied = sum(1 for d in majority if votes[d] == votes[c])
+        # c holds a seat when everyone at or above its count fits in the seats
+        if better + tied <= seats:
+            elected.add(c)
+    women_open = False
+    if women_seat and not (elected & set(women)):
+        # the woman with the most votes, then the first by name (the law module's order)
+        cands = sorted((c for c in majority - elected if c in women), key=lambda c: (-votes[c], c))
+        best_woman = cands[0] if cands else None
+        if len(elected) == seats:
+            lowest = min(elected, key=lambda c: (votes[c], [-ord(ch) for ch in c]))
+            elected.discard(lowest)
+        if best_woman is not None:
+            elected.add(best_woman)
+        else:
+            women_open = True
+    return True, elected, seats - len(elected), women_open
+
+
+@st.composite
+def contests(draw):
+    seats = draw(st.integers(3, 7))
+    n = draw(st.integers(seats + 1, min(10, 2 * seats)))
+    cands = list("ABCDEFGHIJ")[:n]
+    registered = draw(st.integers(1, 2000))
+    cast = draw(st.integers(0, registered))
+    votes = {c: draw(st.integers(0, cast)) for c in cands}
+    women = draw(st.lists(st.sampled_from(cands), unique=True, max_size=3))
+    return registered, cast, votes, seats, women, draw(st.booleans())
+
+
+@given(contests())
+def test_first_round_matches_reference(contest):
+    registered, cast, votes, seats, women, women_seat = contest
+    got = law.first_round(
+        registered=registered, cast=cast, votes=votes, seats=seats, women=women, women_seat=women_seat
+    )
+    valid, elected, empty, women_open = reference_first_round(registered, cast, votes, seats, women, women_seat)
+    assert got.valid == valid
+    assert set(got.elected) == elected
+    assert got.empty_seats == empty
+    assert got.women_seat_open == women_open
+    # Laws that hold whatever the counts:
+    assert len(got.elected) <= seats
+    assert all(2 * votes[c] > cast for c in got.elected)
+    if got.valid and women_seat and got.elected and not got.women_seat_open:
+        assert set(got.elected) & set(women)
+    assert not set(got.runoff) & set(got.elected)
+    if got.empty_seats and got.runoff:
+        assert len(got.runoff) >= min(got.empty_seats + 1, len(votes) - len(got.elected))
+
+
+@given(contests(), st.integers(1, 3), st.booleans())
+def test_runoff_needs_a_third(contest, empty, women_open):
+    registered, cast, votes, _seats, women, _ws = contest
+    got = law.runoff(
+        registered=registered, cast=cast, votes=votes, empty_seats=empty, women=women, women_seat_open=women_open
+    )
+    if not 2 * cast > registered:
+        assert not got.valid and got.elected == ()
+        return
+    assert len(got.elected) <= empty
+    assert all(3 * votes[c] >= cast for c in got.elected)
+    # reference: everyone with a third who is strictly beaten by fewer than the free seats is elected
+    enough = {c for c in votes if 3 * votes[c] >= cast}
+    if not women_open:
+        ref = {c for c in enough if sum(1 for d in enough if votes[d] >= votes[c]) <= empty}
+        assert set(got.elected) == ref
+    else:
+        assert got.women_seat_open == (not (enough & set(women)))
+
+
+def test_examples():
+    # 1000 voters, 600 cast: A 400, B 350, C 310 (>300), D 290, E 100; 3 seats, no woman rule
+    o = law.first_round(registered=1000, cast=600, votes={"A": 400, "B": 350, "C": 310, "D": 290, "E": 100}, seats=3)
+    assert o.valid and o.elected == ("A", "B", "C") and o.empty_seats == 0
+    # turnout exactly half: not valid
+    assert not law.first_round(registered=1000, cast=500, votes={"A": 500}, seats=3).valid
+    # exactly half the votes is not a majority: C stays out, runoff among C, D
+    o = law.first_round(registered=1000, cast=600, votes={"A": 400, "B": 350, "C": 300, "D": 290}, seats=3)
+    assert o.elected == ("A", "B") and o.empty_seats == 1 and o.runoff == ("C", "D")
+    # women's seat: no woman with a majority keeps the third seat for a runoff among women
+    o = law.first_round(
+        registered=1000,
+        cast=600,
+        votes={"A": 400, "B": 350, "C": 310, "W": 200, "D": 100},
+        seats=3,
+        women=["W"],
+        women_seat=True,
+    )
+    assert o.elected == ("A", "B") and o.women_seat_open and "W" in o.runoff
+    r = law.runoff(
+        registered=1000,
+        cast=600,
+        votes={"C": 250, "W": 200, "D": 150},
+        empty_seats=1,
+        women=["W"],
+        women_seat_open=True,
+    )
+    assert r.elected == ("W",) and r.empty_seats == 0
+    # a runoff winner needs a third: 199 of 600 is not enough
+    r = law.runoff(registered=1000, cast=600, votes={"C": 199, "D": 150}, empty_seats=1)
+    assert r.elected == () and r.empty_seats == 1
