@@ -23,6 +23,7 @@ urlpatterns = [
     path("points/", include("cunzhi.points.urls")),
     path("learning/", include("cunzhi.learning.urls")),
     path("organisations/", include("cunzhi.organisations.urls")),
+    path("elections/", include("cunzhi.elections.urls")),
     path("figures/", include("cunzhi.insights.urls")),
     path("verify/", include("cunzhi.applications.urls_verify")),
     path("", include("cunzhi.web.urls")),

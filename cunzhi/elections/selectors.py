@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from cunzhi.core.crypto import blind_index
+from cunzhi.core.idnumbers import normalize_id_number
 from cunzhi.elections import rules
 from cunzhi.elections.models import (
     Candidate,
@@ -64,10 +66,11 @@ def changes(*, election: Election) -> QuerySet[VoterChange]:
 def counts(*, election: Election) -> dict[str, int]:
     """Figures of the overview: every denominator is the whole list."""
     row = election.voters.aggregate(
-        active=Count("id", filter=Q(active=True)),
-        away=Count("id", filter=Q(active=True, basis="away")),
-        elsewhere=Count("id", filter=Q(active=True, basis="elsewhere")),
+        n_active=Count("id", filter=Q(active=True)),
+        n_away=Count("id", filter=Q(active=True, basis="away")),
+        n_elsewhere=Count("id", filter=Q(active=True, basis="elsewhere")),
     )
+    row = {k[2:]: v for k, v in row.items()}
     row["proxies"] = election.proxies.filter(active=True).count()
     row["objections_open"] = election.objections.filter(status="open").count()
     return row
@@ -130,10 +133,27 @@ def entries(*, station: Station, round_: int = Round.FIRST) -> list[CountEntry]:
     return list(station.entries.filter(round=round_).select_related("teller"))
 
 
-def roster_choices(*, election: Election) -> QuerySet[Villager]:
-    """Villagers of the village not on the list (for registration and objections)."""
+def registrable(*, election: Election) -> QuerySet[Villager]:
+    """Villagers of the village not on the list (the choices of the registration form)."""
     on = election.voters.filter(active=True).values("villager_id")
-    return Villager.objects.filter(village=election.village).exclude(pk__in=on)
+    return Villager.objects.filter(village=election.village).exclude(pk__in=on).order_by("name_pinyin")
+
+
+def villager_by_id_number(*, election: Election, id_number: str) -> Villager | None:
+    """A villager of the county found by the ID number's blind index (registered elsewhere, living here)."""
+    try:
+        number = normalize_id_number(id_number)
+    except (ValueError, TypeError):
+        return None
+    return Villager.objects.filter(
+        id_hash=blind_index(number), region_code__startswith=election.region_code[:6]
+    ).first()
+
+
+def villages_to_create(*, user: AnyUser) -> list[Region]:
+    """Villages where the user may set up an election (their cadre roles)."""
+    q = scope_q(user, rules.CADRE_ROLES, field="code")
+    return list(Region.objects.filter(q, level=Level.VILLAGE).order_by("code")[:200])
 
 
 def result_rows(*, election: Election) -> list[dict[str, object]]:

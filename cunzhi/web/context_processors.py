@@ -34,6 +34,7 @@ def nav_links(request: HttpRequest) -> list[dict]:
         ("points:index", _("Points")),
         ("learning:index", _("Learning")),
         ("organisations:index", _("Organisations")),
+        ("elections:index", _("Elections")),
     ]
     if rules.has_role(user):
         links += [

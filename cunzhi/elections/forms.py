@@ -1,0 +1,104 @@
+"""Forms for election pages: they parse input; services check and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cunzhi.elections.models import Basis, ObjectionKind
+
+
+class ElectionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=100)
+    election_day = forms.DateField(label=_("Election day"), widget=forms.DateInput(attrs={"type": "date"}))
+    seats = forms.IntegerField(label=_("Seats on the committee"), min_value=3, max_value=7, initial=5)
+    women_seat = forms.BooleanField(label=_("A seat is reserved for a woman (the province's rule)"), required=False)
+    multi_ethnic = forms.BooleanField(label=_("Multi-ethnic village"), required=False)
+    proxy_limit = forms.IntegerField(
+        label=_("Most proxies one voter may hold"),
+        min_value=1,
+        max_value=10,
+        required=False,
+        help_text=_("Empty: the province's number set for this installation."),
+    )
+
+
+class CommitteeForm(forms.Form):
+    villager = forms.ChoiceField(label=_("Villager"))
+    resolution = forms.CharField(
+        label=_("Resolution of the meeting that chose the member"),
+        max_length=200,
+        help_text=_("The meeting and its resolution, e.g. “6 June representatives' meeting, resolution 1”."),
+    )
+    is_chair = forms.BooleanField(label=_("Chair"), required=False)
+
+
+class RegisterForm(forms.Form):
+    villager = forms.ChoiceField(label=_("Villager of the village"), required=False)
+    id_number = forms.CharField(
+        label=_("Or the ID number of someone registered elsewhere"), max_length=20, required=False
+    )
+    basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
+    living_here_since = forms.DateField(
+        label=_("Living here since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Only for people registered elsewhere."),
+    )
+    approval = forms.CharField(
+        label=_("Villagers' meeting approval"),
+        max_length=200,
+        required=False,
+        help_text=_("Only for people registered elsewhere."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ObjectionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What is wrong"), choices=ObjectionKind.choices, widget=forms.RadioSelect)
+    villager = forms.ChoiceField(label=_("About whom"))
+    text = forms.CharField(label=_("Explain"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProxyForm(forms.Form):
+    grantor = forms.ChoiceField(label=_("Absent voter"))
+    holder = forms.ChoiceField(label=_("Near relative who votes for them"))
+    relation = forms.CharField(label=_("Relation"), max_length=30)
+    form_photo = forms.FileField(label=_("Photo of the signed proxy form"))
+
+
+class SlipForm(forms.Form):
+    nominator = forms.ChoiceField(label=_("Voter who nominates"))
+    nominees = forms.MultipleChoiceField(label=_("People nominated"), widget=forms.CheckboxSelectMultiple)
+
+
+class CandidatesForm(forms.Form):
+    voters = forms.MultipleChoiceField(label=_("Formal candidates"), widget=forms.CheckboxSelectMultiple)
+    minority = forms.MultipleChoiceField(
+        label=_("Of the minority group"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class StationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    mobile = forms.BooleanField(label=_("Mobile ballot box"), required=False)
+    staff = forms.CharField(label=_("Staff"), max_length=200, required=False)
+    ballots = forms.IntegerField(label=_("Ballots issued"), min_value=1, max_value=100_000)
+
+
+class CountForm(forms.Form):
+    returned = forms.IntegerField(label=_("Ballots returned"), min_value=0, max_value=100_000)
+    unused = forms.IntegerField(label=_("Ballots unused"), min_value=0, max_value=100_000)
+    invalid = forms.IntegerField(label=_("Invalid ballots"), min_value=0, max_value=100_000, initial=0)
+
+    def __init__(self, *args, candidates=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for c in candidates:
+            self.fields[f"c_{c.public_id}"] = forms.IntegerField(label=str(c), min_value=0, max_value=100_000)
+
+    def votes(self) -> dict[str, int]:
+        return {k[2:]: v for k, v in self.cleaned_data.items() if k.startswith("c_")}
