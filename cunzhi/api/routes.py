@@ -11,6 +11,7 @@ from cunzhi.applications.api import router as applications_router
 from cunzhi.concerns.api import router as concerns_router
 from cunzhi.consultations.api import router as consultations_router
 from cunzhi.disclosure.api import router as disclosure_router
+from cunzhi.elections.api import router as elections_router
 from cunzhi.insights.api import router as insights_router
 from cunzhi.learning.api import router as learning_router
 from cunzhi.ledger.api import router as ledger_router
@@ -32,6 +33,7 @@ api.add_router("", consultations_router)
 api.add_router("", points_router)
 api.add_router("", learning_router)
 api.add_router("", organisations_router)
+api.add_router("", elections_router)
 api.add_router("", insights_router)
 
 # Last: any other address under /api/v1/ answers the JSON 404, not the HTML page of the site.
