@@ -30,6 +30,7 @@ from cunzhi.demo import applications as demo_applications
 from cunzhi.demo import concerns as demo_concerns
 from cunzhi.demo import consultations as demo_consultations
 from cunzhi.demo import disclosure as demo_disclosure
+from cunzhi.demo import elections as demo_elections
 from cunzhi.demo import insights as demo_insights
 from cunzhi.demo import learning as demo_learning
 from cunzhi.demo import ledger as demo_ledger
@@ -648,6 +649,7 @@ DOMAIN_SEEDS = (
     demo_points,
     demo_learning,
     demo_organisations,  # after points: its clean-up proposes points under 余村's rule
+    demo_elections,
     demo_insights,  # last: the roll-ups of what the others wrote
 )
 

@@ -84,7 +84,7 @@ class CandidatesForm(forms.Form):
 
 
 class StationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Station name"), max_length=100)
     mobile = forms.BooleanField(label=_("Mobile ballot box"), required=False)
     staff = forms.CharField(label=_("Staff"), max_length=200, required=False)
     ballots = forms.IntegerField(label=_("Ballots issued"), min_value=1, max_value=100_000)

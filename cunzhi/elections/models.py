@@ -31,7 +31,7 @@ class Stage(models.TextChoices):
     LIST_PUBLISHED = "list_published", _("Voter list published")
     LIST_FINAL = "list_final", _("Voter list final: nominations")
     CANDIDATES = "candidates", _("Formal candidates published")
-    COUNTED = "counted", _("Counted")
+    COUNTED = "counted", _("Counted: result computed")
     ANNOUNCED = "announced", _("Result announced")
     ARCHIVED = "archived", _("Archived")
 
@@ -148,7 +148,7 @@ class ObjectionKind(models.TextChoices):
 class ObjectionStatus(models.TextChoices):
     OPEN = "open", _("Waiting for the committee")
     UPHELD = "upheld", _("Upheld: the list is corrected")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Not upheld")
 
 
 class Objection(TimeStamped):

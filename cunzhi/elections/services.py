@@ -485,7 +485,7 @@ def objection_decide(
     _stage(election, Stage.LIST_PUBLISHED)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.status != ObjectionStatus.OPEN:
-        raise ValidationError(_("This objection has already been decided."))
+        raise ValidationError(_("This objection to the list has already been decided."))
     reason = _text(reason, "reason", _("Give the committee's reason."), limit=500)
     if uphold:
         change = _("Objection upheld: %(reason)s") % {"reason": reason}
