@@ -9,7 +9,7 @@ from cunzhi.people.models import User
 pytestmark = [pytest.mark.slow]  # builds the whole demo county
 
 
-def test_demo_elections(demo_county, client):
+def test_demo_elections(db, demo_county, client):
     past = Election.objects.get(village__name="余村")
     assert past.stage == Stage.ARCHIVED
     first = past.result["first"]
