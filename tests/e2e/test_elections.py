@@ -91,7 +91,7 @@ def test_election_from_list_to_announcement(transactional_db, world, el, open_pa
     cadre.locator("#id_relation").fill("邻居")
     cadre.locator("#id_form_photo").set_input_files(str(photo))
     _submit(cadre)
-    assert "near relative" in cadre.content() and not e.proxies.exists()  # not of the household: refused
+    assert "近亲属" in cadre.content() and not e.proxies.exists()  # not of the household: refused (zh-Hans page)
     cadre.locator("#id_holder").select_option(voter(e, el.p.zhao).public_id)
     cadre.locator("#id_relation").fill("兄弟")
     cadre.locator("#id_form_photo").set_input_files(str(photo))
