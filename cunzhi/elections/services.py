@@ -605,6 +605,7 @@ def proxy_register(
 def proxy_withdraw(*, proxy: Proxy, reason: str, actor: User) -> Proxy:
     """The voter takes the proxy back (it stays on record, marked withdrawn)."""
     _manage(actor, proxy.election)
+    _stage(proxy.election, Stage.LIST_FINAL, Stage.CANDIDATES)
     reason = _text(reason, "reason", _("Say why the proxy is withdrawn."))
     if not proxy.active:
         raise ValidationError(_("This proxy is already withdrawn."))

@@ -20,6 +20,7 @@ urlpatterns = [
     path("e/<str:public_id>/result.pdf", views.announcement_pdf, name="announcement_pdf"),
     path("o/<str:public_id>/decide/", views.objection_decide, name="objection_decide"),
     path("p/<str:public_id>/form/", views.proxy_form, name="proxy_form"),
+    path("p/<str:public_id>/withdraw/", views.proxy_withdraw, name="proxy_withdraw"),
     path("s/<str:public_id>/ballots.pdf", views.ballots_pdf, name="ballots_pdf"),
     path("s/<str:public_id>/count/", views.count, name="count"),
 ]

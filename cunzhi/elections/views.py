@@ -377,7 +377,26 @@ def proxies(request: UserRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "elections/proxies.html",
-        _ctx(request, election, proxies=list(selectors.proxies(election=election)), form=form),
+        _ctx(request, election, proxies=list(selectors.proxies(election=election)), form=form, withdraw=ReasonForm()),
+    )
+
+
+@login_required
+@require_POST
+def proxy_withdraw(request: UserRequest, public_id: str) -> HttpResponse:
+    """The voter takes the proxy back (it stays on record, marked withdrawn), with the reason."""
+    proxy = selectors.proxy_by_public_id(public_id=public_id)
+    if proxy is None or not rules.can_see_village(request.user, proxy.region_code):
+        raise Http404
+    if not rules.can_manage(request.user, proxy.election):
+        return forbidden(request)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return service_action(
+        request,
+        lambda: services.proxy_withdraw(proxy=proxy, reason=form.cleaned_data.get("reason", ""), actor=request.user),
+        done=_("Proxy withdrawn."),
+        to=reverse("elections:proxies", args=[proxy.election.public_id]),
     )
 
 

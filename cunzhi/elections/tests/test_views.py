@@ -165,3 +165,53 @@ def test_bad_count_input_changes_nothing(world, el, login, clock):
     r = client.post(url, {"returned": "x"})
     assert r.status_code == 200
     assert not station.entries.exists()
+
+
+def test_proxy_withdrawn_on_the_page_stays_on_record(world, el, login, clock):
+    from cunzhi.elections.tests.conftest import png
+
+    e = to_list_final(world, el, clock)
+    p = services.proxy_register(
+        election=e,
+        grantor=voter(e, el.p.sun),
+        holder=voter(e, el.p.zhao),
+        relation="兄弟",
+        form_photo=png(),
+        actor=world.cadre_a,
+    )
+    url = reverse("elections:proxy_withdraw", args=[p.public_id])
+    assert login(world.villager_a).post(url, {"reason": "x"}).status_code == 403
+    client = login(world.cadre_a)
+    client.post(url, {"reason": ""})
+    p.refresh_from_db()
+    assert p.active  # no reason: nothing changed
+    client.post(url, {"reason": "本人回村亲自投票"})
+    p.refresh_from_db()
+    assert not p.active and p.withdrawn_reason == "本人回村亲自投票"
+
+
+@pytest.mark.parametrize("page", ["proxies", "nominations", "candidates", "objections", "result", "voters_print"])
+def test_list_pages_run_a_fixed_number_of_queries(world, el, login, clock, django_assert_max_num_queries, page):
+    """The same number of queries with 8 voters as with 48 (no query per row)."""
+    from cunzhi.elections.tests.conftest import person, png
+
+    def build(extra):
+        for i in range(extra):
+            person(world.village_a, f"村民{i}", household=el.h2)
+        return to_list_final(world, el, clock)
+
+    e = build(40)
+    voters = list(e.voters.filter(active=True))
+    for grantor, holder in zip(voters[0:12:2], voters[1:12:2], strict=True):
+        if grantor.villager.household_id == holder.villager.household_id:
+            services.proxy_register(
+                election=e, grantor=grantor, holder=holder, relation="亲属", form_photo=png(), actor=world.cadre_a
+            )
+    for i, nominator in enumerate(voters[:30]):
+        services.nomination_record(
+            election=e, nominator=nominator, nominees=voters[30 + i % 3 : 33 + i % 3], actor=world.cadre_a
+        )
+    client = login(world.cadre_a)
+    with django_assert_max_num_queries(25):
+        r = client.get(reverse(f"elections:{page}", args=[e.public_id]))
+    assert r.status_code == 200
