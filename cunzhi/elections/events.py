@@ -28,3 +28,6 @@ class ElectionEvent(models.TextChoices):
     RESULT = "elections.result", _("Result computed")
     ANNOUNCE = "elections.announce", _("Result announced")
     ARCHIVE = "elections.archive", _("Election archived")
+    RECALL_PROPOSE = "elections.recall.propose", _("Recall proposed")
+    RECALL_ANSWER = "elections.recall.answer", _("Member answered the recall")
+    RECALL_VOTE = "elections.recall.vote", _("Recall voted on")

@@ -102,3 +102,32 @@ class CountForm(forms.Form):
 
     def votes(self) -> dict[str, int]:
         return {k[2:]: v for k, v in self.cleaned_data.items() if k.startswith("c_")}
+
+
+class RecallForm(forms.Form):
+    member = forms.ChoiceField(label=_("Member"))
+    basis = forms.ChoiceField(
+        label=_("Proposed by"),
+        choices=[
+            ("voters", _("A fifth or more of the voters")),
+            ("representatives", _("A third or more of the villager representatives")),
+        ],
+    )
+    signers = forms.IntegerField(label=_("Signers"), min_value=1, max_value=100_000)
+    eligible = forms.IntegerField(
+        label=_("Out of"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_("Registered voters, or villager representatives."),
+    )
+    reasons = forms.CharField(label=_("Reasons"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("The member's answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecallVoteForm(forms.Form):
+    registered = forms.IntegerField(label=_("Registered voters"), min_value=1, max_value=100_000)
+    cast = forms.IntegerField(label=_("Voting"), min_value=0, max_value=100_000)
+    in_favour = forms.IntegerField(label=_("In favour of the recall"), min_value=0, max_value=100_000)

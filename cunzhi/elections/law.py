@@ -124,3 +124,25 @@ def runoff(
         empty_seats=empty_seats - len(elected),
         women_seat_open=still_open,
     )
+
+
+# ---------------------------------------------------------------- recall (art. 16)
+
+RECALL_BY_VOTERS = "voters"  # proposed by at least a fifth of the registered voters
+RECALL_BY_REPRESENTATIVES = "representatives"  # or by at least a third of the villager representatives
+
+
+def recall_proposal_valid(*, basis: str, signers: int, eligible: int) -> bool:
+    """Art. 16: a recall is proposed by ≥ 1/5 of the voters or ≥ 1/3 of the villager representatives."""
+    if eligible <= 0 or signers < 0 or signers > eligible:
+        return False
+    if basis == RECALL_BY_VOTERS:
+        return signers * 5 >= eligible
+    if basis == RECALL_BY_REPRESENTATIVES:
+        return signers * 3 >= eligible
+    return False
+
+
+def recall_passes(*, registered: int, cast: int, in_favour: int) -> bool:
+    """Art. 16: more than half of the registered voters vote, and more than half of those voting are in favour."""
+    return registered > 0 and 0 <= in_favour <= cast <= registered and cast * 2 > registered and in_favour * 2 > cast

@@ -286,3 +286,35 @@ class StationCount(models.Model):
     class Meta:
         ordering = ["station", "round"]
         constraints = [models.UniqueConstraint(fields=["station", "round"], name="elections_count_once")]
+
+
+class RecallStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed: the member may answer")
+    RECALLED = "recalled", _("Recalled")
+    NOT_RECALLED = "not_recalled", _("Not recalled")
+
+
+class Recall(TimeStamped):
+    """A proposal to recall an elected member (art. 16), the member's answer and the villagers' vote."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="recalls")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    member = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="recalls")
+    basis = models.CharField(max_length=20)  # law.RECALL_BY_VOTERS or law.RECALL_BY_REPRESENTATIVES
+    signers = models.PositiveIntegerField()
+    eligible = models.PositiveIntegerField()  # registered voters, or villager representatives
+    reasons = models.TextField()
+    answer = models.TextField(blank=True)
+    registered = models.PositiveIntegerField(null=True, blank=True)
+    cast = models.PositiveIntegerField(null=True, blank=True)
+    in_favour = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=15, choices=RecallStatus.choices, default=RecallStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["election", "-created_at", "-id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.election.region_code
+        super().save(*args, **kwargs)

@@ -35,6 +35,8 @@ from cunzhi.elections.models import (
     ObjectionKind,
     ObjectionStatus,
     Proxy,
+    Recall,
+    RecallStatus,
     Round,
     Stage,
     Station,
@@ -944,3 +946,80 @@ def archive(*, election: Election, actor: User) -> Election:
     election.save(update_fields=["stage", "archived_at", "updated_at"])
     audit_record(actor=actor, action=ElectionEvent.ARCHIVE, obj=election)
     return election
+
+
+# ---------------------------------------------------------------- recall (art. 16)
+
+
+@transaction.atomic
+def recall_propose(
+    *, election: Election, member: Candidate, basis: str, signers: int, eligible: int, reasons: str, actor: User
+) -> Recall:
+    """Record a proposal to recall an elected member, with its reasons and its signers (art. 16)."""
+    _manage(actor, election)
+    _stage(election, Stage.ANNOUNCED, Stage.ARCHIVED)
+    if member.election_id != election.pk or member.public_id not in elected_ids(election):
+        raise ValidationError({"member": _("Only a member elected in this election can be recalled.")})
+    reasons = _text(reasons, "reasons", _("A recall states its reasons (art. 16)."), limit=2000)
+    if not law.recall_proposal_valid(basis=basis, signers=signers, eligible=eligible):
+        raise ValidationError(
+            {
+                "signers": _(
+                    "A recall is proposed by at least a fifth of the voters or a third of the villager "
+                    "representatives (art. 16)."
+                )
+            }
+        )
+    if election.recalls.filter(member=member, status=RecallStatus.PROPOSED).exists():
+        raise ValidationError({"member": _("A recall of this member is already open.")})
+    recall = Recall.objects.create(
+        election=election,
+        member=member,
+        basis=basis,
+        signers=signers,
+        eligible=eligible,
+        reasons=reasons,
+        proposed_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.RECALL_PROPOSE,
+        obj=recall,
+        after={"member": member.public_id, "basis": basis, "signers": signers, "eligible": eligible},
+    )
+    return recall
+
+
+@transaction.atomic
+def recall_answer(*, recall: Recall, answer: str, actor: User) -> Recall:
+    """The member's answer to the recall's reasons (art. 16), recorded by the committee."""
+    _manage(actor, recall.election)
+    if recall.status != RecallStatus.PROPOSED:
+        raise ValidationError(_("This recall has been voted on."))
+    recall.answer = _text(answer, "answer", _("Write the member's answer."), limit=2000)
+    recall.save(update_fields=["answer", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.RECALL_ANSWER, obj=recall)
+    return recall
+
+
+@transaction.atomic
+def recall_vote(*, recall: Recall, registered: int, cast: int, in_favour: int, actor: User) -> Recall:
+    """The villagers' meeting votes: recalled when more than half of the registered voters vote and more
+    than half of those voting are in favour (art. 16)."""
+    _manage(actor, recall.election)
+    recall = Recall.objects.select_for_update().get(pk=recall.pk)
+    if recall.status != RecallStatus.PROPOSED:
+        raise ValidationError(_("This recall has been voted on."))
+    if not 0 <= in_favour <= cast <= registered or registered <= 0:
+        raise ValidationError(_("The votes must hold: in favour ≤ voting ≤ registered voters."))
+    passed = law.recall_passes(registered=registered, cast=cast, in_favour=in_favour)
+    recall.registered, recall.cast, recall.in_favour = registered, cast, in_favour
+    recall.status = RecallStatus.RECALLED if passed else RecallStatus.NOT_RECALLED
+    recall.save(update_fields=["registered", "cast", "in_favour", "status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.RECALL_VOTE,
+        obj=recall,
+        after={"registered": registered, "cast": cast, "in_favour": in_favour, "status": recall.status},
+    )
+    return recall

@@ -26,6 +26,7 @@ from cunzhi.core.files import private_file_response
 from cunzhi.core.views import add_errors, forbidden_saying, service_action
 from cunzhi.elections import pdf, rules, selectors, services
 from cunzhi.elections.forms import (
+    AnswerForm,
     CandidatesForm,
     CommitteeForm,
     CountForm,
@@ -33,11 +34,13 @@ from cunzhi.elections.forms import (
     ObjectionForm,
     ProxyForm,
     ReasonForm,
+    RecallForm,
+    RecallVoteForm,
     RegisterForm,
     SlipForm,
     StationForm,
 )
-from cunzhi.elections.models import Election, Round, Stage
+from cunzhi.elections.models import Election, Recall, Round, Stage
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Villager
 
@@ -601,7 +604,85 @@ def result(request: UserRequest, public_id: str) -> HttpResponse:
             first=first,
             runoff=runoff,
             registered=(election.result or {}).get("registered"),
+            recalls=list(election.recalls.select_related("member__voter__villager")),
+            recall_form=_recall_form(election),
+            answer_form=AnswerForm(),
+            vote_form=RecallVoteForm(),
         ),
+    )
+
+
+def _recall_form(election: Election, data: object = None) -> RecallForm:
+    form = RecallForm(data)  # type: ignore[arg-type]
+    elected = set(services.elected_ids(election))
+    _set_choices(
+        form,
+        "member",
+        [(c.public_id, str(c)) for c in selectors.candidates(election=election) if c.public_id in elected],
+    )
+    return form
+
+
+@login_required
+@require_POST
+def recall_propose(request: UserRequest, public_id: str) -> HttpResponse:
+    """Record a recall proposal (art. 16) from the result page."""
+    election = _election(request, public_id)
+    if not rules.can_manage(request.user, election):
+        return forbidden(request)
+    form = _recall_form(election, request.POST)
+    to = reverse("elections:result", args=[election.public_id]) + "#recalls"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+        return redirect(to)
+    return service_action(
+        request,
+        lambda: services.recall_propose(
+            election=election,
+            member=election.candidates.get(public_id=form.cleaned_data["member"]),
+            basis=form.cleaned_data["basis"],
+            signers=form.cleaned_data["signers"],
+            eligible=form.cleaned_data["eligible"],
+            reasons=form.cleaned_data["reasons"],
+            actor=request.user,
+        ),
+        done=_("Recall recorded: the member may answer before the vote."),
+        to=to,
+    )
+
+
+@login_required
+@require_POST
+def recall_step(request: UserRequest, public_id: str, name: str) -> HttpResponse:
+    """The member's answer, or the villagers' vote, on a recall."""
+    recall = Recall.objects.select_related("election", "election__village").filter(public_id=public_id).first()
+    if recall is None or name not in ("answer", "vote") or not rules.can_see_village(request.user, recall.region_code):
+        raise Http404
+    if not rules.can_manage(request.user, recall.election):
+        return forbidden(request)
+    to = reverse("elections:result", args=[recall.election.public_id]) + "#recalls"
+    if name == "answer":
+        answer = AnswerForm(request.POST)
+        answer.is_valid()
+        return service_action(
+            request,
+            lambda: services.recall_answer(
+                recall=recall, answer=answer.cleaned_data.get("answer", ""), actor=request.user
+            ),
+            done=_("Answer recorded."),
+            to=to,
+        )
+    vote = RecallVoteForm(request.POST)
+    if not vote.is_valid():
+        messages.error(request, _("Enter the three numbers of the vote."))
+        return redirect(to)
+    return service_action(
+        request,
+        lambda: services.recall_vote(recall=recall, actor=request.user, **vote.cleaned_data),
+        done=_("Vote recorded."),
+        to=to,
     )
 
 

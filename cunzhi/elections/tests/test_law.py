@@ -118,3 +118,33 @@ def test_examples():
     # a runoff winner needs a third: 199 of 600 is not enough
     r = law.runoff(registered=1000, cast=600, votes={"C": 199, "D": 150}, empty_seats=1)
     assert r.elected == () and r.empty_seats == 1
+
+
+@given(st.integers(0, 3000), st.integers(0, 3000), st.integers(0, 3000))
+def test_recall_vote_matches_reference(registered, cast, in_favour):
+    # reference: in fractions, never integer doubling
+    from fractions import Fraction
+
+    ok = 0 <= in_favour <= cast <= registered and registered > 0
+    expected = (
+        ok and Fraction(cast, registered) > Fraction(1, 2) and (cast > 0 and Fraction(in_favour, cast) > Fraction(1, 2))
+    )
+    assert law.recall_passes(registered=registered, cast=cast, in_favour=in_favour) == expected
+
+
+@given(st.sampled_from(["voters", "representatives"]), st.integers(0, 500), st.integers(1, 500))
+def test_recall_proposal_matches_reference(basis, signers, eligible):
+    from fractions import Fraction
+
+    share = Fraction(1, 5) if basis == "voters" else Fraction(1, 3)
+    expected = signers <= eligible and Fraction(signers, eligible) >= share
+    assert law.recall_proposal_valid(basis=basis, signers=signers, eligible=eligible) == expected
+
+
+def test_recall_examples():
+    assert law.recall_proposal_valid(basis="voters", signers=200, eligible=1000)
+    assert not law.recall_proposal_valid(basis="voters", signers=199, eligible=1000)
+    assert law.recall_proposal_valid(basis="representatives", signers=10, eligible=30)
+    assert not law.recall_passes(registered=1000, cast=500, in_favour=500)  # exactly half voted
+    assert not law.recall_passes(registered=1000, cast=600, in_favour=300)  # exactly half in favour
+    assert law.recall_passes(registered=1000, cast=600, in_favour=301)

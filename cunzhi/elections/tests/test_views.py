@@ -215,3 +215,39 @@ def test_list_pages_run_a_fixed_number_of_queries(world, el, login, clock, djang
     with django_assert_max_num_queries(25):
         r = client.get(reverse(f"elections:{page}", args=[e.public_id]))
     assert r.status_code == 200
+
+
+def test_recall_on_the_result_page(world, el, login, clock):
+    """Art. 16 through the pages: proposed (a fifth of the voters), answered, voted; refused below the share."""
+    from cunzhi.elections.models import Election, Recall
+
+    e = to_list_final(world, el, clock)
+    v = [voter(e, x) for x in (el.p.li, el.p.wang, el.p.zhao, el.p.zhou)]
+    services.nomination_record(election=e, nominator=v[0], nominees=v[1:], actor=world.cadre_a)
+    services.nomination_record(election=e, nominator=v[1], nominees=[v[0]], actor=world.cadre_a)
+    cands = services.candidates_fix(election=e, voters=v, actor=world.cadre_a)
+    # the demo's shortcut: a result stored as the count would have made it, then announced
+    elected = [c.public_id for c in cands[:3]]
+    Election.objects.filter(pk=e.pk).update(
+        stage="counted",
+        result={"registered": 8, "first": {"valid": True, "elected": elected, "empty_seats": 0, "cast": 6}},
+    )
+    e.refresh_from_db()
+    services.announce(election=e, actor=world.cadre_a)
+    url = reverse("elections:recall_propose", args=[e.public_id])
+    data = {"member": elected[0], "basis": "voters", "signers": "1", "eligible": "8", "reasons": "长期不履职"}
+    assert login(world.villager_a).post(url, data).status_code == 403
+    client = login(world.cadre_a)
+    client.post(url, data)
+    assert not Recall.objects.exists()  # 1 of 8 is less than a fifth
+    client.post(url, {**data, "signers": "2"})
+    recall = Recall.objects.get()
+    client.post(reverse("elections:recall_step", args=[recall.public_id, "answer"]), {"answer": "因病住院三个月"})
+    client.post(
+        reverse("elections:recall_step", args=[recall.public_id, "vote"]),
+        {"registered": "8", "cast": "5", "in_favour": "3"},
+    )
+    recall.refresh_from_db()
+    assert recall.answer and recall.status == "recalled"
+    r = login(world.villager_a).get(reverse("elections:result", args=[e.public_id]))
+    assert "长期不履职" in r.content.decode()
