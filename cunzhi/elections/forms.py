@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunzhi.core.widgets import DateInput
 from cunzhi.elections.models import Basis, ObjectionKind
 
 
 class ElectionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=100)
-    election_day = forms.DateField(label=_("Election day"), widget=forms.DateInput(attrs={"type": "date"}))
+    election_day = forms.DateField(label=_("Election day"), widget=DateInput())
     seats = forms.IntegerField(label=_("Seats on the committee"), min_value=3, max_value=7, initial=5)
     women_seat = forms.BooleanField(label=_("A seat is reserved for a woman (the province's rule)"), required=False)
     multi_ethnic = forms.BooleanField(label=_("Multi-ethnic village"), required=False)
@@ -42,7 +43,7 @@ class RegisterForm(forms.Form):
     living_here_since = forms.DateField(
         label=_("Living here since"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Only for people registered elsewhere."),
     )
     approval = forms.CharField(

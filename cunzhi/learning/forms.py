@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cunzhi.core.widgets import DateInput
 from cunzhi.learning import lessons
 from cunzhi.learning.models import TrainerKind
 
 
 class SessionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     topic = forms.ChoiceField(label=_("Lesson taught"), choices=lessons.choices)
     trainer_kind = forms.ChoiceField(label=_("The trainer is a"), choices=TrainerKind.choices)
     trainer_name = forms.CharField(label=_("Trainer's name"), max_length=50)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cunzhi.core.widgets import DateInput
 from cunzhi.people.models import Role
 from cunzhi.points.models import Holder, Outcome, Sign, YearEnd
 
@@ -70,9 +71,7 @@ class DeclareForm(forms.Form):
     adoption = forms.TypedChoiceField(label=_("Item"), coerce=int)
     household = forms.ChoiceField(label=pgettext_lazy("points", "Household"))
     person = forms.ChoiceField(label=pgettext_lazy("points", "Person"), required=False)
-    occurred_on = forms.DateField(
-        label=pgettext_lazy("points", "When"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    occurred_on = forms.DateField(label=pgettext_lazy("points", "When"), widget=DateInput())
     description = forms.CharField(label=_("What was done"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.ImageField(label=_("Evidence photo"), required=False, help_text=MAX_PHOTO_HINT)
 

@@ -103,7 +103,7 @@ def test_county_view_groups_by_township_and_queries_do_not_grow(world, login, se
         Region.objects.create(code=f"3305231003{i:02d}", name=f"新村{i}", level=Level.VILLAGE, parent=world.township_t)
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("insights:index"), township)
-    assert len(after) == len(before) <= QUERY_BUDGET
+    assert len(after) <= len(before) <= QUERY_BUDGET  # the first request may warm a cache
 
 
 def test_who_may_see_which_figures(world, login, client):
