@@ -15,7 +15,7 @@ command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)  # tests look i
 [ -x /usr/lib/kannel/test/fakesmsc ] || need_apt+=(kannel-extras)  # fakesmsc: the operator of the demo and the tests
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)  # speech: the listen control and the loudspeaker (cunzhi/voice)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)  # speech encoded to MP3 and phone WAV (cunzhi/voice); meetings' stream
-command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # front-end libraries from the npm registry (package.json: hls.js)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # front-end libraries from the npm registry (package.json: hls.js; axe-core for the accessibility tests)
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || need_apt+=(libnginx-mod-rtmp)  # RTMP ingest of meetings' stream
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"
@@ -37,7 +37,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Front-end libraries (hls.js for the meetings' live stream), served by Django's staticfiles, never a CDN.
+# Front-end libraries (hls.js for the meetings' live stream, served by Django's staticfiles, never a CDN; axe-core,
+# which the browser tests inject into pages to check accessibility).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> installing front-end libraries (npm ci)"
   npm ci --no-audit --no-fund --ignore-scripts >/dev/null
