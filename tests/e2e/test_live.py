@@ -4,7 +4,6 @@ asks a question; the chair marks it answered; the stream stops and the recording
 minutes. Real ffmpeg, real transcoder process."""
 
 import datetime as dt
-import shutil
 import time
 
 import pytest
@@ -14,7 +13,7 @@ from playwright.sync_api import expect
 
 from .helpers import DESKTOP, PHONE, horizontal_overflow, log_in, shot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")]
+pytestmark = [pytest.mark.e2e]  # ffmpeg: scripts/setup.sh installs it
 
 
 @pytest.fixture
