@@ -71,7 +71,7 @@ def _private_files(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "cunzhi.core.files.PrivateStorage",
             "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }
@@ -344,7 +344,7 @@ def _storage_settings(folder):
         "STORAGES": {
             **settings.STORAGES,
             "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "BACKEND": "cunzhi.core.files.PrivateStorage",
                 "OPTIONS": {"location": str(folder / "private")},
             },
         },

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Practice mode (issue 15): a practising villager's request is rolled back once its page is ready.
+    "cunzhi.learning.practice.PracticeMiddleware",
 ]
 
 ROOT_URLCONF = "cunzhi.urls"
@@ -255,7 +257,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 STORAGES = {
     # Uploaded files live outside any public URL; views hand them out after a permission check.
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "cunzhi.core.files.PrivateStorage",
         "OPTIONS": {"location": str(DATA_DIR / "private")},
     },
     # Production: collectstatic, then STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cunzhi.notify.sms import Handled, Incoming, status_query
-from cunzhi.people.models import Villager
+from cunzhi.people.models import User, Villager
 
 from . import services
 from .models import Category, Concern, Kind, Rating, Status
@@ -145,6 +145,11 @@ def free_text(incoming: Incoming) -> Handled | None:
         kind=Kind.REPORT,
         text=incoming.sms.text[: services.MAX_TEXT].strip(),
         texted_by=villager,
+        # Whether someone else may have sent it: the number is registered to another villager too, or is
+        # another account's (a helper's own phone on the elder's roster line). Learning then does not
+        # count it as the villager's own text.
+        number_shared=len(incoming.villagers) > 1
+        or User.objects.filter(phone=incoming.sms.sender).exclude(pk=villager.user_id).exists(),
         is_public=False,  # the sender chose nothing: a text stays between them and the staff
         source=f"sms:{incoming.sms.pk}",
     )

@@ -425,10 +425,13 @@ def concern_submit(
     clock: str = "",
     source: str = "",
     texted_by: Villager | None = None,
+    number_shared: bool = False,
     now: dt.datetime | None = None,
 ) -> Concern:
     """Raise a concern: for oneself, for a villager under a delegation, or recorded by staff; routed and clocked.
-    By text (channel sms): `texted_by` is the villager registered with the sending number (notify.sms).
+    By text (channel sms): `texted_by` is the villager registered with the sending number (notify.sms);
+    `number_shared` when that number is also another villager's or another account's (a helper's phone):
+    the audit row says both, so that learning counts only a villager's own text as done alone.
 
     The page, the API and Open311 pass what they received: the category's code, the village's and
     group's area codes, the villager's public id (or, from staff and Open311, a mobile number); they
@@ -571,6 +574,8 @@ def concern_submit(
                 "rule": routed["rule"].public_id if routed["rule"] else "",
                 "photos": len(files),
                 **({"source": source[:100]} if source else {}),
+                **({"texted_by": texted_by.public_id} if channel == Channel.SMS and texted_by is not None else {}),
+                **({"number_shared": True} if channel == Channel.SMS and number_shared else {}),
             },
         )
         if concern.owner_id and concern.owner_id != getattr(actor, "pk", None):

@@ -5,13 +5,18 @@ Files go to the default storage, which is private (settings.STORAGES): there is 
 views hand a file out with `private_file_response` only after their own permission check.
 """
 
+import contextlib
 import io
 import secrets
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
@@ -115,3 +120,34 @@ def private_file_response(fieldfile: FieldFile, *, filename: str = "", inline: b
     # A stored file is never a page: no script may run even if a browser sniffed it as HTML.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+# Files stored while a request's database writes are to be thrown away (learning's practice mode): noted
+# here so that they are deleted with them. None: not collecting (every other request).
+_DISCARDED: ContextVar[list[tuple[FileSystemStorage, str]] | None] = ContextVar("cunzhi_files_discarded", default=None)
+
+
+class PrivateStorage(FileSystemStorage):
+    """The default storage (settings.STORAGES): the file system, noting what it stores inside
+    `stored_files_discarded`."""
+
+    def _save(self, name: str, content: Any) -> str:
+        name = super()._save(name, content)
+        noted = _DISCARDED.get()
+        if noted is not None:
+            noted.append((self, name))
+        return name
+
+
+@contextlib.contextmanager
+def stored_files_discarded() -> Iterator[None]:
+    """Delete, at the end, every file the default storage stored inside the block (its records were rolled back)."""
+    noted: list[tuple[FileSystemStorage, str]] = []
+    token = _DISCARDED.set(noted)
+    try:
+        yield
+    finally:
+        _DISCARDED.reset(token)
+        for storage, name in noted:
+            with contextlib.suppress(OSError):
+                storage.delete(name)

@@ -49,6 +49,8 @@ class LearningSessionOut(Schema):
     id: str
     village_code: str
     date: dt.date
+    start_time: dt.time | None = Field(description="Local time it starts (null for sessions recorded before 2026-12).")
+    end_time: dt.time | None = Field(description="Local time it ends, if recorded.")
     topic: str
     trainer_kind: str
     trainer_name: str
@@ -58,6 +60,8 @@ class LearningSessionOut(Schema):
 
 class LearningSessionIn(Schema):
     date: dt.date
+    start_time: dt.time | None = Field(None, description="Local time it starts, HH:MM (required).")
+    end_time: dt.time | None = Field(None, description="Local time it ends, HH:MM (optional).")
     topic: str = Field(..., max_length=20)
     trainer_kind: str = Field(..., max_length=20)
     trainer_name: str = Field(..., max_length=50)
@@ -97,6 +101,8 @@ def _session_out(s: TrainingSession, attendees: int) -> dict[str, object]:
         "id": s.public_id,
         "village_code": s.region_code,
         "date": s.date,
+        "start_time": s.start_time,
+        "end_time": s.end_time,
         "topic": s.topic,
         "trainer_kind": s.trainer_kind,
         "trainer_name": s.trainer_name,
@@ -150,8 +156,8 @@ def session_list(request: HttpRequest, code: str = CODE) -> list[dict[str, objec
 
 @router.post("/learning/villages/{code}/sessions", response={201: LearningSessionOut, **WRITE_ERRORS})
 def session_create(request: HttpRequest, payload: LearningSessionIn, code: str = CODE) -> Status:
-    """Record a session: date, lesson (a key of /learning/lessons), trainer kind (cadre, grid_worker,
-    volunteer) and name."""
+    """Record a session: date, start time (and end time), lesson (a key of /learning/lessons), trainer kind
+    (cadre, grid_worker, volunteer) and name."""
     village = _village(request, code)
     actor = _recorder(request, village.code)
     try:

@@ -14,6 +14,10 @@ from cunzhi.learning.models import TrainerKind
 
 class SessionForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(
+        label=_("Ends at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     topic = forms.ChoiceField(label=_("Lesson taught"), choices=lessons.choices)
     trainer_kind = forms.ChoiceField(label=_("The trainer is a"), choices=TrainerKind.choices)
     trainer_name = forms.CharField(label=_("Trainer's name"), max_length=50)

@@ -29,12 +29,17 @@ class TrainingSession(TimeStamped):
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     date = models.DateField(_("date"))
+    # The hour it starts (and, if known, ends), local time. Sessions recorded before the hour was asked
+    # have none: their outcome window starts at the start of their day.
+    start_time = models.TimeField(_("starts at"), null=True, blank=True)
+    end_time = models.TimeField(_("ends at"), null=True, blank=True)
     topic = models.CharField(_("topic"), max_length=20, choices=lessons.choices())
     trainer_kind = models.CharField(_("trainer is a"), max_length=20, choices=TrainerKind.choices)
     trainer_name = models.CharField(_("trainer"), max_length=50)
     place = models.CharField(pgettext_lazy("training", "place"), max_length=100, blank=True)
-    # The outcome window, stored when the session is recorded (deadlines are data): from the start of its
-    # day (local time) to OUTCOME_DAYS later; a task the attendee then does alone counts (selectors).
+    # The outcome window, stored when the session is recorded (deadlines are data): from its start (local
+    # time) to OUTCOME_DAYS later; a task the attendee then does alone counts (selectors). A task done
+    # earlier the same day, before the session began, does not.
     starts_at = models.DateTimeField(editable=False)
     outcome_until = models.DateTimeField(editable=False)
     recorded_by = models.ForeignKey(
@@ -53,9 +58,17 @@ class TrainingSession(TimeStamped):
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.region_code = self.village.code
         zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        self.starts_at = dt.datetime.combine(self.date, dt.time.min, tzinfo=zone)
+        self.starts_at = dt.datetime.combine(self.date, self.start_time or dt.time.min, tzinfo=zone)
         self.outcome_until = self.starts_at + dt.timedelta(days=OUTCOME_DAYS)
         super().save(*args, **kwargs)
+
+    @property
+    def hours(self) -> str:
+        """When it is held, local time: "09:00–11:00", "09:00", or "" for sessions recorded without."""
+        if self.start_time is None:
+            return ""
+        start = self.start_time.strftime("%H:%M")
+        return f"{start}–{self.end_time.strftime('%H:%M')}" if self.end_time else start
 
     @property
     def lesson(self) -> lessons.Lesson | None:

@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
 
 from cunzhi.core.figures import as_rates, grouped
@@ -38,13 +39,23 @@ def _did_it_alone() -> Exists:
     topic_q = Q()
     for key, actions in lessons.measured().items():
         topic_q |= Q(Exact(OuterRef("session__topic"), key), action__in=actions)
+    # Their account, for nobody else: a helper's row names the helper as actor.
+    by_account = Q(actor=OuterRef("villager__user")) & (
+        Q(on_behalf_of__isnull=True) | Q(on_behalf_of=OuterRef("villager"))
+    )
+    # A villager without an account who texted from their own roster number: the row has no actor and
+    # names them as `texted_by` (concerns.replies). A number also registered to someone else (a helper's
+    # phone, a shared household phone) is marked `number_shared` and never counts, with or without account.
+    by_own_text = Q(actor__isnull=True, texted_by=OuterRef("villager__public_id"))
     return Exists(
-        AuditEvent.objects.filter(
+        AuditEvent.objects.annotate(texted_by=KT("after__texted_by"))
+        .filter(
             topic_q,
-            actor=OuterRef("villager__user"),
             created_at__gte=OuterRef("session__starts_at"),
             created_at__lt=OuterRef("session__outcome_until"),
-        ).filter(Q(on_behalf_of__isnull=True) | Q(on_behalf_of=OuterRef("villager")))
+        )
+        .filter(by_account | by_own_text)
+        .exclude(after__has_key="number_shared")
     )
 
 

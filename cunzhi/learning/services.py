@@ -26,9 +26,12 @@ def session_record(
     trainer_kind: str,
     trainer_name: str,
     place: str = "",
+    start_time: dt.time | None = None,
+    end_time: dt.time | None = None,
     actor: User,
 ) -> TrainingSession:
-    """Record a training session the village held (or is holding) on one lesson's task."""
+    """Record a training session the village held (or is holding) on one lesson's task, from its start
+    time (and, if given, to its end time), local time."""
     if village.level != RegionLevel.VILLAGE or not rules.can_record(actor, village.code):
         raise PermissionDenied
     errors: dict[str, str] = {}
@@ -42,12 +45,18 @@ def session_record(
         errors["trainer_name"] = _("Write the trainer's name.")
     if date > timezone.localdate() + dt.timedelta(days=60):
         errors["date"] = _("A session is recorded at most two months ahead.")
+    if start_time is None:
+        errors["start_time"] = _("Write the time the session starts.")
+    elif end_time is not None and end_time <= start_time:
+        errors["end_time"] = _("The session ends after it starts.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         session = TrainingSession.objects.create(
             village=village,
             date=date,
+            start_time=start_time,
+            end_time=end_time,
             topic=topic,
             trainer_kind=trainer_kind,
             trainer_name=trainer_name,
@@ -58,7 +67,13 @@ def session_record(
             actor=actor,
             action=LearningEvent.SESSION_RECORD,
             obj=session,
-            after={"date": date.isoformat(), "topic": topic, "trainer_kind": trainer_kind},
+            after={
+                "date": date.isoformat(),
+                "start_time": start_time.isoformat(timespec="minutes") if start_time else "",
+                "end_time": end_time.isoformat(timespec="minutes") if end_time else "",
+                "topic": topic,
+                "trainer_kind": trainer_kind,
+            },
         )
     return session
 

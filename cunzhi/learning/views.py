@@ -15,11 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunzhi.core.views import forbidden_saying, refusal_messages
-from cunzhi.learning import codes, lessons, rules, selectors, services
+from cunzhi.learning import codes, lessons, practice, rules, selectors, services
 from cunzhi.learning.forms import CodeForm, DeskSearchForm, SessionForm
 from cunzhi.learning.models import TrainingSession
 from cunzhi.people.models import User
@@ -65,7 +66,35 @@ def lesson(request: HttpRequest, key: str) -> HttpResponse:
     found = lessons.lesson(key)
     if found is None:
         raise Http404
-    return render(request, "learning/lesson.html", {"lesson": found, "try_url": reverse(found.try_url)})
+    return render(
+        request,
+        "learning/lesson.html",
+        {"lesson": found, "try_url": reverse(found.try_url), "can_practise": rules.can_practise(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def practice_start(request: HttpRequest) -> HttpResponse:
+    """Start practice mode (villagers and helpers only) and open the lesson's real page."""
+    if not rules.can_practise(request.user):
+        return forbidden(request, _("Practice is for villagers and their helpers."))
+    found = lessons.lesson(request.POST.get("lesson", "")[:20])
+    practice.practice_start(request)
+    messages.info(request, _("Practice has started: try the task. Nothing you do is sent, kept or counted."))
+    return redirect(found.try_url if found is not None else "learning:index")
+
+
+@login_required
+@require_POST
+def practice_stop(request: HttpRequest) -> HttpResponse:
+    """End practice mode: from now on what the villager does is real."""
+    practice.practice_stop(request)
+    messages.success(request, _("Practice has ended. What you do now is real."))
+    target = request.POST.get("next", "")[:500]
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("learning:index")
+    return redirect(target)
 
 
 @login_required

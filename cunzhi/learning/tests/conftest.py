@@ -34,10 +34,11 @@ def lw(world, clock):
 def session_of(lw):
     """session_of(attendees, topic="concern"): a session in village A today, its attendees checked in."""
 
-    def _make(attendees=(), topic="concern", date=DAY):
+    def _make(attendees=(), topic="concern", date=DAY, start=dt.time(9, 0)):
         s = services.session_record(
             village=lw.village_a,
             date=date,
+            start_time=start,
             topic=topic,
             trainer_kind="cadre",
             trainer_name="王书记",

@@ -23,10 +23,18 @@ def test_record_check_in_and_outcome(lw, login, session_of, clock):
     a = lw.village_a.code
     r = c.post(
         f"{BASE}/villages/{a}/sessions",
-        {"date": "2026-06-16", "topic": "concern", "trainer_kind": "grid_worker", "trainer_name": "陈网格"},
+        {
+            "date": "2026-06-16",
+            "start_time": "08:30",
+            "end_time": "10:00",
+            "topic": "concern",
+            "trainer_kind": "grid_worker",
+            "trainer_name": "陈网格",
+        },
         content_type="application/json",
     )
     assert r.status_code == 201, r.content
+    assert (r.json()["start_time"], r.json()["end_time"]) == ("08:30:00", "10:00:00")
     sid = r.json()["id"]
     for user in (lw.villager_a, lw.helper, lw.wangwu):
         r = c.post(
@@ -57,6 +65,15 @@ def test_bad_input_is_a_clear_422_and_changes_nothing(lw, login, session_of):
     assert r.status_code == 422 and r.json()["detail"] == "Choose the lesson the session taught."
     r = c.post(f"{BASE}/villages/{a}/sessions", {"date": "soon"}, content_type="application/json")
     assert r.status_code == 422
+    late = {"date": "2026-06-16", "topic": "concern", "trainer_kind": "cadre", "trainer_name": "王"}
+    r = c.post(f"{BASE}/villages/{a}/sessions", late, content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"] == "Write the time the session starts."
+    r = c.post(
+        f"{BASE}/villages/{a}/sessions",
+        {**late, "start_time": "10:00", "end_time": "09:00"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["detail"] == "The session ends after it starts."
     r = c.post(
         f"{BASE}/sessions/{s.public_id}/attendance",
         {"villager": lw.villager_b.villager.public_id},
@@ -91,7 +108,13 @@ def test_permissions_of_every_endpoint(request, lw, login, client, session_of, p
     assert client.get(f"{BASE}/villages/{a}/outcome").status_code == read
     assert client.get(f"{BASE}/sessions/{s.public_id}").status_code == read
     assert client.get(f"{BASE}/sessions/{s.public_id}/attendance").status_code == read
-    new = {"date": "2026-06-16", "topic": "rate", "trainer_kind": "volunteer", "trainer_name": "小周"}
+    new = {
+        "date": "2026-06-16",
+        "start_time": "09:00",
+        "topic": "rate",
+        "trainer_kind": "volunteer",
+        "trainer_name": "小周",
+    }
     assert client.post(f"{BASE}/villages/{a}/sessions", new, content_type="application/json").status_code == write
     r = client.post(
         f"{BASE}/sessions/{s.public_id}/attendance",

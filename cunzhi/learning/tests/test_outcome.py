@@ -97,7 +97,7 @@ def test_record_refuses_bad_input_and_changes_nothing(lw):
         services.session_record(
             village=lw.village_a, date=DAY, topic="nope", trainer_kind="boss", trainer_name=" ", actor=lw.cadre_a
         )
-    assert set(exc.value.message_dict) == {"topic", "trainer_kind", "trainer_name"}
+    assert set(exc.value.message_dict) == {"topic", "trainer_kind", "trainer_name", "start_time"}
     with pytest.raises(PermissionDenied):
         services.session_record(
             village=lw.township_t, date=DAY, topic="concern", trainer_kind="cadre", trainer_name="王", actor=lw.cadre_a

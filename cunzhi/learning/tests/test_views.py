@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cunzhi.learning import codes, lessons
 from cunzhi.learning.models import TrainingAttendance, TrainingSession
@@ -91,12 +92,23 @@ def test_record_a_session_then_check_in_at_the_desk(lw, login, client):
     c = login(lw.cadre_a)
     response = c.post(
         reverse("learning:session_new", args=[lw.village_a.code]),
-        {"date": "2026-06-16", "topic": "concern", "trainer_kind": "volunteer", "trainer_name": "志愿者小周"},
+        {
+            "date": "2026-06-16",
+            "start_time": "14:00",
+            "end_time": "15:30",
+            "topic": "concern",
+            "trainer_kind": "volunteer",
+            "trainer_name": "志愿者小周",
+        },
     )
     s = TrainingSession.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("learning:session", args=[s.public_id])
     assert (s.trainer_kind, s.trainer_name, s.recorded_by) == ("volunteer", "志愿者小周", lw.cadre_a)
+    # The outcome window starts at the session's hour (local time), not at the start of its day.
+    assert timezone.localtime(s.starts_at).isoformat() == "2026-06-16T14:00:00+08:00"
     url = reverse("learning:session", args=[s.public_id])
+    assert "2026-06-16 14:00–15:30" in c.get(url).content.decode()  # the desk
+    assert "2026-06-16 14:00–15:30" in c.get(reverse("learning:village", args=[lw.village_a.code])).content.decode()
     # By name, by the start of the pinyin.
     body = c.get(url, {"q": "张"}).content.decode()
     assert "张三" in body and "张小明" in body and "李四" not in body
