@@ -149,7 +149,7 @@ def free_text(incoming: Incoming) -> Handled | None:
         # another account's (a helper's own phone on the elder's roster line). Learning then does not
         # count it as the villager's own text.
         number_shared=len(incoming.villagers) > 1
-        or User.objects.filter(phone=incoming.sms.sender).exclude(pk=villager.user_id).exists(),
+        or User.objects.filter(phone=incoming.sms.sender).exclude(villager=villager).exists(),
         is_public=False,  # the sender chose nothing: a text stays between them and the staff
         source=f"sms:{incoming.sms.pk}",
     )

@@ -131,8 +131,8 @@ class PrivateStorage(FileSystemStorage):
     """The default storage (settings.STORAGES): the file system, noting what it stores inside
     `stored_files_discarded`."""
 
-    def _save(self, name: str, content: Any) -> str:
-        name = super()._save(name, content)
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        name = super().save(name, content, max_length=max_length)
         noted = _DISCARDED.get()
         if noted is not None:
             noted.append((self, name))

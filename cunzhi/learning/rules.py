@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from cunzhi.learning.models import TrainingSession
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import Role
-from cunzhi.people.models import Delegation, User
+from cunzhi.people.models import Delegation, Role, User
 from cunzhi.people.rules import STAFF_ROLES, has_role, in_scope, own_villager
 
 RECORD_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})

@@ -48,7 +48,7 @@ def session_record(
     if start_time is None:
         errors["start_time"] = _("Write the time the session starts.")
     elif end_time is not None and end_time <= start_time:
-        errors["end_time"] = _("The session ends after it starts.")
+        errors["end_time"] = _("The session must end after it starts.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """In a real browser on a 360 px phone (issue 15's "done when"): a cadre records a training session and checks
 three villagers in at the desk (by name, by pinyin); one of them then raises a concern alone on their own
-phone; the village's figure "now does it alone" shows 1 of 3. A lesson page in normal and elder mode.
+phone; the village's figure "now does it alone" shows 1 of 3. A lesson page in normal and elder mode. Practice
+mode in elder mode: the banner on every page, a concern "sent" and nothing kept.
 Screenshots: test-artifacts/screenshots/learning-*."""
 
 import re
@@ -8,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cunzhi.concerns.models import Category, Clock, Level, RoutingRule
+from cunzhi.concerns.models import Category, Clock, Concern, Level, RoutingRule
 from cunzhi.learning.models import TrainingAttendance
 from cunzhi.people.models import Role, RoleAssignment
 from cunzhi.people.tests.factories import UserFactory, VillagerFactory
@@ -48,6 +49,8 @@ def test_record_a_session_check_in_three_one_raises_a_concern_alone(lw, open_pag
     log_in(cadre, lw.cadre_a.phone, lw.password)
     cadre.goto(f"/learning/v/{a}/new/")
     _both(cadre, live_server, "record")
+    # From midnight: the concern raised below, on the wall clock, comes after the session began.
+    cadre.locator("#id_start_time").fill("00:00")
     cadre.locator("#id_topic").select_option("concern")
     cadre.locator("#id_trainer_kind").select_option("cadre")
     cadre.locator("#id_trainer_name").fill("王书记")
@@ -92,3 +95,33 @@ def test_a_lesson_page_in_normal_and_elder_mode(lw, open_page, live_server):
         img.scroll_into_view_if_needed()
         assert page.evaluate("(el) => el.complete && el.naturalWidth > 0", img.element_handle())
     _both(page, live_server, "lesson")
+
+
+def test_practice_mode_in_elder_mode_shows_the_banner_and_keeps_nothing(lw, open_page, live_server):
+    page = open_page(PHONE)
+    log_in(page, lw.villager_a.phone, lw.password)
+    page.context.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
+    page.goto("/learning/lessons/concern/")
+    page.get_by_role("button", name="Try it in practice").click()
+    expect(page).to_have_url(re.compile(r"/concerns/new/"))
+    banner = page.locator("#practice-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Practice — nothing is sent")
+    assert horizontal_overflow(page) <= 1
+    shot(page, "learning-practice-new-elder")
+    page.locator("input[name=kind][value=report]").check()
+    page.locator("#id_category").select_option("roads")
+    page.locator("#id_text").fill("练习：桥头的路灯坏了两盏")
+    page.locator("button[name=action][value=submit]").click()
+    # The real result page, still under the banner; nothing was kept.
+    expect(page.locator("main")).to_contain_text("练习：桥头的路灯坏了两盏")
+    expect(banner).to_be_in_viewport()
+    page.mouse.wheel(0, 600)
+    expect(banner).to_be_in_viewport()  # it stays at the top while scrolling
+    page.mouse.wheel(0, -600)
+    assert horizontal_overflow(page) <= 1
+    shot(page, "learning-practice-sent-elder")
+    assert not Concern.objects.exists()
+    banner.get_by_role("button", name="Stop practice").click()
+    expect(page.locator("#practice-banner")).to_have_count(0)
+    expect(page.locator(".messages")).to_contain_text("Practice has ended")

@@ -73,7 +73,7 @@ def test_bad_input_is_a_clear_422_and_changes_nothing(lw, login, session_of):
         {**late, "start_time": "10:00", "end_time": "09:00"},
         content_type="application/json",
     )
-    assert r.status_code == 422 and r.json()["detail"] == "The session ends after it starts."
+    assert r.status_code == 422 and r.json()["detail"] == "The session must end after it starts."
     r = c.post(
         f"{BASE}/sessions/{s.public_id}/attendance",
         {"villager": lw.villager_b.villager.public_id},

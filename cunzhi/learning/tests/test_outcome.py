@@ -103,3 +103,44 @@ def test_record_refuses_bad_input_and_changes_nothing(lw):
             village=lw.township_t, date=DAY, topic="concern", trainer_kind="cadre", trainer_name="王", actor=lw.cadre_a
         )
     assert not selectors.sessions_of(village=lw.village_a).exists()
+
+
+def test_a_villager_without_an_account_texting_from_their_own_number_does_it_alone(lw, clock):
+    from cunzhi.concerns.models import Category, Clock, Level
+    from cunzhi.notify import sms
+    from cunzhi.people.tests.factories import UserFactory, VillagerFactory
+
+    Category.objects.create(code="other", name="其他", name_en="Other", clock=Clock.GENERAL, level=Level.VILLAGE)
+    elder = VillagerFactory(name="王奶奶", village=lw.village_a, phone="13950000001")  # her own mobile
+    # 李爷爷's roster line carries his son's mobile, which is the son's account: the son may have texted.
+    grandpa = VillagerFactory(name="李爷爷", village=lw.village_a, phone="13950000002")
+    UserFactory(phone="13950000002", name="李儿子")
+    # Two neighbours registered with one household phone: which of them texted is not known.
+    VillagerFactory(name="周奶奶", village=lw.village_a, phone="13950000003")
+    zhou = VillagerFactory(name="周爷爷", village=lw.village_a, phone="13950000003")
+    s = services.session_record(
+        village=lw.village_a,
+        date=DAY,
+        start_time=dt.time(9, 0),
+        topic="concern",
+        trainer_kind="grid_worker",
+        trainer_name="陈网格",
+        actor=lw.cadre_a,
+    )
+    for v in (elder, grandpa, zhou):
+        services.attendance_check_in(session=s, villager=v, actor=lw.cadre_a)
+    clock.shift(3600)
+    for n, phone in enumerate(("13950000001", "13950000002", "13950000003")):
+        sms.inbound_receive(gateway_id=f"g{n}", sender=phone, receiver="106900001", text="自来水停了三天")
+    assert alone_of(s) == {"王奶奶": True, "李爷爷": False, "周爷爷": False}
+    assert selectors.outcome(village=lw.village_a, now=timezone.now())["alone"] == 1
+
+
+def test_a_task_done_before_the_session_began_that_day_does_not_count(lw, session_of, clock):
+    # The clock reads 09:30; the session starts at 14:00 the same day.
+    s = session_of([lw.villager_a], start=dt.time(14, 0))
+    raise_concern(lw, lw.villager_a)
+    assert alone_of(s) == {"张三": False}
+    clock.shift(5 * 3600)  # 14:30
+    raise_concern(lw, lw.villager_a)
+    assert alone_of(s) == {"张三": True}

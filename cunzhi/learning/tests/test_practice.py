@@ -79,8 +79,8 @@ def test_a_concern_a_rating_an_application_and_a_vote_in_practice_leave_nothing(
     lw,
     login,
     answered,
-    catalogue,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    catalogue,  # noqa: F811 (the applications' fixture, imported above)
+    django_capture_on_commit_callbacks,
 ):
     add_villagers(lw.village_a, 2)
     meeting = in_session(lw)
