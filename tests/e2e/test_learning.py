@@ -102,11 +102,11 @@ def test_practice_mode_in_elder_mode_shows_the_banner_and_keeps_nothing(lw, open
     log_in(page, lw.villager_a.phone, lw.password)
     page.context.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
     page.goto("/learning/lessons/concern/")
-    page.get_by_role("button", name="Try it in practice").click()
+    page.locator("form[action='/learning/practice/'] button").click()  # 先练习一下：不会发送
     expect(page).to_have_url(re.compile(r"/concerns/new/"))
     banner = page.locator("#practice-banner")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Practice — nothing is sent")
+    expect(banner).to_contain_text("练习 — 不会发送")
     assert horizontal_overflow(page) <= 1
     shot(page, "learning-practice-new-elder")
     page.locator("input[name=kind][value=report]").check()
@@ -122,6 +122,6 @@ def test_practice_mode_in_elder_mode_shows_the_banner_and_keeps_nothing(lw, open
     assert horizontal_overflow(page) <= 1
     shot(page, "learning-practice-sent-elder")
     assert not Concern.objects.exists()
-    banner.get_by_role("button", name="Stop practice").click()
+    banner.locator("button").click()  # 结束练习
     expect(page.locator("#practice-banner")).to_have_count(0)
-    expect(page.locator(".messages")).to_contain_text("Practice has ended")
+    expect(page.locator(".messages")).to_contain_text("练习结束了")

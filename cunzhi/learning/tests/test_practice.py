@@ -163,16 +163,23 @@ def test_a_helper_practises_for_the_villager(lw, login):
     assert fingerprint() == before  # no concern, no audit row, no record of the delegation's use
 
 
-def test_staff_cannot_practise(lw, login, client):
+def test_staff_cannot_practise(lw, login, client, other_office_staff):
     lesson = reverse("learning:lesson", args=["concern"])
-    for user in (lw.cadre_a, lw.township_staff, lw.grid_a, lw.county_admin):
+    staff = (lw.cadre_a, lw.grid_a, lw.township_staff, lw.other_township_staff, other_office_staff, lw.county_admin)
+    for user in staff:
         c = login(user)
         assert "Try it in practice" not in c.get(lesson).content.decode()
         r = c.post(reverse("learning:practice_start"), {"lesson": "concern"})
         assert r.status_code == 403 and "Practice is for villagers and their helpers." in r.content.decode()
         assert practice.SESSION_KEY not in c.session
     client.logout()
-    assert client.post(reverse("learning:practice_start")).status_code == 302  # to the log-in page
+    for name in ("learning:practice_start", "learning:practice_stop"):
+        r = client.post(reverse(name))
+        assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
+        assert client.get(reverse(name)).status_code in (302, 405)  # never a page, never a change
+    # Practice is per person, not per village: a villager of any village may.
+    start(login(lw.villager_b))
+    client.logout()
     # A villager who became a cadre while practising: practice ends, what they do is real again.
     c = login(lw.villager_a)
     assert "Try it in practice" in c.get(lesson).content.decode()
