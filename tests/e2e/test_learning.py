@@ -102,6 +102,8 @@ def test_practice_mode_in_elder_mode_shows_the_banner_and_keeps_nothing(lw, open
     log_in(page, lw.villager_a.phone, lw.password)
     page.context.add_cookies([{"name": "text_size", "value": "large", "url": live_server.url}])
     page.goto("/learning/lessons/concern/")
+    page.locator("form[action='/learning/practice/']").scroll_into_view_if_needed()
+    shot(page, "learning-practice-lesson-elder")
     page.locator("form[action='/learning/practice/'] button").click()  # 先练习一下：不会发送
     expect(page).to_have_url(re.compile(r"/concerns/new/"))
     banner = page.locator("#practice-banner")
