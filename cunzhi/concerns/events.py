@@ -12,6 +12,8 @@ class ConcernEvent(models.TextChoices):
     ACKNOWLEDGE = "concern.acknowledge", _("Acknowledged")
     ANSWER = "concern.answer", _("Answered")
     TRANSFER = "concern.transfer", _("Transferred")
+    HAND_TO_ORG = "concern.hand_to_org", _("Handed to a village organisation")
+    ORG_WORK = "concern.org_work", _("A village organisation recorded its work")
     CONFIRM = "concern.confirm", _("Confirmed resolved and rated")
     REOPEN = "concern.reopen", _("Reopened: not resolved")
     ME_TOO = "concern.me_too", _("Another villager said “me too”")

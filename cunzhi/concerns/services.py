@@ -641,9 +641,21 @@ def concern_answer(
     *, actor: User, concern: Concern, text: str, photos: Iterable[Any] = (), now: dt.datetime | None = None
 ) -> Answer:
     """The owner answers (text, photos); the villager is asked to confirm and rate."""
-    now = now or timezone.now()
     if not rules.can_handle(actor, concern):
         raise ValidationError(_("Only the person responsible can answer this concern."))
+    return _answer(actor=actor, concern=concern, text=text, photos=photos, now=now)
+
+
+def _answer(
+    *,
+    actor: User,
+    concern: Concern,
+    text: str,
+    photos: Iterable[Any],
+    now: dt.datetime | None,
+    organisation: str = "",
+) -> Answer:
+    now = now or timezone.now()
     text = _clean_text(text, "text")
     files = _photos_intake(photos)
     before = {"status": concern.status}
@@ -658,7 +670,8 @@ def concern_answer(
     concern.status, concern.answer_text = Status.ANSWERED, text
     concern.confirm_due_at = now + dt.timedelta(days=confirm_days())
     _schedule(concern)
-    office = concern.owner_office.name if concern.owner_office else ""
+    # An organisation's answer is signed with its name; the office responsible keeps the case (and its rates).
+    office = organisation or (concern.owner_office.name if concern.owner_office else "")
     with transaction.atomic():
         answer = Answer.objects.create(
             concern=concern, author=actor, author_name=_snapshot_name(actor), office_name=office, text=text
@@ -676,6 +689,7 @@ def concern_answer(
                 "in_time": concern.answered_in_time,
                 "photos": len(files),
                 "office": office,
+                "organisation": organisation,
             },
         )
         _tell(
@@ -684,7 +698,7 @@ def concern_answer(
             concern,
             villager_ids=_villagers_told(concern, supporters=True),
             sender=actor,
-            owner=_snapshot_name(actor),
+            owner=organisation or _snapshot_name(actor),
             reply_handler="concerns.rate",  # "1" satisfied … "0" not resolved (concerns/replies.py)
         )
         board_touch(concern.region_code)
@@ -748,6 +762,78 @@ def concern_transfer(
         )
         board_touch(concern.region_code)
     return concern
+
+
+# --- co-handled by a village organisation -------------------------------------------------------
+# The hook organisations calls (issue 16, "concerns co-handled"): staff hand a public concern to a village
+# organisation (a mediation committee, a volunteer team); its leaders record their work and answer under the
+# organisation's name. The person responsible stays responsible: the concern keeps its owner, its clock and its
+# place in the three rates. Concerns knows the organisation only by a key and a name (the "features" contract:
+# organisations calls these services, never the other way). The caller has checked that the actor leads the
+# organisation; these check that the concern was handed to that organisation and is still being worked on.
+def concern_hand_to_organisation(
+    *, actor: User, concern: Concern, key: str, name: str, note: str = "", now: dt.datetime | None = None
+) -> Concern:
+    """Hand a public concern of the organisation's area to it; an unowned concern is taken (as acknowledging
+    takes it), an open one is acknowledged. The villager is told who works on it and who stays responsible."""
+    now = now or timezone.now()
+    if not rules.can_handle(actor, concern) or concern.status not in WORKING_STATUSES:
+        raise ValidationError(_("This concern cannot be handed on by you now."))
+    if not concern.is_public:
+        raise ValidationError(_("Only a concern about a public matter may be handed to an organisation."))
+    if organisation_handed(concern=concern, key=key):
+        raise ValidationError(_("This concern is already handed to that organisation."))
+    note = _clean_text(note, "note", required=False, limit=300)
+    if concern.owner_id is None:
+        concern.owner, concern.owner_office = actor, _office_of(actor, concern.region_code)
+        concern.level = _handler_level(actor, concern.region_code)
+    if concern.status == Status.OPEN:
+        concern.status, concern.acknowledged_at = Status.ACKNOWLEDGED, now
+    _schedule(concern)
+    owner = _snapshot_name(concern.owner)
+    with transaction.atomic():
+        concern.save()
+        _audit(
+            concern,
+            actor=actor,
+            action=ConcernEvent.HAND_TO_ORG,
+            after={"organisation": name, "key": key, "note": note, "owner": owner},
+        )
+        _tell((), "handed", concern, villager_ids=_villagers_told(concern), sender=actor, org=name, owner=owner)
+        board_touch(concern.region_code)
+    return concern
+
+
+def organisation_handed(*, concern: Concern, key: str) -> bool:
+    return AuditEvent.objects.filter(
+        object_type="concerns.concern",
+        object_id=str(concern.pk),
+        action=ConcernEvent.HAND_TO_ORG,
+        after__key=key,
+    ).exists()
+
+
+def _org_may_act(concern: Concern, key: str) -> None:
+    if concern.status not in WORKING_STATUSES or not organisation_handed(concern=concern, key=key):
+        raise ValidationError(_("This concern is not being worked on by this organisation now."))
+
+
+def concern_organisation_work(*, actor: User, concern: Concern, key: str, name: str, text: str) -> None:
+    """The organisation records what it did (on the concern's timeline; the villager is told)."""
+    _org_may_act(concern, key)
+    text = _clean_text(text, "text", limit=1000)
+    with transaction.atomic():
+        _audit(concern, actor=actor, action=ConcernEvent.ORG_WORK, after={"organisation": name, "text": text})
+        _tell((), "org_work", concern, villager_ids=_villagers_told(concern), sender=actor, org=name)
+
+
+def concern_answer_by_organisation(
+    *, actor: User, concern: Concern, key: str, name: str, text: str, now: dt.datetime | None = None
+) -> Answer:
+    """The organisation answers under its own name. The answer counts on the concern's clock for the person
+    responsible (answered in time or late, then confirmed and rated as any answer), whose name it keeps."""
+    _org_may_act(concern, key)
+    return _answer(actor=actor, concern=concern, text=text, photos=(), now=now, organisation=name)
 
 
 # --- closing the loop ----------------------------------------------------------------------------

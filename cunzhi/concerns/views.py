@@ -35,7 +35,19 @@ from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
 
 from . import forms, rules, selectors, services
-from .models import Category, Channel, Clock, Concern, Level, Open311Key, Photo, Rating, RoutingRule, Status
+from .models import (
+    WORKING_STATUSES,
+    Category,
+    Channel,
+    Clock,
+    Concern,
+    Level,
+    Open311Key,
+    Photo,
+    Rating,
+    RoutingRule,
+    Status,
+)
 
 PAGE_SIZE = 20
 
@@ -258,12 +270,22 @@ def _timeline_rows(events) -> list[dict]:
                 detail += " · " + a["note"]
         elif e.action == ConcernEvent.ANSWER:
             what = _("Answered") if a.get("in_time") is not False else _("Answered late")
+            if a.get("organisation"):
+                detail = _("By %(org)s") % {"org": a["organisation"]}
         elif e.action == ConcernEvent.TRANSFER:
             what = _("Transferred from %(before)s to %(after)s") % {
                 "before": b.get("owner") or "—",
                 "after": a.get("owner"),
             }
             detail = _("Reason: %(reason)s") % {"reason": a.get("reason", "")}
+        elif e.action == ConcernEvent.HAND_TO_ORG:
+            what = _("Handed to %(org)s") % {"org": a.get("organisation", "")}
+            detail = _("Still responsible: %(owner)s") % {"owner": a.get("owner", "")}
+            if a.get("note"):
+                detail += " · " + a["note"]
+        elif e.action == ConcernEvent.ORG_WORK:
+            what = _("Work recorded by %(org)s") % {"org": a.get("organisation", "")}
+            detail = a.get("text", "")
         elif e.action == ConcernEvent.CONFIRM:
             what = _("Confirmed resolved and rated: %(rating)s") % {"rating": rating_names.get(a.get("rating"), "")}
             detail = a.get("comment", "")
@@ -331,6 +353,8 @@ def _detail(request, concern, status=200, **bound):
         ctx["transfer_form"] = bound.get("transfer_form") or forms.TransferForm(
             candidates=services.transfer_candidates(concern=concern)
         )
+    # Handing to a village organisation is a page of organisations (it lists them); the concern only links to it.
+    ctx["can_hand"] = concern.is_public and concern.status in WORKING_STATUSES and rules.can_handle(user, concern)
     if rules.can_close_loop(user, concern):
         ctx["confirm_form"] = bound.get("confirm_form") or forms.ConfirmForm()
         ctx["reopen_form"] = bound.get("reopen_form") or forms.ReopenForm()

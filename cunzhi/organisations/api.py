@@ -213,3 +213,100 @@ def hours(request, payload: OrgHoursIn, public_id: str = PUBLIC_ID):
     given = {pk: _write(lambda h=h: services.parse_hours(h)) for pk, h in payload.hours.items()}
     _write(lambda: services.hours_confirm(activity=act, hours=given, actor=request.user))
     return selectors.activity_by_public_id(public_id=public_id)
+
+
+# ---------------------------------------------------------------- concerns handed to an organisation
+
+
+class OrgHandoverOut(Schema):
+    id: str = Field(alias="public_id")
+    organisation: str
+    concern: str
+    number: str
+    text: str
+    status: str
+    note: str
+    answer_due_at: dt.datetime
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_organisation(obj):
+        return obj.organisation.public_id
+
+    @staticmethod
+    def resolve_concern(obj):
+        return obj.concern.public_id
+
+    @staticmethod
+    def resolve_number(obj):
+        return obj.concern.number
+
+    @staticmethod
+    def resolve_text(obj):
+        return obj.concern.text
+
+    @staticmethod
+    def resolve_answer_due_at(obj):
+        return obj.concern.answer_due_at
+
+
+class OrgHandIn(Schema):
+    concern: str = Field(..., max_length=16, description="The concern's id.")
+    note: str = Field("", max_length=300)
+
+
+class OrgHandoverTextIn(Schema):
+    text: str = Field(..., max_length=2000)
+
+
+def _handover(public_id):
+    h = selectors.handover_by_public_id(public_id=public_id)
+    if h is None:
+        raise Http404
+    return h
+
+
+@router.post("/organisations/{public_id}/concerns", response={201: OrgHandoverOut, **WRITE_ERRORS})
+def hand(request, payload: OrgHandIn, public_id: str = PUBLIC_ID):
+    """Staff handling a public concern hand it to an organisation of its area (they stay responsible)."""
+    from cunzhi.concerns import rules as concern_rules
+    from cunzhi.concerns import selectors as concern_selectors
+
+    org = _org(public_id)
+    concern = concern_selectors.concern_by_public_id(public_id=payload.concern)
+    if concern is None or not concern_rules.can_view(request.user, concern):
+        raise Http404
+    h = _write(lambda: services.concern_hand(concern=concern, organisation=org, note=payload.note, actor=request.user))
+    return Status(201, selectors.handover_by_public_id(public_id=h.public_id))
+
+
+@router.get("/organisations/{public_id}/concerns", response={200: list[OrgHandoverOut], **LIST_ERRORS})
+@paginate(Pages)
+def handovers(request, public_id: str = PUBLIC_ID):
+    """Concerns handed to the organisation: its leaders."""
+    org = _org(public_id)
+    if not rules.can_manage(request.user, org):
+        raise ApiError(403, _("This page is for the organisation's leaders."), "forbidden")
+    return selectors.handovers_of(organisation=org)
+
+
+@router.post("/organisations/handovers/{public_id}/work", response={200: OrgHandoverOut, **WRITE_ERRORS})
+def handover_work(request, payload: OrgHandoverTextIn, public_id: str = PUBLIC_ID):
+    """A leader records the organisation's work (on the concern's timeline; the villager is told)."""
+    h = _handover(public_id)
+    if not rules.can_work_on(request.user, h):
+        raise ApiError(403, _("This page is for the organisation's leaders."), "forbidden")
+    _write(lambda: services.handover_work(handover=h, text=payload.text, actor=request.user))
+    return _handover(public_id)
+
+
+@router.post("/organisations/handovers/{public_id}/answer", response={200: OrgHandoverOut, **WRITE_ERRORS})
+def handover_answer(request, payload: OrgHandoverTextIn, public_id: str = PUBLIC_ID):
+    """A leader answers under the organisation's name (409 when already answered)."""
+    h = _handover(public_id)
+    if not rules.can_work_on(request.user, h):
+        raise ApiError(403, _("This page is for the organisation's leaders."), "forbidden")
+    if h.status != "working":
+        raise ApiError(409, _("The organisation has already answered this concern."), "conflict")
+    _write(lambda: services.handover_answer(handover=h, text=payload.text, actor=request.user))
+    return _handover(public_id)

@@ -18,3 +18,6 @@ class OrgEvent(models.TextChoices):
     WITHDRAW = "organisations.withdraw", _("Withdrew from an activity")
     CHECK_IN = "organisations.checkin", _("Checked in at an activity")
     HOURS_CONFIRM = "organisations.hours", _("Activity hours confirmed")
+    HAND = "organisations.handover", _("Concern handed to an organisation")
+    HAND_WORK = "organisations.handover.work", _("Organisation recorded work on a concern")
+    HAND_ANSWER = "organisations.handover.answer", _("Organisation answered a concern")

@@ -45,3 +45,24 @@ class ActivityForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class HandForm(forms.Form):
+    organisation = forms.ChoiceField(label=_("Organisation"))
+    note = forms.CharField(
+        label=_("Note for the organisation"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", "—"), *choices]
+
+
+class HandoverWorkForm(forms.Form):
+    text = forms.CharField(label=_("What was done"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class HandoverAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Answer to the villager"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )

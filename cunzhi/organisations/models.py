@@ -147,3 +147,40 @@ class Participant(TimeStamped):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class HandoverStatus(models.TextChoices):
+    WORKING = "working", _("Being worked on")
+    ANSWERED = "answered", _("Answered by the organisation")
+
+
+class Handover(TimeStamped):
+    """A public concern that staff handed to the organisation to work on (a neighbour dispute to the mediation
+    committee, litter on the trail to the volunteer team). The concern stays with the person responsible, its
+    clock and rates too; the organisation records its work and answers under its own name through concerns'
+    services (concern_organisation_work, concern_answer_by_organisation)."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="handovers")
+    # Read through the relation (number, text, place) on the organisation's pages; written only by concerns.
+    concern = models.ForeignKey("concerns.Concern", on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note for the organisation"), max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.WORKING)
+    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "concern"], name="org_handover_once")]
+
+
+class HandoverWork(TimeStamped):
+    """What the organisation did on a handed concern (also on the concern's timeline)."""
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="work")
+    text = models.TextField(_("what was done"), max_length=1000)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["created_at", "id"]

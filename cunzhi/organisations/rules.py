@@ -12,7 +12,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from cunzhi.organisations.models import Activity, ActivityStatus, Organisation
+from cunzhi.organisations.models import Activity, ActivityStatus, Handover, Organisation
 from cunzhi.people.actors import AnyUser, User
 from cunzhi.people.models import Delegation, DelegationScope, Office, Role, Villager
 from cunzhi.people.rules import in_scope, own_villager, role_rows
@@ -116,3 +116,14 @@ def can_check_in(activity: Activity) -> bool:
 def can_see_participants(user: AnyUser, activity: Activity) -> bool:
     """The list of names is for the organisers (and staff keeping organisations), not the public."""
     return can_manage(user, activity.organisation)
+
+
+def covers(organisation: Organisation, region_code: str) -> bool:
+    """A place of the organisation's area: its village, or a village of its township."""
+    code = organisation.region_code
+    return region_code.startswith(code[:9] if organisation.region.level == Level.TOWNSHIP else code)
+
+
+def can_work_on(user: AnyUser, handover: Handover) -> bool:
+    """A concern handed to the organisation is seen and worked on by its leaders (and whoever keeps it)."""
+    return can_manage(user, handover.organisation)

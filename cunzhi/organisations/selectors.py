@@ -11,7 +11,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunzhi.core.figures import as_counts, as_rates, grouped
-from cunzhi.organisations.models import Activity, ActivityStatus, Membership, Organisation, Participant
+from cunzhi.organisations.models import (
+    Activity,
+    ActivityStatus,
+    Handover,
+    HandoverWork,
+    Membership,
+    Organisation,
+    Participant,
+)
 from cunzhi.people.models import Household, Villager
 from cunzhi.people.selectors import adult_cutoff
 from cunzhi.regions.models import Level, Region
@@ -223,3 +231,31 @@ def figures_households(
     gave = _confirmed_in(start, end).filter(household=OuterRef("pk"))
     qs = Household.objects.filter(region_code__startswith=prefix).annotate(gave=Exists(gave))
     return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(gave=True)), d=Count("id")))
+
+
+def handovers_of(*, organisation: Organisation) -> QuerySet[Handover]:
+    """Concerns handed to the organisation, newest first, with the concern (no query per row)."""
+    return Handover.objects.filter(organisation=organisation).select_related(
+        "concern", "concern__category", "organisation"
+    )
+
+
+def handover_by_public_id(*, public_id: str) -> Handover | None:
+    return (
+        Handover.objects.filter(public_id=public_id)
+        .select_related("concern", "concern__category", "organisation__region", "handed_by")
+        .first()
+    )
+
+
+def handover_work(*, handover: Handover) -> list[HandoverWork]:
+    return list(handover.work.all())
+
+
+def organisations_for_concern(*, region_code: str) -> list[Organisation]:
+    """The active organisations a concern of this village may be handed to: the village's and its township's."""
+    return list(
+        Organisation.objects.filter(region_code__in=[region_code[:12], region_code[:9] + "000"], active=True)
+        .select_related("region")
+        .order_by("-region_code", "kind", "name")
+    )

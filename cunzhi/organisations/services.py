@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhi.concerns import rules as concern_rules
+from cunzhi.concerns import services as concern_services
+from cunzhi.concerns.models import Concern
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
 from cunzhi.notify.services import notice_send
@@ -22,6 +25,9 @@ from cunzhi.organisations.models import (
     Activity,
     ActivityStatus,
     CheckInMethod,
+    Handover,
+    HandoverStatus,
+    HandoverWork,
     Membership,
     Organisation,
     OrgKind,
@@ -401,3 +407,102 @@ def hours_confirm(*, activity: Activity, hours: dict[int, Decimal], actor: User)
             after={"participants": len(present), "hours": str(sum((p.hours for p in present.values()), Decimal(0)))},
         )
     return activity
+
+
+# ---------------------------------------------------------------- concerns handed to the organisation
+# Concerns' own services write the concern (its timeline, the answer, telling the villager); these keep the
+# organisation's side (what it was handed, its work) and check who may act for the organisation.
+
+
+def _handover_key(organisation: Organisation) -> str:
+    return f"organisations:{organisation.public_id}"
+
+
+def concern_hand(*, concern: Concern, organisation: Organisation, note: str = "", actor: User) -> Handover:
+    """Staff who handle the concern hand it to an organisation of its area; the leaders are told."""
+    if not concern_rules.can_handle(actor, concern):
+        raise PermissionDenied
+    if not organisation.active or not rules.covers(organisation, concern.region_code):
+        raise ValidationError({"organisation": _("Choose an organisation of the concern's village or township.")})
+    leaders = list(organisation.memberships.filter(is_leader=True).values_list("villager_id", flat=True))
+    if not leaders:
+        raise ValidationError({"organisation": _("This organisation has no leader to work on it yet.")})
+    with transaction.atomic():
+        concern_services.concern_hand_to_organisation(
+            actor=actor, concern=concern, key=_handover_key(organisation), name=organisation.name, note=note
+        )
+        handover = Handover.objects.create(
+            organisation=organisation, concern=concern, note=(note or "").strip()[:300], handed_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action=OrgEvent.HAND,
+            obj=handover,
+            region_code=concern.region_code,
+            after={"concern": concern.number, "organisation": organisation.name},
+        )
+        link = absolute_url(reverse("organisations:handover", args=[handover.public_id]))
+        notice_send(
+            kind="direct",
+            villager_ids=leaders,
+            subject={
+                "zh-hans": f"{organisation.name}：交办诉求{concern.number}",
+                "en": f"{organisation.name}: concern {concern.number} handed to you",
+            },
+            body={
+                "zh-hans": f"{actor.name}将诉求{concern.number}交给{organisation.name}办理。{note}",
+                "en": f"{actor.name} handed concern {concern.number} to {organisation.name}. {note}",
+            },
+            link=link,
+            sender=actor,
+            region_code=concern.region_code,
+        )
+    return handover
+
+
+def handover_work(*, handover: Handover, text: str, actor: User) -> HandoverWork:
+    """A leader records what the organisation did; it goes on the concern's timeline and the villager is told."""
+    if not rules.can_work_on(actor, handover):
+        raise PermissionDenied
+    if handover.status != HandoverStatus.WORKING:
+        raise ValidationError(_("The organisation has already answered this concern."))
+    text = _text(text, "text", _("Say what was done."), limit=1000)
+    org = handover.organisation
+    with transaction.atomic():
+        concern_services.concern_organisation_work(
+            actor=actor, concern=handover.concern, key=_handover_key(org), name=org.name, text=text
+        )
+        work = HandoverWork.objects.create(handover=handover, text=text, by=actor, by_name=actor.name or actor.phone)
+        audit_record(
+            actor=actor,
+            action=OrgEvent.HAND_WORK,
+            obj=handover,
+            region_code=handover.concern.region_code,
+            after={"chars": len(text)},
+        )
+    return work
+
+
+def handover_answer(*, handover: Handover, text: str, actor: User) -> Handover:
+    """A leader answers under the organisation's name: the concern's answer (on its clock, for the person
+    responsible), which the villager confirms and rates as any answer."""
+    if not rules.can_work_on(actor, handover):
+        raise PermissionDenied
+    if handover.status != HandoverStatus.WORKING:
+        raise ValidationError(_("The organisation has already answered this concern."))
+    text = _text(text, "text", _("Write the answer."), limit=2000)
+    org = handover.organisation
+    with transaction.atomic():
+        concern_services.concern_answer_by_organisation(
+            actor=actor, concern=handover.concern, key=_handover_key(org), name=org.name, text=text
+        )
+        handover.status, handover.answered_at = HandoverStatus.ANSWERED, timezone.now()
+        handover.save(update_fields=["status", "answered_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=OrgEvent.HAND_ANSWER,
+            obj=handover,
+            region_code=handover.concern.region_code,
+            after={"chars": len(text)},
+        )
+    return handover

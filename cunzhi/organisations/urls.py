@@ -20,4 +20,7 @@ urlpatterns = [
     path("a/<str:public_id>/scan/<str:code>/", views.scan, name="scan"),
     path("a/<str:public_id>/hours/", views.hours, name="hours"),
     path("a/<str:public_id>/cancel/", views.cancel, name="cancel"),
+    path("hand/<str:concern_id>/", views.hand, name="hand"),
+    path("o/<str:public_id>/concerns/", views.handovers, name="handovers"),
+    path("h/<str:public_id>/", views.handover, name="handover"),
 ]

@@ -16,10 +16,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cunzhi.concerns import rules as concern_rules
+from cunzhi.concerns import selectors as concern_selectors
 from cunzhi.core.views import forbidden_saying, refusal_messages, service_action
 from cunzhi.organisations import codes, rules, selectors, services
-from cunzhi.organisations.forms import ActivityForm, CancelForm, ContactForm, MemberForm, OrganisationForm
-from cunzhi.organisations.models import Activity, Organisation
+from cunzhi.organisations.forms import (
+    ActivityForm,
+    CancelForm,
+    ContactForm,
+    HandForm,
+    HandoverAnswerForm,
+    HandoverWorkForm,
+    MemberForm,
+    OrganisationForm,
+)
+from cunzhi.organisations.models import Activity, Handover, Organisation
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Role, Villager
 from cunzhi.people.rules import own_villager, scope_q
@@ -407,3 +418,94 @@ def cancel(request: UserRequest, public_id: str) -> HttpResponse:
         done=_("Activity cancelled."),
         to=to,
     )
+
+
+# ---------------------------------------------------------------- concerns handed to an organisation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hand(request: UserRequest, concern_id: str) -> HttpResponse:
+    """Staff handling a public concern choose an organisation of its area to work on it."""
+    concern = concern_selectors.concern_by_public_id(public_id=concern_id)
+    if concern is None:
+        raise Http404
+    if not concern_rules.can_handle(request.user, concern):
+        return forbidden(request, _("Only those who handle this concern may hand it to an organisation."))
+    orgs = {o.public_id: o for o in selectors.organisations_for_concern(region_code=concern.region_code)}
+    form = HandForm(
+        request.POST or None,
+        choices=[(o.public_id, f"{o.name} · {o.get_kind_display()}") for o in orgs.values()],
+    )
+    if request.method == "POST":
+        done = service_action(
+            request,
+            lambda: services.concern_hand(
+                concern=concern,
+                organisation=orgs[form.cleaned_data["organisation"]],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            ),
+            done=_("Handed on. The organisation's leaders and the villager have been told."),
+            to=reverse("concerns:detail", args=[concern.public_id]),
+            form=form,
+        )
+        if done is not None:
+            return done
+    status = 400 if form.errors else 200
+    return render(request, "organisations/hand.html", {"concern": concern, "form": form, "orgs": orgs}, status=status)
+
+
+@login_required
+def handovers(request: UserRequest, public_id: str) -> HttpResponse:
+    """The concerns handed to the organisation: for its leaders."""
+    org = _org(public_id)
+    if not rules.can_manage(request.user, org):
+        return forbidden(request)
+    rows = list(selectors.handovers_of(organisation=org)[:200])
+    return render(request, "organisations/handovers.html", {"org": org, "rows": rows})
+
+
+def _handover_page(request: UserRequest, handover: Handover, status: int = 200, **forms_: object) -> HttpResponse:
+    return render(
+        request,
+        "organisations/handover.html",
+        {
+            "h": handover,
+            "c": handover.concern,
+            "work": selectors.handover_work(handover=handover),
+            "work_form": forms_.get("work_form") or HandoverWorkForm(),
+            "answer_form": forms_.get("answer_form") or HandoverAnswerForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handover(request: UserRequest, public_id: str) -> HttpResponse:
+    """A handed concern: what the villager raised (as the public sees it), the work so far, and the forms to
+    record work or answer under the organisation's name."""
+    h = selectors.handover_by_public_id(public_id=public_id)
+    if h is None:
+        raise Http404
+    if not rules.can_work_on(request.user, h):
+        return forbidden(request)
+    if request.method == "GET":
+        return _handover_page(request, h)
+    answering = request.POST.get("action") == "answer"
+    form = HandoverAnswerForm(request.POST) if answering else HandoverWorkForm(request.POST)
+    done = service_action(
+        request,
+        lambda: (services.handover_answer if answering else services.handover_work)(
+            handover=h, text=form.cleaned_data["text"], actor=request.user
+        ),
+        done=_("Answer sent under the organisation's name. The villager is asked to confirm it.")
+        if answering
+        else _("Work recorded. The villager has been told."),
+        to=request.path,
+        form=form,
+    )
+    if done is not None:
+        return done
+    return _handover_page(request, h, 400, **{"answer_form" if answering else "work_form": form})
