@@ -173,3 +173,29 @@ def villages_for(*, user: AnyUser) -> QuerySet[Region]:
 def sessions_for_villager(*, villager: Villager, limit: int = 10) -> QuerySet[TrainingSession]:
     """The village's recent sessions, for a villager to show their check-in code."""
     return TrainingSession.objects.filter(region_code=villager.region_code)[:limit]
+
+
+def attended_since(*, since: dt.datetime, until: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Who was checked in at a training session held since `since` (and by `until`): the outcome points may be
+    proposed from (points/outcomes.py). One plain row per attendance with a stable `key`; the title is the
+    lesson's, in the active language."""
+    qs = TrainingAttendance.objects.filter(session__starts_at__gte=since, villager__household__isnull=False)
+    if until is not None:
+        qs = qs.filter(session__starts_at__lte=until)
+    rows = qs.values(
+        "session__public_id", "session__topic", "session__date", "region_code", "villager_id", "villager__household_id"
+    ).order_by("session__starts_at", "pk")[:20000]
+    out = []
+    for r in rows:
+        lesson = lessons.lesson(r["session__topic"])
+        out.append(
+            {
+                "key": f"training:{r['session__public_id']}:{r['villager_id']}",
+                "village_code": r["region_code"][:12],
+                "household_id": r["villager__household_id"],
+                "villager_id": r["villager_id"],
+                "day": r["session__date"],
+                "title": str(lesson.title) if lesson is not None else r["session__topic"],
+            }
+        )
+    return out

@@ -12,8 +12,10 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, File, Form, Path, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from cunzhi.core.apikit.auth import PUBLIC
@@ -318,8 +320,11 @@ def village_goods(request, code: str = CODE):
 
 @router.post("/points/villages/{code}/counter", response={201: PointsEntryOut, **WRITE_ERRORS})
 def counter_redeem(request, payload: CounterIn, code: str = CODE):
-    """Goods taken at the counter: points and stock deducted together (422 beyond the balance or stock)."""
-    village = _village(request, code)
+    """Goods taken at the counter: points and stock deducted together (422 beyond the balance or stock). The
+    village's cadres and its shop-keepers."""
+    village = selectors.village_by_code(code=code)
+    if village is None or not (rules.can_see_village(request.user, code) or rules.is_shopkeeper(request.user, code)):
+        raise Http404
     house = selectors.household_by_public_id(public_id=payload.household)
     goods = selectors.goods_by_public_id(village=village, public_id=payload.goods)
     if house is None or goods is None or house.region_code != village.code:
@@ -328,3 +333,124 @@ def counter_redeem(request, payload: CounterIn, code: str = CODE):
         lambda: services.counter_redeem(household=house, goods=goods, quantity=payload.quantity, actor=request.user)
     )
     return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))
+
+
+class PointsCommendedOut(Schema):
+    rank: int
+    name: str = Field(description="The household head's name, masked as on the board.")
+    points: int
+    items: int
+
+
+@router.get("/points/villages/{code}/commended", response={200: list[PointsCommendedOut], **LIST_ERRORS})
+def commended(request, code: str = CODE, year: int | None = None, month: int | None = None):
+    """The annual commendation list (`year`) or the monthly red list (`year` and `month`, where the village keeps
+    one: an empty list where it does not). From counted points earned; never a list of the lowest."""
+    village = _village(request, code)
+    today = timezone.localdate()
+    year = year or today.year
+    if not 2000 <= year <= today.year + 1 or (month is not None and not 1 <= month <= 12):
+        raise ApiError(422, _("Choose a year up to this one and a month from 1 to 12."), "invalid")
+    rule = selectors.rule_for(village)
+    size = (rule.red_list_size if month else rule.commend_size) if rule is not None else (0 if month else 10)
+    start, end = selectors.commendation_period(year, month)
+    return selectors.commended(village=village, start=start, end=end, size=size) if size else []
+
+
+class PointsShopKeeperIn(Schema):
+    phone: str = Field(..., max_length=20)
+
+
+class PointsShopKeeperOut(Schema):
+    id: int
+    name: str
+    phone: str
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.user.name
+
+    @staticmethod
+    def resolve_phone(obj):
+        return obj.user.phone
+
+
+def _shop_keeping(request, code):
+    village = _village(request, code)
+    if not rules.can_keep_shop(request.user, village.code):
+        raise ApiError(403, _("Village cadres set the goods and name the shop-keepers."), "forbidden")
+    return village
+
+
+@router.get("/points/villages/{code}/shopkeepers", response={200: list[PointsShopKeeperOut], **LIST_ERRORS})
+def shopkeepers(request, code: str = CODE):
+    """Who runs the village's points supermarket counter (the cadres)."""
+    return selectors.shopkeepers(village=_shop_keeping(request, code))
+
+
+@router.post("/points/villages/{code}/shopkeepers", response={201: PointsShopKeeperOut, **WRITE_ERRORS})
+def shopkeeper_add(request, payload: PointsShopKeeperIn, code: str = CODE):
+    """The cadres name a shop-keeper (an account, by its phone): they redeem at the counter and nothing else."""
+    village = _shop_keeping(request, code)
+    keeper = _write(lambda: services.shopkeeper_add(village=village, phone=payload.phone, actor=request.user))
+    return Status(201, keeper)
+
+
+@router.delete("/points/villages/{code}/shopkeepers/{keeper_id}", response={204: None, **WRITE_ERRORS})
+def shopkeeper_remove(request, keeper_id: int, code: str = CODE):
+    village = _shop_keeping(request, code)
+    keeper = selectors.shopkeeper_by_pk(village=village, pk=keeper_id)
+    if keeper is None:
+        raise Http404
+    _write(lambda: services.shopkeeper_remove(keeper=keeper, actor=request.user))
+    return Status(204, None)
+
+
+class PointsGoodsReceiptOut(Schema):
+    id: int
+    goods: str
+    quantity: int
+    donated: bool
+    cost_fen: int
+    supplier: str
+    ledger_entry: str = Field(description="The village ledger entry of the purchase (empty when donated).")
+    stock: int
+
+    @staticmethod
+    def resolve_goods(obj):
+        return obj.goods.public_id
+
+    @staticmethod
+    def resolve_stock(obj):
+        return obj.goods.stock
+
+
+@router.post("/points/villages/{code}/goods/{goods_id}/receipts", response={201: PointsGoodsReceiptOut, **WRITE_ERRORS})
+def goods_receive(
+    request,
+    code: str = CODE,
+    goods_id: str = PUBLIC_ID,
+    quantity: int = Form(...),
+    supplier: str = Form(..., max_length=100),
+    cost: str = Form("", max_length=20, description="Yuan, for bought goods."),
+    donated: bool = Form(False),
+    voucher: UploadedFile | None = File(None, description="The receipt or invoice of bought goods."),
+):
+    """Goods received by the shop (multipart form): the stock grows; bought goods are an expenditure in the
+    village ledger with their voucher, in the same transaction. The village's cadres."""
+    village = _shop_keeping(request, code)
+    goods = selectors.goods_by_public_id(village=village, public_id=goods_id)
+    if goods is None:
+        raise Http404
+    receipt = _write(
+        lambda: services.goods_receive(
+            goods=goods,
+            quantity=quantity,
+            supplier=supplier,
+            cost=cost,
+            donated=donated,
+            voucher=voucher,
+            actor=request.user,
+        )
+    )
+    return Status(201, receipt)

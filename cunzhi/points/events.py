@@ -26,3 +26,6 @@ class PointsEvent(models.TextChoices):
     ENTRY_REDEEM = "points.entry.redeem", _("Points redeemed")
     OBJECTION_RAISE = "points.objection.raise", _("Objection raised")
     OBJECTION_DECIDE = "points.objection.decide", _("Objection decided")
+    SHOPKEEPER_ADD = "points.shopkeeper.add", _("Shop-keeper named for the points supermarket")
+    SHOPKEEPER_REMOVE = "points.shopkeeper.remove", _("Shop-keeper removed from the points supermarket")
+    GOODS_RECEIVE = "points.goods.receive", _("Goods received at the points supermarket")

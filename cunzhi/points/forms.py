@@ -42,6 +42,12 @@ class RuleForm(forms.Form):
     year_end = forms.TypedChoiceField(
         label=_("At the year's close, points are"), choices=YearEnd.choices, required=False, empty_value=YearEnd.CARRY
     )
+    red_list_size = forms.IntegerField(
+        label=_("Households on the monthly red list (0: none)"), min_value=0, max_value=100, initial=0
+    )
+    commend_size = forms.IntegerField(
+        label=_("Households commended each year"), min_value=1, max_value=100, initial=10
+    )
     review_roles = forms.MultipleChoiceField(
         label=_("Review group"),
         choices=[
@@ -103,3 +109,20 @@ class GoodsForm(forms.Form):
     points = forms.IntegerField(label=_("Price in points"), min_value=1, max_value=100_000)
     stock = forms.IntegerField(label=_("In stock"), min_value=0, max_value=100_000)
     active = forms.BooleanField(label=pgettext_lazy("points", "In use"), required=False, initial=True)
+
+
+class ShopKeeperForm(forms.Form):
+    phone = forms.CharField(label=_("Shop-keeper's phone (their account)"), max_length=20)
+
+
+class GoodsReceiveForm(forms.Form):
+    goods = forms.ChoiceField(label=_("Goods"))
+    quantity = forms.IntegerField(label=_("Quantity received"), min_value=1, max_value=100_000)
+    donated = forms.BooleanField(label=_("Donated (no money spent)"), required=False)
+    cost = forms.CharField(label=_("Cost in yuan (bought goods)"), max_length=20, required=False)
+    supplier = forms.CharField(label=_("Bought from or donated by"), max_length=100)
+    voucher = forms.FileField(label=_("Receipt or invoice (bought goods)"), required=False)
+
+    def __init__(self, *args, goods=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["goods"].choices = [("", "—"), *[(g.public_id, g.name) for g in goods]]

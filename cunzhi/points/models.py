@@ -92,6 +92,10 @@ class VillageRule(TimeStamped):
         _("at the year's close, points are"), max_length=5, choices=YearEnd.choices, default=YearEnd.CARRY
     )
     closed_years = models.JSONField(default=list, blank=True)  # years already closed (services.year_close)
+    # Commendation, never shaming (issue 16): an optional monthly red list of the households that earned most
+    # (0 = the village keeps none) and the annual commendation list, both from counted points earned for items.
+    red_list_size = models.PositiveSmallIntegerField(_("households on the monthly red list (0: none)"), default=0)
+    commend_size = models.PositiveSmallIntegerField(_("households commended each year"), default=10)
 
     class Meta:
         ordering = ["region_code"]
@@ -106,6 +110,7 @@ class Outcome(models.TextChoices):
 
     ACTIVITY = "activity", _("A volunteer activity, hours confirmed by the organiser")
     MEETING = "meeting", _("A villagers' meeting attended, in person or remotely")
+    TRAINING = "training", _("A training session attended (checked in at the desk)")
     CONCERN = "concern", _("A public report or suggestion the household raised, confirmed resolved")
 
 
@@ -282,4 +287,44 @@ class Objection(TimeStamped):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
         self.region_code = self.entry.region_code
+        super().save(*args, **kwargs)
+
+
+class ShopKeeper(TimeStamped):
+    """Runs the village's points supermarket counter (issue 16): redeems goods for points and nothing else — no
+    reviewing, no awarding, no rules, no goods prices. Named by the village's cadres; removed by them."""
+
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["region_code", "id"]
+        constraints = [models.UniqueConstraint(fields=["village", "user"], name="points_shopkeeper_once")]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+
+class GoodsReceipt(TimeStamped):
+    """Goods that came into the points supermarket: donated, or bought with the village's money. The shop keeps
+    the stock; the money goes to the village ledger (an expenditure with its voucher, `ledger_entry`), which
+    stands alone — points calls the ledger's services, the ledger knows nothing of points."""
+
+    goods = models.ForeignKey(Goods, on_delete=models.PROTECT, related_name="receipts")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    donated = models.BooleanField(_("donated"), default=False)
+    cost_fen = models.BigIntegerField(_("cost (fen)"), default=0)
+    supplier = models.CharField(_("bought from or donated by"), max_length=100)
+    ledger_entry = models.CharField(max_length=16, blank=True)  # the ledger entry's public id, when bought
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.goods.region_code
         super().save(*args, **kwargs)

@@ -1,5 +1,6 @@
 """Points proposed from real outcomes in the platform (issue 16; domain.md "against formalism"): a volunteer
-activity whose hours the organiser confirmed, a villagers' meeting attended (in person or remotely), a public
+activity whose hours the organiser confirmed, a villagers' meeting attended (in person or remotely), a training
+session attended (checked in at the desk), a public
 report or suggestion the household raised and confirmed resolved. Never log-ins, clicks, time online or uploads.
 
 Each village says which adopted item each outcome proposes (Adoption.outcome); a proposal is an ordinary
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from cunzhi.concerns.selectors import resolved_public_since
+from cunzhi.learning.selectors import attended_since as trained_since
 from cunzhi.meetings.selectors import attended_since
 from cunzhi.organisations.selectors import confirmed_participations
 from cunzhi.points import services
@@ -46,6 +48,12 @@ def _rows(outcome: str, since: dt.datetime) -> list[dict[str, Any]]:
         return [
             r | {"text": _("Attended: %(title)s") % {"title": r["title"]}, "proposer": _("Meeting attendance")}
             for r in attended_since(since=since)
+        ]
+    if outcome == Outcome.TRAINING:
+        # Checked in at the session (the trainer's desk): held, not just announced — only sessions already begun.
+        return [
+            r | {"text": _("Attended training: %(title)s") % {"title": r["title"]}, "proposer": _("Training")}
+            for r in trained_since(since=since, until=timezone.now())
         ]
     return [
         r | {"text": _("Concern %(number)s confirmed resolved") % {"number": r["title"]}, "proposer": _("Concerns")}

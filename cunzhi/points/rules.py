@@ -18,7 +18,16 @@ from django.utils import timezone
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Delegation, DelegationScope, Household, Office, Role, Villager
 from cunzhi.people.rules import in_scope, own_villager, role_rows
-from cunzhi.points.models import Entry, EntryStatus, Item, Objection, ObjectionStatus, VillageRule, default_review_roles
+from cunzhi.points.models import (
+    Entry,
+    EntryStatus,
+    Item,
+    Objection,
+    ObjectionStatus,
+    ShopKeeper,
+    VillageRule,
+    default_review_roles,
+)
 from cunzhi.regions.models import Region
 
 CADRE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
@@ -70,8 +79,25 @@ def can_set_rules(user: AnyUser, village_code: str) -> bool:
     return in_scope(user, village_code, CADRE_ROLES)
 
 
+def is_shopkeeper(user: AnyUser, village_code: str) -> bool:
+    """Named by the village's cadres to run its points supermarket counter (one query per user, then cached)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    codes: set[str] | None = getattr(user, "_points_shops", None)
+    if codes is None:
+        codes = set(ShopKeeper.objects.filter(user_id=user.pk).values_list("region_code", flat=True))
+        vars(user)["_points_shops"] = codes
+    return village_code in codes
+
+
 def can_redeem(user: AnyUser, village_code: str) -> bool:
-    """A cadre records a redemption at the counter of the points supermarket."""
+    """Goods taken for points at the counter: the village's cadres and its shop-keepers. A shop-keeper does
+    nothing else with points (no review, no award, no rules, no prices)."""
+    return in_scope(user, village_code, CADRE_ROLES) or is_shopkeeper(user, village_code)
+
+
+def can_keep_shop(user: AnyUser, village_code: str) -> bool:
+    """The goods' prices and stock, the free-text redemptions and who keeps the shop: the village's cadres."""
     return in_scope(user, village_code, CADRE_ROLES)
 
 

@@ -29,6 +29,7 @@ from cunzhi.points.models import (
     ItemStatus,
     Objection,
     ObjectionStatus,
+    ShopKeeper,
     VillageRule,
 )
 from cunzhi.regions.models import Level, Region
@@ -340,3 +341,53 @@ def redemption_suspended_until(*, household: Household) -> int | None:
     ).values_list("year", flat=True)
     last = max(years, default=None)
     return last + 1 if last is not None else None
+
+
+# ---------------------------------------------------------------- commendation (never a shaming list)
+
+
+def commendation_period(year: int, month: int | None) -> tuple[dt.date, dt.date]:
+    """[start, end) of a year, or of one of its months (the red list)."""
+    if month is None:
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    start = dt.date(year, month, 1)
+    return start, (start + dt.timedelta(days=32)).replace(day=1)
+
+
+def commended(*, village: Region, start: dt.date, end: dt.date, size: int) -> list[dict[str, Any]]:
+    """The households that earned most in [start, end): counted points earned for items (positive entries only:
+    deductions, base grants and redemptions never rank anyone), at most `size`, ties sharing a rank. A list of
+    praise, generated from points; there is deliberately no bottom of it (the national guidance forbids shaming).
+    Names as the board shows them (the household head's, masked)."""
+    rows = list(
+        Entry.objects.filter(
+            village=village,
+            status=EntryStatus.COUNTED,
+            kind=EntryKind.EARNED,
+            points__gt=0,
+            occurred_on__gte=start,
+            occurred_on__lt=end,
+        )
+        .values("household")
+        .annotate(n=Sum("points"), items=Count("id"))
+        .order_by("-n", "household")[:size]
+    )
+    heads = dict(
+        Household.objects.filter(pk__in=[r["household"] for r in rows]).values_list("pk", "representative__name")
+    )
+    out: list[dict[str, Any]] = []
+    for i, r in enumerate(rows):
+        rank = out[-1]["rank"] if out and out[-1]["points"] == r["n"] else i + 1
+        head = heads.get(r["household"])
+        out.append({"rank": rank, "name": mask_name(head) if head else "—", "points": r["n"], "items": r["items"]})
+    return out
+
+
+def shopkeepers(*, village: Region) -> list[ShopKeeper]:
+    return list(ShopKeeper.objects.filter(village=village).select_related("user"))
+
+
+def shopkeeper_by_pk(*, village: Region, pk: object) -> ShopKeeper | None:
+    if not str(pk).isdigit():
+        return None
+    return ShopKeeper.objects.filter(village=village, pk=int(str(pk))).select_related("user").first()

@@ -20,6 +20,10 @@ from django.utils.translation import gettext as _
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
+from cunzhi.core.idnumbers import normalize_phone
+from cunzhi.ledger import rules as ledger_rules
+from cunzhi.ledger import services as ledger_services
+from cunzhi.ledger.models import Direction, FinanceCategory
 from cunzhi.people.actors import User
 from cunzhi.people.models import Household, Role, Villager
 from cunzhi.points import rules, selectors
@@ -30,12 +34,14 @@ from cunzhi.points.models import (
     EntryKind,
     EntryStatus,
     Goods,
+    GoodsReceipt,
     Holder,
     Item,
     ItemStatus,
     Objection,
     ObjectionStatus,
     Outcome,
+    ShopKeeper,
     Sign,
     VillageRule,
     YearEnd,
@@ -43,6 +49,7 @@ from cunzhi.points.models import (
 from cunzhi.regions.models import Level, Region
 
 MAX_POINTS = 1000  # one item's points: a typo (5000 for 50) is refused rather than posted
+MAX_COMMENDED = 100  # a commendation names a few households; a list of everyone would be a ranking
 MAX_TEXT = 500
 REVIEW_ROLE_CHOICES = (Role.CADRE, Role.PARTY_SECRETARY, Role.REPRESENTATIVE, Role.SUPERVISOR)
 
@@ -156,6 +163,8 @@ def rule_set(
     review_roles: list[str],
     actor: User,
     year_end: str = YearEnd.CARRY,
+    red_list_size: int = 0,
+    commend_size: int = 10,
 ) -> VillageRule:
     """Set how the village runs points (cadres of the village)."""
     _village(village)
@@ -168,6 +177,12 @@ def rule_set(
         errors["base_grant"] = _("Base points must be between 0 and %(n)s.") % {"n": MAX_POINTS}
     if year_end not in YearEnd.values:
         errors["year_end"] = _("Choose whether points carry over or reset at the year's close.")
+    if not 0 <= red_list_size <= MAX_COMMENDED:
+        errors["red_list_size"] = _("The red list names between 0 and %(n)s households.") % {"n": MAX_COMMENDED}
+    if not 1 <= commend_size <= MAX_COMMENDED:
+        errors["commend_size"] = _("The commendation list names between 1 and %(n)s households.") % {
+            "n": MAX_COMMENDED
+        }
     if not 1 <= objection_days <= 30:
         errors["objection_days"] = _("The objection period is between 1 and 30 days.")
     roles = sorted({r for r in review_roles if r in REVIEW_ROLE_CHOICES})
@@ -189,6 +204,8 @@ def rule_set(
             "objection_days": objection_days,
             "review_roles": roles,
             "year_end": year_end,
+            "red_list_size": red_list_size,
+            "commend_size": commend_size,
         },
     )
     after = {"holder": holder, "base_grant": base_grant, "exclude_away": exclude_away}
@@ -603,7 +620,7 @@ def redemption_record(
 ) -> Entry:
     """Deduct points for goods taken at the points supermarket; the balance never goes below zero."""
     village = household.village
-    if not rules.can_redeem(actor, village.code):
+    if not rules.can_keep_shop(actor, village.code):
         raise PermissionDenied
     goods = _text(goods, "goods", _("Say what goods were taken."), limit=200)
     if not 1 <= points <= 100_000:
@@ -648,7 +665,7 @@ def redemption_record(
 def goods_set(*, village: Region, name: str, points: int, stock: int, actor: User, active: bool = True) -> Goods:
     """Add goods to the village's points supermarket, or set the price, stock and use of goods of that name."""
     _village(village)
-    if not rules.can_redeem(actor, village.code):
+    if not rules.can_keep_shop(actor, village.code):
         raise PermissionDenied
     name = _text(name, "name", _("Name the goods."), limit=100)
     errors = {}
@@ -780,3 +797,116 @@ def year_close(*, village: Region, year: int, actor: User) -> int:
             after={"year": year, "rule": rule.year_end, "entries": made},
         )
     return made
+
+
+# ---------------------------------------------------------------- shop-keepers
+
+
+def shopkeeper_add(*, village: Region, phone: str, actor: User) -> ShopKeeper:
+    """The village's cadres name who runs the points supermarket counter (an account, found by its phone)."""
+    _village(village)
+    if not rules.can_keep_shop(actor, village.code):
+        raise PermissionDenied
+    user = User.objects.filter(phone=normalize_phone(phone or ""), is_active=True).first()
+    if user is None:
+        raise ValidationError({"phone": _("No account has this phone number.")})
+    keeper, created = ShopKeeper.objects.get_or_create(village=village, user=user, defaults={"added_by": actor})
+    if created:
+        audit_record(actor=actor, action=PointsEvent.SHOPKEEPER_ADD, obj=keeper, after={"name": user.name})
+    return keeper
+
+
+def shopkeeper_remove(*, keeper: ShopKeeper, actor: User) -> None:
+    if not rules.can_keep_shop(actor, keeper.region_code):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=PointsEvent.SHOPKEEPER_REMOVE,
+        obj=keeper,
+        region_code=keeper.region_code,
+        before={"name": keeper.user.name},
+    )
+    keeper.delete()
+
+
+# ---------------------------------------------------------------- goods received (the ledger keeps the money)
+
+
+def goods_receive(
+    *,
+    goods: Goods,
+    quantity: int,
+    supplier: str,
+    actor: User,
+    cost: str = "",
+    donated: bool = False,
+    voucher: Any = None,
+) -> GoodsReceipt:
+    """Goods come into the shop: the stock grows; when they were bought, the village ledger records the
+    expenditure with its voucher (receipt or invoice) in the same transaction — both or neither."""
+    village = goods.village
+    if not rules.can_keep_shop(actor, village.code) or not ledger_rules.can_record(actor, village.code):
+        raise PermissionDenied
+    errors: dict[str, Any] = {}
+    if not 1 <= quantity <= 100_000:
+        errors["quantity"] = _("Quantity is a whole number between 1 and 100000.")
+    supplier = (supplier or "").strip()[:100]
+    if not supplier:
+        errors["supplier"] = _("Name who sold or donated the goods.")
+    intake = None
+    cost_fen = 0
+    if not donated:
+        try:  # yuan as typed ("1,234.5", "¥80"), the ledger's own reading of amounts
+            cost_fen = ledger_services.parse_amount(cost) if str(cost or "").strip() else 0
+        except ValidationError as exc:
+            errors["cost"] = exc.messages
+    if donated or "cost" in errors:
+        pass
+    elif cost_fen <= 0:
+        errors["cost"] = _("Give what the goods cost, or mark them donated.")
+    elif voucher is None:
+        errors["voucher"] = _("Bought goods need their receipt or invoice for the village accounts.")
+    else:
+        try:
+            intake = file_intake(voucher)
+        except ValidationError as exc:
+            errors["voucher"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Goods.objects.select_for_update().get(pk=goods.pk)
+        entry_id = ""
+        if not donated:
+            entry = ledger_services.entry_append(
+                village=village,
+                actor=actor,
+                date=timezone.localdate(),
+                direction=Direction.EXPENDITURE,
+                category=FinanceCategory.EXPENDITURE,
+                amount_fen=cost_fen,
+                counterparty=supplier,
+                # The product's language: the ledger is posted as written (as outcomes' texts are).
+                purpose=f"积分超市购入：{locked.name} ×{quantity}",
+                vouchers=[intake] if intake is not None else [],
+            )
+            entry_id = entry.public_id
+        locked.stock += quantity
+        locked.save(update_fields=["stock", "updated_at"])
+        receipt = GoodsReceipt.objects.create(
+            goods=locked,
+            quantity=quantity,
+            donated=donated,
+            cost_fen=cost_fen,
+            supplier=supplier,
+            ledger_entry=entry_id,
+            received_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=PointsEvent.GOODS_RECEIVE,
+            obj=receipt,
+            region_code=village.code,
+            before={"stock": locked.stock - quantity},
+            after={"stock": locked.stock, "donated": donated, "cost_fen": cost_fen, "ledger_entry": entry_id},
+        )
+    return receipt

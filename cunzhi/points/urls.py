@@ -9,6 +9,7 @@ urlpatterns = [
     path("item/<str:public_id>/decide/", views.item_decide, name="item_decide"),
     path("v/<str:code>/", views.board, name="board"),
     path("v/<str:code>/print/", views.board_print, name="board_print"),
+    path("v/<str:code>/commended/", views.commended, name="commended"),
     path("v/<str:code>/rules/", views.village_rules, name="rules"),
     path("v/<str:code>/declare/", views.declare, name="declare"),
     path("v/<str:code>/review/", views.review, name="review"),

@@ -28,6 +28,8 @@ from cunzhi.core.views import forbidden_saying, refusal_messages, service_action
 from cunzhi.points import rules, selectors, services
 from cunzhi.points.forms import (
     AdoptForm,
+    GoodsReceiveForm,
+    ShopKeeperForm,
     DecideForm,
     DeclareForm,
     GoodsForm,
@@ -128,11 +130,18 @@ def village_rules(request: HttpRequest, code: str) -> HttpResponse:
     village = _village(request, code)
     can_set = rules.can_set_rules(request.user, village.code)
     rule = selectors.rule_for(village)
-    initial = {"holder": Holder.HOUSEHOLD, "objection_days": 7, "review_roles": sorted(rules.review_roles(rule))}
+    initial = {
+        "holder": Holder.HOUSEHOLD,
+        "objection_days": 7,
+        "review_roles": sorted(rules.review_roles(rule)),
+        "red_list_size": 0,
+        "commend_size": 10,
+    }
     if rule is not None:
         initial |= {"holder": rule.holder, "base_grant": rule.base_grant, "exclude_away": rule.exclude_away}
         initial["objection_days"] = rule.objection_days
         initial["year_end"] = rule.year_end
+        initial |= {"red_list_size": rule.red_list_size, "commend_size": rule.commend_size}
     action = request.POST.get("action", "")
     if request.method == "POST" and not can_set:
         return forbidden(request)
@@ -408,7 +417,7 @@ def household(request: HttpRequest, public_id: str) -> HttpResponse:
 def redeem(request: HttpRequest, code: str) -> HttpResponse:
     """The points supermarket's counter: a cadre records goods taken for points."""
     village = _village(request, code)
-    if not rules.can_redeem(request.user, village.code):
+    if not rules.can_keep_shop(request.user, village.code):
         return forbidden(request, _("Village cadres record redemptions."))
     households = selectors.households_of(village=village)
     form = RedeemForm(request.POST or None, households=households)
@@ -434,14 +443,72 @@ def redeem(request: HttpRequest, code: str) -> HttpResponse:
 def counter(request: HttpRequest, code: str) -> HttpResponse:
     """The points supermarket's counter: find the household (name, pinyin, phone, number or its QR code), pick
     goods on the shelf; points and stock are deducted together. The shop-keeper also keeps the goods here."""
-    village = _village(request, code)
+    # The shop-keeper may come from outside the village's roles: the counter is theirs, the board is not.
+    village = selectors.village_by_code(code=code)
+    if village is None or not (rules.can_see_village(request.user, code) or rules.is_shopkeeper(request.user, code)):
+        raise Http404
     if not rules.can_redeem(request.user, village.code):
-        return forbidden(request, _("Village cadres keep the points supermarket."))
+        return forbidden(request, _("Village cadres and the shop-keeper keep the points supermarket."))
+    keeps = rules.can_keep_shop(request.user, village.code)
     term = request.GET.get("q", "")
     goods_form = GoodsForm(request.POST if request.POST.get("action") == "goods" else None)
+    keeper_form = ShopKeeperForm(request.POST if request.POST.get("action") == "keeper" else None)
+    shelf = list(selectors.goods_of(village=village))
+    receive_form = GoodsReceiveForm(
+        request.POST if request.POST.get("action") == "receive" else None,
+        request.FILES or None,
+        goods=shelf,
+        prefix="r",
+    )
     if request.method == "POST":
         here = reverse("points:counter", args=[village.code]) + "?" + urlencode({"q": request.POST.get("q", "")})
-        if request.POST.get("action") == "goods":
+        action = request.POST.get("action")
+        if action in ("goods", "keeper", "keeper_remove", "receive") and not keeps:
+            return forbidden(request, _("Village cadres set the goods and name the shop-keepers."))
+        if action == "receive":
+
+            def receive() -> object:
+                d = receive_form.cleaned_data
+                goods = next(g for g in shelf if g.public_id == d["goods"])
+                return services.goods_receive(
+                    goods=goods,
+                    quantity=d["quantity"],
+                    supplier=d["supplier"],
+                    cost=d["cost"],
+                    donated=d["donated"],
+                    voucher=d["voucher"],
+                    actor=request.user,
+                )
+
+            done = service_action(
+                request,
+                receive,
+                done=_("Goods received: stock added; bought goods are recorded in the village accounts."),
+                to=here,
+                form=receive_form,
+            )
+            if done:
+                return done
+        elif action == "keeper":
+            done = service_action(
+                request,
+                lambda: services.shopkeeper_add(
+                    village=village, phone=keeper_form.cleaned_data["phone"], actor=request.user
+                ),
+                done=_("Shop-keeper named."),
+                to=here,
+                form=keeper_form,
+            )
+            if done:
+                return done
+        elif action == "keeper_remove":
+            keeper = selectors.shopkeeper_by_pk(village=village, pk=request.POST.get("keeper", ""))
+            if keeper is None:
+                raise Http404
+            services.shopkeeper_remove(keeper=keeper, actor=request.user)
+            messages.success(request, _("Shop-keeper removed."))
+            return redirect(here)
+        elif action == "goods":
             done = service_action(
                 request,
                 lambda: services.goods_set(village=village, actor=request.user, **goods_form.cleaned_data),
@@ -474,8 +541,12 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
             "village": village,
             "term": term,
             "households": selectors.counter_search(village=village, term=term),
-            "goods": list(selectors.goods_of(village=village)),
+            "goods": shelf,
             "goods_form": goods_form,
+            "receive_form": receive_form,
+            "keeps": keeps,
+            "keeper_form": keeper_form,
+            "keepers": selectors.shopkeepers(village=village) if keeps else [],
         },
     )
 
@@ -493,4 +564,48 @@ def board_print(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "points/board_print.html",
         {"village": village, "entries": entries, "days": days, "start": start, "today": timezone.now()},
+    )
+
+
+def _period(request: HttpRequest) -> tuple[int, int | None] | None:
+    """(year, month or None) from ?year=&month=; None when they are not numbers of a sensible period."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+        month = int(request.GET["month"]) if request.GET.get("month") else None
+    except ValueError:
+        return None
+    if not 2000 <= year <= today.year or (month is not None and not 1 <= month <= 12):
+        return None
+    return year, month
+
+
+@login_required
+def commended(request: HttpRequest, code: str) -> HttpResponse:
+    """The annual commendation list (?year=) or the village's monthly red list (?year=&month=, where the village
+    keeps one): the households that earned most, from counted points; printable. Never a list of the lowest."""
+    village = _village(request, code)
+    rule = selectors.rule_for(village)
+    period = _period(request)
+    if period is None:
+        messages.error(request, _("Choose a year up to this one and a month from 1 to 12."))
+        return redirect("points:commended", village.code)
+    year, month = period
+    size = (rule.red_list_size if month else rule.commend_size) if rule is not None else (0 if month else 10)
+    start, end = selectors.commendation_period(year, month)
+    rows = selectors.commended(village=village, start=start, end=end, size=size) if size else []
+    return render(
+        request,
+        "points/commended.html",
+        {
+            "village": village,
+            "year": year,
+            "month": month,
+            "rows": rows,
+            "keeps_red_list": bool(rule and rule.red_list_size),
+            "no_red_list": bool(month) and not size,
+            "today": timezone.now(),
+            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
+            "months": range(1, 13),
+        },
     )

@@ -123,3 +123,26 @@ def test_a_public_report_confirmed_resolved_proposes_points(world, pw, raise_con
     concern_services.concern_confirm(actor=world.villager_a, concern=concern, rating="satisfied")
     assert outcomes.propose_from_outcomes() == 1
     assert Entry.objects.get().source == f"concern:{concern.public_id}"
+
+
+def test_training_attended_proposes_points_once(world, pw, clock):
+    """Checked in at a training session: one proposal per attendee (issue 16), reviewed like any other."""
+    from cunzhi.learning import services as learning_services
+
+    services.adoption_set(
+        village=world.village_a, item=pw.cleanup, points=6, yearly_cap=18, actor=world.cadre_a, outcome="training"
+    )
+    session = learning_services.session_record(
+        village=world.village_a,
+        date=timezone.localdate(),
+        topic="concern",
+        trainer_kind="cadre",
+        trainer_name="王书记",
+        actor=world.cadre_a,
+    )
+    learning_services.attendance_check_in(session=session, villager=world.villager_a.villager, actor=world.cadre_a)
+    assert outcomes.propose_from_outcomes() == 1
+    assert outcomes.propose_from_outcomes() == 0
+    entry = Entry.objects.get()
+    assert entry.status == EntryStatus.DECLARED and entry.household_id == world.household_a.pk
+    assert entry.source.startswith("training:") and entry.declared_by_name == "培训"
