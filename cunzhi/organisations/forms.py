@@ -63,6 +63,4 @@ class HandoverWorkForm(forms.Form):
 
 
 class HandoverAnswerForm(forms.Form):
-    text = forms.CharField(
-        label=_("Answer to the villager"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    text = forms.CharField(label=_("Answer to the villager"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))

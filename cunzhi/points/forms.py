@@ -45,9 +45,7 @@ class RuleForm(forms.Form):
     red_list_size = forms.IntegerField(
         label=_("Households on the monthly red list (0: none)"), min_value=0, max_value=100, initial=0
     )
-    commend_size = forms.IntegerField(
-        label=_("Households commended each year"), min_value=1, max_value=100, initial=10
-    )
+    commend_size = forms.IntegerField(label=_("Households commended each year"), min_value=1, max_value=100, initial=10)
     review_roles = forms.MultipleChoiceField(
         label=_("Review group"),
         choices=[

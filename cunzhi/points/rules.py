@@ -15,7 +15,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from cunzhi.people.actors import AnyUser
+from cunzhi.people.actors import AnyUser, User
 from cunzhi.people.models import Delegation, DelegationScope, Household, Office, Role, Villager
 from cunzhi.people.rules import in_scope, own_villager, role_rows
 from cunzhi.points.models import (
@@ -81,7 +81,7 @@ def can_set_rules(user: AnyUser, village_code: str) -> bool:
 
 def is_shopkeeper(user: AnyUser, village_code: str) -> bool:
     """Named by the village's cadres to run its points supermarket counter (one query per user, then cached)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):
         return False
     codes: set[str] | None = getattr(user, "_points_shops", None)
     if codes is None:

@@ -180,9 +180,7 @@ def rule_set(
     if not 0 <= red_list_size <= MAX_COMMENDED:
         errors["red_list_size"] = _("The red list names between 0 and %(n)s households.") % {"n": MAX_COMMENDED}
     if not 1 <= commend_size <= MAX_COMMENDED:
-        errors["commend_size"] = _("The commendation list names between 1 and %(n)s households.") % {
-            "n": MAX_COMMENDED
-        }
+        errors["commend_size"] = _("The commendation list names between 1 and %(n)s households.") % {"n": MAX_COMMENDED}
     if not 1 <= objection_days <= 30:
         errors["objection_days"] = _("The objection period is between 1 and 30 days.")
     roles = sorted({r for r in review_roles if r in REVIEW_ROLE_CHOICES})

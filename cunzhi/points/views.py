@@ -28,15 +28,15 @@ from cunzhi.core.views import forbidden_saying, refusal_messages, service_action
 from cunzhi.points import rules, selectors, services
 from cunzhi.points.forms import (
     AdoptForm,
-    GoodsReceiveForm,
-    ShopKeeperForm,
     DecideForm,
     DeclareForm,
     GoodsForm,
+    GoodsReceiveForm,
     ItemForm,
     OptionalReasonForm,
     RedeemForm,
     RuleForm,
+    ShopKeeperForm,
 )
 from cunzhi.points.models import Holder, Outcome
 from cunzhi.regions.models import Region

@@ -9,6 +9,7 @@ from cunzhi.concerns import services as concern_services
 from cunzhi.concerns.models import Category, Clock, Concern, Kind, Level, Status
 from cunzhi.core.models import AuditEvent
 from cunzhi.notify.models import Notice
+from cunzhi.organisations import services as org_services
 from cunzhi.organisations.models import Handover, HandoverStatus
 
 API = "/api/v1/organisations"
@@ -17,7 +18,9 @@ REFUSED = ("anonymous", "villager_b", "other_township_staff", "other_office_staf
 
 @pytest.fixture
 def concern(world, org):
-    roads = Category.objects.create(code="roads", name="道路", name_en="Roads", clock=Clock.UTILITIES, level=Level.VILLAGE)
+    roads = Category.objects.create(
+        code="roads", name="道路", name_en="Roads", clock=Clock.UTILITIES, level=Level.VILLAGE
+    )
     return concern_services.concern_submit(
         actor=world.villager_a, category=roads, kind=Kind.REPORT, text="竹林步道上有很多垃圾，需要清理"
     )
@@ -89,6 +92,7 @@ def test_hand_work_answer_through_the_pages(as_, world, org, concern):
     zh = villager.get(reverse("concerns:detail", args=[concern.public_id]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "交给" in zh.content.decode() or "交办" in zh.content.decode()
     # Once answered, no more work.
+    leader = as_("leader")
     assert leader.post(url, {"action": "work", "text": "再补充"}).status_code == 400
 
 
@@ -114,19 +118,18 @@ def test_handing_is_refused_to_others(as_, org, concern, who):
 
 @pytest.mark.parametrize("who", (*REFUSED, "villager_a", "cadre_b"))
 def test_the_handed_concern_is_for_the_leaders(as_, world, org, concern, who, request):
-    if who == "cadre_b":
-        request.getfixturevalue("cadre_b")
+    if who == "cadre_b":  # a cadre of another village
         world.cadre_b = request.getfixturevalue("cadre_b")
-    h = as_("cadre_a") and __import__("cunzhi.organisations.services", fromlist=["x"]).concern_hand(
-        concern=concern, organisation=org.team, actor=world.cadre_a
-    )
+    h = org_services.concern_hand(concern=concern, organisation=org.team, actor=world.cadre_a)
     c = as_(who)
     assert _refused(c.get(reverse("organisations:handovers", args=[org.team.public_id])))
     url = reverse("organisations:handover", args=[h.public_id])
     assert _refused(c.get(url))
     assert _refused(c.post(url, {"action": "answer", "text": "x"}))
     assert c.get(f"{API}/{org.team.public_id}/concerns").status_code in (401, 403)
-    assert c.post(f"{API}/handovers/{h.public_id}/work", {"text": "x"}, content_type="application/json").status_code in (
+    assert c.post(
+        f"{API}/handovers/{h.public_id}/work", {"text": "x"}, content_type="application/json"
+    ).status_code in (
         401,
         403,
     )
@@ -136,7 +139,9 @@ def test_the_handed_concern_is_for_the_leaders(as_, world, org, concern, who, re
 def test_the_api_flow(as_, world, org, concern, django_assert_max_num_queries):
     c = as_("cadre_a")
     made = c.post(
-        f"{API}/{org.team.public_id}/concerns", {"concern": concern.public_id, "note": "n"}, content_type="application/json"
+        f"{API}/{org.team.public_id}/concerns",
+        {"concern": concern.public_id, "note": "n"},
+        content_type="application/json",
     )
     assert made.status_code == 201, made.content
     hid = made.json()["id"]
@@ -145,7 +150,10 @@ def test_the_api_flow(as_, world, org, concern, django_assert_max_num_queries):
         rows = leader.get(f"{API}/{org.team.public_id}/concerns").json()
     assert rows["items"][0]["number"] == concern.number
     assert leader.post(f"{API}/handovers/{hid}/work", {"text": ""}, content_type="application/json").status_code == 422
-    assert leader.post(f"{API}/handovers/{hid}/work", {"text": "去看了"}, content_type="application/json").status_code == 200
+    assert (
+        leader.post(f"{API}/handovers/{hid}/work", {"text": "去看了"}, content_type="application/json").status_code
+        == 200
+    )
     done = leader.post(f"{API}/handovers/{hid}/answer", {"text": "已处理"}, content_type="application/json")
     assert done.status_code == 200 and done.json()["status"] == "answered"
     again = leader.post(f"{API}/handovers/{hid}/answer", {"text": "已处理"}, content_type="application/json")

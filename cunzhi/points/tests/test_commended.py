@@ -1,7 +1,6 @@
 """The annual commendation list and the optional monthly red list (issue 16): generated from counted points
 earned for items, printable, for the village's readers; never a list of the lowest, deductions never rank."""
 
-
 import pytest
 from django.urls import reverse
 
@@ -53,9 +52,12 @@ def test_the_monthly_red_list_where_the_village_keeps_one(world, pw, counted, lo
     page = c.get(reverse("points:commended", args=[world.village_a.code]), {"year": TODAY.year, "month": 6})
     text = page.content.decode()
     assert "张*" in text and "王*" not in text  # one household on it
-    assert "张*" not in c.get(
-        reverse("points:commended", args=[world.village_a.code]), {"year": TODAY.year, "month": 5}
-    ).content.decode()
+    assert (
+        "张*"
+        not in c.get(
+            reverse("points:commended", args=[world.village_a.code]), {"year": TODAY.year, "month": 5}
+        ).content.decode()
+    )
 
 
 def test_the_rule_sets_the_sizes(world, pw, login):

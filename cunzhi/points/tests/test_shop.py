@@ -54,7 +54,9 @@ def test_the_shopkeeper_redeems_and_does_nothing_else(world, pw, shop, keeper, c
     assert client.get(reverse("points:review", args=[world.village_a.code])).status_code in (403, 404)
     assert client.get(f"{API}/villages/{world.village_a.code}/shopkeepers").status_code in (403, 404)
     entry = declare(world, pw, household=pw.house2, actor=pw.neighbour)
-    review = client.post(f"{API}/entries/{entry.public_id}/review", {"approve": True, "reason": "x"}, content_type="application/json")
+    review = client.post(
+        f"{API}/entries/{entry.public_id}/review", {"approve": True, "reason": "x"}, content_type="application/json"
+    )
     assert review.status_code in (403, 404)
     assert not rules.can_propose(keeper, world.village_a.code)
     assert Goods.objects.filter(name="毛巾").count() == 0 and ShopKeeper.objects.count() == 1
@@ -83,7 +85,9 @@ def test_shopkeepers_and_receipts_are_for_cadres(world, pw, shop, client, who, r
         client.force_login(getattr(world, who))
     base = f"{API}/villages/{world.village_a.code}"
     assert client.get(f"{base}/shopkeepers").status_code in (401, 403, 404)
-    assert client.post(f"{base}/shopkeepers", {"phone": "13900000001"}, content_type="application/json").status_code in (
+    assert client.post(
+        f"{base}/shopkeepers", {"phone": "13900000001"}, content_type="application/json"
+    ).status_code in (
         401,
         403,
         404,
@@ -91,7 +95,9 @@ def test_shopkeepers_and_receipts_are_for_cadres(world, pw, shop, client, who, r
     r = client.post(f"{base}/goods/{shop.public_id}/receipts", {"quantity": 3, "supplier": "x", "donated": "true"})
     assert r.status_code in (401, 403, 404)
     url = reverse("points:counter", args=[world.village_a.code])
-    client.post(url, {"action": "receive", "r-goods": shop.public_id, "r-quantity": "3", "r-donated": "on", "r-supplier": "x"})
+    client.post(
+        url, {"action": "receive", "r-goods": shop.public_id, "r-quantity": "3", "r-donated": "on", "r-supplier": "x"}
+    )
     assert not ShopKeeper.objects.exists() and not GoodsReceipt.objects.exists()
     assert Goods.objects.get(pk=shop.pk).stock == 5
 
