@@ -161,7 +161,10 @@ def balance(*, household: Household, person: Villager | None = None) -> int:
 
 
 def _entries() -> QuerySet[Entry]:
-    return Entry.objects.select_related("adoption__item", "household__representative", "person", "village")
+    # Lists show a name, never an ID number: not loading them spares a decryption per villager per row.
+    return Entry.objects.select_related("adoption__item", "household__representative", "person", "village").defer(
+        "household__representative__id_number", "person__id_number"
+    )
 
 
 def entry_by_public_id(*, public_id: str) -> Entry | None:
@@ -391,3 +394,30 @@ def shopkeeper_by_pk(*, village: Region, pk: object) -> ShopKeeper | None:
     if not str(pk).isdigit():
         return None
     return ShopKeeper.objects.filter(village=village, pk=int(str(pk))).select_related("user").first()
+
+
+def board_print_rows(*, village: Region, since: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """The printable board's rows: plain values, no model instances (a month of a large village is hundreds of
+    rows; six model instances and a choices display per row were most of the page's time)."""
+    labels = {value: str(label) for value, label in EntryStatus.choices}
+    kinds = {value: str(label) for value, label in EntryKind.choices}
+    rows = list(
+        board(village=village)
+        .filter(reviewed_at__gte=since)
+        .values(
+            "points",
+            "description",
+            "review_reason",
+            "objection_until",
+            "status",
+            "kind",
+            "adoption__item__title",
+            "household__representative__name",
+        )[:limit]
+    )
+    for r in rows:
+        head = r["household__representative__name"]
+        r["shown_household"] = mask_name(head) if head else "—"
+        r["title"] = r["adoption__item__title"] or kinds.get(r["kind"], "")
+        r["status_label"] = labels.get(r["status"], r["status"])
+    return rows

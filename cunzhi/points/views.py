@@ -559,7 +559,7 @@ def board_print(request: HttpRequest, code: str) -> HttpResponse:
     except ValueError:
         days = 31
     start = timezone.now() - dt.timedelta(days=days)
-    entries = selectors.shown(list(selectors.board(village=village).filter(reviewed_at__gte=start)[:500]))
+    entries = selectors.board_print_rows(village=village, since=start)
     return render(
         request,
         "points/board_print.html",
