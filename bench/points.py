@@ -383,7 +383,8 @@ def render(results: list[dict], args, skipped: list[str]) -> str:
         f"{FILE_ENTRIES:,} entries over 10 years; 1,200 decisions posted in the last 31 days. Pages through the Django "
         f"test client in one process (the whole middleware stack, a cadre signed in), {args.requests} sequential "
         "requests after 5 warm-up ones; *CPU ms* is this process's CPU time per request (a busy machine cannot "
-        "inflate it, while it does inflate wall time).",
+        "inflate it, while it does inflate wall time; on PostgreSQL the database server's own CPU time is not in "
+        "it, on SQLite the queries run in-process and are).",
         "",
     ]
     for r in results:
