@@ -401,8 +401,9 @@ def board_print_rows(*, village: Region, since: dt.datetime, limit: int = 500) -
     rows; six model instances and a choices display per row were most of the page's time)."""
     labels = {value: str(label) for value, label in EntryStatus.choices}
     kinds = {value: str(label) for value, label in EntryKind.choices}
-    rows = list(
-        board(village=village)
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in board(village=village)
         .filter(reviewed_at__gte=since)
         .values(
             "points",
@@ -414,7 +415,7 @@ def board_print_rows(*, village: Region, since: dt.datetime, limit: int = 500) -
             "adoption__item__title",
             "household__representative__name",
         )[:limit]
-    )
+    ]
     for r in rows:
         head = r["household__representative__name"]
         r["shown_household"] = mask_name(head) if head else "—"
