@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cunzhi.core.figures import as_rates, grouped
 from cunzhi.core.models import AuditEvent
@@ -458,6 +459,59 @@ def figures_cases(*, figure: str, prefix: str, start: dt.datetime, end: dt.datet
             answered_at__lte=F("answer_due_at"), answered_at__gt=F("answer_due_at") - dt.timedelta(hours=1)
         )
     return qs, Q(answered_in_time=True)
+
+
+def figures_by_category(
+    *, prefix: str, start: dt.datetime, middle: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Concerns dispatched per category and village: "before" in [start, middle), "now" in [middle, end),
+    with the category's name (insights' problem of the month). One grouped query."""
+    rows = (
+        _dispatched_in(prefix, start, end)
+        .values("category__code", "category__name", "category__name_en", village_code=Substr("region_code", 1, 12))
+        .annotate(
+            before=Count("id", filter=Q(dispatched_at__lt=middle)),
+            now=Count("id", filter=Q(dispatched_at__gte=middle)),
+        )
+        .order_by()
+    )
+    return [
+        {
+            "category": r["category__code"],
+            "category_name": _category_name(r["category__name"], r["category__name_en"]),
+            "place": r["village_code"],
+            "before": r["before"],
+            "now": r["now"],
+        }
+        for r in rows
+    ]
+
+
+def _category_name(name: str, name_en: str) -> str:
+    return name_en if name_en and (get_language() or "").startswith("en") else name
+
+
+def figures_category_cases(
+    *, category_code: str, prefix: str, start: dt.datetime, end: dt.datetime
+) -> tuple[QuerySet[Concern], Q]:
+    """The concerns of one category dispatched under a region in [start, end), and the condition of being
+    resolved (the problem of the month's cases and its resolution)."""
+    qs = _dispatched_in(prefix, start, end).filter(category__code=category_code)
+    return qs, Q(status=Status.RESOLVED)
+
+
+def figures_category_progress(
+    *, category_code: str, prefix: str, start: dt.datetime, end: dt.datetime
+) -> dict[str, Any]:
+    """{"category": name, "dispatched", "resolved"} of one category under a region in [start, end)."""
+    qs, resolved = figures_category_cases(category_code=category_code, prefix=prefix, start=start, end=end)
+    counts = qs.aggregate(dispatched=Count("id"), resolved=Count("id", filter=resolved))
+    category = Category.objects.filter(code=category_code).values_list("name", "name_en").first()
+    return {
+        "category": _category_name(*category) if category else category_code,
+        "dispatched": counts["dispatched"] or 0,
+        "resolved": counts["resolved"] or 0,
+    }
 
 
 def _figure(

@@ -352,11 +352,22 @@ def figures_adoption(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Comments adopted in full or in part, of the comments answered in the period's response reports."""
+    qs, adopted = figures_adoption_cases(prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=adopted), d=Count("id")))
+
+
+def figures_adoption_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Comment], Q]:
+    """The comments `figures_adoption` counts and the condition of being adopted: one definition for the
+    figure and for insights' drill-through to its cases."""
     qs = Comment.objects.filter(region_code__startswith=prefix, outcome_at__gte=start, outcome_at__lt=end).exclude(
         outcome=""
     )
-    adopted = Q(outcome__in=[Outcome.ADOPTED, Outcome.PARTLY])
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=adopted), d=Count("id")))
+    return qs.select_related("draft"), Q(outcome__in=[Outcome.ADOPTED, Outcome.PARTLY])
+
+
+def comments_of_readable_drafts(user: AnyUser) -> QuerySet[Comment]:
+    """Comments on the drafts the user may read (the drill-through shows the draft, never the comment's author)."""
+    return Comment.objects.filter(draft__in=drafts_readable(user))
 
 
 def figures_silent_drafts(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Draft]:

@@ -299,9 +299,29 @@ def figures_on_time(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Disclosures due in the period (deadline reached) published by their deadline, of all those due."""
+    qs, on_time = figures_due_cases(prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=on_time), d=Count("id")))
+
+
+def figures_due_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[DueItem], Q]:
+    """The due items `figures_on_time` counts (its denominator) and the condition of its numerator: one
+    definition for the figure and for insights' drill-through to its cases."""
     last = min(timezone.localtime(end).date(), timezone.localdate() + dt.timedelta(days=1))
     qs = DueItem.objects.filter(
         region_code__startswith=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
     )
-    on_time = Q(published_at__date__lte=F("due_date"))
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=on_time), d=Count("id")))
+    return qs, Q(published_at__date__lte=F("due_date"))
+
+
+def figures_late_or_stale(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[DueItem]:
+    """Disclosures whose deadline passed in [start, end) and that were published after it (late) or not at
+    all (stale: the schedule required a post for the period and there is none): insights' surface-use flag."""
+    last = min(timezone.localtime(end).date(), timezone.localdate())  # a deadline of today has not passed
+    return DueItem.objects.filter(
+        region_code__startswith=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
+    ).filter(Q(published_at__isnull=True) | Q(published_at__date__gt=F("due_date")))
+
+
+def due_items_readable(user: AnyUser) -> QuerySet[DueItem]:
+    """Due items anyone may list: what a village owes and when is public (the calendar page)."""
+    return DueItem.objects.all()

@@ -2,13 +2,16 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from cunzhi.core import periods
-from cunzhi.core.apikit.errors import OBJECT_ERRORS, ApiError
-from cunzhi.insights import cases, rules, selectors
+from cunzhi.core.apikit.errors import OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
+from cunzhi.insights import cases, rules, selectors, services
+from cunzhi.insights.models import SURVEY_QUESTIONS, SurveyChannel
 from cunzhi.insights.registry import Indicator
 from cunzhi.insights.trends import trends as trend_rows
 from cunzhi.people.actors import UserRequest
@@ -177,3 +180,181 @@ def flags(request: UserRequest, query: Query[FiguresIn]) -> list[dict[str, objec
         for v in cases.flags(region=region, start=start, end=end)
         for f in v["flags"]
     ]
+
+
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+
+
+class SurveyBlock(Schema):
+    code: str
+    name: str
+    answers: int
+    invited: int
+    too_few: bool  # fewer than 10 answers: shares are null, so nobody's answer can be told apart
+    agree: list[float | None]  # per question, the share answering 4 or 5 of those who answered it
+    answered: list[int | None]  # per question, how many answered it (null when too few)
+
+
+class SurveyOut(Schema):
+    region: str
+    quarter: str
+    questions: list[str]
+    minimum: int
+    rows: list[SurveyBlock]
+    total: SurveyBlock
+
+
+def _block(code: str, name: str, b: dict[str, Any]) -> SurveyBlock:
+    return SurveyBlock(
+        code=code,
+        name=name,
+        answers=b["n"],
+        invited=b["invited"],
+        too_few=b["too_few"],
+        agree=[i["value"] for i in b["items"]],
+        answered=[None if b["too_few"] else i["den"] for i in b["items"]],
+    )
+
+
+@router.get("/insights/survey", response={200: SurveyOut, **OBJECT_ERRORS})
+def survey_results(request: UserRequest, query: Query[FiguresIn]) -> SurveyOut:
+    """The villagers' own verdict: the quarter's survey (of the period: a month's quarter, a year's last)
+    per child region, each question's share agreeing, null where fewer than 10 answered."""
+    region, period, _start, _end = _region_period(query, request.user)
+    r = selectors.survey_results(region=region, quarter=selectors.survey_quarter(period))
+    return SurveyOut(
+        region=region.code,
+        quarter=r["quarter"],
+        questions=[str(q) for q in r["questions"]],
+        minimum=r["min"],
+        rows=[_block(row["region"].code, row["region"].name, row) for row in r["rows"]],
+        total=_block(region.code, region.name, r["total"]),
+    )
+
+
+class SurveyMineOut(Schema):
+    quarter: str
+    open: bool  # drawn this quarter and not yet answered
+    questions: list[str]
+
+
+class SurveyAnswerIn(Schema):
+    scores: list[int | None]  # seven answers 1–5 in the order of the questions; null leaves one out
+
+
+@router.get("/insights/survey/mine", response={200: SurveyMineOut, 401: ErrorOut})
+def survey_mine(request: UserRequest) -> SurveyMineOut:
+    """Whether the caller was drawn for this quarter's survey and may still answer it."""
+    quarter = periods.current_quarter()
+    villager = rules.survey_villager(request.user)
+    invite = services.survey_invite_open(villager=villager, quarter=quarter) if villager is not None else None
+    return SurveyMineOut(quarter=quarter, open=invite is not None, questions=[str(q) for q in SURVEY_QUESTIONS])
+
+
+@router.post("/insights/survey/answer", response={201: dict, **WRITE_ERRORS})
+def survey_answer(request: UserRequest, payload: SurveyAnswerIn) -> tuple[int, dict[str, str]]:
+    """Answer this quarter's survey (once; anonymous in results). Only a villager drawn by lot may answer."""
+    quarter = periods.current_quarter()
+    villager = rules.survey_villager(request.user)
+    invite = services.survey_invite_open(villager=villager, quarter=quarter) if villager is not None else None
+    if invite is None:
+        raise ApiError(403, _("There is no survey for you to answer this quarter."), "forbidden")
+    try:
+        services.survey_answer(invite=invite, scores=payload.scores, channel=SurveyChannel.WEB, actor=request.user)
+    except ValidationError as exc:
+        raise ApiError(422, exc.messages[0], "invalid") from None
+    return 201, {"quarter": quarter}
+
+
+class ProblemCandidate(Schema):
+    category: str
+    category_name: str
+    place: str
+    place_name: str
+    now: int
+    before: int
+    growth: int
+
+
+class ProblemOut(Schema):
+    region: str
+    month: str
+    candidates: list[ProblemCandidate]
+    chosen_category: str | None
+    chosen_place: str | None
+    resolved: int | None
+    dispatched: int | None
+
+
+class ProblemIn(Schema):
+    region: str
+    month: str = ""
+
+
+class ProblemPickIn(Schema):
+    region: str
+    month: str
+    category: str
+    place: str
+    note: str = ""
+
+
+def _problem_scope(region_code: str, month_label: str, user: Any) -> tuple[Region, Any]:
+    region = Region.objects.filter(code=region_code).exclude(level="group").first()
+    if region is None or not rules.can_view_figures(user, region):
+        raise Http404
+    try:
+        month = selectors.month_start(month_label) if month_label else timezone.localdate().replace(day=1)
+        if not 2000 <= month.year <= timezone.localdate().year + 1:
+            raise ValueError(month_label)
+    except ValueError:
+        raise ApiError(422, _("Choose a month as YYYY-MM, e.g. 2026-06."), "bad_period") from None
+    return region, month
+
+
+@router.get("/insights/problem", response={200: ProblemOut, **OBJECT_ERRORS})
+def problem(request: UserRequest, query: Query[ProblemIn]) -> ProblemOut:
+    """Problem of the month: the categories and places that grew most against the month before, and the
+    problem chosen for the month with its concerns resolved so far (n of N)."""
+    region, month = _problem_scope(query.region, query.month, request.user)
+    current = selectors.month_problem(region=region, month=month)
+    return ProblemOut(
+        region=region.code,
+        month=f"{month:%Y-%m}",
+        candidates=[
+            ProblemCandidate(
+                category=c["category"],
+                category_name=c["category_name"],
+                place=c["place"],
+                place_name=c["region"].name,
+                now=c["now"],
+                before=c["before"],
+                growth=c["growth"],
+            )
+            for c in selectors.problem_candidates(region=region, month=month)
+        ],
+        chosen_category=current["problem"].category_code if current else None,
+        chosen_place=current["problem"].place_code if current else None,
+        resolved=current["resolution"]["num"] if current else None,
+        dispatched=current["dispatched"] if current else None,
+    )
+
+
+@router.post("/insights/problem", response={201: dict, **WRITE_ERRORS})
+def problem_pick(request: UserRequest, payload: ProblemPickIn) -> tuple[int, dict[str, str]]:
+    """The county picks one of the month's candidates (a category in a place) as the problem of the month."""
+    region, month = _problem_scope(payload.region, payload.month, request.user)
+    if not rules.can_pick_problem(request.user, region):
+        raise ApiError(403, _("The county chooses the problem of the month."), "forbidden")
+    candidates = selectors.problem_candidates(region=region, month=month)
+    if not any(c["category"] == payload.category and c["place"] == payload.place for c in candidates):
+        raise ApiError(422, _("Choose one of the listed categories and places."), "invalid")
+    services.problem_pick(
+        actor=request.user,
+        region=region,
+        month=month,
+        category_code=payload.category,
+        place_code=payload.place,
+        note=payload.note,
+    )
+    return 201, {"month": f"{month:%Y-%m}", "category": payload.category, "place": payload.place}

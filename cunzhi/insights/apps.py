@@ -9,7 +9,18 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from cunzhi.core.jobs import register_job
-        from cunzhi.insights import services
+        from cunzhi.insights import events, replies, services  # noqa: F401  (events: declares the audit actions)
+        from cunzhi.notify.sms import reply_handler_register
+
+        # Seven numbers by text answer the quarterly survey (replies.py).
+        reply_handler_register(replies.SURVEY, replies.survey)
+        # Daily: starts the running quarter's survey in villages not yet asked (idempotent).
+        register_job(
+            "insights.survey",
+            services.survey_nightly,
+            every_minutes=24 * 60,
+            description=_("Draw this quarter's survey sample in villages not yet asked and send the questions."),
+        )
 
         # Nightly: the daily roll-ups of the trailing window (services.py says why a window, not a day).
         register_job(

@@ -17,13 +17,18 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.applications import selectors as applications
 from cunzhi.concerns import selectors as concerns
 from cunzhi.consultations import selectors as consultations
+from cunzhi.core.idnumbers import mask_name
+from cunzhi.disclosure import selectors as disclosure
+from cunzhi.meetings import selectors as meetings
 from cunzhi.notify import selectors as notify
 from cunzhi.notify.about import about_reader
+from cunzhi.people import selectors as people
 from cunzhi.people.actors import AnyUser
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
@@ -51,16 +56,49 @@ SOURCES: dict[str, Source] = {
     "flag_unconfirmed": Source("concerns", "unconfirmed", _("Concerns closed without the villager's confirmation")),
     "flag_last_hour": Source("concerns", "last_hour", _("Concerns answered in the last hour before the deadline")),
     "flag_silent": Source("drafts", "silent", _("Consultations that closed without a single comment")),
+    "disclosure_on_time": Source("due"),
+    "consultation_adoption": Source("comments"),
+    "flag_disclosure_late": Source(
+        "due", "late", _("Disclosures published late, or not at all for a period the schedule requires")
+    ),
+    "flag_quorum_last_minute": Source(
+        "meetings", "last_minute", _("Meetings that reached their quorum only with the last minutes' check-ins")
+    ),
+    "flag_typed_twice": Source(
+        "villagers", "typed_twice", _("Villagers typed in by hand where the village's roster was imported")
+    ),
+    # The problem of the month: one category's concerns in one place (the `category` of the link).
+    "problem": Source("concerns", "category", _("The problem of the month")),
 }
 
+# Check-ins this close to the first vote are "the last minutes'" (the quorum flag).
+LAST_MINUTES = dt.timedelta(minutes=5)
 
-def _queryset(source: Source, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Any], Q | None]:
+
+def _queryset(
+    source: Source, prefix: str, start: dt.datetime, end: dt.datetime, category: str = ""
+) -> tuple[QuerySet[Any], Q | None]:
+    if source.figure == "category":
+        return concerns.figures_category_cases(category_code=category, prefix=prefix, start=start, end=end)
     if source.kind == "concerns":
         return concerns.figures_cases(figure=source.figure, prefix=prefix, start=start, end=end)
     if source.kind == "applications":
         return applications.figures_on_time_cases(prefix=prefix, start=start, end=end)
     if source.kind == "drafts":
         return consultations.figures_silent_drafts(prefix=prefix, start=start, end=end), None
+    if source.kind == "comments":
+        return consultations.figures_adoption_cases(prefix=prefix, start=start, end=end)
+    if source.kind == "due":
+        if source.figure == "late":
+            return disclosure.figures_late_or_stale(prefix=prefix, start=start, end=end).select_related(
+                "village", "post"
+            ), None
+        qs, on_time = disclosure.figures_due_cases(prefix=prefix, start=start, end=end)
+        return qs.select_related("village", "post"), on_time
+    if source.kind == "meetings":
+        return meetings.figures_last_minute_quorum(prefix=prefix, start=start, end=end, window=LAST_MINUTES), None
+    if source.kind == "villagers":
+        return people.figures_typed_twice(prefix=prefix, start=start, end=end), None
     qs = notify.figures_reach_cases(prefix=prefix, start=start, end=end)
     if source.figure == "unreached":
         qs = _unreached(qs)
@@ -73,7 +111,14 @@ def _unreached(qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def _visible(source: Source, user: AnyUser) -> QuerySet[Any]:
+    if source.kind == "due":
+        return disclosure.due_items_readable(user)
+    if source.kind == "comments":
+        return consultations.comments_of_readable_drafts(user)
+    if source.kind == "villagers":
+        return people.villagers_visible(user=user)
     label = {
+        "meetings": "meetings.meeting",
         "concerns": "concerns.concern",
         "applications": "applications.application",
         "drafts": "consultations.draft",
@@ -111,6 +156,49 @@ def _row(source: Source, obj: Any) -> dict[str, Any]:
             "when": obj.closed_at,
             "status": obj.get_status_display(),
         }
+    if source.kind == "comments":
+        return {
+            "title": obj.draft.title,
+            "ref": obj.public_id,
+            "url": reverse("consultations:detail", args=[obj.draft.public_id]),
+            "when": obj.outcome_at,
+            "status": obj.get_outcome_display(),
+        }
+    if source.kind == "due":
+        if obj.published_at is None:
+            status = _t("not published")
+        elif obj.days_late:
+            status = _t("published %(days)s days late") % {"days": obj.days_late}
+        else:
+            status = _t("published on time")
+        return {
+            "title": f"{obj.village.name} · {obj.get_category_display()} "
+            f"{obj.period_start:%Y-%m-%d}–{obj.period_end:%Y-%m-%d}",
+            "ref": obj.post.public_id if obj.post_id else "",
+            "url": reverse("disclosure:post", args=[obj.post.public_id])
+            if obj.post_id
+            else reverse("disclosure:calendar") + f"?village={obj.region_code}",
+            "when": obj.due_date,
+            "day": True,  # a deadline is a day, not a moment
+            "status": status,
+        }
+    if source.kind == "meetings":
+        return {
+            "title": obj.title,
+            "ref": obj.public_id,
+            "url": reverse("meetings:detail", args=[obj.public_id]),
+            "when": obj.opened_at,
+            "status": obj.get_status_display(),
+        }
+    if source.kind == "villagers":
+        # A list of names is not a read of anyone's record: masked here, the record (and its access log) a click away.
+        return {
+            "title": mask_name(obj.name),
+            "ref": obj.public_id,
+            "url": reverse("people:villager_detail", args=[obj.public_id]),
+            "when": obj.created_at,
+            "status": "",
+        }
     subject = obj.subject or {}
     title = subject.get(get_language() or "", "") or next(iter(subject.values()), "") or obj.kind
     return {
@@ -122,10 +210,19 @@ def _row(source: Source, obj: Any) -> dict[str, Any]:
     }
 
 
-def cases(*, what: str, region: Region, start: dt.datetime, end: dt.datetime, user: AnyUser, counted: bool) -> dict:
+def cases(
+    *,
+    what: str,
+    region: Region,
+    start: dt.datetime,
+    end: dt.datetime,
+    user: AnyUser,
+    counted: bool,
+    category: str = "",
+) -> dict:
     """{"rows", "total", "hidden", "more"}: the cases of a figure (its numerator when `counted`)."""
     source = SOURCES[what]
-    qs, numerator = _queryset(source, region.prefix, start, end)
+    qs, numerator = _queryset(source, region.prefix, start, end, category)
     if counted and numerator is not None:
         qs = qs.filter(numerator)
     total = qs.count()
@@ -165,12 +262,15 @@ FLAG_QUESTIONS = {
     "flag_unconfirmed": _("Did the villagers agree the problem was solved? Many closures had no confirmation."),
     "flag_last_hour": _("Are answers written to beat the clock rather than to solve the problem?"),
     "flag_silent": _("Did the villagers know about the consultation, and could they take part?"),
+    "flag_disclosure_late": _("Did the villagers see the accounts and affairs when the law says they should?"),
+    "flag_quorum_last_minute": _("Were people signed in to be counted rather than to take part in the meeting?"),
+    "flag_typed_twice": _("Why was the same person typed in again where the roster is imported? Enter a fact once."),
 }
 
 
 def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
-    Four grouped queries whatever the number of villages."""
+    A few grouped queries whatever the number of villages (two for the quorum flag)."""
     prefix = region.prefix
     found: dict[str, dict[str, tuple]] = {
         "flag_unreached": _any_flags("flag_unreached", prefix, start, end),
@@ -181,6 +281,9 @@ def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[
             "flag_last_hour", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_LAST_HOUR_SHARE", 0.3)
         ),
         "flag_silent": _any_flags("flag_silent", prefix, start, end),
+        "flag_disclosure_late": _any_flags("flag_disclosure_late", prefix, start, end),
+        "flag_quorum_last_minute": _any_flags("flag_quorum_last_minute", prefix, start, end),
+        "flag_typed_twice": _any_flags("flag_typed_twice", prefix, start, end),
     }
     codes = {code for f in found.values() for code in f}
     villages = {r.code: r for r in Region.objects.filter(code__in=codes, level=Level.VILLAGE)}

@@ -4,6 +4,7 @@ A week, a month, a township or the county is the SUM of these rows (numerators a
 separately), so a rate over a longer period or a larger area is never an average of rates.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,3 +30,91 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.day} {self.indicator}: {self.numerator}/{self.denominator}"
+
+
+# ------------------------------------------------------------------------------ the villagers' survey
+
+# The seven items (issue 17): plain words, each answered on a 5-point scale (1 = not at all … 5 = fully).
+SURVEY_ITEMS = 7
+SCALE = range(1, 6)
+
+
+class SurveyInvite(models.Model):
+    """One adult drawn by lot for one quarter's survey: the only row that knows who was asked.
+
+    It records THAT the person answered (one answer per person per quarter), never WHAT: the answer row
+    carries no link back to the person, so results are anonymous.
+    """
+
+    quarter = models.CharField(_("quarter"), max_length=7)  # "2026-Q2"
+    villager = models.ForeignKey("people.Villager", on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True)  # the village's code
+    # The notice that asked (its reply code routes the text answer back here: notify.sms).
+    notice = models.ForeignKey("notify.Notice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["quarter", "region_code", "pk"]
+        constraints = [models.UniqueConstraint(fields=["quarter", "villager"], name="insights_invite_once")]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.region_code} #{self.pk}"
+
+
+class SurveyChannel(models.TextChoices):
+    WEB = "web", _("web")
+    SMS = "sms", _("text message")
+
+
+class SurveyAnswer(models.Model):
+    """One anonymous answer: the village, the quarter, the seven scores (None: left out). No person, no time
+    of day (the day alone would let a clerk match an answer to the one text received that minute)."""
+
+    quarter = models.CharField(_("quarter"), max_length=7)
+    region_code = models.CharField(max_length=15)
+    channel = models.CharField(max_length=5, choices=SurveyChannel.choices)
+    scores = models.JSONField(default=list)  # seven integers 1–5 or null
+
+    class Meta:
+        ordering = ["quarter", "region_code", "pk"]
+        indexes = [models.Index(fields=["quarter", "region_code"], name="insights_answer_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.region_code}"
+
+
+# ------------------------------------------------------------------------------ problem of the month
+
+
+class MonthProblem(models.Model):
+    """The month's problem (每月一题) a county or township picked: one concern category in one place; the
+    figures page then follows how its concerns are resolved."""
+
+    region_code = models.CharField(max_length=15)  # the county (or township) that picked it
+    month = models.DateField(_("month"))  # its first day
+    category_code = models.CharField(_("category"), max_length=40)
+    place_code = models.CharField(_("place"), max_length=15)  # a village's (or township's) code
+    note = models.CharField(_("why this one"), max_length=300, blank=True)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "region_code"]
+        constraints = [models.UniqueConstraint(fields=["region_code", "month"], name="insights_problem_once")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.month:%Y-%m} {self.category_code}@{self.place_code}"
+
+
+# The questions in plain words (issue 17), in the order of the scores. The texts' short form is in
+# templates/notify/messages/insights_survey.*.txt.
+SURVEY_QUESTIONS = [
+    _("If I raise a problem, someone deals with it."),
+    _("I know where the village money goes."),
+    _("I can take part in village decisions."),
+    _("Village notices reach me in time."),
+    _("The village committee treats everyone fairly."),
+    _("Overall, I am satisfied with how the village is run."),
+    _("Life here has got better for me (sense of gain)."),
+]

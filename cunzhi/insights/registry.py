@@ -40,7 +40,7 @@ class Indicator:
     # Counts of cases can be summed over days and villages; a count of distinct people or households over a
     # period cannot (the same household on two days is one household), so those are computed directly.
     additive: bool = True
-    # Drill-through: "concerns", "applications", "notices", "comments" (see cases.py), or "" when the
+    # Drill-through: "concerns", "applications", "notices", "comments", "due" (see cases.py), or "" when the
     # figure has no list of cases a viewer could open.
     cases: str = ""
 
@@ -94,6 +94,7 @@ INDICATORS = [
     ),
     Indicator(
         key="consultation_adoption",
+        cases="comments",
         label=_("Comments adopted"),
         compute=consultations.figures_adoption,
         domain=_("Consultations"),
@@ -115,6 +116,7 @@ INDICATORS = [
     ),
     Indicator(
         key="disclosure_on_time",
+        cases="due",
         label=_("Disclosed on time"),
         compute=disclosure.figures_on_time,
         domain=_("Disclosure"),

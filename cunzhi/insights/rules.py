@@ -2,6 +2,7 @@
 
 from cunzhi.people import rules as people_rules
 from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import Villager
 from cunzhi.regions.models import Region
 
 
@@ -15,3 +16,17 @@ def home_region(user: AnyUser) -> Region | None:
     if not prefixes:
         return None
     return Region.objects.filter(prefix=prefixes[0]).exclude(level="group").order_by("code").first()
+
+
+def can_pick_problem(user: AnyUser, region: Region) -> bool:
+    """The problem of the month is the county's choice (issue 17): a county administrator, or staff of a
+    county office, over the county. Township staff see it; they do not pick it."""
+    if region.level != "county":
+        return False
+    county_prefixes = [p for p in people_rules.prefixes(user) if len(p) <= len(region.prefix)]
+    return any(region.code.startswith(p) for p in county_prefixes)
+
+
+def survey_villager(user: AnyUser) -> Villager | None:
+    """The villager a signed-in person is (the survey asks each person for themself, never through a helper)."""
+    return people_rules.own_villager(user)

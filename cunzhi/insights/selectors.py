@@ -10,11 +10,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from cunzhi.insights.models import Rollup
+from cunzhi.concerns import selectors as concerns
+from cunzhi.insights.models import SURVEY_ITEMS, SURVEY_QUESTIONS, MonthProblem, Rollup, SurveyAnswer, SurveyInvite
 from cunzhi.insights.registry import Indicator, indicator, indicators
 from cunzhi.insights.services import day_bounds
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
@@ -191,3 +192,129 @@ def totals(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str,
         den = sum(v[1] or 0 for v in data[ind.key].values())
         out[ind.key] = cell(ind, num, den)
     return out
+
+
+# ------------------------------------------------------------------------------ the villagers' survey
+
+# Answers are shown only where at least this many answered (issue 17): below it, a village's few answers
+# could be told apart, and say more about who answered than about the village.
+SURVEY_MIN = 10
+AGREE = (4, 5)  # "mostly" and "fully" on the 1–5 scale
+
+
+def survey_quarter(period: str) -> str:
+    """The quarter whose survey stands beside a period's figures: the quarter itself, a month's quarter,
+    a year's last quarter."""
+    if "-Q" in period:
+        return period
+    if "-" in period:
+        return f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
+    return f"{period[:4]}-Q4"
+
+
+def survey_results(*, region: Region, quarter: str) -> dict[str, Any]:
+    """Per child region and for the region: answers (n), invited, and per question the share agreeing
+    (4 or 5) of those who answered it — or "too few" under SURVEY_MIN answers. Two grouped queries and
+    one read of the scores (a few thousand rows per quarter for a county)."""
+    child_level = CHILD_LEVEL[region.level]
+    length = PREFIX_LENGTH[child_level]
+    invited = dict(
+        SurveyInvite.objects.filter(quarter=quarter, region_code__startswith=region.prefix)
+        .values_list(Substr("region_code", 1, length))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sums: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _i in range(SURVEY_ITEMS)])
+    answers: dict[str, int] = defaultdict(int)
+    for code, scores in SurveyAnswer.objects.filter(quarter=quarter, region_code__startswith=region.prefix).values_list(
+        "region_code", "scores"
+    ):
+        key = code[:length]
+        answers[key] += 1
+        for i, score in enumerate(scores[:SURVEY_ITEMS]):
+            if score is not None:
+                sums[key][i][1] += 1
+                sums[key][i][0] += score in AGREE
+
+    def block(n: int, items: list[list[int]], asked: int) -> dict[str, Any]:
+        too_few = n < SURVEY_MIN
+        return {
+            "n": n,
+            "invited": asked,
+            "too_few": too_few,
+            "items": [
+                {"num": a, "den": d, "value": None if too_few or not d else a / d, "too_few": too_few} for a, d in items
+            ],
+        }
+
+    if region.level == Level.VILLAGE:
+        children = [region]
+    else:
+        children = list(Region.objects.filter(parent=region, level=child_level).only("code", "name").order_by("code"))
+    rows = []
+    total_items = [[0, 0] for _i in range(SURVEY_ITEMS)]
+    for items in sums.values():
+        for i, (a, d) in enumerate(items):
+            total_items[i][0] += a
+            total_items[i][1] += d
+    for child in children:
+        key = child.code[:length]
+        rows.append({"region": child, **block(answers.get(key, 0), sums[key], invited.get(key, 0))})
+    return {
+        "quarter": quarter,
+        "questions": SURVEY_QUESTIONS,
+        "rows": rows,
+        "total": block(sum(answers.values()), total_items, sum(invited.values())),
+        "min": SURVEY_MIN,
+    }
+
+
+# ------------------------------------------------------------------------------ problem of the month
+
+
+def month_start(label: str) -> dt.date:
+    """The first day of a month label "2026-06"; raises ValueError for anything else."""
+    if len(label) != 7 or label[4] != "-":
+        raise ValueError(label)
+    return dt.date(int(label[:4]), int(label[5:7]), 1)
+
+
+def problem_candidates(*, region: Region, month: dt.date, limit: int = 10) -> list[dict[str, Any]]:
+    """The concern categories and villages that grew most in a month against the month before, with their
+    counts: {category, place, now, before, growth}, biggest growth first. One grouped query."""
+    start, end = day_bounds(month)[0], day_bounds(_month_add(month, 1))[0]
+    before_start = day_bounds(_month_add(month, -1))[0]
+    rows = concerns.figures_by_category(prefix=region.prefix, start=before_start, middle=start, end=end)
+    places = {
+        r.code: r
+        for r in Region.objects.filter(code__in={r["place"] for r in rows}).only("code", "name", "parent__name")
+    }
+    out = []
+    for r in rows:
+        if r["now"] > r["before"] and r["place"] in places:
+            out.append({**r, "growth": r["now"] - r["before"], "region": places[r["place"]]})
+    out.sort(key=lambda r: (-r["growth"], -r["now"], r["place"], r["category"]))
+    return out[:limit]
+
+
+def month_problem(*, region: Region, month: dt.date) -> dict[str, Any] | None:
+    """The problem the region (or the county above it) picked for the month, and how its concerns fare since
+    the month began: dispatched, resolved (n of N), with the category's name."""
+    # The region's own pick or its township's or county's (codes are paths: 6 + 3 + 3 digits).
+    codes = {region.code, region.code[:9] + "000", region.code[:6] + "000000"}
+    problem = MonthProblem.objects.filter(region_code__in=codes, month=month).order_by("-region_code").first()
+    if problem is None:
+        return None
+    start = day_bounds(month)[0]
+    end = timezone.now() + dt.timedelta(seconds=1)
+    progress = concerns.figures_category_progress(
+        category_code=problem.category_code, prefix=problem.place_code, start=start, end=end
+    )
+    place = Region.objects.filter(code=problem.place_code).first()
+    return {
+        "problem": problem,
+        "place": place,
+        "category": progress["category"],
+        "resolution": cell(indicator("concerns_resolution"), progress["resolved"], progress["dispatched"]),  # type: ignore[arg-type]
+        "dispatched": progress["dispatched"],
+    }

@@ -11,14 +11,28 @@ by default); older days can be recomputed at any time with `manage.py insights_r
 """
 
 import datetime as dt
+import random
+import re
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cunzhi.insights.models import Rollup
+from cunzhi.core import periods
+from cunzhi.core.audit import audit_record
+from cunzhi.core.links import absolute_url
+from cunzhi.insights.events import InsightsEvent
+from cunzhi.insights.models import SCALE, SURVEY_ITEMS, MonthProblem, Rollup, SurveyAnswer, SurveyChannel, SurveyInvite
 from cunzhi.insights.registry import Indicator, indicators
-from cunzhi.regions.models import PREFIX_LENGTH
+from cunzhi.notify.services import notice_send
+from cunzhi.people.actors import Actor, User
+from cunzhi.people.models import Villager
+from cunzhi.people.selectors import adults_in
+from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
 VILLAGE_LENGTH = PREFIX_LENGTH["village"]
 
@@ -78,3 +92,117 @@ def rollup_nightly() -> str:
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     days, rows = rollup_range(yesterday - dt.timedelta(days=window - 1), yesterday)
     return f"{days} days, {rows} rows"
+
+
+# ------------------------------------------------------------------------------ the villagers' survey
+
+# Adults drawn by lot per village and quarter. With the ~1,000 people of a village, 40 asked give the 10
+# answers results need (selectors.SURVEY_MIN) even when only a quarter of them answer.
+SURVEY_SAMPLE = 40
+SURVEY_REPLY = "insights.survey"  # the reply handler of the survey's texts (replies.py)
+
+
+def survey_round_start(
+    *,
+    quarter: str,
+    villages: Iterable[Region] | None = None,
+    size: int = SURVEY_SAMPLE,
+    rng: random.Random | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Draw adults by lot in each village and ask them (inbox, and a text they may answer by reply);
+    a village already asked this quarter is left alone. Returns how many were asked."""
+    periods.label_bounds(quarter)  # refuses a malformed quarter
+    if "-Q" not in quarter:
+        raise ValueError(_("A survey round is for one quarter, e.g. 2026-Q3."))
+    rng = rng or random.SystemRandom()  # a lot nobody can predict or arrange
+    villages = Region.objects.filter(level=Level.VILLAGE).order_by("code") if villages is None else villages
+    asked = 0
+    for village in villages:
+        if SurveyInvite.objects.filter(quarter=quarter, region_code=village.code).exists():
+            continue
+        adults = sorted(adults_in(region=village).values_list("pk", flat=True))
+        chosen = sorted(rng.sample(adults, min(size, len(adults))))
+        if not chosen:
+            continue
+        with transaction.atomic():
+            notice = notice_send(
+                kind="direct",
+                villager_ids=chosen,
+                region_code=village.code,
+                template="insights_survey",
+                context={"quarter": quarter, "village": village.name},
+                link=absolute_url(reverse("insights:survey")),
+                reply_handler=SURVEY_REPLY,
+                now=now,
+            )
+            SurveyInvite.objects.bulk_create(
+                SurveyInvite(quarter=quarter, villager_id=pk, region_code=village.code, notice=notice) for pk in chosen
+            )
+        asked += len(chosen)
+    return asked
+
+
+def survey_scores_parse(text: str) -> list[int | None]:
+    """Seven scores from a text ("4 5 3 2 4 5 5", "4532455", "4，5，3…"); raises ValidationError otherwise."""
+    digits = re.sub(r"[\s,，、.。;；/]+", "", text or "")
+    if len(digits) != SURVEY_ITEMS or any(ch not in "12345" for ch in digits):
+        raise ValidationError(_("Answer with seven numbers from 1 to 5, one for each question, e.g. 4532455."))
+    return [int(ch) for ch in digits]
+
+
+def survey_answer(
+    *, invite: SurveyInvite, scores: list[int | None], channel: str = SurveyChannel.WEB, actor: Actor = None
+) -> SurveyAnswer:
+    """Keep one anonymous answer and mark the invitation answered; a second answer is refused, nothing changed."""
+    if len(scores) != SURVEY_ITEMS or any(s is not None and s not in SCALE for s in scores):
+        raise ValidationError(_("Each answer is a number from 1 to 5."))
+    if all(s is None for s in scores):
+        raise ValidationError(_("Answer at least one question."))
+    with transaction.atomic():
+        # The conditional update is the lock: of two answers at once, only one finds the invitation open.
+        if not SurveyInvite.objects.filter(pk=invite.pk, answered=False).update(answered=True):
+            raise ValidationError(_("You have already answered this quarter's survey. Thank you."))
+        answer = SurveyAnswer.objects.create(
+            quarter=invite.quarter, region_code=invite.region_code, channel=channel, scores=scores
+        )
+        # The audit row says that the invitation was answered — never what was answered.
+        audit_record(actor=actor, action=InsightsEvent.SURVEY_ANSWER, obj=invite, region_code=invite.region_code)
+    invite.answered = True
+    return answer
+
+
+def survey_invite_open(*, villager: Villager, quarter: str) -> SurveyInvite | None:
+    """The villager's unanswered invitation of the quarter, if they were drawn."""
+    return SurveyInvite.objects.filter(villager=villager, quarter=quarter, answered=False).first()
+
+
+def survey_nightly() -> str:
+    """The periodic job: start the running quarter's round in every village not yet asked (idempotent)."""
+    return f"{survey_round_start(quarter=periods.current_quarter())} asked"
+
+
+# ------------------------------------------------------------------------------ problem of the month
+
+
+def problem_pick(
+    *, actor: User, region: Region, month: dt.date, category_code: str, place_code: str, note: str = ""
+) -> MonthProblem:
+    """Make one category in one place the region's problem of the month; the month's choice may be changed."""
+    if not place_code.startswith(region.prefix):
+        raise ValidationError(_("Choose a place in this region."))
+    month = month.replace(day=1)
+    with transaction.atomic():
+        problem, _created = MonthProblem.objects.update_or_create(
+            region_code=region.code,
+            month=month,
+            defaults={"category_code": category_code, "place_code": place_code, "note": note[:300], "chosen_by": actor},
+        )
+        audit_record(
+            actor=actor,
+            action=InsightsEvent.PROBLEM_PICK,
+            obj=problem,
+            region_code=region.code,
+            after={"month": f"{month:%Y-%m}", "category": category_code, "place": place_code},
+        )
+    return problem

@@ -9,4 +9,6 @@ urlpatterns = [
     path("factors/", views.factors, name="factors"),
     path("export.xlsx", views.export, name="export"),
     path("report.pdf", views.export_pdf, name="report_pdf"),
+    path("survey/", views.survey, name="survey"),
+    path("problem/", views.problem, name="problem"),
 ]

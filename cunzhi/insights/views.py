@@ -6,18 +6,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from django.views.decorators.http import require_http_methods
 
 from cunzhi.core import periods
 from cunzhi.core.tabular import xlsx_response_bytes
+from cunzhi.core.views import refusal_messages
 from cunzhi.insights import cases as cases_mod
-from cunzhi.insights import rules, selectors
+from cunzhi.insights import rules, selectors, services
+from cunzhi.insights.models import SURVEY_QUESTIONS, SurveyChannel
 from cunzhi.insights.trends import cases_link, percent, trends
 from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
@@ -76,6 +81,15 @@ def index(request: UserRequest) -> HttpResponse:
     sort = request.GET.get("sort", "")
     sort = sort if sort in keys else ""
     flags = cases_mod.flags(region=region, start=start, end=end)
+    month = timezone.localtime(min(end - dt.timedelta(seconds=1), timezone.now())).date().replace(day=1)
+    problem = selectors.month_problem(region=region, month=month)
+    if problem is not None:
+        problem["text"] = percent(problem["resolution"])
+        problem["link"] = (
+            cases_link("problem", problem["problem"].place_code, f"{month:%Y-%m}")
+            + "&"
+            + urlencode({"category": problem["problem"].category_code})
+        )
     for village in flags:
         for flag in village["flags"]:
             flag["link"] = cases_link(flag["what"], village["village"].code, period)
@@ -95,8 +109,23 @@ def index(request: UserRequest) -> HttpResponse:
             "flags": flags,
             "ancestors": ancestors,
             "min_cases": selectors.MIN_CASES,
+            "survey": _survey_display(
+                selectors.survey_results(region=region, quarter=selectors.survey_quarter(period))
+            ),
+            "problem": problem,
+            "can_pick": rules.can_pick_problem(request.user, region),
         },
     )
+
+
+def _survey_display(results: dict[str, Any]) -> dict[str, Any]:
+    """Each survey figure as text: "72.0 %" of n, or "too few" under the minimum of answers."""
+    for block in [*results["rows"], results["total"]]:
+        block["display"] = [
+            _("too few") if item["too_few"] else ("—" if item["value"] is None else f"{item['value'] * 100:.1f} %")
+            for item in block["items"]
+        ]
+    return results
 
 
 @login_required
@@ -107,9 +136,12 @@ def case_list(request: UserRequest) -> HttpResponse:
     if what not in cases_mod.SOURCES:
         raise Http404
     counted = request.GET.get("counted") == "1"
+    category = request.GET.get("category", "")[:40]
     ind = selectors.indicator(what)
     title = ind.label if ind is not None else cases_mod.SOURCES[what].label
-    result = cases_mod.cases(what=what, region=region, start=start, end=end, user=request.user, counted=counted)
+    result = cases_mod.cases(
+        what=what, region=region, start=start, end=end, user=request.user, counted=counted, category=category
+    )
     return render(
         request,
         "insights/cases.html",
@@ -245,3 +277,113 @@ def factors(request: UserRequest) -> HttpResponse:
         for title, about, keys, missing in FACTORS
     ]
     return render(request, "insights/factors.html", {"region": region, "period": period, "factors": groups})
+
+
+# ------------------------------------------------------------------------------ the villagers' survey
+
+
+def survey_form_scores(data: Any) -> list[int | None]:
+    """The seven answers of the form: "1".."5", or empty for a question left out."""
+    out: list[int | None] = []
+    for i in range(len(SURVEY_QUESTIONS)):
+        raw = str(data.get(f"q{i + 1}", "")).strip()
+        if raw == "":
+            out.append(None)
+        elif raw in {"1", "2", "3", "4", "5"}:
+            out.append(int(raw))
+        else:
+            raise ValidationError(_("Each answer is a number from 1 to 5."))
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey(request: UserRequest) -> HttpResponse:
+    """The quarterly survey for a villager drawn by lot: seven questions, one answer per quarter, anonymous."""
+    quarter = periods.current_quarter()
+    villager = rules.survey_villager(request.user)
+    invite = services.survey_invite_open(villager=villager, quarter=quarter) if villager is not None else None
+    if request.method == "POST":
+        if invite is None:
+            messages.error(request, _("There is no survey for you to answer this quarter."))
+            return HttpResponseRedirect(reverse("insights:survey"))
+        try:
+            services.survey_answer(
+                invite=invite, scores=survey_form_scores(request.POST), channel=SurveyChannel.WEB, actor=request.user
+            )
+        except ValidationError as exc:
+            refusal_messages(request, exc)
+            return HttpResponseRedirect(reverse("insights:survey"))
+        messages.success(request, _("Thank you: your answer is counted, without your name."))
+        return HttpResponseRedirect(reverse("insights:survey"))
+    return render(
+        request,
+        "insights/survey.html",
+        {
+            "quarter": quarter,
+            "invite": invite,
+            "questions": list(enumerate(SURVEY_QUESTIONS, start=1)),
+            "scale": [
+                (1, _("Not at all")),
+                (2, _("A little")),
+                (3, _("Partly")),
+                (4, _("Mostly")),
+                (5, _("Fully")),
+            ],
+        },
+    )
+
+
+# ------------------------------------------------------------------------------ problem of the month
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem(request: UserRequest) -> HttpResponse:
+    """The concern categories and places that grew most in a month, with their cases; the county picks one."""
+    region, _period, _start, _end = _region_and_period(request)
+    label = request.GET.get("month", "")[:7]
+    try:
+        month = selectors.month_start(label) if label else timezone.localdate().replace(day=1)
+        if not FIRST_YEAR <= month.year <= timezone.localdate().year + 1:
+            raise ValueError(label)
+    except ValueError:
+        messages.error(request, _("Choose a month as YYYY-MM, e.g. 2026-06."))
+        month = timezone.localdate().replace(day=1)
+    can_pick = rules.can_pick_problem(request.user, region)
+    candidates = selectors.problem_candidates(region=region, month=month)
+    if request.method == "POST":
+        if not can_pick:
+            raise PermissionDenied
+        chosen = request.POST.get("choice", "")
+        match = next((c for c in candidates if f"{c['category']}@{c['place']}" == chosen), None)
+        target = reverse("insights:problem") + "?" + urlencode({"region": region.code, "month": f"{month:%Y-%m}"})
+        if match is None:
+            messages.error(request, _("Choose one of the listed categories and places."))
+            return HttpResponseRedirect(target)
+        services.problem_pick(
+            actor=request.user,
+            region=region,
+            month=month,
+            category_code=match["category"],
+            place_code=match["place"],
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("The problem of the month is chosen; the figures page follows its concerns."))
+        return HttpResponseRedirect(target)
+    month_label = f"{month:%Y-%m}"
+    for c in candidates:
+        c["link"] = cases_link("problem", c["place"], month_label) + "&" + urlencode({"category": c["category"]})
+        c["key"] = f"{c['category']}@{c['place']}"
+    current = selectors.month_problem(region=region, month=month)
+    return render(
+        request,
+        "insights/problem.html",
+        {
+            "region": region,
+            "month": month_label,
+            "candidates": candidates,
+            "can_pick": can_pick,
+            "current": current,
+        },
+    )

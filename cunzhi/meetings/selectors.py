@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cunzhi.meetings import law, rules
@@ -20,6 +20,7 @@ from cunzhi.meetings.models import (
     Authorisation,
     Ballot,
     BallotKind,
+    Body,
     Choice,
     Meeting,
     MeetingMember,
@@ -414,3 +415,45 @@ def attended_since(*, since: dt.datetime) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+# ---------------------------------------------------------------- figures (insights reads these)
+
+
+def figures_last_minute_quorum(
+    *, prefix: str, start: dt.datetime, end: dt.datetime, window: dt.timedelta
+) -> QuerySet[Meeting]:
+    """Meetings opened in [start, end) that took a vote, but whose members checked in before the last
+    `window` ahead of the first vote would not have made the quorum: the quorum came only from the last
+    minutes' check-ins (insights' surface-use flag: people signed in to be counted, not to take part?).
+    One grouped query; the quorum arithmetic is the law's own (law.quorum_modes)."""
+    first_vote = Subquery(
+        Motion.objects.filter(meeting=OuterRef("pk"), opened_at__isnull=False)
+        .order_by("opened_at")
+        .values("opened_at")[:1]
+    )
+    early = Q(attendances__created_at__lt=F("first_vote") - window)
+    rows = (
+        Meeting.objects.filter(region_code__startswith=prefix, opened_at__gte=start, opened_at__lt=end)
+        .exclude(body=Body.COUNCIL)  # a deliberation council has no quorum
+        .annotate(first_vote=first_vote)
+        .filter(first_vote__isnull=False)
+        .annotate(
+            early=Count("attendances", filter=early),
+            early_households=Count("attendances", filter=early & Q(attendances__household_rep=True)),
+        )
+        .values("pk", "body", "basis", "member_count", "household_count", "early", "early_households")
+        .order_by()
+    )
+    late = []
+    for r in rows:
+        modes = law.quorum_modes(
+            body=r["body"],
+            members=r["member_count"],
+            present=r["early"],
+            households=r["household_count"],
+            households_present=r["early_households"],
+        )
+        if not law.quorum_reached(body=r["body"], basis=r["basis"], modes=modes)[0]:
+            late.append(r["pk"])
+    return Meeting.objects.filter(pk__in=late)

@@ -4,19 +4,35 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Count, Expression, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 
 from cunzhi.core.idnumbers import fold_width, normalize_phone
+from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules
 from cunzhi.people.actors import AnyUser
+from cunzhi.people.events import PeopleEvent
 from cunzhi.people.models import (
     ADULT_AGE,
     DataAccess,
     Delegation,
     Grid,
     Household,
+    ImportStatus,
     Office,
     RoleAssignment,
     RosterImport,
@@ -434,3 +450,24 @@ def consents(phones: Collection[str] | Q) -> dict[str, bool]:
     for i in range(0, len(numbers), CONSENT_CHUNK):
         out.update(newest.filter(phone__in=numbers[i : i + CONSENT_CHUNK], n=1).values_list("phone", "given"))
     return out
+
+
+# ---------------------------------------------------------------- figures (insights reads these)
+
+
+def figures_typed_twice(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Villager]:
+    """Villagers registered one by one by hand in [start, end) in a village whose roster had already been
+    imported: the same fact typed a second time where an import exists (insights' surface-use flag;
+    domain.md: enter a fact once). The roster import writes villagers in bulk without a registration event
+    each, so "by hand" is the registration event of `villager_create`."""
+    imported = RosterImport.objects.filter(
+        village_id=OuterRef("village_id"), status=ImportStatus.DONE, finished_at__lt=OuterRef("created_at")
+    )
+    by_hand = AuditEvent.objects.filter(
+        action=PeopleEvent.VILLAGER_CREATE,
+        object_type="people.villager",
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    return Villager.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end).filter(
+        Exists(imported), Exists(by_hand)
+    )
