@@ -16,8 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _t
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.applications import selectors as applications
@@ -93,8 +92,8 @@ def _queryset(
             return disclosure.figures_late_or_stale(prefix=prefix, start=start, end=end).select_related(
                 "village", "post"
             ), None
-        qs, on_time = disclosure.figures_due_cases(prefix=prefix, start=start, end=end)
-        return qs.select_related("village", "post"), on_time
+        due, on_time = disclosure.figures_due_cases(prefix=prefix, start=start, end=end)
+        return due.select_related("village", "post"), on_time
     if source.kind == "meetings":
         return meetings.figures_last_minute_quorum(prefix=prefix, start=start, end=end, window=LAST_MINUTES), None
     if source.kind == "villagers":
@@ -166,11 +165,11 @@ def _row(source: Source, obj: Any) -> dict[str, Any]:
         }
     if source.kind == "due":
         if obj.published_at is None:
-            status = _t("not published")
+            status = gettext("not published")
         elif obj.days_late:
-            status = _t("published %(days)s days late") % {"days": obj.days_late}
+            status = gettext("published %(days)s days late") % {"days": obj.days_late}
         else:
-            status = _t("published on time")
+            status = gettext("published on time")
         return {
             "title": f"{obj.village.name} · {obj.get_category_display()} "
             f"{obj.period_start:%Y-%m-%d}–{obj.period_end:%Y-%m-%d}",

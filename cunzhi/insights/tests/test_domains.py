@@ -66,3 +66,34 @@ def test_every_indicator_computes_and_concern_rates_match_the_concerns_domain(de
         finished_at__gte=start, finished_at__lt=end, status__in=[Status.APPROVED, Status.REJECTED]
     ).count()
     assert table["total"][col["applications_on_time"]]["den"] == decided
+
+
+def test_the_demo_shows_the_survey_and_the_new_flags_with_their_cases(demo, client):
+    """Issue 17's demo: the quarter's survey has answers (shown in most villages, "too few" in one), and
+    the county's figures show late disclosures, a last-minute quorum and villagers typed twice, each
+    with cases."""
+    from django.urls import reverse
+
+    from cunzhi.core import periods
+    from cunzhi.people.models import Role, RoleAssignment
+
+    admin = RoleAssignment.objects.filter(role=Role.COUNTY_ADMIN).select_related("user").first().user
+    client.force_login(admin)
+    period = periods.current_quarter()
+    page = client.get(reverse("insights:index"), {"period": period})
+    assert page.status_code == 200
+    survey = page.context["survey"]
+    assert survey["total"]["n"] >= survey["min"] and not survey["total"]["too_few"]
+    county = Region.objects.get(level=Level.COUNTY)
+    by_village = selectors.survey_results(region=county.children.filter(level=Level.TOWNSHIP).first(), quarter=period)
+    assert by_village["rows"]
+    kinds = {f["what"]: (v, f) for v in page.context["flags"] for f in v["flags"]}
+    for kind in ("flag_disclosure_late", "flag_quorum_last_minute", "flag_typed_twice", "flag_last_hour"):
+        assert kind in kinds, kind
+    for kind in ("flag_disclosure_late", "flag_quorum_last_minute", "flag_typed_twice"):
+        cases = client.get(kinds[kind][1]["link"])
+        assert cases.status_code == 200 and cases.context["total"] == kinds[kind][1]["n"] > 0 and cases.context["rows"]
+    # The main village's own meeting (its check-ins put back where they happened) is not flagged.
+    assert not any(
+        v["village"].code == "330523100201" for v, f in kinds.values() if f["what"] == "flag_quorum_last_minute"
+    )
