@@ -152,7 +152,12 @@ def case_list(request: UserRequest) -> HttpResponse:
 def _report_rows(region: Region, period: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     table = _table(region, period, start, end, "")
     flags = cases_mod.flags(region=region, start=start, end=end)
-    return {"table": table, "flags": flags}
+    survey = _survey_display(selectors.survey_results(region=region, quarter=selectors.survey_quarter(period)))
+    month = timezone.localtime(min(end - dt.timedelta(seconds=1), timezone.now())).date().replace(day=1)
+    problem = selectors.month_problem(region=region, month=month)
+    if problem is not None:
+        problem["text"] = percent(problem["resolution"])
+    return {"table": table, "flags": flags, "survey": survey, "problem": problem}
 
 
 @login_required
@@ -193,6 +198,26 @@ def export(request: UserRequest) -> HttpResponse:
             for flag in village["flags"]:
                 count = f"{flag['n']}/{flag['den']}" if flag["den"] else str(flag["n"])
                 rows.append([village["village"].name, village["village"].code, str(flag["label"]), count])
+    survey = data["survey"]
+    rows.append([])
+    rows.append(
+        [_("The villagers' own verdict") + f" {survey['quarter']}", _("Answers"), *map(str, survey["questions"])]
+    )
+    for block in [*survey["rows"], survey["total"]]:
+        name = block["region"].name if "region" in block else _("Total")
+        rows.append([name, block["n"], *block["display"]])
+    if data["problem"] is not None:
+        p = data["problem"]
+        rows.append([])
+        rows.append(
+            [
+                _("Problem of the month"),
+                f"{p['category']} · {p['place'].name if p['place'] else p['problem'].place_code}",
+                p["text"],
+                p["resolution"]["num"],
+                p["resolution"]["den"],
+            ]
+        )
     content = xlsx_response_bytes(header, rows, sheet_title=f"{region.code} {period}")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="figures-{region.code}-{period}.xlsx"'
@@ -257,7 +282,7 @@ FACTORS = [
         gettext_lazy("Effect"),
         gettext_lazy("What villagers themselves say of the result."),
         ["concerns_satisfaction"],
-        [gettext_lazy("the villagers' quarterly survey")],
+        [],  # the villagers' quarterly survey is shown below the effect's figures
     ),
 ]
 
@@ -276,7 +301,10 @@ def factors(request: UserRequest) -> HttpResponse:
         }
         for title, about, keys, missing in FACTORS
     ]
-    return render(request, "insights/factors.html", {"region": region, "period": period, "factors": groups})
+    survey = _survey_display(selectors.survey_results(region=region, quarter=selectors.survey_quarter(period)))
+    return render(
+        request, "insights/factors.html", {"region": region, "period": period, "factors": groups, "survey": survey}
+    )
 
 
 # ------------------------------------------------------------------------------ the villagers' survey

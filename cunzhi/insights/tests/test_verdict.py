@@ -3,11 +3,13 @@
 disclosure on time; who may see and do each."""
 
 import datetime as dt
+import io
 import random
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from cunzhi.api.services import token_issue
 from cunzhi.concerns.models import Category, Concern, Status
@@ -150,6 +152,13 @@ def test_results_beside_the_figures_page_and_api(world, login, client, clock):
     page = login(world.township_staff).get(reverse("insights:index"), {"period": QUARTER})
     assert page.context["survey"]["rows"][0]["display"][0] == "100.0 %"
     assert "The villagers&#x27; own verdict" in page.content.decode() or "own verdict" in page.content.decode()
+    # The one table carries the same figures.
+    xlsx = login(world.township_staff).get(reverse("insights:export"), {"period": QUARTER})
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    head = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("The villagers' own verdict"))
+    assert rows[head + 1][:3] == (world.village_a.name, 10, "100.0 %")
+    factors = login(world.township_staff).get(reverse("insights:factors"), {"period": QUARTER})
+    assert factors.context["survey"]["total"]["n"] == 10
     url = "/api/v1/insights/survey"
     client.logout()
     assert client.get(url, {"region": world.township_t.code}).status_code == 401
@@ -280,7 +289,7 @@ def _concerns(world, category, village, n, when):
         )  # fmt: skip
 
 
-def test_problem_of_the_month_candidates_pick_and_tracking(world, login, client, clock):
+def test_problem_of_the_month_candidates_pick_and_tracking(world, login, client, clock, other_office_staff):
     roads = Category.objects.create(code="roads-test", name="道路", name_en="Roads")
     _concerns(world, roads, world.village_a, 1, _local(10))
     clock.move_to(timezone.make_aware(dt.datetime(2026, 6, 3, 9, 0)))
@@ -297,6 +306,8 @@ def test_problem_of_the_month_candidates_pick_and_tracking(world, login, client,
     # Township staff see the candidates but do not pick; a villager and the anonymous see nothing.
     assert login(world.township_staff).get(url, {"region": world.township_t.code}).status_code == 200
     assert login(world.township_staff).post(url + f"?region={world.township_t.code}", choice).status_code == 403
+    assert login(other_office_staff).post(url + f"?region={world.township_t.code}", choice).status_code == 403
+    assert login(world.other_township_staff).get(url, {"region": world.county.code}).status_code == 404
     assert login(world.villager_a).get(url).status_code == 403
     client.logout()
     assert client.get(url).status_code == 302
