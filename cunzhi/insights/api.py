@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from cunzhi.core import periods
 from cunzhi.core.apikit.errors import OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
@@ -252,7 +252,7 @@ def survey_mine(request: UserRequest) -> SurveyMineOut:
 
 
 @router.post("/insights/survey/answer", response={201: dict, **WRITE_ERRORS})
-def survey_answer(request: UserRequest, payload: SurveyAnswerIn) -> tuple[int, dict[str, str]]:
+def survey_answer(request: UserRequest, payload: SurveyAnswerIn) -> Status:
     """Answer this quarter's survey (once; anonymous in results). Only a villager drawn by lot may answer."""
     quarter = periods.current_quarter()
     villager = rules.survey_villager(request.user)
@@ -263,7 +263,7 @@ def survey_answer(request: UserRequest, payload: SurveyAnswerIn) -> tuple[int, d
         services.survey_answer(invite=invite, scores=payload.scores, channel=SurveyChannel.WEB, actor=request.user)
     except ValidationError as exc:
         raise ApiError(422, exc.messages[0], "invalid") from None
-    return 201, {"quarter": quarter}
+    return Status(201, {"quarter": quarter})
 
 
 class ProblemCandidate(Schema):
@@ -341,7 +341,7 @@ def problem(request: UserRequest, query: Query[ProblemIn]) -> ProblemOut:
 
 
 @router.post("/insights/problem", response={201: dict, **WRITE_ERRORS})
-def problem_pick(request: UserRequest, payload: ProblemPickIn) -> tuple[int, dict[str, str]]:
+def problem_pick(request: UserRequest, payload: ProblemPickIn) -> Status:
     """The county picks one of the month's candidates (a category in a place) as the problem of the month."""
     region, month = _problem_scope(payload.region, payload.month, request.user)
     if not rules.can_pick_problem(request.user, region):
@@ -357,4 +357,4 @@ def problem_pick(request: UserRequest, payload: ProblemPickIn) -> tuple[int, dic
         place_code=payload.place,
         note=payload.note,
     )
-    return 201, {"month": f"{month:%Y-%m}", "category": payload.category, "place": payload.place}
+    return Status(201, {"month": f"{month:%Y-%m}", "category": payload.category, "place": payload.place})
