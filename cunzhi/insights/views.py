@@ -201,7 +201,11 @@ def export(request: UserRequest) -> HttpResponse:
     survey = data["survey"]
     rows.append([])
     rows.append(
-        [_("The villagers' own verdict") + f" {survey['quarter']}", _("Answers"), *map(str, survey["questions"])]
+        [
+            _("The villagers' own verdict") + f" {survey['quarter']}",
+            pgettext("survey", "Answers"),
+            *map(str, survey["questions"]),
+        ]
     )
     for block in [*survey["rows"], survey["total"]]:
         name = block["region"].name if "region" in block else _("Total")
