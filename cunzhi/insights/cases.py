@@ -27,6 +27,7 @@ from cunzhi.disclosure import selectors as disclosure
 from cunzhi.meetings import selectors as meetings
 from cunzhi.notify import selectors as notify
 from cunzhi.notify.about import about_reader
+from cunzhi.organisations import selectors as organisations
 from cunzhi.people import selectors as people
 from cunzhi.people.actors import AnyUser
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
@@ -57,6 +58,7 @@ SOURCES: dict[str, Source] = {
     "flag_silent": Source("drafts", "silent", _("Consultations that closed without a single comment")),
     "disclosure_on_time": Source("due"),
     "consultation_adoption": Source("comments"),
+    "organisations_activities": Source("activities"),
     "flag_disclosure_late": Source(
         "due", "late", _("Disclosures published late, or not at all for a period the schedule requires")
     ),
@@ -87,6 +89,8 @@ def _queryset(
         return consultations.figures_silent_drafts(prefix=prefix, start=start, end=end), None
     if source.kind == "comments":
         return consultations.figures_adoption_cases(prefix=prefix, start=start, end=end)
+    if source.kind == "activities":
+        return organisations.figures_activities_cases(prefix=prefix, start=start, end=end), None
     if source.kind == "due":
         if source.figure == "late":
             return disclosure.figures_late_or_stale(prefix=prefix, start=start, end=end).select_related(
@@ -114,6 +118,8 @@ def _visible(source: Source, user: AnyUser) -> QuerySet[Any]:
         return disclosure.due_items_readable(user)
     if source.kind == "comments":
         return consultations.comments_of_readable_drafts(user)
+    if source.kind == "activities":
+        return organisations.activities_readable(user)
     if source.kind == "villagers":
         return people.villagers_visible(user=user)
     label = {
@@ -180,6 +186,14 @@ def _row(source: Source, obj: Any) -> dict[str, Any]:
             "when": obj.due_date,
             "day": True,  # a deadline is a day, not a moment
             "status": status,
+        }
+    if source.kind == "activities":
+        return {
+            "title": obj.title,
+            "ref": obj.public_id,
+            "url": reverse("organisations:activity", args=[obj.public_id]),
+            "when": obj.confirmed_at,
+            "status": obj.get_status_display(),
         }
     if source.kind == "meetings":
         return {

@@ -40,8 +40,8 @@ class Indicator:
     # Counts of cases can be summed over days and villages; a count of distinct people or households over a
     # period cannot (the same household on two days is one household), so those are computed directly.
     additive: bool = True
-    # Drill-through: "concerns", "applications", "notices", "comments", "due" (see cases.py), or "" when the
-    # figure has no list of cases a viewer could open.
+    # Drill-through: "concerns", "applications", "notices", "comments", "due", "activities" (see cases.py),
+    # or "" when the figure has no list of cases a viewer could open.
     cases: str = ""
 
 
@@ -158,6 +158,7 @@ INDICATORS = [
     ),
     Indicator(
         key="organisations_activities",
+        cases="activities",
         label=_("Activities held"),
         kind="count",
         compute=organisations.figures_activities,

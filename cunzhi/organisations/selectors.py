@@ -20,6 +20,8 @@ from cunzhi.organisations.models import (
     Organisation,
     Participant,
 )
+from cunzhi.organisations.models import Activity, ActivityStatus, Membership, Organisation, Participant
+from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Household, Villager
 from cunzhi.people.selectors import adult_cutoff
 from cunzhi.regions.models import Level, Region
@@ -198,10 +200,20 @@ def figures_activities(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Activities whose hours the organiser confirmed in the period (by the organisation's region)."""
-    qs = Activity.objects.filter(
+    qs = figures_activities_cases(prefix=prefix, start=start, end=end)
+    return as_counts(grouped(qs, "region_code", length, n=Count("id")))
+
+
+def figures_activities_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Activity]:
+    """The activities `figures_activities` counts: one definition for the figure and insights' drill-through."""
+    return Activity.objects.filter(
         region_code__startswith=prefix, status=ActivityStatus.DONE, confirmed_at__gte=start, confirmed_at__lt=end
     )
-    return as_counts(grouped(qs, "region_code", length, n=Count("id")))
+
+
+def activities_readable(user: AnyUser) -> QuerySet[Activity]:
+    """Activities anyone may open (an activity's page is public; who took part is the organisers' alone)."""
+    return Activity.objects.all()
 
 
 def figures_hours(

@@ -97,3 +97,9 @@ def test_the_demo_shows_the_survey_and_the_new_flags_with_their_cases(demo, clie
     assert not any(
         v["village"].code == "330523100201" for v, f in kinds.values() if f["what"] == "flag_quorum_last_minute"
     )
+    # Drill-through of the indicators that gained it: each number opens its cases.
+    year = client.get(reverse("insights:index"), {"period": str(timezone.localdate().year)})
+    links = {t["ind"].key: t["link"] for t in year.context["trends"]}
+    for key in ("disclosure_on_time", "organisations_activities", "consultation_adoption"):
+        listed = client.get(links[key])
+        assert listed.status_code == 200 and listed.context["total"] > 0 and listed.context["rows"], key
