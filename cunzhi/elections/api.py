@@ -16,6 +16,7 @@ from typing import TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import paginate
@@ -23,9 +24,22 @@ from ninja.pagination import paginate
 from cunzhi.core.apikit.errors import LIST_ERRORS, OBJECT_ERRORS, ApiError, ErrorOut, ValidationErrorOut
 from cunzhi.core.apikit.pagination import Pages
 from cunzhi.elections import rules, selectors, services
-from cunzhi.elections.models import Candidate, Election, Objection, Proxy, Round, Station, Voter
+from cunzhi.elections.models import (
+    Candidate,
+    Election,
+    Kind,
+    Objection,
+    Proxy,
+    Round,
+    Stage,
+    Station,
+    SupervisionMember,
+    Voter,
+)
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Villager
+from cunzhi.people.rules import own_villager
+from cunzhi.regions.models import Region
 
 router = Router(tags=["elections"])
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
@@ -302,3 +316,372 @@ def election_result(request: UserRequest, public_id: str = PUBLIC_ID) -> dict[st
             for r in selectors.result_rows(election=election)
         ],
     }
+
+
+# -------------------------------- the county's live results, the term, the supervision committee
+
+
+class ElectionLiveCandidateOut(Schema):
+    id: str
+    name: str
+    votes: int
+
+
+class ElectionLiveOut(Schema):
+    election: str
+    village: str
+    village_code: str
+    stage: str
+    stations: int
+    counted: int
+    registered: int
+    cast: int
+    turnout_reached: bool
+    leaders: list[ElectionLiveCandidateOut]
+
+
+@router.get("/elections/live/{code}", response={200: list[ElectionLiveOut], **LIST_ERRORS})
+def election_live(
+    request: UserRequest, code: str = Path(..., max_length=12), day: dt.date | None = None
+) -> list[dict[str, object]]:
+    """Election day across the county (or the caller's township): each village's count so far, from the
+    stations whose two tellers agree. County administrators; staff of a guiding township office."""
+    prefixes = rules.live_prefixes(request.user, code)
+    if not prefixes:
+        raise Http404
+    rows = selectors.county_live(prefixes=prefixes, day=day or timezone.localdate())
+    return [{**r, "election": r["election"].public_id, "village_code": r["code"]} for r in rows]  # type: ignore[attr-defined]
+
+
+class ElectionMemberOut(Schema):
+    id: str
+    name: str
+    election: str
+    ceased_on: dt.date | None
+    ceased_reason: str
+
+
+class ElectionRatingOut(Schema):
+    member: str
+    competent: int
+    basically: int
+    incompetent: int
+    judged_incompetent: bool
+
+
+class ElectionAppraisalOut(Schema):
+    id: str
+    held_on: dt.date
+    body: str
+    chaired_by: str
+    ratings: list[ElectionRatingOut]
+
+
+class ElectionAuditOut(Schema):
+    id: str
+    member: str
+    kind: str
+    auditor: str
+    findings: str
+    published_on: dt.date
+
+
+class ElectionTermOut(Schema):
+    election: str
+    term_ends_on: dt.date
+    seats: int
+    vacant: int
+    handover_due_on: dt.date | None
+    handed_over_on: dt.date | None
+    handover_overdue: bool
+    appraisal_due_on: dt.date
+    members: list[ElectionMemberOut]
+    appraisals: list[ElectionAppraisalOut]
+    audits: list[ElectionAuditOut]
+    by_elections: list[str]
+
+
+def _term_of(request: UserRequest, public_id: str) -> Election:
+    term = _election(request, public_id)
+    if term.kind != Kind.GENERAL or not term.stage_at_least(Stage.ANNOUNCED):
+        raise Http404
+    return term
+
+
+def _term_out(term: Election) -> dict[str, object]:
+    members = selectors.term_members(term=term)
+    sitting = [m for m in members if m.ceased_on is None]
+    return {
+        "election": term.public_id,
+        "term_ends_on": selectors.term_end(term),
+        "seats": term.seats,
+        "vacant": max(term.seats - len(sitting), 0),
+        "handover_due_on": term.handover_due_on,
+        "handed_over_on": term.handed_over_on,
+        "handover_overdue": selectors.handover_overdue(term, timezone.localdate()),
+        "appraisal_due_on": selectors.appraisal_due_on(term=term),
+        "members": [
+            {
+                "id": m.public_id,
+                "name": str(m),
+                "election": m.election.public_id,
+                "ceased_on": m.ceased_on,
+                "ceased_reason": m.ceased_reason,
+            }
+            for m in members
+        ],
+        "appraisals": [
+            {
+                "id": a.public_id,
+                "held_on": a.held_on,
+                "body": a.body,
+                "chaired_by": a.chaired_by.villager.name,
+                "ratings": [
+                    {
+                        "member": r.member.public_id,
+                        "competent": r.competent,
+                        "basically": r.basically,
+                        "incompetent": r.incompetent,
+                        "judged_incompetent": r.judged_incompetent,
+                    }
+                    for r in a.ratings.all()
+                ],
+            }
+            for a in selectors.appraisals(term=term)
+        ],
+        "audits": [
+            {
+                "id": a.public_id,
+                "member": a.member.public_id,
+                "kind": a.kind,
+                "auditor": a.auditor,
+                "findings": a.findings,
+                "published_on": a.published_on,
+            }
+            for a in selectors.audits(term=term)
+        ],
+        "by_elections": list(term.by_elections.values_list("public_id", flat=True)),
+    }
+
+
+@router.get("/elections/{public_id}/term", response={200: ElectionTermOut, **OBJECT_ERRORS})
+def election_term(request: UserRequest, public_id: str = PUBLIC_ID) -> dict[str, object]:
+    """The elected committee's term: members (and who left, why), handover (art. 20), appraisals (art. 33),
+    audits (art. 35), by-elections (art. 19)."""
+    return _term_out(_term_of(request, public_id))
+
+
+class ElectionHandoverIn(Schema):
+    on: dt.date
+    note: str = Field(..., max_length=500)
+
+
+@router.post("/elections/{public_id}/handover", response={200: ElectionTermOut, **WRITE_ERRORS})
+def election_handover(
+    request: UserRequest, payload: ElectionHandoverIn, public_id: str = PUBLIC_ID
+) -> dict[str, object]:
+    term = _term_of(request, public_id)
+    _write(lambda: services.handover_record(election=term, on=payload.on, note=payload.note, actor=request.user))
+    term.refresh_from_db()
+    return _term_out(term)
+
+
+class ElectionRatingIn(Schema):
+    competent: int = Field(..., ge=0, le=100_000)
+    basically: int = Field(..., ge=0, le=100_000)
+    incompetent: int = Field(..., ge=0, le=100_000)
+
+
+class ElectionAppraisalIn(Schema):
+    held_on: dt.date
+    body: str = Field(..., max_length=16, description="villagers or representatives")
+    chair: str = Field(..., max_length=16, description="The supervision committee member who chairs.")
+    ratings: dict[str, ElectionRatingIn] = Field(..., description="Member id → the ballots.")
+
+
+def _keep(request: UserRequest, code: str) -> None:
+    if not rules.can_keep_term(request.user, code):
+        raise ApiError(403, _("This is for the village's cadres and the township's guiding office."), "forbidden")
+
+
+@router.post("/elections/{public_id}/appraisals", response={201: ElectionTermOut, **WRITE_ERRORS})
+def election_appraisal(request: UserRequest, payload: ElectionAppraisalIn, public_id: str = PUBLIC_ID) -> Status:
+    """A democratic appraisal (art. 33): a member judged incompetent twice in a row leaves office."""
+    term = _term_of(request, public_id)
+    _keep(request, term.region_code)
+    chair = SupervisionMember.objects.filter(public_id=payload.chair, region_code=term.region_code).first()
+    if chair is None:
+        raise ApiError(422, _("Choose the chair."), "invalid")
+    _write(
+        lambda: services.appraisal_record(
+            term=term,
+            held_on=payload.held_on,
+            body=payload.body,
+            chair=chair,
+            ratings={k: (r.competent, r.basically, r.incompetent) for k, r in payload.ratings.items()},
+            actor=request.user,
+        )
+    )
+    return Status(201, _term_out(term))
+
+
+class ElectionAuditIn(Schema):
+    member: str = Field(..., max_length=16)
+    kind: str = Field(..., max_length=10, description="term or leaving")
+    auditor: str = Field(..., max_length=200)
+    findings: str = Field(..., max_length=5000)
+    published_on: dt.date
+
+
+@router.post("/elections/{public_id}/audits", response={201: ElectionTermOut, **WRITE_ERRORS})
+def election_audit(request: UserRequest, payload: ElectionAuditIn, public_id: str = PUBLIC_ID) -> Status:
+    """The economic audit of a member at the end of the term or on leaving office (art. 35)."""
+    term = _term_of(request, public_id)
+    _keep(request, term.region_code)
+    member = next((c for c in selectors.term_members(term=term) if c.public_id == payload.member), None)
+    if member is None:
+        raise ApiError(422, _("Choose a member."), "invalid")
+    _write(
+        lambda: services.office_audit_record(
+            term=term,
+            member=member,
+            kind=payload.kind,
+            auditor=payload.auditor,
+            findings=payload.findings,
+            published_on=payload.published_on,
+            actor=request.user,
+        )
+    )
+    return Status(201, _term_out(term))
+
+
+class ElectionByElectionIn(Schema):
+    title: str = Field(..., max_length=100)
+    election_day: dt.date
+    seats: int = Field(..., ge=1, le=7)
+
+
+@router.post("/elections/{public_id}/by-elections", response={201: ElectionOut, **WRITE_ERRORS})
+def election_by_election(request: UserRequest, payload: ElectionByElectionIn, public_id: str = PUBLIC_ID) -> Status:
+    """Set up a by-election for the term's vacant seats (art. 19): the same process, the term's end."""
+    term = _term_of(request, public_id)
+    made = _write(
+        lambda: services.election_create(
+            village=term.village,
+            title=payload.title,
+            election_day=payload.election_day,
+            seats=payload.seats,
+            term=term,
+            actor=request.user,
+        )
+    )
+    return Status(201, made)
+
+
+class ElectionAwayIn(Schema):
+    wishes: bool
+
+
+@router.post("/elections/{public_id}/away", response={200: ElectionVoterOut, **WRITE_ERRORS})
+def election_away(request: UserRequest, payload: ElectionAwayIn, public_id: str = PUBLIC_ID) -> Voter:
+    """The caller, a voter living away, says whether they wish to vote (art. 13)."""
+    election = _election(request, public_id)
+    voter = selectors.away_voter_of(election=election, villager=own_villager(request.user))
+    if voter is None:
+        raise ApiError(403, _("This is for the voters of the village who live away."), "forbidden")
+    return _write(lambda: services.away_answer(voter=voter, wishes=payload.wishes, via="web", actor=request.user))
+
+
+class ElectionSupervisorOut(Schema):
+    id: str = Field(alias="public_id")
+    name: str
+    is_chair: bool
+    resolution: str
+    since: dt.date
+
+    @staticmethod
+    def resolve_name(obj: SupervisionMember) -> str:
+        return obj.villager.name
+
+
+class ElectionSupervisorIn(Schema):
+    villager: str = Field(..., max_length=16)
+    resolution: str = Field(..., max_length=200)
+    since: dt.date
+    is_chair: bool = False
+
+
+def _village(request: UserRequest, code: str) -> Region:
+    village = selectors.village_by_code(code=code)
+    if village is None or not rules.can_see_village(request.user, village.code):
+        raise Http404
+    return village
+
+
+@router.get("/elections/supervision/{code}", response={200: list[ElectionSupervisorOut], **LIST_ERRORS})
+def election_supervisors(request: UserRequest, code: str = Path(..., max_length=12)) -> list[SupervisionMember]:
+    """The village affairs supervision committee (art. 32)."""
+    return selectors.supervision_members(village_code=_village(request, code).code)
+
+
+@router.post("/elections/supervision/{code}", response={201: ElectionSupervisorOut, **WRITE_ERRORS})
+def election_supervisor_add(
+    request: UserRequest, payload: ElectionSupervisorIn, code: str = Path(..., max_length=12)
+) -> Status:
+    """Record a member: refused for a villagers' committee member or a near relative of one (art. 32)."""
+    village = _village(request, code)
+    _keep(request, village.code)
+    villager = Villager.objects.filter(public_id=payload.villager, village=village).first()
+    if villager is None:
+        raise ApiError(422, _("Choose a villager of the village."), "invalid")
+    member = _write(
+        lambda: services.supervision_member_add(
+            village=village,
+            villager=villager,
+            resolution=payload.resolution,
+            since=payload.since,
+            is_chair=payload.is_chair,
+            actor=request.user,
+        )
+    )
+    return Status(201, member)
+
+
+class ElectionKinIn(Schema):
+    villager: str = Field(..., max_length=16)
+    relative: str = Field(..., max_length=16)
+    relation: str = Field(..., max_length=30)
+    evidence: str = Field(..., max_length=200)
+
+
+class ElectionKinOut(Schema):
+    villager: str
+    relative: str
+    relation: str
+
+
+@router.post("/elections/supervision/{code}/relatives", response={201: ElectionKinOut, **WRITE_ERRORS})
+def election_kin(request: UserRequest, payload: ElectionKinIn, code: str = Path(..., max_length=12)) -> Status:
+    """Declare two villagers near relatives (the kinship check of art. 32 and the proxy rule of art. 15)."""
+    village = _village(request, code)
+    _keep(request, village.code)
+    found = {
+        v.public_id: v
+        for v in Villager.objects.filter(
+            public_id__in=[payload.villager, payload.relative], region_code__startswith=village.code[:6]
+        )
+    }
+    if payload.villager not in found or payload.relative not in found:
+        raise ApiError(422, _("Choose two villagers."), "invalid")
+    row = _write(
+        lambda: services.near_relative_declare(
+            villager=found[payload.villager],
+            relative=found[payload.relative],
+            relation=payload.relation,
+            evidence=payload.evidence,
+            actor=request.user,
+        )
+    )
+    return Status(
+        201, {"villager": row.villager.public_id, "relative": row.relative.public_id, "relation": row.relation}
+    )

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.core.widgets import DateInput
-from cunzhi.elections.models import Basis, ObjectionKind
+from cunzhi.elections.models import AppraisalBody, AuditKind, Basis, ObjectionKind
 
 
 class ElectionForm(forms.Form):
@@ -132,3 +132,61 @@ class RecallVoteForm(forms.Form):
     registered = forms.IntegerField(label=_("Registered voters"), min_value=1, max_value=100_000)
     cast = forms.IntegerField(label=_("Voting"), min_value=0, max_value=100_000)
     in_favour = forms.IntegerField(label=_("In favour of the recall"), min_value=0, max_value=100_000)
+
+
+class HandoverForm(forms.Form):
+    on = forms.DateField(label=_("Handed over on"), widget=DateInput())
+    note = forms.CharField(
+        label=_("What was handed over"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seals, accounts, files, property and unfinished business (art. 20)."),
+    )
+
+
+class KinForm(forms.Form):
+    villager = forms.ChoiceField(label=_("Villager"))
+    relative = forms.ChoiceField(label=_("Near relative"))
+    relation = forms.CharField(label=_("Relation"), max_length=30, help_text=_("Spouse, parent, child, sibling…"))
+    evidence = forms.CharField(label=_("How it is known"), max_length=200)
+
+
+class SupervisionForm(forms.Form):
+    villager = forms.ChoiceField(label=_("Villager"))
+    resolution = forms.CharField(label=_("Resolution of the meeting that chose the member"), max_length=200)
+    since = forms.DateField(label=_("Chosen on"), widget=DateInput())
+    is_chair = forms.BooleanField(label=_("Chair"), required=False)
+
+
+class AppraisalForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    body = forms.ChoiceField(label=_("Appraised by"), choices=AppraisalBody.choices)
+    chair = forms.ChoiceField(label=_("Chaired by (supervision committee)"))
+
+    def __init__(self, *args, members=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        for m in self.members:
+            for key, label in (
+                ("competent", _("competent")),
+                ("basically", _("basically competent")),
+                ("incompetent", _("incompetent")),
+            ):
+                self.fields[f"{key}_{m.public_id}"] = forms.IntegerField(
+                    label=f"{m} · {label}", min_value=0, max_value=100_000
+                )
+
+    def ratings(self) -> dict[str, tuple[int, int, int]]:
+        d = self.cleaned_data
+        return {
+            m.public_id: (d[f"competent_{m.public_id}"], d[f"basically_{m.public_id}"], d[f"incompetent_{m.public_id}"])
+            for m in self.members
+        }
+
+
+class AuditForm(forms.Form):
+    member = forms.ChoiceField(label=_("Member"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=AuditKind.choices)
+    auditor = forms.CharField(label=_("Audited by"), max_length=200)
+    findings = forms.CharField(label=_("Findings"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    published_on = forms.DateField(label=_("Published on"), widget=DateInput())

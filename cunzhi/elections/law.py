@@ -13,6 +13,8 @@ tested against an independent reference (tests/test_law.py) over random counts.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -146,3 +148,51 @@ def recall_proposal_valid(*, basis: str, signers: int, eligible: int) -> bool:
 def recall_passes(*, registered: int, cast: int, in_favour: int) -> bool:
     """Art. 16: more than half of the registered voters vote, and more than half of those voting are in favour."""
     return registered > 0 and 0 <= in_favour <= cast <= registered and cast * 2 > registered and in_favour * 2 > cast
+
+
+# ---------------------------------------------------------------- democratic appraisal (art. 33)
+
+
+def judged_incompetent(*, competent: int, basically: int, incompetent: int) -> bool:
+    """A member is judged incompetent (不称职) in an appraisal when more than half of the ballots say so
+    (the common provincial rule; the law leaves the count to the provinces)."""
+    total = competent + basically + incompetent
+    return min(competent, basically, incompetent) >= 0 and total > 0 and incompetent * 2 > total
+
+
+def office_ends(judgements: Sequence[bool]) -> bool:
+    """Art. 33: a member judged incompetent in two appraisals in a row leaves office. `judgements` are the
+    member's appraisals in the order they were held (True: judged incompetent)."""
+    return any(a and b for a, b in itertools.pairwise(judgements))
+
+
+# ---------------------------------------------------------------- the term and by-elections (arts. 11, 19, 20)
+
+TERM_YEARS = 5  # art. 11
+HANDOVER_DAYS = 10  # art. 20: the work is handed over within 10 days of the new committee's election
+
+
+def vacancies(*, seats: int, sitting: int) -> int:
+    """Seats a by-election may fill (art. 19): the committee's seats less its sitting members."""
+    return max(seats - sitting, 0)
+
+
+def handover_due(elected_on: dt.date) -> dt.date:
+    """Art. 20: the handover is done within 10 days of the new committee's election (that day not counted)."""
+    return elected_on + dt.timedelta(days=HANDOVER_DAYS)
+
+
+def term_ends(election_day: dt.date) -> dt.date:
+    """Art. 11: five years from election day (29 February falls on 28 February)."""
+    try:
+        return election_day.replace(year=election_day.year + TERM_YEARS)
+    except ValueError:
+        return election_day.replace(year=election_day.year + TERM_YEARS, day=28)
+
+
+def appraisal_due(last: dt.date) -> dt.date:
+    """Art. 33: appraised at least once a year: the next appraisal by a year after the last (or the election)."""
+    try:
+        return last.replace(year=last.year + 1)
+    except ValueError:
+        return last.replace(year=last.year + 1, day=28)

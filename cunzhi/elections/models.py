@@ -39,6 +39,11 @@ class Stage(models.TextChoices):
 STAGE_ORDER = [s.value for s in Stage]
 
 
+class Kind(models.TextChoices):
+    GENERAL = "general", _("Election of the committee (换届选举)")
+    BY_ELECTION = "by_election", _("By-election for vacant seats (补选)")
+
+
 class Election(TimeStamped):
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
     village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
@@ -61,6 +66,19 @@ class Election(TimeStamped):
     announcement = models.TextField(blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # A by-election (art. 19) fills vacant seats of the term of `term` (the general election that began it),
+    # by the same rules; its members serve until that term ends (`term_ends_on`).
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GENERAL)
+    term = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="by_elections", verbose_name=_("term")
+    )
+    term_ends_on = models.DateField(null=True, blank=True)
+    # Art. 20: the old committee hands over seals, accounts and files within 10 days of the new one's election.
+    handover_due_on = models.DateField(null=True, blank=True)
+    handed_over_on = models.DateField(null=True, blank=True)
+    handover_note = models.CharField(max_length=500, blank=True)
+    # The text asking voters living away whether they wish to vote (art. 13); replies route here (replies.py).
+    away_notice = models.ForeignKey("notify.Notice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-election_day", "region_code"]
@@ -98,6 +116,11 @@ class Basis(models.TextChoices):
     ELSEWHERE = "elsewhere", _("Registered elsewhere, living here a year or more, approved")
 
 
+class AwayAnswer(models.TextChoices):
+    YES = "yes", _("Wishes to vote")
+    NO = "no", _("Does not wish to vote")
+
+
 class Voter(TimeStamped):
     """A person on an election's voter list. `active` is the current state; VoterChange rows are its history."""
 
@@ -111,6 +134,10 @@ class Voter(TimeStamped):
     living_here_since = models.DateField(null=True, blank=True)
     approval = models.CharField(_("villagers' meeting approval"), max_length=200, blank=True)
     active = models.BooleanField(default=True)
+    # A voter living away says whether they wish to vote (art. 13), on the web or by replying to the text.
+    away_answer = models.CharField(max_length=3, blank=True, choices=AwayAnswer.choices)
+    away_answered_via = models.CharField(max_length=10, blank=True)  # "web", "sms" or "committee"
+    away_answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["election", "villager__name_pinyin", "id"]
@@ -226,6 +253,10 @@ class Candidate(TimeStamped):
     nominations = models.PositiveIntegerField(_("nominations"), default=0)
     minority = models.BooleanField(_("of the minority group"), default=False)
     in_runoff = models.BooleanField(default=False)
+    # An elected member leaves office before the term ends: recalled (art. 16), or judged incompetent in two
+    # democratic appraisals in a row (art. 33). The seat is then vacant for a by-election (art. 19).
+    ceased_on = models.DateField(null=True, blank=True)
+    ceased_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["election", "-nominations", "id"]
@@ -317,4 +348,117 @@ class Recall(TimeStamped):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
         self.region_code = self.election.region_code
+        super().save(*args, **kwargs)
+
+
+class NearRelative(models.Model):
+    """A declared near relative (近亲属: spouse, parents, children, siblings, grandparents, grandchildren and
+    the spouses of these) beyond the roster's households, which are the only kinship the people app keeps.
+    Used by the proxy rule (art. 15) and the supervision committee's kinship check (art. 32). Symmetric:
+    one row stands for both directions. Append-only; a wrong declaration is withdrawn with a reason."""
+
+    region_code = models.CharField(max_length=15, db_index=True)
+    villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
+    relative = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField(_("relation"), max_length=30)
+    evidence = models.CharField(_("how it is known"), max_length=200)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["region_code", "id"]
+
+
+class SupervisionMember(TimeStamped):
+    """A member of the village affairs supervision committee (村务监督委员会, art. 32), chosen by the villagers'
+    meeting or representatives' meeting. Not a member of the village committee nor a near relative of one."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+", verbose_name=_("villager"))
+    is_chair = models.BooleanField(_("chair"), default=False)
+    resolution = models.CharField(_("resolution of the meeting that chose the member"), max_length=200)
+    since = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+    left_reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["region_code", "-is_chair", "id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
+        super().save(*args, **kwargs)
+
+
+class AppraisalBody(models.TextChoices):
+    VILLAGERS = "villagers", _("Villagers' meeting")
+    REPRESENTATIVES = "representatives", _("Villager representatives' meeting")
+
+
+class Appraisal(TimeStamped):
+    """A democratic appraisal (民主评议, art. 33) of the committee's members, at least once a year, chaired by
+    the supervision committee. Each member's rating is an AppraisalRating."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    term = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="appraisals")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    held_on = models.DateField(_("held on"))
+    body = models.CharField(_("appraised by"), max_length=16, choices=AppraisalBody.choices)
+    chaired_by = models.ForeignKey(
+        SupervisionMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("chaired by")
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["term", "held_on", "id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.term.region_code
+        super().save(*args, **kwargs)
+
+
+class AppraisalRating(models.Model):
+    """The ballots of one appraisal about one member: competent, basically competent, incompetent."""
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.PROTECT, related_name="ratings")
+    member = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="ratings")
+    competent = models.PositiveIntegerField()
+    basically = models.PositiveIntegerField()
+    incompetent = models.PositiveIntegerField()
+    judged_incompetent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["appraisal", "id"]
+        constraints = [models.UniqueConstraint(fields=["appraisal", "member"], name="elections_rating_once")]
+
+
+class AuditKind(models.TextChoices):
+    TERM = "term", _("End-of-term economic audit")
+    LEAVING = "leaving", _("Leaving-office economic audit")
+
+
+class OfficeAudit(TimeStamped):
+    """The economic responsibility audit of a member at the end of the term or on leaving office (art. 35),
+    organised by the township with the village's democratic financial management group; its result is
+    published (before the next election, for the end of a term)."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    term = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="audits")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    member = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="audits")
+    kind = models.CharField(_("kind"), max_length=10, choices=AuditKind.choices)
+    auditor = models.CharField(_("audited by"), max_length=200)
+    findings = models.TextField(_("findings"))
+    published_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["term", "published_on", "id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.term.region_code
         super().save(*args, **kwargs)

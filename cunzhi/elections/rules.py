@@ -72,3 +72,25 @@ def can_create(user: AnyUser, village_code: str) -> bool:
 
 def can_object(user: AnyUser, election: Election) -> bool:
     return is_member(user, election.region_code) or can_manage(user, election)
+
+
+def can_keep_term(user: AnyUser, village_code: str) -> bool:
+    """The records of the sitting committee's term — the supervision committee and its kinship check, the
+    democratic appraisal, the economic audits, declared near relatives: the village's cadres, and the township
+    office that guides the village's self-government (it organises the audits)."""
+    return in_scope(user, village_code, CADRE_ROLES) or guiding_office(user, village_code)
+
+
+def live_prefixes(user: AnyUser, county_code: str) -> list[str]:
+    """What of the county's live results the user sees: the whole county for its administrators, the
+    township for the staff of a guiding office there; nothing for anyone else."""
+    county = county_code[:6]
+    if in_scope(user, county + "000000", {Role.COUNTY_ADMIN}):
+        return [county]
+    ids = {office for role, _p, office in role_rows(user) if role == Role.OFFICE_STAFF and office}
+    if not ids:
+        return []
+    codes = Office.objects.filter(pk__in=ids, kind__in=settings.ELECTIONS_OFFICE_KINDS).values_list(
+        "region_code", flat=True
+    )
+    return sorted({code[:9] for code in codes if code.startswith(county)})

@@ -3,27 +3,36 @@ queries whatever the rows."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from cunzhi.core.crypto import blind_index
 from cunzhi.core.idnumbers import normalize_id_number
-from cunzhi.elections import rules
+from cunzhi.elections import law, rules
 from cunzhi.elections.models import (
+    Appraisal,
+    Basis,
     Candidate,
     CountEntry,
     Election,
+    Kind,
+    NearRelative,
     Objection,
+    OfficeAudit,
     Proxy,
     Round,
     Stage,
     Station,
     StationCount,
+    SupervisionMember,
     Voter,
     VoterChange,
 )
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Villager
-from cunzhi.people.rules import own_villager, scope_q
+from cunzhi.people.rules import own_villager, prefixes, scope_q
 from cunzhi.regions.models import Level, Region
 
 
@@ -69,6 +78,7 @@ def counts(*, election: Election) -> dict[str, int]:
         n_active=Count("id", filter=Q(active=True)),
         n_away=Count("id", filter=Q(active=True, basis="away")),
         n_elsewhere=Count("id", filter=Q(active=True, basis="elsewhere")),
+        n_away_answered=Count("id", filter=Q(active=True, basis="away") & ~Q(away_answer="")),
     )
     row = {k[2:]: v for k, v in row.items()}
     row["proxies"] = election.proxies.filter(active=True).count()
@@ -178,3 +188,197 @@ def result_rows(*, election: Election) -> list[dict[str, object]]:
 
 def is_open(election: Election) -> bool:
     return election.stage != Stage.ARCHIVED
+
+
+# -------------------------------- the term: sitting members, kin, audits
+
+
+def term_end(term: Election) -> dt.date:
+    return term.term_ends_on or law.term_ends(term.election_day)
+
+
+def current_term(*, village_code: str) -> Election | None:
+    """The general election whose committee sits: the latest valid one announced (or archived)."""
+    rows = Election.objects.filter(
+        region_code=village_code, kind=Kind.GENERAL, stage__in=[Stage.ANNOUNCED, Stage.ARCHIVED]
+    ).order_by("-election_day", "-id")
+    for e in rows[:3]:
+        if e.result.get("first", {}).get("valid"):
+            return e
+    return None
+
+
+def _elected(election: Election) -> set[str]:
+    result = election.result or {}
+    return set(result.get("first", {}).get("elected", [])) | set(result.get("runoff", {}).get("elected", []))
+
+
+def term_members(*, term: Election) -> list[Candidate]:
+    """Everyone elected to the term's committee: in the election itself and its announced by-elections."""
+    elections = [term, *term.by_elections.filter(stage__in=[Stage.ANNOUNCED, Stage.ARCHIVED])]
+    ids = set().union(*(_elected(e) for e in elections))
+    return list(
+        Candidate.objects.filter(public_id__in=ids)
+        .select_related("voter__villager", "election")
+        .order_by("election__election_day", "id")
+    )
+
+
+def sitting_members(*, term: Election) -> list[Candidate]:
+    """The members now in office: elected to the term and not ceased (recalled, art. 16; appraisal, art. 33)."""
+    return [c for c in term_members(term=term) if c.ceased_on is None]
+
+
+def near_relatives(a: Villager, b: Villager) -> str:
+    """How two villagers are near relatives ("" if they are not): the same household in the roster, or a
+    declared near relative (NearRelative, either way round)."""
+    if a.pk == b.pk:
+        return ""
+    if a.household_id is not None and a.household_id == b.household_id:
+        return _("same household")
+    row = (
+        NearRelative.objects.filter(active=True)
+        .filter(Q(villager=a, relative=b) | Q(villager=b, relative=a))
+        .values_list("relation", flat=True)
+        .first()
+    )
+    return row or ""
+
+
+def relatives_among(*, villager: Villager, others: list[Villager]) -> list[tuple[Villager, str]]:
+    """Which of `others` are near relatives of `villager`, with how (two queries whatever their number)."""
+    ids = [o.pk for o in others]
+    declared: dict[int, str] = {}
+    for a, b, rel in (
+        NearRelative.objects.filter(active=True)
+        .filter(Q(villager=villager, relative_id__in=ids) | Q(relative=villager, villager_id__in=ids))
+        .values_list("villager_id", "relative_id", "relation")
+    ):
+        declared[b if a == villager.pk else a] = rel
+    out = []
+    for o in others:
+        if o.pk == villager.pk:
+            continue
+        if villager.household_id is not None and o.household_id == villager.household_id:
+            out.append((o, str(_("same household"))))
+        elif o.pk in declared:
+            out.append((o, declared[o.pk]))
+    return out
+
+
+def declared_relatives(*, village_code: str) -> QuerySet[NearRelative]:
+    return NearRelative.objects.filter(region_code=village_code, active=True).select_related("villager", "relative")
+
+
+def supervision_members(*, village_code: str) -> list[SupervisionMember]:
+    return list(
+        SupervisionMember.objects.filter(region_code=village_code, left_on__isnull=True).select_related("villager")
+    )
+
+
+def unaudited_members(*, election: Election) -> list[str]:
+    """Members of the outgoing term with no published economic audit (art. 35), by name. Only for a general
+    election that follows a term."""
+    if election.kind != Kind.GENERAL:
+        return []
+    term = current_term(village_code=election.region_code)
+    if term is None or term.pk == election.pk:
+        return []
+    members = term_members(term=term)
+    audited = set(OfficeAudit.objects.filter(member__in=members).values_list("member_id", flat=True))
+    return [c.voter.villager.name for c in members if c.pk not in audited]
+
+
+def appraisals(*, term: Election) -> list[Appraisal]:
+    return list(
+        term.appraisals.select_related("chaired_by__villager").prefetch_related("ratings__member__voter__villager")
+    )
+
+
+def appraisal_due_on(*, term: Election) -> dt.date:
+    last = term.appraisals.order_by("-held_on").values_list("held_on", flat=True).first()
+    start = term.announced_at.date() if term.announced_at else term.election_day
+    return law.appraisal_due(last or start)
+
+
+def audits(*, term: Election) -> list[OfficeAudit]:
+    return list(term.audits.select_related("member__voter__villager"))
+
+
+def handover_overdue(election: Election, today: dt.date) -> bool:
+    """Art. 20: the handover's 10 days have passed and it is not recorded."""
+    return election.handover_due_on is not None and election.handed_over_on is None and today > election.handover_due_on
+
+
+def away_voter_of(*, election: Election, villager: Villager | None) -> Voter | None:
+    """The villager's own registration as a voter living away, if any (the web confirmation)."""
+    if villager is None:
+        return None
+    return election.voters.filter(villager=villager, basis=Basis.AWAY, active=True).first()
+
+
+# -------------------------------- the county's live results
+
+
+def county_live(*, prefixes: list[str], day: dt.date) -> list[dict[str, object]]:
+    """Per village, the election held on `day` as the tellers' agreed counts arrive: stations counted of all,
+    ballots cast so far against the registered voters, and the candidates' votes so far, most first.
+    Five queries whatever the number of villages and stations."""
+    q = Q(pk__in=[])
+    for p in prefixes:
+        q |= Q(region_code__startswith=p)
+    elections = list(
+        Election.objects.filter(q, election_day=day)
+        .exclude(stage__in=[Stage.PREPARING, Stage.LIST_PUBLISHED])
+        .select_related("village")
+        .annotate(n_registered=Count("voters", filter=Q(voters__active=True), distinct=True))
+        .order_by("region_code")
+    )
+    ids = [e.pk for e in elections]
+    n_stations = dict(
+        Station.objects.filter(election_id__in=ids)
+        .values("election_id")
+        .annotate(n=Count("id"))
+        .values_list("election_id", "n")
+    )
+    counted: dict[int, int] = {}
+    cast: dict[int, int] = {}
+    votes: dict[int, dict[str, int]] = {}
+    for election_id, returned, vs in StationCount.objects.filter(
+        station__election_id__in=ids, round=Round.FIRST
+    ).values_list("station__election_id", "second__returned", "second__votes"):
+        counted[election_id] = counted.get(election_id, 0) + 1
+        cast[election_id] = cast.get(election_id, 0) + returned
+        tally = votes.setdefault(election_id, {})
+        for k, n in vs.items():
+            tally[k] = tally.get(k, 0) + n
+    names = dict(Candidate.objects.filter(election_id__in=ids).values_list("public_id", "voter__villager__name"))
+    rows = []
+    for e in elections:
+        registered = e.n_registered  # type: ignore[attr-defined]  # annotated
+        tally = votes.get(e.pk, {})
+        rows.append(
+            {
+                "election": e,
+                "village": e.village.name,
+                "code": e.region_code,
+                "stage": e.stage,
+                "stations": n_stations.get(e.pk, 0),
+                "counted": counted.get(e.pk, 0),
+                "registered": registered,
+                "cast": cast.get(e.pk, 0),
+                "turnout_reached": law.turnout_valid(registered=registered, cast=cast.get(e.pk, 0)),
+                "leaders": [
+                    {"id": k, "name": names.get(k, "?"), "votes": n}
+                    for k, n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[: e.seats + 1]
+                ],
+            }
+        )
+    return rows
+
+
+def counties_live(*, user: AnyUser) -> list[str]:
+    """The counties (12-digit codes) whose live results page the user may open: county administrators,
+    and the staff of a guiding office for their township."""
+    counties = {p[:6] for p in prefixes(user, {"county_admin", "office_staff"}) if len(p) >= 6}
+    return sorted(c + "000000" for c in counties if rules.live_prefixes(user, c + "000000"))

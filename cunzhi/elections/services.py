@@ -21,19 +21,27 @@ from django.utils.translation import gettext as _
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.files import file_intake
-from cunzhi.elections import law, rules
+from cunzhi.elections import law, rules, selectors
 from cunzhi.elections.events import ElectionEvent
 from cunzhi.elections.models import (
+    Appraisal,
+    AppraisalBody,
+    AppraisalRating,
+    AuditKind,
+    AwayAnswer,
     Basis,
     Candidate,
     ChangeKind,
     CommitteeMember,
     CountEntry,
     Election,
+    Kind,
+    NearRelative,
     Nomination,
     Objection,
     ObjectionKind,
     ObjectionStatus,
+    OfficeAudit,
     Proxy,
     Recall,
     RecallStatus,
@@ -41,6 +49,7 @@ from cunzhi.elections.models import (
     Stage,
     Station,
     StationCount,
+    SupervisionMember,
     Voter,
     VoterChange,
 )
@@ -54,6 +63,8 @@ OBJECTION_DAYS = 5  # art. 14: objections within 5 days of publication
 DECISION_DAYS = 3  # art. 14: the committee decides within 3 days
 RESIDENCE_YEARS = 1  # art. 13: registered elsewhere, living here a year or more
 MAX_BALLOTS = 100_000
+# An election announced is over for its voters: they may be voters again (a by-election, the next election).
+FINISHED = (Stage.ANNOUNCED, Stage.ARCHIVED)
 
 
 def _text(value: str, field: str, message: str, *, limit: int = 300) -> str:
@@ -88,7 +99,7 @@ def _year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - RESIDENCE_YEARS, day=28)
 
 
-# ---------------------------------------------------------------- the election and its committee
+# -------------------------------- the election and its committee
 
 
 @transaction.atomic
@@ -101,21 +112,44 @@ def election_create(
     women_seat: bool | None = None,
     multi_ethnic: bool = False,
     proxy_limit: int | None = None,
+    term: Election | None = None,
     actor: User,
 ) -> Election:
-    """Set up an election of the village committee (art. 6: 3–7 seats)."""
+    """Set up an election of the village committee (art. 6: 3–7 seats), or with `term`, a by-election for
+    the seats of that term left vacant (art. 19): the same rules, the seats at most the vacancies, and the
+    members elected serve until the term ends."""
     if village.level != Level.VILLAGE:
         raise ValueError("a village is needed")
     if not rules.can_create(actor, village.code):
         raise PermissionDenied
     title = _text(title, "title", _("Name the election."), limit=100)
-    if not law.MIN_SEATS <= seats <= law.MAX_SEATS:
+    if term is None and not law.MIN_SEATS <= seats <= law.MAX_SEATS:
         raise ValidationError({"seats": _("The committee has 3 to 7 members (art. 6).")})
+    if term is not None:
+        if term.village_id != village.pk or term.kind != Kind.GENERAL:
+            raise ValueError("a by-election belongs to a general election of the same village")
+        if not term.stage_at_least(Stage.ANNOUNCED) or not term.result.get("first", {}).get("valid"):
+            raise ValidationError(_("A by-election fills seats of a committee already elected (art. 19)."))
+        vacant = law.vacancies(seats=term.seats, sitting=len(selectors.sitting_members(term=term)))
+        if not 1 <= seats <= vacant:
+            raise ValidationError(
+                {"seats": _("A by-election fills the vacant seats: %(n)s now (art. 19).") % {"n": vacant}}
+            )
+        if election_day >= selectors.term_end(term):
+            raise ValidationError(
+                {
+                    "election_day": _("The term ends on %(day)s: no by-election after it (art. 19).")
+                    % {"day": selectors.term_end(term)}
+                }
+            )
     if election_day <= _today():
         raise ValidationError({"election_day": _("Election day must be in the future.")})
     if proxy_limit is not None and not 1 <= proxy_limit <= 10:
         raise ValidationError({"proxy_limit": _("A voter may hold between 1 and 10 proxies.")})
-    if Election.objects.filter(village=village).exclude(stage=Stage.ARCHIVED).exists():
+    under_way = Election.objects.filter(village=village).exclude(stage=Stage.ARCHIVED)
+    if term is not None:
+        under_way = under_way.exclude(pk=term.pk).exclude(stage=Stage.ANNOUNCED)
+    if under_way.exists():
         raise ValidationError(_("The village already has an election under way."))
     election = Election(
         village=village,
@@ -125,6 +159,12 @@ def election_create(
         multi_ethnic=multi_ethnic,
         created_by=actor,
     )
+    if term is not None:
+        election.kind = Kind.BY_ELECTION
+        election.term = term
+        election.term_ends_on = selectors.term_end(term)
+        # The women's seat is kept open only when no woman sits on the committee any more (art. 6).
+        women_seat = not any(c.voter.villager.sex == Sex.FEMALE for c in selectors.sitting_members(term=term))
     if women_seat is not None:
         election.women_seat = women_seat
     if proxy_limit is not None:
@@ -196,7 +236,7 @@ def committee_member_leave(*, member: CommitteeMember, reason: str, actor: User)
     return member
 
 
-# ---------------------------------------------------------------- voter registration (art. 13)
+# -------------------------------- voter registration (art. 13)
 
 
 def _one_village(election: Election, villager: Villager) -> None:
@@ -204,7 +244,7 @@ def _one_village(election: Election, villager: Villager) -> None:
     elsewhere = (
         Voter.objects.filter(id_hash=villager.id_hash, active=True, region_code__startswith=election.region_code[:6])
         .exclude(election=election)
-        .exclude(election__stage=Stage.ARCHIVED)
+        .exclude(election__stage__in=FINISHED)
         .select_related("election__village")
         .first()
     )
@@ -341,7 +381,7 @@ def voters_register_roster(*, election: Election, actor: User) -> RosterOutcome:
             region_code__startswith=election.region_code[:6],
         )
         .exclude(election=election)
-        .exclude(election__stage=Stage.ARCHIVED)
+        .exclude(election__stage__in=FINISHED)
         .values_list("id_hash", "election__village__name")
     )
     new = [
@@ -389,7 +429,7 @@ def voter_remove(*, voter: Voter, reason: str, actor: User) -> Voter:
     return _remove(voter, reason, actor)
 
 
-# ---------------------------------------------------------------- the list: publication and objections (art. 14)
+# -------------------------------- the list: publication and objections (art. 14)
 
 
 def objection_deadline(election: Election) -> dt.date | None:
@@ -419,6 +459,15 @@ def list_publish(*, election: Election, actor: User) -> Election:
         )
     if not election.voters.filter(active=True).exists():
         raise ValidationError(_("Register the voters before publishing the list."))
+    missing = selectors.unaudited_members(election=election)
+    if missing:
+        raise ValidationError(
+            _(
+                "The economic audit of the outgoing members is published before the next election (art. 35): "
+                "none yet for %(names)s."
+            )
+            % {"names": "、".join(missing)}
+        )
     election.stage = Stage.LIST_PUBLISHED
     election.list_published_on = today
     election.save(update_fields=["stage", "list_published_on", "updated_at"])
@@ -543,7 +592,7 @@ def list_finalise(*, election: Election, actor: User) -> Election:
     return election
 
 
-# ---------------------------------------------------------------- proxies (art. 15)
+# -------------------------------- proxies (art. 15)
 
 
 @transaction.atomic
@@ -552,7 +601,8 @@ def proxy_register(
 ) -> Proxy:
     """Register a written proxy to a near relative who has a vote (art. 15), with the signed form's photo.
 
-    Near relatives are found in the roster's household records: the holder lives in the grantor's household.
+    Near relatives are found in the roster's household records (the holder lives in the grantor's household)
+    or in the declared near relatives (NearRelative).
     """
     _manage(actor, election)
     _stage(election, Stage.LIST_FINAL, Stage.CANDIDATES)
@@ -564,7 +614,7 @@ def proxy_register(
         raise ValidationError(_("Both the voter and the holder must be voters of this election (art. 15)."))
     grantor_v = Villager.objects.get(pk=grantor.villager_id)
     holder_v = Villager.objects.get(pk=holder.villager_id)
-    if grantor_v.household_id is None or grantor_v.household_id != holder_v.household_id:
+    if not selectors.near_relatives(grantor_v, holder_v):
         raise ValidationError(
             {
                 "holder": _(
@@ -618,7 +668,7 @@ def proxy_withdraw(*, proxy: Proxy, reason: str, actor: User) -> Proxy:
     return proxy
 
 
-# ---------------------------------------------------------------- nominations and candidates (arts. 6, 12, 15)
+# -------------------------------- nominations and candidates (arts. 6, 12, 15)
 
 
 @transaction.atomic
@@ -679,7 +729,8 @@ def candidates_fix(
     )
     if len(rows) != len(chosen):
         raise ValidationError({"voters": _("Every candidate must be a voter of this election (art. 15).")})
-    if not any(v.villager.sex == Sex.FEMALE for v in rows):
+    woman_needed = election.term is None or election.women_seat  # a by-election: only if no woman sits
+    if woman_needed and not any(v.villager.sex == Sex.FEMALE for v in rows):
         raise ValidationError({"voters": _("The candidates must include a woman (art. 6).")})
     unnamed = [v.villager.name for v in rows if v.n == 0]
     if unnamed:
@@ -707,7 +758,7 @@ def candidates_fix(
     return made
 
 
-# ---------------------------------------------------------------- polling stations and the count
+# -------------------------------- polling stations and the count
 
 
 @transaction.atomic
@@ -931,7 +982,10 @@ def announce(*, election: Election, actor: User) -> Election:
     election.stage = Stage.ANNOUNCED
     election.announced_at = timezone.now()
     election.announcement = text
-    election.save(update_fields=["stage", "announced_at", "announcement", "updated_at"])
+    if first.get("valid") and election.kind == Kind.GENERAL:
+        # Art. 20: the outgoing committee hands over within 10 days of the new one's election.
+        election.handover_due_on = law.handover_due(_today())
+    election.save(update_fields=["stage", "announced_at", "announcement", "handover_due_on", "updated_at"])
     audit_record(actor=actor, action=ElectionEvent.ANNOUNCE, obj=election, after={"elected": elected})
     return election
 
@@ -948,7 +1002,7 @@ def archive(*, election: Election, actor: User) -> Election:
     return election
 
 
-# ---------------------------------------------------------------- recall (art. 16)
+# -------------------------------- recall (art. 16)
 
 
 @transaction.atomic
@@ -1016,6 +1070,8 @@ def recall_vote(*, recall: Recall, registered: int, cast: int, in_favour: int, a
     recall.registered, recall.cast, recall.in_favour = registered, cast, in_favour
     recall.status = RecallStatus.RECALLED if passed else RecallStatus.NOT_RECALLED
     recall.save(update_fields=["registered", "cast", "in_favour", "status", "updated_at"])
+    if passed:
+        _cease(recall.member, _("Recalled by the villagers' vote (art. 16)."))
     audit_record(
         actor=actor,
         action=ElectionEvent.RECALL_VOTE,
@@ -1023,3 +1079,321 @@ def recall_vote(*, recall: Recall, registered: int, cast: int, in_favour: int, a
         after={"registered": registered, "cast": cast, "in_favour": in_favour, "status": recall.status},
     )
     return recall
+
+
+# -------------------------------- the term: leaving office, by-elections (arts. 16, 19, 33)
+
+
+def _cease(member: Candidate, reason: str) -> None:
+    """The member leaves office; the seat is vacant for a by-election (art. 19)."""
+    member.ceased_on = _today()
+    member.ceased_reason = reason[:300]
+    member.save(update_fields=["ceased_on", "ceased_reason", "updated_at"])
+
+
+def _keep_term(actor: User, village_code: str) -> None:
+    if not rules.can_keep_term(actor, village_code):
+        raise PermissionDenied
+
+
+# -------------------------------- the handover (art. 20)
+
+
+@transaction.atomic
+def handover_record(*, election: Election, on: dt.date, note: str, actor: User) -> Election:
+    """The outgoing committee handed over seals, accounts, files and property: the day and what was handed."""
+    _manage(actor, election)
+    _stage(election, Stage.ANNOUNCED, Stage.ARCHIVED)
+    if election.handover_due_on is None:
+        raise ValidationError(_("No handover is due for this election."))
+    if election.handed_over_on is not None:
+        raise ValidationError(_("The handover is already recorded."))
+    note = _text(note, "note", _("Say what was handed over (seals, accounts, files, property)."), limit=500)
+    announced = election.announced_at.date() if election.announced_at else election.election_day
+    if on > _today() or on < announced:
+        raise ValidationError({"on": _("The handover day lies between the announcement and today.")})
+    election.handed_over_on = on
+    election.handover_note = note
+    election.save(update_fields=["handed_over_on", "handover_note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.HANDOVER,
+        obj=election,
+        after={"on": on.isoformat(), "due": election.handover_due_on.isoformat(), "note": note},
+    )
+    return election
+
+
+# -------------------------------- near relatives and the supervision committee (art. 32)
+
+
+@transaction.atomic
+def near_relative_declare(
+    *, villager: Villager, relative: Villager, relation: str, evidence: str, actor: User
+) -> NearRelative:
+    """Declare two villagers near relatives (spouse, parent, child, sibling, grandparent, grandchild…) where
+    the roster's households do not show it; the declaration says how it is known."""
+    _keep_term(actor, villager.region_code)
+    relation = _text(relation, "relation", _("Say how they are related."), limit=30)
+    evidence = _text(evidence, "evidence", _("Say how it is known (e.g. the household booklet)."), limit=200)
+    if villager.pk == relative.pk:
+        raise ValidationError({"relative": _("Choose two different people.")})
+    if relative.region_code[:6] != villager.region_code[:6]:
+        raise ValidationError({"relative": _("The relative is a villager of the county.")})
+    if selectors.near_relatives(villager, relative):
+        raise ValidationError(
+            {
+                "relative": _("%(a)s and %(b)s are already known as near relatives.")
+                % {"a": villager.name, "b": relative.name}
+            }
+        )
+    row = NearRelative.objects.create(
+        region_code=villager.region_code,
+        villager=villager,
+        relative=relative,
+        relation=relation,
+        evidence=evidence,
+        declared_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.KIN_DECLARE,
+        obj=row,
+        region_code=villager.region_code,
+        after={"villager": villager.public_id, "relative": relative.public_id, "relation": relation},
+    )
+    return row
+
+
+def _kinship_conflicts(village_code: str, villager: Villager) -> list[str]:
+    """Art. 32: a committee member, or a near relative of one, may not sit on the supervision committee."""
+    term = selectors.current_term(village_code=village_code)
+    if term is None:
+        return []
+    members = [c.voter.villager for c in selectors.sitting_members(term=term)]
+    if any(m.pk == villager.pk for m in members):
+        return [_("%(name)s is a member of the village committee") % {"name": villager.name}]
+    return [
+        _("%(name)s is a near relative (%(how)s) of the committee member %(member)s")
+        % {"name": villager.name, "how": how, "member": m.name}
+        for m, how in selectors.relatives_among(villager=villager, others=members)
+    ]
+
+
+@transaction.atomic
+def supervision_member_add(
+    *, village: Region, villager: Villager, resolution: str, since: dt.date, is_chair: bool = False, actor: User
+) -> SupervisionMember:
+    """Record a member of the village affairs supervision committee, chosen by the villagers' meeting or
+    the representatives' meeting; refused for a village committee member or a near relative of one (art. 32)."""
+    _keep_term(actor, village.code)
+    resolution = _text(resolution, "resolution", _("Give the meeting's resolution that chose the member."), limit=200)
+    if villager.region_code != village.code:
+        raise ValidationError({"villager": _("Members of the supervision committee are villagers of the village.")})
+    if since > _today():
+        raise ValidationError({"since": _("The day the member was chosen cannot be in the future.")})
+    if SupervisionMember.objects.filter(village=village, villager=villager, left_on__isnull=True).exists():
+        raise ValidationError({"villager": _("%(name)s already sits on the committee.") % {"name": villager.name}})
+    conflicts = _kinship_conflicts(village.code, villager)
+    if conflicts:
+        raise ValidationError(
+            {
+                "villager": _("%(why)s: not eligible for the supervision committee (art. 32).")
+                % {"why": "；".join(conflicts) if translation_is_zh() else "; ".join(conflicts)}
+            }
+        )
+    member = SupervisionMember.objects.create(
+        village=village, villager=villager, resolution=resolution, since=since, is_chair=is_chair, recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.SUPERVISION_ADD,
+        obj=member,
+        after={"villager": villager.public_id, "chair": is_chair, "resolution": resolution},
+    )
+    return member
+
+
+def translation_is_zh() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").lower().startswith("zh")
+
+
+@transaction.atomic
+def supervision_member_leave(*, member: SupervisionMember, reason: str, actor: User) -> SupervisionMember:
+    _keep_term(actor, member.region_code)
+    reason = _text(reason, "reason", _("Say why the member leaves."))
+    if member.left_on is not None:
+        raise ValidationError(_("This member has already left the committee."))
+    member.left_on = _today()
+    member.left_reason = reason
+    member.save(update_fields=["left_on", "left_reason", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.SUPERVISION_LEAVE, obj=member, after={"reason": reason})
+    return member
+
+
+# -------------------------------- democratic appraisal (art. 33) and audits (art. 35)
+
+
+@transaction.atomic
+def appraisal_record(
+    *,
+    term: Election,
+    held_on: dt.date,
+    body: str,
+    chair: SupervisionMember,
+    ratings: Mapping[str, tuple[int, int, int]],
+    actor: User,
+) -> Appraisal:
+    """Record a democratic appraisal of the sitting members (art. 33), chaired by the supervision committee:
+    for each member the ballots competent / basically competent / incompetent. A member judged incompetent
+    (more than half of the ballots) in this and the previous appraisal leaves office."""
+    _keep_term(actor, term.region_code)
+    if term.kind != Kind.GENERAL or selectors.current_term(village_code=term.region_code) != term:
+        raise ValidationError(_("Appraise the committee now in office."))
+    if body not in AppraisalBody.values:
+        raise ValidationError({"body": _("Choose the meeting that appraises.")})
+    if chair.region_code != term.region_code or chair.left_on is not None:
+        raise ValidationError(
+            {"chair": _("The appraisal is chaired by the village's supervision committee (art. 33).")}
+        )
+    last = term.appraisals.order_by("-held_on").values_list("held_on", flat=True).first()
+    announced = term.announced_at.date() if term.announced_at else term.election_day
+    if held_on > _today() or held_on < announced or (last is not None and held_on <= last):
+        raise ValidationError(
+            {"held_on": _("The appraisal's day lies after the last one (or the election) and not after today.")}
+        )
+    members = {c.public_id: c for c in selectors.sitting_members(term=term)}
+    if set(ratings) != set(members):
+        raise ValidationError(_("Enter the ballots for every member in office."))
+    for numbers in ratings.values():
+        if min(numbers) < 0 or sum(numbers) == 0 or sum(numbers) > MAX_BALLOTS:
+            raise ValidationError(_("Each member's ballots are numbers, not all zero."))
+    appraisal = Appraisal.objects.create(term=term, held_on=held_on, body=body, chaired_by=chair, recorded_by=actor)
+    history: dict[int, list[bool]] = {}
+    for member_id, judged in (
+        AppraisalRating.objects.filter(appraisal__term=term, member__in=members.values())
+        .order_by("appraisal__held_on")
+        .values_list("member_id", "judged_incompetent")
+    ):
+        history.setdefault(member_id, []).append(judged)
+    ended = []
+    for pid, (competent, basically, incompetent) in ratings.items():
+        judged = law.judged_incompetent(competent=competent, basically=basically, incompetent=incompetent)
+        member = members[pid]
+        AppraisalRating.objects.create(
+            appraisal=appraisal,
+            member=member,
+            competent=competent,
+            basically=basically,
+            incompetent=incompetent,
+            judged_incompetent=judged,
+        )
+        if law.office_ends([*history.get(member.pk, [])[-1:], judged]):
+            _cease(member, _("Judged incompetent in two democratic appraisals in a row (art. 33)."))
+            ended.append(pid)
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.APPRAISAL,
+        obj=appraisal,
+        after={"held_on": held_on.isoformat(), "ratings": {k: list(v) for k, v in ratings.items()}, "ended": ended},
+    )
+    return appraisal
+
+
+@transaction.atomic
+def office_audit_record(
+    *, term: Election, member: Candidate, kind: str, auditor: str, findings: str, published_on: dt.date, actor: User
+) -> OfficeAudit:
+    """The economic responsibility audit of a member, at the end of the term or on leaving office (art. 35),
+    with its findings as published to the villagers."""
+    _keep_term(actor, term.region_code)
+    if member.pk not in {c.pk for c in selectors.term_members(term=term)}:
+        raise ValidationError({"member": _("Only a member elected to this committee is audited here.")})
+    if kind not in AuditKind.values:
+        raise ValidationError({"kind": _("Choose the kind of audit.")})
+    if kind == AuditKind.LEAVING and member.ceased_on is None:
+        raise ValidationError({"kind": _("This member is still in office: use the end-of-term audit.")})
+    auditor = _text(auditor, "auditor", _("Say who audited (the township's office, the financial group)."), limit=200)
+    findings = _text(findings, "findings", _("Give the audit's findings as published."), limit=5000)
+    if published_on > _today():
+        raise ValidationError({"published_on": _("Record the audit once its result is published.")})
+    audit = OfficeAudit.objects.create(
+        term=term,
+        member=member,
+        kind=kind,
+        auditor=auditor,
+        findings=findings,
+        published_on=published_on,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.AUDIT,
+        obj=audit,
+        after={"member": member.public_id, "kind": kind, "published_on": published_on.isoformat()},
+    )
+    return audit
+
+
+# -------------------------------- voters living away confirm (art. 13)
+
+AWAY_REPLY = "elections.away"
+
+
+def away_ask(*, election: Election, actor: User) -> int:
+    """Text every voter living away: reply 1 to vote, 2 not to (replies.py), or answer on the web. The law
+    makes their wish the condition of the vote (art. 13), so the text is a required notice."""
+    from cunzhi.notify.services import notice_send
+
+    _manage(actor, election)
+    _stage(election, Stage.PREPARING, Stage.LIST_PUBLISHED)
+    ids = list(
+        election.voters.filter(active=True, basis=Basis.AWAY, away_answer="").values_list("villager_id", flat=True)
+    )
+    if not ids:
+        raise ValidationError(_("No voter living away is waiting to answer."))
+    notice = notice_send(
+        kind="direct",
+        villager_ids=ids,
+        mandatory=True,
+        reply_handler=AWAY_REPLY,
+        template="elections_away",
+        context={"village": election.village.name, "title": election.title, "day": election.election_day.isoformat()},
+        sender=actor,
+        region_code=election.region_code,
+    )
+    election.away_notice = notice
+    election.save(update_fields=["away_notice", "updated_at"])
+    audit_record(actor=actor, action=ElectionEvent.AWAY_ASK, obj=election, after={"voters": len(ids)})
+    return len(ids)
+
+
+@transaction.atomic
+def away_answer(*, voter: Voter, wishes: bool, via: str, actor: User | None) -> Voter:
+    """A voter living away says whether they wish to vote (art. 13): by the web (themselves), by replying to
+    the text (from their registered number), or through the committee. Before the list is published, "no"
+    takes them off the list with that reason; afterwards the answer is recorded and the list changes only
+    through an objection (art. 14)."""
+    election = voter.election
+    if via == "committee":
+        assert actor is not None
+        _manage(actor, election)
+    _stage(election, Stage.PREPARING, Stage.LIST_PUBLISHED, Stage.LIST_FINAL)
+    voter = Voter.objects.select_for_update().get(pk=voter.pk)
+    if voter.basis != Basis.AWAY or not voter.active:
+        raise ValidationError(_("Only a voter registered as living away answers this."))
+    voter.away_answer = AwayAnswer.YES if wishes else AwayAnswer.NO
+    voter.away_answered_via = via
+    voter.away_answered_at = timezone.now()
+    voter.save(update_fields=["away_answer", "away_answered_via", "away_answered_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.AWAY_ANSWER,
+        obj=voter,
+        after={"wishes": wishes, "via": via},
+    )
+    if not wishes and election.stage == Stage.PREPARING:
+        _remove(voter, _("Living away and does not wish to vote (art. 13), answered by %(via)s.") % {"via": via}, actor)  # type: ignore[arg-type]
+    return voter

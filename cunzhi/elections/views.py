@@ -27,10 +27,14 @@ from cunzhi.core.views import add_errors, forbidden_saying, service_action
 from cunzhi.elections import pdf, rules, selectors, services
 from cunzhi.elections.forms import (
     AnswerForm,
+    AppraisalForm,
+    AuditForm,
     CandidatesForm,
     CommitteeForm,
     CountForm,
     ElectionForm,
+    HandoverForm,
+    KinForm,
     ObjectionForm,
     ProxyForm,
     ReasonForm,
@@ -39,10 +43,12 @@ from cunzhi.elections.forms import (
     RegisterForm,
     SlipForm,
     StationForm,
+    SupervisionForm,
 )
-from cunzhi.elections.models import Election, Recall, Round, Stage
+from cunzhi.elections.models import Election, Kind, Recall, Round, Stage, SupervisionMember
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Villager
+from cunzhi.people.rules import own_villager
 
 PAGE_SIZE = 50  # a notice-board list: names only, one column of short rows
 
@@ -80,7 +86,10 @@ def index(request: UserRequest) -> HttpResponse:
     """The elections the reader may see; cadres start one for their village."""
     elections = selectors.elections_visible(user=request.user)
     villages = selectors.villages_to_create(user=request.user)
-    return render(request, "elections/index.html", {"elections": elections, "villages": villages})
+    live_codes = selectors.counties_live(user=request.user)
+    return render(
+        request, "elections/index.html", {"elections": elections, "villages": villages, "live_codes": live_codes}
+    )
 
 
 @login_required
@@ -91,19 +100,35 @@ def create(request: UserRequest, code: str) -> HttpResponse:
         raise Http404
     if not rules.can_create(request.user, village.code):
         return forbidden(request)
-    form = ElectionForm(request.POST or None, initial={"women_seat": True})
+    # ?term=<id>: a by-election for the seats of that term left vacant (art. 19)
+    term = None
+    if request.GET.get("term"):
+        term = selectors.election_by_public_id(public_id=request.GET["term"])
+        if term is None or term.village_id != village.pk or term.kind != Kind.GENERAL:
+            raise Http404
+    initial: dict[str, object] = {"women_seat": True}
+    if term is not None:
+        vacant = len(selectors.term_members(term=term)) - len(selectors.sitting_members(term=term))
+        initial = {"seats": max(min(vacant, term.seats), 1), "title": _("By-election")}
+    form = ElectionForm(request.POST or None, initial=initial)
+    if term is not None:
+        form.fields["seats"].min_value = 1
+        form.fields["seats"].validators = []
+        form.fields["seats"].widget.attrs["min"] = 1
     if request.method == "POST":
         made: list[Election] = []
         done = service_action(
             request,
-            lambda: made.append(services.election_create(village=village, actor=request.user, **form.cleaned_data)),
+            lambda: made.append(
+                services.election_create(village=village, actor=request.user, term=term, **form.cleaned_data)
+            ),
             done=_("Election set up."),
             to=reverse("elections:index"),
             form=form,
         )
         if done:
             return redirect("elections:overview", made[0].public_id)
-    return render(request, "elections/create.html", {"village": village, "form": form})
+    return render(request, "elections/create.html", {"village": village, "form": form, "term": term})
 
 
 @login_required
@@ -146,6 +171,8 @@ def overview(request: UserRequest, public_id: str) -> HttpResponse:
             last_publication=services.latest_publication_day(election),
             objections_until=services.objection_deadline(election),
             stages=Stage,
+            away=selectors.away_voter_of(election=election, villager=own_villager(request.user)),
+            handover_overdue=selectors.handover_overdue(election, timezone.localdate()),
         ),
     )
 
@@ -159,6 +186,10 @@ _STEPS = {
     "finalise": (lambda e, u: services.list_finalise(election=e, actor=u), gettext_lazy("The voter list is final.")),
     "result": (lambda e, u: services.result_compute(election=e, actor=u), gettext_lazy("Result computed.")),
     "announce": (lambda e, u: services.announce(election=e, actor=u), gettext_lazy("Result announced.")),
+    "away": (
+        lambda e, u: services.away_ask(election=e, actor=u),
+        gettext_lazy("Voters living away asked by text whether they wish to vote."),
+    ),
     "archive": (lambda e, u: services.archive(election=e, actor=u), gettext_lazy("Election archived.")),
 }
 
@@ -179,7 +210,7 @@ def step(request: UserRequest, public_id: str, name: str) -> HttpResponse:
     return service_action(request, lambda: do(election, request.user), done=str(done), to=to)
 
 
-# ---------------------------------------------------------------- the voter list
+# -------------------------------- the voter list
 
 
 @login_required
@@ -268,7 +299,7 @@ def voters_print(request: UserRequest, public_id: str) -> HttpResponse:
     )
 
 
-# ---------------------------------------------------------------- objections
+# -------------------------------- objections
 
 
 @login_required
@@ -344,7 +375,7 @@ def objection_decide(request: UserRequest, public_id: str) -> HttpResponse:
     )
 
 
-# ---------------------------------------------------------------- proxies
+# -------------------------------- proxies
 
 
 @login_required
@@ -414,7 +445,7 @@ def proxy_form(request: UserRequest, public_id: str) -> HttpResponse | FileRespo
     return private_file_response(proxy.form_photo)
 
 
-# ---------------------------------------------------------------- nominations and candidates
+# -------------------------------- nominations and candidates
 
 
 @login_required
@@ -495,7 +526,7 @@ def candidates(request: UserRequest, public_id: str) -> HttpResponse:
     )
 
 
-# ---------------------------------------------------------------- stations, ballots and the count
+# -------------------------------- stations, ballots and the count
 
 
 @login_required
@@ -585,7 +616,7 @@ def count(request: UserRequest, public_id: str) -> HttpResponse:
     )
 
 
-# ---------------------------------------------------------------- the result
+# -------------------------------- the result
 
 
 @login_required
@@ -693,3 +724,256 @@ def announcement_pdf(request: UserRequest, public_id: str) -> HttpResponse:
         raise Http404
     data = pdf.announcement(election=election, rows=selectors.result_rows(election=election))
     return pdf.response(data, f"result-{election.public_id}.pdf")
+
+
+# -------------------------------- voters living away (art. 13)
+
+
+@login_required
+@require_POST
+def away_answer(request: UserRequest, public_id: str) -> HttpResponse:
+    """The voter living away, logged in, says whether they wish to vote."""
+    election = _election(request, public_id)
+    voter = selectors.away_voter_of(election=election, villager=own_villager(request.user))
+    if voter is None:
+        return forbidden_saying(gettext_lazy("This is for the voters of the village who live away."))(request)
+    wishes = request.POST.get("wishes") == "yes"
+    return service_action(
+        request,
+        lambda: services.away_answer(voter=voter, wishes=wishes, via="web", actor=request.user),
+        done=_("Thank you: your answer is recorded.") if wishes else _("Recorded: you will not be on the list."),
+        to=reverse("elections:overview", args=[election.public_id]),
+    )
+
+
+# -------------------------------- the term: handover, appraisal, audits, by-election
+
+
+def _term(request: UserRequest, public_id: str) -> Election:
+    term = _election(request, public_id)
+    if term.kind != Kind.GENERAL or not term.stage_at_least(Stage.ANNOUNCED):
+        raise Http404
+    return term
+
+
+def _appraisal_form(term: Election, data: object = None) -> AppraisalForm:
+    form = AppraisalForm(data, members=selectors.sitting_members(term=term))  # type: ignore[arg-type]
+    _set_choices(
+        form,
+        "chair",
+        [(m.public_id, m.villager.name) for m in selectors.supervision_members(village_code=term.region_code)],
+    )
+    return form
+
+
+def _audit_form(term: Election, data: object = None) -> AuditForm:
+    form = AuditForm(data)  # type: ignore[arg-type]
+    _set_choices(form, "member", [(c.public_id, str(c)) for c in selectors.term_members(term=term)])
+    return form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term(request: UserRequest, public_id: str) -> HttpResponse:
+    """The elected committee's term: members in office and those who left, the handover (art. 20), the
+    democratic appraisals (art. 33), the economic audits (art. 35) and the by-election for vacant seats (art. 19)."""
+    term = _term(request, public_id)
+    keep = rules.can_keep_term(request.user, term.region_code)
+    manage = rules.can_manage(request.user, term)
+    handover = HandoverForm(request.POST if request.POST.get("form") == "handover" else None)
+    appraisal = _appraisal_form(term, request.POST if request.POST.get("form") == "appraisal" else None)
+    audit = _audit_form(term, request.POST if request.POST.get("form") == "audit" else None)
+    if request.method == "POST":
+        which = request.POST.get("form")
+        done: HttpResponse | None = None
+        if which == "handover":
+            if not manage:
+                return forbidden(request)
+            done = service_action(
+                request,
+                lambda: services.handover_record(election=term, actor=request.user, **handover.cleaned_data),
+                done=_("Handover recorded."),
+                to=request.path,
+                form=handover,
+            )
+        elif which == "appraisal":
+            if not keep:
+                return forbidden(request)
+
+            def do_appraisal() -> object:
+                chair = SupervisionMember.objects.filter(
+                    public_id=appraisal.cleaned_data["chair"], region_code=term.region_code
+                ).first()
+                if chair is None:
+                    raise ValidationError({"chair": _("Choose the chair.")})
+                return services.appraisal_record(
+                    term=term,
+                    held_on=appraisal.cleaned_data["held_on"],
+                    body=appraisal.cleaned_data["body"],
+                    chair=chair,
+                    ratings=appraisal.ratings(),
+                    actor=request.user,
+                )
+
+            done = service_action(request, do_appraisal, done=_("Appraisal recorded."), to=request.path, form=appraisal)
+        elif which == "audit":
+            if not keep:
+                return forbidden(request)
+            done = service_action(
+                request,
+                lambda: services.office_audit_record(
+                    term=term,
+                    member=term_member(term, audit.cleaned_data["member"]),
+                    kind=audit.cleaned_data["kind"],
+                    auditor=audit.cleaned_data["auditor"],
+                    findings=audit.cleaned_data["findings"],
+                    published_on=audit.cleaned_data["published_on"],
+                    actor=request.user,
+                ),
+                done=_("Audit recorded."),
+                to=request.path,
+                form=audit,
+            )
+        else:
+            raise Http404
+        if done:
+            return done
+    today = timezone.localdate()
+    members = selectors.term_members(term=term)
+    sitting = [m for m in members if m.ceased_on is None]
+    current = selectors.current_term(village_code=term.region_code)
+    return render(
+        request,
+        "elections/term.html",
+        _ctx(
+            request,
+            term,
+            members=members,
+            vacant=max(term.seats - len(sitting), 0),
+            is_current=current is not None and current.pk == term.pk,
+            term_ends=selectors.term_end(term),
+            handover_overdue=selectors.handover_overdue(term, today),
+            handover=handover,
+            appraisals=selectors.appraisals(term=term),
+            appraisal_due=selectors.appraisal_due_on(term=term),
+            appraisal_overdue=selectors.appraisal_due_on(term=term) < today,
+            appraisal=appraisal,
+            audits=selectors.audits(term=term),
+            audit=audit,
+            by_elections=list(term.by_elections.all()),
+            can_keep=keep,
+            can_create=rules.can_create(request.user, term.region_code),
+            supervisors=selectors.supervision_members(village_code=term.region_code),
+        ),
+    )
+
+
+def term_member(term: Election, public_id: str) -> object:
+    found = next((c for c in selectors.term_members(term=term) if c.public_id == public_id), None)
+    if found is None:
+        raise ValidationError({"member": _("Choose a member.")})
+    return found
+
+
+# -------------------------------- the supervision committee and near relatives (art. 32)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision(request: UserRequest, code: str) -> HttpResponse:
+    """The village affairs supervision committee, its kinship check against the village committee, and the
+    declared near relatives the check (and the proxy rule) use."""
+    village = selectors.village_by_code(code=code)
+    if village is None or not rules.can_see_village(request.user, village.code):
+        raise Http404
+    keep = rules.can_keep_term(request.user, village.code)
+    which = request.POST.get("form")
+    member_form = SupervisionForm(request.POST if which == "member" else None)
+    kin_form = KinForm(request.POST if which == "kin" else None)
+    if keep:
+        people = _choices(Villager.objects.filter(village=village).order_by("name_pinyin")[:500])
+        _set_choices(member_form, "villager", people)
+        _set_choices(kin_form, "villager", people)
+        _set_choices(kin_form, "relative", people)
+    if request.method == "POST":
+        if not keep:
+            return forbidden(request)
+        villagers = Villager.objects.filter(village=village)
+        if which == "member":
+            done = service_action(
+                request,
+                lambda: services.supervision_member_add(
+                    village=village,
+                    villager=villagers.get(public_id=member_form.cleaned_data["villager"]),
+                    resolution=member_form.cleaned_data["resolution"],
+                    since=member_form.cleaned_data["since"],
+                    is_chair=member_form.cleaned_data["is_chair"],
+                    actor=request.user,
+                ),
+                done=_("Supervision committee member recorded."),
+                to=request.path,
+                form=member_form,
+            )
+        elif which == "kin":
+            done = service_action(
+                request,
+                lambda: services.near_relative_declare(
+                    villager=villagers.get(public_id=kin_form.cleaned_data["villager"]),
+                    relative=villagers.get(public_id=kin_form.cleaned_data["relative"]),
+                    relation=kin_form.cleaned_data["relation"],
+                    evidence=kin_form.cleaned_data["evidence"],
+                    actor=request.user,
+                ),
+                done=_("Near relatives recorded."),
+                to=request.path,
+                form=kin_form,
+            )
+        else:
+            raise Http404
+        if done:
+            return done
+    term = selectors.current_term(village_code=village.code)
+    return render(
+        request,
+        "elections/supervision.html",
+        {
+            "village": village,
+            "members": selectors.supervision_members(village_code=village.code),
+            "committee": selectors.sitting_members(term=term) if term else [],
+            "term": term,
+            "relatives": list(selectors.declared_relatives(village_code=village.code)) if keep else [],
+            "member_form": member_form,
+            "kin_form": kin_form,
+            "can_keep": keep,
+        },
+    )
+
+
+# -------------------------------- the county's live results
+
+
+@login_required
+def live(request: UserRequest, code: str) -> HttpResponse:
+    """Election day across the county: each village's count as the tellers' agreed counts arrive. The page
+    reloads itself every 30 s (?day=YYYY-MM-DD for another day)."""
+    prefixes = rules.live_prefixes(request.user, code)
+    if not prefixes or len(code) != 12:
+        raise Http404
+    day = timezone.localdate()
+    if request.GET.get("day"):
+        try:
+            day = dt.date.fromisoformat(request.GET["day"])
+        except ValueError:
+            messages.error(request, _("Give the day as YYYY-MM-DD."))
+    rows = selectors.county_live(prefixes=prefixes, day=day)
+    return render(
+        request,
+        "elections/live.html",
+        {
+            "rows": rows,
+            "day": day,
+            "code": code,
+            "villages_done": sum(1 for r in rows if r["stations"] and r["counted"] == r["stations"]),
+            "refreshed_at": timezone.localtime(),
+        },
+    )

@@ -1,6 +1,9 @@
 """Art. 15's arithmetic, against an independent reference written another way: the reference decides each
 candidate's fate by counting who beats them, never by sorting and slicing."""
 
+import datetime as dt
+from fractions import Fraction
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -148,3 +151,33 @@ def test_recall_examples():
     assert not law.recall_passes(registered=1000, cast=500, in_favour=500)  # exactly half voted
     assert not law.recall_passes(registered=1000, cast=600, in_favour=300)  # exactly half in favour
     assert law.recall_passes(registered=1000, cast=600, in_favour=301)
+
+
+# -------------------------------- democratic appraisal (art. 33)
+
+
+@given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 500))
+def test_judged_incompetent_is_more_than_half_of_the_ballots(competent, basically, incompetent):
+    total = competent + basically + incompetent
+    expected = total > 0 and Fraction(incompetent, total) > Fraction(1, 2)
+    assert law.judged_incompetent(competent=competent, basically=basically, incompetent=incompetent) == expected
+
+
+@given(st.lists(st.booleans(), max_size=12))
+def test_office_ends_after_two_incompetent_appraisals_in_a_row(judgements):
+    # reference: walk the appraisals counting the current run of "incompetent"
+    run, ended = 0, False
+    for judged in judgements:
+        run = run + 1 if judged else 0
+        ended = ended or run >= 2
+    assert law.office_ends(judgements) == ended
+
+
+def test_appraisal_worked_examples():
+    assert not law.judged_incompetent(competent=5, basically=0, incompetent=5)  # half is not more than half
+    assert law.judged_incompetent(competent=2, basically=2, incompetent=5)
+    assert not law.office_ends([True, False, True])
+    assert law.office_ends([False, True, True])
+    assert law.vacancies(seats=5, sitting=3) == 2 and law.vacancies(seats=3, sitting=3) == 0
+    assert law.handover_due(dt.date(2026, 3, 1)) == dt.date(2026, 3, 11)
+    assert law.term_ends(dt.date(2024, 2, 29)) == dt.date(2029, 2, 28)
