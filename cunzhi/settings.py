@@ -421,6 +421,9 @@ ELECTIONS_PROXY_LIMIT = env_int("ELECTIONS_PROXY_LIMIT", 3)
 ELECTIONS_WOMEN_SEAT = env_bool("ELECTIONS_WOMEN_SEAT", True)
 # Township offices that guide village elections and may watch them (people.models.OfficeKind values).
 ELECTIONS_OFFICE_KINDS = env_list("ELECTIONS_OFFICE_KINDS", ["civil_affairs", "government"])
+# The county's live results table is built once per this many seconds and language, whoever reads it (0: every
+# request): on election day dozens of people reload it while the counts arrive.
+ELECTIONS_LIVE_CACHE_SECONDS = env_int("ELECTIONS_LIVE_CACHE_SECONDS", 5)
 
 # --- Consultations (cunzhi.consultations; docs/consultations.md) -------------------------------
 CONSULTATIONS_MAX_PARAGRAPHS = env_int("CONSULTATIONS_MAX_PARAGRAPHS", 300)

@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -965,15 +969,20 @@ def live(request: UserRequest, code: str) -> HttpResponse:
             day = dt.date.fromisoformat(request.GET["day"])
         except ValueError:
             messages.error(request, _("Give the day as YYYY-MM-DD."))
-    rows = selectors.county_live(prefixes=prefixes, day=day)
-    return render(
-        request,
-        "elections/live.html",
-        {
-            "rows": rows,
-            "day": day,
-            "code": code,
-            "villages_done": sum(1 for r in rows if r["stations"] and r["counted"] == r["stations"]),
-            "refreshed_at": timezone.localtime(),
-        },
-    )
+    # The table is the same for everyone who sees these townships: built once per few seconds and language.
+    key = f"elections:live:{get_language()}:{day.isoformat()}:{','.join(prefixes)}"
+    seconds = int(settings.ELECTIONS_LIVE_CACHE_SECONDS)
+    table = cache.get(key) if seconds else None
+    if table is None:
+        rows = selectors.county_live(prefixes=prefixes, day=day)
+        table = render_to_string(
+            "elections/_live_table.html",
+            {
+                "rows": rows,
+                "villages_done": sum(1 for r in rows if r["stations"] and r["counted"] == r["stations"]),
+                "refreshed_at": timezone.localtime(),
+            },
+        )
+        if seconds:
+            cache.set(key, table, seconds)
+    return render(request, "elections/live.html", {"table": table, "day": day, "code": code})

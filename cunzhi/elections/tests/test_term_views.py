@@ -187,7 +187,10 @@ def counting(world, el, clock):
     return e
 
 
-def test_live_results_by_role(world, counting, client, login, other_office_staff, django_assert_max_num_queries):
+def test_live_results_by_role(
+    world, counting, client, login, other_office_staff, django_assert_max_num_queries, settings
+):
+    settings.ELECTIONS_LIVE_CACHE_SECONDS = 0
     code = world.county.code
     url = reverse("elections:live", args=[code]) + f"?day={DAY.isoformat()}"
     api = f"{API}/live/{code}?day={DAY.isoformat()}"
@@ -209,3 +212,21 @@ def test_live_results_by_role(world, counting, client, login, other_office_staff
     r = admin.get(reverse("elections:live", args=[code]) + "?day=nonsense")
     assert r.status_code == 200
     assert admin.get(f"{API}/live/{code}?day=nonsense").status_code == 422
+
+
+def test_live_table_is_built_once_per_few_seconds(world, counting, login, settings):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ELECTIONS_LIVE_CACHE_SECONDS = 5
+    cache.clear()
+    admin = login(world.county_admin)
+    url = reverse("elections:live", args=[world.county.code]) + f"?day={DAY.isoformat()}"
+    with CaptureQueriesContext(connection) as first:
+        a = admin.get(url).content.decode()
+    with CaptureQueriesContext(connection) as second:
+        b = admin.get(url).content.decode()
+    table = lambda page: page[page.index('<p class="hint">') : page.index("</main>")]  # noqa: E731
+    assert "鹤鹿溪村" in a and table(a) == table(b)
+    assert len(second) < len(first) - 3  # the five queries of the table are not run again
