@@ -355,7 +355,7 @@ def county_live(*, prefixes: list[str], day: dt.date) -> list[dict[str, object]]
     names = dict(Candidate.objects.filter(election_id__in=ids).values_list("public_id", "voter__villager__name"))
     rows = []
     for e in elections:
-        registered = e.n_registered  # type: ignore[attr-defined]  # annotated
+        registered = e.n_registered  # annotated
         tally = votes.get(e.pk, {})
         rows.append(
             {

@@ -11,9 +11,9 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -21,9 +21,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.files import private_file_response
@@ -49,7 +48,7 @@ from cunzhi.elections.forms import (
     StationForm,
     SupervisionForm,
 )
-from cunzhi.elections.models import Election, Kind, Recall, Round, Stage, SupervisionMember
+from cunzhi.elections.models import Candidate, Election, Kind, Recall, Round, Stage, SupervisionMember
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Villager
 from cunzhi.people.rules import own_villager
@@ -116,9 +115,11 @@ def create(request: UserRequest, code: str) -> HttpResponse:
         initial = {"seats": max(min(vacant, term.seats), 1), "title": _("By-election")}
     form = ElectionForm(request.POST or None, initial=initial)
     if term is not None:
-        form.fields["seats"].min_value = 1
-        form.fields["seats"].validators = []
-        form.fields["seats"].widget.attrs["min"] = 1
+        # a by-election's seats are the vacancies (1 to the committee's size): the service checks them
+        seats = form.fields["seats"]
+        assert isinstance(seats, forms.IntegerField)
+        seats.min_value, seats.validators = 1, []
+        seats.widget.attrs["min"] = 1
     if request.method == "POST":
         made: list[Election] = []
         done = service_action(
@@ -761,7 +762,7 @@ def _term(request: UserRequest, public_id: str) -> Election:
 
 
 def _appraisal_form(term: Election, data: object = None) -> AppraisalForm:
-    form = AppraisalForm(data, members=selectors.sitting_members(term=term))  # type: ignore[arg-type]
+    form = AppraisalForm(data, members=selectors.sitting_members(term=term))
     _set_choices(
         form,
         "chair",
@@ -872,7 +873,7 @@ def term(request: UserRequest, public_id: str) -> HttpResponse:
     )
 
 
-def term_member(term: Election, public_id: str) -> object:
+def term_member(term: Election, public_id: str) -> Candidate:
     found = next((c for c in selectors.term_members(term=term) if c.public_id == public_id), None)
     if found is None:
         raise ValidationError({"member": _("Choose a member.")})
