@@ -202,6 +202,58 @@ def _child(env, step: str, *args: str, timeout: int = 900) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def viewers(base: str, path: str, cookie: str, *, count: int, every: float, seconds: float) -> dict:
+    """`count` people each reloading the page every `every` seconds (open loop: a slow answer does not slow
+    the next reload), spread evenly; the latency of every request in `seconds`."""
+    import http.client
+    import statistics
+    import threading
+    from urllib.parse import urlparse
+
+    u = urlparse(base)
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def person(offset: float) -> None:
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        nxt = time.perf_counter() + offset
+        while nxt < stop:
+            time.sleep(max(0.0, nxt - time.perf_counter()))
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Cookie": cookie})
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+            except OSError:
+                ok = False
+                conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            with lock:
+                lat.append((time.perf_counter() - t0) * 1000)
+                errors[0] += 0 if ok else 1
+            nxt += every
+
+    threads = [threading.Thread(target=person, args=(every * i / count,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lat.sort()
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
+    return {
+        "requests": len(lat),
+        "rps": len(lat) / seconds,
+        "p50_ms": q[49],
+        "p95_ms": q[94],
+        "p99_ms": q[98],
+        "max_ms": lat[-1],
+        "errors": errors[0],
+        "every_s": every,
+    }
+
+
 def _load() -> str:
     return Path("/proc/loadavg").read_text().split(" ")[:3].__str__() if Path("/proc/loadavg").exists() else "?"
 
@@ -229,6 +281,10 @@ def run(villages: int = 300, voters: int = 100, seconds: float = 8, clients: int
             runs[key] = measure(server, path, clients=n, seconds=seconds, cookies=cookies, loadgen="python")
             if runs[key]["errors"]:
                 raise RuntimeError(f"{key}: {runs[key]['errors']} failed requests\n" + server.log_text())
+        # 50 people reloading every 3 s: ten times the page's own 30 s reload, so a few seconds hold many requests
+        result["viewers"] = viewers(
+            server.base, page, f"sessionid={session}", count=clients, every=3.0, seconds=max(seconds, 12)
+        )
     result["runs"] = runs
     result["load_after"] = _load()
     return result
@@ -266,8 +322,15 @@ def render(r: dict, command: str) -> str:
             f"{_f(v['server_ms_cpu_per_request'], 2)} | {_f(v['server_cores'], 2)} | "
             f"{_f(v['client_cores'], 2)} | {_f(v['other_cores'], 2)} |"
         )
-    one = runs["live_one"]
+    one, vw = runs["live_one"], r["viewers"]
     lines += [
+        "",
+        (
+            f"**{r['clients']} viewers** (open loop: each reloads every {vw['every_s']:g} s whatever the answer's "
+            f"time — ten times the page's own 30 s — spread evenly; {vw['requests']} requests, {vw['rps']:.1f}/s): "
+            f"p50 **{vw['p50_ms']:.0f} ms**, p95 {vw['p95_ms']:.0f} ms, p99 {vw['p99_ms']:.0f} ms, max "
+            f"{vw['max_ms']:.0f} ms, {vw['errors']} errors."
+        ),
         "",
         (
             f"Machine load (1, 5, 15 min) before: {r['load_before']}, after: {r['load_after']} — other work shared "
@@ -275,13 +338,13 @@ def render(r: dict, command: str) -> str:
         ),
         "",
         (
-            f"**Target < {TARGET_MS:.0f} ms with {r['clients']} concurrent viewers.** {r['clients']} people on a page "
-            f"that reloads every 30 s ask for {viewers_rps:.1f} requests/s; the server answered {live['rps']:.0f}/s "
-            f"with {r['clients']} clients asking without pause, so real viewers meet an idle server: their wait is "
-            f"the page's own time, p50 {one['p50_ms']:.0f} ms / p99 {one['p99_ms']:.0f} ms "
-            f"({'met' if one['p99_ms'] < TARGET_MS else '**missed**'}). Under the closed loop (every client asking "
-            f"again at once, {r['clients']} requests always queued) p50 is {live['p50_ms']:.0f} ms "
-            f"({'met' if live['p50_ms'] < TARGET_MS else '**missed**'}: queueing behind 2 workers)."
+            f"**Target < {TARGET_MS:.0f} ms with {r['clients']} concurrent viewers**: by the viewers' p95 "
+            f"{'met' if vw['p95_ms'] < TARGET_MS else '**missed**'} ({vw['p95_ms']:.0f} ms; p50 "
+            f"{vw['p50_ms']:.0f} ms). {r['clients']} people on the page (30 s reload) ask for {viewers_rps:.1f} "
+            f"requests/s; the server answered {live['rps']:.0f}/s with {r['clients']} clients asking without pause. "
+            f"One client alone: p50 {one['p50_ms']:.0f} ms / p99 {one['p99_ms']:.0f} ms. Under the closed loop "
+            f"({r['clients']} requests always queued behind 2 workers) p50 is {live['p50_ms']:.0f} ms: that is "
+            "queueing, not the page (compare the bare view's row)."
         ),
         "",
         f"Command: `{command}`",

@@ -894,7 +894,7 @@ def supervision(request: UserRequest, code: str) -> HttpResponse:
     keep = rules.can_keep_term(request.user, village.code)
     which = request.POST.get("form")
     member_form = SupervisionForm(request.POST if which == "member" else None)
-    kin_form = KinForm(request.POST if which == "kin" else None)
+    kin_form = KinForm(request.POST if which == "kin" else None, prefix="kin")  # two forms, one page: unique ids
     if keep:
         people = _choices(Villager.objects.filter(village=village).order_by("name_pinyin")[:500])
         _set_choices(member_form, "villager", people)

@@ -129,10 +129,10 @@ def test_supervision_page_and_api(world, el, term, client, login, other_office_s
     assert r.status_code == 200 and "32" in r.content.decode() and not SupervisionMember.objects.exists()
     kin = {
         "form": "kin",
-        "villager": el.p.zhou.public_id,
-        "relative": el.p.li.public_id,
-        "relation": "表兄弟",
-        "evidence": "村民代表证明",
+        "kin-villager": el.p.zhou.public_id,
+        "kin-relative": el.p.li.public_id,
+        "kin-relation": "表兄弟",
+        "kin-evidence": "村民代表证明",
     }
     assert login(world.villager_a).post(url, kin).status_code == 403
     assert login(world.cadre_a).post(url, kin).status_code == 302 and NearRelative.objects.count() == 1
