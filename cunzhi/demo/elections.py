@@ -130,7 +130,9 @@ def _past(village: Region, today: dt.date, cadre: User, secretary: User, rng: ra
     for station in (main, mobile):
         _count(station, runoff, RUNOFF_SHARES[: len(runoff)], round_=2, seats=1, tellers=tellers, rng=rng)
     e = services.result_compute(election=e, actor=cadre)
-    services.announce(election=e, actor=cadre)
+    e = services.announce(election=e, actor=cadre)
+    # the outgoing committee handed over within the 10 days (art. 20)
+    services.handover_record(election=e, on=today, note="公章、财务账册、档案资料、集体资产清单", actor=cadre)
     services.archive(election=e, actor=cadre)
     # Back to the day it was held, five years into the term (art. 11): the shortcut of this module's docstring.
     held = (
@@ -143,6 +145,8 @@ def _past(village: Region, today: dt.date, cadre: User, secretary: User, rng: ra
         election_day=held,
         list_published_on=e.list_published_on - shift,  # type: ignore[operator]
         list_final_on=e.list_final_on - shift,  # type: ignore[operator]
+        handover_due_on=e.handover_due_on - shift,  # type: ignore[operator]
+        handed_over_on=e.handed_over_on - shift,  # type: ignore[operator]
     )
     return e
 
