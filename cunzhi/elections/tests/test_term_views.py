@@ -230,3 +230,25 @@ def test_live_table_is_built_once_per_few_seconds(world, counting, login, settin
     table = lambda page: page[page.index('<p class="hint">') : page.index("</main>")]  # noqa: E731
     assert "鹤鹿溪村" in a and table(a) == table(b)
     assert len(second) < len(first) - 3  # the five queries of the table are not run again
+
+
+def test_by_election_page(world, el, term, client, login, other_office_staff):  # noqa: F811
+    """The create page with ?term= sets up a by-election: cadres of the village only; the seats are the vacancies."""
+    from cunzhi.elections.models import Election
+    from cunzhi.elections.tests.test_term import _recall
+
+    url = reverse("elections:create", args=[world.village_a.code]) + f"?term={term.public_id}"
+    client.logout()
+    assert client.get(url).status_code == 302
+    for user in (world.villager_a, world.township_staff, world.other_township_staff, other_office_staff):
+        assert login(user).get(url).status_code == 403, user
+    cadre = login(world.cadre_a)
+    data = {"title": "补选", "election_day": "2026-09-30", "seats": "1"}
+    r = cadre.post(url, data)
+    assert r.status_code == 200 and "art. 19" in r.content.decode()  # nothing vacant yet
+    _recall(world, term, "赵强")
+    assert cadre.post(url, data).status_code == 302
+    by = Election.objects.get(kind="by_election")
+    assert by.term == term and by.seats == 1
+    body = login(world.villager_a).get(reverse("elections:term", args=[term.public_id])).content.decode()
+    assert "补选" in body and "art. 16" in body  # the by-election listed; the recalled member's reason
