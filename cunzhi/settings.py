@@ -384,6 +384,11 @@ MEETINGS_LIVE_CHUNK_MAX_BYTES = env_int("MEETINGS_LIVE_CHUNK_MAX_MB", 4) * 1024 
 MEETINGS_LIVE_MIN_FREE_MB = env_int("MEETINGS_LIVE_MIN_FREE_MB", 500)  # below this free space, chunks are refused
 MEETINGS_LIVE_SEGMENT_LINK_SECONDS = env_int("MEETINGS_LIVE_SEGMENT_LINK_SECONDS", 60)  # a signed segment link
 MEETINGS_LIVE_PLAYLIST_LINK_MINUTES = env_int("MEETINGS_LIVE_PLAYLIST_LINK_MINUTES", 240)  # a playlist link
+# Days a recording is kept after the stream ended, then removed (the removal recorded, the minutes say so);
+# 0 keeps recordings for good.
+MEETINGS_LIVE_RETENTION_DAYS = env_int("MEETINGS_LIVE_RETENTION_DAYS", 1095)
+MEETINGS_LIVE_VOICE_MAX_BYTES = env_int("MEETINGS_LIVE_VOICE_MAX_MB", 3) * 1024 * 1024  # a voice-note question
+MEETINGS_LIVE_VOICE_MAX_SECONDS = env_int("MEETINGS_LIVE_VOICE_MAX_SECONDS", 120)  # longer ones are cut here
 # The RTMP ingest (nginx with libnginx-mod-rtmp, scripts/rtmp.sh): where encoders publish, and its callback.
 MEETINGS_LIVE_RTMP_URL = env_str("MEETINGS_LIVE_RTMP_URL", "rtmp://127.0.0.1:1935/live")
 

@@ -1,7 +1,10 @@
 """Demo meetings in 余村 for `manage.py seed_demo`, made through the services.
 
 - a villagers' meeting held last month (homestead use plan by secret ballot, road hardening by open
-  vote), minutes published as a PDF and posted for the village;
+  vote), streamed live: members working away followed it and asked (one by a voice note), the chair
+  marked their questions; its recording (made with ffmpeg from a test picture, when ffmpeg is present)
+  is linked from the minutes and the disclosure post; minutes published as a PDF and posted for the
+  village;
 - a representatives' meeting in session now (urgent notice recorded), members checking in, a motion
   on the floor: log in as the representative or the villager living away to check in and vote;
 - a villagers' meeting in twelve days, notice sent to every member (by text to those without an
@@ -12,11 +15,19 @@
 """
 
 import datetime as dt
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cunzhi.meetings import law, services
+from cunzhi.meetings.live import services as live_services
+from cunzhi.meetings.live.models import LiveStream, QuestionKind, QuestionStatus, StreamStatus
 from cunzhi.meetings.models import Body, Meeting, PetitionKind
 from cunzhi.notify.models import Channel, Delivery, DoorOutcome
 from cunzhi.notify.services import door_visit_record
@@ -51,6 +62,84 @@ def _door_round(meeting: Meeting, worker) -> int:
     return len(door)
 
 
+RECORDING_SECONDS = 8  # the demo recording: short, so the demo builds fast
+
+
+def _ffmpeg(*args: str, timeout: int = 60) -> bool:
+    try:
+        done = subprocess.run(  # noqa: S603  # the program named in settings, fixed arguments
+            [settings.MEETINGS_LIVE_FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _test_media() -> dict[str, bytes]:
+    """A short recording (ffmpeg's test picture and a tone: MP4 and its sound as M4A) and a voice note
+    (a tone, WebM/Opus as Chrome records it); empty without ffmpeg (the demo then has no files)."""
+    if not shutil.which(settings.MEETINGS_LIVE_FFMPEG):
+        return {}
+    with tempfile.TemporaryDirectory(prefix="cunzhi-demo-live-") as tmp:
+        mp4, m4a, note = Path(tmp) / "r.mp4", Path(tmp) / "r.m4a", Path(tmp) / "v.webm"
+        n = str(RECORDING_SECONDS)
+        ok = _ffmpeg(
+            *("-f", "lavfi", "-i", f"testsrc=size=640x360:rate=25:duration={n}"),
+            *("-f", "lavfi", "-i", f"sine=frequency=330:duration={n}"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-b:v", "300k", "-pix_fmt", "yuv420p", "-g", "50"),
+            *("-c:a", "aac", "-b:a", "48k", "-ac", "1", "-movflags", "+faststart", str(mp4)),
+        )
+        ok = ok and _ffmpeg("-i", str(mp4), "-vn", "-c:a", "copy", "-movflags", "+faststart", str(m4a))
+        voice = _ffmpeg(
+            *("-f", "lavfi", "-i", "sine=frequency=220:duration=4", "-c:a", "libopus", "-b:a", "24k", str(note))
+        )
+        if not ok:
+            return {}
+        made = {"mp4": mp4.read_bytes(), "m4a": m4a.read_bytes()}
+        if voice:
+            made["voice"] = note.read_bytes()
+        return made
+
+
+def _streamed(meeting: Meeting, *, cadre, remote_members, start: dt.datetime) -> dict[str, int]:
+    """The past meeting's live stream: who followed, their questions (through the services), the chair's
+    marks. The stream row itself is written here (demo only): the meeting is in the past, and its
+    recording comes from a test source rather than from chunks."""
+    counts = {"live_questions": 0, "live_viewers": 0}
+    stream = LiveStream.objects.create(
+        meeting=meeting, status=StreamStatus.LIVE, take=1, started_by=cadre, started_at=start
+    )
+    for m in remote_members:
+        live_services.live_watch_record(meeting_id=meeting.pk, user_id=m.user_id, now=start)
+        counts["live_viewers"] += 1
+    files = _test_media()
+    asked = [
+        ("无房户的认定以什么时间为准？", QuestionKind.QUESTION, QuestionStatus.ANSWERED, "以2023年12月31日户籍为准。"),
+        ("建议村道硬化时同步铺设排水管。", QuestionKind.SUGGESTION, QuestionStatus.TAKEN_UP, "列入施工方案。"),
+        ("", QuestionKind.QUESTION, QuestionStatus.ANSWERED, "会上已口头答复：工程由镇质监站监督。"),
+    ]
+    for member, (text, kind, status, outcome) in zip(remote_members, asked, strict=False):
+        voice = None if text else files.get("voice")
+        if not text and voice is None:
+            continue
+        question = live_services.question_ask(
+            actor=member.user, meeting=meeting, member=member, text=text, kind=kind, voice=voice
+        )
+        live_services.question_handle(actor=cadre, question=question, status=status, outcome=outcome)
+        counts["live_questions"] += 1
+    ended = start + dt.timedelta(hours=1, minutes=50)
+    stream.status, stream.ended_at = StreamStatus.ENDED, ended
+    if files:
+        stream.recording.save(f"{meeting.public_id}.mp4", ContentFile(files["mp4"]), save=False)
+        stream.recording_audio.save(f"{meeting.public_id}.m4a", ContentFile(files["m4a"]), save=False)
+        stream.recording_seconds = RECORDING_SECONDS
+    stream.save()
+    return counts
+
+
 def seed(*, rng, today, logins) -> dict:
     cadre = logins["cadre"]
     village = cadre.roles.get(role=Role.CADRE).region
@@ -81,6 +170,10 @@ def seed(*, rng, today, logins) -> dict:
         services.attendance_check_in(actor=m.user if remote else cadre, meeting=past, member=m, at_venue=not remote)
     counts["meeting_check_ins"] += len(present)
     remote = {m.pk for m in present if m.user_id and m.living_away}
+    # Members working away followed the stream (those with an account), present or not; some asked.
+    away = [m for m in members if m.user_id and m.living_away]
+    away += [m for m in members if m.user_id and not m.living_away][: max(0, 3 - len(away))]
+    counts |= _streamed(past, cadre=cadre, remote_members=away, start=start)
     m1 = services.motion_add(
         actor=cadre,
         meeting=past,

@@ -33,3 +33,9 @@ class MeetingsConfig(AppConfig):
             every_minutes=1,
             description=_("Make the recording of each live stream that has ended."),
         )
+        register_job(
+            "meetings.live_retention",
+            live_services.recordings_expire,
+            every_minutes=60 * 24,
+            description=_("Remove the recordings of live streams kept past their retention period."),
+        )

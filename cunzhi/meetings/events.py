@@ -34,5 +34,6 @@ class MeetingEvent(models.TextChoices):
     LIVE_STOP = "live.stop", _("Live stream stopped")
     LIVE_SETTINGS = "live.settings", _("Who may watch the live stream changed")
     LIVE_RECORDING = "live.recording", _("Recording of the live stream made")
+    LIVE_RECORDING_REMOVED = "live.recording_removed", _("Recording of the live stream removed after its retention")
     LIVE_QUESTION = "live.question", _("Question sent during the meeting")
     LIVE_QUESTION_HANDLE = "live.question_handle", _("Question marked by the chair")

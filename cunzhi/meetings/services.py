@@ -904,8 +904,19 @@ def minutes_pdf_bytes(*, meeting: Meeting) -> bytes:
 
 
 def _disclosure_body(meeting: Meeting) -> str:
+    context = selectors.result_context(meeting=meeting)
+    stream = context["recording"]
+    # The post links the live stream's recording (made, or being made from a stream just stopped); the
+    # link stays behind the meeting's read check, so the post being public shows nobody the video.
+    if (
+        stream is not None
+        and stream.recording_removed_at is None
+        and (stream.recording or stream.recording_audio or stream.status == "ending")
+    ):
+        kind = "m4a" if stream.recording_audio and not stream.recording else "mp4"
+        context["recording_url"] = absolute_url(reverse("meetings:live_recording", args=[meeting.public_id, kind]))
     with translation.override(settings.LANGUAGE_CODE):
-        return render_text("meetings/disclosure_body.txt", selectors.result_context(meeting=meeting)).strip()
+        return render_text("meetings/disclosure_body.txt", context).strip()
 
 
 def minutes_publish(*, actor: User, meeting: Meeting, now: dt.datetime | None = None) -> Meeting:

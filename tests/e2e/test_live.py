@@ -1,6 +1,7 @@
 """In real browsers: the chair streams the meeting from a phone's camera (Chromium's fake camera and
 microphone), a member away from home watches it (the video's time advances), switches to sound only,
-asks a question; the chair marks it answered; the stream stops and the recording is linked from the
+asks a question, and another by a voice note recorded on the page; the chair marks the first answered
+and plays the second; the stream stops and the recording is linked from the
 minutes. Real ffmpeg, real transcoder process."""
 
 import datetime as dt
@@ -100,6 +101,17 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     expect(member.locator("#questions")).to_contain_text("村道什么时候开工？")
     question = LiveQuestion.objects.get(meeting=meeting)
 
+    # A voice note, recorded on the page (Chromium's fake microphone), sent without text.
+    member.locator("#voice-record").click()
+    expect(member.locator("#voice-stop")).to_be_visible()
+    member.wait_for_timeout(2500)
+    member.locator("#voice-stop").click()
+    expect(member.locator("#voice-preview")).to_be_visible()
+    member.locator("#ask-form button[type=submit]").click()
+    member.wait_for_load_state()
+    voiced = LiveQuestion.objects.get(meeting=meeting, number=2)
+    assert voiced.voice and voiced.voice_seconds >= 1 and voiced.text == ""
+
     chair.goto(detail)  # the stream went on in the recorder until the page left; start it again
     item = chair.locator(f"[data-question='{question.public_id}']")
     item.locator("input[name=outcome]").fill("下月开工")
@@ -107,6 +119,10 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     chair.wait_for_load_state()
     question.refresh_from_db()
     assert question.status == "answered" and question.outcome == "下月开工"
+    # The chair plays the voice note on the page.
+    note = chair.locator(f"[data-question='{voiced.public_id}'] audio")
+    expect(note).to_be_visible()
+    assert chair.request.get(note.get_attribute("src")).body()[4:8] == b"ftyp"
 
     # Stop: the transcoder drains, the recording is made and linked from the minutes.
     chair.locator("#live-stream form[action$='/stream/stop/'] button").click()

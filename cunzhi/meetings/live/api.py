@@ -7,12 +7,15 @@ and the broadcasters. Chunks are sent to the page's address (`/meetings/<id>/str
 here: they are binary bodies, not JSON.
 """
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 
 from cunzhi.core.apikit.errors import OBJECT_ERRORS, ErrorOut, ValidationErrorOut
@@ -38,6 +41,8 @@ class LiveStreamOut(Schema):
     recording: bool
     recording_audio: bool
     recording_seconds: int
+    recording_removed_at: dt.datetime | None = None
+    recording_kept_until: dt.datetime | None = None
     broadcaster: bool
     master_url: str = ""
     video_url: str = ""
@@ -45,9 +50,11 @@ class LiveStreamOut(Schema):
 
 
 class LiveQuestionIn(Schema):
-    text: str = Field(..., max_length=4000)
+    text: str = Field("", max_length=4000)
     kind: str = QuestionKind.QUESTION
     member_id: int | None = None
+    # A voice note (WebM/Opus, Ogg/Opus or MP4/AAC as the phone records it), base64: stored as M4A.
+    voice_base64: str = Field("", max_length=6 * 1024 * 1024)
 
 
 class LiveQuestionMarkIn(Schema):
@@ -66,6 +73,14 @@ class LiveQuestionOut(Schema):
     outcome: str
     created_at: dt.datetime
     handled_at: dt.datetime | None
+    voice_seconds: int
+    voice_url: str = ""
+
+    @staticmethod
+    def resolve_voice_url(obj: LiveQuestion) -> str:
+        if not obj.voice:
+            return ""
+        return reverse("meetings:live_voice", args=[obj.meeting.public_id, obj.public_id])
 
     @staticmethod
     def resolve_member_name(obj: LiveQuestion) -> str:
@@ -163,7 +178,16 @@ def live_question_ask(request: UserRequest, data: LiveQuestionIn, public_id: str
         member = MeetingMember.objects.filter(meeting=meeting, pk=data.member_id).first()
     if member is None:
         raise PermissionDenied
-    question = services.question_ask(actor=request.user, meeting=meeting, member=member, text=data.text, kind=data.kind)
+    voice = None
+    if data.voice_base64:
+        try:
+            voice = base64.b64decode(data.voice_base64, validate=True)
+        except (binascii.Error, ValueError):
+            refused = _("This is not a voice recording that can be played. Record it again.")
+            raise ValidationError({"voice": refused}) from None
+    question = services.question_ask(
+        actor=request.user, meeting=meeting, member=member, text=data.text, kind=data.kind, voice=voice
+    )
     question.member = member
     return Status(201, question)
 

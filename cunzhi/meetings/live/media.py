@@ -3,8 +3,9 @@ must look like, the ffmpeg command, and joining the segments into the recording.
 
 A stream's folder (settings.MEETINGS_LIVE_ROOT / <meeting public id>/):
 
-    takes/0001/000000.webm …  the chunks as received, one folder per "take" (each start of the
-                               broadcaster's recorder is a new WebM with its own header)
+    takes/0001/000000.chunk … the chunks as received, one folder per "take" (each start of the
+                               broadcaster's recorder is a new file with its own header: WebM from
+                               Chrome, Firefox and Android; fragmented MP4 from Safari on an iPhone)
     state.json                 what the transcoder has fed to ffmpeg (take, next sequence number)
     runner.pid                 the transcoder's process id while it runs
     ended                      written when the broadcaster stops: the transcoder drains and exits
@@ -20,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,10 @@ import filetype
 # The first bytes of a WebM (Matroska) file: the EBML header.
 EBML = b"\x1a\x45\xdf\xa3"
 CLUSTER = b"\x1f\x43\xb6\x75"
+# Safari's MediaRecorder writes fragmented MP4: `ftyp` and `moov` (the header) in the first chunk, then
+# `moof` + `mdat` pairs. ffmpeg reads it from a pipe like WebM, since the header comes first.
+FTYP, MOOF = b"ftyp", b"moof"
+CHUNK_SUFFIX = ".chunk"
 # A chunk after the first continues the stream at any byte (MediaRecorder cuts where its buffer ends,
 # even inside a block: checked in Chromium), so it cannot be parsed alone. It is refused when its bytes
 # are recognisably something else: a file of a known kind (a photo, a PDF, an archive), or text.
@@ -57,16 +63,22 @@ def take_dir(folder: Path, take: int) -> Path:
 
 
 def chunk_path(folder: Path, take: int, seq: int) -> Path:
-    return take_dir(folder, take) / f"{seq:06d}.webm"
+    return take_dir(folder, take) / f"{seq:06d}{CHUNK_SUFFIX}"
+
+
+def is_mp4_header(data: bytes) -> bool:
+    """An ISO media file's start: a box of type `ftyp` (Safari's recorder; any MP4 or M4A)."""
+    return len(data) >= 12 and data[4:8] == FTYP
 
 
 def chunk_is_media(data: bytes, *, first: bool) -> bool:
-    """The first chunk of a take is a WebM header; a later chunk is neither another file nor text."""
+    """The first chunk of a take is a WebM or MP4 header; a later chunk is neither another file nor text."""
     if not data:
         return False
     if first:
-        return data.startswith(EBML) and (b"webm" in data[:64] or b"matroska" in data[:64])
-    if data.startswith(EBML):
+        webm = data.startswith(EBML) and (b"webm" in data[:64] or b"matroska" in data[:64])
+        return webm or (is_mp4_header(data) and b"moov" in data[:65536])
+    if data.startswith(EBML) or is_mp4_header(data):
         return False  # a new recording: it starts a new take, not the middle of this one
     kind = filetype.guess(data[:8192])
     if kind is not None and kind.mime not in ("video/webm", "video/x-matroska"):
@@ -79,8 +91,12 @@ def chunk_is_media(data: bytes, *, first: bool) -> bool:
 
 
 def init_bytes(first_chunk: bytes) -> bytes:
-    """The header part of a take's first chunk (up to its first Cluster): fed to a restarted ffmpeg
-    before the chunk it stopped at, so it can read the stream again without replaying the first second."""
+    """The header part of a take's first chunk (WebM: up to its first Cluster; MP4: up to its first
+    `moof` box): fed to a restarted ffmpeg before the chunk it stopped at, so it can read the stream
+    again without replaying the first second."""
+    if is_mp4_header(first_chunk):
+        at = first_chunk.find(MOOF)
+        return first_chunk[: at - 4] if at >= 4 else first_chunk  # the box starts with its 4-byte size
     at = first_chunk.find(CLUSTER)
     return first_chunk[:at] if at > 0 else first_chunk
 
@@ -91,7 +107,7 @@ def free_bytes(path: Path) -> int:
 
 
 def ffmpeg_command(ffmpeg: str, folder: Path, source: str = "pipe:0") -> list[str]:
-    """One ffmpeg reading the WebM on its standard input and writing both HLS renditions.
+    """One ffmpeg reading the WebM (or fragmented MP4) on its standard input and writing both HLS renditions.
 
     Keyframes every SEGMENT_SECONDS (fixed frame rate, scene cuts off) so segments come out at the length
     asked; `append_list` continues the numbering and playlist after a restart, `discont_start` marks the
@@ -212,3 +228,43 @@ def runner_alive(folder: Path) -> bool:
     except (FileNotFoundError, IndexError):
         return True
     return status != "Z"
+
+
+# A voice note as the phone's recorder makes it: WebM/Opus (Chrome, Android), Ogg/Opus (Firefox),
+# MP4/AAC (Safari).
+VOICE_HEADERS = (EBML, b"OggS")
+
+
+def voice_to_m4a(ffmpeg: str, data: bytes, *, max_seconds: int) -> tuple[bytes, int] | None:
+    """A voice note made into mono AAC in M4A (every phone plays it), cut at max_seconds, with its length in
+    seconds; None when the bytes are not a recording ffmpeg can read as sound (the check that matters:
+    a header can be faked, decoding cannot)."""
+    if not (data.startswith(VOICE_HEADERS) or is_mp4_header(data)):
+        return None
+    with tempfile.TemporaryDirectory(prefix="cunzhi-voice-") as tmp:
+        source, target = Path(tmp) / "in", Path(tmp) / "out.m4a"
+        source.write_bytes(data)
+        try:
+            result = subprocess.run(  # noqa: S603  # the program named in settings, fixed arguments
+                [
+                    *(ffmpeg, "-hide_banner", "-loglevel", "error", "-nostats", "-y", "-i", str(source)),
+                    *("-map", "0:a:0", "-vn", "-t", str(max_seconds), "-c:a", "aac", "-b:a", "48k", "-ac", "1"),
+                    *("-movflags", "+faststart", "-progress", "pipe:1", "-f", "mp4", str(target)),
+                ],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if result.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+            return None
+        micro = [
+            int(line.split("=", 1)[1])
+            for line in result.stdout.decode("ascii", "replace").splitlines()
+            if line.startswith("out_time_us=") and line.split("=", 1)[1].isdigit()
+        ]
+        seconds = round(max(micro, default=0) / 1_000_000)
+        if seconds < 1:
+            return None  # nothing audible was decoded
+        return target.read_bytes(), seconds

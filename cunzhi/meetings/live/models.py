@@ -40,6 +40,9 @@ class LiveStream(TimeStamped):
     recording = models.FileField(upload_to="meetings/live/", blank=True, max_length=200)
     recording_audio = models.FileField(upload_to="meetings/live/", blank=True, max_length=200)
     recording_seconds = models.PositiveIntegerField(default=0)
+    # Set when the retention ran out and the files were removed (MEETINGS_LIVE_RETENTION_DAYS): the
+    # minutes say the recording existed and when it was removed.
+    recording_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -87,7 +90,11 @@ class LiveQuestion(TimeStamped):
         "people.Delegation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.QUESTION)
-    text = models.TextField(_("your question or suggestion"), max_length=1000)
+    text = models.TextField(_("your question or suggestion"), max_length=1000, blank=True)
+    # A voice note (where the phone can record): kept as sent is not playable everywhere (Chrome records
+    # WebM/Opus, Safari MP4/AAC), so it is stored as AAC in M4A, which every phone plays.
+    voice = models.FileField(upload_to="meetings/live/voice/", blank=True, max_length=200)
+    voice_seconds = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=QuestionStatus.choices, default=QuestionStatus.WAITING)
     outcome = models.TextField(_("outcome"), max_length=1000, blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -10,7 +10,7 @@
 """
 
 from cunzhi.meetings import rules as meeting_rules
-from cunzhi.meetings.live.models import LiveStream, StreamStatus
+from cunzhi.meetings.live.models import LiveQuestion, LiveStream, StreamStatus
 from cunzhi.meetings.models import Meeting, MeetingMember, MeetingStatus
 from cunzhi.people.actors import AnyUser
 
@@ -66,3 +66,13 @@ def can_start(stream: LiveStream | None, meeting: Meeting) -> bool:
 
 def can_stop(stream: LiveStream | None) -> bool:
     return is_live(stream)
+
+
+def can_hear_voice(user: AnyUser, meeting: Meeting, question: LiveQuestion) -> bool:
+    """A voice note is a person's voice: the chair's side and whoever writes the minutes (who play it in
+    the meeting and note its outcome), the member who asked, and the helper who sent it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_broadcaster(user, meeting) or meeting_rules.can_write_minutes(user, meeting):
+        return True
+    return user.pk in (question.asked_by_id, question.member.user_id)

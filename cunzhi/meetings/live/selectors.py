@@ -1,7 +1,9 @@
 """Reads of the live stream: its state for the page and the API, the questions, and the meeting's reach."""
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from cunzhi.meetings.live.models import LiveQuestion, LiveStream, LiveView, QuestionStatus, StreamStatus
@@ -15,7 +17,16 @@ def stream_get(*, meeting: Meeting) -> LiveStream | None:
 
 def questions_of(*, meeting: Meeting) -> QuerySet[LiveQuestion]:
     """Every question of the meeting in the order it arrived, with its member (one query)."""
-    return LiveQuestion.objects.filter(meeting=meeting).select_related("member").order_by("number")
+    return LiveQuestion.objects.filter(meeting=meeting).select_related("member", "meeting").order_by("number")
+
+
+def recording_kept_until(stream: LiveStream | None) -> dt.datetime | None:
+    """When the recording goes (MEETINGS_LIVE_RETENTION_DAYS after the stream ended); None: kept for good,
+    not ended, or already removed."""
+    days = settings.MEETINGS_LIVE_RETENTION_DAYS
+    if stream is None or days <= 0 or stream.ended_at is None or stream.recording_removed_at is not None:
+        return None
+    return stream.ended_at + dt.timedelta(days=days)
 
 
 def questions_mine(*, meeting: Meeting, user: AnyUser) -> QuerySet[LiveQuestion]:
@@ -59,6 +70,8 @@ def stream_state(*, meeting: Meeting, stream: LiveStream | None) -> dict[str, An
             "recording": False,
             "recording_audio": False,
             "recording_seconds": 0,
+            "recording_removed_at": None,
+            "recording_kept_until": None,
         }
     return {
         "status": stream.status,
@@ -70,4 +83,6 @@ def stream_state(*, meeting: Meeting, stream: LiveStream | None) -> dict[str, An
         "recording": bool(stream.recording),
         "recording_audio": bool(stream.recording_audio),
         "recording_seconds": stream.recording_seconds,
+        "recording_removed_at": stream.recording_removed_at,
+        "recording_kept_until": recording_kept_until(stream),
     }

@@ -8,6 +8,7 @@ ValidationError or PermissionDenied with a message; nothing is stored then.
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -147,7 +149,7 @@ def live_chunk_receive(
     if len(data) > settings.MEETINGS_LIVE_CHUNK_MAX_BYTES:
         raise ValidationError(_("This part of the stream is too large."), code="too_large")
     if not media.chunk_is_media(data, first=seq == 0):
-        raise ValidationError(_("This is not a part of a video stream (WebM)."), code="not_media")
+        raise ValidationError(_("This is not a part of a video stream (WebM or MP4)."), code="not_media")
     folder = folder_of(meeting)
     if media.free_bytes(settings.MEETINGS_LIVE_ROOT) < settings.MEETINGS_LIVE_MIN_FREE_MB * 1024 * 1024:
         raise ValidationError(
@@ -242,6 +244,49 @@ def live_finish(*, stream: LiveStream) -> bool:
     return True
 
 
+def recordings_expire(*, now: dt.datetime | None = None) -> int:
+    """The daily job: remove the recordings (and the stream's folder of chunks and segments) kept past the
+    retention period. The removal is recorded (audit) and the stream keeps its date, so the minutes say
+    the meeting was streamed and when the recording went. Questions and their voice notes stay: they are
+    part of the minutes."""
+    days = settings.MEETINGS_LIVE_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    now = now or timezone.now()
+    due = (
+        LiveStream.objects.filter(
+            status=StreamStatus.ENDED, ended_at__lt=now - dt.timedelta(days=days), recording_removed_at__isnull=True
+        )
+        .select_related("meeting")
+        .order_by("ended_at")[:200]
+    )
+    removed = 0
+    for stream in due:
+        meeting = stream.meeting
+        with transaction.atomic():
+            locked = LiveStream.objects.select_for_update().get(pk=stream.pk)
+            if locked.recording_removed_at is not None:
+                continue
+            files = [f.name for f in (locked.recording, locked.recording_audio) if f]
+            locked.recording_removed_at = now
+            locked.recording, locked.recording_audio = "", ""
+            locked.save(update_fields=["recording", "recording_audio", "recording_removed_at", "updated_at"])
+            audit_record(
+                actor=None,
+                action=MeetingEvent.LIVE_RECORDING_REMOVED,
+                obj=meeting,
+                region_code=meeting.region_code,
+                before={"files": files, "seconds": locked.recording_seconds},
+                after={"retention_days": days},
+            )
+        # Files go after the row says so: a crash between leaves files nobody links, never a dead link.
+        for name in files:
+            default_storage.delete(name)
+        shutil.rmtree(folder_of(meeting), ignore_errors=True)
+        removed += 1
+    return removed
+
+
 def live_finish_pending() -> int:
     """The periodic job: make the recordings of streams whose transcoder has exited since they were stopped."""
     done = 0
@@ -273,9 +318,16 @@ def live_watch_record(*, meeting_id: int, user_id: int, now: dt.datetime | None 
 
 
 def question_ask(
-    *, actor: User, meeting: Meeting, member: MeetingMember, text: str, kind: str = QuestionKind.QUESTION
+    *,
+    actor: User,
+    meeting: Meeting,
+    member: MeetingMember,
+    text: str,
+    kind: str = QuestionKind.QUESTION,
+    voice: bytes | None = None,
 ) -> LiveQuestion:
-    """A remote member's question or suggestion, numbered in the order it arrived."""
+    """A remote member's question or suggestion (written, a voice note, or both), numbered in the order it
+    arrived."""
     if member.meeting_id != meeting.pk:
         raise PermissionDenied
     how = meeting_rules.acts_for(actor, member)
@@ -283,12 +335,22 @@ def question_ask(
         raise PermissionDenied
     text = (text or "").strip()
     errors = {}
-    if not text:
-        errors["text"] = _("Write your question or suggestion.")
+    if not text and not voice:
+        errors["text"] = _("Write your question or suggestion, or record it.")
     elif len(text) > 1000:
         errors["text"] = _("At most 1,000 characters.")
     if kind not in QuestionKind.values:
         errors["kind"] = _("Choose a question or a suggestion.")
+    voice_note: tuple[bytes, int] | None = None
+    if voice and not errors:
+        if len(voice) > settings.MEETINGS_LIVE_VOICE_MAX_BYTES:
+            errors["voice"] = _("The voice note is too long. Keep it under two minutes.")
+        else:
+            voice_note = media.voice_to_m4a(
+                settings.MEETINGS_LIVE_FFMPEG, voice, max_seconds=settings.MEETINGS_LIVE_VOICE_MAX_SECONDS
+            )
+            if voice_note is None:
+                errors["voice"] = _("This is not a voice recording that can be played. Record it again.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -310,13 +372,22 @@ def question_ask(
             kind=kind,
             text=text,
         )
+        if voice_note is not None:
+            question.voice.save(f"{question.public_id}.m4a", ContentFile(voice_note[0]), save=False)
+            question.voice_seconds = voice_note[1]
+            question.save(update_fields=["voice", "voice_seconds"])
         audit_record(
             actor=actor,
             action=MeetingEvent.LIVE_QUESTION,
             obj=question,
             region_code=meeting.region_code,
             on_behalf_of=member.villager if how == "helper" else None,
-            after={"meeting": meeting.public_id, "number": number, "kind": kind},
+            after={
+                "meeting": meeting.public_id,
+                "number": number,
+                "kind": kind,
+                "voice_seconds": question.voice_seconds,
+            },
         )
     return question
 

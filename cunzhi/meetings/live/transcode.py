@@ -74,7 +74,7 @@ def _seqs(folder: Path, take: int) -> list[int]:
     where = media.take_dir(folder, take)
     if not where.is_dir():
         return []
-    return sorted(int(p.stem) for p in where.iterdir() if p.suffix == ".webm" and p.stem.isdigit())
+    return sorted(int(p.stem) for p in where.iterdir() if p.suffix == media.CHUNK_SUFFIX and p.stem.isdigit())
 
 
 def run(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:public_id>/stream/recording.<str:kind>", views.recording, name="live_recording"),
     path("<str:public_id>/questions/", views.ask, name="live_ask"),
     path("<str:public_id>/questions/<str:question_id>/mark/", views.mark, name="live_mark"),
+    path("<str:public_id>/questions/<str:question_id>/voice.m4a", views.voice, name="live_voice"),
 ]
 
 # nginx-rtmp's callbacks (bound to 127.0.0.1 by the generated nginx configuration).

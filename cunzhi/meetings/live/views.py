@@ -19,6 +19,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -297,6 +299,15 @@ def recording(request: UserRequest, public_id: str, kind: str) -> HttpResponseBa
     stream = selectors.stream_get(meeting=meeting)
     if stream is None:
         raise Http404
+    if stream.status == StreamStatus.ENDING:
+        services.live_finish(stream=stream)  # a link followed just after the stop: make it now if it can be
+    if stream.recording_removed_at is not None:
+        # Gone after its retention period: say so (the minutes and the disclosure post may link here).
+        when = stream.recording_removed_at.astimezone(timezone.get_current_timezone()).date()
+        text = _("The recording was removed on %(day)s, at the end of its retention period.") % {
+            "day": date_format(when, "Y-m-d")
+        }
+        return HttpResponse(text, status=410, content_type="text/plain; charset=utf-8")
     field = stream.recording if kind == "mp4" else stream.recording_audio
     if not field:
         raise Http404
@@ -324,12 +335,38 @@ def ask(request: UserRequest, public_id: str) -> HttpResponse:
             member=member,
             text=request.POST.get("text", ""),
             kind=request.POST.get("kind", QuestionKind.QUESTION),
+            voice=_voice_of(request),
         )
     except ValidationError as exc:
         messages.error(request, _first_error(exc))
     else:
         messages.success(request, _("Sent. The chair sees your question in the order it arrived."))
     return _back(meeting, "questions")
+
+
+def _voice_of(request: HttpRequest) -> bytes | None:
+    """The voice note sent with a question, read only up to the limit (a larger one is refused whole)."""
+    upload = request.FILES.get("voice")
+    if upload is None or not upload.size:
+        return None
+    if upload.size > settings.MEETINGS_LIVE_VOICE_MAX_BYTES:
+        raise ValidationError(_("The voice note is too long. Keep it under two minutes."), code="too_large")
+    return upload.read()
+
+
+@login_required
+@require_GET
+def voice(request: UserRequest, public_id: str, question_id: str) -> HttpResponseBase:
+    """A question's voice note (M4A), for the chair's side, the minutes' writers and the asker."""
+    meeting = _meeting(request, public_id)
+    question = LiveQuestion.objects.filter(meeting=meeting, public_id=question_id).select_related("member").first()
+    if question is None or not question.voice:
+        raise Http404
+    if not live_rules.can_hear_voice(request.user, meeting, question):
+        return forbidden_saying(gettext_lazy("Only the chair, the secretary and the asker can play a voice note."))(
+            request
+        )
+    return private_file_response(question.voice, filename=f"question-{question.number}.m4a", inline=True)
 
 
 @login_required
@@ -405,6 +442,9 @@ def minutes_context(meeting: Meeting) -> dict[str, Any]:
         "stream": stream,
         "questions": list(selectors.questions_of(meeting=meeting)),
         "reach": selectors.reach(meeting=meeting),
+        "kept_until": selectors.recording_kept_until(stream),
+        # Those who write the minutes hear the voice notes there (the page is theirs).
+        "voice_players": True,
     }
 
 
@@ -437,6 +477,7 @@ def stream_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "questions": list(selectors.questions_of(meeting=meeting)) if broadcaster else [],
         "my_questions": list(selectors.questions_mine(meeting=meeting, user=user)) if not broadcaster else [],
         "question_kinds": QuestionKind.choices,
+        "voice_max_seconds": settings.MEETINGS_LIVE_VOICE_MAX_SECONDS,
         "mark_choices": [
             (QuestionStatus.ANSWERED, QuestionStatus.ANSWERED.label),
             (QuestionStatus.TAKEN_UP, QuestionStatus.TAKEN_UP.label),

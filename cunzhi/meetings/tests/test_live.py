@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.core import checks
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cunzhi.meetings.live import links, media, services, transcode
 from cunzhi.meetings.live.models import LiveQuestion, LiveStream, LiveView, QuestionStatus, StreamStatus
@@ -19,7 +21,7 @@ from cunzhi.people.models import DelegationScope, Relation
 from cunzhi.people.services import delegation_grant
 
 from .helpers import in_session
-from .live_helpers import FFMPEG, chunks_of, webm_sample
+from .live_helpers import FFMPEG, chunks_of, fmp4_chunks, fmp4_sample, voice_sample, webm_sample
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +103,7 @@ def test_not_media_is_refused_and_nothing_stored(world, login):
     assert post_chunk(cadre, meeting, HEADER, seq=1).status_code == 415  # a new recording mid-take
     assert post_chunk(cadre, meeting, b"", seq=1).status_code == 415
     folder = services.folder_of(meeting)
-    assert sorted(p.name for p in media.take_dir(folder, 1).iterdir()) == ["000000.webm"]
+    assert sorted(p.name for p in media.take_dir(folder, 1).iterdir()) == ["000000.chunk"]
     assert LiveStream.objects.get(meeting=meeting).chunks == 1
 
 
@@ -533,3 +535,170 @@ def test_who_may_fetch_the_recording(world, client, login, other_office_staff, t
         login(world.villager_a).get(reverse("meetings:live_recording", args=[meeting.public_id, "mp4"])).status_code
         == 404
     )
+
+
+# --- iPhones: Safari's recorder sends fragmented MP4 ---------------------------------------------
+
+
+def test_safari_mp4_chunks_become_hls(world, login, tmp_path):
+    """Safari's MediaRecorder makes fragmented MP4 (ftyp + moov, then moof/mdat pairs): taken like WebM,
+    transcoded to the same renditions, restarted on its header after a crash."""
+    chunks = fmp4_chunks(fmp4_sample(tmp_path, seconds=4))
+    assert len(chunks) >= 3
+    meeting = started(world)
+    chair = login(world.cadre_a)
+    # A later chunk that is a whole new MP4 is not the middle of this take.
+    assert post_chunk(chair, meeting, chunks[0], seq=1).status_code == 415
+    for seq, data in enumerate(chunks):
+        response = chair.post(chunk_url(meeting, 1, seq), data=data, content_type="video/mp4")
+        assert response.status_code == 200, response.content
+    assert media.MOOF not in media.init_bytes(chunks[0])
+    state = _end_and_transcode(meeting)
+    assert state["seq"] == len(chunks) and state["restarts"] == 0
+    folder = services.folder_of(meeting)
+    assert media.segments(folder, "v") and media.segments(folder, "a")
+
+
+# --- Questions as voice notes ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def voice_note(tmp_path_factory):
+    return voice_sample(tmp_path_factory.mktemp("voice"))
+
+
+def test_a_voice_note_question_is_stored_as_m4a_and_heard_by_the_chair(
+    world, client, login, other_office_staff, voice_note
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    meeting = started(world)
+
+    def note(data=voice_note, name="voice.webm"):
+        return SimpleUploadedFile(name, data, content_type="audio/webm")
+
+    # Not a recording (text, a header with nothing playable behind it): a message, nothing stored.
+    for bad in (b"hello, this is text", media.EBML + b"\x00" * 400):
+        response = login(world.villager_a).post(ask_url(meeting), {"text": "", "voice": note(bad)}, follow=True)
+        assert "Record it again" in response.content.decode() or "重新录" in response.content.decode()
+    assert not LiveQuestion.objects.exists()
+    assert login(world.villager_a).post(ask_url(meeting), {"text": "", "voice": note()}).status_code == 302
+    question = LiveQuestion.objects.get()
+    assert question.text == "" and question.voice.name.endswith(".m4a") and 2 <= question.voice_seconds <= 4
+    with question.voice.open("rb") as fh:
+        assert fh.read(12)[4:8] == b"ftyp"
+    url = reverse("meetings:live_voice", args=[meeting.public_id, question.public_id])
+    # The chair's side and the asker hear it; others are refused.
+    for allowed in (world.cadre_a, world.villager_a):
+        response = login(allowed).get(url)
+        assert response.status_code == 200 and response["Content-Type"].startswith("audio/"), allowed
+    assert Client().get(url).status_code == 302  # anonymous: to the login page
+    assert login(world.villager_b).get(url).status_code == 404  # another village's villager
+    assert login(world.other_township_staff).get(url).status_code == 404
+    assert login(world.township_staff).get(url).status_code == 403
+    assert login(other_office_staff).get(url).status_code == 403
+    # The chair's page plays it; the minutes say it was a voice note.
+    page = login(world.cadre_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert url in page
+    services.question_handle(actor=world.cadre_a, question=question, status=QuestionStatus.ANSWERED, outcome="已答复")
+    minutes = login(world.cadre_a).get(reverse("meetings:minutes", args=[meeting.public_id])).content.decode()
+    assert url in minutes
+
+
+def test_api_voice_note(world, login, voice_note):
+    import base64
+
+    meeting = started(world)
+    url = f"/api/v1/meetings/{meeting.public_id}/questions"
+    bad = login(world.villager_a).post(url, {"voice_base64": "not base64!"}, content_type="application/json")
+    assert bad.status_code == 422 and not LiveQuestion.objects.exists()
+    sent = login(world.villager_a).post(
+        url, {"voice_base64": base64.b64encode(voice_note).decode()}, content_type="application/json"
+    )
+    assert sent.status_code == 201, sent.content
+    body = sent.json()
+    assert body["voice_seconds"] >= 2 and body["voice_url"].endswith("/voice.m4a") and body["text"] == ""
+
+
+def test_a_voice_note_over_the_limit_is_refused(world, login, settings, voice_note):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEETINGS_LIVE_VOICE_MAX_BYTES = 100
+    meeting = started(world)
+    voice = SimpleUploadedFile("v.webm", voice_note, content_type="audio/webm")
+    response = login(world.villager_a).post(ask_url(meeting), {"text": "", "voice": voice}, follow=True)
+    assert response.status_code == 200 and not LiveQuestion.objects.exists()
+
+
+# --- Retention of recordings ---------------------------------------------------------------------
+
+
+def _ended_with_recording(world, clock):
+    from django.core.files.base import ContentFile
+
+    meeting = started(world)
+    stream = LiveStream.objects.get(meeting=meeting)
+    stream.recording.save("r.mp4", ContentFile(b"\x00\x00\x00\x18ftypisom"), save=False)
+    stream.recording_audio.save("r.m4a", ContentFile(b"\x00\x00\x00\x18ftypM4A "), save=False)
+    stream.status, stream.ended_at = StreamStatus.ENDED, timezone.now()
+    stream.save()
+    return meeting, stream
+
+
+def test_recordings_are_removed_after_their_retention_and_the_minutes_say_so(world, login, settings, clock):
+    from django.core.files.storage import default_storage
+
+    from cunzhi.core.models import AuditEvent
+
+    settings.MEETINGS_LIVE_RETENTION_DAYS = 30
+    meeting, stream = _ended_with_recording(world, clock)
+    files = [stream.recording.name, stream.recording_audio.name]
+    folder = services.folder_of(meeting)
+    assert folder.is_dir()
+    page = login(world.villager_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert "2026-07-16" in page  # kept until: 30 days after the stream ended
+    assert services.recordings_expire(now=timezone.now() + dt.timedelta(days=29)) == 0
+    assert services.recordings_expire(now=timezone.now() + dt.timedelta(days=31)) == 1
+    stream.refresh_from_db()
+    assert stream.recording_removed_at and not stream.recording and not stream.recording_audio
+    assert not any(default_storage.exists(f) for f in files) and not folder.exists()
+    assert AuditEvent.objects.filter(action="live.recording_removed", object_id=str(meeting.pk)).exists()
+    assert services.recordings_expire(now=timezone.now() + dt.timedelta(days=40)) == 0  # once
+    gone = login(world.villager_a).get(reverse("meetings:live_recording", args=[meeting.public_id, "mp4"]))
+    assert gone.status_code == 410 and "2026-07-17" in gone.content.decode()
+    page = login(world.villager_a).get(reverse("meetings:detail", args=[meeting.public_id])).content.decode()
+    assert 'id="recording-removed"' in page
+    minutes = login(world.cadre_a).get(reverse("meetings:minutes", args=[meeting.public_id])).content.decode()
+    assert 'id="minutes-recording-removed"' in minutes
+    api = login(world.villager_a).get(f"/api/v1/meetings/{meeting.public_id}/stream").json()
+    assert api["recording_removed_at"] and api["recording_kept_until"] is None and not api["recording"]
+
+
+def test_a_retention_of_zero_keeps_recordings(world, settings, clock):
+    settings.MEETINGS_LIVE_RETENTION_DAYS = 0
+    _meeting, stream = _ended_with_recording(world, clock)
+    assert services.recordings_expire(now=timezone.now() + dt.timedelta(days=10_000)) == 0
+    stream.refresh_from_db()
+    assert stream.recording and stream.recording_removed_at is None
+
+
+# --- The disclosure post links the recording ------------------------------------------------------
+
+
+def test_the_disclosure_post_links_the_recording(world, login, clock):
+    from cunzhi.meetings import services as meeting_services
+
+    meeting, _stream = _ended_with_recording(world, clock)
+    body = meeting_services._disclosure_body(meeting)
+    link = reverse("meetings:live_recording", args=[meeting.public_id, "mp4"])
+    assert link in body
+    # The post's page makes it a link; it stays behind the meeting's read check.
+    from cunzhi.disclosure import services as disclosure_services
+    from cunzhi.disclosure.models import Category
+
+    post = disclosure_services.post_publish_about(
+        about=meeting, village=meeting.village, category=Category.VILLAGE, title="结果", body=body, actor=world.cadre_a
+    )
+    page = login(world.villager_a).get(reverse("disclosure:post", args=[post.public_id])).content.decode()
+    assert f'{link}"' in page
+    assert login(world.villager_b).get(link).status_code == 404

@@ -82,7 +82,7 @@
   var stopBtn = document.getElementById("broadcast-stop");
   var info = document.getElementById("broadcast-info");
   var preview = document.getElementById("broadcast-preview");
-  var recorder = null, queue = [], sending = false, take = 0, seq = 0, sent = 0, media = null;
+  var recorder = null, queue = [], sending = false, take = 0, seq = 0, sent = 0, media = null, kind = "video/webm";
 
   var say = function (text) { info.textContent = text; };
 
@@ -92,7 +92,7 @@
     var item = queue[0];
     fetch(box.dataset.chunk + "?take=" + item.take + "&seq=" + item.seq, {
       method: "POST", credentials: "same-origin", body: item.blob,
-      headers: { "Content-Type": "video/webm", "X-CSRFToken": csrf() }
+      headers: { "Content-Type": kind, "X-CSRFToken": csrf() }
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (r.ok) { queue.shift(); sent += 1; say("✓ " + sent); return; }
@@ -136,10 +136,14 @@
     }).then(function (body) {
       take = body.take; seq = 0;
       preview.srcObject = media; preview.hidden = false; preview.play().catch(function () {});
-      var type = ["video/webm;codecs=vp8,opus", "video/webm"].filter(function (t) {
-        return MediaRecorder.isTypeSupported(t);
-      })[0];
-      recorder = new MediaRecorder(media, { mimeType: type, videoBitsPerSecond: 600000, audioBitsPerSecond: 64000 });
+      // WebM where the browser makes it; Safari (iPhone) makes fragmented MP4 (H.264/AAC): the server
+      // takes both and transcodes them alike.
+      var type = ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4;codecs=avc1,mp4a", "video/mp4"]
+        .filter(function (t) { return MediaRecorder.isTypeSupported(t); })[0];
+      var options = { videoBitsPerSecond: 600000, audioBitsPerSecond: 64000 };
+      if (type) { options.mimeType = type; }
+      recorder = new MediaRecorder(media, options);
+      kind = (recorder.mimeType || type || "video/webm").split(";")[0];
       recorder.ondataavailable = function (e) {
         if (e.data && e.data.size) { queue.push({ take: take, seq: seq, blob: e.data }); seq += 1; pump(); }
       };
