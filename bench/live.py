@@ -235,7 +235,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(p * len(ordered))) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
 
 
 def run(args, env: dict, info: dict, base: str, tmp: Path) -> dict:

@@ -267,7 +267,7 @@ def recordings_expire(*, now: dt.datetime | None = None) -> int:
             locked = LiveStream.objects.select_for_update().get(pk=stream.pk)
             if locked.recording_removed_at is not None:
                 continue
-            files = [f.name for f in (locked.recording, locked.recording_audio) if f]
+            files = [str(f.name) for f in (locked.recording, locked.recording_audio) if f]
             locked.recording_removed_at = now
             locked.recording, locked.recording_audio = "", ""
             locked.save(update_fields=["recording", "recording_audio", "recording_removed_at", "updated_at"])
