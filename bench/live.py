@@ -509,7 +509,13 @@ def render(m: dict, args) -> str:
     )
 
 
-def main(argv=None) -> int:
+def section() -> str:
+    """For bench/run.py (docs/benchmarks.md): the default run."""
+    args = _parser().parse_args([])
+    return render(measure(args), args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--drop-at", type=int, default=12)
@@ -521,6 +527,11 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--finish", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.setup:
         child_setup(Path(args.setup))
