@@ -105,9 +105,10 @@ def _empty_cache(request):
         request.getfixturevalue("db")
     else:
         return
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["memo"].clear()
 
 
 # A weekday morning in Asia/Shanghai, away from any holiday.

@@ -118,6 +118,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("TEST", {})
+    # Through PgBouncer in transaction mode (docs/scaling.md) a server connection serves other clients
+    # between transactions, so nothing may outlive one: no server-side cursors (QuerySet.iterator() opens a
+    # named cursor that the next transaction would not find). Django already sends no prepared statements,
+    # and the code sets no session state (only SET LOCAL).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("PGBOUNCER", False)
+# An optional read replica (PostgreSQL streaming replication) for the figures and exports: the views that
+# read a lot and write nothing run their reads there (cunzhi.core.dbrouter); everything else stays on default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    DATABASES["replica"].update(
+        CONN_HEALTH_CHECKS=True,
+        DISABLE_SERVER_SIDE_CURSORS=env_bool("PGBOUNCER", False),
+        TEST={"MIRROR": "default"},  # tests read the replica's rows from the test database
+    )
+    DATABASE_ROUTERS = ["cunzhi.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lockouts) ----------------------------------------------------------
@@ -134,6 +150,18 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000)},
         }
     }
+# "memo": small state every app process reads on most requests (the live meeting state, the header's unread
+# count, who may watch a stream). With Redis it is shared by every app server and worker, so a change seen by
+# one is seen by all at once; on one machine without Redis each process keeps its own copy for a few seconds
+# (what it did before: the database cache would cost a query on every poll).
+if REDIS_URL:
+    CACHES["memo"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "memo",
+    }
+else:
+    CACHES["memo"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 50000}}
 # django-ratelimit only knows memcached and django-redis by name; Django's own Redis cache
 # increments atomically too. Without Redis the database cache is good enough for one machine.
 SILENCED_SYSTEM_CHECKS = (
@@ -254,12 +282,32 @@ WORKING_HOURS = env_time_ranges("WORKING_HOURS", "08:30-12:00,14:00-17:30")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
+# Uploaded files live outside any public URL; views hand them out after a permission check. With several app
+# servers and workers FILES_DIR is a folder they all mount (NFS, CephFS: docs/scaling.md), or FILES_BACKEND
+# names another storage: `storages.backends.s3.S3Storage` (pip install django-storages[s3]; S3-compatible
+# object storage such as MinIO or Ceph RGW, configured by the AWS_* variables below).
+FILES_DIR = Path(env_str("FILES_DIR", str(DATA_DIR / "private")))
+FILES_BACKEND = env_str("FILES_BACKEND", "django.core.files.storage.FileSystemStorage")
+if FILES_BACKEND == "django.core.files.storage.FileSystemStorage":
+    _files_options: dict[str, object] = {"location": str(FILES_DIR)}
+else:
+    _files_options = {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME", "cunzhi"),
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+        "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+        "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+        "default_acl": None,  # private objects; the views hand them out
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 STORAGES = {
     # Uploaded files live outside any public URL; views hand them out after a permission check.
     "default": {
         "BACKEND": "cunzhi.core.files.PrivateStorage",
         "OPTIONS": {"location": str(DATA_DIR / "private")},
     },
+    "default": {"BACKEND": FILES_BACKEND, "OPTIONS": _files_options},
     # Production: collectstatic, then STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage
     # and WHITENOISE_USE_FINDERS=0 (docs/operations.md). The default needs no build step.
     "staticfiles": {"BACKEND": env_str("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")},
@@ -378,7 +426,7 @@ MEETINGS_NOTICE_DAYS = env_int_map("MEETINGS_NOTICE_DAYS")
 MEETINGS_OPEN_EARLY_MINUTES = env_int("MEETINGS_OPEN_EARLY_MINUTES", 60)  # check-in opens this early
 MEETINGS_LIVE_CACHE_SECONDS = float(env_str("MEETINGS_LIVE_CACHE_SECONDS", "0.5"))  # live tally reuse
 # The meeting's own live stream (cunzhi/meetings/live): chunks, HLS and recordings under this folder.
-MEETINGS_LIVE_ROOT = Path(env_str("MEETINGS_LIVE_ROOT", str(DATA_DIR / "private" / "live")))
+MEETINGS_LIVE_ROOT = Path(env_str("MEETINGS_LIVE_ROOT", str(FILES_DIR / "live")))
 MEETINGS_LIVE_FFMPEG = env_str("MEETINGS_LIVE_FFMPEG", "ffmpeg")  # missing: no streaming (a system check warns)
 MEETINGS_LIVE_CHUNK_MAX_BYTES = env_int("MEETINGS_LIVE_CHUNK_MAX_MB", 4) * 1024 * 1024  # one MediaRecorder chunk
 MEETINGS_LIVE_MIN_FREE_MB = env_int("MEETINGS_LIVE_MIN_FREE_MB", 500)  # below this free space, chunks are refused

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 
 from cunzhi.core import periods
+from cunzhi.core.dbrouter import on_replica
 from cunzhi.core.tabular import xlsx_response_bytes
 from cunzhi.core.views import refusal_messages
 from cunzhi.insights import cases as cases_mod
@@ -74,6 +75,7 @@ def _table(region: Region, period: str, start: dt.datetime, end: dt.datetime, so
 
 
 @login_required
+@on_replica
 def index(request: UserRequest) -> HttpResponse:
     """Trends, the table for the children of a region, and the surface-use flags, in one period."""
     region, period, start, end = _region_and_period(request)
@@ -161,6 +163,7 @@ def _report_rows(region: Region, period: str, start: dt.datetime, end: dt.dateti
 
 
 @login_required
+@on_replica
 def export(request: UserRequest) -> HttpResponse:
     """The county's one table as an XLSX file: the figures (n and N in their own columns), then the flags."""
     region, period, start, end = _region_and_period(request)
@@ -230,6 +233,7 @@ def export(request: UserRequest) -> HttpResponse:
 
 
 @login_required
+@on_replica
 def export_pdf(request: UserRequest) -> HttpResponse:
     """The same one table as a printable A4 PDF (WeasyPrint), with each indicator's 12-month line."""
     from weasyprint import HTML

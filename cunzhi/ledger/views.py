@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from cunzhi.core.dbrouter import on_replica
 from cunzhi.core.files import file_intake, private_file_response
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.tabular import xlsx_response_bytes
@@ -321,6 +322,7 @@ def mine(request: UserRequest) -> HttpResponse:
     return render(request, "ledger/mine.html", {"page": page, "villager": villager, "total": total})
 
 
+@on_replica
 def export(request: HttpRequest, code: str) -> HttpResponse:
     """The village's ledger as XLSX (with the filters), masked as the reader sees it on screen."""
     user = request.user

@@ -4,12 +4,15 @@ remote attendees poll, who counted, the desk search, and the result for minutes 
 import datetime as dt
 import hashlib
 import json
+import math
 import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import caches
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.meetings import law, rules
@@ -183,7 +186,6 @@ def personal_state(*, meeting: Meeting, user: AnyUser) -> list[dict]:
 # --- Live state -----------------------------------------------------------------------------
 
 _live_lock = threading.Lock()
-_live_cache: dict[int, tuple[float, dict]] = {}
 
 
 def live_ttl() -> float:
@@ -267,30 +269,37 @@ def _live_compute(meeting_id: int) -> dict:
     return state
 
 
-def live_state(*, meeting_id: int) -> dict:
-    """The state every remote attendee polls, computed at most once per MEETINGS_LIVE_CACHE_SECONDS per process.
+def _live_key(meeting_id: int) -> str:
+    return f"meetings:live:{meeting_id}"
 
-    1,000 attendees polling every 2 s make ~500 requests a second: they share one computation.
+
+def live_state(*, meeting_id: int) -> dict:
+    """The state every remote attendee polls, computed at most once per MEETINGS_LIVE_CACHE_SECONDS.
+
+    1,000 attendees polling every 2 s make ~500 requests a second: they share one computation, kept in the
+    "memo" cache — with Redis, one for every app server, and a check-in or vote on one server (live_forget)
+    is what every poller sees next, whichever server answers it; on one machine without Redis, one per process.
+    The lock keeps the threads of one process from computing it side by side.
     """
     ttl = live_ttl()
-    now = time.monotonic()
-    hit = _live_cache.get(meeting_id)
-    if hit and hit[0] > now:
+    if ttl <= 0:
+        return _live_compute(meeting_id)
+    memo, key = caches["memo"], _live_key(meeting_id)
+    # The expiry travels with the state: Redis keeps keys for whole seconds only.
+    hit = memo.get(key)
+    if hit is not None and hit[0] > time.time():
         return hit[1]
     with _live_lock:
-        hit = _live_cache.get(meeting_id)
-        if hit and hit[0] > time.monotonic():
+        hit = memo.get(key)
+        if hit is not None and hit[0] > time.time():
             return hit[1]
         state = _live_compute(meeting_id)
-        if ttl > 0:
-            if len(_live_cache) > 1000:
-                _live_cache.clear()
-            _live_cache[meeting_id] = (time.monotonic() + ttl, state)
+        memo.set(key, (time.time() + ttl, state), math.ceil(ttl))
     return state
 
 
 def live_forget(meeting_id: int) -> None:
-    _live_cache.pop(meeting_id, None)
+    caches["memo"].delete(_live_key(meeting_id))
 
 
 # --- Lists ----------------------------------------------------------------------------------

@@ -296,6 +296,8 @@ def mine(request, public_id):
     return response
 
 
+# Per process on purpose: a rendering of the state under its version (the ETag), so it can never be stale,
+# whichever server changed the state; another server renders the same version once for itself.
 _fragments: dict[tuple[str, str], tuple[str, str]] = {}
 
 

@@ -1,44 +1,42 @@
 """The unread count and the late-jobs warning in every page header.
 
-Both are kept per process for NOTIFY_HEADER_SECONDS, so a page (the cached home page included)
+Both are kept in the "memo" cache for NOTIFY_HEADER_SECONDS, so a page (the cached home page included)
 normally costs no query for them; when the memo is stale it costs one COUNT on the partial index
-(recipient, read_at) WHERE channel = 'inbox'. Marking items read refreshes the memo at once.
+(recipient, read_at) WHERE channel = 'inbox'. Marking items read drops the memo at once. With Redis the
+memo is shared by every app server (reading an item on one clears the count on all); on one machine
+without Redis each process keeps its own (settings.CACHES["memo"]).
 """
 
-import time
-
 from django.conf import settings
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from cunzhi.core import jobs
 
-_memo: dict = {}
+_MISSING = object()
 
 
 def _remember(key, compute):
-    hit = _memo.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = compute()
-    if len(_memo) > 50_000:
-        _memo.clear()
-    _memo[key] = (now + settings.NOTIFY_HEADER_SECONDS, value)
+    memo = caches["memo"]
+    value = memo.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        memo.set(key, value, settings.NOTIFY_HEADER_SECONDS)
     return value
 
 
 def _user_key(user, what):
     # date_joined tells apart accounts that reuse an id (test databases roll back and reuse ids).
-    return (what, user.pk, user.date_joined.timestamp())
+    return f"notify:{what}:{user.pk}:{user.date_joined.timestamp()}"
 
 
 def forget_unread(user) -> None:
-    _memo.pop(_user_key(user, "unread"), None)
+    caches["memo"].delete(_user_key(user, "unread"))
 
 
 def unread_count(user) -> int:
-    """The user's unread inbox items (remembered by this process for NOTIFY_HEADER_SECONDS)."""
+    """The user's unread inbox items (remembered in the memo cache for NOTIFY_HEADER_SECONDS)."""
     from cunzhi.notify.models import Delivery
     from cunzhi.notify.services import unread_filter
 
@@ -54,7 +52,7 @@ def late_jobs(request) -> list[str]:
 
     if not _remember(_user_key(user, "staff"), lambda: rules.has_role(user)):
         return []
-    return _remember(("late_jobs",), jobs.jobs_late_names)
+    return _remember("notify:late_jobs", jobs.jobs_late_names)
 
 
 def notify(request):

@@ -295,6 +295,8 @@ def live_finish_pending() -> int:
     return done
 
 
+# Per process on purpose: it only spares the database a write per segment fetch. Several app servers each
+# write at most once per WATCH_TOUCH_SECONDS, and the row stays one (the unique pair, IntegrityError below).
 _touched: dict[tuple[int, int], float] = {}
 
 

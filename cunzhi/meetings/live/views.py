@@ -8,13 +8,13 @@ and each playlist fetch asks the rules again.
 """
 
 import re
-import threading
-import time
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
@@ -40,11 +40,11 @@ from cunzhi.people.models import User
 forbidden = forbidden_saying(gettext_lazy("Only the meeting's chair or secretary can do this."))
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 NAME_RE = re.compile(r"^\d{6}\.ts$")
-# Who may watch, decided per (meeting, reader) and kept this long in the process: a player fetches the
-# playlist every 2 seconds, the right changes rarely (a delegation revoked, the stream closed).
-DECISION_SECONDS = 10.0
-_decisions: dict[tuple[int, int], tuple[float, bool]] = {}
-_decisions_lock = threading.Lock()
+# Who may watch, decided per (meeting, reader) and kept this long in the "memo" cache (with Redis, shared by
+# every app server): a player fetches the playlist every 2 seconds, the right changes rarely (a delegation
+# revoked, the stream closed). The chair's change of who may watch takes effect at once on every server: the
+# decisions are filed under the meeting's current generation, and the change starts a new one.
+DECISION_SECONDS = 10
 
 
 def _meeting(request: HttpRequest, public_id: str) -> Meeting:
@@ -114,7 +114,7 @@ def access(request: UserRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Choose who may watch."))
         return _back(meeting)
     services.live_settings_save(actor=request.user, meeting=meeting, public=choice == "1")
-    _decisions.clear()
+    decisions_forget(meeting.pk)
     messages.success(request, _("Saved."))
     return _back(meeting)
 
@@ -154,6 +154,8 @@ def forbidden_message() -> str:
 # --- Watching -------------------------------------------------------------------------------------
 
 
+# Per process on purpose: a meeting's public id never changes, so no other server can make this stale (a
+# deleted meeting's key finds no meeting and is refused by _may_watch).
 _pk_of: dict[str, int] = {}
 
 
@@ -170,11 +172,22 @@ def _meeting_pk(public_id: str) -> int:
     return pk
 
 
+def _generation_key(meeting_pk: int) -> str:
+    return f"meetings:watch-gen:{meeting_pk}"
+
+
+def decisions_forget(meeting_pk: int) -> None:
+    """Who may watch this meeting changed: every server asks the rules again on the next fetch."""
+    caches["memo"].set(_generation_key(meeting_pk), secrets.token_hex(4), None)
+
+
 def _may_watch(meeting_pk: int, reader: int) -> bool:
-    """The rules asked for this reader (cached DECISION_SECONDS in the process)."""
-    now = time.monotonic()
-    hit = _decisions.get((meeting_pk, reader))
-    if hit is not None and hit[0] > now:
+    """The rules asked for this reader (kept DECISION_SECONDS in the memo cache, per generation)."""
+    memo = caches["memo"]
+    key = f"meetings:watch:{meeting_pk}:{reader}"
+    found = memo.get_many([_generation_key(meeting_pk), key])  # one round trip to Redis
+    generation, hit = found.get(_generation_key(meeting_pk), ""), found.get(key)
+    if hit is not None and hit[0] == generation:
         return hit[1]
     meeting = Meeting.objects.select_related("village").filter(pk=meeting_pk).first()
     stream = LiveStream.objects.filter(meeting_id=meeting_pk).first()
@@ -184,10 +197,7 @@ def _may_watch(meeting_pk: int, reader: int) -> bool:
 
         user = AnonymousUser()
     allowed = bool(meeting and stream and live_rules.can_watch(user, meeting, stream))
-    with _decisions_lock:
-        if len(_decisions) > 50_000:
-            _decisions.clear()
-        _decisions[(meeting_pk, reader)] = (now + DECISION_SECONDS, allowed)
+    memo.set(key, (generation, allowed), DECISION_SECONDS)
     return allowed
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +12,6 @@ from cunzhi.core import jobs
 from cunzhi.core.idnumbers import mask_phone
 from cunzhi.core.models import JobRun
 from cunzhi.notify import services
-from cunzhi.notify.context_processors import _memo
 from cunzhi.notify.models import Channel, ChannelPreference, Delivery, DeliveryStatus
 
 SUBJECT = {"en": "Village meeting on Sunday", "zh-hans": "周日召开村民会议"}
@@ -20,9 +20,9 @@ BODY = {"en": "Come to the hall at 9.", "zh-hans": "上午9点到村委会礼堂
 
 @pytest.fixture(autouse=True)
 def _fresh_header_memo():
-    _memo.clear()
+    caches["memo"].clear()
     yield
-    _memo.clear()
+    caches["memo"].clear()
 
 
 def announce(world, **kw):
@@ -180,13 +180,13 @@ def test_jobs_page_and_late_warning_on_staff_home(world, login):
     home = client.get(reverse("home")).content.decode()
     assert "have not run on time" in home.split("<main")[0]
     # Villagers never see it.
-    _memo.clear()
+    caches["memo"].clear()
     assert "not run on time" not in login(world.villager_a).get(reverse("home")).content.decode()
     # Once the jobs ran, the warning is gone.
     now = timezone.now()
     for name in jobs.JOBS:  # every registered job, the other domains' too
         JobRun.objects.create(name=name, slot=now, started_at=now, finished_at=now, ok=True)
-    _memo.clear()
+    caches["memo"].clear()
     client = login(world.county_admin)
     assert "not run on time" not in client.get(reverse("home")).content.decode()
     page = client.get(reverse("notify:jobs")).content.decode()

@@ -52,19 +52,18 @@ class _Progress:
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             backend = load_backend(connection.settings_dict["ENGINE"])
             self.side = backend.DatabaseWrapper(dict(connection.settings_dict), alias="roster_progress")
-            self.side_ready = False
 
     def __call__(self, done: int) -> None:
         self.cache.set(self.key, done, PROGRESS_TTL)
         if self.side is not None:
             try:
                 with self.side.cursor() as cursor:
-                    if not self.side_ready:
-                        # Never wait on a lock here: progress is a courtesy, the import is the job.
-                        cursor.execute("SET lock_timeout = '250ms'")
-                        self.side_ready = True
+                    # Never wait on a lock here: progress is a courtesy, the import is the job. Both statements
+                    # go as one message, so they are one transaction and SET LOCAL ends with it: nothing is left
+                    # on a server connection that PgBouncer (transaction mode) hands to another client next.
                     cursor.execute(
-                        f"UPDATE {RosterImport._meta.db_table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
+                        f"SET LOCAL lock_timeout = '250ms'; UPDATE {RosterImport._meta.db_table} "  # noqa: S608
+                        "SET processed_rows = %s WHERE id = %s",
                         [done, self.pk],
                     )
             except DatabaseError:
