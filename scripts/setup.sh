@@ -17,6 +17,13 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)  # speech: the lis
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)  # speech encoded to MP3 and phone WAV (cunzhi/voice); meetings' stream
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # front-end libraries from the npm registry (package.json: hls.js; axe-core for the accessibility tests)
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || need_apt+=(libnginx-mod-rtmp)  # RTMP ingest of meetings' stream
+# The cluster test (scripts/cluster.sh, docs/scaling.md): its own PostgreSQL (initdb), PgBouncer and Redis, as
+# hosts in network namespaces (ip), checked with curl. Not needed to run Cunzhi on one machine.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -x /usr/sbin/pgbouncer ] || need_apt+=(pgbouncer)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

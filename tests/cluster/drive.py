@@ -112,14 +112,14 @@ def session_moves(world: dict) -> None:
     b = Browser()
     status, page, _ = b.request(APPS[0], reverse("login"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    status, _, headers = b.request(
+    status, _, _headers = b.request(
         APPS[0],
         reverse("login"),
         {"csrfmiddlewaretoken": token, "username": world["login_phone"], "password": PASSWORD},
     )
     logged_in = status == 302 and "sessionid" in b.cookies
     inbox = reverse("notify:inbox")
-    status2, _, headers2 = b.request(APPS[1], inbox)
+    status2, _, _headers2 = b.request(APPS[1], inbox)
     anonymous = Browser()
     status3, _, _ = anonymous.request(APPS[1], inbox)
     check(
@@ -220,14 +220,17 @@ def vote_burst(world: dict) -> None:
             for status in pool.map(lambda job: fn(*job), [(p, app) for p in plan for app in APPS]):
                 statuses[status] = statuses.get(status, 0) + 1
 
+    t0 = time.monotonic()
     twice(lambda p, app: api(app, "POST", f"{base}/attendance", p["key"], {})[0])
     motion = world["motions"][1]  # the secret ballot: counters in the motion row, the harder case
     services.motion_open(actor=User.objects.get(pk=world["chair"].pk), motion=Motion.objects.get(pk=motion.pk))
+    t1 = time.monotonic()
     twice(
         lambda p, app: api(
             app, "POST", f"{base}/motions/{motion.public_id}/ballots", p["key"], {"choice": p["choices"][1]}
         )[0]
     )
+    t2 = time.monotonic()
     motion.refresh_from_db()
     counted = motion.secret_yes + motion.secret_no + motion.secret_abstain
     truth = {c: sum(1 for p in plan if p["choices"][1] == c) for c in ("yes", "no", "abstain")}
@@ -241,6 +244,8 @@ def vote_burst(world: dict) -> None:
         requests=statuses,
         ballots=Ballot.objects.filter(motion=motion).count(),
         counted=counted,
+        check_ins_per_s=round(2 * len(plan) / (t1 - t0), 1),
+        ballots_per_s=round(2 * len(plan) / (t2 - t1), 1),
     )
 
 
@@ -259,7 +264,8 @@ def notice_once(world: dict) -> None:
         body={"zh-hans": f"明天停水{nonce}", "en": f"No water tomorrow {nonce}"},
     )
     texts = Delivery.objects.filter(notice=notice, channel=Channel.SMS)
-    deadline = time.monotonic() + 40
+    t0 = time.monotonic()
+    deadline = t0 + 40
     while time.monotonic() < deadline and texts.exclude(status=DeliveryStatus.SENT).exists():
         time.sleep(0.3)
     folder = Path(os.environ["SMS_FILE_PATH"])
@@ -284,6 +290,7 @@ def notice_once(world: dict) -> None:
         files=sum(per_phone.values()),
         not_sent=sum(1 for _, s, _ in rows if s != DeliveryStatus.SENT),
         jobs_done_per_worker=worker_jobs,
+        all_sent_after_s=round(time.monotonic() - t0, 1),
     )
 
 
@@ -313,6 +320,7 @@ def kill_mid_load(world: dict) -> None:
                 return made.get("id") or made.get("public_id")
         return None
 
+    t0 = time.monotonic()
     with cf.ThreadPoolExecutor(6) as pool:
         futures = [pool.submit(write, i) for i in range(target)]
         for f in cf.as_completed(futures):
@@ -330,6 +338,7 @@ def kill_mid_load(world: dict) -> None:
         in_database=found,
         killed_after=killed_after,
         requests_lost_with_app1=lost_requests,
+        writes_per_s=round(len(acked) / (time.monotonic() - t0), 1),
     )
 
 

@@ -9,7 +9,7 @@ in for the shared folder (FILES_DIR, SMS_FILE_PATH) a real cluster would mount.
     pg       PostgreSQL, a throwaway cluster (initdb in a temporary folder, not the machine's server)
     bouncer  PgBouncer in transaction mode in front of it (every app process and worker connects here)
     redis    Redis: cache, sessions, rate limits, the memo cache, the RQ task queue
-    app1/2   gunicorn, two workers each
+    app1/2   gunicorn (one worker of 8 threads each: two servers are already two processes)
     work1/2  an RQ task worker and the periodic-job scheduler each (two schedulers: each slot must run once)
 
 The checks themselves are in tests/cluster/drive.py, run from the hub. The migrated schema is kept as an SQL
@@ -109,8 +109,10 @@ class Cluster:
             # Long enough that a copy kept by one process would fail the checks: only a shared memo passes.
             MEETINGS_LIVE_CACHE_SECONDS="30",
             NOTIFY_HEADER_SECONDS="300",
-            WEB_WORKERS="2",
-            WEB_THREADS="4",
+            # One gunicorn worker per server: two servers already make every state cross processes, and each
+            # Django process costs seconds of CPU to start on a 2-core machine.
+            WEB_WORKERS="1",
+            WEB_THREADS="8",
             LOG_LEVEL="WARNING",
         )
         env.update(extra)
@@ -167,21 +169,37 @@ class Cluster:
             d.mkdir()
             shutil.chown(d, "postgres", "postgres")
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", pg_bin("initdb"), "-D", str(data), "-U", "postgres"]
-            + ["-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"],
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                pg_bin("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
         with open(data / "pg_hba.conf", "a") as hba:
             hba.write(f"host all all {NET}.0/24 trust\n")
+        argv = [pg_bin("postgres"), "-D", str(data), "-k", str(sock), "-c", f"listen_addresses={addr('pg')}"]
+        # UTC: Django then never sets the time zone on a connection (PgBouncer hands connections around).
+        argv += ["-c", "timezone=UTC", "-c", "max_connections=100", "-c", "shared_buffers=64MB"]
+        # A throwaway database: the test kills app servers, never this one, so it need not wait for the disk.
+        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         self.start(
             "postgres",
             "pg",
-            [pg_bin("postgres"), "-D", str(data), "-k", str(sock), "-c", f"listen_addresses={addr('pg')}"]
-            # UTC: Django then never sets the time zone on a connection (PgBouncer hands connections around).
-            + ["-c", "timezone=UTC", "-c", "max_connections=100", "-c", "shared_buffers=64MB"]
-            # A throwaway database: the test kills app servers, never this one, so it need not wait for the disk.
-            + ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+            argv,
             env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8"},
             user="postgres",
         )
@@ -219,8 +237,19 @@ logfile = {folder}/pgbouncer.log
         self.start(
             "redis",
             "redis",
-            ["redis-server", "--bind", addr("redis"), "--port", "6379", "--save", "", "--appendonly", "no"]
-            + ["--protected-mode", "no"],
+            [
+                "redis-server",
+                "--bind",
+                addr("redis"),
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
+            ],
         )
         ping = ["redis-cli", "-h", addr("redis"), "ping"]
         self.wait_for(
@@ -262,8 +291,14 @@ logfile = {folder}/pgbouncer.log
             self.start(
                 host,
                 host,
-                [str(ROOT / ".venv/bin/gunicorn"), "-c", "cunzhi/gunicorn.conf.py", "-b", f"{addr(host)}:8000"]
-                + ["cunzhi.wsgi"],
+                [
+                    str(ROOT / ".venv/bin/gunicorn"),
+                    "-c",
+                    "cunzhi/gunicorn.conf.py",
+                    "-b",
+                    f"{addr(host)}:8000",
+                    "cunzhi.wsgi",
+                ],
             )
         for n, host in enumerate(("work1", "work2"), 1):
             self.start(f"worker{n}", host, [PY, "manage.py", "task_worker"])
@@ -305,8 +340,10 @@ def main() -> int:
         cluster.postgres()
         cluster.bouncer()
         cluster.timings["services_s"] = round(time.monotonic() - t0, 1)
-        cluster.schema()
+        # The Django processes start while the schema is loaded: they touch the database only when asked
+        # (a scheduler's tick before the tables exist fails, is logged and is tried again two seconds later).
         cluster.apps()
+        cluster.schema()
         for host in ("app1", "app2"):
             cluster.wait_for(host, lambda h=host: cluster.healthy(h), 60)
         cluster.timings["up_s"] = round(time.monotonic() - t0, 1)
