@@ -19,6 +19,8 @@ recording is made from whatever segments exist.
 import json
 import os
 import re
+import socket
+import time
 import shutil
 import subprocess
 import tempfile
@@ -210,10 +212,34 @@ def state_save(folder: Path, state: dict[str, int]) -> None:
     os.replace(tmp, folder / "state.json")
 
 
-def runner_alive(folder: Path) -> bool:
-    """Whether the transcoder of this folder runs (its pid file names a live process)."""
+# A transcoder touches its pid file this often; one on another app server (the live folder on shared storage,
+# docs/scaling.md) counts as running while its pid file is younger than RUNNER_FRESH_SECONDS.
+RUNNER_TOUCH_SECONDS = 2.0
+RUNNER_FRESH_SECONDS = 15.0
+
+
+def runner_mark(folder: Path, pid: int) -> None:
+    """Name the transcoder in the pid file: its process id and the machine it runs on."""
+    (folder / "runner.pid").write_text(f"{pid}@{socket.gethostname()}")
+
+
+def runner_touch(folder: Path) -> None:
+    """The transcoder says it still runs (for the other app servers, which cannot see its process)."""
     try:
-        pid = int((folder / "runner.pid").read_text().strip())
+        os.utime(folder / "runner.pid")
+    except FileNotFoundError:
+        pass  # not started through a pid file (the tests run the loop directly)
+
+
+def runner_alive(folder: Path) -> bool:
+    """Whether the transcoder of this folder runs: its pid file names a live process of this machine, or one of
+    another machine that touched the file within RUNNER_FRESH_SECONDS."""
+    pidfile = folder / "runner.pid"
+    try:
+        pid_text, _, host = pidfile.read_text().strip().partition("@")
+        pid = int(pid_text)
+        if host and host != socket.gethostname():
+            return time.time() - pidfile.stat().st_mtime < RUNNER_FRESH_SECONDS
     except (FileNotFoundError, ValueError):
         return False
     try:

@@ -125,7 +125,7 @@ def runner_start(folder: Path) -> None:
         cwd=str(settings.BASE_DIR),
     )
     log.close()
-    (folder / "runner.pid").write_text(str(proc.pid))
+    media.runner_mark(folder, proc.pid)
     # Reap it when it exits, so it leaves no zombie behind in this worker.
     threading.Thread(target=proc.wait, daemon=True).start()
 

@@ -2,7 +2,8 @@
 
 Started by the web process on a take's first chunk (services.live_chunk_receive) as its own process
 (`python -m cunzhi.meetings.live.transcode FOLDER FFMPEG`), so it outlives the request and any web
-worker; a pid file says it runs, and a second start finds it running. It needs no database.
+worker; a pid file says it runs (and where: it is touched every few seconds, so app servers sharing the
+live folder see it running too), and a second start finds it running. It needs no database.
 
 - Chunks are read from the folder, not from the request: whatever was received is on disk first.
 - ffmpeg stopping while chunks remain (a crash, a chunk it cannot read) is restarted on the take's
@@ -16,6 +17,7 @@ worker; a pid file says it runs, and a second start finds it running. It needs n
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -92,8 +94,11 @@ def run(
     encoder: _Encoder | None = None
     tries = 0
     waiting_since: float | None = None
-    last_chunk = monotonic()
+    last_chunk = touched = monotonic()
     while True:
+        if monotonic() - touched >= media.RUNNER_TOUCH_SECONDS:
+            media.runner_touch(folder)
+            touched = monotonic()
         take, seq = state["take"], state["seq"]
         path = media.chunk_path(folder, take, seq)
         if path.exists():
@@ -144,11 +149,16 @@ def run(
 def main(argv: list[str]) -> int:
     folder, ffmpeg = Path(argv[1]), argv[2]
     pidfile = folder / "runner.pid"
-    pidfile.write_text(str(os.getpid()))
+    # Two app servers may each start one for the same meeting at the same moment (the live folder on shared
+    # storage): the later one sees the other's fresh pid file and leaves.
+    named = pidfile.read_text().strip() if pidfile.exists() else ""
+    if named and named != f"{os.getpid()}@{socket.gethostname()}" and media.runner_alive(folder):
+        return 0
+    media.runner_mark(folder, os.getpid())
     try:
         run(folder, ffmpeg)
     finally:
-        if pidfile.exists() and pidfile.read_text().strip() == str(os.getpid()):
+        if pidfile.exists() and pidfile.read_text().strip().partition("@")[0] == str(os.getpid()):
             pidfile.unlink()
     return 0
 
