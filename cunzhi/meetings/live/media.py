@@ -19,11 +19,11 @@ recording is made from whatever segments exist.
 import json
 import os
 import re
-import socket
-import time
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
