@@ -161,7 +161,7 @@ if REDIS_URL:
         "KEY_PREFIX": "memo",
     }
 else:
-    CACHES["memo"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 50000}}
+    CACHES["memo"] = {"BACKEND": "cunzhi.core.memo.ProcessMemo", "OPTIONS": {"MAX_ENTRIES": 50000}}
 # django-ratelimit only knows memcached and django-redis by name; Django's own Redis cache
 # increments atomically too. Without Redis the database cache is good enough for one machine.
 SILENCED_SYSTEM_CHECKS = (

@@ -47,7 +47,7 @@ def test_one_machine_stays_the_default(monkeypatch, tmp_path):
     assert s.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert "replica" not in s.DATABASES and not hasattr(s, "DATABASE_ROUTERS")
     # No Redis: the memo stays in each process (no query per poll), the shared cache in the database.
-    assert s.CACHES["memo"]["BACKEND"].endswith("LocMemCache")
+    assert s.CACHES["memo"]["BACKEND"] == "cunzhi.core.memo.ProcessMemo"
     assert s.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
     assert s.STORAGES["default"]["OPTIONS"] == {"location": str(tmp_path / "private")}
     assert tmp_path / "private" / "live" == s.MEETINGS_LIVE_ROOT
@@ -136,3 +136,26 @@ def _wrapped_by_on_replica(view) -> bool:
             return True
         view = getattr(view, "__wrapped__", None)
     return False
+
+
+def test_the_process_memo_keeps_values_as_they_are_for_their_time(monkeypatch):
+    from cunzhi.core import memo as memo_module
+    from cunzhi.core.memo import ProcessMemo
+
+    now = [1000.0]
+    monkeypatch.setattr(memo_module.time, "time", lambda: now[0])
+    monkeypatch.setattr("django.core.cache.backends.base.time.time", lambda: now[0])
+    memo = ProcessMemo("", {"OPTIONS": {"MAX_ENTRIES": 3}})
+    state = {"present": 1}
+    memo.set("live", state, 2)
+    assert memo.get("live") is state  # not a copy: no pickling on the hot path
+    assert memo.get_many(["live", "none"]) == {"live": state}
+    assert not memo.add("live", {}, 2) and memo.add("other", 1, 2)
+    now[0] += 2.5
+    assert memo.get("live") is None and not memo.has_key("other")
+    memo.set("forever", 1, None)
+    memo.set("a", 1)
+    memo.set("b", 1)
+    memo.set("c", 1)  # over MAX_ENTRIES: starts afresh rather than grow
+    assert memo.get("forever") is None and memo.get("c") == 1
+    assert memo.delete("c") and not memo.delete("c")
