@@ -13,7 +13,7 @@ in for the shared folder (FILES_DIR, SMS_FILE_PATH) a real cluster would mount.
     work1/2  an RQ task worker and the periodic-job scheduler each (two schedulers: each slot must run once)
 
 The checks themselves are in tests/cluster/drive.py, run from the hub. The migrated schema is kept as an SQL
-dump in .test-cache/cluster/ (keyed by the migrations), so only the first run pays for `migrate`.
+dump in .test-cache/cluster-schema-KEY.sql (keyed by the migrations), so only the first run pays for `migrate`.
 Exit status 0 when every check held; a JSON summary is printed last.
 """
 
@@ -262,8 +262,9 @@ logfile = {folder}/pgbouncer.log
         digest = hashlib.sha256()
         for path in sorted(ROOT.glob("cunzhi/**/migrations/*.py")):
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
-        cache = ROOT / ".test-cache" / "cluster"
-        dump = cache / f"schema-{digest.hexdigest()[:16]}.sql"
+        # A file, not a folder: tests/dbcache.py removes the folders of .test-cache it did not make.
+        cache = ROOT / ".test-cache"
+        dump = cache / f"cluster-schema-{digest.hexdigest()[:16]}.sql"
         direct = dict(os.environ, PGHOST=addr("pg"), PGUSER="postgres")
         self.run("hub", [pg_bin("createdb"), "cunzhi"], env=direct)
         t0 = time.monotonic()
@@ -280,7 +281,7 @@ logfile = {folder}/pgbouncer.log
         self.run("hub", [PY, "manage.py", "migrate", "-v0", "--skip-checks"], env=env)
         self.timings["schema_migrated_s"] = round(time.monotonic() - t0, 1)
         cache.mkdir(parents=True, exist_ok=True)
-        for old in cache.glob("schema-*.sql"):
+        for old in cache.glob("cluster-schema-*.sql"):
             old.unlink()
         tmp = dump.with_suffix(".tmp")
         self.run("hub", [pg_bin("pg_dump"), "--no-owner", "-f", str(tmp), "cunzhi"], env=direct)

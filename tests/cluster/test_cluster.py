@@ -1,6 +1,6 @@
 """The cluster test (scripts/cluster.sh, tests/cluster/run.py): Cunzhi on seven hosts in network namespaces of
 its own on this machine, and the checks of tests/cluster/drive.py. About 80 s (the first run after a change
-to the migrations also migrates once: the schema is then kept in .test-cache/cluster/)."""
+to the migrations also migrates once: the schema is then kept in .test-cache/cluster-schema-*.sql)."""
 
 import json
 import subprocess
