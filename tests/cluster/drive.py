@@ -342,10 +342,26 @@ def kill_mid_load(world: dict) -> None:
     )
 
 
+def _ended(pid: int) -> bool:
+    """Exited (a zombie until run.py reaps it) or gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return True
+
+
 def schedulers_once() -> None:
-    """Two schedulers ticking every 2 s: every (job, slot) enqueued once, and run."""
+    """Two schedulers ticking every 2 s: every (job, slot) enqueued once, and run. The schedulers are stopped
+    first (SIGTERM: each finishes the tick it is in and says what it enqueued), so their logs are complete."""
     from cunzhi.core.models import JobRun
 
+    pids = [int(p) for p in os.environ["CLUSTER_SCHEDULER_PIDS"].split(",")]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(_ended(pid) for pid in pids):
+        time.sleep(0.2)
+    stopped = all(_ended(pid) for pid in pids)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and JobRun.objects.filter(finished_at__isnull=True).exists():
         time.sleep(0.5)
@@ -360,7 +376,8 @@ def schedulers_once() -> None:
     slots = JobRun.objects.values("name", "slot").distinct().count()
     check(
         "each_job_slot_runs_once_with_two_schedulers",
-        rows > 0
+        stopped
+        and rows > 0
         and rows == slots == sum(len(n) for n in enqueued)
         and not JobRun.objects.filter(finished_at__isnull=True).exists(),
         job_slots=rows,

@@ -114,6 +114,7 @@ class Cluster:
             WEB_WORKERS="1",
             WEB_THREADS="8",
             LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",  # the schedulers' logs are read while they run
         )
         env.update(extra)
         return env
@@ -353,6 +354,7 @@ def main() -> int:
             CLUSTER_TMP=str(tmp),
             CLUSTER_APPS=",".join(f"http://{addr(h)}:8000" for h in ("app1", "app2")),
             CLUSTER_APP1_PID=str(cluster.procs["app1"].pid),
+            CLUSTER_SCHEDULER_PIDS=",".join(str(cluster.procs[f"scheduler{n}"].pid) for n in (1, 2)),
             CLUSTER_SCHEDULER_LOGS=",".join(str(tmp / f"scheduler{n}.log") for n in (1, 2)),
             CLUSTER_WORKER_LOGS=",".join(str(tmp / f"worker{n}.log") for n in (1, 2)),
         )

@@ -44,3 +44,28 @@ def test_job_runs_keep_their_rows_when_the_model_moves_to_core():
         executor.migrate(after)
         moved = executor.loader.project_state(after).apps.get_model("core", "JobRun").objects.get()
         assert (moved.pk, moved.name, moved.ok) == (run.pk, "notify.retry_due", True)
+
+
+def test_the_scheduler_stops_on_sigterm_after_finishing_its_tick(monkeypatch):
+    """A deploy stops it with SIGTERM: the tick under way ends and is reported, then it exits (no hour's sleep)."""
+    import io
+    import os
+    import signal
+
+    from django.core.management import call_command
+
+    from cunzhi.core.management.commands import scheduler
+
+    def tick():
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives in the middle of the tick
+        return ["notify.retry_due"]
+
+    monkeypatch.setattr(scheduler, "scheduler_tick", tick)
+    monkeypatch.setattr(scheduler, "close_old_connections", lambda: None)  # no database in this test
+    before = signal.getsignal(signal.SIGTERM)
+    out = io.StringIO()
+    try:
+        call_command("scheduler", interval=3600, stdout=out)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert "enqueued: notify.retry_due" in out.getvalue()

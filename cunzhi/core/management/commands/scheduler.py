@@ -1,5 +1,7 @@
 """Run periodic jobs: every minute, enqueue each job whose slot is due (safe to run on several machines)."""
 
+import signal
+import threading
 import time
 
 from django.core.management.base import BaseCommand
@@ -17,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=60.0, help="Seconds between ticks (default 60).")
 
     def handle(self, *args, once=False, interval=60.0, **options):
-        while True:
+        # SIGTERM (a deploy, systemd's stop) ends it between ticks: a tick that began is finished and reported.
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        while not stop.is_set():
             close_old_connections()
             try:
                 names = scheduler_tick()
@@ -29,4 +34,4 @@ class Command(BaseCommand):
             if once:
                 return
             # Sleep to just after the next interval boundary so ticks stay aligned with the slots.
-            time.sleep(interval - (time.time() % interval) + 0.5)
+            stop.wait(interval - (time.time() % interval) + 0.5)
