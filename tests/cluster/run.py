@@ -269,24 +269,27 @@ logfile = {folder}/pgbouncer.log
         direct = dict(os.environ, PGHOST=addr("pg"), PGUSER="postgres")
         self.run("hub", [pg_bin("createdb"), "cunzhi"], env=direct)
         t0 = time.monotonic()
-        if dump.exists():
-            self.run(
-                "hub",
-                [pg_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(dump), "cunzhi"],
-                env=direct,
-                stdout=subprocess.DEVNULL,
-            )
-            self.timings["schema_restored_s"] = round(time.monotonic() - t0, 1)
-            return
-        env = self.env("hub", DATABASE_URL=f"postgres://postgres@{addr('pg')}:5432/cunzhi")
-        self.run("hub", [PY, "manage.py", "migrate", "-v0", "--skip-checks"], env=env)
-        self.timings["schema_migrated_s"] = round(time.monotonic() - t0, 1)
-        cache.mkdir(parents=True, exist_ok=True)
-        for old in cache.glob("cluster-schema-*.sql"):
-            old.unlink()
-        tmp = dump.with_suffix(".tmp")
-        self.run("hub", [pg_bin("pg_dump"), "--no-owner", "-f", str(tmp), "cunzhi"], env=direct)
-        tmp.replace(dump)
+        if not dump.exists():
+            # Migrated in a database of its own: the app servers and schedulers, already running, write into
+            # "cunzhi" as soon as its tables exist, and none of that may end up in the dump.
+            self.run("hub", [pg_bin("createdb"), "schema"], env=direct)
+            env = self.env("hub", DATABASE_URL=f"postgres://postgres@{addr('pg')}:5432/schema")
+            self.run("hub", [PY, "manage.py", "migrate", "-v0", "--skip-checks"], env=env)
+            self.timings["schema_migrated_s"] = round(time.monotonic() - t0, 1)
+            cache.mkdir(parents=True, exist_ok=True)
+            for old in cache.glob("cluster-schema-*.sql"):
+                old.unlink()
+            tmp = dump.with_suffix(".tmp")
+            self.run("hub", [pg_bin("pg_dump"), "--no-owner", "-f", str(tmp), "schema"], env=direct)
+            tmp.replace(dump)
+        t1 = time.monotonic()
+        self.run(
+            "hub",
+            [pg_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(dump), "cunzhi"],
+            env=direct,
+            stdout=subprocess.DEVNULL,
+        )
+        self.timings["schema_restored_s"] = round(time.monotonic() - t1, 1)
 
     def apps(self) -> None:
         for host in ("app1", "app2"):
