@@ -20,7 +20,6 @@ from cunzhi.organisations.models import (
     Organisation,
     Participant,
 )
-from cunzhi.organisations.models import Activity, ActivityStatus, Membership, Organisation, Participant
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Household, Villager
 from cunzhi.people.selectors import adult_cutoff
