@@ -287,8 +287,9 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 # names another storage: `storages.backends.s3.S3Storage` (pip install django-storages[s3]; S3-compatible
 # object storage such as MinIO or Ceph RGW, configured by the AWS_* variables below).
 FILES_DIR = Path(env_str("FILES_DIR", str(DATA_DIR / "private")))
-FILES_BACKEND = env_str("FILES_BACKEND", "django.core.files.storage.FileSystemStorage")
-if FILES_BACKEND == "django.core.files.storage.FileSystemStorage":
+# The file system through core's PrivateStorage, which also deletes what learning's practice mode stored.
+FILES_BACKEND = env_str("FILES_BACKEND", "cunzhi.core.files.PrivateStorage")
+if FILES_BACKEND in ("cunzhi.core.files.PrivateStorage", "django.core.files.storage.FileSystemStorage"):
     _files_options: dict[str, object] = {"location": str(FILES_DIR)}
 else:
     _files_options = {
@@ -302,11 +303,6 @@ else:
         "file_overwrite": False,
     }
 STORAGES = {
-    # Uploaded files live outside any public URL; views hand them out after a permission check.
-    "default": {
-        "BACKEND": "cunzhi.core.files.PrivateStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "private")},
-    },
     "default": {"BACKEND": FILES_BACKEND, "OPTIONS": _files_options},
     # Production: collectstatic, then STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage
     # and WHITENOISE_USE_FINDERS=0 (docs/operations.md). The default needs no build step.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core import checks
-from django.test import Client
 from django.core.cache import caches
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
