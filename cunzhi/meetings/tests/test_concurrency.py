@@ -1,7 +1,7 @@
 """Members check in and vote at once, with duplicate submissions and retries mixed in: every member is
 counted once, no ballot is lost, the tallies equal the truth. On SQLite and on PostgreSQL.
 
-500 members by default (MEETINGS_LOAD_MEMBERS=2000 for the full meeting of issue 6): what is proved is
+250 members by default (MEETINGS_LOAD_MEMBERS=2000 for the full meeting of issue 6): what is proved is
 exactly-once under races, and that needs the eight threads racing over the same mix of duplicates,
 desk check-ins and retries, not a count of members. With fewer members, the copies of one member's
 request lie closer together in the shuffled queue, so more of them are in flight at the same moment.
@@ -24,7 +24,7 @@ from django.db import connection
 pytestmark = [pytest.mark.slow]  # real worker processes racing: the slow lane
 
 ROOT = Path(__file__).resolve().parents[3]
-MEMBERS = int(os.environ.get("MEETINGS_LOAD_MEMBERS", "500"))
+MEMBERS = int(os.environ.get("MEETINGS_LOAD_MEMBERS", "250"))
 
 
 def _database_url(tmp_path) -> str:
