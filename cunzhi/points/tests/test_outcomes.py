@@ -1,8 +1,10 @@
+
 # ruff: noqa: F811  (fixtures imported from other domains' conftest files are parameters here)
 """Points proposed from real outcomes (points/outcomes.py): an activity's confirmed hours, a meeting attended
 remotely, a public report confirmed resolved. Each is proposed once, as a declaration the review group
 reviews like any other; a sign-up alone, or an item not proposed from that outcome, proposes nothing."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -138,6 +140,7 @@ def test_training_attended_proposes_points_once(world, pw, clock):
         topic="concern",
         trainer_kind="cadre",
         trainer_name="王书记",
+        start_time=dt.time(9, 0),  # the test clock reads 09:30: the session has started
         actor=world.cadre_a,
     )
     learning_services.attendance_check_in(session=session, villager=world.villager_a.villager, actor=world.cadre_a)
