@@ -1,4 +1,3 @@
-
 # ruff: noqa: F811  (fixtures imported from other domains' conftest files are parameters here)
 """Points proposed from real outcomes (points/outcomes.py): an activity's confirmed hours, a meeting attended
 remotely, a public report confirmed resolved. Each is proposed once, as a declaration the review group
