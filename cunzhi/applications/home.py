@@ -12,7 +12,16 @@ from cunzhi.applications.models import OPEN_STATUSES
 def card(*, user, villager, is_staff) -> str | None:
     context = {}
     if villager is not None:
-        context["mine"] = list(selectors.applications_of(villagers=[villager]).filter(status__in=OPEN_STATUSES)[:3])
+        context["mine"] = list(
+            selectors.applications_of(villagers=[villager])
+            .filter(status__in=OPEN_STATUSES)
+            .select_related(None)
+            .select_related("item")
+            .only("public_id", "status", "supply_due_at", "item__name")[
+                # what the card shows
+                :3
+            ]
+        )
     if is_staff:
         # One query for both counts: worklist() is ordered and joined for its page, counts need neither.
         work = (

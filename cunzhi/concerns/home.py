@@ -9,8 +9,14 @@ from cunzhi.concerns.models import OPEN_STATUSES
 def card(*, user, villager, is_staff) -> str | None:
     context = {}
     if villager is not None:
-        mine = list(selectors.concerns_mine(user=user).filter(status__in=OPEN_STATUSES).order_by("-dispatched_at")[:3])
-        context["mine"] = mine
+        # Only what the card shows (number, excerpt, status): no joins, no other columns.
+        context["mine"] = list(
+            selectors.concerns_mine(user=user)
+            .filter(status__in=OPEN_STATUSES)
+            .select_related(None)
+            .only("public_id", "text", "status")
+            .order_by("-dispatched_at")[:3]
+        )
     if is_staff and rules.can_list(user):
         context["due"] = selectors.due_counts(user=user)
     if not context:

@@ -202,14 +202,7 @@ def concerns_of_villager_q(user: User) -> Q:
     own = people_rules.own_villager(user)
     if own is not None:
         q |= Q(villager=own)
-    now = timezone.now()
-    helped = [
-        v
-        for v, scopes in user.delegations_held.filter(
-            revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-        ).values_list("villager_id", "scopes")
-        if DelegationScope.CONCERNS in (scopes or [])
-    ]
+    helped = [d.villager_id for d in people_rules.helped(user, DelegationScope.CONCERNS)]
     if helped:
         q |= Q(villager_id__in=helped)
     return q

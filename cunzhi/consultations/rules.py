@@ -11,12 +11,10 @@
 - Objects outside the reader's reach answer 404: their existence is not revealed.
 """
 
-from django.utils import timezone
-
 from cunzhi.consultations.models import EDITABLE_STATUSES, Adoption, Comment, Draft, Status
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Delegation, DelegationScope, Office, Role, Villager
-from cunzhi.people.rules import STAFF_ROLES, in_scope, own_villager, prefixes, role_rows
+from cunzhi.people.rules import STAFF_ROLES, helped, in_scope, own_villager, prefixes, role_rows
 from cunzhi.regions.models import Level, Region
 
 VILLAGE_OWNER_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
@@ -36,18 +34,7 @@ def delegated_villagers(user: AnyUser) -> list[Delegation]:
     """Villagers who let this user comment for them now (active "consultations" delegations); cached per user."""
     if not user.is_authenticated:  # every AnyUser answers it; this also tells mypy the user is an account
         return []
-    cached = getattr(user, "_consult_delegations", None)
-    if cached is None:
-        now = timezone.now()
-        cached = [
-            d
-            for d in Delegation.objects.filter(
-                helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-            ).select_related("villager")
-            if DelegationScope.CONSULTATIONS in (d.scopes or [])
-        ]
-        user._consult_delegations = cached  # type: ignore[attr-defined]  # a cache on the request user, no field
-    return cached
+    return helped(user, DelegationScope.CONSULTATIONS)  # people.rules caches the query on the user
 
 
 def is_county_admin_for(user: AnyUser, draft: Draft) -> bool:

@@ -6,7 +6,7 @@ from cunzhi.meetings import selectors
 
 
 def card(*, user, villager, is_staff) -> str | None:
-    upcoming = selectors.upcoming_for(user=user, limit=3)
+    upcoming = selectors.upcoming_for(user=user, limit=3, brief=True)
     if not upcoming:
         return None
     return render_to_string("meetings/_home_card.html", {"upcoming": upcoming})

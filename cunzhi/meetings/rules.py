@@ -14,6 +14,7 @@ from cunzhi.people import rules as people_rules
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Delegation, DelegationScope, Role
 from cunzhi.people.rules import has_role, in_scope, own_villager
+from cunzhi.people.rules import helped as people_helped
 from cunzhi.regions.models import Region
 
 CONVENE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
@@ -21,25 +22,8 @@ DESK_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY, Role.GRID_WORKER})
 
 
 def _helped_villagers(user: AnyUser) -> list[Delegation]:
-    """Villagers who gave this user an active "meetings" delegation (cached on the user object)."""
-    cached = getattr(user, "_meetings_helped", None)
-    if cached is None:
-        from django.utils import timezone
-
-        now = timezone.now()
-        cached = (
-            [
-                d
-                for d in Delegation.objects.filter(
-                    helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-                ).select_related("villager")
-                if DelegationScope.MEETINGS in (d.scopes or [])
-            ]
-            if user.is_authenticated
-            else []
-        )
-        user._meetings_helped = cached  # type: ignore[union-attr]  # a cache on the request user, no field
-    return cached
+    """Villagers who gave this user an active "meetings" delegation (people.rules caches the query)."""
+    return people_helped(user, DelegationScope.MEETINGS)
 
 
 def helped_delegations(user: AnyUser) -> list[Delegation]:

@@ -386,13 +386,13 @@ def authorisations_of(*, village_code: str) -> QuerySet[Authorisation]:
     )
 
 
-def upcoming_for(*, user: AnyUser, limit: int = 5) -> list[Meeting]:
-    """Meetings of the user's village(s) still to come or in session."""
-    return list(
-        meetings_visible(user=user)
-        .filter(status__in=[MeetingStatus.NOTICED, MeetingStatus.IN_SESSION])
-        .order_by("starts_at")[:limit]
-    )
+def upcoming_for(*, user: AnyUser, limit: int = 5, brief: bool = False) -> list[Meeting]:
+    """Meetings of the user's village(s) still to come or in session. `brief`: only the title, time,
+    body and status (the home card), without the village and group."""
+    qs = meetings_visible(user=user).filter(status__in=[MeetingStatus.NOTICED, MeetingStatus.IN_SESSION])
+    if brief:
+        qs = qs.select_related(None).only("public_id", "title", "starts_at", "body", "status")
+    return list(qs.order_by("starts_at")[:limit])
 
 
 def attended_since(*, since: dt.datetime) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from cunzhi.organisations.models import Activity, ActivityStatus, Handover, Organisation
 from cunzhi.people.actors import AnyUser, User
-from cunzhi.people.models import Delegation, DelegationScope, Office, Role, Villager
-from cunzhi.people.rules import in_scope, own_villager, role_rows
+from cunzhi.people.models import DelegationScope, Office, Role, Villager
+from cunzhi.people.rules import helped, in_scope, own_villager, role_rows
 from cunzhi.regions.models import Level, Region
 
 CADRE_ROLES = frozenset({Role.CADRE, Role.PARTY_SECRETARY})
@@ -82,18 +82,7 @@ def delegators(user: AnyUser) -> list[Villager]:
     """Villagers who let this user sign them up now (an active "organisations" delegation); cached per user."""
     if not isinstance(user, User):
         return []
-    cached: list[Villager] | None = getattr(user, "_org_delegators", None)
-    if cached is None:
-        now = timezone.now()
-        cached = [
-            d.villager
-            for d in Delegation.objects.filter(
-                helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-            ).select_related("villager")
-            if DelegationScope.ORGANISATIONS in (d.scopes or [])
-        ]
-        vars(user)["_org_delegators"] = cached
-    return cached
+    return [d.villager for d in helped(user, DelegationScope.ORGANISATIONS)]  # people.rules caches the query
 
 
 def sign_up_for(user: AnyUser, activity: Activity) -> list[Villager]:

@@ -91,6 +91,30 @@ def own_villager(user: AnyUser | None) -> Villager | None:
         return None
 
 
+def delegations_held_open(user: AnyUser | None) -> list[Delegation]:
+    """Delegations this user holds that are not revoked or ended (newest first), with each villager and
+    village; cached on the user object like role_rows. One query serves every domain's "for whom?"
+    (helped, below) and the home page's list, instead of one query per domain on the same page."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    assert isinstance(user, User)  # only an account is authenticated
+    cached: list[Delegation] | None = getattr(user, "_cunzhi_delegations", None)
+    if cached is None:
+        cached = list(
+            Delegation.objects.filter(helper=user, revoked_at__isnull=True, ends_at__gt=timezone.now())
+            .select_related("villager__village")
+            .order_by("-created_at", "-id")
+        )
+        vars(user)["_cunzhi_delegations"] = cached  # lives as long as the request's user object
+    return cached
+
+
+def helped(user: AnyUser | None, scope: str) -> list[Delegation]:
+    """The user's delegations in force now that cover `scope` (from the one cached query)."""
+    now = timezone.now()
+    return [d for d in delegations_held_open(user) if d.starts_at <= now < d.ends_at and scope in (d.scopes or [])]
+
+
 def active_delegation(user: AnyUser | None, villager: Villager | None, scope: str) -> Delegation | None:
     """The helper's active delegation from this villager covering `scope`, or None."""
     if not getattr(user, "is_authenticated", False):

@@ -269,13 +269,19 @@ def delegation_by_public_id(*, public_id: str) -> Delegation | None:
     return Delegation.objects.select_related("villager", "helper").filter(public_id=public_id).first()
 
 
-def own_villager_with_relations(*, user: User) -> Villager | None:
-    """The user's own villager record with village, group, household and grid loaded, or None."""
-    return (
-        Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
-        .filter(user=user)
-        .first()
-    )
+def own_villager_with_relations(*, user: User, id_number: bool = True) -> Villager | None:
+    """The user's own villager record with village, group, household and grid loaded, or None.
+
+    Kept on the user object as `user.villager` too (Django's own cache of the reverse one-to-one),
+    so rules.own_villager on the same request asks no second time. `id_number=False` leaves the
+    encrypted ID number out (not decrypted) for pages that do not show it."""
+    qs = Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
+    if not id_number:
+        qs = qs.defer("id_number", "grid__worker__password")
+    villager = qs.filter(user=user).order_by().first()  # the user's one record (unique): no sort
+    if villager is not None:
+        Villager.user.field.remote_field.set_cached_value(user, villager)  # type: ignore[attr-defined]
+    return villager
 
 
 def data_accesses(*, villager: Villager, limit: int | None = 50) -> QuerySet[DataAccess]:
@@ -299,19 +305,31 @@ def home_people(*, user: User) -> dict[str, Any]:
     `is_staff` says which home this is; web.selectors.home_context adds the domains' cards.
     """
     now = timezone.now()
-    villager = own_villager_with_relations(user=user)
+    villager = own_villager_with_relations(user=user, id_number=False)
     context: dict[str, Any] = {"villager": villager, "now": now}
     if villager is not None:
+        # Each list loads only the columns the home page shows (no encrypted ID numbers to decrypt).
+        members = []
+        if villager.household_id:
+            members = sorted(
+                Villager.objects.filter(household_id=villager.household_id)
+                .only("name", "living_away", "birth_date", "household_id")
+                .order_by(),
+                key=lambda v: (v.pk != villager.household.representative_id, v.birth_date, v.pk),
+            )
         context.update(
-            household_members=household_members(household=villager.household) if villager.household else [],
+            household_members=members,
             delegations=list(
-                delegations_granted(villager=villager).filter(revoked_at__isnull=True, ends_at__gt=now)[:10]
+                delegations_granted(villager=villager)
+                .filter(revoked_at__isnull=True, ends_at__gt=now)
+                .only("relation", "ends_at", "helper__name", "helper__phone")[:10]
             ),
-            accesses=list(data_accesses(villager=villager, limit=5)),
+            accesses=list(
+                data_accesses(villager=villager, limit=None).only("created_at", "actor_name", "actor_office")[:5]
+            ),
         )
-    context["delegations_held"] = list(
-        delegations_held(user=user).filter(revoked_at__isnull=True, ends_at__gt=now)[:20]
-    )
+    # The same cached rows the cards' "for whom?" checks read: one query for both.
+    context["delegations_held"] = rules.delegations_held_open(user)[:20]
     # role_rows is cached on the user and needed anyway; skip the fuller query for plain villagers.
     roles = list(roles_of(user=user)) if rules.role_rows(user) else []
     context["roles"] = roles

@@ -13,11 +13,10 @@
 """
 
 from django.conf import settings
-from django.utils import timezone
 
 from cunzhi.people.actors import AnyUser, User
-from cunzhi.people.models import Delegation, DelegationScope, Household, Office, Role, Villager
-from cunzhi.people.rules import in_scope, own_villager, role_rows
+from cunzhi.people.models import DelegationScope, Household, Office, Role, Villager
+from cunzhi.people.rules import helped, in_scope, own_villager, role_rows
 from cunzhi.points.models import (
     Entry,
     EntryStatus,
@@ -124,18 +123,7 @@ def delegators(user: AnyUser) -> list[Villager]:
     """Villagers who let this user declare points for them now (an active "points" delegation); cached per user."""
     if not user.is_authenticated:
         return []
-    cached: list[Villager] | None = getattr(user, "_points_delegators", None)
-    if cached is None:
-        now = timezone.now()
-        cached = [
-            d.villager
-            for d in Delegation.objects.filter(
-                helper=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now
-            ).select_related("villager")
-            if DelegationScope.POINTS in (d.scopes or [])
-        ]
-        vars(user)["_points_delegators"] = cached
-    return cached
+    return [d.villager for d in helped(user, DelegationScope.POINTS)]  # people.rules caches the query
 
 
 def declarable_households(user: AnyUser, village: Region) -> list[Household]:

@@ -343,3 +343,46 @@ def test_the_domains_cards_on_the_demo_homes(db, demo_county, client, settings, 
     assert text[:20] in client.get("/").content.decode()
     client.force_login(User.objects.get(phone=demo.LOGIN_PHONES["township_staff"]))
     assert "overdue" in client.get("/").content.decode()
+
+
+# Issue 20: the villager home built uncached (a first visit) asks the same number of queries whatever the
+# data: household size, delegations, reads of the record, concerns, applications, meetings, posts.
+# Session, user, the page cache's read; roles; own record, household, helpers, reads of the record,
+# delegations held (one query for every card's "for whom?"); one query for each of the five cards;
+# the page cache's write.
+HOME_BUILT_QUERIES = 19
+
+
+def _built_home_queries(client, user):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cunzhi.core import pagecache
+
+    client.force_login(user)
+    client.get("/")  # what a running server has warm (session in the cache)
+    cache.delete(pagecache.home_key(user.pk, "en"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_villager_home_built_uncached_asks_a_fixed_number_of_queries(client, world):
+    sparse = _built_home_queries(client, world.villager_b)  # a household of one, nothing else
+    # A large household, helpers, a villager helped, many reads of the record.
+    v = world.villager_a.villager
+    for i in range(8):
+        VillagerFactory(village=v.village, group=v.group, household=v.household, name=f"家人{i}")
+    for _ in range(3):
+        delegate(world)
+    Delegation.objects.create(
+        villager=world.villager_b.villager,
+        helper=world.villager_a,
+        relation=Relation.STATION,
+        scopes=[DelegationScope.CONCERNS, DelegationScope.MEETINGS, DelegationScope.CONSULTATIONS],
+        ends_at=timezone.now() + dt.timedelta(days=30),
+    )
+    access(world, 12)
+    rich = _built_home_queries(client, world.villager_a)
+    assert len(rich) == len(sparse) == HOME_BUILT_QUERIES, "\n".join(rich)
