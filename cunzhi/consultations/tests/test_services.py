@@ -308,7 +308,7 @@ def test_helper_without_delegation_cannot_write_for_someone(world, draft):
 def test_revoked_delegation_no_longer_works(world, draft, delegation):
     delegation.revoked_at = timezone.now()
     delegation.save()
-    world.helper.__dict__.pop("_consult_delegations", None)
+    world.helper.__dict__.pop("_cunzhi_delegations", None)
     with pytest.raises(ValidationError, match="no active delegation"):
         services.comment_add(actor=world.helper, draft=draft, body="代写", for_villager=world.villager_a.villager)
 

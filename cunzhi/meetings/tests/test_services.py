@@ -335,7 +335,7 @@ def test_helper_checks_in_under_a_meetings_delegation_and_it_is_recorded(world):
     with pytest.raises(PermissionDenied):
         services.attendance_check_in(actor=world.helper, meeting=meeting, member=member)
     grant_meetings(world)
-    world.helper.__dict__.pop("_meetings_helped", None)
+    world.helper.__dict__.pop("_cunzhi_delegations", None)
     a, created = services.attendance_check_in(actor=world.helper, meeting=meeting, member=member)
     assert created and a.method == CheckInMethod.HELPER and a.delegation is not None
     assert DataAccess.objects.filter(subject=world.villager_a.villager, kind=AccessKind.DELEGATION_USE).exists()

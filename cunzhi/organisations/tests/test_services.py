@@ -119,7 +119,7 @@ def test_a_helper_signs_up_under_a_delegation(world, org, clock):
         starts_at=timezone.now(),
         ends_at=timezone.now() + dt.timedelta(days=30),
     )
-    vars(world.helper).pop("_org_delegators", None)  # cached per request; this test reuses the account
+    vars(world.helper).pop("_cunzhi_delegations", None)  # cached per request; this test reuses the account
     p, _ = services.sign_up(activity=org.activity, villager=elder, actor=world.helper)
     assert p.via == SignUpVia.HELPER and p.delegation is not None
 

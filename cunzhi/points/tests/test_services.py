@@ -305,7 +305,7 @@ def test_a_helper_with_a_points_delegation_declares_for_the_household(world, pw)
         scopes=[DelegationScope.POINTS],
         ends_at=timezone.now() + dt.timedelta(days=30),
     )
-    world.helper.__dict__.pop("_points_delegators", None)
+    world.helper.__dict__.pop("_cunzhi_delegations", None)
     entry = services.entry_declare(
         adoption=pw.adopt_cleanup, household=pw.house2, occurred_on=TODAY, description="帮邻居申报", actor=world.helper
     )
