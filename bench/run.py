@@ -403,7 +403,7 @@ def render_roster(roster: dict | None, roster_error: str) -> str:
 # benchmark of its own (a domain's: notifications, ledger, meetings...). It returns Markdown starting with
 # "## ". The report keeps each section between markers, so one section can be re-run alone.
 BUILTIN = ["home", "roster"]
-NOT_SECTIONS = {"run", "settings", "urls", "home_page", "roster_import", "meeting_load", "__init__"}
+NOT_SECTIONS = {"run", "settings", "urls", "cachecount", "home_page", "roster_import", "meeting_load", "__init__"}
 
 
 def domain_benches() -> list[str]:

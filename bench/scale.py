@@ -2,9 +2,10 @@
 the cache hit rate beside every figure, in the same run as the bare view.
 
     .venv/bin/python bench/scale.py [--villages 20] [--villagers 20000] [--years 1] [--seconds 10]
-                                    [--clients 20] [--database-url postgres://...]
+                                    [--clients 20] [--database sqlite|postgres]
 
-A fresh database (SQLite in a temporary directory, or the empty PostgreSQL database given) is migrated,
+A fresh database (SQLite in a temporary directory, or cz_bench_scale created afresh on the local
+PostgreSQL server) is migrated,
 the demo county is built and `seed_scale` adds the villages (its time and peak memory are reported).
 Sessions are written for villagers of the added villages who have accounts (none of them a role holder)
 and for the added townships' office staff and village cadres. gunicorn (-w 2, bench/settings.py) then
@@ -49,6 +50,8 @@ if str(ROOT) not in sys.path:
 from bench import cachecount, home_page  # noqa: E402
 
 TARGET_FIRST_VISIT_RATIO = 0.15
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "cz_bench_scale"  # dropped and created afresh by --database postgres
 DEMO_TOWNSHIPS = ("330523100", "330523101", "330523102")  # the demo's own villages: not in the mix
 
 
@@ -352,6 +355,34 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def fresh_postgres() -> str:
+    """An empty database of its own on the local PostgreSQL server; its URL."""
+    _pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    _pg(f"CREATE DATABASE {PG_DB}")
+    return f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def section(villages: int = 20, villagers: int = 20000, seconds: float = 10, clients: int = 16) -> str:
+    """Run on SQLite and (when a local server answers) PostgreSQL; the Markdown section (bench/run.py)."""
+    parts = ["## County scale: first visits and staff lists, with cache hit rates (`bench/scale.py`)", ""]
+    for db in ("sqlite", "postgres"):
+        try:
+            url = fresh_postgres() if db == "postgres" else ""
+        except Exception as exc:  # no server or no permission: said in the section
+            parts += [f"PostgreSQL skipped: {exc.__class__.__name__}.", ""]
+            continue
+        r = run(villages=villages, villagers=villagers, seconds=seconds, clients=clients, database_url=url)
+        parts += [report(r), ""]
+    return "\n".join(parts)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, default=20)
@@ -359,7 +390,7 @@ def main(argv=None):
     parser.add_argument("--years", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--database-url", default="", help="an EMPTY PostgreSQL database (default: SQLite)")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sessions", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sessions:
@@ -371,7 +402,7 @@ def main(argv=None):
         years=args.years,
         seconds=args.seconds,
         clients=args.clients,
-        database_url=args.database_url,
+        database_url=fresh_postgres() if args.database == "postgres" else "",
     )
     print(json.dumps(r, indent=2, ensure_ascii=False))
     print(report(r))

@@ -280,7 +280,7 @@ def own_villager_with_relations(*, user: User, id_number: bool = True) -> Villag
         qs = qs.defer("id_number", "grid__worker__password")
     villager = qs.filter(user=user).order_by().first()  # the user's one record (unique): no sort
     if villager is not None:
-        Villager.user.field.remote_field.set_cached_value(user, villager)  # type: ignore[attr-defined]
+        Villager.user.field.remote_field.set_cached_value(user, villager)
     return villager
 
 
@@ -310,12 +310,13 @@ def home_people(*, user: User) -> dict[str, Any]:
     if villager is not None:
         # Each list loads only the columns the home page shows (no encrypted ID numbers to decrypt).
         members = []
-        if villager.household_id:
+        if villager.household is not None:
+            rep = villager.household.representative_id
             members = sorted(
-                Villager.objects.filter(household_id=villager.household_id)
+                Villager.objects.filter(household=villager.household)
                 .only("name", "living_away", "birth_date", "household_id")
                 .order_by(),
-                key=lambda v: (v.pk != villager.household.representative_id, v.birth_date, v.pk),
+                key=lambda v: (v.pk != rep, v.birth_date, v.pk),
             )
         context.update(
             household_members=members,
