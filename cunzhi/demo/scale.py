@@ -46,6 +46,7 @@ from cunzhi.consultations.models import Comment, Draft, DraftKind, Paragraph, St
 from cunzhi.consultations.models import Status as DraftStatus
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.demo import county as demo
+from cunzhi.demo.concerns import CATEGORIES as CONCERN_CATEGORIES
 from cunzhi.disclosure.models import Category as PostCategory
 from cunzhi.disclosure.models import Post, PostStatus
 from cunzhi.ledger import chain as chainlib
@@ -120,6 +121,8 @@ class Village:
     cadre: User | None = None
     supervisor: User | None = None
     representatives: list[Villager] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+    adoptions: list[PointsAdoption] = field(default_factory=list)
 
 
 def _keeping(f: models.DateField) -> Callable[[models.Model, bool], object]:
@@ -254,6 +257,7 @@ class _Scale:
         # The demo's ID numbers are encrypted; their blind indexes tell which numbers are taken.
         self.taken_hashes = set(Villager.objects.values_list("id_hash", flat=True))
         self.counts: dict[str, int] = {}
+        self.items_of: dict[int, list[Item]] = {}  # points items by township
         self.tables: dict[type[models.Model], _Table] = {}
         self.seconds: dict[str, float] = {}  # time per step, for the report
         self.numbers: set[str] = set(Concern.objects.values_list("number", flat=True))
@@ -361,7 +365,6 @@ class _Scale:
                 for title, pts in (("参加志愿服务", 5), ("垃圾分类示范户", 10), ("参加村民会议", 2), ("庭院整洁", 3))
             ]
         )
-        self.items_of: dict[int, list[Item]] = getattr(self, "items_of", {})
         for it in items:
             self.items_of.setdefault(it.township_id, []).append(it)
         return [(t, by_township[t.pk]) for t in townships]
@@ -482,7 +485,7 @@ class _Scale:
     # --- concerns -----------------------------------------------------------------------------
     def concerns(self, villages: list[Village]) -> None:
         rng = self.rng
-        office_suffix = {code: suffix for code, _n, _e, _c, _l, suffix in demo_concern_categories()}
+        office_suffix = {code: suffix for code, _n, _e, _c, _l, suffix in CONCERN_CATEGORIES}
         rows, answers = [], []
         for v in villages:
             for _ in range(RATES["concerns"] * self.years):
@@ -929,15 +932,15 @@ class _Scale:
                 for it in self.items_of.get(v.township.pk, [])
             ]
             adoptions += mine
-            v.adoptions = mine  # type: ignore[attr-defined]
+            v.adoptions = mine
         VillageRule.objects.bulk_create(rules_, batch_size=BATCH)
         PointsAdoption.objects.bulk_create(adoptions, batch_size=BATCH)
         for v in villages:
-            if not v.adoptions:  # type: ignore[attr-defined]
+            if not v.adoptions:
                 continue
             for hh in v.households:
                 for _ in range(self.years):
-                    ad = rng.choice(v.adoptions)  # type: ignore[attr-defined]
+                    ad = rng.choice(v.adoptions)
                     at = self.when()
                     counted = (self.now - at).days > 10
                     entries.append(
@@ -1010,12 +1013,6 @@ class _Scale:
         Participant.objects.bulk_create(participants, batch_size=BATCH)
         self.add("organisations", len(orgs))
         self.add("activities", len(activities))
-
-
-def demo_concern_categories():
-    from cunzhi.demo.concerns import CATEGORIES
-
-    return CATEGORIES
 
 
 TEXTS = {
