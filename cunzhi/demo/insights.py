@@ -23,7 +23,7 @@ from cunzhi.insights import services
 from cunzhi.insights.models import SurveyChannel, SurveyInvite
 from cunzhi.meetings import services as meeting_services
 from cunzhi.meetings.models import Attendance, Body, Meeting
-from cunzhi.people.models import ImportStatus, Role, RoleAssignment, RosterImport, Villager
+from cunzhi.people.models import Household, ImportStatus, Role, RoleAssignment, RosterImport, Villager
 from cunzhi.people.services import villager_create
 from cunzhi.regions.models import Level, Region
 
@@ -131,6 +131,9 @@ def _typed_twice(*, rng, now: dt.datetime) -> int:
         finished_at=now - dt.timedelta(days=60),
         uploaded_by=cadre.user if cadre else None,
     )
+    # Typed into an existing household (as a daughter-in-law who married in is), as the roster would have had them.
+    household = Household.objects.filter(village=village).order_by("pk").first()
+    kin = household.members.select_related("group", "grid").first() if household else None  # same group and grid
     for i, name in enumerate(["周桂英", "吴建华"]):
         birth = dt.date(1960 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28))
         villager_create(
@@ -138,6 +141,9 @@ def _typed_twice(*, rng, now: dt.datetime) -> int:
             name=name,
             id_number=id_number_build(village.code[:6], birth, 900 + i),
             village=village,
+            household=household,
+            group=kin.group if kin else None,
+            grid=kin.grid if kin else None,
         )
     return 2
 
