@@ -624,6 +624,21 @@ def election_supervisors(request: UserRequest, code: str = Path(..., max_length=
     return selectors.supervision_members(village_code=_village(request, code).code)
 
 
+class ElectionSupervisionConflictOut(Schema):
+    member: str
+    name: str
+    why: str
+
+
+@router.get(
+    "/elections/supervision/{code}/conflicts", response={200: list[ElectionSupervisionConflictOut], **LIST_ERRORS}
+)
+def election_supervision_conflicts(request: UserRequest, code: str = Path(..., max_length=12)) -> list[dict]:
+    """Sitting supervision members whom art. 32 now excludes (a committee elected or a relative declared since)."""
+    rows = selectors.supervision_conflicts(village_code=_village(request, code).code)
+    return [{"member": m.public_id, "name": m.villager.name, "why": str(why)} for m, why in rows]
+
+
 @router.post("/elections/supervision/{code}", response={201: ElectionSupervisorOut, **WRITE_ERRORS})
 def election_supervisor_add(
     request: UserRequest, payload: ElectionSupervisorIn, code: str = Path(..., max_length=12)

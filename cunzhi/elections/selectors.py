@@ -276,6 +276,37 @@ def supervision_members(*, village_code: str) -> list[SupervisionMember]:
     )
 
 
+def supervision_conflicts(*, village_code: str) -> list[tuple[SupervisionMember, str]]:
+    """Sitting supervision members whom art. 32 now excludes: the check when a member is recorded cannot see a
+    committee elected, or a near relative declared, after it. Each with why (three queries whatever the number)."""
+    term = current_term(village_code=village_code)
+    members = supervision_members(village_code=village_code)
+    if term is None or not members:
+        return []
+    committee = [c.voter.villager for c in sitting_members(term=term)]
+    mine, theirs = [m.villager_id for m in members], [c.pk for c in committee]
+    declared: dict[tuple[int, int], str] = {}
+    for a, b, rel in (
+        NearRelative.objects.filter(active=True)
+        .filter(Q(villager_id__in=mine, relative_id__in=theirs) | Q(relative_id__in=mine, villager_id__in=theirs))
+        .values_list("villager_id", "relative_id", "relation")
+    ):
+        declared[(a, b)] = declared[(b, a)] = rel
+    out = []
+    for m in members:
+        v = m.villager
+        for c in committee:
+            if c.pk == v.pk:
+                out.append((m, _("%(name)s is a member of the village committee") % {"name": v.name}))
+                continue
+            same = v.household_id is not None and v.household_id == c.household_id
+            how = str(_("same household")) if same else declared.get((v.pk, c.pk), "")
+            if how:
+                why = _("%(name)s is a near relative (%(how)s) of the committee member %(member)s")
+                out.append((m, why % {"name": v.name, "how": how, "member": c.name}))
+    return out
+
+
 def unaudited_members(*, election: Election) -> list[str]:
     """Members of the outgoing term with no published economic audit (art. 35), by name. Only for a general
     election that follows a term."""

@@ -944,6 +944,7 @@ def supervision(request: UserRequest, code: str) -> HttpResponse:
         {
             "village": village,
             "members": selectors.supervision_members(village_code=village.code),
+            "conflicts": selectors.supervision_conflicts(village_code=village.code),
             "committee": selectors.sitting_members(term=term) if term else [],
             "term": term,
             "relatives": list(selectors.declared_relatives(village_code=village.code)) if keep else [],

@@ -146,6 +146,15 @@ def test_supervision_kinship_check(world, el, term, clock):
         add(outsider)  # a declared near relative of 赵强
     stranger = person(world.village_a, "郑义")
     assert add(stranger).villager == stranger
+    assert selectors.supervision_conflicts(village_code=world.village_a.code) == []
+    # A near relative declared after the member was chosen: the page and the API now name the conflict.
+    services.near_relative_declare(
+        villager=stranger, relative=el.p.li, relation="表兄弟", evidence="村民小组证明", actor=world.cadre_a
+    )
+    conflicts = selectors.supervision_conflicts(village_code=world.village_a.code)
+    assert [(m.villager, str(why)) for m, why in conflicts] == [
+        (stranger, "郑义 is a near relative (表兄弟) of the committee member 李明")
+    ]
     with pytest.raises(PermissionDenied):
         services.supervision_member_add(
             village=world.village_a, villager=outsider, resolution="x", since=today, actor=world.villager_a

@@ -147,6 +147,14 @@ def test_supervision_page_and_api(world, el, term, client, login, other_office_s
     k = {"villager": outsider.public_id, "relative": el.p.qian.public_id, "relation": "夫妻", "evidence": "结婚证"}
     assert login(world.villager_a).post(kin_api, k, content_type="application/json").status_code == 403
     assert login(world.cadre_a).post(kin_api, k, content_type="application/json").status_code == 201
+    # Art. 32 after the fact: 郑义, already a member, declared a near relative of the committee member 李明.
+    k = {"villager": outsider.public_id, "relative": el.p.li.public_id, "relation": "表兄弟", "evidence": "证明"}
+    assert login(world.cadre_a).post(kin_api, k, content_type="application/json").status_code == 201
+    conflicts_api = f"{api}/conflicts"
+    _refused_outside(client, login, world, other_office_staff, conflicts_api, anon=401)
+    rows = login(world.villager_a).get(conflicts_api).json()
+    assert [(r["name"], "李明" in r["why"]) for r in rows] == [("郑义", True)]
+    assert "Members no longer eligible" in login(world.villager_a).get(url).content.decode()
 
 
 def test_away_endpoint_refused(world, el, client, login):
