@@ -38,12 +38,17 @@ def slug(text: str) -> str:
 
 
 def log_in(page, phone: str, password: str) -> None:
-    """Log in through the real form, as a villager does: mobile number and password."""
+    """Log in through the real form, as a villager does: mobile number and password.
+
+    Waits for the navigation the form starts (the POST, its redirect and the page it leads to): a test that
+    went on at once would leave that page still being built on the live server while its next request
+    runs, two threads on the one in-memory SQLite connection the live server shares (Django's documented
+    caveat), which now and then broke the next request. Every click that submits a form waits the same way."""
     page.goto("/login/")
     page.locator("#id_username").fill(phone)
     page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
 
 def horizontal_overflow(page) -> int:

@@ -137,8 +137,10 @@ def test_next_version_shows_what_changed(people, draft, open_page):
     expect(owner).to_have_url(re.compile(r"/edit/$"))
     text = owner.locator("#id_text").input_value().replace("二十桌", "十五桌")
     owner.locator("#id_text").fill(text + "\n\n第五条 禁止在河道内洗涤农药器具。")
-    owner.locator("main form button[type=submit]").click()
-    owner.locator("#publish").click()
+    with owner.expect_navigation():
+        owner.locator("main form button[type=submit]").click()
+    with owner.expect_navigation():
+        owner.locator("#publish").click()
     owner.goto(owner.url.split("#")[0] + "changes/")
     expect(owner.locator("ins").first).to_be_visible()
     expect(owner.locator("del").first).to_have_text("二")

@@ -67,7 +67,8 @@ def test_disclosure_on_paper_and_screen(people, open_page):
     expect(masked).to_contain_text("110105********002X")
     assert ID_NUMBER not in cadre.locator("main").inner_text()
     shot(cadre, "disclosure-draft-masked")
-    cadre.locator("form[action$='/publish/'] button").click()
+    with cadre.expect_navigation():
+        cadre.locator("form[action$='/publish/'] button").click()
     post = Post.objects.get()
     assert post.status == "published"
 

@@ -31,8 +31,8 @@ def _both(page, live_server, name):
 
 
 def _submit(page, selector="main form.form button[type=submit]"):
-    page.locator(selector).first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(selector).first.click()
 
 
 def _count(page, station, numbers, votes, round_=1):
@@ -73,8 +73,8 @@ def test_election_from_list_to_announcement(transactional_db, world, el, open_pa
     cadre.goto(f"{base}/objections/")
     _both(cadre, live_server, "objection")
     cadre.locator("form[action*='/decide/'] textarea").fill("孙伟户籍在本村，本人表示参加选举，应予登记（第十三条）。")
-    cadre.locator("form[action*='/decide/'] button[value=reject]").click()
-    cadre.wait_for_load_state()
+    with cadre.expect_navigation():
+        cadre.locator("form[action*='/decide/'] button[value=reject]").click()
     assert e.objections.get().status == "rejected"
 
     clock.shift(6 * 86400)

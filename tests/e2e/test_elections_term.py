@@ -40,8 +40,8 @@ def test_term_supervision_and_live_pages(transactional_db, world, el, term, open
     page.locator("#id_villager").select_option(el.p.li.public_id)
     page.locator("#id_resolution").fill("村民会议决议")
     page.locator("#id_since").fill(timezone.localdate().isoformat())
-    page.locator("#members form.form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#members form.form button[type=submit]").click()
     assert "第三十二条" in page.content()
     _both(page, live_server, "supervision")
     assert horizontal_overflow(page) <= 1

@@ -36,14 +36,14 @@ def test_figures_sparkline_drill_through_and_one_table(transactional_db, world, 
     assert "41.7 %" in row.inner_text() and "5/12" in row.inner_text()
     _both(page, live_server, "figures")
 
-    row.locator("strong a").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.locator("strong a").first.click()
     assert "/figures/cases/" in page.url and "共 2 件。" in page.content()
     _both(page, live_server, "cases")
 
     page.go_back()
-    page.locator("ul.flags a").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("ul.flags a").first.click()
     assert "共 1 件。" in page.content()
 
     page.goto(f"/figures/?region={world.township_t.code}&period=2026-05")

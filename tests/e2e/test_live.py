@@ -96,8 +96,8 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     _wait(lambda: _current_time(member) > at + 1.0, 30, "the sound's time to advance")
 
     member.locator("#ask-text").fill("村道什么时候开工？")
-    member.locator("#ask-form button[type=submit]").click()
-    member.wait_for_load_state()
+    with member.expect_navigation():
+        member.locator("#ask-form button[type=submit]").click()
     expect(member.locator("#questions")).to_contain_text("村道什么时候开工？")
     question = LiveQuestion.objects.get(meeting=meeting)
 
@@ -107,16 +107,16 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     member.wait_for_timeout(2500)
     member.locator("#voice-stop").click()
     expect(member.locator("#voice-preview")).to_be_visible()
-    member.locator("#ask-form button[type=submit]").click()
-    member.wait_for_load_state()
+    with member.expect_navigation():
+        member.locator("#ask-form button[type=submit]").click()
     voiced = LiveQuestion.objects.get(meeting=meeting, number=2)
     assert voiced.voice and voiced.voice_seconds >= 1 and voiced.text == ""
 
     chair.goto(detail)  # the stream went on in the recorder until the page left; start it again
     item = chair.locator(f"[data-question='{question.public_id}']")
     item.locator("input[name=outcome]").fill("下月开工")
-    item.get_by_role("button", name="已回答").click()
-    chair.wait_for_load_state()
+    with chair.expect_navigation():
+        item.get_by_role("button", name="已回答").click()
     question.refresh_from_db()
     assert question.status == "answered" and question.outcome == "下月开工"
     # The chair plays the voice note on the page.
@@ -125,8 +125,8 @@ def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world,
     assert chair.request.get(note.get_attribute("src")).body()[4:8] == b"ftyp"
 
     # Stop: the transcoder drains, the recording is made and linked from the minutes.
-    chair.locator("#live-stream form[action$='/stream/stop/'] button").click()
-    chair.wait_for_load_state()
+    with chair.expect_navigation():
+        chair.locator("#live-stream form[action$='/stream/stop/'] button").click()
     _wait(lambda: not media.runner_alive(folder), 60, "the transcoder to finish")
     minutes = reverse("meetings:minutes", args=[meeting.public_id])
     chair.goto(minutes)

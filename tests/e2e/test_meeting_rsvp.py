@@ -30,8 +30,8 @@ def test_a_member_answers_the_notice_and_the_chair_sees_the_counts(world, notice
     page.goto(f"/meetings/{noticed.public_id}/")
     buttons = page.locator("form.rsvp button[name=answer]")
     assert buttons.count() == 3
-    page.locator("form.rsvp button[value=remote]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form.rsvp button[value=remote]").click()
     assert page.locator("form.rsvp button[value=remote][aria-pressed=true]").count() == 1
     assert member_of(noticed, world.villager_a.villager).rsvp == Rsvp.REMOTE
     assert horizontal_overflow(page) == 0

@@ -42,8 +42,8 @@ def test_sign_up_check_in_hours_points_proposed_and_reviewed(
     _both(villager, live_server, "team")
     villager.goto(f"/organisations/a/{act.public_id}/")
     _both(villager, live_server, "activity")
-    villager.locator("main form[action$='/signup/'] button").first.click()
-    villager.wait_for_load_state()
+    with villager.expect_navigation():
+        villager.locator("main form[action$='/signup/'] button").first.click()
     assert Participant.objects.filter(activity=act, villager=world.villager_a.villager).exists()
     villager.goto(f"/organisations/a/{act.public_id}/code/")
     _both(villager, live_server, "code")
@@ -53,14 +53,14 @@ def test_sign_up_check_in_hours_points_proposed_and_reviewed(
     log_in(leader, org.leader.phone, world.password)
     leader.goto(f"/organisations/a/{act.public_id}/desk/?q=zhang")
     _both(leader, live_server, "desk")
-    leader.locator("main li form button").first.click()
-    leader.wait_for_load_state()
+    with leader.expect_navigation():
+        leader.locator("main li form button").first.click()
     assert Participant.objects.get(activity=act, villager=world.villager_a.villager).checked_in_at is not None
     leader.goto(f"/organisations/a/{act.public_id}/hours/")
     _both(leader, live_server, "hours")
     leader.locator("main form input[name^=hours_]").first.fill("2.5")
-    leader.locator("main form button[type=submit]").click()
-    leader.wait_for_load_state()
+    with leader.expect_navigation():
+        leader.locator("main form button[type=submit]").click()
     _both(leader, live_server, "done")
 
     assert outcomes.propose_from_outcomes() == 1  # the hourly job
@@ -74,7 +74,7 @@ def test_sign_up_check_in_hours_points_proposed_and_reviewed(
     _both(rep, live_server, "points-review")
     rep.goto(f"/points/e/{entry.public_id}/")
     rep.locator("#review textarea").fill("签到和工时属实")
-    rep.locator("#review button[value=approve]").click()
-    rep.wait_for_load_state()
+    with rep.expect_navigation():
+        rep.locator("#review button[value=approve]").click()
     entry.refresh_from_db()
     assert entry.status == EntryStatus.POSTED

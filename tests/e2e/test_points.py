@@ -39,8 +39,8 @@ def test_declare_review_post_object_count_redeem(transactional_db, world, pw, op
     villager.locator("#id_adoption").select_option(str(pw.adopt_cleanup.pk))
     villager.locator("#id_description").fill("清理村口垃圾两车")
     villager.locator("#id_evidence").set_input_files(str(photo))
-    villager.locator("main form button[type=submit]").click()
-    villager.wait_for_load_state()
+    with villager.expect_navigation():
+        villager.locator("main form button[type=submit]").click()
     entry = Entry.objects.get(kind="earned")
     assert entry.evidence
 
@@ -51,8 +51,8 @@ def test_declare_review_post_object_count_redeem(transactional_db, world, pw, op
     cadre.goto(f"/points/e/{entry.public_id}/")
     _both(cadre, live_server, "entry-review")
     cadre.locator("#review textarea").fill("组长核实，照片属实")
-    cadre.locator("#review button[value=approve]").click()
-    cadre.wait_for_load_state()
+    with cadre.expect_navigation():
+        cadre.locator("#review button[value=approve]").click()
     entry.refresh_from_db()
     assert entry.status == EntryStatus.POSTED
 
@@ -64,16 +64,16 @@ def test_declare_review_post_object_count_redeem(transactional_db, world, pw, op
     _both(neighbour, live_server, "board")
     neighbour.goto(f"/points/e/{entry.public_id}/")
     neighbour.locator("#object textarea").fill("那天我在现场，没见到他家的人。")
-    neighbour.locator("#object button").click()
-    neighbour.wait_for_load_state()
+    with neighbour.expect_navigation():
+        neighbour.locator("#object button").click()
 
     rep = open_page(PHONE)
     log_in(rep, pw.representative.phone, world.password)
     rep.goto(f"/points/e/{entry.public_id}/")
     _both(rep, live_server, "objection")
     rep.locator("form[action*='/points/o/'] textarea").fill("经网格员复核，他家两人都参加了。")
-    rep.locator("form[action*='/points/o/'] button[value=dismiss]").click()
-    rep.wait_for_load_state()
+    with rep.expect_navigation():
+        rep.locator("form[action*='/points/o/'] button[value=dismiss]").click()
 
     clock.shift(8 * 86400)
     services.entries_count_due()
@@ -85,8 +85,8 @@ def test_declare_review_post_object_count_redeem(transactional_db, world, pw, op
     cadre.locator("#id_household").select_option(world.household_a.public_id)
     cadre.locator("#id_goods").fill("洗衣液一瓶")
     cadre.locator("#id_points").fill("12")
-    cadre.locator("main form button[type=submit]").click()
-    cadre.wait_for_load_state()
+    with cadre.expect_navigation():
+        cadre.locator("main form button[type=submit]").click()
     assert "洗衣液一瓶" in cadre.content()
     _both(cadre, live_server, "household")  # 10 base + 6 earned − 12 = 4
 
