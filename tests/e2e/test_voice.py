@@ -16,7 +16,10 @@ PLAY = """async () => {
   a.preload = 'auto'; a.load();
   await new Promise((ok, fail) => {
     a.addEventListener('loadedmetadata', ok, {once: true});
-    a.addEventListener('error', () => fail(String(a.error && a.error.code)), {once: true});
+    // On failure say what the server answered, not only the media error's code.
+    a.addEventListener('error', () => fetch(a.currentSrc).then(
+      r => r.text().then(t => fail(`media error ${a.error && a.error.code}: HTTP ${r.status} ${t.slice(0, 300)}`)),
+      e => fail(`media error ${a.error && a.error.code}: ${e}`)), {once: true});
   });
   return {duration: a.duration, src: a.currentSrc, width: a.getBoundingClientRect().width};
 }"""
