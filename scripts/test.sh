@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The gate, then the whole test suite on SQLite and then on PostgreSQL (started here if it is not
 # running), across both cores (pytest-xdist). On each database the fast lane runs first; the slow
-# lane (browser tests, whole-demo builds, the crawl, real concurrency) follows.
+# lane (whole-demo builds, the crawl, real concurrency; browser tests on PostgreSQL) follows.
+# Browser tests run once, against PostgreSQL: what they check (layout, scripts, media, whole flows through
+# the live server) does not depend on the database, and there each live-server thread has its own
+# connection as in production. On SQLite the live server's threads share the test's one in-memory
+# connection, a known source of random failures (Django's documentation of LiveServerTestCase).
 # Migrated databases and the demo county are built once per run and shared (tests/dbcache.py).
 # Extra arguments go to pytest, e.g. scripts/test.sh -k roster
 set -euo pipefail
@@ -16,6 +20,9 @@ scripts/ensure_redis.sh  # the Redis task-backend tests need a server (database 
 
 WORKERS=${TEST_WORKERS:-2}
 lanes() {
+  # lanes SLOW-LANE-MARKERS COMMAND...
+  local slow=$1
+  shift
   # exit status 5 = "no tests collected": a lane may be empty when arguments select a few tests.
   # The fast lane makes fresh test databases and keeps them; the slow lane reuses them (on PostgreSQL
   # that spares each worker a second run of every migration; SQLite's are in memory, made each time).
@@ -24,16 +31,24 @@ lanes() {
   [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || return "$rc"
   [ "$rc" -eq 0 ] || db=--create-db  # the fast lane made none: no older database is trusted
   rc=0
-  "$@" -n "$WORKERS" --dist loadgroup "$db" -m "e2e or slow" "${ARGS[@]}" || rc=$?
+  "$@" -n "$WORKERS" --dist loadgroup "$db" -m "$slow" "${ARGS[@]}" || rc=$?
   [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ] || return "$rc"
 }
 ARGS=("$@")
 
 echo "==> tests on SQLite"
-lanes env -u DATABASE_URL .venv/bin/pytest
+lanes "slow and not e2e" env -u DATABASE_URL .venv/bin/pytest
 
-echo "==> tests on PostgreSQL (those that use the database: the others ran on SQLite just now)"
+echo "==> tests on PostgreSQL (those that use the database: the others ran on SQLite just now), browser tests"
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 scripts/ensure_postgres.sh
-lanes env DATABASE_URL="$PG_URL" .venv/bin/pytest --database-tests-only
+if [ -z "${TEST_POSTGRES_URL:-}" ]; then
+  # The local server is the tests' throwaway one: without durability every test database's creation and
+  # every flush after a browser or concurrency test (a TRUNCATE of every table) writes nothing to disk.
+  # All three are reloaded settings: no restart. A server given by TEST_POSTGRES_URL is left as it is.
+  psql -q -h 127.0.0.1 -U postgres -d postgres -c "ALTER SYSTEM SET fsync = off" \
+    -c "ALTER SYSTEM SET synchronous_commit = off" -c "ALTER SYSTEM SET full_page_writes = off" \
+    -c "SELECT pg_reload_conf()" >/dev/null
+fi
+lanes "e2e or slow" env DATABASE_URL="$PG_URL" .venv/bin/pytest --database-tests-only
 echo "==> gate and both databases in $(( $(date +%s) - start )) s"

@@ -277,3 +277,21 @@ def test_double_count_result_runoff(world, el, clock, supervisor_a):
     e = services.announce(election=e, actor=world.cadre_a)
     assert "王芳" in e.announcement and e.stage == Stage.ANNOUNCED
     services.archive(election=e, actor=world.cadre_a)
+
+
+def test_a_stations_ballots_are_printed_once_and_again_when_they_change(world, el, clock, monkeypatch):
+    from cunzhi.elections import pdf
+
+    e = to_list_final(world, el, clock)
+    v = _nominate_and_fix(world, el, e)
+    services.candidates_fix(election=e, voters=[v["li"], v["wang"], v["zhao"], v["zhou"]], actor=world.cadre_a)
+    station = services.station_set(election=e, name="村委会投票站", ballots=3, actor=world.cadre_a)
+    rendered = []
+    real = pdf._render
+    monkeypatch.setattr(pdf, "_render", lambda html: rendered.append(html) or real(html))
+    first = pdf.ballots(station=station)
+    assert first[:4] == b"%PDF" and pdf.ballots(station=station) == first and len(rendered) == 1
+    # Another paper (here the station renamed) is printed afresh; the old file is never served for it.
+    type(station).objects.filter(pk=station.pk).update(name="流动票箱")
+    station.refresh_from_db()
+    assert pdf.ballots(station=station) != first and len(rendered) == 2 and "流动票箱" in rendered[1]
