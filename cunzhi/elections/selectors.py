@@ -4,6 +4,7 @@ queries whatever the rows."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -449,10 +450,10 @@ def recall_signer_choices(*, election: Election) -> list[Villager]:
 # -------------------------------- the meeting resolution that chose the election committee (art. 12)
 
 
-def committee_resolutions(*, village_code: str) -> list[dict[str, object]]:
+def committee_resolutions(*, village_code: str) -> list[dict[str, Any]]:
     """The village's adopted resolutions of its meetings (plain rows from the meetings app)."""
     return meetings_selectors.adopted_resolutions(village_code=village_code)
 
 
-def resolution_row(*, motion_id: str) -> dict[str, object] | None:
+def resolution_row(*, motion_id: str) -> dict[str, Any] | None:
     return meetings_selectors.resolution_row(motion_id=motion_id)

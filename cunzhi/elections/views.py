@@ -155,7 +155,7 @@ def overview(request: UserRequest, public_id: str) -> HttpResponse:
         + [
             (r["motion"], f"{r['day']:%Y-%m-%d} {r['meeting_title']} · {r['number']}. {r['title']}")
             for r in resolutions
-        ],  # type: ignore[str-format]
+        ],
     )
     if request.method == "POST":
         if not can_manage and not rules.can_create(request.user, election.region_code):

@@ -3,7 +3,6 @@ resolution (art. 12); withdrawing a declared near relative (art. 32). Request-le
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,6 +83,15 @@ def test_recall_by_api(world, el, term, client, login, other_office_staff):  # n
     member.refresh_from_db()
     assert member.ceased_on is None
     assert cadre.post(vote, {"registered": 8, "cast": 5, "in_favour": 5}, content_type=JSON).status_code == 422
+
+    # the printable list of signers: names only, for the village
+    printed = reverse("elections:recall_signers", args=[recall_id])
+    client.logout()
+    assert client.get(printed).status_code == 302  # to log in
+    for user in (world.villager_b, world.other_township_staff, other_office_staff):
+        assert login(user).get(printed).status_code == 404, user
+    page = login(world.villager_a).get(printed).content.decode()
+    assert all(v.name in page for v in signers) and signers[0].id_number not in page
 
     listed = login(world.villager_a).get(f"{BASE}/recalls/{code}").json()
     assert [(x["id"], x["member_name"], x["status"]) for x in listed] == [(recall_id, "赵强", "not_recalled")]
@@ -198,13 +206,15 @@ def test_withdrawn_relative_leaves_the_conflicts(world, el, term, client, login,
     assert login(world.cadre_a).get(listing).json() == []
 
 
-def test_withdraw_on_the_supervision_page(world, el, term, login):  # noqa: F811
+def test_withdraw_on_the_supervision_page(world, el, term, login, other_office_staff):  # noqa: F811
     outsider = person(world.village_a, "吴刚")
     row = services.near_relative_declare(
         villager=outsider, relative=el.p.zhao, relation="兄弟", evidence="户口簿", actor=world.cadre_a
     )
     url = reverse("elections:supervision", args=[world.village_a.code])
     data = {"form": "withdraw", "row": row.public_id, "reason": "户口簿记载有误"}
+    for user in (world.villager_b, world.other_township_staff, other_office_staff):
+        assert login(user).post(url, data).status_code == 404, user
     assert login(world.villager_a).post(url, data).status_code == 403
     assert f'name="row" value="{row.public_id}"' in login(world.cadre_a).get(url).content.decode()
     r = login(world.cadre_a).post(url, {**data, "reason": ""}, follow=True)

@@ -258,4 +258,3 @@ def test_recall_on_the_result_page(world, el, login, clock):
     assert printed.status_code == 200 and "孙伟" in printed.content.decode()
     assert el.p.sun.id_number not in printed.content.decode()
     assert login(world.villager_b).get(reverse("elections:recall_signers", args=[recall.public_id])).status_code == 404
-
