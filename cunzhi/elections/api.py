@@ -858,7 +858,8 @@ def election_recall_propose(request: UserRequest, payload: ElectionRecallIn, pub
     member = election.candidates.filter(public_id=payload.member).first()
     if member is None:
         raise ApiError(422, _("Choose a member."), "invalid")
-    found = {v.public_id: v for v in Villager.objects.filter(public_id__in=payload.signers)}
+    # looked up in the village only: an id from elsewhere is "unknown", never a name from another village
+    found = {v.public_id: v for v in Villager.objects.filter(public_id__in=payload.signers, village=election.village)}
     unknown = [p for p in payload.signers if p not in found]
     if unknown:
         raise ApiError(422, _("Unknown signers: %(ids)s.") % {"ids": ", ".join(unknown[:10])}, "invalid")

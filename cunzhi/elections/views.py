@@ -147,7 +147,8 @@ def overview(request: UserRequest, public_id: str) -> HttpResponse:
     _set_choices(
         form, "villager", _choices(Villager.objects.filter(village=election.village).order_by("name_pinyin")[:500])
     )
-    resolutions = selectors.committee_resolutions(village_code=election.region_code)
+    may_add = can_manage or rules.can_create(request.user, election.region_code)
+    resolutions = selectors.committee_resolutions(village_code=election.region_code) if may_add else []
     _set_choices(
         form,
         "motion",
@@ -158,7 +159,7 @@ def overview(request: UserRequest, public_id: str) -> HttpResponse:
         ],
     )
     if request.method == "POST":
-        if not can_manage and not rules.can_create(request.user, election.region_code):
+        if not may_add:
             return forbidden(request)
         done = service_action(
             request,
