@@ -1,7 +1,9 @@
 """Demo data for elections: 余村's last committee election, held and archived (registration from the roster,
 the list published, an objection decided, proxies, 海选 nominations, formal candidates, a polling station and a
-mobile ballot box counted twice by two tellers, a runoff for an empty seat, the announcement), and the coming
-election of 大溪村 at the voter-list stage (the list published, objections open).
+mobile ballot box counted twice by two tellers, a runoff for an empty seat, the announcement), the term since
+(its supervision committee, a democratic appraisal each year, a recall proposed by a fifth of the voters and
+voted, the recalled member's leaving-office audit published), and the coming election of 大溪村 at the
+voter-list stage (the list published, objections open).
 
 Everything goes through the services (audit rows, the law's checks). The services refuse dates in the past,
 so the archived election is run with dates around today and its stored dates are then moved back to the
@@ -14,9 +16,10 @@ import datetime as dt
 import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from cunzhi.elections import services
-from cunzhi.elections.models import Election, Voter
+from cunzhi.elections import law, services
+from cunzhi.elections.models import Candidate, Election, Voter
 from cunzhi.people.models import Role, RoleAssignment, Sex, User
 from cunzhi.regions.models import Region
 
@@ -145,10 +148,89 @@ def _past(village: Region, today: dt.date, cadre: User, secretary: User, rng: ra
         election_day=held,
         list_published_on=e.list_published_on - shift,  # type: ignore[operator]
         list_final_on=e.list_final_on - shift,  # type: ignore[operator]
-        handover_due_on=e.handover_due_on - shift,  # type: ignore[operator]
-        handed_over_on=e.handed_over_on - shift,  # type: ignore[operator]
+        # announced that evening, handed over within the 10 days (art. 20), archived a month on
+        announced_at=timezone.make_aware(dt.datetime.combine(held, dt.time(18))),
+        handover_due_on=law.handover_due(held),
+        handed_over_on=held + dt.timedelta(days=7),
+        archived_at=timezone.make_aware(dt.datetime.combine(held + dt.timedelta(days=30), dt.time(10))),
     )
+    e.refresh_from_db()
     return e
+
+
+# Ballots of the yearly appraisal by the representatives' meeting: competent, basically competent, incompetent.
+APPRAISAL_BALLOTS = [(31, 6, 1), (28, 8, 2), (26, 9, 3), (29, 7, 2), (17, 12, 9)]
+
+
+def _term(e: Election, today: dt.date, cadre: User, supervisor: User) -> None:
+    """The term since the election: the supervision committee chosen a month after it (none of the committee's
+    households: art. 32), an appraisal each year it chaired (art. 33), then a recall of the member rated lowest,
+    proposed by a fifth of the voters with their names (art. 16), answered and carried, and that member's
+    leaving-office audit published (art. 35)."""
+    elected = set(services.elected_ids(e))
+    members = [c for c in e.candidates.select_related("voter__villager").order_by("id") if c.public_id in elected]
+    households = {c.voter.villager.household_id for c in members}
+    voters = list(Voter.objects.filter(election=e, active=True).select_related("villager").order_by("id"))
+    free = [
+        v.villager for v in voters if v.villager.household_id not in households and 35 <= v.villager.age_on(today) <= 65
+    ]
+    own = getattr(supervisor, "villager", None)
+    chair = own if own is not None and own.household_id not in households else free[0]
+    others = [v for v in free if v.pk != chair.pk and v.household_id != chair.household_id]
+    chosen = [chair, *others[3:5]]
+    since = e.election_day + dt.timedelta(days=30)
+    supervisors = [
+        services.supervision_member_add(
+            village=e.village,
+            villager=v,
+            resolution="村民代表会议决议（推选村务监督委员会）",
+            since=since,
+            is_chair=i == 0,
+            actor=cadre,
+        )
+        for i, v in enumerate(chosen)
+    ]
+    years = 1
+    while e.election_day.replace(year=e.election_day.year + years) <= today and years <= 2:
+        held = e.election_day.replace(year=e.election_day.year + years)
+        services.appraisal_record(
+            term=e,
+            held_on=held,
+            body="representatives",
+            chair=supervisors[0],
+            ratings={c.public_id: APPRAISAL_BALLOTS[i % len(APPRAISAL_BALLOTS)] for i, c in enumerate(members)},
+            actor=cadre,
+        )
+        years += 1
+    member: Candidate = members[-1]
+    signers = [v.villager for v in voters[200:] if v.villager_id != member.voter.villager_id]
+    signers = signers[: -(-len(voters) // 5) + 3]  # a fifth of the voters and a few more
+    recall = services.recall_propose(
+        election=e,
+        member=member,
+        basis="voters",
+        signers=signers,
+        reasons="长期外出务工，一年多未参加村委会工作，分管的河道保洁无人负责。",
+        actor=cadre,
+    )
+    services.recall_answer(recall=recall, answer="本人在外务工属实，已多次请假，愿意接受村民表决。", actor=cadre)
+    services.recall_vote(
+        recall=recall,
+        registered=len(voters),
+        cast=len(voters) * 7 // 10,
+        in_favour=len(voters) * 7 // 10 * 2 // 3,
+        actor=cadre,
+    )
+    member.refresh_from_db()
+    services.office_audit_record(
+        term=e,
+        member=member,
+        kind="leaving",
+        auditor="递铺街道农村集体“三资”管理服务中心、村民主理财小组",
+        findings="任职期间经手的河道保洁经费收支有据，账实相符，未发现违规问题。",
+        published_on=today,
+        actor=cadre,
+    )
 
 
 def _upcoming(village: Region, today: dt.date) -> Election:
@@ -165,6 +247,7 @@ def seed(*, rng: random.Random, today: dt.date, logins: dict) -> dict:  # type: 
     """Both elections; returns counts for the summary."""
     main = Region.objects.get(code=MAIN_VILLAGE)
     past = _past(main, today, logins["cadre"], logins["party_secretary"], rng)
+    _term(past, today, logins["cadre"], logins["supervisor"])
     upcoming = _upcoming(Region.objects.get(code=NEXT_VILLAGE), today)
     return {
         "elections": 2,

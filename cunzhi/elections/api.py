@@ -26,10 +26,13 @@ from cunzhi.core.apikit.pagination import Pages
 from cunzhi.elections import rules, selectors, services
 from cunzhi.elections.models import (
     Candidate,
+    CommitteeMember,
     Election,
     Kind,
+    NearRelative,
     Objection,
     Proxy,
+    Recall,
     Round,
     Stage,
     Station,
@@ -670,6 +673,7 @@ class ElectionKinIn(Schema):
 
 
 class ElectionKinOut(Schema):
+    id: str
     villager: str
     relative: str
     relation: str
@@ -698,5 +702,263 @@ def election_kin(request: UserRequest, payload: ElectionKinIn, code: str = Path(
         )
     )
     return Status(
-        201, {"villager": row.villager.public_id, "relative": row.relative.public_id, "relation": row.relation}
+        201,
+        {
+            "id": row.public_id,
+            "villager": row.villager.public_id,
+            "relative": row.relative.public_id,
+            "relation": row.relation,
+        },
     )
+
+
+# -------------------------------- the election committee and the resolution that chose it (art. 12)
+
+
+class ElectionCommitteeMemberOut(Schema):
+    name: str
+    is_chair: bool
+    resolution: str
+    motion: str = Field(description="The meetings app's motion (adopted resolution) that chose the member, if any.")
+    meeting: str = Field(description="That motion's meeting (meetings API), if any.")
+    left_on: dt.date | None
+
+    @staticmethod
+    def resolve_name(obj: CommitteeMember) -> str:
+        return obj.villager.name
+
+    @staticmethod
+    def resolve_motion(obj: CommitteeMember) -> str:
+        return obj.motion_ref
+
+    @staticmethod
+    def resolve_meeting(obj: CommitteeMember) -> str:
+        return obj.meeting_ref
+
+
+class ElectionCommitteeMemberIn(Schema):
+    villager: str = Field(..., max_length=16)
+    motion: str = Field("", max_length=16, description="An adopted motion of the village's meetings (meetings API).")
+    resolution: str = Field(
+        "", max_length=200, description="The resolution as text, for a meeting held off the platform."
+    )
+    is_chair: bool = False
+
+
+@router.get("/elections/{public_id}/committee", response={200: list[ElectionCommitteeMemberOut], **LIST_ERRORS})
+def election_committee(request: UserRequest, public_id: str = PUBLIC_ID) -> list[CommitteeMember]:
+    """The election committee (村民选举委员会) and the meeting resolution that chose each member (art. 12)."""
+    return list(_election(request, public_id).committee.select_related("villager"))
+
+
+@router.post("/elections/{public_id}/committee", response={201: ElectionCommitteeMemberOut, **WRITE_ERRORS})
+def election_committee_add(
+    request: UserRequest, payload: ElectionCommitteeMemberIn, public_id: str = PUBLIC_ID
+) -> Status:
+    """Record a member chosen by a resolution: refused if the motion is not the village's or was not adopted."""
+    election = _election(request, public_id)
+    villager = Villager.objects.filter(public_id=payload.villager, village=election.village).first()
+    if villager is None:
+        raise ApiError(422, _("Choose a villager of the village."), "invalid")
+    member = _write(
+        lambda: services.committee_member_add(
+            election=election,
+            villager=villager,
+            resolution=payload.resolution,
+            motion=payload.motion,
+            is_chair=payload.is_chair,
+            actor=request.user,
+        )
+    )
+    return Status(201, member)
+
+
+# -------------------------------- recall (art. 16)
+
+
+class ElectionRecallOut(Schema):
+    id: str = Field(alias="public_id")
+    election: str
+    member: str
+    member_name: str
+    basis: str
+    signers: int
+    eligible: int
+    signer_names: list[str] = Field(description="Who signed, by name only (older proposals: empty).")
+    reasons: str
+    answer: str
+    registered: int | None
+    cast: int | None
+    in_favour: int | None
+    status: str
+    proposed_on: dt.date
+
+    @staticmethod
+    def resolve_election(obj: Recall) -> str:
+        return obj.election.public_id
+
+    @staticmethod
+    def resolve_member(obj: Recall) -> str:
+        return obj.member.public_id
+
+    @staticmethod
+    def resolve_member_name(obj: Recall) -> str:
+        return obj.member.voter.villager.name
+
+    @staticmethod
+    def resolve_signer_names(obj: Recall) -> list[str]:
+        return [s.villager.name for s in obj.signer_rows.all()]
+
+    @staticmethod
+    def resolve_proposed_on(obj: Recall) -> dt.date:
+        return timezone.localdate(obj.created_at)
+
+
+class ElectionRecallIn(Schema):
+    member: str = Field(..., max_length=16, description="The elected member's candidate id.")
+    basis: str = Field(..., max_length=20, description="voters or representatives")
+    signers: list[str] = Field(..., max_length=20_000, description="The signers' villager ids.")
+    reasons: str = Field(..., max_length=2000)
+
+
+class ElectionRecallAnswerIn(Schema):
+    answer: str = Field(..., max_length=2000)
+
+
+class ElectionRecallVoteIn(Schema):
+    registered: int = Field(..., ge=1, le=100_000)
+    cast: int = Field(..., ge=0, le=100_000)
+    in_favour: int = Field(..., ge=0, le=100_000)
+
+
+def _recall(request: UserRequest, public_id: str) -> Recall:
+    recall = selectors.recall_by_public_id(public_id=public_id)
+    if recall is None or not rules.can_see_village(request.user, recall.region_code):
+        raise Http404
+    return recall
+
+
+def _recall_out(recall: Recall) -> Recall:
+    return next(r for r in selectors.recalls(election=recall.election) if r.pk == recall.pk)
+
+
+@router.get("/elections/recalls/{code}", response={200: list[ElectionRecallOut], **LIST_ERRORS})
+def election_recalls(request: UserRequest, code: str = Path(..., max_length=12)) -> list[Recall]:
+    """The village's recalls (all its elections), newest first: reasons, signers by name, answer, vote."""
+    return selectors.recalls(village_code=_village(request, code).code)
+
+
+@router.post("/elections/{public_id}/recalls", response={201: ElectionRecallOut, **WRITE_ERRORS})
+def election_recall_propose(request: UserRequest, payload: ElectionRecallIn, public_id: str = PUBLIC_ID) -> Status:
+    """Record a recall proposal with its reasons and signers: voters on the list (at least a fifth) or villager
+    representatives (at least a third) (art. 16)."""
+    election = _election(request, public_id)
+    if not rules.can_manage(request.user, election):
+        raise ApiError(403, _("This is for the village's cadres and its election committee."), "forbidden")
+    member = election.candidates.filter(public_id=payload.member).first()
+    if member is None:
+        raise ApiError(422, _("Choose a member."), "invalid")
+    # looked up in the village only: an id from elsewhere is "unknown", never a name from another village
+    found = {v.public_id: v for v in Villager.objects.filter(public_id__in=payload.signers, village=election.village)}
+    unknown = [p for p in payload.signers if p not in found]
+    if unknown:
+        raise ApiError(422, _("Unknown signers: %(ids)s.") % {"ids": ", ".join(unknown[:10])}, "invalid")
+    recall = _write(
+        lambda: services.recall_propose(
+            election=election,
+            member=member,
+            basis=payload.basis,
+            signers=[found[p] for p in payload.signers],
+            reasons=payload.reasons,
+            actor=request.user,
+        )
+    )
+    return Status(201, _recall_out(recall))
+
+
+@router.post("/elections/recalls/{public_id}/answer", response={200: ElectionRecallOut, **WRITE_ERRORS})
+def election_recall_answer(request: UserRequest, payload: ElectionRecallAnswerIn, public_id: str = PUBLIC_ID) -> Recall:
+    """The member's answer to the reasons, recorded before the vote (art. 16)."""
+    recall = _recall(request, public_id)
+    _write(lambda: services.recall_answer(recall=recall, answer=payload.answer, actor=request.user))
+    return _recall_out(recall)
+
+
+@router.post("/elections/recalls/{public_id}/vote", response={200: ElectionRecallOut, **WRITE_ERRORS})
+def election_recall_vote(request: UserRequest, payload: ElectionRecallVoteIn, public_id: str = PUBLIC_ID) -> Recall:
+    """The villagers' vote: recalled when more than half of the registered voters vote and more than half of
+    those voting are in favour (art. 16); the member then leaves office."""
+    recall = _recall(request, public_id)
+    _write(
+        lambda: services.recall_vote(
+            recall=recall,
+            registered=payload.registered,
+            cast=payload.cast,
+            in_favour=payload.in_favour,
+            actor=request.user,
+        )
+    )
+    return _recall_out(recall)
+
+
+# -------------------------------- declared near relatives: the list and withdrawing one (arts. 15, 32)
+
+
+class ElectionKinRowOut(Schema):
+    id: str = Field(alias="public_id")
+    villager: str
+    villager_name: str
+    relative: str
+    relative_name: str
+    relation: str
+    evidence: str
+
+    @staticmethod
+    def resolve_villager(obj: NearRelative) -> str:
+        return obj.villager.public_id
+
+    @staticmethod
+    def resolve_villager_name(obj: NearRelative) -> str:
+        return obj.villager.name
+
+    @staticmethod
+    def resolve_relative(obj: NearRelative) -> str:
+        return obj.relative.public_id
+
+    @staticmethod
+    def resolve_relative_name(obj: NearRelative) -> str:
+        return obj.relative.name
+
+
+class ElectionKinWithdrawIn(Schema):
+    reason: str = Field(..., max_length=300)
+
+
+@router.get("/elections/supervision/{code}/relatives", response={200: list[ElectionKinRowOut], **LIST_ERRORS})
+def election_kin_list(request: UserRequest, code: str = Path(..., max_length=12)) -> list[NearRelative]:
+    """The village's declared near relatives in force (the cadres and the guiding township office)."""
+    village = _village(request, code)
+    _keep(request, village.code)
+    return list(selectors.declared_relatives(village_code=village.code))
+
+
+@router.post(
+    "/elections/supervision/{code}/relatives/{public_id}/withdraw", response={200: ElectionKinRowOut, **WRITE_ERRORS}
+)
+def election_kin_withdraw(
+    request: UserRequest,
+    payload: ElectionKinWithdrawIn,
+    code: str = Path(..., max_length=12),
+    public_id: str = PUBLIC_ID,
+) -> NearRelative:
+    """Withdraw a declaration found wrong, with the reason: kept on record, no longer used by the checks."""
+    village = _village(request, code)
+    _keep(request, village.code)
+    row = (
+        NearRelative.objects.select_related("villager", "relative")
+        .filter(public_id=public_id, region_code=village.code)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return _write(lambda: services.near_relative_withdraw(row=row, reason=payload.reason, actor=request.user))

@@ -33,6 +33,7 @@ class ElectionEvent(models.TextChoices):
     RECALL_VOTE = "elections.recall.vote", _("Recall voted on")
     HANDOVER = "elections.handover", _("Handover to the new committee recorded")
     KIN_DECLARE = "elections.kin.declare", _("Near relatives declared")
+    KIN_WITHDRAW = "elections.kin.withdraw", _("Declared near relatives withdrawn")
     SUPERVISION_ADD = "elections.supervision.add", _("Supervision committee member recorded")
     SUPERVISION_LEAVE = "elections.supervision.leave", _("Supervision committee member left")
     APPRAISAL = "elections.appraisal", _("Democratic appraisal recorded")

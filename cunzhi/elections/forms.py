@@ -26,9 +26,15 @@ class ElectionForm(forms.Form):
 
 class CommitteeForm(forms.Form):
     villager = forms.ChoiceField(label=_("Villager"))
+    motion = forms.ChoiceField(
+        label=_("Adopted resolution of the village's meeting"),
+        required=False,
+        help_text=_("A resolution of a meeting held on this platform; or write the resolution below."),
+    )
     resolution = forms.CharField(
         label=_("Resolution of the meeting that chose the member"),
         max_length=200,
+        required=False,
         help_text=_("The meeting and its resolution, e.g. “6 June representatives' meeting, resolution 1”."),
     )
     is_chair = forms.BooleanField(label=_("Chair"), required=False)
@@ -114,14 +120,17 @@ class RecallForm(forms.Form):
             ("representatives", _("A third or more of the villager representatives")),
         ],
     )
-    signers = forms.IntegerField(label=_("Signers"), min_value=1, max_value=100_000)
-    eligible = forms.IntegerField(
-        label=_("Out of"),
-        min_value=1,
-        max_value=100_000,
-        help_text=_("Registered voters, or villager representatives."),
+    signers = forms.MultipleChoiceField(
+        label=_("Signers"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick each voter on the list, or each villager representative, who signed the proposal."),
     )
     reasons = forms.CharField(label=_("Reasons"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class KinWithdrawForm(forms.Form):
+    row = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    reason = forms.CharField(label=_("Why the declaration is withdrawn"), max_length=300)
 
 
 class AnswerForm(forms.Form):

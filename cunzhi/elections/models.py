@@ -103,6 +103,10 @@ class CommitteeMember(TimeStamped):
     # The meeting's resolution: its reference (e.g. the meeting's title and motion), kept as text because
     # elections reads no other feature domain (the import contracts).
     resolution = models.CharField(_("resolution of the meeting that chose the member"), max_length=200)
+    # The adopted motion of the meetings app that chose the member (its public id and its meeting's), when
+    # the meeting was held on the platform: checked through meetings.selectors, linked on the election page.
+    motion_ref = models.CharField(max_length=16, blank=True)
+    meeting_ref = models.CharField(max_length=16, blank=True)
     left_on = models.DateField(null=True, blank=True)
     left_reason = models.CharField(max_length=300, blank=True)
 
@@ -333,7 +337,7 @@ class Recall(TimeStamped):
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     member = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="recalls")
     basis = models.CharField(max_length=20)  # law.RECALL_BY_VOTERS or law.RECALL_BY_REPRESENTATIVES
-    signers = models.PositiveIntegerField()
+    signers = models.PositiveIntegerField()  # the count of RecallSigner rows (older proposals: the count only)
     eligible = models.PositiveIntegerField()  # registered voters, or villager representatives
     reasons = models.TextField()
     answer = models.TextField(blank=True)
@@ -351,12 +355,26 @@ class Recall(TimeStamped):
         super().save(*args, **kwargs)
 
 
+class RecallSigner(models.Model):
+    """One person who signed a recall proposal: a voter on the election's list, or a villager representative,
+    as the proposal's basis says (art. 16). Shown by name only."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="signer_rows")
+    villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["recall", "id"]
+        constraints = [models.UniqueConstraint(fields=["recall", "villager"], name="elections_recall_signer_once")]
+
+
 class NearRelative(models.Model):
     """A declared near relative (近亲属: spouse, parents, children, siblings, grandparents, grandchildren and
     the spouses of these) beyond the roster's households, which are the only kinship the people app keeps.
     Used by the proxy rule (art. 15) and the supervision committee's kinship check (art. 32). Symmetric:
-    one row stands for both directions. Append-only; a wrong declaration is withdrawn with a reason."""
+    one row stands for both directions. Never deleted: a wrong declaration is withdrawn with a reason, who and
+    when (and an audit row); the checks then ignore it."""
 
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
     region_code = models.CharField(max_length=15, db_index=True)
     villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
     relative = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
@@ -366,6 +384,10 @@ class NearRelative(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
     withdrawn_reason = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["region_code", "id"]

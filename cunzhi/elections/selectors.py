@@ -4,6 +4,7 @@ queries whatever the rows."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from cunzhi.elections.models import (
     Objection,
     OfficeAudit,
     Proxy,
+    Recall,
     Round,
     Stage,
     Station,
@@ -30,8 +32,9 @@ from cunzhi.elections.models import (
     Voter,
     VoterChange,
 )
+from cunzhi.meetings import selectors as meetings_selectors
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import Villager
+from cunzhi.people.models import Role, RoleAssignment, Villager
 from cunzhi.people.rules import own_villager, prefixes, scope_q
 from cunzhi.regions.models import Level, Region
 
@@ -413,3 +416,44 @@ def counties_live(*, user: AnyUser) -> list[str]:
     and the staff of a guiding office for their township."""
     counties = {p[:6] for p in prefixes(user, {"county_admin", "office_staff"}) if len(p) >= 6}
     return sorted(c + "000000" for c in counties if rules.live_prefixes(user, c + "000000"))
+
+
+# -------------------------------- recall (art. 16)
+
+
+def recalls(*, village_code: str = "", election: Election | None = None) -> list[Recall]:
+    """Recalls of a village (all its elections) or of one election, newest first, with the member and the
+    signers' names (three queries whatever the number)."""
+    qs = Recall.objects.select_related("election", "member__voter__villager").prefetch_related("signer_rows__villager")
+    qs = qs.filter(election=election) if election is not None else qs.filter(region_code=village_code)
+    return list(qs.order_by("-created_at", "-id"))
+
+
+def recall_by_public_id(*, public_id: str) -> Recall | None:
+    return Recall.objects.select_related("election", "election__village").filter(public_id=public_id).first()
+
+
+def representative_villagers(*, village_code: str) -> QuerySet[Villager]:
+    """The village's villager representatives: its villagers whose account holds the representative role in
+    the village (as the meetings app counts them for petitions)."""
+    holders = RoleAssignment.objects.filter(role=Role.REPRESENTATIVE, region__code=village_code).values("user_id")
+    return Villager.objects.filter(region_code=village_code, user_id__in=holders)
+
+
+def recall_signer_choices(*, election: Election) -> list[Villager]:
+    """Who may sign a recall of this election's members: its voters on the list and the representatives."""
+    on_list = election.voters.filter(active=True).values("villager_id")
+    reps = representative_villagers(village_code=election.region_code).values("id")
+    return list(Villager.objects.filter(Q(id__in=on_list) | Q(id__in=reps)).order_by("name_pinyin", "id"))
+
+
+# -------------------------------- the meeting resolution that chose the election committee (art. 12)
+
+
+def committee_resolutions(*, village_code: str) -> list[dict[str, Any]]:
+    """The village's adopted resolutions of its meetings (plain rows from the meetings app)."""
+    return meetings_selectors.adopted_resolutions(village_code=village_code)
+
+
+def resolution_row(*, motion_id: str) -> dict[str, Any] | None:
+    return meetings_selectors.resolution_row(motion_id=motion_id)

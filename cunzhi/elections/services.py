@@ -9,7 +9,7 @@ article it comes from (Organic Law of the Villagers' Committees, 2018 text).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +44,7 @@ from cunzhi.elections.models import (
     OfficeAudit,
     Proxy,
     Recall,
+    RecallSigner,
     RecallStatus,
     Round,
     Stage,
@@ -181,12 +182,36 @@ def election_create(
 
 @transaction.atomic
 def committee_member_add(
-    *, election: Election, villager: Villager, resolution: str, is_chair: bool = False, actor: User
+    *,
+    election: Election,
+    villager: Villager,
+    resolution: str = "",
+    motion: str = "",
+    is_chair: bool = False,
+    actor: User,
 ) -> CommitteeMember:
-    """Record a member of the election committee with the meeting resolution that chose them (art. 12)."""
+    """Record a member of the election committee with the meeting resolution that chose them (art. 12):
+    `motion`, an adopted resolution of the village's meeting held on the platform (meetings app), or the
+    resolution as text for a meeting held off it."""
     if not rules.can_create(actor, election.region_code) and not rules.can_manage(actor, election):
         raise PermissionDenied
     _stage(election, Stage.PREPARING, Stage.LIST_PUBLISHED, Stage.LIST_FINAL, Stage.CANDIDATES, Stage.COUNTED)
+    row = None
+    if motion:
+        row = selectors.resolution_row(motion_id=motion)
+        if row is None or row["village_code"] != election.region_code:
+            raise ValidationError(
+                {"motion": _("Choose a resolution of this village's villagers', representatives' or group meeting.")}
+            )
+        if not row["adopted"]:
+            raise ValidationError(
+                {
+                    "motion": _(
+                        "This motion was not adopted: the election committee is chosen by a resolution (art. 12)."
+                    )
+                }
+            )
+        resolution = resolution or f"{row['day']} {row['meeting_title']}：{row['title']}"[:200]
     resolution = _text(resolution, "resolution", _("Give the meeting's resolution that chose the member."), limit=200)
     if villager.region_code != election.region_code:
         raise ValidationError({"villager": _("Committee members are villagers of the village.")})
@@ -200,14 +225,19 @@ def committee_member_add(
     if election.committee.filter(villager=villager, left_on__isnull=True).exists():
         raise ValidationError({"villager": _("%(name)s already sits on the committee.") % {"name": villager.name}})
     member = CommitteeMember.objects.create(
-        election=election, villager=villager, resolution=resolution, is_chair=is_chair
+        election=election,
+        villager=villager,
+        resolution=resolution,
+        is_chair=is_chair,
+        motion_ref=row["motion"] if row else "",
+        meeting_ref=row["meeting"] if row else "",
     )
     audit_record(
         actor=actor,
         action=ElectionEvent.COMMITTEE_ADD,
         obj=member,
         region_code=election.region_code,
-        after={"villager": villager.public_id, "chair": is_chair, "resolution": resolution},
+        after={"villager": villager.public_id, "chair": is_chair, "resolution": resolution, "motion": motion},
     )
     return member
 
@@ -1005,23 +1035,55 @@ def archive(*, election: Election, actor: User) -> Election:
 # -------------------------------- recall (art. 16)
 
 
+def _recall_signers(election: Election, basis: str, signers: Sequence[Villager]) -> int:
+    """Check each signer against the proposal's basis and return how many could sign (the denominator of
+    art. 16): the voters on the election's list, or the village's villager representatives."""
+    if basis == law.RECALL_BY_VOTERS:
+        eligible_ids = set(election.voters.filter(active=True).values_list("villager_id", flat=True))
+        not_one = _("%(names)s: not on the voter list, so cannot sign (art. 16).")
+    elif basis == law.RECALL_BY_REPRESENTATIVES:
+        eligible_ids = set(
+            selectors.representative_villagers(village_code=election.region_code).values_list("id", flat=True)
+        )
+        not_one = _("%(names)s: not a villager representative, so cannot sign (art. 16).")
+    else:
+        raise ValidationError({"basis": _("Say who proposes the recall: voters or villager representatives.")})
+    seen: set[int] = set()
+    twice = []
+    for v in signers:
+        if v.pk in seen:
+            twice.append(v.name)
+        seen.add(v.pk)
+    if twice:
+        raise ValidationError({"signers": _("%(names)s signed more than once.") % {"names": "、".join(twice)}})
+    outside = [v.name for v in signers if v.pk not in eligible_ids]
+    if outside:
+        raise ValidationError({"signers": not_one % {"names": "、".join(outside)}})
+    return len(eligible_ids)
+
+
 @transaction.atomic
 def recall_propose(
-    *, election: Election, member: Candidate, basis: str, signers: int, eligible: int, reasons: str, actor: User
+    *, election: Election, member: Candidate, basis: str, signers: Sequence[Villager], reasons: str, actor: User
 ) -> Recall:
-    """Record a proposal to recall an elected member, with its reasons and its signers (art. 16)."""
+    """Record a proposal to recall an elected member, with its reasons and who signed it (art. 16): each signer
+    a voter on the election's list (a fifth of them at least) or a villager representative (a third)."""
     _manage(actor, election)
     _stage(election, Stage.ANNOUNCED, Stage.ARCHIVED)
     if member.election_id != election.pk or member.public_id not in elected_ids(election):
         raise ValidationError({"member": _("Only a member elected in this election can be recalled.")})
+    if member.ceased_on is not None:
+        raise ValidationError({"member": _("This member has already left office.")})
     reasons = _text(reasons, "reasons", _("A recall states its reasons (art. 16)."), limit=2000)
-    if not law.recall_proposal_valid(basis=basis, signers=signers, eligible=eligible):
+    eligible = _recall_signers(election, basis, signers)
+    if not law.recall_proposal_valid(basis=basis, signers=len(signers), eligible=eligible):
         raise ValidationError(
             {
                 "signers": _(
-                    "A recall is proposed by at least a fifth of the voters or a third of the villager "
-                    "representatives (art. 16)."
+                    "%(n)s of %(of)s signed: a recall is proposed by at least a fifth of the voters or a third "
+                    "of the villager representatives (art. 16)."
                 )
+                % {"n": len(signers), "of": eligible}
             }
         )
     if election.recalls.filter(member=member, status=RecallStatus.PROPOSED).exists():
@@ -1030,16 +1092,22 @@ def recall_propose(
         election=election,
         member=member,
         basis=basis,
-        signers=signers,
+        signers=len(signers),
         eligible=eligible,
         reasons=reasons,
         proposed_by=actor,
     )
+    RecallSigner.objects.bulk_create([RecallSigner(recall=recall, villager=v) for v in signers])
     audit_record(
         actor=actor,
         action=ElectionEvent.RECALL_PROPOSE,
         obj=recall,
-        after={"member": member.public_id, "basis": basis, "signers": signers, "eligible": eligible},
+        after={
+            "member": member.public_id,
+            "basis": basis,
+            "signers": [v.public_id for v in signers],
+            "eligible": eligible,
+        },
     )
     return recall
 
@@ -1161,6 +1229,31 @@ def near_relative_declare(
         obj=row,
         region_code=villager.region_code,
         after={"villager": villager.public_id, "relative": relative.public_id, "relation": relation},
+    )
+    return row
+
+
+@transaction.atomic
+def near_relative_withdraw(*, row: NearRelative, reason: str, actor: User) -> NearRelative:
+    """Withdraw a declared near relative found wrong: the row stays, marked withdrawn with the reason, who and
+    when, and an audit row records it; the proxy rule and the kinship check of art. 32 no longer see it."""
+    _keep_term(actor, row.region_code)
+    reason = _text(reason, "reason", _("Say why the declaration is withdrawn."))
+    row = NearRelative.objects.select_for_update().get(pk=row.pk)
+    if not row.active:
+        raise ValidationError(_("This declaration has already been withdrawn."))
+    row.active = False
+    row.withdrawn_reason = reason
+    row.withdrawn_at = timezone.now()
+    row.withdrawn_by = actor
+    row.save(update_fields=["active", "withdrawn_reason", "withdrawn_at", "withdrawn_by"])
+    audit_record(
+        actor=actor,
+        action=ElectionEvent.KIN_WITHDRAW,
+        obj=row,
+        region_code=row.region_code,
+        before={"villager": row.villager.public_id, "relative": row.relative.public_id, "relation": row.relation},
+        after={"reason": reason},
     )
     return row
 

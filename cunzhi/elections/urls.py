@@ -19,6 +19,7 @@ urlpatterns = [
     path("e/<str:public_id>/result/", views.result, name="result"),
     path("e/<str:public_id>/result.pdf", views.announcement_pdf, name="announcement_pdf"),
     path("e/<str:public_id>/recall/", views.recall_propose, name="recall_propose"),
+    path("r/<str:public_id>/signers/print/", views.recall_signers, name="recall_signers"),
     path("r/<str:public_id>/<str:name>/", views.recall_step, name="recall_step"),
     path("e/<str:public_id>/away/", views.away_answer, name="away_answer"),
     path("e/<str:public_id>/term/", views.term, name="term"),

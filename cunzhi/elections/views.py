@@ -38,6 +38,7 @@ from cunzhi.elections.forms import (
     ElectionForm,
     HandoverForm,
     KinForm,
+    KinWithdrawForm,
     ObjectionForm,
     ProxyForm,
     ReasonForm,
@@ -146,14 +147,26 @@ def overview(request: UserRequest, public_id: str) -> HttpResponse:
     _set_choices(
         form, "villager", _choices(Villager.objects.filter(village=election.village).order_by("name_pinyin")[:500])
     )
+    may_add = can_manage or rules.can_create(request.user, election.region_code)
+    resolutions = selectors.committee_resolutions(village_code=election.region_code) if may_add else []
+    _set_choices(
+        form,
+        "motion",
+        [("", "—")]
+        + [
+            (r["motion"], f"{r['day']:%Y-%m-%d} {r['meeting_title']} · {r['number']}. {r['title']}")
+            for r in resolutions
+        ],
+    )
     if request.method == "POST":
-        if not can_manage and not rules.can_create(request.user, election.region_code):
+        if not may_add:
             return forbidden(request)
         done = service_action(
             request,
             lambda: services.committee_member_add(
                 election=election,
                 villager=Villager.objects.get(public_id=form.cleaned_data["villager"]),
+                motion=form.cleaned_data["motion"],
                 resolution=form.cleaned_data["resolution"],
                 is_chair=form.cleaned_data["is_chair"],
                 actor=request.user,
@@ -640,8 +653,8 @@ def result(request: UserRequest, public_id: str) -> HttpResponse:
             first=first,
             runoff=runoff,
             registered=(election.result or {}).get("registered"),
-            recalls=list(election.recalls.select_related("member__voter__villager")),
-            recall_form=_recall_form(election),
+            recalls=selectors.recalls(election=election),
+            recall_form=_recall_form(election) if rules.can_manage(request.user, election) else None,
             answer_form=AnswerForm(),
             vote_form=RecallVoteForm(),
         ),
@@ -654,8 +667,13 @@ def _recall_form(election: Election, data: object = None) -> RecallForm:
     _set_choices(
         form,
         "member",
-        [(c.public_id, str(c)) for c in selectors.candidates(election=election) if c.public_id in elected],
+        [
+            (c.public_id, str(c))
+            for c in selectors.candidates(election=election)
+            if c.public_id in elected and c.ceased_on is None
+        ],
     )
+    _set_choices(form, "signers", _choices(selectors.recall_signer_choices(election=election)))
     return form
 
 
@@ -679,8 +697,7 @@ def recall_propose(request: UserRequest, public_id: str) -> HttpResponse:
             election=election,
             member=election.candidates.get(public_id=form.cleaned_data["member"]),
             basis=form.cleaned_data["basis"],
-            signers=form.cleaned_data["signers"],
-            eligible=form.cleaned_data["eligible"],
+            signers=list(Villager.objects.filter(public_id__in=form.cleaned_data["signers"])),
             reasons=form.cleaned_data["reasons"],
             actor=request.user,
         ),
@@ -719,6 +736,21 @@ def recall_step(request: UserRequest, public_id: str, name: str) -> HttpResponse
         lambda: services.recall_vote(recall=recall, actor=request.user, **vote.cleaned_data),
         done=_("Vote recorded."),
         to=to,
+    )
+
+
+@login_required
+def recall_signers(request: UserRequest, public_id: str) -> HttpResponse:
+    """The printable list of a recall proposal's signers: names only (never an ID number), for the notice
+    board and the meeting that votes."""
+    found = selectors.recall_by_public_id(public_id=public_id)
+    if found is None or not rules.can_see_village(request.user, found.region_code):
+        raise Http404
+    recall = next(r for r in selectors.recalls(election=found.election) if r.pk == found.pk)
+    return render(
+        request,
+        "elections/recall_signers_print.html",
+        {"recall": recall, "election": found.election, "printed_on": timezone.localdate()},
     )
 
 
@@ -932,6 +964,24 @@ def supervision(request: UserRequest, code: str) -> HttpResponse:
                 done=_("Near relatives recorded."),
                 to=request.path,
                 form=kin_form,
+            )
+        elif which == "withdraw":
+            withdraw = KinWithdrawForm(request.POST)
+            withdraw.is_valid()
+            row = (
+                selectors.declared_relatives(village_code=village.code)
+                .filter(public_id=withdraw.cleaned_data.get("row", ""))
+                .first()
+            )
+            if row is None:
+                raise Http404
+            done = service_action(
+                request,
+                lambda: services.near_relative_withdraw(
+                    row=row, reason=withdraw.cleaned_data.get("reason", ""), actor=request.user
+                ),
+                done=_("Declaration withdrawn: the checks no longer use it."),
+                to=request.path + "#relatives",
             )
         else:
             raise Http404

@@ -465,3 +465,45 @@ def figures_last_minute_quorum(
         if not law.quorum_reached(body=r["body"], basis=r["basis"], modes=modes)[0]:
             late.append(r["pk"])
     return Meeting.objects.filter(pk__in=late)
+
+
+# ---------------------------------------------------------------- resolutions other domains cite
+
+# The bodies whose resolutions choose a village's election committee or supervision committee (arts. 12, 32).
+CHOOSING_BODIES = (Body.VILLAGERS, Body.REPRESENTATIVES, Body.GROUP)
+
+
+def _resolution_row(m: Motion) -> dict[str, Any]:
+    return {
+        "motion": m.public_id,
+        "meeting": m.meeting.public_id,
+        "village_code": m.meeting.region_code,
+        "body": m.meeting.get_body_display(),
+        "meeting_title": m.meeting.title,
+        "day": timezone.localdate(m.meeting.starts_at),
+        "number": m.number,
+        "title": m.title,
+        "adopted": m.status == MotionStatus.CLOSED and bool(m.passed) and m.meeting.body in CHOOSING_BODIES,
+    }
+
+
+def adopted_resolutions(*, village_code: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The village's adopted resolutions of its villagers', representatives' and group meetings, newest
+    first, as plain rows (other domains cite them without reading meetings' models)."""
+    rows = (
+        Motion.objects.filter(
+            meeting__region_code=village_code,
+            meeting__body__in=CHOOSING_BODIES,
+            status=MotionStatus.CLOSED,
+            passed=True,
+        )
+        .select_related("meeting")
+        .order_by("-meeting__starts_at", "number")[:limit]
+    )
+    return [_resolution_row(m) for m in rows]
+
+
+def resolution_row(*, motion_id: str) -> dict[str, Any] | None:
+    """One motion as a plain row (its village, whether it was adopted), or None."""
+    m = Motion.objects.select_related("meeting").filter(public_id=motion_id).first()
+    return _resolution_row(m) if m is not None else None

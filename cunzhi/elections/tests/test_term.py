@@ -44,8 +44,7 @@ def _recall(world, term, name):
         election=term,
         member=term.members[name],
         basis="voters",
-        signers=2,
-        eligible=6,
+        signers=[v.villager for v in term.voters.filter(active=True).order_by("id")[:2]],  # 2 of 6: a fifth
         reasons="长期不履职",
         actor=world.cadre_a,
     )

@@ -235,13 +235,16 @@ def test_recall_on_the_result_page(world, el, login, clock):
     e.refresh_from_db()
     services.announce(election=e, actor=world.cadre_a)
     url = reverse("elections:recall_propose", args=[e.public_id])
-    data = {"member": elected[0], "basis": "voters", "signers": "1", "eligible": "8", "reasons": "长期不履职"}
+    data = {"member": elected[0], "basis": "voters", "signers": [el.p.qian.public_id], "reasons": "长期不履职"}
     assert login(world.villager_a).post(url, data).status_code == 403
     client = login(world.cadre_a)
-    client.post(url, data)
-    assert not Recall.objects.exists()  # 1 of 8 is less than a fifth
-    client.post(url, {**data, "signers": "2"})
+    r = client.post(url, data, follow=True)
+    assert not Recall.objects.exists() and "art. 16" in r.content.decode()  # 1 of 8 is less than a fifth
+    client.post(url, {**data, "signers": [el.p.qian.public_id, el.p.kid.public_id]})  # 李小 is not a voter
+    assert not Recall.objects.exists()
+    client.post(url, {**data, "signers": [el.p.qian.public_id, el.p.sun.public_id]})
     recall = Recall.objects.get()
+    assert recall.signers == 2 and recall.eligible == 8
     client.post(reverse("elections:recall_step", args=[recall.public_id, "answer"]), {"answer": "因病住院三个月"})
     client.post(
         reverse("elections:recall_step", args=[recall.public_id, "vote"]),
@@ -250,4 +253,8 @@ def test_recall_on_the_result_page(world, el, login, clock):
     recall.refresh_from_db()
     assert recall.answer and recall.status == "recalled"
     r = login(world.villager_a).get(reverse("elections:result", args=[e.public_id]))
-    assert "长期不履职" in r.content.decode()
+    assert all(w in r.content.decode() for w in ("长期不履职", "钱丽", "孙伟"))  # the signers, by name
+    printed = login(world.villager_a).get(reverse("elections:recall_signers", args=[recall.public_id]))
+    assert printed.status_code == 200 and "孙伟" in printed.content.decode()
+    assert el.p.sun.id_number not in printed.content.decode()
+    assert login(world.villager_b).get(reverse("elections:recall_signers", args=[recall.public_id])).status_code == 404
