@@ -2,7 +2,8 @@
 elder association and mediation committee; a clean-up three days ago with sign-ups (web, helper, text, the
 organiser), check-ins at the desk (by name and by QR code) and hours confirmed; the points proposed from it by
 the outcomes job, reviewed, posted, one objection decided, then counted; a redemption; and a visit to the old
-people's home next week that is open for sign-up.
+people's home next week that is open for sign-up; the points supermarket's goods received (donated, and bought
+through the village ledger) and its shop-keeper; a neighbour dispute handed to the mediation committee.
 
 Everything goes through the services. A past activity cannot be posted (it must start in the future), so the
 clean-up is posted for tomorrow and its times moved three days back once sign-ups are in — the one step the
@@ -16,6 +17,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from cunzhi.concerns import services as concern_services
+from cunzhi.concerns.models import Concern
+from cunzhi.demo.applications import _picture
 from cunzhi.organisations import codes
 from cunzhi.organisations import services as org
 from cunzhi.organisations.models import Activity, Participant, SignUpVia
@@ -50,7 +54,7 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
         description="组织老年人文体活动，调解邻里小事。",
         actor=cadre,
     )
-    org.organisation_register(
+    mediation = org.organisation_register(
         region=village,
         kind="mediation",
         name="余村人民调解委员会",
@@ -136,11 +140,43 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
         objection_until=timezone.now() - dt.timedelta(minutes=1)
     )
     points.entries_count_due()
-    # The points supermarket's shelf, and a redemption at the counter: points and stock deducted together.
+    # The points supermarket's shelf, its shop-keeper (the grid worker, who keeps the village service station), goods
+    # received (a donation, and a purchase recorded in the village ledger with its invoice), and a redemption at
+    # the counter: points and stock deducted together, the receipt sent to the household.
     rice = points.goods_set(village=village, name="大米一袋（5公斤）", points=15, stock=20, actor=cadre)
-    points.goods_set(village=village, name="洗衣液一瓶", points=6, stock=30, actor=cadre)
-    points.goods_set(village=village, name="毛巾两条", points=4, stock=1, actor=cadre)  # the last one
-    points.counter_redeem(household=houses[0], goods=rice, quantity=1, actor=cadre)
+    soap = points.goods_set(village=village, name="洗衣液一瓶", points=6, stock=30, actor=cadre)
+    towels = points.goods_set(village=village, name="毛巾两条", points=4, stock=0, actor=cadre)
+    points.goods_receive(
+        goods=towels, quantity=1, supplier="余村竹林专业合作社", donated=True, actor=cadre
+    )  # the last one
+    points.goods_receive(
+        goods=soap,
+        quantity=20,
+        supplier="天荒坪镇惠民超市",
+        cost="198.00",
+        voucher=_picture("积分超市进货发票"),
+        actor=cadre,
+    )
+    keeper = logins["grid_worker"]
+    points.shopkeeper_add(village=village, phone=keeper.phone, actor=cadre)
+    points.counter_redeem(household=houses[0], goods=rice, quantity=1, actor=keeper)
+
+    # A neighbour dispute handed to the mediation committee, with its first work recorded; the answer, the clock
+    # and the rates stay with the cadre who handles the concern.
+    head = logins["representative"] if hasattr(logins["representative"], "villager") else leader
+    org.member_add(organisation=mediation, villager=head.villager, is_leader=True, actor=cadre)
+    dispute = Concern.objects.filter(region_code=MAIN_VILLAGE, category__code="neighbours").order_by("pk").first()
+    if dispute is not None and dispute.owner is not None:
+        if dispute.status == "open":
+            concern_services.concern_acknowledge(actor=dispute.owner, concern=dispute)
+        handover = org.concern_hand(
+            concern=dispute, organisation=mediation, note="围墙占道纠纷，请调委会上门调解。", actor=dispute.owner
+        )
+        org.handover_work(
+            handover=handover,
+            text="调委会两名委员上门查看围墙位置，分别听取两家意见，约定下周三在村委会当面调解。",
+            actor=head,
+        )
 
     # Next week: elder visits, open for sign-up (the printed villager may sign up).
     soon = (timezone.localtime() + dt.timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)

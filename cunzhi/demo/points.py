@@ -1,6 +1,7 @@
 """Demo data for points (积分制): 天荒坪镇's catalogue kept by its civil affairs office, 余村's rule and adopted
 items, a village item waiting for the township, base points, declarations in review, posted and counted points,
-an objection waiting for its decision and one decided, and a redemption at the points supermarket.
+an objection waiting for its decision and one decided, last year's commendation list posted on the disclosure board,
+and a redemption at the points supermarket (its receipt sent to the household).
 
 Everything goes through the services (review reasons, caps, audit rows) as in use. The story runs over the last
 weeks: points reviewed "ten days ago" have their stored objection deadline moved into the past, the one step
@@ -116,6 +117,23 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     past = timezone.now() - dt.timedelta(days=3)
     Entry.objects.filter(pk__in=[x.pk for x in counted]).update(objection_until=past)
     services.entries_count_due()
+
+    # Last year: contributions reviewed and counted then (their dates moved a year back, as the objection deadlines
+    # above are moved), and last year's commendation list posted on the disclosure board.
+    last_year = []
+    for house, title, text in (
+        (others[0], "见义勇为、好人好事", "冬季防汛巡查中及时报告溪坝裂缝"),
+        (others[2], "参加村庄环境整治", "参加秋季村道两侧垃圾清理"),
+        (others[3], "参加村庄环境整治", "参加竹林步道落叶清扫"),
+        (others[3], "庭院整洁、垃圾分类到位", "庭院整洁，垃圾分类检查合格"),
+    ):
+        e = declare(house, title, text, cadre)
+        last_year.append(services.entry_review(entry=e, approve=True, reason="经村民代表核实", actor=representative))
+    Entry.objects.filter(pk__in=[x.pk for x in last_year]).update(
+        objection_until=past, year=today.year - 1, occurred_on=dt.date(today.year - 1, 10, 15)
+    )
+    services.entries_count_due()
+    services.commendation_post(village=village, year=today.year - 1, actor=cadre)
 
     # Posted yesterday: one open for objections, one with an objection waiting, one whose objection was dismissed.
     posted = []

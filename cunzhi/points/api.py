@@ -283,7 +283,41 @@ def decide(request, payload: DecideIn, public_id: str = PUBLIC_ID):
     )
 
 
-@router.post("/points/villages/{code}/redemptions", response={201: PointsEntryOut, **WRITE_ERRORS})
+class PointsReceiptOut(Schema):
+    number: str = Field(description="The receipt number (the redemption's id).")
+    shop: str
+    village: str
+    household_number: str
+    household: str = Field(description="The household head's name, masked (张*); never an ID number.")
+    what: str
+    points: int = Field(description="Points deducted.")
+    balance_after: int | None
+    counter: str = Field(description="Who redeemed at the counter.")
+    at: dt.datetime
+
+
+class PointsRedemptionOut(PointsEntryOut):
+    receipt: PointsReceiptOut
+
+    @staticmethod
+    def resolve_receipt(obj):
+        return selectors.receipt(entry=obj)
+
+
+def _redemption(entry):
+    return Status(201, selectors.redemption_by_public_id(public_id=entry.public_id))
+
+
+@router.get("/points/entries/{public_id}/receipt", response={200: PointsReceiptOut, **OBJECT_ERRORS})
+def redemption_receipt(request, public_id: str = PUBLIC_ID):
+    """A redemption's receipt: the household's file readers and the counter of the shop it was taken at."""
+    entry = selectors.redemption_by_public_id(public_id=public_id)
+    if entry is None or not rules.can_see_receipt(request.user, entry):
+        raise Http404
+    return selectors.receipt(entry=entry)
+
+
+@router.post("/points/villages/{code}/redemptions", response={201: PointsRedemptionOut, **WRITE_ERRORS})
 def redeem(request, payload: RedemptionIn, code: str = CODE):
     """A cadre records goods taken at the points supermarket; the balance never goes below zero."""
     village = _village(request, code)
@@ -295,7 +329,7 @@ def redeem(request, payload: RedemptionIn, code: str = CODE):
             household=house, goods=payload.goods, points=payload.points, actor=request.user
         )
     )
-    return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))
+    return _redemption(entry)
 
 
 class PointsGoodsOut(Schema):
@@ -318,21 +352,97 @@ def village_goods(request, code: str = CODE):
     return list(selectors.goods_of(village=_village(request, code)))
 
 
-@router.post("/points/villages/{code}/counter", response={201: PointsEntryOut, **WRITE_ERRORS})
-def counter_redeem(request, payload: CounterIn, code: str = CODE):
-    """Goods taken at the counter: points and stock deducted together (422 beyond the balance or stock). The
-    village's cadres and its shop-keepers."""
-    village = selectors.village_by_code(code=code)
-    if village is None or not (rules.can_see_village(request.user, code) or rules.is_shopkeeper(request.user, code)):
-        raise Http404
+def _counter(request, shop, payload):
     house = selectors.household_by_public_id(public_id=payload.household)
-    goods = selectors.goods_by_public_id(village=village, public_id=payload.goods)
-    if house is None or goods is None or house.region_code != village.code:
-        raise ApiError(422, _("Choose a household of the village and goods on the shelf."), "invalid")
+    goods = selectors.goods_by_public_id(village=shop, public_id=payload.goods)
+    if house is None or goods is None or not selectors.shop_serves(shop_id=shop.pk, village=house.village):
+        raise ApiError(422, _("Choose a household the shop serves and goods on the shelf."), "invalid")
     entry = _write(
         lambda: services.counter_redeem(household=house, goods=goods, quantity=payload.quantity, actor=request.user)
     )
-    return Status(201, selectors.entry_by_public_id(public_id=entry.public_id))
+    return _redemption(entry)
+
+
+@router.post("/points/villages/{code}/counter", response={201: PointsRedemptionOut, **WRITE_ERRORS})
+def counter_redeem(request, payload: CounterIn, code: str = CODE):
+    """Goods taken at the counter: points and stock deducted together (422 beyond the balance or stock); the
+    answer carries the receipt, also sent to the household. The village's cadres and its shop-keepers."""
+    village = selectors.village_by_code(code=code)
+    if village is None or not (rules.can_see_village(request.user, code) or rules.is_shopkeeper(request.user, code)):
+        raise Http404
+    return _counter(request, village, payload)
+
+
+class PointsTownshipShopIn(Schema):
+    serves: list[str] = Field(
+        default_factory=list, max_length=500, description="Village codes served; empty: every village."
+    )
+
+
+class PointsTownshipShopOut(Schema):
+    township: str
+    serves: list[str] = Field(description="The village codes the shop serves (all the township's when it lists none).")
+
+
+def _township_shop(request, code, *, keep=False):
+    """A township's shop: 404 for an unknown township; 403 unless the caller keeps it (keep) or redeems there."""
+    town = selectors.township_by_code(code=code)
+    if town is None:
+        raise Http404
+    allowed = rules.can_keep_shop(request.user, town.code) if keep else rules.can_redeem(request.user, town.code)
+    if not allowed:
+        raise ApiError(
+            403, _("The township's points office and its shop-keepers keep the township's shop."), "forbidden"
+        )
+    return town
+
+
+def _shop_out(town):
+    return {"township": town.code, "serves": [v.code for v in selectors.served_villages(shop=town)]}
+
+
+@router.get("/points/townships/{code}/shop", response={200: PointsTownshipShopOut, **OBJECT_ERRORS})
+def township_shop(request, code: str = CODE):
+    """The township's points supermarket and the villages it serves (404 when it has none)."""
+    town = _township_shop(request, code)
+    if selectors.township_shop(township=town) is None:
+        raise Http404
+    return _shop_out(town)
+
+
+@router.put("/points/townships/{code}/shop", response={200: PointsTownshipShopOut, **WRITE_ERRORS})
+def township_shop_set(request, payload: PointsTownshipShopIn, code: str = CODE):
+    """Set up (or change) the township's shop: the villages it serves. The township's points office."""
+    town = _township_shop(request, code, keep=True)
+    _write(lambda: services.township_shop_set(township=town, serves=payload.serves, actor=request.user))
+    return _shop_out(town)
+
+
+@router.get("/points/townships/{code}/goods", response={200: list[PointsGoodsOut], **LIST_ERRORS})
+def township_goods(request, code: str = CODE):
+    """The township shop's goods, with price and stock."""
+    return list(selectors.goods_of(village=_township_shop(request, code)))
+
+
+class PointsGoodsIn(Schema):
+    name: str = Field(..., max_length=100)
+    points: int
+    stock: int
+    active: bool = True
+
+
+@router.post("/points/townships/{code}/goods", response={201: PointsGoodsOut, **WRITE_ERRORS})
+def township_goods_set(request, payload: PointsGoodsIn, code: str = CODE):
+    """Add goods to the township's shop, or set the price, stock and use of goods of that name."""
+    town = _township_shop(request, code, keep=True)
+    return Status(201, _write(lambda: services.goods_set(village=town, actor=request.user, **payload.dict())))
+
+
+@router.post("/points/townships/{code}/counter", response={201: PointsRedemptionOut, **WRITE_ERRORS})
+def township_counter(request, payload: CounterIn, code: str = CODE):
+    """Goods taken at the township shop's counter by a household of a village it serves; that village's rule
+    applies (balance, suspension). The answer carries the receipt, also sent to the household."""
+    return _counter(request, _township_shop(request, code), payload)
 
 
 class PointsCommendedOut(Schema):
@@ -454,3 +564,25 @@ def goods_receive(
         )
     )
     return Status(201, receipt)
+
+
+class PointsCommendationOut(Schema):
+    year: int
+    revision: int
+    post: str = Field(alias="post_id", description="The disclosure post's id.")
+    households: list[PointsCommendedOut] = Field(alias="rows")
+
+
+@router.post("/points/villages/{code}/commended/{year}/post", response={201: PointsCommendationOut, **WRITE_ERRORS})
+def commendation_post(request, year: int, code: str = CODE):
+    """Post a past year's commendation list on the village's disclosure board (village cadres). Unchanged since
+    the last posting: that posting; changed: a corrected revision, as a new post."""
+    village = _village(request, code)
+    return Status(201, _write(lambda: services.commendation_post(village=village, year=year, actor=request.user)))
+
+
+@router.post("/points/townships/{code}/shopkeepers", response={201: PointsShopKeeperOut, **WRITE_ERRORS})
+def township_shopkeeper_add(request, payload: PointsShopKeeperIn, code: str = CODE):
+    """The township's points office names a shop-keeper of its shop (an account, by its phone)."""
+    town = _township_shop(request, code, keep=True)
+    return Status(201, _write(lambda: services.shopkeeper_add(village=town, phone=payload.phone, actor=request.user)))

@@ -29,3 +29,5 @@ class PointsEvent(models.TextChoices):
     SHOPKEEPER_ADD = "points.shopkeeper.add", _("Shop-keeper named for the points supermarket")
     SHOPKEEPER_REMOVE = "points.shopkeeper.remove", _("Shop-keeper removed from the points supermarket")
     GOODS_RECEIVE = "points.goods.receive", _("Goods received at the points supermarket")
+    SHOP_SET = "points.shop.set", _("Township points supermarket set up")
+    COMMENDATION_POST = "points.commendation.post", _("Annual commendation list posted")

@@ -124,3 +124,15 @@ class GoodsReceiveForm(forms.Form):
     def __init__(self, *args, goods=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["goods"].choices = [("", "—"), *[(g.public_id, g.name) for g in goods]]
+
+
+class TownshipShopForm(forms.Form):
+    serves = forms.MultipleChoiceField(
+        label=_("Villages the shop serves (none ticked: every village of the township)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, villages=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["serves"].choices = [(v.code, v.name) for v in villages]

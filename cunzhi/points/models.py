@@ -148,13 +148,15 @@ class Adoption(TimeStamped):
 
 
 class Goods(TimeStamped):
-    """Goods of a village's points supermarket, with their price in points and the stock on the shelf.
+    """Goods of a points supermarket, with their price in points and the stock on the shelf.
 
-    The shop keeps stock, not money: goods bought or donated that cost money go to the village ledger.
+    The shop is a village's, or a township's serving several of its villages (`village` is then the township:
+    TownshipShop says which villages it serves). The shop keeps stock, not money: goods bought or donated that
+    cost money go to the village ledger.
     """
 
     public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")  # the shop's region
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     name = models.CharField(_("goods"), max_length=100)
     points = models.PositiveIntegerField(_("price in points"))
@@ -226,6 +228,8 @@ class Entry(TimeStamped):
     # A redemption at the counter: which goods and how many (stock was deducted in the same transaction).
     goods = models.ForeignKey(Goods, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveSmallIntegerField(default=0)
+    # The holder's balance right after a redemption, for its receipt: later entries must not change a receipt.
+    balance_after = models.IntegerField(null=True, blank=True)
 
     # Set by selectors for pages (not fields): the household's name as the public may see it.
     shown_household: str
@@ -291,10 +295,11 @@ class Objection(TimeStamped):
 
 
 class ShopKeeper(TimeStamped):
-    """Runs the village's points supermarket counter (issue 16): redeems goods for points and nothing else — no
-    reviewing, no awarding, no rules, no goods prices. Named by the village's cadres; removed by them."""
+    """Runs a points supermarket counter (issue 16): redeems goods for points and nothing else — no reviewing, no
+    awarding, no rules, no goods prices. Named by the village's cadres (or, for a township shop, by the township's
+    points office); removed by them."""
 
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")  # the shop's region
     region_code = models.CharField(max_length=15, db_index=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -327,4 +332,45 @@ class GoodsReceipt(TimeStamped):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
         self.region_code = self.goods.region_code
+        super().save(*args, **kwargs)
+
+
+class TownshipShop(TimeStamped):
+    """A township's points supermarket serving several of its villages (issue 16): its goods and shop-keepers
+    are the township's (Goods.village and ShopKeeper.village name the township). Each village's points rule still
+    applies at its counter: balances stay per household, suspensions per village rule."""
+
+    township = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    # The village codes it serves; empty: every village of the township.
+    serves = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["region_code"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.township.code
+        super().save(*args, **kwargs)
+
+
+class Commendation(TimeStamped):
+    """A village's annual commendation list as generated and posted through disclosure (issue 16). A published
+    disclosure is never rewritten: generating again after the points changed makes a new revision with its own
+    post (saying it replaces the earlier one); unchanged, it returns the posted one."""
+
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=15, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField()
+    revision = models.PositiveSmallIntegerField(default=1)
+    rows = models.JSONField(default=list)  # [{"rank", "name" (masked), "points", "items"}]
+    post_id = models.CharField(max_length=16, blank=True)  # the disclosure post's public id
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["region_code", "-year", "-revision"]
+        constraints = [models.UniqueConstraint(fields=["village", "year", "revision"], name="points_commendation_once")]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's signature
+        self.region_code = self.village.code
         super().save(*args, **kwargs)

@@ -89,15 +89,23 @@ def is_shopkeeper(user: AnyUser, village_code: str) -> bool:
     return village_code in codes
 
 
-def can_redeem(user: AnyUser, village_code: str) -> bool:
-    """Goods taken for points at the counter: the village's cadres and its shop-keepers. A shop-keeper does
-    nothing else with points (no review, no award, no rules, no prices)."""
-    return in_scope(user, village_code, CADRE_ROLES) or is_shopkeeper(user, village_code)
+def is_township_code(code: str) -> bool:
+    """A township's 12-digit code (its village digits 000), not a county's."""
+    return len(code) == 12 and code.endswith("000") and code[6:9] != "000"
 
 
-def can_keep_shop(user: AnyUser, village_code: str) -> bool:
-    """The goods' prices and stock, the free-text redemptions and who keeps the shop: the village's cadres."""
-    return in_scope(user, village_code, CADRE_ROLES)
+def can_redeem(user: AnyUser, shop_code: str) -> bool:
+    """Goods taken for points at the counter: the shop's keepers (can_keep_shop) and its shop-keepers. A
+    shop-keeper does nothing else with points (no review, no award, no rules, no prices)."""
+    return can_keep_shop(user, shop_code) or is_shopkeeper(user, shop_code)
+
+
+def can_keep_shop(user: AnyUser, shop_code: str) -> bool:
+    """The goods' prices and stock, the free-text redemptions and who keeps the shop: the village's cadres; for a
+    township's shop serving several villages, the township's points office (and the county administrators)."""
+    if is_township_code(shop_code):
+        return catalogue_keeper(user, shop_code)
+    return in_scope(user, shop_code, CADRE_ROLES)
 
 
 def review_roles(rule: VillageRule | None) -> set[str]:
@@ -191,6 +199,13 @@ def can_see_household(user: AnyUser, household: Household) -> bool:
 def can_see_evidence(user: AnyUser, entry: Entry) -> bool:
     """An evidence photo may show people: the household, reviewers and staff; not the whole village."""
     return can_see_household(user, entry.household)
+
+
+def can_see_receipt(user: AnyUser, entry: Entry) -> bool:
+    """A redemption's receipt: whoever sees the household's file, and the counter of the shop it was taken at
+    (its keepers and shop-keepers, who print it for the villager)."""
+    shop = entry.goods.region_code if entry.goods_id else entry.region_code  # type: ignore[union-attr]  # goods_id set
+    return can_see_household(user, entry.household) or can_redeem(user, shop)
 
 
 def can_see_entry(user: AnyUser, entry: Entry) -> bool:

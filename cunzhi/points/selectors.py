@@ -20,6 +20,7 @@ from cunzhi.people.models import Household, Villager
 from cunzhi.people.rules import STAFF_ROLES, own_villager, scope_q
 from cunzhi.points.models import (
     Adoption,
+    Commendation,
     Entry,
     EntryKind,
     EntryStatus,
@@ -30,6 +31,7 @@ from cunzhi.points.models import (
     Objection,
     ObjectionStatus,
     ShopKeeper,
+    TownshipShop,
     VillageRule,
 )
 from cunzhi.regions.models import Level, Region
@@ -171,6 +173,11 @@ def entry_by_public_id(*, public_id: str) -> Entry | None:
     return _entries().filter(public_id=public_id).first()
 
 
+def redemption_by_public_id(*, public_id: str) -> Entry | None:
+    """A redemption with its goods and their shop, for its receipt."""
+    return _entries().filter(public_id=public_id, kind=EntryKind.REDEMPTION).select_related("goods__village").first()
+
+
 def objection_by_public_id(*, public_id: str) -> Objection | None:
     return Objection.objects.filter(public_id=public_id).select_related("entry__household", "entry__village").first()
 
@@ -301,24 +308,50 @@ def goods_by_public_id(*, village: Region, public_id: str) -> Goods | None:
     return Goods.objects.filter(village=village, public_id=public_id).first()
 
 
-def counter_search(*, village: Region, term: str, limit: int = 20) -> list[Household]:
-    """Households of the village for the counter: a member's name or the start of its pinyin, the last digits
-    of a member's phone, the household number, or the household's code (its QR code carries it)."""
+def township_shop(*, township: Region) -> TownshipShop | None:
+    return TownshipShop.objects.filter(township=township).first()
+
+
+def served_villages(*, shop: Region) -> list[Region]:
+    """The villages whose households a shop serves: the village itself, or those a township shop lists (all the
+    township's villages when it lists none); [] for a township without a shop."""
+    if shop.level == Level.VILLAGE:
+        return [shop]
+    town = township_shop(township=shop)
+    if town is None:
+        return []
+    qs = Region.objects.filter(parent=shop, level=Level.VILLAGE).order_by("code")
+    return list(qs.filter(code__in=town.serves) if town.serves else qs)
+
+
+def shop_serves(*, shop_id: int, village: Region) -> bool:
+    """Does the shop (a village's or a township's) serve households of this village?"""
+    if shop_id == village.pk:
+        return True
+    if shop_id != village.parent_id:
+        return False
+    town = TownshipShop.objects.filter(township_id=shop_id).only("serves").first()
+    return town is not None and (not town.serves or village.code in town.serves)
+
+
+def counter_search(*, villages: list[Region], term: str, limit: int = 20) -> list[Household]:
+    """Households of the shop's villages for the counter: a member's name or the start of its pinyin, the last
+    digits of a member's phone, the household number, or the household's code (its QR code carries it)."""
     term = (term or "").strip()
-    if not term:
+    if not term or not villages:
         return []
     compact = term.lower().replace(" ", "")
-    members = Villager.objects.filter(village=village).filter(
+    members = Villager.objects.filter(village__in=villages).filter(
         Q(name__contains=term)
         | Q(name_pinyin__startswith=compact)
         | (Q(phone__endswith=term) if term.isdigit() and len(term) >= 4 else Q(pk__in=[]))
     )
     code = term.rstrip("/").rsplit("/", 1)[-1]
     qs = (
-        Household.objects.filter(village=village)
+        Household.objects.filter(village__in=villages)
         .filter(Q(pk__in=members.values("household_id")) | Q(number=term) | Q(public_id=code))
-        .select_related("representative")
-        .order_by("number")[:limit]
+        .select_related("representative", "village")
+        .order_by("region_code", "number")[:limit]
     )
     houses = households_named(list(qs))
     balances = dict(
@@ -384,6 +417,37 @@ def commended(*, village: Region, start: dt.date, end: dt.date, size: int) -> li
         head = heads.get(r["household"])
         out.append({"rank": rank, "name": mask_name(head) if head else "—", "points": r["n"], "items": r["items"]})
     return out
+
+
+def receipt(*, entry: Entry) -> dict[str, Any]:
+    """What a redemption's receipt shows: what, points, balance after, the counter person, the time, the receipt
+    number (the entry's public id), the shop and the household (number and masked head's name; no ID numbers)."""
+    shop = entry.goods.village if entry.goods_id else entry.village  # type: ignore[union-attr]  # goods_id set
+    rep = entry.household.representative
+    return {
+        "number": entry.public_id,
+        "shop": shop.name,
+        "village": entry.village.name,
+        "household_number": entry.household.number,
+        "household": mask_name(rep.name) if rep is not None else "—",
+        "what": entry.description,
+        "points": -entry.points,
+        "balance_after": entry.balance_after,
+        "counter": entry.declared_by_name,
+        "at": entry.counted_at or entry.created_at,
+    }
+
+
+def commendations(*, village: Region, year: int) -> list[Commendation]:
+    """The postings of a year's commendation list, newest revision first."""
+    return list(Commendation.objects.filter(village=village, year=year).order_by("-revision"))
+
+
+def shops_kept(*, user: AnyUser) -> list[Region]:
+    """The shops (villages' or townships') whose counter this user was named to keep."""
+    if not user.is_authenticated:
+        return []
+    return list(Region.objects.filter(pk__in=ShopKeeper.objects.filter(user_id=user.pk).values("village_id")))
 
 
 def shopkeepers(*, village: Region) -> list[ShopKeeper]:

@@ -30,6 +30,7 @@ from cunzhi.points import rules, selectors
 from cunzhi.points.events import PointsEvent
 from cunzhi.points.models import (
     Adoption,
+    Commendation,
     Entry,
     EntryKind,
     EntryStatus,
@@ -43,6 +44,7 @@ from cunzhi.points.models import (
     Outcome,
     ShopKeeper,
     Sign,
+    TownshipShop,
     VillageRule,
     YearEnd,
 )
@@ -646,6 +648,7 @@ def redemption_record(
             declared_by=actor,
             declared_by_name=actor.name,
             counted_at=timezone.now(),
+            balance_after=balance - points,
         )
         audit_record(
             actor=actor,
@@ -654,15 +657,83 @@ def redemption_record(
             before={"balance": balance},
             after={"balance": balance - points, "goods": goods},
         )
+        _receipt_send(entry, shop=village)
     return entry
 
 
 # ---------------------------------------------------------------- goods and the counter
 
 
+def _receipt_send(entry: Entry, *, shop: Region) -> None:
+    """The receipt of a redemption goes to the household's representative (notify's direct strategy decides inbox
+    or text). Called once, inside the transaction that creates the redemption: one redemption, one notice; if the
+    redemption rolls back, so does its notice."""
+    from django.urls import reverse
+
+    from cunzhi.core.links import absolute_url
+    from cunzhi.notify.services import notice_send
+
+    when = timezone.localtime(entry.counted_at or timezone.now()).strftime("%Y-%m-%d %H:%M")
+    what, n, left = entry.description, -entry.points, entry.balance_after
+    subject = {"zh-hans": f"积分兑换凭条：{what}", "en": f"Points redemption receipt: {what}"}
+    body = {
+        "zh-hans": f"{shop.name}积分超市，{when}兑换{what}，扣{n}分，余{left}分。"
+        f"经办人：{entry.declared_by_name}。凭条号：{entry.public_id}。",
+        "en": f"{shop.name} points supermarket, {when}: {what} for {n} points; balance {left} points. "
+        f"At the counter: {entry.declared_by_name}. Receipt no. {entry.public_id}.",
+    }
+    notice_send(
+        kind="direct",
+        household_ids=[entry.household_id],
+        subject=subject,
+        body=body,
+        link=absolute_url(reverse("points:receipt", args=[entry.public_id])),
+        region_code=entry.region_code,
+    )
+
+
+def _shop(region: Region) -> None:
+    """A shop is a village's, or a township's that has set up a township shop (township_shop_set)."""
+    if region.level == Level.VILLAGE:
+        return
+    if region.level != Level.TOWNSHIP or not TownshipShop.objects.filter(township=region).exists():
+        raise ValidationError(_("This township has no points supermarket of its own."))
+
+
+def township_shop_set(*, township: Region, serves: list[str], actor: User) -> TownshipShop:
+    """The township's points office sets up (or changes) a points supermarket serving the listed villages of the
+    township (none listed: all of them). Goods, stock and shop-keepers are then the township's."""
+    if township.level != Level.TOWNSHIP:
+        raise ValueError("a township is needed")
+    if not rules.catalogue_keeper(actor, township.code):
+        raise PermissionDenied
+    codes = sorted({(c or "").strip() for c in serves} - {""})
+    known = set(
+        Region.objects.filter(parent=township, level=Level.VILLAGE, code__in=codes).values_list("code", flat=True)
+    )
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError(
+            {"serves": _("Not villages of this township: %(codes)s.") % {"codes": "、".join(unknown[:5])}}
+        )
+    old = TownshipShop.objects.filter(township=township).first()
+    shop, _created = TownshipShop.objects.update_or_create(
+        township=township, defaults={"serves": codes, "created_by": old.created_by if old else actor}
+    )
+    audit_record(
+        actor=actor,
+        action=PointsEvent.SHOP_SET,
+        obj=shop,
+        before={"serves": old.serves} if old else None,
+        after={"serves": codes or "all"},
+    )
+    return shop
+
+
 def goods_set(*, village: Region, name: str, points: int, stock: int, actor: User, active: bool = True) -> Goods:
-    """Add goods to the village's points supermarket, or set the price, stock and use of goods of that name."""
-    _village(village)
+    """Add goods to a points supermarket (a village's or a township's), or set the price, stock and use of goods
+    of that name."""
+    _shop(village)
     if not rules.can_keep_shop(actor, village.code):
         raise PermissionDenied
     name = _text(name, "name", _("Name the goods."), limit=100)
@@ -693,9 +764,10 @@ def counter_redeem(
     """Goods taken at the counter: points and stock are deducted in one transaction. The goods row and the
     household row are locked, so two counters selling the last item at once: exactly one succeeds."""
     village = household.village
-    if not rules.can_redeem(actor, village.code):
+    # The counter is the shop's (a village's, or a township's serving several): its keepers redeem there.
+    if not rules.can_redeem(actor, goods.region_code):
         raise PermissionDenied
-    if goods.village_id != village.pk:
+    if not selectors.shop_serves(shop_id=goods.village_id, village=village):
         raise ValidationError(_("These goods are not in this village's points supermarket."))
     if not 1 <= quantity <= 100:
         raise ValidationError({"quantity": _("Quantity is between 1 and 100.")})
@@ -736,6 +808,7 @@ def counter_redeem(
             counted_at=timezone.now(),
             goods=locked,
             quantity=quantity,
+            balance_after=balance - cost,
         )
         audit_record(
             actor=actor,
@@ -744,6 +817,7 @@ def counter_redeem(
             before={"balance": balance, "stock": locked.stock + quantity},
             after={"balance": balance - cost, "stock": locked.stock, "goods": locked.name, "quantity": quantity},
         )
+        _receipt_send(entry, shop=locked.village)
     return entry
 
 
@@ -801,8 +875,9 @@ def year_close(*, village: Region, year: int, actor: User) -> int:
 
 
 def shopkeeper_add(*, village: Region, phone: str, actor: User) -> ShopKeeper:
-    """The village's cadres name who runs the points supermarket counter (an account, found by its phone)."""
-    _village(village)
+    """The village's cadres (a township shop: the township's points office) name who runs the points supermarket
+    counter (an account, found by its phone)."""
+    _shop(village)
     if not rules.can_keep_shop(actor, village.code):
         raise PermissionDenied
     user = User.objects.filter(phone=normalize_phone(phone or ""), is_active=True).first()
@@ -843,7 +918,16 @@ def goods_receive(
     """Goods come into the shop: the stock grows; when they were bought, the village ledger records the
     expenditure with its voucher (receipt or invoice) in the same transaction — both or neither."""
     village = goods.village
-    if not rules.can_keep_shop(actor, village.code) or not ledger_rules.can_record(actor, village.code):
+    if village.level != Level.VILLAGE:
+        # A township shop has no village ledger to pay from: it records donations; purchases are the township's
+        # accounts, which Cunzhi does not keep.
+        if not rules.can_keep_shop(actor, village.code):
+            raise PermissionDenied
+        if not donated:
+            raise ValidationError(
+                {"donated": _("A township shop records donated goods here; purchases go to the township's accounts.")}
+            )
+    elif not rules.can_keep_shop(actor, village.code) or not ledger_rules.can_record(actor, village.code):
         raise PermissionDenied
     errors: dict[str, Any] = {}
     if not 1 <= quantity <= 100_000:
@@ -908,3 +992,66 @@ def goods_receive(
             after={"stock": locked.stock, "donated": donated, "cost_fen": cost_fen, "ledger_entry": entry_id},
         )
     return receipt
+
+
+# ---------------------------------------------------------------- the annual commendation list, posted
+
+
+def commendation_post(*, village: Region, year: int, actor: User) -> Commendation:
+    """Generate the year's commendation list from counted points and post it through disclosure (village
+    affairs), names masked as on the board, never ID numbers. Unchanged since the last posting: that posting is
+    returned. Changed (a late count or correction): a new revision is posted, replacing the earlier one (published
+    disclosures are never rewritten)."""
+    from django.urls import reverse
+
+    from cunzhi.core.links import absolute_url
+    from cunzhi.disclosure import services as disclosure_services
+    from cunzhi.disclosure.models import Category
+
+    _village(village)
+    if not rules.can_set_rules(actor, village.code):
+        raise PermissionDenied
+    if not 2000 <= year < timezone.localdate().year:
+        raise ValidationError({"year": _("The commendation list of a year is posted once the year is over.")})
+    rule = selectors.rule_for(village)
+    start, end = selectors.commendation_period(year, None)
+    rows = selectors.commended(village=village, start=start, end=end, size=rule.commend_size if rule else 10)
+    if not rows:
+        raise ValidationError(_("No household earned counted points in %(year)s.") % {"year": year})
+    with transaction.atomic():
+        # The village row is the lock: two cadres posting at once post once.
+        Region.objects.select_for_update().filter(pk=village.pk).first()
+        last = Commendation.objects.filter(village=village, year=year).order_by("-revision").first()
+        if last is not None and last.rows == rows:
+            return last
+        revision = last.revision + 1 if last else 1
+        commendation = Commendation.objects.create(
+            village=village, year=year, revision=revision, rows=rows, created_by=actor
+        )
+        # The product's language (as the ledger's purposes and outcomes' texts): the notice board is Chinese.
+        title = f"{village.name}{year}年度积分表彰名单" + ("（更正）" if last else "")
+        lines = [f"第{r['rank']}名　{r['name']}　{r['points']}分（{r['items']}项）" for r in rows]
+        note = (
+            f"根据{year}年经评议、公示无异议后计入的积分生成，只计为村庄作贡献所得的积分（扣分和兑换不计）。"
+            "姓名按村规只显示户主姓氏。"
+        )
+        if last is not None:
+            note += f"本名单更正{timezone.localtime(last.created_at).strftime('%Y-%m-%d')}公布的名单。"
+        post = disclosure_services.post_publish_about(
+            about=commendation,
+            village=village,
+            category=Category.VILLAGE,
+            title=title,
+            body="\n".join([note, "", *lines]),
+            actor=actor,
+            source_url=absolute_url(reverse("points:commended", args=[village.code]) + f"?year={year}"),
+        )
+        commendation.post_id = post.public_id
+        commendation.save(update_fields=["post_id", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=PointsEvent.COMMENDATION_POST,
+            obj=commendation,
+            after={"year": year, "revision": revision, "households": len(rows), "post": post.public_id},
+        )
+    return commendation

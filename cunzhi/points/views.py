@@ -37,9 +37,10 @@ from cunzhi.points.forms import (
     RedeemForm,
     RuleForm,
     ShopKeeperForm,
+    TownshipShopForm,
 )
 from cunzhi.points.models import Holder, Outcome
-from cunzhi.regions.models import Region
+from cunzhi.regions.models import Level, Region
 
 PAGE_SIZE = 20
 
@@ -60,12 +61,17 @@ def index(request: HttpRequest) -> HttpResponse:
     villages = [
         v for v in selectors.villages_in_scope(user=request.user)[:400] if rules.can_see_village(request.user, v.code)
     ]
-    if home is not None and not villages:
+    shops = selectors.shops_kept(user=request.user)  # a shop-keeper's counters (a township's, a village's)
+    if home is not None and not villages and not shops:
         return redirect("points:board", home.code)
     townships = [
         t for t in selectors.townships_in_scope(user=request.user) if rules.catalogue_keeper(request.user, t.code)
     ]
-    return render(request, "points/index.html", {"villages": villages, "townships": townships, "home": home})
+    return render(
+        request,
+        "points/index.html",
+        {"villages": villages, "townships": townships, "home": home, "shops": shops},
+    )
 
 
 # ---------------------------------------------------------------- township catalogue
@@ -441,19 +447,56 @@ def redeem(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def counter(request: HttpRequest, code: str) -> HttpResponse:
-    """The points supermarket's counter: find the household (name, pinyin, phone, number or its QR code), pick
-    goods on the shelf; points and stock are deducted together. The shop-keeper also keeps the goods here."""
+    """A village's points supermarket counter (see _counter)."""
     # The shop-keeper may come from outside the village's roles: the counter is theirs, the board is not.
     village = selectors.village_by_code(code=code)
     if village is None or not (rules.can_see_village(request.user, code) or rules.is_shopkeeper(request.user, code)):
         raise Http404
     if not rules.can_redeem(request.user, village.code):
         return forbidden(request, _("Village cadres and the shop-keeper keep the points supermarket."))
-    keeps = rules.can_keep_shop(request.user, village.code)
+    return _counter(request, village)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def township_counter(request: HttpRequest, code: str) -> HttpResponse:
+    """A township's points supermarket serving several of its villages: its points office sets it up (which
+    villages it serves), keeps its goods and names its shop-keepers; they redeem for households of those villages."""
+    town = selectors.township_by_code(code=code)
+    if town is None:
+        raise Http404
+    if not rules.can_redeem(request.user, town.code):
+        return forbidden(request, _("The township's points office and its shop-keepers keep the township's shop."))
+    if request.method == "POST" and request.POST.get("action") == "shop":
+        if not rules.can_keep_shop(request.user, town.code):
+            return forbidden(request, _("The township's points office sets up the township's shop."))
+        villages = list(Region.objects.filter(parent=town).order_by("code"))
+        form = TownshipShopForm(request.POST, villages=villages)
+        return service_action(  # type: ignore[return-value]  # without a form it always redirects
+            request,
+            lambda: services.township_shop_set(
+                township=town,
+                serves=form.cleaned_data["serves"] if form.is_valid() else request.POST.getlist("serves"),
+                actor=request.user,
+            ),
+            done=_("Township shop saved."),
+            to=request.path,
+        )
+    return _counter(request, town)
+
+
+def _counter(request: HttpRequest, shop: Region) -> HttpResponse:
+    """The points supermarket's counter: find the household (name, pinyin, phone, number or its QR code) among
+    the shop's villages, pick goods on the shelf; points and stock are deducted together, and the receipt opens.
+    The shop's keepers also set goods, receive goods and name shop-keepers here."""
+    keeps = rules.can_keep_shop(request.user, shop.code)
+    township = shop.level == Level.TOWNSHIP
+    town_shop = selectors.township_shop(township=shop) if township else None
+    served = selectors.served_villages(shop=shop)
     term = request.GET.get("q", "")
     goods_form = GoodsForm(request.POST if request.POST.get("action") == "goods" else None)
     keeper_form = ShopKeeperForm(request.POST if request.POST.get("action") == "keeper" else None)
-    shelf = list(selectors.goods_of(village=village))
+    shelf = list(selectors.goods_of(village=shop))
     receive_form = GoodsReceiveForm(
         request.POST if request.POST.get("action") == "receive" else None,
         request.FILES or None,
@@ -461,7 +504,7 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
         prefix="r",
     )
     if request.method == "POST":
-        here = reverse("points:counter", args=[village.code]) + "?" + urlencode({"q": request.POST.get("q", "")})
+        here = request.path + "?" + urlencode({"q": request.POST.get("q", "")})
         action = request.POST.get("action")
         if action in ("goods", "keeper", "keeper_remove", "receive") and not keeps:
             return forbidden(request, _("Village cadres set the goods and name the shop-keepers."))
@@ -493,7 +536,7 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
             done = service_action(
                 request,
                 lambda: services.shopkeeper_add(
-                    village=village, phone=keeper_form.cleaned_data["phone"], actor=request.user
+                    village=shop, phone=keeper_form.cleaned_data["phone"], actor=request.user
                 ),
                 done=_("Shop-keeper named."),
                 to=here,
@@ -502,7 +545,7 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
             if done:
                 return done
         elif action == "keeper_remove":
-            keeper = selectors.shopkeeper_by_pk(village=village, pk=request.POST.get("keeper", ""))
+            keeper = selectors.shopkeeper_by_pk(village=shop, pk=request.POST.get("keeper", ""))
             if keeper is None:
                 raise Http404
             services.shopkeeper_remove(keeper=keeper, actor=request.user)
@@ -511,7 +554,7 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
         elif action == "goods":
             done = service_action(
                 request,
-                lambda: services.goods_set(village=village, actor=request.user, **goods_form.cleaned_data),
+                lambda: services.goods_set(village=shop, actor=request.user, **goods_form.cleaned_data),
                 done=_("Goods saved."),
                 to=here,
                 form=goods_form,
@@ -520,35 +563,59 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
                 return done
         else:
             house = selectors.household_by_public_id(public_id=request.POST.get("household", ""))
-            goods = selectors.goods_by_public_id(village=village, public_id=request.POST.get("goods", ""))
+            goods = selectors.goods_by_public_id(village=shop, public_id=request.POST.get("goods", ""))
             try:
                 quantity = int(request.POST.get("quantity", "1"))
             except ValueError:
                 quantity = 0
-            if house is None or goods is None or house.region_code != village.code:
-                messages.error(request, _("Choose a household of the village and goods on the shelf."))
+            if house is None or goods is None or house.village not in served:
+                messages.error(request, _("Choose a household the shop serves and goods on the shelf."))
                 return redirect(here)
-            return service_action(
-                request,
-                lambda: services.counter_redeem(household=house, goods=goods, quantity=quantity, actor=request.user),
-                done=_("Redeemed: points and stock deducted."),
-                to=here,
-            )
+            try:
+                entry = services.counter_redeem(household=house, goods=goods, quantity=quantity, actor=request.user)
+            except PermissionDenied:
+                return forbidden(request)
+            except ValidationError as exc:
+                refusal_messages(request, exc)
+                return redirect(here)
+            messages.success(request, _("Redeemed: points and stock deducted. The receipt was sent to the household."))
+            # Straight to the receipt, to print or show; it links back to the counter.
+            return redirect(reverse("points:receipt", args=[entry.public_id]) + "?" + urlencode({"back": here}))
+    villages = list(Region.objects.filter(parent=shop).order_by("code")) if township and keeps else []
     return render(
         request,
         "points/counter.html",
         {
-            "village": village,
+            "village": shop,
+            "township": township,
+            "town_shop": town_shop,
+            "served": served,
+            "shop_form": TownshipShopForm(initial={"serves": town_shop.serves if town_shop else []}, villages=villages)
+            if villages
+            else None,
             "term": term,
-            "households": selectors.counter_search(village=village, term=term),
+            "households": selectors.counter_search(villages=served, term=term),
             "goods": shelf,
             "goods_form": goods_form,
             "receive_form": receive_form,
             "keeps": keeps,
             "keeper_form": keeper_form,
-            "keepers": selectors.shopkeepers(village=village) if keeps else [],
+            "keepers": selectors.shopkeepers(village=shop) if keeps else [],
         },
     )
+
+
+@login_required
+def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A redemption's receipt, printable: what, points, balance after, the counter person, the time and its
+    number; the household by number and masked name, never an ID number."""
+    entry = selectors.redemption_by_public_id(public_id=public_id)
+    if entry is None or not rules.can_see_receipt(request.user, entry):
+        raise Http404
+    back = request.GET.get("back", "")
+    # Only a path of this site: the link back to the counter must not lead elsewhere.
+    back = back if back.startswith("/") and not back.startswith("//") else ""
+    return render(request, "points/receipt.html", {"r": selectors.receipt(entry=entry), "back": back})
 
 
 def board_print(request: HttpRequest, code: str) -> HttpResponse:
@@ -581,6 +648,7 @@ def _period(request: HttpRequest) -> tuple[int, int | None] | None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def commended(request: HttpRequest, code: str) -> HttpResponse:
     """The annual commendation list (?year=) or the village's monthly red list (?year=&month=, where the village
     keeps one): the households that earned most, from counted points; printable. Never a list of the lowest."""
@@ -591,6 +659,22 @@ def commended(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("Choose a year up to this one and a month from 1 to 12."))
         return redirect("points:commended", village.code)
     year, month = period
+    can_post = rules.can_set_rules(request.user, village.code)
+    if request.method == "POST":
+        # The year's list goes on the disclosure board (village affairs): the cadres post it once the year is over.
+        if not can_post:
+            return forbidden(request, _("Village cadres post the commendation list."))
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            year = 0
+        here = reverse("points:commended", args=[village.code]) + (f"?year={year}" if year else "")
+        return service_action(  # type: ignore[return-value]  # without a form it always redirects
+            request,
+            lambda: services.commendation_post(village=village, year=year, actor=request.user),
+            done=_("Commendation list posted on the disclosure board."),
+            to=here,
+        )
     size = (rule.red_list_size if month else rule.commend_size) if rule is not None else (0 if month else 10)
     start, end = selectors.commendation_period(year, month)
     rows = selectors.commended(village=village, start=start, end=end, size=size) if size else []
@@ -604,6 +688,8 @@ def commended(request: HttpRequest, code: str) -> HttpResponse:
             "rows": rows,
             "keeps_red_list": bool(rule and rule.red_list_size),
             "no_red_list": bool(month) and not size,
+            "postings": selectors.commendations(village=village, year=year) if not month else [],
+            "can_post": can_post and not month and year < timezone.localdate().year,
             "today": timezone.now(),
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
             "months": range(1, 13),

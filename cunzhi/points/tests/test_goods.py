@@ -44,13 +44,13 @@ def test_the_counter_deducts_points_and_stock_together(world, pw, shop):
 
 
 def test_the_counter_finds_households(world, pw, shop):
-    assert [h.pk for h in selectors.counter_search(village=world.village_a, term="王五")] == [pw.house2.pk]
-    assert [h.pk for h in selectors.counter_search(village=world.village_a, term="wangwu")] == [pw.house2.pk]
-    assert [h.pk for h in selectors.counter_search(village=world.village_a, term="0002")] == [pw.house2.pk]
+    assert [h.pk for h in selectors.counter_search(villages=[world.village_a], term="王五")] == [pw.house2.pk]
+    assert [h.pk for h in selectors.counter_search(villages=[world.village_a], term="wangwu")] == [pw.house2.pk]
+    assert [h.pk for h in selectors.counter_search(villages=[world.village_a], term="0002")] == [pw.house2.pk]
     qr = "https://cunzhi.example/points/h/" + pw.house2.public_id + "/"
-    found = selectors.counter_search(village=world.village_a, term=qr)
+    found = selectors.counter_search(villages=[world.village_a], term=qr)
     assert [h.pk for h in found] == [pw.house2.pk] and found[0].balance == 10
-    assert selectors.counter_search(village=world.village_a, term="李四") == []  # another village's villager
+    assert selectors.counter_search(villages=[world.village_a], term="李四") == []  # another village's villager
 
 
 @pytest.mark.parametrize("who", ["anonymous", "villager_a", "villager_b", "other_township_staff", "township_staff"])
