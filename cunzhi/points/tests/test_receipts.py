@@ -97,7 +97,7 @@ def test_the_api_gives_the_receipt(world, pw, shop, client):
     assert client.get(f"{API}/entries/{base.public_id}/receipt").status_code == 404
 
 
-@pytest.mark.parametrize("who", REFUSED + ["villager_a"])
+@pytest.mark.parametrize("who", [*REFUSED, "villager_a"])
 def test_the_receipt_is_the_household_s_and_the_counter_s(world, pw, shop, client, who, request):
     entry = services.counter_redeem(household=pw.house2, goods=shop, quantity=1, actor=world.cadre_a)
     _login(client, world, who, request)
@@ -219,7 +219,7 @@ def test_without_a_township_shop_there_are_no_township_goods(world, pw, client):
     assert made.status_code == 422 and not Goods.objects.exists()
 
 
-@pytest.mark.parametrize("who", REFUSED + ["cadre_a"])
+@pytest.mark.parametrize("who", [*REFUSED, "cadre_a"])
 def test_a_township_shop_is_the_township_s(world, pw, town, client, who, request):
     a2, house = town
     services.township_shop_set(township=world.township_t, serves=[], actor=world.township_staff)
@@ -308,7 +308,7 @@ def test_bad_commendation_postings_are_refused(world, pw, client):
     assert not Post.objects.exists() and not Commendation.objects.exists()
 
 
-@pytest.mark.parametrize("who", REFUSED + ["villager_a", "township_staff"])
+@pytest.mark.parametrize("who", [*REFUSED, "villager_a", "township_staff"])
 def test_only_village_cadres_post_the_commendation_list(world, pw, client, who, request):
     _last_year_points(world, pw)
     _login(client, world, who, request)
