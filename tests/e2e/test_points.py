@@ -1,6 +1,7 @@
 """In a real browser on a 360 px phone: a villager declares points with a photo, the cadre reviews them with a
 reason, they are posted on the board (names masked), a neighbour objects, the representative decides, the
-period ends and the points count; the cadre records a redemption at the points supermarket. Screenshots of
+period ends and the points count; the cadre records a redemption at the points supermarket, then one at the
+counter, whose receipt opens. Screenshots of
 each page in normal and elder mode: test-artifacts/screenshots/points-*."""
 
 import pytest
@@ -89,6 +90,17 @@ def test_declare_review_post_object_count_redeem(transactional_db, world, pw, op
         cadre.locator("main form button[type=submit]").click()
     assert "洗衣液一瓶" in cadre.content()
     _both(cadre, live_server, "household")  # 10 base + 6 earned − 12 = 4
+
+    # At the counter: find the household, take goods off the shelf; the receipt opens, to print or show.
+    soap = services.goods_set(village=world.village_a, name="肥皂", points=3, stock=2, actor=world.cadre_a)
+    cadre.goto(f"/points/v/{a}/counter/?q=张三")
+    cadre.locator(f"#g-{world.household_a.public_id}").select_option(soap.public_id)
+    cadre.locator("main section.card form button[type=submit]").first.click()
+    cadre.wait_for_load_state()
+    receipt = Entry.objects.get(goods=soap)
+    assert f"/points/e/{receipt.public_id}/receipt/" in cadre.url
+    assert receipt.public_id in cadre.locator("#receipt").inner_text() and receipt.balance_after == 1
+    _both(cadre, live_server, "receipt")
 
     office = open_page(PHONE)
     log_in(office, world.township_staff.phone, world.password)
