@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from cunzhi.concerns import services as concern_services
-from cunzhi.concerns.models import Concern
+from cunzhi.concerns.models import Category, Channel, Kind
 from cunzhi.demo.applications import _picture
 from cunzhi.organisations import codes
 from cunzhi.organisations import services as org
@@ -165,18 +165,27 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     # and the rates stay with the cadre who handles the concern.
     head = logins["representative"] if hasattr(logins["representative"], "villager") else leader
     org.member_add(organisation=mediation, villager=head.villager, is_leader=True, actor=cadre)
-    dispute = Concern.objects.filter(region_code=MAIN_VILLAGE, category__code="neighbours").order_by("pk").first()
-    if dispute is not None and dispute.owner is not None:
-        if dispute.status == "open":
-            concern_services.concern_acknowledge(actor=dispute.owner, concern=dispute)
-        handover = org.concern_hand(
-            concern=dispute, organisation=mediation, note="围墙占道纠纷，请调委会上门调解。", actor=dispute.owner
-        )
-        org.handover_work(
-            handover=handover,
-            text="调委会两名委员上门查看围墙位置，分别听取两家意见，约定下周三在村委会当面调解。",
-            actor=head,
-        )
+    # A public matter (a new wall across the shared lane), taken by the cadre from a neighbour's phone call.
+    dispute = concern_services.concern_submit(
+        actor=cadre,
+        category=Category.objects.filter(code="neighbours").first(),
+        kind=Kind.COMPLAINT,
+        text="邻居新砌的围墙占了两家共用的出路，协商了几次没有结果，请村里调解。",
+        villager=houses[2].representative,
+        village=village,
+        channel=Channel.PHONE,
+    )
+    handover = org.concern_hand(
+        concern=dispute,
+        organisation=mediation,
+        note="围墙占道纠纷，请调委会上门调解。",
+        actor=dispute.owner or cadre,
+    )
+    org.handover_work(
+        handover=handover,
+        text="调委会两名委员上门查看围墙位置，分别听取两家意见，约定下周三在村委会当面调解。",
+        actor=head,
+    )
 
     # Next week: elder visits, open for sign-up (the printed villager may sign up).
     soon = (timezone.localtime() + dt.timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
