@@ -83,6 +83,26 @@ def test_villagers_and_households_are_realistic(seeded):
     assert not any(v.phone for v in villagers if v.age < 18)
 
 
+def test_the_points_supermarket_and_organisations_story(seeded):
+    """Issue 16's demo: goods received (donated, and bought through the ledger), a shop-keeper's redemption with its
+    receipt, last year's commendation list on the disclosure board, a dispute handed to the mediation committee."""
+    from cunzhi.disclosure.models import Post
+    from cunzhi.organisations.models import Handover
+    from cunzhi.points.models import Commendation, Entry, GoodsReceipt, ShopKeeper
+
+    receipts = list(GoodsReceipt.objects.order_by("pk"))
+    assert [r.donated for r in receipts] == [True, False] and receipts[1].ledger_entry and not receipts[0].ledger_entry
+    keeper = ShopKeeper.objects.get()
+    redeemed = Entry.objects.get(kind="redemption", declared_by=keeper.user)
+    assert redeemed.balance_after is not None and redeemed.goods_id
+    listed = Commendation.objects.get()
+    assert listed.year == timezone.localdate().year - 1 and listed.rows
+    post = Post.objects.get(public_id=listed.post_id)
+    assert post.status == "published" and not re.search(r"\d{17}[\dX]", post.body)
+    handover = Handover.objects.select_related("organisation").get()
+    assert handover.organisation.kind == "mediation" and handover.work.count() == 1
+
+
 def test_offices_for_every_township_and_the_county(seeded):
     for t in Region.objects.filter(level=Level.TOWNSHIP):
         names = set(Office.objects.filter(region=t).values_list("name", flat=True))
