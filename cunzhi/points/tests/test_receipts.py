@@ -2,15 +2,18 @@
 a township shop serving several villages, and the annual commendation list posted through disclosure."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
 from cunzhi.disclosure.models import Post
 from cunzhi.notify.models import Notice
 from cunzhi.people.tests.factories import HouseholdFactory, UserFactory, VillagerFactory
-from cunzhi.points import services
+from cunzhi.points import selectors, services
 from cunzhi.points.models import Commendation, Entry, EntryKind, EntryStatus, Goods, ShopKeeper, TownshipShop
 from cunzhi.regions.models import Level, Region
 
@@ -209,6 +212,54 @@ def test_a_township_shop_refuses_households_it_does_not_serve(world, pw, town, c
         village_counter, {"household": pw.house2.public_id, "goods": rice.public_id}, content_type="application/json"
     )
     assert wrong.status_code == 422 and Goods.objects.get(pk=rice.pk).stock == 4
+
+
+def test_the_township_counter_lists_households_without_a_query_per_row(
+    world, pw, town, client, django_assert_max_num_queries
+):
+    a2, _house = town
+    services.township_shop_set(township=world.township_t, serves=[], actor=world.township_staff)
+    for i in range(10):
+        village = a2 if i % 2 else world.village_a
+        house = HouseholdFactory(village=village, number=f"X01{i:02}")
+        VillagerFactory(name=f"刘{i}", village=village, household=house)
+    client.force_login(world.township_staff)
+    url = reverse("points:township_counter", args=[world.township_t.code]) + "?q=刘"
+    with django_assert_max_num_queries(22):  # ten households of two villages, or a hundred: the same queries
+        page = client.get(url)
+    assert page.status_code == 200 and page.content.decode().count("大竹园村 · ") == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_township_shop_s_last_item_goes_once(world, pw, town, clock):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (the in-memory SQLite test database takes one)")
+    _a2, house = town
+    services.township_shop_set(township=world.township_t, serves=[], actor=world.township_staff)
+    rice = services.goods_set(village=world.township_t, name="大米", points=8, stock=1, actor=world.township_staff)
+    houses = [house, pw.house2] * 4  # eight counters, households of two villages
+    barrier = threading.Barrier(len(houses))
+    results: list[str] = []
+
+    def sell(h):
+        try:
+            barrier.wait()
+            services.counter_redeem(household=h, goods=rice, quantity=1, actor=world.township_staff)
+            results.append("ok")
+        except ValidationError:
+            results.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sell, args=(h,)) for h in houses]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rice.refresh_from_db()
+    assert sorted(results) == ["ok"] + ["refused"] * 7 and rice.stock == 0
+    assert Entry.objects.filter(goods=rice).count() == 1
+    assert selectors.balance(household=house) + selectors.balance(household=pw.house2) == 30 + 10 - 8
 
 
 def test_without_a_township_shop_there_are_no_township_goods(world, pw, client):
