@@ -430,16 +430,26 @@ def redeem(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         house = next(h for h in households if h.public_id == data["household"])
+        made: dict[str, object] = {}
         done = service_action(
             request,
-            lambda: services.redemption_record(
-                household=house, goods=data["goods"], points=data["points"], actor=request.user
+            lambda: made.setdefault(
+                "entry",
+                services.redemption_record(
+                    household=house, goods=data["goods"], points=data["points"], actor=request.user
+                ),
             ),
             done=_("Redemption recorded."),
             to=reverse("points:household", args=[house.public_id]),
             form=form,
         )
         if done:
+            entry = made.get("entry")
+            # Straight to the receipt, as at the counter; it links back to the household's file.
+            if entry is not None:
+                back = reverse("points:household", args=[house.public_id])
+                url = reverse("points:receipt", args=[entry.public_id])  # type: ignore[attr-defined]  # an Entry
+                return redirect(url + "?" + urlencode({"back": back}))
             return done
     return render(request, "points/redeem.html", {"village": village, "form": form})
 

@@ -214,9 +214,13 @@ def test_redemption_page(world, pw, login):
         reverse("points:redeem", args=[world.village_a.code]),
         {"household": world.household_a.public_id, "goods": "洗衣粉", "points": 4},
     )
-    assert r.status_code == 302
-    body = login(world.villager_a).get(r.url).content.decode()
+    assert r.status_code == 302 and "/receipt/" in r.url  # straight to the receipt, which links back to the file
+    villager = login(world.villager_a)
+    body = villager.get(r.url).content.decode()
     assert "洗衣粉" in body and ">6<" in body
+    file = reverse("points:household", args=[world.household_a.public_id])
+    assert f'href="{file}"' in body
+    assert r.url.split("?")[0] in villager.get(file).content.decode()  # the file links each redemption's receipt
 
 
 def test_board_and_file_queries_do_not_grow_with_rows(world, pw, login, django_assert_max_num_queries):
