@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cunzhi.applications import selectors as applications
 from cunzhi.concerns import selectors as concerns
@@ -32,8 +33,8 @@ from cunzhi.notify import selectors as notify
 from cunzhi.notify.about import about_reader
 from cunzhi.organisations import selectors as organisations
 from cunzhi.people import selectors as people
-from cunzhi.points import selectors as points
 from cunzhi.people.actors import AnyUser
+from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
 VILLAGE = PREFIX_LENGTH["village"]
@@ -89,11 +90,11 @@ PEOPLE_KINDS = frozenset({"persons", "households"})
 
 # What the numerator means for a person in each list (the status column); blank: not in it.
 COUNTED_AS = {
-    "volunteers": _("hours confirmed"),
-    "alone": _("did it alone"),
-    "points": _("points counted"),
-    "volunteering": _("hours confirmed"),
-    "survey": _("answered"),
+    "volunteers": pgettext_lazy("counted as", "hours confirmed"),
+    "alone": pgettext_lazy("counted as", "did it alone"),
+    "points": pgettext_lazy("counted as", "points counted"),
+    "volunteering": pgettext_lazy("counted as", "hours confirmed"),
+    "survey": pgettext_lazy("counted as", "answered"),
 }
 
 # Check-ins this close to the first vote are "the last minutes'" (the quorum flag).

@@ -21,7 +21,9 @@ def survey(incoming: Incoming) -> Handled | None:
     # A household may share one phone: the first of its members drawn and not yet answered answers.
     invites = list(
         # The question or its reminder: both carry the survey's reply code.
-        SurveyInvite.objects.filter(Q(notice=notice) | Q(reminder=notice), villager__in=[v.pk for v in incoming.villagers]).order_by("pk")
+        SurveyInvite.objects.filter(
+            Q(notice=notice) | Q(reminder=notice), villager__in=[v.pk for v in incoming.villagers]
+        ).order_by("pk")
     )
     if not invites:
         return Handled(SURVEY, _("Your number was not asked in this survey: nothing was recorded."))

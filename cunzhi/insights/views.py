@@ -72,7 +72,11 @@ def _table(
     for row in table["rows"]:
         code = row["region"].code if row["region"] is not None else row["key"]
         row["display"] = [
-            (percent(c), c, cases_link(ind.key, code, period) if _linked(ind, people_ok) and (c["den"] or c["num"]) else "")
+            (
+                percent(c),
+                c,
+                cases_link(ind.key, code, period) if _linked(ind, people_ok) and (c["den"] or c["num"]) else "",
+            )
             for ind, c in zip(table["columns"], row["cells"])
         ]
         row["link"] = not row["own"] and row["region"] != region  # drill down into a child
