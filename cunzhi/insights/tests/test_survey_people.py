@@ -3,9 +3,10 @@ response rate over everyone asked, the survey's trend by quarter, and the lists 
 that count people (roster keepers only, names masked, record reads logged); who may see and do each."""
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -85,6 +86,33 @@ def test_the_job_reminds_once_after_the_wait_by_inbox_and_by_text_to_those_witho
     assert AuditEvent.objects.filter(action="insights.survey_remind").count() == 1
     with pytest.raises(ValueError):
         services.survey_remind(quarter="2026-13")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_at_once_remind_each_person_once(world, clock, tasks_off):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (the in-memory SQLite test database takes one)")
+    for v in _roster_only(world.village_a, 5):
+        _invite(v)
+    runs = 4  # the job and three staff members pressing the button at the same moment
+    barrier = threading.Barrier(runs)
+    results: list[int] = []
+
+    def remind():
+        try:
+            barrier.wait()
+            results.append(services.survey_remind(quarter=QUARTER, region=world.village_a))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=remind) for _i in range(runs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [0, 0, 0, 5]
+    assert SurveyInvite.objects.filter(reminder__isnull=False).values("reminder").distinct().count() == 1
+    assert Delivery.objects.filter(notice__template="insights_survey_reminder").count() == 5
 
 
 def test_a_reply_to_the_reminder_answers_the_survey(world, clock, tasks_off):
