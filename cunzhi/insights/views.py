@@ -254,11 +254,14 @@ def export(request: UserRequest) -> HttpResponse:
             _("The villagers' own verdict") + f" {survey['quarter']}",
             pgettext("survey", "Answers"),
             *map(str, survey["questions"]),
+            # Everyone asked and the response rate over them, as on the page (n of N asked).
+            pgettext("survey", "Asked"),
+            pgettext("survey", "Answered (%)"),
         ]
     )
     for block in [*survey["rows"], survey["total"]]:
         name = block["region"].name if "region" in block else _("Total")
-        rows.append([name, block["n"], *block["display"]])
+        rows.append([name, block["n"], *block["display"], block["invited"], block["response_text"]])
     if data["problem"] is not None:
         p = data["problem"]
         rows.append([])
