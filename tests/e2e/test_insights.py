@@ -78,13 +78,13 @@ def test_survey_results_trend_reminder_and_who_was_asked(transactional_db, world
     assert before in trend.inner_text() and "100.0 %" in trend.inner_text()
     _both(page, live_server, "survey")
 
-    page.get_by_role("button", name="提醒未作答的人").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the POST, then its redirect back to the results
+        page.get_by_role("button", name="提醒未作答的人").click()
     assert "已向 4 位未作答的人提醒一次。" in page.content()
     assert page.get_by_role("button", name="提醒未作答的人").count() == 0  # nobody left to remind
 
-    page.locator("a[href*='what=survey_asked']").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("a[href*='what=survey_asked']").first.click()
     text = page.content()
     assert "王**" in text and "王0宝" not in text and text.count("已作答") >= 2
     _both(page, live_server, "survey-asked")
