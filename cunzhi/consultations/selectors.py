@@ -23,7 +23,7 @@ from cunzhi.consultations.models import (
 from cunzhi.core.figures import as_counts, as_rates, grouped
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import Office, Role
+from cunzhi.people.models import Office, Role, Villager
 from cunzhi.people.rules import STAFF_ROLES, own_villager, prefixes, role_rows, scope_q
 from cunzhi.regions.models import Level, Region
 
@@ -344,8 +344,18 @@ def figures_participants(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Villagers who commented on a draft in the period, each counted once in their own village."""
-    qs = Comment.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end)
+    qs = _comments_in(prefix, start, end)
     return as_counts(grouped(qs, "region_code", length, n=Count("villager", distinct=True)))
+
+
+def _comments_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Comment]:
+    return Comment.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end)
+
+
+def figures_participants_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Villager]:
+    """The villagers `figures_participants` counts (who commented in the period): one definition for the
+    figure and insights' drill-through, which lists them only to those who may see the roster."""
+    return Villager.objects.filter(pk__in=_comments_in(prefix, start, end).values("villager"))
 
 
 def figures_adoption(

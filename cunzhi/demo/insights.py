@@ -1,8 +1,8 @@
 """Demo figures: a village whose answers bunch in the last hour before the deadline, a group meeting whose
 quorum came only with the last minutes' check-ins, villagers typed in by hand where the roster was
 imported (surface-use flags the other demo parts do not produce; late and missing disclosures come from
-the disclosure demo), the quarter's survey with answers (enough in most villages, too few in one), then
-the daily roll-ups of the demo's history, computed the way the nightly job does.
+the disclosure demo), the quarter's survey with answers (enough in most villages, too few in one; last
+quarter's too, for the trend; the one reminder sent in the first village), then the daily roll-ups of the demo's history, computed the way the nightly job does.
 
 Runs last, after every domain has written its cases, so the figures page, its trends and the one table
 read stored roll-ups from the first request. The roll-up skips empty spans in one query each, so a
@@ -21,6 +21,7 @@ from cunzhi.core import periods
 from cunzhi.core.idnumbers import id_number_build
 from cunzhi.insights import services
 from cunzhi.insights.models import SurveyChannel, SurveyInvite
+from cunzhi.insights.selectors import quarter_shift
 from cunzhi.meetings import services as meeting_services
 from cunzhi.meetings.models import Attendance, Body, Meeting
 from cunzhi.people.models import Household, ImportStatus, Role, RoleAssignment, RosterImport, Villager
@@ -148,10 +149,10 @@ def _typed_twice(*, rng, now: dt.datetime) -> int:
     return 2
 
 
-def _survey(*, rng, today: dt.date) -> int:
+def _survey(*, rng, today: dt.date, quarter: str = "") -> int:
     """The quarter's survey in every village, and the answers of some of those asked: most villages have
     enough to show, the last village only a few (shown as too few)."""
-    quarter = periods.current_quarter(today)
+    quarter = quarter or periods.current_quarter(today)
     services.survey_round_start(quarter=quarter, rng=rng, size=services.SURVEY_SAMPLE)
     villages = sorted(set(SurveyInvite.objects.filter(quarter=quarter).values_list("region_code", flat=True)))
     answered = 0
@@ -175,13 +176,19 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     _main_meeting_check_ins()
     late_quorum = _last_minute_quorum(now=now)
     typed = _typed_twice(rng=rng, now=now)
-    answers = _survey(rng=rng, today=today)
+    # Last quarter's survey too, so the results page has a trend to show; then this quarter's, and the one
+    # reminder to those of the first village who have not answered (a cadre's button on the results page).
+    answers = _survey(rng=rng, today=today, quarter=quarter_shift(periods.current_quarter(today), -1))
+    answers += _survey(rng=rng, today=today)
+    first = Region.objects.filter(level=Level.VILLAGE).order_by("code").first()
+    reminded = services.survey_remind(quarter=periods.current_quarter(today), region=first) if first else 0
     days, rows = services.rollup_range(today - dt.timedelta(days=HISTORY_DAYS), today - dt.timedelta(days=1))
     return {
         "concerns answered in the last hour": bunched,
         "meetings with a last-minute quorum": late_quorum,
         "villagers typed twice": typed,
         "survey answers": answers,
+        "survey reminders": reminded,
         "figure rollup days": days,
         "figure rollup rows": rows,
     }

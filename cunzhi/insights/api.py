@@ -189,10 +189,25 @@ class SurveyBlock(Schema):
     code: str
     name: str
     answers: int
-    invited: int
+    invited: int  # everyone asked, account or not: the denominator of the response rate
+    # answers / invited; null (with response_too_few) when fewer than 5 were asked
+    response_rate: float | None = None
+    response_too_few: bool = False
+    reminded: int = 0  # asked who had not answered and got the one reminder
     too_few: bool  # fewer than 10 answers: shares are null, so nobody's answer can be told apart
     agree: list[float | None]  # per question, the share answering 4 or 5 of those who answered it
     answered: list[int | None]  # per question, how many answered it (null when too few)
+
+
+class SurveyQuarter(Schema):
+    quarter: str
+    answers: int
+    invited: int
+    response_rate: float | None
+    response_too_few: bool
+    too_few: bool
+    agree: list[float | None]  # null: too few answers overall (under 10) or to this question (under 5)
+    answered: list[int | None]
 
 
 class SurveyOut(Schema):
@@ -202,6 +217,7 @@ class SurveyOut(Schema):
     minimum: int
     rows: list[SurveyBlock]
     total: SurveyBlock
+    trend: list[SurveyQuarter] = []  # the region as a whole, the last quarters, oldest first
 
 
 def _block(code: str, name: str, b: dict[str, Any]) -> SurveyBlock:
@@ -210,6 +226,22 @@ def _block(code: str, name: str, b: dict[str, Any]) -> SurveyBlock:
         name=name,
         answers=b["n"],
         invited=b["invited"],
+        response_rate=b["response"]["value"],
+        response_too_few=b["response"]["too_few"],
+        reminded=b["reminded"],
+        too_few=b["too_few"],
+        agree=[i["value"] for i in b["items"]],
+        answered=[None if b["too_few"] else i["den"] for i in b["items"]],
+    )
+
+
+def _quarter(b: dict[str, Any]) -> SurveyQuarter:
+    return SurveyQuarter(
+        quarter=b["quarter"],
+        answers=b["n"],
+        invited=b["invited"],
+        response_rate=b["response"]["value"],
+        response_too_few=b["response"]["too_few"],
         too_few=b["too_few"],
         agree=[i["value"] for i in b["items"]],
         answered=[None if b["too_few"] else i["den"] for i in b["items"]],
@@ -219,9 +251,12 @@ def _block(code: str, name: str, b: dict[str, Any]) -> SurveyBlock:
 @router.get("/insights/survey", response={200: SurveyOut, **OBJECT_ERRORS})
 def survey_results(request: UserRequest, query: Query[FiguresIn]) -> SurveyOut:
     """The villagers' own verdict: the quarter's survey (of the period: a month's quarter, a year's last)
-    per child region, each question's share agreeing, null where fewer than 10 answered."""
+    per child region, each question's share agreeing, null where fewer than 10 answered; the response rate
+    over everyone asked; and the region's trend over the last four quarters."""
     region, period, _start, _end = _region_period(query, request.user)
-    r = selectors.survey_results(region=region, quarter=selectors.survey_quarter(period))
+    quarter = selectors.survey_quarter(period)
+    r = selectors.survey_results(region=region, quarter=quarter)
+    trend = selectors.survey_trend(region=region, quarter=quarter, quarters=selectors.SURVEY_TREND_QUARTERS)
     return SurveyOut(
         region=region.code,
         quarter=r["quarter"],
@@ -229,6 +264,92 @@ def survey_results(request: UserRequest, query: Query[FiguresIn]) -> SurveyOut:
         minimum=r["min"],
         rows=[_block(row["region"].code, row["region"].name, row) for row in r["rows"]],
         total=_block(region.code, region.name, r["total"]),
+        trend=[_quarter(b) for b in trend],
+    )
+
+
+class SurveyRemindIn(Schema):
+    region: str
+
+
+@router.post("/insights/survey/remind", response={201: dict, **WRITE_ERRORS})
+def survey_remind(request: UserRequest, payload: SurveyRemindIn) -> Status:
+    """Remind, once, those drawn for this quarter's survey in the region who have not answered (the roster's
+    keepers: village cadres, the Party secretary, the county administrator). Nobody is reminded twice; a
+    second call reminds nobody and says so (reminded: 0)."""
+    region = Region.objects.filter(code=payload.region).exclude(level="group").first()
+    if region is None or not rules.can_view_figures(request.user, region):
+        raise Http404
+    if not rules.can_remind_survey(request.user, region):
+        raise ApiError(403, _("Only those who keep the roster of this place may remind its villagers."), "forbidden")
+    quarter = periods.current_quarter()
+    n = services.survey_remind(quarter=quarter, region=region, actor=request.user)
+    return Status(201, {"quarter": quarter, "reminded": n})
+
+
+class CaseIn(Schema):
+    what: str
+    region: str
+    period: str = ""
+    counted: bool = False
+    category: str = ""
+
+
+class CaseRow(Schema):
+    title: str
+    ref: str
+    url: str
+    status: str
+    when: str | None
+
+
+class CasesOut(Schema):
+    what: str
+    region: str
+    period: str
+    total: int  # every case (or person) the figure counts, whether the caller may open it or not
+    hidden: int  # of them, those the caller may not open (counted, not listed)
+    more: int  # openable but beyond the list's limit
+    rows: list[CaseRow]
+
+
+@router.get("/insights/cases", response={200: CasesOut, 403: ErrorOut, **OBJECT_ERRORS})
+def case_list(request: UserRequest, query: Query[CaseIn]) -> CasesOut:
+    """The cases behind a figure or a flag (`what`: an indicator key, a flag, `survey_asked`), as far as the
+    caller may open them; `counted` narrows to the numerator. Lists of people (volunteers, households taking
+    part, those asked in the survey) only for the roster's keepers, names masked."""
+    if query.what not in cases.SOURCES:
+        raise ApiError(422, _("No such figure."), code="invalid")
+    region, period, start, end = _region_period(FiguresIn(region=query.region, period=query.period), request.user)
+    if cases.SOURCES[query.what].kind in cases.PEOPLE_KINDS and not rules.can_list_people(request.user, region):
+        raise ApiError(403, _("Only those who keep the roster of this place may see who is counted."), "forbidden")
+    result = cases.cases(
+        what=query.what,
+        region=region,
+        start=start,
+        end=end,
+        user=request.user,
+        counted=query.counted,
+        category=query.category[:40],
+        quarter=selectors.survey_quarter(period),
+    )
+    return CasesOut(
+        what=query.what,
+        region=region.code,
+        period=period,
+        total=result["total"],
+        hidden=result["hidden"],
+        more=result["more"],
+        rows=[
+            CaseRow(
+                title=str(r["title"]),
+                ref=str(r["ref"]),
+                url=r["url"],
+                status=str(r["status"]),
+                when=r["when"].isoformat() if r.get("when") else None,
+            )
+            for r in result["rows"]
+        ],
     )
 
 

@@ -21,6 +21,13 @@ class InsightsConfig(AppConfig):
             every_minutes=24 * 60,
             description=_("Draw this quarter's survey sample in villages not yet asked and send the questions."),
         )
+        # Daily: one reminder to those drawn who have not answered after INSIGHTS_SURVEY_REMIND_DAYS (never twice).
+        register_job(
+            "insights.survey_remind",
+            services.survey_remind_nightly,
+            every_minutes=24 * 60,
+            description=_("Remind once those drawn for this quarter's survey who have not answered after two weeks."),
+        )
 
         # Nightly: the daily roll-ups of the trailing window (services.py says why a window, not a day).
         register_job(

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cunzhi.applications import selectors as applications
@@ -24,12 +24,16 @@ from cunzhi.concerns import selectors as concerns
 from cunzhi.consultations import selectors as consultations
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure import selectors as disclosure
+from cunzhi.insights import rules
+from cunzhi.insights.selectors import survey_asked_cases
+from cunzhi.learning import selectors as learning
 from cunzhi.meetings import selectors as meetings
 from cunzhi.notify import selectors as notify
 from cunzhi.notify.about import about_reader
 from cunzhi.organisations import selectors as organisations
 from cunzhi.people import selectors as people
 from cunzhi.people.actors import AnyUser
+from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
 VILLAGE = PREFIX_LENGTH["village"]
@@ -70,6 +74,26 @@ SOURCES: dict[str, Source] = {
     ),
     # The problem of the month: one category's concerns in one place (the `category` of the link).
     "problem": Source("concerns", "category", _("The problem of the month")),
+    # Figures that count people or households: lists of persons, shown only to those who may see the roster
+    # (rules.can_list_people), names masked; opening a record is a logged read (people's access log).
+    "consultation_participants": Source("persons", "participants"),
+    "organisations_volunteers": Source("persons", "volunteers"),
+    "learning_alone": Source("persons", "alone"),
+    "points_taking_part": Source("households", "points"),
+    "organisations_households": Source("households", "volunteering"),
+    "survey_asked": Source("persons", "survey", _("Villagers asked in the quarter's survey")),
+}
+
+# Lists of people: a different page layout, and the roster rule instead of each domain's reader.
+PEOPLE_KINDS = frozenset({"persons", "households"})
+
+# What the numerator means for a person in each list (the status column); blank: not in it.
+COUNTED_AS = {
+    "volunteers": pgettext_lazy("counted as", "hours confirmed"),
+    "alone": pgettext_lazy("counted as", "did it alone"),
+    "points": pgettext_lazy("counted as", "points counted"),
+    "volunteering": pgettext_lazy("counted as", "hours confirmed"),
+    "survey": pgettext_lazy("counted as", "answered"),
 }
 
 # Check-ins this close to the first vote are "the last minutes'" (the quorum flag).
@@ -77,8 +101,10 @@ LAST_MINUTES = dt.timedelta(minutes=5)
 
 
 def _queryset(
-    source: Source, prefix: str, start: dt.datetime, end: dt.datetime, category: str = ""
+    source: Source, prefix: str, start: dt.datetime, end: dt.datetime, category: str = "", quarter: str = ""
 ) -> tuple[QuerySet[Any], Q | None]:
+    if source.kind in PEOPLE_KINDS:
+        return _people_queryset(source, prefix, start, end, quarter)
     if source.figure == "category":
         return concerns.figures_category_cases(category_code=category, prefix=prefix, start=start, end=end)
     if source.kind == "concerns":
@@ -108,12 +134,34 @@ def _queryset(
     return qs, None
 
 
+def _people_queryset(
+    source: Source, prefix: str, start: dt.datetime, end: dt.datetime, quarter: str
+) -> tuple[QuerySet[Any], Q | None]:
+    """The persons or households a figure counts (its N) and the filter of its n, from the domain selector
+    that counts them."""
+    if source.figure == "participants":
+        return consultations.figures_participants_cases(prefix=prefix, start=start, end=end), None
+    if source.figure == "volunteers":
+        return organisations.figures_volunteers_cases(prefix=prefix, start=start, end=end)
+    if source.figure == "alone":
+        return learning.figures_does_it_alone_cases(prefix=prefix, start=start, end=end)
+    if source.figure == "points":
+        return points.figures_taking_part_cases(prefix=prefix, start=start, end=end)
+    if source.figure == "volunteering":
+        return organisations.figures_households_cases(prefix=prefix, start=start, end=end)
+    return survey_asked_cases(prefix=prefix, quarter=quarter)
+
+
 def _unreached(qs: QuerySet[Any]) -> QuerySet[Any]:
     """Notices meant for at least 5 people of which 80 % or more were never reached."""
     return qs.filter(recipient_count__gte=5, reached__lte=F("recipient_count") * 0.2)
 
 
 def _visible(source: Source, user: AnyUser) -> QuerySet[Any]:
+    if source.kind == "persons":
+        return people.villagers_visible(user=user).filter(rules.people_scope_q(user))
+    if source.kind == "households":
+        return people.households_visible(user=user).filter(rules.people_scope_q(user))
     if source.kind == "due":
         return disclosure.due_items_readable(user)
     if source.kind == "comments":
@@ -137,6 +185,23 @@ def _visible(source: Source, user: AnyUser) -> QuerySet[Any]:
 
 
 def _row(source: Source, obj: Any) -> dict[str, Any]:
+    # Persons and households: a list of names is not a read of anyone's record, so names are masked as on
+    # every list outside the people app; the record (whose opening is logged for the villager) is a click away.
+    if source.kind == "persons":
+        return {
+            "title": mask_name(obj.name),
+            "ref": obj.village.name,
+            "url": reverse("people:villager_detail", args=[obj.public_id]),
+            "status": COUNTED_AS.get(source.figure, "") if getattr(obj, "in_num", False) else "",
+        }
+    if source.kind == "households":
+        rep = obj.representative
+        return {
+            "title": f"{obj.number} · {mask_name(rep.name) if rep is not None else '—'}",
+            "ref": obj.village.name,
+            "url": reverse("people:household_detail", args=[obj.public_id]),
+            "status": COUNTED_AS.get(source.figure, "") if getattr(obj, "in_num", False) else "",
+        }
     if source.kind == "concerns":
         return {
             "title": str(obj),
@@ -232,14 +297,22 @@ def cases(
     user: AnyUser,
     counted: bool,
     category: str = "",
+    quarter: str = "",
 ) -> dict:
-    """{"rows", "total", "hidden", "more"}: the cases of a figure (its numerator when `counted`)."""
+    """{"rows", "total", "hidden", "more", "people"}: the cases of a figure (its numerator when `counted`)."""
     source = SOURCES[what]
-    qs, numerator = _queryset(source, region.prefix, start, end, category)
+    qs, numerator = _queryset(source, region.prefix, start, end, category, quarter)
     if counted and numerator is not None:
         qs = qs.filter(numerator)
     total = qs.count()
     visible = qs.filter(pk__in=_visible(source, user).order_by().values("pk")).order_by("pk")
+    if source.kind in PEOPLE_KINDS:
+        # The rows' village and representative come with the rows, and whether each is in the numerator as
+        # one more column: the page is the same three queries whatever the number of people.
+        related = ["village"] if source.kind == "persons" else ["village", "representative"]
+        visible = visible.select_related(*related).order_by("region_code", "pk")
+        if numerator is not None:
+            visible = visible.annotate(in_num=Case(When(numerator, then=Value(True)), default=Value(False)))
     shown = list(visible[: LIST_LIMIT + 1])
     n_visible = len(shown) if len(shown) <= LIST_LIMIT else visible.count()
     return {
@@ -247,6 +320,7 @@ def cases(
         "total": total,
         "hidden": total - n_visible,
         "more": max(n_visible - LIST_LIMIT, 0),
+        "people": source.kind in PEOPLE_KINDS,
     }
 
 

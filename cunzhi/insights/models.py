@@ -52,6 +52,10 @@ class SurveyInvite(models.Model):
     # The notice that asked (its reply code routes the text answer back here: notify.sms).
     notice = models.ForeignKey("notify.Notice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     answered = models.BooleanField(default=False)
+    # The one reminder to someone who had not answered (services.survey_remind): never a second. Its notice
+    # has the survey's reply code too, so a reply to the reminder answers like a reply to the question.
+    reminder = models.ForeignKey("notify.Notice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

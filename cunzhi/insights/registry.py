@@ -41,6 +41,7 @@ class Indicator:
     # period cannot (the same household on two days is one household), so those are computed directly.
     additive: bool = True
     # Drill-through: "concerns", "applications", "notices", "comments", "due", "activities" (see cases.py),
+    # "persons" or "households" (people counted: listed only to the roster's keepers, rules.can_list_people),
     # or "" when the figure has no list of cases a viewer could open.
     cases: str = ""
 
@@ -82,6 +83,7 @@ INDICATORS = [
     ),
     Indicator(
         key="consultation_participants",
+        cases="persons",
         additive=False,
         label=_("Villagers commenting on drafts"),
         kind="count",
@@ -127,6 +129,7 @@ INDICATORS = [
     ),
     Indicator(
         key="points_taking_part",
+        cases="households",
         additive=False,
         label=_("Households earning points"),
         compute=points.figures_taking_part,
@@ -139,6 +142,7 @@ INDICATORS = [
     # Village organisations (organisations/selectors.py): confirmed hours only, never sign-ups or clicks.
     Indicator(
         key="organisations_volunteers",
+        cases="persons",
         additive=False,
         label=_("Volunteers per 100 adults"),
         compute=organisations.figures_volunteers,
@@ -150,6 +154,7 @@ INDICATORS = [
     ),
     Indicator(
         key="organisations_households",
+        cases="households",
         additive=False,
         label=_("Households volunteering"),
         compute=organisations.figures_households,
@@ -187,6 +192,7 @@ INDICATORS = [
     ),
     Indicator(
         key="learning_alone",
+        cases="persons",
         label=_("Trained villagers who now do it alone"),
         compute=learning.figures_does_it_alone,
         domain=_("Learning"),

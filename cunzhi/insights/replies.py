@@ -1,9 +1,10 @@
 """Answers to the quarterly survey by text (registered in apps.py with notify.sms): a reply to the survey's
 notice with seven numbers from 1 to 5 ("4532455" or "4 5 3 2 4 5 5"). Notify routes the reply here by the
 notice's reply code without knowing what a survey is; the number must be the registered phone of someone
-drawn for that notice, and each person answers once."""
+drawn for that notice (or reminded by it), and each person answers once."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cunzhi.insights import services
@@ -19,7 +20,10 @@ def survey(incoming: Incoming) -> Handled | None:
         return None
     # A household may share one phone: the first of its members drawn and not yet answered answers.
     invites = list(
-        SurveyInvite.objects.filter(notice=notice, villager__in=[v.pk for v in incoming.villagers]).order_by("pk")
+        # The question or its reminder: both carry the survey's reply code.
+        SurveyInvite.objects.filter(
+            Q(notice=notice) | Q(reminder=notice), villager__in=[v.pk for v in incoming.villagers]
+        ).order_by("pk")
     )
     if not invites:
         return Handled(SURVEY, _("Your number was not asked in this survey: nothing was recorded."))

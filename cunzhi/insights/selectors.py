@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from cunzhi.concerns import selectors as concerns
 from cunzhi.insights.models import SURVEY_ITEMS, SURVEY_QUESTIONS, MonthProblem, Rollup, SurveyAnswer, SurveyInvite
 from cunzhi.insights.registry import Indicator, indicator, indicators
 from cunzhi.insights.services import day_bounds
+from cunzhi.people.models import Villager
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
 # Keyed by plain level codes: a region's `level` is the stored string.
@@ -199,7 +200,9 @@ def totals(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str,
 # Answers are shown only where at least this many answered (issue 17): below it, a village's few answers
 # could be told apart, and say more about who answered than about the village.
 SURVEY_MIN = 10
-AGREE = (4, 5)  # "mostly" and "fully" on the 1–5 scale
+AGREE = (4, 5)
+# How many quarters the survey's trend goes back, the quarter shown included (page and API).
+SURVEY_TREND_QUARTERS = 4  # "mostly" and "fully" on the 1–5 scale
 
 
 def survey_quarter(period: str) -> str:
@@ -218,12 +221,21 @@ def survey_results(*, region: Region, quarter: str) -> dict[str, Any]:
     one read of the scores (a few thousand rows per quarter for a county)."""
     child_level = CHILD_LEVEL[region.level]
     length = PREFIX_LENGTH[child_level]
-    invited = dict(
+    invited: dict[str, int] = {}
+    reminded: dict[str, int] = {}
+    waiting = 0  # not answered and not reminded yet: whom a reminder would reach
+    for key, n, r, w in (
         SurveyInvite.objects.filter(quarter=quarter, region_code__startswith=region.prefix)
         .values_list(Substr("region_code", 1, length))
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            r=Count("id", filter=Q(reminded_at__isnull=False)),
+            w=Count("id", filter=Q(answered=False, reminded_at__isnull=True)),
+        )
         .order_by()
-    )
+    ):
+        invited[key], reminded[key] = n, r
+        waiting += w
     sums: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _i in range(SURVEY_ITEMS)])
     answers: dict[str, int] = defaultdict(int)
     for code, scores in SurveyAnswer.objects.filter(quarter=quarter, region_code__startswith=region.prefix).values_list(
@@ -236,16 +248,8 @@ def survey_results(*, region: Region, quarter: str) -> dict[str, Any]:
                 sums[key][i][1] += 1
                 sums[key][i][0] += score in AGREE
 
-    def block(n: int, items: list[list[int]], asked: int) -> dict[str, Any]:
-        too_few = n < SURVEY_MIN
-        return {
-            "n": n,
-            "invited": asked,
-            "too_few": too_few,
-            "items": [
-                {"num": a, "den": d, "value": None if too_few or not d else a / d, "too_few": too_few} for a, d in items
-            ],
-        }
+    def block(n: int, items: list[list[int]], asked: int, reminded: int = 0) -> dict[str, Any]:
+        return {**survey_block(n, items, asked), "reminded": reminded}
 
     if region.level == Level.VILLAGE:
         children = [region]
@@ -259,14 +263,77 @@ def survey_results(*, region: Region, quarter: str) -> dict[str, Any]:
             total_items[i][1] += d
     for child in children:
         key = child.code[:length]
-        rows.append({"region": child, **block(answers.get(key, 0), sums[key], invited.get(key, 0))})
+        rows.append(
+            {"region": child, **block(answers.get(key, 0), sums[key], invited.get(key, 0), reminded.get(key, 0))}
+        )
     return {
         "quarter": quarter,
         "questions": SURVEY_QUESTIONS,
         "rows": rows,
-        "total": block(sum(answers.values()), total_items, sum(invited.values())),
+        "total": block(sum(answers.values()), total_items, sum(invited.values()), sum(reminded.values())),
         "min": SURVEY_MIN,
+        "waiting": waiting,
     }
+
+
+def survey_block(n: int, items: list[list[int]], asked: int) -> dict[str, Any]:
+    """One place's (or quarter's) survey figures: answers n of those asked, the response rate over everyone
+    asked (account or not: the invitations, not the accounts), and per question the share agreeing. Under
+    SURVEY_MIN answers nothing is shown ("too few", anonymity); a question fewer than MIN_CASES answered is
+    "too few" on its own (questions may be left out)."""
+    too_few = n < SURVEY_MIN
+    return {
+        "n": n,
+        "invited": asked,
+        "too_few": too_few,
+        # The response rate: n of everyone asked; "too few" under MIN_CASES asked, as every rate.
+        "response": cell_rate(n, asked),
+        "items": [
+            {
+                "num": a,
+                "den": d,
+                "value": None if too_few or d < MIN_CASES else a / d,
+                "too_few": too_few or 0 < d < MIN_CASES,
+            }
+            for a, d in items
+        ],
+    }
+
+
+def cell_rate(num: int, den: int) -> dict[str, Any]:
+    """A rate's figure (value, n, N, too few) without an indicator: the survey's response rate."""
+    too_few = 0 < den < MIN_CASES
+    return {"value": num / den if den and not too_few else None, "num": num, "den": den, "too_few": too_few}
+
+
+def quarter_shift(quarter: str, steps: int) -> str:
+    """2026-Q1 shifted by -1 is 2025-Q4."""
+    n = int(quarter[:4]) * 4 + int(quarter[-1]) - 1 + steps
+    return f"{n // 4}-Q{n % 4 + 1}"
+
+
+def survey_trend(*, region: Region, quarter: str, quarters: int = 4) -> list[dict[str, Any]]:
+    """The region's survey per quarter, oldest first, ending with `quarter`: per quarter the answers (n), those
+    asked, the response rate and each question's share agreeing ("too few" as in survey_block). Two grouped
+    queries and one read of the quarters' scores, whatever the number of quarters."""
+    labels = [quarter_shift(quarter, -i) for i in range(quarters - 1, -1, -1)]
+    invited = dict(
+        SurveyInvite.objects.filter(quarter__in=labels, region_code__startswith=region.prefix)
+        .values_list("quarter")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sums: dict[str, list[list[int]]] = {q: [[0, 0] for _i in range(SURVEY_ITEMS)] for q in labels}
+    answers: dict[str, int] = defaultdict(int)
+    for q, scores in SurveyAnswer.objects.filter(quarter__in=labels, region_code__startswith=region.prefix).values_list(
+        "quarter", "scores"
+    ):
+        answers[q] += 1
+        for i, score in enumerate(scores[:SURVEY_ITEMS]):
+            if score is not None:
+                sums[q][i][1] += 1
+                sums[q][i][0] += score in AGREE
+    return [{"quarter": q, **survey_block(answers.get(q, 0), sums[q], invited.get(q, 0))} for q in labels]
 
 
 # ------------------------------------------------------------------------------ problem of the month
@@ -318,3 +385,13 @@ def month_problem(*, region: Region, month: dt.date) -> dict[str, Any] | None:
         "resolution": cell(indicator("concerns_resolution"), progress["resolved"], progress["dispatched"]),  # type: ignore[arg-type]
         "dispatched": progress["dispatched"],
     }
+
+
+def survey_asked_cases(*, prefix: str, quarter: str) -> tuple[QuerySet[Villager], Q]:
+    """The villagers asked in the quarter's survey under `prefix` (the N of its response rate) and the filter of
+    those who answered (the n). Who answered, never what: answers carry no person (models.SurveyAnswer)."""
+    invites = SurveyInvite.objects.filter(quarter=quarter, region_code__startswith=prefix)
+    answered = invites.filter(answered=True, villager=OuterRef("pk"))
+    return Villager.objects.filter(pk__in=invites.values("villager")).annotate(answered=Exists(answered)), Q(
+        answered=True
+    )

@@ -182,6 +182,74 @@ def survey_nightly() -> str:
     return f"{survey_round_start(quarter=periods.current_quarter())} asked"
 
 
+# Those drawn get this long to answer before the periodic job reminds them (INSIGHTS_SURVEY_REMIND_DAYS).
+SURVEY_REMIND_DAYS = 14
+
+
+def survey_remind(
+    *,
+    quarter: str,
+    region: Region | None = None,
+    waited: dt.timedelta | None = None,
+    actor: Actor = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Remind, once, everyone drawn for the quarter (in `region`, if given) who has not answered and was asked
+    at least `waited` ago; returns how many were reminded. One notice per village, through notify's direct
+    strategy: the inbox and e-mail of account holders, a text to those without an account where their
+    number consented (notify.consent). Nobody is ever reminded twice: the invitations are claimed under a
+    row lock inside the transaction that sends, so two runs at once (the job and a staff member) cannot
+    both take the same person."""
+    periods.label_bounds(quarter)  # refuses a malformed quarter
+    if "-Q" not in quarter:
+        raise ValueError(_("A survey round is for one quarter, e.g. 2026-Q3."))
+    now = now or timezone.now()
+    due = SurveyInvite.objects.filter(quarter=quarter, answered=False, reminder__isnull=True, reminded_at__isnull=True)
+    if region is not None:
+        due = due.filter(region_code__startswith=region.prefix)
+    if waited is not None:
+        due = due.filter(created_at__lte=now - waited)
+    codes = sorted(set(due.values_list("region_code", flat=True)))
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    reminded = 0
+    for code in codes:
+        with transaction.atomic():
+            # The lock (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers) makes a concurrent run
+            # wait, then re-read the row and find it reminded: per person, once.
+            chosen = list(
+                due.filter(region_code=code).select_for_update().order_by("pk").values_list("pk", "villager_id")
+            )
+            if not chosen:
+                continue
+            notice = notice_send(
+                kind="direct",
+                sender=actor,
+                villager_ids=[v for _pk, v in chosen],
+                region_code=code,
+                template="insights_survey_reminder",
+                context={"quarter": quarter, "village": names.get(code, code)},
+                link=absolute_url(reverse("insights:survey")),
+                reply_handler=SURVEY_REPLY,
+                now=now,
+            )
+            SurveyInvite.objects.filter(pk__in=[pk for pk, _v in chosen]).update(reminder=notice, reminded_at=now)
+            audit_record(
+                actor=actor,
+                action=InsightsEvent.SURVEY_REMIND,
+                obj=notice,
+                region_code=code,
+                after={"quarter": quarter, "reminded": len(chosen)},
+            )
+        reminded += len(chosen)
+    return reminded
+
+
+def survey_remind_nightly() -> str:
+    """The periodic job: remind, once, those drawn this quarter who have not answered after the waiting days."""
+    days = int(getattr(settings, "INSIGHTS_SURVEY_REMIND_DAYS", SURVEY_REMIND_DAYS))
+    return f"{survey_remind(quarter=periods.current_quarter(), waited=dt.timedelta(days=days))} reminded"
+
+
 # ------------------------------------------------------------------------------ problem of the month
 
 

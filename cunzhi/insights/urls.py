@@ -10,5 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.export, name="export"),
     path("report.pdf", views.export_pdf, name="report_pdf"),
     path("survey/", views.survey, name="survey"),
+    path("survey/results/", views.survey_results, name="survey_results"),
+    path("survey/remind/", views.survey_remind, name="survey_remind"),
     path("problem/", views.problem, name="problem"),
 ]

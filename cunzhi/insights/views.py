@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from cunzhi.core import periods
@@ -24,6 +24,7 @@ from cunzhi.core.views import refusal_messages
 from cunzhi.insights import cases as cases_mod
 from cunzhi.insights import rules, selectors, services
 from cunzhi.insights.models import SURVEY_QUESTIONS, SurveyChannel
+from cunzhi.insights.registry import Indicator
 from cunzhi.insights.trends import cases_link, percent, trends
 from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Region
@@ -56,22 +57,47 @@ def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, 
     return region, period, start, end
 
 
-def _table(region: Region, period: str, start: dt.datetime, end: dt.datetime, sort: str) -> dict[str, Any]:
+def _linked(ind: Indicator, people_ok: bool) -> bool:
+    """Whether an indicator's numbers link to their cases for this viewer: lists of people only for those who
+    keep the roster (rules.can_list_people); the others see the figure without a link that would refuse them."""
+    return bool(ind.cases) and (people_ok or ind.cases not in cases_mod.PEOPLE_KINDS)
+
+
+def _table(
+    region: Region, period: str, start: dt.datetime, end: dt.datetime, sort: str, people_ok: bool = False
+) -> dict[str, Any]:
     table = selectors.figures(region=region, start=start, end=end)
     if sort:
         table["rows"] = selectors.rank(table["rows"], table["columns"], sort)
     for row in table["rows"]:
         code = row["region"].code if row["region"] is not None else row["key"]
         row["display"] = [
-            (percent(c), c, cases_link(ind.key, code, period) if ind.cases and (c["den"] or c["num"]) else "")
+            (
+                percent(c),
+                c,
+                cases_link(ind.key, code, period) if _linked(ind, people_ok) and (c["den"] or c["num"]) else "",
+            )
             for ind, c in zip(table["columns"], row["cells"])
         ]
         row["link"] = not row["own"] and row["region"] != region  # drill down into a child
     table["total_display"] = [
-        (percent(c), c, cases_link(ind.key, region.code, period) if ind.cases and (c["den"] or c["num"]) else "")
+        (
+            percent(c),
+            c,
+            cases_link(ind.key, region.code, period) if _linked(ind, people_ok) and (c["den"] or c["num"]) else "",
+        )
         for ind, c in zip(table["columns"], table["total"])
     ]
     return table
+
+
+def _trends(region: Region, period: str, start: dt.datetime, end: dt.datetime, people_ok: bool) -> list[dict[str, Any]]:
+    """The trend cards, without the links to lists of people for a viewer who may not see them."""
+    out = trends(region, period, start, end)
+    for t in out:
+        if not _linked(t["ind"], people_ok):
+            t["link"] = t["counted_link"] = ""
+    return out
 
 
 @login_required
@@ -98,6 +124,7 @@ def index(request: UserRequest) -> HttpResponse:
             count = f"{flag['n']}/{flag['den']}" if flag["den"] else str(flag["n"])
             flag["text"] = _("%(label)s: %(count)s") % {"label": flag["label"], "count": count}
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
+    people_ok = rules.can_list_people(request.user, region)
     return render(
         request,
         "insights/index.html",
@@ -105,9 +132,9 @@ def index(request: UserRequest) -> HttpResponse:
             "region": region,
             "period": period,
             "periods": periods.recent_labels(),
-            "table": _table(region, period, start, end, sort),
+            "table": _table(region, period, start, end, sort, people_ok),
             "sort": sort,
-            "trends": trends(region, period, start, end),
+            "trends": _trends(region, period, start, end, people_ok),
             "flags": flags,
             "ancestors": ancestors,
             "min_cases": selectors.MIN_CASES,
@@ -120,14 +147,24 @@ def index(request: UserRequest) -> HttpResponse:
     )
 
 
+def _survey_text(item: dict[str, Any]) -> str:
+    return _("too few") if item["too_few"] else ("—" if item["value"] is None else f"{item['value'] * 100:.1f} %")
+
+
 def _survey_display(results: dict[str, Any]) -> dict[str, Any]:
-    """Each survey figure as text: "72.0 %" of n, or "too few" under the minimum of answers."""
+    """Each survey figure as text: "72.0 %" of n, or "too few" under the minimum of answers; the response
+    rate over everyone asked beside its n."""
     for block in [*results["rows"], results["total"]]:
-        block["display"] = [
-            _("too few") if item["too_few"] else ("—" if item["value"] is None else f"{item['value'] * 100:.1f} %")
-            for item in block["items"]
-        ]
+        block["display"] = [_survey_text(item) for item in block["items"]]
+        block["response_text"] = _survey_text(block["response"])
     return results
+
+
+def _survey_trend_display(trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for block in trend:
+        block["display"] = [_survey_text(item) for item in block["items"]]
+        block["response_text"] = _survey_text(block["response"])
+    return trend
 
 
 @login_required
@@ -137,12 +174,21 @@ def case_list(request: UserRequest) -> HttpResponse:
     what = request.GET.get("what", "")
     if what not in cases_mod.SOURCES:
         raise Http404
+    if cases_mod.SOURCES[what].kind in cases_mod.PEOPLE_KINDS and not rules.can_list_people(request.user, region):
+        raise PermissionDenied(_("Only those who keep the roster of this place may see who is counted."))
     counted = request.GET.get("counted") == "1"
     category = request.GET.get("category", "")[:40]
     ind = selectors.indicator(what)
     title = ind.label if ind is not None else cases_mod.SOURCES[what].label
     result = cases_mod.cases(
-        what=what, region=region, start=start, end=end, user=request.user, counted=counted, category=category
+        what=what,
+        region=region,
+        start=start,
+        end=end,
+        user=request.user,
+        counted=counted,
+        category=category,
+        quarter=selectors.survey_quarter(period),
     )
     return render(
         request,
@@ -208,11 +254,14 @@ def export(request: UserRequest) -> HttpResponse:
             _("The villagers' own verdict") + f" {survey['quarter']}",
             pgettext("survey", "Answers"),
             *map(str, survey["questions"]),
+            # Everyone asked and the response rate over them, as on the page (n of N asked).
+            pgettext("survey", "Asked"),
+            pgettext("survey", "Answered (%)"),
         ]
     )
     for block in [*survey["rows"], survey["total"]]:
         name = block["region"].name if "region" in block else _("Total")
-        rows.append([name, block["n"], *block["display"]])
+        rows.append([name, block["n"], *block["display"], block["invited"], block["response_text"]])
     if data["problem"] is not None:
         p = data["problem"]
         rows.append([])
@@ -247,6 +296,7 @@ def export_pdf(request: UserRequest) -> HttpResponse:
             "period": period,
             "trends": trends(region, period, start, end),
             "generated": timezone.localtime(),
+            "pdf": True,  # no links to pages in print
             **data,
         },
         request=request,
@@ -299,7 +349,7 @@ FACTORS = [
 def factors(request: UserRequest) -> HttpResponse:
     """The four-factor view of a region: existing indicators grouped, no composite score."""
     region, period, start, end = _region_and_period(request)
-    by_key = {t["ind"].key: t for t in trends(region, period, start, end)}
+    by_key = {t["ind"].key: t for t in _trends(region, period, start, end, rules.can_list_people(request.user, region))}
     groups = [
         {
             "title": title,
@@ -368,6 +418,63 @@ def survey(request: UserRequest) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+@on_replica
+def survey_results(request: UserRequest) -> HttpResponse:
+    """The survey's results for a region: per place the answers of everyone asked (the response rate with its
+    n), each question's share agreeing, the region's trend over the last quarters, and (for the roster's
+    keepers) who was asked, and one reminder to those who have not answered."""
+    region, period, _start, _end = _region_and_period(request)
+    quarter = selectors.survey_quarter(period)
+    results = _survey_display(selectors.survey_results(region=region, quarter=quarter))
+    trend = _survey_trend_display(
+        selectors.survey_trend(region=region, quarter=quarter, quarters=selectors.SURVEY_TREND_QUARTERS)
+    )
+    people_ok = rules.can_list_people(request.user, region)
+    return render(
+        request,
+        "insights/survey_results.html",
+        {
+            "region": region,
+            "period": period,
+            "survey": results,
+            "trend": trend,
+            "people_link": cases_link("survey_asked", region.code, quarter) if people_ok else "",
+            "answered_link": cases_link("survey_asked", region.code, quarter, counted=True) if people_ok else "",
+            # Reminders go out for the running quarter only: a past quarter's survey is closed.
+            "can_remind": rules.can_remind_survey(request.user, region) and quarter == periods.current_quarter(),
+            "waiting": results["waiting"],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def survey_remind(request: UserRequest) -> HttpResponse:
+    """Send the one reminder to those drawn this quarter in a region who have not answered and were not yet
+    reminded (the periodic job does the same after INSIGHTS_SURVEY_REMIND_DAYS)."""
+    code = request.POST.get("region", "")[:20]
+    region = Region.objects.filter(code=code).exclude(level="group").first()
+    if region is None or not rules.can_view_figures(request.user, region):
+        raise Http404
+    if not rules.can_remind_survey(request.user, region):
+        raise PermissionDenied(_("Only those who keep the roster of this place may remind its villagers."))
+    n = services.survey_remind(quarter=periods.current_quarter(), region=region, actor=request.user)
+    if n:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s person who had not answered was reminded, once.",
+                "%(n)s people who had not answered were reminded, once.",
+                n,
+            )
+            % {"n": n},
+        )
+    else:
+        messages.info(request, _("Nobody to remind: everyone asked has answered or was reminded already."))
+    return HttpResponseRedirect(reverse("insights:survey_results") + "?" + urlencode({"region": region.code}))
 
 
 # ------------------------------------------------------------------------------ problem of the month

@@ -63,6 +63,20 @@ def _measured() -> Q:
     return Q(session__topic__in=list(lessons.measured()))
 
 
+def _trained_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[TrainingAttendance]:
+    return TrainingAttendance.objects.filter(
+        _measured(), region_code__startswith=prefix, session__starts_at__gte=start, session__starts_at__lt=end
+    )
+
+
+def figures_does_it_alone_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Villager], Q]:
+    """The villagers `figures_does_it_alone` counts (trained in the period, the N) and the filter of those who
+    then did the task alone (the n): one definition for the figure and insights' drill-through."""
+    trained = _trained_in(prefix, start, end)
+    alone = trained.annotate(alone=_did_it_alone()).filter(alone=True, villager=OuterRef("pk"))
+    return Villager.objects.filter(pk__in=trained.values("villager")).annotate(alone=Exists(alone)), Q(alone=True)
+
+
 def sessions_of(*, village: Region) -> QuerySet[TrainingSession]:
     """The village's sessions, newest first, with how many attended (one query)."""
     return TrainingSession.objects.filter(region_code=village.code).annotate(attendees=Count("attendances"))
@@ -148,12 +162,7 @@ def figures_does_it_alone(
 ) -> dict[str, tuple[int, int | None]]:
     """Villagers trained in the period on a task that can be measured (the denominator: everyone trained),
     and how many of them then did it alone within 90 days. Never lesson views, clicks or time spent."""
-    qs = TrainingAttendance.objects.filter(
-        _measured(),
-        region_code__startswith=prefix,
-        session__starts_at__gte=start,
-        session__starts_at__lt=end,
-    ).annotate(alone=_did_it_alone())
+    qs = _trained_in(prefix, start, end).annotate(alone=_did_it_alone())
     return as_rates(
         grouped(
             qs,

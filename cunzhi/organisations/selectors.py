@@ -228,20 +228,32 @@ def figures_volunteers(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Volunteers per 100 adults: adults with confirmed hours in the period, of all adults (the n)."""
+    qs, gave = figures_volunteers_cases(prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=gave), d=Count("id")))
+
+
+def figures_volunteers_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Villager], Q]:
+    """The adults `figures_volunteers` counts (the N) and the filter of those with confirmed hours (the n):
+    one definition for the figure and insights' drill-through."""
     gave = _confirmed_in(start, end).filter(villager=OuterRef("pk"))
     qs = Villager.objects.filter(region_code__startswith=prefix, birth_date__lte=adult_cutoff(end.date())).annotate(
         gave=Exists(gave)
     )
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(gave=True)), d=Count("id")))
+    return qs, Q(gave=True)
 
 
 def figures_households(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Households with a member whose hours were confirmed in the period, of all households."""
+    qs, gave = figures_households_cases(prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=gave), d=Count("id")))
+
+
+def figures_households_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Household], Q]:
+    """The households `figures_households` counts (the N) and the filter of those volunteering (the n)."""
     gave = _confirmed_in(start, end).filter(household=OuterRef("pk"))
-    qs = Household.objects.filter(region_code__startswith=prefix).annotate(gave=Exists(gave))
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(gave=True)), d=Count("id")))
+    return Household.objects.filter(region_code__startswith=prefix).annotate(gave=Exists(gave)), Q(gave=True)
 
 
 def handovers_of(*, organisation: Organisation) -> QuerySet[Handover]:

@@ -242,6 +242,13 @@ def figures_taking_part(
 
     Outcomes only: a reviewed, posted and unchallenged contribution. Base grants and redemptions do not count.
     """
+    qs, took = figures_taking_part_cases(prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=took), d=Count("id")))
+
+
+def figures_taking_part_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Household], Q]:
+    """The households `figures_taking_part` counts (all, the N) and the filter of those taking part (the n):
+    one definition for the figure and insights' drill-through."""
     earned = Entry.objects.filter(
         household=OuterRef("pk"),
         kind=EntryKind.EARNED,
@@ -250,8 +257,7 @@ def figures_taking_part(
         counted_at__gte=start,
         counted_at__lt=end,
     )
-    qs = Household.objects.filter(region_code__startswith=prefix).annotate(took=Exists(earned))
-    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=Q(took=True)), d=Count("id")))
+    return Household.objects.filter(region_code__startswith=prefix).annotate(took=Exists(earned)), Q(took=True)
 
 
 def review_queue(*, village: Region) -> QuerySet[Entry]:

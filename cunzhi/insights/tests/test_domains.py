@@ -103,3 +103,17 @@ def test_the_demo_shows_the_survey_and_the_new_flags_with_their_cases(demo, clie
     for key in ("disclosure_on_time", "organisations_activities", "consultation_adoption"):
         listed = client.get(links[key])
         assert listed.status_code == 200 and listed.context["total"] > 0 and listed.context["rows"], key
+    # The survey quarter by quarter (last quarter's answers too), the first village's reminder, and who was
+    # asked, listed for the county administrator with names masked.
+    results = client.get(reverse("insights:survey_results"), {"region": county.code, "period": period})
+    assert results.status_code == 200
+    trend = results.context["trend"]
+    assert trend[-1]["n"] > 0 and trend[-2]["n"] > 0 and results.context["survey"]["total"]["reminded"] > 0
+    asked = client.get(results.context["people_link"])
+    assert asked.status_code == 200 and asked.context["people"] and asked.context["rows"]
+    assert asked.context["total"] == results.context["survey"]["total"]["invited"]
+    # The lists of people behind the figures that count people open for the county administrator.
+    for key in ("organisations_volunteers", "points_taking_part"):
+        assert links[key], key
+        listed = client.get(links[key])
+        assert listed.status_code == 200 and listed.context["people"] and listed.context["total"] > 0, key
