@@ -1,11 +1,12 @@
 """Benchmark: the meeting's own live stream against issue 19's targets, bounded in time.
 
     .venv/bin/python bench/live.py [--seconds 60] [--drop-at 12] [--drop 20] [--viewers 300]
-                                   [--viewers-at 44] [--viewer-seconds 20]
+                                   [--viewers-at 44] [--viewer-seconds 20] [--no-nginx]
 
 Everything runs on this machine, on 127.0.0.1, in a temporary directory: a fresh SQLite database (a
 synthetic village with a meeting in session, its stream public), and gunicorn (`-w 2`, sync workers,
-DEBUG=0) serving Cunzhi.
+DEBUG=0) serving Cunzhi, with nginx in front for the viewers as in production: it serves the segments
+itself after checking their signed links (`manage.py live_nginx`) and passes the playlists to Django.
 
 1. The broadcaster. ffmpeg makes a live WebM in real time (`-re`; VP8/Opus, a cluster a second, what
    the phone's MediaRecorder sends) from its test picture with a **burned-in frame counter**: 16 boxes
@@ -31,6 +32,7 @@ DEBUG=0) serving Cunzhi.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -238,7 +240,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
 
 
-def run(args, env: dict, info: dict, base: str, tmp: Path) -> dict:
+def run(args, env: dict, info: dict, base: str, tmp: Path, *, viewers_base: str) -> dict:
     prefix = f"/meetings/{info['public_id']}/stream/hls"
     csrf = secrets.token_hex(16)  # 32 characters: Django's unmasked CSRF secret
     cookie = f"{info['session_cookie']}={info['session']}; {info['csrf_cookie']}={csrf}"
@@ -366,7 +368,7 @@ def run(args, env: dict, info: dict, base: str, tmp: Path) -> dict:
     outs = [str(tmp / f"viewers-{i}.json") for i in range(args.processes)]
     ctx = multiprocessing.get_context("fork")
     procs = [
-        ctx.Process(target=viewer_process, args=(base, prefix, info["token"], per, until, outs[i]))
+        ctx.Process(target=viewer_process, args=(viewers_base, prefix, info["token"], per, until, outs[i]))
         for i in range(args.processes)
     ]
     for p in procs:
@@ -408,6 +410,44 @@ def run(args, env: dict, info: dict, base: str, tmp: Path) -> dict:
     }
 
 
+class Front:
+    """nginx on 127.0.0.1:<free port> in front of gunicorn, as in production (docs/live.md): the segments
+    served by nginx itself after checking their signed links (`manage.py live_nginx`), the rest proxied."""
+
+    def __init__(self, env: dict, upstream: str, tmp: Path):
+        self.env, self.upstream, self.folder = env, upstream, tmp / "nginx"
+
+    def __enter__(self) -> Front:
+        import socket
+
+        self.folder.mkdir(exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        location = home_page.manage(self.env, "live_nginx")
+        conf = self.folder / "nginx.conf"
+        conf.write_text(
+            f"daemon off; master_process off; worker_processes 1; pid {self.folder}/nginx.pid;\n"
+            f"error_log {self.folder}/error.log warn; events {{ worker_connections 4096; }}\n"
+            f"http {{ access_log off; server {{ listen 127.0.0.1:{port};\n{location}\n"
+            f"location / {{ proxy_pass {self.upstream}; proxy_set_header Host $http_host; }} }} }}\n"
+        )
+        self.proc = subprocess.Popen(["nginx", "-p", str(self.folder), "-c", str(conf)])
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nginx did not start: " + (self.folder / "error.log").read_text())
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 def measure(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="cunzhi-bench-live-") as name:
         tmp = Path(name)
@@ -419,8 +459,10 @@ def measure(args) -> dict:
             [sys.executable, __file__, "--setup", str(setup_out)], env=env, cwd=ROOT, check=True, timeout=300
         )
         info = json.loads(setup_out.read_text())
-        with home_page.Server(env, workers=2) as server:
-            result = run(args, env, info, server.base, tmp)
+        with home_page.Server(env, workers=2) as server, contextlib.ExitStack() as stack:
+            # The viewers come through nginx (unless --no-nginx); the chair's chunks go straight to gunicorn.
+            base = server.base if args.no_nginx else stack.enter_context(Front(env, server.base, tmp)).base
+            result = run(args, env, info, server.base, tmp, viewers_base=base)
             if any(k.split()[-1].startswith("5") for k in result["statuses"]):
                 print(server.log_text(), file=sys.stderr)
             finish_out = tmp / "finish.json"
@@ -476,7 +518,9 @@ def render(m: dict, args) -> str:
             "",
             f"`bench/live.py --seconds {args.seconds} --drop-at {args.drop_at} --drop {args.drop} "
             f"--viewers {args.viewers} --viewers-at {args.viewers_at} --viewer-seconds {args.viewer_seconds}`: "
-            "one gunicorn (`-w 2`, sync workers, DEBUG=0, SQLite) on 127.0.0.1, the real transcoder process, "
+            "one gunicorn (`-w 2`, sync workers, DEBUG=0, SQLite) on 127.0.0.1"
+            + (", viewers straight to it" if args.no_nginx else ", viewers through nginx serving the segments itself")
+            + ", the real transcoder process, "
             "ffmpeg's test picture with a burned-in frame counter read back from the HLS segments fetched over "
             "HTTP; the load generator, the source encoder and the transcoder on the same 2 cores, shared with "
             f"other work: load average {m['load_viewers'][0]:.1f} when the viewers started, peak "
@@ -524,6 +568,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--viewers-at", type=int, default=44)
     parser.add_argument("--viewer-seconds", type=int, default=20)
     parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--no-nginx", action="store_true", help="viewers straight to gunicorn (Django serves segments)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     parser.add_argument("--finish", help=argparse.SUPPRESS)

@@ -427,6 +427,9 @@ MEETINGS_LIVE_FFMPEG = env_str("MEETINGS_LIVE_FFMPEG", "ffmpeg")  # missing: no 
 MEETINGS_LIVE_CHUNK_MAX_BYTES = env_int("MEETINGS_LIVE_CHUNK_MAX_MB", 4) * 1024 * 1024  # one MediaRecorder chunk
 MEETINGS_LIVE_MIN_FREE_MB = env_int("MEETINGS_LIVE_MIN_FREE_MB", 500)  # below this free space, chunks are refused
 MEETINGS_LIVE_SEGMENT_LINK_SECONDS = env_int("MEETINGS_LIVE_SEGMENT_LINK_SECONDS", 60)  # a signed segment link
+# The key of segment links, shared with nginx when it serves the segments (manage.py live_nginx); empty:
+# derived from SECRET_KEY.
+MEETINGS_LIVE_SEGMENT_SECRET = env_str("MEETINGS_LIVE_SEGMENT_SECRET", "")
 MEETINGS_LIVE_PLAYLIST_LINK_MINUTES = env_int("MEETINGS_LIVE_PLAYLIST_LINK_MINUTES", 240)  # a playlist link
 # Days a recording is kept after the stream ended, then removed (the removal recorded, the minutes say so);
 # 0 keeps recordings for good.

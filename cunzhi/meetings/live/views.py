@@ -266,10 +266,11 @@ def playlist(request: HttpRequest, public_id: str, rendition: str) -> HttpRespon
         # Not started yet, or ffmpeg has not written its first segment: the player asks again.
         return HttpResponse(_("The stream has not started yet."), status=404, content_type="text/plain; charset=utf-8")
     out = []
+    here = request.path.rsplit("/", 1)[0]  # the rendition's folder: segments' links are signed on their path
     for line in source.splitlines():
         name = line.strip()
         if NAME_RE.match(name):
-            line = f"{name}?u={reader}&s={links.segment_signature(pk, reader, rendition, name)}"
+            line = f"{name}?{links.segment_query(f'{here}/{name}', reader)}"
         out.append(line)
     if reader:
         services.live_watch_record(meeting_id=pk, user_id=reader)
@@ -278,12 +279,14 @@ def playlist(request: HttpRequest, public_id: str, rendition: str) -> HttpRespon
 
 @require_GET
 def segment(request: HttpRequest, public_id: str, rendition: str, name: str) -> HttpResponseBase:
-    """A segment, for the reader its link was signed for, within a minute of the playlist that gave it."""
+    """A segment, for the reader its link was signed for, within a minute of the playlist that gave it.
+    (Behind nginx configured by `manage.py live_nginx`, nginx answers these itself by the same rule.)"""
     if rendition not in media.RENDITIONS or not NAME_RE.match(name):
         raise Http404
-    pk = _meeting_pk(public_id)
     raw = request.GET.get("u", "")
-    if not raw.isdigit() or not links.segment_valid(pk, int(raw), rendition, name, request.GET.get("s", "")):
+    if not raw.isdigit() or not links.segment_valid(
+        request.path, int(raw), request.GET.get("e", ""), request.GET.get("s", "")
+    ):
         return _refused()
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         session_reader = links.reader_of(request.user)
