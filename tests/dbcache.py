@@ -56,10 +56,14 @@ def _locked(name: str) -> Iterator[Path]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         folder = CACHE / KEY
         if not folder.exists():
-            for old in CACHE.iterdir():  # builds of code that no longer exists
-                if old.is_dir():
-                    shutil.rmtree(old, ignore_errors=True)
-            folder.mkdir()
+            # Under one lock for all names: both databases' runs start at once (scripts/test.sh).
+            with open(CACHE / "folders.lock", "w") as tidy:
+                fcntl.flock(tidy, fcntl.LOCK_EX)
+                if not folder.exists():
+                    for old in CACHE.iterdir():  # builds of code that no longer exists
+                        if old.is_dir():
+                            shutil.rmtree(old, ignore_errors=True)
+                    folder.mkdir()
         yield folder
 
 
