@@ -182,6 +182,44 @@ def flags(request: UserRequest, query: Query[FiguresIn]) -> list[dict[str, objec
     ]
 
 
+class PointsItemRow(Schema):
+    item: str  # the catalogue item's public id
+    title: str
+    sign: str  # "positive" (earns) or "negative" (deducts)
+    villages: int  # villages of the region using it now
+    entries: int  # its entries counted in the period
+    points: int  # their points, signed (a deduction item's are negative)
+    households: int  # distinct households they went to
+
+
+class PointsByItemOut(Schema):
+    region: str
+    period: str
+    start: str
+    end: str
+    households: int  # all households of the region: the n
+    households_with_points: int  # of them, those with an item's points counted in the period
+    items: list[PointsItemRow]
+
+
+@router.get("/insights/points/by-item", response={200: PointsByItemOut, **OBJECT_ERRORS})
+def points_by_item(request: UserRequest, query: Query[FiguresIn]) -> dict[str, object]:
+    """Points by catalogue item for a region (county, township or village) in a period: per item the entries
+    counted, their points and the households they went to, beside all households of the region. Counts only,
+    never a household's name. Who may ask, and the periods: as insights/figures."""
+    region, period, start, end = _region_period(query, request.user)
+    data = selectors.points_by_item(region=region, start=start, end=end)
+    return {
+        "region": region.code,
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "households": data["households"],
+        "households_with_points": data["with_points"],
+        "items": data["rows"],
+    }
+
+
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 

@@ -63,6 +63,9 @@ SOURCES: dict[str, Source] = {
     "disclosure_on_time": Source("due"),
     "consultation_adoption": Source("comments"),
     "organisations_activities": Source("activities"),
+    # Objections to points, each linked to its entry's page (the village's board readers open it).
+    "points_objections_upheld": Source("objections", "upheld"),
+    "points_objections_raised": Source("objections", "raised"),
     "flag_disclosure_late": Source(
         "due", "late", _("Disclosures published late, or not at all for a period the schedule requires")
     ),
@@ -117,6 +120,9 @@ def _queryset(
         return consultations.figures_adoption_cases(prefix=prefix, start=start, end=end)
     if source.kind == "activities":
         return organisations.figures_activities_cases(prefix=prefix, start=start, end=end), None
+    if source.kind == "objections":
+        objections, upheld = points.figures_objections_cases(figure=source.figure, prefix=prefix, start=start, end=end)
+        return objections.select_related("entry__adoption__item", "entry__village"), upheld
     if source.kind == "due":
         if source.figure == "late":
             return disclosure.figures_late_or_stale(prefix=prefix, start=start, end=end).select_related(
@@ -168,6 +174,8 @@ def _visible(source: Source, user: AnyUser) -> QuerySet[Any]:
         return consultations.comments_of_readable_drafts(user)
     if source.kind == "activities":
         return organisations.activities_readable(user)
+    if source.kind == "objections":
+        return points.objections_readable(user)
     if source.kind == "villagers":
         return people.villagers_visible(user=user)
     label = {
@@ -258,6 +266,16 @@ def _row(source: Source, obj: Any) -> dict[str, Any]:
             "ref": obj.public_id,
             "url": reverse("organisations:activity", args=[obj.public_id]),
             "when": obj.confirmed_at,
+            "status": obj.get_status_display(),
+        }
+    if source.kind == "objections":
+        # The item and the village, never who objected nor whose points: the entry's page shows what its
+        # readers may see.
+        return {
+            "title": f"{obj.entry.village.name} · {obj.entry.title}",
+            "ref": obj.public_id,
+            "url": reverse("points:entry", args=[obj.entry.public_id]),
+            "when": obj.decided_at if source.figure == "upheld" else obj.created_at,
             "status": obj.get_status_display(),
         }
     if source.kind == "meetings":

@@ -40,7 +40,7 @@ class Indicator:
     # Counts of cases can be summed over days and villages; a count of distinct people or households over a
     # period cannot (the same household on two days is one household), so those are computed directly.
     additive: bool = True
-    # Drill-through: "concerns", "applications", "notices", "comments", "due", "activities" (see cases.py),
+    # Drill-through: "concerns", "applications", "notices", "comments", "due", "activities", "objections" (cases.py),
     # "persons" or "households" (people counted: listed only to the roster's keepers, rules.can_list_people),
     # or "" when the figure has no list of cases a viewer could open.
     cases: str = ""
@@ -138,6 +138,31 @@ INDICATORS = [
             "Households whose points for a contribution were reviewed, posted without a standing objection and "
             "counted in the period, out of all households. Log-ins and clicks never earn points."
         ),
+    ),
+    # Objections to posted points and how the supervision committee or the review group decided them: how the
+    # public posting works, neither good nor bad in itself (many upheld may mean careless reviews or a watchful
+    # village), so nothing is ranked on them.
+    Indicator(
+        key="points_objections_upheld",
+        cases="objections",
+        label=_("Objections upheld"),
+        compute=points.figures_objections_upheld,
+        higher_is_better=None,
+        domain=_("Points"),
+        help=_(
+            "Objections to posted points decided in the period that were upheld (the points do not count), out of "
+            "all objections decided in the period."
+        ),
+    ),
+    Indicator(
+        key="points_objections_raised",
+        cases="objections",
+        label=_("Objections raised"),
+        kind="count",
+        compute=points.figures_objections_raised,
+        higher_is_better=None,
+        domain=_("Points"),
+        help=_("Objections villagers raised in the period against points posted on their village's board."),
     ),
     # Village organisations (organisations/selectors.py): confirmed hours only, never sign-ups or clicks.
     Indicator(

@@ -19,6 +19,7 @@ from cunzhi.insights.models import SURVEY_ITEMS, SURVEY_QUESTIONS, MonthProblem,
 from cunzhi.insights.registry import Indicator, indicator, indicators
 from cunzhi.insights.services import day_bounds
 from cunzhi.people.models import Villager
+from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
 # Keyed by plain level codes: a region's `level` is the stored string.
@@ -193,6 +194,22 @@ def totals(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str,
         den = sum(v[1] or 0 for v in data[ind.key].values())
         out[ind.key] = cell(ind, num, den)
     return out
+
+
+def points_by_item(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Points by item for the region in [start, end) (points.figures_by_item): a breakdown, not a rate. Rows
+    per catalogue item; the households of the region (the n) and those with an item's points counted; the
+    points earned and deducted in all. Two queries whatever the number of items or villages; counts only."""
+    rows = points.figures_by_item(prefix=region.prefix, start=start, end=end)
+    with_points, households = points.figures_by_item_households(prefix=region.prefix, start=start, end=end)
+    return {
+        "rows": rows,
+        "households": households,
+        "with_points": with_points,
+        "entries": sum(r["entries"] for r in rows),
+        "earned": sum(r["points"] for r in rows if r["points"] > 0),
+        "deducted": sum(r["points"] for r in rows if r["points"] < 0),
+    }
 
 
 # ------------------------------------------------------------------------------ the villagers' survey

@@ -13,4 +13,5 @@ urlpatterns = [
     path("survey/results/", views.survey_results, name="survey_results"),
     path("survey/remind/", views.survey_remind, name="survey_remind"),
     path("problem/", views.problem, name="problem"),
+    path("points/by-item/", views.points_by_item, name="points_by_item"),
 ]

@@ -105,7 +105,8 @@ def _trends(region: Region, period: str, start: dt.datetime, end: dt.datetime, p
 def index(request: UserRequest) -> HttpResponse:
     """Trends, the table for the children of a region, and the surface-use flags, in one period."""
     region, period, start, end = _region_and_period(request)
-    keys = {ind.key for ind in selectors.indicators()}
+    # Only outcomes with a better direction are ranked (objections upheld, say, are neither good nor bad).
+    keys = {ind.key for ind in selectors.indicators() if ind.kind == "rate" and ind.higher_is_better is not None}
     sort = request.GET.get("sort", "")
     sort = sort if sort in keys else ""
     flags = cases_mod.flags(region=region, start=start, end=end)
@@ -362,6 +363,28 @@ def factors(request: UserRequest) -> HttpResponse:
     survey = _survey_display(selectors.survey_results(region=region, quarter=selectors.survey_quarter(period)))
     return render(
         request, "insights/factors.html", {"region": region, "period": period, "factors": groups, "survey": survey}
+    )
+
+
+@login_required
+@on_replica
+def points_by_item(request: UserRequest) -> HttpResponse:
+    """Points by catalogue item for a region and period (issue 16): entries counted, points, households; the
+    households of the region beside it. Who may see it and how region and period are chosen: as the figures."""
+    region, period, start, end = _region_and_period(request)
+    # Whoever sees a region sees everything under it (rules.can_view_figures): its children need no check.
+    children = list(Region.objects.filter(parent=region).exclude(level="group").only("code", "name").order_by("code"))
+    return render(
+        request,
+        "insights/points_by_item.html",
+        {
+            "region": region,
+            "period": period,
+            "periods": periods.recent_labels(),
+            "ancestors": [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)],
+            "children": children,
+            **selectors.points_by_item(region=region, start=start, end=end),
+        },
     )
 
 

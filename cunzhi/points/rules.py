@@ -13,10 +13,11 @@
 """
 
 from django.conf import settings
+from django.db.models import Q
 
 from cunzhi.people.actors import AnyUser, User
 from cunzhi.people.models import DelegationScope, Household, Office, Role, Villager
-from cunzhi.people.rules import helped, in_scope, own_villager, role_rows
+from cunzhi.people.rules import helped, in_scope, own_villager, prefixes, role_rows, scope_q
 from cunzhi.points.models import (
     Entry,
     EntryStatus,
@@ -38,12 +39,8 @@ VILLAGE_ROLES = frozenset(
 )
 
 
-def catalogue_keeper(user: AnyUser, township_code: str) -> bool:
-    """Staff of a points office of the township (POINTS_OFFICE_KINDS), or a county administrator above it."""
-    if in_scope(user, township_code, {Role.COUNTY_ADMIN}):
-        return True
-    if not in_scope(user, township_code, {Role.OFFICE_STAFF}):
-        return False
+def _points_offices(user: AnyUser) -> dict[int, str]:
+    """{office id: region code} of the user's points offices (POINTS_OFFICE_KINDS)."""
     # One query per request, the first time it is asked (lists ask once, not per row), as people.rules does.
     kinds: dict[int, str] | None = getattr(user, "_points_office_kinds", None)
     if kinds is None:
@@ -52,7 +49,16 @@ def catalogue_keeper(user: AnyUser, township_code: str) -> bool:
             Office.objects.filter(pk__in=ids, kind__in=settings.POINTS_OFFICE_KINDS).values_list("pk", "region_code")
         )
         vars(user)["_points_office_kinds"] = kinds
-    return any(township_code.startswith(code[:9]) for code in kinds.values())
+    return kinds
+
+
+def catalogue_keeper(user: AnyUser, township_code: str) -> bool:
+    """Staff of a points office of the township (POINTS_OFFICE_KINDS), or a county administrator above it."""
+    if in_scope(user, township_code, {Role.COUNTY_ADMIN}):
+        return True
+    if not in_scope(user, township_code, {Role.OFFICE_STAFF}):
+        return False
+    return any(township_code.startswith(code[:9]) for code in _points_offices(user).values())
 
 
 def township_of(village_code: str) -> str:
@@ -72,6 +78,27 @@ def can_see_village(user: AnyUser, village_code: str) -> bool:
         or in_scope(user, village_code, VILLAGE_ROLES)
         or catalogue_keeper(user, township_of(village_code))
     )
+
+
+def board_scope_q(user: AnyUser) -> Q:
+    """can_see_village as a filter on `region_code`, for lists: the user's own village, the villages under
+    their village roles, and the townships of their points offices."""
+    q = scope_q(user, VILLAGE_ROLES)
+    own = own_villager(user)
+    if own is not None:
+        q |= Q(region_code=own.region_code)
+    if prefixes(user, {Role.OFFICE_STAFF}):
+        offices = Q(pk__in=[])
+        for code in _points_offices(user).values():
+            offices |= Q(region_code__startswith=code[:9])
+        q |= offices & scope_q(user, {Role.OFFICE_STAFF})
+    return q
+
+
+def can_see_figures(user: AnyUser, region_code: str) -> bool:
+    """Whether to link a place's points by item (a page of the figures, insights): staff of any role whose region
+    holds it, the figures' own rule (insights.rules.can_view_figures, which points may not import)."""
+    return in_scope(user, region_code)
 
 
 def can_set_rules(user: AnyUser, village_code: str) -> bool:

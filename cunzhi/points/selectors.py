@@ -9,15 +9,16 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from cunzhi.core.figures import as_rates, grouped
+from cunzhi.core.figures import as_counts, as_rates, grouped
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.core.models import AuditEvent
 from cunzhi.people.actors import AnyUser
 from cunzhi.people.models import Household, Villager
 from cunzhi.people.rules import STAFF_ROLES, own_villager, scope_q
+from cunzhi.points import rules
 from cunzhi.points.models import (
     Adoption,
     Commendation,
@@ -258,6 +259,106 @@ def figures_taking_part_cases(*, prefix: str, start: dt.datetime, end: dt.dateti
         counted_at__lt=end,
     )
     return Household.objects.filter(region_code__startswith=prefix).annotate(took=Exists(earned)), Q(took=True)
+
+
+# Entries of an item (never base grants, redemptions or closes): what "points by item" adds up.
+ITEM_KINDS = (EntryKind.EARNED, EntryKind.CORRECTION)
+
+
+def figures_by_item(*, prefix: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Per catalogue item used under the region (`prefix`): its title and sign, the villages using it, and the
+    entries counted in [start, end) with their points (signed) and the distinct households they went to.
+
+    ONE grouped query, whatever the number of items or villages: adoptions of the region, grouped by their item,
+    their entries joined once. An item no village uses any longer appears only if it was counted in the period.
+    Counts only: no household is named."""
+    # The period's counted entries are joined (a condition of the join), not every entry of every year.
+    counted = FilteredRelation(
+        "entries",
+        condition=Q(
+            entries__status=EntryStatus.COUNTED,
+            entries__kind__in=ITEM_KINDS,
+            entries__counted_at__gte=start,
+            entries__counted_at__lt=end,
+        ),
+    )
+    rows = (
+        Adoption.objects.filter(region_code__startswith=prefix)
+        .annotate(counted=counted)
+        .values("item_id", "item__public_id", "item__title", "item__sign")
+        .annotate(
+            villages=Count("village_id", filter=Q(active=True), distinct=True),
+            entries_n=Count("counted__id"),
+            points_n=Sum("counted__points"),
+            households=Count("counted__household_id", distinct=True),
+        )
+        .filter(Q(villages__gt=0) | Q(entries_n__gt=0))
+        .order_by("-item__sign", "-entries_n", "item__title", "item_id")
+    )
+    return [
+        {
+            "item": r["item__public_id"],
+            "title": r["item__title"],
+            "sign": r["item__sign"],
+            "villages": r["villages"],
+            "entries": r["entries_n"],
+            "points": int(r["points_n"] or 0),
+            "households": r["households"],
+        }
+        for r in rows
+    ]
+
+
+def figures_by_item_households(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(households with an item's entry counted in [start, end), all households of the region): the n beside
+    `figures_by_item`, in one query."""
+    counted = Entry.objects.filter(
+        household=OuterRef("pk"),
+        adoption__isnull=False,
+        kind__in=ITEM_KINDS,
+        status=EntryStatus.COUNTED,
+        counted_at__gte=start,
+        counted_at__lt=end,
+    )
+    agg = (
+        Household.objects.filter(region_code__startswith=prefix)
+        .annotate(took=Exists(counted))
+        .aggregate(n=Count("id", filter=Q(took=True)), d=Count("id"))
+    )
+    return agg["n"] or 0, agg["d"] or 0
+
+
+def figures_objections_upheld(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Objections decided in the period that were upheld (the points never count), of all decided (insights)."""
+    qs, upheld = figures_objections_cases(figure="upheld", prefix=prefix, start=start, end=end)
+    return as_rates(grouped(qs, "region_code", length, n=Count("id", filter=upheld), d=Count("id")))
+
+
+def figures_objections_raised(
+    *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """Objections villagers raised in the period against posted points (insights)."""
+    qs, _n = figures_objections_cases(figure="raised", prefix=prefix, start=start, end=end)
+    return as_counts(grouped(qs, "region_code", length, n=Count("id")))
+
+
+def figures_objections_cases(
+    *, figure: str, prefix: str, start: dt.datetime, end: dt.datetime
+) -> tuple[QuerySet[Objection], Q | None]:
+    """The objections a figure counts and the filter of its numerator (None for a count): "upheld" (decided in
+    the period; upheld ones are the n) or "raised" (raised in the period). One definition for the figures and
+    insights' drill-through."""
+    qs = Objection.objects.filter(region_code__startswith=prefix)
+    if figure == "upheld":
+        return qs.filter(decided_at__gte=start, decided_at__lt=end), Q(status=ObjectionStatus.UPHELD)
+    return qs.filter(created_at__gte=start, created_at__lt=end), None
+
+
+def objections_readable(user: AnyUser) -> QuerySet[Objection]:
+    """Objections whose entry page the user may open: those of the villages whose board they see."""
+    return Objection.objects.filter(rules.board_scope_q(user))
 
 
 def review_queue(*, village: Region) -> QuerySet[Entry]:

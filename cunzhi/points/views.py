@@ -252,6 +252,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
             "can_review": rules.in_review_group(request.user, village.code, selectors.rule_for(village)),
             "can_redeem": rules.can_redeem(request.user, village.code),
             "can_declare": rules.is_member(request.user, village.code) or rules.can_propose(request.user, village.code),
+            "can_see_figures": rules.can_see_figures(request.user, village.code),
         },
     )
 

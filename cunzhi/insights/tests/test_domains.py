@@ -117,3 +117,10 @@ def test_the_demo_shows_the_survey_and_the_new_flags_with_their_cases(demo, clie
         assert links[key], key
         listed = client.get(links[key])
         assert listed.status_code == 200 and listed.context["people"] and listed.context["total"] > 0, key
+    # Issue 16: the objections raised on the boards, each opening its entry, and points by item for the county.
+    raised = client.get(links["points_objections_raised"])
+    assert raised.status_code == 200 and raised.context["total"] > 0 and raised.context["rows"]
+    assert client.get(raised.context["rows"][0]["url"]).status_code == 200
+    by_item = client.get(reverse("insights:points_by_item"), {"period": str(timezone.localdate().year)})
+    assert by_item.status_code == 200 and by_item.context["households"] > 0
+    assert any(r["title"] == "参加村庄环境整治" and r["entries"] > 0 for r in by_item.context["rows"])

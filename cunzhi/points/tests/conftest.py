@@ -6,10 +6,13 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from cunzhi.people.models import Role, RoleAssignment
 from cunzhi.people.tests.factories import HouseholdFactory, UserFactory, VillagerFactory
 from cunzhi.points import services
+from cunzhi.points.models import Adoption, Entry, EntryStatus, Objection
+from cunzhi.regions.models import Level, Region
 
 TODAY = dt.date(2026, 6, 16)  # the clock fixture's day
 
@@ -82,3 +85,65 @@ def declare(world, pw, *, actor=None, household=None, adoption=None, day=TODAY, 
 def posted(world, pw, **kw):
     entry = declare(world, pw, **kw)
     return services.entry_review(entry=entry, approve=True, reason="照片属实", actor=world.cadre_a)
+
+
+def _aware(*args):
+    return timezone.make_aware(dt.datetime(*args))
+
+
+JUNE = {"start": _aware(2026, 6, 1), "end": _aware(2026, 7, 1)}
+MAY = {"start": _aware(2026, 5, 1), "end": _aware(2026, 6, 1)}
+Q2 = {"start": _aware(2026, 4, 1), "end": _aware(2026, 7, 1)}
+
+
+def _decide(objection, uphold, actor):
+    return services.objection_decide(objection=objection, uphold=uphold, reason="经核实", actor=actor)
+
+
+@pytest.fixture
+def story(world, pw, clock):
+    """Points figures' hand-built village (issue 16): village A of township T, June 2026 (the clock's month).
+
+    - 张三's household: two clean-ups counted in June (+6 each, one after an objection dismissed), a third counted
+      in May (its objection raised and dismissed in May), a litter deduction declared but never reviewed.
+    - 王五's household: a clean-up overturned on an objection upheld, a litter deduction counted (−5), another
+      litter deduction whose objection is still open (not counted).
+    - base grants (not an item); a second village of T (新村) using the clean-up item with no entry; an item A
+      stopped using, with no entry (shown nowhere).
+    The clock ends on 24 June."""
+    posted(world, pw)  # counted in June
+    e2 = posted(world, pw, text="清理河道")
+    e5 = posted(world, pw, text="清理水塘")
+    e3 = posted(world, pw, household=pw.house2, actor=pw.neighbour, text="清理村口")
+    posted(world, pw, household=pw.house2, adoption=pw.adopt_litter, actor=pw.neighbour, text="溪边倒垃圾")
+    e6 = posted(world, pw, household=pw.house2, adoption=pw.adopt_litter, actor=pw.neighbour, text="路边堆杂物")
+    declare(world, pw, adoption=pw.adopt_litter, actor=world.cadre_a, text="没有评议")
+    upheld = services.objection_raise(entry=e3, reason="那天他不在村里", actor=world.villager_a)
+    _decide(upheld, True, pw.representative)
+    _decide(services.objection_raise(entry=e2, reason="照片是别人的", actor=pw.neighbour), False, world.cadre_a)
+    services.objection_raise(entry=e6, reason="杂物是施工材料", actor=world.villager_a)  # still open
+    may = services.objection_raise(entry=e5, reason="不对", actor=pw.neighbour)
+    _decide(may, False, world.cadre_a)
+    Objection.objects.filter(pk=may.pk).update(created_at=_aware(2026, 5, 20), decided_at=_aware(2026, 5, 21))
+    services.base_grant_apply(village=world.village_a, actor=world.cadre_a)
+    clock.shift(8 * 86400)  # 24 June: the objection periods are over
+    assert services.entries_count_due() == 4  # the first, e2, the litter deduction, e5
+    Entry.objects.filter(pk=e5.pk).update(counted_at=_aware(2026, 5, 30))
+    newer = Region.objects.create(code="330523100202", name="新村", level=Level.VILLAGE, parent=world.township_t)
+    Adoption.objects.create(village=newer, item=pw.cleanup, points=5)
+    unused = services.item_create(
+        township=world.township_t,
+        title="不再使用的项目",
+        sign="positive",
+        points=2,
+        min_points=1,
+        max_points=3,
+        actor=world.township_staff,
+    )
+    services.adoption_set(
+        village=world.village_a, item=unused, points=2, yearly_cap=0, active=False, actor=world.cadre_a
+    )
+    assert {e.pk: e.status for e in Entry.objects.filter(pk__in=[e3.pk, e6.pk])} == {
+        e3.pk: EntryStatus.OVERTURNED,
+        e6.pk: EntryStatus.OBJECTED,
+    }
