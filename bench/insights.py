@@ -15,6 +15,16 @@ median and 95th percentile over as many runs as fit in --seconds per case (at mo
 give the same numbers (checked once per case).
 
 `section()` returns the Markdown for docs/benchmarks.md (bench/run.py --only insights).
+
+At county scale (issue 17's targets), on a database `seed_scale` has filled:
+
+    .venv/bin/python manage.py seed_scale --villages 300 --villagers 500000 --years 3   # DATABASE_URL=...
+    .venv/bin/python bench/insights.py --scale --database /path/to/scale.sqlite3
+
+times the roll-ups (the backfill of every day since the first case, the nightly job's window, one day,
+each replacing what was there), then the figures page itself (trends, table, flags, survey: the whole
+page through Django's test client as the county administrator, nothing cached) for the county and the
+largest township in four periods, and the county's one table as XLSX.
 """
 
 from __future__ import annotations
@@ -104,6 +114,78 @@ def _run(seconds: float) -> list[dict]:
     return rows
 
 
+def _run_scale(seconds: float) -> str:
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.db.models import Count, Min
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cunzhi.concerns.models import Concern
+    from cunzhi.core import periods
+    from cunzhi.insights import services
+    from cunzhi.insights.models import Rollup
+    from cunzhi.insights.trends import shifted
+    from cunzhi.people.models import User, Villager
+    from cunzhi.regions.models import Region
+
+    def timed(fn) -> tuple[float, object]:
+        t = time.perf_counter()
+        out = fn()
+        return (time.perf_counter() - t), out
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    first = timezone.localtime(Concern.objects.aggregate(m=Min("created_at"))["m"]).date()
+    lines = [
+        "## Figures (insights) at county scale",
+        "",
+        f"{Region.objects.filter(level='village').count()} villages, {Villager.objects.count():,} villagers, "
+        f"{Concern.objects.count():,} concerns since {first}; load average before "
+        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}.",
+        "",
+        "| Roll-up | days | rows written | seconds |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, fn in (
+        ("backfill: every day since the first case", lambda: services.rollup_range(first, yesterday)),
+        ("the nightly job (its window of days)", lambda: services.rollup_nightly()),
+        ("one day (yesterday)", lambda: services.rollup_range(yesterday, yesterday)),
+    ):
+        secs, out = timed(fn)
+        days, rows = out if isinstance(out, tuple) else (out.split()[0], out.split()[2])
+        lines.append(f"| {label} | {days} | {rows} | {secs:.1f} |")
+    lines.append(f"\n{Rollup.objects.count():,} roll-up rows in all.\n")
+
+    client = Client()
+    client.force_login(User.objects.get(phone="13800000011"))  # the demo's county administrator
+    county = Region.objects.get(level="county")
+    township = Region.objects.filter(level="township").annotate(n=Count("children")).order_by("-n", "code").first()
+    quarter = periods.current_quarter()
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    labels = [quarter, shifted(quarter, steps=-1), str(timezone.localdate().year), last_month]
+    lines += [
+        "| Page | region | period | runs | median ms | p95 ms |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    cases = [("figures page", reverse("insights:index"), r, p) for r in (county, township) for p in labels]
+    cases.append(("one table (XLSX)", reverse("insights:export"), county, quarter))
+    each = seconds / len(cases)
+    for name, url, region, label in cases:
+        query = {"region": region.code, "period": label}
+        assert client.get(url, query).status_code == 200  # a refusal would time an error page
+        ms = _time(lambda url=url, query=query: client.get(url, query), each)
+        ms.sort()
+        lines.append(
+            f"| {name} | {region.name} ({Region.objects.filter(parent=region).count()} below) | {label} | "
+            f"{len(ms)} | {statistics.median(ms):.0f} | {ms[int(0.95 * (len(ms) - 1))]:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _markdown(rows: list[dict]) -> str:
     lines = [
         "## Figures (insights): roll-ups against the raw tables, demo county",
@@ -125,7 +207,7 @@ def section(seconds: float = 10.0) -> str:
         return _child(database, Path(tmp), seconds)
 
 
-def _child(database: str, folder: Path, seconds: float) -> str:
+def _child(database: str, folder: Path, seconds: float, scale: bool = False) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": database if "://" in database else f"sqlite:///{database}",
@@ -133,7 +215,7 @@ def _child(database: str, folder: Path, seconds: float) -> str:
         "DJANGO_SETTINGS_MODULE": "cunzhi.settings",
     }
     done = subprocess.run(
-        [sys.executable, __file__, "--child", "--seconds", str(seconds)],
+        [sys.executable, __file__, "--child", "--seconds", str(seconds), *(["--scale"] if scale else [])],
         cwd=ROOT,
         env=env,
         check=True,
@@ -147,14 +229,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="an SQLite file (or a database URL) that already holds the demo")
     parser.add_argument("--seconds", type=float, default=10.0, help="total measuring time (default 10)")
+    parser.add_argument("--scale", action="store_true", help="a database seed_scale filled: roll-ups, pages, XLSX")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        sys.stdout.write(_markdown(_run(args.seconds)))
+        sys.stdout.write(_run_scale(args.seconds) if args.scale else _markdown(_run(args.seconds)))
         return
+    if args.scale and not args.database:
+        parser.error("--scale needs --database (a database seed_scale filled)")
     with tempfile.TemporaryDirectory() as tmp:
         database = _prepare(args.database, Path(tmp))
-        sys.stdout.write(_child(database, Path(tmp), args.seconds))
+        sys.stdout.write(_child(database, Path(tmp), args.seconds, args.scale))
 
 
 if __name__ == "__main__":
