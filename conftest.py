@@ -38,7 +38,8 @@ def pytest_addoption(parser):
         "--database-tests-only",
         action="store_true",
         help="run only the tests that use the test database (scripts/test.sh, on the second database: the "
-        "others—pure functions, child processes with their own SQLite file—ran on the first already)",
+        "others—pure functions, child processes with their own SQLite file, tests marked once—ran on the first "
+        "already)",
     )
 
 
@@ -51,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         uses_db = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(item.fixturenames)
-        (keep if uses_db else drop).append(item)
+        (keep if uses_db and not item.get_closest_marker("once") else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -13,7 +13,10 @@ from cunzhi.notify.models import Channel, Delivery
 from cunzhi.notify.selectors import not_reached, notice_report
 
 
+# Once, on SQLite: what it proves is the gateway's round trip and the reach arithmetic over a whole demo
+# build (40 s); Kannel's paths on PostgreSQL are the notify tests' (test_kannel, test_sms_inbound).
 @pytest.mark.slow
+@pytest.mark.once
 @pytest.mark.django_db(transaction=True)
 def test_the_yucun_meeting_notice_reaches_nearly_everyone(live_kannel, clock):
     build_demo()  # on the test clock's working day: no quiet hours; tasks run at once, through Kannel
