@@ -30,6 +30,7 @@ largest township in four periods, and the county's one table as XLSX.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import subprocess
@@ -181,7 +182,7 @@ def _run_scale(seconds: float) -> str:
         ms.sort()
         lines.append(
             f"| {name} | {region.name} ({Region.objects.filter(parent=region).count()} below) | {label} | "
-            f"{len(ms)} | {statistics.median(ms):.0f} | {ms[int(0.95 * (len(ms) - 1))]:.0f} |"
+            f"{len(ms)} | {statistics.median(ms):.0f} | {ms[math.ceil(0.95 * len(ms)) - 1]:.0f} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -86,7 +86,7 @@ def worklist(*, user: AnyUser, due: str = "all", now: dt.datetime | None = None)
         # Finished and returned applications have no handler office: this is open work only.
         parts.append(Q(handler_office_id=offices[0]) if len(offices) == 1 else Q(handler_office_id__in=offices))
     for prefix in people_rules.prefixes(user, rules.VILLAGE_STEP_ROLES):
-        parts.append(Q(region_code__startswith=prefix, stage=Stage.STEP, handler_office__isnull=True))
+        parts.append(Q(region_code__under=prefix, stage=Stage.STEP, handler_office__isnull=True))
     if not parts:
         return Application.objects.none()
     q = parts[0]
@@ -102,7 +102,7 @@ def worklist(*, user: AnyUser, due: str = "all", now: dt.datetime | None = None)
 
 def applications_in_scope(*, user: AnyUser, status: str = "", number: str = "") -> QuerySet[Application]:
     """Every application a cadre or county administrator may read in their regions (office staff: theirs)."""
-    parts = [Q(region_code__startswith=p) for p in people_rules.prefixes(user, rules.VILLAGE_READ_ROLES)]
+    parts = [Q(region_code__under=p) for p in people_rules.prefixes(user, rules.VILLAGE_READ_ROLES)]
     offices = sorted(rules.office_ids(user))
     if offices:
         parts.append(Q(accepting_office_id=offices[0]) if len(offices) == 1 else Q(accepting_office_id__in=offices))
@@ -197,7 +197,7 @@ def figures_on_time_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) 
     """The applications the on-time figure counts (decided in the period) and its numerator's condition
     (within the promised time): one definition for insights' figure and its drill-through."""
     qs = Application.objects.filter(
-        region_code__startswith=prefix,
+        region_code__under=prefix,
         finished_at__gte=start,
         finished_at__lt=end,
         status__in=[Status.APPROVED, Status.REJECTED],

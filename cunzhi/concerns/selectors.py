@@ -48,15 +48,8 @@ def due_soon_hours() -> float:
     return settings.CONCERNS_DUE_SOON_HOURS
 
 
-def _upper(prefix: str) -> str | None:
-    """The smallest code after every code that starts with `prefix` (codes are digits)."""
-    if not prefix.isdigit() or set(prefix) == {"9"}:
-        return None
-    return str(int(prefix) + 1).zfill(len(prefix))
-
-
 def prefix_q(prefixes: Iterable[str], field: str = "region_code") -> Q:
-    """Rows whose code starts with one of the prefixes, as index-friendly ranges."""
+    """Rows whose code starts with one of the prefixes, as index-friendly ranges (core/lookups.py)."""
     ordered = sorted(set(prefixes))
     # A prefix inside another adds nothing.
     prefixes = [p for p in ordered if not any(p != o and p.startswith(o) for o in prefixes)]
@@ -64,13 +57,7 @@ def prefix_q(prefixes: Iterable[str], field: str = "region_code") -> Q:
         return Q(pk__in=[])
     q = Q()
     for p in prefixes:
-        upper = _upper(p)
-        part = Q(**{f"{field}__gte": p})
-        if upper:
-            part &= Q(**{f"{field}__lt": upper})
-        else:
-            part = Q(**{f"{field}__startswith": p})
-        q |= part
+        q |= Q(**{f"{field}__under": p})
     return q
 
 
@@ -432,9 +419,9 @@ def offices_for_rules(*, user: AnyUser) -> list[Office]:
 
 def _dispatched_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Concern]:
     """Concerns dispatched in the period under a region (merged duplicates do not count)."""
-    return Concern.objects.filter(
-        region_code__startswith=prefix, dispatched_at__gte=start, dispatched_at__lt=end
-    ).exclude(status=Status.MERGED)
+    return Concern.objects.filter(region_code__under=prefix, dispatched_at__gte=start, dispatched_at__lt=end).exclude(
+        status=Status.MERGED
+    )
 
 
 def figures_cases(*, figure: str, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Concern], Q]:

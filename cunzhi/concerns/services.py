@@ -394,7 +394,7 @@ def _resolve_inputs(
         # are told when nobody there has it; for Open311 it is only the caller's contact number.
         mobile = normalize_phone(villager_phone)
         if mobile:
-            villager = Villager.objects.filter(phone=mobile, region_code__startswith=village.code).first()
+            villager = Villager.objects.filter(phone=mobile, region_code__under=village.code).first()
         if villager is None and channel in STAFF_CHANNELS:
             errors["villager_phone"] = _(
                 "No villager of this village has this mobile number. Leave it empty and write the name instead."

@@ -47,13 +47,13 @@ def drafts_visible_q(user: AnyUser) -> Q:
     staff = prefixes(user, STAFF_ROLES)
     for p in staff:
         scope_prefixes.update(a for a in rules.ancestor_prefixes(p) if len(a) <= len(p))
-        q |= Q(region_code__startswith=p)  # drafts consulting a region inside theirs
+        q |= Q(region_code__under=p)  # drafts consulting a region inside theirs
     q = Q(status__in=PUBLIC_STATUSES) & (q | Q(scope_prefix__in=sorted(scope_prefixes)))
     # Their own drafts in preparation.
     managed = Q(pk__in=[])
     for role, prefix, office_id in role_rows(user):
         if role == Role.COUNTY_ADMIN:
-            managed |= Q(region_code__startswith=prefix)
+            managed |= Q(region_code__under=prefix)
         elif role == Role.OFFICE_STAFF and office_id:
             managed |= Q(owner_office_id=office_id) | Q(owner_office__isnull=True, scope_prefix=prefix)
         elif role in rules.VILLAGE_OWNER_ROLES:
@@ -290,7 +290,7 @@ def creatable_owners(*, user: AnyUser) -> list[Office]:
         if role == Role.OFFICE_STAFF:
             q |= Q(pk=office_id)
         elif role == Role.COUNTY_ADMIN:
-            q |= Q(region_code__startswith=prefix)
+            q |= Q(region_code__under=prefix)
     return list(Office.objects.filter(q).order_by("region_code", "name"))
 
 
@@ -349,7 +349,7 @@ def figures_participants(
 
 
 def _comments_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Comment]:
-    return Comment.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end)
+    return Comment.objects.filter(region_code__under=prefix, created_at__gte=start, created_at__lt=end)
 
 
 def figures_participants_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Villager]:
@@ -369,7 +369,7 @@ def figures_adoption(
 def figures_adoption_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Comment], Q]:
     """The comments `figures_adoption` counts and the condition of being adopted: one definition for the
     figure and for insights' drill-through to its cases."""
-    qs = Comment.objects.filter(region_code__startswith=prefix, outcome_at__gte=start, outcome_at__lt=end).exclude(
+    qs = Comment.objects.filter(region_code__under=prefix, outcome_at__gte=start, outcome_at__lt=end).exclude(
         outcome=""
     )
     return qs.select_related("draft"), Q(outcome__in=[Outcome.ADOPTED, Outcome.PARTLY])
@@ -384,7 +384,7 @@ def figures_silent_drafts(*, prefix: str, start: dt.datetime, end: dt.datetime) 
     """Drafts whose comment period closed in [start, end) without a single comment (insights' surface-use
     flag: a consultation nobody took part in is a question to ask, not a result)."""
     return (
-        Draft.objects.filter(region_code__startswith=prefix, closed_at__gte=start, closed_at__lt=end)
+        Draft.objects.filter(region_code__under=prefix, closed_at__gte=start, closed_at__lt=end)
         .annotate(n_comments=Count("comments"))
         .filter(n_comments=0)
         .order_by("closed_at", "id")

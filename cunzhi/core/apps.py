@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from cunzhi.core import checks  # noqa: F401  (registers system checks)
+        from cunzhi.core import (
+            checks,  # noqa: F401  (registers system checks)
+            lookups,  # noqa: F401  (registers field__under, the range of area codes)
+        )
 
         # Every domain's declared audit actions, so any page can label any event (core/events.py).
         autodiscover_modules("events")

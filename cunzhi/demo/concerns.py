@@ -126,9 +126,7 @@ def seed(*, rng: random.Random, today: dt.date, logins: dict) -> dict:
     now = timezone.now()
     main = Region.objects.get(code=MAIN_VILLAGE)
     villager_user = logins["villager"]
-    neighbours = list(
-        Villager.objects.filter(region_code__startswith=MAIN_VILLAGE, user__isnull=True).order_by("id")[:80]
-    )
+    neighbours = list(Villager.objects.filter(region_code__under=MAIN_VILLAGE, user__isnull=True).order_by("id")[:80])
     cadre = logins["cadre"]
     grid_worker = logins["grid_worker"]
     # Elderly neighbours without a phone account authorised the grid worker on paper (recorded delegations).
@@ -262,7 +260,7 @@ def seed(*, rng: random.Random, today: dt.date, logins: dict) -> dict:
     )
     lamp = next(x for x in concerns if x.category.code == "lighting" and x.villager_id == villager_user.villager.pk)
     supporters = list(
-        Villager.objects.filter(region_code__startswith=MAIN_VILLAGE, user__isnull=False)
+        Villager.objects.filter(region_code__under=MAIN_VILLAGE, user__isnull=False)
         .exclude(pk=villager_user.villager.pk)
         .select_related("user")[:4]
     )
@@ -278,7 +276,7 @@ def seed(*, rng: random.Random, today: dt.date, logins: dict) -> dict:
     # A few in other villages of the county, for the township boards and the rates.
     others = list(Region.objects.filter(level=RegionLevel.VILLAGE).exclude(code=MAIN_VILLAGE).order_by("code"))
     for i, village in enumerate(others):
-        v = Villager.objects.filter(region_code__startswith=village.code, user__isnull=True).order_by("id").first()
+        v = Villager.objects.filter(region_code__under=village.code, user__isnull=True).order_by("id").first()
         leader = RoleAssignment.objects.filter(region_prefix=village.code, role=Role.PARTY_SECRETARY).first()
         if v is None or leader is None:
             continue

@@ -37,9 +37,7 @@ def _last_hour_answers(*, rng, now: dt.datetime) -> int:
     an hour before its answer deadline (recorded as the cadre would, on the day)."""
     for village in Region.objects.filter(level=Level.VILLAGE).exclude(code=MAIN_VILLAGE).order_by("code"):
         leader = RoleAssignment.objects.filter(region_prefix=village.code, role=Role.PARTY_SECRETARY).first()
-        people = list(
-            Villager.objects.filter(region_code__startswith=village.code, user__isnull=True).order_by("id")[:6]
-        )
+        people = list(Villager.objects.filter(region_code__under=village.code, user__isnull=True).order_by("id")[:6])
         if leader is None or len(people) < 6:
             continue
         category = Category.objects.get(code="roads")

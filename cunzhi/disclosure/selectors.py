@@ -308,7 +308,7 @@ def figures_due_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> t
     definition for the figure and for insights' drill-through to its cases."""
     last = min(timezone.localtime(end).date(), timezone.localdate() + dt.timedelta(days=1))
     qs = DueItem.objects.filter(
-        region_code__startswith=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
+        region_code__under=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
     )
     return qs, Q(published_at__date__lte=F("due_date"))
 
@@ -318,7 +318,7 @@ def figures_late_or_stale(*, prefix: str, start: dt.datetime, end: dt.datetime) 
     all (stale: the schedule required a post for the period and there is none): insights' surface-use flag."""
     last = min(timezone.localtime(end).date(), timezone.localdate())  # a deadline of today has not passed
     return DueItem.objects.filter(
-        region_code__startswith=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
+        region_code__under=prefix, due_date__gte=timezone.localtime(start).date(), due_date__lt=last
     ).filter(Q(published_at__isnull=True) | Q(published_at__date__gt=F("due_date")))
 
 

@@ -687,7 +687,7 @@ def election_kin(request: UserRequest, payload: ElectionKinIn, code: str = Path(
     found = {
         v.public_id: v
         for v in Villager.objects.filter(
-            public_id__in=[payload.villager, payload.relative], region_code__startswith=village.code[:6]
+            public_id__in=[payload.villager, payload.relative], region_code__under=village.code[:6]
         )
     }
     if payload.villager not in found or payload.relative not in found:

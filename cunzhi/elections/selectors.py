@@ -158,9 +158,7 @@ def villager_by_id_number(*, election: Election, id_number: str) -> Villager | N
         number = normalize_id_number(id_number)
     except (ValueError, TypeError):
         return None
-    return Villager.objects.filter(
-        id_hash=blind_index(number), region_code__startswith=election.region_code[:6]
-    ).first()
+    return Villager.objects.filter(id_hash=blind_index(number), region_code__under=election.region_code[:6]).first()
 
 
 def villages_to_create(*, user: AnyUser) -> list[Region]:
@@ -360,7 +358,7 @@ def county_live(*, prefixes: list[str], day: dt.date) -> list[dict[str, object]]
     Five queries whatever the number of villages and stations."""
     q = Q(pk__in=[])
     for p in prefixes:
-        q |= Q(region_code__startswith=p)
+        q |= Q(region_code__under=p)
     elections = list(
         Election.objects.filter(q, election_day=day)
         .exclude(stage__in=[Stage.PREPARING, Stage.LIST_PUBLISHED])

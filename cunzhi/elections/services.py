@@ -272,7 +272,7 @@ def committee_member_leave(*, member: CommitteeMember, reason: str, actor: User)
 def _one_village(election: Election, villager: Villager) -> None:
     """One village per person across the county, by the ID number's blind index (art. 13)."""
     elsewhere = (
-        Voter.objects.filter(id_hash=villager.id_hash, active=True, region_code__startswith=election.region_code[:6])
+        Voter.objects.filter(id_hash=villager.id_hash, active=True, region_code__under=election.region_code[:6])
         .exclude(election=election)
         .exclude(election__stage__in=FINISHED)
         .select_related("election__village")
@@ -408,7 +408,7 @@ def voters_register_roster(*, election: Election, actor: User) -> RosterOutcome:
         Voter.objects.filter(
             id_hash__in=[v.id_hash for v in candidates],
             active=True,
-            region_code__startswith=election.region_code[:6],
+            region_code__under=election.region_code[:6],
         )
         .exclude(election=election)
         .exclude(election__stage__in=FINISHED)

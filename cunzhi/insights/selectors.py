@@ -55,7 +55,7 @@ def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime) ->
     rolled_stop = min(stop, today)  # days before today are stored; today is counted directly
     if first < rolled_stop:
         rows = (
-            Rollup.objects.filter(region_code__startswith=prefix, day__gte=first, day__lt=rolled_stop)
+            Rollup.objects.filter(region_code__under=prefix, day__gte=first, day__lt=rolled_stop)
             .values("indicator", k=Substr("region_code", 1, length))
             .annotate(n=Sum("numerator"), d=Sum("denominator"))
             .order_by()
@@ -152,7 +152,7 @@ def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> 
     today = timezone.localdate()
     sums: dict[str, dict[dt.date, list[int | None]]] = defaultdict(dict)
     rows = (
-        Rollup.objects.filter(region_code__startswith=region.prefix, day__gte=first, day__lt=min(stop, today))
+        Rollup.objects.filter(region_code__under=region.prefix, day__gte=first, day__lt=min(stop, today))
         .annotate(m=TruncMonth("day"))
         .values("indicator", "m")
         .annotate(n=Sum("numerator"), d=Sum("denominator"))
@@ -242,7 +242,7 @@ def survey_results(*, region: Region, quarter: str) -> dict[str, Any]:
     reminded: dict[str, int] = {}
     waiting = 0  # not answered and not reminded yet: whom a reminder would reach
     for key, n, r, w in (
-        SurveyInvite.objects.filter(quarter=quarter, region_code__startswith=region.prefix)
+        SurveyInvite.objects.filter(quarter=quarter, region_code__under=region.prefix)
         .values_list(Substr("region_code", 1, length))
         .annotate(
             n=Count("id"),
@@ -255,7 +255,7 @@ def survey_results(*, region: Region, quarter: str) -> dict[str, Any]:
         waiting += w
     sums: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _i in range(SURVEY_ITEMS)])
     answers: dict[str, int] = defaultdict(int)
-    for code, scores in SurveyAnswer.objects.filter(quarter=quarter, region_code__startswith=region.prefix).values_list(
+    for code, scores in SurveyAnswer.objects.filter(quarter=quarter, region_code__under=region.prefix).values_list(
         "region_code", "scores"
     ):
         key = code[:length]
@@ -335,14 +335,14 @@ def survey_trend(*, region: Region, quarter: str, quarters: int = 4) -> list[dic
     queries and one read of the quarters' scores, whatever the number of quarters."""
     labels = [quarter_shift(quarter, -i) for i in range(quarters - 1, -1, -1)]
     invited = dict(
-        SurveyInvite.objects.filter(quarter__in=labels, region_code__startswith=region.prefix)
+        SurveyInvite.objects.filter(quarter__in=labels, region_code__under=region.prefix)
         .values_list("quarter")
         .annotate(n=Count("id"))
         .order_by()
     )
     sums: dict[str, list[list[int]]] = {q: [[0, 0] for _i in range(SURVEY_ITEMS)] for q in labels}
     answers: dict[str, int] = defaultdict(int)
-    for q, scores in SurveyAnswer.objects.filter(quarter__in=labels, region_code__startswith=region.prefix).values_list(
+    for q, scores in SurveyAnswer.objects.filter(quarter__in=labels, region_code__under=region.prefix).values_list(
         "quarter", "scores"
     ):
         answers[q] += 1
@@ -407,7 +407,7 @@ def month_problem(*, region: Region, month: dt.date) -> dict[str, Any] | None:
 def survey_asked_cases(*, prefix: str, quarter: str) -> tuple[QuerySet[Villager], Q]:
     """The villagers asked in the quarter's survey under `prefix` (the N of its response rate) and the filter of
     those who answered (the n). Who answered, never what: answers carry no person (models.SurveyAnswer)."""
-    invites = SurveyInvite.objects.filter(quarter=quarter, region_code__startswith=prefix)
+    invites = SurveyInvite.objects.filter(quarter=quarter, region_code__under=prefix)
     answered = invites.filter(answered=True, villager=OuterRef("pk"))
     return Villager.objects.filter(pk__in=invites.values("villager")).annotate(answered=Exists(answered)), Q(
         answered=True

@@ -206,7 +206,7 @@ def survey_remind(
     now = now or timezone.now()
     due = SurveyInvite.objects.filter(quarter=quarter, answered=False, reminder__isnull=True, reminded_at__isnull=True)
     if region is not None:
-        due = due.filter(region_code__startswith=region.prefix)
+        due = due.filter(region_code__under=region.prefix)
     if waited is not None:
         due = due.filter(created_at__lte=now - waited)
     codes = sorted(set(due.values_list("region_code", flat=True)))

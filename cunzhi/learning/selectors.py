@@ -65,7 +65,7 @@ def _measured() -> Q:
 
 def _trained_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[TrainingAttendance]:
     return TrainingAttendance.objects.filter(
-        _measured(), region_code__startswith=prefix, session__starts_at__gte=start, session__starts_at__lt=end
+        _measured(), region_code__under=prefix, session__starts_at__gte=start, session__starts_at__lt=end
     )
 
 

@@ -442,7 +442,7 @@ def figures_last_minute_quorum(
     )
     early = Q(attendances__created_at__lt=F("first_vote") - window)
     rows = (
-        Meeting.objects.filter(region_code__startswith=prefix, opened_at__gte=start, opened_at__lt=end)
+        Meeting.objects.filter(region_code__under=prefix, opened_at__gte=start, opened_at__lt=end)
         .exclude(body=Body.COUNCIL)  # a deliberation council has no quorum
         .annotate(first_vote=first_vote)
         .filter(first_vote__isnull=False)

@@ -225,6 +225,6 @@ def figures_reach(
 def figures_reach_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Notice]:
     """The notices the reach figure counts, each annotated with `reached` (people): insights' figure and
     its drill-through (and its surface-use flag on notices few received) share this definition."""
-    return Notice.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end).annotate(
+    return Notice.objects.filter(region_code__under=prefix, created_at__gte=start, created_at__lt=end).annotate(
         reached=_reached_people()
     )

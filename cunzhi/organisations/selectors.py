@@ -108,7 +108,7 @@ def villager_candidates(*, organisation: Organisation, term: str, limit: int = 1
     q = Q(name__contains=term) | Q(name_pinyin__startswith=term.lower().replace(" ", ""))
     if term.isdigit() and len(term) >= 4:
         q |= Q(phone__endswith=term)
-    return list(Villager.objects.filter(q, region_code__startswith=code).select_related("household")[:limit])
+    return list(Villager.objects.filter(q, region_code__under=code).select_related("household")[:limit])
 
 
 # ---------------------------------------------------------------- what other domains read
@@ -137,7 +137,7 @@ def confirmed_participations(*, since: dt.datetime, region_code: str = "") -> li
         confirmed_at__gte=since, hours__gt=0, activity__status=ActivityStatus.DONE, withdrawn_at__isnull=True
     ).select_related("activity__organisation", "villager")
     if region_code:
-        qs = qs.filter(villager__region_code__startswith=region_code)
+        qs = qs.filter(villager__region_code__under=region_code)
     return [
         ConfirmedParticipation(
             key=f"{p.activity.public_id}:{p.villager_id}",
@@ -164,7 +164,7 @@ class OrgFigures:
 def figures(*, region_code: str, since: dt.datetime | None = None) -> OrgFigures:
     """Activities with confirmed hours, the hours, and distinct volunteers, of villagers under `region_code`."""
     qs = Participant.objects.filter(
-        villager__region_code__startswith=region_code, hours__gt=0, activity__status=ActivityStatus.DONE
+        villager__region_code__under=region_code, hours__gt=0, activity__status=ActivityStatus.DONE
     )
     if since is not None:
         qs = qs.filter(confirmed_at__gte=since)
@@ -206,7 +206,7 @@ def figures_activities(
 def figures_activities_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Activity]:
     """The activities `figures_activities` counts: one definition for the figure and insights' drill-through."""
     return Activity.objects.filter(
-        region_code__startswith=prefix, status=ActivityStatus.DONE, confirmed_at__gte=start, confirmed_at__lt=end
+        region_code__under=prefix, status=ActivityStatus.DONE, confirmed_at__gte=start, confirmed_at__lt=end
     )
 
 
@@ -219,7 +219,7 @@ def figures_hours(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
     """Hours confirmed in the period, whole hours, by the volunteers' villages."""
-    qs = _confirmed_in(start, end).filter(villager__region_code__startswith=prefix)
+    qs = _confirmed_in(start, end).filter(villager__region_code__under=prefix)
     rows = grouped(qs, "villager__region_code", length, n=Sum("hours"))
     return {r["k"]: (int(r["n"] or 0), None) for r in rows}
 
@@ -236,7 +236,7 @@ def figures_volunteers_cases(*, prefix: str, start: dt.datetime, end: dt.datetim
     """The adults `figures_volunteers` counts (the N) and the filter of those with confirmed hours (the n):
     one definition for the figure and insights' drill-through."""
     gave = _confirmed_in(start, end).filter(villager=OuterRef("pk"))
-    qs = Villager.objects.filter(region_code__startswith=prefix, birth_date__lte=adult_cutoff(end.date())).annotate(
+    qs = Villager.objects.filter(region_code__under=prefix, birth_date__lte=adult_cutoff(end.date())).annotate(
         gave=Exists(gave)
     )
     return qs, Q(gave=True)
@@ -253,7 +253,7 @@ def figures_households(
 def figures_households_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Household], Q]:
     """The households `figures_households` counts (the N) and the filter of those volunteering (the n)."""
     gave = _confirmed_in(start, end).filter(household=OuterRef("pk"))
-    return Household.objects.filter(region_code__startswith=prefix).annotate(gave=Exists(gave)), Q(gave=True)
+    return Household.objects.filter(region_code__under=prefix).annotate(gave=Exists(gave)), Q(gave=True)
 
 
 def handovers_of(*, organisation: Organisation) -> QuerySet[Handover]:

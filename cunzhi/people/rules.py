@@ -76,7 +76,7 @@ def scope_q(user: AnyUser | None, roles: Collection[str] = STAFF_ROLES, field: s
         return Q(pk__in=[])
     q = Q()
     for p in ps:
-        q |= Q(**{f"{field}__startswith": p})
+        q |= Q(**{f"{field}__under": p})
     return q
 
 

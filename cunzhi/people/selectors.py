@@ -65,7 +65,7 @@ def villagers_visible(
     """Villagers the user may list; `search` matches name, pinyin or phone; filters are optional."""
     qs = Villager.objects.filter(rules.scope_q(user)).select_related("village", "group", "household")
     if region is not None:
-        qs = qs.filter(region_code__startswith=region.prefix)
+        qs = qs.filter(region_code__under=region.prefix)
     if group is not None:
         qs = qs.filter(group=group)
     if living_away is not None:
@@ -92,7 +92,7 @@ def households_visible(*, user: AnyUser, region: Region | None = None, search: s
         .order_by("region_code", "number")
     )
     if region is not None:
-        qs = qs.filter(region_code__startswith=region.prefix)
+        qs = qs.filter(region_code__under=region.prefix)
     if search:
         term = search.strip()
         qs = qs.filter(Q(number__contains=term) | Q(address__contains=term) | Q(representative__name__contains=term))
@@ -126,7 +126,7 @@ def offices_visible(*, user: AnyUser) -> QuerySet[Office]:
     q = Q()
     above: set[str] = set()
     for p in ps:
-        q |= Q(region_code__startswith=p)
+        q |= Q(region_code__under=p)
         if len(p) > 6:
             above.add(p[:6] + "000000")
         if len(p) > 9:
@@ -189,7 +189,7 @@ def villager_counts_by_prefix(*, prefix: str, length: int) -> dict[str, int]:
     from django.db.models.functions import Substr
 
     rows = (
-        Villager.objects.filter(region_code__startswith=prefix)
+        Villager.objects.filter(region_code__under=prefix)
         .order_by()
         .annotate(part=Substr("region_code", 1, length))
         .values("part")
@@ -292,7 +292,7 @@ def data_accesses(*, villager: Villager, limit: int | None = 50) -> QuerySet[Dat
 
 def adults_in(*, region: Region, on: dt.date | None = None) -> QuerySet[Villager]:
     """Villagers aged 18 or more on a day (default today): derived from birth dates, never typed."""
-    return Villager.objects.filter(region_code__startswith=region.prefix, birth_date__lte=adult_cutoff(on))
+    return Villager.objects.filter(region_code__under=region.prefix, birth_date__lte=adult_cutoff(on))
 
 
 def roles_of(*, user: User) -> QuerySet[RoleAssignment]:
@@ -487,6 +487,6 @@ def figures_typed_twice(*, prefix: str, start: dt.datetime, end: dt.datetime) ->
         object_type="people.villager",
         object_id=Cast(OuterRef("pk"), output_field=CharField()),
     )
-    return Villager.objects.filter(region_code__startswith=prefix, created_at__gte=start, created_at__lt=end).filter(
+    return Villager.objects.filter(region_code__under=prefix, created_at__gte=start, created_at__lt=end).filter(
         Exists(imported), Exists(by_hand)
     )

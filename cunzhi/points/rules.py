@@ -90,7 +90,7 @@ def board_scope_q(user: AnyUser) -> Q:
     if prefixes(user, {Role.OFFICE_STAFF}):
         offices = Q(pk__in=[])
         for code in _points_offices(user).values():
-            offices |= Q(region_code__startswith=code[:9])
+            offices |= Q(region_code__under=code[:9])
         q |= offices & scope_q(user, {Role.OFFICE_STAFF})
     return q
 

@@ -258,7 +258,7 @@ def figures_taking_part_cases(*, prefix: str, start: dt.datetime, end: dt.dateti
         counted_at__gte=start,
         counted_at__lt=end,
     )
-    return Household.objects.filter(region_code__startswith=prefix).annotate(took=Exists(earned)), Q(took=True)
+    return Household.objects.filter(region_code__under=prefix).annotate(took=Exists(earned)), Q(took=True)
 
 
 # Entries of an item (never base grants, redemptions or closes): what "points by item" adds up.
@@ -283,7 +283,7 @@ def figures_by_item(*, prefix: str, start: dt.datetime, end: dt.datetime) -> lis
         ),
     )
     rows = (
-        Adoption.objects.filter(region_code__startswith=prefix)
+        Adoption.objects.filter(region_code__under=prefix)
         .annotate(counted=counted)
         .values("item_id", "item__public_id", "item__title", "item__sign")
         .annotate(
@@ -321,7 +321,7 @@ def figures_by_item_households(*, prefix: str, start: dt.datetime, end: dt.datet
         counted_at__lt=end,
     )
     agg = (
-        Household.objects.filter(region_code__startswith=prefix)
+        Household.objects.filter(region_code__under=prefix)
         .annotate(took=Exists(counted))
         .aggregate(n=Count("id", filter=Q(took=True)), d=Count("id"))
     )
@@ -350,7 +350,7 @@ def figures_objections_cases(
     """The objections a figure counts and the filter of its numerator (None for a count): "upheld" (decided in
     the period; upheld ones are the n) or "raised" (raised in the period). One definition for the figures and
     insights' drill-through."""
-    qs = Objection.objects.filter(region_code__startswith=prefix)
+    qs = Objection.objects.filter(region_code__under=prefix)
     if figure == "upheld":
         return qs.filter(decided_at__gte=start, decided_at__lt=end), Q(status=ObjectionStatus.UPHELD)
     return qs.filter(created_at__gte=start, created_at__lt=end), None
