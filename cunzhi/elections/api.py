@@ -192,6 +192,14 @@ class ElectionResultOut(Schema):
     rows: list[ElectionResultRowOut]
 
 
+def _villager_of(village: Region, public_id: str) -> Villager:
+    """A villager of the village named in a payload; 422 for anyone else (no hint whether they exist)."""
+    villager = Villager.objects.filter(public_id=public_id, village=village).first()
+    if villager is None:
+        raise ApiError(422, _("Choose a villager of the village."), "invalid")
+    return villager
+
+
 def _election(request: UserRequest, public_id: str) -> Election:
     election = selectors.election_by_public_id(public_id=public_id)
     if election is None or not rules.can_see_village(request.user, election.region_code):
@@ -235,9 +243,7 @@ def election_objections(request: UserRequest, public_id: str = PUBLIC_ID) -> lis
 def election_object(request: UserRequest, payload: ElectionObjectionIn, public_id: str = PUBLIC_ID) -> Status:
     """Object to the published list, within 5 days of publication (art. 14)."""
     election = _election(request, public_id)
-    villager = Villager.objects.filter(public_id=payload.villager, village=election.village).first()
-    if villager is None:
-        raise ApiError(422, _("Choose a villager of the village."), "invalid")
+    villager = _villager_of(election.village, payload.villager)
     objection = _write(
         lambda: services.objection_raise(
             election=election, kind=payload.kind, villager=villager, text=payload.text, actor=request.user
@@ -649,9 +655,7 @@ def election_supervisor_add(
     """Record a member: refused for a villagers' committee member or a near relative of one (art. 32)."""
     village = _village(request, code)
     _keep(request, village.code)
-    villager = Villager.objects.filter(public_id=payload.villager, village=village).first()
-    if villager is None:
-        raise ApiError(422, _("Choose a villager of the village."), "invalid")
+    villager = _villager_of(village, payload.villager)
     member = _write(
         lambda: services.supervision_member_add(
             village=village,
@@ -757,9 +761,7 @@ def election_committee_add(
 ) -> Status:
     """Record a member chosen by a resolution: refused if the motion is not the village's or was not adopted."""
     election = _election(request, public_id)
-    villager = Villager.objects.filter(public_id=payload.villager, village=election.village).first()
-    if villager is None:
-        raise ApiError(422, _("Choose a villager of the village."), "invalid")
+    villager = _villager_of(election.village, payload.villager)
     member = _write(
         lambda: services.committee_member_add(
             election=election,
