@@ -52,10 +52,15 @@ def cases_link(what: str, code: str, period: str, counted: bool = False) -> str:
     return reverse("insights:cases") + "?" + urlencode(query)
 
 
-def trends(region: Region, period: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Per indicator: this period with n, the previous period, the same period a year before, 12 months."""
+def trends(
+    region: Region, period: str, start: dt.datetime, end: dt.datetime, now: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Per indicator: this period with n, the previous period, the same period a year before, 12 months.
+    `now`: this period's totals when the caller has them already (the figures table's total row), so the
+    page does not count the period twice."""
     previous, last_year = shifted(period, steps=-1), shifted(period, years=-1)
-    now = selectors.totals(region=region, start=start, end=end)
+    if now is None:
+        now = selectors.totals(region=region, start=start, end=end)
     p_start, p_end = periods.label_bounds(previous)
     before = selectors.totals(region=region, start=p_start, end=p_end)
     y_start, y_end = periods.label_bounds(last_year)

@@ -91,9 +91,18 @@ def _table(
     return table
 
 
-def _trends(region: Region, period: str, start: dt.datetime, end: dt.datetime, people_ok: bool) -> list[dict[str, Any]]:
-    """The trend cards, without the links to lists of people for a viewer who may not see them."""
-    out = trends(region, period, start, end)
+def _trends(
+    region: Region,
+    period: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    people_ok: bool,
+    table: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The trend cards, without the links to lists of people for a viewer who may not see them. Given the
+    period's table, its total row is this period's figure (the same counts summed over the children)."""
+    now = {ind.key: c for ind, c in zip(table["columns"], table["total"])} if table else None
+    out = trends(region, period, start, end, now=now)
     for t in out:
         if not _linked(t["ind"], people_ok):
             t["link"] = t["counted_link"] = ""
@@ -126,6 +135,7 @@ def index(request: UserRequest) -> HttpResponse:
             flag["text"] = _("%(label)s: %(count)s") % {"label": flag["label"], "count": count}
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
     people_ok = rules.can_list_people(request.user, region)
+    table = _table(region, period, start, end, sort, people_ok)
     return render(
         request,
         "insights/index.html",
@@ -133,9 +143,9 @@ def index(request: UserRequest) -> HttpResponse:
             "region": region,
             "period": period,
             "periods": periods.recent_labels(),
-            "table": _table(region, period, start, end, sort, people_ok),
+            "table": table,
             "sort": sort,
-            "trends": _trends(region, period, start, end, people_ok),
+            "trends": _trends(region, period, start, end, people_ok, table),
             "flags": flags,
             "ancestors": ancestors,
             "min_cases": selectors.MIN_CASES,
@@ -295,7 +305,7 @@ def export_pdf(request: UserRequest) -> HttpResponse:
         {
             "region": region,
             "period": period,
-            "trends": trends(region, period, start, end),
+            "trends": _trends(region, period, start, end, rules.can_list_people(request.user, region), data["table"]),
             "generated": timezone.localtime(),
             "pdf": True,  # no links to pages in print
             **data,
