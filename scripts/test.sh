@@ -5,7 +5,8 @@
 # Browser tests run once, against PostgreSQL: what they check (layout, scripts, media, whole flows through
 # the live server) does not depend on the database, and there each live-server thread has its own
 # connection as in production. On SQLite the live server's threads share the test's one in-memory
-# connection, a known source of random failures (Django's documentation of LiveServerTestCase).
+# connection, a known source of random failures (Django's documentation of LiveServerTestCase); the few
+# flows whose issue asks for both databases (marker both_databases) run there too.
 # Migrated databases and the demo county are built once per run and shared (tests/dbcache.py).
 # Extra arguments go to pytest, e.g. scripts/test.sh -k roster
 set -euo pipefail
@@ -65,7 +66,7 @@ else
   pg_pid=$!
 fi
 sqlite_rc=0
-lanes "slow and not e2e" env -u DATABASE_URL .venv/bin/pytest || sqlite_rc=$?
+lanes "(slow and not e2e) or both_databases" env -u DATABASE_URL .venv/bin/pytest || sqlite_rc=$?
 echo "==> tests on PostgreSQL (those that use the database: the others ran on SQLite), browser tests"
 if [ -n "${TEST_SERIAL:-}" ]; then
   pg_run || pg_rc=$?

@@ -43,6 +43,7 @@ def _both(page, live_server, name):
     page.context.clear_cookies(name="text_size")
 
 
+@pytest.mark.both_databases
 def test_record_a_session_check_in_three_one_raises_a_concern_alone(lw, open_page, live_server):
     a = lw.village_a.code
     cadre = open_page(PHONE)
@@ -97,6 +98,7 @@ def test_a_lesson_page_in_normal_and_elder_mode(lw, open_page, live_server):
     _both(page, live_server, "lesson")
 
 
+@pytest.mark.both_databases
 def test_practice_mode_in_elder_mode_shows_the_banner_and_keeps_nothing(lw, open_page, live_server):
     page = open_page(PHONE)
     log_in(page, lw.villager_a.phone, lw.password)

@@ -53,6 +53,7 @@ def _current_time(page) -> float:
     return page.evaluate("document.getElementById('live-video').currentTime")
 
 
+@pytest.mark.both_databases
 def test_chair_streams_member_watches_asks_and_the_recording_is_kept(live_world, browser, live_server):
     from cunzhi.meetings.live import media, services
     from cunzhi.meetings.live.models import LiveQuestion, LiveStream, StreamStatus
