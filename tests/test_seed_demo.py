@@ -88,10 +88,17 @@ def test_the_points_supermarket_and_organisations_story(seeded):
     receipt, last year's commendation list on the disclosure board, a dispute handed to the mediation committee."""
     from cunzhi.disclosure.models import Post
     from cunzhi.organisations.models import Handover
-    from cunzhi.points.models import Commendation, Entry, GoodsReceipt, ShopKeeper
+    from cunzhi.points.models import Commendation, Entry, GoodsReceipt, ShopKeeper, TownshipShop
 
-    receipts = list(GoodsReceipt.objects.order_by("pk"))
+    receipts = list(GoodsReceipt.objects.filter(goods__village__level="village").order_by("pk"))
     assert [r.donated for r in receipts] == [True, False] and receipts[1].ledger_entry and not receipts[0].ledger_entry
+    # The township's shop for its other villages, stocked by a donation (no ledger: the township's accounts).
+    shop = TownshipShop.objects.select_related("township").get()
+    served = Region.objects.filter(code__in=shop.serves)
+    assert shop.township.name == "天荒坪镇" and served and all(v.parent_id == shop.township_id for v in served)
+    assert "余村" not in {v.name for v in served}
+    donated = GoodsReceipt.objects.select_related("goods").get(goods__village=shop.township)
+    assert donated.donated and not donated.ledger_entry and donated.goods.stock == 10
     keeper = ShopKeeper.objects.get()
     redeemed = Entry.objects.get(kind="redemption", declared_by=keeper.user)
     assert redeemed.balance_after is not None and redeemed.goods_id

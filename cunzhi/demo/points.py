@@ -160,6 +160,13 @@ def seed(*, rng, today: dt.date, logins: dict) -> dict:
     # The points supermarket: the printed villager's household takes goods for points.
     services.redemption_record(household=main_house, goods="洗衣液两瓶", points=12, actor=cadre)
 
+    # The township's own points supermarket for its other villages (余村 keeps its own), stocked by a donation:
+    # a township shop records donations only (purchases are the township's accounts, which Cunzhi does not keep).
+    others = Region.objects.filter(parent=township, level="village").exclude(pk=village.pk).order_by("code")
+    services.township_shop_set(township=township, serves=[v.code for v in others], actor=staff)
+    oil = services.goods_set(village=township, name="食用油一桶（5升）", points=30, stock=0, actor=staff)
+    services.goods_receive(goods=oil, quantity=10, supplier="天荒坪镇商会", donated=True, actor=staff)
+
     return {
         "points_items": len(items),
         "points_base_grants": base,
