@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from cunzhi.consultations import rules
@@ -350,6 +350,13 @@ def figures_participants(
 
 def _comments_in(prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Comment]:
     return Comment.objects.filter(region_code__under=prefix, created_at__gte=start, created_at__lt=end)
+
+
+def figures_participants_events(
+    *, prefix: str, start: dt.datetime, end: dt.datetime, period_end: dt.datetime
+) -> QuerySet[Comment]:
+    """The comments `figures_participants` counts a villager for, as rows of (who, code, at)."""
+    return _comments_in(prefix, start, end).annotate(who=F("villager_id"), code=F("region_code"), at=F("created_at"))
 
 
 def figures_participants_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Villager]:

@@ -12,7 +12,7 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-MONTHLY, QUARTERLY = "monthly", "quarterly"
+MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
 
 
 def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -30,7 +30,9 @@ def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def period_bounds(frequency: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The month (MONTHLY) or quarter (anything else) that contains `day`."""
+    """The month (MONTHLY), year (YEARLY) or quarter (anything else) that contains `day`."""
+    if frequency == YEARLY:
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
     return month_bounds(day) if frequency == MONTHLY else quarter_bounds(day)
 
 

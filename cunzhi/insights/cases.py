@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,8 @@ from cunzhi.consultations import selectors as consultations
 from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure import selectors as disclosure
 from cunzhi.insights import rules
-from cunzhi.insights.selectors import survey_asked_cases
+from cunzhi.insights.models import SurveyInvite
+from cunzhi.insights.stored import add, day_bounds, stored
 from cunzhi.learning import selectors as learning
 from cunzhi.meetings import selectors as meetings
 from cunzhi.notify import selectors as notify
@@ -33,6 +35,7 @@ from cunzhi.notify.about import about_reader
 from cunzhi.organisations import selectors as organisations
 from cunzhi.people import selectors as people
 from cunzhi.people.actors import AnyUser
+from cunzhi.people.models import Villager
 from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
@@ -345,21 +348,31 @@ def cases(
 # ---------------------------------------------------------------------------------- surface-use flags
 
 
-def _share_flags(what: str, prefix: str, start: dt.datetime, end: dt.datetime, share: float) -> dict[str, tuple]:
-    """Villages where the numerator's share of at least 5 cases reaches `share`: {code: (n, N)}."""
+# The surface-use flags, stored by the daily roll-up as counts per village and day (services.rollup_range):
+# a share flag as (n, N), any other as (n, None). A share flag's threshold applies to the period's sums, never
+# to a day's; the setting names the share.
+FLAGS = (
+    "flag_unreached",
+    "flag_unconfirmed",
+    "flag_last_hour",
+    "flag_silent",
+    "flag_disclosure_late",
+    "flag_quorum_last_minute",
+    "flag_typed_twice",
+)
+FLAG_SHARES = {"flag_unconfirmed": "INSIGHTS_FLAG_UNCONFIRMED_SHARE", "flag_last_hour": "INSIGHTS_FLAG_LAST_HOUR_SHARE"}
+
+
+def flag_counts(
+    what: str, *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[int, int | None]]:
+    """A flag's cases in [start, end) per child code: (n, N) for a share flag, (n, None) otherwise. One grouped
+    query."""
     qs, numerator = _queryset(SOURCES[what], prefix, start, end)
-    rows = (
-        qs.values(k=Substr("region_code", 1, VILLAGE))
-        .annotate(n=Count("id", filter=numerator), d=Count("id"))
-        .order_by()
-    )
-    return {r["k"]: (r["n"], r["d"]) for r in rows if r["d"] >= 5 and r["n"] >= share * r["d"]}
-
-
-def _any_flags(what: str, prefix: str, start: dt.datetime, end: dt.datetime) -> dict[str, tuple]:
-    qs, _n = _queryset(SOURCES[what], prefix, start, end)
-    rows = qs.values(k=Substr("region_code", 1, VILLAGE)).annotate(n=Count("id")).order_by()
-    return {r["k"]: (r["n"], None) for r in rows if r["n"]}
+    rows = qs.values(k=Substr("region_code", 1, length)).order_by()
+    if what in FLAG_SHARES:
+        return {r["k"]: (r["n"], r["d"]) for r in rows.annotate(n=Count("id", filter=numerator), d=Count("id"))}
+    return {r["k"]: (r["n"], None) for r in rows.annotate(n=Count("id"))}
 
 
 FLAG_QUESTIONS = {
@@ -375,21 +388,22 @@ FLAG_QUESTIONS = {
 
 def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
-    A few grouped queries whatever the number of villages (two for the quorum flag)."""
-    prefix = region.prefix
-    found: dict[str, dict[str, tuple]] = {
-        "flag_unreached": _any_flags("flag_unreached", prefix, start, end),
-        "flag_unconfirmed": _share_flags(
-            "flag_unconfirmed", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_UNCONFIRMED_SHARE", 0.3)
-        ),
-        "flag_last_hour": _share_flags(
-            "flag_last_hour", prefix, start, end, getattr(settings, "INSIGHTS_FLAG_LAST_HOUR_SHARE", 0.3)
-        ),
-        "flag_silent": _any_flags("flag_silent", prefix, start, end),
-        "flag_disclosure_late": _any_flags("flag_disclosure_late", prefix, start, end),
-        "flag_quorum_last_minute": _any_flags("flag_quorum_last_minute", prefix, start, end),
-        "flag_typed_twice": _any_flags("flag_typed_twice", prefix, start, end),
-    }
+    The stored counts of the finished days (one query) and the running day's, counted directly."""
+    today = timezone.localdate()
+    first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
+    sums = stored(list(FLAGS), prefix=region.prefix, length=VILLAGE, first=first, stop=min(stop, today))
+    live_start = max(start, day_bounds(today)[0])
+    found: dict[str, dict[str, tuple]] = {}
+    for what in FLAGS:
+        got = dict(sums.get(what, {}))
+        if live_start < end:
+            for k, (n, d) in flag_counts(what, prefix=region.prefix, length=VILLAGE, start=live_start, end=end).items():
+                add(got, k, n, d)
+        if what in FLAG_SHARES:
+            share = getattr(settings, FLAG_SHARES[what], 0.3)
+            found[what] = {k: (n, d) for k, (n, d) in got.items() if (d or 0) >= 5 and n >= share * d}
+        else:
+            found[what] = {k: (n, d) for k, (n, d) in got.items() if n}
     codes = {code for f in found.values() for code in f}
     villages = {r.code: r for r in Region.objects.filter(code__in=codes, level=Level.VILLAGE)}
     by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -400,3 +414,13 @@ def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[
                     {"what": what, "label": SOURCES[what].label, "question": FLAG_QUESTIONS[what], "n": n, "den": d}
                 )
     return [{"village": villages[c], "flags": by_village[c]} for c in sorted(by_village)]
+
+
+def survey_asked_cases(*, prefix: str, quarter: str) -> tuple[QuerySet[Villager], Q]:
+    """The villagers asked in the quarter's survey under `prefix` (the N of its response rate) and the filter of
+    those who answered (the n). Who answered, never what: answers carry no person (models.SurveyAnswer)."""
+    invites = SurveyInvite.objects.filter(quarter=quarter, region_code__under=prefix)
+    answered = invites.filter(answered=True, villager=OuterRef("pk"))
+    return Villager.objects.filter(pk__in=invites.values("villager")).annotate(answered=Exists(answered)), Q(
+        answered=True
+    )

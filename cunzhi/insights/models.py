@@ -32,6 +32,35 @@ class Rollup(models.Model):
         return f"{self.region_code} {self.day} {self.indicator}: {self.numerator}/{self.denominator}"
 
 
+class MonthRollup(models.Model):
+    """The daily rows summed per month at three depths, written with them (services.rollup_range): per
+    county (6-digit code prefix), per township (9) and per daily row's own code (12: a village, or an
+    office's own cases). The figures page reads a county's table from its townships' month rows and its
+    trends from its own: tens of rows instead of the hundreds of thousands of daily rows of a year.
+
+    A month row holds the stored days only (finished days, before the day it was written); the running
+    day is counted directly, as for the daily rows."""
+
+    region_code = models.CharField(_("area code"), max_length=12)  # the code prefix at `depth` digits
+    depth = models.PositiveSmallIntegerField(_("digits"))  # 6, 9 or 12
+    month = models.DateField(_("month"))  # its first day
+    indicator = models.CharField(_("indicator"), max_length=40)
+    numerator = models.PositiveBigIntegerField(_("numerator"), default=0)
+    denominator = models.PositiveBigIntegerField(_("denominator"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly roll-up")
+        verbose_name_plural = _("monthly roll-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["depth", "month", "indicator", "region_code"], name="insights_month_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.month:%Y-%m} {self.indicator}: {self.numerator}/{self.denominator}"
+
+
 # ------------------------------------------------------------------------------ the villagers' survey
 
 # The seven items (issue 17): plain words, each answered on a 5-point scale (1 = not at all … 5 = fully).

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -38,8 +40,13 @@ class Indicator:
     higher_is_better: bool | None = True
     domain: str | Promise = ""
     # Counts of cases can be summed over days and villages; a count of distinct people or households over a
-    # period cannot (the same household on two days is one household), so those are computed directly.
+    # period cannot (the same household on two days is one household). For those, `events` gives the moments
+    # that count someone, as rows of (who, code, at): the roll-up stores per day those counted for the first
+    # time in the day's month, quarter and year, so a calendar period's count is again a sum of stored rows.
     additive: bool = True
+    events: Callable[..., QuerySet[Any]] | None = None
+    # The N of a distinct rate: "households" or "adults" (people.selectors), counted on the page; "" for counts.
+    population: str = ""
     # Drill-through: "concerns", "applications", "notices", "comments", "due", "activities", "objections" (cases.py),
     # "persons" or "households" (people counted: listed only to the roster's keepers, rules.can_list_people),
     # or "" when the figure has no list of cases a viewer could open.
@@ -88,6 +95,7 @@ INDICATORS = [
         label=_("Villagers commenting on drafts"),
         kind="count",
         compute=consultations.figures_participants,
+        events=consultations.figures_participants_events,
         domain=_("Consultations"),
         help=_(
             "Villagers who commented on a draft rule or policy in the period (each counted once, in "
@@ -133,6 +141,8 @@ INDICATORS = [
         additive=False,
         label=_("Households earning points"),
         compute=points.figures_taking_part,
+        events=points.figures_taking_part_events,
+        population="households",
         domain=_("Points"),
         help=_(
             "Households whose points for a contribution were reviewed, posted without a standing objection and "
@@ -171,6 +181,8 @@ INDICATORS = [
         additive=False,
         label=_("Volunteers per 100 adults"),
         compute=organisations.figures_volunteers,
+        events=organisations.figures_volunteers_events,
+        population="adults",
         domain=_("Organisations"),
         help=_(
             "Adults whose hours at an activity of a village organisation were confirmed by its organiser in the "
@@ -183,6 +195,8 @@ INDICATORS = [
         additive=False,
         label=_("Households volunteering"),
         compute=organisations.figures_households,
+        events=organisations.figures_households_events,
+        population="households",
         domain=_("Organisations"),
         help=_("Households with a member whose activity hours were confirmed in the period, out of all households."),
     ),

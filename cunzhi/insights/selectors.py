@@ -10,15 +10,22 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from cunzhi.concerns import selectors as concerns
-from cunzhi.insights.models import SURVEY_ITEMS, SURVEY_QUESTIONS, MonthProblem, Rollup, SurveyAnswer, SurveyInvite
+from cunzhi.insights.models import (
+    SURVEY_ITEMS,
+    SURVEY_QUESTIONS,
+    MonthProblem,
+    MonthRollup,
+    SurveyAnswer,
+    SurveyInvite,
+)
 from cunzhi.insights.registry import Indicator, indicator, indicators
-from cunzhi.insights.services import day_bounds
-from cunzhi.people.models import Villager
+from cunzhi.insights.stored import add, day_bounds, stored
+from cunzhi.people import selectors as people
 from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
 
@@ -40,37 +47,81 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _add(into: dict[str, tuple[int, int | None]], key: str, num: int, den: int | None) -> None:
-    old_n, old_d = into.get(key, (0, None))
-    into[key] = (old_n + (num or 0), None if den is None and old_d is None else (old_d or 0) + (den or 0))
+def granularity(first: dt.date, stop: dt.date) -> str:
+    """ "m", "q" or "y" when the days [first, stop) are one calendar month, quarter or year; "" otherwise."""
+    if first.day != 1 or stop.day != 1:
+        return ""
+    months = (stop.year - first.year) * 12 + stop.month - first.month
+    if months == 1:
+        return "m"
+    if months == 3 and first.month % 3 == 1:
+        return "q"
+    return "y" if months == 12 and first.month == 1 else ""
+
+
+def variant(ind: Indicator, grain: str) -> str:
+    """The stored key of a distinct count's first-time rows for a kind of period: points_taking_part@q."""
+    return f"{ind.key}@{grain}"
+
+
+def _first_today(ind: Indicator, *, prefix: str, length: int, start: dt.datetime, since: dt.datetime, end: dt.datetime):
+    """Per child code, those `ind` counts today (from `since`) who were not counted earlier in the period
+    starting at `start`: the running day's share of a distinct count. Two queries over today's few rows."""
+    assert ind.events is not None
+    today = ind.events(prefix=prefix, start=since, end=end, period_end=end).filter(who__isnull=False)
+    earlier = set(
+        ind.events(prefix=prefix, start=start, end=since, period_end=end)
+        .filter(who__in=today.values("who"))
+        .values_list("who", "code")
+    )
+    new: dict[str, int] = defaultdict(int)
+    for who, code in today.values_list("who", "code").order_by().distinct():  # no ordering column in DISTINCT
+        if (who, code) not in earlier:
+            new[code[:length]] += 1
+    return new
+
+
+def population(ind: Indicator, *, prefix: str, length: int, end: dt.datetime) -> dict[str, int]:
+    """The N of a distinct rate per child code: every household, or every adult on the period's last day."""
+    if ind.population == "households":
+        return people.households_by(prefix=prefix, length=length)
+    return people.adults_by(prefix=prefix, length=length, on=_local_date(end))
 
 
 def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime) -> Counts:
-    """Numerators and denominators per indicator and child code for [start, end)."""
+    """Numerators and denominators per indicator and child code for [start, end): the stored rows of the
+    finished days, and the running day counted directly. A distinct count (people, households) over a calendar
+    month, quarter or year adds the stored first-time rows of that kind of period; over any other span it is
+    counted directly."""
     out: Counts = {ind.key: {} for ind in indicators()}
     if end <= start:
         return out
     today = timezone.localdate()
     first, stop = _local_date(start), _local_date(end)
-    rolled_stop = min(stop, today)  # days before today are stored; today is counted directly
-    if first < rolled_stop:
-        rows = (
-            Rollup.objects.filter(region_code__under=prefix, day__gte=first, day__lt=rolled_stop)
-            .values("indicator", k=Substr("region_code", 1, length))
-            .annotate(n=Sum("numerator"), d=Sum("denominator"))
-            .order_by()
-        )
-        for r in rows:
-            if r["indicator"] in out:
-                _add(out[r["indicator"]], r["k"], r["n"], r["d"])
+    grain = granularity(first, stop)
+    keys = {
+        ind.key: ind.key if ind.additive else (variant(ind, grain) if grain and ind.events else "")
+        for ind in indicators()
+    }
+    sums = stored([k for k in keys.values() if k], prefix=prefix, length=length, first=first, stop=min(stop, today))
     live_start = max(start, day_bounds(today)[0])
     for ind in indicators():
-        if ind.additive and live_start < end:
-            for k, (n, d) in ind.compute(prefix=prefix, length=length, start=live_start, end=end).items():
-                _add(out[ind.key], k, n, d)
-        elif not ind.additive:
+        into = out[ind.key]
+        if not keys[ind.key]:
             for k, (n, d) in ind.compute(prefix=prefix, length=length, start=start, end=end).items():
-                _add(out[ind.key], k, n, d)
+                add(into, k, n, d)
+            continue
+        for k, (n, d) in sums.get(keys[ind.key], {}).items():
+            add(into, k, n, d)
+        if live_start < end and ind.additive:
+            for k, (n, d) in ind.compute(prefix=prefix, length=length, start=live_start, end=end).items():
+                add(into, k, n, d)
+        elif live_start < end:
+            for k, n in _first_today(ind, prefix=prefix, length=length, start=start, since=live_start, end=end).items():
+                add(into, k, n, None)
+        if ind.population:
+            for k, n in population(ind, prefix=prefix, length=length, end=end).items():
+                into[k] = (into.get(k, (0, None))[0], n)
     return out
 
 
@@ -139,7 +190,7 @@ def rank(rows: list[dict[str, Any]], columns: list[Indicator], key: str) -> list
     return ranked + rest
 
 
-def _month_add(day: dt.date, months: int) -> dt.date:
+def _monthadd(day: dt.date, months: int) -> dt.date:
     m = day.year * 12 + day.month - 1 + months
     return dt.date(m // 12, m % 12 + 1, 1)
 
@@ -147,20 +198,15 @@ def _month_add(day: dt.date, months: int) -> dt.date:
 def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> dict[str, list[dict[str, Any]]]:
     """For each additive indicator, one figure per month for the region as a whole, oldest first, ending
     with the month of `last_month`: one grouped query over the roll-ups (plus today, counted directly)."""
-    first = _month_add(last_month.replace(day=1), -(months - 1))
-    stop = _month_add(last_month.replace(day=1), 1)
+    first = _monthadd(last_month.replace(day=1), -(months - 1))
+    stop = _monthadd(last_month.replace(day=1), 1)
     today = timezone.localdate()
     sums: dict[str, dict[dt.date, list[int | None]]] = defaultdict(dict)
-    rows = (
-        Rollup.objects.filter(region_code__under=region.prefix, day__gte=first, day__lt=min(stop, today))
-        .annotate(m=TruncMonth("day"))
-        .values("indicator", "m")
-        .annotate(n=Sum("numerator"), d=Sum("denominator"))
-        .order_by()
-    )
-    for r in rows:
-        month = r["m"] if isinstance(r["m"], dt.date) and not isinstance(r["m"], dt.datetime) else r["m"].date()
-        sums[r["indicator"]][month] = [r["n"], r["d"]]
+    rows = MonthRollup.objects.filter(
+        depth=len(region.prefix), region_code=region.prefix, month__gte=first, month__lt=min(stop, today)
+    ).values_list("indicator", "month", "numerator", "denominator")
+    for key, month, n, d in rows:
+        sums[key][month] = [n, d]
     if first <= today < stop:  # the running day, counted directly
         this_month = today.replace(day=1)
         start, end = day_bounds(today)
@@ -178,7 +224,7 @@ def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> 
             continue
         series = []
         for i in range(months):
-            month = _month_add(first, i)
+            month = _monthadd(first, i)
             pair = sums[ind.key].get(month, [0, 0])
             series.append({"month": month, **cell(ind, pair[0] or 0, pair[1])})
         out[ind.key] = series
@@ -366,8 +412,8 @@ def month_start(label: str) -> dt.date:
 def problem_candidates(*, region: Region, month: dt.date, limit: int = 10) -> list[dict[str, Any]]:
     """The concern categories and villages that grew most in a month against the month before, with their
     counts: {category, place, now, before, growth}, biggest growth first. One grouped query."""
-    start, end = day_bounds(month)[0], day_bounds(_month_add(month, 1))[0]
-    before_start = day_bounds(_month_add(month, -1))[0]
+    start, end = day_bounds(month)[0], day_bounds(_monthadd(month, 1))[0]
+    before_start = day_bounds(_monthadd(month, -1))[0]
     rows = concerns.figures_by_category(prefix=region.prefix, start=before_start, middle=start, end=end)
     places = {
         r.code: r
@@ -402,13 +448,3 @@ def month_problem(*, region: Region, month: dt.date) -> dict[str, Any] | None:
         "resolution": cell(indicator("concerns_resolution"), progress["resolved"], progress["dispatched"]),  # type: ignore[arg-type]
         "dispatched": progress["dispatched"],
     }
-
-
-def survey_asked_cases(*, prefix: str, quarter: str) -> tuple[QuerySet[Villager], Q]:
-    """The villagers asked in the quarter's survey under `prefix` (the N of its response rate) and the filter of
-    those who answered (the n). Who answered, never what: answers carry no person (models.SurveyAnswer)."""
-    invites = SurveyInvite.objects.filter(quarter=quarter, region_code__under=prefix)
-    answered = invites.filter(answered=True, villager=OuterRef("pk"))
-    return Villager.objects.filter(pk__in=invites.values("villager")).annotate(answered=Exists(answered)), Q(
-        answered=True
-    )

@@ -13,11 +13,15 @@ by default); older days can be recomputed at any time with `manage.py insights_r
 import datetime as dt
 import random
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Min, Sum
+from django.db.models.functions import Substr, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,47 +29,116 @@ from django.utils.translation import gettext as _
 from cunzhi.core import periods
 from cunzhi.core.audit import audit_record
 from cunzhi.core.links import absolute_url
+from cunzhi.insights import cases
 from cunzhi.insights.events import InsightsEvent
-from cunzhi.insights.models import SCALE, SURVEY_ITEMS, MonthProblem, Rollup, SurveyAnswer, SurveyChannel, SurveyInvite
+from cunzhi.insights.models import (
+    SCALE,
+    SURVEY_ITEMS,
+    MonthProblem,
+    MonthRollup,
+    Rollup,
+    SurveyAnswer,
+    SurveyChannel,
+    SurveyInvite,
+)
 from cunzhi.insights.registry import Indicator, indicators
+from cunzhi.insights.stored import DEPTHS, VILLAGE_LENGTH, day_bounds
 from cunzhi.notify.services import notice_send
 from cunzhi.people.actors import Actor, User
 from cunzhi.people.models import Villager
 from cunzhi.people.selectors import adults_in
-from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
+from cunzhi.regions.models import Level, Region
 
-VILLAGE_LENGTH = PREFIX_LENGTH["village"]
+Figures = dict[str, tuple[int, int | None]]  # child code -> (numerator, denominator)
 
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a local calendar day as aware datetimes."""
-    tz = timezone.get_current_timezone()
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time()), tz)
-    return start, timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), tz)
+# The kinds of calendar period a distinct count is stored for (core.periods' frequencies).
+GRAINS = {"m": periods.MONTHLY, "q": periods.QUARTERLY, "y": periods.YEARLY}
 
 
-def _collect(ind: Indicator, first: dt.date, stop: dt.date, now: dt.datetime, out: list[Rollup]) -> None:
+def _collect(
+    key: str, compute: Callable[..., Figures], first: dt.date, stop: dt.date, now: dt.datetime, out: list[Rollup]
+) -> None:
     """The indicator's rows for the days [first, stop): a span with nothing to count is skipped in one
     query, one with cases is halved until single days remain, so sparse history costs few queries."""
     start, end = day_bounds(first)[0], day_bounds(stop)[0]
-    found = ind.compute(prefix="", length=VILLAGE_LENGTH, start=start, end=end)
+    found = compute(prefix="", length=VILLAGE_LENGTH, start=start, end=end)
     if not any(num or den for num, den in found.values()):
         return
     if (stop - first).days == 1:
         out.extend(
-            Rollup(region_code=code, day=first, indicator=ind.key, numerator=num or 0, denominator=den, computed_at=now)
+            Rollup(region_code=code, day=first, indicator=key, numerator=num or 0, denominator=den, computed_at=now)
             for code, (num, den) in found.items()
             if num or den  # an empty cell writes no row: the sum of nothing is 0 of 0
         )
         return
     middle = first + dt.timedelta(days=(stop - first).days // 2)
-    _collect(ind, first, middle, now, out)
-    _collect(ind, middle, stop, now, out)
+    _collect(key, compute, first, middle, now, out)
+    _collect(key, compute, middle, stop, now, out)
+
+
+def _first_times(ind: Indicator, first: dt.date, stop: dt.date, now: dt.datetime, out: list[Rollup]) -> None:
+    """A distinct count's rows for the days [first, stop), per kind of period (month, quarter, year): on each
+    day, per village, those counted for the first time in that day's period. A period's count is then the sum
+    of its days, as for every other figure. One grouped query per period touched."""
+    assert ind.events is not None
+    for grain, frequency in GRAINS.items():
+        for p_first, p_last in periods.periods_between(frequency, first, stop - dt.timedelta(days=1)):
+            p_stop = p_last + dt.timedelta(days=1)
+            lo, hi = max(p_first, first), min(p_stop, stop)
+            # Who was first counted when, from the period's start up to the last day written: an earlier moment
+            # in the period, before `lo`, puts that person on a day already stored, not on these.
+            rows = (
+                ind.events(
+                    prefix="", start=day_bounds(p_first)[0], end=day_bounds(hi)[0], period_end=day_bounds(p_stop)[0]
+                )
+                .filter(who__isnull=False)
+                .values("who", "code")
+                .annotate(first_at=Min("at"))
+                .order_by()
+            )
+            found: dict[tuple[str, dt.date], int] = defaultdict(int)
+            for r in rows:
+                day = timezone.localtime(r["first_at"]).date()
+                if day >= lo:
+                    found[r["code"][:VILLAGE_LENGTH], day] += 1
+            key = f"{ind.key}@{grain}"
+            out.extend(
+                Rollup(region_code=code, day=day, indicator=key, numerator=n, denominator=None, computed_at=now)
+                for (code, day), n in found.items()
+            )
+
+
+def _months(first: dt.date, stop: dt.date) -> None:
+    """Rebuild the month rows (three depths) of every month the days [first, stop) touch, from the daily rows."""
+    m_first = first.replace(day=1)
+    m_stop = periods.month_bounds(stop - dt.timedelta(days=1))[1] + dt.timedelta(days=1)
+    MonthRollup.objects.filter(month__gte=m_first, month__lt=m_stop).delete()
+    rows: list[MonthRollup] = []
+    for depth in DEPTHS:
+        for r in (
+            Rollup.objects.filter(day__gte=m_first, day__lt=m_stop)
+            .values("indicator", k=Substr("region_code", 1, depth), m=TruncMonth("day"))
+            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .order_by()
+        ):
+            month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
+            rows.append(
+                MonthRollup(
+                    region_code=r["k"],
+                    depth=depth,
+                    month=month,
+                    indicator=r["indicator"],
+                    numerator=r["n"],
+                    denominator=r["d"],
+                )
+            )
+    MonthRollup.objects.bulk_create(rows, batch_size=2000)
 
 
 def rollup_range(first: dt.date, last: dt.date) -> tuple[int, int]:
-    """Replace the roll-up rows of every finished day from `first` to `last` (inclusive), in one
-    transaction; returns (days, rows). The running day is never stored (it is counted directly)."""
+    """Replace the roll-up rows of every finished day from `first` to `last` (inclusive), and the month rows
+    of their months, in one transaction; returns (days, daily rows). The running day is never stored (it is
+    counted directly)."""
     last = min(last, timezone.localdate() - dt.timedelta(days=1))
     if last < first:
         return 0, 0
@@ -74,10 +147,15 @@ def rollup_range(first: dt.date, last: dt.date) -> tuple[int, int]:
     rows: list[Rollup] = []
     for ind in indicators():
         if ind.additive:
-            _collect(ind, first, stop, now, rows)
+            _collect(ind.key, ind.compute, first, stop, now, rows)
+        elif ind.events is not None:
+            _first_times(ind, first, stop, now, rows)
+    for what in cases.FLAGS:
+        _collect(what, partial(cases.flag_counts, what), first, stop, now, rows)
     with transaction.atomic():
         Rollup.objects.filter(day__gte=first, day__lt=stop).delete()
         Rollup.objects.bulk_create(rows, batch_size=2000)
+        _months(first, stop)
     return (stop - first).days, len(rows)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunzhi.core.figures import as_counts, as_rates, grouped
@@ -242,6 +242,19 @@ def figures_volunteers_cases(*, prefix: str, start: dt.datetime, end: dt.datetim
     return qs, Q(gave=True)
 
 
+def figures_volunteers_events(
+    *, prefix: str, start: dt.datetime, end: dt.datetime, period_end: dt.datetime
+) -> QuerySet[Participant]:
+    """The confirmed hours `figures_volunteers` counts an adult for, as rows of (who, code, at): adults on the
+    last day of the period (`period_end`), as the figure counts them. Insights stores per day the people
+    counted for the first time in a month, quarter or year."""
+    return (
+        _confirmed_in(start, end)
+        .filter(villager__region_code__under=prefix, villager__birth_date__lte=adult_cutoff(period_end.date()))
+        .annotate(who=F("villager_id"), code=F("villager__region_code"), at=F("confirmed_at"))
+    )
+
+
 def figures_households(
     *, prefix: str, length: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, tuple[int, int | None]]:
@@ -254,6 +267,17 @@ def figures_households_cases(*, prefix: str, start: dt.datetime, end: dt.datetim
     """The households `figures_households` counts (the N) and the filter of those volunteering (the n)."""
     gave = _confirmed_in(start, end).filter(household=OuterRef("pk"))
     return Household.objects.filter(region_code__under=prefix).annotate(gave=Exists(gave)), Q(gave=True)
+
+
+def figures_households_events(
+    *, prefix: str, start: dt.datetime, end: dt.datetime, period_end: dt.datetime
+) -> QuerySet[Participant]:
+    """The confirmed hours `figures_households` counts a household for, as rows of (who, code, at)."""
+    return (
+        _confirmed_in(start, end)
+        .filter(household__region_code__under=prefix)
+        .annotate(who=F("household_id"), code=F("household__region_code"), at=F("confirmed_at"))
+    )
 
 
 def handovers_of(*, organisation: Organisation) -> QuerySet[Handover]:

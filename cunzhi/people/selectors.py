@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 
+from cunzhi.core.figures import grouped
 from cunzhi.core.idnumbers import fold_width, normalize_phone
 from cunzhi.core.models import AuditEvent
 from cunzhi.people import rules
@@ -293,6 +294,19 @@ def data_accesses(*, villager: Villager, limit: int | None = 50) -> QuerySet[Dat
 def adults_in(*, region: Region, on: dt.date | None = None) -> QuerySet[Villager]:
     """Villagers aged 18 or more on a day (default today): derived from birth dates, never typed."""
     return Villager.objects.filter(region_code__under=region.prefix, birth_date__lte=adult_cutoff(on))
+
+
+def households_by(*, prefix: str, length: int) -> dict[str, int]:
+    """Households under `prefix` per child code of `length` digits: the N of figures over households. One
+    grouped query."""
+    rows = grouped(Household.objects.filter(region_code__under=prefix), "region_code", length, n=Count("id"))
+    return {r["k"]: r["n"] for r in rows}
+
+
+def adults_by(*, prefix: str, length: int, on: dt.date) -> dict[str, int]:
+    """Adults on a day under `prefix` per child code of `length` digits: the N of figures over adults."""
+    qs = Villager.objects.filter(region_code__under=prefix, birth_date__lte=adult_cutoff(on))
+    return {r["k"]: r["n"] for r in grouped(qs, "region_code", length, n=Count("id"))}
 
 
 def roles_of(*, user: User) -> QuerySet[RoleAssignment]:

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunzhi.core.figures import as_counts, as_rates, grouped
@@ -259,6 +259,22 @@ def figures_taking_part_cases(*, prefix: str, start: dt.datetime, end: dt.dateti
         counted_at__lt=end,
     )
     return Household.objects.filter(region_code__under=prefix).annotate(took=Exists(earned)), Q(took=True)
+
+
+def figures_taking_part_events(
+    *, prefix: str, start: dt.datetime, end: dt.datetime, period_end: dt.datetime
+) -> QuerySet:
+    """The moments `figures_taking_part` counts a household for, as rows of (who, code, at): insights stores per
+    day the households counted for the first time in a month, quarter or year, so a period's distinct count is
+    a sum of stored rows. `period_end` is unused (the N is every household, whatever the day)."""
+    return Entry.objects.filter(
+        household__region_code__under=prefix,
+        kind=EntryKind.EARNED,
+        status=EntryStatus.COUNTED,
+        points__gt=0,
+        counted_at__gte=start,
+        counted_at__lt=end,
+    ).annotate(who=F("household_id"), code=F("household__region_code"), at=F("counted_at"))
 
 
 # Entries of an item (never base grants, redemptions or closes): what "points by item" adds up.

@@ -283,9 +283,12 @@ logfile = {folder}/pgbouncer.log
             self.run("hub", [pg_bin("pg_dump"), "--no-owner", "-f", str(tmp), "schema"], env=direct)
             tmp.replace(dump)
         t1 = time.monotonic()
+        # One transaction: the schedulers already running see the tables only once their unique constraints
+        # exist. Restored statement by statement, two of them once raced to insert the same job slot between
+        # CREATE TABLE and ADD CONSTRAINT, and the constraint then failed on the duplicate.
         self.run(
             "hub",
-            [pg_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-f", str(dump), "cunzhi"],
+            [pg_bin("psql"), "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(dump), "cunzhi"],
             env=direct,
             stdout=subprocess.DEVNULL,
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cunzhi.api.services import token_issue
 from cunzhi.core import periods
 from cunzhi.insights import selectors
+from cunzhi.insights.models import MonthRollup, Rollup
 from cunzhi.insights.services import rollup_range
 from cunzhi.people.tests.factories import HouseholdFactory
 from cunzhi.points.models import Adoption, Entry, Item
@@ -220,3 +221,29 @@ def test_points_by_item_is_linked_from_the_figures_and_the_points_pages(world, l
     board = reverse("points:board", args=[world.village_a.code])
     assert f"{link}?region={world.village_a.code}" in login(world.cadre_a).get(board).content.decode()
     assert link not in login(world.villager_a).get(board).content.decode()  # a villager sees no figures
+
+
+def test_households_earning_points_is_a_sum_of_stored_first_times_equal_to_a_direct_count(world, rolled):
+    """A distinct count (households) over a month, quarter or year is the sum of stored rows: per day, those
+    counted for the first time in the day's period, plus the running day's newcomers. 张三's household was
+    first counted on 30 May and again today (24 June, the running day): once in Q2 and in the year, once in
+    May and once in June (hand count)."""
+    ind = selectors.indicator("points_taking_part")
+    hand = {"2026-05": 1, "2026-06": 1, "2026-04": 0, "2026-Q2": 1, "2026": 1}
+    for label, n in hand.items():
+        start, end = periods.label_bounds(label)
+        for region in (world.county, world.township_t, world.village_a):
+            total = selectors.totals(region=region, start=start, end=end)["points_taking_part"]
+            direct = ind.compute(prefix=region.prefix, length=len(region.prefix), start=start, end=end)
+            assert (total["num"], total["den"]) == tuple(map(sum, zip(*direct.values()))), (label, region.code)
+            assert total["num"] == n, (label, region.code)
+    # The stored rows: one household first counted on 30 May in its month, its quarter and its year.
+    assert sorted(
+        Rollup.objects.filter(indicator__startswith="points_taking_part@").values_list("indicator", "day")
+    ) == [
+        ("points_taking_part@m", dt.date(2026, 5, 30)),
+        ("points_taking_part@q", dt.date(2026, 5, 30)),
+        ("points_taking_part@y", dt.date(2026, 5, 30)),
+    ]
+    county = MonthRollup.objects.filter(depth=6, region_code=world.county.prefix, indicator="points_taking_part@q")
+    assert list(county.values_list("month", "numerator")) == [(dt.date(2026, 5, 1), 1)]

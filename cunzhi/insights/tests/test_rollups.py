@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from cunzhi.insights import selectors, services
+from cunzhi.insights import cases, selectors, services
+from cunzhi.insights.stored import stored as read_stored
 from cunzhi.insights.models import Rollup
 from cunzhi.insights.registry import indicators
 from cunzhi.insights.trends import shifted
@@ -54,6 +55,13 @@ def test_rollups_equal_a_direct_count_after_any_day_is_recomputed(world, notices
         stored = selectors.totals(region=region, start=start, end=end)
         for ind in indicators():
             assert (stored[ind.key]["num"], stored[ind.key]["den"] or 0) == _direct(ind, region, start, end), ind.key
+        # The surface-use flags' counts per village, stored per day, add up to the month's direct count.
+        may = read_stored(list(cases.FLAGS), prefix=region.prefix, length=12, first=start.date(), stop=end.date())
+        for what in cases.FLAGS:
+            direct = cases.flag_counts(what, prefix=region.prefix, length=12, start=start, end=end)
+            assert may.get(what, {}) == direct, what
+        if region == world.county:  # DAY2's notice: 1 of 6 reached
+            assert may["flag_unreached"] == {world.village_a.code: (1, None)}
     # Recomputing is idempotent: the same rows, not twice as many.
     services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
     assert sorted(Rollup.objects.values_list("region_code", "day", "indicator", "numerator", "denominator")) == first

@@ -211,6 +211,7 @@ def test_late_or_stale_disclosures_are_flagged_with_their_cases(world, login, cl
         village=a, category="party", frequency="quarterly", period_start=dt.date(2026, 1, 1),
         period_end=dt.date(2026, 3, 31), due_date=dt.date(2026, 5, 12), published_at=_local(12),
     )  # fmt: skip
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 5, 31))  # the nightly job stores the flags' counts
     page = login(world.township_staff).get(reverse("insights:index"), {"period": "2026-05"})
     flags = {f["what"]: f for v in page.context["flags"] for f in v["flags"]}
     assert flags["flag_disclosure_late"]["n"] == 2
@@ -248,6 +249,7 @@ def _meeting(world, *, early, late, members=10):
 def test_quorum_reached_only_by_last_minute_check_ins_is_flagged(world, login, clock):
     flagged = _meeting(world, early=3, late=4)  # 7 of 10: the quorum (6) only with the last four
     _meeting(world, early=6, late=1)  # the quorum was there half an hour before the vote
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
     page = login(world.county_admin).get(
         reverse("insights:index"), {"region": world.township_t.code, "period": "2026-05"}
     )
@@ -267,6 +269,7 @@ def test_villagers_typed_by_hand_where_the_roster_was_imported_are_flagged(world
     typed = villager_create(actor=world.cadre_a, name="王五", id_number=next_id_number(), village=a)
     villager_create(actor=world.cadre_a, name="赵六", id_number=next_id_number(), village=world.village_b)  # no import
     clock.move_to(timezone.make_aware(dt.datetime(2026, 6, 16, 9, 30)))
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
     page = login(world.township_staff).get(reverse("insights:index"), {"period": "2026-05"})
     flag = next(f for v in page.context["flags"] for f in v["flags"] if f["what"] == "flag_typed_twice")
     assert flag["n"] == 1

@@ -1,0 +1,61 @@
+"""Reading the stored roll-ups: the sums of daily rows, or of month rows where the days are whole months.
+
+Shared by the figures (selectors.py) and the surface-use flags (cases.py); the rows are written by
+services.rollup_range.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import F, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from cunzhi.insights.models import MonthRollup, Rollup
+from cunzhi.regions.models import PREFIX_LENGTH
+
+VILLAGE_LENGTH = PREFIX_LENGTH["village"]
+# The month rows' depths: per county, township and daily row's own code (models.MonthRollup).
+DEPTHS = (PREFIX_LENGTH["county"], PREFIX_LENGTH["township"], VILLAGE_LENGTH)
+
+Sums = dict[str, dict[str, tuple[int, int | None]]]  # key -> child code -> (numerator, denominator)
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a local calendar day as aware datetimes."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()), tz)
+    return start, timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), tz)
+
+
+def add(into: dict[str, tuple[int, int | None]], key: str, num: int, den: int | None) -> None:
+    old_n, old_d = into.get(key, (0, None))
+    into[key] = (old_n + (num or 0), None if den is None and old_d is None else (old_d or 0) + (den or 0))
+
+
+def stored(keys: list[str], *, prefix: str, length: int, first: dt.date, stop: dt.date) -> Sums:
+    """Sums of the stored rows of `keys` for the days [first, stop) per child code: from the month rows when
+    the days are whole months (the running month's row holds its finished days), else from the daily rows."""
+    out: Sums = defaultdict(dict)
+    if first >= stop or not keys:
+        return out
+    whole_months = first.day == 1 and (stop.day == 1 or stop == timezone.localdate())
+    if whole_months and length in DEPTHS:
+        rows = (
+            MonthRollup.objects.filter(
+                depth=length, region_code__under=prefix, month__gte=first, month__lt=stop, indicator__in=keys
+            )
+            .values("indicator", k=F("region_code"))
+            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .order_by()
+        )
+    else:
+        rows = (
+            Rollup.objects.filter(region_code__under=prefix, day__gte=first, day__lt=stop, indicator__in=keys)
+            .values("indicator", k=Substr("region_code", 1, length))
+            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .order_by()
+        )
+    for r in rows:
+        add(out[r["indicator"]], r["k"], r["n"], r["d"])
+    return out
