@@ -203,6 +203,8 @@ class Application(TimeStamped):
             models.Index(fields=["accepting_office", "-submitted_at", "-id"], name="app_office_recent"),
             models.Index(fields=["supply_due_at"], name="app_supply_due", condition=Q(supply_due_at__isnull=False)),
             models.Index(fields=["villager", "-submitted_at"], name="app_villager"),
+            # The figures' running day: today's decisions found by time, not by reading a county's area range.
+            models.Index(fields=["finished_at"], name="app_finished"),
         ]
 
     def __str__(self):

@@ -236,6 +236,8 @@ class Concern(TimeStamped):
             models.Index(fields=["region_code", "is_public", "dispatched_at"], name="concern_board"),
             models.Index(fields=["owner", "status"], name="concern_owner"),
             models.Index(fields=["villager", "dispatched_at"], name="concern_villager"),
+            # The figures' running day: today's concerns found by time, not by reading a county's area range.
+            models.Index(fields=["dispatched_at"], name="concern_dispatched"),
         ]
 
     def __str__(self):

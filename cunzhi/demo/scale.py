@@ -408,7 +408,7 @@ class _Scale:
                     number=f"{gi + 1:02d}{k:04d}",
                     address=f"{v.township.name}{v.region.name}{gi + 1}组{k}号",
                 )
-                v.households.append(hh)
+                v.households.append(_stamp(hh, self.start))  # on the roster before the years of activity
                 plans.append((v, hh, members, gi))
                 made += len(members)
         Household.objects.bulk_create([hh for _v, hh, _m, _g in plans], batch_size=BATCH)
@@ -440,7 +440,7 @@ class _Scale:
                     villager.id_number = b.id_number(p)
                     villager_derive_fields(villager)
                 villager._user = u if account else None  # type: ignore[attr-defined]
-                v.villagers.append(villager)
+                v.villagers.append(_stamp(villager, self.start))
             hh._head = v.villagers[-len(members)]  # type: ignore[attr-defined]
         User.objects.bulk_create(users, batch_size=BATCH)
         every = [x for v in villages for x in v.villagers]

@@ -9,6 +9,7 @@ so the list never pretends the number is smaller than it is.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure import selectors as disclosure
 from cunzhi.insights import rules
 from cunzhi.insights.models import SurveyInvite
-from cunzhi.insights.stored import add, day_bounds, stored
+from cunzhi.insights.stored import add, day_bounds, running_day, stored
 from cunzhi.learning import selectors as learning
 from cunzhi.meetings import selectors as meetings
 from cunzhi.notify import selectors as notify
@@ -397,7 +398,10 @@ def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[
     for what in FLAGS:
         got = dict(sums.get(what, {}))
         if live_start < end:
-            for k, (n, d) in flag_counts(what, prefix=region.prefix, length=VILLAGE, start=live_start, end=end).items():
+            count = partial(flag_counts, what)
+            for k, (n, d) in running_day(
+                count, prefix=region.prefix, length=VILLAGE, start=live_start, end=end
+            ).items():
                 add(got, k, n, d)
         if what in FLAG_SHARES:
             share = getattr(settings, FLAG_SHARES[what], 0.3)

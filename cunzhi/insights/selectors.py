@@ -24,7 +24,7 @@ from cunzhi.insights.models import (
     SurveyInvite,
 )
 from cunzhi.insights.registry import Indicator, indicator, indicators
-from cunzhi.insights.stored import add, day_bounds, stored
+from cunzhi.insights.stored import DEPTHS, add, day_bounds, population_key, running_day, stored
 from cunzhi.people import selectors as people
 from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
@@ -66,33 +66,49 @@ def variant(ind: Indicator, grain: str) -> str:
 
 def _first_today(ind: Indicator, *, prefix: str, length: int, start: dt.datetime, since: dt.datetime, end: dt.datetime):
     """Per child code, those `ind` counts today (from `since`) who were not counted earlier in the period
-    starting at `start`: the running day's share of a distinct count. Two queries over today's few rows."""
+    starting at `start`: the running day's share of a distinct count. Asked of the whole country, as every
+    running-day count (stored.running_day), and kept under the prefix; a second query only when there are any."""
     assert ind.events is not None
-    today = ind.events(prefix=prefix, start=since, end=end, period_end=end).filter(who__isnull=False)
+    today_qs = ind.events(prefix="", start=since, end=end, period_end=end).filter(who__isnull=False)
+    # No ordering column in the DISTINCT.
+    today = [(w, c) for w, c in today_qs.values_list("who", "code").order_by().distinct() if c.startswith(prefix)]
+    if not today:
+        return {}
     earlier = set(
-        ind.events(prefix=prefix, start=start, end=since, period_end=end)
-        .filter(who__in=today.values("who"))
+        ind.events(prefix="", start=start, end=since, period_end=end)
+        .filter(who__in=today_qs.values("who"))
         .values_list("who", "code")
     )
     new: dict[str, int] = defaultdict(int)
-    for who, code in today.values_list("who", "code").order_by().distinct():  # no ordering column in DISTINCT
+    for who, code in today:
         if (who, code) not in earlier:
             new[code[:length]] += 1
     return new
 
 
 def population(ind: Indicator, *, prefix: str, length: int, end: dt.datetime) -> dict[str, int]:
-    """The N of a distinct rate per child code: every household, or every adult on the period's last day."""
+    """The N of a distinct rate per child code: every household, or every adult on the day the period ends. As
+    the roll-up stored it for the period's last month (services._populations: at most a day old for the
+    running month), or counted now where it stored none (a period it has not reached)."""
+    month = _local_date(end - dt.timedelta(seconds=1)).replace(day=1)
+    if length in DEPTHS:
+        rows = MonthRollup.objects.filter(
+            depth=length, region_code__under=prefix, month=month, indicator=population_key(ind.population)
+        ).values_list("region_code", "numerator")
+        found = dict(rows)
+        if found:
+            return found
     if ind.population == "households":
         return people.households_by(prefix=prefix, length=length)
     return people.adults_by(prefix=prefix, length=length, on=_local_date(end))
 
 
-def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime) -> Counts:
+def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime, today_out: dict | None = None) -> Counts:
     """Numerators and denominators per indicator and child code for [start, end): the stored rows of the
     finished days, and the running day counted directly. A distinct count (people, households) over a calendar
     month, quarter or year adds the stored first-time rows of that kind of period; over any other span it is
-    counted directly."""
+    counted directly. `today_out` receives the running day's additive counts summed over the children (the
+    trends' sparkline ends with them: not counted twice)."""
     out: Counts = {ind.key: {} for ind in indicators()}
     if end <= start:
         return out
@@ -105,6 +121,7 @@ def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime) ->
     }
     sums = stored([k for k in keys.values() if k], prefix=prefix, length=length, first=first, stop=min(stop, today))
     live_start = max(start, day_bounds(today)[0])
+    populations: dict[str, dict[str, int]] = {}
     for ind in indicators():
         into = out[ind.key]
         if not keys[ind.key]:
@@ -114,13 +131,17 @@ def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime) ->
         for k, (n, d) in sums.get(keys[ind.key], {}).items():
             add(into, k, n, d)
         if live_start < end and ind.additive:
-            for k, (n, d) in ind.compute(prefix=prefix, length=length, start=live_start, end=end).items():
+            for k, (n, d) in running_day(ind.compute, prefix=prefix, length=length, start=live_start, end=end).items():
                 add(into, k, n, d)
+                if today_out is not None:
+                    add(today_out, ind.key, n, d)
         elif live_start < end:
             for k, n in _first_today(ind, prefix=prefix, length=length, start=start, since=live_start, end=end).items():
                 add(into, k, n, None)
         if ind.population:
-            for k, n in population(ind, prefix=prefix, length=length, end=end).items():
+            if ind.population not in populations:  # households: two indicators, one count
+                populations[ind.population] = population(ind, prefix=prefix, length=length, end=end)
+            for k, n in populations[ind.population].items():
                 into[k] = (into.get(k, (0, None))[0], n)
     return out
 
@@ -143,7 +164,8 @@ def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str
     else:
         children = list(Region.objects.filter(parent=region, level=child_level).only("code", "name", "prefix", "level"))
     columns = list(indicators())
-    data = counts(prefix=region.prefix, length=length, start=start, end=end)
+    today: dict[str, tuple[int, int | None]] = {}
+    data = counts(prefix=region.prefix, length=length, start=start, end=end, today_out=today)
     results = [data[ind.key] for ind in columns]
     by_prefix = {c.code[:length]: c for c in children}
     # Rows owned by the region itself (a township office's own concerns, say) get a row of their own.
@@ -173,7 +195,9 @@ def figures(*, region: Region, start: dt.datetime, end: dt.datetime) -> dict[str
         num = sum(v[0] for v in res.values())
         den = sum(v[1] or 0 for v in res.values())
         total.append(cell(ind, num, den))
-    return {"columns": columns, "rows": rows, "total": total, "child_level": child_level}
+    # The running day's counts, for the trends' sparkline, when the period holds it.
+    running_day = today if start <= timezone.now() < end else None
+    return {"columns": columns, "rows": rows, "total": total, "child_level": child_level, "running_day": running_day}
 
 
 def rank(rows: list[dict[str, Any]], columns: list[Indicator], key: str) -> list[dict[str, Any]]:
@@ -195,7 +219,13 @@ def _monthadd(day: dt.date, months: int) -> dt.date:
     return dt.date(m // 12, m % 12 + 1, 1)
 
 
-def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> dict[str, list[dict[str, Any]]]:
+def monthly_series(
+    *,
+    region: Region,
+    last_month: dt.date,
+    months: int = 12,
+    running_day: dict[str, tuple[int, int | None]] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """For each additive indicator, one figure per month for the region as a whole, oldest first, ending
     with the month of `last_month`: one grouped query over the roll-ups (plus today, counted directly)."""
     first = _monthadd(last_month.replace(day=1), -(months - 1))
@@ -207,17 +237,23 @@ def monthly_series(*, region: Region, last_month: dt.date, months: int = 12) -> 
     ).values_list("indicator", "month", "numerator", "denominator")
     for key, month, n, d in rows:
         sums[key][month] = [n, d]
-    if first <= today < stop:  # the running day, counted directly
+    if first <= today < stop:  # the running day, counted directly unless the caller has counted it
         this_month = today.replace(day=1)
-        start, end = day_bounds(today)
-        for ind in indicators():
-            if ind.additive:
-                for n, d in ind.compute(prefix=region.prefix, length=len(region.prefix), start=start, end=end).values():
-                    old = sums[ind.key].get(this_month, [0, None])
-                    sums[ind.key][this_month] = [
-                        (old[0] or 0) + (n or 0),
-                        None if d is None and old[1] is None else (old[1] or 0) + (d or 0),
-                    ]
+        if running_day is None:
+            start, end = day_bounds(today)
+            running_day = {}
+            for ind in indicators():
+                if ind.additive:
+                    for n, d in ind.compute(
+                        prefix=region.prefix, length=len(region.prefix), start=start, end=end
+                    ).values():
+                        add(running_day, ind.key, n, d)
+        for key, (n, d) in running_day.items():
+            old = sums[key].get(this_month, [0, None])
+            sums[key][this_month] = [
+                (old[0] or 0) + (n or 0),
+                None if d is None and old[1] is None else (old[1] or 0) + (d or 0),
+            ]
     out = {}
     for ind in indicators():
         if not ind.additive:

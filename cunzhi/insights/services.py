@@ -42,8 +42,9 @@ from cunzhi.insights.models import (
     SurveyInvite,
 )
 from cunzhi.insights.registry import Indicator, indicators
-from cunzhi.insights.stored import DEPTHS, VILLAGE_LENGTH, day_bounds
+from cunzhi.insights.stored import DEPTHS, VILLAGE_LENGTH, day_bounds, population_key
 from cunzhi.notify.services import notice_send
+from cunzhi.people import selectors as people
 from cunzhi.people.actors import Actor, User
 from cunzhi.people.models import Villager
 from cunzhi.people.selectors import adults_in
@@ -108,12 +109,32 @@ def _first_times(ind: Indicator, first: dt.date, stop: dt.date, now: dt.datetime
             )
 
 
-def _months(first: dt.date, stop: dt.date) -> None:
+def _populations(first: dt.date, stop: dt.date) -> list[MonthRollup]:
+    """The N of the distinct rates for every month the days [first, stop) touch, per code at three depths: the
+    households as they are now, and the adults on the day after the month (the N of a period ending with it).
+    Stored so that a county's page does not count half a million people; one grouped query per month."""
+    households = people.households_by(prefix="", length=VILLAGE_LENGTH)
+    rows = []
+    for m_first, m_last in periods.periods_between(periods.MONTHLY, first, stop - dt.timedelta(days=1)):
+        adults = people.adults_by(prefix="", length=VILLAGE_LENGTH, on=m_last + dt.timedelta(days=1))
+        for kind, found in (("households", households), ("adults", adults)):
+            for depth in DEPTHS:
+                summed: dict[str, int] = defaultdict(int)
+                for code, n in found.items():
+                    summed[code[:depth]] += n
+                rows.extend(
+                    MonthRollup(region_code=k, depth=depth, month=m_first, indicator=population_key(kind), numerator=n)
+                    for k, n in summed.items()
+                )
+    return rows
+
+
+def _months(first: dt.date, stop: dt.date, populations: list[MonthRollup]) -> None:
     """Rebuild the month rows (three depths) of every month the days [first, stop) touch, from the daily rows."""
     m_first = first.replace(day=1)
     m_stop = periods.month_bounds(stop - dt.timedelta(days=1))[1] + dt.timedelta(days=1)
     MonthRollup.objects.filter(month__gte=m_first, month__lt=m_stop).delete()
-    rows: list[MonthRollup] = []
+    rows: list[MonthRollup] = list(populations)
     for depth in DEPTHS:
         for r in (
             Rollup.objects.filter(day__gte=m_first, day__lt=m_stop)
@@ -152,10 +173,11 @@ def rollup_range(first: dt.date, last: dt.date) -> tuple[int, int]:
             _first_times(ind, first, stop, now, rows)
     for what in cases.FLAGS:
         _collect(what, partial(cases.flag_counts, what), first, stop, now, rows)
+    populations = _populations(first, stop)
     with transaction.atomic():
         Rollup.objects.filter(day__gte=first, day__lt=stop).delete()
         Rollup.objects.bulk_create(rows, batch_size=2000)
-        _months(first, stop)
+        _months(first, stop, populations)
     return (stop - first).days, len(rows)
 
 

@@ -6,6 +6,7 @@ services.rollup_range.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db.models import F, Sum
 from django.db.models.functions import Substr
@@ -17,6 +18,27 @@ from cunzhi.regions.models import PREFIX_LENGTH
 VILLAGE_LENGTH = PREFIX_LENGTH["village"]
 # The month rows' depths: per county, township and daily row's own code (models.MonthRollup).
 DEPTHS = (PREFIX_LENGTH["county"], PREFIX_LENGTH["township"], VILLAGE_LENGTH)
+
+
+def population_key(kind: str) -> str:
+    """The month rows' key of a stored N: "population@households" or "population@adults"."""
+    return f"population@{kind}"
+
+
+def running_day(
+    compute: Callable[..., dict[str, tuple[int, int | None]]],
+    *,
+    prefix: str,
+    length: int,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> dict[str, tuple[int, int | None]]:
+    """The running day's counts under `prefix` (a figure's or a flag's `compute`): asked of the whole country
+    and kept under the prefix. Today's few rows are then found by their time (the tables' time indexes);
+    given a county's area range as well, SQLite's planner reads the whole range instead."""
+    found = compute(prefix="", length=length, start=start, end=end)
+    return {k: v for k, v in found.items() if k.startswith(prefix)}
+
 
 Sums = dict[str, dict[str, tuple[int, int | None]]]  # key -> child code -> (numerator, denominator)
 

@@ -2,9 +2,10 @@
 and a 12-month sparkline; shared by the page, the PDF and the API."""
 
 import datetime as dt
+import functools
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -45,19 +46,30 @@ def _change(now: dict[str, Any], before: dict[str, Any], kind: str) -> str:
     return _("%(points)s points") % {"points": f"{(now['value'] - before['value']) * 100:+.1f}"}
 
 
+@functools.lru_cache
+def _cases_path(script_prefix: str) -> str:
+    return reverse("insights:cases")
+
+
 def cases_link(what: str, code: str, period: str, counted: bool = False) -> str:
     query = {"what": what, "region": code, "period": period}
     if counted:
         query["counted"] = "1"
-    return reverse("insights:cases") + "?" + urlencode(query)
+    # Resolved once per script prefix: a county's table has hundreds of links, and reverse() is the cost.
+    return _cases_path(get_script_prefix()) + "?" + urlencode(query)
 
 
 def trends(
-    region: Region, period: str, start: dt.datetime, end: dt.datetime, now: dict[str, dict[str, Any]] | None = None
+    region: Region,
+    period: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dict[str, dict[str, Any]] | None = None,
+    running_day: dict[str, tuple[int, int | None]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per indicator: this period with n, the previous period, the same period a year before, 12 months.
     `now`: this period's totals when the caller has them already (the figures table's total row), so the
-    page does not count the period twice."""
+    page does not count the period twice; `running_day`: the running day's counts, likewise."""
     previous, last_year = shifted(period, steps=-1), shifted(period, years=-1)
     if now is None:
         now = selectors.totals(region=region, start=start, end=end)
@@ -66,7 +78,7 @@ def trends(
     y_start, y_end = periods.label_bounds(last_year)
     year_ago = before if last_year == previous else selectors.totals(region=region, start=y_start, end=y_end)
     last_month = min(timezone.localtime(end - dt.timedelta(seconds=1)).date(), timezone.localdate())
-    series = selectors.monthly_series(region=region, last_month=last_month)
+    series = selectors.monthly_series(region=region, last_month=last_month, running_day=running_day)
     out = []
     for ind in selectors.indicators():
         out.append(

@@ -102,7 +102,7 @@ def _trends(
     """The trend cards, without the links to lists of people for a viewer who may not see them. Given the
     period's table, its total row is this period's figure (the same counts summed over the children)."""
     now = {ind.key: c for ind, c in zip(table["columns"], table["total"])} if table else None
-    out = trends(region, period, start, end, now=now)
+    out = trends(region, period, start, end, now=now, running_day=table["running_day"] if table else None)
     for t in out:
         if not _linked(t["ind"], people_ok):
             t["link"] = t["counted_link"] = ""

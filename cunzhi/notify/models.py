@@ -83,7 +83,11 @@ class Notice(TimeStamped):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["about_type", "about_id"], name="notice_about")]
+        indexes = [
+            models.Index(fields=["about_type", "about_id"], name="notice_about"),
+            # The figures' running day: today's notices found by time, not by reading a county's area range.
+            models.Index(fields=["created_at"], name="notice_created"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.public_id}"

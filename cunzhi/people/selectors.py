@@ -18,7 +18,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, RowNumber, Substr
 from django.utils import timezone
 
 from cunzhi.core.figures import grouped
@@ -501,6 +501,11 @@ def figures_typed_twice(*, prefix: str, start: dt.datetime, end: dt.datetime) ->
         object_type="people.villager",
         object_id=Cast(OuterRef("pk"), output_field=CharField()),
     )
-    return Villager.objects.filter(region_code__under=prefix, created_at__gte=start, created_at__lt=end).filter(
-        Exists(imported), Exists(by_hand)
+    # The area as a condition no index serves: SQLite then reads the few villagers registered in the period by
+    # their registration time (index villager_created) instead of every villager of the county by area code.
+    in_area = Substr("region_code", 1, len(prefix))
+    return (
+        Villager.objects.annotate(area=in_area)
+        .filter(area=prefix, created_at__gte=start, created_at__lt=end)
+        .filter(Exists(imported), Exists(by_hand))
     )

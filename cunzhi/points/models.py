@@ -239,6 +239,8 @@ class Entry(TimeStamped):
         indexes = [
             models.Index(fields=["region_code", "status", "-created_at"], name="points_entry_board"),
             models.Index(fields=["household", "status"], name="points_entry_household"),
+            # The figures' running day (counted today) without a county scan.
+            models.Index(fields=["counted_at"], name="points_entry_counted"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""), name="points_entry_source_once")

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cunzhi.insights import cases, selectors, services
-from cunzhi.insights.stored import stored as read_stored
 from cunzhi.insights.models import Rollup
 from cunzhi.insights.registry import indicators
+from cunzhi.insights.stored import stored as read_stored
 from cunzhi.insights.trends import shifted
 from cunzhi.notify.models import Channel, Delivery, Notice
 from cunzhi.notify.services import notice_send
