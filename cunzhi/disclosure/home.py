@@ -8,5 +8,10 @@ from cunzhi.disclosure import selectors
 def card(*, user, villager, is_staff) -> str | None:
     if villager is None:
         return None
-    posts = list(selectors.posts_published(village=villager.village)[:3])
+    # Only what the card shows: the village's name comes from the villager's record, not a join.
+    posts = list(
+        selectors.posts_published(village=villager.village)
+        .select_related(None)
+        .only("public_id", "title", "published_at", "category")[:3]
+    )
     return render_to_string("disclosure/_home_card.html", {"posts": posts, "village": villager.village})

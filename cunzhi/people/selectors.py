@@ -270,6 +270,28 @@ def delegation_by_public_id(*, public_id: str) -> Delegation | None:
     return Delegation.objects.select_related("villager", "helper").filter(public_id=public_id).first()
 
 
+# What the home page (web/home_part_villager.html) and the domains' cards (own_villager's pk and region
+# code, the village's code and name) read of the own record. A field left out costs a query when read,
+# which the home page's fixed query count (web tests) would catch.
+HOME_VILLAGER_FIELDS = (
+    "public_id",
+    "user_id",
+    "name",
+    "region_code",
+    "living_away",
+    "away_city",
+    "village__code",
+    "village__name",
+    "village__parent__name",
+    "group__name",
+    "household__public_id",
+    "household__number",
+    "household__representative_id",
+    "grid__name",
+    "grid__worker__name",
+)
+
+
 def own_villager_with_relations(*, user: User, id_number: bool = True) -> Villager | None:
     """The user's own villager record with village, group, household and grid loaded, or None.
 
@@ -278,8 +300,11 @@ def own_villager_with_relations(*, user: User, id_number: bool = True) -> Villag
     encrypted ID number out (not decrypted) for pages that do not show it."""
     qs = Villager.objects.select_related("village__parent", "group", "household", "grid__worker")
     if not id_number:
-        qs = qs.defer("id_number", "grid__worker__password")
-    villager = qs.filter(user=user).order_by().first()  # the user's one record (unique): no sort
+        # The home page: only the columns it and its cards read. Building SQL and instances for five
+        # joined tables' every column was the dearest query of a first visit (docs/benchmarks.md).
+        qs = qs.only(*HOME_VILLAGER_FIELDS)
+    # The user's one record (unique): no sort (first() would add ORDER BY id).
+    villager = next(iter(qs.filter(user=user).order_by()[:1]), None)
     if villager is not None:
         Villager.user.field.remote_field.set_cached_value(user, villager)
     return villager

@@ -4,8 +4,11 @@ The links are built lazily (only when a template shows them) from the user's rol
 people.rules reads once and caches on the user object: no query beyond that one per page.
 """
 
+from functools import lru_cache
+
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
@@ -13,6 +16,13 @@ from cunzhi.people import rules
 
 
 def _url(name: str) -> str:
+    return _reversed(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+# The links take no arguments, so their addresses depend only on the URL configuration and the script
+# prefix: reversing a dozen of them on every page cost ~0.3 ms of CPU (docs/benchmarks.md, issue 20).
+@lru_cache(maxsize=256)
+def _reversed(name: str, urlconf: str, prefix: str) -> str:
     try:
         return reverse(name)
     except NoReverseMatch:  # a page another part of the project has not built yet
