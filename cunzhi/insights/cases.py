@@ -9,7 +9,6 @@ so the list never pretends the number is smaller than it is.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from cunzhi.core.idnumbers import mask_name
 from cunzhi.disclosure import selectors as disclosure
 from cunzhi.insights import rules
 from cunzhi.insights.models import SurveyInvite
-from cunzhi.insights.stored import add, day_bounds, running_day, stored
+from cunzhi.insights.stored import day_bounds, stored
 from cunzhi.learning import selectors as learning
 from cunzhi.meetings import selectors as meetings
 from cunzhi.notify import selectors as notify
@@ -323,6 +322,8 @@ def cases(
 ) -> dict:
     """{"rows", "total", "hidden", "more", "people"}: the cases of a figure (its numerator when `counted`)."""
     source = SOURCES[what]
+    if what in FLAGS:  # a flag counts the finished days (flags): its cases are the same
+        end = min(end, day_bounds(timezone.localdate())[0])
     qs, numerator = _queryset(source, region.prefix, start, end, category, quarter)
     if counted and numerator is not None:
         qs = qs.filter(numerator)
@@ -389,20 +390,14 @@ FLAG_QUESTIONS = {
 
 def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
-    The stored counts of the finished days (one query) and the running day's, counted directly."""
-    today = timezone.localdate()
+    Worked out each night: the stored counts of the finished days, in one query. The running day is left to
+    the next night (unlike the figures): a flag asks someone to look at a village's weeks, not at its
+    morning, and counting today would cost the county's page seven more queries."""
     first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
-    sums = stored(list(FLAGS), prefix=region.prefix, length=VILLAGE, first=first, stop=min(stop, today))
-    live_start = max(start, day_bounds(today)[0])
+    sums = stored(list(FLAGS), prefix=region.prefix, length=VILLAGE, first=first, stop=min(stop, timezone.localdate()))
     found: dict[str, dict[str, tuple]] = {}
     for what in FLAGS:
-        got = dict(sums.get(what, {}))
-        if live_start < end:
-            count = partial(flag_counts, what)
-            for k, (n, d) in running_day(
-                count, prefix=region.prefix, length=VILLAGE, start=live_start, end=end
-            ).items():
-                add(got, k, n, d)
+        got = sums.get(what, {})
         if what in FLAG_SHARES:
             share = getattr(settings, FLAG_SHARES[what], 0.3)
             found[what] = {k: (n, d) for k, (n, d) in got.items() if (d or 0) >= 5 and n >= share * d}

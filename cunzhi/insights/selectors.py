@@ -24,7 +24,8 @@ from cunzhi.insights.models import (
     SurveyInvite,
 )
 from cunzhi.insights.registry import Indicator, indicator, indicators
-from cunzhi.insights.stored import DEPTHS, add, day_bounds, population_key, running_day, stored
+from cunzhi.insights.stored import DEPTHS, add, day_bounds, population_key, stored
+from cunzhi.insights.stored import running_day as running_day_counts
 from cunzhi.people import selectors as people
 from cunzhi.points import selectors as points
 from cunzhi.regions.models import PREFIX_LENGTH, Level, Region
@@ -131,7 +132,9 @@ def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime, to
         for k, (n, d) in sums.get(keys[ind.key], {}).items():
             add(into, k, n, d)
         if live_start < end and ind.additive:
-            for k, (n, d) in running_day(ind.compute, prefix=prefix, length=length, start=live_start, end=end).items():
+            for k, (n, d) in running_day_counts(
+                ind.compute, prefix=prefix, length=length, start=live_start, end=end
+            ).items():
                 add(into, k, n, d)
                 if today_out is not None:
                     add(today_out, ind.key, n, d)
@@ -226,8 +229,9 @@ def monthly_series(
     months: int = 12,
     running_day: dict[str, tuple[int, int | None]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """For each additive indicator, one figure per month for the region as a whole, oldest first, ending
-    with the month of `last_month`: one grouped query over the roll-ups (plus today, counted directly)."""
+    """For each indicator (distinct counts from their monthly first times), one figure per month for the region
+    as a whole, oldest first, ending with the month of `last_month`: the region's own month rows, plus today
+    counted directly."""
     first = _monthadd(last_month.replace(day=1), -(months - 1))
     stop = _monthadd(last_month.replace(day=1), 1)
     today = timezone.localdate()
@@ -242,12 +246,11 @@ def monthly_series(
         if running_day is None:
             start, end = day_bounds(today)
             running_day = {}
-            for ind in indicators():
-                if ind.additive:
-                    for n, d in ind.compute(
-                        prefix=region.prefix, length=len(region.prefix), start=start, end=end
-                    ).values():
-                        add(running_day, ind.key, n, d)
+            for ind in (i for i in indicators() if i.additive):
+                for n, d in running_day_counts(
+                    ind.compute, prefix=region.prefix, length=len(region.prefix), start=start, end=end
+                ).values():
+                    add(running_day, ind.key, n, d)
         for key, (n, d) in running_day.items():
             old = sums[key].get(this_month, [0, None])
             sums[key][this_month] = [
@@ -256,12 +259,30 @@ def monthly_series(
             ]
     out = {}
     for ind in indicators():
-        if not ind.additive:
+        if not ind.additive and ind.events is None:
             continue
         series = []
         for i in range(months):
             month = _monthadd(first, i)
-            pair = sums[ind.key].get(month, [0, 0])
+            if ind.additive:
+                pair = sums[ind.key].get(month, [0, 0])
+            else:
+                # A distinct count per month: the month's first times (and today's newcomers), its N as stored
+                # for the month. A month the roll-up has not reached has no N: a gap, not a zero.
+                n = sums[variant(ind, "m")].get(month, [0])[0] or 0
+                if month == today.replace(day=1) and first <= today < stop:
+                    day_start, day_end = day_bounds(today)
+                    n += sum(
+                        _first_today(
+                            ind,
+                            prefix=region.prefix,
+                            length=len(region.prefix),
+                            start=day_bounds(month)[0],
+                            since=day_start,
+                            end=day_end,
+                        ).values()
+                    )
+                pair = [n, sums[population_key(ind.population)].get(month, [0])[0] if ind.population else None]
             series.append({"month": month, **cell(ind, pair[0] or 0, pair[1])})
         out[ind.key] = series
     return out

@@ -247,3 +247,9 @@ def test_households_earning_points_is_a_sum_of_stored_first_times_equal_to_a_dir
     ]
     county = MonthRollup.objects.filter(depth=6, region_code=world.county.prefix, indicator="points_taking_part@q")
     assert list(county.values_list("month", "numerator")) == [(dt.date(2026, 5, 1), 1)]
+    # Its monthly line: May 1, June 1 (today's newcomer), April none; N = every household of the village, as
+    # the roll-up stored it for each month.
+    line = selectors.monthly_series(region=world.village_a, last_month=dt.date(2026, 6, 24), months=3)
+    households = ind.compute(prefix=world.village_a.prefix, length=12, **JUNE)[world.village_a.code][1]
+    points = [(p["num"], p["den"]) for p in line["points_taking_part"]]
+    assert points == [(0, households), (1, households), (1, households)]
