@@ -65,7 +65,9 @@ def variant(ind: Indicator, grain: str) -> str:
     return f"{ind.key}@{grain}"
 
 
-def _first_today(ind: Indicator, *, prefix: str, length: int, start: dt.datetime, since: dt.datetime, end: dt.datetime):
+def _first_today(
+    ind: Indicator, *, prefix: str, length: int, start: dt.datetime, since: dt.datetime, end: dt.datetime
+) -> dict[str, int]:
     """Per child code, those `ind` counts today (from `since`) who were not counted earlier in the period
     starting at `start`: the running day's share of a distinct count. Asked of the whole country, as every
     running-day count (stored.running_day), and kept under the prefix; a second query only when there are any."""
