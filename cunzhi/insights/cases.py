@@ -400,7 +400,7 @@ def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[
         got = sums.get(what, {})
         if what in FLAG_SHARES:
             share = getattr(settings, FLAG_SHARES[what], 0.3)
-            found[what] = {k: (n, d) for k, (n, d) in got.items() if (d or 0) >= 5 and n >= share * d}
+            found[what] = {k: (n, d) for k, (n, d) in got.items() if (d or 0) >= 5 and n >= share * (d or 0)}
         else:
             found[what] = {k: (n, d) for k, (n, d) in got.items() if n}
     codes = {code for f in found.values() for code in f}

@@ -114,7 +114,7 @@ def _populations(first: dt.date, stop: dt.date) -> list[MonthRollup]:
     households as they are now, and the adults on the day after the month (the N of a period ending with it).
     Stored so that a county's page does not count half a million people; one grouped query per month."""
     households = people.households_by(prefix="", length=VILLAGE_LENGTH)
-    rows = []
+    rows: list[MonthRollup] = []
     for m_first, m_last in periods.periods_between(periods.MONTHLY, first, stop - dt.timedelta(days=1)):
         adults = people.adults_by(prefix="", length=VILLAGE_LENGTH, on=m_last + dt.timedelta(days=1))
         for kind, found in (("households", households), ("adults", adults)):
