@@ -3,7 +3,7 @@ activity (`manage.py seed_scale`, about 7 minutes on SQLite), then bench/insight
 roll-ups (backfill, the nightly window, one day), the whole figures page uncached for the county and its
 largest township in four periods, and the county's one table as XLSX.
 
-    .venv/bin/python bench/run.py --only insights_scale     (about 12 minutes in all)
+    .venv/bin/python bench/run.py --only insights_scale     (about 17 minutes in all)
 """
 
 from __future__ import annotations

@@ -250,15 +250,15 @@ def figures_taking_part(
 def figures_taking_part_cases(*, prefix: str, start: dt.datetime, end: dt.datetime) -> tuple[QuerySet[Household], Q]:
     """The households `figures_taking_part` counts (all, the N) and the filter of those taking part (the n):
     one definition for the figure and insights' drill-through."""
-    earned = Entry.objects.filter(
-        household=OuterRef("pk"),
-        kind=EntryKind.EARNED,
-        status=EntryStatus.COUNTED,
-        points__gt=0,
-        counted_at__gte=start,
-        counted_at__lt=end,
-    )
+    earned = _earned_counted(start, end).filter(household=OuterRef("pk"))
     return Household.objects.filter(region_code__under=prefix).annotate(took=Exists(earned)), Q(took=True)
+
+
+def _earned_counted(start: dt.datetime, end: dt.datetime) -> QuerySet[Entry]:
+    """Points for a contribution counted in [start, end): what makes a household one "taking part"."""
+    return Entry.objects.filter(
+        kind=EntryKind.EARNED, status=EntryStatus.COUNTED, points__gt=0, counted_at__gte=start, counted_at__lt=end
+    )
 
 
 def figures_taking_part_events(
@@ -267,14 +267,11 @@ def figures_taking_part_events(
     """The moments `figures_taking_part` counts a household for, as rows of (who, code, at): insights stores per
     day the households counted for the first time in a month, quarter or year, so a period's distinct count is
     a sum of stored rows. `period_end` is unused (the N is every household, whatever the day)."""
-    return Entry.objects.filter(
-        household__region_code__under=prefix,
-        kind=EntryKind.EARNED,
-        status=EntryStatus.COUNTED,
-        points__gt=0,
-        counted_at__gte=start,
-        counted_at__lt=end,
-    ).annotate(who=F("household_id"), code=F("household__region_code"), at=F("counted_at"))
+    return (
+        _earned_counted(start, end)
+        .filter(household__region_code__under=prefix)
+        .annotate(who=F("household_id"), code=F("household__region_code"), at=F("counted_at"))
+    )
 
 
 # Entries of an item (never base grants, redemptions or closes): what "points by item" adds up.
