@@ -4,27 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insights', '0003_survey_reminder'),
+        ("insights", "0003_survey_reminder"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthRollup',
+            name="MonthRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_code', models.CharField(max_length=12, verbose_name='area code')),
-                ('depth', models.PositiveSmallIntegerField(verbose_name='digits')),
-                ('month', models.DateField(verbose_name='month')),
-                ('indicator', models.CharField(max_length=40, verbose_name='indicator')),
-                ('numerator', models.PositiveBigIntegerField(default=0, verbose_name='numerator')),
-                ('denominator', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='denominator')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("region_code", models.CharField(max_length=12, verbose_name="area code")),
+                ("depth", models.PositiveSmallIntegerField(verbose_name="digits")),
+                ("month", models.DateField(verbose_name="month")),
+                ("indicator", models.CharField(max_length=40, verbose_name="indicator")),
+                ("numerator", models.PositiveBigIntegerField(default=0, verbose_name="numerator")),
+                ("denominator", models.PositiveBigIntegerField(blank=True, null=True, verbose_name="denominator")),
             ],
             options={
-                'verbose_name': 'monthly roll-up',
-                'verbose_name_plural': 'monthly roll-ups',
-                'constraints': [models.UniqueConstraint(fields=('depth', 'month', 'indicator', 'region_code'), name='insights_month_unique')],
+                "verbose_name": "monthly roll-up",
+                "verbose_name_plural": "monthly roll-ups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("depth", "month", "indicator", "region_code"), name="insights_month_unique"
+                    )
+                ],
             },
         ),
     ]
