@@ -65,6 +65,9 @@ def variant(ind: Indicator, grain: str) -> str:
     return f"{ind.key}@{grain}"
 
 
+FEW = 500  # people counted today, looked up by key (_first_today)
+
+
 def _first_today(
     ind: Indicator, *, prefix: str, length: int, start: dt.datetime, since: dt.datetime, end: dt.datetime
 ) -> dict[str, int]:
@@ -77,9 +80,13 @@ def _first_today(
     today = [(w, c) for w, c in today_qs.values_list("who", "code").order_by().distinct() if c.startswith(prefix)]
     if not today:
         return {}
+    # Today's people by their keys when they are few (PostgreSQL then looks each one up by index instead of
+    # reading the period's events); a subquery when many (a day a whole county's points are counted), since
+    # SQLite takes a bounded number of parameters.
+    whos = {who for who, _code in today}
     earlier = set(
         ind.events(prefix="", start=start, end=since, period_end=end)
-        .filter(who__in=today_qs.values("who"))
+        .filter(who__in=whos if len(whos) <= FEW else today_qs.values("who"))
         .values_list("who", "code")
     )
     new: dict[str, int] = defaultdict(int)

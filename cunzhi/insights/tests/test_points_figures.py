@@ -253,3 +253,13 @@ def test_households_earning_points_is_a_sum_of_stored_first_times_equal_to_a_dir
     households = ind.compute(prefix=world.village_a.prefix, length=12, **JUNE)[world.village_a.code][1]
     points = [(p["num"], p["den"]) for p in line["points_taking_part"]]
     assert points == [(0, households), (1, households), (1, households)]
+
+
+def test_the_running_day_counts_the_same_when_many_are_counted_today(world, rolled, monkeypatch):
+    """Today's people are looked up by key when few and through a subquery when many (SQLite's parameter
+    limit): the same count either way."""
+    start, end = periods.label_bounds("2026-Q2")
+    few = selectors.totals(region=world.county, start=start, end=end)["points_taking_part"]
+    monkeypatch.setattr(selectors, "FEW", 0)
+    many = selectors.totals(region=world.county, start=start, end=end)["points_taking_part"]
+    assert (few["num"], few["den"]) == (many["num"], many["den"]) and few["num"] == 1
