@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -65,34 +65,43 @@ def variant(ind: Indicator, grain: str) -> str:
     return f"{ind.key}@{grain}"
 
 
-FEW = 500  # people counted today, looked up by key (_first_today)
-
-
 def _first_today(
-    ind: Indicator, *, prefix: str, length: int, start: dt.datetime, since: dt.datetime, end: dt.datetime
-) -> dict[str, int]:
-    """Per child code, those `ind` counts today (from `since`) who were not counted earlier in the period
-    starting at `start`: the running day's share of a distinct count. Asked of the whole country, as every
-    running-day count (stored.running_day), and kept under the prefix; a second query only when there are any."""
+    ind: Indicator,
+    *,
+    prefix: str,
+    length: int,
+    starts: tuple[dt.datetime, ...],
+    since: dt.datetime,
+    end: dt.datetime,
+) -> list[dict[str, int]]:
+    """For each period beginning in `starts`, per child code: those `ind` counts today (from `since`) who were
+    not counted earlier in that period: the running day's share of a distinct count. One query for all the
+    periods (the page's own and the running month of its sparkline): today's people, each with whether they
+    were counted earlier in each period (a correlated EXISTS: looked up by person, through the foreign key's
+    index, however long the period). Asked of the whole country, as every running-day count
+    (stored.running_day), and kept under the prefix."""
     assert ind.events is not None
-    today_qs = ind.events(prefix="", start=since, end=end, period_end=end).filter(who__isnull=False)
-    # No ordering column in the DISTINCT.
-    today = [(w, c) for w, c in today_qs.values_list("who", "code").order_by().distinct() if c.startswith(prefix)]
-    if not today:
-        return {}
-    # Today's people by their keys when they are few (PostgreSQL then looks each one up by index instead of
-    # reading the period's events); a subquery when many (a day a whole county's points are counted), since
-    # SQLite takes a bounded number of parameters.
-    whos = {who for who, _code in today}
-    earlier = set(
-        ind.events(prefix="", start=start, end=since, period_end=end)
-        .filter(who__in=whos if len(whos) <= FEW else today_qs.values("who"))
-        .values_list("who", "code")
+    events = ind.events
+    earlier = {
+        f"earlier_{i}": Exists(
+            events(prefix="", start=first, end=since, period_end=end).filter(who=OuterRef("who"), code=OuterRef("code"))
+        )
+        for i, first in enumerate(starts)
+    }
+    rows = (
+        events(prefix="", start=since, end=end, period_end=end)
+        .filter(who__isnull=False)
+        .annotate(**earlier)
+        .values_list("who", "code", *earlier)
+        .order_by()  # no ordering column in the DISTINCT
+        .distinct()
     )
-    new: dict[str, int] = defaultdict(int)
-    for who, code in today:
-        if (who, code) not in earlier:
-            new[code[:length]] += 1
+    new: list[dict[str, int]] = [defaultdict(int) for _ in starts]
+    for _who, code, *counted_before in rows:
+        if code.startswith(prefix):
+            for found, before in zip(new, counted_before):
+                if not before:
+                    found[code[:length]] += 1
     return new
 
 
@@ -148,8 +157,16 @@ def counts(*, prefix: str, length: int, start: dt.datetime, end: dt.datetime, to
                 if today_out is not None:
                     add(today_out, ind.key, n, d)
         elif live_start < end:
-            for k, n in _first_today(ind, prefix=prefix, length=length, start=start, since=live_start, end=end).items():
+            # When the period ends with the running month, that month's newcomers (the sparkline's last point)
+            # come from the same query, and go to `today_out` under the month's key.
+            month = today.replace(day=1)
+            with_month = today_out is not None and end == day_bounds(_monthadd(month, 1))[0]
+            starts = (start, day_bounds(month)[0]) if with_month else (start,)
+            found = _first_today(ind, prefix=prefix, length=length, starts=starts, since=live_start, end=end)
+            for k, n in found[0].items():
                 add(into, k, n, None)
+            if with_month and today_out is not None:
+                add(today_out, variant(ind, "m"), sum(found[1].values()), None)
         if ind.population:
             if ind.population not in populations:  # households: two indicators, one count
                 populations[ind.population] = population(ind, prefix=prefix, length=length, end=end)
@@ -278,18 +295,22 @@ def monthly_series(
             else:
                 # A distinct count per month: the month's first times (and today's newcomers), its N as stored
                 # for the month. A month the roll-up has not reached has no N: a gap, not a zero.
+                # The running month's newcomers today are in `running_day` when the caller counted them.
                 n = sums[variant(ind, "m")].get(month, [0])[0] or 0
-                if month == today.replace(day=1) and first <= today < stop:
-                    day_start, day_end = day_bounds(today)
+                if (
+                    month == today.replace(day=1)
+                    and first <= today < stop
+                    and variant(ind, "m") not in (running_day or {})
+                ):
                     n += sum(
                         _first_today(
                             ind,
                             prefix=region.prefix,
                             length=len(region.prefix),
-                            start=day_bounds(month)[0],
-                            since=day_start,
-                            end=day_end,
-                        ).values()
+                            starts=(day_bounds(month)[0],),
+                            since=day_bounds(today)[0],
+                            end=day_bounds(_monthadd(month, 1))[0],  # as the month's stored rows count
+                        )[0].values()
                     )
                 pair = [n, sums[population_key(ind.population)].get(month, [0])[0] if ind.population else None]
             series.append({"month": month, **cell(ind, pair[0] or 0, pair[1])})

@@ -255,11 +255,18 @@ def test_households_earning_points_is_a_sum_of_stored_first_times_equal_to_a_dir
     assert points == [(0, households), (1, households), (1, households)]
 
 
-def test_the_running_day_counts_the_same_when_many_are_counted_today(world, rolled, monkeypatch):
-    """Today's people are looked up by key when few and through a subquery when many (SQLite's parameter
-    limit): the same count either way."""
+def test_the_running_months_newcomers_come_with_the_table_and_equal_a_line_counted_alone(world, rolled):
+    """The running quarter's table counts today's newcomers of the quarter and of the running month in one query
+    (selectors._first_today); the monthly line reads the month's from the table's running day. 张三's household,
+    counted on 30 May and again today (24 June), is new in June but not in Q2. The line is the same as when it
+    counts today's newcomers itself."""
     start, end = periods.label_bounds("2026-Q2")
-    few = selectors.totals(region=world.county, start=start, end=end)["points_taking_part"]
-    monkeypatch.setattr(selectors, "FEW", 0)
-    many = selectors.totals(region=world.county, start=start, end=end)["points_taking_part"]
-    assert (few["num"], few["den"]) == (many["num"], many["den"]) and few["num"] == 1
+    table = selectors.figures(region=world.county, start=start, end=end)
+    assert table["total"][[c.key for c in table["columns"]].index("points_taking_part")]["num"] == 1
+    assert table["running_day"]["points_taking_part@m"] == (1, None)
+    shared = selectors.monthly_series(
+        region=world.county, last_month=dt.date(2026, 6, 24), months=3, running_day=table["running_day"]
+    )
+    alone = selectors.monthly_series(region=world.county, last_month=dt.date(2026, 6, 24), months=3)
+    assert shared == alone
+    assert [p["num"] for p in alone["points_taking_part"]] == [0, 1, 1]
