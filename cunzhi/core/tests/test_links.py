@@ -4,6 +4,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings as django_settings
 
 from cunzhi.core.links import absolute_url
@@ -59,3 +60,23 @@ def test_a_site_url_without_scheme_or_host_is_refused_by_the_checks(settings):
     assert [e.id for e in site_url_check(None)] == ["cunzhi.E401"]
     settings.SITE_URL = "https://cunzhi.example.gov.cn"
     assert site_url_check(None) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["points:board", "points:rules", "ledger:village", "elections:create", "concerns:board", "regions:detail"]
+)
+def test_region_url_is_reverse_for_any_code_and_script_prefix(name):
+    """The address is reversed once per view and the code put in its place: the same address as reverse(), under
+    a script prefix too (a site served below a path); a code that is not 12 digits goes through reverse()."""
+    from django.urls import reverse, set_script_prefix
+
+    from cunzhi.core.links import region_url
+
+    try:
+        for prefix in ("/", "/cunzhi/"):
+            set_script_prefix(prefix)
+            for code in ("330523100201", "330523100000", "330523100201001"):
+                assert region_url(name, code) == reverse(name, args=[code])
+            assert region_url(name, "330523100201").startswith(prefix)
+    finally:
+        set_script_prefix("/")
