@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from pypinyin import lazy_pinyin
 
 from cunzhi.core.audit import audit_record
 from cunzhi.core.crypto import blind_index
@@ -41,6 +40,8 @@ MAX_DELEGATION_DAYS = 366 * 3
 
 @functools.lru_cache(maxsize=65536)  # names repeat a lot; a roster import calls this per row
 def name_to_pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin  # ~0.3 s to load: on first use, not at every process's start (voice.speech)
+
     return "".join(lazy_pinyin(name)).lower()
 
 

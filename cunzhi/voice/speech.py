@@ -16,7 +16,6 @@ import wave
 from dataclasses import dataclass
 
 from django.conf import settings
-from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
 # Where pypinyin's phrase dictionary reads a governance word wrongly (checked word by word in
 # tests/test_speech.py). 还 in 还款 is huán (pay back), not hái (still).
@@ -27,7 +26,14 @@ PHRASES = {
     "流血": [["liú"], ["xuè"]],
     "出血": [["chū"], ["xuè"]],
 }
-load_phrases_dict(PHRASES)
+
+
+@functools.cache
+def _load_phrases() -> None:
+    from pypinyin import load_phrases_dict
+
+    load_phrases_dict(PHRASES)
+
 
 # Punctuation becomes the pause espeak-ng makes for it; anything else not pinyin is dropped.
 # (`normalise` folded full-width punctuation to ASCII; both forms are mapped.)
@@ -38,6 +44,11 @@ _NOT_SPOKEN = re.compile(r"[^a-z0-9,. ]+")
 def pinyin(words: str) -> str:
     """'银行还款。' -> 'yin2 hang2 huan2 kuan3 .': syllables with tone numbers (5 = neutral), tone
     sandhi applied as speakers do (你好 -> ni2 hao3), Latin words lower-cased, punctuation as pauses."""
+    # Imported on first use: pypinyin's phrase dictionary takes ~0.3 s to load, which every process (each
+    # worker, each management command) would otherwise pay at start-up.
+    from pypinyin import Style, lazy_pinyin
+
+    _load_phrases()
     parts = lazy_pinyin(words.translate(_PAUSES), style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True)
     text = " ".join(p.strip() for p in parts if p.strip())
     return re.sub(r"\s+", " ", _NOT_SPOKEN.sub(" ", text.lower())).strip()
