@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_conditional_materials'),
-        ('people', '0009_figures_day_index'),
+        ("applications", "0002_conditional_materials"),
+        ("people", "0009_figures_day_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['finished_at'], name='app_finished'),
+            model_name="application",
+            index=models.Index(fields=["finished_at"], name="app_finished"),
         ),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('concerns', '0002_sms_channel'),
-        ('people', '0009_figures_day_index'),
-        ('regions', '0002_grid_to_people'),
+        ("concerns", "0002_sms_channel"),
+        ("people", "0009_figures_day_index"),
+        ("regions", "0002_grid_to_people"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='concern',
-            index=models.Index(fields=['dispatched_at'], name='concern_dispatched'),
+            model_name="concern",
+            index=models.Index(fields=["dispatched_at"], name="concern_dispatched"),
         ),
     ]

@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insights', '0004_monthrollup'),
+        ("insights", "0004_monthrollup"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='monthrollup',
-            index=models.Index(fields=['depth', 'indicator', 'region_code', 'month'], include=('numerator', 'denominator'), name='insights_month_by_indicator'),
+            model_name="monthrollup",
+            index=models.Index(
+                fields=["depth", "indicator", "region_code", "month"],
+                include=("numerator", "denominator"),
+                name="insights_month_by_indicator",
+            ),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0013_alter_delivery_channel'),
+        ("notify", "0013_alter_delivery_channel"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(fields=['created_at'], name='notice_created'),
+            model_name="notice",
+            index=models.Index(fields=["created_at"], name="notice_created"),
         ),
     ]

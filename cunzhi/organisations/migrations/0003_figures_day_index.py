@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0002_handovers'),
-        ('people', '0009_figures_day_index'),
+        ("organisations", "0002_handovers"),
+        ("people", "0009_figures_day_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='participant',
-            index=models.Index(fields=['confirmed_at'], name='org_participant_confirmed'),
+            model_name="participant",
+            index=models.Index(fields=["confirmed_at"], name="org_participant_confirmed"),
         ),
     ]

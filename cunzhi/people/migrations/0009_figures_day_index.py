@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0008_smsconsent'),
-        ('regions', '0002_grid_to_people'),
+        ("people", "0008_smsconsent"),
+        ("regions", "0002_grid_to_people"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='villager',
-            index=models.Index(fields=['created_at'], name='villager_created'),
+            model_name="villager",
+            index=models.Index(fields=["created_at"], name="villager_created"),
         ),
     ]

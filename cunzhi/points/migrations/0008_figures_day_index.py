@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0009_figures_day_index'),
-        ('points', '0007_receipts_township_shop_commendation'),
-        ('regions', '0002_grid_to_people'),
+        ("people", "0009_figures_day_index"),
+        ("points", "0007_receipts_township_shop_commendation"),
+        ("regions", "0002_grid_to_people"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['counted_at'], name='points_entry_counted'),
+            model_name="entry",
+            index=models.Index(fields=["counted_at"], name="points_entry_counted"),
         ),
     ]
