@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cunzhi.core.widgets import DateInput
+from cunzhi.core.widgets import DateInput, LongSelect
 
 from .models import Channel, Clock, Kind, Level, Rating, Status
 
@@ -38,8 +38,8 @@ STAFF_CHANNELS = [
 class ConcernForm(forms.Form):
     """Raise a concern. `mode` is "self", "helper" (choose the villager) or "staff" (record one received)."""
 
-    for_villager = forms.ChoiceField(label=_("For whom"), required=False)
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    for_villager = forms.ChoiceField(label=_("For whom"), required=False, widget=LongSelect)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=LongSelect)
     channel = forms.ChoiceField(label=_("How it was received"), required=False, choices=STAFF_CHANNELS)
     villager_phone = forms.CharField(
         label=_("Villager's mobile number (if on the roster)"), required=False, max_length=20
@@ -152,7 +152,7 @@ class MergeForm(forms.Form):
 class ListFilterForm(forms.Form):
     q = forms.CharField(label=_("Number or words"), required=False, max_length=50)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=LongSelect)
     category = forms.ChoiceField(label=_("Category"), required=False)
     due = forms.ChoiceField(
         label=_("Deadline"),
@@ -213,7 +213,7 @@ class CategoryForm(forms.Form):
 
 class RuleForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
-    region = forms.ChoiceField(label=_("Region"))
+    region = forms.ChoiceField(label=_("Region"), widget=LongSelect)
     level = forms.ChoiceField(label=_("Handled at"), choices=Level.choices)
     office = forms.ChoiceField(label=_("Office"), required=False, help_text=_("For township and county matters."))
     responsible = forms.CharField(

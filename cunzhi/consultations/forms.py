@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunzhi.consultations.models import DraftKind, Outcome, StanceKind, Visibility
 from cunzhi.consultations.services import max_comment_chars
-from cunzhi.core.widgets import DateInput
+from cunzhi.core.widgets import DateInput, LongSelect
 
 DATE_HELP = _("Year-month-day, for example 2026-06-30.")
 COMMITTEE = "committee"
@@ -82,7 +82,7 @@ class CommentForm(forms.Form):
         label=_("Who can read it"), choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.PUBLIC
     )
     paragraph = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    for_villager = forms.ChoiceField(label=_("Writing as"), required=False)
+    for_villager = forms.ChoiceField(label=_("Writing as"), required=False, widget=LongSelect)
 
     def __init__(self, *args, options=(), reply=False, **kwargs):
         super().__init__(*args, **kwargs)

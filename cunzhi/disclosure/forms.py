@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cunzhi.core import periods
+from cunzhi.core.widgets import LongSelect
 from cunzhi.disclosure.models import Category, Frequency
 
 STATUS_CHOICES = [
@@ -56,7 +57,7 @@ def parse_period(value: str) -> tuple[dt.date | None, dt.date | None]:
 
 
 class PostForm(forms.Form):
-    village = forms.ChoiceField(label=_("Village"))
+    village = forms.ChoiceField(label=_("Village"), widget=LongSelect)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     period = forms.ChoiceField(
         label=_("Period it covers"),
@@ -131,7 +132,7 @@ class ScheduleForm(forms.Form):
 
 
 class PostFilterForm(forms.Form):
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=LongSelect)
     category = forms.ChoiceField(label=_("Category"), required=False)
 
     def __init__(self, *args, villages=(), **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cunzhi.core.widgets import DateInput
+from cunzhi.core.widgets import DateInput, LongSelect
 from cunzhi.elections.models import AppraisalBody, AuditKind, Basis, ObjectionKind
 
 
@@ -25,7 +25,7 @@ class ElectionForm(forms.Form):
 
 
 class CommitteeForm(forms.Form):
-    villager = forms.ChoiceField(label=_("Villager"))
+    villager = forms.ChoiceField(label=_("Villager"), widget=LongSelect)
     motion = forms.ChoiceField(
         label=_("Adopted resolution of the village's meeting"),
         required=False,
@@ -41,7 +41,7 @@ class CommitteeForm(forms.Form):
 
 
 class RegisterForm(forms.Form):
-    villager = forms.ChoiceField(label=_("Villager of the village"), required=False)
+    villager = forms.ChoiceField(label=_("Villager of the village"), required=False, widget=LongSelect)
     id_number = forms.CharField(
         label=_("Or the ID number of someone registered elsewhere"), max_length=20, required=False
     )
@@ -67,7 +67,7 @@ class ReasonForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     kind = forms.ChoiceField(label=_("What is wrong"), choices=ObjectionKind.choices, widget=forms.RadioSelect)
-    villager = forms.ChoiceField(label=_("About whom"))
+    villager = forms.ChoiceField(label=_("About whom"), widget=LongSelect)
     text = forms.CharField(label=_("Explain"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -154,14 +154,14 @@ class HandoverForm(forms.Form):
 
 
 class KinForm(forms.Form):
-    villager = forms.ChoiceField(label=_("Villager"))
+    villager = forms.ChoiceField(label=_("Villager"), widget=LongSelect)
     relative = forms.ChoiceField(label=_("Near relative"))
     relation = forms.CharField(label=_("Relation"), max_length=30, help_text=_("Spouse, parent, child, sibling…"))
     evidence = forms.CharField(label=_("How it is known"), max_length=200)
 
 
 class SupervisionForm(forms.Form):
-    villager = forms.ChoiceField(label=_("Villager"))
+    villager = forms.ChoiceField(label=_("Villager"), widget=LongSelect)
     resolution = forms.CharField(label=_("Resolution of the meeting that chose the member"), max_length=200)
     since = forms.DateField(label=_("Chosen on"), widget=DateInput())
     is_chair = forms.BooleanField(label=_("Chair"), required=False)

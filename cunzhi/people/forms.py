@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from cunzhi.core.idnumbers import validate_phone
-from cunzhi.core.widgets import DateInput
+from cunzhi.core.widgets import DateInput, LongSelect
 from cunzhi.people.models import DelegationScope, Relation
 
 # Why a staff member opens a villager's record. The English text is stored with the access row
@@ -40,7 +40,7 @@ class VillagerFilterForm(forms.Form):
     """Search and filters of the villager list (GET). Unknown values are ignored, never an error page."""
 
     q = forms.CharField(label=_("Name, pinyin or phone"), required=False, max_length=50)
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=LongSelect)
     group = forms.ChoiceField(label=_("Villager group"), required=False)
     away = forms.ChoiceField(label=_("Living away"), required=False, choices=YES_NO)
     adult = forms.ChoiceField(label=_("Adult (18+)"), required=False, choices=YES_NO)
@@ -55,7 +55,7 @@ class VillagerFilterForm(forms.Form):
 
 class HouseholdFilterForm(forms.Form):
     q = forms.CharField(label=_("Household number, address or representative"), required=False, max_length=50)
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=LongSelect)
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
