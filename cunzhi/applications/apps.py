@@ -23,6 +23,7 @@ class ApplicationsConfig(AppConfig):
         )
         # An office sees the ID number and phone of the villagers whose applications it handles.
         office_cases_register(selectors.office_case_villagers)
+        office_cases_register(selectors.office_step_villagers)
         # "CX <number>" by text: the status of one's own application.
         reply_handler_register(replies.STATUS, replies.status)
         register_job(

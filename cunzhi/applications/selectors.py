@@ -134,11 +134,20 @@ def applications_readable(user: AnyUser) -> QuerySet[Application]:
 
 
 def office_case_villagers(office_ids: set[int]) -> QuerySet[Application, int]:
-    """Villagers who applied for something these offices accept or handle a step of."""
+    """Villagers who applied for something these offices accept."""
     return (
-        Application.objects.filter(Q(accepting_office_id__in=office_ids) | Q(steps__office_id__in=office_ids))
+        Application.objects.filter(accepting_office_id__in=office_ids).order_by().values_list("villager_id", flat=True)
+    )
+
+
+def office_step_villagers(office_ids: set[int]) -> QuerySet[ApplicationStep, int]:
+    """Villagers whose application has a step these offices handle. A finder of its own, not an OR with the
+    accepting office: under the OR, SQLite read every application of the county with its steps (38 ms for a
+    township office's villager list at county scale); apart, each is found through its own index."""
+    return (
+        ApplicationStep.objects.filter(office_id__in=office_ids)
         .order_by()
-        .values_list("villager_id", flat=True)
+        .values_list("application__villager_id", flat=True)
     )
 
 

@@ -131,3 +131,27 @@ def test_a_reuse_read_three_times_is_one_line_citing_its_basis_once(world, catal
     assert "居民身份证" in main and "户口簿" in main
     assert "赵干事" in main and "递铺街道民政办" in main  # who, which office
     assert "3 times" in main
+
+
+def test_the_accepting_office_and_the_offices_of_its_steps_have_the_villagers_case(
+    world, flow, county_staff, other_office_staff
+):
+    """Applications tell people which villagers an office has a case with (people.rules.office_cases_register):
+    the office that accepts the application, and each office that handles one of its steps (two finders, each
+    found through its own index); not another office of the township."""
+    from cunzhi.people import rules as people_rules
+    from cunzhi.people.models import User
+
+    app = flow.submit()
+    flow.conditional(app)
+    app.refresh_from_db()
+    zhang = world.villager_a.villager
+    assert app.accepting_office_id == world.office_t.pk
+    assert app.steps.filter(office=world.office_county).exists()
+
+    def cases(user):
+        return people_rules.office_case_villager_ids(User.objects.get(pk=user.pk))  # a fresh user: nothing kept
+
+    assert zhang.pk in cases(world.township_staff)  # accepts it
+    assert zhang.pk in cases(county_staff)  # handles its last step only
+    assert zhang.pk not in cases(other_office_staff)
