@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ CACHE = ROOT / ".test-cache"
 DEMO_SNAPSHOT = "demo_snapshot"  # the attached database of the demo's rows (SQLite)
 # Not copied: migration records (the same everywhere) and the database cache (a test starts with it empty).
 DEMO_NOT_COPIED = {"django_migrations", "cunzhi_cache"}
+PG_DUMP = "migrated-postgresql.sql"  # the migrated PostgreSQL database as SQL, for the cluster test's own server
 
 
 def _key() -> str:
@@ -99,7 +101,7 @@ def create_test_database(connection, *, keepdb: bool) -> str:
         creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=keepdb)
         return old_name
     template = f"test_{old_name}_tpl_{KEY}"[:63]
-    with _locked("migrated"):
+    with _locked("migrated") as folder:
         if not _pg_exists(connection, template):
             _pg_drop_older_templates(connection, f"test_{old_name}_tpl_")
             test_settings = connection.settings_dict["TEST"]
@@ -109,6 +111,7 @@ def create_test_database(connection, *, keepdb: bool) -> str:
             finally:
                 test_settings["NAME"] = test_name
                 _point_at(connection, old_name)
+            _pg_dump(connection.settings_dict, template, folder / PG_DUMP)
         with creation._nodb_cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
             cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
@@ -174,6 +177,25 @@ def _pg_drop_older_templates(connection, prefix: str) -> None:
         cursor.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix])
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _pg_dump(settings_dict: dict, name: str, dest: Path) -> None:
+    """The migrated template as SQL (pg_dump), written while no process may use the template yet. The cluster
+    test (tests/cluster) loads it into its own PostgreSQL server instead of running `migrate` once more."""
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:  # the cluster test then migrates its server itself
+        return
+    env = dict(os.environ, PGPASSWORD=settings_dict.get("PASSWORD") or "")
+    args = ["-h", settings_dict.get("HOST") or "127.0.0.1", "-p", str(settings_dict.get("PORT") or 5432)]
+    args += ["-U", settings_dict.get("USER") or "postgres", "--no-owner", "-f", str(dest.with_suffix(".tmp")), name]
+    if subprocess.run([pg_dump, *args], env=env, capture_output=True).returncode == 0:
+        os.replace(dest.with_suffix(".tmp"), dest)
+
+
+def migrated_postgres_dump() -> Path | None:
+    """This run's migrated PostgreSQL database as SQL, if a PostgreSQL lane has made it (see _pg_dump)."""
+    dump = CACHE / KEY / PG_DUMP
+    return dump if dump.exists() else None
 
 
 def migrated_sqlite_copy(dest: Path) -> bool:

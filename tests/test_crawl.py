@@ -21,13 +21,19 @@ from django.urls import Resolver404, resolve
 
 from cunzhi.demo import county as demo
 
-pytestmark = [pytest.mark.slow]  # every page for every persona
+# Every page for every persona, all on one test worker: the demo county is restored once, and each file (a
+# station's ballots are ~6 s of WeasyPrint) is made once (FILES_FETCHED, and the kept PDFs in one folder).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crawl")]
 
 HREF = re.compile(r'href="([^"#][^"]*)"')
 # Not pages: leaving the session, the admin (Django's own), the API's JSON, static files.
 SKIP = re.compile(r"^/(logout|admin|api|static|i18n|open311)/|^/healthz")
 MAX_PAGES = 250  # per persona
-PER_VIEW = 3  # pages of one kind (e.g. villager details) visited; the rest are the same template
+PER_VIEW = 2  # pages of one kind (e.g. two villager details) visited; the rest are the same template
+# Files (PDFs, sheets, audio) already fetched in this process, by exact address: the same file is made by the
+# same code whoever asks for it, after the view's permission check (each view's own tests check who may).
+# Rendering them again for every persona was about a third of the crawl's time (WeasyPrint).
+FILES_FETCHED: set[str] = set()
 
 
 # What a reader sees: the page without its tags, scripts and styles.
@@ -47,12 +53,16 @@ def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int
     per_view: dict[str, int] = {}
     while queue and visited < MAX_PAGES:
         url = queue.popleft()
+        if url in FILES_FETCHED:
+            continue
         response = client.get(url)
         visited += 1
         if response.status_code >= 500:
             failures.append((url, response.status_code))
             continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            if response.status_code == 200:
+                FILES_FETCHED.add(url)
             continue
         slips = punctuation_slips(response.content.decode())
         if slips:

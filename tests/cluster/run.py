@@ -13,7 +13,8 @@ in for the shared folder (FILES_DIR, SMS_FILE_PATH) a real cluster would mount.
     work1/2  an RQ task worker and the periodic-job scheduler each (two schedulers: each slot must run once)
 
 The checks themselves are in tests/cluster/drive.py, run from the hub. The migrated schema is kept as an SQL
-dump in .test-cache/cluster-schema-KEY.sql (keyed by the migrations), so only the first run pays for `migrate`.
+dump in .test-cache/cluster-schema-KEY.sql (keyed by the migrations), so only the first run pays for `migrate`;
+within the test suite, `--schema-dump` gives it the suite's own migrated PostgreSQL database instead.
 Exit status 0 when every check held; a JSON summary is printed last.
 """
 
@@ -258,8 +259,9 @@ logfile = {folder}/pgbouncer.log
             lambda: b"PONG" in self.run("hub", ping, env=dict(os.environ), check=False, capture_output=True).stdout,
         )
 
-    def schema(self) -> None:
-        """The migrated schema: restored from the cached dump, or migrated once and dumped."""
+    def schema(self, given: Path | None = None) -> None:
+        """The migrated schema: restored from `given` (the test run's migrated database, tests/dbcache.py) or
+        from the cached dump, or migrated once and dumped."""
         digest = hashlib.sha256()
         for path in sorted(ROOT.glob("cunzhi/**/migrations/*.py")):
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
@@ -269,7 +271,9 @@ logfile = {folder}/pgbouncer.log
         direct = dict(os.environ, PGHOST=addr("pg"), PGUSER="postgres")
         self.run("hub", [pg_bin("createdb"), "cunzhi"], env=direct)
         t0 = time.monotonic()
-        if not dump.exists():
+        if given is not None:
+            dump = given
+        elif not dump.exists():
             # Migrated in a database of its own: the app servers and schedulers, already running, write into
             # "cunzhi" as soon as its tables exist, and none of that may end up in the dump.
             self.run("hub", [pg_bin("createdb"), "schema"], env=direct)
@@ -331,6 +335,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="leave the temporary folder (logs) in place")
     parser.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
+    parser.add_argument("--schema-dump", type=Path, help="SQL of a database migrated by this code (pg_dump)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("the cluster test needs root (network namespaces)", file=sys.stderr)
@@ -351,7 +356,7 @@ def main() -> int:
         # The Django processes start while the schema is loaded: they touch the database only when asked
         # (a scheduler's tick before the tables exist fails, is logged and is tried again two seconds later).
         cluster.apps()
-        cluster.schema()
+        cluster.schema(args.schema_dump)
         for host in ("app1", "app2"):
             cluster.wait_for(host, lambda h=host: cluster.healthy(h), 60)
         cluster.timings["up_s"] = round(time.monotonic() - t0, 1)

@@ -17,7 +17,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 SKIP = re.compile(r"^/(logout|admin|api|i18n|static)/|\.(pdf|xlsx|ics|csv|mp3|ogg|wav|m3u8)$|/(audio|listen)/")
 RUN = """async () => {
   const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
   return result.violations.map(v => [v.id, v.help, v.nodes.map(n => n.target.join(" ")).slice(0, 3)]);
 }"""
 
