@@ -52,7 +52,10 @@ _template: dict[str, str] = {}  # this process's migrated SQLite database to cop
 
 @contextlib.contextmanager
 def _locked(name: str) -> Iterator[Path]:
-    """The cache folder of this key, held by this process alone (the other workers wait)."""
+    """The cache folder of this key, with the lock `name` held by this process alone (the other workers wait).
+
+    Each database has its own names: the SQLite and PostgreSQL runs go side by side (scripts/test.sh), and
+    one shared lock made each run wait for the other's `migrate` and demo build with a core idle."""
     CACHE.mkdir(exist_ok=True)
     with open(CACHE / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -80,7 +83,7 @@ def create_test_database(connection, *, keepdb: bool) -> str:
     creation, old_name = connection.creation, connection.settings_dict["NAME"]
     name = creation._get_test_db_name()
     if connection.vendor == "sqlite" and creation.is_in_memory_db(name):
-        with _locked("migrated") as folder:
+        with _locked("migrated-sqlite") as folder:
             template = folder / "migrated.sqlite3"
             if not template.exists():
                 creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
@@ -101,7 +104,7 @@ def create_test_database(connection, *, keepdb: bool) -> str:
         creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=keepdb)
         return old_name
     template = f"test_{old_name}_tpl_{KEY}"[:63]
-    with _locked("migrated") as folder:
+    with _locked("migrated-postgresql") as folder:
         if not _pg_exists(connection, template):
             _pg_drop_older_templates(connection, f"test_{old_name}_tpl_")
             test_settings = connection.settings_dict["TEST"]
@@ -217,7 +220,7 @@ def demo_snapshot(build: Callable[[Path], str], scratch: Path) -> SimpleNamespac
     from django.db import connection
 
     pg = connection.vendor == "postgresql"
-    with _locked("demo") as cache:
+    with _locked(f"demo-{connection.vendor}") as cache:
         folder = cache / f"demo-{connection.vendor}"
         if not folder.exists():
             building = cache / f"demo-{connection.vendor}.tmp"

@@ -13,7 +13,9 @@ from cunzhi.meetings.live.models import LiveStream, StreamStatus
 
 from .helpers import in_session
 
-pytestmark = [pytest.mark.slow]  # ffmpeg, nginx and libnginx-mod-rtmp: scripts/setup.sh installs them
+# ffmpeg, nginx and libnginx-mod-rtmp (scripts/setup.sh installs them). Once, on the first database: the
+# ingest and its renditions do not depend on the database; the stream key's look-up is the live tests'.
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 
 def _free_port() -> int:
