@@ -27,3 +27,9 @@ class CoreConfig(AppConfig):
             every_minutes=24 * 60,
             description=_("Remove job-run records older than 30 days."),
         )
+        jobs.register_job(
+            "core.database_statistics",
+            jobs.database_statistics_refresh,
+            every_minutes=24 * 60,
+            description=_("Refresh the database's statistics, from which it chooses how to answer each query."),
+        )

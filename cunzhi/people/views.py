@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core.idnumbers import mask_phone
+from cunzhi.core.pagination import CappedPaginator
 from cunzhi.core.ratelimits import limit_create
 from cunzhi.core.views import add_errors, forbidden_saying
 from cunzhi.people import rules, selectors, services
@@ -92,7 +93,7 @@ def villager_list(request: UserRequest) -> HttpResponse:
     )
     if phone_search_refused:
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for v in page:
         v.phone_shown = v.phone if rules.can_see_full_phone(user, v) else mask_phone(v.phone)
     purpose = data.get("purpose") or DEFAULT_PURPOSE
@@ -176,7 +177,7 @@ def household_list(request: UserRequest) -> HttpResponse:
     qs = selectors.households_visible(
         user=user, region=_pick(villages, data.get("village", "")), search=data.get("q", "")
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/household_list.html", {"form": form, "page": page})
 
 

@@ -144,6 +144,25 @@ def test_list_is_paginated_with_a_fixed_number_of_queries(login, world, django_a
     assert second.content.decode().count('?purpose=lookup"') == 12
 
 
+def test_a_list_longer_than_the_cap_is_not_counted_whole(login, world, monkeypatch):
+    """A county's half a million villagers are not counted on every page (core.pagination): past the cap the
+    page says "more than", the pager names no last page, and the pages up to the cap still open."""
+    from cunzhi.core.pagination import CappedPaginator
+
+    populate(world.village_a, world.group_a1, 30)  # 32 villagers in village A
+    monkeypatch.setattr(CappedPaginator, "cap", 25)
+    client = login(world.cadre_a)
+    first = client.get(LIST).content.decode()
+    assert "More than 25 villagers: choose a village or search to narrow the list." in first
+    assert "Page 1</span>" in first and "Page 1 of" not in first
+    assert client.get(LIST, {"page": 2}).content.decode().count('?purpose=lookup"') == 6  # rows 21-26
+    # Within the cap the exact count and the last page, as before.
+    narrowed = client.get(LIST, {"q": "张"}).content.decode()
+    assert "2 villagers" in narrowed and "More than" not in narrowed
+    zh = client.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "超过 25 位村民" in zh
+
+
 # --- the record page ---------------------------------------------------------------------------
 
 
