@@ -31,6 +31,7 @@ from cunzhi.ledger.forms import EntryFilterForm, EntryForm, PeriodCloseForm, Rev
 from cunzhi.ledger.models import Entry, FinanceCategory, Voucher
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.rules import own_villager
+from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Region
 
 PAGE_SIZE = 20
@@ -69,11 +70,22 @@ def index(request: HttpRequest) -> HttpResponse:
         return (
             redirect("ledger:village", code=code) if selectors.village_by_code(code=code) else redirect("ledger:index")
         )
-    villages = selectors.villages_all()
+    villages, choose, chosen = region_selectors.villages_by_township(
+        selectors.villages_all(), township=request.GET.get("township", "")
+    )
     heads = selectors.chain_heads(codes=[v.code for v in villages])
     for v in villages:
         v.head = heads.get(v.code)
-    return render(request, "ledger/index.html", {"villages": villages, "has_payments": own_villager(user) is not None})
+    return render(
+        request,
+        "ledger/index.html",
+        {
+            "villages": villages,
+            "choose_township": choose,
+            "township": chosen,
+            "has_payments": own_villager(user) is not None,
+        },
+    )
 
 
 def village(request: HttpRequest, code: str) -> HttpResponse:

@@ -34,6 +34,7 @@ from cunzhi.organisations.models import Activity, Handover, Organisation
 from cunzhi.people.actors import UserRequest
 from cunzhi.people.models import Role, Villager
 from cunzhi.people.rules import own_villager, scope_q
+from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level, Region
 
 forbidden = forbidden_saying(gettext_lazy("This page is for the organisation's leaders."))
@@ -65,7 +66,19 @@ def index(request: UserRequest) -> HttpResponse:
     )
     if own is not None and not regions:
         return redirect("organisations:region", own.region_code[:12])
-    return render(request, "organisations/index.html", {"regions": regions, "own": own})
+    # A county's staff choose a township first; the township's own organisations are beside its villages.
+    villages, choose, chosen = region_selectors.villages_by_township(
+        [r for r in regions if r.level == Level.VILLAGE], township=request.GET.get("township", "")
+    )
+    if choose:
+        regions = []
+    elif chosen is not None:
+        regions = [chosen, *villages]
+    return render(
+        request,
+        "organisations/index.html",
+        {"regions": regions, "own": own, "choose_township": choose, "township": chosen},
+    )
 
 
 def region(request: HttpRequest, code: str) -> HttpResponse:

@@ -63,7 +63,12 @@ def home_village(*, user: AnyUser) -> Region | None:
 
 
 def villages_in_scope(*, user: AnyUser) -> QuerySet[Region]:
-    return Region.objects.filter(scope_q(user, STAFF_ROLES, field="code"), level=Level.VILLAGE).order_by("code")
+    """The villages a staff member's index lists: code and name are all it shows (a county has 312)."""
+    return (
+        Region.objects.filter(scope_q(user, STAFF_ROLES, field="code"), level=Level.VILLAGE)
+        .only("code", "name", "prefix", "level")
+        .order_by("code")
+    )
 
 
 def townships_in_scope(*, user: AnyUser) -> QuerySet[Region]:

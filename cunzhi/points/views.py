@@ -40,6 +40,7 @@ from cunzhi.points.forms import (
     TownshipShopForm,
 )
 from cunzhi.points.models import Holder, Outcome
+from cunzhi.regions import selectors as region_selectors
 from cunzhi.regions.models import Level, Region
 
 PAGE_SIZE = 20
@@ -67,10 +68,18 @@ def index(request: HttpRequest) -> HttpResponse:
     townships = [
         t for t in selectors.townships_in_scope(user=request.user) if rules.catalogue_keeper(request.user, t.code)
     ]
+    villages, choose, chosen = region_selectors.villages_by_township(villages, township=request.GET.get("township", ""))
     return render(
         request,
         "points/index.html",
-        {"villages": villages, "townships": townships, "home": home, "shops": shops},
+        {
+            "villages": villages,
+            "townships": townships,
+            "home": home,
+            "shops": shops,
+            "choose_township": choose,
+            "township": chosen,
+        },
     )
 
 

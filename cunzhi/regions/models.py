@@ -66,6 +66,8 @@ class Region(TimeStamped):
     village_grids: list[Any]
     # Set by the ledger's index page: the village's chain head (ledger's Chain; the tree names no domain).
     head: Any
+    # Set on a township by villages_by_township: how many of the listed villages lie in it.
+    village_count: int
 
     class Meta:
         ordering = ["code"]
