@@ -96,6 +96,8 @@ TEMPLATES = [
                 "cunzhi.web.context_processors.ui",
                 "cunzhi.notify.context_processors.notify",
             ],
+            # Django's {% url %} with its answers remembered (cunzhi/core/templatetags/url_memo.py).
+            "builtins": ["cunzhi.core.templatetags.url_memo"],
         },
     }
 ]

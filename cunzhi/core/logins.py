@@ -144,6 +144,16 @@ class AccountDelayBackend(ModelBackend):
         failures_clear(username)
         return user
 
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:  # type: ignore[override]
+        """The signed-in account on every request. The user model's manager may load it with what most pages
+        ask next (people's `signed_in`: whether the account holds roles or helps anyone), in the same query."""
+        manager = get_user_model()._default_manager
+        load = getattr(manager, "signed_in", None)
+        if load is None:
+            return super().get_user(user_id)
+        user = load(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
 
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None

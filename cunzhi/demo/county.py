@@ -221,6 +221,9 @@ class _Builder:
         self.rng = random.Random(seed)
         self.today = today
         self.used_ids: set[str] = set()
+        # (k, n): draw only ID-number sequences that are k modulo n, so that n generators writing into one
+        # database at once (seed_scale --part) never draw the same number.
+        self.id_part = (0, 1)
 
     # --- people -----------------------------------------------------------------------------
     def birth(self, age: int) -> dt.date:
@@ -246,7 +249,8 @@ class _Builder:
 
     def id_number(self, p: Person) -> str:
         while True:
-            seq = self.rng.randrange(0, 500) * 2 + (1 if p.sex == "M" else 0)
+            k, n = self.id_part
+            seq = (self.rng.randrange(0, 500 // n) * n + k) * 2 + (1 if p.sex == "M" else 0)
             number = id_number_build(p.area, p.birth, seq)
             if number not in self.used_ids:
                 self.used_ids.add(number)

@@ -106,6 +106,7 @@ PLACE_A = "梅竹桃杏松柏青白石龙凤金银山溪云枫兰"
 PLACE_B = "溪山岭坞湾塘桥川源口"
 VOTES = [Choice.YES] * 8 + [Choice.NO, Choice.ABSTAIN]
 ACCOUNT_PHONE_PREFIX = "147"  # not drawn by the demo (its phones never start 147): unique accounts
+PART_IDS = 10**10  # the ids of rows numbered here, per part (--part k/n); the keys are 64-bit
 
 
 @dataclass
@@ -179,16 +180,20 @@ class _Table:
     rows here (after the table's largest id), for the rows that others point to; the sequence is moved past
     them at the end (PostgreSQL)."""
 
-    def __init__(self, model: type[models.Model]):
+    def __init__(self, model: type[models.Model], part: tuple[int, int] = (0, 1)):
         self.model = model
+        self.part = part
         self.pk = model._meta.pk
         self.fields = [f for f in model._meta.concrete_fields if f is not self.pk]
         self.next_id: int | None = None
 
     def ids(self, n: int) -> range:
         if self.next_id is None:
-            top = self.model._default_manager.aggregate(m=models.Max(self.pk.attname))["m"] or 0
-            self.next_id = top + 1
+            # Generators running side by side (--part k/n) number their rows in ranges of their own.
+            low = self.part[0] * PART_IDS
+            mine = {f"{self.pk.attname}__gte": low, f"{self.pk.attname}__lt": low + PART_IDS}
+            top = self.model._default_manager.filter(**mine).aggregate(m=models.Max(self.pk.attname))["m"]
+            self.next_id = (top or low) + 1
         out = range(self.next_id, self.next_id + n)
         self.next_id += n
         return out
@@ -251,8 +256,14 @@ def _stamp(obj: models.Model, when: dt.datetime) -> models.Model:
 
 
 class _Scale:
-    def __init__(self, *, seed: int, today: dt.date, years: int, progress: Callable[[str], None]):
-        self.b = demo._Builder(seed=seed, today=today)
+    def __init__(
+        self, *, seed: int, today: dt.date, years: int, progress: Callable[[str], None], part: tuple[int, int]
+    ):
+        # Part k of n: what must be unique (township codes, account phones, ID and case numbers, numbered
+        # rows) is drawn from the k-th share only, so n generators can fill one PostgreSQL database at once.
+        self.part = part
+        self.b = demo._Builder(seed=seed + part[0], today=today)
+        self.b.id_part = part
         self.rng = self.b.rng
         self.today = today
         self.now = timezone.now()
@@ -260,7 +271,9 @@ class _Scale:
         self.years = years
         self.progress = progress
         self.hashed = make_password(demo.DEMO_PASSWORD)
-        self.phone_seq = User.objects.filter(phone__startswith=ACCOUNT_PHONE_PREFIX).count()
+        low, high = (ACCOUNT_PHONE_PREFIX + f"{i * 10**8 // part[1]:08d}" for i in (part[0], part[0] + 1))
+        mine = User.objects.filter(phone__gte=low, phone__lt=high if part[0] + 1 < part[1] else "148")
+        self.phone_seq = part[0] * 10**8 // part[1] + mine.count()
         # The demo's ID numbers are encrypted; their blind indexes tell which numbers are taken.
         self.taken_hashes = set(Villager.objects.values_list("id_hash", flat=True))
         self.counts: dict[str, int] = {}
@@ -276,7 +289,7 @@ class _Scale:
 
     def table(self, model: type[models.Model]) -> _Table:
         if model not in self.tables:
-            self.tables[model] = _Table(model)
+            self.tables[model] = _Table(model, self.part)
         return self.tables[model]
 
     def timed(self, step: str, fn: Callable[..., None], *args: object) -> None:
@@ -295,7 +308,8 @@ class _Scale:
         """A number in the services' format (concerns: day + 5 digits; applications: day-6 digits), unused."""
         day = timezone.localtime(when).strftime("%Y%m%d")
         while True:
-            n = fmt.format(day=day, n=self.rng.randrange(10**width))
+            k, parts = self.part
+            n = fmt.format(day=day, n=self.rng.randrange(10**width // parts) * parts + k)
             if n not in self.numbers:
                 self.numbers.add(n)
                 return n
@@ -314,7 +328,7 @@ class _Scale:
         while len(rows) < count:
             code = f"{demo.COUNTY_PREFIX}{n:03d}000"
             n += 1
-            if code in taken:
+            if code in taken or (n - 1) % self.part[1] != self.part[0]:
                 continue
             name = pool.pop() if pool else f"第{len(rows) + 1}镇"
             rows.append(
@@ -1053,13 +1067,19 @@ def build_scale(
     seed: int = demo.SEED + 1,
     today: dt.date | None = None,
     progress: Callable[[str], None] = lambda _m: None,
+    part: tuple[int, int] = (0, 1),
 ) -> dict[str, int]:
-    """Add `villages` villages with `villagers` villagers in all and `years` years of activity to the demo county."""
+    """Add `villages` villages with `villagers` villagers in all and `years` years of activity to the demo county.
+
+    `part` (k, n): this is the k-th of n generators filling one database at the same time (PostgreSQL).
+    """
     if demo.demo_exists() is None:
         raise demo.DemoRefused("build the demo county first (seed_demo): the catalogues and logins come from it")
     if villages < 1 or villagers < villages * 10:
         raise ValueError("at least one village and ten villagers a village")
-    s = _Scale(seed=seed, today=today or timezone.localdate(), years=years, progress=progress)
+    if not 0 <= part[0] < part[1] <= 10:
+        raise ValueError("a part is k/n with 0 <= k < n <= 10")
+    s = _Scale(seed=seed, today=today or timezone.localdate(), years=years, progress=progress, part=part)
     per = [villagers // villages + (1 if i < villagers % villages else 0) for i in range(villages)]
     with _past_timestamps():
         with transaction.atomic():

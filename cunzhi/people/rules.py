@@ -5,14 +5,25 @@ asks the database for roles once, not once per row.
 """
 
 from collections.abc import Callable, Collection
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cunzhi.people.actors import AnyUser
-from cunzhi.people.models import Delegation, DelegationScope, Household, Role, User, Villager
+from cunzhi.people.models import (
+    DataAccess,
+    Delegation,
+    DelegationScope,
+    Household,
+    Role,
+    RoleAssignment,
+    User,
+    Villager,
+)
 from cunzhi.regions.models import Level as RegionLevel
 from cunzhi.regions.models import Region
 
@@ -42,6 +53,51 @@ def office_cases_register(finder: Callable[[set[int]], QuerySet[Any, Any]]) -> N
     """Tell people how to find the villagers an office has a case with (called from a domain's ready())."""
     if finder not in _CASE_FINDERS:
         _CASE_FINDERS.append(finder)
+
+
+@cache
+def _signed_in_sql(vendor: str) -> str:
+    """The account by id, and whether it holds a role, helps someone, is helped, or had its record read."""
+    q = connections["default"].ops.quote_name
+
+    def col(model: Any, name: str) -> str:
+        return q(model._meta.get_field(name).column)
+
+    role, deleg, villager, access = (q(m._meta.db_table) for m in (RoleAssignment, Delegation, Villager, DataAccess))
+    open_ = f"d.{col(Delegation, 'revoked_at')} IS NULL AND d.{col(Delegation, 'ends_at')} > %s"
+    # Names from the models' metadata, quoted; the values are parameters.
+    own = f"SELECT v.{col(Villager, 'id')} FROM {villager} v WHERE v.{col(Villager, 'user')} = u.{q('id')}"  # noqa: S608
+    return (
+        f"SELECT u.*,"  # noqa: S608
+        f" EXISTS(SELECT 1 FROM {role} r WHERE r.{col(RoleAssignment, 'user')} = u.{q('id')}) AS cunzhi_holds_roles,"
+        f" EXISTS(SELECT 1 FROM {deleg} d WHERE d.{col(Delegation, 'helper')} = u.{q('id')} AND {open_})"
+        " AS cunzhi_helps,"
+        f" EXISTS(SELECT 1 FROM {deleg} d WHERE d.{col(Delegation, 'villager')} IN ({own}) AND {open_})"
+        " AS cunzhi_is_helped,"
+        f" EXISTS(SELECT 1 FROM {access} a WHERE a.{col(DataAccess, 'subject')} IN ({own})) AS cunzhi_was_read"
+        f" FROM {q(User._meta.db_table)} u WHERE u.{q('id')} = %s"
+    )
+
+
+def signed_in(pk: Any) -> User | None:
+    """The account of a signed-in request, in one query with four flags (Django's auth asks for the account
+    on every request; see core.logins.AccountDelayBackend.get_user).
+
+    Most villagers hold no role and help nobody, yet most pages ask role_rows and delegations_held_open
+    below: with the flags those two answer from the account, without their queries. The home page reads the
+    other two (people.selectors.home_people). Raw SQL made once from the models' metadata: an ORM query with
+    four subqueries costs more to build than the two queries it saves (docs/benchmarks.md).
+    """
+    conn = connections["default"]
+    now = conn.ops.adapt_datetimefield_value(timezone.now())
+    user = next(iter(User.objects.raw(_signed_in_sql(conn.vendor), [now, now, pk])), None)
+    if user is not None:
+        flags = vars(user)  # the raw query's extra columns, set as attributes
+        if not flags["cunzhi_holds_roles"]:
+            flags["_cunzhi_roles"] = []
+        if not flags["cunzhi_helps"]:
+            flags["_cunzhi_delegations"] = []
+    return user
 
 
 # The readers below also take None: services pass their actor, and the platform (None) holds no role.

@@ -357,16 +357,22 @@ def home_people(*, user: User) -> dict[str, Any]:
                 .order_by(),
                 key=lambda v: (v.pk != rep, v.birth_date, v.pk),
             )
+        # The signed-in account says whether anyone helps this villager or read their record (rules.signed_in):
+        # most have neither, and their home asks neither query.
         context.update(
             household_members=members,
             delegations=list(
                 delegations_granted(villager=villager)
                 .filter(revoked_at__isnull=True, ends_at__gt=now)
                 .only("relation", "ends_at", "helper__name", "helper__phone")[:10]
-            ),
+            )
+            if getattr(user, "cunzhi_is_helped", True)
+            else [],
             accesses=list(
                 data_accesses(villager=villager, limit=None).only("created_at", "actor_name", "actor_office")[:5]
-            ),
+            )
+            if getattr(user, "cunzhi_was_read", True)
+            else [],
         )
     # The same cached rows the cards' "for whom?" checks read: one query for both.
     context["delegations_held"] = rules.delegations_held_open(user)[:20]

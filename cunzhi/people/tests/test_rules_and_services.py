@@ -38,6 +38,43 @@ def test_scoped_list_and_single_roles_query(world, django_assert_num_queries):
     assert names == {"张三", "张小明"}
 
 
+def test_the_signed_in_account_says_what_it_holds_in_one_query(world, django_assert_num_queries):
+    """rules.signed_in (every request's account, core.logins): flags spare plain villagers four queries,
+    and an account with something to find still finds it."""
+    from django.contrib.auth import get_user_model
+
+    from cunzhi.core.logins import AccountDelayBackend
+
+    backend = AccountDelayBackend()
+    with django_assert_num_queries(1):
+        plain = backend.get_user(world.villager_b.pk)
+        assert rules.role_rows(plain) == [] and rules.delegations_held_open(plain) == []
+        assert not plain.cunzhi_is_helped and not plain.cunzhi_was_read
+    staff = backend.get_user(world.township_staff.pk)
+    assert staff.cunzhi_holds_roles and rules.in_scope(staff, world.village_a.code)
+    # Open delegations only: a revoked or ended one is not "helps" nor "is helped".
+    now = timezone.now()
+    grant = {"helper": world.villager_b, "relation": Relation.FAMILY}
+    world.villager_a.villager.delegations.create(
+        **grant, scopes=[DelegationScope.MEETINGS], ends_at=now, revoked_at=now
+    )
+    world.villager_a.villager.delegations.create(**grant, scopes=[DelegationScope.MEETINGS], ends_at=now)
+    helper, helped = backend.get_user(world.villager_b.pk), backend.get_user(world.villager_a.pk)
+    assert not helper.cunzhi_helps and not helped.cunzhi_is_helped
+    world.villager_a.villager.delegations.create(
+        **grant, scopes=[DelegationScope.MEETINGS], ends_at=now + dt.timedelta(days=1)
+    )
+    helper, helped = backend.get_user(world.villager_b.pk), backend.get_user(world.villager_a.pk)
+    assert helper.cunzhi_helps and len(rules.delegations_held_open(helper)) == 1 and helped.cunzhi_is_helped
+    DataAccess.objects.create(subject=world.villager_a.villager, actor=world.township_staff, kind=AccessKind.STAFF_READ)
+    assert backend.get_user(world.villager_a.pk).cunzhi_was_read
+    # A role given later is found on the next request; an account switched off is not signed in.
+    services.role_assign(actor=world.county_admin, user=helper, role=Role.CADRE, region=world.village_a)
+    assert rules.role_rows(helper) and backend.get_user(helper.pk).cunzhi_holds_roles
+    get_user_model().objects.filter(pk=helper.pk).update(is_active=False)
+    assert backend.get_user(helper.pk) is None and backend.get_user(10**9) is None
+
+
 def test_villager_derived_fields(world):
     v = world.villager_a.villager
     assert v.birth_date == dt.date(int(v.id_number[6:10]), int(v.id_number[10:12]), int(v.id_number[12:14]))

@@ -25,9 +25,18 @@ class Command(BaseCommand):
         parser.add_argument("--villagers", type=int, default=500_000, help="villagers in all the added villages")
         parser.add_argument("--years", type=int, default=3)
         parser.add_argument("--seed", type=int, default=demo.SEED + 1)
+        parser.add_argument(
+            "--part",
+            default="0/1",
+            help="k/n: the k-th of n generators run at the same time on one PostgreSQL database (0/2 and 1/2)",
+        )
 
-    def handle(self, *args, villages, villagers, years, seed, **options):
+    def handle(self, *args, villages, villagers, years, seed, part, **options):
         started = time.perf_counter()
+        try:
+            k, n = (int(x) for x in part.split("/"))
+        except ValueError:
+            raise CommandError("--part is k/n, e.g. 0/2") from None
         if demo.demo_exists() is None:
             call_command("seed_demo", stdout=self.stdout)
         try:
@@ -37,6 +46,7 @@ class Command(BaseCommand):
                 years=years,
                 seed=seed,
                 progress=lambda m: self.stdout.write(f"  {m} ({time.perf_counter() - started:.0f} s)"),
+                part=(k, n),
             )
         except (ValueError, demo.DemoRefused) as exc:
             raise CommandError(str(exc)) from exc
