@@ -5,7 +5,7 @@ and the main pages load for an added villager and an added township's staff."""
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from cunzhi.applications.models import Application
 from cunzhi.concerns.models import Concern
@@ -59,3 +59,30 @@ def test_seed_scale_adds_villages_with_years_of_activity(demo_county, client, cl
     client.force_login(staff.user)
     for url in ("/", "/services/work/", "/concerns/", "/figures/"):
         assert client.get(url, follow=True).status_code == 200, url
+
+
+@pytest.mark.slow
+def test_parts_draw_apart_so_several_generators_can_fill_one_database(demo_county):
+    """seed_scale --part k/n: what must be unique comes from the part's own share (run one after the other
+    here; side by side on PostgreSQL in bench runs)."""
+    from cunzhi.meetings.models import MeetingMember
+    from cunzhi.people.models import User
+
+    before = set(Region.objects.values_list("code", flat=True))
+    users_before = set(User.objects.values_list("pk", flat=True))
+    call_command("seed_scale", villages=1, villagers=60, years=1, part="1/2", stdout=io.StringIO())
+    call_command("seed_scale", villages=1, villagers=60, years=1, part="0/2", stdout=io.StringIO())
+    townships = Region.objects.filter(level=Level.TOWNSHIP).exclude(code__in=before)
+    assert sorted(int(t.code[6:9]) % 2 for t in townships) == [0, 1]
+    phones = User.objects.exclude(pk__in=users_before).values_list("phone", flat=True)
+    assert {p[:4] for p in phones} == {"1470", "1475"}  # part 0 from 147 0000 0000, part 1 from 147 5000 0000
+    for t in townships:
+        part = int(t.code[6:9]) % 2
+        for v in Villager.objects.filter(region_code__startswith=t.code[:9]):
+            assert int(v.id_number[14:17]) // 2 % 2 == part  # the sequence's share, the sex digit apart
+    members = MeetingMember.objects.filter(meeting__region_code__startswith="330523").values_list("pk", flat=True)
+    assert max(members) > scale.PART_IDS  # part 1 numbers its rows in its own range
+    with pytest.raises(CommandError):
+        call_command("seed_scale", villages=1, villagers=60, part="2/2", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("seed_scale", villages=1, villagers=60, part="half", stdout=io.StringIO())
