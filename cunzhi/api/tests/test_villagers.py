@@ -129,6 +129,23 @@ def test_list_query_count_is_fixed(crowded, login, persona, django_assert_max_nu
     assert len(response.json()["items"]) >= ROWS
 
 
+def test_a_list_longer_than_the_cap_is_not_counted_whole(crowded, login, monkeypatch):
+    """Lists are counted up to COUNT_CAP (a county's half a million villagers are not counted on every page):
+    past it, `count` is the cap, `count_exact` says so, and the pages still go on."""
+    from cunzhi.core.apikit import pagination
+
+    client = login(crowded.county_admin)
+    whole = client.get(URL, {"page_size": 10}).json()
+    assert whole["count_exact"] is True and whole["count"] > 25
+    monkeypatch.setattr(pagination, "COUNT_CAP", 25)
+    capped = client.get(URL, {"page_size": 10}).json()
+    assert (capped["count"], capped["count_exact"]) == (25, False)
+    last = client.get(URL, {"page_size": 10, "page": -(-whole["count"] // 10)}).json()
+    assert len(last["items"]) == whole["count"] - 10 * (-(-whole["count"] // 10) - 1)
+    narrowed = client.get(URL, {"page_size": 10, "q": "张三"}).json()
+    assert (narrowed["count"], narrowed["count_exact"]) == (1, True)
+
+
 def test_filtered_list_query_count_is_fixed(crowded, login, django_assert_max_num_queries):
     client = login(crowded.county_admin)
     with django_assert_max_num_queries(7):  # + looking up the village and the group
