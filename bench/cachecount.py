@@ -13,8 +13,9 @@ import os
 import time
 from pathlib import Path
 
-from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
+
+from cunzhi.core.dbcache import DatabaseCache
 
 _counts: dict[str, list[int]] = {}
 _flushed = [0.0]

@@ -10,7 +10,7 @@ from cunzhi.settings import *  # noqa: F403
 ROOT_URLCONF = "bench.urls"
 
 _COUNTING = {
-    "django.core.cache.backends.db.DatabaseCache": "bench.cachecount.CountingDatabaseCache",
+    "cunzhi.core.dbcache.DatabaseCache": "bench.cachecount.CountingDatabaseCache",
     "django.core.cache.backends.redis.RedisCache": "bench.cachecount.CountingRedisCache",
 }
 CACHES["default"]["BACKEND"] = _COUNTING.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])  # noqa: F405

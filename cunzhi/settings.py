@@ -143,11 +143,12 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    # A database cache is shared by every worker process without an extra server.
-    # Room for every villager's session and cached home page; the default 300 would thrash.
+    # A database cache is shared by every worker process without an extra server (Django's, with a `set`
+    # of one statement: cunzhi/core/dbcache.py). Room for every villager's session and cached home page;
+    # the default 300 would thrash.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "cunzhi.core.dbcache.DatabaseCache",
             "LOCATION": "cunzhi_cache",
             "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000)},
         }
