@@ -115,7 +115,7 @@ def _run(seconds: float) -> list[dict]:
     return rows
 
 
-def _run_scale(seconds: float) -> str:
+def _run_scale(seconds: float, backfill: bool = True) -> str:
     import django
 
     django.setup()
@@ -151,8 +151,12 @@ def _run_scale(seconds: float) -> str:
         "| Roll-up | days | rows written | seconds |",
         "|---|---:|---:|---:|",
     ]
+    steps = [("backfill: every day since the first case", lambda: services.rollup_range(first, yesterday))]
+    if not backfill:  # done beforehand (10× the county: `insights_rollup --from --to` in parts, side by side)
+        steps = []
+        lines.insert(-2, "The backfill was done beforehand, not in this run.\n")
     for label, fn in (
-        ("backfill: every day since the first case", lambda: services.rollup_range(first, yesterday)),
+        *steps,
         ("the nightly job (its window of days)", lambda: services.rollup_nightly()),
         ("one day (yesterday)", lambda: services.rollup_range(yesterday, yesterday)),
     ):
@@ -208,7 +212,7 @@ def section(seconds: float = 10.0) -> str:
         return _child(database, Path(tmp), seconds)
 
 
-def _child(database: str, folder: Path, seconds: float, scale: bool = False) -> str:
+def _child(database: str, folder: Path, seconds: float, scale: bool = False, backfill: bool = True) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": database if "://" in database else f"sqlite:///{database}",
@@ -216,7 +220,15 @@ def _child(database: str, folder: Path, seconds: float, scale: bool = False) -> 
         "DJANGO_SETTINGS_MODULE": "cunzhi.settings",
     }
     done = subprocess.run(
-        [sys.executable, __file__, "--child", "--seconds", str(seconds), *(["--scale"] if scale else [])],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--seconds",
+            str(seconds),
+            *(["--scale"] if scale else []),
+            *([] if backfill else ["--no-backfill"]),
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -231,16 +243,20 @@ def main() -> None:
     parser.add_argument("--database", help="an SQLite file (or a database URL) that already holds the demo")
     parser.add_argument("--seconds", type=float, default=10.0, help="total measuring time (default 10)")
     parser.add_argument("--scale", action="store_true", help="a database seed_scale filled: roll-ups, pages, XLSX")
+    parser.add_argument(
+        "--no-backfill", dest="backfill", action="store_false", help="with --scale: the roll-ups are already filled"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        sys.stdout.write(_run_scale(args.seconds) if args.scale else _markdown(_run(args.seconds)))
+        out = _run_scale(args.seconds, args.backfill) if args.scale else _markdown(_run(args.seconds))
+        sys.stdout.write(out)
         return
     if args.scale and not args.database:
         parser.error("--scale needs --database (a database seed_scale filled)")
     with tempfile.TemporaryDirectory() as tmp:
         database = _prepare(args.database, Path(tmp))
-        sys.stdout.write(_child(database, Path(tmp), args.seconds, args.scale))
+        sys.stdout.write(_child(database, Path(tmp), args.seconds, args.scale, args.backfill))
 
 
 if __name__ == "__main__":
