@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cunzhi.core import jobs
 from cunzhi.core.idnumbers import mask_phone
+from cunzhi.core.pagination import CappedPaginator
 from cunzhi.core.views import forbidden_saying
 from cunzhi.notify import rules, selectors, services
 from cunzhi.notify.forms import PreferenceForm
@@ -91,7 +92,8 @@ def preferences(request):
 def notice_list(request):
     if not rules.can_list_notices(request.user):
         return forbidden(request)
-    page = Paginator(selectors.notices_visible(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # A county's staff may read a hundred thousand notices: counted up to the cap, newest first.
+    page = CappedPaginator(selectors.notices_visible(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     items = [(n, services.notice_render(n, request.LANGUAGE_CODE)[0]) for n in page]
     return render(request, "notify/notice_list.html", {"page": page, "items": items})
 

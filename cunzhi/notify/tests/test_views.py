@@ -172,6 +172,23 @@ def test_notice_list_for_staff(world, login):
     assert login(world.villager_a).get(reverse("notify:notice_list")).status_code == 403
 
 
+def test_a_notice_list_longer_than_the_cap_lists_the_newest(world, login, monkeypatch):
+    from cunzhi.core.pagination import CappedPaginator
+    from cunzhi.notify.models import Notice
+
+    first = announce(world)
+    Notice.objects.bulk_create(
+        [Notice(kind="announcement", region_code=world.village_a.code, sender=world.cadre_a) for _ in range(30)]
+    )
+    client = login(world.cadre_a)
+    whole = client.get(reverse("notify:notice_list")).content.decode()
+    assert "Page 1 of" in whole and "More than" not in whole
+    monkeypatch.setattr(CappedPaginator, "cap", 25)
+    capped = client.get(reverse("notify:notice_list")).content.decode()
+    assert "More than 25 notices: the newest 25 are listed" in capped and "Page 1<" in capped
+    assert first.public_id not in capped  # the oldest is past the first page
+
+
 def test_jobs_page_and_late_warning_on_staff_home(world, login):
     assert login(world.cadre_a).get(reverse("notify:jobs")).status_code == 403
     client = login(world.county_admin)
