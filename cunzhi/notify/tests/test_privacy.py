@@ -100,3 +100,27 @@ def test_staff_list_shows_only_notices_they_may_read(world, household_readers, l
     assert {n.pk for n in selectors.notices_visible(user=world.other_township_staff)} == set()
     body = login(supervisor_a).get(reverse("notify:notice_list")).content.decode()
     assert announcement.public_id in body and private.public_id not in body
+
+
+def test_notices_about_objects_reach_the_staff_who_may_list_those_objects(world, monkeypatch, login):
+    """A county's staff (their notices found from the notice side on PostgreSQL) and a township's (the readable
+    objects hashed once) read the same notices a reader allows: about a household of their regions only."""
+    from cunzhi.people import rules as people_rules
+
+    monkeypatch.setitem(
+        about.READERS,
+        "people.household",
+        about.Reader(
+            can_read=lambda user, pk: people_rules.in_scope(user, Household.objects.get(pk=pk).region_code),
+            readable=lambda user: Household.objects.filter(people_rules.scope_q(user)),
+        ),
+    )
+    in_a, in_b = personal(world, about=world.household_a), personal(world, about=world.household_b)
+    for user, expected in (
+        (world.county_admin, {in_a.pk, in_b.pk}),
+        (world.township_staff, {in_a.pk}),
+        (world.other_township_staff, {in_b.pk}),
+    ):
+        assert {n.pk for n in selectors.notices_visible(user=user) if n.about_type} == expected, user
+    body = login(world.county_admin).get(reverse("notify:notice_list")).content.decode()
+    assert in_a.public_id in body and in_b.public_id in body
