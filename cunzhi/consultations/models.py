@@ -207,6 +207,9 @@ class Comment(TimeStamped):
         indexes = [
             models.Index(fields=["draft", "paragraph", "created_at"], name="consult_comment_list"),
             models.Index(fields=["villager", "-created_at"], name="consult_comment_mine"),
+            # The figures' running day finds today's answered comments by time (insights.stored): without it
+            # PostgreSQL read every comment of the county on each figures page (17 ms at ten times the county).
+            models.Index(fields=["outcome_at"], name="consult_comment_outcome"),
         ]
 
     def __str__(self):
