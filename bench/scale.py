@@ -199,7 +199,7 @@ def make_sessions(count: int) -> dict:
             key = store._get_new_session_key()
             data = {
                 SESSION_KEY: str(u.pk),
-                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                BACKEND_SESSION_KEY: "cunzhi.core.logins.AccountDelayBackend",  # what a login records
                 HASH_SESSION_KEY: u.get_session_auth_hash(),
             }
             rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
