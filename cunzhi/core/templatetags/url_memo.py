@@ -4,8 +4,9 @@ Django's tag reverses on every use. A page shows the same addresses again and ag
 card's links, a village's posts to each of its villagers), and a reversal costs ~30 µs of CPU: the villager
 home asked 34 of them, ~1 ms of every first visit (docs/benchmarks.md, issue 20). An address depends only
 on the view's name, its arguments, the URL configuration and the script prefix (the project has no
-translated or per-instance URL patterns), so those are the key. Arguments that cannot be a key (none of
-ours) and missing addresses go to Django's own tag as before.
+translated or per-instance URL patterns), so those are the key. Only plain strings and numbers are kept as
+a key: an object (a model instance is equal to another with the same key but may print differently) and a
+missing address go to Django's own tag as before.
 """
 
 from functools import lru_cache
@@ -17,6 +18,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 
 register = template.Library()
+_PLAIN = (str, int)
 
 
 @lru_cache(maxsize=8192)
@@ -29,6 +31,8 @@ class MemoURLNode(URLNode):
         try:
             args = tuple(a.resolve(context) for a in self.args)
             kwargs = tuple(sorted((k, v.resolve(context)) for k, v in self.kwargs.items()))
+            if not all(type(v) in _PLAIN for v in (*args, *(v for _k, v in kwargs))):
+                return super().render(context)
             url = _reversed(self.view_name.resolve(context), args, kwargs, get_urlconf(), get_script_prefix())
         except Exception:  # unhashable, or no such address: Django's tag says so as it always did  # noqa: BLE001
             return super().render(context)

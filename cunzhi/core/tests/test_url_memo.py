@@ -40,3 +40,21 @@ def test_a_missing_address_fails_as_with_django():
     assert render("{% url 'concerns:detail' pid %}", pid="a&b") == reverse("concerns:detail", args=["a&b"]).replace(
         "&", "&amp;"
     )
+
+
+def test_an_object_as_argument_is_reversed_each_time():
+    class Code:
+        def __init__(self, text):
+            self.text = text
+
+        def __str__(self):
+            return self.text
+
+        def __eq__(self, other):  # equal whatever it prints, as model instances with the same key
+            return isinstance(other, Code)
+
+        def __hash__(self):
+            return 1
+
+    assert render("{% url 'concerns:detail' c %}", c=Code("a1")) == reverse("concerns:detail", args=["a1"])
+    assert render("{% url 'concerns:detail' c %}", c=Code("b2")) == reverse("concerns:detail", args=["b2"])
