@@ -28,6 +28,12 @@ class CoreConfig(AppConfig):
             description=_("Remove job-run records older than 30 days."),
         )
         jobs.register_job(
+            "core.cache_cull",
+            jobs.cache_cull,
+            every_minutes=5,
+            description=_("Keep the database cache within its size: remove expired and surplus entries."),
+        )
+        jobs.register_job(
             "core.database_statistics",
             jobs.database_statistics_refresh,
             every_minutes=24 * 60,

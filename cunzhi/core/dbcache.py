@@ -4,8 +4,8 @@ Django's `set` counts the whole table (to cull it past MAX_ENTRIES), then, in a 
 and updates or inserts: five statements and a write transaction for every page kept and every session
 saved. A county's table holds tens of thousands of sessions and home pages, so the count alone read the
 whole table on every first visit (docs/benchmarks.md, issue 20). Here a `set` is one upsert
-(`INSERT … ON CONFLICT`, SQLite 3.24+ and PostgreSQL 9.5+); one `set` in CULL_EVERY (per worker) takes
-Django's own path, which counts and culls, so the table still stays near MAX_ENTRIES. `add`, `touch`,
+(`INSERT … ON CONFLICT`, SQLite 3.24+ and PostgreSQL 9.5+), the same on every call; the table is kept near
+MAX_ENTRIES by the periodic job core.cache_cull (every few minutes, Django's own culling). `add`, `touch`,
 reads and deletes are Django's.
 """
 
@@ -18,16 +18,12 @@ from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.db import connections, router
-
-CULL_EVERY = 100
+from django.utils import timezone
 
 
 class DatabaseCache(DjangoDatabaseCache):
-    _sets = 0
-
     def _base_set(self, mode: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
-        self._sets += 1  # a cache object per thread (django.core.cache.caches)
-        if mode != "set" or self._sets % CULL_EVERY == 0:
+        if mode != "set":
             return super()._base_set(mode, key, value, timeout)  # type: ignore[misc]  # Django's, not in its stubs
         timeout = self.get_backend_timeout(timeout)
         connection = connections[router.db_for_write(self.cache_model_class)]
@@ -47,3 +43,15 @@ class DatabaseCache(DjangoDatabaseCache):
                 [key, text, stored],
             )
         return True
+
+    def cull(self) -> int:
+        """Past MAX_ENTRIES, Django's culling: the expired entries, then a share of the rest. Returns the count
+        before (core.cache_cull runs it)."""
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(self._table)}")  # type: ignore[attr-defined]  # noqa: S608
+            num = cursor.fetchone()[0]
+            if num > self._max_entries:  # type: ignore[attr-defined]
+                self._cull(db, cursor, timezone.now().replace(microsecond=0), num)  # type: ignore[attr-defined]
+        return num

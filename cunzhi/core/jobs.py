@@ -12,12 +12,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django_tasks import task
 
+from cunzhi.core.dbcache import DatabaseCache
 from cunzhi.core.models import JobRun
 
 
@@ -44,6 +47,14 @@ class Job:
 
 
 JOBS: dict[str, Job] = {}
+
+
+def cache_cull() -> None:
+    """Keep the database cache near its MAX_ENTRIES (core/dbcache.py writes without counting the table)."""
+    for alias in settings.CACHES:
+        cache = caches[alias]
+        if isinstance(cache, DatabaseCache):
+            cache.cull()
 
 
 def database_statistics_refresh() -> None:

@@ -37,10 +37,24 @@ def test_set_is_one_statement_and_reads_back(cache):
     assert cache.get("page") is None
 
 
-def test_the_table_is_still_culled(cache, monkeypatch):
-    monkeypatch.setattr(dbcache, "CULL_EVERY", 10)
+def test_every_set_is_one_statement_and_the_job_culls(cache, monkeypatch, settings):
+    from django.core.cache import caches
+
+    from cunzhi.core import jobs
+
     for i in range(100):
-        cache.set(f"k{i}", i, 60)
-    # Django culls a third of the entries when a set finds more than MAX_ENTRIES; here every tenth set looks.
-    assert rows() <= 30 + 10
-    assert cache.get("k99") == 99
+        with CaptureQueriesContext(connection) as ctx:
+            cache.set(f"k{i}", i, 60)
+        assert len(ctx.captured_queries) == 1  # the same on every call: query counts of pages stay fixed
+    cache.set("old", "x", 0)
+    assert rows() == 101
+    assert cache.cull() == 101  # Django's culling: the expired entry, then a third of the rest
+    assert 30 <= rows() <= 70 and cache.get("old") is None
+    # The periodic job culls each database cache of the settings.
+    monkeypatch.setattr(caches["default"], "_max_entries", 10)
+    for i in range(40):
+        caches["default"].set(f"j{i}", i, 60)
+    before = rows()
+    jobs.cache_cull()
+    assert rows() <= before - before // 3
+    assert "core.cache_cull" in jobs.JOBS
