@@ -52,6 +52,6 @@ class DatabaseCache(DjangoDatabaseCache):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(self._table)}")  # type: ignore[attr-defined]  # noqa: S608
             num = cursor.fetchone()[0]
-            if num > self._max_entries:  # type: ignore[attr-defined]
+            if num > self._max_entries:
                 self._cull(db, cursor, timezone.now().replace(microsecond=0), num)  # type: ignore[attr-defined]
         return num
