@@ -112,7 +112,7 @@ def population(ind: Indicator, *, prefix: str, length: int, end: dt.datetime) ->
     month = _local_date(end - dt.timedelta(seconds=1)).replace(day=1)
     if length in DEPTHS:
         rows = MonthRollup.objects.filter(
-            depth=length, region_code__under=prefix, month=month, indicator=population_key(ind.population)
+            depth=length, months=1, region_code__under=prefix, month=month, indicator=population_key(ind.population)
         ).values_list("region_code", "numerator")
         found = dict(rows)
         if found:
@@ -263,7 +263,11 @@ def monthly_series(
     today = timezone.localdate()
     sums: dict[str, dict[dt.date, list[int | None]]] = defaultdict(dict)
     rows = MonthRollup.objects.filter(
-        depth=len(region.prefix), region_code=region.prefix, month__gte=first, month__lt=min(stop, today)
+        depth=len(region.prefix),
+        months=1,
+        region_code=region.prefix,
+        month__gte=first,
+        month__lt=min(stop, today),
     ).values_list("indicator", "month", "numerator", "denominator")
     for key, month, n, d in rows:
         sums[key][month] = [n, d]

@@ -19,9 +19,9 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Substr, TruncMonth, TruncQuarter, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,8 @@ Figures = dict[str, tuple[int, int | None]]  # child code -> (numerator, denomin
 
 # The kinds of calendar period a distinct count is stored for (core.periods' frequencies).
 GRAINS = {"m": periods.MONTHLY, "q": periods.QUARTERLY, "y": periods.YEARLY}
+# The PostgreSQL advisory lock that puts two roll-ups' rebuilding of the same spans one after the other.
+SPANS_LOCK = 17_0006
 
 
 def _collect(
@@ -133,7 +135,7 @@ def _months(first: dt.date, stop: dt.date, populations: list[MonthRollup]) -> No
     """Rebuild the month rows (three depths) of every month the days [first, stop) touch, from the daily rows."""
     m_first = first.replace(day=1)
     m_stop = periods.month_bounds(stop - dt.timedelta(days=1))[1] + dt.timedelta(days=1)
-    MonthRollup.objects.filter(month__gte=m_first, month__lt=m_stop).delete()
+    MonthRollup.objects.filter(months=1, month__gte=m_first, month__lt=m_stop).delete()
     rows: list[MonthRollup] = list(populations)
     for depth in DEPTHS:
         for r in (
@@ -148,6 +150,46 @@ def _months(first: dt.date, stop: dt.date, populations: list[MonthRollup]) -> No
                     region_code=r["k"],
                     depth=depth,
                     month=month,
+                    indicator=r["indicator"],
+                    numerator=r["n"],
+                    denominator=r["d"],
+                )
+            )
+    MonthRollup.objects.bulk_create(rows, batch_size=2000)
+    _spans(m_first, m_stop)
+
+
+# Spans stored beside the months (models.MonthRollup.months): their length in months, their kind of period,
+# and the function that finds the first month of the span holding a month.
+SPANS = {3: (periods.QUARTERLY, TruncQuarter), 12: (periods.YEARLY, TruncYear)}
+
+
+def _spans(m_first: dt.date, m_stop: dt.date) -> None:
+    """Rebuild the quarter and year rows of every span the months [m_first, m_stop) touch: the sums of their
+    month rows, those written by this run and those already stored. Two roll-ups of different halves of one
+    year (a backfill in parallel) would each miss the other's months: on PostgreSQL they take turns here, and
+    the second, after the first has committed, reads both halves."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SPANS_LOCK])
+    rows = []
+    for length, (frequency, trunc) in SPANS.items():
+        s_first = periods.period_bounds(frequency, m_first)[0]
+        s_stop = periods.period_bounds(frequency, m_stop - dt.timedelta(days=1))[1] + dt.timedelta(days=1)
+        MonthRollup.objects.filter(months=length, month__gte=s_first, month__lt=s_stop).delete()
+        for r in (
+            MonthRollup.objects.filter(months=1, month__gte=s_first, month__lt=s_stop)
+            .exclude(indicator__startswith=population_key(""))  # a head count per month, not a sum
+            .values("depth", "region_code", "indicator", s=trunc("month"))
+            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .order_by()
+        ):
+            rows.append(
+                MonthRollup(
+                    region_code=r["region_code"],
+                    depth=r["depth"],
+                    month=r["s"].date() if isinstance(r["s"], dt.datetime) else r["s"],
+                    months=length,
                     indicator=r["indicator"],
                     numerator=r["n"],
                     denominator=r["d"],

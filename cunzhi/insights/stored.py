@@ -55,17 +55,35 @@ def add(into: dict[str, tuple[int, int | None]], key: str, num: int, den: int | 
     into[key] = (old_n + (num or 0), None if den is None and old_d is None else (old_d or 0) + (den or 0))
 
 
+def _span(first: dt.date, stop: dt.date) -> int:
+    """The stored span (12 or 3 months) that holds exactly the days [first, stop) of whole months, else 1 (sum
+    the months). No day from today on is stored, so a span running on past today holds the same days as the
+    months up to today: the running year's row is its months' sum."""
+    today = timezone.localdate()
+    for months in (12, 3):
+        if (first.month - 1) % months == 0:
+            end = first.replace(
+                year=first.year + (first.month - 1 + months) // 12, month=(first.month - 1 + months) % 12 + 1
+            )
+            if stop == end or (stop == today and end > today):
+                return months
+    return 1
+
+
 def stored(keys: list[str], *, prefix: str, length: int, first: dt.date, stop: dt.date) -> Sums:
-    """Sums of the stored rows of `keys` for the days [first, stop) per child code: from the month rows when
-    the days are whole months (the running month's row holds its finished days), else from the daily rows."""
+    """Sums of the stored rows of `keys` for the days [first, stop) per child code: from the year's or the
+    quarter's row, or the month rows, when the days are whole months (the running month's row holds its
+    finished days), else from the daily rows."""
     out: Sums = defaultdict(dict)
     if first >= stop or not keys:
         return out
     whole_months = first.day == 1 and (stop.day == 1 or stop == timezone.localdate())
     if whole_months and length in DEPTHS:
+        months = _span(first, stop)
+        when = {"month": first} if months > 1 else {"month__gte": first, "month__lt": stop}
         rows = (
             MonthRollup.objects.filter(
-                depth=length, region_code__under=prefix, month__gte=first, month__lt=stop, indicator__in=keys
+                depth=length, months=months, region_code__under=prefix, indicator__in=keys, **when
             )
             .values("indicator", k=F("region_code"))
             .annotate(n=Sum("numerator"), d=Sum("denominator"))

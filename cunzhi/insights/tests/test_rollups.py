@@ -2,6 +2,7 @@
 averaged) over days and villages; the "too few" rule; trends, flags, drill-through and their permissions."""
 
 import datetime as dt
+import importlib
 import io
 
 import pytest
@@ -10,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cunzhi.insights import cases, selectors, services
-from cunzhi.insights.models import Rollup
+from cunzhi.core import periods
+from cunzhi.insights.models import MonthRollup, Rollup
 from cunzhi.insights.registry import indicators
 from cunzhi.insights.stored import stored as read_stored
 from cunzhi.insights.trends import shifted
@@ -20,6 +22,7 @@ from cunzhi.people.tests.factories import UserFactory, VillagerFactory
 
 DAY1 = dt.date(2026, 5, 10)  # the clock fixture stands at 2026-06-16
 DAY2 = dt.date(2026, 5, 20)
+TODAY = dt.date(2026, 6, 16)
 
 
 @pytest.fixture
@@ -72,6 +75,52 @@ def test_rollups_equal_a_direct_count_after_any_day_is_recomputed(world, notices
     stored = selectors.totals(region=world.village_a, start=start, end=end)["notice_reach"]
     assert (stored["num"], stored["den"]) == _direct(selectors.indicator("notice_reach"), world.village_a, start, end)
     assert (stored["num"], stored["den"]) == (4 + 6, 12)
+
+
+def test_quarters_and_years_are_stored_as_the_sums_of_their_months(world, notices):
+    """The running quarter's and year's rows (read for a quarter's or a year's figures and flags) equal a direct
+    count, follow a day recomputed in them, and are what the migration builds from the months already stored."""
+    from django.apps import apps
+
+    migration = importlib.import_module("cunzhi.insights.migrations.0006_month_spans")
+    services.rollup_range(dt.date(2026, 4, 1), dt.date(2026, 6, 15))  # the clock stands at 2026-06-16
+
+    def check(label):
+        start, end = periods.label_bounds(label)
+        for region in (world.county, world.township_t, world.village_a):
+            found = selectors.totals(region=region, start=start, end=end)
+            for ind in indicators():
+                direct = _direct(ind, region, start, end)
+                assert (found[ind.key]["num"], found[ind.key]["den"] or 0) == direct, (label, ind.key)
+            flags = read_stored(list(cases.FLAGS), prefix=region.prefix, length=12, first=start.date(), stop=TODAY)
+            for what in cases.FLAGS:
+                direct = cases.flag_counts(what, prefix=region.prefix, length=12, start=start, end=end)
+                assert flags.get(what, {}) == direct, (label, what)
+
+    spans = MonthRollup.objects.exclude(months=1)
+    assert set(spans.values_list("months", "month").distinct()) == {(3, dt.date(2026, 4, 1)), (12, dt.date(2026, 1, 1))}
+    assert not spans.filter(indicator__startswith="population@").exists()  # a head count is not summed
+    reach = spans.filter(months=3, depth=12, region_code=world.village_a.code, indicator="notice_reach")
+    assert reach.values_list("numerator", "denominator").get() == (4 + 1, 12)
+    check("2026-Q2")
+    check("2026")
+    # A late read on DAY2, recomputed: the quarter and the year follow.
+    n2 = Notice.objects.get(created_at__date=DAY2)
+    Delivery.objects.filter(notice=n2, channel=Channel.INBOX, read_at__isnull=True).update(read_at=timezone.now())
+    services.rollup_day(DAY2)
+    assert reach.values_list("numerator", "denominator").get() == (4 + 6, 12)
+    check("2026-Q2")
+    check("2026")
+    # A database rolled up before the spans gets them from its months.
+    before = sorted(
+        spans.values_list("depth", "months", "month", "region_code", "indicator", "numerator", "denominator")
+    )
+    spans.delete()
+    migration.spans_from_months(apps, None)
+    after = sorted(
+        spans.values_list("depth", "months", "month", "region_code", "indicator", "numerator", "denominator")
+    )
+    assert after == before and after
 
 
 def test_rates_are_sums_of_counts_against_a_hand_count(world, notices):
