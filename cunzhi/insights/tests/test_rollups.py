@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from cunzhi.insights import cases, selectors, services
 from cunzhi.core import periods
+from cunzhi.insights import cases, selectors, services
 from cunzhi.insights.models import MonthRollup, Rollup
 from cunzhi.insights.registry import indicators
 from cunzhi.insights.stored import stored as read_stored
