@@ -388,11 +388,10 @@ FLAG_QUESTIONS = {
 }
 
 
-def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
-    Worked out each night: the stored counts of the finished days, in one query. The running day is left to
-    the next night (unlike the figures): a flag asks someone to look at a village's weeks, not at its
-    morning, and counting today would cost the county's page seven more queries."""
+def _flagged(region: Region, start: dt.datetime, end: dt.datetime) -> tuple[dict[str, dict[str, tuple]], set[str]]:
+    """The flags raised in [start, end) under the region, per flag and code: (n, N); and which of those codes
+    are villages (a township office's own cases are not a village's). Worked out each night: the stored
+    counts of the finished days, in one query."""
     first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
     sums = stored(list(FLAGS), prefix=region.prefix, length=VILLAGE, first=first, stop=min(stop, timezone.localdate()))
     found: dict[str, dict[str, tuple]] = {}
@@ -404,15 +403,53 @@ def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[
         else:
             found[what] = {k: (n, d) for k, (n, d) in got.items() if n}
     codes = {code for f in found.values() for code in f}
-    villages = {r.code: r for r in Region.objects.filter(code__in=codes, level=Level.VILLAGE)}
+    villages = set(Region.objects.filter(code__in=codes, level=Level.VILLAGE).values_list("code", flat=True))
+    return found, villages
+
+
+def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
+    The running day is left to the next night (unlike the figures): a flag asks someone to look at a village's
+    weeks, not at its morning, and counting today would cost the county's page seven more queries."""
+    found, codes = _flagged(region, start, end)
+    villages = {r.code: r for r in Region.objects.filter(code__in=codes)}
     by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for what, hits in found.items():
         for code, (n, d) in hits.items():
-            if code in villages:  # a township office's own cases are not a village's
+            if code in villages:
                 by_village[code].append(
                     {"what": what, "label": SOURCES[what].label, "question": FLAG_QUESTIONS[what], "n": n, "den": d}
                 )
     return [{"village": villages[c], "flags": by_village[c]} for c in sorted(by_village)]
+
+
+def flags_by_township(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """A county's flags folded per township: how many of its villages raise each flag, most flagged first.
+    A county reads where to look; the township's own page lists the villages and their cases. (Listing
+    every village of a county of 3,000 on one page is neither readable nor quick.)"""
+    found, villages = _flagged(region, start, end)
+    length = PREFIX_LENGTH[Level.TOWNSHIP]
+    per: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for what, hits in found.items():
+        for code in hits.keys() & villages:
+            per[code[:length]][what].add(code)
+    townships = {
+        t.prefix: t for t in Region.objects.filter(parent=region, level=Level.TOWNSHIP).only("code", "name", "prefix")
+    }
+    rows = [
+        {
+            "township": townships[key],
+            "villages": len(set().union(*kinds.values())),
+            "kinds": [
+                {"what": what, "label": SOURCES[what].label, "villages": len(kinds[what])}
+                for what in FLAGS
+                if what in kinds
+            ],
+        }
+        for key, kinds in per.items()
+        if key in townships
+    ]
+    return sorted(rows, key=lambda r: (-r["villages"], r["township"].code))
 
 
 def survey_asked_cases(*, prefix: str, quarter: str) -> tuple[QuerySet[Villager], Q]:

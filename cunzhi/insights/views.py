@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -27,11 +28,14 @@ from cunzhi.insights.models import SURVEY_QUESTIONS, SurveyChannel
 from cunzhi.insights.registry import Indicator
 from cunzhi.insights.trends import cases_link, percent, trends
 from cunzhi.people.actors import UserRequest
-from cunzhi.regions.models import Region
+from cunzhi.regions.models import Level, Region
 from cunzhi.regions.selectors import region_ancestors
 
 # No platform data before this year; a period of 1926 or 9999 is a typing mistake, not a question.
 FIRST_YEAR = 2000
+# The table's rows per page: a county's townships (a few dozen) fit on one; ten times as many are paged, so
+# the page's work and size do not grow with them (ranking still orders every row).
+TABLE_ROWS = 50
 
 
 def _region_and_period(request: UserRequest) -> tuple[Region, str, dt.datetime, dt.datetime]:
@@ -64,12 +68,24 @@ def _linked(ind: Indicator, people_ok: bool) -> bool:
 
 
 def _table(
-    region: Region, period: str, start: dt.datetime, end: dt.datetime, sort: str, people_ok: bool = False
+    region: Region,
+    period: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    sort: str,
+    people_ok: bool = False,
+    page: str | None = None,
 ) -> dict[str, Any]:
+    """The table with its texts and links; given `page` (the figures page), only that page's rows get them
+    and `table["page"]` holds the rows shown. The exports show every row."""
     table = selectors.figures(region=region, start=start, end=end)
     if sort:
         table["rows"] = selectors.rank(table["rows"], table["columns"], sort)
-    for row in table["rows"]:
+    shown = table["rows"]
+    if page is not None:
+        table["page"] = Paginator(table["rows"], TABLE_ROWS).get_page(page)
+        shown = table["page"].object_list
+    for row in shown:
         code = row["region"].code if row["region"] is not None else row["key"]
         row["display"] = [
             (
@@ -118,7 +134,17 @@ def index(request: UserRequest) -> HttpResponse:
     keys = {ind.key for ind in selectors.indicators() if ind.kind == "rate" and ind.higher_is_better is not None}
     sort = request.GET.get("sort", "")
     sort = sort if sort in keys else ""
-    flags = cases_mod.flags(region=region, start=start, end=end)
+    # A county's flags are folded per township (its villages are listed on each township's page).
+    folded = region.level == Level.COUNTY
+    if folded:
+        flags = cases_mod.flags_by_township(region=region, start=start, end=end)
+    else:
+        flags = cases_mod.flags(region=region, start=start, end=end)
+        for village in flags:
+            for flag in village["flags"]:
+                flag["link"] = cases_link(flag["what"], village["village"].code, period)
+                count = f"{flag['n']}/{flag['den']}" if flag["den"] else str(flag["n"])
+                flag["text"] = _("%(label)s: %(count)s") % {"label": flag["label"], "count": count}
     month = timezone.localtime(min(end - dt.timedelta(seconds=1), timezone.now())).date().replace(day=1)
     problem = selectors.month_problem(region=region, month=month)
     if problem is not None:
@@ -128,14 +154,9 @@ def index(request: UserRequest) -> HttpResponse:
             + "&"
             + urlencode({"category": problem["problem"].category_code})
         )
-    for village in flags:
-        for flag in village["flags"]:
-            flag["link"] = cases_link(flag["what"], village["village"].code, period)
-            count = f"{flag['n']}/{flag['den']}" if flag["den"] else str(flag["n"])
-            flag["text"] = _("%(label)s: %(count)s") % {"label": flag["label"], "count": count}
     ancestors = [r for r in region_ancestors(region) if rules.can_view_figures(request.user, r)]
     people_ok = rules.can_list_people(request.user, region)
-    table = _table(region, period, start, end, sort, people_ok)
+    table = _table(region, period, start, end, sort, people_ok, page=request.GET.get("page") or "1")
     return render(
         request,
         "insights/index.html",
@@ -147,6 +168,7 @@ def index(request: UserRequest) -> HttpResponse:
             "sort": sort,
             "trends": _trends(region, period, start, end, people_ok, table),
             "flags": flags,
+            "folded": folded,
             "ancestors": ancestors,
             "min_cases": selectors.MIN_CASES,
             "survey": _survey_display(

@@ -87,7 +87,16 @@ def test_the_demo_shows_the_survey_and_the_new_flags_with_their_cases(demo, clie
     county = Region.objects.get(level=Level.COUNTY)
     by_village = selectors.survey_results(region=county.children.filter(level=Level.TOWNSHIP).first(), quarter=period)
     assert by_village["rows"]
-    kinds = {f["what"]: (v, f) for v in page.context["flags"] for f in v["flags"]}
+    # The county's flags, folded per township; each township's page lists the same villages with their cases.
+    folded = page.context["flags"]
+    assert page.context["folded"] and folded
+    raised = {k["what"] for row in folded for k in row["kinds"]}
+    kinds = {}
+    for row in folded:
+        township = client.get(reverse("insights:index"), {"region": row["township"].code, "period": period})
+        assert len(township.context["flags"]) == row["villages"] and not township.context["folded"]
+        kinds.update({f["what"]: (v, f) for v in township.context["flags"] for f in v["flags"]})
+    assert set(kinds) == raised
     for kind in ("flag_disclosure_late", "flag_quorum_last_minute", "flag_typed_twice", "flag_last_hour"):
         assert kind in kinds, kind
     for kind in ("flag_disclosure_late", "flag_quorum_last_minute", "flag_typed_twice"):

@@ -185,6 +185,35 @@ def test_page_shows_trends_sparkline_flags_and_links_to_the_cases(world, notices
     assert flagged.context["total"] == 1  # only the DAY2 notice: 1 of 6 reached
 
 
+def test_the_county_folds_its_flags_per_township_and_pages_its_table(world, notices, login, monkeypatch):
+    """The county reads how many villages of each township raise each flag, and the township's page lists
+    them; a table of more rows than a page holds is paged, ranked across all its rows."""
+    from cunzhi.insights import views
+
+    services.rollup_range(dt.date(2026, 5, 1), dt.date(2026, 6, 15))
+    client = login(world.county_admin)
+    response = client.get(reverse("insights:index"), {"period": "2026-05"})
+    folded = response.context["flags"]
+    assert [(r["township"], r["villages"], [(k["what"], k["villages"]) for k in r["kinds"]]) for r in folded] == [
+        (world.township_t, 1, [("flag_unreached", 1)])
+    ]
+    page = response.content.decode()
+    assert f'href="?region={world.township_t.code}&amp;period=2026-05#flags"' in page
+    assert world.village_a.name not in page.split('id="flags"', 1)[1]  # the villages are on the township's page
+    township = client.get(reverse("insights:index"), {"region": world.township_t.code, "period": "2026-05"})
+    assert [v["village"] for v in township.context["flags"]] == [world.village_a]
+    # Paged: one row a page. Ranked on the reach first (township T 5 of 12, U 1 of 2: too few, unranked last).
+    monkeypatch.setattr(views, "TABLE_ROWS", 1)
+    shown = []
+    for number in ("1", "2", "99", "nonsense"):
+        got = client.get(reverse("insights:index"), {"period": "2026-05", "sort": "notice_reach", "page": number})
+        assert got.status_code == 200
+        shown.append([r["key"] for r in got.context["table"]["page"]])
+    t, u = world.township_t.prefix, world.township_u.prefix
+    assert shown == [[t], [u], [u], [t]]
+    assert "Page 1 of 2" in client.get(reverse("insights:index"), {"period": "2026-05"}).content.decode()
+
+
 def test_drill_through_permissions(world, notices, login, client):
     url = reverse("insights:cases")
     q = {"what": "notice_reach", "region": world.village_a.code, "period": "2026-05"}
