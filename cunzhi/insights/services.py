@@ -14,13 +14,14 @@ import datetime as dt
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Min, Sum
+from django.db.models import F, Min, Sum, Value
 from django.db.models.functions import Substr, TruncMonth, TruncQuarter, TruncYear
 from django.urls import reverse
 from django.utils import timezone
@@ -138,25 +139,29 @@ def _months(first: dt.date, stop: dt.date, populations: list[MonthRollup]) -> No
     MonthRollup.objects.filter(months=1, month__gte=m_first, month__lt=m_stop).delete()
     rows: list[MonthRollup] = list(populations)
     for depth in DEPTHS:
-        for r in (
+        summed = (
             Rollup.objects.filter(day__gte=m_first, day__lt=m_stop)
             .values("indicator", k=Substr("region_code", 1, depth), m=TruncMonth("day"))
-            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .annotate(depth=Value(depth), n=Sum("numerator"), d=Sum("denominator"))
             .order_by()
-        ):
-            month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
-            rows.append(
-                MonthRollup(
-                    region_code=r["k"],
-                    depth=depth,
-                    month=month,
-                    indicator=r["indicator"],
-                    numerator=r["n"],
-                    denominator=r["d"],
-                )
-            )
+        )
+        rows.extend(_summed(summed, months=1))
     MonthRollup.objects.bulk_create(rows, batch_size=2000)
     _spans(m_first, m_stop)
+
+
+def _summed(rows: Iterable[Mapping[str, Any]], *, months: int) -> Iterable[MonthRollup]:
+    """Month (or span) rows from grouped sums: indicator, code `k`, depth, first day `m`, sums `n` and `d`."""
+    for r in rows:
+        yield MonthRollup(
+            region_code=r["k"],
+            depth=r["depth"],
+            month=r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"],
+            months=months,
+            indicator=r["indicator"],
+            numerator=r["n"],
+            denominator=r["d"],
+        )
 
 
 # Spans stored beside the months (models.MonthRollup.months): their length in months, their kind of period,
@@ -172,29 +177,19 @@ def _spans(m_first: dt.date, m_stop: dt.date) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SPANS_LOCK])
-    rows = []
+    rows: list[MonthRollup] = []
     for length, (frequency, trunc) in SPANS.items():
         s_first = periods.period_bounds(frequency, m_first)[0]
         s_stop = periods.period_bounds(frequency, m_stop - dt.timedelta(days=1))[1] + dt.timedelta(days=1)
         MonthRollup.objects.filter(months=length, month__gte=s_first, month__lt=s_stop).delete()
-        for r in (
+        summed = (
             MonthRollup.objects.filter(months=1, month__gte=s_first, month__lt=s_stop)
             .exclude(indicator__startswith=population_key(""))  # a head count per month, not a sum
-            .values("depth", "region_code", "indicator", s=trunc("month"))
+            .values("depth", "indicator", k=F("region_code"), m=trunc("month"))
             .annotate(n=Sum("numerator"), d=Sum("denominator"))
             .order_by()
-        ):
-            rows.append(
-                MonthRollup(
-                    region_code=r["region_code"],
-                    depth=r["depth"],
-                    month=r["s"].date() if isinstance(r["s"], dt.datetime) else r["s"],
-                    months=length,
-                    indicator=r["indicator"],
-                    numerator=r["n"],
-                    denominator=r["d"],
-                )
-            )
+        )
+        rows.extend(_summed(summed, months=length))
     MonthRollup.objects.bulk_create(rows, batch_size=2000)
 
 
