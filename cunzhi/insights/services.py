@@ -165,32 +165,31 @@ def _summed(rows: Iterable[Mapping[str, Any]], *, months: int) -> Iterable[Month
 
 
 # Spans stored beside the months (models.MonthRollup.months): their length in months, their kind of period,
-# and the function that finds the first month of the span holding a month.
-SPANS = {3: (periods.QUARTERLY, TruncQuarter), 12: (periods.YEARLY, TruncYear)}
+# the function that finds the first month of the span holding a month, and the rows they are summed from (a
+# year from its four quarters, built just before: a third of the rows of its months).
+SPANS = {3: (periods.QUARTERLY, TruncQuarter, 1), 12: (periods.YEARLY, TruncYear, 3)}
 
 
 def _spans(m_first: dt.date, m_stop: dt.date) -> None:
     """Rebuild the quarter and year rows of every span the months [m_first, m_stop) touch: the sums of their
-    month rows, those written by this run and those already stored. Two roll-ups of different halves of one
+    months (a year: of its quarters), those written by this run and those already stored. Two roll-ups of different halves of one
     year (a backfill in parallel) would each miss the other's months: on PostgreSQL they take turns here, and
     the second, after the first has committed, reads both halves."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SPANS_LOCK])
-    rows: list[MonthRollup] = []
-    for length, (frequency, trunc) in SPANS.items():
+    for length, (frequency, trunc, parts) in SPANS.items():
         s_first = periods.period_bounds(frequency, m_first)[0]
         s_stop = periods.period_bounds(frequency, m_stop - dt.timedelta(days=1))[1] + dt.timedelta(days=1)
         MonthRollup.objects.filter(months=length, month__gte=s_first, month__lt=s_stop).delete()
         summed = (
-            MonthRollup.objects.filter(months=1, month__gte=s_first, month__lt=s_stop)
+            MonthRollup.objects.filter(months=parts, month__gte=s_first, month__lt=s_stop)
             .exclude(indicator__startswith=population_key(""))  # a head count per month, not a sum
             .values("depth", "indicator", k=F("region_code"), m=trunc("month"))
             .annotate(n=Sum("numerator"), d=Sum("denominator"))
             .order_by()
         )
-        rows.extend(_summed(summed, months=length))
-    MonthRollup.objects.bulk_create(rows, batch_size=2000)
+        MonthRollup.objects.bulk_create(_summed(summed, months=length), batch_size=2000)
 
 
 def rollup_range(first: dt.date, last: dt.date) -> tuple[int, int]:
