@@ -172,9 +172,9 @@ SPANS = {3: (periods.QUARTERLY, TruncQuarter, 1), 12: (periods.YEARLY, TruncYear
 
 def _spans(m_first: dt.date, m_stop: dt.date) -> None:
     """Rebuild the quarter and year rows of every span the months [m_first, m_stop) touch: the sums of their
-    months (a year: of its quarters), those written by this run and those already stored. Two roll-ups of different halves of one
-    year (a backfill in parallel) would each miss the other's months: on PostgreSQL they take turns here, and
-    the second, after the first has committed, reads both halves."""
+    months (a year: of its quarters), those written by this run and those already stored. Two roll-ups of
+    different halves of one year (a backfill in parallel) would each miss the other's months: on PostgreSQL
+    they take turns here, and the second, after the first has committed, reads both halves."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SPANS_LOCK])
