@@ -388,10 +388,10 @@ FLAG_QUESTIONS = {
 }
 
 
-def _flagged(region: Region, start: dt.datetime, end: dt.datetime) -> tuple[dict[str, dict[str, tuple]], set[str]]:
-    """The flags raised in [start, end) under the region, per flag and code: (n, N); and which of those codes
-    are villages (a township office's own cases are not a village's). Worked out each night: the stored
-    counts of the finished days, in one query."""
+def _flagged(region: Region, start: dt.datetime, end: dt.datetime) -> dict[str, dict[str, tuple]]:
+    """The flags raised in [start, end) under the region, per flag and code: (n, N). Worked out each night:
+    the stored counts of the finished days, in one query. A code may be an office's (a township's own cases),
+    not a village's: the callers keep the villages."""
     first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
     sums = stored(list(FLAGS), prefix=region.prefix, length=VILLAGE, first=first, stop=min(stop, timezone.localdate()))
     found: dict[str, dict[str, tuple]] = {}
@@ -402,17 +402,16 @@ def _flagged(region: Region, start: dt.datetime, end: dt.datetime) -> tuple[dict
             found[what] = {k: (n, d) for k, (n, d) in got.items() if (d or 0) >= 5 and n >= share * (d or 0)}
         else:
             found[what] = {k: (n, d) for k, (n, d) in got.items() if n}
-    codes = {code for f in found.values() for code in f}
-    villages = set(Region.objects.filter(code__in=codes, level=Level.VILLAGE).values_list("code", flat=True))
-    return found, villages
+    return found
 
 
 def flags(*, region: Region, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """Per village of the region, the surface-use flags of [start, end): a question, each with its cases.
     The running day is left to the next night (unlike the figures): a flag asks someone to look at a village's
     weeks, not at its morning, and counting today would cost the county's page seven more queries."""
-    found, codes = _flagged(region, start, end)
-    villages = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    found = _flagged(region, start, end)
+    codes = {code for f in found.values() for code in f}
+    villages = {r.code: r for r in Region.objects.filter(code__in=codes, level=Level.VILLAGE)}
     by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for what, hits in found.items():
         for code, (n, d) in hits.items():
@@ -427,15 +426,18 @@ def flags_by_township(*, region: Region, start: dt.datetime, end: dt.datetime) -
     """A county's flags folded per township: how many of its villages raise each flag, most flagged first.
     A county reads where to look; the township's own page lists the villages and their cases. (Listing
     every village of a county of 3,000 on one page is neither readable nor quick.)"""
-    found, villages = _flagged(region, start, end)
-    length = PREFIX_LENGTH[Level.TOWNSHIP]
-    per: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for what, hits in found.items():
-        for code in hits.keys() & villages:
-            per[code[:length]][what].add(code)
+    found = _flagged(region, start, end)
     townships = {
         t.prefix: t for t in Region.objects.filter(parent=region, level=Level.TOWNSHIP).only("code", "name", "prefix")
     }
+    # The codes that are not villages' are the offices' own: the county's and its townships' codes. Known
+    # without asking for the codes of 3,000 villages (10 ms at ten times a county).
+    offices = {region.code, *(t.code for t in townships.values())}
+    length = PREFIX_LENGTH[Level.TOWNSHIP]
+    per: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for what, hits in found.items():
+        for code in hits.keys() - offices:
+            per[code[:length]][what].add(code)
     rows = [
         {
             "township": townships[key],

@@ -12,6 +12,7 @@ from django.db.models import F, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from cunzhi.core import periods
 from cunzhi.insights.models import MonthRollup, Rollup
 from cunzhi.regions.models import PREFIX_LENGTH
 
@@ -80,22 +81,27 @@ def stored(keys: list[str], *, prefix: str, length: int, first: dt.date, stop: d
     whole_months = first.day == 1 and (stop.day == 1 or stop == timezone.localdate())
     if whole_months and length in DEPTHS:
         months = _span(first, stop)
-        when = {"month": first} if months > 1 else {"month__gte": first, "month__lt": stop}
-        rows = (
-            MonthRollup.objects.filter(
-                depth=length, months=months, region_code__under=prefix, indicator__in=keys, **when
+        month_rows = MonthRollup.objects.filter(
+            depth=length, months=months, region_code__under=prefix, indicator__in=keys
+        ).order_by()
+        if months > 1 or stop <= periods.month_bounds(first)[1] + dt.timedelta(days=1):
+            # One stored row per figure and code (a span, or one month): read as they are, nothing to add up.
+            rows = month_rows.filter(month=first).values_list("indicator", "region_code", "numerator", "denominator")
+        else:
+            rows = (
+                month_rows.filter(month__gte=first, month__lt=stop)
+                .values("indicator", k=F("region_code"))
+                .annotate(n=Sum("numerator"), d=Sum("denominator"))
+                .values_list("indicator", "k", "n", "d")  # tuples: a county's year of months is 20,000 rows
             )
-            .values("indicator", k=F("region_code"))
-            .annotate(n=Sum("numerator"), d=Sum("denominator"))
-            .order_by()
-        )
     else:
         rows = (
             Rollup.objects.filter(region_code__under=prefix, day__gte=first, day__lt=stop, indicator__in=keys)
             .values("indicator", k=Substr("region_code", 1, length))
             .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .values_list("indicator", "k", "n", "d")
             .order_by()
         )
-    for r in rows:
-        add(out[r["indicator"]], r["k"], r["n"], r["d"])
+    for key, code, n, d in rows:
+        add(out[key], code, n, d)
     return out
