@@ -26,7 +26,7 @@ from cunzhi.insights import cases as cases_mod
 from cunzhi.insights import rules, selectors, services
 from cunzhi.insights.models import SURVEY_QUESTIONS, SurveyChannel
 from cunzhi.insights.registry import Indicator
-from cunzhi.insights.trends import cases_link, percent, trends
+from cunzhi.insights.trends import cases_link, cases_links, percent, trends
 from cunzhi.people.actors import UserRequest
 from cunzhi.regions.models import Level, Region
 from cunzhi.regions.selectors import region_ancestors
@@ -85,25 +85,19 @@ def _table(
     if page is not None:
         table["page"] = Paginator(table["rows"], TABLE_ROWS).get_page(page)
         shown = table["page"].object_list
-    for row in shown:
-        code = row["region"].code if row["region"] is not None else row["key"]
-        row["display"] = [
-            (
-                percent(c),
-                c,
-                cases_link(ind.key, code, period) if _linked(ind, people_ok) and (c["den"] or c["num"]) else "",
-            )
-            for ind, c in zip(table["columns"], row["cells"])
+    linked = [_linked(ind, people_ok) for ind in table["columns"]]
+
+    def display(code: str, cells: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], str]]:
+        link = cases_links(code, period)
+        return [
+            (percent(c), c, link(ind.key) if ok and (c["den"] or c["num"]) else "")
+            for ind, ok, c in zip(table["columns"], linked, cells)
         ]
+
+    for row in shown:
+        row["display"] = display(row["region"].code if row["region"] is not None else row["key"], row["cells"])
         row["link"] = not row["own"] and row["region"] != region  # drill down into a child
-    table["total_display"] = [
-        (
-            percent(c),
-            c,
-            cases_link(ind.key, region.code, period) if _linked(ind, people_ok) and (c["den"] or c["num"]) else "",
-        )
-        for ind, c in zip(table["columns"], table["total"])
-    ]
+    table["total_display"] = display(region.code, table["total"])
     return table
 
 
@@ -187,26 +181,27 @@ def index(request: UserRequest) -> HttpResponse:
     )
 
 
-def _survey_text(item: dict[str, Any]) -> str:
-    return _("too few") if item["too_few"] else ("—" if item["value"] is None else f"{item['value'] * 100:.1f} %")
+def _survey_text(item: dict[str, Any], too_few: str) -> str:
+    return too_few if item["too_few"] else ("—" if item["value"] is None else f"{item['value'] * 100:.1f} %")
 
 
 def _survey_display(results: dict[str, Any]) -> dict[str, Any]:
     """Each survey figure as text: "72.0 %" of n, or "too few" under the minimum of answers; the response
     rate over everyone asked beside its n."""
     # Texts made here, not by {% blocktranslate %} per row: a county of 200 townships paid 20 ms for them.
-    asked = _("%(n)s of %(asked)s asked")
+    asked, too_few = _("%(n)s of %(asked)s asked"), _("too few")
     for block in [*results["rows"], results["total"]]:
-        block["display"] = [_survey_text(item) for item in block["items"]]
-        block["response_text"] = _survey_text(block["response"])
+        block["display"] = [_survey_text(item, too_few) for item in block["items"]]
+        block["response_text"] = _survey_text(block["response"], too_few)
         block["asked_text"] = asked % {"n": block["n"], "asked": block["invited"]}
     return results
 
 
 def _survey_trend_display(trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    too_few = _("too few")
     for block in trend:
-        block["display"] = [_survey_text(item) for item in block["items"]]
-        block["response_text"] = _survey_text(block["response"])
+        block["display"] = [_survey_text(item, too_few) for item in block["items"]]
+        block["response_text"] = _survey_text(block["response"], too_few)
     return trend
 
 

@@ -24,10 +24,10 @@ def _cell(text: str, cell: dict[str, Any], link: str, strong: bool) -> str:
 def figure_cells(display: list[tuple[str, dict[str, Any], str]]) -> SafeString:
     """Each (text, cell, link) of a row as a cell: the text (a link to the cases where there is one), and
     the n/N of a rate below it."""
-    return mark_safe("".join(_cell(text, cell, link, False) for text, cell, link in display))  # noqa: S308
+    return mark_safe("".join(_cell(text, cell, link, False) for text, cell, link in display))
 
 
 @register.filter
 def figure_total_cells(display: list[tuple[str, dict[str, Any], str]]) -> SafeString:
     """The total row's cells: the same, the figure in bold."""
-    return mark_safe("".join(_cell(text, cell, link, True) for text, cell, link in display))  # noqa: S308
+    return mark_safe("".join(_cell(text, cell, link, True) for text, cell, link in display))
