@@ -185,6 +185,10 @@ def _pages(seconds: float) -> str:
 
     lines = []
     client = Client()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as the web server's workers do once loaded (cunzhi/gunicorn.conf.py, post_worker_init)
     # The demo's county administrator, signed in as a real login signs in (the account's flags in one query).
     client.force_login(User.objects.get(phone="13800000011"), backend="cunzhi.core.logins.AccountDelayBackend")
     county = Region.objects.get(level="county")
