@@ -61,13 +61,11 @@ def _span(first: dt.date, stop: dt.date) -> int:
     the months). No day from today on is stored, so a span running on past today holds the same days as the
     months up to today: the running year's row is its months' sum."""
     today = timezone.localdate()
-    for months in (12, 3):
-        if (first.month - 1) % months == 0:
-            end = first.replace(
-                year=first.year + (first.month - 1 + months) // 12, month=(first.month - 1 + months) % 12 + 1
-            )
-            if stop == end or (stop == today and end > today):
-                return months
+    for months, frequency in ((12, periods.YEARLY), (3, periods.QUARTERLY)):
+        span_first, span_last = periods.period_bounds(frequency, first)
+        end = span_last + dt.timedelta(days=1)
+        if span_first == first and (stop == end or (stop == today and end > today)):
+            return months
     return 1
 
 
